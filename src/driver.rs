@@ -1,0 +1,182 @@
+//! Runs a whole program: parse, compile, execute, and report errors the way CPython does
+//! (a SyntaxError with a caret, or a traceback), returning the process exit status.
+//!
+//! Used by `main.rs` (`toyjit run`) and by the tests; everything it prints goes to the given
+//! output (stdout) and to stderr.
+
+use std::io::Write;
+
+use crate::interp::bytecode::CodeObject;
+use crate::interp::compiler::{self, CompileError, CompileOptions};
+use crate::interp::format;
+use crate::interp::output::Output;
+use crate::interp::value::Value;
+use crate::interp::vm::{Uncaught, Vm};
+use crate::jit::Jit;
+use crate::jit::dump::DumpLevel;
+use crate::parser::{self, LineIndex};
+
+/// What `toyjit run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Print the bytecode instead of running.
+    pub dump_bytecode: bool,
+    /// Compile hot loops (`--no-jit` turns it off).
+    pub jit: bool,
+    /// Loop iterations before recording (`--jit-threshold`).
+    pub jit_threshold: u32,
+    /// What `--trace-dump` shows.
+    pub dump_level: DumpLevel,
+    /// Print JIT statistics at exit (`--stats`).
+    pub stats: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            dump_bytecode: false,
+            jit: true,
+            jit_threshold: DEFAULT_JIT_THRESHOLD,
+            dump_level: DumpLevel::Off,
+            stats: false,
+        }
+    }
+}
+
+/// Loop iterations before a loop is recorded, by default.
+pub const DEFAULT_JIT_THRESHOLD: u32 = 100;
+
+/// Parses and compiles `source`; on failure returns the rendered error text.
+pub fn compile(
+    filename: &str,
+    source: &str,
+    vm: &mut Vm,
+    options: CompileOptions,
+) -> Result<std::rc::Rc<CodeObject>, String> {
+    let module = parser::parse(source).map_err(|e| e.render(filename, source))?;
+    compiler::compile_module(&module, source, &mut vm.global_names, options)
+        .map_err(|e| render_compile_error(filename, source, &e))
+}
+
+/// Runs a program; returns the exit status (0, or 1 after an error).
+pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Output) -> (i32, Output) {
+    let mut vm = Vm::new(out);
+    if options.jit {
+        vm.tracer = Some(Box::new(Jit::new(filename, options.dump_level)));
+        vm.jit_threshold = options.jit_threshold.max(1);
+    }
+    let code = match compile(filename, source, &mut vm, CompileOptions::default()) {
+        Ok(code) => code,
+        Err(text) => {
+            eprint!("{text}");
+            return (1, vm.out);
+        }
+    };
+    if options.dump_bytecode {
+        let _ = write!(vm.out, "{}", code.disassemble(&vm.global_names.names));
+        let _ = vm.out.flush();
+        return (0, vm.out);
+    }
+    let status = match vm.run_module(code) {
+        Ok(()) => 0,
+        Err(uncaught) => {
+            let _ = vm.out.flush();
+            eprint!("{}", render_traceback(filename, source, &uncaught));
+            1
+        }
+    };
+    let _ = vm.out.flush();
+    report_jit(&mut vm, options);
+    (status, vm.out)
+}
+
+/// The trace dump's closing events and `--stats`, on stderr.
+fn report_jit(vm: &mut Vm, options: &RunOptions) {
+    let Some(tracer) = vm.tracer.as_mut() else {
+        if options.stats {
+            eprintln!("[jit] off (--no-jit)");
+        }
+        return;
+    };
+    let events = tracer.finish();
+    if options.dump_level.shows_events() {
+        eprint!("{events}");
+    }
+    if options.stats
+        && let Some(jit) = tracer.as_any().downcast_mut::<Jit>()
+    {
+        let s = &jit.stats;
+        eprintln!(
+            "[jit] traces compiled: {}, recordings aborted: {}, trace exits: {}, recording: {:.3} ms, compiling: {:.3} ms",
+            s.traces,
+            s.aborts,
+            s.exits,
+            s.recording.as_secs_f64() * 1e3,
+            s.compiling.as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// A compile-time error in CPython's SyntaxError layout.
+pub fn render_compile_error(filename: &str, source: &str, error: &CompileError) -> String {
+    let lines = LineIndex::new(source);
+    let (line, column) = lines.line_col(error.span.start);
+    let text = lines.line_text(source, line);
+    let trimmed = text.trim_start();
+    let indent = text.chars().count() - trimmed.chars().count();
+    let caret_at = (column as usize).saturating_sub(1).saturating_sub(indent);
+    let mut out = format!("  File \"{filename}\", line {line}\n");
+    if !trimmed.is_empty() {
+        out.push_str(&format!("    {}\n    {}^\n", trimmed.trim_end(), " ".repeat(caret_at)));
+    }
+    out.push_str(&format!("{}: {}\n", error.class, error.message));
+    out
+}
+
+/// CPython's traceback: outermost call first, runs of the same line folded, then the
+/// exception's class and message.
+pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> String {
+    let lines = LineIndex::new(source);
+    let mut out = String::from("Traceback (most recent call last):\n");
+    let mut previous: Option<(&str, u32)> = None;
+    let mut repeats = 0usize;
+    let flush_repeats = |out: &mut String, repeats: usize| {
+        if repeats > 3 {
+            let more = repeats - 3;
+            out.push_str(&format!("  [Previous line repeated {more} more time{}]\n", if more == 1 { "" } else { "s" }));
+        }
+    };
+    for entry in &uncaught.traceback {
+        let key = (entry.function.as_str(), entry.line);
+        if previous == Some(key) {
+            repeats += 1;
+            if repeats >= 3 {
+                continue;
+            }
+        } else {
+            flush_repeats(&mut out, repeats + 1);
+            repeats = 0;
+            previous = Some(key);
+        }
+        out.push_str(&format!("  File \"{filename}\", line {}, in {}\n", entry.line, entry.function));
+        let text = lines.line_text(source, entry.line).trim();
+        if !text.is_empty() {
+            out.push_str(&format!("    {text}\n"));
+        }
+    }
+    flush_repeats(&mut out, repeats + 1);
+    out.push_str(&exception_line(&uncaught.exception));
+    out.push('\n');
+    out
+}
+
+/// `ValueError: message`, or just `ValueError` when the message is empty.
+pub fn exception_line(exception: &crate::interp::value::ExcObj) -> String {
+    let value = Value::Exception(std::rc::Rc::new(exception.clone()));
+    let message = format::str_of(&value).unwrap_or_default();
+    if message.is_empty() {
+        exception.kind.name().to_string()
+    } else {
+        format!("{}: {}", exception.kind.name(), message)
+    }
+}

@@ -1,0 +1,302 @@
+//! Iteration: [`make_iter`] turns an iterable into an [`IterObj`], `IterObj::next_value` steps
+//! it, [`collect`] drains an iterable into a `Vec`, [`reversed`] builds `reversed(x)`.
+//!
+//! Iterating an iterator *value* (what `enumerate`, `zip`, `reversed`, `iter` return) shares its
+//! state through `IterObj::Shared`, so `for x in it` advances `it`. Dict views
+//! (`d.keys()`...) are live and re-iterable: each `make_iter` starts a fresh `DictIter`.
+//! Touches only iterator state; never mutates lists or dicts.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::error::{ExcKind, RtError, RtResult, type_error};
+use super::ops::{check_seq_size, equals, range_len};
+use super::value::{DictObj, DictViewKind, HashKey, IterObj, Value};
+
+fn not_iterable(v: &Value) -> RtError {
+    type_error(format!("'{}' object is not iterable", v.type_name()))
+}
+
+/// `iter(v)`: `TypeError: 'int' object is not iterable` for non-iterables.
+pub fn make_iter(v: &Value) -> RtResult<IterObj> {
+    Ok(match v {
+        Value::List(l) => IterObj::List { list: l.clone(), index: 0 },
+        Value::Tuple(t) => IterObj::Tuple { tuple: t.clone(), index: 0 },
+        Value::Str(s) => IterObj::Str { text: s.clone(), byte_index: 0 },
+        Value::Dict(d) => {
+            let expected_len = d.borrow().len();
+            IterObj::DictKeys { dict: d.clone(), index: 0, expected_len }
+        }
+        Value::Range(r) => IterObj::Range { next: r.start, stop: r.stop, step: r.step },
+        Value::Iterator(it) => {
+            let view = match &*it.borrow() {
+                IterObj::DictView { dict, kind } => Some((dict.clone(), *kind)),
+                _ => None,
+            };
+            match view {
+                Some((dict, kind)) => {
+                    let expected_len = dict.borrow().len();
+                    IterObj::DictIter { dict, index: 0, expected_len, kind }
+                }
+                None => IterObj::Shared(it.clone()),
+            }
+        }
+        _ => return Err(not_iterable(v)),
+    })
+}
+
+/// Wraps iterator state as a `Value::Iterator`.
+pub fn iter_value(it: IterObj) -> Value {
+    Value::Iterator(Rc::new(RefCell::new(it)))
+}
+
+fn changed_size() -> RtError {
+    RtError::new(ExcKind::RuntimeError, "dictionary changed size during iteration")
+}
+
+fn dict_entry(dict: &DictObj, index: usize, kind: DictViewKind) -> Option<Value> {
+    let d = dict.borrow();
+    let (k, v) = d.get_index(index)?;
+    Some(match kind {
+        DictViewKind::Keys => k.0.clone(),
+        DictViewKind::Values => v.clone(),
+        DictViewKind::Items => Value::tuple(vec![k.0.clone(), v.clone()]),
+    })
+}
+
+impl IterObj {
+    /// The next value, or `None` when exhausted.
+    pub fn next_value(&mut self) -> RtResult<Option<Value>> {
+        match self {
+            IterObj::BigRange { next, stop, step } => {
+                let positive = step.sign() == num_bigint::Sign::Plus;
+                if (positive && *next < *stop) || (!positive && *next > *stop) {
+                    let v = next.clone();
+                    *next += &*step;
+                    Ok(Some(Value::from_bigint(v)))
+                } else {
+                    Ok(None)
+                }
+            }
+            IterObj::Range { next, stop, step } => {
+                if (*step > 0 && *next < *stop) || (*step < 0 && *next > *stop) {
+                    let v = *next;
+                    *next = next.checked_add(*step).unwrap_or(*stop);
+                    Ok(Some(Value::Int(v)))
+                } else {
+                    Ok(None)
+                }
+            }
+            IterObj::List { list, index } => {
+                let v = list.borrow().get(*index).cloned();
+                if v.is_some() {
+                    *index += 1;
+                }
+                Ok(v)
+            }
+            IterObj::Tuple { tuple, index } => {
+                let v = tuple.get(*index).cloned();
+                if v.is_some() {
+                    *index += 1;
+                }
+                Ok(v)
+            }
+            IterObj::Str { text, byte_index } => match text.text[*byte_index..].chars().next() {
+                Some(c) => {
+                    *byte_index += c.len_utf8();
+                    Ok(Some(Value::str(c.to_string())))
+                }
+                None => Ok(None),
+            },
+            IterObj::DictKeys { dict, index, expected_len } => {
+                if dict.borrow().len() != *expected_len {
+                    return Err(changed_size());
+                }
+                let v = dict_entry(dict, *index, DictViewKind::Keys);
+                if v.is_some() {
+                    *index += 1;
+                }
+                Ok(v)
+            }
+            IterObj::DictIter { dict, index, expected_len, kind } => {
+                if dict.borrow().len() != *expected_len {
+                    return Err(changed_size());
+                }
+                let v = dict_entry(dict, *index, *kind);
+                if v.is_some() {
+                    *index += 1;
+                }
+                Ok(v)
+            }
+            IterObj::Values { values, index } => {
+                let v = values.get(*index).cloned();
+                if v.is_some() {
+                    *index += 1;
+                }
+                Ok(v)
+            }
+            IterObj::Enumerate { inner, count } => match inner.next_value()? {
+                Some(v) => {
+                    let n = count.get();
+                    count.set(n.wrapping_add(1));
+                    Ok(Some(Value::tuple(vec![Value::Int(n), v])))
+                }
+                None => Ok(None),
+            },
+            IterObj::Zip { inners } => {
+                if inners.is_empty() {
+                    return Ok(None);
+                }
+                let mut items = Vec::with_capacity(inners.len());
+                for inner in inners.iter_mut() {
+                    match inner.next_value()? {
+                        Some(v) => items.push(v),
+                        None => return Ok(None),
+                    }
+                }
+                Ok(Some(Value::tuple(items)))
+            }
+            IterObj::Shared(inner) => match inner.try_borrow_mut() {
+                Ok(mut inner) => inner.next_value(),
+                Err(_) => Err(RtError::new(ExcKind::RuntimeError, "iterator already executing")),
+            },
+            IterObj::DictView { .. } => Err(type_error(format!("'{}' object is not an iterator", self.type_name()))),
+        }
+    }
+
+    /// Is this a dict view (`d.keys()`, ...) rather than an iterator?
+    pub fn is_dict_view(&self) -> bool {
+        matches!(self, IterObj::DictView { .. })
+    }
+}
+
+/// All the values of an iterable (`list(v)`); MemoryError for absurd ranges.
+pub fn collect(v: &Value) -> RtResult<Vec<Value>> {
+    match v {
+        Value::List(l) => Ok(l.borrow().clone()),
+        Value::Tuple(t) => Ok(t.as_ref().clone()),
+        Value::Str(s) => Ok(s.text.chars().map(|c| Value::str(c.to_string())).collect()),
+        Value::Dict(d) => Ok(d.borrow().keys().map(|k| k.0.clone()).collect()),
+        Value::Range(r) => {
+            let n = range_len(r);
+            check_seq_size(n as u64)?;
+            Ok((0..n).map(|i| Value::Int(super::ops::range_item(r, i))).collect())
+        }
+        _ => {
+            let mut it = make_iter(v)?;
+            let mut out = Vec::new();
+            while let Some(x) = it.next_value()? {
+                out.push(x);
+                if out.len() as u64 > super::ops::MAX_SEQ_ELEMS {
+                    return Err(super::error::memory_error());
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `reversed(v)`: `TypeError: 'int' object is not reversible`.
+pub fn reversed(v: &Value) -> RtResult<IterObj> {
+    let snapshot = |mut values: Vec<Value>| {
+        values.reverse();
+        IterObj::Values { values, index: 0 }
+    };
+    Ok(match v {
+        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) => snapshot(collect(v)?),
+        Value::Range(r) => {
+            let n = range_len(r);
+            if n == 0 {
+                IterObj::Range { next: 0, stop: 0, step: 1 }
+            } else {
+                let last = super::ops::range_item(r, n - 1);
+                match r.start.checked_sub(r.step) {
+                    Some(stop) => IterObj::Range { next: last, stop, step: -r.step },
+                    // No representable exclusive bound: clamp, unless the range reaches the
+                    // very edge of i64 (then materialise it).
+                    None if r.start != i64::MIN && r.start != i64::MAX => {
+                        let stop = if r.step > 0 { i64::MIN } else { i64::MAX };
+                        IterObj::Range { next: last, stop, step: -r.step }
+                    }
+                    None => snapshot(collect(v)?),
+                }
+            }
+        }
+        Value::Iterator(it) if it.borrow().is_dict_view() => snapshot(collect(v)?),
+        _ => {
+            return Err(type_error(format!("'{}' object is not reversible", v.type_name())));
+        }
+    })
+}
+
+/// `enumerate(v, start)`.
+pub fn enumerate(v: &Value, start: i64) -> RtResult<IterObj> {
+    Ok(IterObj::Enumerate { inner: Box::new(make_iter(v)?), count: Cell::new(start) })
+}
+
+/// `item in view` for dict views.
+pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> RtResult<bool> {
+    match kind {
+        DictViewKind::Keys => {
+            let key = HashKey::new(item.clone())?;
+            Ok(dict.borrow().contains_key(&key))
+        }
+        DictViewKind::Values => {
+            let values: Vec<Value> = dict.borrow().values().cloned().collect();
+            for v in &values {
+                if equals(v, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        DictViewKind::Items => {
+            let Value::Tuple(pair) = item else { return Ok(false) };
+            if pair.len() != 2 {
+                return Ok(false);
+            }
+            let key = HashKey::new(pair[0].clone())?;
+            let found = dict.borrow().get(&key).cloned();
+            match found {
+                Some(v) => equals(&v, &pair[1]),
+                None => Ok(false),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::value::RangeObj;
+
+    #[test]
+    fn iterator_values_share_state() {
+        let it = iter_value(make_iter(&Value::list(vec![Value::Int(1), Value::Int(2)])).unwrap());
+        let mut a = make_iter(&it).unwrap();
+        assert!(matches!(a.next_value().unwrap(), Some(Value::Int(1))));
+        let mut b = make_iter(&it).unwrap();
+        assert!(matches!(b.next_value().unwrap(), Some(Value::Int(2))));
+        assert!(a.next_value().unwrap().is_none());
+    }
+
+    #[test]
+    fn reversed_range_at_edges() {
+        let r = Value::Range(Rc::new(RangeObj { start: i64::MIN, stop: i64::MIN + 3, step: 1 }));
+        let mut it = reversed(&r).unwrap();
+        let mut got = vec![];
+        while let Some(Value::Int(i)) = it.next_value().unwrap() {
+            got.push(i);
+        }
+        assert_eq!(got, vec![i64::MIN + 2, i64::MIN + 1, i64::MIN]);
+    }
+
+    #[test]
+    fn dict_size_change_is_an_error() {
+        let d = Rc::new(RefCell::new(indexmap::IndexMap::new()));
+        d.borrow_mut().insert(HashKey::new(Value::Int(1)).unwrap(), Value::None);
+        let mut it = make_iter(&Value::Dict(d.clone())).unwrap();
+        d.borrow_mut().insert(HashKey::new(Value::Int(2)).unwrap(), Value::None);
+        assert_eq!(it.next_value().unwrap_err().kind(), ExcKind::RuntimeError);
+    }
+}

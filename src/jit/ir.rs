@@ -1,0 +1,410 @@
+//! The trace IR: a linear, typed SSA form of one hot loop, with guards and snapshots.
+//!
+//! A [`Trace`] is a list of [`Inst`]s. Each instruction is identified by its index, printed
+//! `%N` ([`IrRef`]). Values are unboxed: `int` (i64), `float` (f64), `bool`, or `ptr` (the
+//! address of a heap object the frame keeps alive). The layout of a looping trace, after the
+//! recorder and loop peeling:
+//!
+//! ```text
+//!   preamble: the first iteration. Slot reads are `Slot*` loads after a `GuardTag`.
+//!   Loop
+//!   Phi ...    one per frame slot the iteration writes: its value when an iteration starts
+//!   body:      the same operations again, reading Phis instead of slots; type guards on
+//!              values already known are gone.
+//!   (the end of the body jumps back to Loop, passing each Phi its `back` value)
+//! ```
+//!
+//! Every instruction that can leave the trace names a [`Snapshot`]: the bytecode pc to resume
+//! at and which frame slot must receive which IR value (all other slots already hold the right
+//! value in memory). Exiting writes those slots and returns to the interpreter, which resumes at
+//! `pc` exactly as if it had interpreted everything so far.
+//!
+//! This file is only the data and its text form (`Display`); phases live in their own files.
+
+use std::fmt;
+
+/// An SSA value: the index of the instruction that produced it. Prints as `%N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IrRef(pub u32);
+
+/// An index into [`Trace::snapshots`]. Prints as `snapN`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SnapId(pub u32);
+
+impl fmt::Display for IrRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.0)
+    }
+}
+
+impl fmt::Display for SnapId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "snap{}", self.0)
+    }
+}
+
+/// The type of an IR value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// No value (guards, stores, markers).
+    Void,
+    Int,
+    Float,
+    Bool,
+    /// A pointer to a heap object (a list's `RefCell<Vec<Value>>`), kept alive by the frame.
+    Ptr,
+}
+
+impl Type {
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Void => "",
+            Type::Int => "int",
+            Type::Float => "float",
+            Type::Bool => "bool",
+            Type::Ptr => "ptr",
+        }
+    }
+
+    /// The `Value` tag of a slot holding this type (see `interp::value::tag`).
+    pub fn value_tag(self) -> Option<u8> {
+        use crate::interp::value::tag;
+        match self {
+            Type::Int => Some(tag::INT),
+            Type::Float => Some(tag::FLOAT),
+            Type::Bool => Some(tag::BOOL),
+            _ => None,
+        }
+    }
+}
+
+/// A comparison condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cond {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Cond {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cond::Lt => "<",
+            Cond::Le => "<=",
+            Cond::Gt => ">",
+            Cond::Ge => ">=",
+            Cond::Eq => "==",
+            Cond::Ne => "!=",
+        }
+    }
+}
+
+/// One row per opcode: its operands, and the doc line the IR table in docs/JIT.md repeats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// An int constant.
+    ConstInt { value: i64 },
+    /// A float constant.
+    ConstFloat { value: f64 },
+    /// A bool constant.
+    ConstBool { value: bool },
+    /// Exit unless frame slot `slot` holds a value with this `Value` tag (entry type check).
+    GuardTag { slot: u16, tag: u8, snap: SnapId },
+    /// Exit unless frame slot `slot` holds no heap value (tag <= float), so that exits may
+    /// overwrite it without dropping anything. Emitted at entry for every slot the trace writes.
+    GuardScalarSlot { slot: u16, snap: SnapId },
+    /// The int in frame slot `slot` (its tag was guarded).
+    SlotInt { slot: u16 },
+    /// The float in frame slot `slot`.
+    SlotFloat { slot: u16 },
+    /// The bool in frame slot `slot`.
+    SlotBool { slot: u16 },
+    /// The heap object pointer in frame slot `slot` (a list), borrowed from the frame.
+    SlotPtr { slot: u16 },
+    /// `a + b` on ints; exits through `snap` if it overflows (the interpreter redoes it with big ints).
+    AddInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `a - b` on ints; exits on overflow.
+    SubInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `a * b` on ints; exits on overflow.
+    MulInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `-a` on ints; exits on overflow (`-(-2**63)`).
+    NegInt { a: IrRef, snap: SnapId },
+    /// Python's `a // b` on ints (floors); exits if `b == 0` or the result overflows.
+    FloorDivInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// Python's `a % b` on ints (sign of `b`); exits if `b == 0`.
+    ModInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `a & b`
+    AndInt { a: IrRef, b: IrRef },
+    /// `a | b`
+    OrInt { a: IrRef, b: IrRef },
+    /// `a ^ b`
+    XorInt { a: IrRef, b: IrRef },
+    /// `a + b` on floats.
+    AddFloat { a: IrRef, b: IrRef },
+    /// `a - b` on floats.
+    SubFloat { a: IrRef, b: IrRef },
+    /// `a * b` on floats.
+    MulFloat { a: IrRef, b: IrRef },
+    /// `a / b` on floats; exits if `b == 0.0` (ZeroDivisionError is the interpreter's job).
+    DivFloat { a: IrRef, b: IrRef, snap: SnapId },
+    /// `-a` on floats.
+    NegFloat { a: IrRef },
+    /// `float(a)`: the nearest float to an int (what Python does in mixed arithmetic).
+    IntToFloat { a: IrRef },
+    /// Exits unless `-2**53 <= a <= 2**53`, where comparing `float(a)` equals comparing `a`.
+    GuardExactFloat { a: IrRef, snap: SnapId },
+    /// `a cond b` on ints.
+    CmpInt { cond: Cond, a: IrRef, b: IrRef },
+    /// `a cond b` on floats (IEEE: false when either is NaN, except `!=`).
+    CmpFloat { cond: Cond, a: IrRef, b: IrRef },
+    /// Exits through `snap` unless the bool `cond` equals `expect`.
+    Guard { cond: IrRef, expect: bool, snap: SnapId },
+    /// `len(list)`.
+    ListLen { list: IrRef },
+    /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.
+    ListIndex { list: IrRef, index: IrRef, snap: SnapId },
+    /// Element `index` (normalised) of `list`, which must carry the `Value` tag of the result
+    /// type (`ty`); exits otherwise.
+    ListLoad { list: IrRef, index: IrRef, ty: Type, snap: SnapId },
+    /// `list[index] = value` (normalised index); exits if the old element is a heap value
+    /// (dropping it is the interpreter's job).
+    ListStore { list: IrRef, index: IrRef, value: IrRef, snap: SnapId },
+    /// The loop header: the preamble (first iteration) ends here, the body starts.
+    Loop,
+    /// The value of frame slot `slot` when an iteration of the body starts: `entry` on the first
+    /// iteration (a preamble value), `back` (a body value) after that.
+    Phi { slot: u16, ty: Type, entry: IrRef, back: IrRef },
+}
+
+/// A snapshot: where the interpreter resumes after an exit, and the slots to write first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The bytecode instruction to resume at.
+    pub pc: u32,
+    /// `(slot, value)`: frame slots whose memory is stale, with their current IR values.
+    pub slots: Vec<(u16, IrRef)>,
+}
+
+/// One instruction: its operation and result type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Inst {
+    pub op: Op,
+    pub ty: Type,
+}
+
+/// A recorded (and later optimized) trace.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    pub insts: Vec<Inst>,
+    pub snapshots: Vec<Snapshot>,
+    /// Names for frame slots in the dump (`r3(total)`), from the code object.
+    pub slot_names: Vec<String>,
+}
+
+impl Op {
+    /// The IR values this operation reads.
+    pub fn operands(&self) -> Vec<IrRef> {
+        match *self {
+            Op::ConstInt { .. }
+            | Op::ConstFloat { .. }
+            | Op::ConstBool { .. }
+            | Op::GuardTag { .. }
+            | Op::GuardScalarSlot { .. } => vec![],
+            Op::SlotInt { .. } | Op::SlotFloat { .. } | Op::SlotBool { .. } | Op::SlotPtr { .. } | Op::Loop => vec![],
+            Op::AddInt { a, b, .. }
+            | Op::SubInt { a, b, .. }
+            | Op::MulInt { a, b, .. }
+            | Op::FloorDivInt { a, b, .. }
+            | Op::ModInt { a, b, .. }
+            | Op::AndInt { a, b }
+            | Op::OrInt { a, b }
+            | Op::XorInt { a, b }
+            | Op::AddFloat { a, b }
+            | Op::SubFloat { a, b }
+            | Op::MulFloat { a, b }
+            | Op::DivFloat { a, b, .. }
+            | Op::CmpInt { a, b, .. }
+            | Op::CmpFloat { a, b, .. } => vec![a, b],
+            Op::NegInt { a, .. } | Op::NegFloat { a } | Op::IntToFloat { a } | Op::GuardExactFloat { a, .. } => vec![a],
+            Op::Guard { cond, .. } => vec![cond],
+            Op::ListLen { list } => vec![list],
+            Op::ListIndex { list, index, .. } | Op::ListLoad { list, index, .. } => vec![list, index],
+            Op::ListStore { list, index, value, .. } => vec![list, index, value],
+            Op::Phi { entry, back, .. } => vec![entry, back],
+        }
+    }
+
+    /// The snapshot used if this operation exits the trace.
+    pub fn snapshot(&self) -> Option<SnapId> {
+        match *self {
+            Op::GuardTag { snap, .. }
+            | Op::GuardScalarSlot { snap, .. }
+            | Op::AddInt { snap, .. }
+            | Op::SubInt { snap, .. }
+            | Op::MulInt { snap, .. }
+            | Op::NegInt { snap, .. }
+            | Op::FloorDivInt { snap, .. }
+            | Op::ModInt { snap, .. }
+            | Op::DivFloat { snap, .. }
+            | Op::GuardExactFloat { snap, .. }
+            | Op::Guard { snap, .. }
+            | Op::ListIndex { snap, .. }
+            | Op::ListLoad { snap, .. }
+            | Op::ListStore { snap, .. } => Some(snap),
+            _ => None,
+        }
+    }
+
+    /// Does this operation have an effect beyond its result (a guard, a store, a marker)?
+    /// Dead code elimination keeps these.
+    pub fn has_effect(&self) -> bool {
+        self.snapshot().is_some() || matches!(self, Op::Loop | Op::Phi { .. })
+    }
+
+    /// The opcode's name, as the dump prints it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::ConstInt { .. } => "ConstInt",
+            Op::ConstFloat { .. } => "ConstFloat",
+            Op::ConstBool { .. } => "ConstBool",
+            Op::GuardTag { .. } => "GuardTag",
+            Op::GuardScalarSlot { .. } => "GuardScalarSlot",
+            Op::SlotInt { .. } => "SlotInt",
+            Op::SlotFloat { .. } => "SlotFloat",
+            Op::SlotBool { .. } => "SlotBool",
+            Op::SlotPtr { .. } => "SlotPtr",
+            Op::AddInt { .. } => "AddInt",
+            Op::SubInt { .. } => "SubInt",
+            Op::MulInt { .. } => "MulInt",
+            Op::NegInt { .. } => "NegInt",
+            Op::FloorDivInt { .. } => "FloorDivInt",
+            Op::ModInt { .. } => "ModInt",
+            Op::AndInt { .. } => "AndInt",
+            Op::OrInt { .. } => "OrInt",
+            Op::XorInt { .. } => "XorInt",
+            Op::AddFloat { .. } => "AddFloat",
+            Op::SubFloat { .. } => "SubFloat",
+            Op::MulFloat { .. } => "MulFloat",
+            Op::DivFloat { .. } => "DivFloat",
+            Op::NegFloat { .. } => "NegFloat",
+            Op::IntToFloat { .. } => "IntToFloat",
+            Op::GuardExactFloat { .. } => "GuardExactFloat",
+            Op::CmpInt { .. } => "CmpInt",
+            Op::CmpFloat { .. } => "CmpFloat",
+            Op::Guard { .. } => "Guard",
+            Op::ListLen { .. } => "ListLen",
+            Op::ListIndex { .. } => "ListIndex",
+            Op::ListLoad { .. } => "ListLoad",
+            Op::ListStore { .. } => "ListStore",
+            Op::Loop => "Loop",
+            Op::Phi { .. } => "Phi",
+        }
+    }
+}
+
+impl Trace {
+    /// Appends an instruction; returns its reference.
+    pub fn push(&mut self, op: Op, ty: Type) -> IrRef {
+        self.insts.push(Inst { op, ty });
+        IrRef(self.insts.len() as u32 - 1)
+    }
+
+    pub fn add_snapshot(&mut self, snapshot: Snapshot) -> SnapId {
+        // Consecutive guards often share a snapshot.
+        if let Some(last) = self.snapshots.last()
+            && *last == snapshot
+        {
+            return SnapId(self.snapshots.len() as u32 - 1);
+        }
+        self.snapshots.push(snapshot);
+        SnapId(self.snapshots.len() as u32 - 1)
+    }
+
+    pub fn ty(&self, r: IrRef) -> Type {
+        self.insts[r.0 as usize].ty
+    }
+
+    /// Index of the `Loop` marker, if the trace loops.
+    pub fn loop_start(&self) -> Option<usize> {
+        self.insts.iter().position(|i| matches!(i.op, Op::Loop))
+    }
+
+    fn slot_label(&self, slot: u16) -> String {
+        match self.slot_names.get(slot as usize) {
+            Some(name) if !name.is_empty() => format!("r{slot}({name})"),
+            _ => format!("r{slot}"),
+        }
+    }
+
+    /// The text form of one instruction (without its number).
+    pub fn format_inst(&self, r: IrRef) -> String {
+        let inst = &self.insts[r.0 as usize];
+        let lhs = if inst.ty == Type::Void { String::new() } else { format!("{r} = ") };
+        let args = match inst.op {
+            Op::ConstInt { value } => value.to_string(),
+            Op::ConstFloat { value } => format!("{value:?}"),
+            Op::ConstBool { value } => {
+                if value {
+                    "True".into()
+                } else {
+                    "False".into()
+                }
+            }
+            Op::GuardTag { slot, tag, snap } => format!("{} is {}  {snap}", self.slot_label(slot), tag_name(tag)),
+            Op::GuardScalarSlot { slot, snap } => format!("{} is not a heap value  {snap}", self.slot_label(slot)),
+            Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
+                self.slot_label(slot)
+            }
+            Op::CmpInt { cond, a, b } | Op::CmpFloat { cond, a, b } => format!("{a} {} {b}", cond.symbol()),
+            Op::Guard { cond, expect, snap } => format!("{cond} is {}  {snap}", if expect { "True" } else { "False" }),
+            Op::ListLoad { list, index, ty, snap } => format!("{list}[{index}] as {}  {snap}", ty.name()),
+            Op::Phi { slot, entry, back, .. } => format!("{} [{entry}, {back}]", self.slot_label(slot)),
+            Op::Loop => "------------------------------ loop".into(),
+            op => {
+                let operands: Vec<String> = op.operands().iter().map(|r| r.to_string()).collect();
+                match op.snapshot() {
+                    Some(snap) => format!("{}  {snap}", operands.join(", ")),
+                    None => operands.join(", "),
+                }
+            }
+        };
+        if matches!(inst.op, Op::Loop) {
+            return args;
+        }
+        format!("{:<5} {lhs}{} {args}", inst.ty.name(), inst.op.name())
+    }
+
+    /// The text form of a snapshot: `snap3 @pc 27: r10(i)=%14 r8(zr)=%20`.
+    pub fn format_snapshot(&self, id: usize) -> String {
+        let snap = &self.snapshots[id];
+        let slots: Vec<String> = snap.slots.iter().map(|(slot, r)| format!("{}={r}", self.slot_label(*slot))).collect();
+        format!("snap{id} @pc {}: {}", snap.pc, slots.join(" "))
+    }
+}
+
+/// The name of a `Value` tag in the dump.
+pub fn tag_name(tag: u8) -> &'static str {
+    use crate::interp::value::tag as t;
+    match tag {
+        t::INT => "int",
+        t::FLOAT => "float",
+        t::BOOL => "bool",
+        t::NONE => "None",
+        _ => "list",
+    }
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for i in 0..self.insts.len() {
+            writeln!(f, "{:04}  {}", i, self.format_inst(IrRef(i as u32)))?;
+        }
+        for i in 0..self.snapshots.len() {
+            writeln!(f, "  {}", self.format_snapshot(i))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! Where native code finds things in memory: the frame slot layout of `Value` and the fields
+//! of a list, measured at run time from real objects (Rust does not promise `Vec`'s field
+//! order, so the JIT asks instead of assuming).
+//!
+//! May read any value's bytes; writes nothing.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::interp::value::{ListObj, Value};
+
+/// Bytes per frame slot / list element.
+pub const VALUE_SIZE: i32 = 16;
+/// Offset of the one-byte tag in a `Value`.
+pub const TAG_OFFSET: i32 = 0;
+/// Offset of the 8-byte payload (i64, f64 bits, bool, or object pointer) in a `Value`.
+pub const PAYLOAD_OFFSET: i32 = 8;
+
+/// Offsets from a list value's payload pointer to its elements' pointer and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListLayout {
+    pub data_pointer_offset: i32,
+    pub length_offset: i32,
+}
+
+fn payload_word(value: &Value) -> usize {
+    // SAFETY: `Value` is 16 bytes, `repr(C, u8)`, payload at offset 8 (pinned by a unit test).
+    unsafe { *((value as *const Value as *const u8).add(PAYLOAD_OFFSET as usize) as *const usize) }
+}
+
+impl ListLayout {
+    /// Measures the layout on a sample list with distinct length and capacity.
+    pub fn measure() -> Option<ListLayout> {
+        let mut items = Vec::with_capacity(7);
+        items.extend([Value::Int(1), Value::Int(2), Value::Int(3)]);
+        let list: Rc<ListObj> = Rc::new(RefCell::new(items));
+        let value = Value::List(list.clone());
+        let payload = payload_word(&value);
+        let vec_address = list.as_ptr() as usize;
+        // SAFETY: the Vec is alive (held by `list`) and not borrowed mutably.
+        let (data, len) = unsafe { ((*list.as_ptr()).as_ptr() as usize, (*list.as_ptr()).len()) };
+        let words = std::mem::size_of::<Vec<Value>>() / 8;
+        let mut data_offset = None;
+        let mut length_offset = None;
+        for i in 0..words {
+            // SAFETY: reads the Vec header's words, inside the allocation.
+            let word = unsafe { *((vec_address + 8 * i) as *const usize) };
+            if word == data {
+                data_offset = Some(vec_address + 8 * i - payload);
+            } else if word == len {
+                length_offset = Some(vec_address + 8 * i - payload);
+            }
+        }
+        Some(ListLayout { data_pointer_offset: data_offset? as i32, length_offset: length_offset? as i32 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measured_layout_finds_elements_and_length() {
+        let layout = ListLayout::measure().expect("layout");
+        let list = Value::list(vec![Value::Int(10), Value::Float(2.5), Value::Int(-4), Value::Int(7), Value::Int(8)]);
+        let payload = payload_word(&list);
+        unsafe {
+            let len = *((payload + layout.length_offset as usize) as *const usize);
+            assert_eq!(len, 5);
+            let data = *((payload + layout.data_pointer_offset as usize) as *const usize);
+            let third = data + 2 * VALUE_SIZE as usize;
+            assert_eq!(*(third as *const u8), crate::interp::value::tag::INT);
+            assert_eq!(*((third + PAYLOAD_OFFSET as usize) as *const i64), -4);
+        }
+    }
+}

@@ -1,0 +1,669 @@
+//! Trace recorder (bytecode → trace IR), then loop peeling into a looping trace.
+//!
+//! The VM keeps executing normally while recording; before each instruction it calls
+//! [`Recorder::record`], which appends IR for what that instruction is about to do,
+//! specialised on the types it sees in the frame, with a guard for every assumption (slot
+//! types, branch directions, int overflow, list bounds and element types). Recording ends when
+//! execution returns to the loop header ([`Recorder::close`]) or aborts with a reason.
+//!
+//! Closing peels the loop (as LuaJIT's `lj_opt_loop` does): the recorded iteration becomes the
+//! preamble, and a copy of it becomes the loop body, where slot reads turn into `Phi`s (for slots
+//! the iteration writes) or reuse the preamble's loads (loop invariants), and type guards
+//! already proven by the preamble disappear.
+//!
+//! Reads the frame and code objects; writes nothing outside the trace it builds.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::interp::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::value::{Value, tag};
+
+use super::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
+
+/// Longest iteration the recorder follows (in bytecode instructions).
+const MAX_RECORDED_INSTRUCTIONS: usize = 2000;
+
+/// Why recording stopped without a trace, in words for the dump.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Abort(pub String);
+
+fn abort<T>(reason: impl Into<String>) -> Result<T, Abort> {
+    Err(Abort(reason.into()))
+}
+
+/// What happened to one instruction.
+pub enum Step {
+    Continue,
+    /// Execution is back at the loop header: the iteration is complete.
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// An instruction was appended.
+    Inst(IrRef),
+    /// A frame slot received a value.
+    Write(u16, IrRef),
+}
+
+/// One recorded bytecode instruction, for the dump.
+#[derive(Clone, Debug)]
+pub struct RecordedInstr {
+    pub pc: usize,
+    pub line: u32,
+    pub text: String,
+}
+
+pub struct Recorder {
+    pub code: Rc<CodeObject>,
+    pub header_pc: usize,
+    pub loop_id: usize,
+    depth: usize,
+    pub trace: Trace,
+    /// Current IR value of each slot the trace has read or written.
+    slots: Vec<Option<IrRef>>,
+    /// Slots read before any write: their entry load and guarded type.
+    entry_loads: HashMap<u16, (IrRef, Type)>,
+    /// Slots written, in order of first write.
+    written: Vec<u16>,
+    events: Vec<Event>,
+    int_constants: HashMap<i64, IrRef>,
+    float_constants: HashMap<u64, IrRef>,
+    pub recorded: Vec<RecordedInstr>,
+}
+
+impl Recorder {
+    pub fn new(code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, depth: usize) -> Recorder {
+        let trace = Trace { slot_names: code.slot_names.clone(), ..Trace::default() };
+        Recorder {
+            code: code.clone(),
+            header_pc,
+            loop_id,
+            depth,
+            trace,
+            slots: vec![None; code.nslots as usize],
+            entry_loads: HashMap::new(),
+            written: Vec::new(),
+            events: Vec::new(),
+            int_constants: HashMap::new(),
+            float_constants: HashMap::new(),
+            recorded: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, op: Op, ty: Type) -> IrRef {
+        let r = self.trace.push(op, ty);
+        self.events.push(Event::Inst(r));
+        r
+    }
+
+    /// The snapshot for exiting before the instruction at `pc`.
+    fn snapshot(&mut self, pc: usize) -> super::ir::SnapId {
+        let slots =
+            self.written.iter().map(|&s| (s, self.slots[s as usize].expect("written slots have values"))).collect();
+        self.trace.add_snapshot(Snapshot { pc: pc as u32, slots })
+    }
+
+    fn const_int(&mut self, value: i64) -> IrRef {
+        if let Some(&r) = self.int_constants.get(&value) {
+            return r;
+        }
+        let r = self.emit(Op::ConstInt { value }, Type::Int);
+        self.int_constants.insert(value, r);
+        r
+    }
+
+    fn const_float(&mut self, value: f64) -> IrRef {
+        if let Some(&r) = self.float_constants.get(&value.to_bits()) {
+            return r;
+        }
+        let r = self.emit(Op::ConstFloat { value }, Type::Float);
+        self.float_constants.insert(value.to_bits(), r);
+        r
+    }
+
+    fn name_of(&self, slot: u16) -> String {
+        match self.code.slot_names.get(slot as usize) {
+            Some(name) if !name.is_empty() && !name.starts_with('=') => format!("'{name}'"),
+            _ => format!("a temporary (r{slot})"),
+        }
+    }
+
+    /// The IR value of slot `reg`, loading it (behind a type guard) on first use.
+    fn read(&mut self, reg: Reg, frame: &[Value], pc: usize) -> Result<(IrRef, Type), Abort> {
+        let slot = reg.0;
+        if let Some(r) = self.slots[slot as usize] {
+            return Ok((r, self.trace.ty(r)));
+        }
+        let (tag_value, load, ty) = match &frame[slot as usize] {
+            Value::Int(_) => (tag::INT, Op::SlotInt { slot }, Type::Int),
+            Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
+            Value::Bool(_) => (tag::BOOL, Op::SlotBool { slot }, Type::Bool),
+            Value::List(_) => (list_tag(), Op::SlotPtr { slot }, Type::Ptr),
+            other => {
+                return abort(format!(
+                    "{} holds a {} value; the JIT handles ints, floats, bools and lists",
+                    self.name_of(slot),
+                    other.type_name()
+                ));
+            }
+        };
+        let snap = self.snapshot(pc);
+        self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
+        let r = self.emit(load, ty);
+        self.slots[slot as usize] = Some(r);
+        self.entry_loads.insert(slot, (r, ty));
+        Ok((r, ty))
+    }
+
+    /// Slot `reg` now holds IR value `value`.
+    fn write(&mut self, reg: Reg, value: IrRef, pc: usize) -> Result<(), Abort> {
+        let slot = reg.0;
+        if self.trace.ty(value) == Type::Ptr {
+            return abort(format!(
+                "storing a list into {} (the JIT keeps only ints, floats and bools in variables)",
+                self.name_of(slot)
+            ));
+        }
+        if !self.written.contains(&slot) {
+            if !self.entry_loads.contains_key(&slot) {
+                // An exit may overwrite this slot: make sure it holds nothing to drop.
+                let snap = self.snapshot(pc);
+                self.emit(Op::GuardScalarSlot { slot, snap }, Type::Void);
+            }
+            self.written.push(slot);
+        }
+        self.slots[slot as usize] = Some(value);
+        self.events.push(Event::Write(slot, value));
+        Ok(())
+    }
+
+    /// Records the instruction at `pc`, about to be executed on `frame`.
+    pub fn record(&mut self, pc: usize, frame: &[Value], depth: usize) -> Result<Step, Abort> {
+        if depth != self.depth {
+            return abort("a call into a Toy function (calls are not inlined yet)");
+        }
+        if pc == self.header_pc && !self.recorded.is_empty() {
+            return Ok(Step::Closed);
+        }
+        if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
+            return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
+        }
+        let instr = self.code.instrs[pc];
+        self.recorded.push(RecordedInstr {
+            pc,
+            line: self.code.lines[pc],
+            text: format!(
+                "{:<14} {}",
+                instr.name(),
+                instr
+                    .operands()
+                    .iter()
+                    .map(|(f, o)| format!("{f}={}", o.render(&self.code, &[])))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        });
+        self.record_instr(instr, pc, frame)?;
+        Ok(Step::Continue)
+    }
+
+    fn record_instr(&mut self, instr: Instr, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        use crate::parser::ast::BinOp;
+        match instr {
+            Instr::Nop {} | Instr::Jump { .. } => {}
+            Instr::LoopHeader { .. } => {
+                if pc != self.header_pc {
+                    return abort("an inner loop starts inside the loop (nested loops are traced separately for now)");
+                }
+            }
+            Instr::ForIter { iter, target, .. } => {
+                if pc != self.header_pc {
+                    return abort(
+                        "an inner for loop starts inside the loop (nested loops are traced separately for now)",
+                    );
+                }
+                self.record_for_range(iter, target, pc, frame)?;
+            }
+            Instr::Move { dst, src } => {
+                let (r, _) = self.read(src, frame, pc)?;
+                self.write(dst, r, pc)?;
+            }
+            Instr::LoadConst { dst, constant } => {
+                let r = match &self.code.consts[constant.0 as usize] {
+                    Value::Int(i) => self.const_int(*i),
+                    Value::Float(f) => self.const_float(*f),
+                    Value::Bool(b) => self.emit(Op::ConstBool { value: *b }, Type::Bool),
+                    other => return abort(format!("a {} constant", other.type_name())),
+                };
+                self.write(dst, r, pc)?;
+            }
+            Instr::LoadBool { dst, value } => {
+                let r = self.emit(Op::ConstBool { value }, Type::Bool);
+                self.write(dst, r, pc)?;
+            }
+            Instr::CheckBound { slot, .. } => {
+                self.read(slot, frame, pc)?;
+            }
+            Instr::Add { dst, a, b } | Instr::AddInPlace { dst, a, b } => {
+                self.arith(BinOp::Add, dst, a, b, pc, frame)?
+            }
+            Instr::Sub { dst, a, b } => self.arith(BinOp::Sub, dst, a, b, pc, frame)?,
+            Instr::Mul { dst, a, b } | Instr::MulInPlace { dst, a, b } => {
+                self.arith(BinOp::Mul, dst, a, b, pc, frame)?
+            }
+            Instr::TrueDiv { dst, a, b } => self.arith(BinOp::TrueDiv, dst, a, b, pc, frame)?,
+            Instr::FloorDiv { dst, a, b } => self.arith(BinOp::FloorDiv, dst, a, b, pc, frame)?,
+            Instr::Mod { dst, a, b } => self.arith(BinOp::Mod, dst, a, b, pc, frame)?,
+            Instr::BitAnd { dst, a, b } => self.arith(BinOp::BitAnd, dst, a, b, pc, frame)?,
+            Instr::BitOr { dst, a, b } => self.arith(BinOp::BitOr, dst, a, b, pc, frame)?,
+            Instr::BitXor { dst, a, b } => self.arith(BinOp::BitXor, dst, a, b, pc, frame)?,
+            Instr::Neg { dst, src } => {
+                let (r, ty) = self.read(src, frame, pc)?;
+                let result = match ty {
+                    Type::Int => {
+                        if matches!(frame[src.0 as usize], Value::Int(i64::MIN)) {
+                            return abort("an int overflowed 64 bits while recording");
+                        }
+                        let snap = self.snapshot(pc);
+                        self.emit(Op::NegInt { a: r, snap }, Type::Int)
+                    }
+                    Type::Float => self.emit(Op::NegFloat { a: r }, Type::Float),
+                    _ => return abort(format!("unary - on a {}", ty.name())),
+                };
+                self.write(dst, result, pc)?;
+            }
+            Instr::Lt { dst, a, b } => self.compare_into(Cond::Lt, dst, a, b, pc, frame)?,
+            Instr::LtE { dst, a, b } => self.compare_into(Cond::Le, dst, a, b, pc, frame)?,
+            Instr::Gt { dst, a, b } => self.compare_into(Cond::Gt, dst, a, b, pc, frame)?,
+            Instr::GtE { dst, a, b } => self.compare_into(Cond::Ge, dst, a, b, pc, frame)?,
+            Instr::Eq { dst, a, b } => self.compare_into(Cond::Eq, dst, a, b, pc, frame)?,
+            Instr::NotEq { dst, a, b } => self.compare_into(Cond::Ne, dst, a, b, pc, frame)?,
+            Instr::JumpIfLt { a, b, .. } => self.compare_jump(Cond::Lt, a, b, pc, frame)?,
+            Instr::JumpIfLtE { a, b, .. } => self.compare_jump(Cond::Le, a, b, pc, frame)?,
+            Instr::JumpIfGt { a, b, .. } => self.compare_jump(Cond::Gt, a, b, pc, frame)?,
+            Instr::JumpIfGtE { a, b, .. } => self.compare_jump(Cond::Ge, a, b, pc, frame)?,
+            Instr::JumpIfEq { a, b, .. } => self.compare_jump(Cond::Eq, a, b, pc, frame)?,
+            Instr::JumpIfNotEq { a, b, .. } => self.compare_jump(Cond::Ne, a, b, pc, frame)?,
+            Instr::JumpIfNotLt { a, b, .. } => self.compare_jump(Cond::Lt, a, b, pc, frame)?,
+            Instr::JumpIfNotLtE { a, b, .. } => self.compare_jump(Cond::Le, a, b, pc, frame)?,
+            Instr::JumpIfNotGt { a, b, .. } => self.compare_jump(Cond::Gt, a, b, pc, frame)?,
+            Instr::JumpIfNotGtE { a, b, .. } => self.compare_jump(Cond::Ge, a, b, pc, frame)?,
+            Instr::JumpIfFalse { cond, .. } | Instr::JumpIfTrue { cond, .. } => {
+                let (r, ty) = self.read(cond, frame, pc)?;
+                let (truth_ref, truth) = match (ty, &frame[cond.0 as usize]) {
+                    (Type::Bool, Value::Bool(b)) => (r, *b),
+                    (Type::Int, Value::Int(i)) => {
+                        let zero = self.const_int(0);
+                        (self.emit(Op::CmpInt { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *i != 0)
+                    }
+                    _ => return abort(format!("testing the truth of a {}", ty.name())),
+                };
+                let snap = self.snapshot(pc);
+                self.emit(Op::Guard { cond: truth_ref, expect: truth, snap }, Type::Void);
+            }
+            Instr::GetItem { dst, obj, index } => {
+                let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
+                let element_type = match list_element(&frame[obj.0 as usize], &frame[index.0 as usize]) {
+                    Some(Value::Int(_)) => Type::Int,
+                    Some(Value::Float(_)) => Type::Float,
+                    Some(Value::Bool(_)) => Type::Bool,
+                    Some(other) => return abort(format!("a list element holds a {}", other.type_name())),
+                    None => return abort("a list index out of range while recording"),
+                };
+                let snap = self.snapshot(pc);
+                let r = self.emit(Op::ListLoad { list, index: index_ref, ty: element_type, snap }, element_type);
+                self.write(dst, r, pc)?;
+            }
+            Instr::SetItem { obj, index, value } => {
+                let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
+                if list_element(&frame[obj.0 as usize], &frame[index.0 as usize]).is_none() {
+                    return abort("a list index out of range while recording");
+                }
+                let (v, ty) = self.read(value, frame, pc)?;
+                if ty == Type::Ptr {
+                    return abort("storing a list into a list");
+                }
+                let snap = self.snapshot(pc);
+                self.emit(Op::ListStore { list, index: index_ref, value: v, snap }, Type::Void);
+            }
+            other => return abort(format!("the bytecode {} is not supported by the JIT yet", other.name())),
+        }
+        Ok(())
+    }
+
+    /// `for i in range(...)` at the loop header: guard the direction and the end, advance.
+    fn record_for_range(&mut self, iter: Reg, target: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        let (Value::Int(next), Value::Int(stop), Value::Int(step)) =
+            (&frame[iter.0 as usize], &frame[iter.0 as usize + 1], &frame[iter.0 as usize + 2])
+        else {
+            let kind = frame[iter.0 as usize].type_name();
+            return abort(format!("a for loop over something other than range ({kind})"));
+        };
+        let (next_value, stop_value, step_value) = (*next, *stop, *step);
+        let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
+        if !continues {
+            return abort("the loop ended while recording");
+        }
+        if next_value.checked_add(step_value).is_none() {
+            return abort("the range counter overflowed while recording");
+        }
+        let (next, _) = self.read(iter, frame, pc)?;
+        let (stop, _) = self.read(Reg(iter.0 + 1), frame, pc)?;
+        let (step, _) = self.read(Reg(iter.0 + 2), frame, pc)?;
+        let zero = self.const_int(0);
+        let upward = self.emit(Op::CmpInt { cond: Cond::Gt, a: step, b: zero }, Type::Bool);
+        let snap = self.snapshot(pc);
+        self.emit(Op::Guard { cond: upward, expect: step_value > 0, snap }, Type::Void);
+        let cond = if step_value > 0 { Cond::Lt } else { Cond::Gt };
+        let more = self.emit(Op::CmpInt { cond, a: next, b: stop }, Type::Bool);
+        self.emit(Op::Guard { cond: more, expect: true, snap }, Type::Void);
+        let advanced = self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int);
+        self.write(iter, advanced, pc)?;
+        self.write(target, next, pc)?;
+        Ok(())
+    }
+
+    /// The list in `obj` and the normalised, bounds-checked index in `index`.
+    fn list_index(&mut self, obj: Reg, index: Reg, pc: usize, frame: &[Value]) -> Result<(IrRef, IrRef), Abort> {
+        let (list, list_ty) = self.read(obj, frame, pc)?;
+        if list_ty != Type::Ptr {
+            return abort(format!("indexing a {}", list_ty.name()));
+        }
+        let (i, index_ty) = self.read(index, frame, pc)?;
+        if index_ty != Type::Int {
+            return abort(format!("a list index of type {}", index_ty.name()));
+        }
+        let snap = self.snapshot(pc);
+        let normalised = self.emit(Op::ListIndex { list, index: i, snap }, Type::Int);
+        Ok((list, normalised))
+    }
+
+    /// Both operands as floats when either is a float (Python's mixed arithmetic).
+    fn as_floats(&mut self, a: (IrRef, Type), b: (IrRef, Type)) -> Option<(IrRef, IrRef)> {
+        let convert = |rec: &mut Recorder, (r, ty): (IrRef, Type)| match ty {
+            Type::Float => Some(r),
+            Type::Int => Some(rec.emit(Op::IntToFloat { a: r }, Type::Float)),
+            _ => None,
+        };
+        Some((convert(self, a)?, convert(self, b)?))
+    }
+
+    fn arith(
+        &mut self,
+        op: crate::parser::ast::BinOp,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        use crate::parser::ast::BinOp;
+        let left = self.read(a, frame, pc)?;
+        let right = self.read(b, frame, pc)?;
+        let (x, y) = (&frame[a.0 as usize], &frame[b.0 as usize]);
+        let result = match (left.1, right.1) {
+            (Type::Int, Type::Int) => {
+                let (Value::Int(xv), Value::Int(yv)) = (x, y) else { return abort("slot types changed") };
+                let (xv, yv) = (*xv, *yv);
+                let fits = match op {
+                    BinOp::Add => xv.checked_add(yv).is_some(),
+                    BinOp::Sub => xv.checked_sub(yv).is_some(),
+                    BinOp::Mul => xv.checked_mul(yv).is_some(),
+                    BinOp::FloorDiv | BinOp::Mod => yv != 0 && !(xv == i64::MIN && yv == -1),
+                    BinOp::TrueDiv => yv != 0 && xv.unsigned_abs() <= 1 << 53 && yv.unsigned_abs() <= 1 << 53,
+                    _ => true,
+                };
+                if !fits {
+                    return abort("an int operation overflowed or divided by zero while recording");
+                }
+                let snap = self.snapshot(pc);
+                let (l, r) = (left.0, right.0);
+                match op {
+                    BinOp::Add => self.emit(Op::AddInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::Sub => self.emit(Op::SubInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::Mul => self.emit(Op::MulInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::FloorDiv => self.emit(Op::FloorDivInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::Mod => self.emit(Op::ModInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::BitAnd => self.emit(Op::AndInt { a: l, b: r }, Type::Int),
+                    BinOp::BitOr => self.emit(Op::OrInt { a: l, b: r }, Type::Int),
+                    BinOp::BitXor => self.emit(Op::XorInt { a: l, b: r }, Type::Int),
+                    BinOp::TrueDiv => {
+                        self.emit(Op::GuardExactFloat { a: l, snap }, Type::Void);
+                        self.emit(Op::GuardExactFloat { a: r, snap }, Type::Void);
+                        let fl = self.emit(Op::IntToFloat { a: l }, Type::Float);
+                        let fr = self.emit(Op::IntToFloat { a: r }, Type::Float);
+                        self.emit(Op::DivFloat { a: fl, b: fr, snap }, Type::Float)
+                    }
+                    _ => return abort(format!("the int operator {op:?}")),
+                }
+            }
+            (Type::Int | Type::Float, Type::Int | Type::Float) => {
+                let divides_by_zero = matches!(y, Value::Float(f) if *f == 0.0) || matches!(y, Value::Int(0));
+                if op == BinOp::TrueDiv && divides_by_zero {
+                    return abort("a division by zero while recording");
+                }
+                let Some((l, r)) = self.as_floats(left, right) else { return abort("mixed operands") };
+                match op {
+                    BinOp::Add => self.emit(Op::AddFloat { a: l, b: r }, Type::Float),
+                    BinOp::Sub => self.emit(Op::SubFloat { a: l, b: r }, Type::Float),
+                    BinOp::Mul => self.emit(Op::MulFloat { a: l, b: r }, Type::Float),
+                    BinOp::TrueDiv => {
+                        let snap = self.snapshot(pc);
+                        self.emit(Op::DivFloat { a: l, b: r, snap }, Type::Float)
+                    }
+                    _ => return abort(format!("the float operator {op:?}")),
+                }
+            }
+            (l, r) => return abort(format!("{op:?} on {} and {}", l.name(), r.name())),
+        };
+        self.write(dst, result, pc)
+    }
+
+    /// The bool IR value of `a cond b`, and its value now.
+    fn compare(&mut self, cond: Cond, a: Reg, b: Reg, pc: usize, frame: &[Value]) -> Result<(IrRef, bool), Abort> {
+        let left = self.read(a, frame, pc)?;
+        let right = self.read(b, frame, pc)?;
+        let (x, y) = (&frame[a.0 as usize], &frame[b.0 as usize]);
+        let now = match (x, y) {
+            (Value::Int(x), Value::Int(y)) => compare_now(cond, x, y),
+            (Value::Float(x), Value::Float(y)) => compare_now(cond, x, y),
+            (Value::Int(x), Value::Float(y)) => compare_now(cond, &(*x as f64), y),
+            (Value::Float(x), Value::Int(y)) => compare_now(cond, x, &(*y as f64)),
+            _ => return abort(format!("comparing {} and {}", x.type_name(), y.type_name())),
+        };
+        let r = match (left.1, right.1) {
+            (Type::Int, Type::Int) => self.emit(Op::CmpInt { cond, a: left.0, b: right.0 }, Type::Bool),
+            (Type::Float, Type::Float) => self.emit(Op::CmpFloat { cond, a: left.0, b: right.0 }, Type::Bool),
+            _ => {
+                // An int compared with a float: exact only while the int fits a float's mantissa.
+                let snap = self.snapshot(pc);
+                for (r, ty) in [left, right] {
+                    if ty == Type::Int {
+                        self.emit(Op::GuardExactFloat { a: r, snap }, Type::Void);
+                    }
+                }
+                let Some((l, r)) = self.as_floats(left, right) else { return abort("comparing mixed values") };
+                self.emit(Op::CmpFloat { cond, a: l, b: r }, Type::Bool)
+            }
+        };
+        Ok((r, now))
+    }
+
+    fn compare_into(&mut self, cond: Cond, dst: Reg, a: Reg, b: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        let (r, _) = self.compare(cond, a, b, pc, frame)?;
+        self.write(dst, r, pc)
+    }
+
+    fn compare_jump(&mut self, cond: Cond, a: Reg, b: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        let (r, now) = self.compare(cond, a, b, pc, frame)?;
+        let snap = self.snapshot(pc);
+        self.emit(Op::Guard { cond: r, expect: now, snap }, Type::Void);
+        Ok(())
+    }
+
+    /// Ends the recording at the loop header: peels the recorded iteration into a preamble and
+    /// a looping body (see the module doc).
+    pub fn close(mut self) -> Result<(Trace, Vec<RecordedInstr>), Abort> {
+        // Type stability: a slot read at entry must have the same type at the end.
+        for (&slot, &(_, ty)) in &self.entry_loads {
+            if let Some(end) = self.slots[slot as usize] {
+                let end_ty = self.trace.ty(end);
+                if end_ty != ty {
+                    return abort(format!(
+                        "the type of {} changes in the loop ({} to {})",
+                        self.name_of(slot),
+                        ty.name(),
+                        end_ty.name()
+                    ));
+                }
+            }
+        }
+        let named = |slot: u16| self.code.slot_names.get(slot as usize).is_some_and(|n| !n.is_empty());
+        let carried: Vec<u16> =
+            self.written.iter().copied().filter(|&s| named(s) || self.entry_loads.contains_key(&s)).collect();
+        let preamble_len = self.trace.insts.len();
+        self.trace.push(Op::Loop, Type::Void);
+        let mut phis: HashMap<u16, IrRef> = HashMap::new();
+        let mut body_slots: Vec<Option<IrRef>> = vec![None; self.slots.len()];
+        for &slot in &carried {
+            let entry = self.slots[slot as usize].expect("written");
+            let ty = self.trace.ty(entry);
+            let phi = self.trace.push(Op::Phi { slot, ty, entry, back: entry }, ty);
+            phis.insert(slot, phi);
+            body_slots[slot as usize] = Some(phi);
+        }
+        let mut body_written: Vec<u16> = carried.clone();
+        let mut map: Vec<IrRef> = (0..preamble_len as u32).map(IrRef).collect();
+        for event in self.events.clone() {
+            match event {
+                Event::Write(slot, value) => {
+                    body_slots[slot as usize] = Some(map[value.0 as usize]);
+                    if !body_written.contains(&slot) {
+                        body_written.push(slot);
+                    }
+                }
+                Event::Inst(r) => {
+                    let inst = self.trace.insts[r.0 as usize];
+                    match inst.op {
+                        Op::SlotInt { slot }
+                        | Op::SlotFloat { slot }
+                        | Op::SlotBool { slot }
+                        | Op::SlotPtr { slot } => {
+                            if let Some(&phi) = phis.get(&slot) {
+                                map[r.0 as usize] = phi;
+                            }
+                        }
+                        Op::GuardTag { .. }
+                        | Op::GuardScalarSlot { .. }
+                        | Op::ConstInt { .. }
+                        | Op::ConstFloat { .. }
+                        | Op::ConstBool { .. } => {}
+                        op => {
+                            let mut op = remap(op, &map);
+                            if let Some(snap) = op.snapshot() {
+                                let pc = self.trace.snapshots[snap.0 as usize].pc;
+                                let slots = body_written
+                                    .iter()
+                                    .map(|&s| (s, body_slots[s as usize].expect("written")))
+                                    .collect();
+                                let new_snap = self.trace.add_snapshot(Snapshot { pc, slots });
+                                set_snapshot(&mut op, new_snap);
+                            }
+                            map[r.0 as usize] = self.trace.push(op, inst.ty);
+                        }
+                    }
+                }
+            }
+        }
+        for (&slot, &phi) in &phis {
+            let back = body_slots[slot as usize].expect("carried slots stay written");
+            if let Op::Phi { back: b, .. } = &mut self.trace.insts[phi.0 as usize].op {
+                *b = back;
+            }
+        }
+        Ok((self.trace, self.recorded))
+    }
+}
+
+fn compare_now<T: PartialOrd>(cond: Cond, x: &T, y: &T) -> bool {
+    match cond {
+        Cond::Lt => x < y,
+        Cond::Le => x <= y,
+        Cond::Gt => x > y,
+        Cond::Ge => x >= y,
+        Cond::Eq => x == y,
+        Cond::Ne => x != y,
+    }
+}
+
+/// The tag byte of a list value (the discriminant Rust gave `Value::List`).
+pub fn list_tag() -> u8 {
+    let sample = Value::list(Vec::new());
+    // SAFETY: `Value` is `repr(C, u8)`: the first byte is the tag.
+    unsafe { *(&sample as *const Value as *const u8) }
+}
+
+/// `list[index]` as the interpreter would read it now, if in range.
+fn list_element(list: &Value, index: &Value) -> Option<Value> {
+    let (Value::List(items), Value::Int(i)) = (list, index) else { return None };
+    let items = items.borrow();
+    let len = items.len() as i64;
+    let i = if *i < 0 { *i + len } else { *i };
+    if (0..len).contains(&i) { Some(items[i as usize].clone()) } else { None }
+}
+
+/// `op` with every operand replaced through `map`.
+fn remap(op: Op, map: &[IrRef]) -> Op {
+    let m = |r: IrRef| map[r.0 as usize];
+    match op {
+        Op::AddInt { a, b, snap } => Op::AddInt { a: m(a), b: m(b), snap },
+        Op::SubInt { a, b, snap } => Op::SubInt { a: m(a), b: m(b), snap },
+        Op::MulInt { a, b, snap } => Op::MulInt { a: m(a), b: m(b), snap },
+        Op::NegInt { a, snap } => Op::NegInt { a: m(a), snap },
+        Op::FloorDivInt { a, b, snap } => Op::FloorDivInt { a: m(a), b: m(b), snap },
+        Op::ModInt { a, b, snap } => Op::ModInt { a: m(a), b: m(b), snap },
+        Op::AndInt { a, b } => Op::AndInt { a: m(a), b: m(b) },
+        Op::OrInt { a, b } => Op::OrInt { a: m(a), b: m(b) },
+        Op::XorInt { a, b } => Op::XorInt { a: m(a), b: m(b) },
+        Op::AddFloat { a, b } => Op::AddFloat { a: m(a), b: m(b) },
+        Op::SubFloat { a, b } => Op::SubFloat { a: m(a), b: m(b) },
+        Op::MulFloat { a, b } => Op::MulFloat { a: m(a), b: m(b) },
+        Op::DivFloat { a, b, snap } => Op::DivFloat { a: m(a), b: m(b), snap },
+        Op::NegFloat { a } => Op::NegFloat { a: m(a) },
+        Op::IntToFloat { a } => Op::IntToFloat { a: m(a) },
+        Op::GuardExactFloat { a, snap } => Op::GuardExactFloat { a: m(a), snap },
+        Op::CmpInt { cond, a, b } => Op::CmpInt { cond, a: m(a), b: m(b) },
+        Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: m(a), b: m(b) },
+        Op::Guard { cond, expect, snap } => Op::Guard { cond: m(cond), expect, snap },
+        Op::ListLen { list } => Op::ListLen { list: m(list) },
+        Op::ListIndex { list, index, snap } => Op::ListIndex { list: m(list), index: m(index), snap },
+        Op::ListLoad { list, index, ty, snap } => Op::ListLoad { list: m(list), index: m(index), ty, snap },
+        Op::ListStore { list, index, value, snap } => {
+            Op::ListStore { list: m(list), index: m(index), value: m(value), snap }
+        }
+        Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: m(entry), back: m(back) },
+        other => other,
+    }
+}
+
+fn set_snapshot(op: &mut Op, new: super::ir::SnapId) {
+    match op {
+        Op::GuardTag { snap, .. }
+        | Op::GuardScalarSlot { snap, .. }
+        | Op::AddInt { snap, .. }
+        | Op::SubInt { snap, .. }
+        | Op::MulInt { snap, .. }
+        | Op::NegInt { snap, .. }
+        | Op::FloorDivInt { snap, .. }
+        | Op::ModInt { snap, .. }
+        | Op::DivFloat { snap, .. }
+        | Op::GuardExactFloat { snap, .. }
+        | Op::Guard { snap, .. }
+        | Op::ListIndex { snap, .. }
+        | Op::ListLoad { snap, .. }
+        | Op::ListStore { snap, .. } => *snap = new,
+        _ => {}
+    }
+}

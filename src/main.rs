@@ -1,0 +1,154 @@
+//! The `toyjit` command line: `toyjit run FILE` (and `-` for stdin).
+//!
+//! Parses arguments with clap, reads the program, and runs it on a thread with a large stack
+//! (deeply nested data structures are dropped and printed recursively), exiting with the
+//! program's status.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use toyjit::driver::{DEFAULT_JIT_THRESHOLD, RunOptions, run_source};
+use toyjit::interp::output::Output;
+use toyjit::jit::dump::DumpLevel;
+
+/// Stack for the interpreter thread: Toy calls do not use it, but dropping or printing a
+/// million-deep nested list recurses in Rust.
+const INTERPRETER_STACK_BYTES: usize = 1 << 30;
+
+#[derive(Parser, Debug)]
+#[command(name = "toyjit", version, about = "A tracing JIT for Toy, a small subset of Python 3")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a Toy program (FILE, or - for standard input).
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// The program to run; `-` reads it from standard input.
+    file: String,
+    /// Interpret only: never compile hot loops.
+    #[arg(long)]
+    no_jit: bool,
+    /// Loop iterations before a loop is traced (1 traces at once).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_JIT_THRESHOLD)]
+    jit_threshold: u32,
+    /// Print the bytecode of the program instead of running it.
+    #[arg(long)]
+    dump_bytecode: bool,
+    /// Print JIT statistics to stderr at exit.
+    #[arg(long)]
+    stats: bool,
+    /// Show what the JIT does with each hot loop, on stderr: `--trace-dump` (recorded bytecode,
+    /// trace IR, Cranelift IR), `--trace-dump=events`, `--trace-dump=asm` (plus machine code).
+    #[arg(long, value_name = "WHAT", num_args = 0..=1, require_equals = true, default_missing_value = "ir")]
+    trace_dump: Option<String>,
+}
+
+/// Why a program could not be read: the file (status 2, like python3) or its encoding
+/// (a SyntaxError, status 1).
+enum ReadError {
+    Open(String),
+    Decode(String),
+}
+
+fn read_program(file: &str) -> Result<String, ReadError> {
+    let bytes = if file == "-" {
+        let mut buffer = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buffer)
+            .map_err(|e| ReadError::Open(format!("toyjit: can't read standard input: {e}")))?;
+        buffer
+    } else {
+        std::fs::read(file).map_err(|e| {
+            let absolute =
+                std::path::absolute(file).map(|p| p.display().to_string()).unwrap_or_else(|_| file.to_string());
+            ReadError::Open(format!(
+                "toyjit: can't open file '{absolute}': [Errno {}] {}",
+                e.raw_os_error().unwrap_or(0),
+                describe_io_error(&e)
+            ))
+        })?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Decode(format!(
+            "SyntaxError: (unicode error) 'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte",
+            e.as_bytes()[e.utf8_error().valid_up_to()],
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn describe_io_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn run(args: RunArgs) -> i32 {
+    let source = match read_program(&args.file) {
+        Ok(source) => source,
+        Err(ReadError::Open(message)) => {
+            eprintln!("{message}");
+            return 2;
+        }
+        Err(ReadError::Decode(message)) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let filename = if args.file == "-" { "<stdin>".to_string() } else { args.file.clone() };
+    let dump_level = match DumpLevel::parse(args.trace_dump.as_deref()) {
+        Ok(level) => level,
+        Err(message) => {
+            eprintln!("toyjit: {message}");
+            return 2;
+        }
+    };
+    let options = RunOptions {
+        dump_bytecode: args.dump_bytecode,
+        jit: !args.no_jit,
+        jit_threshold: args.jit_threshold,
+        dump_level,
+        stats: args.stats,
+    };
+    let (status, _) = run_source(&filename, &source, &options, Output::stdout());
+    status
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = std::thread::Builder::new()
+        .name("toyjit".into())
+        .stack_size(INTERPRETER_STACK_BYTES)
+        .spawn(move || match cli.command {
+            Some(Command::Run(args)) => run(args),
+            None => {
+                if std::io::stdin().is_terminal() {
+                    eprintln!("toyjit: the interactive REPL is not built yet; use `toyjit run FILE`");
+                    2
+                } else {
+                    run(RunArgs {
+                        file: "-".into(),
+                        no_jit: false,
+                        jit_threshold: DEFAULT_JIT_THRESHOLD,
+                        dump_bytecode: false,
+                        stats: false,
+                        trace_dump: None,
+                    })
+                }
+            }
+        })
+        .map(|handle| handle.join().unwrap_or(70))
+        .unwrap_or(70);
+    ExitCode::from(status.clamp(0, 255) as u8)
+}
