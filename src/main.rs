@@ -1,8 +1,10 @@
-//! The `toyjit` command line: `toyjit run FILE` (and `-` for stdin).
+//! The `toyjit` command line: `toyjit run FILE` (and `-` for stdin), and the interactive
+//! session (`toyjit repl`, or `toyjit` alone on a terminal; see `toyjit::repl`).
 //!
 //! Parses arguments with clap, reads the program, and runs it on a thread with a large stack
 //! (deeply nested data structures are dropped and printed recursively), exiting with the
-//! program's status.
+//! program's status. Ctrl-C stops a running program with `KeyboardInterrupt`; `toyjit run`
+//! then dies by SIGINT, as python3 does (the shell sees status 130).
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -12,6 +14,12 @@ use clap::{Parser, Subcommand};
 use toyjit::driver::{DEFAULT_JIT_THRESHOLD, RunOptions, run_source};
 use toyjit::interp::output::Output;
 use toyjit::jit::dump::DumpLevel;
+use toyjit::repl::{self, ReplOptions};
+
+/// mimalloc: Toy programs allocate many small short-lived objects (strings, tuples, dict
+/// entries); it is markedly faster than the system allocator at that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Stack for the interpreter thread: Toy calls do not use it, but dropping or printing a
 /// million-deep nested list recurses in Rust.
@@ -28,6 +36,18 @@ struct Cli {
 enum Command {
     /// Run a Toy program (FILE, or - for standard input).
     Run(RunArgs),
+    /// Start an interactive session (what `toyjit` alone does on a terminal).
+    Repl(ReplArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ReplArgs {
+    /// Interpret only: never compile hot loops.
+    #[arg(long)]
+    no_jit: bool,
+    /// Loop iterations before a loop is traced (1 traces at once).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_JIT_THRESHOLD)]
+    jit_threshold: u32,
 }
 
 #[derive(clap::Args, Debug)]
@@ -121,9 +141,19 @@ fn run(args: RunArgs) -> i32 {
         dump_level,
         stats: args.stats,
     };
+    if let Err(e) = repl::install_sigint_handler() {
+        eprintln!("toyjit: cannot install the Ctrl-C handler: {e}");
+    }
     let (status, _) = run_source(&filename, &source, &options, Output::stdout());
+    if status == 1 && repl::sigint_received() {
+        // The program stopped with an uncaught KeyboardInterrupt (its traceback is printed).
+        return INTERRUPTED;
+    }
     status
 }
+
+/// `run`'s status for a program ended by Ctrl-C: the process then dies by SIGINT.
+const INTERRUPTED: i32 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -132,10 +162,12 @@ fn main() -> ExitCode {
         .stack_size(INTERPRETER_STACK_BYTES)
         .spawn(move || match cli.command {
             Some(Command::Run(args)) => run(args),
+            Some(Command::Repl(args)) => {
+                repl::run(&ReplOptions { jit: !args.no_jit, jit_threshold: args.jit_threshold })
+            }
             None => {
                 if std::io::stdin().is_terminal() {
-                    eprintln!("toyjit: the interactive REPL is not built yet; use `toyjit run FILE`");
-                    2
+                    repl::run(&ReplOptions::default())
                 } else {
                     run(RunArgs {
                         file: "-".into(),
@@ -150,5 +182,8 @@ fn main() -> ExitCode {
         })
         .map(|handle| handle.join().unwrap_or(70))
         .unwrap_or(70);
+    if status == INTERRUPTED && repl::sigint_received() {
+        repl::die_by_sigint();
+    }
     ExitCode::from(status.clamp(0, 255) as u8)
 }

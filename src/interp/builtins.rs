@@ -21,7 +21,7 @@ use super::error::{ExcKind, RtError, RtResult, type_error, value_error};
 use super::format::{format_spec, repr, str_of};
 use super::iter::{collect, enumerate, iter_value, make_iter, reversed};
 use super::ops::{self, binary, compare, truthy};
-use super::value::{ExcObj, IterObj, RangeObj, Value};
+use super::value::{ExcObj, IterObj, Value};
 use crate::parser::ast::{BinOp, CmpOp};
 
 /// What a builtin is: a global function, a global type, a type only reachable through
@@ -92,7 +92,10 @@ impl BuiltinId {
         if let Some(kind) = ExcKind::from_name(name) {
             return Some(BuiltinId::Exception(kind));
         }
-        TABLE.iter().find(|(_, n, k)| *n == name && matches!(k, Kind::Func | Kind::Type)).map(|(id, _, _)| *id)
+        TABLE
+            .iter()
+            .find(|(_, n, k)| *n == name && matches!(k, Kind::Func | Kind::Type))
+            .map(|(id, _, _)| *id)
     }
 
     /// The `math` function called `name`.
@@ -163,7 +166,9 @@ pub fn isinstance(v: &Value, classinfo: &Value) -> RtResult<bool> {
             }
             Ok(false)
         }
-        _ => Err(type_error("isinstance() arg 2 must be a type, a tuple of types, or a union")),
+        _ => Err(type_error(
+            "isinstance() arg 2 must be a type, a tuple of types, or a union",
+        )),
     }
 }
 
@@ -217,7 +222,11 @@ fn take_kwargs(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str]) -> RtResult<Ve
 
 fn exactly_one(id: BuiltinId, args: &[Value]) -> RtResult<&Value> {
     if args.len() != 1 {
-        return Err(type_error(format!("{}() takes exactly one argument ({} given)", display_name(id), args.len())));
+        return Err(type_error(format!(
+            "{}() takes exactly one argument ({} given)",
+            display_name(id),
+            args.len()
+        )));
     }
     Ok(&args[0])
 }
@@ -264,7 +273,9 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
             Ok(Value::Exception(Rc::new(ExcObj { kind, args: args.to_vec() })))
         }
         _ if id.kind() == Kind::Math => math::call_math(id, args, kwargs),
-        _ if id.kind() == Kind::Hidden => Err(type_error(format!("cannot create '{}' instances", id.name()))),
+        _ if id.kind() == Kind::Hidden => {
+            Err(type_error(format!("cannot create '{}' instances", id.name())))
+        }
         B::Min | B::Max => min_max(id, args, kwargs),
         B::Sum => sum(args, kwargs),
         B::Sorted => {
@@ -297,7 +308,10 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
                 Some(Value::Bool(b)) => b as i64,
                 Some(Value::BigInt(_)) => return Err(not_supported("enumerate() with a start beyond 64 bits")),
                 Some(v) => {
-                    return Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())));
+                    return Err(type_error(format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        v.type_name()
+                    )));
                 }
             };
             Ok(iter_value(enumerate(&iterable, start)?))
@@ -333,7 +347,9 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
                     let ints = args.iter().map(ops::int_to_bigint).collect::<Option<Vec<_>>>();
                     match ints {
                         Some(v) => ops::int_pow_mod(&v[0], &v[1], &v[2]),
-                        None => Err(type_error("pow() 3rd argument not allowed unless all arguments are integers")),
+                        None => Err(type_error(
+                            "pow() 3rd argument not allowed unless all arguments are integers",
+                        )),
                     }
                 }
             }
@@ -342,7 +358,10 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
             let kw = take_kwargs("str", kwargs, &["object"])?;
             at_most("str", args, 3)?;
             if args.len() > 1 {
-                return Err(type_error(format!("str() argument 'encoding' must be str, not {}", args[1].type_name())));
+                return Err(type_error(format!(
+                    "str() argument 'encoding' must be str, not {}",
+                    args[1].type_name()
+                )));
             }
             match args.first().or(kw[0].as_ref()) {
                 None => Ok(Value::str("")),
@@ -364,7 +383,10 @@ fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Va
         match v {
             None | Some(Value::None) => Ok(default.to_string()),
             Some(Value::Str(s)) => Ok(s.text.clone()),
-            Some(other) => Err(type_error(format!("{name} must be None or a string, not {}", other.type_name()))),
+            Some(other) => Err(type_error(format!(
+                "{name} must be None or a string, not {}",
+                other.type_name()
+            ))),
         }
     };
     let sep = text_arg(&kw[0], "sep", " ")?;
@@ -408,10 +430,9 @@ pub(crate) fn sort_with_kwargs(items: &mut Vec<Value>, kw: &[Option<Value>]) -> 
             let original = std::mem::take(items);
             for d in decorated {
                 if let Value::Tuple(t) = d
-                    && let Value::Int(i) = t[2]
-                {
-                    items.push(original[i as usize].clone());
-                }
+                    && let Value::Int(i) = t[2] {
+                        items.push(original[i as usize].clone());
+                    }
             }
             Ok(())
         }
@@ -501,12 +522,7 @@ pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
     let mut n = 0usize;
     while let Some(item) = it.next_value()? {
         let pair = match &item {
-            Value::List(_)
-            | Value::Tuple(_)
-            | Value::Str(_)
-            | Value::Range(_)
-            | Value::Dict(_)
-            | Value::Iterator(_) => collect(&item)?,
+            Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Dict(_) | Value::Iterator(_) => collect(&item)?,
             _ => {
                 return Err(type_error(format!(
                     "cannot convert dictionary update sequence element #{n} to a sequence"
@@ -527,7 +543,10 @@ pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
 
 fn radix_str(v: &Value, radix: u32, prefix: &str) -> RtResult<Value> {
     let Some(n) = ops::int_to_bigint(v) else {
-        return Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())));
+        return Err(type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            v.type_name()
+        )));
     };
     let digits = n.magnitude().to_str_radix(radix);
     let sign = if n.sign() == num_bigint::Sign::Minus { "-" } else { "" };
@@ -541,10 +560,9 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
         B::Abs => {
             let v = exactly_one(id, args)?;
             match v {
-                Value::Int(i) => Ok(i
-                    .checked_abs()
-                    .map(Value::Int)
-                    .unwrap_or_else(|| Value::from_bigint(-num_bigint::BigInt::from(*i)))),
+                Value::Int(i) => Ok(i.checked_abs().map(Value::Int).unwrap_or_else(|| {
+                    Value::from_bigint(-num_bigint::BigInt::from(*i))
+                })),
                 Value::Bool(b) => Ok(Value::Int(*b as i64)),
                 Value::BigInt(b) => Ok(Value::from_bigint(num_traits::Signed::abs(b.as_ref()))),
                 Value::Float(f) => Ok(Value::Float(f.abs())),
@@ -570,10 +588,14 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             let v = exactly_one(id, args)?;
             match v {
                 Value::Str(s) if s.char_count == 1 => Ok(Value::Int(s.text.chars().next().map_or(0, |c| c as i64))),
-                Value::Str(s) => {
-                    Err(type_error(format!("ord() expected a character, but string of length {} found", s.char_count)))
-                }
-                _ => Err(type_error(format!("ord() expected string of length 1, but {} found", v.type_name()))),
+                Value::Str(s) => Err(type_error(format!(
+                    "ord() expected a character, but string of length {} found",
+                    s.char_count
+                ))),
+                _ => Err(type_error(format!(
+                    "ord() expected string of length 1, but {} found",
+                    v.type_name()
+                ))),
             }
         }
         B::IsInstance => {
@@ -603,14 +625,14 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
         B::Iter => {
             expected_range("iter", args, 1, 1)?;
             match &args[0] {
-                Value::Iterator(it) if !it.borrow().is_dict_view() => Ok(args[0].clone()),
+                Value::Iterator(it) if !it.borrow().is_view() => Ok(args[0].clone()),
                 v => Ok(iter_value(make_iter(v)?)),
             }
         }
         B::Next => {
             expected_range("next", args, 1, 2)?;
             match &args[0] {
-                Value::Iterator(it) if !it.borrow().is_dict_view() => {
+                Value::Iterator(it) if !it.borrow().is_view() => {
                     let next = it
                         .try_borrow_mut()
                         .map_err(|_| RtError::new(ExcKind::RuntimeError, "iterator already executing"))?
@@ -630,7 +652,10 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
                 None => String::new(),
                 Some(Value::Str(s)) => s.text.clone(),
                 Some(v) => {
-                    return Err(type_error(format!("format() argument 2 must be str, not {}", v.type_name())));
+                    return Err(type_error(format!(
+                        "format() argument 2 must be str, not {}",
+                        v.type_name()
+                    )));
                 }
             };
             Ok(Value::str(format_spec(&args[0], &spec)?))
@@ -692,54 +717,30 @@ fn ops_overflow(msg: &str) -> RtError {
     RtError::new(ExcKind::OverflowError, msg)
 }
 
-/// `range()` past 64 bits: an iterator counting with big ints (enough for `for` loops,
-/// `list()` and friends; `len()` and indexing of such ranges are not supported).
-fn big_range(args: &[Value]) -> RtResult<Value> {
-    use num_bigint::BigInt;
-    let mut n: Vec<BigInt> = Vec::with_capacity(3);
-    for a in args {
-        n.push(match a {
-            Value::BigInt(b) => (**b).clone(),
-            Value::Int(i) => BigInt::from(*i),
-            Value::Bool(b) => BigInt::from(*b as i64),
-            other => {
-                return Err(type_error(format!("'{}' object cannot be interpreted as an integer", other.type_name())));
-            }
-        });
-    }
-    let (start, stop, step) = match n.len() {
-        1 => (BigInt::from(0), n[0].clone(), BigInt::from(1)),
-        2 => (n[0].clone(), n[1].clone(), BigInt::from(1)),
-        _ => (n[0].clone(), n[1].clone(), n[2].clone()),
-    };
-    if step == BigInt::from(0) {
-        return Err(value_error("range() arg 3 must not be zero"));
-    }
-    let state = super::value::IterObj::BigRange { next: start, stop, step };
-    Ok(Value::Iterator(Rc::new(std::cell::RefCell::new(state))))
-}
-
 fn range_call(args: &[Value]) -> RtResult<Value> {
     expected_range("range", args, 1, 3)?;
-    if args.iter().any(|a| matches!(a, Value::BigInt(_))) {
-        return big_range(args);
+    let mut n: Vec<num_bigint::BigInt> = Vec::with_capacity(3);
+    for a in args {
+        match ops::int_to_bigint(a) {
+            Some(b) => n.push(b),
+            None => {
+                return Err(type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    a.type_name()
+                )));
+            }
+        }
     }
-    let mut n = [0i64; 3];
-    for (i, a) in args.iter().enumerate() {
-        n[i] = match a {
-            Value::BigInt(_) => return Err(not_supported("range() bounds beyond 64 bits")),
-            _ => ops::index_of(a)?,
-        };
-    }
-    let (start, stop, step) = match args.len() {
-        1 => (0, n[0], 1),
-        2 => (n[0], n[1], 1),
-        _ => (n[0], n[1], n[2]),
+    let one = num_bigint::BigInt::from(1);
+    let (start, stop, step) = match n.len() {
+        1 => (num_bigint::BigInt::from(0), n[0].clone(), one),
+        2 => (n[0].clone(), n[1].clone(), one),
+        _ => (n[0].clone(), n[1].clone(), n[2].clone()),
     };
-    if step == 0 {
+    if num_traits::Zero::is_zero(&step) {
         return Err(value_error("range() arg 3 must not be zero"));
     }
-    Ok(Value::Range(Rc::new(RangeObj { start, stop, step })))
+    Ok(super::iter::make_range(start, stop, step))
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ use std::rc::Rc;
 
 use super::error::{ExcKind, RtError, RtResult, type_error};
 use super::ops::{check_seq_size, equals, range_len};
-use super::value::{DictObj, DictViewKind, HashKey, IterObj, Value};
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+use super::value::{BigRangeObj, DictObj, DictViewKind, HashKey, IterObj, RangeObj, Value};
 
 fn not_iterable(v: &Value) -> RtError {
     type_error(format!("'{}' object is not iterable", v.type_name()))
@@ -29,17 +32,15 @@ pub fn make_iter(v: &Value) -> RtResult<IterObj> {
         }
         Value::Range(r) => IterObj::Range { next: r.start, stop: r.stop, step: r.step },
         Value::Iterator(it) => {
-            let view = match &*it.borrow() {
-                IterObj::DictView { dict, kind } => Some((dict.clone(), *kind)),
+            let fresh = match &*it.borrow() {
+                IterObj::DictView { dict, kind } => {
+                    let expected_len = dict.borrow().len();
+                    Some(IterObj::DictIter { dict: dict.clone(), index: 0, expected_len, kind: *kind })
+                }
+                IterObj::BigRange(r) => Some(IterObj::BigRangeIter { next: r.start.clone(), range: r.clone() }),
                 _ => None,
             };
-            match view {
-                Some((dict, kind)) => {
-                    let expected_len = dict.borrow().len();
-                    IterObj::DictIter { dict, index: 0, expected_len, kind }
-                }
-                None => IterObj::Shared(it.clone()),
-            }
+            fresh.unwrap_or_else(|| IterObj::Shared(it.clone()))
         }
         _ => return Err(not_iterable(v)),
     })
@@ -68,16 +69,6 @@ impl IterObj {
     /// The next value, or `None` when exhausted.
     pub fn next_value(&mut self) -> RtResult<Option<Value>> {
         match self {
-            IterObj::BigRange { next, stop, step } => {
-                let positive = step.sign() == num_bigint::Sign::Plus;
-                if (positive && *next < *stop) || (!positive && *next > *stop) {
-                    let v = next.clone();
-                    *next += &*step;
-                    Ok(Some(Value::from_bigint(v)))
-                } else {
-                    Ok(None)
-                }
-            }
             IterObj::Range { next, stop, step } => {
                 if (*step > 0 && *next < *stop) || (*step < 0 && *next > *stop) {
                     let v = *next;
@@ -160,13 +151,30 @@ impl IterObj {
                 Ok(mut inner) => inner.next_value(),
                 Err(_) => Err(RtError::new(ExcKind::RuntimeError, "iterator already executing")),
             },
-            IterObj::DictView { .. } => Err(type_error(format!("'{}' object is not an iterator", self.type_name()))),
+            IterObj::BigRangeIter { next, range } => {
+                let more = if range.step.is_positive() { *next < range.stop } else { *next > range.stop };
+                if !more {
+                    return Ok(None);
+                }
+                let v = next.clone();
+                *next += &range.step;
+                Ok(Some(Value::from_bigint(v)))
+            }
+            IterObj::DictView { .. } | IterObj::BigRange(_) => Err(type_error(format!(
+                "'{}' object is not an iterator",
+                self.type_name()
+            ))),
         }
     }
 
     /// Is this a dict view (`d.keys()`, ...) rather than an iterator?
     pub fn is_dict_view(&self) -> bool {
         matches!(self, IterObj::DictView { .. })
+    }
+
+    /// Is this a re-iterable value (a dict view or a big `range`) rather than an iterator?
+    pub fn is_view(&self) -> bool {
+        matches!(self, IterObj::DictView { .. } | IterObj::BigRange(_))
     }
 }
 
@@ -183,6 +191,16 @@ pub fn collect(v: &Value) -> RtResult<Vec<Value>> {
             Ok((0..n).map(|i| Value::Int(super::ops::range_item(r, i))).collect())
         }
         _ => {
+            let big_len = match v {
+                Value::Iterator(it) => match &*it.borrow() {
+                    IterObj::BigRange(r) => Some(big_range_len(r)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(n) = big_len {
+                check_seq_size(n.to_u64().unwrap_or(u64::MAX))?;
+            }
             let mut it = make_iter(v)?;
             let mut out = Vec::new();
             while let Some(x) = it.next_value()? {
@@ -223,10 +241,67 @@ pub fn reversed(v: &Value) -> RtResult<IterObj> {
             }
         }
         Value::Iterator(it) if it.borrow().is_dict_view() => snapshot(collect(v)?),
+        Value::Iterator(it) if matches!(&*it.borrow(), IterObj::BigRange(_)) => {
+            let IterObj::BigRange(r) = &*it.borrow() else { return Err(type_error("range")) };
+            let n = big_range_len(r);
+            if n.is_zero() {
+                return Ok(IterObj::Range { next: 0, stop: 0, step: 1 });
+            }
+            let last: BigInt = &r.start + (n - 1u8) * &r.step;
+            let rev = BigRangeObj { start: last.clone(), stop: &r.start - &r.step, step: -&r.step };
+            IterObj::BigRangeIter { next: last, range: Rc::new(rev) }
+        }
         _ => {
             return Err(type_error(format!("'{}' object is not reversible", v.type_name())));
         }
     })
+}
+
+/// `range(start, stop, step)` (`step != 0`): an i64 `Value::Range` when every bound fits,
+/// else a big range.
+pub fn make_range(start: BigInt, stop: BigInt, step: BigInt) -> Value {
+    match (start.to_i64(), stop.to_i64(), step.to_i64()) {
+        (Some(start), Some(stop), Some(step)) => Value::Range(Rc::new(RangeObj { start, stop, step })),
+        _ => iter_value(IterObj::BigRange(Rc::new(BigRangeObj { start, stop, step }))),
+    }
+}
+
+/// Number of elements of a big range.
+pub fn big_range_len(r: &BigRangeObj) -> BigInt {
+    let zero = BigInt::zero();
+    let (lo, hi, step) = if r.step.is_positive() {
+        (&r.start, &r.stop, r.step.clone())
+    } else {
+        (&r.stop, &r.start, -&r.step)
+    };
+    if lo >= hi {
+        return zero;
+    }
+    (hi - lo - 1u8) / step + 1u8
+}
+
+/// The big range a `RangeObj` stands for (to compare ranges of both kinds).
+pub fn range_as_big(r: &RangeObj) -> BigRangeObj {
+    BigRangeObj { start: r.start.into(), stop: r.stop.into(), step: r.step.into() }
+}
+
+/// Ranges are equal when they produce the same sequence.
+pub fn big_range_eq(a: &BigRangeObj, b: &BigRangeObj) -> bool {
+    let (la, lb) = (big_range_len(a), big_range_len(b));
+    la == lb
+        && (la.is_zero() || (a.start == b.start && (la == BigInt::from(1) || a.step == b.step)))
+}
+
+/// `x in r` for a big range.
+pub fn big_range_contains(r: &BigRangeObj, x: &BigInt) -> bool {
+    let n = big_range_len(r);
+    if n.is_zero() {
+        return false;
+    }
+    let offset = x - &r.start;
+    use num_integer::Integer;
+    let (q, rem) = offset.div_mod_floor(&r.step);
+    rem.is_zero() && !q.is_negative() && q < n
 }
 
 /// `enumerate(v, start)`.
@@ -289,6 +364,35 @@ mod tests {
             got.push(i);
         }
         assert_eq!(got, vec![i64::MIN + 2, i64::MIN + 1, i64::MIN]);
+    }
+
+    #[test]
+    fn big_ranges() {
+        use crate::interp::format::repr;
+        let two64: BigInt = BigInt::from(1u8) << 64u32;
+        let r = make_range(&two64 - 2, &two64 + 2, BigInt::from(1));
+        assert_eq!(repr(&r).unwrap(), "range(18446744073709551614, 18446744073709551618)");
+        assert_eq!(repr(&Value::list(collect(&r).unwrap())).unwrap(),
+            "[18446744073709551614, 18446744073709551615, 18446744073709551616, 18446744073709551617]");
+        assert_eq!(crate::interp::ops::len(&r).unwrap(), 4);
+        let rev = iter_value(reversed(&r).unwrap());
+        assert_eq!(repr(&Value::list(collect(&rev).unwrap())).unwrap(),
+            "[18446744073709551617, 18446744073709551616, 18446744073709551615, 18446744073709551614]");
+        assert!(crate::interp::ops::contains(&r, &Value::from_bigint(two64.clone())).unwrap());
+        assert!(!crate::interp::ops::contains(&r, &Value::Int(5)).unwrap());
+        assert_eq!(repr(&crate::interp::ops::get_item(&r, &Value::Int(-1)).unwrap()).unwrap(), "18446744073709551617");
+        // Iterating twice restarts (a range is not an iterator).
+        assert_eq!(collect(&r).unwrap().len(), 4);
+        let small_tail = make_range(BigInt::from(i64::MAX) - 1, BigInt::from(i64::MAX) + 2, BigInt::from(1));
+        let items = collect(&small_tail).unwrap();
+        assert!(matches!(items[0], Value::Int(_)) && matches!(items[2], Value::BigInt(_)));
+        let huge = make_range(BigInt::from(0), two64, BigInt::from(1));
+        assert_eq!(collect(&huge).unwrap_err().kind(), ExcKind::MemoryError);
+        assert_eq!(crate::interp::ops::len(&huge).unwrap_err().kind(), ExcKind::OverflowError);
+        assert!(matches!(make_range(BigInt::from(0), BigInt::from(3), BigInt::from(1)), Value::Range(_)));
+        let empty = make_range(BigInt::from(1) << 70u32, BigInt::from(0), BigInt::from(1));
+        let zero = make_range(BigInt::from(0), BigInt::from(0), BigInt::from(1));
+        assert!(crate::interp::ops::equals(&empty, &zero).unwrap());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod compiler;
 pub mod error;
 pub mod format;
 pub mod hashkey;
+pub mod interrupt;
 pub mod iter;
 pub mod methods;
 pub mod native;

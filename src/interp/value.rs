@@ -83,7 +83,8 @@ pub type TupleObj = Vec<Value>;
 /// A dict: insertion-ordered, keyed by hashable values.
 pub type DictObj = RefCell<IndexMap<HashKey, Value>>;
 
-/// `range(start, stop, step)` as a value (i64 bounds; a range over big ints is rejected).
+/// `range(start, stop, step)` as a value (i64 bounds; ranges over big ints are
+/// `IterObj::BigRange` values).
 #[derive(Debug, Clone, Copy)]
 pub struct RangeObj {
     pub start: i64,
@@ -122,64 +123,38 @@ pub struct HashKey(pub Value);
 /// The state of an iteration. `ops`/`iter.rs` implement `next`.
 #[derive(Debug)]
 pub enum IterObj {
-    Range {
-        next: i64,
-        stop: i64,
-        step: i64,
-    },
-    /// `range()` with a bound beyond 64 bits (counts with big ints).
-    BigRange {
-        next: BigInt,
-        stop: BigInt,
-        step: BigInt,
-    },
+    Range { next: i64, stop: i64, step: i64 },
     /// Over a list by index: sees appends made during the loop, as CPython does.
-    List {
-        list: Rc<ListObj>,
-        index: usize,
-    },
-    Tuple {
-        tuple: Rc<TupleObj>,
-        index: usize,
-    },
+    List { list: Rc<ListObj>, index: usize },
+    Tuple { tuple: Rc<TupleObj>, index: usize },
     /// Over a string by byte offset of the next char.
-    Str {
-        text: Rc<StrObj>,
-        byte_index: usize,
-    },
+    Str { text: Rc<StrObj>, byte_index: usize },
     /// Over a snapshot of a dict's keys or items (the dict is checked for size changes).
-    DictKeys {
-        dict: Rc<DictObj>,
-        index: usize,
-        expected_len: usize,
-    },
+    DictKeys { dict: Rc<DictObj>, index: usize, expected_len: usize },
     /// Values already materialised (reversed, dict.values(), dict.items(), ...).
-    Values {
-        values: Vec<Value>,
-        index: usize,
-    },
-    Enumerate {
-        inner: Box<IterObj>,
-        count: Cell<i64>,
-    },
-    Zip {
-        inners: Vec<IterObj>,
-    },
+    Values { values: Vec<Value>, index: usize },
+    Enumerate { inner: Box<IterObj>, count: Cell<i64> },
+    Zip { inners: Vec<IterObj> },
     /// Iterating an iterator value: advances the shared state (`for x in it` moves `it`).
     Shared(Rc<RefCell<IterObj>>),
     /// `d.keys()`, `d.values()`, `d.items()`: a live, re-iterable view (not itself an
     /// iterator: `make_iter` starts a fresh `DictIter` over it).
-    DictView {
-        dict: Rc<DictObj>,
-        kind: DictViewKind,
-    },
+    DictView { dict: Rc<DictObj>, kind: DictViewKind },
     /// Iteration over a dict's keys, values or items by position (size changes are errors).
-    DictIter {
-        dict: Rc<DictObj>,
-        index: usize,
-        expected_len: usize,
-        kind: DictViewKind,
-    },
+    DictIter { dict: Rc<DictObj>, index: usize, expected_len: usize, kind: DictViewKind },
+    /// A `range` value with a bound outside i64 (`range(2**64, 2**64 + 10)`): re-iterable like a
+    /// view (`make_iter` starts a `BigRangeIter`); `type()` reports `range`.
+    BigRange(Rc<BigRangeObj>),
+    /// Iteration over a `BigRange` (`next` is the next value to yield).
+    BigRangeIter { next: BigInt, range: Rc<BigRangeObj> },
+}
+
+/// `range(start, stop, step)` over big ints (step is never zero).
+#[derive(Debug, Clone)]
+pub struct BigRangeObj {
+    pub start: BigInt,
+    pub stop: BigInt,
+    pub step: BigInt,
 }
 
 /// Which dict view / dict iteration: keys, values or `(key, value)` items.
@@ -241,7 +216,6 @@ impl IterObj {
     pub fn type_name(&self) -> &'static str {
         match self {
             IterObj::Range { .. } => "range_iterator",
-            IterObj::BigRange { .. } => "longrange_iterator",
             IterObj::List { .. } => "list_iterator",
             IterObj::Tuple { .. } => "tuple_iterator",
             IterObj::Str { text, .. } if text.is_ascii => "str_ascii_iterator",
@@ -260,6 +234,8 @@ impl IterObj {
             IterObj::DictIter { kind: DictViewKind::Keys, .. } => "dict_keyiterator",
             IterObj::DictIter { kind: DictViewKind::Values, .. } => "dict_valueiterator",
             IterObj::DictIter { kind: DictViewKind::Items, .. } => "dict_itemiterator",
+            IterObj::BigRange(_) => "range",
+            IterObj::BigRangeIter { .. } => "longrange_iterator",
         }
     }
 }

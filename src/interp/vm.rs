@@ -337,7 +337,10 @@ impl Vm {
 
         // The JIT's entry points, used by the loop-header instructions.
         macro_rules! loop_header {
-            ($loop_id:expr) => {
+            ($loop_id:expr) => {{
+                if super::interrupt::take_interrupt() {
+                    throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
+                }
                 if self.tracer.is_some() {
                     if skip_native {
                         skip_native = false;
@@ -374,7 +377,7 @@ impl Vm {
                         }
                     }
                 }
-            };
+            }};
         }
 
         loop {
@@ -615,6 +618,9 @@ impl Vm {
                     let argc = argc.0 as usize;
                     match reg!(func) {
                         Value::Function(function) => {
+                            if super::interrupt::take_interrupt() {
+                                throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
+                            }
                             let function = function.clone();
                             self.frames.last_mut().expect("running").pc = pc;
                             attempt!(self.push_call(&function, args_base, argc, dst));

@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 
-use crate::interp::bytecode::CodeObject;
 
 use super::ir::Trace;
 use super::lower::CompiledTrace;
@@ -52,39 +51,50 @@ impl DumpLevel {
     }
 }
 
+/// Everything the dump shows about one compiled trace.
+pub struct TraceReport<'a> {
+    pub id: u32,
+    /// `file:line in function` of the loop header.
+    pub start: &'a str,
+    pub recorded: &'a [RecordedInstr],
+    /// The IR as recorded (after loop peeling), before the optimizer.
+    pub recorded_trace: &'a Trace,
+    /// One line per optimizer pass.
+    pub passes: &'a [String],
+    /// The IR that was compiled.
+    pub trace: &'a Trace,
+    pub compiled: &'a CompiledTrace,
+}
+
 /// One compiled trace, as the dump shows it.
-pub fn trace_report(
-    id: u32,
-    start: &str,
-    code: &CodeObject,
-    recorded: &[RecordedInstr],
-    trace: &Trace,
-    compiled: &CompiledTrace,
-    level: DumpLevel,
-) -> String {
+pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "==== trace T{id}: the loop at {start} ====");
-    let _ = writeln!(out, "---- recorded bytecode (one iteration) ----");
+    let id = report.id;
+    let _ = writeln!(out, "==== trace T{id}: the loop at {} ====", report.start);
+    let _ = writeln!(out, "---- recorded bytecode (one iteration; line, pc, instruction) ----");
     let mut last_line = 0;
-    for instr in recorded {
+    for instr in report.recorded {
         let line = if instr.line != last_line { format!("{:>4}", instr.line) } else { "    ".into() };
         last_line = instr.line;
         let _ = writeln!(out, "{line} {:>5}  {}", instr.pc, instr.text);
-        if instr.line == 0 || code.lines.is_empty() {
-            continue;
-        }
     }
-    let _ = writeln!(out, "---- trace IR: preamble, then the loop body ----");
-    out.push_str(&trace.to_string());
+    let _ = writeln!(out, "---- trace IR as recorded: the first iteration (preamble), then the loop body ----");
+    out.push_str(&report.recorded_trace.to_string());
+    let _ = writeln!(out, "---- optimizer ----");
+    for line in report.passes {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "---- trace IR compiled ----");
+    out.push_str(&report.trace.to_string());
     let _ = writeln!(out, "---- Cranelift IR ----");
-    out.push_str(&compiled.clif);
-    if !compiled.clif.ends_with('\n') {
+    out.push_str(&report.compiled.clif);
+    if !report.compiled.clif.ends_with('\n') {
         out.push('\n');
     }
     if level.shows_machine_code()
-        && let Some(asm) = &compiled.disassembly
+        && let Some(asm) = &report.compiled.disassembly
     {
-        let _ = writeln!(out, "---- machine code ({} bytes) ----", compiled.code_size);
+        let _ = writeln!(out, "---- machine code ({} bytes) ----", report.compiled.code_size);
         out.push_str(asm);
         if !asm.ends_with('\n') {
             out.push('\n');

@@ -14,6 +14,7 @@ pub mod dump;
 pub mod ir;
 pub mod layout;
 pub mod lower;
+pub mod opt;
 pub mod recorder;
 
 use std::any::Any;
@@ -90,12 +91,13 @@ impl Jit {
     fn compile(&mut self, recorder: Recorder) -> Result<Rc<NativeLoop>, String> {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
-        let (trace, recorded) = recorder.close().map_err(|a| a.0)?;
+        let (recorded_trace, recorded) = recorder.close().map_err(|a| a.0)?;
         if let Some(started) = self.recording_started.take() {
             self.stats.recording += started.elapsed();
         }
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         let compile_start = Instant::now();
+        let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;
         let compiled = lower::compile_trace(&trace, &layout, self.dump_level.shows_machine_code())?;
         self.stats.compiling += compile_start.elapsed();
         let id = self.next_trace_id;
@@ -103,7 +105,8 @@ impl Jit {
         self.stats.traces += 1;
         let start = self.location(&code, header_pc);
         if self.dump_level.shows_traces() {
-            self.dump.push_str(&dump::trace_report(id, &start, &code, &recorded, &trace, &compiled, self.dump_level));
+            let report = dump::TraceReport { id, start: &start, recorded: &recorded, recorded_trace: &recorded_trace, passes: &pass_report, trace: &trace, compiled: &compiled };
+            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
         }
         let native = Rc::new(NativeLoop {
             entry: compiled.entry,

@@ -173,7 +173,9 @@ fn eq_depth(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
     }
     Ok(match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
-        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_eq(&x.borrow(), &y.borrow(), depth)?,
+        (Value::List(x), Value::List(y)) => {
+            Rc::ptr_eq(x, y) || seq_eq(&x.borrow(), &y.borrow(), depth)?
+        }
         (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || seq_eq(x, y, depth)?,
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
@@ -193,8 +195,26 @@ fn eq_depth(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
         }
         (Value::None, Value::None) => true,
         (Value::Range(x), Value::Range(y)) => super::range_eq(x, y),
+        (Value::Range(_) | Value::Iterator(_), Value::Range(_) | Value::Iterator(_)) => {
+            match (as_big_range(a), as_big_range(b)) {
+                (Some(x), Some(y)) => crate::interp::iter::big_range_eq(&x, &y),
+                _ => is_identical_heap(a, b),
+            }
+        }
         _ => is_identical_heap(a, b),
     })
+}
+
+/// A range value (either kind) as a big range.
+fn as_big_range(v: &Value) -> Option<crate::interp::value::BigRangeObj> {
+    match v {
+        Value::Range(r) => Some(crate::interp::iter::range_as_big(r)),
+        Value::Iterator(it) => match &*it.borrow() {
+            IterObj::BigRange(r) => Some((**r).clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn cmp_symbol(op: CmpOp) -> &'static str {
@@ -276,7 +296,10 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
         }
         Value::Str(s) => match item {
             Value::Str(sub) => Ok(s.text.contains(sub.text.as_str())),
-            _ => Err(type_error(format!("'in <string>' requires string as left operand, not {}", item.type_name()))),
+            _ => Err(type_error(format!(
+                "'in <string>' requires string as left operand, not {}",
+                item.type_name()
+            ))),
         },
         Value::Dict(d) => {
             let key = HashKey::new(item.clone())?;
@@ -305,6 +328,13 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
             if let Some((dict, kind)) = view {
                 return crate::interp::iter::dict_view_contains(&dict, kind, item);
             }
+            if let Some(r) = as_big_range(container) {
+                let n = match item {
+                    Value::Float(f) if f.is_finite() && f.fract() == 0.0 => BigInt::from_f64(*f),
+                    _ => crate::interp::ops::int_to_bigint(item),
+                };
+                return Ok(n.is_some_and(|n| crate::interp::iter::big_range_contains(&r, &n)));
+            }
             let mut iter = make_iter(container)?;
             while let Some(v) = iter.next_value()? {
                 if item_eq(item, &v, 0)? {
@@ -313,7 +343,10 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
             }
             Ok(false)
         }
-        _ => Err(type_error(format!("argument of type '{}' is not iterable", container.type_name()))),
+        _ => Err(type_error(format!(
+            "argument of type '{}' is not iterable",
+            container.type_name()
+        ))),
     }
 }
 

@@ -1,0 +1,91 @@
+//! Common subexpression elimination, guards included.
+//!
+//! Guarantees: an instruction that repeats an earlier one — same operation, same operands,
+//! ignoring the snapshot — is replaced by it (a value) or removed (a guard: the earlier one
+//! already checked the same condition on the same values, and a trace is a straight line, so the
+//! earlier one dominates). List loads are reused only until the next list store.
+//!
+//! Because the loop body reads loop invariants through the preamble's values, an expression of
+//! invariants in the body is "the same" as its preamble copy: this pass is also loop-invariant
+//! code motion, and it removes the body's copies of invariant guards.
+
+use std::collections::HashMap;
+
+use super::super::ir::{IrRef, Op, SnapId, Trace};
+use super::{Action, rebuild, set_snapshot};
+
+/// The instruction as a key: its operation with the snapshot blanked out.
+fn key(op: Op) -> Option<String> {
+    match op {
+        Op::Loop | Op::Phi { .. } | Op::ListStore { .. } => None,
+        mut op => {
+            set_snapshot(&mut op, SnapId(0));
+            Some(format!("{op:?}"))
+        }
+    }
+}
+
+pub fn run(trace: &Trace) -> Trace {
+    let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
+    rebuild(trace, |out, _, op, ty| {
+        if matches!(op, Op::ListStore { .. }) {
+            // A store may change what a later load reads.
+            seen.retain(|k, _| !k.starts_with("ListLoad"));
+        }
+        let Some(key) = key(op) else { return Action::Keep(op, ty) };
+        if let Some(&earlier) = seen.get(&key) {
+            return match earlier {
+                Some(r) => Action::Replace(r),
+                None => Action::Drop,
+            };
+        }
+        let produces_value = ty != super::super::ir::Type::Void;
+        let next = IrRef(out.insts.len() as u32);
+        seen.insert(key, produces_value.then_some(next));
+        Action::Keep(op, ty)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::{parse_trace, print_trace};
+
+    #[test]
+    fn hoists_invariant_work_out_of_the_loop_body() {
+        // `float(n)` of an invariant int, computed in the preamble and again in the body.
+        let before = "\
+      GuardTag r0(n) is int  snap0
+int   %1 = SlotInt r0(n)
+      GuardTag r1(x) is float  snap0
+float %3 = SlotFloat r1(x)
+float %4 = IntToFloat %1
+float %5 = AddFloat %3, %4
+      ------------------------------ loop
+float %7 = Phi r1(x) [%5, %9]
+float %8 = IntToFloat %1
+float %9 = AddFloat %7, %8
+  snap0 @pc 3:
+";
+        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
+        assert_eq!(after.matches("IntToFloat").count(), 1, "{after}");
+        assert!(after.contains("AddFloat %7, %4"), "{after}");
+    }
+
+    #[test]
+    fn a_repeated_guard_goes() {
+        let before = "\
+      GuardTag r0(i) is int  snap0
+int   %1 = SlotInt r0(i)
+int   %2 = ConstInt 10
+bool  %3 = CmpInt %1 < %2
+      Guard %3 is True  snap0
+bool  %5 = CmpInt %1 < %2
+      Guard %5 is True  snap1
+  snap0 @pc 3:
+  snap1 @pc 5: r0(i)=%1
+";
+        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
+        assert_eq!(after.matches("Guard ").count(), 1, "{after}");
+        assert_eq!(after.matches("CmpInt").count(), 1, "{after}");
+    }
+}

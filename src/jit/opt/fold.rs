@@ -1,0 +1,161 @@
+//! Constant folding and algebraic simplification.
+//!
+//! Guarantees: an operation whose operands are all constants and that cannot exit is replaced
+//! by its constant result; an int operation that would overflow (or divide by zero) is left
+//! alone, so it still exits at run time as the interpreter expects; `x + 0`, `x - 0`, `x * 1`
+//! become `x`; a `Guard` on a constant that holds is removed (one that fails is kept: the
+//! trace always exits there).
+
+use super::super::ir::{Cond, IrRef, Op, Trace, Type};
+use super::{Action, rebuild};
+
+enum Constant {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+fn constant(trace: &Trace, r: IrRef) -> Option<Constant> {
+    match trace.insts[r.0 as usize].op {
+        Op::ConstInt { value } => Some(Constant::Int(value)),
+        Op::ConstFloat { value } => Some(Constant::Float(value)),
+        Op::ConstBool { value } => Some(Constant::Bool(value)),
+        _ => None,
+    }
+}
+
+fn int(trace: &Trace, r: IrRef) -> Option<i64> {
+    match constant(trace, r) {
+        Some(Constant::Int(v)) => Some(v),
+        _ => None,
+    }
+}
+
+fn float(trace: &Trace, r: IrRef) -> Option<f64> {
+    match constant(trace, r) {
+        Some(Constant::Float(v)) => Some(v),
+        _ => None,
+    }
+}
+
+fn compare<T: PartialOrd>(cond: Cond, a: T, b: T) -> bool {
+    match cond {
+        Cond::Lt => a < b,
+        Cond::Le => a <= b,
+        Cond::Gt => a > b,
+        Cond::Ge => a >= b,
+        Cond::Eq => a == b,
+        Cond::Ne => a != b,
+    }
+}
+
+fn int_const(value: i64) -> Action {
+    Action::Keep(Op::ConstInt { value }, Type::Int)
+}
+
+fn float_const(value: f64) -> Action {
+    Action::Keep(Op::ConstFloat { value }, Type::Float)
+}
+
+pub fn run(trace: &Trace) -> Trace {
+    rebuild(trace, |out, _, op, ty| {
+        let both_ints = |a, b| Some((int(out, a)?, int(out, b)?));
+        let both_floats = |a, b| Some((float(out, a)?, float(out, b)?));
+        match op {
+            Op::AddInt { a, b, .. } => match both_ints(a, b) {
+                Some((x, y)) if x.checked_add(y).is_some() => int_const(x + y),
+                _ if int(out, b) == Some(0) => Action::Replace(a),
+                _ if int(out, a) == Some(0) => Action::Replace(b),
+                _ => Action::Keep(op, ty),
+            },
+            Op::SubInt { a, b, .. } => match both_ints(a, b) {
+                Some((x, y)) if x.checked_sub(y).is_some() => int_const(x - y),
+                _ if int(out, b) == Some(0) => Action::Replace(a),
+                _ => Action::Keep(op, ty),
+            },
+            Op::MulInt { a, b, .. } => match both_ints(a, b) {
+                Some((x, y)) if x.checked_mul(y).is_some() => int_const(x * y),
+                _ if int(out, b) == Some(1) => Action::Replace(a),
+                _ if int(out, a) == Some(1) => Action::Replace(b),
+                _ => Action::Keep(op, ty),
+            },
+            Op::AndInt { a, b } => both_ints(a, b).map_or(Action::Keep(op, ty), |(x, y)| int_const(x & y)),
+            Op::OrInt { a, b } => both_ints(a, b).map_or(Action::Keep(op, ty), |(x, y)| int_const(x | y)),
+            Op::XorInt { a, b } => both_ints(a, b).map_or(Action::Keep(op, ty), |(x, y)| int_const(x ^ y)),
+            Op::AddFloat { a, b } => both_floats(a, b).map_or(Action::Keep(op, ty), |(x, y)| float_const(x + y)),
+            Op::SubFloat { a, b } => both_floats(a, b).map_or(Action::Keep(op, ty), |(x, y)| float_const(x - y)),
+            Op::MulFloat { a, b } => both_floats(a, b).map_or(Action::Keep(op, ty), |(x, y)| float_const(x * y)),
+            Op::NegFloat { a } => float(out, a).map_or(Action::Keep(op, ty), |x| float_const(-x)),
+            Op::IntToFloat { a } => int(out, a).map_or(Action::Keep(op, ty), |x| float_const(x as f64)),
+            Op::CmpInt { cond, a, b } => match both_ints(a, b) {
+                Some((x, y)) => Action::Keep(Op::ConstBool { value: compare(cond, x, y) }, Type::Bool),
+                None => Action::Keep(op, ty),
+            },
+            Op::CmpFloat { cond, a, b } => match both_floats(a, b) {
+                Some((x, y)) => Action::Keep(Op::ConstBool { value: compare(cond, x, y) }, Type::Bool),
+                None => Action::Keep(op, ty),
+            },
+            Op::Guard { cond, expect, .. } => match constant(out, cond) {
+                Some(Constant::Bool(value)) if value == expect => Action::Drop,
+                _ => Action::Keep(op, ty),
+            },
+            Op::GuardExactFloat { a, .. } => match int(out, a) {
+                Some(x) if x.unsigned_abs() <= 1 << 53 => Action::Drop,
+                _ => Action::Keep(op, ty),
+            },
+            _ => Action::Keep(op, ty),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::{parse_trace, print_trace};
+
+    fn fold(text: &str) -> String {
+        print_trace(&super::run(&parse_trace(text).expect("parses")))
+    }
+
+    #[test]
+    fn folds_constant_arithmetic_and_drops_proven_guards() {
+        let before = "\
+int   %0 = ConstInt 20
+int   %1 = ConstInt 22
+int   %2 = AddInt %0, %1  snap0
+bool  %3 = CmpInt %2 > %0
+      Guard %3 is True  snap0
+  snap0 @pc 4:
+";
+        let after = fold(before);
+        assert!(after.contains("ConstInt 42"), "{after}");
+        assert!(!after.contains("AddInt"), "{after}");
+        assert!(!after.contains("Guard"), "{after}");
+    }
+
+    #[test]
+    fn keeps_an_addition_that_would_overflow() {
+        let before = "\
+int   %0 = ConstInt 9223372036854775807
+int   %1 = ConstInt 1
+int   %2 = AddInt %0, %1  snap0
+  snap0 @pc 4:
+";
+        assert!(fold(before).contains("AddInt"));
+    }
+
+    #[test]
+    fn removes_adding_zero() {
+        let before = "\
+      GuardTag r0(i) is int  snap0
+int   %1 = SlotInt r0(i)
+int   %2 = ConstInt 0
+int   %3 = AddInt %1, %2  snap0
+bool  %4 = CmpInt %3 < %1
+      Guard %4 is False  snap0
+  snap0 @pc 4:
+";
+        let after = fold(before);
+        assert!(!after.contains("AddInt"), "{after}");
+        assert!(after.contains("CmpInt %1 < %1"), "{after}");
+    }
+}

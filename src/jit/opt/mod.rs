@@ -1,0 +1,161 @@
+//! The trace optimizer: the pass list, and the rewriting machinery the passes share.
+//!
+//! Input: a trace from the recorder (already peeled into preamble + loop body). Output: an
+//! equivalent trace with fewer instructions, and one line per pass saying what it removed (the
+//! dump prints them). The verifier runs after every pass.
+//!
+//! Passes, in order (one file each):
+//! 1. `fold.rs` — constant folding and algebraic identities (`x + 0`, `x * 1`), guards on
+//!    constants that are known to hold.
+//! 2. `cse.rs` — common subexpression elimination, including guards already checked. Because the
+//!    loop body reads loop invariants through the preamble's values, an operation on invariants
+//!    in the body is the same expression as in the preamble: CSE hoists it out of the loop.
+//! 3. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses).
+
+pub mod cse;
+pub mod dce;
+pub mod fold;
+pub mod text;
+pub mod verify;
+
+use super::ir::{IrRef, Op, SnapId, Snapshot, Trace, Type};
+
+/// What a pass does with one instruction (whose operands are already renamed).
+pub enum Action {
+    /// Keep this operation (possibly a rewritten one) with this type.
+    Keep(Op, Type),
+    /// The instruction's value is this already-emitted value; emit nothing.
+    Replace(IrRef),
+    /// Emit nothing (only for instructions without a used value: proven guards, dead code).
+    Drop,
+}
+
+/// Rebuilds `trace`, asking `decide` about each instruction in order. `decide` sees the trace
+/// built so far and the instruction with operands renamed into it. Snapshots and `Phi` back
+/// edges are renamed at the end; snapshots no instruction uses any more are removed.
+pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) -> Action) -> Trace {
+    let mut out = Trace { slot_names: trace.slot_names.clone(), ..Trace::default() };
+    out.snapshots = trace.snapshots.clone();
+    let mut map: Vec<Option<IrRef>> = vec![None; trace.insts.len()];
+    let rename = |map: &[Option<IrRef>], r: IrRef| map[r.0 as usize].unwrap_or(r);
+    for (i, inst) in trace.insts.iter().enumerate() {
+        let op = match inst.op {
+            // A Phi's back edge names a later instruction: renamed after the loop.
+            Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: rename(&map, entry), back },
+            op => map_operands(op, |r| rename(&map, r)),
+        };
+        match decide(&out, i, op, inst.ty) {
+            Action::Keep(op, ty) => map[i] = Some(out.push(op, ty)),
+            Action::Replace(r) => map[i] = Some(r),
+            Action::Drop => {}
+        }
+    }
+    for inst in &mut out.insts {
+        if let Op::Phi { back, .. } = &mut inst.op {
+            *back = rename(&map, *back);
+        }
+    }
+    for snapshot in &mut out.snapshots {
+        for (_, r) in &mut snapshot.slots {
+            *r = rename(&map, *r);
+        }
+    }
+    compact_snapshots(&mut out);
+    out
+}
+
+/// Removes snapshots no instruction uses and renumbers the rest.
+fn compact_snapshots(trace: &mut Trace) {
+    let mut used = vec![false; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Some(s) = inst.op.snapshot() {
+            used[s.0 as usize] = true;
+        }
+    }
+    let mut renumber = vec![0u32; trace.snapshots.len()];
+    let mut kept: Vec<Snapshot> = Vec::new();
+    for (i, snapshot) in trace.snapshots.iter().enumerate() {
+        if used[i] {
+            renumber[i] = kept.len() as u32;
+            kept.push(snapshot.clone());
+        }
+    }
+    for inst in &mut trace.insts {
+        if let Some(s) = inst.op.snapshot() {
+            set_snapshot(&mut inst.op, SnapId(renumber[s.0 as usize]));
+        }
+    }
+    trace.snapshots = kept;
+}
+
+/// `op` with each operand passed through `f`.
+pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
+    match op {
+        Op::AddInt { a, b, snap } => Op::AddInt { a: f(a), b: f(b), snap },
+        Op::SubInt { a, b, snap } => Op::SubInt { a: f(a), b: f(b), snap },
+        Op::MulInt { a, b, snap } => Op::MulInt { a: f(a), b: f(b), snap },
+        Op::NegInt { a, snap } => Op::NegInt { a: f(a), snap },
+        Op::FloorDivInt { a, b, snap } => Op::FloorDivInt { a: f(a), b: f(b), snap },
+        Op::ModInt { a, b, snap } => Op::ModInt { a: f(a), b: f(b), snap },
+        Op::AndInt { a, b } => Op::AndInt { a: f(a), b: f(b) },
+        Op::OrInt { a, b } => Op::OrInt { a: f(a), b: f(b) },
+        Op::XorInt { a, b } => Op::XorInt { a: f(a), b: f(b) },
+        Op::AddFloat { a, b } => Op::AddFloat { a: f(a), b: f(b) },
+        Op::SubFloat { a, b } => Op::SubFloat { a: f(a), b: f(b) },
+        Op::MulFloat { a, b } => Op::MulFloat { a: f(a), b: f(b) },
+        Op::DivFloat { a, b, snap } => Op::DivFloat { a: f(a), b: f(b), snap },
+        Op::NegFloat { a } => Op::NegFloat { a: f(a) },
+        Op::IntToFloat { a } => Op::IntToFloat { a: f(a) },
+        Op::GuardExactFloat { a, snap } => Op::GuardExactFloat { a: f(a), snap },
+        Op::CmpInt { cond, a, b } => Op::CmpInt { cond, a: f(a), b: f(b) },
+        Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: f(a), b: f(b) },
+        Op::Guard { cond, expect, snap } => Op::Guard { cond: f(cond), expect, snap },
+        Op::ListLen { list } => Op::ListLen { list: f(list) },
+        Op::ListIndex { list, index, snap } => Op::ListIndex { list: f(list), index: f(index), snap },
+        Op::ListLoad { list, index, ty, snap } => Op::ListLoad { list: f(list), index: f(index), ty, snap },
+        Op::ListStore { list, index, value, snap } => Op::ListStore { list: f(list), index: f(index), value: f(value), snap },
+        Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: f(entry), back: f(back) },
+        other => other,
+    }
+}
+
+/// Replaces the snapshot an operation exits through.
+pub fn set_snapshot(op: &mut Op, new: SnapId) {
+    match op {
+        Op::GuardTag { snap, .. }
+        | Op::GuardScalarSlot { snap, .. }
+        | Op::AddInt { snap, .. }
+        | Op::SubInt { snap, .. }
+        | Op::MulInt { snap, .. }
+        | Op::NegInt { snap, .. }
+        | Op::FloorDivInt { snap, .. }
+        | Op::ModInt { snap, .. }
+        | Op::DivFloat { snap, .. }
+        | Op::GuardExactFloat { snap, .. }
+        | Op::Guard { snap, .. }
+        | Op::ListIndex { snap, .. }
+        | Op::ListLoad { snap, .. }
+        | Op::ListStore { snap, .. } => *snap = new,
+        _ => {}
+    }
+}
+
+/// A pass: its name, for the report, and the function.
+pub type Pass = (&'static str, fn(&Trace) -> Trace);
+
+/// The pass list, in order.
+pub const PASSES: [Pass; 3] = [("fold", fold::run), ("cse", cse::run), ("dce", dce::run)];
+
+/// Runs every pass, verifying after each; returns the result and one report line per pass.
+pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
+    verify::verify(&trace).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
+    let mut trace = trace;
+    let mut report = Vec::new();
+    for (name, pass) in PASSES {
+        let before = trace.insts.len();
+        trace = pass(&trace);
+        verify::verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
+        report.push(format!("{name}: {before} -> {} instructions", trace.insts.len()));
+    }
+    Ok((trace, report))
+}

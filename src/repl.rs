@@ -1,0 +1,416 @@
+//! The interactive session (`toyjit` on a terminal, `toyjit repl`): `>>> ` / `... ` prompts,
+//! line editing and history (rustyline, history in `$XDG_DATA_HOME/toyjit/history`), one
+//! [`Vm`] for the whole session so that globals and functions persist, expression statements
+//! echoing their repr, errors printed as tracebacks from `<stdin>` without ending the session,
+//! Ctrl-C (cancel the line being typed, or interrupt the running program with
+//! `KeyboardInterrupt`), and the `:` commands (`:help`, `:dump on|off`, `:stats`).
+//!
+//! Also owns the SIGINT handler that `toyjit run` uses ([`install_sigint_handler`]).
+//!
+//! Touches: the terminal (through rustyline), stdout/stderr, the history file, the SIGINT
+//! disposition of the process, and the interrupt flag (`interp::interrupt`). It drives the VM
+//! only through `driver::compile` and `Vm::run_module`, and the JIT only through `Jit`'s
+//! public `dump`, `dump_level` and `stats`.
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use rustyline::error::ReadlineError;
+use rustyline::{Config, DefaultEditor};
+
+use crate::driver::{self, render_traceback};
+use crate::interp::compiler::CompileOptions;
+use crate::interp::interrupt::{self, INTERRUPT_REQUESTED};
+use crate::interp::output::Output;
+use crate::interp::vm::Vm;
+use crate::jit::Jit;
+use crate::jit::dump::DumpLevel;
+use crate::parser::{self, SyntaxError, SyntaxErrorKind, ast};
+
+/// The file name tracebacks and syntax errors show, as in python3's REPL.
+pub const FILENAME: &str = "<stdin>";
+const PS1: &str = ">>> ";
+const PS2: &str = "... ";
+const HISTORY_ENTRIES: usize = 1000;
+
+const HELP: &str = "\
+Type Toy statements; a compound statement (def, if, for, while, try) ends with a blank line.
+An expression's value is echoed. Ctrl-C cancels the line or interrupts the running program;
+Ctrl-D exits.
+  :help            this list
+  :dump on|off     print the JIT's trace dump (recorded bytecode, trace IR, Cranelift IR)
+                   after each input that compiles a loop
+  :stats           JIT statistics for the session
+";
+
+/// How the session was asked to run (`toyjit repl --no-jit --jit-threshold N`).
+#[derive(Debug, Clone)]
+pub struct ReplOptions {
+    /// Compile hot loops typed at the prompt.
+    pub jit: bool,
+    /// Loop iterations before a loop is recorded.
+    pub jit_threshold: u32,
+}
+
+impl Default for ReplOptions {
+    fn default() -> ReplOptions {
+        ReplOptions { jit: true, jit_threshold: driver::DEFAULT_JIT_THRESHOLD }
+    }
+}
+
+/// SIGINTs received since the process started (`toyjit run` reads it to tell an interrupted
+/// program from a failed one).
+static SIGINTS: AtomicU32 = AtomicU32::new(0);
+static HANDLER_INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// The SIGINT action: asks the running program to stop with `KeyboardInterrupt`. A second
+/// Ctrl-C while the first is still unanswered (the program is in a long builtin, or in code
+/// that does not poll the flag) ends the process as the default action would.
+fn on_sigint() {
+    SIGINTS.fetch_add(1, Ordering::Relaxed);
+    if INTERRUPT_REQUESTED.load(Ordering::Relaxed) {
+        // Async-signal-safe: resets the disposition and re-raises (or aborts).
+        let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGINT);
+    }
+    interrupt::request_interrupt();
+}
+
+/// Installs the process's SIGINT handler (once; later calls do nothing): Ctrl-C sets the
+/// interrupt flag the VM and compiled loops poll, instead of killing the process.
+pub fn install_sigint_handler() -> std::io::Result<()> {
+    if HANDLER_INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    // SAFETY: `on_sigint` only touches atomics and calls `emulate_default_handler`, which is
+    // documented as async-signal-safe.
+    let result = unsafe { signal_hook::low_level::register(signal_hook::consts::SIGINT, on_sigint) };
+    if result.is_err() {
+        HANDLER_INSTALLED.store(false, Ordering::SeqCst);
+    }
+    result.map(|_| ())
+}
+
+/// True if a SIGINT has arrived since the handler was installed.
+pub fn sigint_received() -> bool {
+    SIGINTS.load(Ordering::Relaxed) > 0
+}
+
+/// Ends the process the way an unhandled SIGINT does (python3 after printing
+/// `KeyboardInterrupt`: the shell sees status 130); exits with 130 if the signal cannot be
+/// re-raised.
+pub fn die_by_sigint() -> ! {
+    let _ = std::io::stdout().flush();
+    // SAFETY: restoring the default action and raising a signal have no memory-safety
+    // preconditions.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(libc::SIGINT);
+    }
+    std::process::exit(130)
+}
+
+/// Where the history is kept: `$XDG_DATA_HOME/toyjit/history`, else
+/// `~/.local/share/toyjit/history`.
+pub fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("toyjit").join("history"))
+}
+
+/// What to do with the input typed so far.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// Compile and run it (or report its error).
+    Run,
+    /// Read another line with the `... ` prompt.
+    More,
+}
+
+/// Decides whether `buffer` (the lines typed so far, each ending in `\n`) is a whole input.
+/// `blank` says the last line typed was blank. As in python3's REPL: a simple statement runs
+/// at once, a compound statement waits for a blank line, an unclosed bracket or string waits
+/// even past blank lines, and a real syntax error is reported at once.
+fn classify(buffer: &str, blank: bool) -> Next {
+    match parser::parse(buffer) {
+        Ok(module) => {
+            if blank || !module.body.iter().any(is_compound) {
+                Next::Run
+            } else {
+                Next::More
+            }
+        }
+        Err(error) if error.incomplete => {
+            if blank && !open_bracket_or_string(&error) {
+                Next::Run
+            } else {
+                Next::More
+            }
+        }
+        Err(_) => Next::Run,
+    }
+}
+
+fn is_compound(stmt: &ast::Stmt) -> bool {
+    matches!(
+        stmt.kind,
+        ast::StmtKind::If { .. }
+            | ast::StmtKind::While { .. }
+            | ast::StmtKind::For { .. }
+            | ast::StmtKind::FunctionDef { .. }
+            | ast::StmtKind::Try { .. }
+    )
+}
+
+/// An incomplete input that a blank line does not end: inside brackets, a triple-quoted
+/// string, or after a trailing backslash (a block header missing its body does end there,
+/// with python3's error).
+fn open_bracket_or_string(error: &SyntaxError) -> bool {
+    error.kind == SyntaxErrorKind::SyntaxError
+        && (error.message.contains("never closed")
+            || error.message.contains("unterminated triple-quoted")
+            || error.message.contains("continuation character"))
+}
+
+/// The session's state: the VM (globals, functions, the JIT) and whether the trace dump is on.
+pub struct Session {
+    vm: Vm,
+    dump: bool,
+}
+
+impl Session {
+    pub fn new(options: &ReplOptions) -> Session {
+        let mut vm = Vm::new(Output::stdout());
+        if options.jit {
+            vm.tracer = Some(Box::new(Jit::new(FILENAME, DumpLevel::Off)));
+            vm.jit_threshold = options.jit_threshold.max(1);
+        }
+        Session { vm, dump: false }
+    }
+
+    fn jit(&mut self) -> Option<&mut Jit> {
+        self.vm.tracer.as_mut().and_then(|t| t.as_any().downcast_mut::<Jit>())
+    }
+
+    /// Compiles and runs one input; errors go to stderr as tracebacks.
+    pub fn execute(&mut self, source: &str) {
+        interrupt::clear_interrupt();
+        let vm = &mut self.vm;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            match driver::compile(FILENAME, source, vm, CompileOptions { echo_expressions: true }) {
+                Err(text) => {
+                    let _ = vm.out.flush();
+                    eprint!("{text}");
+                }
+                Ok(code) => {
+                    if let Err(uncaught) = vm.run_module(code) {
+                        let _ = vm.out.flush();
+                        // Like python3.11's REPL, no source lines: `<stdin>` cannot be re-read.
+                        eprint!("{}", render_traceback(FILENAME, "", &uncaught));
+                    }
+                }
+            }
+        }));
+        interrupt::clear_interrupt();
+        let _ = self.vm.out.flush();
+        if outcome.is_err() {
+            eprintln!("toyjit: internal error while running that input (the session goes on)");
+        }
+        if let Some(jit) = self.jit() {
+            if !jit.dump.is_empty() {
+                eprint!("{}", jit.dump);
+            }
+            jit.dump.clear();
+        }
+    }
+
+    /// Runs a `:` command; returns what to print.
+    pub fn command(&mut self, line: &str) -> String {
+        let mut words = line.trim().trim_start_matches(':').split_whitespace();
+        let name = words.next().unwrap_or("");
+        let argument = words.next();
+        let extra = words.next();
+        match (name, argument, extra) {
+            ("help", None, None) => HELP.to_string(),
+            ("stats", None, None) => match self.jit() {
+                None => "[jit] off (--no-jit)\n".to_string(),
+                Some(jit) => {
+                    let s = &jit.stats;
+                    format!(
+                        "[jit] traces compiled: {}, recordings aborted: {}, trace exits: {}, recording: {:.3} ms, compiling: {:.3} ms\n",
+                        s.traces,
+                        s.aborts,
+                        s.exits,
+                        s.recording.as_secs_f64() * 1e3,
+                        s.compiling.as_secs_f64() * 1e3
+                    )
+                }
+            },
+            ("dump", Some(state @ ("on" | "off")), None) => {
+                let on = state == "on";
+                match self.jit() {
+                    None => "the JIT is off (--no-jit): there is nothing to dump\n".to_string(),
+                    Some(jit) => {
+                        jit.dump_level = if on { DumpLevel::Traces } else { DumpLevel::Off };
+                        jit.dump.clear();
+                        self.dump = on;
+                        format!("trace dump {state}\n")
+                    }
+                }
+            }
+            ("dump", None, None) => format!("trace dump is {} (:dump on|off)\n", if self.dump { "on" } else { "off" }),
+            _ => format!("unknown command '{}' (:help lists the commands)\n", line.trim()),
+        }
+    }
+}
+
+/// Runs the interactive session; returns the exit status (0 after Ctrl-D).
+pub fn run(options: &ReplOptions) -> i32 {
+    if let Err(e) = install_sigint_handler() {
+        eprintln!("toyjit: cannot install the Ctrl-C handler: {e}");
+    }
+    let config = Config::builder()
+        .auto_add_history(false)
+        .max_history_size(HISTORY_ENTRIES)
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut editor = match DefaultEditor::with_config(config) {
+        Ok(editor) => editor,
+        Err(e) => {
+            eprintln!("toyjit: cannot start the line editor: {e}");
+            return 1;
+        }
+    };
+    let history = history_path();
+    if let Some(path) = &history {
+        let _ = editor.load_history(path);
+    }
+    eprintln!(
+        "toyjit {} (Toy, a subset of Python 3.11; JIT {}). Type :help for commands, Ctrl-D to exit.",
+        env!("CARGO_PKG_VERSION"),
+        if options.jit { "on" } else { "off" }
+    );
+    let mut session = Session::new(options);
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() { PS1 } else { PS2 };
+        let line = match editor.readline(prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                println!("KeyboardInterrupt");
+                buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => {
+                println!();
+                break;
+            }
+            Err(e) => {
+                eprintln!("toyjit: cannot read the input: {e}");
+                save_history(&mut editor, history.as_ref());
+                return 1;
+            }
+        };
+        let blank = line.trim().is_empty();
+        if !blank {
+            let _ = editor.add_history_entry(line.as_str());
+        }
+        if buffer.is_empty() {
+            if blank {
+                continue;
+            }
+            if line.trim_start().starts_with(':') {
+                print!("{}", session.command(&line));
+                let _ = std::io::stdout().flush();
+                save_history(&mut editor, history.as_ref());
+                continue;
+            }
+        }
+        buffer.push_str(&line);
+        buffer.push('\n');
+        if classify(&buffer, blank) == Next::Run {
+            let source = std::mem::take(&mut buffer);
+            session.execute(&source);
+            save_history(&mut editor, history.as_ref());
+        }
+    }
+    save_history(&mut editor, history.as_ref());
+    0
+}
+
+/// Appends this session's new history entries to the history file; failure is not an error.
+fn save_history(editor: &mut DefaultEditor, path: Option<&PathBuf>) {
+    if let Some(path) = path {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.append_history(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_statements_run_at_once() {
+        assert_eq!(classify("x = 1\n", false), Next::Run);
+        assert_eq!(classify("print(x)\n", false), Next::Run);
+        assert_eq!(classify("1 +\n", false), Next::Run); // a syntax error, reported at once
+    }
+
+    #[test]
+    fn compound_statements_wait_for_a_blank_line() {
+        assert_eq!(classify("def f(x):\n", false), Next::More);
+        assert_eq!(classify("def f(x):\n    return x\n", false), Next::More);
+        assert_eq!(classify("def f(x):\n    return x\n\n", true), Next::Run);
+        assert_eq!(classify("if x: pass\n", false), Next::More);
+        assert_eq!(classify("for i in range(3):\n    pass\n", false), Next::More);
+        assert_eq!(classify("try:\n    x = 1\n", false), Next::More);
+        assert_eq!(classify("if x:\n    pass\nelse:\n", false), Next::More);
+    }
+
+    #[test]
+    fn a_blank_line_ends_a_block_header_without_body_with_an_error() {
+        assert_eq!(classify("def f():\n\n", true), Next::Run);
+        assert_eq!(classify("try:\n    x = 1\n\n", true), Next::Run);
+    }
+
+    #[test]
+    fn brackets_and_strings_continue_past_blank_lines() {
+        assert_eq!(classify("x = (1,\n", false), Next::More);
+        assert_eq!(classify("x = (1,\n\n", true), Next::More);
+        assert_eq!(classify("x = [1,\n2]\n", false), Next::Run);
+        assert_eq!(classify("s = '''a\n\n", true), Next::More);
+        assert_eq!(classify("x = 1 + \\\n", false), Next::More);
+    }
+
+    #[test]
+    fn commands() {
+        let mut session = Session::new(&ReplOptions::default());
+        assert!(session.command(":help").contains(":dump on|off"));
+        assert_eq!(session.command(":dump on"), "trace dump on\n");
+        assert!(session.jit().is_some_and(|j| j.dump_level == DumpLevel::Traces));
+        assert_eq!(session.command(":dump off"), "trace dump off\n");
+        assert!(session.command(":stats").starts_with("[jit] traces compiled: 0"));
+        assert!(session.command(":frobnicate").starts_with("unknown command ':frobnicate'"));
+        assert!(session.command(":dump maybe").starts_with("unknown command"));
+        let mut no_jit = Session::new(&ReplOptions { jit: false, jit_threshold: 1 });
+        assert_eq!(no_jit.command(":stats"), "[jit] off (--no-jit)\n");
+    }
+
+    #[test]
+    fn history_under_xdg_data_home() {
+        // Only checks the layout; the environment is not modified by the test.
+        if let Some(path) = history_path() {
+            assert!(path.ends_with("toyjit/history"));
+        }
+    }
+}
