@@ -78,9 +78,14 @@ fn on_sigint() {
 }
 
 /// Installs the process's SIGINT handler (once; later calls do nothing): Ctrl-C sets the
-/// interrupt flag the VM and compiled loops poll, instead of killing the process.
+/// interrupt flag the VM and compiled loops poll, instead of killing the process. Like
+/// python3, leaves SIGINT alone if it was ignored when the process started (`nohup`, a
+/// background job of a script).
 pub fn install_sigint_handler() -> std::io::Result<()> {
     if HANDLER_INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    if sigint_ignored() {
         return Ok(());
     }
     // SAFETY: `on_sigint` only touches atomics and calls `emulate_default_handler`, which is
@@ -90,6 +95,15 @@ pub fn install_sigint_handler() -> std::io::Result<()> {
         HANDLER_INSTALLED.store(false, Ordering::SeqCst);
     }
     result.map(|_| ())
+}
+
+fn sigint_ignored() -> bool {
+    // SAFETY: queries the current action only (a null new action changes nothing); `old` is a
+    // plain C struct that sigaction fills.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
 }
 
 /// True if a SIGINT has arrived since the handler was installed.
@@ -118,10 +132,9 @@ pub fn die_by_sigint() -> ! {
 /// Where the history is kept: `$XDG_DATA_HOME/toyjit/history`, else
 /// `~/.local/share/toyjit/history`.
 pub fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".local/share")))?;
+    let base = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute()).or_else(|| {
+        std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".local/share"))
+    })?;
     Some(base.join("toyjit").join("history"))
 }
 
@@ -147,7 +160,7 @@ fn classify(buffer: &str, blank: bool) -> Next {
                 Next::More
             }
         }
-        Err(error) if error.incomplete => {
+        Err(error) if error.incomplete || header_at_end(&error, buffer) => {
             if blank && !open_bracket_or_string(&error) {
                 Next::Run
             } else {
@@ -156,6 +169,14 @@ fn classify(buffer: &str, blank: bool) -> Next {
         }
         Err(_) => Next::Run,
     }
+}
+
+/// A block header on the last line still waiting for its body. (The parser does not always mark
+/// that one `incomplete`, e.g. a `for` header nested in a `def`.)
+fn header_at_end(error: &SyntaxError, buffer: &str) -> bool {
+    error.kind == SyntaxErrorKind::IndentationError
+        && error.message.starts_with("expected an indented block")
+        && error.line as usize > buffer.lines().count()
 }
 
 fn is_compound(stmt: &ast::Stmt) -> bool {
@@ -278,6 +299,9 @@ pub fn run(options: &ReplOptions) -> i32 {
     }
     let config = Config::builder()
         .auto_add_history(false)
+        // A program's output that does not end its line (`print(x, end="")`) is kept: the
+        // prompt goes on the next line instead of overwriting it.
+        .check_cursor_position(true)
         .max_history_size(HISTORY_ENTRIES)
         .map(|b| b.build())
         .unwrap_or_default();
@@ -375,12 +399,16 @@ mod tests {
         assert_eq!(classify("for i in range(3):\n    pass\n", false), Next::More);
         assert_eq!(classify("try:\n    x = 1\n", false), Next::More);
         assert_eq!(classify("if x:\n    pass\nelse:\n", false), Next::More);
+        assert_eq!(classify("def h(n):\n    t = 0\n    for i in range(n):\n", false), Next::More);
+        assert_eq!(classify("def h(n):\n    if n:\n        while n:\n", false), Next::More);
+        assert_eq!(classify("def h(n):\n    t = 0\n    for i in range(n):\n        t += i\n", false), Next::More);
     }
 
     #[test]
     fn a_blank_line_ends_a_block_header_without_body_with_an_error() {
         assert_eq!(classify("def f():\n\n", true), Next::Run);
         assert_eq!(classify("try:\n    x = 1\n\n", true), Next::Run);
+        assert_eq!(classify("def h(n):\n    for i in n:\n\n", true), Next::Run);
     }
 
     #[test]

@@ -92,10 +92,7 @@ impl BuiltinId {
         if let Some(kind) = ExcKind::from_name(name) {
             return Some(BuiltinId::Exception(kind));
         }
-        TABLE
-            .iter()
-            .find(|(_, n, k)| *n == name && matches!(k, Kind::Func | Kind::Type))
-            .map(|(id, _, _)| *id)
+        TABLE.iter().find(|(_, n, k)| *n == name && matches!(k, Kind::Func | Kind::Type)).map(|(id, _, _)| *id)
     }
 
     /// The `math` function called `name`.
@@ -166,9 +163,7 @@ pub fn isinstance(v: &Value, classinfo: &Value) -> RtResult<bool> {
             }
             Ok(false)
         }
-        _ => Err(type_error(
-            "isinstance() arg 2 must be a type, a tuple of types, or a union",
-        )),
+        _ => Err(type_error("isinstance() arg 2 must be a type, a tuple of types, or a union")),
     }
 }
 
@@ -222,11 +217,7 @@ fn take_kwargs(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str]) -> RtResult<Ve
 
 fn exactly_one(id: BuiltinId, args: &[Value]) -> RtResult<&Value> {
     if args.len() != 1 {
-        return Err(type_error(format!(
-            "{}() takes exactly one argument ({} given)",
-            display_name(id),
-            args.len()
-        )));
+        return Err(type_error(format!("{}() takes exactly one argument ({} given)", display_name(id), args.len())));
     }
     Ok(&args[0])
 }
@@ -273,9 +264,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
             Ok(Value::Exception(Rc::new(ExcObj { kind, args: args.to_vec() })))
         }
         _ if id.kind() == Kind::Math => math::call_math(id, args, kwargs),
-        _ if id.kind() == Kind::Hidden => {
-            Err(type_error(format!("cannot create '{}' instances", id.name())))
-        }
+        _ if id.kind() == Kind::Hidden => Err(type_error(format!("cannot create '{}' instances", id.name()))),
         B::Min | B::Max => min_max(id, args, kwargs),
         B::Sum => sum(args, kwargs),
         B::Sorted => {
@@ -308,10 +297,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
                 Some(Value::Bool(b)) => b as i64,
                 Some(Value::BigInt(_)) => return Err(not_supported("enumerate() with a start beyond 64 bits")),
                 Some(v) => {
-                    return Err(type_error(format!(
-                        "'{}' object cannot be interpreted as an integer",
-                        v.type_name()
-                    )));
+                    return Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())));
                 }
             };
             Ok(iter_value(enumerate(&iterable, start)?))
@@ -347,9 +333,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
                     let ints = args.iter().map(ops::int_to_bigint).collect::<Option<Vec<_>>>();
                     match ints {
                         Some(v) => ops::int_pow_mod(&v[0], &v[1], &v[2]),
-                        None => Err(type_error(
-                            "pow() 3rd argument not allowed unless all arguments are integers",
-                        )),
+                        None => Err(type_error("pow() 3rd argument not allowed unless all arguments are integers")),
                     }
                 }
             }
@@ -358,10 +342,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
             let kw = take_kwargs("str", kwargs, &["object"])?;
             at_most("str", args, 3)?;
             if args.len() > 1 {
-                return Err(type_error(format!(
-                    "str() argument 'encoding' must be str, not {}",
-                    args[1].type_name()
-                )));
+                return Err(type_error(format!("str() argument 'encoding' must be str, not {}", args[1].type_name())));
             }
             match args.first().or(kw[0].as_ref()) {
                 None => Ok(Value::str("")),
@@ -383,10 +364,7 @@ fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Va
         match v {
             None | Some(Value::None) => Ok(default.to_string()),
             Some(Value::Str(s)) => Ok(s.text.clone()),
-            Some(other) => Err(type_error(format!(
-                "{name} must be None or a string, not {}",
-                other.type_name()
-            ))),
+            Some(other) => Err(type_error(format!("{name} must be None or a string, not {}", other.type_name()))),
         }
     };
     let sep = text_arg(&kw[0], "sep", " ")?;
@@ -430,9 +408,10 @@ pub(crate) fn sort_with_kwargs(items: &mut Vec<Value>, kw: &[Option<Value>]) -> 
             let original = std::mem::take(items);
             for d in decorated {
                 if let Value::Tuple(t) = d
-                    && let Value::Int(i) = t[2] {
-                        items.push(original[i as usize].clone());
-                    }
+                    && let Value::Int(i) = t[2]
+                {
+                    items.push(original[i as usize].clone());
+                }
             }
             Ok(())
         }
@@ -522,7 +501,12 @@ pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
     let mut n = 0usize;
     while let Some(item) = it.next_value()? {
         let pair = match &item {
-            Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Dict(_) | Value::Iterator(_) => collect(&item)?,
+            Value::List(_)
+            | Value::Tuple(_)
+            | Value::Str(_)
+            | Value::Range(_)
+            | Value::Dict(_)
+            | Value::Iterator(_) => collect(&item)?,
             _ => {
                 return Err(type_error(format!(
                     "cannot convert dictionary update sequence element #{n} to a sequence"
@@ -543,10 +527,7 @@ pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
 
 fn radix_str(v: &Value, radix: u32, prefix: &str) -> RtResult<Value> {
     let Some(n) = ops::int_to_bigint(v) else {
-        return Err(type_error(format!(
-            "'{}' object cannot be interpreted as an integer",
-            v.type_name()
-        )));
+        return Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())));
     };
     let digits = n.magnitude().to_str_radix(radix);
     let sign = if n.sign() == num_bigint::Sign::Minus { "-" } else { "" };
@@ -560,9 +541,10 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
         B::Abs => {
             let v = exactly_one(id, args)?;
             match v {
-                Value::Int(i) => Ok(i.checked_abs().map(Value::Int).unwrap_or_else(|| {
-                    Value::from_bigint(-num_bigint::BigInt::from(*i))
-                })),
+                Value::Int(i) => Ok(i
+                    .checked_abs()
+                    .map(Value::Int)
+                    .unwrap_or_else(|| Value::from_bigint(-num_bigint::BigInt::from(*i)))),
                 Value::Bool(b) => Ok(Value::Int(*b as i64)),
                 Value::BigInt(b) => Ok(Value::from_bigint(num_traits::Signed::abs(b.as_ref()))),
                 Value::Float(f) => Ok(Value::Float(f.abs())),
@@ -588,14 +570,10 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             let v = exactly_one(id, args)?;
             match v {
                 Value::Str(s) if s.char_count == 1 => Ok(Value::Int(s.text.chars().next().map_or(0, |c| c as i64))),
-                Value::Str(s) => Err(type_error(format!(
-                    "ord() expected a character, but string of length {} found",
-                    s.char_count
-                ))),
-                _ => Err(type_error(format!(
-                    "ord() expected string of length 1, but {} found",
-                    v.type_name()
-                ))),
+                Value::Str(s) => {
+                    Err(type_error(format!("ord() expected a character, but string of length {} found", s.char_count)))
+                }
+                _ => Err(type_error(format!("ord() expected string of length 1, but {} found", v.type_name()))),
             }
         }
         B::IsInstance => {
@@ -652,10 +630,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
                 None => String::new(),
                 Some(Value::Str(s)) => s.text.clone(),
                 Some(v) => {
-                    return Err(type_error(format!(
-                        "format() argument 2 must be str, not {}",
-                        v.type_name()
-                    )));
+                    return Err(type_error(format!("format() argument 2 must be str, not {}", v.type_name())));
                 }
             };
             Ok(Value::str(format_spec(&args[0], &spec)?))
@@ -724,10 +699,7 @@ fn range_call(args: &[Value]) -> RtResult<Value> {
         match ops::int_to_bigint(a) {
             Some(b) => n.push(b),
             None => {
-                return Err(type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    a.type_name()
-                )));
+                return Err(type_error(format!("'{}' object cannot be interpreted as an integer", a.type_name())));
             }
         }
     }

@@ -160,10 +160,9 @@ impl IterObj {
                 *next += &range.step;
                 Ok(Some(Value::from_bigint(v)))
             }
-            IterObj::DictView { .. } | IterObj::BigRange(_) => Err(type_error(format!(
-                "'{}' object is not an iterator",
-                self.type_name()
-            ))),
+            IterObj::DictView { .. } | IterObj::BigRange(_) => {
+                Err(type_error(format!("'{}' object is not an iterator", self.type_name())))
+            }
         }
     }
 
@@ -269,11 +268,8 @@ pub fn make_range(start: BigInt, stop: BigInt, step: BigInt) -> Value {
 /// Number of elements of a big range.
 pub fn big_range_len(r: &BigRangeObj) -> BigInt {
     let zero = BigInt::zero();
-    let (lo, hi, step) = if r.step.is_positive() {
-        (&r.start, &r.stop, r.step.clone())
-    } else {
-        (&r.stop, &r.start, -&r.step)
-    };
+    let (lo, hi, step) =
+        if r.step.is_positive() { (&r.start, &r.stop, r.step.clone()) } else { (&r.stop, &r.start, -&r.step) };
     if lo >= hi {
         return zero;
     }
@@ -288,8 +284,7 @@ pub fn range_as_big(r: &RangeObj) -> BigRangeObj {
 /// Ranges are equal when they produce the same sequence.
 pub fn big_range_eq(a: &BigRangeObj, b: &BigRangeObj) -> bool {
     let (la, lb) = (big_range_len(a), big_range_len(b));
-    la == lb
-        && (la.is_zero() || (a.start == b.start && (la == BigInt::from(1) || a.step == b.step)))
+    la == lb && (la.is_zero() || (a.start == b.start && (la == BigInt::from(1) || a.step == b.step)))
 }
 
 /// `x in r` for a big range.
@@ -372,12 +367,16 @@ mod tests {
         let two64: BigInt = BigInt::from(1u8) << 64u32;
         let r = make_range(&two64 - 2, &two64 + 2, BigInt::from(1));
         assert_eq!(repr(&r).unwrap(), "range(18446744073709551614, 18446744073709551618)");
-        assert_eq!(repr(&Value::list(collect(&r).unwrap())).unwrap(),
-            "[18446744073709551614, 18446744073709551615, 18446744073709551616, 18446744073709551617]");
+        assert_eq!(
+            repr(&Value::list(collect(&r).unwrap())).unwrap(),
+            "[18446744073709551614, 18446744073709551615, 18446744073709551616, 18446744073709551617]"
+        );
         assert_eq!(crate::interp::ops::len(&r).unwrap(), 4);
         let rev = iter_value(reversed(&r).unwrap());
-        assert_eq!(repr(&Value::list(collect(&rev).unwrap())).unwrap(),
-            "[18446744073709551617, 18446744073709551616, 18446744073709551615, 18446744073709551614]");
+        assert_eq!(
+            repr(&Value::list(collect(&rev).unwrap())).unwrap(),
+            "[18446744073709551617, 18446744073709551616, 18446744073709551615, 18446744073709551614]"
+        );
         assert!(crate::interp::ops::contains(&r, &Value::from_bigint(two64.clone())).unwrap());
         assert!(!crate::interp::ops::contains(&r, &Value::Int(5)).unwrap());
         assert_eq!(repr(&crate::interp::ops::get_item(&r, &Value::Int(-1)).unwrap()).unwrap(), "18446744073709551617");

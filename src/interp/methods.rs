@@ -61,27 +61,17 @@ method_table! {
 type Kwargs<'a> = &'a [(Rc<str>, Value)];
 
 pub(crate) fn no_attr(obj: &Value, name: &str) -> RtError {
-    RtError::new(
-        ExcKind::AttributeError,
-        format!("'{}' object has no attribute '{}'", obj.type_name(), name),
-    )
+    RtError::new(ExcKind::AttributeError, format!("'{}' object has no attribute '{}'", obj.type_name(), name))
 }
 
 pub(crate) fn no_kwargs(qualname: &str, kwargs: Kwargs<'_>) -> RtResult<()> {
-    if kwargs.is_empty() {
-        Ok(())
-    } else {
-        Err(type_error(format!("{qualname}() takes no keyword arguments")))
-    }
+    if kwargs.is_empty() { Ok(()) } else { Err(type_error(format!("{qualname}() takes no keyword arguments"))) }
 }
 
 /// `list.append() takes exactly one argument (0 given)`.
 pub(crate) fn exactly_one<'a>(qualname: &str, args: &'a [Value]) -> RtResult<&'a Value> {
     if args.len() != 1 {
-        return Err(type_error(format!(
-            "{qualname}() takes exactly one argument ({} given)",
-            args.len()
-        )));
+        return Err(type_error(format!("{qualname}() takes exactly one argument ({} given)", args.len())));
     }
     Ok(&args[0])
 }
@@ -165,19 +155,50 @@ fn has_method(obj: &Value, m: MethodId) -> bool {
     match obj {
         Value::Str(_) => !matches!(
             m,
-            M::Append | M::Pop | M::Insert | M::Extend | M::Remove | M::Reverse | M::Sort | M::Copy
-                | M::Clear | M::Get | M::Keys | M::Values | M::Items | M::Setdefault | M::Update
-                | M::Popitem | M::Args
+            M::Append
+                | M::Pop
+                | M::Insert
+                | M::Extend
+                | M::Remove
+                | M::Reverse
+                | M::Sort
+                | M::Copy
+                | M::Clear
+                | M::Get
+                | M::Keys
+                | M::Values
+                | M::Items
+                | M::Setdefault
+                | M::Update
+                | M::Popitem
+                | M::Args
         ),
         Value::List(_) => matches!(
             m,
-            M::Append | M::Pop | M::Insert | M::Extend | M::Remove | M::Reverse | M::Sort | M::Copy
-                | M::Clear | M::Index | M::Count
+            M::Append
+                | M::Pop
+                | M::Insert
+                | M::Extend
+                | M::Remove
+                | M::Reverse
+                | M::Sort
+                | M::Copy
+                | M::Clear
+                | M::Index
+                | M::Count
         ),
         Value::Dict(_) => matches!(
             m,
-            M::Get | M::Keys | M::Values | M::Items | M::Setdefault | M::Update | M::Popitem | M::Pop
-                | M::Copy | M::Clear
+            M::Get
+                | M::Keys
+                | M::Values
+                | M::Items
+                | M::Setdefault
+                | M::Update
+                | M::Popitem
+                | M::Pop
+                | M::Copy
+                | M::Clear
         ),
         _ => false,
     }
@@ -251,9 +272,8 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
         M::Index => {
             expect_args("index", args, 1, 3)?;
             let items = list.borrow().clone();
-            let (start, end) = search_bounds(items.len(), args.get(1), args.get(2)).map_err(|_| {
-                type_error("slice indices must be integers or have an __index__ method")
-            })?;
+            let (start, end) = search_bounds(items.len(), args.get(1), args.get(2))
+                .map_err(|_| type_error("slice indices must be integers or have an __index__ method"))?;
             for (i, v) in items.iter().enumerate().take(end).skip(start) {
                 if ops::is_same(v, &args[0]) || equals(v, &args[0])? {
                     return Ok(Value::Int(i as i64));
@@ -324,9 +344,7 @@ pub(crate) fn search_bounds(len: usize, start: Option<&Value>, end: Option<&Valu
             Some(Value::Int(i)) => Ok(*i),
             Some(Value::Bool(b)) => Ok(*b as i64),
             Some(Value::BigInt(b)) => Ok(if num_traits::Signed::is_negative(b.as_ref()) { i64::MIN } else { i64::MAX }),
-            Some(_) => Err(type_error(
-                "slice indices must be integers or None or have an __index__ method",
-            )),
+            Some(_) => Err(type_error("slice indices must be integers or None or have an __index__ method")),
         }
     };
     let len_i = len as i64;
@@ -396,10 +414,7 @@ fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
             let last = dict.borrow_mut().pop();
             match last {
                 Some((k, v)) => Ok(Value::tuple(vec![k.0, v])),
-                None => Err(RtError::with_args(
-                    ExcKind::KeyError,
-                    vec![Value::str("popitem(): dictionary is empty")],
-                )),
+                None => Err(RtError::with_args(ExcKind::KeyError, vec![Value::str("popitem(): dictionary is empty")])),
             }
         }
         M::Copy => {

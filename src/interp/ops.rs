@@ -12,13 +12,11 @@ mod compare;
 mod subscript;
 
 pub use arith::{
-    big_to_f64, binary, binary_inplace, divmod, float_divmod, float_floordiv, float_mod,
-    float_pow, index_of, int_pow_mod, int_to_bigint, num_to_f64, true_divide_ints, unary,
+    big_to_f64, binary, binary_inplace, divmod, float_divmod, float_floordiv, float_mod, float_pow, index_of,
+    int_pow_mod, int_to_bigint, num_to_f64, true_divide_ints, unary,
 };
 pub use compare::{compare, contains, equals, is_same, numeric_eq, sort_values, value_lt};
-pub use subscript::{
-    del_item, del_slice, get_item, get_slice, set_item, set_slice, slice_indices,
-};
+pub use subscript::{del_item, del_slice, get_item, get_slice, set_item, set_slice, slice_indices};
 
 use super::error::{RtResult, memory_error, type_error};
 use super::value::{IterObj, RangeObj, Value};
@@ -65,9 +63,10 @@ pub fn len(a: &Value) -> RtResult<usize> {
             IterObj::DictView { dict, .. } => Ok(dict.borrow().len()),
             IterObj::BigRange(r) => {
                 use num_traits::ToPrimitive;
-                super::iter::big_range_len(r).to_i64().map(|n| n as usize).ok_or_else(|| {
-                    super::error::overflow_error("Python int too large to convert to C ssize_t")
-                })
+                super::iter::big_range_len(r)
+                    .to_i64()
+                    .map(|n| n as usize)
+                    .ok_or_else(|| super::error::overflow_error("Python int too large to convert to C ssize_t"))
             }
             _ => Err(no_len(a)),
         },

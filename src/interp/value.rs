@@ -123,30 +123,66 @@ pub struct HashKey(pub Value);
 /// The state of an iteration. `ops`/`iter.rs` implement `next`.
 #[derive(Debug)]
 pub enum IterObj {
-    Range { next: i64, stop: i64, step: i64 },
+    Range {
+        next: i64,
+        stop: i64,
+        step: i64,
+    },
     /// Over a list by index: sees appends made during the loop, as CPython does.
-    List { list: Rc<ListObj>, index: usize },
-    Tuple { tuple: Rc<TupleObj>, index: usize },
+    List {
+        list: Rc<ListObj>,
+        index: usize,
+    },
+    Tuple {
+        tuple: Rc<TupleObj>,
+        index: usize,
+    },
     /// Over a string by byte offset of the next char.
-    Str { text: Rc<StrObj>, byte_index: usize },
+    Str {
+        text: Rc<StrObj>,
+        byte_index: usize,
+    },
     /// Over a snapshot of a dict's keys or items (the dict is checked for size changes).
-    DictKeys { dict: Rc<DictObj>, index: usize, expected_len: usize },
+    DictKeys {
+        dict: Rc<DictObj>,
+        index: usize,
+        expected_len: usize,
+    },
     /// Values already materialised (reversed, dict.values(), dict.items(), ...).
-    Values { values: Vec<Value>, index: usize },
-    Enumerate { inner: Box<IterObj>, count: Cell<i64> },
-    Zip { inners: Vec<IterObj> },
+    Values {
+        values: Vec<Value>,
+        index: usize,
+    },
+    Enumerate {
+        inner: Box<IterObj>,
+        count: Cell<i64>,
+    },
+    Zip {
+        inners: Vec<IterObj>,
+    },
     /// Iterating an iterator value: advances the shared state (`for x in it` moves `it`).
     Shared(Rc<RefCell<IterObj>>),
     /// `d.keys()`, `d.values()`, `d.items()`: a live, re-iterable view (not itself an
     /// iterator: `make_iter` starts a fresh `DictIter` over it).
-    DictView { dict: Rc<DictObj>, kind: DictViewKind },
+    DictView {
+        dict: Rc<DictObj>,
+        kind: DictViewKind,
+    },
     /// Iteration over a dict's keys, values or items by position (size changes are errors).
-    DictIter { dict: Rc<DictObj>, index: usize, expected_len: usize, kind: DictViewKind },
+    DictIter {
+        dict: Rc<DictObj>,
+        index: usize,
+        expected_len: usize,
+        kind: DictViewKind,
+    },
     /// A `range` value with a bound outside i64 (`range(2**64, 2**64 + 10)`): re-iterable like a
     /// view (`make_iter` starts a `BigRangeIter`); `type()` reports `range`.
     BigRange(Rc<BigRangeObj>),
     /// Iteration over a `BigRange` (`next` is the next value to yield).
-    BigRangeIter { next: BigInt, range: Rc<BigRangeObj> },
+    BigRangeIter {
+        next: BigInt,
+        range: Rc<BigRangeObj>,
+    },
 }
 
 /// `range(start, stop, step)` over big ints (step is never zero).

@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 
-
 use super::ir::Trace;
 use super::lower::CompiledTrace;
 use super::recorder::RecordedInstr;

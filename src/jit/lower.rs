@@ -1,18 +1,438 @@
-//! Lowering trace IR to machine code (placeholder until the Cranelift back end lands:
-//! every trace is reported as not compilable, so loops stay interpreted).
+//! Lowering trace IR to machine code with Cranelift.
+//!
+//! [`compile_trace`] checks a [`Trace`] (references point backwards, operand and result types
+//! fit each opcode, snapshots only name values defined before their guards), then builds one
+//! Cranelift function `extern "C" fn(frame: *mut Value) -> u32` in a `JITModule` of its own
+//! (so the code can be freed with the trace):
+//!
+//! ```text
+//!   entry block:  the preamble, straight-line (each guard splits it: `brif` to a cold exit)
+//!                 jump loop(entry values of the Phis)
+//!   loop(phis):   the body; each Phi is a block parameter, so loop-carried ints and floats
+//!                 live in registers; the body ends with jump loop(back values of the Phis)
+//!   exitN:        one cold block per snapshot used: stores each (slot, value) of snapshot N
+//!                 into the frame (tag byte + payload) and returns N
+//! ```
+//!
+//! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
+//!
+//! Touches: the frame and list memory that the generated code reads and writes (nothing at
+//! compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
-use super::ir::Trace;
+use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{CodegenError, Context};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Module, ModuleError, default_libcall_names};
+
+use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
 use crate::interp::value::Value;
 
-/// Machine code for one trace.
+#[path = "lower_ops.rs"]
+mod ops;
+
+/// Machine code for one trace, and the module that owns it (freed on drop).
 pub struct CompiledTrace {
-    pub entry: unsafe extern "C" fn(*mut Value) -> u32,
+    /// Runs the trace on the frame whose slot 0 is at `frame`; returns the index of the
+    /// snapshot of the exit taken (traces never return otherwise).
+    pub entry: unsafe extern "C" fn(frame: *mut Value) -> u32,
+    /// The Cranelift IR text as generated (before Cranelift's own optimizations).
     pub clif: String,
+    /// The machine code listing, when asked for.
     pub disassembly: Option<String>,
+    /// Bytes of machine code.
     pub code_size: usize,
+    /// Owns the code memory: held only to be freed on drop.
+    _module: OwnedModule,
 }
 
-pub fn compile_trace(_trace: &Trace, _layout: &ListLayout, _want_disassembly: bool) -> Result<CompiledTrace, String> {
-    Err("the machine-code back end is not built yet".into())
+/// A `JITModule` whose code memory is freed when it is dropped.
+struct OwnedModule(Option<JITModule>);
+
+impl Drop for OwnedModule {
+    fn drop(&mut self) {
+        if let Some(module) = self.0.take() {
+            // SAFETY: nobody calls into this module's code any more: the function pointer
+            // lives only in the `CompiledTrace` being dropped (and the VM drops the trace
+            // only when it will no longer run it).
+            unsafe { module.free_memory() };
+        }
+    }
 }
+
+impl OwnedModule {
+    fn get(&mut self) -> &mut JITModule {
+        self.0.as_mut().expect("module is present until drop")
+    }
+}
+
+/// Compiles `trace` to machine code. `layout` locates a list's elements and length.
+/// Returns `Err` (never panics) for any trace it cannot or must not compile.
+pub fn compile_trace(trace: &Trace, layout: &ListLayout, want_disassembly: bool) -> Result<CompiledTrace, String> {
+    let shape = validate(trace)?;
+    let mut module = OwnedModule(Some(new_module()?));
+    let pointer = module.get().target_config().pointer_type();
+    if pointer != types::I64 {
+        return Err("the JIT needs a 64-bit target".into());
+    }
+    let mut ctx = module.get().make_context();
+    ctx.func.signature.params.push(AbiParam::new(pointer));
+    ctx.func.signature.returns.push(AbiParam::new(types::I32));
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let config = module.get().target_config();
+    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape)?;
+    let clif = ctx.func.display().to_string();
+
+    ctx.set_disasm(want_disassembly);
+    let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
+    if let Err(e) = module.get().define_function(id, &mut ctx) {
+        return Err(describe_error(&ctx, e));
+    }
+    let (code_size, disassembly) = match ctx.compiled_code() {
+        Some(code) => (code.code_info().total_size as usize, if want_disassembly { code.vcode.clone() } else { None }),
+        None => return Err("Cranelift produced no code".into()),
+    };
+    module.get().finalize_definitions().map_err(|e| e.to_string())?;
+    let address = module.get().get_finalized_function(id);
+    // SAFETY: the function was declared with exactly this signature (one pointer in, i32 out)
+    // in the host's default calling convention, which is `extern "C"`.
+    let entry = unsafe { std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut Value) -> u32>(address) };
+    Ok(CompiledTrace { entry, clif, disassembly, code_size, _module: module })
+}
+
+fn describe_error(ctx: &Context, error: ModuleError) -> String {
+    match error {
+        ModuleError::Compilation(CodegenError::Verifier(errors)) => {
+            format!(
+                "the Cranelift verifier rejected the code:\n{}",
+                cranelift_codegen::print_errors::pretty_verifier_error(&ctx.func, None, errors)
+            )
+        }
+        other => format!("Cranelift could not compile the trace: {other}"),
+    }
+}
+
+/// A JIT module for the host, optimizing for speed; the verifier runs in debug builds only.
+fn new_module() -> Result<JITModule, String> {
+    let mut flags = settings::builder();
+    let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
+    for (name, value) in [
+        ("opt_level", "speed"),
+        ("enable_verifier", verifier),
+        ("use_colocated_libcalls", "false"),
+        ("is_pic", "false"),
+    ] {
+        flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
+    }
+    let isa = cranelift_native::builder()
+        .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| format!("Cranelift could not target this machine: {e}"))?;
+    Ok(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
+}
+
+/// The Cranelift type of an IR value (`None` for `Void`).
+fn cl_type(ty: Type) -> Option<ir::Type> {
+    match ty {
+        Type::Int | Type::Ptr => Some(types::I64),
+        Type::Float => Some(types::F64),
+        Type::Bool => Some(types::I8),
+        Type::Void => None,
+    }
+}
+
+/// Where the loop is: the index of `Loop` and how many `Phi`s follow it.
+struct Shape {
+    loop_at: usize,
+    phis: usize,
+}
+
+/// Checks everything the lowering relies on, so that it can never build invalid Cranelift IR.
+fn validate(trace: &Trace) -> Result<Shape, String> {
+    let insts = &trace.insts;
+    let loop_at = trace.loop_start().ok_or("trace does not loop")?;
+    if insts.len() > u32::MAX as usize / 2 {
+        return Err("trace too long".into());
+    }
+    let phis = insts[loop_at + 1..].iter().take_while(|i| matches!(i.op, Op::Phi { .. })).count();
+    let body_start = loop_at + 1 + phis;
+    let mut first_use = vec![usize::MAX; trace.snapshots.len()];
+    for (at, inst) in insts.iter().enumerate() {
+        let here = IrRef(at as u32);
+        let fail = |what: String| Err(format!("{here}: {what}"));
+        let ty_of = |r: IrRef| insts.get(r.0 as usize).map(|i| i.ty);
+        let expect = |r: IrRef, want: Type| -> Result<(), String> {
+            if r.0 as usize >= at {
+                return Err(format!("{here}: {r} is not defined before its use"));
+            }
+            match ty_of(r) {
+                Some(ty) if ty == want => Ok(()),
+                ty => Err(format!("{here}: {r} has type {:?}, expected {:?}", ty, want)),
+            }
+        };
+        let result = match inst.op {
+            Op::ConstInt { .. } => Type::Int,
+            Op::ConstFloat { .. } => Type::Float,
+            Op::ConstBool { .. } => Type::Bool,
+            Op::GuardTag { .. } | Op::GuardScalarSlot { .. } => Type::Void,
+            Op::SlotInt { .. } => Type::Int,
+            Op::SlotFloat { .. } => Type::Float,
+            Op::SlotBool { .. } => Type::Bool,
+            Op::SlotPtr { .. } => Type::Ptr,
+            Op::AddInt { a, b, .. }
+            | Op::SubInt { a, b, .. }
+            | Op::MulInt { a, b, .. }
+            | Op::FloorDivInt { a, b, .. }
+            | Op::ModInt { a, b, .. }
+            | Op::AndInt { a, b }
+            | Op::OrInt { a, b }
+            | Op::XorInt { a, b } => {
+                expect(a, Type::Int)?;
+                expect(b, Type::Int)?;
+                Type::Int
+            }
+            Op::NegInt { a, .. } => {
+                expect(a, Type::Int)?;
+                Type::Int
+            }
+            Op::AddFloat { a, b } | Op::SubFloat { a, b } | Op::MulFloat { a, b } | Op::DivFloat { a, b, .. } => {
+                expect(a, Type::Float)?;
+                expect(b, Type::Float)?;
+                Type::Float
+            }
+            Op::NegFloat { a } => {
+                expect(a, Type::Float)?;
+                Type::Float
+            }
+            Op::IntToFloat { a } => {
+                expect(a, Type::Int)?;
+                Type::Float
+            }
+            Op::GuardExactFloat { a, .. } => {
+                expect(a, Type::Int)?;
+                Type::Void
+            }
+            Op::CmpInt { a, b, .. } => {
+                expect(a, Type::Int)?;
+                expect(b, Type::Int)?;
+                Type::Bool
+            }
+            Op::CmpFloat { a, b, .. } => {
+                expect(a, Type::Float)?;
+                expect(b, Type::Float)?;
+                Type::Bool
+            }
+            Op::Guard { cond, .. } => {
+                expect(cond, Type::Bool)?;
+                Type::Void
+            }
+            Op::ListLen { list } => {
+                expect(list, Type::Ptr)?;
+                Type::Int
+            }
+            Op::ListIndex { list, index, .. } => {
+                expect(list, Type::Ptr)?;
+                expect(index, Type::Int)?;
+                Type::Int
+            }
+            Op::ListLoad { list, index, ty, .. } => {
+                expect(list, Type::Ptr)?;
+                expect(index, Type::Int)?;
+                if ty.value_tag().is_none() {
+                    return fail(format!("cannot load a list element as {ty:?}"));
+                }
+                ty
+            }
+            Op::ListStore { list, index, value, .. } => {
+                expect(list, Type::Ptr)?;
+                expect(index, Type::Int)?;
+                let ty = ty_of(value).unwrap_or(Type::Void);
+                if ty.value_tag().is_none() {
+                    return fail(format!("cannot store a {ty:?} value into a list"));
+                }
+                expect(value, ty)?;
+                Type::Void
+            }
+            Op::Loop => {
+                if at != loop_at {
+                    return fail("a second Loop".into());
+                }
+                Type::Void
+            }
+            Op::Phi { ty, entry, back, .. } => {
+                if at <= loop_at || at >= body_start {
+                    return fail("a Phi must directly follow Loop".into());
+                }
+                if ty == Type::Void || ty != inst.ty {
+                    return fail(format!("Phi of type {ty:?} declared as {:?}", inst.ty));
+                }
+                if entry.0 as usize >= loop_at || ty_of(entry) != Some(ty) {
+                    return fail(format!("Phi entry {entry} must be a preamble value of type {ty:?}"));
+                }
+                // Usually a body value; a preamble value (a loop-invariant assignment) or another
+                // Phi (the block arguments are a parallel copy) works as well.
+                if ty_of(back) != Some(ty) {
+                    return fail(format!("Phi back value {back} must be a value of type {ty:?}"));
+                }
+                ty
+            }
+        };
+        if inst.ty != result {
+            return fail(format!("{} produces {result:?}, declared as {:?}", inst.op.name(), inst.ty));
+        }
+        if let Some(SnapId(snap)) = inst.op.snapshot() {
+            let snap = snap as usize;
+            let Some(first) = first_use.get_mut(snap) else { return fail(format!("snapshot {snap} does not exist")) };
+            *first = (*first).min(at);
+        }
+    }
+    if !insts[body_start..].iter().any(|i| i.op.snapshot().is_some()) {
+        return Err("the loop body has no exit: it would never stop".into());
+    }
+    // Every value an exit writes must be defined before the first guard using the snapshot,
+    // so that it dominates the shared exit block.
+    for (snap, &first) in first_use.iter().enumerate() {
+        if first == usize::MAX {
+            continue;
+        }
+        for &(slot, r) in &trace.snapshots[snap].slots {
+            if r.0 as usize >= first {
+                return Err(format!("snap{snap}: r{slot}={r} is not defined before its first guard %{first}"));
+            }
+            let ty = trace.ty(r);
+            if ty.value_tag().is_none() {
+                return Err(format!("snap{snap}: r{slot}={r} has type {ty:?}, which an exit cannot write"));
+            }
+        }
+    }
+    Ok(Shape { loop_at, phis })
+}
+
+/// The state of lowering one trace into one Cranelift function.
+struct Lowerer<'a, 'f> {
+    b: FunctionBuilder<'f>,
+    trace: &'a Trace,
+    layout: &'a ListLayout,
+    /// The frame pointer (the function's parameter).
+    frame: ir::Value,
+    /// The Cranelift value of each IR instruction, once lowered.
+    vals: Vec<Option<ir::Value>>,
+    /// The exit block of each snapshot, created when a guard first needs it.
+    exits: Vec<Option<Block>>,
+}
+
+fn build_function(
+    func: &mut ir::Function,
+    builder_ctx: &mut FunctionBuilderContext,
+    config: TargetFrontendConfig,
+    trace: &Trace,
+    layout: &ListLayout,
+    shape: &Shape,
+) -> Result<(), String> {
+    let mut b = FunctionBuilder::new(func, builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let frame = b.block_params(entry)[0];
+    let mut lw = Lowerer {
+        b,
+        trace,
+        layout,
+        frame,
+        vals: vec![None; trace.insts.len()],
+        exits: vec![None; trace.snapshots.len()],
+    };
+
+    for at in 0..shape.loop_at {
+        lw.lower(IrRef(at as u32))?;
+    }
+    // The loop header: one block parameter per Phi, in order.
+    let header = lw.b.create_block();
+    let phi_refs: Vec<usize> = (shape.loop_at + 1..shape.loop_at + 1 + shape.phis).collect();
+    let mut entry_args = Vec::with_capacity(phi_refs.len());
+    let mut back_refs = Vec::with_capacity(phi_refs.len());
+    for &at in &phi_refs {
+        let inst = trace.insts[at];
+        let Op::Phi { entry, back, ty, .. } = inst.op else { return Err(format!("%{at} is not a Phi")) };
+        entry_args.push(BlockArg::Value(lw.val(entry)?));
+        back_refs.push(back);
+        let cl_ty = cl_type(ty).ok_or("a void Phi")?;
+        lw.vals[at] = Some(lw.b.append_block_param(header, cl_ty));
+    }
+    lw.b.ins().jump(header, &entry_args);
+    lw.b.switch_to_block(header);
+    for at in shape.loop_at + 1 + shape.phis..trace.insts.len() {
+        lw.lower(IrRef(at as u32))?;
+    }
+    let back_args = back_refs.iter().map(|&r| lw.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
+    lw.b.ins().jump(header, &back_args);
+
+    lw.emit_exits()?;
+    lw.b.seal_all_blocks();
+    lw.b.finalize(config);
+    Ok(())
+}
+
+impl Lowerer<'_, '_> {
+    /// The Cranelift value of IR value `r` (validation guarantees it is already lowered).
+    fn val(&self, r: IrRef) -> Result<ir::Value, String> {
+        self.vals.get(r.0 as usize).copied().flatten().ok_or_else(|| format!("{r} is used before it is defined"))
+    }
+
+    fn exit_block(&mut self, snap: SnapId) -> Result<Block, String> {
+        let slot = self.exits.get_mut(snap.0 as usize).ok_or_else(|| format!("{snap} does not exist"))?;
+        if let Some(block) = *slot {
+            return Ok(block);
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        *slot = Some(block);
+        Ok(block)
+    }
+
+    /// Leaves the trace through `snap` when `cond` (an i8) is nonzero.
+    fn exit_if(&mut self, cond: ir::Value, snap: SnapId) -> Result<(), String> {
+        self.exit_when(cond, true, snap)
+    }
+
+    /// Leaves the trace through `snap` when `cond` (an i8) is zero.
+    fn exit_unless(&mut self, cond: ir::Value, snap: SnapId) -> Result<(), String> {
+        self.exit_when(cond, false, snap)
+    }
+
+    fn exit_when(&mut self, cond: ir::Value, nonzero: bool, snap: SnapId) -> Result<(), String> {
+        let exit = self.exit_block(snap)?;
+        let cont = self.b.create_block();
+        if nonzero {
+            self.b.ins().brif(cond, exit, &[], cont, &[]);
+        } else {
+            self.b.ins().brif(cond, cont, &[], exit, &[]);
+        }
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// Fills each exit block: write the snapshot's slots, return its number.
+    fn emit_exits(&mut self) -> Result<(), String> {
+        for snap in 0..self.exits.len() {
+            let Some(block) = self.exits[snap] else { continue };
+            self.b.switch_to_block(block);
+            for &(slot, r) in &self.trace.snapshots[snap].slots {
+                let value = self.val(r)?;
+                let ty = self.trace.ty(r);
+                let frame = self.frame;
+                self.store_value(frame, ops::slot_offset(slot), value, ty)?;
+            }
+            let number = self.b.ins().iconst(types::I32, snap as i64);
+            self.b.ins().return_(&[number]);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "lower_tests.rs"]
+mod tests;

@@ -105,7 +105,15 @@ impl Jit {
         self.stats.traces += 1;
         let start = self.location(&code, header_pc);
         if self.dump_level.shows_traces() {
-            let report = dump::TraceReport { id, start: &start, recorded: &recorded, recorded_trace: &recorded_trace, passes: &pass_report, trace: &trace, compiled: &compiled };
+            let report = dump::TraceReport {
+                id,
+                start: &start,
+                recorded: &recorded,
+                recorded_trace: &recorded_trace,
+                passes: &pass_report,
+                trace: &trace,
+                compiled: &compiled,
+            };
             self.dump.push_str(&dump::trace_report(&report, self.dump_level));
         }
         let native = Rc::new(NativeLoop {

@@ -39,10 +39,7 @@ pub(crate) fn int_call(v: &Value, base: Option<&Value>) -> RtResult<Value> {
             Value::Bool(x) => *x as i64,
             Value::BigInt(_) => -1,
             other => {
-                return Err(type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    other.type_name()
-                )));
+                return Err(type_error(format!("'{}' object cannot be interpreted as an integer", other.type_name())));
             }
         };
         if b != 0 && !(2..=36).contains(&b) {
@@ -197,10 +194,7 @@ fn ndigits_of(v: &Value) -> RtResult<i64> {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
         Value::BigInt(b) => Ok(if b.is_negative() { i64::MIN } else { i64::MAX }),
-        _ => Err(type_error(format!(
-            "'{}' object cannot be interpreted as an integer",
-            v.type_name()
-        ))),
+        _ => Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name()))),
     }
 }
 
@@ -225,11 +219,8 @@ fn float_round_negative(x: f64, k: u64) -> RtResult<f64> {
     let frac = bits & ((1u64 << 52) - 1);
     let (m, e) = if exp_field == 0 { (frac, -1074) } else { (frac | (1u64 << 52), exp_field - 1075) };
     let p10: BigInt = Pow::pow(BigInt::from(10), k);
-    let (num, den) = if e >= 0 {
-        (BigInt::from(m) << e as u64, p10.clone())
-    } else {
-        (BigInt::from(m), &p10 << (-e) as u64)
-    };
+    let (num, den) =
+        if e >= 0 { (BigInt::from(m) << e as u64, p10.clone()) } else { (BigInt::from(m), &p10 << (-e) as u64) };
     let (mut q, r) = num.div_rem(&den);
     let twice: BigInt = r * 2;
     if twice > den || (twice == den && q.is_odd()) {
@@ -272,10 +263,7 @@ pub fn round_value(number: &Value, ndigits: Option<&Value>) -> RtResult<Value> {
                 _ => Ok(Value::from_bigint(x)),
             }
         }
-        _ => Err(type_error(format!(
-            "type {} doesn't define __round__ method",
-            number.type_name()
-        ))),
+        _ => Err(type_error(format!("type {} doesn't define __round__ method", number.type_name()))),
     }
 }
 

@@ -33,10 +33,7 @@ pub fn module_attr(module: &ModuleObj, name: &str) -> RtResult<Value> {
             return Ok(Value::Builtin(id));
         }
     }
-    Err(RtError::new(
-        ExcKind::AttributeError,
-        format!("module '{}' has no attribute '{}'", module.name, name),
-    ))
+    Err(RtError::new(ExcKind::AttributeError, format!("module '{}' has no attribute '{}'", module.name, name)))
 }
 
 fn domain() -> RtError {
@@ -57,18 +54,13 @@ fn real(v: &Value) -> RtResult<f64> {
 
 /// An integer argument (`TypeError: 'float' object cannot be interpreted as an integer`).
 fn integer(v: &Value) -> RtResult<BigInt> {
-    int_to_bigint(v).ok_or_else(|| {
-        type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name()))
-    })
+    int_to_bigint(v)
+        .ok_or_else(|| type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())))
 }
 
 fn one_arg(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
     if args.len() != 1 {
-        return Err(type_error(format!(
-            "{}() takes exactly one argument ({} given)",
-            display_name(id),
-            args.len()
-        )));
+        return Err(type_error(format!("{}() takes exactly one argument ({} given)", display_name(id), args.len())));
     }
     Ok(args[0].clone())
 }
@@ -119,10 +111,7 @@ fn rounding(v: &Value, f: fn(f64) -> f64, kind: &str) -> RtResult<Value> {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(x) => to_int_result(f(*x)),
-        _ if kind == "trunc" => Err(type_error(format!(
-            "type {} doesn't define __trunc__ method",
-            v.type_name()
-        ))),
+        _ if kind == "trunc" => Err(type_error(format!("type {} doesn't define __trunc__ method", v.type_name()))),
         _ => Err(type_error(format!("must be real number, not {}", v.type_name()))),
     }
 }

@@ -63,7 +63,10 @@ fn print_writes_sep_and_end() {
     call_builtin(BuiltinId::Print, &[i(1), s("a"), Value::Float(0.1), l(vec![s("x")])], &kw, &mut out).unwrap();
     call_builtin(BuiltinId::Print, &[], &[], &mut out).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), "1-a-0.1-['x']!\n\n");
-    assert_eq!(call_kw("print", vec![], vec![("foo", i(2))]), "!TypeError: 'foo' is an invalid keyword argument for print()");
+    assert_eq!(
+        call_kw("print", vec![], vec![("foo", i(2))]),
+        "!TypeError: 'foo' is an invalid keyword argument for print()"
+    );
     assert_eq!(call_kw("print", vec![], vec![("sep", i(2))]), "!TypeError: sep must be None or a string, not int");
 }
 
@@ -73,7 +76,10 @@ fn argument_count_messages() {
     assert_eq!(call("range", vec![]), "!TypeError: range expected at least 1 argument, got 0");
     assert_eq!(call("range", vec![i(1), i(2), i(3), i(4)]), "!TypeError: range expected at most 3 arguments, got 4");
     assert_eq!(call("range", vec![i(1), i(2), i(0)]), "!ValueError: range() arg 3 must not be zero");
-    assert_eq!(call("range", vec![Value::Float(1.5)]), "!TypeError: 'float' object cannot be interpreted as an integer");
+    assert_eq!(
+        call("range", vec![Value::Float(1.5)]),
+        "!TypeError: 'float' object cannot be interpreted as an integer"
+    );
     assert_eq!(call("int", vec![i(1), i(2), i(3)]), "!TypeError: int() takes at most 2 arguments (3 given)");
     assert_eq!(call("float", vec![i(1), i(2)]), "!TypeError: float expected at most 1 argument, got 2");
     assert_eq!(call("min", vec![]), "!TypeError: min expected at least 1 argument, got 0");
@@ -90,15 +96,30 @@ fn argument_count_messages() {
 
 #[test]
 fn conversions() {
-    assert_eq!(call("int", vec![Value::Float(f64::INFINITY)]), "!OverflowError: cannot convert float infinity to integer");
+    assert_eq!(
+        call("int", vec![Value::Float(f64::INFINITY)]),
+        "!OverflowError: cannot convert float infinity to integer"
+    );
     assert_eq!(call("int", vec![Value::Float(f64::NAN)]), "!ValueError: cannot convert float NaN to integer");
     assert_eq!(call("int", vec![Value::Float(-3.9)]), "-3");
-    assert_eq!(call("int", vec![Value::Float(1e100)]), "10000000000000000159028911097599180468360808563945281389781327557747838772170381060813469985856815104");
+    assert_eq!(
+        call("int", vec![Value::Float(1e100)]),
+        "10000000000000000159028911097599180468360808563945281389781327557747838772170381060813469985856815104"
+    );
     assert_eq!(call("int", vec![s("x")]), "!ValueError: invalid literal for int() with base 10: 'x'");
     assert_eq!(call("int", vec![s("12"), i(1)]), "!ValueError: int() base must be >= 2 and <= 36, or 0");
-    assert_eq!(call("int", vec![Value::Float(1.5), i(10)]), "!TypeError: int() can't convert non-string with explicit base");
-    assert_eq!(call("int", vec![l(vec![])]), "!TypeError: int() argument must be a string, a bytes-like object or a real number, not 'list'");
-    assert_eq!(call("int", vec![s(&"5".repeat(5000))]), "!ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit");
+    assert_eq!(
+        call("int", vec![Value::Float(1.5), i(10)]),
+        "!TypeError: int() can't convert non-string with explicit base"
+    );
+    assert_eq!(
+        call("int", vec![l(vec![])]),
+        "!TypeError: int() argument must be a string, a bytes-like object or a real number, not 'list'"
+    );
+    assert_eq!(
+        call("int", vec![s(&"5".repeat(5000))]),
+        "!ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit"
+    );
     assert_eq!(call_kw("int", vec![s("ff")], vec![("base", i(16))]), "255");
     assert_eq!(call("float", vec![s("abc")]), "!ValueError: could not convert string to float: 'abc'");
     assert_eq!(call("float", vec![s(" 1e5 ")]), "100000.0");
@@ -106,7 +127,10 @@ fn conversions() {
     assert_eq!(call("float", vec![p400.clone()]), "!OverflowError: int too large to convert to float");
     assert_eq!(call("str", vec![p400.clone()]), "'1".to_string() + &"0".repeat(400) + "'");
     let huge = Value::from_bigint(num_traits::Pow::pow(BigInt::from(10), 5000u32));
-    assert_eq!(call("str", vec![huge]), "!ValueError: Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit");
+    assert_eq!(
+        call("str", vec![huge]),
+        "!ValueError: Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit"
+    );
     assert_eq!(call("bool", vec![l(vec![])]), "False");
     assert_eq!(call("chr", vec![i(233)]), "'é'");
     assert_eq!(call("chr", vec![i(-1)]), "!ValueError: chr() arg not in range(0x110000)");
@@ -138,7 +162,10 @@ fn iterables_and_aggregates() {
     assert_eq!(call("sum", vec![range5.clone()]), "10");
     assert_eq!(call_kw("sum", vec![range5.clone()], vec![("start", i(5))]), "15");
     assert_eq!(call("sum", vec![l(vec![Value::Float(0.1); 10])]), "0.9999999999999999");
-    assert_eq!(call("sum", vec![l(vec![s("a")]), s("")]), "!TypeError: sum() can't sum strings [use ''.join(seq) instead]");
+    assert_eq!(
+        call("sum", vec![l(vec![s("a")]), s("")]),
+        "!TypeError: sum() can't sum strings [use ''.join(seq) instead]"
+    );
     assert_eq!(call("sum", vec![l(vec![s("a")])]), "!TypeError: unsupported operand type(s) for +: 'int' and 'str'");
     assert_eq!(call("max", vec![l(vec![i(1), i(5), i(3)])]), "5");
     assert_eq!(call("max", vec![s("abc")]), "'c'");
@@ -146,12 +173,28 @@ fn iterables_and_aggregates() {
     assert_eq!(call("max", vec![i(1), s("a")]), "!TypeError: '>' not supported between instances of 'str' and 'int'");
     assert_eq!(call("max", vec![l(vec![])]), "!ValueError: max() arg is an empty sequence");
     assert_eq!(call_kw("max", vec![l(vec![])], vec![("default", i(5))]), "5");
-    assert_eq!(call_kw("max", vec![i(1), i(2)], vec![("default", i(5))]), "!TypeError: Cannot specify a default for max() with multiple positional arguments");
+    assert_eq!(
+        call_kw("max", vec![i(1), i(2)], vec![("default", i(5))]),
+        "!TypeError: Cannot specify a default for max() with multiple positional arguments"
+    );
     assert_eq!(call("max", vec![i(1)]), "!TypeError: 'int' object is not iterable");
     assert_eq!(call_kw("sorted", vec![s("bca")], vec![("reverse", Value::Bool(true))]), "['c', 'b', 'a']");
-    assert_eq!(call_kw("sorted", vec![l(vec![s("bb"), s("a"), s("cc")])], vec![("key", Value::Builtin(BuiltinId::Len))]), "['a', 'bb', 'cc']");
-    assert_eq!(call_kw("sorted", vec![l(vec![s("bb"), s("a"), s("cc")])], vec![("key", Value::Builtin(BuiltinId::Len)), ("reverse", Value::Bool(true))]), "['bb', 'cc', 'a']");
-    assert_eq!(call("sorted", vec![l(vec![i(1), s("a")])]), "!TypeError: '<' not supported between instances of 'str' and 'int'");
+    assert_eq!(
+        call_kw("sorted", vec![l(vec![s("bb"), s("a"), s("cc")])], vec![("key", Value::Builtin(BuiltinId::Len))]),
+        "['a', 'bb', 'cc']"
+    );
+    assert_eq!(
+        call_kw(
+            "sorted",
+            vec![l(vec![s("bb"), s("a"), s("cc")])],
+            vec![("key", Value::Builtin(BuiltinId::Len)), ("reverse", Value::Bool(true))]
+        ),
+        "['bb', 'cc', 'a']"
+    );
+    assert_eq!(
+        call("sorted", vec![l(vec![i(1), s("a")])]),
+        "!TypeError: '<' not supported between instances of 'str' and 'int'"
+    );
     let e = call_builtin(BuiltinId::Enumerate, &[s("ab"), i(5)], &[], &mut std::io::sink()).unwrap();
     assert_eq!(call("list", vec![e]), "[(5, 'a'), (6, 'b')]");
     let z = call_builtin(BuiltinId::Zip, &[l(vec![i(1), i(2), i(3)]), s("ab")], &[], &mut std::io::sink()).unwrap();
@@ -167,8 +210,14 @@ fn iterables_and_aggregates() {
     assert_eq!(call("any", vec![l(vec![i(0), i(1)])]), "True");
     assert_eq!(call("all", vec![l(vec![])]), "True");
     assert_eq!(call("dict", vec![l(vec![Value::tuple(vec![i(1), i(2)]), l(vec![i(3), i(4)])])]), "{1: 2, 3: 4}");
-    assert_eq!(call("dict", vec![l(vec![i(1)])]), "!TypeError: cannot convert dictionary update sequence element #0 to a sequence");
-    assert_eq!(call("dict", vec![l(vec![Value::tuple(vec![i(1), i(2), i(3)])])]), "!ValueError: dictionary update sequence element #0 has length 3; 2 is required");
+    assert_eq!(
+        call("dict", vec![l(vec![i(1)])]),
+        "!TypeError: cannot convert dictionary update sequence element #0 to a sequence"
+    );
+    assert_eq!(
+        call("dict", vec![l(vec![Value::tuple(vec![i(1), i(2), i(3)])])]),
+        "!ValueError: dictionary update sequence element #0 has length 3; 2 is required"
+    );
     assert_eq!(call_kw("dict", vec![], vec![("a", i(1))]), "{'a': 1}");
     assert_eq!(call("divmod", vec![i(7), i(-2)]), "(-4, -1)");
 }
@@ -178,8 +227,17 @@ fn isinstance_and_exceptions() {
     let int = Value::Builtin(BuiltinId::Int);
     let exc = |name: &str| Value::Builtin(BuiltinId::from_global_name(name).unwrap());
     assert_eq!(call("isinstance", vec![Value::Bool(true), int.clone()]), "True");
-    assert_eq!(call("isinstance", vec![i(1), Value::tuple(vec![Value::Builtin(BuiltinId::Str), Value::tuple(vec![int.clone()])])]), "True");
-    assert_eq!(call("isinstance", vec![i(1), i(5)]), "!TypeError: isinstance() arg 2 must be a type, a tuple of types, or a union");
+    assert_eq!(
+        call(
+            "isinstance",
+            vec![i(1), Value::tuple(vec![Value::Builtin(BuiltinId::Str), Value::tuple(vec![int.clone()])])]
+        ),
+        "True"
+    );
+    assert_eq!(
+        call("isinstance", vec![i(1), i(5)]),
+        "!TypeError: isinstance() arg 2 must be a type, a tuple of types, or a union"
+    );
     let ve = call_builtin(BuiltinId::Exception(ExcKind::ValueError), &[s("x")], &[], &mut std::io::sink()).unwrap();
     assert_eq!(show(Ok(ve.clone())), "ValueError('x')");
     assert_eq!(call("str", vec![ve.clone()]), "'x'");
@@ -188,7 +246,8 @@ fn isinstance_and_exceptions() {
     assert_eq!(call("isinstance", vec![exc("ValueError"), Value::Builtin(BuiltinId::Type)]), "True");
     let ke = call_builtin(BuiltinId::Exception(ExcKind::KeyError), &[s("a")], &[], &mut std::io::sink()).unwrap();
     assert_eq!(call("str", vec![ke]), "\"'a'\"");
-    let two = call_builtin(BuiltinId::Exception(ExcKind::ValueError), &[s("x"), i(1)], &[], &mut std::io::sink()).unwrap();
+    let two =
+        call_builtin(BuiltinId::Exception(ExcKind::ValueError), &[s("x"), i(1)], &[], &mut std::io::sink()).unwrap();
     assert_eq!(call("str", vec![two.clone()]), "\"('x', 1)\"");
     assert_eq!(show(Ok(two)), "ValueError('x', 1)");
     assert!(exception_matches(ExcKind::KeyError, &exc("LookupError")).unwrap());

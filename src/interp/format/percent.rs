@@ -53,10 +53,7 @@ fn int_for_d(arg: &Value, conv: char) -> RtResult<Value> {
             }
             Ok(crate::interp::builtins::float_to_int(*x)?)
         }
-        _ => Err(type_error(format!(
-            "%{conv} format: a real number is required, not {}",
-            arg.type_name()
-        ))),
+        _ => Err(type_error(format!("%{conv} format: a real number is required, not {}", arg.type_name()))),
     }
 }
 
@@ -180,7 +177,10 @@ pub fn percent_format(fmt: &str, args: &Value) -> RtResult<Value> {
             out.push('%');
             continue;
         }
-        if !matches!(conv, 's' | 'r' | 'a' | 'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'c') {
+        if !matches!(
+            conv,
+            's' | 'r' | 'a' | 'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'c'
+        ) {
             return Err(value_error(format!(
                 "unsupported format character '{conv}' ({:#x}) at index {conv_index}",
                 conv as u32
@@ -210,10 +210,7 @@ pub fn percent_format(fmt: &str, args: &Value) -> RtResult<Value> {
                 } else if matches!(arg, Value::Bool(_) | Value::Int(_) | Value::BigInt(_)) {
                     arg.clone()
                 } else {
-                    return Err(type_error(format!(
-                        "%{conv} format: an integer is required, not {}",
-                        arg.type_name()
-                    )));
+                    return Err(type_error(format!("%{conv} format: an integer is required, not {}", arg.type_name())));
                 };
                 let radix = match conv {
                     'x' | 'X' => 16,
@@ -225,9 +222,10 @@ pub fn percent_format(fmt: &str, args: &Value) -> RtResult<Value> {
                     digits = digits.to_uppercase();
                 }
                 if let Some(p) = precision
-                    && digits.len() < p {
-                        digits = format!("{}{digits}", "0".repeat(p - digits.len()));
-                    }
+                    && digits.len() < p
+                {
+                    digits = format!("{}{digits}", "0".repeat(p - digits.len()));
+                }
                 let prefix = match (f.alt, conv) {
                     (true, 'x') => "0x",
                     (true, 'X') => "0X",
@@ -238,10 +236,17 @@ pub fn percent_format(fmt: &str, args: &Value) -> RtResult<Value> {
             }
             'c' => {
                 let ch = match &arg {
-                    Value::Int(n) => u32::try_from(*n).ok().and_then(char::from_u32).ok_or_else(|| {
-                        RtError::new(ExcKind::OverflowError, "%c arg not in range(0x110000)")
-                    })?,
-                    Value::Bool(b) => if *b { '\u{1}' } else { '\0' },
+                    Value::Int(n) => u32::try_from(*n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| RtError::new(ExcKind::OverflowError, "%c arg not in range(0x110000)"))?,
+                    Value::Bool(b) => {
+                        if *b {
+                            '\u{1}'
+                        } else {
+                            '\0'
+                        }
+                    }
                     Value::BigInt(_) => {
                         return Err(RtError::new(ExcKind::OverflowError, "%c arg not in range(0x110000)"));
                     }
@@ -300,9 +305,13 @@ mod tests {
         assert_eq!(pf("%s", Value::list(vec![Value::Int(1)])), "[1]");
         assert_eq!(pf("%d", Value::Float(1.5)), "1");
         assert_eq!(pf("100%%", t(vec![])), "100%");
-        assert_eq!(pf("%.3d|%+d|% d|%#x|%#o|%05d", t(vec![
-            Value::Int(5), Value::Int(5), Value::Int(5), Value::Int(255), Value::Int(8), Value::Int(-42)
-        ])), "005|+5| 5|0xff|0o10|-0042");
+        assert_eq!(
+            pf(
+                "%.3d|%+d|% d|%#x|%#o|%05d",
+                t(vec![Value::Int(5), Value::Int(5), Value::Int(5), Value::Int(255), Value::Int(8), Value::Int(-42)])
+            ),
+            "005|+5| 5|0xff|0o10|-0042"
+        );
         assert_eq!(pf("%s %s", t(vec![Value::Int(1)])), "!TypeError");
         assert_eq!(pf("%s", t(vec![Value::Int(1), Value::Int(2)])), "!TypeError");
         assert_eq!(pf("a", Value::Int(5)), "!TypeError");

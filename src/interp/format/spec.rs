@@ -94,9 +94,7 @@ pub(crate) fn parse(spec: &str, type_name: &str) -> RtResult<Spec> {
         }
     }
     if c.len() - pos > 1 {
-        return Err(value_error(format!(
-            "Invalid format specifier '{spec}' for object of type '{type_name}'"
-        )));
+        return Err(value_error(format!("Invalid format specifier '{spec}' for object of type '{type_name}'")));
     }
     if pos < c.len() {
         s.ty = Some(c[pos]);
@@ -233,9 +231,10 @@ pub(crate) fn format_int_spec(v: &IntArg<'_>, s: &Spec) -> RtResult<String> {
         return Err(value_error("Precision not allowed in integer format specifier"));
     }
     if let Some(g) = s.grouping
-        && (ty == 'n' || ty == 'c' || (g == ',' && matches!(ty, 'b' | 'o' | 'x' | 'X'))) {
-            return Err(value_error(format!("Cannot specify '{g}' with '{ty}'.")));
-        }
+        && (ty == 'n' || ty == 'c' || (g == ',' && matches!(ty, 'b' | 'o' | 'x' | 'X')))
+    {
+        return Err(value_error(format!("Cannot specify '{g}' with '{ty}'.")));
+    }
     if ty == 'c' {
         if s.sign.is_some() {
             return Err(value_error("Sign not allowed with integer format specifier 'c'"));
@@ -341,9 +340,10 @@ pub(crate) fn format_float_spec(x: f64, s: &Spec) -> RtResult<String> {
             return Err(unknown_code(t, "float"));
         }
         if t == 'n'
-            && let Some(g) = s.grouping {
-                return Err(value_error(format!("Cannot specify '{g}' with 'n'.")));
-            }
+            && let Some(g) = s.grouping
+        {
+            return Err(value_error(format!("Cannot specify '{g}' with 'n'.")));
+        }
     }
     let mut negative = x.is_sign_negative() && !x.is_nan();
     let a = x.abs();
@@ -372,9 +372,10 @@ pub(crate) fn format_float_spec(x: f64, s: &Spec) -> RtResult<String> {
 
 fn format_str_spec(text: &str, s: &Spec) -> RtResult<String> {
     if let Some(t) = s.ty
-        && t != 's' {
-            return Err(unknown_code(t, "str"));
-        }
+        && t != 's'
+    {
+        return Err(unknown_code(t, "str"));
+    }
     if s.sign.is_some() {
         return Err(value_error("Sign not allowed in string format specifier"));
     }
@@ -405,10 +406,7 @@ pub fn format_spec(v: &Value, spec: &str) -> RtResult<String> {
         Value::BigInt(b) => format_int_spec(&IntArg::Big(b), &parse(spec, "int")?),
         Value::Float(f) => format_float_spec(*f, &parse(spec, "float")?),
         Value::Str(s) => format_str_spec(&s.text, &parse(spec, "str")?),
-        _ => Err(type_error(format!(
-            "unsupported format string passed to {}.__format__",
-            v.type_name()
-        ))),
+        _ => Err(type_error(format!("unsupported format string passed to {}.__format__", v.type_name()))),
     }
 }
 
@@ -448,25 +446,63 @@ mod tests {
     #[test]
     fn float_specs_match_cpython() {
         let cases: &[(f64, &str, &str)] = &[
-            (2.675, ".2f", "2.67"), (0.125, ".2f", "0.12"), (0.5, ".0f", "0"), (1.5, ".0f", "2"),
-            (2.5, ".0f", "2"), (-0.001, ".2f", "-0.00"), (1e20, ".2f", "100000000000000000000.00"),
-            (3.14159265, "10.4f", "    3.1416"), (3.14159265, "<10.2f", "3.14      "),
-            (3.14159265, "^10.1f", "   3.1    "), (1e16, ".3", "1e+16"), (123.456, ".3", "1.23e+02"),
-            (123.456, ".10", "123.456"), (1.0, ".3", "1.0"), (1.0, "g", "1"), (1.0, "#g", "1.00000"),
-            (1e-5, "g", "1e-05"), (0.0001, ".2", "0.0001"), (123456789.0, "g", "1.23457e+08"),
-            (0.5, "%", "50.000000%"), (1.0 / 3.0, ".2%", "33.33%"), (1e100, "e", "1.000000e+100"),
-            (1.5, "E", "1.500000E+00"), (f64::NAN, "F", "NAN"), (f64::INFINITY, "E", "INF"),
-            (f64::NEG_INFINITY, "010f", "-000000inf"), (3.5, "010", "00000003.5"),
-            (-3.5, "010.2f", "-000003.50"), (-0.0, ".1f", "-0.0"), (-0.0, "z.1f", "0.0"),
-            (0.1, ".30f", "0.100000000000000005551115123126"), (5e-324, ".3g", "4.94e-324"),
-            (9.995, ".2f", "9.99"), (1.5, ".0e", "2e+00"), (1.5, "#.0e", "2.e+00"),
-            (1.5, "#.0f", "2."), (1234567.25, ",", "1,234,567.25"), (1.5, "010,.2f", "000,001.50"),
-            (-1234.5, "012,.1f", "-0,001,234.5"), (5.0, ".1", "5e+00"), (15.0, ".2", "1.5e+01"),
-            (1.0, "#.3g", "1.00"), (0.5, ".0%", "50%"), (f64::NAN, "010", "0000000nan"),
-            (-0.4, "z.0f", "0"), (-0.0, "+.1e", "-0.0e+00"), (-1.5, "^08.2f", "0-1.5000"),
-            (1e20, "_", "1e+20"), (1e6, ",.2f", "1,000,000.00"), (0.0, "e", "0.000000e+00"),
-            (100.0, ".3g", "100"), (1000.0, ".3g", "1e+03"), (1000.0, "#.3g", "1.00e+03"),
-            (1e-5, ".3", "1e-05"), (1.5, "+", "+1.5"), (1.5, " .2f", " 1.50"), (1.0, "<10", "1.0       "),
+            (2.675, ".2f", "2.67"),
+            (0.125, ".2f", "0.12"),
+            (0.5, ".0f", "0"),
+            (1.5, ".0f", "2"),
+            (2.5, ".0f", "2"),
+            (-0.001, ".2f", "-0.00"),
+            (1e20, ".2f", "100000000000000000000.00"),
+            (3.14159265, "10.4f", "    3.1416"),
+            (3.14159265, "<10.2f", "3.14      "),
+            (3.14159265, "^10.1f", "   3.1    "),
+            (1e16, ".3", "1e+16"),
+            (123.456, ".3", "1.23e+02"),
+            (123.456, ".10", "123.456"),
+            (1.0, ".3", "1.0"),
+            (1.0, "g", "1"),
+            (1.0, "#g", "1.00000"),
+            (1e-5, "g", "1e-05"),
+            (0.0001, ".2", "0.0001"),
+            (123456789.0, "g", "1.23457e+08"),
+            (0.5, "%", "50.000000%"),
+            (1.0 / 3.0, ".2%", "33.33%"),
+            (1e100, "e", "1.000000e+100"),
+            (1.5, "E", "1.500000E+00"),
+            (f64::NAN, "F", "NAN"),
+            (f64::INFINITY, "E", "INF"),
+            (f64::NEG_INFINITY, "010f", "-000000inf"),
+            (3.5, "010", "00000003.5"),
+            (-3.5, "010.2f", "-000003.50"),
+            (-0.0, ".1f", "-0.0"),
+            (-0.0, "z.1f", "0.0"),
+            (0.1, ".30f", "0.100000000000000005551115123126"),
+            (5e-324, ".3g", "4.94e-324"),
+            (9.995, ".2f", "9.99"),
+            (1.5, ".0e", "2e+00"),
+            (1.5, "#.0e", "2.e+00"),
+            (1.5, "#.0f", "2."),
+            (1234567.25, ",", "1,234,567.25"),
+            (1.5, "010,.2f", "000,001.50"),
+            (-1234.5, "012,.1f", "-0,001,234.5"),
+            (5.0, ".1", "5e+00"),
+            (15.0, ".2", "1.5e+01"),
+            (1.0, "#.3g", "1.00"),
+            (0.5, ".0%", "50%"),
+            (f64::NAN, "010", "0000000nan"),
+            (-0.4, "z.0f", "0"),
+            (-0.0, "+.1e", "-0.0e+00"),
+            (-1.5, "^08.2f", "0-1.5000"),
+            (1e20, "_", "1e+20"),
+            (1e6, ",.2f", "1,000,000.00"),
+            (0.0, "e", "0.000000e+00"),
+            (100.0, ".3g", "100"),
+            (1000.0, ".3g", "1e+03"),
+            (1000.0, "#.3g", "1.00e+03"),
+            (1e-5, ".3", "1e-05"),
+            (1.5, "+", "+1.5"),
+            (1.5, " .2f", " 1.50"),
+            (1.0, "<10", "1.0       "),
             (1234567.0, "n", "1.23457e+06"),
         ];
         for (x, spec, want) in cases {
@@ -477,29 +513,57 @@ mod tests {
     #[test]
     fn int_and_str_specs_match_cpython() {
         let cases: &[(Value, &str, &str)] = &[
-            (Value::Int(42), "5d", "   42"), (Value::Int(42), "<5d", "42   "), (Value::Int(42), "^5", " 42  "),
-            (Value::Int(42), "05d", "00042"), (Value::Int(-42), "05d", "-0042"), (Value::Int(1234), "09,", "0,001,234"),
-            (Value::Int(1234), "08,", "0,001,234"), (Value::Int(1234), "0=10,", "00,001,234"),
-            (Value::Int(1234), "*=10,", "*****1,234"), (Value::Int(255), "06_x", "0_00ff"),
-            (Value::Int(255), "#x", "0xff"), (Value::Int(255), "#010x", "0x000000ff"),
-            (Value::Int(-255), "#010x", "-0x00000ff"), (Value::Int(255), "=+10", "+      255"),
-            (Value::Int(8), "#o", "0o10"), (Value::Int(-5), "#b", "-0b101"), (Value::Int(255), "#X", "0XFF"),
-            (Value::Int(-1234567), ",d", "-1,234,567"), (Value::Int(1234567), "n", "1234567"),
-            (Value::Int(65), "c", "A"), (Value::Int(2), ".3f", "2.000"), (Value::Int(1), "0>5", "00001"),
-            (Value::Int(1), "<05", "10000"), (Value::Int(123), "=^+10", "===+123==="),
-            (Value::Int(12345), ".3e", "1.234e+04"), (Value::Int(1), "%", "100.000000%"),
-            (Value::Bool(true), ">5", "    1"), (Value::Bool(true), ".1f", "1.0"), (Value::Bool(true), "", "True"),
-            (Value::Int(-1), " d", "-1"), (Value::Int(2_i64.pow(40)), "_b", "1_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000"),
-            (Value::str("abc"), ".2", "ab"), (Value::str("abc"), "*^9.2", "***ab****"), (Value::str("a"), "05", "a0000"),
-            (Value::str("toy"), "^7", "  toy  "), (Value::str("toy"), ">6", "   toy"),
+            (Value::Int(42), "5d", "   42"),
+            (Value::Int(42), "<5d", "42   "),
+            (Value::Int(42), "^5", " 42  "),
+            (Value::Int(42), "05d", "00042"),
+            (Value::Int(-42), "05d", "-0042"),
+            (Value::Int(1234), "09,", "0,001,234"),
+            (Value::Int(1234), "08,", "0,001,234"),
+            (Value::Int(1234), "0=10,", "00,001,234"),
+            (Value::Int(1234), "*=10,", "*****1,234"),
+            (Value::Int(255), "06_x", "0_00ff"),
+            (Value::Int(255), "#x", "0xff"),
+            (Value::Int(255), "#010x", "0x000000ff"),
+            (Value::Int(-255), "#010x", "-0x00000ff"),
+            (Value::Int(255), "=+10", "+      255"),
+            (Value::Int(8), "#o", "0o10"),
+            (Value::Int(-5), "#b", "-0b101"),
+            (Value::Int(255), "#X", "0XFF"),
+            (Value::Int(-1234567), ",d", "-1,234,567"),
+            (Value::Int(1234567), "n", "1234567"),
+            (Value::Int(65), "c", "A"),
+            (Value::Int(2), ".3f", "2.000"),
+            (Value::Int(1), "0>5", "00001"),
+            (Value::Int(1), "<05", "10000"),
+            (Value::Int(123), "=^+10", "===+123==="),
+            (Value::Int(12345), ".3e", "1.234e+04"),
+            (Value::Int(1), "%", "100.000000%"),
+            (Value::Bool(true), ">5", "    1"),
+            (Value::Bool(true), ".1f", "1.0"),
+            (Value::Bool(true), "", "True"),
+            (Value::Int(-1), " d", "-1"),
+            (Value::Int(2_i64.pow(40)), "_b", "1_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000"),
+            (Value::str("abc"), ".2", "ab"),
+            (Value::str("abc"), "*^9.2", "***ab****"),
+            (Value::str("a"), "05", "a0000"),
+            (Value::str("toy"), "^7", "  toy  "),
+            (Value::str("toy"), ">6", "   toy"),
         ];
         for (v, spec, want) in cases {
             assert_eq!(f(v.clone(), spec), *want, "format({v:?}, {spec:?})");
         }
         let errs: &[(Value, &str)] = &[
-            (Value::Float(1.5), "d"), (Value::str("a"), "d"), (Value::str("a"), "=5"), (Value::str("a"), "+"),
-            (Value::Int(1), ".2"), (Value::Int(1), ",x"), (Value::Int(123), "ab"), (Value::Int(123), "<<<"),
-            (Value::Float(1.5), "x"), (Value::Int(1), "s"),
+            (Value::Float(1.5), "d"),
+            (Value::str("a"), "d"),
+            (Value::str("a"), "=5"),
+            (Value::str("a"), "+"),
+            (Value::Int(1), ".2"),
+            (Value::Int(1), ",x"),
+            (Value::Int(123), "ab"),
+            (Value::Int(123), "<<<"),
+            (Value::Float(1.5), "x"),
+            (Value::Int(1), "s"),
         ];
         for (v, spec) in errs {
             assert_eq!(f(v.clone(), spec), "!ValueError", "format({v:?}, {spec:?})");
@@ -527,57 +591,96 @@ mod conformance {
         let s = Value::str("toy");
         let line2 = format!(
             "{} {} {} {} {}| {}| {}|",
-            fs(x.clone(), ".3f"), fs(x.clone(), ".0f"), fs(x.clone(), ".1f"), fs(Value::Float(-3.14159265), ".2f"),
-            fs(x.clone(), "10.4f"), fs(x.clone(), "<10.2f"), fs(x.clone(), "^10.1f")
+            fs(x.clone(), ".3f"),
+            fs(x.clone(), ".0f"),
+            fs(x.clone(), ".1f"),
+            fs(Value::Float(-3.14159265), ".2f"),
+            fs(x.clone(), "10.4f"),
+            fs(x.clone(), "<10.2f"),
+            fs(x.clone(), "^10.1f")
         );
         assert_eq!(line2, "3.142 3 3.1 -3.14     3.1416| 3.14      |    3.1    |");
         let line3 = format!(
             "{}|{}|{}|{}|{}|{}|{}|{}|",
-            fs(n.clone(), "5d"), fs(n.clone(), "<5d"), fs(n.clone(), "^5"), fs(n.clone(), "05d"),
-            fs(Value::Int(-42), "05d"), fs(n.clone(), "d"), fs(n.clone(), "3"), fs(n.clone(), "1")
+            fs(n.clone(), "5d"),
+            fs(n.clone(), "<5d"),
+            fs(n.clone(), "^5"),
+            fs(n.clone(), "05d"),
+            fs(Value::Int(-42), "05d"),
+            fs(n.clone(), "d"),
+            fs(n.clone(), "3"),
+            fs(n.clone(), "1")
         );
         assert_eq!(line3, "   42|42   | 42  |00042|-0042|42| 42|42|");
         let line4 = format!(
             "{}|{}|{}|{}|{}|{}|",
-            fs(s.clone(), ">6"), fs(s.clone(), "<6"), fs(s.clone(), "^7"), fs(s.clone(), "6"), fs(s.clone(), ""), fs(s, "2")
+            fs(s.clone(), ">6"),
+            fs(s.clone(), "<6"),
+            fs(s.clone(), "^7"),
+            fs(s.clone(), "6"),
+            fs(s.clone(), ""),
+            fs(s, "2")
         );
         assert_eq!(line4, "   toy|toy   |  toy  |toy   |toy|toy|");
         let f = Value::Float;
         let line9 = format!(
             "{} {} {} {} {}",
-            fs(f(1e20), ".2f"), fs(f(123_456_789.987_654_33), ".3f"), fs(f(1.0 / 3.0), ".10f"),
-            fs(Value::Int(2), ".3f"), fs(Value::Bool(true), ".1f")
+            fs(f(1e20), ".2f"),
+            fs(f(123_456_789.987_654_33), ".3f"),
+            fs(f(1.0 / 3.0), ".10f"),
+            fs(Value::Int(2), ".3f"),
+            fs(Value::Bool(true), ".1f")
         );
         assert_eq!(line9, "100000000000000000000.00 123456789.988 0.3333333333 2.000 1.0");
         let line10 = format!(
             "{} {} {} {} {}",
-            fs(f(f64::INFINITY), ".2f"), fs(f(f64::NEG_INFINITY), ".1f"), fs(f(f64::NAN), ".3f"),
-            fs(f(f64::INFINITY), ""), fs(f(f64::NAN), "")
+            fs(f(f64::INFINITY), ".2f"),
+            fs(f(f64::NEG_INFINITY), ".1f"),
+            fs(f(f64::NAN), ".3f"),
+            fs(f(f64::INFINITY), ""),
+            fs(f(f64::NAN), "")
         );
         assert_eq!(line10, "inf -inf nan inf nan");
         let line17 = format!(
             "{} {} {} {} {}|{}|",
-            fs(f(3.0), ""), fs(f(3.0), ".2f"), fs(f(1000000.0), ".1f"), fs(f(1e-07), ".9f"),
-            fs(f(12.5), "6.1f"), fs(f(-2.5), "8.3f")
+            fs(f(3.0), ""),
+            fs(f(3.0), ".2f"),
+            fs(f(1000000.0), ".1f"),
+            fs(f(1e-07), ".9f"),
+            fs(f(12.5), "6.1f"),
+            fs(f(-2.5), "8.3f")
         );
         assert_eq!(line17, "3.0 3.00 1000000.0 0.000000100   12.5|  -2.500|");
         let p64 = Value::from_bigint(BigInt::from(1u8) << 64u32);
         let line18 = format!(
             "{} {} {} {} {} {}|",
-            fs(p64.clone(), "d"), fs(Value::from_bigint(-(BigInt::from(1u8) << 64u32)), ""), fs(p64, ".1f"),
-            fs(Value::Int(7), ".0f"), fs(Value::Int(0), "03d"), fs(Value::Int(-7), "4d")
+            fs(p64.clone(), "d"),
+            fs(Value::from_bigint(-(BigInt::from(1u8) << 64u32)), ""),
+            fs(p64, ".1f"),
+            fs(Value::Int(7), ".0f"),
+            fs(Value::Int(0), "03d"),
+            fs(Value::Int(-7), "4d")
         );
         assert_eq!(line18, "18446744073709551616 -18446744073709551616 18446744073709551616.0 7 000   -7|");
         let line26 = format!(
             "{} {} {} {} {} {} {}",
-            fs(f(-0.0), ".1f"), fs(f(0.05), ".1f"), fs(f(0.15), ".1f"), fs(f(0.25), ".1f"),
-            fs(f(0.35), ".1f"), fs(f(1e-30), ".3f"), fs(f(999.9996), ".3f")
+            fs(f(-0.0), ".1f"),
+            fs(f(0.05), ".1f"),
+            fs(f(0.15), ".1f"),
+            fs(f(0.25), ".1f"),
+            fs(f(0.35), ".1f"),
+            fs(f(1e-30), ".3f"),
+            fs(f(999.9996), ".3f")
         );
         assert_eq!(line26, "-0.0 0.1 0.1 0.2 0.3 0.000 1000.000");
         let w = Value::Int(12);
         let line25 = format!(
             "{}|{}|{}|{}|{}",
-            fs(x, "12.3f"), fs(w.clone(), "<3"), fs(w.clone(), ">3"), fs(w, "^4"), fs(Value::Int(144), "06d")
+            fs(x, "12.3f"),
+            fs(w.clone(), "<3"),
+            fs(w.clone(), ">3"),
+            fs(w, "^4"),
+            fs(Value::Int(144), "06d")
         );
         assert_eq!(line25, "       3.142|12 | 12| 12 |000144");
     }

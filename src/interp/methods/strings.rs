@@ -161,19 +161,14 @@ fn prefix_match(name: &str, text: &str, ascii: bool, args: &[Value], at_end: boo
             }
             Ok(false)
         }
-        other => Err(type_error(format!(
-            "{name} first arg must be str or a tuple of str, not {}",
-            other.type_name()
-        ))),
+        other => Err(type_error(format!("{name} first arg must be str or a tuple of str, not {}", other.type_name()))),
     }
 }
 
 /// find/rfind/index/rindex/count: (char index result or count).
 fn search(method: MethodId, name: &str, text: &str, ascii: bool, args: &[Value]) -> RtResult<Value> {
     at_least(name, args, 1, 3)?;
-    let sub = str_arg(&args[0], |v| {
-        type_error(format!("must be str, not {}", v.type_name()))
-    })?;
+    let sub = str_arg(&args[0], |v| type_error(format!("must be str, not {}", v.type_name())))?;
     let len = char_len(text, ascii);
     let (start, end) = search_bounds(len, args.get(1), args.get(2))?;
     let raw_start_past_end = match args.get(1) {
@@ -192,7 +187,8 @@ fn search(method: MethodId, name: &str, text: &str, ascii: bool, args: &[Value])
             let n = if sub.is_empty() { char_len(window, ascii) + 1 } else { window.matches(sub).count() };
             return Ok(Value::Int(n as i64));
         }
-        let pos = if matches!(method, MethodId::Rfind | MethodId::Rindex) { window.rfind(sub) } else { window.find(sub) };
+        let pos =
+            if matches!(method, MethodId::Rfind | MethodId::Rindex) { window.rfind(sub) } else { window.find(sub) };
         pos.map(|p| char_index(text, ascii, b0 + p))
     };
     match (found, method) {
@@ -212,10 +208,7 @@ fn fill_char(name: &str, args: &[Value]) -> RtResult<(usize, char)> {
             return Err(type_error("The fill character must be exactly one character long"));
         }
         Some(v) => {
-            return Err(type_error(format!(
-                "{name}() argument 2 must be str of length 1, not {}",
-                v.type_name()
-            )));
+            return Err(type_error(format!("{name}() argument 2 must be str of length 1, not {}", v.type_name())));
         }
     };
     ops::check_str_size(width as u64 * 4)?;
@@ -245,16 +238,18 @@ fn splitlines(text: &str, keepends: bool) -> Vec<Value> {
     let mut start = 0;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
-        let is_break = matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}');
+        let is_break =
+            matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}');
         if !is_break {
             continue;
         }
         let mut end = i + c.len_utf8();
         if c == '\r'
-            && let Some(&(_, '\n')) = iter.peek() {
-                iter.next();
-                end += 1;
-            }
+            && let Some(&(_, '\n')) = iter.peek()
+        {
+            iter.next();
+            end += 1;
+        }
         out.push(s(&text[start..if keepends { end } else { i }]));
         start = end;
     }
@@ -297,7 +292,14 @@ fn case_check(text: &str, upper: bool) -> Value {
     Value::Bool(cased)
 }
 
-pub(super) fn call_str_method(obj: &Value, text: &str, method: MethodId, name: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+pub(super) fn call_str_method(
+    obj: &Value,
+    text: &str,
+    method: MethodId,
+    name: &str,
+    args: &[Value],
+    kwargs: Kwargs<'_>,
+) -> RtResult<Value> {
     use MethodId as M;
     let ascii = matches!(obj, Value::Str(x) if x.is_ascii);
     if !matches!(method, M::Split | M::Rsplit | M::Format | M::Splitlines) {
@@ -391,13 +393,16 @@ pub(super) fn call_str_method(obj: &Value, text: &str, method: MethodId, name: &
         M::Find | M::Rfind | M::Index | M::Rindex | M::Count => search(method, name, text, ascii, args)?,
         M::Replace => {
             expect_args("replace", args, 2, 3)?;
-            let old = str_arg(&args[0], |v| type_error(format!("replace() argument 1 must be str, not {}", v.type_name())))?;
-            let new = str_arg(&args[1], |v| type_error(format!("replace() argument 2 must be str, not {}", v.type_name())))?;
+            let old =
+                str_arg(&args[0], |v| type_error(format!("replace() argument 1 must be str, not {}", v.type_name())))?;
+            let new =
+                str_arg(&args[1], |v| type_error(format!("replace() argument 2 must be str, not {}", v.type_name())))?;
             let count = match args.get(2) {
                 Some(v) => super::int_arg(v)?,
                 None => -1,
             };
-            let occurrences = if old.is_empty() { char_len(text, ascii) as u64 + 1 } else { text.matches(old).count() as u64 };
+            let occurrences =
+                if old.is_empty() { char_len(text, ascii) as u64 + 1 } else { text.matches(old).count() as u64 };
             let n = if count < 0 { occurrences } else { occurrences.min(count as u64) };
             let growth = (new.len() as u64).saturating_sub(old.len() as u64).saturating_mul(n);
             ops::check_str_size(text.len() as u64 + growth)?;
@@ -526,7 +531,11 @@ fn str_format(template: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<St
             i += 1;
         }
         if i >= chars.len() {
-            return Err(value_error(if depth > 1 { "expected '}' before end of string" } else { "Single '{' encountered in format string" }));
+            return Err(value_error(if depth > 1 {
+                "expected '}' before end of string"
+            } else {
+                "Single '{' encountered in format string"
+            }));
         }
         let field: String = chars[start..i].iter().collect();
         i += 1;
@@ -560,9 +569,9 @@ fn str_format(template: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<St
                 return Err(value_error("cannot switch from automatic field numbering to manual field specification"));
             }
             mode = Some(false);
-            args.get(n).cloned().ok_or_else(|| {
-                index_error(format!("Replacement index {n} out of range for positional args tuple"))
-            })?
+            args.get(n)
+                .cloned()
+                .ok_or_else(|| index_error(format!("Replacement index {n} out of range for positional args tuple")))?
         } else {
             kwargs
                 .iter()

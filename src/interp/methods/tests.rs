@@ -101,7 +101,12 @@ fn str_methods() {
         ("{} {}", "format", vec![i(1), s("a")], "'1 a'"),
         ("{0:>5}|{1!r}", "format", vec![i(1), s("a")], "\"    1|'a'\""),
         ("{", "format", vec![i(1)], "!ValueError: Single '{' encountered in format string"),
-        ("{0} {}", "format", vec![i(1), i(2)], "!ValueError: cannot switch from manual field specification to automatic field numbering"),
+        (
+            "{0} {}",
+            "format",
+            vec![i(1), i(2)],
+            "!ValueError: cannot switch from manual field specification to automatic field numbering",
+        ),
         ("{}", "format", vec![], "!IndexError: Replacement index 0 out of range for positional args tuple"),
         ("{0[0]}", "format", vec![Value::list(vec![i(1)])], "'1'"),
         ("{{}}", "format", vec![], "'{}'"),
@@ -141,7 +146,10 @@ fn list_methods() {
     assert_eq!(mk(&l, "sort", vec![], vec![("reverse", Value::Bool(true))]), "None");
     assert_eq!(show(Ok(l.clone())), "[3, 3, 2, 2, 1]");
     assert_eq!(m(&l, "sort", vec![i(1)]), "!TypeError: sort() takes no positional arguments");
-    assert_eq!(mk(&l, "sort", vec![], vec![("foo", i(1))]), "!TypeError: 'foo' is an invalid keyword argument for sort()");
+    assert_eq!(
+        mk(&l, "sort", vec![], vec![("foo", i(1))]),
+        "!TypeError: 'foo' is an invalid keyword argument for sort()"
+    );
     assert_eq!(m(&l, "reverse", vec![]), "None");
     assert_eq!(m(&l, "reverse", vec![i(1)]), "!TypeError: list.reverse() takes no arguments (1 given)");
     let c = call_method(&l, MethodId::Copy, "copy", &[], &[]).unwrap();

@@ -10,8 +10,7 @@ use num_traits::{One, Pow, Signed, ToPrimitive, Zero};
 
 use super::{MAX_INT_BITS, check_seq_size, check_str_size, truthy};
 use crate::interp::error::{
-    ExcKind, RtError, RtResult, memory_error, overflow_error, type_error, value_error,
-    zero_division,
+    ExcKind, RtError, RtResult, memory_error, overflow_error, type_error, value_error, zero_division,
 };
 use crate::interp::value::Value;
 use crate::parser::ast::{BinOp, UnaryOp};
@@ -72,17 +71,13 @@ pub fn index_of(v: &Value) -> RtResult<i64> {
         Value::Bool(b) => Ok(*b as i64),
         Value::Int(i) => Ok(*i),
         Value::BigInt(_) => Err(overflow_error("Python int too large to convert to C ssize_t")),
-        _ => Err(type_error(format!(
-            "'{}' object cannot be interpreted as an integer",
-            v.type_name()
-        ))),
+        _ => Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name()))),
     }
 }
 
 /// Correctly rounded int -> float; `OverflowError: int too large to convert to float`.
 pub fn big_to_f64(b: &BigInt) -> RtResult<f64> {
-    ratio_to_f64(b, &BigInt::one())
-        .ok_or_else(|| overflow_error("int too large to convert to float"))
+    ratio_to_f64(b, &BigInt::one()).ok_or_else(|| overflow_error("int too large to convert to float"))
 }
 
 /// `2^e` for -1022 <= e <= 1023, exactly.
@@ -149,8 +144,7 @@ pub fn true_divide_ints(a: &BigInt, b: &BigInt) -> RtResult<f64> {
     if b.is_zero() {
         return Err(zero_division("division by zero"));
     }
-    ratio_to_f64(a, b)
-        .ok_or_else(|| overflow_error("integer division result too large for a float"))
+    ratio_to_f64(a, b).ok_or_else(|| overflow_error("integer division result too large for a float"))
 }
 
 fn op_symbol(op: BinOp) -> &'static str {
@@ -176,12 +170,7 @@ fn unsupported(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtError {
         (_, false) => op_symbol(op).to_string(),
         (_, true) => format!("{}=", op_symbol(op)),
     };
-    type_error(format!(
-        "unsupported operand type(s) for {}: '{}' and '{}'",
-        sym,
-        a.type_name(),
-        b.type_name()
-    ))
+    type_error(format!("unsupported operand type(s) for {}: '{}' and '{}'", sym, a.type_name(), b.type_name()))
 }
 
 /// `a op b` with Python semantics.
@@ -275,9 +264,10 @@ fn int_op(op: BinOp, x: i64, y: i64) -> RtResult<Value> {
         }
         BinOp::Pow => {
             if y >= 0
-                && let Some(r) = u32::try_from(y).ok().and_then(|e| x.checked_pow(e)) {
-                    return Ok(Value::Int(r));
-                }
+                && let Some(r) = u32::try_from(y).ok().and_then(|e| x.checked_pow(e))
+            {
+                return Ok(Value::Int(r));
+            }
             return big_op(op, &big(x), &big(y));
         }
         BinOp::LShift => {
@@ -544,9 +534,7 @@ pub fn float_pow(iv: f64, iw: f64) -> RtResult<f64> {
     let mut v = iv;
     if iv < 0.0 {
         if iw != iw.floor() {
-            return Err(value_error(
-                "not supported: complex result (negative number raised to a fractional power)",
-            ));
+            return Err(value_error("not supported: complex result (negative number raised to a fractional power)"));
         }
         v = -iv;
         negate = is_odd_integer(iw);
@@ -569,14 +557,8 @@ fn repeat_count(n: &Value) -> RtResult<i64> {
     match n {
         Value::Bool(b) => Ok(*b as i64),
         Value::Int(i) => Ok(*i),
-        Value::BigInt(_) => Err(RtError::new(
-            ExcKind::OverflowError,
-            "cannot fit 'int' into an index-sized integer",
-        )),
-        _ => Err(type_error(format!(
-            "can't multiply sequence by non-int of type '{}'",
-            n.type_name()
-        ))),
+        Value::BigInt(_) => Err(RtError::new(ExcKind::OverflowError, "cannot fit 'int' into an index-sized integer")),
+        _ => Err(type_error(format!("can't multiply sequence by non-int of type '{}'", n.type_name()))),
     }
 }
 

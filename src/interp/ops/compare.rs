@@ -173,9 +173,7 @@ fn eq_depth(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
     }
     Ok(match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
-        (Value::List(x), Value::List(y)) => {
-            Rc::ptr_eq(x, y) || seq_eq(&x.borrow(), &y.borrow(), depth)?
-        }
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_eq(&x.borrow(), &y.borrow(), depth)?,
         (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || seq_eq(x, y, depth)?,
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
@@ -296,10 +294,7 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
         }
         Value::Str(s) => match item {
             Value::Str(sub) => Ok(s.text.contains(sub.text.as_str())),
-            _ => Err(type_error(format!(
-                "'in <string>' requires string as left operand, not {}",
-                item.type_name()
-            ))),
+            _ => Err(type_error(format!("'in <string>' requires string as left operand, not {}", item.type_name()))),
         },
         Value::Dict(d) => {
             let key = HashKey::new(item.clone())?;
@@ -343,10 +338,7 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
             }
             Ok(false)
         }
-        _ => Err(type_error(format!(
-            "argument of type '{}' is not iterable",
-            container.type_name()
-        ))),
+        _ => Err(type_error(format!("argument of type '{}' is not iterable", container.type_name()))),
     }
 }
 

@@ -5,9 +5,7 @@
 use std::rc::Rc;
 
 use super::{check_seq_size, range_item, range_len};
-use crate::interp::error::{
-    ExcKind, RtError, RtResult, index_error, overflow_error, type_error, value_error,
-};
+use crate::interp::error::{ExcKind, RtError, RtResult, index_error, overflow_error, type_error, value_error};
 use crate::interp::iter::collect;
 use crate::interp::value::{HashKey, IterObj, RangeObj, Value};
 
@@ -61,10 +59,9 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
         match idx(index) {
             Idx::Int(i) => normalize(i, len).ok_or_else(|| index_error(format!("{what} index out of range"))),
             Idx::Big => Err(cannot_fit()),
-            Idx::NotInt => Err(type_error(format!(
-                "{kind} indices must be integers or slices, not {}",
-                index.type_name()
-            ))),
+            Idx::NotInt => {
+                Err(type_error(format!("{kind} indices must be integers or slices, not {}", index.type_name())))
+            }
         }
     };
     match obj {
@@ -83,10 +80,7 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
                 None => Err(index_error("string index out of range")),
             },
             Idx::Big => Err(cannot_fit()),
-            Idx::NotInt => Err(type_error(format!(
-                "string indices must be integers, not '{}'",
-                index.type_name()
-            ))),
+            Idx::NotInt => Err(type_error(format!("string indices must be integers, not '{}'", index.type_name()))),
         },
         Value::Range(r) => {
             let i = seq_index(range_len(r) as usize, "range object", "range")?;
@@ -99,10 +93,7 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
         Value::Iterator(it) => {
             let IterObj::BigRange(r) = &*it.borrow() else { return Err(not_subscriptable(obj)) };
             let Some(i) = super::int_to_bigint(index) else {
-                return Err(type_error(format!(
-                    "range indices must be integers or slices, not {}",
-                    index.type_name()
-                )));
+                return Err(type_error(format!("range indices must be integers or slices, not {}", index.type_name())));
             };
             let n = crate::interp::iter::big_range_len(r);
             let i = if num_traits::Signed::is_negative(&i) { i + &n } else { i };
@@ -132,10 +123,9 @@ pub fn set_item(obj: &Value, index: &Value, value: Value) -> RtResult<()> {
                 }
             }
             Idx::Big => Err(cannot_fit()),
-            Idx::NotInt => Err(type_error(format!(
-                "list indices must be integers or slices, not {}",
-                index.type_name()
-            ))),
+            Idx::NotInt => {
+                Err(type_error(format!("list indices must be integers or slices, not {}", index.type_name())))
+            }
         },
         Value::Dict(d) => {
             let key = HashKey::new(index.clone())?;
@@ -143,10 +133,7 @@ pub fn set_item(obj: &Value, index: &Value, value: Value) -> RtResult<()> {
             drop(old);
             Ok(())
         }
-        _ => Err(type_error(format!(
-            "'{}' object does not support item assignment",
-            obj.type_name()
-        ))),
+        _ => Err(type_error(format!("'{}' object does not support item assignment", obj.type_name()))),
     }
 }
 
@@ -167,10 +154,9 @@ pub fn del_item(obj: &Value, index: &Value) -> RtResult<()> {
                 }
             }
             Idx::Big => Err(cannot_fit()),
-            Idx::NotInt => Err(type_error(format!(
-                "list indices must be integers or slices, not {}",
-                index.type_name()
-            ))),
+            Idx::NotInt => {
+                Err(type_error(format!("list indices must be integers or slices, not {}", index.type_name())))
+            }
         },
         Value::Dict(d) => {
             let key = HashKey::new(index.clone())?;
@@ -180,10 +166,7 @@ pub fn del_item(obj: &Value, index: &Value) -> RtResult<()> {
                 None => Err(key_error(index)),
             }
         }
-        _ => Err(type_error(format!(
-            "'{}' object doesn't support item deletion",
-            obj.type_name()
-        ))),
+        _ => Err(type_error(format!("'{}' object doesn't support item deletion", obj.type_name()))),
     }
 }
 
@@ -194,9 +177,7 @@ fn slice_bound(v: &Value) -> RtResult<Option<i64>> {
         Value::Int(i) => Ok(Some(*i)),
         Value::Bool(b) => Ok(Some(*b as i64)),
         Value::BigInt(b) => Ok(Some(if b.is_negative() { i64::MIN } else { i64::MAX })),
-        _ => Err(type_error(
-            "slice indices must be integers or None or have an __index__ method",
-        )),
+        _ => Err(type_error("slice indices must be integers or None or have an __index__ method")),
     }
 }
 
@@ -212,7 +193,13 @@ pub fn slice_indices(len: usize, lower: &Value, upper: &Value, step: &Value) -> 
     let step128 = step as i128;
     let adjust = |bound: Option<i64>, default_neg: i128, default_pos: i128| -> i128 {
         match bound {
-            None => if step < 0 { default_neg } else { default_pos },
+            None => {
+                if step < 0 {
+                    default_neg
+                } else {
+                    default_pos
+                }
+            }
             Some(b) => {
                 let mut b = b as i128;
                 if b < 0 {
@@ -282,7 +269,8 @@ pub fn get_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtR
             let first = r.start as i128 + r.step as i128 * start as i128;
             let new_step = r.step as i128 * st as i128;
             let stop = first + new_step * count as i128;
-            let fit = |x: i128| i64::try_from(x).map_err(|_| overflow_error("Python int too large to convert to C ssize_t"));
+            let fit =
+                |x: i128| i64::try_from(x).map_err(|_| overflow_error("Python int too large to convert to C ssize_t"));
             Ok(Value::Range(Rc::new(RangeObj { start: fit(first)?, stop: fit(stop)?, step: fit(new_step)? })))
         }
         Value::Dict(_) => Err(type_error("unhashable type: 'slice'")),
@@ -296,11 +284,7 @@ pub fn get_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtR
 fn assignable(value: &Value, extended: bool) -> RtResult<Vec<Value>> {
     collect(value).map_err(|e| {
         if e.kind() == ExcKind::TypeError && !matches!(value, Value::Iterator(_)) {
-            type_error(if extended {
-                "must assign iterable to extended slice"
-            } else {
-                "can only assign an iterable"
-            })
+            type_error(if extended { "must assign iterable to extended slice" } else { "can only assign an iterable" })
         } else {
             e
         }
@@ -310,10 +294,7 @@ fn assignable(value: &Value, extended: bool) -> RtResult<Vec<Value>> {
 /// `obj[lower:upper:step] = value` (lists only; simple slices may change the length).
 pub fn set_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value, value: &Value) -> RtResult<()> {
     let Value::List(l) = obj else {
-        return Err(type_error(format!(
-            "'{}' object does not support item assignment",
-            obj.type_name()
-        )));
+        return Err(type_error(format!("'{}' object does not support item assignment", obj.type_name())));
     };
     let simple = matches!(slice_bound(step)?, None | Some(1));
     let new_items = assignable(value, !simple)?;
@@ -347,10 +328,7 @@ pub fn set_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value, value:
 /// `del obj[lower:upper:step]` (lists only).
 pub fn del_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtResult<()> {
     let Value::List(l) = obj else {
-        return Err(type_error(format!(
-            "'{}' object doesn't support item deletion",
-            obj.type_name()
-        )));
+        return Err(type_error(format!("'{}' object doesn't support item deletion", obj.type_name())));
     };
     let len = l.borrow().len();
     let (start, st, count) = slice_indices(len, lower, upper, step)?;

@@ -98,7 +98,10 @@ fn true_division_is_correctly_rounded() {
     let p399 = binary(BinOp::Pow, &i(10), &i(399)).unwrap();
     assert_eq!(show(binary(BinOp::TrueDiv, &p400, &p399)), "10.0");
     assert_eq!(show(binary(BinOp::TrueDiv, &i(1), &p400)), "0.0");
-    assert_eq!(show(binary(BinOp::TrueDiv, &p400, &i(1))), "!OverflowError: integer division result too large for a float");
+    assert_eq!(
+        show(binary(BinOp::TrueDiv, &p400, &i(1))),
+        "!OverflowError: integer division result too large for a float"
+    );
     assert_eq!(show(binary(BinOp::Add, &p400, &f(1.5))), "!OverflowError: int too large to convert to float");
     // 2**53+1 rounds to even; 2**1024 - 2**970 rounds up to infinity.
     assert_eq!(show(big_to_f64(&"9007199254740993".parse().unwrap()).map(Value::Float)), "9007199254740992.0");
@@ -120,14 +123,26 @@ fn sequence_operators_and_errors() {
     let s = |x: &str| Value::str(x);
     assert_eq!(bin(BinOp::Add, i(1), s("a")), "!TypeError: unsupported operand type(s) for +: 'int' and 'str'");
     assert_eq!(bin(BinOp::Add, s("a"), i(1)), "!TypeError: can only concatenate str (not \"int\") to str");
-    assert_eq!(bin(BinOp::Add, Value::list(vec![]), Value::tuple(vec![])), "!TypeError: can only concatenate list (not \"tuple\") to list");
-    assert_eq!(bin(BinOp::Mul, Value::list(vec![i(1)]), f(1.5)), "!TypeError: can't multiply sequence by non-int of type 'float'");
+    assert_eq!(
+        bin(BinOp::Add, Value::list(vec![]), Value::tuple(vec![])),
+        "!TypeError: can only concatenate list (not \"tuple\") to list"
+    );
+    assert_eq!(
+        bin(BinOp::Mul, Value::list(vec![i(1)]), f(1.5)),
+        "!TypeError: can't multiply sequence by non-int of type 'float'"
+    );
     assert_eq!(bin(BinOp::Mul, s("a"), s("b")), "!TypeError: can't multiply sequence by non-int of type 'str'");
-    assert_eq!(bin(BinOp::Pow, s("a"), i(2)), "!TypeError: unsupported operand type(s) for ** or pow(): 'str' and 'int'");
+    assert_eq!(
+        bin(BinOp::Pow, s("a"), i(2)),
+        "!TypeError: unsupported operand type(s) for ** or pow(): 'str' and 'int'"
+    );
     assert_eq!(show(unary(UnaryOp::Neg, &s("a"))), "!TypeError: bad operand type for unary -: 'str'");
     assert_eq!(bin(BinOp::Mul, Value::list(vec![i(0)]), i(1_000_000_000_000)), "!MemoryError");
     assert_eq!(bin(BinOp::Mul, s("a"), i(10_000_000_000)), "!MemoryError");
-    assert_eq!(bin(BinOp::Mul, s("a"), big("100000000000000000000")), "!OverflowError: cannot fit 'int' into an index-sized integer");
+    assert_eq!(
+        bin(BinOp::Mul, s("a"), big("100000000000000000000")),
+        "!OverflowError: cannot fit 'int' into an index-sized integer"
+    );
     assert_eq!(bin(BinOp::Mul, s("ab"), i(-1)), "''");
     assert_eq!(bin(BinOp::Mul, Value::Bool(true), s("ab")), "'ab'");
     assert_eq!(bin(BinOp::Mul, i(2), Value::list(vec![i(1)])), "[1, 1]");
@@ -141,7 +156,10 @@ fn sequence_operators_and_errors() {
     let r = binary_inplace(BinOp::Add, &l, &Value::tuple(vec![i(2)])).unwrap();
     assert!(is_same(&l, &r));
     assert_eq!(show(Ok(l)), "[1, 2]");
-    assert_eq!(show(binary_inplace(BinOp::Add, &i(1), &s("a"))), "!TypeError: unsupported operand type(s) for +=: 'int' and 'str'");
+    assert_eq!(
+        show(binary_inplace(BinOp::Add, &i(1), &s("a"))),
+        "!TypeError: unsupported operand type(s) for +=: 'int' and 'str'"
+    );
 }
 
 #[test]
@@ -162,16 +180,25 @@ fn comparisons() {
     assert_eq!(cmp(CmpOp::Eq, p400, f(f64::INFINITY)), "false");
     assert_eq!(cmp(CmpOp::Eq, f(f64::NAN), f(f64::NAN)), "false");
     assert_eq!(cmp(CmpOp::Lt, i(1), s("a")), "!TypeError: '<' not supported between instances of 'int' and 'str'");
-    assert_eq!(cmp(CmpOp::GtE, Value::None, Value::None), "!TypeError: '>=' not supported between instances of 'NoneType' and 'NoneType'");
+    assert_eq!(
+        cmp(CmpOp::GtE, Value::None, Value::None),
+        "!TypeError: '>=' not supported between instances of 'NoneType' and 'NoneType'"
+    );
     let t = |v: Vec<Value>| Value::tuple(v);
-    assert_eq!(cmp(CmpOp::Lt, t(vec![i(1), s("a")]), t(vec![i(1), i(2)])), "!TypeError: '<' not supported between instances of 'str' and 'int'");
+    assert_eq!(
+        cmp(CmpOp::Lt, t(vec![i(1), s("a")]), t(vec![i(1), i(2)])),
+        "!TypeError: '<' not supported between instances of 'str' and 'int'"
+    );
     assert_eq!(cmp(CmpOp::Eq, t(vec![i(1), s("a")]), t(vec![i(1), i(2)])), "false");
     assert_eq!(cmp(CmpOp::Lt, Value::list(vec![i(1)]), Value::list(vec![i(1), i(2)])), "true");
     assert_eq!(cmp(CmpOp::Eq, Value::list(vec![i(1), i(2)]), Value::list(vec![i(1), f(2.0)])), "true");
     assert_eq!(cmp(CmpOp::In, i(1), s("abc")), "!TypeError: 'in <string>' requires string as left operand, not int");
     assert_eq!(cmp(CmpOp::In, s("bc"), s("abc")), "true");
     assert_eq!(cmp(CmpOp::In, i(1), i(5)), "!TypeError: argument of type 'int' is not iterable");
-    assert_eq!(cmp(CmpOp::In, Value::list(vec![]), Value::Dict(Default::default())), "!TypeError: unhashable type: 'list'");
+    assert_eq!(
+        cmp(CmpOp::In, Value::list(vec![]), Value::Dict(Default::default())),
+        "!TypeError: unhashable type: 'list'"
+    );
     let r = Value::Range(std::rc::Rc::new(RangeObj { start: 0, stop: 10, step: 3 }));
     assert_eq!(cmp(CmpOp::In, i(9), r.clone()), "true");
     assert_eq!(cmp(CmpOp::In, f(6.0), r.clone()), "true");
@@ -201,7 +228,10 @@ fn sorting_is_stable_and_propagates_errors() {
     sort_values(&mut v, true).unwrap();
     assert_eq!(show(Ok(Value::list(v))), "[2.0, 2, 1, True, 0.5]");
     let mut bad = vec![i(1), Value::str("a")];
-    assert_eq!(err(sort_values(&mut bad, false).unwrap_err()), "!TypeError: '<' not supported between instances of 'str' and 'int'");
+    assert_eq!(
+        err(sort_values(&mut bad, false).unwrap_err()),
+        "!TypeError: '<' not supported between instances of 'str' and 'int'"
+    );
     let mut many: Vec<Value> = (0..1000).map(|k| Value::tuple(vec![i((k * 7919) % 13), i(k)])).collect();
     sort_values(&mut many, false).unwrap();
     for w in many.windows(2) {
@@ -217,9 +247,15 @@ fn subscripts_and_slices() {
     assert_eq!(show(get_item(&l, &i(-1))), "3");
     assert_eq!(show(get_item(&l, &Value::Bool(true))), "2");
     assert_eq!(show(get_item(&l, &i(5))), "!IndexError: list index out of range");
-    assert_eq!(show(get_item(&l, &big("1180591620717411303424"))), "!IndexError: cannot fit 'int' into an index-sized integer");
+    assert_eq!(
+        show(get_item(&l, &big("1180591620717411303424"))),
+        "!IndexError: cannot fit 'int' into an index-sized integer"
+    );
     assert_eq!(show(get_item(&l, &Value::str("a"))), "!TypeError: list indices must be integers or slices, not str");
-    assert_eq!(show(get_item(&Value::str("ab"), &Value::str("a"))), "!TypeError: string indices must be integers, not 'str'");
+    assert_eq!(
+        show(get_item(&Value::str("ab"), &Value::str("a"))),
+        "!TypeError: string indices must be integers, not 'str'"
+    );
     assert_eq!(show(get_item(&Value::str("ab"), &i(5))), "!IndexError: string index out of range");
     assert_eq!(show(get_item(&s, &i(1))), "'é'");
     assert_eq!(show(get_item(&i(5), &i(0))), "!TypeError: 'int' object is not subscriptable");
@@ -230,7 +266,10 @@ fn subscripts_and_slices() {
     assert_eq!(show(get_slice(&s, &n, &n, &i(-1))), "'olléh'");
     assert_eq!(show(get_slice(&Value::str("abc"), &i(-10), &i(10), &n)), "'abc'");
     assert_eq!(show(get_slice(&l, &n, &n, &i(0))), "!ValueError: slice step cannot be zero");
-    assert_eq!(show(get_slice(&l, &f(1.5), &n, &n)), "!TypeError: slice indices must be integers or None or have an __index__ method");
+    assert_eq!(
+        show(get_slice(&l, &f(1.5), &n, &n)),
+        "!TypeError: slice indices must be integers or None or have an __index__ method"
+    );
     assert_eq!(show(get_slice(&l, &n, &n, &big("1180591620717411303424"))), "[1]");
     let r = Value::Range(std::rc::Rc::new(RangeObj { start: 0, stop: 10, step: 1 }));
     assert_eq!(show(get_slice(&r, &n, &n, &i(-1))), "range(9, -1, -1)");
@@ -238,7 +277,10 @@ fn subscripts_and_slices() {
     assert_eq!(show(get_item(&r, &i(-1))), "9");
     set_item(&l, &i(-1), i(9)).unwrap();
     assert_eq!(show(set_item(&l, &i(3), i(0)).map(|_| Value::None)), "!IndexError: list assignment index out of range");
-    assert_eq!(show(set_item(&Value::tuple(vec![]), &i(0), i(0)).map(|_| Value::None)), "!TypeError: 'tuple' object does not support item assignment");
+    assert_eq!(
+        show(set_item(&Value::tuple(vec![]), &i(0), i(0)).map(|_| Value::None)),
+        "!TypeError: 'tuple' object does not support item assignment"
+    );
     set_slice(&l, &i(1), &i(2), &n, &Value::tuple(vec![i(7), i(8)])).unwrap();
     assert_eq!(show(Ok(l.clone())), "[1, 7, 8, 9]");
     set_slice(&l, &n, &n, &n, &l.clone()).unwrap();

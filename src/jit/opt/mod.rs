@@ -113,7 +113,9 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::ListLen { list } => Op::ListLen { list: f(list) },
         Op::ListIndex { list, index, snap } => Op::ListIndex { list: f(list), index: f(index), snap },
         Op::ListLoad { list, index, ty, snap } => Op::ListLoad { list: f(list), index: f(index), ty, snap },
-        Op::ListStore { list, index, value, snap } => Op::ListStore { list: f(list), index: f(index), value: f(value), snap },
+        Op::ListStore { list, index, value, snap } => {
+            Op::ListStore { list: f(list), index: f(index), value: f(value), snap }
+        }
         Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: f(entry), back: f(back) },
         other => other,
     }

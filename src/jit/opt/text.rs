@@ -127,10 +127,15 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
             "ConstInt" => Op::ConstInt { value: arg(0)?.parse().map_err(|_| "bad int")? },
             "ConstFloat" => Op::ConstFloat { value: arg(0)?.parse().map_err(|_| "bad float")? },
             "ConstBool" => Op::ConstBool { value: arg(0)? == "True" },
-            "GuardTag" => Op::GuardTag { slot: parse_slot(arg(0)?, &mut names)?, tag: parse_tag(arg(2)?)?, snap: parse_snap(arg(3)?)? },
-            "GuardScalarSlot" => {
-                Op::GuardScalarSlot { slot: parse_slot(arg(0)?, &mut names)?, snap: parse_snap(args.last().ok_or("no snapshot")?)? }
-            }
+            "GuardTag" => Op::GuardTag {
+                slot: parse_slot(arg(0)?, &mut names)?,
+                tag: parse_tag(arg(2)?)?,
+                snap: parse_snap(arg(3)?)?,
+            },
+            "GuardScalarSlot" => Op::GuardScalarSlot {
+                slot: parse_slot(arg(0)?, &mut names)?,
+                snap: parse_snap(args.last().ok_or("no snapshot")?)?,
+            },
             "SlotInt" => Op::SlotInt { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotFloat" => Op::SlotFloat { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotBool" => Op::SlotBool { slot: parse_slot(arg(0)?, &mut names)? },
@@ -143,9 +148,15 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 let ty = parse_type(arg(2)?).ok_or("bad ListLoad type")?;
                 Op::ListLoad { list: parse_ref(list)?, index: parse_ref(index)?, ty, snap: parse_snap(arg(3)?)? }
             }
-            "Phi" => Op::Phi { slot: parse_slot(arg(0)?, &mut names)?, ty, entry: parse_ref(arg(1)?)?, back: parse_ref(arg(2)?)? },
+            "Phi" => Op::Phi {
+                slot: parse_slot(arg(0)?, &mut names)?,
+                ty,
+                entry: parse_ref(arg(1)?)?,
+                back: parse_ref(arg(2)?)?,
+            },
             _ => {
-                let refs: Vec<IrRef> = args.iter().filter(|t| t.starts_with('%')).map(|t| parse_ref(t)).collect::<Result<_, _>>()?;
+                let refs: Vec<IrRef> =
+                    args.iter().filter(|t| t.starts_with('%')).map(|t| parse_ref(t)).collect::<Result<_, _>>()?;
                 let snap = args.iter().find(|t| t.starts_with("snap")).map(|t| parse_snap(t)).transpose()?;
                 let r = |i: usize| refs.get(i).copied().ok_or_else(|| format!("missing operand in: {raw}"));
                 let s = || snap.ok_or_else(|| format!("missing snapshot in: {raw}"));

@@ -29,7 +29,12 @@ pub fn verify(trace: &Trace) -> Result<(), String> {
                 return Err(format!("%{i}: Phi back {back} does not exist"));
             }
             if trace.ty(entry) != inst.ty || trace.ty(back) != inst.ty {
-                return Err(format!("%{i}: Phi of type {} joins {} and {}", inst.ty.name(), trace.ty(entry).name(), trace.ty(back).name()));
+                return Err(format!(
+                    "%{i}: Phi of type {} joins {} and {}",
+                    inst.ty.name(),
+                    trace.ty(entry).name(),
+                    trace.ty(back).name()
+                ));
             }
             continue;
         }
@@ -68,7 +73,11 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
     let inst = trace.insts[i];
     let ty = |r: IrRef| trace.ty(r);
     let want = |r: IrRef, t: Type| -> Result<(), String> {
-        if ty(r) == t { Ok(()) } else { Err(format!("%{i} {}: {r} is {}, expected {}", inst.op.name(), ty(r).name(), t.name())) }
+        if ty(r) == t {
+            Ok(())
+        } else {
+            Err(format!("%{i} {}: {r} is {}, expected {}", inst.op.name(), ty(r).name(), t.name()))
+        }
     };
     match inst.op {
         Op::AddInt { a, b, .. }
@@ -83,7 +92,11 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
             want(a, Type::Int)?;
             want(b, Type::Int)
         }
-        Op::AddFloat { a, b } | Op::SubFloat { a, b } | Op::MulFloat { a, b } | Op::DivFloat { a, b, .. } | Op::CmpFloat { a, b, .. } => {
+        Op::AddFloat { a, b }
+        | Op::SubFloat { a, b }
+        | Op::MulFloat { a, b }
+        | Op::DivFloat { a, b, .. }
+        | Op::CmpFloat { a, b, .. } => {
             want(a, Type::Float)?;
             want(b, Type::Float)
         }

@@ -1,0 +1,259 @@
+//! The Cranelift code for each trace IR opcode (a part of `lower.rs`).
+//!
+//! Each opcode becomes a few Cranelift instructions; anything that can fail branches to the
+//! cold exit block of its snapshot first (Python's semantics are kept exactly: overflow and
+//! division by zero exit before a wrong value exists, `//` and `%` floor, float compares
+//! follow IEEE like CPython). Touches nothing but the function being built.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+
+use super::super::ir::{Cond, IrRef, Op, Type};
+use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
+use super::{Lowerer, cl_type};
+use crate::interp::value::tag;
+
+/// Byte offset of frame slot `slot` from the frame pointer.
+pub(super) fn slot_offset(slot: u16) -> i32 {
+    i32::from(slot) * VALUE_SIZE
+}
+
+/// Frame slots and list elements are aligned and always mapped.
+fn mem() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn int_cc(cond: Cond) -> IntCC {
+    match cond {
+        Cond::Lt => IntCC::SignedLessThan,
+        Cond::Le => IntCC::SignedLessThanOrEqual,
+        Cond::Gt => IntCC::SignedGreaterThan,
+        Cond::Ge => IntCC::SignedGreaterThanOrEqual,
+        Cond::Eq => IntCC::Equal,
+        Cond::Ne => IntCC::NotEqual,
+    }
+}
+
+/// Ordered comparisons are false on NaN; `NotEqual` is "unordered or not equal", true on NaN,
+/// exactly as Python's `!=`.
+fn float_cc(cond: Cond) -> FloatCC {
+    match cond {
+        Cond::Lt => FloatCC::LessThan,
+        Cond::Le => FloatCC::LessThanOrEqual,
+        Cond::Gt => FloatCC::GreaterThan,
+        Cond::Ge => FloatCC::GreaterThanOrEqual,
+        Cond::Eq => FloatCC::Equal,
+        Cond::Ne => FloatCC::NotEqual,
+    }
+}
+
+impl Lowerer<'_, '_> {
+    /// Lowers instruction `r` (not `Loop` or `Phi`, which `build_function` handles).
+    pub(super) fn lower(&mut self, r: IrRef) -> Result<(), String> {
+        let inst = self.trace.insts[r.0 as usize];
+        let frame = self.frame;
+        let result = match inst.op {
+            Op::ConstInt { value } => Some(self.b.ins().iconst(types::I64, value)),
+            Op::ConstFloat { value } => Some(self.b.ins().f64const(value)),
+            Op::ConstBool { value } => Some(self.b.ins().iconst(types::I8, i64::from(value))),
+            Op::GuardTag { slot, tag, snap } => {
+                let found = self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + TAG_OFFSET);
+                let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(tag));
+                self.exit_if(differs, snap)?;
+                None
+            }
+            Op::GuardScalarSlot { slot, snap } => {
+                let found = self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + TAG_OFFSET);
+                let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
+                self.exit_if(heap, snap)?;
+                None
+            }
+            Op::SlotInt { slot } | Op::SlotPtr { slot } => {
+                Some(self.b.ins().load(types::I64, mem(), frame, slot_offset(slot) + PAYLOAD_OFFSET))
+            }
+            Op::SlotFloat { slot } => {
+                Some(self.b.ins().load(types::F64, mem(), frame, slot_offset(slot) + PAYLOAD_OFFSET))
+            }
+            Op::SlotBool { slot } => {
+                Some(self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + PAYLOAD_OFFSET))
+            }
+            Op::AddInt { a, b, snap } | Op::SubInt { a, b, snap } | Op::MulInt { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let (sum, overflow) = match inst.op {
+                    Op::AddInt { .. } => self.b.ins().sadd_overflow(a, b),
+                    Op::SubInt { .. } => self.b.ins().ssub_overflow(a, b),
+                    _ => self.b.ins().smul_overflow(a, b),
+                };
+                self.exit_if(overflow, snap)?;
+                Some(sum)
+            }
+            Op::NegInt { a, snap } => {
+                let a = self.val(a)?;
+                let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                self.exit_if(is_min, snap)?;
+                Some(self.b.ins().ineg(a))
+            }
+            Op::FloorDivInt { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                // Exit on b == 0 and on MIN // -1 (overflows; `sdiv` would trap on both).
+                let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let a_min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                let b_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let overflow = self.b.ins().band(a_min, b_minus_one);
+                let bad = self.b.ins().bor(zero, overflow);
+                self.exit_if(bad, snap)?;
+                let q = self.b.ins().sdiv(a, b);
+                // Truncation rounded toward zero: step down when the remainder is nonzero and
+                // its sign differs from b's.
+                let qb = self.b.ins().imul(q, b);
+                let rem = self.b.ins().isub(a, qb);
+                let adjust = self.remainder_needs_adjusting(rem, b);
+                let q_minus_one = self.b.ins().iadd_imm_s(q, -1);
+                Some(self.b.ins().select(adjust, q_minus_one, q))
+            }
+            Op::ModInt { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                self.exit_if(zero, snap)?;
+                // x % -1 is 0, like x % 1; dividing by 1 instead keeps MIN % -1 from trapping.
+                let b_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let one = self.b.ins().iconst(types::I64, 1);
+                let divisor = self.b.ins().select(b_minus_one, one, b);
+                let rem = self.b.ins().srem(a, divisor);
+                let adjust = self.remainder_needs_adjusting(rem, b);
+                let floored = self.b.ins().iadd(rem, b);
+                Some(self.b.ins().select(adjust, floored, rem))
+            }
+            Op::AndInt { a, b }
+            | Op::OrInt { a, b }
+            | Op::XorInt { a, b }
+            | Op::AddFloat { a, b }
+            | Op::SubFloat { a, b }
+            | Op::MulFloat { a, b } => {
+                let (x, y) = (self.val(a)?, self.val(b)?);
+                let ins = self.b.ins();
+                Some(match inst.op {
+                    Op::AndInt { .. } => ins.band(x, y),
+                    Op::OrInt { .. } => ins.bor(x, y),
+                    Op::XorInt { .. } => ins.bxor(x, y),
+                    Op::AddFloat { .. } => ins.fadd(x, y),
+                    Op::SubFloat { .. } => ins.fsub(x, y),
+                    _ => ins.fmul(x, y),
+                })
+            }
+            Op::DivFloat { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let zero = self.b.ins().f64const(0.0);
+                // Equal to 0.0 holds for -0.0 too: Python raises for both.
+                let is_zero = self.b.ins().fcmp(FloatCC::Equal, b, zero);
+                self.exit_if(is_zero, snap)?;
+                Some(self.b.ins().fdiv(a, b))
+            }
+            Op::NegFloat { a } => {
+                let a = self.val(a)?;
+                Some(self.b.ins().fneg(a))
+            }
+            Op::IntToFloat { a } => {
+                let a = self.val(a)?;
+                Some(self.b.ins().fcvt_from_sint(types::F64, a))
+            }
+            Op::GuardExactFloat { a, snap } => {
+                // -2^53 <= a <= 2^53  <=>  (a + 2^53) as u64 <= 2^54 (wrapping add).
+                let a = self.val(a)?;
+                let shifted = self.b.ins().iadd_imm_s(a, 1 << 53);
+                let outside = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, shifted, 1 << 54);
+                self.exit_if(outside, snap)?;
+                None
+            }
+            Op::CmpInt { cond, a, b } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                Some(self.b.ins().icmp(int_cc(cond), a, b))
+            }
+            Op::CmpFloat { cond, a, b } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                Some(self.b.ins().fcmp(float_cc(cond), a, b))
+            }
+            Op::Guard { cond, expect, snap } => {
+                let cond = self.val(cond)?;
+                if expect {
+                    self.exit_unless(cond, snap)?;
+                } else {
+                    self.exit_if(cond, snap)?;
+                }
+                None
+            }
+            Op::ListLen { list } => {
+                let list = self.val(list)?;
+                Some(self.b.ins().load(types::I64, mem(), list, self.layout.length_offset))
+            }
+            Op::ListIndex { list, index, snap } => {
+                let (list, index) = (self.val(list)?, self.val(index)?);
+                let len = self.b.ins().load(types::I64, mem(), list, self.layout.length_offset);
+                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, index, 0);
+                let from_end = self.b.ins().iadd(index, len);
+                let idx = self.b.ins().select(negative, from_end, index);
+                // One unsigned compare checks both 0 <= idx and idx < len.
+                let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+                self.exit_if(outside, snap)?;
+                Some(idx)
+            }
+            Op::ListLoad { list, index, ty, snap } => {
+                let element = self.element_address(list, index)?;
+                let want = ty.value_tag().ok_or("bad list load type")?;
+                let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
+                let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
+                self.exit_if(differs, snap)?;
+                let cl_ty = cl_type(ty).ok_or("bad list load type")?;
+                Some(self.b.ins().load(cl_ty, mem(), element, PAYLOAD_OFFSET))
+            }
+            Op::ListStore { list, index, value, snap } => {
+                let element = self.element_address(list, index)?;
+                let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
+                let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
+                self.exit_if(heap, snap)?;
+                let ty = self.trace.ty(value);
+                let value = self.val(value)?;
+                self.store_value(element, 0, value, ty)?;
+                None
+            }
+            Op::Loop | Op::Phi { .. } => return Err(format!("{r}: {} outside the loop header", inst.op.name())),
+        };
+        if let Some(value) = result {
+            self.vals[r.0 as usize] = Some(value);
+        }
+        Ok(())
+    }
+
+    /// Python's floor rule for a truncated remainder: nonzero with a sign unlike the divisor's.
+    fn remainder_needs_adjusting(&mut self, rem: ir::Value, divisor: ir::Value) -> ir::Value {
+        let nonzero = self.b.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
+        let signs = self.b.ins().bxor(rem, divisor);
+        let differ = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, signs, 0);
+        self.b.ins().band(nonzero, differ)
+    }
+
+    /// The address of element `index` (already normalised) of `list`.
+    fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
+        let (list, index) = (self.val(list)?, self.val(index)?);
+        let data = self.b.ins().load(types::I64, mem(), list, self.layout.data_pointer_offset);
+        let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
+        Ok(self.b.ins().iadd(data, offset))
+    }
+
+    /// Writes a scalar `Value` (tag byte and payload) of IR type `ty` at `base + offset`.
+    pub(super) fn store_value(
+        &mut self,
+        base: ir::Value,
+        offset: i32,
+        value: ir::Value,
+        ty: Type,
+    ) -> Result<(), String> {
+        let tag = ty.value_tag().ok_or_else(|| format!("cannot write a {ty:?} value into a Value"))?;
+        let tag = self.b.ins().iconst(types::I8, i64::from(tag));
+        self.b.ins().store(mem(), tag, base, offset + TAG_OFFSET);
+        // A bool payload is a whole u64 0/1.
+        let payload = if ty == Type::Bool { self.b.ins().uextend(types::I64, value) } else { value };
+        self.b.ins().store(mem(), payload, base, offset + PAYLOAD_OFFSET);
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! Differential test of the JIT: random Toy programs must print exactly the same in every mode.
+//!
+//! For each seed, `gen::generate(seed)` (see `tests/gen/mod.rs`) writes a random program full of
+//! hot loops, type changes, int overflow, negative indices, early exits, calls and caught
+//! exceptions. The program runs under `toyjit run --no-jit` (the reference), `toyjit run`
+//! (JIT at the default threshold) and `toyjit run --jit-threshold 1` (every loop traced at
+//! once). All three must give the same stdout and exit status, nothing may panic, a status-1
+//! run must end stderr with the same exception line in every mode, and that exception must be
+//! one the generator means to raise (`ZeroDivisionError`, `IndexError`, `ValueError`,
+//! `OverflowError`). A failing program is saved to
+//! `<target dir>/differential-failures/seed-N.toy`, to be re-run by hand:
+//!
+//!     toyjit run --jit-threshold 1 target/differential-failures/seed-N.toy
+//!
+//! Environment knobs (all optional):
+//! - `TOYJIT_DIFF_PROGRAMS=N`: how many programs (default 300);
+//! - `TOYJIT_DIFF_SEED=S`: first seed (default 0), so seeds `S..S+N` run;
+//! - `TOYJIT_DIFF_PYTHON=1`: also run `python3` (when on PATH) and require the reference's stdout
+//!   and status, and the exception class, to be CPython's (off by default: no python needed);
+//! - `TOYJIT_DIFF_DUMP=DIR`: write every generated program to `DIR/seed-N.toy`;
+//! - `TOYJIT_TEST_JOBS=N`: worker threads (default: cores, clamped to 2..=4).
+//!
+//! A longer campaign, by hand (about 5 ms of CPU per program and mode on a fast machine):
+//!
+//!     TOYJIT_DIFF_PROGRAMS=20000 cargo test --release --test differential
+//!     TOYJIT_DIFF_SEED=20000 TOYJIT_DIFF_PROGRAMS=20000 TOYJIT_DIFF_PYTHON=1 \
+//!         cargo test --release --test differential -- --nocapture
+
+mod common;
+#[path = "gen/mod.rs"]
+mod generator;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::RunOutput;
+
+/// The modes compared; the first is the reference.
+const MODES: &[&[&str]] = &[&["--no-jit"], &[], &["--jit-threshold", "1"]];
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Exceptions the generated programs may end with.
+const INTENDED: &[&str] = &["ZeroDivisionError", "IndexError", "ValueError", "OverflowError"];
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(default)
+}
+
+fn jobs() -> usize {
+    match std::env::var("TOYJIT_TEST_JOBS").ok().and_then(|s| s.trim().parse::<usize>().ok()) {
+        Some(n) => n.max(1),
+        None => thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4),
+    }
+}
+
+fn python_wanted() -> bool {
+    std::env::var("TOYJIT_DIFF_PYTHON").is_ok_and(|v| v == "1")
+        && Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn mode_label(mode: &[&str]) -> String {
+    if mode.is_empty() { "default".to_string() } else { mode.join(" ") }
+}
+
+/// The last non-empty line of stderr: the exception line of a traceback.
+fn last_line(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
+}
+
+/// The exception class of an exception line (`ZeroDivisionError: division by zero`).
+fn exception_class(line: &str) -> &str {
+    line.split(':').next().unwrap_or("").trim()
+}
+
+/// Where two outputs first differ, as one line of text.
+fn first_diff(want: &[u8], got: &[u8]) -> String {
+    let want = String::from_utf8_lossy(want);
+    let got = String::from_utf8_lossy(got);
+    let (mut w, mut g) = (want.split_inclusive('\n'), got.split_inclusive('\n'));
+    for n in 1.. {
+        match (w.next(), g.next()) {
+            (None, None) => break,
+            (a, b) if a == b => continue,
+            (a, b) => {
+                let show = |l: Option<&str>| l.map_or("<end of output>".to_string(), |l| format!("{:?}", clip(l, 300)));
+                return format!("first difference at line {n}: reference {} vs {}", show(a), show(b));
+            }
+        }
+    }
+    "outputs are equal".to_string()
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { format!("{}...", s.chars().take(max).collect::<String>()) }
+}
+
+/// How a run ended, if it ended badly by itself (timeout, signal, panic), else `None`.
+fn crash(out: &RunOutput) -> Option<String> {
+    if out.timed_out {
+        return Some(format!("timed out after {TIMEOUT:?}"));
+    }
+    if let Some(sig) = out.signal() {
+        return Some(format!("killed by signal {sig} ({})", common::signal_name(sig)));
+    }
+    let stderr = out.stderr_text();
+    if stderr.contains("panicked") {
+        return Some(format!("panicked: {}", clip(&stderr, 600)));
+    }
+    None
+}
+
+/// Checks one program in every mode; returns the problems found, one line each.
+fn check_program(file: &Path, python: bool) -> Vec<String> {
+    let run = |mode: &[&str]| {
+        let mut cmd = Command::new(common::toyjit());
+        cmd.arg("run").args(mode).arg(file);
+        common::run_with_timeout(&mut cmd, None, TIMEOUT).expect("cannot run toyjit")
+    };
+    let mut problems = Vec::new();
+    let reference = run(MODES[0]);
+    let ref_label = mode_label(MODES[0]);
+    if let Some(why) = crash(&reference) {
+        problems.push(format!("[{ref_label}] {why}"));
+        return problems;
+    }
+    let ref_last = last_line(&reference.stderr);
+    match reference.code() {
+        Some(0) => {}
+        Some(1) if INTENDED.contains(&exception_class(&ref_last)) => {}
+        code => problems.push(format!(
+            "[{ref_label}] unexpected ending (status {code:?}, stderr {:?}): a generator bug, or an interpreter bug",
+            clip(&reference.stderr_text(), 600)
+        )),
+    }
+    for mode in &MODES[1..] {
+        let label = mode_label(mode);
+        let out = run(mode);
+        if let Some(why) = crash(&out) {
+            problems.push(format!("[{label}] {why}"));
+            continue;
+        }
+        if out.stdout != reference.stdout {
+            problems.push(format!("[{label}] stdout differs: {}", first_diff(&reference.stdout, &out.stdout)));
+        }
+        if out.code() != reference.code() {
+            problems.push(format!(
+                "[{label}] exit status {:?}, reference {:?} (stderr {:?})",
+                out.code(),
+                reference.code(),
+                clip(&out.stderr_text(), 600)
+            ));
+        } else if out.code() == Some(1) && last_line(&out.stderr) != ref_last {
+            problems.push(format!("[{label}] exception {:?}, reference {ref_last:?}", last_line(&out.stderr)));
+        }
+    }
+    if python {
+        let mut cmd = Command::new("python3");
+        cmd.arg(file).env("PYTHONIOENCODING", "utf-8");
+        let py = common::run_with_timeout(&mut cmd, None, TIMEOUT).expect("cannot run python3");
+        if py.timed_out {
+            problems.push("[python3] timed out: the generator made a slow program".to_string());
+        } else {
+            if py.stdout != reference.stdout {
+                problems.push(format!(
+                    "[python3 vs {ref_label}] stdout differs: {}",
+                    first_diff(&py.stdout, &reference.stdout).replace("reference", "python3")
+                ));
+            }
+            let py_last = last_line(&py.stderr);
+            if py.code() != reference.code() {
+                problems.push(format!(
+                    "[python3 vs {ref_label}] exit status {:?} ({py_last:?}), toyjit {:?} ({ref_last:?})",
+                    py.code(),
+                    reference.code()
+                ));
+            } else if py.code() == Some(1) && exception_class(&py_last) != exception_class(&ref_last) {
+                problems.push(format!("[python3 vs {ref_label}] exception {py_last:?}, toyjit {ref_last:?}"));
+            }
+        }
+    }
+    problems
+}
+
+fn failures_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target dir>/tmp`.
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("differential-failures")
+}
+
+#[test]
+fn jit_matches_interpreter_on_random_programs() {
+    let count = env_u64("TOYJIT_DIFF_PROGRAMS", 300);
+    let first = env_u64("TOYJIT_DIFF_SEED", 0);
+    let python = python_wanted();
+    let dump = std::env::var_os("TOYJIT_DIFF_DUMP").map(PathBuf::from);
+    if let Some(d) = &dump {
+        fs::create_dir_all(d).expect("cannot create TOYJIT_DIFF_DUMP");
+    }
+    let scratch = common::scratch_dir("differential");
+    let next = AtomicU64::new(first);
+    let failures: Mutex<Vec<(u64, String, Vec<String>)>> = Mutex::new(Vec::new());
+    let start = Instant::now();
+
+    thread::scope(|s| {
+        for _ in 0..jobs() {
+            s.spawn(|| {
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= first + count {
+                        break;
+                    }
+                    let source = generator::generate(seed);
+                    let file = scratch.join(format!("seed-{seed}.toy"));
+                    fs::write(&file, &source).expect("cannot write a program");
+                    if let Some(d) = &dump {
+                        fs::write(d.join(format!("seed-{seed}.toy")), &source).expect("cannot dump a program");
+                    }
+                    let problems = check_program(&file, python);
+                    let _ = fs::remove_file(&file);
+                    if !problems.is_empty() {
+                        failures.lock().unwrap_or_else(|e| e.into_inner()).push((seed, source, problems));
+                    }
+                }
+            });
+        }
+    });
+
+    let mut failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    eprintln!(
+        "differential: {count} programs (seeds {first}..{}) in {:.1?}{}, {} failing",
+        first + count,
+        start.elapsed(),
+        if python { ", with python3" } else { "" },
+        failures.len()
+    );
+    let _ = fs::remove_dir_all(&scratch);
+    if failures.is_empty() {
+        return;
+    }
+    failures.sort_by_key(|f| f.0);
+    let dir = failures_dir();
+    let _ = fs::create_dir_all(&dir);
+    let mut report = format!("{} of {count} generated programs behave differently across modes:\n", failures.len());
+    for (seed, source, problems) in &failures {
+        let path = dir.join(format!("seed-{seed}.toy"));
+        let saved = match fs::write(&path, source) {
+            Ok(()) => format!("saved to {}", path.display()),
+            Err(e) => format!("could not save to {}: {e}", path.display()),
+        };
+        report.push_str(&format!("\nseed {seed} ({saved}):\n"));
+        for p in problems {
+            report.push_str(&format!("  {p}\n"));
+        }
+    }
+    report.push_str(&format!(
+        "\nRe-run one by hand: toyjit run --jit-threshold 1 {}/seed-N.toy (compare with --no-jit)\n",
+        dir.display()
+    ));
+    panic!("{report}");
+}

@@ -1,0 +1,59 @@
+//! Golden tests of the teaching dump: for each program in `tests/dump/`, the trace dump of
+//! `toyjit run --trace-dump --jit-threshold 1` is pinned in `tests/snapshots/` (insta), and the
+//! program's output must equal the interpreter's.
+//!
+//! The dump is deterministic by design (no addresses, no timings), so a change in a snapshot is
+//! a change in what the JIT records, optimizes or generates: review it, then refresh with
+//!
+//!     INSTA_UPDATE=always cargo test --release --test jit_dump
+//!
+//! (or `cargo insta review` if cargo-insta is installed).
+
+use std::path::Path;
+use std::process::Command;
+
+const DUMP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dump");
+
+fn run(args: &[&str], program: &Path) -> (String, String, Option<i32>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_toyjit"))
+        .arg("run")
+        .args(args)
+        .arg(program.file_name().expect("a file"))
+        .current_dir(DUMP_DIR)
+        .output()
+        .expect("toyjit runs");
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        output.status.code(),
+    )
+}
+
+fn check(name: &str) {
+    let program = Path::new(DUMP_DIR).join(format!("{name}.toy"));
+    let (jit_out, dump, jit_status) = run(&["--trace-dump", "--jit-threshold", "1"], &program);
+    let (interp_out, _, interp_status) = run(&["--no-jit"], &program);
+    assert_eq!(jit_out, interp_out, "{name}: the JIT changed the output");
+    assert_eq!(jit_status, interp_status, "{name}: the JIT changed the exit status");
+    insta::assert_snapshot!(name, dump);
+}
+
+#[test]
+fn dump_of_a_countdown_loop() {
+    check("count_down");
+}
+
+#[test]
+fn dump_of_a_float_loop_with_a_break() {
+    check("float_escape");
+}
+
+#[test]
+fn dump_of_a_list_reading_for_loop() {
+    check("list_sum");
+}
+
+#[test]
+fn dump_of_loops_the_jit_gives_up_on() {
+    check("aborts");
+}
