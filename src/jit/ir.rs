@@ -172,6 +172,9 @@ pub enum Op {
     /// `list[index] = value` (normalised index); exits if the old element is a heap value
     /// (dropping it is the interpreter's job).
     ListStore { list: IrRef, index: IrRef, value: IrRef, snap: SnapId },
+    /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
+    /// instruction of the loop body, so that no compiled loop runs forever.
+    CheckInterrupt { snap: SnapId },
     /// The loop header: the preamble (first iteration) ends here, the body starts.
     Loop,
     /// The value of frame slot `slot` when an iteration of the body starts: `entry` on the first
@@ -212,7 +215,8 @@ impl Op {
             | Op::ConstFloat { .. }
             | Op::ConstBool { .. }
             | Op::GuardTag { .. }
-            | Op::GuardScalarSlot { .. } => vec![],
+            | Op::GuardScalarSlot { .. }
+            | Op::CheckInterrupt { .. } => vec![],
             Op::SlotInt { .. } | Op::SlotFloat { .. } | Op::SlotBool { .. } | Op::SlotPtr { .. } | Op::Loop => vec![],
             Op::AddInt { a, b, .. }
             | Op::SubInt { a, b, .. }
@@ -253,7 +257,8 @@ impl Op {
             | Op::Guard { snap, .. }
             | Op::ListIndex { snap, .. }
             | Op::ListLoad { snap, .. }
-            | Op::ListStore { snap, .. } => Some(snap),
+            | Op::ListStore { snap, .. }
+            | Op::CheckInterrupt { snap } => Some(snap),
             _ => None,
         }
     }
@@ -299,6 +304,7 @@ impl Op {
             Op::ListIndex { .. } => "ListIndex",
             Op::ListLoad { .. } => "ListLoad",
             Op::ListStore { .. } => "ListStore",
+            Op::CheckInterrupt { .. } => "CheckInterrupt",
             Op::Loop => "Loop",
             Op::Phi { .. } => "Phi",
         }

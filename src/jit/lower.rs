@@ -177,7 +177,7 @@ fn validate(trace: &Trace) -> Result<Shape, String> {
             Op::ConstInt { .. } => Type::Int,
             Op::ConstFloat { .. } => Type::Float,
             Op::ConstBool { .. } => Type::Bool,
-            Op::GuardTag { .. } | Op::GuardScalarSlot { .. } => Type::Void,
+            Op::GuardTag { .. } | Op::GuardScalarSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
             Op::SlotInt { .. } => Type::Int,
             Op::SlotFloat { .. } => Type::Float,
             Op::SlotBool { .. } => Type::Bool,

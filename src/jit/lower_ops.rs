@@ -62,6 +62,14 @@ impl Lowerer<'_, '_> {
                 self.exit_if(differs, snap)?;
                 None
             }
+            Op::CheckInterrupt { snap } => {
+                // The flag is an AtomicBool: one byte, read with a plain load (a relaxed read).
+                let address = crate::interp::interrupt::flag_address() as i64;
+                let flag_pointer = self.b.ins().iconst(types::I64, address);
+                let flag = self.b.ins().load(types::I8, MemFlagsData::new(), flag_pointer, 0);
+                self.exit_when(flag, true, snap)?;
+                None
+            }
             Op::GuardScalarSlot { slot, snap } => {
                 let found = self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + TAG_OFFSET);
                 let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));

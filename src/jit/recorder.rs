@@ -577,6 +577,10 @@ impl Recorder {
                 }
             }
         }
+        // Poll for Ctrl-C at the back edge, resuming at the loop header if it was pressed.
+        let slots = body_written.iter().map(|&s| (s, body_slots[s as usize].expect("written"))).collect();
+        let snap = self.trace.add_snapshot(Snapshot { pc: self.header_pc as u32, slots });
+        self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         for (&slot, &phi) in &phis {
             let back = body_slots[slot as usize].expect("carried slots stay written");
             if let Op::Phi { back: b, .. } = &mut self.trace.insts[phi.0 as usize].op {
@@ -663,7 +667,8 @@ fn set_snapshot(op: &mut Op, new: super::ir::SnapId) {
         | Op::Guard { snap, .. }
         | Op::ListIndex { snap, .. }
         | Op::ListLoad { snap, .. }
-        | Op::ListStore { snap, .. } => *snap = new,
+        | Op::ListStore { snap, .. }
+        | Op::CheckInterrupt { snap } => *snap = new,
         _ => {}
     }
 }

@@ -137,7 +137,8 @@ pub fn set_snapshot(op: &mut Op, new: SnapId) {
         | Op::Guard { snap, .. }
         | Op::ListIndex { snap, .. }
         | Op::ListLoad { snap, .. }
-        | Op::ListStore { snap, .. } => *snap = new,
+        | Op::ListStore { snap, .. }
+        | Op::CheckInterrupt { snap } => *snap = new,
         _ => {}
     }
 }

@@ -179,6 +179,7 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                     "GuardExactFloat" => Op::GuardExactFloat { a: r(0)?, snap: s()? },
                     "ListLen" => Op::ListLen { list: r(0)? },
                     "ListIndex" => Op::ListIndex { list: r(0)?, index: r(1)?, snap: s()? },
+                    "CheckInterrupt" => Op::CheckInterrupt { snap: s()? },
                     "ListStore" => Op::ListStore { list: r(0)?, index: r(1)?, value: r(2)?, snap: s()? },
                     other => return Err(format!("unknown opcode '{other}'")),
                 }
