@@ -64,6 +64,7 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
     if options.jit {
         vm.tracer = Some(Box::new(Jit::new(filename, options.dump_level)));
         vm.jit_threshold = options.jit_threshold.max(1);
+        vm.measure_native_time = options.stats;
     }
     let code = match compile(filename, source, &mut vm, CompileOptions::default()) {
         Ok(code) => code,
@@ -92,6 +93,7 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
 
 /// The trace dump's closing events and `--stats`, on stderr.
 fn report_jit(vm: &mut Vm, options: &RunOptions) {
+    let native_time = vm.native_time;
     let Some(tracer) = vm.tracer.as_mut() else {
         if options.stats {
             eprintln!("[jit] off (--no-jit)");
@@ -107,12 +109,13 @@ fn report_jit(vm: &mut Vm, options: &RunOptions) {
     {
         let s = &jit.stats;
         eprintln!(
-            "[jit] traces compiled: {}, recordings aborted: {}, trace exits: {}, recording: {:.3} ms, compiling: {:.3} ms",
+            "[jit] traces compiled: {}, recordings aborted: {}, trace exits: {}, recording: {:.3} ms, compiling: {:.3} ms, in native code: {:.3} ms",
             s.traces,
             s.aborts,
             s.exits,
             s.recording.as_secs_f64() * 1e3,
-            s.compiling.as_secs_f64() * 1e3
+            s.compiling.as_secs_f64() * 1e3,
+            native_time.as_secs_f64() * 1e3
         );
     }
 }

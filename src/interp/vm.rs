@@ -72,6 +72,11 @@ pub struct Vm {
     pub jit_threshold: u32,
     /// The loop being recorded: its code object and loop number.
     recording: Option<(Rc<CodeObject>, usize)>,
+    /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
+    /// per trace entry).
+    pub measure_native_time: bool,
+    /// Time spent in compiled traces, when measured.
+    pub native_time: std::time::Duration,
 }
 
 impl Vm {
@@ -88,6 +93,8 @@ impl Vm {
             tracer: None,
             jit_threshold: 100,
             recording: None,
+            measure_native_time: false,
+            native_time: std::time::Duration::ZERO,
         }
     }
 
@@ -351,7 +358,11 @@ impl Vm {
                         if let Some(native) = native {
                             // SAFETY: the trace reads and writes only slots below `nslots` of this
                             // frame, whose window is on the stack; nothing else borrows the stack.
+                            let started = self.measure_native_time.then(std::time::Instant::now);
                             let exit = unsafe { (native.entry)(self.stack.as_mut_ptr().add(base)) } as usize;
+                            if let Some(started) = started {
+                                self.native_time += started.elapsed();
+                            }
                             let count = &native.exit_counts[exit];
                             count.set(count.get() + 1);
                             pc = native.exit_pcs[exit] as usize;
