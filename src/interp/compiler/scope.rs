@@ -130,42 +130,6 @@ impl BodyNames {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parser::parse;
-
-    fn locals_of(src: &str) -> (Vec<String>, Vec<String>) {
-        let module = parse(src).expect("parses");
-        let StmtKind::FunctionDef { body, .. } = &module.body[0].kind else { panic!("not a def") };
-        let names = BodyNames::of(body);
-        let mut globals: Vec<String> = names.globals.into_iter().collect();
-        globals.sort();
-        (names.assigned, globals)
-    }
-
-    #[test]
-    fn assignments_anywhere_make_locals_in_order() {
-        let (locals, _) = locals_of(
-            "def f(a):\n    x = 1\n    if a:\n        y, (z, w) = 1, (2, 3)\n    for i in a:\n        q += 1\n    return [k for k in a]\n",
-        );
-        assert_eq!(locals, vec!["x", "y", "z", "w", "i", "q"]);
-    }
-
-    #[test]
-    fn global_declarations_are_not_locals() {
-        let (locals, globals) = locals_of("def f():\n    global n\n    n = 1\n    m = 2\n");
-        assert_eq!(locals, vec!["m"]);
-        assert_eq!(globals, vec!["n"]);
-    }
-
-    #[test]
-    fn nested_defs_bind_their_name_only() {
-        let (locals, _) = locals_of("def f():\n    def g():\n        inner = 1\n    h = lambda t: t\n");
-        assert_eq!(locals, vec!["g", "h"]);
-    }
-}
-
 /// Number literals that appear inside loops of this body (not inside nested functions), in
 /// order of appearance. The compiler loads each into its own register once, at function
 /// entry, so loop iterations read them like variables instead of reloading constants.
@@ -334,5 +298,41 @@ fn literals_in_expr(e: &Expr, found: &mut Vec<Value>) {
             | ExprKind::None
             | ExprKind::Name(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::parse;
+
+    fn locals_of(src: &str) -> (Vec<String>, Vec<String>) {
+        let module = parse(src).expect("parses");
+        let StmtKind::FunctionDef { body, .. } = &module.body[0].kind else { panic!("not a def") };
+        let names = BodyNames::of(body);
+        let mut globals: Vec<String> = names.globals.into_iter().collect();
+        globals.sort();
+        (names.assigned, globals)
+    }
+
+    #[test]
+    fn assignments_anywhere_make_locals_in_order() {
+        let (locals, _) = locals_of(
+            "def f(a):\n    x = 1\n    if a:\n        y, (z, w) = 1, (2, 3)\n    for i in a:\n        q += 1\n    return [k for k in a]\n",
+        );
+        assert_eq!(locals, vec!["x", "y", "z", "w", "i", "q"]);
+    }
+
+    #[test]
+    fn global_declarations_are_not_locals() {
+        let (locals, globals) = locals_of("def f():\n    global n\n    n = 1\n    m = 2\n");
+        assert_eq!(locals, vec!["m"]);
+        assert_eq!(globals, vec!["n"]);
+    }
+
+    #[test]
+    fn nested_defs_bind_their_name_only() {
+        let (locals, _) = locals_of("def f():\n    def g():\n        inner = 1\n    h = lambda t: t\n");
+        assert_eq!(locals, vec!["g", "h"]);
     }
 }
