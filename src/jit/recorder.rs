@@ -141,6 +141,12 @@ impl Recorder {
             Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
             Value::Bool(_) => (tag::BOOL, Op::SlotBool { slot }, Type::Bool),
             Value::List(_) => (list_tag(), Op::SlotPtr { slot }, Type::Ptr),
+            Value::BigInt(_) => {
+                return abort(format!(
+                    "{} holds an int beyond 64 bits (big ints stay in the interpreter)",
+                    self.name_of(slot)
+                ));
+            }
             other => {
                 return abort(format!(
                     "{} holds a {} value; the JIT handles ints, floats, bools and lists",
