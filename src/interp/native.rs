@@ -37,8 +37,11 @@ impl std::fmt::Debug for LoopSlot {
 
 /// Machine code for one loop: call `entry` with the frame's slot 0; it returns the number of
 /// the exit it took, after writing the frame slots that exit restores.
+/// The machine code's signature: the frame's slot 0 and the Ctrl-C flag; returns the exit taken.
+pub type NativeEntry = unsafe extern "C" fn(frame: *mut Value, interrupt: *const std::sync::atomic::AtomicBool) -> u32;
+
 pub struct NativeLoop {
-    pub entry: unsafe extern "C" fn(frame: *mut Value) -> u32,
+    pub entry: NativeEntry,
     /// The bytecode pc to resume at, per exit number.
     pub exit_pcs: Vec<u32>,
     /// How often each exit was taken (for `--stats` and the dump).

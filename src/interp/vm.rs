@@ -359,7 +359,9 @@ impl Vm {
                             // SAFETY: the trace reads and writes only slots below `nslots` of this
                             // frame, whose window is on the stack; nothing else borrows the stack.
                             let started = self.measure_native_time.then(std::time::Instant::now);
-                            let exit = unsafe { (native.entry)(self.stack.as_mut_ptr().add(base)) } as usize;
+                            let exit = unsafe {
+                                (native.entry)(self.stack.as_mut_ptr().add(base), super::interrupt::flag_address())
+                            } as usize;
                             if let Some(started) = started {
                                 self.native_time += started.elapsed();
                             }

@@ -2,7 +2,7 @@
 //!
 //! [`compile_trace`] checks a [`Trace`] (references point backwards, operand and result types
 //! fit each opcode, snapshots only name values defined before their guards), then builds one
-//! Cranelift function `extern "C" fn(frame: *mut Value) -> u32` in a `JITModule` of its own
+//! Cranelift function `extern "C" fn(frame: *mut Value, interrupt: *const AtomicBool) -> u32` in a `JITModule` of its own
 //! (so the code can be freed with the trace):
 //!
 //! ```text
@@ -20,6 +20,8 @@
 //! compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
+
+pub use crate::interp::native::NativeEntry;
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context};
@@ -29,7 +31,6 @@ use cranelift_module::{Module, ModuleError, default_libcall_names};
 
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
-use crate::interp::value::Value;
 
 #[path = "lower_ops.rs"]
 mod ops;
@@ -38,7 +39,7 @@ mod ops;
 pub struct CompiledTrace {
     /// Runs the trace on the frame whose slot 0 is at `frame`; returns the index of the
     /// snapshot of the exit taken (traces never return otherwise).
-    pub entry: unsafe extern "C" fn(frame: *mut Value) -> u32,
+    pub entry: NativeEntry,
     /// The Cranelift IR text as generated (before Cranelift's own optimizations).
     pub clif: String,
     /// The machine code listing, when asked for.
@@ -80,6 +81,7 @@ pub fn compile_trace(trace: &Trace, layout: &ListLayout, want_disassembly: bool)
     }
     let mut ctx = module.get().make_context();
     ctx.func.signature.params.push(AbiParam::new(pointer));
+    ctx.func.signature.params.push(AbiParam::new(pointer));
     ctx.func.signature.returns.push(AbiParam::new(types::I32));
     let mut builder_ctx = FunctionBuilderContext::new();
     let config = module.get().target_config();
@@ -99,7 +101,7 @@ pub fn compile_trace(trace: &Trace, layout: &ListLayout, want_disassembly: bool)
     let address = module.get().get_finalized_function(id);
     // SAFETY: the function was declared with exactly this signature (one pointer in, i32 out)
     // in the host's default calling convention, which is `extern "C"`.
-    let entry = unsafe { std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut Value) -> u32>(address) };
+    let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(address) };
     Ok(CompiledTrace { entry, clif, disassembly, code_size, _module: module })
 }
 
@@ -316,8 +318,11 @@ struct Lowerer<'a, 'f> {
     b: FunctionBuilder<'f>,
     trace: &'a Trace,
     layout: &'a ListLayout,
-    /// The frame pointer (the function's parameter).
+    /// The frame pointer (the function's first parameter).
     frame: ir::Value,
+    /// The address of the Ctrl-C flag (the second parameter; a parameter rather than a
+    /// constant so that the dumped Cranelift IR holds no addresses).
+    interrupt_flag: ir::Value,
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
     /// The exit block of each snapshot, created when a guard first needs it.
@@ -337,11 +342,13 @@ fn build_function(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let frame = b.block_params(entry)[0];
+    let interrupt_flag = b.block_params(entry)[1];
     let mut lw = Lowerer {
         b,
         trace,
         layout,
         frame,
+        interrupt_flag,
         vals: vec![None; trace.insts.len()],
         exits: vec![None; trace.snapshots.len()],
     };

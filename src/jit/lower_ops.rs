@@ -64,9 +64,7 @@ impl Lowerer<'_, '_> {
             }
             Op::CheckInterrupt { snap } => {
                 // The flag is an AtomicBool: one byte, read with a plain load (a relaxed read).
-                let address = crate::interp::interrupt::flag_address() as i64;
-                let flag_pointer = self.b.ins().iconst(types::I64, address);
-                let flag = self.b.ins().load(types::I8, MemFlagsData::new(), flag_pointer, 0);
+                let flag = self.b.ins().load(types::I8, MemFlagsData::new(), self.interrupt_flag, 0);
                 self.exit_when(flag, true, snap)?;
                 None
             }

@@ -1,6 +1,7 @@
 //! Tests of `lower.rs`: hand-built traces compiled and run on real frames.
 
 use super::*;
+use crate::interp::value::Value;
 use crate::interp::value::tag;
 use crate::jit::ir::{Cond, Snapshot};
 
@@ -20,7 +21,7 @@ fn compile(t: &Trace) -> CompiledTrace {
 
 fn run(c: &CompiledTrace, frame: &mut [Value]) -> u32 {
     // SAFETY: the test traces only touch slots that exist in the frames they are given.
-    unsafe { (c.entry)(frame.as_mut_ptr()) }
+    unsafe { (c.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address()) }
 }
 
 fn int(v: &Value) -> i64 {

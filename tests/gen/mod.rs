@@ -21,7 +21,14 @@
 //! - `try`/`except` around statements and around whole loops: `ZeroDivisionError`, `IndexError`,
 //!   `ValueError`/`OverflowError` raised inside loops and caught;
 //! - printing intermediate values (rate-limited so output stays small) and, at the end, every
-//!   global variable.
+//!   variable.
+//!
+//! Most programs keep their variables as locals of `def main():` (the recorder aborts on
+//! globals), and about two loops in three are *JIT-friendly*: their bodies use only what the
+//! recorder compiles (int, float, bool and list locals, arithmetic, comparisons, branches, list
+//! indexing), with rare exceptions, so traces really are compiled, entered and exited. The other
+//! loops use everything (builtins, method calls, `**`, shifts, big ints, calls), which exercises
+//! aborted recordings.
 //!
 //! Validity is by construction: every expression carries its static type (int, bool, float, or
 //! "some number") and a bound on the bits of its int value; assignments that could exceed a
@@ -308,6 +315,10 @@ struct Gen {
     uncaught: bool,
     /// Stop adding statements to blocks once this many lines exist.
     cap: usize,
+    /// Generating the body of a JIT-friendly loop: only what the recorder compiles (locals,
+    /// ints, floats, lists, arithmetic, comparisons, branches), with rare exceptions, so traces
+    /// are compiled, run and exited rather than aborted.
+    jit: bool,
 }
 
 impl Gen {
@@ -322,6 +333,7 @@ impl Gen {
             big_digits: BIG_DIGITS,
             uncaught: false,
             cap: MAX_LINES,
+            jit: false,
         }
     }
 
@@ -358,8 +370,11 @@ impl Gen {
                 let v = self.rng.range(-9, 20);
                 lit(v)
             }
+            6 if self.jit => Ex::new("4611686018427387904", Ty::Int, 63, 14),
             6 => Ex::new("2**62", Ty::Int, 63, 13),
+            7 if self.jit => Ex::new("9223372036854775807", Ty::Int, 63, 14),
             7 => Ex::new("(2**63 - 1)", Ty::Int, 63, 14),
+            8 if self.jit => Ex::new("(-9223372036854775807 - 1)", Ty::Int, 64, 14),
             8 => Ex::new("-2**63", Ty::Int, 64, 12),
             9 => Ex::new("0x7fffffffffffffff", Ty::Int, 63, 14),
             10 => Ex::new("1_000_003", Ty::Int, 20, 14),
@@ -378,7 +393,9 @@ impl Gen {
     }
 
     fn modulus(&mut self, limit: u32) -> Ex {
-        let ok: Vec<_> = MODULI.iter().filter(|m| m.1 <= limit).collect();
+        let jit = self.jit;
+        // Constants the recorder takes: no `**`, nothing beyond 64 bits.
+        let ok: Vec<_> = MODULI.iter().filter(|m| m.1 <= limit && !(jit && (m.0.contains('*') || m.1 > 63))).collect();
         let (s, bits, prec) = *self.rng.pick(&ok);
         Ex::new(s, Ty::Int, bits, prec)
     }
@@ -408,6 +425,7 @@ impl Gen {
                     opts.push(Ex::new(&v.name, Ty::Int, READ_BITS, 14));
                     opts.push(Ex::new(&v.name, Ty::Int, READ_BITS, 14));
                 }
+                _ if self.jit && !self.rng.chance(5) => {}
                 Kind::List(_) => opts.push(Ex::new(format!("len({})", v.name), Ty::Int, 8, 14)),
                 Kind::Grow => opts.push(Ex::new(format!("len({})", v.name), Ty::Int, 17, 14)),
                 Kind::Big => {
@@ -459,7 +477,7 @@ impl Gen {
                 };
             }
             4 => return self.float_leaf(c),
-            5 => {
+            5 if !self.jit || self.chance(5) => {
                 if let Some(call) = self.call(c) {
                     return call;
                 }
@@ -477,7 +495,7 @@ impl Gen {
                 }
                 Kind::Float => opts.push(Ex::new(&v.name, Ty::Float, 0, 14)),
                 Kind::Int => opts.push(Ex::new(&v.name, Ty::Int, READ_BITS, 14)),
-                Kind::Grow => {
+                Kind::Grow if !self.jit => {
                     opts.push(Ex::new(format!("({}[-1] if {} else 0)", v.name, v.name), Ty::Num, READ_BITS, 14))
                 }
                 _ => {}
@@ -509,6 +527,20 @@ impl Gen {
             return self.risky_index(c, n);
         }
         let len = if n == 0 { format!("len({name})") } else { n.to_string() };
+        if self.jit && n > 0 && self.chance(50) {
+            // A few hot elements, reached by different spellings (`0` and `-n`, `-1` and `n-1`,
+            // `i % n`): stores and reloads of one element in one iteration, for load/store
+            // forwarding and CSE across the loop edge.
+            let ctr = c.ctrs.iter().rev().find(|ct| ct.ty == Ty::Int).map(|ct| ct.name.clone());
+            return match (self.below(6), ctr) {
+                (0 | 1, _) => "0".to_string(),
+                (2, _) => format!("-{n}"),
+                (3, _) => "-1".to_string(),
+                (4, _) => (n - 1).to_string(),
+                (_, Some(ctr)) => format!("{ctr} % {n}"),
+                (_, None) => "0".to_string(),
+            };
+        }
         match self.below(7) {
             0 if n > 0 => self.rng.range(-(n as i64), n as i64 - 1).to_string(),
             1 => (if self.chance(50) { "-1" } else { "0" }).to_string(),
@@ -612,10 +644,10 @@ impl Gen {
             }
             _ => {
                 let (s, b, p) = self.rng.pick(&[
-                    ("2**32", 33, 13),
+                    (if self.jit { "4294967296" } else { "2**32" }, 33, 13),
                     ("-1000003", 20, 12),
                     ("9223372036854775783", 63, 14),
-                    ("-2**63", 64, 12),
+                    (if self.jit { "(-9223372036854775807 - 1)" } else { "-2**63" }, 64, 12),
                 ]);
                 Ex::new(s, Ty::Int, b, p)
             }
@@ -653,6 +685,7 @@ impl Gen {
                     if neg.is_empty() { 14 } else { 12 },
                 )
             }
+            _ if self.jit => float_const_ex(self.rng.pick(FLOAT_DIVS)),
             _ => {
                 let e = self.float_leaf(c);
                 Ex::new(format!("({} % 4.0 + 0.5)", e.at(11)), Ty::Float, 0, 14)
@@ -690,7 +723,11 @@ impl Gen {
             return self.int_leaf(c);
         }
         let d = depth - 1;
-        match self.below(21) {
+        let mut pick = self.below(21);
+        if self.jit && matches!(pick, 13 | 15 | 17..=20) && !self.chance(5) {
+            pick = self.below(13);
+        }
+        match pick {
             0..=4 => self.int_addsub(c, d),
             5..=7 => {
                 let a = self.int_expr(c, d);
@@ -726,7 +763,7 @@ impl Gen {
             }
             14 => {
                 let a = self.int_expr(c, d);
-                let op = if self.chance(60) { "-" } else { "~" };
+                let op = if self.jit || self.chance(60) { "-" } else { "~" };
                 Ex::new(format!("{op}{}", a.at(12)), Ty::Int, a.bits + 1, 12)
             }
             15 => {
@@ -794,7 +831,11 @@ impl Gen {
             return self.num_leaf(c);
         }
         let d = depth - 1;
-        match self.below(20) {
+        let mut pick = self.below(20);
+        if self.jit && pick == 10 && !self.chance(5) {
+            pick = self.below(6);
+        }
+        match pick {
             0..=5 => {
                 let a = self.num_expr(c, d);
                 let b = if self.chance(30) { self.int_expr(c, d) } else { self.num_expr(c, d) };
@@ -810,7 +851,8 @@ impl Gen {
             }
             6 | 7 => {
                 let a = self.num_expr(c, d);
-                let dv = self.num_divisor(c);
+                // The recorder has no float `%` and `//`: mostly int divisors in friendly loops.
+                let dv = if self.jit && self.chance(70) { self.int_divisor(c) } else { self.num_divisor(c) };
                 let ty = arith(a.ty, dv.ty);
                 if self.chance(50) {
                     Ex::new(format!("{} // {}", a.at(11), dv.at(12)), ty, a.bits, 11)
@@ -825,7 +867,7 @@ impl Gen {
             }
             9 => {
                 let a = self.num_expr(c, d);
-                if self.chance(60) {
+                if self.jit || self.chance(60) {
                     Ex::new(format!("-{}", a.at(12)), unary(a.ty), a.bits, 12)
                 } else {
                     Ex::new(format!("abs({})", a.s), unary(a.ty), a.bits, 14)
@@ -859,7 +901,11 @@ impl Gen {
             return self.float_leaf(c);
         }
         let d = depth - 1;
-        match self.below(10) {
+        let mut pick = self.below(10);
+        if self.jit && matches!(pick, 5..=8) && !self.chance(5) {
+            pick = if self.chance(50) { 3 } else { 9 };
+        }
+        match pick {
             0..=2 => {
                 let a = self.float_expr(c, d);
                 let b = self.num_expr(c, d);
@@ -908,7 +954,11 @@ impl Gen {
     fn cond(&mut self, c: &Ctx, depth: u32) -> Ex {
         let d = depth.saturating_sub(1);
         let cmp = ["<", "<=", ">", ">=", "==", "!="];
-        match self.below(17) {
+        let mut pick = self.below(17);
+        if self.jit && matches!(pick, 8 | 11..=13) && !self.chance(5) {
+            pick = self.below(8);
+        }
+        match pick {
             0..=3 => {
                 let e = self.int_leaf(c);
                 let k = self.rng.range(2, 7);
@@ -1016,19 +1066,22 @@ impl Gen {
         let room = self.lines.len() + 4 < self.cap;
         let can_loop = depth > 0 && room && c.loop_depth < c.max_loop_depth && self.budget / c.mult.max(1) >= 2;
         let list_helper = (0..c.callable).any(|k| self.helpers[k].params.contains(&PKind::List));
+        // In JIT-friendly loops, what the recorder rejects stays rare.
+        let rare = |w: u64| if self.jit { w.min(1) } else { w };
         let weights: [(u32, u64); 13] = [
             (0, 30),
             (1, if has_lists { 10 } else { 0 }),
-            (2, if has_lists { 3 } else { 0 }),
-            (3, if has_grow { 4 } else { 0 }),
-            (4, if has_big { 5 } else { 0 }),
+            (2, if has_lists { rare(3) } else { 0 }),
+            (3, if has_grow { rare(4) } else { 0 }),
+            (4, if has_big { rare(5) } else { 0 }),
             (5, if depth > 0 && room { 12 } else { 0 }),
-            (6, if can_loop { 12 } else { 0 }),
+            // A loop inside a loop: the inner one is traced, the outer one aborts.
+            (6, if can_loop { if self.jit { 6 } else { 12 } } else { 0 }),
             (7, if in_loop { 7 } else { 0 }),
             (8, if in_loop && !matches!(c.ret, Ret::Top) { 4 } else { 0 }),
             (9, if depth > 0 && room { 6 } else { 0 }),
-            (10, if c.can_print { 4 } else { 0 }),
-            (11, if list_helper && has_lists { 3 } else { 0 }),
+            (10, if c.can_print { rare(4) } else { 0 }),
+            (11, if list_helper && has_lists { rare(3) } else { 0 }),
             (12, 2),
         ];
         let total: u64 = weights.iter().map(|w| w.1).sum();
@@ -1095,6 +1148,7 @@ impl Gen {
                         0 => format!("{n} ^= {}", e.s),
                         1 => format!("{n} &= {}", e.s),
                         2 => format!("{n} |= {}", e.s),
+                        _ if self.jit => format!("{n} ^= {}", self.rng.range(1, 5)),
                         _ => format!("{n} >>= {}", self.rng.range(1, 5)),
                     }
                 }
@@ -1159,7 +1213,11 @@ impl Gen {
 
     /// An assignment that changes the type of a `Num` variable.
     fn type_flip(&mut self, c: &Ctx, n: &str) -> String {
-        match self.below(9) {
+        let mut pick = self.below(9);
+        if self.jit && matches!(pick, 1 | 2 | 4) && !self.chance(5) {
+            pick = self.rng.pick(&[0, 3, 5, 6, 7, 8]);
+        }
+        match pick {
             0 => format!("{n} = {n} + 0.5"),
             1 => format!("{n} = float({n})"),
             2 => format!("{n} = int({n}) if -1e9 < {n} < 1e9 else {}", self.rng.range(-3, 3)),
@@ -1326,9 +1384,21 @@ impl Gen {
         Some(t)
     }
 
+    /// A loop; most are JIT-friendly (see [`Gen::jit`]), inner loops of friendly ones even more.
     fn loop_stmt(&mut self, c: &Ctx, depth: u32) {
+        let saved = self.jit;
+        self.jit = self.chance(if saved { 85 } else { 65 });
+        self.loop_any(c, depth);
+        self.jit = saved;
+    }
+
+    fn loop_any(&mut self, c: &Ctx, depth: u32) {
         let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
-        let form = self.below(11);
+        let mut form = self.below(11);
+        if self.jit && matches!(form, 8 | 9) {
+            // The recorder traces `for` over ranges only.
+            form = self.below(8);
+        }
         let (trips, ctr, header, pre, step_line, print_ok) = match form {
             8 if !lists.is_empty() => {
                 let l = self.rng.pick(&lists);
@@ -1469,8 +1539,12 @@ impl Gen {
         if self.chance(40) && !self.lists(c).is_empty() {
             mask |= IE;
         }
-        if self.chance(20) || mask == 0 {
+        // `int()` is a call of a global: rare in friendly loops.
+        if self.chance(if self.jit { 3 } else { 20 }) {
             mask |= VE;
+        }
+        if mask == 0 {
+            mask = if self.jit { ZDE } else { VE };
         }
         self.emit(c.indent, "try:");
         let body = Ctx { indent: c.indent + 1, risky: c.risky | mask, ..c.clone() };
@@ -1701,49 +1775,65 @@ impl Gen {
         }
     }
 
-    fn globals(&mut self) -> Vec<Var> {
+    /// Declares variables at `indent`: the full set (`full`), or one int, one number and one list.
+    fn declare(&mut self, indent: usize, full: bool) -> Vec<Var> {
         let mut vars = Vec::new();
-        for _ in 0..self.rng.range(1, 2) {
+        for _ in 0..if full { self.rng.range(1, 2) } else { 1 } {
             let name = self.fresh("a");
             let e = self.int_const();
-            self.emit(0, &format!("{name} = {}", e.s));
+            self.emit(indent, &format!("{name} = {}", e.s));
             vars.push(Var { name, kind: Kind::Int, mutable: true });
         }
-        for _ in 0..self.rng.range(1, 2) {
+        for _ in 0..if full { self.rng.range(1, 2) } else { 1 } {
             let name = self.fresh("n");
             let e = self.num_const_text();
-            self.emit(0, &format!("{name} = {e}"));
+            self.emit(indent, &format!("{name} = {e}"));
             vars.push(Var { name, kind: Kind::Num, mutable: true });
         }
-        if self.chance(70) {
+        if full && self.chance(70) {
             let name = self.fresh("f");
             let e = self.float_const();
-            self.emit(0, &format!("{name} = {}", e.s));
+            self.emit(indent, &format!("{name} = {}", e.s));
             vars.push(Var { name, kind: Kind::Float, mutable: true });
         }
-        for _ in 0..self.rng.range(1, 2) {
+        for _ in 0..if full { self.rng.range(1, 2) } else { 1 } {
             let name = self.fresh("L");
             let (text, n) = self.list_init();
-            self.emit(0, &format!("{name} = {text}"));
+            self.emit(indent, &format!("{name} = {text}"));
             vars.push(Var { name: name.clone(), kind: Kind::List(n), mutable: true });
-            if self.chance(15) {
+            if full && self.chance(15) {
                 let alias = self.fresh("M");
-                self.emit(0, &format!("{alias} = {name}"));
+                self.emit(indent, &format!("{alias} = {name}"));
                 vars.push(Var { name: alias, kind: Kind::List(n), mutable: false });
             }
         }
-        if self.chance(50) {
+        if full && self.chance(50) {
             let name = self.fresh("G");
-            self.emit(0, &format!("{name} = []"));
+            self.emit(indent, &format!("{name} = []"));
             vars.push(Var { name, kind: Kind::Grow, mutable: true });
         }
-        if self.chance(50) {
+        if full && self.chance(50) {
             let name = self.fresh("B");
             let init = self.rng.pick(&["1", "2**64", "-3", "7**20", "-2**63"]);
-            self.emit(0, &format!("{name} = {init}"));
+            self.emit(indent, &format!("{name} = {init}"));
             vars.push(Var { name, kind: Kind::Big, mutable: true });
         }
         vars
+    }
+
+    /// Prints every variable of `vars` (lists one per line, scalars together) at `indent`.
+    fn print_vars(&mut self, vars: &[Var], indent: usize) {
+        let mut scalars = Vec::new();
+        for v in vars {
+            match v.kind {
+                Kind::Int | Kind::Num | Kind::Float | Kind::Big => scalars.push(v.name.clone()),
+                Kind::List(_) => self.emit(indent, &format!("print({})", v.name)),
+                Kind::Grow => self.emit(indent, &format!("print(len({0}), {0}[:3], {0}[-3:], sum({0}))", v.name)),
+            }
+        }
+        if !scalars.is_empty() {
+            self.emit(indent, &format!("print({})", scalars.join(", ")));
+        }
     }
 
     fn helper(&mut self) {
@@ -1814,10 +1904,7 @@ impl Gen {
         let pa = self.fresh("p");
         let pn = self.fresh("p");
         self.emit(0, &format!("def {name}({pa}, {pn}):"));
-        let mut vars: Vec<Var> = globals
-            .iter()
-            .map(|v| Var { mutable: matches!(v.kind, Kind::List(_) | Kind::Grow), ..v.clone() })
-            .collect();
+        let mut vars = self.seen_globals(globals);
         let mut locals = Vec::new();
         let a = self.fresh("a");
         self.emit(1, &format!("{a} = {pa}"));
@@ -1874,10 +1961,21 @@ impl Gen {
             .collect()
     }
 
+    /// The globals a function reads (in a fifth of the functions: the JIT aborts on globals).
+    fn seen_globals(&mut self, globals: &[Var]) -> Vec<Var> {
+        if self.chance(80) {
+            return Vec::new();
+        }
+        globals.iter().map(|v| Var { mutable: matches!(v.kind, Kind::List(_) | Kind::Grow), ..v.clone() }).collect()
+    }
+
     fn program(&mut self, seed: u64) -> String {
         self.uncaught = self.chance(8);
-        // Globals first (helpers and work functions may read them), placed after the functions.
-        let globals = self.globals();
+        // Most programs keep their variables in `main()`: the JIT compiles loops over locals
+        // only (module-level loops abort on globals), but some stay at the module level.
+        let in_main = self.chance(85);
+        // Globals first (functions may read them), placed after the functions.
+        let globals = self.declare(0, !in_main);
         let global_lines = std::mem::take(&mut self.lines);
 
         let mut out = vec![format!("# toyjit differential test, seed {seed}")];
@@ -1891,23 +1989,30 @@ impl Gen {
         out.append(&mut self.lines);
         out.extend(global_lines);
 
-        self.cap = MAX_LINES.saturating_sub(out.len() + calls.len() + 3);
-        let c = self.top_ctx(globals.clone());
-        self.loop_stmt(&c, 3);
-        self.block(&c, 3, 1, 4);
+        if in_main {
+            self.emit(0, "def main():");
+            let locals = self.declare(1, true);
+            let mut vars = self.seen_globals(&globals);
+            vars.extend(locals.iter().cloned());
+            let c = Ctx { indent: 1, ..self.top_ctx(vars) };
+            self.cap = MAX_LINES.saturating_sub(out.len() + calls.len() + 6);
+            self.loop_stmt(&c, 3);
+            self.block(&c, 3, 1, 3);
+            if self.lines.len() + 6 < self.cap {
+                self.loop_stmt(&c, 2);
+            }
+            self.print_vars(&locals, 1);
+            self.emit(0, "main()");
+        } else {
+            self.cap = MAX_LINES.saturating_sub(out.len() + calls.len() + 3);
+            let c = self.top_ctx(globals.clone());
+            self.loop_stmt(&c, 3);
+            self.block(&c, 3, 1, 4);
+        }
         out.append(&mut self.lines);
         out.extend(calls);
-
-        // Every global, at the end.
-        let mut scalars = Vec::new();
-        for v in &globals {
-            match v.kind {
-                Kind::Int | Kind::Num | Kind::Float | Kind::Big => scalars.push(v.name.clone()),
-                Kind::List(_) => out.push(format!("print({})", v.name)),
-                Kind::Grow => out.push(format!("print(len({0}), {0}[:3], {0}[-3:], sum({0}))", v.name)),
-            }
-        }
-        out.push(format!("print({})", scalars.join(", ")));
+        self.print_vars(&globals, 0);
+        out.append(&mut self.lines);
         let mut text = out.join("\n");
         text.push('\n');
         text
