@@ -228,13 +228,13 @@ impl Session {
             match driver::compile(FILENAME, source, vm, CompileOptions { echo_expressions: true }) {
                 Err(text) => {
                     let _ = vm.out.flush();
-                    eprint!("{text}");
+                    to_stderr(&text);
                 }
                 Ok(code) => {
                     if let Err(uncaught) = vm.run_module(code) {
                         let _ = vm.out.flush();
                         // Like python3.11's REPL, no source lines: `<stdin>` cannot be re-read.
-                        eprint!("{}", render_traceback(FILENAME, "", &uncaught));
+                        to_stderr(&render_traceback(FILENAME, "", &uncaught));
                     }
                 }
             }
@@ -242,11 +242,11 @@ impl Session {
         interrupt::clear_interrupt();
         let _ = self.vm.out.flush();
         if outcome.is_err() {
-            eprintln!("toyjit: internal error while running that input (the session goes on)");
+            to_stderr("toyjit: internal error while running that input (the session goes on)\n");
         }
         if let Some(jit) = self.jit() {
             if !jit.dump.is_empty() {
-                eprint!("{}", jit.dump);
+                to_stderr(&jit.dump);
             }
             jit.dump.clear();
         }
@@ -295,7 +295,7 @@ impl Session {
 /// Runs the interactive session; returns the exit status (0 after Ctrl-D).
 pub fn run(options: &ReplOptions) -> i32 {
     if let Err(e) = install_sigint_handler() {
-        eprintln!("toyjit: cannot install the Ctrl-C handler: {e}");
+        to_stderr(&format!("toyjit: cannot install the Ctrl-C handler: {e}\n"));
     }
     let config = Config::builder()
         .auto_add_history(false)
@@ -308,7 +308,7 @@ pub fn run(options: &ReplOptions) -> i32 {
     let mut editor = match DefaultEditor::with_config(config) {
         Ok(editor) => editor,
         Err(e) => {
-            eprintln!("toyjit: cannot start the line editor: {e}");
+            to_stderr(&format!("toyjit: cannot start the line editor: {e}\n"));
             return 1;
         }
     };
@@ -316,11 +316,11 @@ pub fn run(options: &ReplOptions) -> i32 {
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    eprintln!(
-        "toyjit {} (Toy, a subset of Python 3.11; JIT {}). Type :help for commands, Ctrl-D to exit.",
+    to_stderr(&format!(
+        "toyjit {} (Toy, a subset of Python 3.11; JIT {}). Type :help for commands, Ctrl-D to exit.\n",
         env!("CARGO_PKG_VERSION"),
         if options.jit { "on" } else { "off" }
-    );
+    ));
     let mut session = Session::new(options);
     let mut buffer = String::new();
     loop {
@@ -328,16 +328,16 @@ pub fn run(options: &ReplOptions) -> i32 {
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
-                println!("KeyboardInterrupt");
+                to_stdout("KeyboardInterrupt\n");
                 buffer.clear();
                 continue;
             }
             Err(ReadlineError::Eof) => {
-                println!();
+                to_stdout("\n");
                 break;
             }
             Err(e) => {
-                eprintln!("toyjit: cannot read the input: {e}");
+                to_stderr(&format!("toyjit: cannot read the input: {e}\n"));
                 save_history(&mut editor, history.as_ref());
                 return 1;
             }
@@ -351,8 +351,7 @@ pub fn run(options: &ReplOptions) -> i32 {
                 continue;
             }
             if line.trim_start().starts_with(':') {
-                print!("{}", session.command(&line));
-                let _ = std::io::stdout().flush();
+                to_stdout(&session.command(&line));
                 save_history(&mut editor, history.as_ref());
                 continue;
             }
@@ -367,6 +366,18 @@ pub fn run(options: &ReplOptions) -> i32 {
     }
     save_history(&mut editor, history.as_ref());
     0
+}
+
+/// Prints to stdout; a closed stdout must not end (or crash) the session.
+fn to_stdout(text: &str) {
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Prints to stderr, ignoring failures.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Appends this session's new history entries to the history file; failure is not an error.

@@ -20,7 +20,7 @@
 //! - `TOYJIT_DIFF_DUMP=DIR`: write every generated program to `DIR/seed-N.toy`;
 //! - `TOYJIT_TEST_JOBS=N`: worker threads (default: cores, clamped to 2..=4).
 //!
-//! A longer campaign, by hand (about 5 ms of CPU per program and mode on a fast machine):
+//! A longer campaign, by hand (20000 programs take about 7 minutes on two cores):
 //!
 //!     TOYJIT_DIFF_PROGRAMS=20000 cargo test --release --test differential
 //!     TOYJIT_DIFF_SEED=20000 TOYJIT_DIFF_PROGRAMS=20000 TOYJIT_DIFF_PYTHON=1 \

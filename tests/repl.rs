@@ -120,6 +120,25 @@ fn a_session_at_the_terminal() {
     expect(&mut s, "KeyboardInterrupt\r\n", "Ctrl-C in a running loop");
     expect(&mut s, ">>> ", "the prompt after interrupting");
 
+    // And a loop the JIT has compiled: Ctrl-C reaches native code too.
+    line(&mut s, "def spin():", "", "... ", "compiled infinite loop");
+    line(&mut s, "    i = 0", "", "... ", "compiled infinite loop");
+    line(&mut s, "    print('spinning natively')", "", "... ", "compiled infinite loop");
+    line(&mut s, "    while True:", "", "... ", "compiled infinite loop");
+    line(&mut s, "        i += 1", "", "... ", "compiled infinite loop");
+    line(&mut s, "", "", ">>> ", "compiled infinite loop");
+    s.send_line("spin()").expect("cannot type");
+    expect(&mut s, "spinning natively\r\n", "the compiled loop started");
+    std::thread::sleep(Duration::from_millis(300));
+    s.send(ControlCode::EndOfText).expect("cannot send Ctrl-C");
+    expect(&mut s, ", in spin\r\nKeyboardInterrupt\r\n", "Ctrl-C in a compiled loop");
+    expect(&mut s, ">>> ", "the prompt after interrupting a compiled loop");
+    s.send_line(":stats").expect("cannot type");
+    if let Err(e) = s.expect(expectrl::Regex("traces compiled: ([2-9]|[1-9][0-9])")) {
+        panic!(":stats: spin's loop was not compiled: {e}");
+    }
+    expect(&mut s, ">>> ", ":stats prompt");
+
     // The session's state survived all of that.
     line(&mut s, "print(double(3), total(4))", "6 6\r\n", ">>> ", "state kept after Ctrl-C");
 

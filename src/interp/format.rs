@@ -137,7 +137,35 @@ pub fn float_repr(f: f64) -> String {
 /// The shortest round-trip decimal digits of `f` (finite): (negative, digits, exponent) with
 /// value = 0.d1d2d3... * 10^(exp+1), i.e. `exp` is the exponent of the first digit.
 pub(crate) fn shortest_digits(f: f64) -> (bool, String, i32) {
-    split_exp(&format!("{f:e}"))
+    let (negative, digits, exp) = split_exp(&format!("{f:e}"));
+    (negative, round_tie_to_even(f, digits, exp), exp)
+}
+
+/// Rust's shortest digits break a tie (the double lies exactly halfway between two shortest
+/// candidates that both read back as it) upwards; CPython's repr picks the even last digit:
+/// `2**49 + 0.25` is `562949953421312.2`, not `...3`.
+fn round_tie_to_even(f: f64, digits: String, exp: i32) -> String {
+    let bytes = digits.as_bytes();
+    let Some(&last) = bytes.last() else { return digits };
+    if (last - b'0') % 2 == 0 {
+        return digits;
+    }
+    let mut lower = digits.clone();
+    lower.pop();
+    lower.push((last - 1) as char);
+    let read_back = format!("{}{}.{}e{}", if f < 0.0 { "-" } else { "" }, &lower[..1], &lower[1..], exp);
+    if read_back.parse::<f64>().ok() != Some(f) {
+        return digits;
+    }
+    // A tie: the exact value's digits are `lower` followed by 5 and then only zeros.
+    let exact = format!("{:.*e}", 1100, f.abs());
+    let (_, exact_digits, _) = split_exp(&exact);
+    let n = lower.len();
+    let is_tie = exact_digits.len() > n
+        && exact_digits[..n] == lower[..]
+        && exact_digits.as_bytes()[n] == b'5'
+        && exact_digits[n + 1..].bytes().all(|d| d == b'0');
+    if is_tie { lower } else { digits }
 }
 
 /// Splits Rust's `{:e}` output ("-1.25e-7") into (negative, "125", -7).

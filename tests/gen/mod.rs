@@ -97,7 +97,7 @@ const MAX_BITS: u32 = 400;
 const BUDGET: u64 = 16_000;
 const MAX_TRIPS: u64 = 3000;
 /// Lines of a program, final prints excluded.
-const MAX_LINES: usize = 56;
+const MAX_LINES: usize = 50;
 /// Decimal digits a "big" int may gain in total (prints stay far below CPython's 4300).
 const BIG_DIGITS: f64 = 2000.0;
 
@@ -505,7 +505,7 @@ impl Gen {
             opts.push(Ex::new(&ct.name, ct.ty, ct.bits, 14));
         }
         let lists = self.lists(c);
-        if !lists.is_empty() && (opts.is_empty() || self.chance(35)) {
+        if !lists.is_empty() && (opts.is_empty() || self.chance(if self.jit { 50 } else { 35 })) {
             let l = self.rng.pick(&lists);
             return self.list_read(c, &l);
         }
@@ -1068,9 +1068,9 @@ impl Gen {
         let list_helper = (0..c.callable).any(|k| self.helpers[k].params.contains(&PKind::List));
         // In JIT-friendly loops, what the recorder rejects stays rare.
         let rare = |w: u64| if self.jit { w.min(1) } else { w };
-        let weights: [(u32, u64); 13] = [
+        let weights: [(u32, u64); 14] = [
             (0, 30),
-            (1, if has_lists { 10 } else { 0 }),
+            (1, if has_lists { if self.jit { 20 } else { 10 } } else { 0 }),
             (2, if has_lists { rare(3) } else { 0 }),
             (3, if has_grow { rare(4) } else { 0 }),
             (4, if has_big { rare(5) } else { 0 }),
@@ -1083,6 +1083,7 @@ impl Gen {
             (10, if c.can_print { rare(4) } else { 0 }),
             (11, if list_helper && has_lists { rare(3) } else { 0 }),
             (12, 2),
+            (13, if has_lists && self.jit { 6 } else { 0 }),
         ];
         let total: u64 = weights.iter().map(|w| w.1).sum();
         let mut r = self.below(total);
@@ -1107,6 +1108,7 @@ impl Gen {
             10 => self.print_stmt(c),
             11 => self.call_stmt(c),
             12 => self.swap(c),
+            13 => self.list_update_reload(c),
             _ => self.assign(c),
         }
     }
@@ -1265,6 +1267,30 @@ impl Gen {
             }
         };
         self.emit(c.indent, &text);
+    }
+
+    /// An element updated in place, then read again (by the same or an aliasing index) in the
+    /// same iteration: what load/store forwarding and CSE across the loop edge get wrong.
+    fn list_update_reload(&mut self, c: &Ctx) {
+        let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
+        let nums = self.vars_where(c, |v| v.mutable && v.kind == Kind::Num);
+        if lists.is_empty() || nums.is_empty() {
+            return self.list_store(c);
+        }
+        let l = self.rng.pick(&lists);
+        let Kind::List(n) = l.kind else { unreachable!() };
+        let k = self.rng.range(0, n as i64 - 1);
+        let spell = |g: &mut Gen, k: i64| if g.chance(50) { k.to_string() } else { (k - n as i64).to_string() };
+        let (i1, i2) = (spell(self, k), spell(self, k));
+        let e = self.num_expr(c, 1);
+        let op = self.rng.pick(&["+=", "-=", "*="]);
+        let e = if op == "*=" { float_const_ex(self.rng.pick(&["0.5", "-1.0", "1.5"])) } else { self.fit(e, ACC_BITS) };
+        self.emit(c.indent, &format!("{}[{i1}] {op} {}", l.name, e.s));
+        let v = self.rng.pick(&nums);
+        let e2 = self.num_leaf(c);
+        let sum = Ex::new(format!("{}[{i2}] + {}", l.name, e2.at(11)), Ty::Num, READ_BITS + 1, 10);
+        let sum = self.fit(sum, STORE_BITS);
+        self.emit(c.indent, &format!("{} = {}", v.name, sum.s));
     }
 
     /// Length-preserving list operations.

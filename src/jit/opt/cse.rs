@@ -27,8 +27,11 @@ fn key(op: Op) -> Option<String> {
 
 pub fn run(trace: &Trace) -> Trace {
     let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
+    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. }));
     rebuild(trace, |out, _, op, ty| {
-        if matches!(op, Op::ListStore { .. }) {
+        // Entering the body: the previous iteration's stores may have changed any element, so a
+        // preamble load is no stand-in for a body load.
+        if matches!(op, Op::ListStore { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
             // A store may change what a later load reads.
             seen.retain(|k, _| !k.starts_with("ListLoad"));
         }
