@@ -20,6 +20,7 @@ use crate::interp::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::value::{Value, tag};
 
 use super::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
+use super::opt::{map_operands, set_snapshot};
 
 /// Longest iteration the recorder follows (in bytecode instructions).
 const MAX_RECORDED_INSTRUCTIONS: usize = 2000;
@@ -567,7 +568,7 @@ impl Recorder {
                         | Op::ConstFloat { .. }
                         | Op::ConstBool { .. } => {}
                         op => {
-                            let mut op = remap(op, &map);
+                            let mut op = map_operands(op, |r| map[r.0 as usize]);
                             if let Some(snap) = op.snapshot() {
                                 let pc = self.trace.snapshots[snap.0 as usize].pc;
                                 let slots = body_written
@@ -622,59 +623,4 @@ fn list_element(list: &Value, index: &Value) -> Option<Value> {
     let len = items.len() as i64;
     let i = if *i < 0 { *i + len } else { *i };
     if (0..len).contains(&i) { Some(items[i as usize].clone()) } else { None }
-}
-
-/// `op` with every operand replaced through `map`.
-fn remap(op: Op, map: &[IrRef]) -> Op {
-    let m = |r: IrRef| map[r.0 as usize];
-    match op {
-        Op::AddInt { a, b, snap } => Op::AddInt { a: m(a), b: m(b), snap },
-        Op::SubInt { a, b, snap } => Op::SubInt { a: m(a), b: m(b), snap },
-        Op::MulInt { a, b, snap } => Op::MulInt { a: m(a), b: m(b), snap },
-        Op::NegInt { a, snap } => Op::NegInt { a: m(a), snap },
-        Op::FloorDivInt { a, b, snap } => Op::FloorDivInt { a: m(a), b: m(b), snap },
-        Op::ModInt { a, b, snap } => Op::ModInt { a: m(a), b: m(b), snap },
-        Op::AndInt { a, b } => Op::AndInt { a: m(a), b: m(b) },
-        Op::OrInt { a, b } => Op::OrInt { a: m(a), b: m(b) },
-        Op::XorInt { a, b } => Op::XorInt { a: m(a), b: m(b) },
-        Op::AddFloat { a, b } => Op::AddFloat { a: m(a), b: m(b) },
-        Op::SubFloat { a, b } => Op::SubFloat { a: m(a), b: m(b) },
-        Op::MulFloat { a, b } => Op::MulFloat { a: m(a), b: m(b) },
-        Op::DivFloat { a, b, snap } => Op::DivFloat { a: m(a), b: m(b), snap },
-        Op::NegFloat { a } => Op::NegFloat { a: m(a) },
-        Op::IntToFloat { a } => Op::IntToFloat { a: m(a) },
-        Op::GuardExactFloat { a, snap } => Op::GuardExactFloat { a: m(a), snap },
-        Op::CmpInt { cond, a, b } => Op::CmpInt { cond, a: m(a), b: m(b) },
-        Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: m(a), b: m(b) },
-        Op::Guard { cond, expect, snap } => Op::Guard { cond: m(cond), expect, snap },
-        Op::ListLen { list } => Op::ListLen { list: m(list) },
-        Op::ListIndex { list, index, snap } => Op::ListIndex { list: m(list), index: m(index), snap },
-        Op::ListLoad { list, index, ty, snap } => Op::ListLoad { list: m(list), index: m(index), ty, snap },
-        Op::ListStore { list, index, value, snap } => {
-            Op::ListStore { list: m(list), index: m(index), value: m(value), snap }
-        }
-        Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: m(entry), back: m(back) },
-        other => other,
-    }
-}
-
-fn set_snapshot(op: &mut Op, new: super::ir::SnapId) {
-    match op {
-        Op::GuardTag { snap, .. }
-        | Op::GuardScalarSlot { snap, .. }
-        | Op::AddInt { snap, .. }
-        | Op::SubInt { snap, .. }
-        | Op::MulInt { snap, .. }
-        | Op::NegInt { snap, .. }
-        | Op::FloorDivInt { snap, .. }
-        | Op::ModInt { snap, .. }
-        | Op::DivFloat { snap, .. }
-        | Op::GuardExactFloat { snap, .. }
-        | Op::Guard { snap, .. }
-        | Op::ListIndex { snap, .. }
-        | Op::ListLoad { snap, .. }
-        | Op::ListStore { snap, .. }
-        | Op::CheckInterrupt { snap } => *snap = new,
-        _ => {}
-    }
 }

@@ -75,6 +75,30 @@ float %9 = AddFloat %7, %8
     }
 
     #[test]
+    fn a_list_load_in_the_body_is_not_the_preamble_load_when_the_loop_stores() {
+        let before = "\
+      GuardTag r0(xs) is list  snap0
+ptr   %1 = SlotPtr r0(xs)
+int   %2 = ConstInt 0
+int   %3 = ListIndex %1, %2  snap0
+int   %4 = ListLoad %1[%3] as int  snap0
+int   %5 = ConstInt 1
+int   %6 = AddInt %4, %5  snap0
+      ListStore %1, %3, %6  snap0
+int   %8 = ListLoad %1[%3] as int  snap0
+------------------------------ loop
+int   %10 = ListIndex %1, %2  snap0
+int   %11 = ListLoad %1[%10] as int  snap0
+int   %12 = AddInt %11, %5  snap0
+      ListStore %1, %10, %12  snap0
+  snap0 @pc 3:
+";
+        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
+        // The body must load the element again: the store of the previous iteration changed it.
+        assert_eq!(after.matches("ListLoad").count(), 3, "{after}");
+    }
+
+    #[test]
     fn a_repeated_guard_goes() {
         let before = "\
       GuardTag r0(i) is int  snap0
