@@ -17,6 +17,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor};
 
@@ -299,9 +300,6 @@ pub fn run(options: &ReplOptions) -> i32 {
     }
     let config = Config::builder()
         .auto_add_history(false)
-        // A program's output that does not end its line (`print(x, end="")`) is kept: the
-        // prompt goes on the next line instead of overwriting it.
-        .check_cursor_position(true)
         .max_history_size(HISTORY_ENTRIES)
         .map(|b| b.build())
         .unwrap_or_default();
@@ -323,8 +321,15 @@ pub fn run(options: &ReplOptions) -> i32 {
     ));
     let mut session = Session::new(options);
     let mut buffer = String::new();
+    let mut ran_program = false;
     loop {
         let prompt = if buffer.is_empty() { PS1 } else { PS2 };
+        // After a program ran, its output may not have ended its line (`print(x, end="")`):
+        // rustyline then asks the terminal where the cursor is and starts the prompt on a new
+        // line instead of overwriting that output. (Only then: while it waits for the
+        // terminal's answer, a key typed at that instant would be lost.)
+        editor.set_check_cursor_position(ran_program);
+        ran_program = false;
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
@@ -361,6 +366,7 @@ pub fn run(options: &ReplOptions) -> i32 {
         if classify(&buffer, blank) == Next::Run {
             let source = std::mem::take(&mut buffer);
             session.execute(&source);
+            ran_program = true;
             save_history(&mut editor, history.as_ref());
         }
     }

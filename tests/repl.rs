@@ -142,6 +142,11 @@ fn a_session_at_the_terminal() {
     // The session's state survived all of that.
     line(&mut s, "print(double(3), total(4))", "6 6\r\n", ">>> ", "state kept after Ctrl-C");
 
+    // Lines typed ahead (or pasted) are kept, not dropped between prompts.
+    s.send("a = 20\nb = 22\nprint('typed ahead', a + b)\n").expect("cannot type");
+    expect(&mut s, "typed ahead 42\r\n", "lines typed ahead");
+    expect(&mut s, ">>> ", "the prompt after lines typed ahead");
+
     // Ctrl-D exits with status 0 and the history was kept.
     s.send(ControlCode::EndOfTransmission).expect("cannot send Ctrl-D");
     match s.get_process().wait() {

@@ -147,7 +147,7 @@ pub(crate) fn shortest_digits(f: f64) -> (bool, String, i32) {
 fn round_tie_to_even(f: f64, digits: String, exp: i32) -> String {
     let bytes = digits.as_bytes();
     let Some(&last) = bytes.last() else { return digits };
-    if (last - b'0') % 2 == 0 {
+    if (last - b'0').is_multiple_of(2) {
         return digits;
     }
     let mut lower = digits.clone();
