@@ -243,7 +243,14 @@ impl Op {
 
     /// The snapshot used if this operation exits the trace.
     pub fn snapshot(&self) -> Option<SnapId> {
-        match *self {
+        let mut op = *self;
+        op.snapshot_mut().copied()
+    }
+
+    /// The snapshot field itself, for passes that renumber snapshots (one list of the ops
+    /// that can exit, shared by the getter and the setter).
+    pub fn snapshot_mut(&mut self) -> Option<&mut SnapId> {
+        match self {
             Op::GuardTag { snap, .. }
             | Op::GuardScalarSlot { snap, .. }
             | Op::AddInt { snap, .. }

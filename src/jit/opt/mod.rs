@@ -123,23 +123,8 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
 
 /// Replaces the snapshot an operation exits through.
 pub fn set_snapshot(op: &mut Op, new: SnapId) {
-    match op {
-        Op::GuardTag { snap, .. }
-        | Op::GuardScalarSlot { snap, .. }
-        | Op::AddInt { snap, .. }
-        | Op::SubInt { snap, .. }
-        | Op::MulInt { snap, .. }
-        | Op::NegInt { snap, .. }
-        | Op::FloorDivInt { snap, .. }
-        | Op::ModInt { snap, .. }
-        | Op::DivFloat { snap, .. }
-        | Op::GuardExactFloat { snap, .. }
-        | Op::Guard { snap, .. }
-        | Op::ListIndex { snap, .. }
-        | Op::ListLoad { snap, .. }
-        | Op::ListStore { snap, .. }
-        | Op::CheckInterrupt { snap } => *snap = new,
-        _ => {}
+    if let Some(snap) = op.snapshot_mut() {
+        *snap = new;
     }
 }
 
