@@ -213,6 +213,7 @@ impl Session {
         if options.jit {
             vm.tracer = Some(Box::new(Jit::new(FILENAME, DumpLevel::Off)));
             vm.jit_threshold = options.jit_threshold.max(1);
+            vm.hot_exit = crate::interp::native::hot_exit_threshold(vm.jit_threshold);
         }
         Session { vm, dump: false }
     }

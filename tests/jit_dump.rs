@@ -57,3 +57,8 @@ fn dump_of_a_list_reading_for_loop() {
 fn dump_of_loops_the_jit_gives_up_on() {
     check("aborts");
 }
+
+#[test]
+fn dump_of_nested_loops_with_side_traces() {
+    check("nested");
+}

@@ -35,21 +35,75 @@ impl std::fmt::Debug for LoopSlot {
     }
 }
 
-/// Machine code for one loop: call `entry` with the frame's slot 0; it returns the number of
-/// the exit it took, after writing the frame slots that exit restores.
-/// The machine code's signature: the frame's slot 0 and the Ctrl-C flag; returns the exit taken.
-pub type NativeEntry = unsafe extern "C" fn(frame: *mut Value, interrupt: *const std::sync::atomic::AtomicBool) -> u32;
+/// The machine code's signature: the frame's slot 0, the Ctrl-C flag, and the trace's own
+/// side-exit table; returns the number of the exit taken (an index into [`NativeLoop::exits`]),
+/// after writing the frame slots that exit restores.
+pub type NativeEntry = unsafe extern "C" fn(
+    frame: *mut Value,
+    interrupt: *const std::sync::atomic::AtomicBool,
+    side_exits: *const SideExitSlot,
+) -> u32;
 
+/// What a side trace returns when it ends by re-entering its root loop. The root's exit code
+/// handles it (jumping back to the root's start), so the VM never sees it.
+pub const LINK_TO_ROOT: u32 = u32::MAX;
+
+/// One exit's link to its side trace, read by that exit's machine code: if `entry` is set, the
+/// exit calls it (with `table`, the side trace's own side-exit table) instead of returning.
+/// `repr(C)` because generated code loads `entry` at offset 0 and `table` at offset 8.
+#[repr(C)]
+pub struct SideExitSlot {
+    pub entry: Cell<Option<NativeEntry>>,
+    pub table: Cell<*const SideExitSlot>,
+}
+
+impl SideExitSlot {
+    pub fn empty_table(len: usize) -> Box<[SideExitSlot]> {
+        (0..len).map(|_| SideExitSlot { entry: Cell::new(None), table: Cell::new(std::ptr::null()) }).collect()
+    }
+}
+
+/// Whether an exit may grow a side trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideState {
+    /// Not yet: counting towards the hot-exit threshold.
+    Cold,
+    /// A side trace is attached (the exit's machine code calls it; the VM sees this exit no more).
+    Attached,
+    /// Never: the exit resumes at a loop header (an interrupt check, a link to another loop).
+    Never,
+}
+
+/// One exit of a trace tree, as the VM sees it.
+pub struct ExitInfo {
+    /// The bytecode pc to resume at.
+    pub pc: u32,
+    /// How often the exit was taken (returned to the VM).
+    pub count: Cell<u64>,
+    /// Exits taken since the last attempt to record a side trace here.
+    pub since_attempt: Cell<u64>,
+    /// The trace (`T2`) and its snapshot number this exit belongs to, for the JIT and the dump.
+    pub trace_id: u32,
+    pub snapshot: u32,
+    pub side: Cell<SideState>,
+    /// Failed attempts to record a side trace here; each doubles the wait before the next.
+    pub side_aborts: Cell<u32>,
+}
+
+/// Machine code for one loop and the side traces grown from its exits (a trace tree). Call
+/// `entry(frame, interrupt, side_exits)`; it returns the number of the exit it took.
 pub struct NativeLoop {
     pub entry: NativeEntry,
-    /// The bytecode pc to resume at, per exit number.
-    pub exit_pcs: Vec<u32>,
-    /// How often each exit was taken (for `--stats` and the dump).
-    pub exit_counts: Vec<Cell<u64>>,
-    /// The trace's number (`T3` in the dump).
+    /// The root trace's side-exit table.
+    pub side_exits: *const SideExitSlot,
+    /// The pc of the loop header the root trace starts at.
+    pub header_pc: u32,
+    /// Every exit of the tree, numbered as the machine code returns them.
+    pub exits: RefCell<Vec<ExitInfo>>,
+    /// The root trace's number (`T3` in the dump).
     pub trace_id: u32,
-    /// Keeps the machine code alive (the JIT's compiled-trace object).
-    pub owner: Box<dyn Any>,
+    /// Keeps the machine code and side-exit tables of the root and its side traces alive.
+    pub owners: RefCell<Vec<Box<dyn Any>>>,
 }
 
 /// What the tracer wants the VM to do after seeing an instruction.
@@ -60,6 +114,8 @@ pub enum RecordStatus {
     Aborted,
     /// The loop closed and compiled: install this on the loop being recorded.
     Compiled(Rc<NativeLoop>),
+    /// A side trace was compiled and attached to its exit (the JIT patched the exit's slot).
+    Attached,
 }
 
 /// The recorder side of the JIT, driven by the VM.
@@ -67,6 +123,10 @@ pub trait Tracer {
     /// Starts recording the loop whose header is at `header_pc` in `code`. `frame` is the
     /// running frame's slots, `depth` the number of frames.
     fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, frame: &[Value], depth: usize);
+
+    /// Starts recording a side trace at exit `exit` of the tree `root`: the exit was just taken
+    /// and the VM is about to resume at its pc.
+    fn start_side(&mut self, code: &Rc<CodeObject>, root: &Rc<NativeLoop>, exit: usize, frame: &[Value], depth: usize);
 
     /// Called before the VM executes the instruction at `pc` of `code` while recording.
     fn record(&mut self, code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus;
@@ -76,6 +136,9 @@ pub trait Tracer {
 
     /// A native loop exit was taken (for statistics and the dump).
     fn exit_taken(&mut self, native: &NativeLoop, exit: u32);
+
+    /// A side trace could not be recorded at `exit` of `root` for the `aborts`-th time.
+    fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32);
 
     /// Anything to print at the end of the run (`--stats`, the dump's events).
     fn finish(&mut self) -> String;
@@ -89,3 +152,13 @@ pub struct JitConfig {
     /// Iterations before a loop is recorded (1: at once).
     pub threshold: u32,
 }
+
+/// How many times an exit is taken before a side trace is recorded there, for a loop
+/// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
+pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
+    (loop_threshold as u64 / 10).max(1)
+}
+
+/// The number of failed attempts after which the dump calls an exit or loop blacklisted (the
+/// wait keeps doubling up to 1024 times the threshold, so it is retried now and then).
+pub const BLACKLIST_AFTER: u32 = 4;

@@ -21,7 +21,7 @@ use super::error::{ExcKind, RtError, RtResult, type_error};
 use super::format;
 use super::iter;
 use super::methods::{self, MethodId};
-use super::native::{RecordStatus, Tracer};
+use super::native::{NativeLoop, RecordStatus, Tracer};
 use super::ops;
 use super::output::Output;
 use super::value::{ExcObj, FunctionObj, IterObj, ModuleObj, Value};
@@ -70,13 +70,23 @@ pub struct Vm {
     pub tracer: Option<Box<dyn Tracer>>,
     /// Iterations of a loop before it is recorded.
     pub jit_threshold: u32,
-    /// The loop being recorded: its code object and loop number.
-    recording: Option<(Rc<CodeObject>, usize)>,
+    /// Times an exit is taken before a side trace is recorded there.
+    pub hot_exit: u64,
+    /// What is being recorded, if anything.
+    recording: Option<Recording>,
     /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
     /// per trace entry).
     pub measure_native_time: bool,
     /// Time spent in compiled traces, when measured.
     pub native_time: std::time::Duration,
+}
+
+/// What the JIT is recording.
+enum Recording {
+    /// A loop, to become a root trace: its code object and loop number.
+    Loop(Rc<CodeObject>, usize),
+    /// A side trace, to attach at exit number `.1` of the trace tree `.0`.
+    Side(Rc<NativeLoop>, usize),
 }
 
 impl Vm {
@@ -92,6 +102,7 @@ impl Vm {
             next_function_id: 1,
             tracer: None,
             jit_threshold: 100,
+            hot_exit: super::native::hot_exit_threshold(100),
             recording: None,
             measure_native_time: false,
             native_time: std::time::Duration::ZERO,
@@ -121,13 +132,36 @@ impl Vm {
         result.map(|_| ())
     }
 
+    /// Counts a failed recording against its loop or exit, so that the next try waits longer.
+    fn recording_failed(&mut self, recording: Recording) {
+        match recording {
+            Recording::Loop(code, loop_id) => {
+                let slot = &code.jit_loops[loop_id];
+                slot.aborts.set(slot.aborts.get() + 1);
+                slot.counter.set(0);
+            }
+            Recording::Side(root, exit) => {
+                let aborts = {
+                    let exits = root.exits.borrow();
+                    let info = &exits[exit];
+                    info.side_aborts.set(info.side_aborts.get() + 1);
+                    info.side_aborts.get()
+                };
+                if let Some(tracer) = self.tracer.as_mut() {
+                    tracer.side_aborted(&root, exit, aborts);
+                }
+            }
+        }
+    }
+
     /// Raises `error` at the current instruction: unwinds to the innermost handler (returns
     /// Ok, with the frame's pc at the handler) or out of every frame (returns the Uncaught).
     fn unwind(&mut self, error: RtError) -> Result<(), Uncaught> {
-        if self.recording.take().is_some()
-            && let Some(tracer) = self.tracer.as_mut()
-        {
-            tracer.cancel("an exception was raised while recording");
+        if let Some(recording) = self.recording.take() {
+            if let Some(tracer) = self.tracer.as_mut() {
+                tracer.cancel("an exception was raised while recording");
+            }
+            self.recording_failed(recording);
         }
         loop {
             let Some(frame) = self.frames.last_mut() else {
@@ -354,23 +388,46 @@ impl Vm {
                     } else {
                         let header_pc = pc - 1;
                         let slot = &code.jit_loops[$loop_id.0 as usize];
-                        let native = slot.native.borrow().clone();
+                        // While recording, everything runs in the interpreter (the recorder must
+                        // see every instruction).
+                        let native = slot.native.borrow().clone().filter(|_| self.recording.is_none());
                         if let Some(native) = native {
                             // SAFETY: the trace reads and writes only slots below `nslots` of this
                             // frame, whose window is on the stack; nothing else borrows the stack.
                             let started = self.measure_native_time.then(std::time::Instant::now);
                             let exit = unsafe {
-                                (native.entry)(self.stack.as_mut_ptr().add(base), super::interrupt::flag_address())
+                                (native.entry)(
+                                    self.stack.as_mut_ptr().add(base),
+                                    super::interrupt::flag_address(),
+                                    native.side_exits,
+                                )
                             } as usize;
                             if let Some(started) = started {
                                 self.native_time += started.elapsed();
                             }
-                            let count = &native.exit_counts[exit];
-                            count.set(count.get() + 1);
-                            pc = native.exit_pcs[exit] as usize;
+                            let start_side = {
+                                let exits = native.exits.borrow();
+                                let info = &exits[exit];
+                                info.count.set(info.count.get() + 1);
+                                info.since_attempt.set(info.since_attempt.get() + 1);
+                                pc = info.pc as usize;
+                                let wait = self.hot_exit.saturating_mul(1 << info.side_aborts.get().min(10));
+                                let hot = self.recording.is_none()
+                                    && info.side.get() == super::native::SideState::Cold
+                                    && info.since_attempt.get() >= wait;
+                                if hot {
+                                    info.since_attempt.set(0);
+                                }
+                                hot
+                            };
                             skip_native = pc == header_pc;
                             if let Some(tracer) = self.tracer.as_mut() {
                                 tracer.exit_taken(&native, exit as u32);
+                                if start_side {
+                                    let frame = &self.stack[base..base + code.nslots as usize];
+                                    tracer.start_side(&code, &native, exit, frame, self.frames.len());
+                                    self.recording = Some(Recording::Side(native, exit));
+                                }
                             }
                             continue;
                         }
@@ -380,7 +437,7 @@ impl Vm {
                             let wait = self.jit_threshold.saturating_mul(1 << slot.aborts.get().min(10));
                             if counted >= wait {
                                 slot.counter.set(0);
-                                self.recording = Some((code.clone(), $loop_id.0 as usize));
+                                self.recording = Some(Recording::Loop(code.clone(), $loop_id.0 as usize));
                                 let frame = &self.stack[base..base + code.nslots as usize];
                                 let depth = self.frames.len();
                                 if let Some(tracer) = self.tracer.as_mut() {
@@ -394,22 +451,26 @@ impl Vm {
         }
 
         loop {
-            if self.recording.is_some() {
-                let (recorded_code, loop_id) = self.recording.take().expect("checked");
+            if let Some(recording) = self.recording.take() {
                 let frame = &self.stack[base..base + code.nslots as usize];
                 let depth = self.frames.len();
                 let status = match self.tracer.as_mut() {
                     Some(tracer) => tracer.record(&code, pc, frame, depth),
                     None => RecordStatus::Aborted,
                 };
-                let slot = &recorded_code.jit_loops[loop_id];
                 match status {
-                    RecordStatus::Continue => self.recording = Some((recorded_code, loop_id)),
-                    RecordStatus::Aborted => {
-                        slot.aborts.set(slot.aborts.get() + 1);
-                        slot.counter.set(0);
+                    RecordStatus::Continue => self.recording = Some(recording),
+                    RecordStatus::Aborted => self.recording_failed(recording),
+                    RecordStatus::Compiled(native) => {
+                        if let Recording::Loop(recorded_code, loop_id) = &recording {
+                            *recorded_code.jit_loops[*loop_id].native.borrow_mut() = Some(native);
+                        }
                     }
-                    RecordStatus::Compiled(native) => *slot.native.borrow_mut() = Some(native),
+                    RecordStatus::Attached => {
+                        if let Recording::Side(root, exit) = &recording {
+                            root.exits.borrow()[*exit].side.set(super::native::SideState::Attached);
+                        }
+                    }
                 }
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump

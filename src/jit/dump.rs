@@ -53,8 +53,10 @@ impl DumpLevel {
 /// Everything the dump shows about one compiled trace.
 pub struct TraceReport<'a> {
     pub id: u32,
-    /// `file:line in function` of the loop header.
-    pub start: &'a str,
+    /// What the trace is: `the loop at file:line in f`, or `side trace of T1 exit 3, at ...`.
+    pub heading: &'a str,
+    /// How it ends: `loops back to its start`, `links to T1 ...`.
+    pub ending: String,
     pub recorded: &'a [RecordedInstr],
     /// The IR as recorded (after loop peeling), before the optimizer.
     pub recorded_trace: &'a Trace,
@@ -69,15 +71,20 @@ pub struct TraceReport<'a> {
 pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     let mut out = String::new();
     let id = report.id;
-    let _ = writeln!(out, "==== trace T{id}: the loop at {} ====", report.start);
-    let _ = writeln!(out, "---- recorded bytecode (one iteration; line, pc, instruction) ----");
+    let _ = writeln!(out, "==== trace T{id}: {} ====", report.heading);
+    let what = if report.recorded_trace.loop_start().is_some() { "one iteration" } else { "from the exit on" };
+    let _ = writeln!(out, "---- recorded bytecode ({what}; line, pc, instruction) ----");
     let mut last_line = 0;
     for instr in report.recorded {
         let line = if instr.line != last_line { format!("{:>4}", instr.line) } else { "    ".into() };
         last_line = instr.line;
         let _ = writeln!(out, "{line} {:>5}  {}", instr.pc, instr.text);
     }
-    let _ = writeln!(out, "---- trace IR as recorded: the first iteration (preamble), then the loop body ----");
+    if report.recorded_trace.loop_start().is_some() {
+        let _ = writeln!(out, "---- trace IR as recorded: the first iteration (preamble), then the loop body ----");
+    } else {
+        let _ = writeln!(out, "---- trace IR as recorded (a side trace: straight line, then Link) ----");
+    }
     out.push_str(&report.recorded_trace.to_string());
     let _ = writeln!(out, "---- optimizer ----");
     for line in report.passes {
@@ -99,6 +106,6 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
             out.push('\n');
         }
     }
-    let _ = writeln!(out, "==== end of T{id}: loops back to its start ====");
+    let _ = writeln!(out, "==== end of T{id}: {} ====", report.ending);
     out
 }

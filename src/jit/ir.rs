@@ -14,6 +14,9 @@
 //!   (the end of the body jumps back to Loop, passing each Phi its `back` value)
 //! ```
 //!
+//! A side trace (grown from a hot exit of another trace) has no `Loop`: it is a straight line
+//! that ends in `Link`, which continues at a loop header.
+//!
 //! Every instruction that can leave the trace names a [`Snapshot`]: the bytecode pc to resume
 //! at and which frame slot must receive which IR value (all other slots already hold the right
 //! value in memory). Exiting writes those slots and returns to the interpreter, which resumes at
@@ -175,6 +178,10 @@ pub enum Op {
     /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
     /// instruction of the loop body, so that no compiled loop runs forever.
     CheckInterrupt { snap: SnapId },
+    /// The end of a side trace: writes `snap`'s slots and goes on at `snap`'s pc, the header of
+    /// the loop of trace `trace`: the side trace's root (its machine code re-enters the root's
+    /// loop) or another compiled loop (the interpreter enters that loop's trace at once).
+    Link { trace: u32, snap: SnapId },
     /// The loop header: the preamble (first iteration) ends here, the body starts.
     Loop,
     /// The value of frame slot `slot` when an iteration of the body starts: `entry` on the first
@@ -216,7 +223,8 @@ impl Op {
             | Op::ConstBool { .. }
             | Op::GuardTag { .. }
             | Op::GuardScalarSlot { .. }
-            | Op::CheckInterrupt { .. } => vec![],
+            | Op::CheckInterrupt { .. }
+            | Op::Link { .. } => vec![],
             Op::SlotInt { .. } | Op::SlotFloat { .. } | Op::SlotBool { .. } | Op::SlotPtr { .. } | Op::Loop => vec![],
             Op::AddInt { a, b, .. }
             | Op::SubInt { a, b, .. }
@@ -265,7 +273,8 @@ impl Op {
             | Op::ListIndex { snap, .. }
             | Op::ListLoad { snap, .. }
             | Op::ListStore { snap, .. }
-            | Op::CheckInterrupt { snap } => Some(snap),
+            | Op::CheckInterrupt { snap }
+            | Op::Link { snap, .. } => Some(snap),
             _ => None,
         }
     }
@@ -312,6 +321,7 @@ impl Op {
             Op::ListLoad { .. } => "ListLoad",
             Op::ListStore { .. } => "ListStore",
             Op::CheckInterrupt { .. } => "CheckInterrupt",
+            Op::Link { .. } => "Link",
             Op::Loop => "Loop",
             Op::Phi { .. } => "Phi",
         }
@@ -376,6 +386,7 @@ impl Trace {
             Op::ListLoad { list, index, ty, snap } => format!("{list}[{index}] as {}  {snap}", ty.name()),
             Op::Phi { slot, entry, back, .. } => format!("{} [{entry}, {back}]", self.slot_label(slot)),
             Op::Loop => "------------------------------ loop".into(),
+            Op::Link { trace, snap } => format!("to T{trace}  {snap}"),
             op => {
                 let operands: Vec<String> = op.operands().iter().map(|r| r.to_string()).collect();
                 match op.snapshot() {

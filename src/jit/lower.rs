@@ -22,6 +22,8 @@
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
 pub use crate::interp::native::NativeEntry;
+use crate::interp::native::{LINK_TO_ROOT, SideExitSlot};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context};
@@ -72,20 +74,23 @@ impl OwnedModule {
 
 /// Compiles `trace` to machine code. `layout` locates a list's elements and length.
 /// Returns `Err` (never panics) for any trace it cannot or must not compile.
-pub fn compile_trace(trace: &Trace, layout: &ListLayout, want_disassembly: bool) -> Result<CompiledTrace, String> {
-    let shape = validate(trace)?;
+pub fn compile_trace(
+    trace: &Trace,
+    layout: &ListLayout,
+    place: TreePlace,
+    want_disassembly: bool,
+) -> Result<CompiledTrace, String> {
+    let shape = validate(trace, place)?;
     let mut module = OwnedModule(Some(new_module()?));
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
     let mut ctx = module.get().make_context();
-    ctx.func.signature.params.push(AbiParam::new(pointer));
-    ctx.func.signature.params.push(AbiParam::new(pointer));
-    ctx.func.signature.returns.push(AbiParam::new(types::I32));
+    ctx.func.signature = entry_signature(module.get());
     let mut builder_ctx = FunctionBuilderContext::new();
     let config = module.get().target_config();
-    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape)?;
+    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape, place)?;
     let clif = ctx.func.display().to_string();
 
     ctx.set_disasm(want_disassembly);
@@ -99,10 +104,37 @@ pub fn compile_trace(trace: &Trace, layout: &ListLayout, want_disassembly: bool)
     };
     module.get().finalize_definitions().map_err(|e| e.to_string())?;
     let address = module.get().get_finalized_function(id);
-    // SAFETY: the function was declared with exactly this signature (one pointer in, i32 out)
-    // in the host's default calling convention, which is `extern "C"`.
+    // SAFETY: the function was declared with exactly this signature (three pointers in, i32
+    // out) in the host's default calling convention, which is `extern "C"`.
     let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(address) };
     Ok(CompiledTrace { entry, clif, disassembly, code_size, _module: module })
+}
+
+/// Where a trace sits in its trace tree: decides what its exits return and how it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreePlace {
+    /// The number of the tree's exits before this trace's: exit `snap` returns `exit_base + snap`.
+    pub exit_base: u32,
+    /// The root trace's number: a `Link` to it re-enters the root's loop.
+    pub root_trace: u32,
+    /// Is this the root (a loop) rather than a side trace?
+    pub is_root: bool,
+}
+
+impl TreePlace {
+    /// A root trace: its exits are numbered from 0.
+    pub fn root(trace_id: u32) -> TreePlace {
+        TreePlace { exit_base: 0, root_trace: trace_id, is_root: true }
+    }
+}
+
+/// `(frame, interrupt flag, side-exit table) -> exit number`, for every trace.
+fn entry_signature(module: &JITModule) -> ir::Signature {
+    let pointer = module.target_config().pointer_type();
+    let mut signature = module.make_signature();
+    signature.params.extend([AbiParam::new(pointer), AbiParam::new(pointer), AbiParam::new(pointer)]);
+    signature.returns.push(AbiParam::new(types::I32));
+    signature
 }
 
 fn describe_error(ctx: &Context, error: ModuleError) -> String {
@@ -146,20 +178,29 @@ fn cl_type(ty: Type) -> Option<ir::Type> {
     }
 }
 
-/// Where the loop is: the index of `Loop` and how many `Phi`s follow it.
+/// Where the loop is: the index of `Loop` and how many `Phi`s follow it (side traces have
+/// no loop: they end in `Link`).
 struct Shape {
-    loop_at: usize,
+    loop_at: Option<usize>,
     phis: usize,
 }
 
 /// Checks everything the lowering relies on, so that it can never build invalid Cranelift IR.
-fn validate(trace: &Trace) -> Result<Shape, String> {
+fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
     let insts = &trace.insts;
-    let loop_at = trace.loop_start().ok_or("trace does not loop")?;
-    if insts.len() > u32::MAX as usize / 2 {
+    let found_loop = trace.loop_start();
+    if place.is_root && found_loop.is_none() {
+        return Err("trace does not loop".into());
+    }
+    if !place.is_root && (found_loop.is_some() || !matches!(insts.last().map(|i| i.op), Some(Op::Link { .. }))) {
+        return Err("a side trace must end in Link and not loop".into());
+    }
+    if insts.len() > u32::MAX as usize / 2 || trace.snapshots.len() > (u32::MAX / 2 - place.exit_base) as usize {
         return Err("trace too long".into());
     }
-    let phis = insts[loop_at + 1..].iter().take_while(|i| matches!(i.op, Op::Phi { .. })).count();
+    // A side trace is checked as if its loop began after its last instruction.
+    let loop_at = found_loop.unwrap_or(insts.len());
+    let phis = insts.get(loop_at + 1..).unwrap_or(&[]).iter().take_while(|i| matches!(i.op, Op::Phi { .. })).count();
     let body_start = loop_at + 1 + phis;
     let mut first_use = vec![usize::MAX; trace.snapshots.len()];
     for (at, inst) in insts.iter().enumerate() {
@@ -180,6 +221,12 @@ fn validate(trace: &Trace) -> Result<Shape, String> {
             Op::ConstFloat { .. } => Type::Float,
             Op::ConstBool { .. } => Type::Bool,
             Op::GuardTag { .. } | Op::GuardScalarSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
+            Op::Link { .. } => {
+                if at + 1 != insts.len() || found_loop.is_some() {
+                    return fail("Link must end a side trace".into());
+                }
+                Type::Void
+            }
             Op::SlotInt { .. } => Type::Int,
             Op::SlotFloat { .. } => Type::Float,
             Op::SlotBool { .. } => Type::Bool,
@@ -291,7 +338,7 @@ fn validate(trace: &Trace) -> Result<Shape, String> {
             *first = (*first).min(at);
         }
     }
-    if !insts[body_start..].iter().any(|i| i.op.snapshot().is_some()) {
+    if found_loop.is_some() && !insts[body_start..].iter().any(|i| i.op.snapshot().is_some()) {
         return Err("the loop body has no exit: it would never stop".into());
     }
     // Every value an exit writes must be defined before the first guard using the snapshot,
@@ -310,7 +357,7 @@ fn validate(trace: &Trace) -> Result<Shape, String> {
             }
         }
     }
-    Ok(Shape { loop_at, phis })
+    Ok(Shape { loop_at: found_loop, phis })
 }
 
 /// The state of lowering one trace into one Cranelift function.
@@ -318,11 +365,16 @@ struct Lowerer<'a, 'f> {
     b: FunctionBuilder<'f>,
     trace: &'a Trace,
     layout: &'a ListLayout,
+    place: TreePlace,
     /// The frame pointer (the function's first parameter).
     frame: ir::Value,
     /// The address of the Ctrl-C flag (the second parameter; a parameter rather than a
     /// constant so that the dumped Cranelift IR holds no addresses).
     interrupt_flag: ir::Value,
+    /// This trace's side-exit table (the third parameter).
+    side_exits: ir::Value,
+    /// Where a root trace starts over when a side trace links back to it (its preamble).
+    reentry: Option<Block>,
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
     /// The exit block of each snapshot, created when a guard first needs it.
@@ -336,6 +388,7 @@ fn build_function(
     trace: &Trace,
     layout: &ListLayout,
     shape: &Shape,
+    place: TreePlace,
 ) -> Result<(), String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -343,22 +396,46 @@ fn build_function(
     b.switch_to_block(entry);
     let frame = b.block_params(entry)[0];
     let interrupt_flag = b.block_params(entry)[1];
+    let side_exits = b.block_params(entry)[2];
+    // Cranelift's entry block cannot be a jump target, so a root's preamble gets its own block.
+    let reentry = place.is_root.then(|| {
+        let block = b.create_block();
+        b.ins().jump(block, &[]);
+        b.switch_to_block(block);
+        block
+    });
     let mut lw = Lowerer {
         b,
         trace,
         layout,
+        place,
         frame,
         interrupt_flag,
+        side_exits,
+        reentry,
         vals: vec![None; trace.insts.len()],
         exits: vec![None; trace.snapshots.len()],
     };
 
-    for at in 0..shape.loop_at {
+    let Some(loop_at) = shape.loop_at else {
+        // A side trace: straight-line code, ending in `Link`.
+        let (last, straight) = trace.insts.split_last().ok_or("an empty side trace")?;
+        for at in 0..straight.len() {
+            lw.lower(IrRef(at as u32))?;
+        }
+        let Op::Link { trace: target, snap } = last.op else { return Err("a side trace must end in Link".into()) };
+        lw.link(target, snap)?;
+        lw.emit_exits()?;
+        lw.b.seal_all_blocks();
+        lw.b.finalize(config);
+        return Ok(());
+    };
+    for at in 0..loop_at {
         lw.lower(IrRef(at as u32))?;
     }
     // The loop header: one block parameter per Phi, in order.
     let header = lw.b.create_block();
-    let phi_refs: Vec<usize> = (shape.loop_at + 1..shape.loop_at + 1 + shape.phis).collect();
+    let phi_refs: Vec<usize> = (loop_at + 1..loop_at + 1 + shape.phis).collect();
     let mut entry_args = Vec::with_capacity(phi_refs.len());
     let mut back_refs = Vec::with_capacity(phi_refs.len());
     for &at in &phi_refs {
@@ -371,7 +448,7 @@ fn build_function(
     }
     lw.b.ins().jump(header, &entry_args);
     lw.b.switch_to_block(header);
-    for at in shape.loop_at + 1 + shape.phis..trace.insts.len() {
+    for at in loop_at + 1 + shape.phis..trace.insts.len() {
         lw.lower(IrRef(at as u32))?;
     }
     let back_args = back_refs.iter().map(|&r| lw.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
@@ -422,20 +499,91 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// Fills each exit block: write the snapshot's slots, return its number.
+    /// Writes snapshot `snap`'s slots into the frame.
+    fn write_snapshot(&mut self, snap: usize) -> Result<(), String> {
+        for &(slot, r) in &self.trace.snapshots[snap].slots {
+            let value = self.val(r)?;
+            let ty = self.trace.ty(r);
+            let frame = self.frame;
+            self.store_value(frame, ops::slot_offset(slot), value, ty)?;
+        }
+        Ok(())
+    }
+
+    /// The end of a side trace (`Link`): write the snapshot, then re-enter the root's loop (the
+    /// root's exit code sees `LINK_TO_ROOT`) or leave at another loop's header.
+    fn link(&mut self, target: u32, snap: SnapId) -> Result<(), String> {
+        self.write_snapshot(snap.0 as usize)?;
+        let status = if target == self.place.root_trace { LINK_TO_ROOT } else { self.place.exit_base + snap.0 };
+        let status = self.b.ins().iconst(types::I32, i64::from(status));
+        self.b.ins().return_(&[status]);
+        Ok(())
+    }
+
+    /// Fills each exit block: write the snapshot's slots, then go to the shared `dispatch` block
+    /// with the snapshot's number. If a side trace is attached to that exit (its slot in the
+    /// side-exit table is set), `dispatch` calls it, else it returns the exit's number. What a
+    /// side trace returns is passed on, except that a root re-enters its loop when a side trace
+    /// links back to it.
+    ///
+    /// ```text
+    ///   exitN:           store slots; jump dispatch(N)
+    ///   dispatch(n):     side = load table[n].entry; brif side, call_side(n), leave(n)
+    ///   call_side(n):    status = call_indirect side(frame, flag, table[n].table)
+    ///                    root: brif status == LINK_TO_ROOT, reentry, pass(status)
+    ///                    side trace: return status
+    ///   leave(n):        return exit_base + n
+    /// ```
     fn emit_exits(&mut self) -> Result<(), String> {
+        if self.exits.iter().all(Option::is_none) {
+            return Ok(());
+        }
+        let dispatch = self.b.create_block();
+        self.b.set_cold_block(dispatch);
+        let number = self.b.append_block_param(dispatch, types::I32);
         for snap in 0..self.exits.len() {
             let Some(block) = self.exits[snap] else { continue };
             self.b.switch_to_block(block);
-            for &(slot, r) in &self.trace.snapshots[snap].slots {
-                let value = self.val(r)?;
-                let ty = self.trace.ty(r);
-                let frame = self.frame;
-                self.store_value(frame, ops::slot_offset(slot), value, ty)?;
-            }
-            let number = self.b.ins().iconst(types::I32, snap as i64);
-            self.b.ins().return_(&[number]);
+            self.write_snapshot(snap)?;
+            let n = self.b.ins().iconst(types::I32, snap as i64);
+            self.b.ins().jump(dispatch, &[BlockArg::Value(n)]);
         }
+
+        self.b.switch_to_block(dispatch);
+        let index = self.b.ins().uextend(types::I64, number);
+        let offset = self.b.ins().imul_imm_u(index, std::mem::size_of::<SideExitSlot>() as i64);
+        let slot = self.b.ins().iadd(self.side_exits, offset);
+        let side = self.b.ins().load(types::I64, ops::mem(), slot, 0);
+        let call = self.b.create_block();
+        let leave = self.b.create_block();
+        self.b.set_cold_block(call);
+        self.b.set_cold_block(leave);
+        self.b.ins().brif(side, call, &[], leave, &[]);
+
+        self.b.switch_to_block(call);
+        let table = self.b.ins().load(types::I64, ops::mem(), slot, 8);
+        let signature = self.b.func.signature.clone();
+        let signature = self.b.import_signature(signature);
+        let args = [self.frame, self.interrupt_flag, table];
+        let inst = self.b.ins().call_indirect(signature, side, &args);
+        let status = self.b.inst_results(inst)[0];
+        match self.reentry {
+            Some(reentry) => {
+                let pass = self.b.create_block();
+                self.b.set_cold_block(pass);
+                let linked = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(LINK_TO_ROOT));
+                self.b.ins().brif(linked, reentry, &[], pass, &[]);
+                self.b.switch_to_block(pass);
+                self.b.ins().return_(&[status]);
+            }
+            None => {
+                self.b.ins().return_(&[status]);
+            }
+        }
+
+        self.b.switch_to_block(leave);
+        let exit = self.b.ins().iadd_imm_u(number, i64::from(self.place.exit_base));
+        self.b.ins().return_(&[exit]);
         Ok(())
     }
 }

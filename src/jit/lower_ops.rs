@@ -19,8 +19,16 @@ pub(super) fn slot_offset(slot: u16) -> i32 {
 }
 
 /// Frame slots and list elements are aligned and always mapped.
-fn mem() -> MemFlagsData {
+pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// A list's length and element pointer: nothing a trace does changes them (no trace op resizes
+/// a list, and the interpreter does not run while native code does), so Cranelift may treat
+/// them as constant for the call and hoist them out of the loop. An op that resizes a list
+/// must drop this.
+fn list_header() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
 }
 
 fn int_cc(cond: Cond) -> IntCC {
@@ -190,11 +198,11 @@ impl Lowerer<'_, '_> {
             }
             Op::ListLen { list } => {
                 let list = self.val(list)?;
-                Some(self.b.ins().load(types::I64, mem(), list, self.layout.length_offset))
+                Some(self.b.ins().load(types::I64, list_header(), list, self.layout.length_offset))
             }
             Op::ListIndex { list, index, snap } => {
                 let (list, index) = (self.val(list)?, self.val(index)?);
-                let len = self.b.ins().load(types::I64, mem(), list, self.layout.length_offset);
+                let len = self.b.ins().load(types::I64, list_header(), list, self.layout.length_offset);
                 let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, index, 0);
                 let from_end = self.b.ins().iadd(index, len);
                 let idx = self.b.ins().select(negative, from_end, index);
@@ -222,7 +230,9 @@ impl Lowerer<'_, '_> {
                 self.store_value(element, 0, value, ty)?;
                 None
             }
-            Op::Loop | Op::Phi { .. } => return Err(format!("{r}: {} outside the loop header", inst.op.name())),
+            Op::Loop | Op::Phi { .. } | Op::Link { .. } => {
+                return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
+            }
         };
         if let Some(value) = result {
             self.vals[r.0 as usize] = Some(value);
@@ -241,7 +251,7 @@ impl Lowerer<'_, '_> {
     /// The address of element `index` (already normalised) of `list`.
     fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
         let (list, index) = (self.val(list)?, self.val(index)?);
-        let data = self.b.ins().load(types::I64, mem(), list, self.layout.data_pointer_offset);
+        let data = self.b.ins().load(types::I64, list_header(), list, self.layout.data_pointer_offset);
         let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
         Ok(self.b.ins().iadd(data, offset))
     }

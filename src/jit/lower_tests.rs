@@ -16,12 +16,15 @@ fn snap(t: &mut Trace, slots: &[(u16, IrRef)]) -> SnapId {
 }
 
 fn compile(t: &Trace) -> CompiledTrace {
-    compile_trace(t, &layout(), false).unwrap_or_else(|e| panic!("{e}\n{t}"))
+    compile_trace(t, &layout(), TreePlace::root(1), false).unwrap_or_else(|e| panic!("{e}\n{t}"))
 }
 
 fn run(c: &CompiledTrace, frame: &mut [Value]) -> u32 {
-    // SAFETY: the test traces only touch slots that exist in the frames they are given.
-    unsafe { (c.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address()) }
+    // No side traces attached: every exit returns its own number.
+    let table = SideExitSlot::empty_table(64);
+    // SAFETY: the test traces only touch slots that exist in the frames they are given, and
+    // have at most 64 snapshots.
+    unsafe { (c.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address(), table.as_ptr()) }
 }
 
 fn int(v: &Value) -> i64 {
@@ -83,7 +86,7 @@ fn counting_loop() -> Trace {
 
 #[test]
 fn counting_loop_writes_back_the_counter() {
-    let compiled = compile_trace(&counting_loop(), &layout(), true).unwrap();
+    let compiled = compile_trace(&counting_loop(), &layout(), TreePlace::root(1), true).unwrap();
     assert!(compiled.code_size > 0);
     assert!(compiled.clif.contains("brif"), "{}", compiled.clif);
     assert!(compiled.disassembly.as_deref().is_some_and(|d| !d.is_empty()));
@@ -685,7 +688,9 @@ fn phis_are_written_correctly_on_exits_in_the_middle_of_the_body() {
 #[test]
 fn invalid_traces_are_rejected_not_compiled() {
     let layout = layout();
-    let err = |t: &Trace| compile_trace(t, &layout, false).err().unwrap_or_else(|| panic!("compiled:\n{t}"));
+    let err = |t: &Trace| {
+        compile_trace(t, &layout, TreePlace::root(1), false).err().unwrap_or_else(|| panic!("compiled:\n{t}"))
+    };
 
     // No loop.
     let mut t = Trace::default();

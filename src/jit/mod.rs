@@ -18,32 +18,56 @@ pub mod opt;
 pub mod recorder;
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::interp::bytecode::CodeObject;
-use crate::interp::native::{NativeLoop, RecordStatus, Tracer};
+use crate::interp::native::{BLACKLIST_AFTER, ExitInfo, NativeLoop, RecordStatus, SideExitSlot, SideState, Tracer};
 use crate::interp::value::Value;
 
 use dump::DumpLevel;
+use ir::{Op, Trace, Type};
 use layout::ListLayout;
-use recorder::{Recorder, Step};
+use lower::TreePlace;
+use recorder::{Recorder, SideStart, Step};
 
 /// Counters for `--stats`.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub traces: u32,
+    pub side_traces: u32,
     pub aborts: u32,
     pub exits: u64,
     pub recording: Duration,
     pub compiling: Duration,
 }
 
-/// The JIT: records hot loops and compiles them.
+/// What the JIT remembers of a compiled trace, to grow side traces from its exits.
+struct TraceMeta {
+    /// Per snapshot: the slot types established when that exit is taken.
+    known_at_exit: Vec<HashMap<u16, Type>>,
+    /// The trace's side-exit table (owned by its tree's `NativeLoop`, which outlives this use).
+    side_exits: *const SideExitSlot,
+    /// `file:line` of each snapshot's pc, for events.
+    exit_lines: Vec<u32>,
+}
+
+/// A side trace being recorded: where it will be attached.
+struct SideTarget {
+    root: Rc<NativeLoop>,
+    /// The exit (of the tree) it starts at, and the trace and snapshot that exit belongs to.
+    exit: usize,
+    parent_trace: u32,
+    parent_snapshot: u32,
+}
+
+/// The JIT: records hot loops and hot exits and compiles them.
 pub struct Jit {
     recorder: Option<Recorder>,
     recording_started: Option<Instant>,
+    side_target: Option<SideTarget>,
     layout: Option<ListLayout>,
     pub stats: Stats,
     pub dump_level: DumpLevel,
@@ -51,8 +75,9 @@ pub struct Jit {
     pub dump: String,
     filename: String,
     next_trace_id: u32,
-    /// (trace id, start description) of compiled traces, for the exit summary.
+    /// Root traces (id, start description, tree), for the exit summary.
     compiled: Vec<(u32, String, Rc<NativeLoop>)>,
+    metas: HashMap<u32, TraceMeta>,
 }
 
 impl Jit {
@@ -60,6 +85,7 @@ impl Jit {
         Jit {
             recorder: None,
             recording_started: None,
+            side_target: None,
             layout: ListLayout::measure(),
             stats: Stats::default(),
             dump_level,
@@ -67,6 +93,7 @@ impl Jit {
             filename: filename.to_string(),
             next_trace_id: 1,
             compiled: Vec::new(),
+            metas: HashMap::new(),
         }
     }
 
@@ -74,40 +101,64 @@ impl Jit {
         format!("{}:{} in {}", self.filename, code.lines.get(pc).copied().unwrap_or(0), code.name)
     }
 
+    fn event(&mut self, text: String) {
+        if self.dump_level.shows_events() {
+            self.dump.push_str(&text);
+            self.dump.push('\n');
+        }
+    }
+
     fn abort(&mut self, reason: &str) {
         self.stats.aborts += 1;
+        let side = self.side_target.take();
         if let Some(recorder) = self.recorder.take() {
             if let Some(started) = self.recording_started.take() {
                 self.stats.recording += started.elapsed();
             }
-            if self.dump_level.shows_events() {
-                let at = self.location(&recorder.code, recorder.header_pc);
-                self.dump.push_str(&format!("[jit] aborted recording the loop at {at}: {reason}\n"));
+            let at = self.location(&recorder.code, recorder.header_pc);
+            match side {
+                Some(side) => self.event(format!(
+                    "[jit] aborted a side trace from T{} exit {} at {at}: {reason}",
+                    side.parent_trace, side.parent_snapshot
+                )),
+                None => self.event(format!("[jit] aborted recording the loop at {at}: {reason}")),
             }
         }
     }
 
-    /// Closes the recorded loop and compiles it.
-    fn compile(&mut self, recorder: Recorder) -> Result<Rc<NativeLoop>, String> {
-        let code = recorder.code.clone();
-        let header_pc = recorder.header_pc;
-        let (recorded_trace, recorded) = recorder.close().map_err(|a| a.0)?;
+    /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
+    fn optimize_and_lower(
+        &mut self,
+        recorded_trace: &Trace,
+        place: TreePlace,
+    ) -> Result<(Trace, Vec<String>, lower::CompiledTrace), String> {
         if let Some(started) = self.recording_started.take() {
             self.stats.recording += started.elapsed();
         }
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         let compile_start = Instant::now();
         let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;
-        let compiled = lower::compile_trace(&trace, &layout, self.dump_level.shows_machine_code())?;
+        let compiled = lower::compile_trace(&trace, &layout, place, self.dump_level.shows_machine_code())?;
         self.stats.compiling += compile_start.elapsed();
+        Ok((trace, pass_report, compiled))
+    }
+
+    /// Closes the recorded loop and compiles it into a new trace tree.
+    fn compile(&mut self, recorder: Recorder) -> Result<Rc<NativeLoop>, String> {
+        let code = recorder.code.clone();
+        let header_pc = recorder.header_pc;
+        let (recorded_trace, recorded) = recorder.close().map_err(|a| a.0)?;
         let id = self.next_trace_id;
+        let (trace, pass_report, compiled) = self.optimize_and_lower(&recorded_trace, TreePlace::root(id))?;
         self.next_trace_id += 1;
         self.stats.traces += 1;
         let start = self.location(&code, header_pc);
         if self.dump_level.shows_traces() {
+            let heading = format!("the loop at {start}");
             let report = dump::TraceReport {
                 id,
-                start: &start,
+                heading: &heading,
+                ending: "loops back to its start".into(),
                 recorded: &recorded,
                 recorded_trace: &recorded_trace,
                 passes: &pass_report,
@@ -116,21 +167,158 @@ impl Jit {
             };
             self.dump.push_str(&dump::trace_report(&report, self.dump_level));
         }
+        let table = SideExitSlot::empty_table(trace.snapshots.len());
+        let exits = exit_infos(&trace, id);
+        self.metas.insert(id, trace_meta(&trace, &code, HashMap::new(), table.as_ptr()));
         let native = Rc::new(NativeLoop {
             entry: compiled.entry,
-            exit_pcs: trace.snapshots.iter().map(|s| s.pc).collect(),
-            exit_counts: trace.snapshots.iter().map(|_| Cell::new(0)).collect(),
+            side_exits: table.as_ptr(),
+            header_pc: header_pc as u32,
+            exits: RefCell::new(exits),
             trace_id: id,
-            owner: Box::new(compiled),
+            owners: RefCell::new(vec![Box::new(compiled), Box::new(table)]),
         });
         self.compiled.push((id, start, native.clone()));
         Ok(native)
+    }
+
+    /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
+    fn compile_side(&mut self, recorder: Recorder, target: u32, target_pc: usize) -> Result<u32, String> {
+        let side = self.side_target.take().ok_or("no side trace target")?;
+        let code = recorder.code.clone();
+        let start_pc = recorder.header_pc;
+        let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
+        let (recorded_trace, recorded) = recorder.close_side(target, target_pc);
+        let root = side.root.clone();
+        let place =
+            TreePlace { exit_base: root.exits.borrow().len() as u32, root_trace: root.trace_id, is_root: false };
+        let (trace, pass_report, compiled) = self.optimize_and_lower(&recorded_trace, place)?;
+        let id = self.next_trace_id;
+        self.next_trace_id += 1;
+        self.stats.traces += 1;
+        self.stats.side_traces += 1;
+        let start = self.location(&code, start_pc);
+        let ending = if target == root.trace_id {
+            format!("links to T{target} (re-enters its loop)")
+        } else {
+            format!("links to T{target} (the interpreter enters it at once)")
+        };
+        if self.dump_level.shows_traces() {
+            let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
+            let report = dump::TraceReport {
+                id,
+                heading: &heading,
+                ending: ending.clone(),
+                recorded: &recorded,
+                recorded_trace: &recorded_trace,
+                passes: &pass_report,
+                trace: &trace,
+                compiled: &compiled,
+            };
+            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
+        }
+        let table = SideExitSlot::empty_table(trace.snapshots.len());
+        let meta = trace_meta(&trace, &code, known, table.as_ptr());
+        let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
+        // SAFETY: the parent's table has one slot per snapshot of the parent and lives as long
+        // as the tree (`root.owners`); `parent_snapshot` is one of them.
+        let slot = unsafe { &*parent.side_exits.add(side.parent_snapshot as usize) };
+        slot.entry.set(Some(compiled.entry));
+        slot.table.set(table.as_ptr());
+        root.exits.borrow_mut().extend(exit_infos(&trace, id));
+        root.owners.borrow_mut().push(Box::new(compiled));
+        root.owners.borrow_mut().push(Box::new(table));
+        self.metas.insert(id, meta);
+        self.event(format!(
+            "[jit] side trace T{id} attached to T{} exit {} (at {start}); it {ending}",
+            side.parent_trace, side.parent_snapshot
+        ));
+        let _ = side.exit;
+        Ok(id)
+    }
+}
+
+/// The VM's view of a trace's exits: one per snapshot. Exits that resume at a loop header to
+/// poll Ctrl-C or to link never grow side traces.
+fn exit_infos(trace: &Trace, trace_id: u32) -> Vec<ExitInfo> {
+    let mut never = vec![false; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Op::CheckInterrupt { snap } | Op::Link { snap, .. } = inst.op {
+            never[snap.0 as usize] = true;
+        }
+    }
+    trace
+        .snapshots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ExitInfo {
+            pc: s.pc,
+            count: Cell::new(0),
+            since_attempt: Cell::new(0),
+            trace_id,
+            snapshot: i as u32,
+            side: Cell::new(if never[i] { SideState::Never } else { SideState::Cold }),
+            side_aborts: Cell::new(0),
+        })
+        .collect()
+}
+
+/// What a side trace starting at each exit of `trace` may assume: the types the trace had
+/// established before the first instruction using that snapshot (its type guards and loads,
+/// plus what its own parent knew), overridden by the types of the values the exit writes.
+fn trace_meta(
+    trace: &Trace,
+    code: &CodeObject,
+    inherited: HashMap<u16, Type>,
+    side_exits: *const SideExitSlot,
+) -> TraceMeta {
+    let mut known = inherited;
+    let mut at_exit: Vec<Option<HashMap<u16, Type>>> = vec![None; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Some(snap) = inst.op.snapshot() {
+            let entry = &mut at_exit[snap.0 as usize];
+            if entry.is_none() {
+                let mut types = known.clone();
+                for &(slot, r) in &trace.snapshots[snap.0 as usize].slots {
+                    types.insert(slot, trace.ty(r));
+                }
+                *entry = Some(types);
+            }
+        }
+        match inst.op {
+            Op::GuardTag { slot, tag, .. } => {
+                if let Some(ty) = type_of_tag(tag) {
+                    known.insert(slot, ty);
+                }
+            }
+            Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
+                known.insert(slot, inst.ty);
+            }
+            _ => {}
+        }
+    }
+    TraceMeta {
+        known_at_exit: at_exit.into_iter().map(Option::unwrap_or_default).collect(),
+        side_exits,
+        exit_lines: trace.snapshots.iter().map(|s| code.lines.get(s.pc as usize).copied().unwrap_or(0)).collect(),
+    }
+}
+
+fn type_of_tag(tag: u8) -> Option<Type> {
+    use crate::interp::value::tag as t;
+    match tag {
+        t::INT => Some(Type::Int),
+        t::FLOAT => Some(Type::Float),
+        t::BOOL => Some(Type::Bool),
+        _ if tag == recorder::list_tag() => Some(Type::Ptr),
+        _ => None,
     }
 }
 
 impl Tracer for Jit {
     fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, frame: &[Value], depth: usize) {
         self.recording_started = Some(Instant::now());
+        self.side_target = None;
         let mut recorder = Recorder::new(code, header_pc, loop_id, depth);
         match recorder.record(header_pc, frame, depth) {
             Ok(_) => self.recorder = Some(recorder),
@@ -139,6 +327,30 @@ impl Tracer for Jit {
                 self.abort(&reason.0);
             }
         }
+    }
+
+    fn start_side(
+        &mut self,
+        code: &Rc<CodeObject>,
+        root: &Rc<NativeLoop>,
+        exit: usize,
+        _frame: &[Value],
+        depth: usize,
+    ) {
+        let (pc, parent_trace, parent_snapshot) = {
+            let exits = root.exits.borrow();
+            let info = &exits[exit];
+            (info.pc as usize, info.trace_id, info.snapshot)
+        };
+        let known = self
+            .metas
+            .get(&parent_trace)
+            .and_then(|meta| meta.known_at_exit.get(parent_snapshot as usize).cloned())
+            .unwrap_or_default();
+        self.recording_started = Some(Instant::now());
+        let start = SideStart { root_trace: root.trace_id, root_header_pc: root.header_pc as usize, known };
+        self.recorder = Some(Recorder::new_side(code, pc, depth, start));
+        self.side_target = Some(SideTarget { root: root.clone(), exit, parent_trace, parent_snapshot });
     }
 
     fn record(&mut self, _code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus {
@@ -151,9 +363,18 @@ impl Tracer for Jit {
                     Ok(native) => RecordStatus::Compiled(native),
                     Err(reason) => {
                         self.stats.aborts += 1;
-                        if self.dump_level.shows_events() {
-                            self.dump.push_str(&format!("[jit] could not compile the loop: {reason}\n"));
-                        }
+                        self.event(format!("[jit] could not compile the loop: {reason}"));
+                        RecordStatus::Aborted
+                    }
+                }
+            }
+            Ok(Step::Link { trace, pc }) => {
+                let recorder = self.recorder.take().expect("recording");
+                match self.compile_side(recorder, trace, pc) {
+                    Ok(_) => RecordStatus::Attached,
+                    Err(reason) => {
+                        self.stats.aborts += 1;
+                        self.event(format!("[jit] could not compile a side trace: {reason}"));
                         RecordStatus::Aborted
                     }
                 }
@@ -175,26 +396,45 @@ impl Tracer for Jit {
         self.stats.exits += 1;
     }
 
+    fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32) {
+        if aborts == BLACKLIST_AFTER {
+            let (trace, snapshot) = {
+                let exits = root.exits.borrow();
+                (exits[exit].trace_id, exits[exit].snapshot)
+            };
+            let line = self.metas.get(&trace).and_then(|m| m.exit_lines.get(snapshot as usize).copied()).unwrap_or(0);
+            self.event(format!(
+                "[jit] T{trace} exit {snapshot} (line {line}) blacklisted after {aborts} failed side traces \
+                 (tried again only after many more exits)"
+            ));
+        }
+    }
+
     fn finish(&mut self) -> String {
         let mut out = std::mem::take(&mut self.dump);
         if self.dump_level.shows_events() {
-            for (id, start, native) in &self.compiled {
-                let taken: Vec<String> = native
-                    .exit_counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.get() > 0)
-                    .map(|(i, c)| {
-                        format!(
-                            "exit {i} (pc {}) taken {} time{}",
-                            native.exit_pcs[i],
-                            c.get(),
-                            if c.get() == 1 { "" } else { "s" }
-                        )
-                    })
-                    .collect();
-                if !taken.is_empty() {
-                    out.push_str(&format!("[jit] T{id} at {start}: {}\n", taken.join(", ")));
+            for (_, start, native) in &self.compiled {
+                let exits = native.exits.borrow();
+                let mut by_trace: Vec<(u32, Vec<String>)> = Vec::new();
+                for info in exits.iter().filter(|e| e.count.get() > 0) {
+                    let count = info.count.get();
+                    let mut text = format!(
+                        "exit {} (pc {}) taken {count} time{}",
+                        info.snapshot,
+                        info.pc,
+                        if count == 1 { "" } else { "s" }
+                    );
+                    if info.side.get() == SideState::Attached {
+                        text.push_str(", then its side trace ran");
+                    }
+                    match by_trace.iter_mut().find(|(t, _)| *t == info.trace_id) {
+                        Some((_, list)) => list.push(text),
+                        None => by_trace.push((info.trace_id, vec![text])),
+                    }
+                }
+                for (trace, taken) in by_trace {
+                    let place = if trace == native.trace_id { format!(" at {start}") } else { String::new() };
+                    out.push_str(&format!("[jit] T{trace}{place}: {}\n", taken.join(", ")));
                 }
             }
         }

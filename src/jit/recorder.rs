@@ -38,6 +38,22 @@ pub enum Step {
     Continue,
     /// Execution is back at the loop header: the iteration is complete.
     Closed,
+    /// A side trace reached the header of a compiled loop (trace `trace`, header at `pc`): it
+    /// ends there, linking to that trace.
+    Link {
+        trace: u32,
+        pc: usize,
+    },
+}
+
+/// What a side trace knows when it starts at an exit of another trace.
+pub struct SideStart {
+    /// The root trace of the tree and the pc of its loop header.
+    pub root_trace: u32,
+    pub root_header_pc: usize,
+    /// Slot types the parent trace had established when it exited (guarded or written), so
+    /// that the side trace needs no type guard for them.
+    pub known: HashMap<u16, Type>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -72,6 +88,11 @@ pub struct Recorder {
     int_constants: HashMap<i64, IrRef>,
     float_constants: HashMap<u64, IrRef>,
     pub recorded: Vec<RecordedInstr>,
+    /// Set when recording a side trace.
+    pub side: Option<SideStart>,
+    /// Loop headers a side trace went through (an outer loop's, once; a second visit means an
+    /// inner loop without a trace of its own).
+    headers_passed: Vec<usize>,
 }
 
 impl Recorder {
@@ -90,7 +111,17 @@ impl Recorder {
             int_constants: HashMap::new(),
             float_constants: HashMap::new(),
             recorded: Vec::new(),
+            side: None,
+            headers_passed: Vec::new(),
         }
+    }
+
+    /// A recorder for a side trace starting at `start_pc`, at an exit of a trace of the tree
+    /// whose root loops at `side.root_header_pc`.
+    pub fn new_side(code: &Rc<CodeObject>, start_pc: usize, depth: usize, side: SideStart) -> Recorder {
+        let mut recorder = Recorder::new(code, start_pc, usize::MAX, depth);
+        recorder.side = Some(side);
+        recorder
     }
 
     fn emit(&mut self, op: Op, ty: Type) -> IrRef {
@@ -137,6 +168,27 @@ impl Recorder {
         if let Some(r) = self.slots[slot as usize] {
             return Ok((r, self.trace.ty(r)));
         }
+        if let Some(&ty) = self.side.as_ref().and_then(|side| side.known.get(&slot)) {
+            // The parent trace guarded or wrote this slot: its type is known, no guard needed.
+            let load = match (ty, &frame[slot as usize]) {
+                (Type::Int, Value::Int(_)) => Op::SlotInt { slot },
+                (Type::Float, Value::Float(_)) => Op::SlotFloat { slot },
+                (Type::Bool, Value::Bool(_)) => Op::SlotBool { slot },
+                (Type::Ptr, Value::List(_)) => Op::SlotPtr { slot },
+                (_, other) => {
+                    return abort(format!(
+                        "{} holds a {} where the parent trace had a {}",
+                        self.name_of(slot),
+                        other.type_name(),
+                        ty.name()
+                    ));
+                }
+            };
+            let r = self.emit(load, ty);
+            self.slots[slot as usize] = Some(r);
+            self.entry_loads.insert(slot, (r, ty));
+            return Ok((r, ty));
+        }
         let (tag_value, load, ty) = match &frame[slot as usize] {
             Value::Int(_) => (tag::INT, Op::SlotInt { slot }, Type::Int),
             Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
@@ -174,7 +226,9 @@ impl Recorder {
             ));
         }
         if !self.written.contains(&slot) {
-            if !self.entry_loads.contains_key(&slot) {
+            let known_scalar =
+                self.side.as_ref().and_then(|side| side.known.get(&slot)).is_some_and(|ty| ty.value_tag().is_some());
+            if !self.entry_loads.contains_key(&slot) && !known_scalar {
                 // An exit may overwrite this slot: make sure it holds nothing to drop.
                 let snap = self.snapshot(pc);
                 self.emit(Op::GuardScalarSlot { slot, snap }, Type::Void);
@@ -191,7 +245,12 @@ impl Recorder {
         if depth != self.depth {
             return abort("a call into a Toy function (calls are not inlined yet)");
         }
-        if pc == self.header_pc && !self.recorded.is_empty() {
+        if let Some(side) = &self.side {
+            let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
+            if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {
+                return Ok(step);
+            }
+        } else if pc == self.header_pc && !self.recorded.is_empty() {
             return Ok(Step::Closed);
         }
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
@@ -216,22 +275,58 @@ impl Recorder {
         Ok(Step::Continue)
     }
 
+    /// Where a side trace ends: at its root's loop header (after at least one instruction), or
+    /// at the header of another loop that has a trace. Other loop headers are passed once (an
+    /// outer loop's); a second visit is an inner loop without a trace, and aborts.
+    fn side_trace_end(&mut self, root_trace: u32, root_header_pc: usize, pc: usize) -> Result<Option<Step>, Abort> {
+        let loop_id = match self.code.instrs[pc] {
+            Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } => loop_id.0 as usize,
+            _ => return Ok(None),
+        };
+        if self.recorded.is_empty() {
+            self.headers_passed.push(pc);
+            return Ok(None);
+        }
+        if pc == root_header_pc {
+            return Ok(Some(Step::Link { trace: root_trace, pc }));
+        }
+        if let Some(native) = self.code.jit_loops.get(loop_id).and_then(|slot| slot.native.borrow().clone()) {
+            return Ok(Some(Step::Link { trace: native.trace_id, pc }));
+        }
+        // Only a loop around the root's loop may be passed (once): any other loop should get a
+        // trace of its own (the interpreter counts it while this exit stays cold), instead of
+        // being unrolled into ever longer side traces.
+        let encloses_root = pc < root_header_pc && loop_end(&self.code, pc) > loop_end(&self.code, root_header_pc);
+        if !encloses_root || self.headers_passed.contains(&pc) {
+            return abort("the side trace runs into an inner loop that has no trace of its own yet");
+        }
+        self.headers_passed.push(pc);
+        Ok(None)
+    }
+
+    /// Why a loop's recording stops at the header of another loop at `pc`.
+    fn other_loop_reached(&self, pc: usize) -> String {
+        if pc > self.header_pc && pc <= loop_end(&self.code, self.header_pc) {
+            "an inner loop starts inside the loop (the inner loop gets its own trace; side traces join them)".into()
+        } else {
+            "the iteration left the loop and reached an outer loop (side traces join them)".into()
+        }
+    }
+
     fn record_instr(&mut self, instr: Instr, pc: usize, frame: &[Value]) -> Result<(), Abort> {
         use crate::parser::ast::BinOp;
         match instr {
             Instr::Nop {} | Instr::Jump { .. } => {}
             Instr::LoopHeader { .. } => {
-                if pc != self.header_pc {
-                    return abort("an inner loop starts inside the loop (nested loops are traced separately for now)");
+                if pc != self.header_pc && self.side.is_none() {
+                    return abort(self.other_loop_reached(pc));
                 }
             }
-            Instr::ForIter { iter, target, .. } => {
-                if pc != self.header_pc {
-                    return abort(
-                        "an inner for loop starts inside the loop (nested loops are traced separately for now)",
-                    );
+            Instr::ForIter { iter, target, exit, .. } => {
+                if pc != self.header_pc && self.side.is_none() {
+                    return abort(self.other_loop_reached(pc));
                 }
-                self.record_for_range(iter, target, pc, frame)?;
+                self.record_for_range(iter, target, exit.0 as usize, pc, frame)?;
             }
             Instr::Move { dst, src } => {
                 let (r, _) = self.read(src, frame, pc)?;
@@ -340,8 +435,16 @@ impl Recorder {
         Ok(())
     }
 
-    /// `for i in range(...)` at the loop header: guard the direction and the end, advance.
-    fn record_for_range(&mut self, iter: Reg, target: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+    /// `for i in range(...)` at a loop header: guard the direction and the end, advance. A side
+    /// trace may also record the loop ending (then execution goes on at `exit`).
+    fn record_for_range(
+        &mut self,
+        iter: Reg,
+        target: Reg,
+        exit: usize,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
         let (Value::Int(next), Value::Int(stop), Value::Int(step)) =
             (&frame[iter.0 as usize], &frame[iter.0 as usize + 1], &frame[iter.0 as usize + 2])
         else {
@@ -350,10 +453,10 @@ impl Recorder {
         };
         let (next_value, stop_value, step_value) = (*next, *stop, *step);
         let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
-        if !continues {
+        if !continues && self.side.is_none() {
             return abort("the loop ended while recording");
         }
-        if next_value.checked_add(step_value).is_none() {
+        if continues && next_value.checked_add(step_value).is_none() {
             return abort("the range counter overflowed while recording");
         }
         let (next, _) = self.read(iter, frame, pc)?;
@@ -365,7 +468,16 @@ impl Recorder {
         self.emit(Op::Guard { cond: upward, expect: step_value > 0, snap }, Type::Void);
         let cond = if step_value > 0 { Cond::Lt } else { Cond::Gt };
         let more = self.emit(Op::CmpInt { cond, a: next, b: stop }, Type::Bool);
-        self.emit(Op::Guard { cond: more, expect: true, snap }, Type::Void);
+        if !continues {
+            // The loop is over: the interpreter would jump to `exit` without touching a slot.
+            let snap = self.snapshot(pc);
+            self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
+            return Ok(());
+        }
+        // The exit taken when the loop ends resumes after the loop (not at this header), so
+        // that it can grow a side trace of its own.
+        let done = self.snapshot(exit);
+        self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
         let advanced = self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int);
         self.write(iter, advanced, pc)?;
         self.write(target, next, pc)?;
@@ -596,6 +708,24 @@ impl Recorder {
         }
         Ok((self.trace, self.recorded))
     }
+}
+
+impl Recorder {
+    /// Ends a side trace at the loop header `pc` of trace `target`: poll for Ctrl-C, then
+    /// `Link` (both exits write every slot the side trace changed).
+    pub fn close_side(mut self, target: u32, pc: usize) -> (Trace, Vec<RecordedInstr>) {
+        let snap = self.snapshot(pc);
+        self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
+        self.trace.push(Op::Link { trace: target, snap }, Type::Void);
+        (self.trace, self.recorded)
+    }
+}
+
+/// The last pc of the loop whose header is at `header_pc`: the last jump back to the header.
+fn loop_end(code: &CodeObject, header_pc: usize) -> usize {
+    let jumps_to_header =
+        |instr: &Instr| instr.operands().iter().any(|(_, operand)| operand.label() == Some(header_pc as u32));
+    code.instrs.iter().rposition(jumps_to_header).unwrap_or(header_pc)
 }
 
 fn compare_now<T: PartialOrd>(cond: Cond, x: &T, y: &T) -> bool {

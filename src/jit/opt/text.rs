@@ -148,6 +148,10 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 let ty = parse_type(arg(2)?).ok_or("bad ListLoad type")?;
                 Op::ListLoad { list: parse_ref(list)?, index: parse_ref(index)?, ty, snap: parse_snap(arg(3)?)? }
             }
+            "Link" => Op::Link {
+                trace: arg(1)?.trim_start_matches('T').parse().map_err(|_| format!("bad trace in: {raw}"))?,
+                snap: parse_snap(arg(2)?)?,
+            },
             "Phi" => Op::Phi {
                 slot: parse_slot(arg(0)?, &mut names)?,
                 ty,

@@ -4,7 +4,7 @@
 //! Invariants: every operand names an earlier instruction (a `Phi`'s `back` may name a later one:
 //! it is the value at the end of the body); operand types are what the opcode expects; at most one
 //! `Loop`, and the `Phi`s come right after it; every snapshot names existing instructions defined
-//! before the first instruction that uses the snapshot.
+//! before the first instruction that uses the snapshot; `Link` only ends a trace without `Loop`.
 
 use super::super::ir::{IrRef, Op, Trace, Type};
 
@@ -45,6 +45,9 @@ pub fn verify(trace: &Trace) -> Result<(), String> {
             if r.0 as usize >= i {
                 return Err(format!("{}: not defined before use", at(r)));
             }
+        }
+        if matches!(inst.op, Op::Link { .. }) && (i + 1 != n || loop_at.is_some()) {
+            return Err(format!("%{i}: Link must end a trace that does not loop"));
         }
         check_types(trace, i)?;
         if let Some(snap) = inst.op.snapshot() {
