@@ -121,11 +121,8 @@ impl Lowerer<'_, '_> {
                 let (a, b) = (self.val(a)?, self.val(b)?);
                 let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
                 self.exit_if(zero, snap)?;
-                // x % -1 is 0, like x % 1; dividing by 1 instead keeps MIN % -1 from trapping.
-                let b_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
-                let one = self.b.ins().iconst(types::I64, 1);
-                let divisor = self.b.ins().select(b_minus_one, one, b);
-                let rem = self.b.ins().srem(a, divisor);
+                // Cranelift's `srem` traps only on a zero divisor: MIN % -1 is defined as 0.
+                let rem = self.b.ins().srem(a, b);
                 let adjust = self.remainder_needs_adjusting(rem, b);
                 let floored = self.b.ins().iadd(rem, b);
                 Some(self.b.ins().select(adjust, floored, rem))

@@ -163,8 +163,32 @@ fn run_binop(c: &CompiledTrace, a: Value, b: Value) -> Option<Value> {
     }
 }
 
-const INTS: [i64; 17] =
-    [0, 1, -1, 2, -2, 3, -3, 7, -7, 100, -100, i64::MAX, i64::MIN, i64::MIN + 1, i64::MAX - 1, 1 << 32, -(1 << 32)];
+/// Edge cases, including both sides of the 32-bit division fast path's limits.
+const INTS: [i64; 23] = [
+    0,
+    1,
+    -1,
+    2,
+    -2,
+    3,
+    -3,
+    7,
+    -7,
+    100,
+    -100,
+    i64::MAX,
+    i64::MIN,
+    i64::MIN + 1,
+    i64::MAX - 1,
+    1 << 32,
+    -(1 << 32),
+    (1 << 32) - 1,
+    (1 << 32) + 7,
+    1 << 31,
+    -(1 << 31),
+    u32::MAX as i64 - 6,
+    -((1 << 32) - 1),
+];
 
 fn py_floordiv(a: i64, b: i64) -> Option<i64> {
     if b == 0 {
