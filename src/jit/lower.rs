@@ -325,6 +325,8 @@ struct Lowerer<'a, 'f> {
     interrupt_flag: ir::Value,
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
+    /// For a `ModInt`, its truncated (C) remainder: zero exactly when Python's is.
+    truncated: Vec<Option<ir::Value>>,
     /// The exit block of each snapshot, created when a guard first needs it.
     exits: Vec<Option<Block>>,
 }
@@ -350,6 +352,7 @@ fn build_function(
         frame,
         interrupt_flag,
         vals: vec![None; trace.insts.len()],
+        truncated: vec![None; trace.insts.len()],
         exits: vec![None; trace.snapshots.len()],
     };
 

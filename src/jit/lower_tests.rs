@@ -778,3 +778,38 @@ fn many_traces_can_be_compiled_and_freed() {
         assert_eq!(int(&frame[0]), n.max(0));
     }
 }
+
+/// `m = a % b; c = m == 0` (or `!=`), exiting with both: the comparison reads the truncated
+/// remainder, the exit still writes Python's floored one.
+#[test]
+fn modulo_compared_with_zero_matches_python() {
+    for (cond, want_zero) in [(Cond::Eq, true), (Cond::Ne, false)] {
+        let mut t = Trace::default();
+        let s0 = snap(&mut t, &[]);
+        t.push(Op::GuardTag { slot: 0, tag: tag::INT, snap: s0 }, Type::Void);
+        t.push(Op::GuardTag { slot: 1, tag: tag::INT, snap: s0 }, Type::Void);
+        t.push(Op::GuardScalarSlot { slot: 2, snap: s0 }, Type::Void);
+        t.push(Op::GuardScalarSlot { slot: 3, snap: s0 }, Type::Void);
+        let a = t.push(Op::SlotInt { slot: 0 }, Type::Int);
+        let b = t.push(Op::SlotInt { slot: 1 }, Type::Int);
+        let zero = t.push(Op::ConstInt { value: 0 }, Type::Int);
+        let m = t.push(Op::ModInt { a, b, snap: s0 }, Type::Int);
+        let c = t.push(Op::CmpInt { cond, a: zero, b: m }, Type::Bool);
+        exit_loop(&mut t, &[(2, c), (3, m)]);
+        let compiled = compile(&t);
+        for a in INTS {
+            for b in INTS {
+                let mut frame = vec![Value::Int(a), Value::Int(b), Value::None, Value::None];
+                let exit = run(&compiled, &mut frame);
+                match py_mod(a, b) {
+                    None => assert_eq!(exit, 0, "{a} % {b}"),
+                    Some(r) => {
+                        assert_eq!(exit, 1, "{a} % {b}");
+                        assert!(matches!(frame[2], Value::Bool(x) if x == ((r == 0) == want_zero)), "{a} % {b}");
+                        assert_eq!(int(&frame[3]), r, "{a} % {b}");
+                    }
+                }
+            }
+        }
+    }
+}
