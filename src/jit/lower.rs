@@ -377,6 +377,8 @@ struct Lowerer<'a, 'f> {
     reentry: Option<Block>,
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
+    /// For a `ModInt`, its truncated (C) remainder: zero exactly when Python's is.
+    truncated: Vec<Option<ir::Value>>,
     /// The exit block of each snapshot, created when a guard first needs it.
     exits: Vec<Option<Block>>,
 }
@@ -414,6 +416,7 @@ fn build_function(
         side_exits,
         reentry,
         vals: vec![None; trace.insts.len()],
+        truncated: vec![None; trace.insts.len()],
         exits: vec![None; trace.snapshots.len()],
     };
 

@@ -6,7 +6,8 @@
 //! follow IEEE like CPython). Touches nothing but the function being built.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder, MemFlagsData, types};
+use cranelift_frontend::FunctionBuilder;
 
 use super::super::ir::{Cond, IrRef, Op, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
@@ -53,6 +54,13 @@ fn float_cc(cond: Cond) -> FloatCC {
         Cond::Eq => FloatCC::Equal,
         Cond::Ne => FloatCC::NotEqual,
     }
+}
+
+/// An int operand of a comparison: the IR value, or a `ModInt`'s truncated remainder.
+#[derive(Clone, Copy)]
+enum Operand {
+    Value(IrRef),
+    Truncated(IrRef),
 }
 
 impl Lowerer<'_, '_> {
@@ -116,6 +124,7 @@ impl Lowerer<'_, '_> {
                 let overflow = self.b.ins().band(a_min, b_minus_one);
                 let bad = self.b.ins().bor(zero, overflow);
                 self.exit_if(bad, snap)?;
+                let join = self.small_operands_fast_path(a, b, |b, a32, b32| vec![b.ins().udiv(a32, b32)]);
                 let q = self.b.ins().sdiv(a, b);
                 // Truncation rounded toward zero: step down when the remainder is nonzero and
                 // its sign differs from b's.
@@ -123,20 +132,25 @@ impl Lowerer<'_, '_> {
                 let rem = self.b.ins().isub(a, qb);
                 let adjust = self.remainder_needs_adjusting(rem, b);
                 let q_minus_one = self.b.ins().iadd_imm_s(q, -1);
-                Some(self.b.ins().select(adjust, q_minus_one, q))
+                let floored = self.b.ins().select(adjust, q_minus_one, q);
+                Some(self.join(join, &[floored])[0])
             }
             Op::ModInt { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
                 let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
                 self.exit_if(zero, snap)?;
-                // x % -1 is 0, like x % 1; dividing by 1 instead keeps MIN % -1 from trapping.
-                let b_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
-                let one = self.b.ins().iconst(types::I64, 1);
-                let divisor = self.b.ins().select(b_minus_one, one, b);
-                let rem = self.b.ins().srem(a, divisor);
+                let join = self.small_operands_fast_path(a, b, |b, a32, b32| {
+                    let rem = b.ins().urem(a32, b32);
+                    vec![rem, rem]
+                });
+                // Cranelift's `srem` traps only on a zero divisor: MIN % -1 is defined as 0.
+                let rem = self.b.ins().srem(a, b);
                 let adjust = self.remainder_needs_adjusting(rem, b);
                 let floored = self.b.ins().iadd(rem, b);
-                Some(self.b.ins().select(adjust, floored, rem))
+                let floored = self.b.ins().select(adjust, floored, rem);
+                let results = self.join(join, &[rem, floored]);
+                self.truncated[r.0 as usize] = Some(results[0]);
+                Some(results[1])
             }
             Op::AndInt { a, b }
             | Op::OrInt { a, b }
@@ -180,7 +194,11 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::CmpInt { cond, a, b } => {
-                let (a, b) = (self.val(a)?, self.val(b)?);
+                let (a, b) = match cond {
+                    Cond::Eq | Cond::Ne => (self.zero_test_operand(a, b), self.zero_test_operand(b, a)),
+                    _ => (Operand::Value(a), Operand::Value(b)),
+                };
+                let (a, b) = (self.val_or_truncated(a)?, self.val_or_truncated(b)?);
                 Some(self.b.ins().icmp(int_cc(cond), a, b))
             }
             Op::CmpFloat { cond, a, b } => {
@@ -238,6 +256,58 @@ impl Lowerer<'_, '_> {
             self.vals[r.0 as usize] = Some(value);
         }
         Ok(())
+    }
+
+    /// Branches on whether `a` and `b` are both in `0..2^32`, where truncating and flooring
+    /// agree and a 32-bit unsigned division is much faster than a 64-bit one (clang's "bypass
+    /// slow division"). Emits the fast path (`fast` computes from the 32-bit operands the
+    /// values the join block receives, zero-extended here), then leaves the builder in the
+    /// slow path; [`Self::join`] ends it. Returns the join block.
+    fn small_operands_fast_path(
+        &mut self,
+        a: ir::Value,
+        b: ir::Value,
+        fast: impl FnOnce(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> Vec<ir::Value>,
+    ) -> Block {
+        let either = self.b.ins().bor(a, b);
+        let high = self.b.ins().ushr_imm_u(either, 32);
+        let (fast_block, slow_block, join) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(high, slow_block, &[], fast_block, &[]);
+        self.b.switch_to_block(fast_block);
+        let a32 = self.b.ins().ireduce(types::I32, a);
+        let b32 = self.b.ins().ireduce(types::I32, b);
+        let results = fast(&mut self.b, a32, b32);
+        let args: Vec<BlockArg> =
+            results.into_iter().map(|v| BlockArg::Value(self.b.ins().uextend(types::I64, v))).collect();
+        for _ in &args {
+            self.b.append_block_param(join, types::I64);
+        }
+        self.b.ins().jump(join, &args);
+        self.b.switch_to_block(slow_block);
+        join
+    }
+
+    /// Ends the slow path of [`Self::small_operands_fast_path`] with `values`; returns the
+    /// join block's parameters.
+    fn join(&mut self, join: Block, values: &[ir::Value]) -> Vec<ir::Value> {
+        let args: Vec<BlockArg> = values.iter().map(|&v| BlockArg::Value(v)).collect();
+        self.b.ins().jump(join, &args);
+        self.b.switch_to_block(join);
+        self.b.block_params(join).to_vec()
+    }
+
+    /// `x % y == 0` needs no flooring: the truncated remainder is zero exactly when Python's
+    /// is. Marks `x` (compared against `other`) to be read as its truncated remainder then.
+    fn zero_test_operand(&self, x: IrRef, other: IrRef) -> Operand {
+        let is_zero = matches!(self.trace.insts[other.0 as usize].op, Op::ConstInt { value: 0 });
+        if is_zero && self.truncated[x.0 as usize].is_some() { Operand::Truncated(x) } else { Operand::Value(x) }
+    }
+
+    fn val_or_truncated(&self, x: Operand) -> Result<ir::Value, String> {
+        match x {
+            Operand::Value(r) => self.val(r),
+            Operand::Truncated(r) => self.truncated[r.0 as usize].ok_or_else(|| format!("{r} has no remainder")),
+        }
     }
 
     /// Python's floor rule for a truncated remainder: nonzero with a sign unlike the divisor's.

@@ -166,8 +166,32 @@ fn run_binop(c: &CompiledTrace, a: Value, b: Value) -> Option<Value> {
     }
 }
 
-const INTS: [i64; 17] =
-    [0, 1, -1, 2, -2, 3, -3, 7, -7, 100, -100, i64::MAX, i64::MIN, i64::MIN + 1, i64::MAX - 1, 1 << 32, -(1 << 32)];
+/// Edge cases, including both sides of the 32-bit division fast path's limits.
+const INTS: [i64; 23] = [
+    0,
+    1,
+    -1,
+    2,
+    -2,
+    3,
+    -3,
+    7,
+    -7,
+    100,
+    -100,
+    i64::MAX,
+    i64::MIN,
+    i64::MIN + 1,
+    i64::MAX - 1,
+    1 << 32,
+    -(1 << 32),
+    (1 << 32) - 1,
+    (1 << 32) + 7,
+    1 << 31,
+    -(1 << 31),
+    u32::MAX as i64 - 6,
+    -((1 << 32) - 1),
+];
 
 fn py_floordiv(a: i64, b: i64) -> Option<i64> {
     if b == 0 {
@@ -757,5 +781,40 @@ fn many_traces_can_be_compiled_and_freed() {
         let mut frame = vec![Value::Int(0), Value::Int(n)];
         run(&compiled, &mut frame);
         assert_eq!(int(&frame[0]), n.max(0));
+    }
+}
+
+/// `m = a % b; c = m == 0` (or `!=`), exiting with both: the comparison reads the truncated
+/// remainder, the exit still writes Python's floored one.
+#[test]
+fn modulo_compared_with_zero_matches_python() {
+    for (cond, want_zero) in [(Cond::Eq, true), (Cond::Ne, false)] {
+        let mut t = Trace::default();
+        let s0 = snap(&mut t, &[]);
+        t.push(Op::GuardTag { slot: 0, tag: tag::INT, snap: s0 }, Type::Void);
+        t.push(Op::GuardTag { slot: 1, tag: tag::INT, snap: s0 }, Type::Void);
+        t.push(Op::GuardScalarSlot { slot: 2, snap: s0 }, Type::Void);
+        t.push(Op::GuardScalarSlot { slot: 3, snap: s0 }, Type::Void);
+        let a = t.push(Op::SlotInt { slot: 0 }, Type::Int);
+        let b = t.push(Op::SlotInt { slot: 1 }, Type::Int);
+        let zero = t.push(Op::ConstInt { value: 0 }, Type::Int);
+        let m = t.push(Op::ModInt { a, b, snap: s0 }, Type::Int);
+        let c = t.push(Op::CmpInt { cond, a: zero, b: m }, Type::Bool);
+        exit_loop(&mut t, &[(2, c), (3, m)]);
+        let compiled = compile(&t);
+        for a in INTS {
+            for b in INTS {
+                let mut frame = vec![Value::Int(a), Value::Int(b), Value::None, Value::None];
+                let exit = run(&compiled, &mut frame);
+                match py_mod(a, b) {
+                    None => assert_eq!(exit, 0, "{a} % {b}"),
+                    Some(r) => {
+                        assert_eq!(exit, 1, "{a} % {b}");
+                        assert!(matches!(frame[2], Value::Bool(x) if x == ((r == 0) == want_zero)), "{a} % {b}");
+                        assert_eq!(int(&frame[3]), r, "{a} % {b}");
+                    }
+                }
+            }
+        }
     }
 }

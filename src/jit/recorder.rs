@@ -168,6 +168,15 @@ impl Recorder {
         if let Some(r) = self.slots[slot as usize] {
             return Ok((r, self.trace.ty(r)));
         }
+        // A hoisted literal's register (`=1`, see `hoist_constants`) is loaded once at entry
+        // and never written: it is a constant, which the passes can fold.
+        if self.code.slot_names.get(slot as usize).is_some_and(|n| n.starts_with('=')) {
+            match frame[slot as usize] {
+                Value::Int(i) => return Ok((self.const_int(i), Type::Int)),
+                Value::Float(f) => return Ok((self.const_float(f), Type::Float)),
+                _ => {}
+            }
+        }
         if let Some(&ty) = self.side.as_ref().and_then(|side| side.known.get(&slot)) {
             // The parent trace guarded or wrote this slot: its type is known, no guard needed.
             let load = match (ty, &frame[slot as usize]) {

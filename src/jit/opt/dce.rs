@@ -1,8 +1,10 @@
 //! Dead code elimination.
 //!
-//! Guarantees: every instruction with an effect (guards, stores, `Loop`, `Phi`) stays; a pure
+//! Guarantees: every instruction with an effect (guards, stores, `Loop`) stays; a pure
 //! instruction stays only if a kept instruction or the snapshot of a kept instruction uses its
-//! value (a `Phi` uses its `entry` and `back` values).
+//! value. A `Phi` counts as pure: a kept `Phi` uses its `entry` and `back` values, and one that
+//! only its own back edge uses (a variable written before it is read in every iteration) goes.
+//! Snapshots belong to kept instructions only, so none names a removed `Phi`.
 
 use super::super::ir::{Op, Trace};
 use super::{Action, rebuild};
@@ -16,7 +18,8 @@ pub fn run(trace: &Trace) -> Trace {
         let mut changed = false;
         for i in (0..n).rev() {
             let inst = &trace.insts[i];
-            if !live[i] && (inst.op.has_effect() || matches!(inst.op, Op::ListStore { .. })) {
+            let root = inst.op.has_effect() && !matches!(inst.op, Op::Phi { .. });
+            if !live[i] && root {
                 live[i] = true;
                 changed = true;
             }
@@ -65,5 +68,51 @@ bool  %7 = CmpInt %6 < %2
         // MulInt can exit (overflow), so it is an effect and stays.
         assert!(after.contains("MulInt"), "{after}");
         assert!(after.contains("AddInt"), "{after}");
+    }
+
+    #[test]
+    fn a_phi_only_its_back_edge_uses_goes() {
+        // x2 = x * x is written before it is read in each iteration: its Phi is dead. The Phi of
+        // x (used by the body) and the Phi of a counter whose overflow check exits stay.
+        let before = "\
+      GuardTag r0(x) is float  snap0
+float %1 = SlotFloat r0(x)
+float %2 = MulFloat %1, %1
+      GuardTag r2(i) is int  snap0
+int   %4 = SlotInt r2(i)
+int   %5 = ConstInt 1
+int   %6 = AddInt %4, %5  snap0
+------------------------------ loop
+float %8 = Phi r1(x2) [%2, %11]
+float %9 = Phi r0(x) [%1, %12]
+int   %10 = Phi r2(i) [%6, %13]
+float %11 = MulFloat %9, %9
+float %12 = AddFloat %11, %9
+int   %13 = AddInt %10, %5  snap1
+  snap0 @pc 1:
+  snap1 @pc 5: r0(x)=%12 r1(x2)=%11
+";
+        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
+        assert!(!after.contains("Phi r1(x2)"), "{after}");
+        assert!(after.contains("Phi r0(x)"), "{after}");
+        assert!(after.contains("Phi r2(i)"), "{after}");
+        super::super::verify::verify(&parse_trace(&after).expect("reparses")).expect("verifies");
+    }
+
+    #[test]
+    fn a_phi_cycle_nothing_else_uses_goes() {
+        let before = "\
+      GuardTag r0(x) is float  snap0
+float %1 = SlotFloat r0(x)
+------------------------------ loop
+float %3 = Phi r0(x) [%1, %4]
+float %4 = AddFloat %3, %1
+      CheckInterrupt   snap1
+  snap0 @pc 1:
+  snap1 @pc 1:
+";
+        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
+        assert!(!after.contains("Phi"), "{after}");
+        assert!(!after.contains("AddFloat"), "{after}");
     }
 }

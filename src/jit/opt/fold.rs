@@ -3,8 +3,8 @@
 //! Guarantees: an operation whose operands are all constants and that cannot exit is replaced
 //! by its constant result; an int operation that would overflow (or divide by zero) is left
 //! alone, so it still exits at run time as the interpreter expects; `x + 0`, `x - 0`, `x * 1`
-//! become `x`; a `Guard` on a constant that holds is removed (one that fails is kept: the
-//! trace always exits there).
+//! become `x`, `2.0 * x` becomes `x + x`; a `Guard` on a constant that holds is removed (one
+//! that fails is kept: the trace always exits there).
 
 use super::super::ir::{Cond, IrRef, Op, Trace, Type};
 use super::{Action, rebuild};
@@ -84,7 +84,13 @@ pub fn run(trace: &Trace) -> Trace {
             Op::XorInt { a, b } => both_ints(a, b).map_or(Action::Keep(op, ty), |(x, y)| int_const(x ^ y)),
             Op::AddFloat { a, b } => both_floats(a, b).map_or(Action::Keep(op, ty), |(x, y)| float_const(x + y)),
             Op::SubFloat { a, b } => both_floats(a, b).map_or(Action::Keep(op, ty), |(x, y)| float_const(x - y)),
-            Op::MulFloat { a, b } => both_floats(a, b).map_or(Action::Keep(op, ty), |(x, y)| float_const(x * y)),
+            Op::MulFloat { a, b } => match both_floats(a, b) {
+                Some((x, y)) => float_const(x * y),
+                // 2.0 * x == x + x exactly (also for -0.0, infinities and NaN), and needs no constant.
+                None if float(out, a) == Some(2.0) => Action::Keep(Op::AddFloat { a: b, b }, ty),
+                None if float(out, b) == Some(2.0) => Action::Keep(Op::AddFloat { a, b: a }, ty),
+                None => Action::Keep(op, ty),
+            },
             Op::NegFloat { a } => float(out, a).map_or(Action::Keep(op, ty), |x| float_const(-x)),
             Op::IntToFloat { a } => int(out, a).map_or(Action::Keep(op, ty), |x| float_const(x as f64)),
             Op::CmpInt { cond, a, b } => match both_ints(a, b) {
@@ -141,6 +147,22 @@ int   %2 = AddInt %0, %1  snap0
   snap0 @pc 4:
 ";
         assert!(fold(before).contains("AddInt"));
+    }
+
+    #[test]
+    fn doubling_a_float_becomes_an_addition() {
+        let before = "\
+      GuardTag r0(x) is float  snap0
+float %1 = SlotFloat r0(x)
+float %2 = ConstFloat 2.0
+float %3 = MulFloat %2, %1
+float %4 = MulFloat %3, %2
+  snap0 @pc 4:
+";
+        let after = fold(before);
+        assert!(after.contains("AddFloat %1, %1"), "{after}");
+        assert!(after.contains("AddFloat %3, %3"), "{after}");
+        assert!(!after.contains("MulFloat"), "{after}");
     }
 
     #[test]

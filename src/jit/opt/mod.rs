@@ -10,7 +10,8 @@
 //! 2. `cse.rs` — common subexpression elimination, including guards already checked. Because the
 //!    loop body reads loop invariants through the preamble's values, an operation on invariants
 //!    in the body is the same expression as in the preamble: CSE hoists it out of the loop.
-//! 3. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses).
+//! 3. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses),
+//!    `Phi`s only their own back edge uses included.
 
 pub mod cse;
 pub mod dce;
