@@ -116,9 +116,10 @@ pub enum Op {
     ConstBool { value: bool },
     /// Exit unless frame slot `slot` holds a value with this `Value` tag (entry type check).
     GuardTag { slot: u16, tag: u8, snap: SnapId },
-    /// Exit unless frame slot `slot` holds no heap value (tag <= float), so that exits may
-    /// overwrite it without dropping anything. Emitted at entry for every slot the trace writes.
-    GuardScalarSlot { slot: u16, snap: SnapId },
+    /// If frame slot `slot` holds a heap value (a list, a string...), drop it, leaving `None`
+    /// (a call into the runtime, rarely taken), so that exits may overwrite the slot with a
+    /// number. Emitted where the trace first writes a slot it did not read.
+    ClearSlot { slot: u16 },
     /// The int in frame slot `slot` (its tag was guarded).
     SlotInt { slot: u16 },
     /// The float in frame slot `slot`.
@@ -222,7 +223,7 @@ impl Op {
             | Op::ConstFloat { .. }
             | Op::ConstBool { .. }
             | Op::GuardTag { .. }
-            | Op::GuardScalarSlot { .. }
+            | Op::ClearSlot { .. }
             | Op::CheckInterrupt { .. }
             | Op::Link { .. } => vec![],
             Op::SlotInt { .. } | Op::SlotFloat { .. } | Op::SlotBool { .. } | Op::SlotPtr { .. } | Op::Loop => vec![],
@@ -260,7 +261,6 @@ impl Op {
     pub fn snapshot_mut(&mut self) -> Option<&mut SnapId> {
         match self {
             Op::GuardTag { snap, .. }
-            | Op::GuardScalarSlot { snap, .. }
             | Op::AddInt { snap, .. }
             | Op::SubInt { snap, .. }
             | Op::MulInt { snap, .. }
@@ -282,7 +282,7 @@ impl Op {
     /// Does this operation have an effect beyond its result (a guard, a store, a marker)?
     /// Dead code elimination keeps these.
     pub fn has_effect(&self) -> bool {
-        self.snapshot().is_some() || matches!(self, Op::Loop | Op::Phi { .. })
+        self.snapshot().is_some() || matches!(self, Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. })
     }
 
     /// The opcode's name, as the dump prints it.
@@ -292,7 +292,7 @@ impl Op {
             Op::ConstFloat { .. } => "ConstFloat",
             Op::ConstBool { .. } => "ConstBool",
             Op::GuardTag { .. } => "GuardTag",
-            Op::GuardScalarSlot { .. } => "GuardScalarSlot",
+            Op::ClearSlot { .. } => "ClearSlot",
             Op::SlotInt { .. } => "SlotInt",
             Op::SlotFloat { .. } => "SlotFloat",
             Op::SlotBool { .. } => "SlotBool",
@@ -377,7 +377,7 @@ impl Trace {
                 }
             }
             Op::GuardTag { slot, tag, snap } => format!("{} is {}  {snap}", self.slot_label(slot), tag_name(tag)),
-            Op::GuardScalarSlot { slot, snap } => format!("{} is not a heap value  {snap}", self.slot_label(slot)),
+            Op::ClearSlot { slot } => self.slot_label(slot),
             Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
                 self.slot_label(slot)
             }

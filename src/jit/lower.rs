@@ -88,9 +88,16 @@ pub fn compile_trace(
     }
     let mut ctx = module.get().make_context();
     ctx.func.signature = entry_signature(module.get());
+    let mut clear_signature = module.get().make_signature();
+    clear_signature.params.push(AbiParam::new(pointer));
+    let clear_id = module
+        .get()
+        .declare_function(CLEAR_SLOT_SYMBOL, cranelift_module::Linkage::Import, &clear_signature)
+        .map_err(|e| e.to_string())?;
+    let clear_slot = module.get().declare_func_in_func(clear_id, &mut ctx.func);
     let mut builder_ctx = FunctionBuilderContext::new();
     let config = module.get().target_config();
-    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape, place)?;
+    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape, place, clear_slot)?;
     let clif = ctx.func.display().to_string();
 
     ctx.set_disasm(want_disassembly);
@@ -165,7 +172,21 @@ fn new_module() -> Result<JITModule, String> {
         .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
         .finish(settings::Flags::new(flags))
         .map_err(|e| format!("Cranelift could not target this machine: {e}"))?;
-    Ok(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
+    let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+    builder.symbol(CLEAR_SLOT_SYMBOL, clear_slot as *const u8);
+    Ok(JITModule::new(builder))
+}
+
+/// The runtime function behind `ClearSlot`, imported by name so that the dumped Cranelift IR
+/// holds no address.
+const CLEAR_SLOT_SYMBOL: &str = "toyjit_clear_slot";
+
+/// Drops the value in a frame slot, leaving `None` (called by native code only when the slot
+/// holds a heap value; dropping runs no Toy code).
+extern "C" fn clear_slot(slot: *mut crate::interp::value::Value) {
+    // SAFETY: native code passes the address of a slot of the frame it runs on, a valid,
+    // initialised `Value` that nothing else borrows while the trace runs.
+    unsafe { *slot = crate::interp::value::Value::None };
 }
 
 /// The Cranelift type of an IR value (`None` for `Void`).
@@ -220,7 +241,7 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             Op::ConstInt { .. } => Type::Int,
             Op::ConstFloat { .. } => Type::Float,
             Op::ConstBool { .. } => Type::Bool,
-            Op::GuardTag { .. } | Op::GuardScalarSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
+            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
             Op::Link { .. } => {
                 if at + 1 != insts.len() || found_loop.is_some() {
                     return fail("Link must end a side trace".into());
@@ -375,6 +396,8 @@ struct Lowerer<'a, 'f> {
     side_exits: ir::Value,
     /// Where a root trace starts over when a side trace links back to it (its preamble).
     reentry: Option<Block>,
+    /// The runtime function `ClearSlot` calls.
+    clear_slot: ir::FuncRef,
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
     /// For a `ModInt`, its truncated (C) remainder: zero exactly when Python's is.
@@ -391,6 +414,7 @@ fn build_function(
     layout: &ListLayout,
     shape: &Shape,
     place: TreePlace,
+    clear_slot: ir::FuncRef,
 ) -> Result<(), String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -415,6 +439,7 @@ fn build_function(
         interrupt_flag,
         side_exits,
         reentry,
+        clear_slot,
         vals: vec![None; trace.insts.len()],
         truncated: vec![None; trace.insts.len()],
         exits: vec![None; trace.snapshots.len()],

@@ -84,10 +84,18 @@ impl Lowerer<'_, '_> {
                 self.exit_when(flag, true, snap)?;
                 None
             }
-            Op::GuardScalarSlot { slot, snap } => {
+            Op::ClearSlot { slot } => {
                 let found = self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + TAG_OFFSET);
                 let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
-                self.exit_if(heap, snap)?;
+                let clear = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.set_cold_block(clear);
+                self.b.ins().brif(heap, clear, &[], done, &[]);
+                self.b.switch_to_block(clear);
+                let address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)));
+                self.b.ins().call(self.clear_slot, &[address]);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
                 None
             }
             Op::SlotInt { slot } | Op::SlotPtr { slot } => {

@@ -818,3 +818,79 @@ fn modulo_compared_with_zero_matches_python() {
         }
     }
 }
+
+/// A root loop counting `i` up to 10, and a side trace on its loop exit that counts rounds in
+/// `c`, resets `i` and links back to the root, until `c` reaches 3.
+fn root_and_side_trace() -> (Trace, Trace) {
+    let parse = |text: &str| crate::jit::opt::text::parse_trace(text).unwrap_or_else(|e| panic!("{e}"));
+    let root = parse(
+        "
+              GuardTag r0(i) is int  snap0
+        int   %1 = SlotInt r0(i)
+        int   %2 = ConstInt 1
+        int   %3 = AddInt %1, %2  snap0
+        int   %4 = ConstInt 10
+        bool  %5 = CmpInt %3 < %4
+              Guard %5 is True  snap1
+        ------------------------------ loop
+        int   %8 = Phi r0(i) [%3, %9]
+        int   %9 = AddInt %8, %2  snap2
+        bool  %10 = CmpInt %9 < %4
+              Guard %10 is True  snap3
+          snap0 @pc 0:
+          snap1 @pc 1: r0(i)=%3
+          snap2 @pc 0: r0(i)=%8
+          snap3 @pc 1: r0(i)=%9
+        ",
+    );
+    let side = parse(
+        "
+              GuardTag r1(c) is int  snap0
+        int   %1 = SlotInt r1(c)
+        int   %2 = ConstInt 1
+        int   %3 = AddInt %1, %2  snap0
+        int   %4 = ConstInt 3
+        bool  %5 = CmpInt %3 < %4
+              Guard %5 is True  snap1
+        int   %7 = ConstInt 0
+              Link to T1  snap2
+          snap0 @pc 5:
+          snap1 @pc 6: r1(c)=%3
+          snap2 @pc 0: r1(c)=%3 r0(i)=%7
+        ",
+    );
+    (root, side)
+}
+
+#[test]
+fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
+    let (root, side) = root_and_side_trace();
+    let root_code = compile(&root);
+    let place = TreePlace { exit_base: root.snapshots.len() as u32, root_trace: 1, is_root: false };
+    let side_code = compile_trace(&side, &layout(), place, false).unwrap_or_else(|e| panic!("{e}"));
+    let root_table = SideExitSlot::empty_table(root.snapshots.len());
+    let side_table = SideExitSlot::empty_table(side.snapshots.len());
+    // Both guards on `i < 10` (preamble and body) lead to the side trace.
+    for exit in [1, 3] {
+        root_table[exit].entry.set(Some(side_code.entry));
+        root_table[exit].table.set(side_table.as_ptr());
+    }
+    let mut frame = vec![Value::Int(0), Value::Int(0)];
+    // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
+    let exit =
+        unsafe { (root_code.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address(), root_table.as_ptr()) };
+    // Three rounds of counting to 10; the third round's side trace leaves through its snap1,
+    // numbered after the root's four exits.
+    assert_eq!(exit, 4 + 1);
+    assert_eq!((int(&frame[0]), int(&frame[1])), (10, 3));
+}
+
+#[test]
+fn a_side_trace_must_end_in_link_and_a_root_must_loop() {
+    let (root, side) = root_and_side_trace();
+    let side_place = TreePlace { exit_base: 4, root_trace: 1, is_root: false };
+    let err = compile_trace(&root, &layout(), side_place, false).err().expect("a loop is no side trace");
+    assert!(err.contains("must end in Link"), "{err}");
+    let err = compile_trace(&side, &layout(), TreePlace::root(1), false).err().expect("a side trace is no loop");
+    assert!(err.contains("does not loop"), "{err}");
+}

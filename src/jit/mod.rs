@@ -52,7 +52,13 @@ struct TraceMeta {
     side_exits: *const SideExitSlot,
     /// `file:line` of each snapshot's pc, for events.
     exit_lines: Vec<u32>,
+    /// 0 for a root, its parent's depth + 1 for a side trace.
+    depth: u32,
 }
+
+/// Limits on a trace tree, so that a pathological program cannot grow side traces forever.
+const MAX_SIDE_TRACES_PER_TREE: usize = 64;
+const MAX_SIDE_TRACE_DEPTH: u32 = 16;
 
 /// A side trace being recorded: where it will be attached.
 struct SideTarget {
@@ -78,6 +84,8 @@ pub struct Jit {
     /// Root traces (id, start description, tree), for the exit summary.
     compiled: Vec<(u32, String, Rc<NativeLoop>)>,
     metas: HashMap<u32, TraceMeta>,
+    /// Side traces attached to each tree, by root trace number.
+    side_traces_per_tree: HashMap<u32, usize>,
 }
 
 impl Jit {
@@ -94,6 +102,7 @@ impl Jit {
             next_trace_id: 1,
             compiled: Vec::new(),
             metas: HashMap::new(),
+            side_traces_per_tree: HashMap::new(),
         }
     }
 
@@ -169,7 +178,7 @@ impl Jit {
         }
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let exits = exit_infos(&trace, id);
-        self.metas.insert(id, trace_meta(&trace, &code, HashMap::new(), table.as_ptr()));
+        self.metas.insert(id, trace_meta(&trace, &code, HashMap::new(), table.as_ptr(), 0));
         let native = Rc::new(NativeLoop {
             entry: compiled.entry,
             side_exits: table.as_ptr(),
@@ -197,6 +206,7 @@ impl Jit {
         self.next_trace_id += 1;
         self.stats.traces += 1;
         self.stats.side_traces += 1;
+        *self.side_traces_per_tree.entry(root.trace_id).or_default() += 1;
         let start = self.location(&code, start_pc);
         let ending = if target == root.trace_id {
             format!("links to T{target} (re-enters its loop)")
@@ -218,8 +228,8 @@ impl Jit {
             self.dump.push_str(&dump::trace_report(&report, self.dump_level));
         }
         let table = SideExitSlot::empty_table(trace.snapshots.len());
-        let meta = trace_meta(&trace, &code, known, table.as_ptr());
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
+        let meta = trace_meta(&trace, &code, known, table.as_ptr(), parent.depth + 1);
         // SAFETY: the parent's table has one slot per snapshot of the parent and lives as long
         // as the tree (`root.owners`); `parent_snapshot` is one of them.
         let slot = unsafe { &*parent.side_exits.add(side.parent_snapshot as usize) };
@@ -271,6 +281,7 @@ fn trace_meta(
     code: &CodeObject,
     inherited: HashMap<u16, Type>,
     side_exits: *const SideExitSlot,
+    depth: u32,
 ) -> TraceMeta {
     let mut known = inherited;
     let mut at_exit: Vec<Option<HashMap<u16, Type>>> = vec![None; trace.snapshots.len()];
@@ -301,6 +312,7 @@ fn trace_meta(
         known_at_exit: at_exit.into_iter().map(Option::unwrap_or_default).collect(),
         side_exits,
         exit_lines: trace.snapshots.iter().map(|s| code.lines.get(s.pc as usize).copied().unwrap_or(0)).collect(),
+        depth,
     }
 }
 
@@ -348,6 +360,21 @@ impl Tracer for Jit {
             .and_then(|meta| meta.known_at_exit.get(parent_snapshot as usize).cloned())
             .unwrap_or_default();
         self.recording_started = Some(Instant::now());
+        let parent_depth = self.metas.get(&parent_trace).map_or(0, |m| m.depth);
+        let side_traces = self.side_traces_per_tree.get(&root.trace_id).copied().unwrap_or(0);
+        let refusal = if side_traces >= MAX_SIDE_TRACES_PER_TREE {
+            Some(format!("the trace tree of T{} already has {side_traces} side traces", root.trace_id))
+        } else if parent_depth >= MAX_SIDE_TRACE_DEPTH {
+            Some(format!("side traces already nest {parent_depth} deep here"))
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            self.stats.aborts += 1;
+            self.recording_started = None;
+            self.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {reason}"));
+            return;
+        }
         let start = SideStart { root_trace: root.trace_id, root_header_pc: root.header_pc as usize, known };
         self.recorder = Some(Recorder::new_side(code, pc, depth, start));
         self.side_target = Some(SideTarget { root: root.clone(), exit, parent_trace, parent_snapshot });

@@ -226,7 +226,7 @@ impl Recorder {
     }
 
     /// Slot `reg` now holds IR value `value`.
-    fn write(&mut self, reg: Reg, value: IrRef, pc: usize) -> Result<(), Abort> {
+    fn write(&mut self, reg: Reg, value: IrRef) -> Result<(), Abort> {
         let slot = reg.0;
         if self.trace.ty(value) == Type::Ptr {
             return abort(format!(
@@ -235,12 +235,15 @@ impl Recorder {
             ));
         }
         if !self.written.contains(&slot) {
-            let known_scalar =
-                self.side.as_ref().and_then(|side| side.known.get(&slot)).is_some_and(|ty| ty.value_tag().is_some());
-            if !self.entry_loads.contains_key(&slot) && !known_scalar {
-                // An exit may overwrite this slot: make sure it holds nothing to drop.
-                let snap = self.snapshot(pc);
-                self.emit(Op::GuardScalarSlot { slot, snap }, Type::Void);
+            let known = self.side.as_ref().and_then(|side| side.known.get(&slot)).copied();
+            let read = self.entry_loads.get(&slot).map(|&(_, ty)| ty);
+            if read.or(known) == Some(Type::Ptr) {
+                return abort(format!("{} changes from a list to a number", self.name_of(slot)));
+            }
+            if read.or(known).is_none() {
+                // An exit may overwrite this slot with a number: drop what it holds now (the
+                // instruction writing it would have dropped it too).
+                self.emit(Op::ClearSlot { slot }, Type::Void);
             }
             self.written.push(slot);
         }
@@ -339,7 +342,7 @@ impl Recorder {
             }
             Instr::Move { dst, src } => {
                 let (r, _) = self.read(src, frame, pc)?;
-                self.write(dst, r, pc)?;
+                self.write(dst, r)?;
             }
             Instr::LoadConst { dst, constant } => {
                 let r = match &self.code.consts[constant.0 as usize] {
@@ -348,11 +351,11 @@ impl Recorder {
                     Value::Bool(b) => self.emit(Op::ConstBool { value: *b }, Type::Bool),
                     other => return abort(format!("a {} constant", other.type_name())),
                 };
-                self.write(dst, r, pc)?;
+                self.write(dst, r)?;
             }
             Instr::LoadBool { dst, value } => {
                 let r = self.emit(Op::ConstBool { value }, Type::Bool);
-                self.write(dst, r, pc)?;
+                self.write(dst, r)?;
             }
             Instr::CheckBound { slot, .. } => {
                 self.read(slot, frame, pc)?;
@@ -383,7 +386,7 @@ impl Recorder {
                     Type::Float => self.emit(Op::NegFloat { a: r }, Type::Float),
                     _ => return abort(format!("unary - on a {}", ty.name())),
                 };
-                self.write(dst, result, pc)?;
+                self.write(dst, result)?;
             }
             Instr::Lt { dst, a, b } => self.compare_into(Cond::Lt, dst, a, b, pc, frame)?,
             Instr::LtE { dst, a, b } => self.compare_into(Cond::Le, dst, a, b, pc, frame)?,
@@ -425,7 +428,7 @@ impl Recorder {
                 };
                 let snap = self.snapshot(pc);
                 let r = self.emit(Op::ListLoad { list, index: index_ref, ty: element_type, snap }, element_type);
-                self.write(dst, r, pc)?;
+                self.write(dst, r)?;
             }
             Instr::SetItem { obj, index, value } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
@@ -488,8 +491,8 @@ impl Recorder {
         let done = self.snapshot(exit);
         self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
         let advanced = self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int);
-        self.write(iter, advanced, pc)?;
-        self.write(target, next, pc)?;
+        self.write(iter, advanced)?;
+        self.write(target, next)?;
         Ok(())
     }
 
@@ -586,7 +589,7 @@ impl Recorder {
             }
             (l, r) => return abort(format!("{op:?} on {} and {}", l.name(), r.name())),
         };
-        self.write(dst, result, pc)
+        self.write(dst, result)
     }
 
     /// The bool IR value of `a cond b`, and its value now.
@@ -621,7 +624,7 @@ impl Recorder {
 
     fn compare_into(&mut self, cond: Cond, dst: Reg, a: Reg, b: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
         let (r, _) = self.compare(cond, a, b, pc, frame)?;
-        self.write(dst, r, pc)
+        self.write(dst, r)
     }
 
     fn compare_jump(&mut self, cond: Cond, a: Reg, b: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
@@ -684,7 +687,7 @@ impl Recorder {
                             }
                         }
                         Op::GuardTag { .. }
-                        | Op::GuardScalarSlot { .. }
+                        | Op::ClearSlot { .. }
                         | Op::ConstInt { .. }
                         | Op::ConstFloat { .. }
                         | Op::ConstBool { .. } => {}

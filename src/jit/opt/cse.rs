@@ -17,7 +17,12 @@ use super::{Action, rebuild, set_snapshot};
 /// The instruction as a key: its operation with the snapshot blanked out.
 fn key(op: Op) -> Option<String> {
     match op {
-        Op::Loop | Op::Phi { .. } | Op::ListStore { .. } | Op::CheckInterrupt { .. } | Op::Link { .. } => None,
+        Op::Loop
+        | Op::Phi { .. }
+        | Op::ListStore { .. }
+        | Op::CheckInterrupt { .. }
+        | Op::Link { .. }
+        | Op::ClearSlot { .. } => None,
         mut op => {
             set_snapshot(&mut op, SnapId(0));
             Some(format!("{op:?}"))

@@ -132,10 +132,7 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 tag: parse_tag(arg(2)?)?,
                 snap: parse_snap(arg(3)?)?,
             },
-            "GuardScalarSlot" => Op::GuardScalarSlot {
-                slot: parse_slot(arg(0)?, &mut names)?,
-                snap: parse_snap(args.last().ok_or("no snapshot")?)?,
-            },
+            "ClearSlot" => Op::ClearSlot { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotInt" => Op::SlotInt { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotFloat" => Op::SlotFloat { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotBool" => Op::SlotBool { slot: parse_slot(arg(0)?, &mut names)? },
