@@ -16,7 +16,7 @@ fn snap(t: &mut Trace, slots: &[(u16, IrRef)]) -> SnapId {
 }
 
 fn compile(t: &Trace) -> CompiledTrace {
-    compile_trace(t, &layout(), false).unwrap_or_else(|e| panic!("{e}\n{t}"))
+    compile_trace(t, &layout(), Listings::default()).unwrap_or_else(|e| panic!("{e}\n{t}"))
 }
 
 fn run(c: &CompiledTrace, frame: &mut [Value]) -> u32 {
@@ -83,10 +83,13 @@ fn counting_loop() -> Trace {
 
 #[test]
 fn counting_loop_writes_back_the_counter() {
-    let compiled = compile_trace(&counting_loop(), &layout(), true).unwrap();
+    let compiled = compile_trace(&counting_loop(), &layout(), Listings { clif: true, disassembly: true }).unwrap();
     assert!(compiled.code_size > 0);
-    assert!(compiled.clif.contains("brif"), "{}", compiled.clif);
+    assert!(compiled.clif.as_deref().is_some_and(|c| c.contains("brif")), "{:?}", compiled.clif);
     assert!(compiled.disassembly.as_deref().is_some_and(|d| !d.is_empty()));
+    // Listings cost time: none unless asked for.
+    let quiet = compile(&counting_loop());
+    assert!(quiet.clif.is_none() && quiet.disassembly.is_none());
     let mut frame = vec![Value::Int(0), Value::Int(10)];
     assert_eq!(run(&compiled, &mut frame), 1);
     assert_eq!((int(&frame[0]), int(&frame[1])), (10, 10));
@@ -685,7 +688,8 @@ fn phis_are_written_correctly_on_exits_in_the_middle_of_the_body() {
 #[test]
 fn invalid_traces_are_rejected_not_compiled() {
     let layout = layout();
-    let err = |t: &Trace| compile_trace(t, &layout, false).err().unwrap_or_else(|| panic!("compiled:\n{t}"));
+    let err =
+        |t: &Trace| compile_trace(t, &layout, Listings::default()).err().unwrap_or_else(|| panic!("compiled:\n{t}"));
 
     // No loop.
     let mut t = Trace::default();

@@ -98,7 +98,9 @@ impl Jit {
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         let compile_start = Instant::now();
         let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;
-        let compiled = lower::compile_trace(&trace, &layout, self.dump_level.shows_machine_code())?;
+        let listings =
+            lower::Listings { clif: self.dump_level.shows_traces(), disassembly: self.dump_level.shows_machine_code() };
+        let compiled = lower::compile_trace(&trace, &layout, listings)?;
         self.stats.compiling += compile_start.elapsed();
         let id = self.next_trace_id;
         self.next_trace_id += 1;
