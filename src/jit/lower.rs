@@ -16,9 +16,14 @@
 //!
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
 //!
+//! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
+//! (per thread) between traces; only the code memory belongs to each trace. Text listings
+//! (Cranelift IR, machine code) are produced only when the dump asks for them.
+//!
 //! Touches: the frame and list memory that the generated code reads and writes (nothing at
 //! compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
@@ -86,24 +91,57 @@ pub struct Listings {
 /// Returns `Err` (never panics) for any trace it cannot or must not compile.
 pub fn compile_trace(trace: &Trace, layout: &ListLayout, listings: Listings) -> Result<CompiledTrace, String> {
     let shape = validate(trace)?;
+    // Taken out while in use, so a compile that fails or panics halfway leaves nothing behind
+    // (the next one starts afresh).
+    let mut scratch = SCRATCH.with_borrow_mut(Option::take).unwrap_or_else(Scratch::new);
+    let compiled = compile_with(trace, layout, listings, &shape, &mut scratch)?;
+    SCRATCH.with_borrow_mut(|kept| *kept = Some(scratch));
+    Ok(compiled)
+}
+
+/// Cranelift's working memory, kept between compiles.
+struct Scratch {
+    ctx: Context,
+    builder: FunctionBuilderContext,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch { ctx: Context::new(), builder: FunctionBuilderContext::new() }
+    }
+}
+
+thread_local! {
+    /// Reusing the contexts keeps their buffers (notably the register allocator's) instead of
+    /// allocating them afresh for every trace. Only the code lives in each trace's module.
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+}
+
+fn compile_with(
+    trace: &Trace,
+    layout: &ListLayout,
+    listings: Listings,
+    shape: &Shape,
+    scratch: &mut Scratch,
+) -> Result<CompiledTrace, String> {
     let mut module = OwnedModule(Some(new_module()?));
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
-    let mut ctx = module.get().make_context();
+    let Scratch { ctx, builder } = scratch;
+    module.get().clear_context(ctx);
     ctx.func.signature.params.push(AbiParam::new(pointer));
     ctx.func.signature.params.push(AbiParam::new(pointer));
     ctx.func.signature.returns.push(AbiParam::new(types::I32));
-    let mut builder_ctx = FunctionBuilderContext::new();
     let config = module.get().target_config();
-    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape)?;
+    build_function(&mut ctx.func, builder, config, trace, layout, shape)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
     ctx.set_disasm(listings.disassembly);
     let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
-    if let Err(e) = module.get().define_function(id, &mut ctx) {
-        return Err(describe_error(&ctx, e));
+    if let Err(e) = module.get().define_function(id, ctx) {
+        return Err(describe_error(ctx, e));
     }
     let (code_size, disassembly) = match ctx.compiled_code() {
         Some(code) => {
