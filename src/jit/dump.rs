@@ -93,9 +93,11 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     let _ = writeln!(out, "---- trace IR compiled ----");
     out.push_str(&report.trace.to_string());
     let _ = writeln!(out, "---- Cranelift IR ----");
-    out.push_str(&report.compiled.clif);
-    if !report.compiled.clif.ends_with('\n') {
-        out.push('\n');
+    if let Some(clif) = &report.compiled.clif {
+        out.push_str(clif);
+        if !clif.ends_with('\n') {
+            out.push('\n');
+        }
     }
     if level.shows_machine_code()
         && let Some(asm) = &report.compiled.disassembly

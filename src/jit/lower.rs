@@ -16,15 +16,22 @@
 //!
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
 //!
+//! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
+//! (per thread) between traces; only the code memory belongs to each trace. Text listings
+//! (Cranelift IR, machine code) are produced only when the dump asks for them.
+//!
 //! Touches: the frame and list memory that the generated code reads and writes (nothing at
 //! compile time); allocates executable memory owned by the returned [`CompiledTrace`].
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
 pub use crate::interp::native::NativeEntry;
 use crate::interp::native::{LINK_TO_ROOT, SideExitSlot};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -42,8 +49,8 @@ pub struct CompiledTrace {
     /// Runs the trace on the frame whose slot 0 is at `frame`; returns the index of the
     /// snapshot of the exit taken (traces never return otherwise).
     pub entry: NativeEntry,
-    /// The Cranelift IR text as generated (before Cranelift's own optimizations).
-    pub clif: String,
+    /// The Cranelift IR text as generated (before Cranelift's own optimizations), when asked for.
+    pub clif: Option<String>,
     /// The machine code listing, when asked for.
     pub disassembly: Option<String>,
     /// Bytes of machine code.
@@ -72,21 +79,66 @@ impl OwnedModule {
     }
 }
 
+/// Which text listings [`compile_trace`] produces. Only the dump reads them, and printing the
+/// Cranelift IR costs about a sixth of the compile time, so the default is none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Listings {
+    /// The Cranelift IR text.
+    pub clif: bool,
+    /// The machine code listing.
+    pub disassembly: bool,
+}
+
 /// Compiles `trace` to machine code. `layout` locates a list's elements and length.
 /// Returns `Err` (never panics) for any trace it cannot or must not compile.
 pub fn compile_trace(
     trace: &Trace,
     layout: &ListLayout,
     place: TreePlace,
-    want_disassembly: bool,
+    listings: Listings,
 ) -> Result<CompiledTrace, String> {
     let shape = validate(trace, place)?;
+    // Taken out while in use, so a compile that fails or panics halfway leaves nothing behind
+    // (the next one starts afresh).
+    let mut scratch = SCRATCH.with_borrow_mut(Option::take).unwrap_or_else(Scratch::new);
+    let compiled = compile_with(trace, layout, place, listings, &shape, &mut scratch)?;
+    SCRATCH.with_borrow_mut(|kept| *kept = Some(scratch));
+    Ok(compiled)
+}
+
+/// Cranelift's working memory, kept between compiles.
+struct Scratch {
+    ctx: Context,
+    builder: FunctionBuilderContext,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch { ctx: Context::new(), builder: FunctionBuilderContext::new() }
+    }
+}
+
+thread_local! {
+    /// Reusing the contexts keeps their buffers (notably the register allocator's) instead of
+    /// allocating them afresh for every trace. Only the code lives in each trace's module.
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+}
+
+fn compile_with(
+    trace: &Trace,
+    layout: &ListLayout,
+    place: TreePlace,
+    listings: Listings,
+    shape: &Shape,
+    scratch: &mut Scratch,
+) -> Result<CompiledTrace, String> {
     let mut module = OwnedModule(Some(new_module()?));
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
-    let mut ctx = module.get().make_context();
+    let Scratch { ctx, builder } = scratch;
+    module.get().clear_context(ctx);
     ctx.func.signature = entry_signature(module.get());
     let mut clear_signature = module.get().make_signature();
     clear_signature.params.push(AbiParam::new(pointer));
@@ -95,18 +147,19 @@ pub fn compile_trace(
         .declare_function(CLEAR_SLOT_SYMBOL, cranelift_module::Linkage::Import, &clear_signature)
         .map_err(|e| e.to_string())?;
     let clear_slot = module.get().declare_func_in_func(clear_id, &mut ctx.func);
-    let mut builder_ctx = FunctionBuilderContext::new();
     let config = module.get().target_config();
-    build_function(&mut ctx.func, &mut builder_ctx, config, trace, layout, &shape, place, clear_slot)?;
-    let clif = ctx.func.display().to_string();
+    build_function(&mut ctx.func, builder, config, trace, layout, shape, Links { place, clear_slot })?;
+    let clif = listings.clif.then(|| ctx.func.display().to_string());
 
-    ctx.set_disasm(want_disassembly);
+    ctx.set_disasm(listings.disassembly);
     let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
-    if let Err(e) = module.get().define_function(id, &mut ctx) {
-        return Err(describe_error(&ctx, e));
+    if let Err(e) = module.get().define_function(id, ctx) {
+        return Err(describe_error(ctx, e));
     }
     let (code_size, disassembly) = match ctx.compiled_code() {
-        Some(code) => (code.code_info().total_size as usize, if want_disassembly { code.vcode.clone() } else { None }),
+        Some(code) => {
+            (code.code_info().total_size as usize, if listings.disassembly { code.vcode.clone() } else { None })
+        }
         None => return Err("Cranelift produced no code".into()),
     };
     module.get().finalize_definitions().map_err(|e| e.to_string())?;
@@ -156,23 +209,9 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
     }
 }
 
-/// A JIT module for the host, optimizing for speed; the verifier runs in debug builds only.
+/// A JIT module of its own for one trace, on the process-wide ISA (see [`host_isa`]).
 fn new_module() -> Result<JITModule, String> {
-    let mut flags = settings::builder();
-    let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
-    for (name, value) in [
-        ("opt_level", "speed"),
-        ("enable_verifier", verifier),
-        ("use_colocated_libcalls", "false"),
-        ("is_pic", "false"),
-    ] {
-        flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
-    }
-    let isa = cranelift_native::builder()
-        .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| format!("Cranelift could not target this machine: {e}"))?;
-    let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+    let mut builder = JITBuilder::with_isa(host_isa()?, default_libcall_names());
     builder.symbol(CLEAR_SLOT_SYMBOL, clear_slot as *const u8);
     Ok(JITModule::new(builder))
 }
@@ -187,6 +226,30 @@ extern "C" fn clear_slot(slot: *mut crate::interp::value::Value) {
     // SAFETY: native code passes the address of a slot of the frame it runs on, a valid,
     // initialised `Value` that nothing else borrows while the trace runs.
     unsafe { *slot = crate::interp::value::Value::None };
+}
+
+/// The Cranelift target for the host, optimizing for speed; the verifier runs in debug builds
+/// only. Built once per process and shared by every trace's module: detecting the CPU's
+/// features and building the flags cost about 0.1 ms the first time, per trace otherwise.
+fn host_isa() -> Result<OwnedTargetIsa, String> {
+    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
+        for (name, value) in [
+            ("opt_level", "speed"),
+            ("enable_verifier", verifier),
+            ("use_colocated_libcalls", "false"),
+            ("is_pic", "false"),
+        ] {
+            flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
+        }
+        cranelift_native::builder()
+            .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("Cranelift could not target this machine: {e}"))
+    })
+    .clone()
 }
 
 /// The Cranelift type of an IR value (`None` for `Void`).
@@ -406,6 +469,12 @@ struct Lowerer<'a, 'f> {
     exits: Vec<Option<Block>>,
 }
 
+/// What the function being built links to: its place in the tree and the runtime functions.
+struct Links {
+    place: TreePlace,
+    clear_slot: ir::FuncRef,
+}
+
 fn build_function(
     func: &mut ir::Function,
     builder_ctx: &mut FunctionBuilderContext,
@@ -413,9 +482,9 @@ fn build_function(
     trace: &Trace,
     layout: &ListLayout,
     shape: &Shape,
-    place: TreePlace,
-    clear_slot: ir::FuncRef,
+    links: Links,
 ) -> Result<(), String> {
+    let Links { place, clear_slot } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);

@@ -16,7 +16,7 @@ fn snap(t: &mut Trace, slots: &[(u16, IrRef)]) -> SnapId {
 }
 
 fn compile(t: &Trace) -> CompiledTrace {
-    compile_trace(t, &layout(), TreePlace::root(1), false).unwrap_or_else(|e| panic!("{e}\n{t}"))
+    compile_trace(t, &layout(), TreePlace::root(1), Listings::default()).unwrap_or_else(|e| panic!("{e}\n{t}"))
 }
 
 fn run(c: &CompiledTrace, frame: &mut [Value]) -> u32 {
@@ -86,10 +86,15 @@ fn counting_loop() -> Trace {
 
 #[test]
 fn counting_loop_writes_back_the_counter() {
-    let compiled = compile_trace(&counting_loop(), &layout(), TreePlace::root(1), true).unwrap();
+    let compiled =
+        compile_trace(&counting_loop(), &layout(), TreePlace::root(1), Listings { clif: true, disassembly: true })
+            .unwrap();
     assert!(compiled.code_size > 0);
-    assert!(compiled.clif.contains("brif"), "{}", compiled.clif);
+    assert!(compiled.clif.as_deref().is_some_and(|c| c.contains("brif")), "{:?}", compiled.clif);
     assert!(compiled.disassembly.as_deref().is_some_and(|d| !d.is_empty()));
+    // Listings cost time: none unless asked for.
+    let quiet = compile(&counting_loop());
+    assert!(quiet.clif.is_none() && quiet.disassembly.is_none());
     let mut frame = vec![Value::Int(0), Value::Int(10)];
     assert_eq!(run(&compiled, &mut frame), 1);
     assert_eq!((int(&frame[0]), int(&frame[1])), (10, 10));
@@ -146,7 +151,7 @@ fn binop_trace(arg: Type, ty: Type, op: impl Fn(IrRef, IrRef, SnapId) -> Op) -> 
     };
     t.push(Op::GuardTag { slot: 0, tag, snap: s0 }, Type::Void);
     t.push(Op::GuardTag { slot: 1, tag, snap: s0 }, Type::Void);
-    t.push(Op::GuardScalarSlot { slot: 2, snap: s0 }, Type::Void);
+    t.push(Op::ClearSlot { slot: 2 }, Type::Void);
     let a = t.push(slot_op(0), arg);
     let b = t.push(slot_op(1), arg);
     let r = t.push(op(a, b, s0), ty);
@@ -607,7 +612,7 @@ fn a_phi_may_loop_back_to_a_preamble_value() {
     let s0 = snap(&mut t, &[]);
     t.push(Op::GuardTag { slot: 0, tag: tag::INT, snap: s0 }, Type::Void);
     t.push(Op::GuardTag { slot: 1, tag: tag::INT, snap: s0 }, Type::Void);
-    t.push(Op::GuardScalarSlot { slot: 2, snap: s0 }, Type::Void);
+    t.push(Op::ClearSlot { slot: 2 }, Type::Void);
     let i = t.push(Op::SlotInt { slot: 0 }, Type::Int);
     let n = t.push(Op::SlotInt { slot: 1 }, Type::Int);
     let c = t.push(Op::CmpInt { cond: Cond::Lt, a: i, b: n }, Type::Bool);
@@ -713,7 +718,9 @@ fn phis_are_written_correctly_on_exits_in_the_middle_of_the_body() {
 fn invalid_traces_are_rejected_not_compiled() {
     let layout = layout();
     let err = |t: &Trace| {
-        compile_trace(t, &layout, TreePlace::root(1), false).err().unwrap_or_else(|| panic!("compiled:\n{t}"))
+        compile_trace(t, &layout, TreePlace::root(1), Listings::default())
+            .err()
+            .unwrap_or_else(|| panic!("compiled:\n{t}"))
     };
 
     // No loop.
@@ -793,8 +800,8 @@ fn modulo_compared_with_zero_matches_python() {
         let s0 = snap(&mut t, &[]);
         t.push(Op::GuardTag { slot: 0, tag: tag::INT, snap: s0 }, Type::Void);
         t.push(Op::GuardTag { slot: 1, tag: tag::INT, snap: s0 }, Type::Void);
-        t.push(Op::GuardScalarSlot { slot: 2, snap: s0 }, Type::Void);
-        t.push(Op::GuardScalarSlot { slot: 3, snap: s0 }, Type::Void);
+        t.push(Op::ClearSlot { slot: 2 }, Type::Void);
+        t.push(Op::ClearSlot { slot: 3 }, Type::Void);
         let a = t.push(Op::SlotInt { slot: 0 }, Type::Int);
         let b = t.push(Op::SlotInt { slot: 1 }, Type::Int);
         let zero = t.push(Op::ConstInt { value: 0 }, Type::Int);
@@ -867,7 +874,7 @@ fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
     let (root, side) = root_and_side_trace();
     let root_code = compile(&root);
     let place = TreePlace { exit_base: root.snapshots.len() as u32, root_trace: 1, is_root: false };
-    let side_code = compile_trace(&side, &layout(), place, false).unwrap_or_else(|e| panic!("{e}"));
+    let side_code = compile_trace(&side, &layout(), place, Listings::default()).unwrap_or_else(|e| panic!("{e}"));
     let root_table = SideExitSlot::empty_table(root.snapshots.len());
     let side_table = SideExitSlot::empty_table(side.snapshots.len());
     // Both guards on `i < 10` (preamble and body) lead to the side trace.
@@ -889,8 +896,32 @@ fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
 fn a_side_trace_must_end_in_link_and_a_root_must_loop() {
     let (root, side) = root_and_side_trace();
     let side_place = TreePlace { exit_base: 4, root_trace: 1, is_root: false };
-    let err = compile_trace(&root, &layout(), side_place, false).err().expect("a loop is no side trace");
+    let err = compile_trace(&root, &layout(), side_place, Listings::default()).err().expect("a loop is no side trace");
     assert!(err.contains("must end in Link"), "{err}");
-    let err = compile_trace(&side, &layout(), TreePlace::root(1), false).err().expect("a side trace is no loop");
+    let err = compile_trace(&side, &layout(), TreePlace::root(1), Listings::default())
+        .err()
+        .expect("a side trace is no loop");
     assert!(err.contains("does not loop"), "{err}");
+}
+
+#[test]
+fn clear_slot_drops_a_heap_value_so_that_the_exit_can_overwrite_it() {
+    let mut t = Trace::default();
+    let s0 = snap(&mut t, &[]);
+    t.push(Op::GuardTag { slot: 0, tag: tag::INT, snap: s0 }, Type::Void);
+    t.push(Op::ClearSlot { slot: 1 }, Type::Void);
+    let a = t.push(Op::SlotInt { slot: 0 }, Type::Int);
+    exit_loop(&mut t, &[(1, a)]);
+    let c = compile(&t);
+    let list = Value::list(vec![Value::Int(1)]);
+    let Value::List(watched) = &list else { unreachable!() };
+    let watched = watched.clone();
+    let mut frame = vec![Value::Int(7), list];
+    run(&c, &mut frame);
+    assert_eq!(int(&frame[1]), 7);
+    assert_eq!(std::rc::Rc::strong_count(&watched), 1, "the frame's reference to the list was dropped");
+    // A slot already holding a number is left alone (no call) and overwritten.
+    let mut frame = vec![Value::Int(8), Value::Float(1.5)];
+    run(&c, &mut frame);
+    assert_eq!(int(&frame[1]), 8);
 }
