@@ -654,6 +654,13 @@ impl Vm {
                         set!(Reg(iter.0 + 1), Value::Int(range.stop));
                         set!(Reg(iter.0 + 2), Value::Int(range.step));
                     }
+                    // A list is iterated by position, as CPython's list iterator does (it sees
+                    // items appended during the loop): the list, then the next index.
+                    Value::List(list) => {
+                        let list = Value::List(list.clone());
+                        set!(iter, list);
+                        set!(Reg(iter.0 + 1), Value::Int(0));
+                    }
                     other => {
                         let state = attempt!(iter::make_iter(other));
                         set!(iter, Value::Iterator(Rc::new(RefCell::new(state))));
@@ -674,6 +681,20 @@ impl Vm {
                                 set!(target, Value::Int(next));
                             } else {
                                 pc = exit.0 as usize;
+                            }
+                        }
+                        Value::List(list) => {
+                            let Value::Int(index) = reg!(Reg(iter.0 + 1)) else {
+                                unreachable!("GetIter writes a list's index")
+                            };
+                            let index = *index;
+                            let item = usize::try_from(index).ok().and_then(|i| list.borrow().get(i).cloned());
+                            match item {
+                                Some(value) => {
+                                    set!(Reg(iter.0 + 1), Value::Int(index + 1));
+                                    set!(target, value);
+                                }
+                                None => pc = exit.0 as usize,
                             }
                         }
                         Value::Iterator(state) => {

@@ -457,11 +457,14 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Result<(), Abort> {
+        if let Value::List(_) = &frame[iter.0 as usize] {
+            return self.record_for_list(iter, target, exit, pc, frame);
+        }
         let (Value::Int(next), Value::Int(stop), Value::Int(step)) =
             (&frame[iter.0 as usize], &frame[iter.0 as usize + 1], &frame[iter.0 as usize + 2])
         else {
             let kind = frame[iter.0 as usize].type_name();
-            return abort(format!("a for loop over something other than range ({kind})"));
+            return abort(format!("a for loop over something other than range or a list ({kind})"));
         };
         let (next_value, stop_value, step_value) = (*next, *stop, *step);
         let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
@@ -493,6 +496,52 @@ impl Recorder {
         let advanced = self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int);
         self.write(iter, advanced)?;
         self.write(target, next)?;
+        Ok(())
+    }
+
+    /// `for x in a_list` at a loop header: the list and the next index are in slots `iter` and
+    /// `iter + 1` (see the VM's `GetIter`). Guard that the index is below the length (the list
+    /// may grow or shrink in the loop), load the element, advance the index.
+    fn record_for_list(
+        &mut self,
+        iter: Reg,
+        target: Reg,
+        exit: usize,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let (Value::List(items), Value::Int(index)) = (&frame[iter.0 as usize], &frame[iter.0 as usize + 1]) else {
+            return abort("a list loop without its index");
+        };
+        let element = usize::try_from(*index).ok().and_then(|i| items.borrow().get(i).cloned());
+        if element.is_none() && self.side.is_none() {
+            return abort("the loop ended while recording");
+        }
+        let (list, _) = self.read(iter, frame, pc)?;
+        let (index, _) = self.read(Reg(iter.0 + 1), frame, pc)?;
+        let len = self.emit(Op::ListLen { list }, Type::Int);
+        let more = self.emit(Op::CmpInt { cond: Cond::Lt, a: index, b: len }, Type::Bool);
+        let Some(element) = element else {
+            let snap = self.snapshot(pc);
+            self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
+            return Ok(());
+        };
+        let element_type = match element {
+            Value::Int(_) => Type::Int,
+            Value::Float(_) => Type::Float,
+            Value::Bool(_) => Type::Bool,
+            other => return abort(format!("a list element holds a {}", other.type_name())),
+        };
+        let done = self.snapshot(exit);
+        self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
+        let snap = self.snapshot(pc);
+        // Never out of range after the guard; the bounds check keeps the load safe regardless.
+        let position = self.emit(Op::ListIndex { list, index, snap }, Type::Int);
+        let value = self.emit(Op::ListLoad { list, index: position, ty: element_type, snap }, element_type);
+        let one = self.const_int(1);
+        let advanced = self.emit(Op::AddInt { a: index, b: one, snap }, Type::Int);
+        self.write(Reg(iter.0 + 1), advanced)?;
+        self.write(target, value)?;
         Ok(())
     }
 
