@@ -67,8 +67,9 @@ struct RunArgs {
     #[arg(long)]
     stats: bool,
     /// Show what the JIT does with each hot loop, on stderr: `--trace-dump` (recorded bytecode,
-    /// trace IR, Cranelift IR), `--trace-dump=events`, `--trace-dump=asm` (plus machine code).
-    #[arg(long, value_name = "WHAT", num_args = 0..=1, require_equals = true, default_missing_value = "ir")]
+    /// optimized trace IR, events), `--trace-dump=events`, `--trace-dump=ir` (also the IR as
+    /// recorded and the Cranelift IR), `--trace-dump=asm` (plus machine code).
+    #[arg(long, value_name = "WHAT", num_args = 0..=1, require_equals = true, default_missing_value = "trace")]
     trace_dump: Option<String>,
 }
 

@@ -281,7 +281,7 @@ impl Session {
                 match self.jit() {
                     None => "the JIT is off (--no-jit): there is nothing to dump\n".to_string(),
                     Some(jit) => {
-                        jit.dump_level = if on { DumpLevel::Traces } else { DumpLevel::Off };
+                        jit.dump_level = if on { DumpLevel::Summary } else { DumpLevel::Off };
                         jit.dump.clear();
                         self.dump = on;
                         format!("trace dump {state}\n")
@@ -443,7 +443,7 @@ mod tests {
         let mut session = Session::new(&ReplOptions::default());
         assert!(session.command(":help").contains(":dump on|off"));
         assert_eq!(session.command(":dump on"), "trace dump on\n");
-        assert!(session.jit().is_some_and(|j| j.dump_level == DumpLevel::Traces));
+        assert!(session.jit().is_some_and(|j| j.dump_level == DumpLevel::Summary));
         assert_eq!(session.command(":dump off"), "trace dump off\n");
         assert!(session.command(":stats").starts_with("[jit] traces compiled: 0"));
         assert!(session.command(":frobnicate").starts_with("unknown command ':frobnicate'"));

@@ -1,5 +1,5 @@
 //! Golden tests of the teaching dump: for each program in `tests/dump/`, the trace dump of
-//! `toyjit run --trace-dump --jit-threshold 1` is pinned in `tests/snapshots/` (insta), and the
+//! `toyjit run --trace-dump=ir --jit-threshold 1` is pinned in `tests/snapshots/` (insta), and the
 //! program's output must equal the interpreter's.
 //!
 //! The dump is deterministic by design (no addresses, no timings), so a change in a snapshot is
@@ -30,12 +30,16 @@ fn run(args: &[&str], program: &Path) -> (String, String, Option<i32>) {
 }
 
 fn check(name: &str) {
+    check_level(name, name, "--trace-dump=ir");
+}
+
+fn check_level(name: &str, snapshot: &str, flag: &str) {
     let program = Path::new(DUMP_DIR).join(format!("{name}.toy"));
-    let (jit_out, dump, jit_status) = run(&["--trace-dump", "--jit-threshold", "1"], &program);
+    let (jit_out, dump, jit_status) = run(&[flag, "--jit-threshold", "1"], &program);
     let (interp_out, _, interp_status) = run(&["--no-jit"], &program);
     assert_eq!(jit_out, interp_out, "{name}: the JIT changed the output");
     assert_eq!(jit_status, interp_status, "{name}: the JIT changed the exit status");
-    insta::assert_snapshot!(name, dump);
+    insta::assert_snapshot!(snapshot, dump);
 }
 
 #[test]
@@ -61,4 +65,10 @@ fn dump_of_loops_the_jit_gives_up_on() {
 #[test]
 fn dump_of_nested_loops_with_side_traces() {
     check("nested");
+}
+
+/// The default `--trace-dump`: bytecode and optimized IR only, short enough to read.
+#[test]
+fn default_dump_of_nested_loops() {
+    check_level("nested", "nested_default", "--trace-dump");
 }

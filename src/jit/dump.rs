@@ -19,7 +19,10 @@ pub enum DumpLevel {
     Off,
     /// Events only: traces compiled, recordings aborted and why, exits taken.
     Events,
-    /// Events plus, per trace, the recorded bytecode, the IR and the Cranelift IR.
+    /// Events plus, per trace, the recorded bytecode and the optimized IR with its snapshots
+    /// (the default of `--trace-dump`: a trace fits on a screen or two).
+    Summary,
+    /// All that plus the IR as recorded, the optimizer's passes and the Cranelift IR.
     Traces,
     /// All of that plus the machine code.
     MachineCode,
@@ -31,9 +34,10 @@ impl DumpLevel {
         match what {
             None => Ok(DumpLevel::Off),
             Some("events") => Ok(DumpLevel::Events),
-            Some("ir") | Some("") => Ok(DumpLevel::Traces),
+            Some("trace") | Some("") => Ok(DumpLevel::Summary),
+            Some("ir") => Ok(DumpLevel::Traces),
             Some("asm") => Ok(DumpLevel::MachineCode),
-            Some(other) => Err(format!("unknown --trace-dump value '{other}' (use events, ir or asm)")),
+            Some(other) => Err(format!("unknown --trace-dump value '{other}' (use events, trace, ir or asm)")),
         }
     }
 
@@ -42,6 +46,11 @@ impl DumpLevel {
     }
 
     pub fn shows_traces(self) -> bool {
+        self >= DumpLevel::Summary
+    }
+
+    /// The IR before optimization and the Cranelift IR, besides the summary.
+    pub fn shows_full_ir(self) -> bool {
         self >= DumpLevel::Traces
     }
 
@@ -80,20 +89,27 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
         last_line = instr.line;
         let _ = writeln!(out, "{line} {:>5}  {}", instr.pc, instr.text);
     }
-    if report.recorded_trace.loop_start().is_some() {
-        let _ = writeln!(out, "---- trace IR as recorded: the first iteration (preamble), then the loop body ----");
+    let shape = if report.recorded_trace.loop_start().is_some() {
+        "the first iteration (preamble), then the loop body"
     } else {
-        let _ = writeln!(out, "---- trace IR as recorded (a side trace: straight line, then Link) ----");
+        "a side trace: straight line, then Link"
+    };
+    if level.shows_full_ir() {
+        let _ = writeln!(out, "---- trace IR as recorded ({shape}) ----");
+        out.push_str(&report.recorded_trace.to_string());
+        let _ = writeln!(out, "---- optimizer ----");
+        for line in report.passes {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "---- trace IR compiled ----");
+    } else {
+        let _ = writeln!(out, "---- trace IR, optimized ({shape}; --trace-dump=ir shows more) ----");
     }
-    out.push_str(&report.recorded_trace.to_string());
-    let _ = writeln!(out, "---- optimizer ----");
-    for line in report.passes {
-        let _ = writeln!(out, "{line}");
-    }
-    let _ = writeln!(out, "---- trace IR compiled ----");
     out.push_str(&report.trace.to_string());
-    let _ = writeln!(out, "---- Cranelift IR ----");
-    if let Some(clif) = &report.compiled.clif {
+    if level.shows_full_ir()
+        && let Some(clif) = &report.compiled.clif
+    {
+        let _ = writeln!(out, "---- Cranelift IR ----");
         out.push_str(clif);
         if !clif.ends_with('\n') {
             out.push('\n');

@@ -147,8 +147,10 @@ impl Jit {
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         let compile_start = Instant::now();
         let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;
-        let listings =
-            lower::Listings { clif: self.dump_level.shows_traces(), disassembly: self.dump_level.shows_machine_code() };
+        let listings = lower::Listings {
+            clif: self.dump_level.shows_full_ir(),
+            disassembly: self.dump_level.shows_machine_code(),
+        };
         let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
         self.stats.compiling += compile_start.elapsed();
         Ok((trace, pass_report, compiled))
