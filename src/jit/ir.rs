@@ -176,6 +176,9 @@ pub enum Op {
     /// `list[index] = value` (normalised index); exits if the old element is a heap value
     /// (dropping it is the interpreter's job).
     ListStore { list: IrRef, index: IrRef, value: IrRef, snap: SnapId },
+    /// `list.append(value)` on the list in frame slot `list_slot` (whose pointer is `list`), then
+    /// frame slot `result` gets the call's `None` (a call into the runtime; lists may move).
+    ListAppend { list: IrRef, list_slot: u16, value: IrRef, result: u16 },
     /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
     /// instruction of the loop body, so that no compiled loop runs forever.
     CheckInterrupt { snap: SnapId },
@@ -246,6 +249,7 @@ impl Op {
             Op::ListLen { list } => vec![list],
             Op::ListIndex { list, index, .. } | Op::ListLoad { list, index, .. } => vec![list, index],
             Op::ListStore { list, index, value, .. } => vec![list, index, value],
+            Op::ListAppend { list, value, .. } => vec![list, value],
             Op::Phi { entry, back, .. } => vec![entry, back],
         }
     }
@@ -282,7 +286,8 @@ impl Op {
     /// Does this operation have an effect beyond its result (a guard, a store, a marker)?
     /// Dead code elimination keeps these.
     pub fn has_effect(&self) -> bool {
-        self.snapshot().is_some() || matches!(self, Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. })
+        self.snapshot().is_some()
+            || matches!(self, Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. } | Op::ListAppend { .. })
     }
 
     /// The opcode's name, as the dump prints it.
@@ -320,6 +325,7 @@ impl Op {
             Op::ListIndex { .. } => "ListIndex",
             Op::ListLoad { .. } => "ListLoad",
             Op::ListStore { .. } => "ListStore",
+            Op::ListAppend { .. } => "ListAppend",
             Op::CheckInterrupt { .. } => "CheckInterrupt",
             Op::Link { .. } => "Link",
             Op::Loop => "Loop",
@@ -378,6 +384,9 @@ impl Trace {
             }
             Op::GuardTag { slot, tag, snap } => format!("{} is {}  {snap}", self.slot_label(slot), tag_name(tag)),
             Op::ClearSlot { slot } => self.slot_label(slot),
+            Op::ListAppend { list, list_slot, value, result } => {
+                format!("{list} {} {value} {}", self.slot_label(list_slot), self.slot_label(result))
+            }
             Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
                 self.slot_label(slot)
             }

@@ -140,15 +140,21 @@ fn compile_with(
     let Scratch { ctx, builder } = scratch;
     module.get().clear_context(ctx);
     ctx.func.signature = entry_signature(module.get());
-    let mut clear_signature = module.get().make_signature();
-    clear_signature.params.push(AbiParam::new(pointer));
-    let clear_id = module
-        .get()
-        .declare_function(CLEAR_SLOT_SYMBOL, cranelift_module::Linkage::Import, &clear_signature)
-        .map_err(|e| e.to_string())?;
-    let clear_slot = module.get().declare_func_in_func(clear_id, &mut ctx.func);
+    let import = |module: &mut OwnedModule, func: &mut ir::Function, name: &str, params: &[ir::Type]| {
+        let mut signature = module.get().make_signature();
+        signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
+        let id = module
+            .get()
+            .declare_function(name, cranelift_module::Linkage::Import, &signature)
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(module.get().declare_func_in_func(id, func))
+    };
+    let clear_slot = import(&mut module, &mut ctx.func, super::runtime::CLEAR_SLOT, &[pointer])?;
+    let list_append =
+        import(&mut module, &mut ctx.func, super::runtime::LIST_APPEND, &[pointer, types::I32, types::I64, pointer])?;
     let config = module.get().target_config();
-    build_function(&mut ctx.func, builder, config, trace, layout, shape, Links { place, clear_slot })?;
+    let links = Links { place, clear_slot, list_append };
+    build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
     ctx.set_disasm(listings.disassembly);
@@ -212,20 +218,8 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
 /// A JIT module of its own for one trace, on the process-wide ISA (see [`host_isa`]).
 fn new_module() -> Result<JITModule, String> {
     let mut builder = JITBuilder::with_isa(host_isa()?, default_libcall_names());
-    builder.symbol(CLEAR_SLOT_SYMBOL, clear_slot as *const u8);
+    builder.symbols(super::runtime::symbols());
     Ok(JITModule::new(builder))
-}
-
-/// The runtime function behind `ClearSlot`, imported by name so that the dumped Cranelift IR
-/// holds no address.
-const CLEAR_SLOT_SYMBOL: &str = "toyjit_clear_slot";
-
-/// Drops the value in a frame slot, leaving `None` (called by native code only when the slot
-/// holds a heap value; dropping runs no Toy code).
-extern "C" fn clear_slot(slot: *mut crate::interp::value::Value) {
-    // SAFETY: native code passes the address of a slot of the frame it runs on, a valid,
-    // initialised `Value` that nothing else borrows while the trace runs.
-    unsafe { *slot = crate::interp::value::Value::None };
 }
 
 /// The Cranelift target for the host, optimizing for speed; the verifier runs in debug builds
@@ -379,6 +373,14 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
                 }
                 ty
             }
+            Op::ListAppend { list, value, .. } => {
+                expect(list, Type::Ptr)?;
+                let ty = ty_of(value).unwrap_or(Type::Void);
+                if ty.value_tag().is_none() {
+                    return fail(format!("cannot append a {ty:?} value to a list"));
+                }
+                Type::Void
+            }
             Op::ListStore { list, index, value, .. } => {
                 expect(list, Type::Ptr)?;
                 expect(index, Type::Int)?;
@@ -459,8 +461,11 @@ struct Lowerer<'a, 'f> {
     side_exits: ir::Value,
     /// Where a root trace starts over when a side trace links back to it (its preamble).
     reentry: Option<Block>,
-    /// The runtime function `ClearSlot` calls.
+    /// The runtime functions `ClearSlot` and `ListAppend` call.
     clear_slot: ir::FuncRef,
+    list_append: ir::FuncRef,
+    /// Does the trace append to lists? Then list lengths and element pointers may change.
+    lists_resize: bool,
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
     /// For a `ModInt`, its truncated (C) remainder: zero exactly when Python's is.
@@ -473,6 +478,7 @@ struct Lowerer<'a, 'f> {
 struct Links {
     place: TreePlace,
     clear_slot: ir::FuncRef,
+    list_append: ir::FuncRef,
 }
 
 fn build_function(
@@ -484,7 +490,7 @@ fn build_function(
     shape: &Shape,
     links: Links,
 ) -> Result<(), String> {
-    let Links { place, clear_slot } = links;
+    let Links { place, clear_slot, list_append } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -509,6 +515,8 @@ fn build_function(
         side_exits,
         reentry,
         clear_slot,
+        list_append,
+        lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],
         truncated: vec![None; trace.insts.len()],
         exits: vec![None; trace.snapshots.len()],

@@ -24,12 +24,11 @@ pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// A list's length and element pointer: nothing a trace does changes them (no trace op resizes
-/// a list, and the interpreter does not run while native code does), so Cranelift may treat
-/// them as constant for the call and hoist them out of the loop. An op that resizes a list
-/// must drop this.
-fn list_header() -> MemFlagsData {
-    MemFlagsData::trusted().with_readonly().with_can_move()
+/// A list's length and element pointer. Unless the trace appends to lists (`ListAppend`),
+/// nothing changes them while it runs (the interpreter does not run while native code does), so
+/// Cranelift may treat them as constant and hoist them out of the loop.
+fn list_header(lists_resize: bool) -> MemFlagsData {
+    if lists_resize { MemFlagsData::trusted() } else { MemFlagsData::trusted().with_readonly().with_can_move() }
 }
 
 fn int_cc(cond: Cond) -> IntCC {
@@ -224,11 +223,12 @@ impl Lowerer<'_, '_> {
             }
             Op::ListLen { list } => {
                 let list = self.val(list)?;
-                Some(self.b.ins().load(types::I64, list_header(), list, self.layout.length_offset))
+                Some(self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset))
             }
             Op::ListIndex { list, index, snap } => {
                 let (list, index) = (self.val(list)?, self.val(index)?);
-                let len = self.b.ins().load(types::I64, list_header(), list, self.layout.length_offset);
+                let len =
+                    self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset);
                 let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, index, 0);
                 let from_end = self.b.ins().iadd(index, len);
                 let idx = self.b.ins().select(negative, from_end, index);
@@ -245,6 +245,21 @@ impl Lowerer<'_, '_> {
                 self.exit_if(differs, snap)?;
                 let cl_ty = cl_type(ty).ok_or("bad list load type")?;
                 Some(self.b.ins().load(cl_ty, mem(), element, PAYLOAD_OFFSET))
+            }
+            Op::ListAppend { value, list_slot, result, .. } => {
+                let ty = self.trace.ty(value);
+                let tag = ty.value_tag().ok_or("appending a value that is not a number")?;
+                let value = self.val(value)?;
+                let payload = match ty {
+                    Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), value),
+                    Type::Bool => self.b.ins().uextend(types::I64, value),
+                    _ => value,
+                };
+                let tag = self.b.ins().iconst(types::I32, i64::from(tag));
+                let list_address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(list_slot)));
+                let result_address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(result)));
+                self.b.ins().call(self.list_append, &[list_address, tag, payload, result_address]);
+                None
             }
             Op::ListStore { list, index, value, snap } => {
                 let element = self.element_address(list, index)?;
@@ -329,7 +344,7 @@ impl Lowerer<'_, '_> {
     /// The address of element `index` (already normalised) of `list`.
     fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
         let (list, index) = (self.val(list)?, self.val(index)?);
-        let data = self.b.ins().load(types::I64, list_header(), list, self.layout.data_pointer_offset);
+        let data = self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.data_pointer_offset);
         let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
         Ok(self.b.ins().iadd(data, offset))
     }

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod lower;
 pub mod opt;
 pub mod recorder;
+pub mod runtime;
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

@@ -62,6 +62,8 @@ enum Event {
     Inst(IrRef),
     /// A frame slot received a value.
     Write(u16, IrRef),
+    /// A runtime call wrote a frame slot in memory (`None`): exits must not write it.
+    Forget(u16),
 }
 
 /// One recorded bytecode instruction, for the dump.
@@ -252,6 +254,16 @@ impl Recorder {
         Ok(())
     }
 
+    /// Slot `slot` was written in memory by a runtime call: it is no longer the trace's to write.
+    fn forget(&mut self, slot: u16) {
+        self.slots[slot as usize] = None;
+        self.written.retain(|&s| s != slot);
+        if let Some(side) = self.side.as_mut() {
+            side.known.remove(&slot);
+        }
+        self.events.push(Event::Forget(slot));
+    }
+
     /// Records the instruction at `pc`, about to be executed on `frame`.
     pub fn record(&mut self, pc: usize, frame: &[Value], depth: usize) -> Result<Step, Abort> {
         if depth != self.depth {
@@ -429,6 +441,25 @@ impl Recorder {
                 let snap = self.snapshot(pc);
                 let r = self.emit(Op::ListLoad { list, index: index_ref, ty: element_type, snap }, element_type);
                 self.write(dst, r)?;
+            }
+            Instr::CallMethod { dst, obj, method, args, argc } => {
+                let name = &self.code.names[method.0 as usize];
+                let is_append = self.code.method_ids[method.0 as usize] == crate::interp::methods::MethodId::Append;
+                if !(is_append && argc.0 == 1 && matches!(frame[obj.0 as usize], Value::List(_))) {
+                    return abort(format!("a call to the method {name}() (only list.append is traced)"));
+                }
+                let (list, _) = self.read(obj, frame, pc)?;
+                let (value, ty) = self.read(args, frame, pc)?;
+                if ty.value_tag().is_none() {
+                    return abort(format!("appending a {} to a list", ty.name()));
+                }
+                if self.entry_loads.contains_key(&dst.0)
+                    || self.code.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
+                {
+                    return abort("the result of append() goes into a variable");
+                }
+                self.emit(Op::ListAppend { list, list_slot: obj.0, value, result: dst.0 }, Type::Void);
+                self.forget(dst.0);
             }
             Instr::SetItem { obj, index, value } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
@@ -646,6 +677,14 @@ impl Recorder {
         let left = self.read(a, frame, pc)?;
         let right = self.read(b, frame, pc)?;
         let (x, y) = (&frame[a.0 as usize], &frame[b.0 as usize]);
+        // An int beyond 2**53 is not exactly a float: the trace's GuardExactFloat would exit
+        // anyway, and a rounded comparison here could pick the wrong direction.
+        let exact = |i: &i64| i.unsigned_abs() <= 1 << 53;
+        if let (Value::Int(i), Value::Float(_)) | (Value::Float(_), Value::Int(i)) = (x, y)
+            && !exact(i)
+        {
+            return abort("an int beyond 2**53 compared with a float");
+        }
         let now = match (x, y) {
             (Value::Int(x), Value::Int(y)) => compare_now(cond, x, y),
             (Value::Float(x), Value::Float(y)) => compare_now(cond, x, y),
@@ -723,6 +762,10 @@ impl Recorder {
                     if !body_written.contains(&slot) {
                         body_written.push(slot);
                     }
+                }
+                Event::Forget(slot) => {
+                    body_slots[slot as usize] = None;
+                    body_written.retain(|&s| s != slot);
                 }
                 Event::Inst(r) => {
                     let inst = self.trace.insts[r.0 as usize];

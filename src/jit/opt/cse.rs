@@ -22,6 +22,7 @@ fn key(op: Op) -> Option<String> {
         | Op::ListStore { .. }
         | Op::CheckInterrupt { .. }
         | Op::Link { .. }
+        | Op::ListAppend { .. }
         | Op::ClearSlot { .. } => None,
         mut op => {
             set_snapshot(&mut op, SnapId(0));
@@ -32,13 +33,18 @@ fn key(op: Op) -> Option<String> {
 
 pub fn run(trace: &Trace) -> Trace {
     let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
-    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. }));
+    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListAppend { .. }));
+    let appends = trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. }));
     rebuild(trace, |out, _, op, ty| {
         // Entering the body: the previous iteration's stores may have changed any element, so a
         // preamble load is no stand-in for a body load.
         if matches!(op, Op::ListStore { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
             // A store may change what a later load reads.
             seen.retain(|k, _| !k.starts_with("ListLoad"));
+        }
+        if matches!(op, Op::ListAppend { .. }) || (matches!(op, Op::Loop) && appends) {
+            // An append changes lengths (and moves elements): nothing read from a list holds.
+            seen.retain(|k, _| !k.starts_with("List"));
         }
         let Some(key) = key(op) else { return Action::Keep(op, ty) };
         if let Some(&earlier) = seen.get(&key) {

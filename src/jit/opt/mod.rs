@@ -117,8 +117,23 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::ListStore { list, index, value, snap } => {
             Op::ListStore { list: f(list), index: f(index), value: f(value), snap }
         }
+        Op::ListAppend { list, list_slot, value, result } => {
+            Op::ListAppend { list: f(list), list_slot, value: f(value), result }
+        }
         Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: f(entry), back: f(back) },
-        other => other,
+        // No operands (listed one by one, so that a new opcode with operands cannot be missed).
+        Op::ConstInt { .. }
+        | Op::ConstFloat { .. }
+        | Op::ConstBool { .. }
+        | Op::GuardTag { .. }
+        | Op::ClearSlot { .. }
+        | Op::SlotInt { .. }
+        | Op::SlotFloat { .. }
+        | Op::SlotBool { .. }
+        | Op::SlotPtr { .. }
+        | Op::CheckInterrupt { .. }
+        | Op::Link { .. }
+        | Op::Loop => op,
     }
 }
 

@@ -133,6 +133,12 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 snap: parse_snap(arg(3)?)?,
             },
             "ClearSlot" => Op::ClearSlot { slot: parse_slot(arg(0)?, &mut names)? },
+            "ListAppend" => Op::ListAppend {
+                list: parse_ref(arg(0)?)?,
+                list_slot: parse_slot(arg(1)?, &mut names)?,
+                value: parse_ref(arg(2)?)?,
+                result: parse_slot(arg(3)?, &mut names)?,
+            },
             "SlotInt" => Op::SlotInt { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotFloat" => Op::SlotFloat { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotBool" => Op::SlotBool { slot: parse_slot(arg(0)?, &mut names)? },

@@ -111,6 +111,13 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
             want(list, Type::Ptr)?;
             want(index, Type::Int)
         }
+        Op::ListAppend { list, value, .. } => {
+            want(list, Type::Ptr)?;
+            if matches!(ty(value), Type::Void | Type::Ptr) {
+                return Err(format!("%{i} ListAppend: appends a {}", ty(value).name()));
+            }
+            Ok(())
+        }
         Op::ListStore { list, index, value, .. } => {
             want(list, Type::Ptr)?;
             want(index, Type::Int)?;
