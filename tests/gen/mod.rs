@@ -1,6 +1,6 @@
 //! A seeded generator of random Toy programs for the differential test (`tests/differential.rs`).
 //!
-//! [`generate`]`(seed)` returns the text of one program (at most ~60 lines) that is valid Toy and
+//! [`generate`]`(seed)` returns the text of one program (at most ~95 lines) that is valid Toy and
 //! valid Python 3.11, deterministic, and quick (well under a second in CPython). The same seed
 //! always gives the same program (a splitmix64 [`Rng`], no external crates).
 //!
@@ -21,13 +21,22 @@
 //! - `try`/`except` around statements and around whole loops: `ZeroDivisionError`, `IndexError`,
 //!   `ValueError`/`OverflowError` raised inside loops and caught;
 //! - printing intermediate values (rate-limited so output stays small) and, at the end, every
-//!   variable.
+//!   variable;
+//! - in most programs (see `KERNEL_PERCENT`), a *kernel* ([`Gen::kernel`]): a function over int,
+//!   float and list locals whose loops the recorder compiles without aborting, built to grow side
+//!   traces: a nest (an outer loop with an inner `while` or `for`-range right in its body), `if`/
+//!   `else` alternating with the loop counters, breaks and continues on list data, a number
+//!   variable turning from int to float (or back) once the loop is hot, a hash multiplied past
+//!   2**63 and reduced again, float accumulations; called once or twice (the second call often
+//!   passes a float where the first passed an int).
 //!
 //! Most programs keep their variables as locals of `def main():` (the recorder aborts on
 //! globals), and about two loops in three are *JIT-friendly*: their bodies use only what the
 //! recorder compiles (int, float, bool and list locals, arithmetic, comparisons, branches, list
-//! indexing), with rare exceptions, so traces really are compiled, entered and exited. The other
-//! loops use everything (builtins, method calls, `**`, shifts, big ints, calls), which exercises
+//! indexing), with rare exceptions, so traces really are compiled, entered and exited; kernels
+//! have no exceptions, and no bools in number variables or lists (bool arithmetic, float `%`
+//! and `//` and ints beyond 64 bits abort a recording, so kernels clamp rather than reduce
+//! numbers of unknown type). The other loops use everything (builtins, method calls, `**`, shifts, big ints, calls), which exercises
 //! aborted recordings.
 //!
 //! Validity is by construction: every expression carries its static type (int, bool, float, or
@@ -98,6 +107,10 @@ const BUDGET: u64 = 16_000;
 const MAX_TRIPS: u64 = 3000;
 /// Lines of a program, final prints excluded.
 const MAX_LINES: usize = 50;
+/// Programs (in percent) with a kernel function (see [`Gen::kernel`]).
+const KERNEL_PERCENT: u64 = 70;
+/// Loop-body executions of a kernel's calls (all of them together).
+const KERNEL_BUDGET: u64 = 8000;
 /// Decimal digits a "big" int may gain in total (prints stay far below CPython's 4300).
 const BIG_DIGITS: f64 = 2000.0;
 
@@ -319,6 +332,12 @@ struct Gen {
     /// ints, floats, lists, arithmetic, comparisons, branches), with rare exceptions, so traces
     /// are compiled, run and exited rather than aborted.
     jit: bool,
+    /// Generating a kernel (see [`Gen::kernel`]): JIT-friendly without exceptions, and no
+    /// bools in number variables or lists (the recorder aborts on bool arithmetic).
+    strict: bool,
+    /// The next loop is a kernel's nest: trip counts for an outer loop, and an inner loop
+    /// directly in its body.
+    nest: bool,
 }
 
 impl Gen {
@@ -334,7 +353,15 @@ impl Gen {
             uncaught: false,
             cap: MAX_LINES,
             jit: false,
+            strict: false,
+            nest: false,
         }
+    }
+
+    /// Whether a JIT-friendly loop gets one of its rare unfriendly operations here (never in
+    /// kernels).
+    fn rare_ok(&mut self) -> bool {
+        !self.strict && self.chance(5)
     }
 
     fn fresh(&mut self, prefix: &str) -> String {
@@ -402,8 +429,17 @@ impl Gen {
 
     /// `e`, reduced with `% M` if its int value may exceed `limit` bits.
     fn fit(&mut self, e: Ex, limit: u32) -> Ex {
+        // Kernels keep ints within 64 bits (big ints in lists or variables abort recordings;
+        // kernels overflow on purpose elsewhere), and increments small.
+        let limit = if self.strict { limit.min(if limit == ACC_BITS { 40 } else { 63 }) } else { limit };
         if e.ty == Ty::Float || e.bits <= limit {
             return e;
+        }
+        if self.strict && e.ty != Ty::Int {
+            // A float `%` aborts a recording: a number of unknown type is clamped instead.
+            let k = self.rng.range(-3, 3);
+            let m = "1000000000000000";
+            return Ex::new(format!("{0} if -{m} < {0} < {m} else {k}", e.at(6)), Ty::Num, 50, 1);
         }
         let m = self.modulus(limit);
         Ex::new(format!("{} % {}", e.at(11), m.at(12)), arith(e.ty, Ty::Int), m.bits, 11)
@@ -425,7 +461,7 @@ impl Gen {
                     opts.push(Ex::new(&v.name, Ty::Int, READ_BITS, 14));
                     opts.push(Ex::new(&v.name, Ty::Int, READ_BITS, 14));
                 }
-                _ if self.jit && !self.rng.chance(5) => {}
+                _ if self.jit && !self.rare_ok() => {}
                 Kind::List(_) => opts.push(Ex::new(format!("len({})", v.name), Ty::Int, 8, 14)),
                 Kind::Grow => opts.push(Ex::new(format!("len({})", v.name), Ty::Int, 17, 14)),
                 Kind::Big => {
@@ -470,14 +506,14 @@ impl Gen {
         match self.below(12) {
             0..=2 => return self.int_leaf(c),
             3 => {
-                return if self.chance(70) {
+                return if self.strict || self.chance(70) {
                     self.float_const()
                 } else {
                     Ex::new(if self.chance(50) { "True" } else { "False" }, Ty::Bool, 1, 14)
                 };
             }
             4 => return self.float_leaf(c),
-            5 if !self.jit || self.chance(5) => {
+            5 if !self.jit || self.rare_ok() => {
                 if let Some(call) = self.call(c) {
                     return call;
                 }
@@ -674,6 +710,7 @@ impl Gen {
         match self.below(5) {
             0 | 1 => self.int_divisor(c),
             2 => float_const_ex(self.rng.pick(FLOAT_DIVS)),
+            3 if self.strict => self.int_divisor(c),
             3 => {
                 let e = self.num_leaf(c);
                 let k = self.rng.range(2, 9);
@@ -724,7 +761,7 @@ impl Gen {
         }
         let d = depth - 1;
         let mut pick = self.below(21);
-        if self.jit && matches!(pick, 13 | 15 | 17..=20) && !self.chance(5) {
+        if self.jit && matches!(pick, 13 | 15 | 17..=20) && !self.rare_ok() {
             pick = self.below(13);
         }
         match pick {
@@ -832,7 +869,7 @@ impl Gen {
         }
         let d = depth - 1;
         let mut pick = self.below(20);
-        if self.jit && pick == 10 && !self.chance(5) {
+        if self.jit && (pick == 10 || (self.strict && pick == 12)) && !self.rare_ok() {
             pick = self.below(6);
         }
         match pick {
@@ -847,6 +884,16 @@ impl Gen {
                     }
                     1 => Ex::new(format!("{} - {}", a.at(10), b.at(11)), ty, a.bits.max(b.bits) + 1, 10),
                     _ => Ex::new(format!("{} + {}", a.at(10), b.at(11)), ty, a.bits.max(b.bits) + 1, 10),
+                }
+            }
+            6 | 7 if self.strict => {
+                // Float `//` and `%` abort a recording: int operands only.
+                let a = self.int_expr(c, d);
+                let dv = self.int_divisor(c);
+                if self.chance(50) {
+                    Ex::new(format!("{} // {}", a.at(11), dv.at(12)), Ty::Int, a.bits, 11)
+                } else {
+                    Ex::new(format!("{} % {}", a.at(11), dv.at(12)), Ty::Int, dv.bits, 11)
                 }
             }
             6 | 7 => {
@@ -902,7 +949,7 @@ impl Gen {
         }
         let d = depth - 1;
         let mut pick = self.below(10);
-        if self.jit && matches!(pick, 5..=8) && !self.chance(5) {
+        if self.jit && matches!(pick, 5..=8) && !self.rare_ok() {
             pick = if self.chance(50) { 3 } else { 9 };
         }
         match pick {
@@ -955,12 +1002,24 @@ impl Gen {
         let d = depth.saturating_sub(1);
         let cmp = ["<", "<=", ">", ">=", "==", "!="];
         let mut pick = self.below(17);
-        if self.jit && matches!(pick, 8 | 11..=13) && !self.chance(5) {
+        if self.jit && (matches!(pick, 8 | 11..=13) || (self.strict && pick == 10)) && !self.rare_ok() {
             pick = self.below(8);
         }
         match pick {
             0..=3 => {
-                let e = self.int_leaf(c);
+                let ctr = c.ctrs.iter().rev().find(|ct| ct.ty == Ty::Int).map(|ct| ct.name.clone());
+                let e = match ctr {
+                    // Kernels: a branch that alternates as the loop runs.
+                    Some(ctr) if self.strict && self.chance(70) => {
+                        let x = self.int_leaf(c);
+                        if self.chance(50) {
+                            Ex::new(ctr, Ty::Int, 16, 14)
+                        } else {
+                            Ex::new(format!("{ctr} + {}", x.at(11)), Ty::Int, READ_BITS + 1, 10)
+                        }
+                    }
+                    _ => self.int_leaf(c),
+                };
                 let k = self.rng.range(2, 7);
                 let r = self.rng.range(0, k - 1);
                 let op = if self.chance(75) { "==" } else { "!=" };
@@ -1067,23 +1126,46 @@ impl Gen {
         let can_loop = depth > 0 && room && c.loop_depth < c.max_loop_depth && self.budget / c.mult.max(1) >= 2;
         let list_helper = (0..c.callable).any(|k| self.helpers[k].params.contains(&PKind::List));
         // In JIT-friendly loops, what the recorder rejects stays rare.
-        let rare = |w: u64| if self.jit { w.min(1) } else { w };
-        let weights: [(u32, u64); 14] = [
+        let rare = |w: u64| {
+            if self.strict {
+                0
+            } else if self.jit {
+                w.min(1)
+            } else {
+                w
+            }
+        };
+        let strict = self.strict;
+        let weights: [(u32, u64); 15] = [
             (0, 30),
             (1, if has_lists { if self.jit { 20 } else { 10 } } else { 0 }),
             (2, if has_lists { rare(3) } else { 0 }),
             (3, if has_grow { rare(4) } else { 0 }),
             (4, if has_big { rare(5) } else { 0 }),
-            (5, if depth > 0 && room { 12 } else { 0 }),
+            (5, if depth > 0 && room { if strict { 20 } else { 12 } } else { 0 }),
             // A loop inside a loop: the inner one is traced, the outer one aborts.
-            (6, if can_loop { if self.jit { 6 } else { 12 } } else { 0 }),
-            (7, if in_loop { 7 } else { 0 }),
-            (8, if in_loop && !matches!(c.ret, Ret::Top) { 4 } else { 0 }),
-            (9, if depth > 0 && room { 6 } else { 0 }),
+            (
+                6,
+                if can_loop {
+                    if strict {
+                        30
+                    } else if self.jit {
+                        6
+                    } else {
+                        12
+                    }
+                } else {
+                    0
+                },
+            ),
+            (7, if in_loop { if strict { 12 } else { 7 } } else { 0 }),
+            (8, if in_loop && !matches!(c.ret, Ret::Top) { rare(4) } else { 0 }),
+            (9, if depth > 0 && room { if strict { 2 } else { 6 } } else { 0 }),
             (10, if c.can_print { rare(4) } else { 0 }),
             (11, if list_helper && has_lists { rare(3) } else { 0 }),
             (12, 2),
             (13, if has_lists && self.jit { 6 } else { 0 }),
+            (14, if strict && in_loop { 8 } else { 0 }),
         ];
         let total: u64 = weights.iter().map(|w| w.1).sum();
         let mut r = self.below(total);
@@ -1109,6 +1191,7 @@ impl Gen {
             11 => self.call_stmt(c),
             12 => self.swap(c),
             13 => self.list_update_reload(c),
+            14 => self.kernel_stmt(c),
             _ => self.assign(c),
         }
     }
@@ -1133,7 +1216,8 @@ impl Gen {
                 }
                 3 => {
                     // The overflow pattern of hashes and LCGs: crosses 2**63 and comes back.
-                    let k = self.rng.pick(&["3", "31", "-7", "2**32 + 15", "6364136223846793005", "1103515245"]);
+                    let big = if self.jit { "4294967311" } else { "2**32 + 15" };
+                    let k = self.rng.pick(&["3", "31", "-7", big, "6364136223846793005", "1103515245"]);
                     let e = self.int_leaf(c);
                     let m = self.modulus(STORE_BITS);
                     format!("{n} = ({n} * {k} + {}) % {}", e.at(11), m.at(12))
@@ -1171,16 +1255,18 @@ impl Gen {
                 }
                 3 | 4 => self.type_flip(c, n),
                 5 => {
-                    let e = self.cond(c, 1);
+                    // A bool in a number variable: the recorder aborts on bool arithmetic.
+                    let e = if self.strict { self.num_expr(c, 1) } else { self.cond(c, 1) };
                     format!("{n} = {}", self.fit(e, STORE_BITS).s)
                 }
                 6 => {
                     let dv = self.num_divisor(c);
-                    let op = self.rng.pick(&["/=", "//=", "%="]);
+                    let op = if self.strict { "/=" } else { self.rng.pick(&["/=", "//=", "%="]) };
                     format!("{n} {op} {}", dv.s)
                 }
                 7 => {
                     let k = self.rng.pick(&["0.5", "-1", "1.5", "-0.75", "True", "1"]);
+                    let k = if self.strict && k == "True" { "2" } else { k };
                     format!("{n} *= {k}")
                 }
                 _ => {
@@ -1201,7 +1287,7 @@ impl Gen {
                 }
                 4 => {
                     let dv = self.num_divisor(c);
-                    let op = self.rng.pick(&["/=", "//=", "%="]);
+                    let op = if self.strict { "/=" } else { self.rng.pick(&["/=", "//=", "%="]) };
                     format!("{n} {op} {}", dv.s)
                 }
                 _ => {
@@ -1216,8 +1302,8 @@ impl Gen {
     /// An assignment that changes the type of a `Num` variable.
     fn type_flip(&mut self, c: &Ctx, n: &str) -> String {
         let mut pick = self.below(9);
-        if self.jit && matches!(pick, 1 | 2 | 4) && !self.chance(5) {
-            pick = self.rng.pick(&[0, 3, 5, 6, 7, 8]);
+        if self.jit && (matches!(pick, 1 | 2 | 4) || (self.strict && matches!(pick, 3 | 6))) && !self.rare_ok() {
+            pick = if self.strict { self.rng.pick(&[0, 5, 7, 8]) } else { self.rng.pick(&[0, 3, 5, 6, 7, 8]) };
         }
         match pick {
             0 => format!("{n} = {n} + 0.5"),
@@ -1254,11 +1340,11 @@ impl Gen {
                 format!("{}[{idx}] {op} {}", l.name, self.fit(e, ACC_BITS).s)
             }
             3 => {
-                let k = self.rng.pick(&["0.5", "-1", "1.5", "True"]);
+                let k = self.rng.pick(&["0.5", "-1", "1.5", if self.strict { "3" } else { "True" }]);
                 format!("{}[{idx}] *= {k}", l.name)
             }
             4 => {
-                let e = self.cond(c, 1);
+                let e = if self.strict { self.num_expr(c, 1) } else { self.cond(c, 1) };
                 format!("{}[{idx}] = {}", l.name, self.fit(e, STORE_BITS).s)
             }
             _ => {
@@ -1396,6 +1482,14 @@ impl Gen {
         }
         let t = match hint {
             Some(t) => t,
+            // Kernels: an outer loop of a nest leaves room for its inner loop; other loops
+            // mostly get trip counts that make them hot in both JIT modes.
+            None if self.strict && self.nest => self.rng.range(6, 60) as u64,
+            None if self.strict => match self.below(10) {
+                0 | 1 => self.rng.range(3, 12) as u64,
+                2..=6 => self.rng.range(20, 120) as u64,
+                _ => self.rng.range(121, 700) as u64,
+            },
             None => match self.below(10) {
                 0..=2 => self.rng.range(2, 12) as u64,
                 3..=5 => self.rng.range(60, 160) as u64,
@@ -1413,7 +1507,7 @@ impl Gen {
     /// A loop; most are JIT-friendly (see [`Gen::jit`]), inner loops of friendly ones even more.
     fn loop_stmt(&mut self, c: &Ctx, depth: u32) {
         let saved = self.jit;
-        self.jit = self.chance(if saved { 85 } else { 65 });
+        self.jit = self.strict || self.chance(if saved { 85 } else { 65 });
         self.loop_any(c, depth);
         self.jit = saved;
     }
@@ -1424,6 +1518,11 @@ impl Gen {
         if self.jit && matches!(form, 8 | 9) {
             // The recorder traces `for` over ranges only.
             form = self.below(8);
+        }
+        if self.strict && c.loop_depth > 0 && form < 5 && self.chance(60) {
+            // Inner `while` loops: a side trace from the inner loop's exit runs the outer
+            // loop's step and links back to the inner trace (`range` would abort it).
+            form = self.rng.range(5, 7) as u64;
         }
         let (trips, ctr, header, pre, step_line, print_ok) = match form {
             8 if !lists.is_empty() => {
@@ -1444,7 +1543,12 @@ impl Gen {
             5..=7 => {
                 let Some(t) = self.trips(c, None) else { return self.assign(c) };
                 let w = self.fresh("w");
-                let (pre, hdr, step) = match self.below(4) {
+                let mut form = self.below(4);
+                if self.strict && form == 1 && self.chance(70) {
+                    // `while w > 0 and C` often never starts: kernels want hot loops.
+                    form = 0;
+                }
+                let (pre, hdr, step) = match form {
                     0 => (format!("{w} = 0"), format!("while {w} < {t}:"), format!("{w} += 1")),
                     1 => {
                         let cond = self.cond(c, 1);
@@ -1493,7 +1597,16 @@ impl Gen {
             }
         }
         let body = self.loop_ctx(c, ctr, trips, print_ok);
-        self.block(&body, depth - 1, 2, 5);
+        if std::mem::take(&mut self.nest) && depth >= 2 {
+            // A kernel's nest: the inner loop right in the outer loop's body.
+            if self.chance(50) {
+                self.stmt(&body, depth - 1);
+            }
+            self.loop_stmt(&body, depth - 1);
+            self.block(&body, depth - 1, 1, 2);
+        } else {
+            self.block(&body, depth - 1, 2, 5);
+        }
     }
 
     fn loop_ctx(&self, c: &Ctx, ctr: Ctr, trips: u64, print_ok: bool) -> Ctx {
@@ -1520,6 +1633,7 @@ impl Gen {
     fn num_const_text(&mut self) -> String {
         match self.below(4) {
             0 => self.float_const().s,
+            1 if self.strict => self.float_const().s,
             1 => (if self.chance(50) { "True" } else { "False" }).to_string(),
             _ => self.int_const().s,
         }
@@ -1566,7 +1680,7 @@ impl Gen {
             mask |= IE;
         }
         // `int()` is a call of a global: rare in friendly loops.
-        if self.chance(if self.jit { 3 } else { 20 }) {
+        if !self.strict && self.chance(if self.jit { 3 } else { 20 }) {
             mask |= VE;
         }
         if mask == 0 {
@@ -1774,6 +1888,7 @@ impl Gen {
         let text = match self.below(6) {
             0 => format!("[0] * {n}"),
             1 => format!("[k * 0.5 - 1 for k in range({n})]"),
+            2 if self.strict => format!("[k * k - 5 for k in range({n})]"),
             2 => format!("[k % 3 == 0 for k in range({n})]"),
             3 => format!("list(range(-2, {}))", n as i64 - 2),
             _ => {
@@ -1987,6 +2102,175 @@ impl Gen {
             .collect()
     }
 
+    /// A kernel: a function over int, float and list locals only, whose loops (nested, with
+    /// data-dependent branches and breaks, type changes and int overflow) the recorder compiles
+    /// without aborting, so that hot exits grow side traces. Called once or twice from the top
+    /// level (the second time often with a float where the first passed an int).
+    fn kernel(&mut self) -> Vec<String> {
+        let name = self.fresh("k");
+        let calls = self.rng.range(1, 2) as u64;
+        let (saved_jit, saved_strict) = (self.jit, self.strict);
+        self.jit = true;
+        self.strict = true;
+        let pa = self.fresh("p");
+        let pn = self.fresh("p");
+        self.emit(0, &format!("def {name}({pa}, {pn}):"));
+        let mut vars = Vec::new();
+        let mut locals = Vec::new();
+        let a = self.fresh("a");
+        self.emit(1, &format!("{a} = {pa}"));
+        vars.push(Var { name: a.clone(), kind: Kind::Int, mutable: true });
+        locals.push(a);
+        if self.chance(50) {
+            let b = self.fresh("a");
+            let e = self.int_const();
+            self.emit(1, &format!("{b} = {}", e.s));
+            vars.push(Var { name: b.clone(), kind: Kind::Int, mutable: true });
+            locals.push(b);
+        }
+        let n = self.fresh("n");
+        self.emit(1, &format!("{n} = {pn}"));
+        vars.push(Var { name: n.clone(), kind: Kind::Num, mutable: true });
+        locals.push(n);
+        if self.chance(75) {
+            let f = self.fresh("f");
+            let e = self.float_const();
+            self.emit(1, &format!("{f} = {}", e.s));
+            vars.push(Var { name: f.clone(), kind: Kind::Float, mutable: true });
+            locals.push(f);
+        }
+        if self.chance(80) {
+            let l = self.fresh("xs");
+            let (text, len) = self.list_init();
+            self.emit(1, &format!("{l} = {text}"));
+            vars.push(Var { name: l.clone(), kind: Kind::List(len), mutable: true });
+            locals.push(l);
+        }
+        let tuple = format!("({})", locals.join(", "));
+        let c = Ctx {
+            vars,
+            ctrs: Vec::new(),
+            loop_depth: 0,
+            max_loop_depth: 3,
+            mult: calls,
+            print_ctr: None,
+            outer_mult: calls,
+            risky: 0,
+            ret: Ret::Work(tuple.clone()),
+            indent: 1,
+            callable: 0,
+            can_print: false,
+        };
+        self.cap = self.lines.len() + 22;
+        // Kernels have a budget of their own (they run fast: compiled).
+        let budget_before = self.budget;
+        self.budget = KERNEL_BUDGET;
+        self.nest = self.chance(80);
+        self.loop_stmt(&c, 3);
+        self.nest = false;
+        if self.chance(40) && self.lines.len() + 6 < self.cap {
+            self.loop_stmt(&c, 2);
+        }
+        self.budget = budget_before;
+        self.emit(1, &format!("return {tuple}"));
+        self.jit = saved_jit;
+        self.strict = saved_strict;
+        (0..calls)
+            .map(|k| {
+                let x = self.int_const();
+                let y = if k == 1 && self.chance(60) { self.float_const() } else { self.int_const() };
+                format!("print('{name}', {name}({}, {}))", x.s, y.s)
+            })
+            .collect()
+    }
+
+    /// Statements typical of numeric kernels (only in kernel loops): a hash that overflows 64
+    /// bits and is brought back, a number variable turning from int to float (and back) after
+    /// some iterations, a break on list data, a float accumulation, an alternating `if`/`else`.
+    fn kernel_stmt(&mut self, c: &Ctx) {
+        let ints = self.vars_where(c, |v| v.mutable && v.kind == Kind::Int);
+        let nums = self.vars_where(c, |v| v.mutable && v.kind == Kind::Num);
+        let floats = self.vars_where(c, |v| v.mutable && v.kind == Kind::Float);
+        let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
+        let ctr = c.ctrs.iter().rev().find(|ct| ct.ty == Ty::Int).map(|ct| ct.name.clone());
+        let ind = c.indent;
+        match self.below(6) {
+            0 if !ints.is_empty() => {
+                // Crosses 2**63 for large multipliers (the trace exits, the interpreter goes on
+                // with a big int until the reduction); stays small and branches otherwise.
+                let v = self.rng.pick(&ints).name;
+                let k = self.rng.pick(&["3", "31", "-7", "1103515245", "6364136223846793005"]);
+                let e = self.int_leaf(c);
+                let limit = self.rng.pick(&["4611686018427387904", "9223372036854775807", "1000000007", "65536"]);
+                let m = self.modulus(63);
+                self.emit(ind, &format!("{v} = {v} * {k} + {}", e.at(11)));
+                self.emit(ind, &format!("if {v} > {limit} or {v} < -{limit}:"));
+                self.emit(ind + 1, &format!("{v} = {v} % {}", m.at(12)));
+            }
+            1 if !nums.is_empty() => {
+                // Int to float once the loop is hot (a type guard fails), or back to an int.
+                let v = self.rng.pick(&nums).name;
+                let cond = match (&c.print_ctr, self.below(3)) {
+                    (Some((name, trips)), 0 | 1) => {
+                        let k = self.rng.range(0, (*trips as i64 - 1).max(0));
+                        format!("{name} == {k}")
+                    }
+                    _ => {
+                        let e = self.int_leaf(c);
+                        let k = self.rng.range(3, 40);
+                        let r = self.rng.range(0, k - 1);
+                        format!("{} % {k} == {r}", e.at(11))
+                    }
+                };
+                self.emit(ind, &format!("if {cond}:"));
+                let text = match self.below(5) {
+                    0 => format!("{v} = {v} + 0.5"),
+                    1 => format!("{v} = {v} * 1.5"),
+                    2 => format!("{v} = {v} / 4"),
+                    _ => {
+                        let e = self.int_expr(c, 1);
+                        format!("{v} = {}", self.fit(e, STORE_BITS).s)
+                    }
+                };
+                self.emit(ind + 1, &text);
+            }
+            2 if !lists.is_empty() && c.loop_depth > 0 => {
+                // A data-dependent exit: when it is taken depends on what the loop stored.
+                let l = self.rng.pick(&lists);
+                let Kind::List(n) = l.kind else { unreachable!() };
+                let idx = self.index(c, &l.name, n);
+                let e = self.num_expr(c, 1);
+                let op = self.rng.pick(&["<", ">", ">=", "=="]);
+                self.emit(ind, &format!("if {}[{idx}] {op} {}:", l.name, e.at(6)));
+                let exit = if self.chance(70) { "break" } else { "continue" };
+                self.emit(ind + 1, exit);
+            }
+            3 if !floats.is_empty() => {
+                let f = self.rng.pick(&floats).name;
+                let e = self.num_leaf(c);
+                let k = self.rng.pick(&["0.5", "0.25", "0.999", "-0.5"]);
+                self.emit(ind, &format!("{f} = {f} * {k} + {}", e.at(11)));
+            }
+            _ => {
+                // Alternates with the data: each direction is hot.
+                let e = match &ctr {
+                    Some(ctr) if self.chance(60) => {
+                        let x = self.int_leaf(c);
+                        Ex::new(format!("{ctr} + {}", x.at(11)), Ty::Int, READ_BITS + 1, 10)
+                    }
+                    _ => self.int_leaf(c),
+                };
+                let k = self.rng.range(2, 5);
+                let r = self.rng.range(0, k - 1);
+                self.emit(ind, &format!("if {} % {k} == {r}:", e.at(11)));
+                let inner = Ctx { indent: ind + 1, ..c.clone() };
+                self.assign(&inner);
+                self.emit(ind, "else:");
+                self.assign(&inner);
+            }
+        }
+    }
+
     /// The globals a function reads (in a fifth of the functions: the JIT aborts on globals).
     fn seen_globals(&mut self, globals: &[Var]) -> Vec<Var> {
         if self.chance(80) {
@@ -2012,6 +2296,12 @@ impl Gen {
         if self.chance(50) {
             calls = self.work(&globals);
         }
+        // Kernels do not count against the program's line limit.
+        let before_kernel = self.lines.len();
+        if self.chance(KERNEL_PERCENT) {
+            calls.extend(self.kernel());
+        }
+        let kernel_lines = self.lines.len() - before_kernel;
         out.append(&mut self.lines);
         out.extend(global_lines);
 
@@ -2021,7 +2311,7 @@ impl Gen {
             let mut vars = self.seen_globals(&globals);
             vars.extend(locals.iter().cloned());
             let c = Ctx { indent: 1, ..self.top_ctx(vars) };
-            self.cap = MAX_LINES.saturating_sub(out.len() + calls.len() + 6);
+            self.cap = (MAX_LINES + kernel_lines).saturating_sub(out.len() + calls.len() + 6);
             self.loop_stmt(&c, 3);
             self.block(&c, 3, 1, 3);
             if self.lines.len() + 6 < self.cap {
@@ -2030,7 +2320,7 @@ impl Gen {
             self.print_vars(&locals, 1);
             self.emit(0, "main()");
         } else {
-            self.cap = MAX_LINES.saturating_sub(out.len() + calls.len() + 3);
+            self.cap = (MAX_LINES + kernel_lines).saturating_sub(out.len() + calls.len() + 3);
             let c = self.top_ctx(globals.clone());
             self.loop_stmt(&c, 3);
             self.block(&c, 3, 1, 4);
