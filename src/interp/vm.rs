@@ -72,6 +72,9 @@ pub struct Vm {
     pub jit_threshold: u32,
     /// Times an exit is taken before a side trace is recorded there.
     pub hot_exit: u64,
+    /// How often a global holding a builtin or function was rebound. A trace compiled under an
+    /// older count may call a builtin that is no longer there, so it is dropped.
+    rebinds: u64,
     /// What is being recorded, if anything.
     recording: Option<Recording>,
     /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
@@ -103,6 +106,7 @@ impl Vm {
             tracer: None,
             jit_threshold: 100,
             hot_exit: super::native::hot_exit_threshold(100),
+            rebinds: 0,
             recording: None,
             measure_native_time: false,
             native_time: std::time::Duration::ZERO,
@@ -390,6 +394,9 @@ impl Vm {
                         let slot = &code.jit_loops[$loop_id.0 as usize];
                         // While recording, everything runs in the interpreter (the recorder must
                         // see every instruction).
+                        if slot.rebinds.get() != self.rebinds && slot.native.borrow().is_some() {
+                            *slot.native.borrow_mut() = None;
+                        }
                         let native = slot.native.borrow().clone().filter(|_| self.recording.is_none());
                         if let Some(native) = native {
                             // SAFETY: the trace reads and writes only slots below `nslots` of this
@@ -463,7 +470,9 @@ impl Vm {
                     RecordStatus::Aborted => self.recording_failed(recording),
                     RecordStatus::Compiled(native) => {
                         if let Recording::Loop(recorded_code, loop_id) = &recording {
-                            *recorded_code.jit_loops[*loop_id].native.borrow_mut() = Some(native);
+                            let slot = &recorded_code.jit_loops[*loop_id];
+                            *slot.native.borrow_mut() = Some(native);
+                            slot.rebinds.set(self.rebinds);
                         }
                     }
                     RecordStatus::Attached => {
@@ -491,7 +500,14 @@ impl Vm {
                     }
                     set!(dst, value.clone());
                 }
-                Instr::StoreGlobal { global, src } => self.globals[global.0 as usize] = reg!(src).clone(),
+                Instr::StoreGlobal { global, src } => {
+                    let slot = &mut self.globals[global.0 as usize];
+                    // Traces assume the builtins they call are still what they were.
+                    if matches!(slot, Value::Builtin(_) | Value::Function(_)) {
+                        self.rebinds += 1;
+                    }
+                    *slot = reg!(src).clone();
+                }
                 Instr::DeleteGlobal { global } => {
                     let slot = &mut self.globals[global.0 as usize];
                     if matches!(slot, Value::Unbound) {

@@ -166,6 +166,11 @@ pub enum Op {
     CmpFloat { cond: Cond, a: IrRef, b: IrRef },
     /// Exits through `snap` unless the bool `cond` equals `expect`.
     Guard { cond: IrRef, expect: bool, snap: SnapId },
+    /// `a` if the bool `cond` is true, else `b` (ints or floats).
+    Select { cond: IrRef, a: IrRef, b: IrRef },
+    /// Writes builtin number `builtin` of `jit::runtime::TRACED_BUILTINS` into frame slot `slot`
+    /// (a runtime call): only before an exit between loading a builtin and calling it.
+    SetBuiltin { slot: u16, builtin: u8 },
     /// `len(list)`.
     ListLen { list: IrRef },
     /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.
@@ -228,7 +233,8 @@ impl Op {
             | Op::GuardTag { .. }
             | Op::ClearSlot { .. }
             | Op::CheckInterrupt { .. }
-            | Op::Link { .. } => vec![],
+            | Op::Link { .. }
+            | Op::SetBuiltin { .. } => vec![],
             Op::SlotInt { .. } | Op::SlotFloat { .. } | Op::SlotBool { .. } | Op::SlotPtr { .. } | Op::Loop => vec![],
             Op::AddInt { a, b, .. }
             | Op::SubInt { a, b, .. }
@@ -246,6 +252,7 @@ impl Op {
             | Op::CmpFloat { a, b, .. } => vec![a, b],
             Op::NegInt { a, .. } | Op::NegFloat { a } | Op::IntToFloat { a } | Op::GuardExactFloat { a, .. } => vec![a],
             Op::Guard { cond, .. } => vec![cond],
+            Op::Select { cond, a, b } => vec![cond, a, b],
             Op::ListLen { list } => vec![list],
             Op::ListIndex { list, index, .. } | Op::ListLoad { list, index, .. } => vec![list, index],
             Op::ListStore { list, index, value, .. } => vec![list, index, value],
@@ -287,7 +294,10 @@ impl Op {
     /// Dead code elimination keeps these.
     pub fn has_effect(&self) -> bool {
         self.snapshot().is_some()
-            || matches!(self, Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. } | Op::ListAppend { .. })
+            || matches!(
+                self,
+                Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. } | Op::ListAppend { .. } | Op::SetBuiltin { .. }
+            )
     }
 
     /// The opcode's name, as the dump prints it.
@@ -322,6 +332,8 @@ impl Op {
             Op::CmpFloat { .. } => "CmpFloat",
             Op::Guard { .. } => "Guard",
             Op::ListLen { .. } => "ListLen",
+            Op::Select { .. } => "Select",
+            Op::SetBuiltin { .. } => "SetBuiltin",
             Op::ListIndex { .. } => "ListIndex",
             Op::ListLoad { .. } => "ListLoad",
             Op::ListStore { .. } => "ListStore",
@@ -384,6 +396,11 @@ impl Trace {
             }
             Op::GuardTag { slot, tag, snap } => format!("{} is {}  {snap}", self.slot_label(slot), tag_name(tag)),
             Op::ClearSlot { slot } => self.slot_label(slot),
+            Op::SetBuiltin { slot, builtin } => format!(
+                "{} {}",
+                self.slot_label(slot),
+                super::runtime::TRACED_BUILTINS.get(builtin as usize).map_or("?", |b| b.name())
+            ),
             Op::ListAppend { list, list_slot, value, result } => {
                 format!("{list} {} {value} {}", self.slot_label(list_slot), self.slot_label(result))
             }

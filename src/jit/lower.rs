@@ -140,6 +140,8 @@ fn compile_with(
     let Scratch { ctx, builder } = scratch;
     module.get().clear_context(ctx);
     ctx.func.signature = entry_signature(module.get());
+    // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
+    let uses = |wanted: fn(&Op) -> bool| trace.insts.iter().any(|i| wanted(&i.op));
     let import = |module: &mut OwnedModule, func: &mut ir::Function, name: &str, params: &[ir::Type]| {
         let mut signature = module.get().make_signature();
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
@@ -149,11 +151,25 @@ fn compile_with(
             .map_err(|e| e.to_string())?;
         Ok::<_, String>(module.get().declare_func_in_func(id, func))
     };
-    let clear_slot = import(&mut module, &mut ctx.func, super::runtime::CLEAR_SLOT, &[pointer])?;
-    let list_append =
-        import(&mut module, &mut ctx.func, super::runtime::LIST_APPEND, &[pointer, types::I32, types::I64, pointer])?;
+    let clear_slot = match uses(|op| matches!(op, Op::ClearSlot { .. })) {
+        true => Some(import(&mut module, &mut ctx.func, super::runtime::CLEAR_SLOT, &[pointer])?),
+        false => None,
+    };
+    let list_append = match uses(|op| matches!(op, Op::ListAppend { .. })) {
+        true => Some(import(
+            &mut module,
+            &mut ctx.func,
+            super::runtime::LIST_APPEND,
+            &[pointer, types::I32, types::I64, pointer],
+        )?),
+        false => None,
+    };
+    let set_builtin = match uses(|op| matches!(op, Op::SetBuiltin { .. })) {
+        true => Some(import(&mut module, &mut ctx.func, super::runtime::SET_BUILTIN, &[pointer, types::I32])?),
+        false => None,
+    };
     let config = module.get().target_config();
-    let links = Links { place, clear_slot, list_append };
+    let links = Links { place, clear_slot, list_append, set_builtin };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
@@ -298,7 +314,18 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             Op::ConstInt { .. } => Type::Int,
             Op::ConstFloat { .. } => Type::Float,
             Op::ConstBool { .. } => Type::Bool,
-            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
+            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::SetBuiltin { .. } | Op::CheckInterrupt { .. } => {
+                Type::Void
+            }
+            Op::Select { cond, a, b } => {
+                expect(cond, Type::Bool)?;
+                if !matches!(inst.ty, Type::Int | Type::Float) {
+                    return fail(format!("Select of type {:?}", inst.ty));
+                }
+                expect(a, inst.ty)?;
+                expect(b, inst.ty)?;
+                inst.ty
+            }
             Op::Link { .. } => {
                 if at + 1 != insts.len() || found_loop.is_some() {
                     return fail("Link must end a side trace".into());
@@ -461,9 +488,11 @@ struct Lowerer<'a, 'f> {
     side_exits: ir::Value,
     /// Where a root trace starts over when a side trace links back to it (its preamble).
     reentry: Option<Block>,
-    /// The runtime functions `ClearSlot` and `ListAppend` call.
-    clear_slot: ir::FuncRef,
-    list_append: ir::FuncRef,
+    /// The runtime functions `ClearSlot`, `ListAppend` and `SetBuiltin` call (imported only
+    /// when the trace has such an op).
+    clear_slot: Option<ir::FuncRef>,
+    list_append: Option<ir::FuncRef>,
+    set_builtin: Option<ir::FuncRef>,
     /// Does the trace append to lists? Then list lengths and element pointers may change.
     lists_resize: bool,
     /// The Cranelift value of each IR instruction, once lowered.
@@ -477,8 +506,9 @@ struct Lowerer<'a, 'f> {
 /// What the function being built links to: its place in the tree and the runtime functions.
 struct Links {
     place: TreePlace,
-    clear_slot: ir::FuncRef,
-    list_append: ir::FuncRef,
+    clear_slot: Option<ir::FuncRef>,
+    list_append: Option<ir::FuncRef>,
+    set_builtin: Option<ir::FuncRef>,
 }
 
 fn build_function(
@@ -490,7 +520,7 @@ fn build_function(
     shape: &Shape,
     links: Links,
 ) -> Result<(), String> {
-    let Links { place, clear_slot, list_append } = links;
+    let Links { place, clear_slot, list_append, set_builtin } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -516,6 +546,7 @@ fn build_function(
         reentry,
         clear_slot,
         list_append,
+        set_builtin,
         lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],
         truncated: vec![None; trace.insts.len()],

@@ -92,7 +92,8 @@ impl Lowerer<'_, '_> {
                 self.b.ins().brif(heap, clear, &[], done, &[]);
                 self.b.switch_to_block(clear);
                 let address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)));
-                self.b.ins().call(self.clear_slot, &[address]);
+                let clear_slot = self.clear_slot.ok_or("ClearSlot without its runtime function")?;
+                self.b.ins().call(clear_slot, &[address]);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
                 None
@@ -246,6 +247,17 @@ impl Lowerer<'_, '_> {
                 let cl_ty = cl_type(ty).ok_or("bad list load type")?;
                 Some(self.b.ins().load(cl_ty, mem(), element, PAYLOAD_OFFSET))
             }
+            Op::Select { cond, a, b } => {
+                let (cond, a, b) = (self.val(cond)?, self.val(a)?, self.val(b)?);
+                Some(self.b.ins().select(cond, a, b))
+            }
+            Op::SetBuiltin { slot, builtin } => {
+                let address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)));
+                let index = self.b.ins().iconst(types::I32, i64::from(builtin));
+                let set_builtin = self.set_builtin.ok_or("SetBuiltin without its runtime function")?;
+                self.b.ins().call(set_builtin, &[address, index]);
+                None
+            }
             Op::ListAppend { value, list_slot, result, .. } => {
                 let ty = self.trace.ty(value);
                 let tag = ty.value_tag().ok_or("appending a value that is not a number")?;
@@ -258,7 +270,8 @@ impl Lowerer<'_, '_> {
                 let tag = self.b.ins().iconst(types::I32, i64::from(tag));
                 let list_address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(list_slot)));
                 let result_address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(result)));
-                self.b.ins().call(self.list_append, &[list_address, tag, payload, result_address]);
+                let list_append = self.list_append.ok_or("ListAppend without its runtime function")?;
+                self.b.ins().call(list_append, &[list_address, tag, payload, result_address]);
                 None
             }
             Op::ListStore { list, index, value, snap } => {

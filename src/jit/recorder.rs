@@ -92,6 +92,16 @@ pub struct Recorder {
     pub recorded: Vec<RecordedInstr>,
     /// Set when recording a side trace.
     pub side: Option<SideStart>,
+    /// A `LoadGlobal` just recorded: its destination and global, checked at the next instruction
+    /// (once the VM has loaded the value).
+    pending_global: Option<(u16, u32)>,
+    /// Slots holding a builtin the trace will call (`range`, `len`...), by index in
+    /// `runtime::TRACED_BUILTINS`, and whether the frame already holds it (`SetBuiltin`).
+    builtins: HashMap<u16, (u8, bool)>,
+    /// Slots holding a `range(...)` not built (start, stop, step), until `GetIter` takes it.
+    ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
+    /// Why the recording cannot go on (found where no error can be returned).
+    poisoned: Option<String>,
     /// Loop headers a side trace went through (an outer loop's, once; a second visit means an
     /// inner loop without a trace of its own).
     headers_passed: Vec<usize>,
@@ -114,6 +124,10 @@ impl Recorder {
             float_constants: HashMap::new(),
             recorded: Vec::new(),
             side: None,
+            pending_global: None,
+            builtins: HashMap::new(),
+            ranges: HashMap::new(),
+            poisoned: None,
             headers_passed: Vec::new(),
         }
     }
@@ -134,6 +148,17 @@ impl Recorder {
 
     /// The snapshot for exiting before the instruction at `pc`.
     fn snapshot(&mut self, pc: usize) -> super::ir::SnapId {
+        // The interpreter must find what it would have loaded: write pending builtins into
+        // the frame; a range not built cannot be written, so the recording stops.
+        if !self.ranges.is_empty() {
+            self.poisoned = Some("an exit between range(...) and the loop it starts".into());
+        }
+        let pending: Vec<(u16, u8)> =
+            self.builtins.iter().filter(|(_, (_, stored))| !stored).map(|(&slot, &(b, _))| (slot, b)).collect();
+        for (slot, builtin) in pending {
+            self.emit(Op::SetBuiltin { slot, builtin }, Type::Void);
+            self.builtins.insert(slot, (builtin, true));
+        }
         let slots =
             self.written.iter().map(|&s| (s, self.slots[s as usize].expect("written slots have values"))).collect();
         self.trace.add_snapshot(Snapshot { pc: pc as u32, slots })
@@ -169,6 +194,9 @@ impl Recorder {
         let slot = reg.0;
         if let Some(r) = self.slots[slot as usize] {
             return Ok((r, self.trace.ty(r)));
+        }
+        if self.builtins.contains_key(&slot) || self.ranges.contains_key(&slot) {
+            return abort("a builtin function or a range used as a value");
         }
         // A hoisted literal's register (`=1`, see `hoist_constants`) is loaded once at entry
         // and never written: it is a constant, which the passes can fold.
@@ -230,6 +258,8 @@ impl Recorder {
     /// Slot `reg` now holds IR value `value`.
     fn write(&mut self, reg: Reg, value: IrRef) -> Result<(), Abort> {
         let slot = reg.0;
+        self.builtins.remove(&slot);
+        self.ranges.remove(&slot);
         if self.trace.ty(value) == Type::Ptr {
             return abort(format!(
                 "storing a list into {} (the JIT keeps only ints, floats and bools in variables)",
@@ -268,6 +298,22 @@ impl Recorder {
     pub fn record(&mut self, pc: usize, frame: &[Value], depth: usize) -> Result<Step, Abort> {
         if depth != self.depth {
             return abort("a call into a Toy function (calls are not inlined yet)");
+        }
+        if let Some(reason) = self.poisoned.take() {
+            return abort(reason);
+        }
+        if let Some((dst, _)) = self.pending_global.take() {
+            // The VM has executed the LoadGlobal: see what it loaded.
+            let builtin = match &frame[dst as usize] {
+                Value::Builtin(id) => super::runtime::traced_builtin(*id)
+                    .ok_or_else(|| Abort(format!("a call to the builtin {}() (not traced yet)", id.name())))?,
+                Value::Function(f) => {
+                    return abort(format!("a call to the Toy function {}() (calls are not inlined yet)", f.code.name));
+                }
+                other => return abort(format!("reading a global that holds a {}", other.type_name())),
+            };
+            self.forget(dst);
+            self.builtins.insert(dst, (builtin, false));
         }
         if let Some(side) = &self.side {
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
@@ -442,6 +488,24 @@ impl Recorder {
                 let r = self.emit(Op::ListLoad { list, index: index_ref, ty: element_type, snap }, element_type);
                 self.write(dst, r)?;
             }
+            Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst.0, global.0)),
+            Instr::Call { dst, func, args, argc } => {
+                let Some((builtin, _)) = self.builtins.remove(&func.0) else {
+                    return abort("a call to a value the JIT does not know");
+                };
+                self.call_builtin(builtin, dst, args, argc.0, pc, frame)?;
+            }
+            Instr::GetIter { iter, src } => {
+                let Some((start, stop, step)) = self.ranges.remove(&src.0) else {
+                    return abort(format!(
+                        "a for loop over a {} built outside the trace",
+                        frame[src.0 as usize].type_name()
+                    ));
+                };
+                self.write(iter, start)?;
+                self.write(Reg(iter.0 + 1), stop)?;
+                self.write(Reg(iter.0 + 2), step)?;
+            }
             Instr::CallMethod { dst, obj, method, args, argc } => {
                 let name = &self.code.names[method.0 as usize];
                 let is_append = self.code.method_ids[method.0 as usize] == crate::interp::methods::MethodId::Append;
@@ -528,6 +592,76 @@ impl Recorder {
         self.write(iter, advanced)?;
         self.write(target, next)?;
         Ok(())
+    }
+
+    /// A call of builtin number `builtin` (`runtime::TRACED_BUILTINS`) on `argc` arguments
+    /// starting at `args`, as IR: `range` stays unbuilt until `GetIter`; `len`, `abs`, `min`,
+    /// `max` and `float` become arithmetic.
+    fn call_builtin(
+        &mut self,
+        builtin: u8,
+        dst: Reg,
+        args: Reg,
+        argc: u16,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        use crate::interp::builtins::BuiltinId;
+        let id = super::runtime::TRACED_BUILTINS[builtin as usize];
+        let mut operands = Vec::new();
+        for i in 0..argc {
+            operands.push(self.read(Reg(args.0 + i), frame, pc)?);
+        }
+        let types: Vec<Type> = operands.iter().map(|&(_, ty)| ty).collect();
+        let refs: Vec<IrRef> = operands.iter().map(|&(r, _)| r).collect();
+        let result = match (id, types.as_slice()) {
+            (BuiltinId::Range, [Type::Int]) | (BuiltinId::Range, [Type::Int, Type::Int]) => {
+                let (start, stop) = if argc == 1 { (self.const_int(0), refs[0]) } else { (refs[0], refs[1]) };
+                let one = self.const_int(1);
+                self.forget(dst.0);
+                self.ranges.insert(dst.0, (start, stop, one));
+                return Ok(());
+            }
+            (BuiltinId::Range, [Type::Int, Type::Int, Type::Int]) => {
+                if matches!(frame[args.0 as usize + 2], Value::Int(0)) {
+                    return abort("range() with a step of 0");
+                }
+                let zero = self.const_int(0);
+                let nonzero = self.emit(Op::CmpInt { cond: Cond::Ne, a: refs[2], b: zero }, Type::Bool);
+                let snap = self.snapshot(pc);
+                self.emit(Op::Guard { cond: nonzero, expect: true, snap }, Type::Void);
+                self.forget(dst.0);
+                self.ranges.insert(dst.0, (refs[0], refs[1], refs[2]));
+                return Ok(());
+            }
+            (BuiltinId::Len, [Type::Ptr]) => self.emit(Op::ListLen { list: refs[0] }, Type::Int),
+            (BuiltinId::Float, [Type::Int]) => self.emit(Op::IntToFloat { a: refs[0] }, Type::Float),
+            (BuiltinId::Float, [Type::Float]) => refs[0],
+            (BuiltinId::Abs, [Type::Int]) => {
+                let snap = self.snapshot(pc);
+                let negated = self.emit(Op::NegInt { a: refs[0], snap }, Type::Int);
+                let zero = self.const_int(0);
+                let negative = self.emit(Op::CmpInt { cond: Cond::Lt, a: refs[0], b: zero }, Type::Bool);
+                self.emit(Op::Select { cond: negative, a: negated, b: refs[0] }, Type::Int)
+            }
+            (BuiltinId::Min | BuiltinId::Max, [Type::Int, Type::Int] | [Type::Float, Type::Float]) => {
+                // Python keeps the first argument unless the second is strictly smaller (larger).
+                let cond = if id == BuiltinId::Min { Cond::Lt } else { Cond::Gt };
+                let ty = types[0];
+                let cmp = if ty == Type::Int {
+                    Op::CmpInt { cond, a: refs[1], b: refs[0] }
+                } else {
+                    Op::CmpFloat { cond, a: refs[1], b: refs[0] }
+                };
+                let second_wins = self.emit(cmp, Type::Bool);
+                self.emit(Op::Select { cond: second_wins, a: refs[1], b: refs[0] }, ty)
+            }
+            _ => {
+                let kinds: Vec<&str> = types.iter().map(|t| t.name()).collect();
+                return abort(format!("{}() on ({})", id.name(), kinds.join(", ")));
+            }
+        };
+        self.write(dst, result)
     }
 
     /// `for x in a_list` at a loop header: the list and the next index are in slots `iter` and

@@ -112,6 +112,7 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: f(a), b: f(b) },
         Op::Guard { cond, expect, snap } => Op::Guard { cond: f(cond), expect, snap },
         Op::ListLen { list } => Op::ListLen { list: f(list) },
+        Op::Select { cond, a, b } => Op::Select { cond: f(cond), a: f(a), b: f(b) },
         Op::ListIndex { list, index, snap } => Op::ListIndex { list: f(list), index: f(index), snap },
         Op::ListLoad { list, index, ty, snap } => Op::ListLoad { list: f(list), index: f(index), ty, snap },
         Op::ListStore { list, index, value, snap } => {
@@ -127,6 +128,7 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         | Op::ConstBool { .. }
         | Op::GuardTag { .. }
         | Op::ClearSlot { .. }
+        | Op::SetBuiltin { .. }
         | Op::SlotInt { .. }
         | Op::SlotFloat { .. }
         | Op::SlotBool { .. }

@@ -133,6 +133,12 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 snap: parse_snap(arg(3)?)?,
             },
             "ClearSlot" => Op::ClearSlot { slot: parse_slot(arg(0)?, &mut names)? },
+            "SetBuiltin" => Op::SetBuiltin {
+                slot: parse_slot(arg(0)?, &mut names)?,
+                builtin: crate::interp::builtins::BuiltinId::from_global_name(arg(1)?)
+                    .and_then(super::super::runtime::traced_builtin)
+                    .ok_or_else(|| format!("not a traced builtin in: {raw}"))?,
+            },
             "ListAppend" => Op::ListAppend {
                 list: parse_ref(arg(0)?)?,
                 list_slot: parse_slot(arg(1)?, &mut names)?,
@@ -185,6 +191,7 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                     "IntToFloat" => Op::IntToFloat { a: r(0)? },
                     "GuardExactFloat" => Op::GuardExactFloat { a: r(0)?, snap: s()? },
                     "ListLen" => Op::ListLen { list: r(0)? },
+                    "Select" => Op::Select { cond: r(0)?, a: r(1)?, b: r(2)? },
                     "ListIndex" => Op::ListIndex { list: r(0)?, index: r(1)?, snap: s()? },
                     "CheckInterrupt" => Op::CheckInterrupt { snap: s()? },
                     "ListStore" => Op::ListStore { list: r(0)?, index: r(1)?, value: r(2)?, snap: s()? },

@@ -107,6 +107,14 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         Op::NegFloat { a } => want(a, Type::Float),
         Op::Guard { cond, .. } => want(cond, Type::Bool),
         Op::ListLen { list } => want(list, Type::Ptr),
+        Op::Select { cond, a, b } => {
+            want(cond, Type::Bool)?;
+            if !matches!(inst.ty, Type::Int | Type::Float) {
+                return Err(format!("%{i} Select of type {}", inst.ty.name()));
+            }
+            want(a, inst.ty)?;
+            want(b, inst.ty)
+        }
         Op::ListIndex { list, index, .. } | Op::ListLoad { list, index, .. } => {
             want(list, Type::Ptr)?;
             want(index, Type::Int)
