@@ -230,12 +230,19 @@ impl Lowerer<'_, '_> {
                 let (list, index) = (self.val(list)?, self.val(index)?);
                 let len =
                     self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset);
-                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, index, 0);
+                // The common case costs one unsigned compare (it checks 0 <= index < len); a
+                // negative index is normalised on a cold path, then checked the same way.
+                let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
+                let (normalise, join) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(normalise);
+                let idx = self.b.append_block_param(join, types::I64);
+                self.b.ins().brif(in_range, join, &[BlockArg::Value(index)], normalise, &[]);
+                self.b.switch_to_block(normalise);
                 let from_end = self.b.ins().iadd(index, len);
-                let idx = self.b.ins().select(negative, from_end, index);
-                // One unsigned compare checks both 0 <= idx and idx < len.
-                let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+                let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, from_end, len);
                 self.exit_if(outside, snap)?;
+                self.b.ins().jump(join, &[BlockArg::Value(from_end)]);
+                self.b.switch_to_block(join);
                 Some(idx)
             }
             Op::ListLoad { list, index, ty, snap } => {
