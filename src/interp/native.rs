@@ -46,8 +46,8 @@ pub type NativeEntry = unsafe extern "C" fn(
     side_exits: *const SideExitSlot,
 ) -> u32;
 
-/// What a side trace returns when it ends by re-entering its root loop. The root's exit code
-/// handles it (jumping back to the root's start), so the VM never sees it.
+/// What a side trace returns when it ends by re-entering its root loop; the root passes it on,
+/// and the VM calls the root again at once.
 pub const LINK_TO_ROOT: u32 = u32::MAX;
 
 /// One exit's link to its side trace, read by that exit's machine code: if `entry` is set, the

@@ -402,13 +402,20 @@ impl Vm {
                             // SAFETY: the trace reads and writes only slots below `nslots` of this
                             // frame, whose window is on the stack; nothing else borrows the stack.
                             let started = self.measure_native_time.then(std::time::Instant::now);
-                            let exit = unsafe {
-                                (native.entry)(
-                                    self.stack.as_mut_ptr().add(base),
-                                    super::interrupt::flag_address(),
-                                    native.side_exits,
-                                )
-                            } as usize;
+                            // A side trace that links back to its root returns LINK_TO_ROOT: run
+                            // the root again at once (it starts by reloading the frame).
+                            let exit = loop {
+                                let status = unsafe {
+                                    (native.entry)(
+                                        self.stack.as_mut_ptr().add(base),
+                                        super::interrupt::flag_address(),
+                                        native.side_exits,
+                                    )
+                                };
+                                if status != super::native::LINK_TO_ROOT {
+                                    break status as usize;
+                                }
+                            };
                             if let Some(started) = started {
                                 self.native_time += started.elapsed();
                             }

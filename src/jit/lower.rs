@@ -30,7 +30,6 @@ use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types}
 
 pub use crate::interp::native::NativeEntry;
 use crate::interp::native::{LINK_TO_ROOT, SideExitSlot};
-use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context};
@@ -486,8 +485,6 @@ struct Lowerer<'a, 'f> {
     interrupt_flag: ir::Value,
     /// This trace's side-exit table (the third parameter).
     side_exits: ir::Value,
-    /// Where a root trace starts over when a side trace links back to it (its preamble).
-    reentry: Option<Block>,
     /// The runtime functions `ClearSlot`, `ListAppend` and `SetBuiltin` call (imported only
     /// when the trace has such an op).
     clear_slot: Option<ir::FuncRef>,
@@ -528,13 +525,6 @@ fn build_function(
     let frame = b.block_params(entry)[0];
     let interrupt_flag = b.block_params(entry)[1];
     let side_exits = b.block_params(entry)[2];
-    // Cranelift's entry block cannot be a jump target, so a root's preamble gets its own block.
-    let reentry = place.is_root.then(|| {
-        let block = b.create_block();
-        b.ins().jump(block, &[]);
-        b.switch_to_block(block);
-        block
-    });
     let mut lw = Lowerer {
         b,
         trace,
@@ -543,7 +533,6 @@ fn build_function(
         frame,
         interrupt_flag,
         side_exits,
-        reentry,
         clear_slot,
         list_append,
         set_builtin,
@@ -658,16 +647,14 @@ impl Lowerer<'_, '_> {
 
     /// Fills each exit block: write the snapshot's slots, then go to the shared `dispatch` block
     /// with the snapshot's number. If a side trace is attached to that exit (its slot in the
-    /// side-exit table is set), `dispatch` calls it, else it returns the exit's number. What a
-    /// side trace returns is passed on, except that a root re-enters its loop when a side trace
-    /// links back to it.
+    /// side-exit table is set), `dispatch` calls it and returns what it returns (an exit number,
+    /// or `LINK_TO_ROOT`, on which the VM calls the root again), else it returns the exit's
+    /// number.
     ///
     /// ```text
     ///   exitN:           store slots; jump dispatch(N)
     ///   dispatch(n):     side = load table[n].entry; brif side, call_side(n), leave(n)
-    ///   call_side(n):    status = call_indirect side(frame, flag, table[n].table)
-    ///                    root: brif status == LINK_TO_ROOT, reentry, pass(status)
-    ///                    side trace: return status
+    ///   call_side(n):    return call_indirect side(frame, flag, table[n].table)
     ///   leave(n):        return exit_base + n
     /// ```
     fn emit_exits(&mut self) -> Result<(), String> {
@@ -703,19 +690,10 @@ impl Lowerer<'_, '_> {
         let args = [self.frame, self.interrupt_flag, table];
         let inst = self.b.ins().call_indirect(signature, side, &args);
         let status = self.b.inst_results(inst)[0];
-        match self.reentry {
-            Some(reentry) => {
-                let pass = self.b.create_block();
-                self.b.set_cold_block(pass);
-                let linked = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(LINK_TO_ROOT));
-                self.b.ins().brif(linked, reentry, &[], pass, &[]);
-                self.b.switch_to_block(pass);
-                self.b.ins().return_(&[status]);
-            }
-            None => {
-                self.b.ins().return_(&[status]);
-            }
-        }
+        // `LINK_TO_ROOT` too goes back to the caller, which calls the root again at once: were
+        // the root to jump back to its start itself, the frame, flag and table pointers would
+        // live across this call and take registers from the loop.
+        self.b.ins().return_(&[status]);
 
         self.b.switch_to_block(leave);
         let exit = self.b.ins().iadd_imm_u(number, i64::from(self.place.exit_base));

@@ -883,9 +883,19 @@ fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
         root_table[exit].table.set(side_table.as_ptr());
     }
     let mut frame = vec![Value::Int(0), Value::Int(0)];
-    // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
-    let exit =
-        unsafe { (root_code.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address(), root_table.as_ptr()) };
+    // As the VM does: a side trace linking back returns LINK_TO_ROOT, and the root runs again.
+    let mut links = 0;
+    let exit = loop {
+        // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
+        let status = unsafe {
+            (root_code.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address(), root_table.as_ptr())
+        };
+        if status != crate::interp::native::LINK_TO_ROOT {
+            break status;
+        }
+        links += 1;
+    };
+    assert_eq!(links, 2, "the first two rounds link back to the root");
     // Three rounds of counting to 10; the third round's side trace leaves through its snap1,
     // numbered after the root's four exits.
     assert_eq!(exit, 4 + 1);
