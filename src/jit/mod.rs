@@ -2,13 +2,17 @@
 //!
 //! States per loop (counted by the VM in its `LoopSlot`): interpreted → recording (this
 //! module's [`Jit`] drives a [`recorder::Recorder`]) → compiled (a `NativeLoop` installed on
-//! the loop), or aborted (the VM waits twice as long before trying again, up to a cap: loops
-//! are forgiven, never blacklisted forever).
+//! the loop: the root of a trace tree), or aborted (the VM waits twice as long before trying
+//! again, up to a cap: loops are forgiven, never blacklisted forever). Exits of a tree that
+//! get hot are recorded as side traces ([`Tracer::start_side`]) and attached to the tree by
+//! writing their parent's side-exit table; [`TraceMeta`] keeps what a side trace may assume
+//! at each exit (slot types).
 //!
 //! Phases, one file each: `recorder.rs` (bytecode → trace IR, loop peeling), `ir.rs` (the
-//! IR), `lower.rs` (IR → Cranelift → machine code), `layout.rs` (memory layout for native
-//! code), `dump.rs` (the teaching dump). The VM reaches the JIT only through the
-//! `interp::native::Tracer` trait this module implements.
+//! IR), `opt/` (the passes), `lower.rs` (IR → Cranelift → machine code), `runtime.rs` (what
+//! machine code calls), `layout.rs` (memory layout for native code), `dump.rs` (the teaching
+//! dump). The VM reaches the JIT only through the `interp::native::Tracer` trait this module
+//! implements.
 
 pub mod dump;
 pub mod ir;

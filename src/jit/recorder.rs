@@ -11,6 +11,11 @@
 //! the iteration writes) or reuse the preamble's loads (loop invariants), and type guards
 //! already proven by the preamble disappear.
 //!
+//! A side trace ([`Recorder::new_side`]) starts at a hot exit, knowing the slot types its parent
+//! established, and ends at a compiled loop's header ([`Recorder::close_side`]: `Link`).
+//! Builtins (`range`, `len`...) are turned into IR at their call; `LoadGlobal` is checked after
+//! the VM has run it (the recorder runs before each instruction, so it looks one step later).
+//!
 //! Reads the frame and code objects; writes nothing outside the trace it builds.
 
 use std::collections::HashMap;
