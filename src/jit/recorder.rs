@@ -307,7 +307,7 @@ impl Recorder {
         if let Some(reason) = self.poisoned.take() {
             return abort(reason);
         }
-        if let Some((dst, _)) = self.pending_global.take() {
+        if let Some((dst, global)) = self.pending_global.take() {
             // The VM has executed the LoadGlobal: see what it loaded.
             let builtin = match &frame[dst as usize] {
                 Value::Builtin(id) => super::runtime::traced_builtin(*id)
@@ -317,6 +317,12 @@ impl Recorder {
                 }
                 other => return abort(format!("reading a global that holds a {}", other.type_name())),
             };
+            // The dump's line for the LoadGlobal gets the builtin's name (the recorder has no
+            // table of global names).
+            if let Some(line) = self.recorded.last_mut() {
+                let name = super::runtime::TRACED_BUILTINS[builtin as usize].name();
+                line.text = line.text.replacen(&format!("global=g{global}"), &format!("global=g{global}({name})"), 1);
+            }
             self.forget(dst);
             self.builtins.insert(dst, (builtin, false));
         }
