@@ -21,6 +21,8 @@ pub struct LoopSlot {
     pub aborts: Cell<u32>,
     /// The compiled trace, once there is one.
     pub native: RefCell<Option<Rc<NativeLoop>>>,
+    /// `native.is_some()`, readable without a borrow (checked at every iteration).
+    pub compiled: Cell<bool>,
     /// The VM's count of rebound builtins when the trace was installed (see `Vm::rebinds`).
     pub rebinds: Cell<u64>,
 }

@@ -136,6 +136,82 @@ impl Vm {
         result.map(|_| ())
     }
 
+    /// Runs a compiled loop on the frame at `base` until it exits; returns the pc to resume at
+    /// and whether that is the loop's own header (which then runs once in the interpreter).
+    /// Counts the exit and, if it is hot, starts recording a side trace there. Kept out of the
+    /// dispatch loop so that the loop stays small.
+    #[inline(never)]
+    fn run_native(
+        &mut self,
+        code: &Rc<CodeObject>,
+        native: Rc<NativeLoop>,
+        base: usize,
+        header_pc: usize,
+    ) -> (usize, bool) {
+        let started = self.measure_native_time.then(std::time::Instant::now);
+        // A side trace that links back to its root returns LINK_TO_ROOT: run the root again at
+        // once (it starts by reloading the frame).
+        let exit = loop {
+            // SAFETY: the trace reads and writes only slots below `nslots` of this frame, whose
+            // window is on the stack; nothing else borrows the stack.
+            let status = unsafe {
+                (native.entry)(self.stack.as_mut_ptr().add(base), super::interrupt::flag_address(), native.side_exits)
+            };
+            if status != super::native::LINK_TO_ROOT {
+                break status as usize;
+            }
+        };
+        if let Some(started) = started {
+            self.native_time += started.elapsed();
+        }
+        let (pc, start_side) = {
+            let exits = native.exits.borrow();
+            let info = &exits[exit];
+            info.count.set(info.count.get() + 1);
+            info.since_attempt.set(info.since_attempt.get() + 1);
+            let wait = self.hot_exit.saturating_mul(1 << info.side_aborts.get().min(10));
+            let hot = self.recording.is_none()
+                && info.side.get() == super::native::SideState::Cold
+                && info.since_attempt.get() >= wait;
+            if hot {
+                info.since_attempt.set(0);
+            }
+            (info.pc as usize, hot)
+        };
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracer.exit_taken(&native, exit as u32);
+            if start_side {
+                let frame = &self.stack[base..base + code.nslots as usize];
+                tracer.start_side(code, &native, exit, frame, self.frames.len());
+                self.recording = Some(Recording::Side(native, exit));
+            }
+        }
+        (pc, pc == header_pc)
+    }
+
+    /// The loop's trace, unless a builtin or function was rebound since it was installed (then
+    /// it is dropped: it may call what is no longer there).
+    fn installed_native(&self, slot: &super::native::LoopSlot) -> Option<Rc<NativeLoop>> {
+        if slot.rebinds.get() != self.rebinds {
+            *slot.native.borrow_mut() = None;
+            slot.compiled.set(false);
+            return None;
+        }
+        slot.native.borrow().clone()
+    }
+
+    /// Starts recording loop `loop_id` of `code`, whose header is at `header_pc`.
+    #[cold]
+    #[inline(never)]
+    fn start_recording(&mut self, code: &Rc<CodeObject>, loop_id: usize, base: usize, header_pc: usize) {
+        self.recording = Some(Recording::Loop(code.clone(), loop_id));
+        let frame = &self.stack[base..base + code.nslots as usize];
+        let depth = self.frames.len();
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracer.start(code, header_pc, loop_id, frame, depth);
+        }
+    }
+
     /// Counts a failed recording against its loop or exit, so that the next try waits longer.
     fn recording_failed(&mut self, recording: Recording) {
         match recording {
@@ -392,71 +468,21 @@ impl Vm {
                     } else {
                         let header_pc = pc - 1;
                         let slot = &code.jit_loops[$loop_id.0 as usize];
-                        // While recording, everything runs in the interpreter (the recorder must
-                        // see every instruction).
-                        if slot.rebinds.get() != self.rebinds && slot.native.borrow().is_some() {
-                            *slot.native.borrow_mut() = None;
-                        }
-                        let native = slot.native.borrow().clone().filter(|_| self.recording.is_none());
-                        if let Some(native) = native {
-                            // SAFETY: the trace reads and writes only slots below `nslots` of this
-                            // frame, whose window is on the stack; nothing else borrows the stack.
-                            let started = self.measure_native_time.then(std::time::Instant::now);
-                            // A side trace that links back to its root returns LINK_TO_ROOT: run
-                            // the root again at once (it starts by reloading the frame).
-                            let exit = loop {
-                                let status = unsafe {
-                                    (native.entry)(
-                                        self.stack.as_mut_ptr().add(base),
-                                        super::interrupt::flag_address(),
-                                        native.side_exits,
-                                    )
-                                };
-                                if status != super::native::LINK_TO_ROOT {
-                                    break status as usize;
-                                }
-                            };
-                            if let Some(started) = started {
-                                self.native_time += started.elapsed();
+                        // `compiled` mirrors `native.is_some()`: a loop without a trace pays one
+                        // load here. While recording, everything runs in the interpreter (the
+                        // recorder must see every instruction).
+                        if slot.compiled.get() && self.recording.is_none() {
+                            if let Some(native) = self.installed_native(slot) {
+                                (pc, skip_native) = self.run_native(&code, native, base, header_pc);
+                                continue;
                             }
-                            let start_side = {
-                                let exits = native.exits.borrow();
-                                let info = &exits[exit];
-                                info.count.set(info.count.get() + 1);
-                                info.since_attempt.set(info.since_attempt.get() + 1);
-                                pc = info.pc as usize;
-                                let wait = self.hot_exit.saturating_mul(1 << info.side_aborts.get().min(10));
-                                let hot = self.recording.is_none()
-                                    && info.side.get() == super::native::SideState::Cold
-                                    && info.since_attempt.get() >= wait;
-                                if hot {
-                                    info.since_attempt.set(0);
-                                }
-                                hot
-                            };
-                            skip_native = pc == header_pc;
-                            if let Some(tracer) = self.tracer.as_mut() {
-                                tracer.exit_taken(&native, exit as u32);
-                                if start_side {
-                                    let frame = &self.stack[base..base + code.nslots as usize];
-                                    tracer.start_side(&code, &native, exit, frame, self.frames.len());
-                                    self.recording = Some(Recording::Side(native, exit));
-                                }
-                            }
-                            continue;
-                        }
-                        if self.recording.is_none() {
+                        } else if self.recording.is_none() {
                             let counted = slot.counter.get() + 1;
                             slot.counter.set(counted);
                             let wait = self.jit_threshold.saturating_mul(1 << slot.aborts.get().min(10));
                             if counted >= wait {
                                 slot.counter.set(0);
-                                self.recording = Some(Recording::Loop(code.clone(), $loop_id.0 as usize));
-                                let frame = &self.stack[base..base + code.nslots as usize];
-                                let depth = self.frames.len();
-                                if let Some(tracer) = self.tracer.as_mut() {
-                                    tracer.start(&code, header_pc, $loop_id.0 as usize, frame, depth);
-                                }
+                                self.start_recording(&code, $loop_id.0 as usize, base, header_pc);
                             }
                         }
                     }
@@ -479,6 +505,7 @@ impl Vm {
                         if let Recording::Loop(recorded_code, loop_id) = &recording {
                             let slot = &recorded_code.jit_loops[*loop_id];
                             *slot.native.borrow_mut() = Some(native);
+                            slot.compiled.set(true);
                             slot.rebinds.set(self.rebinds);
                         }
                     }
