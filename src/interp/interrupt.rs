@@ -20,6 +20,12 @@ pub fn take_interrupt() -> bool {
     INTERRUPT_REQUESTED.load(Ordering::Relaxed) && INTERRUPT_REQUESTED.swap(false, Ordering::Relaxed)
 }
 
+/// Is a request pending? (Does not consume it.)
+#[inline(always)]
+pub fn interrupt_pending() -> bool {
+    INTERRUPT_REQUESTED.load(Ordering::Relaxed)
+}
+
 /// Forgets a pending request (the REPL does this when a new input starts).
 pub fn clear_interrupt() {
     INTERRUPT_REQUESTED.store(false, Ordering::Relaxed);

@@ -138,16 +138,42 @@ impl Vm {
 
     /// Runs a compiled loop on the frame at `base` until it exits; returns the pc to resume at
     /// and whether that is the loop's own header (which then runs once in the interpreter).
-    /// Counts the exit and, if it is hot, starts recording a side trace there. Kept out of the
-    /// dispatch loop so that the loop stays small.
+    /// Counts the exit and, if it is hot, starts recording a side trace there. An exit that
+    /// lands on the header of another compiled loop of this code (a side trace linking to it)
+    /// enters that loop's trace at once. Kept out of the dispatch loop so that it stays small.
     #[inline(never)]
     fn run_native(
         &mut self,
         code: &Rc<CodeObject>,
-        native: Rc<NativeLoop>,
+        mut native: Rc<NativeLoop>,
         base: usize,
-        header_pc: usize,
+        mut header_pc: usize,
     ) -> (usize, bool) {
+        loop {
+            let (pc, start_side) = self.run_native_once(code, &native, base);
+            if start_side || pc == header_pc || super::interrupt::interrupt_pending() {
+                return (pc, pc == header_pc);
+            }
+            let next = match code.instrs[pc] {
+                Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } => {
+                    let slot = &code.jit_loops[loop_id.0 as usize];
+                    if slot.compiled.get() { self.installed_native(slot) } else { None }
+                }
+                _ => None,
+            };
+            match next {
+                Some(next) => {
+                    native = next;
+                    header_pc = pc;
+                }
+                None => return (pc, false),
+            }
+        }
+    }
+
+    /// One run of a compiled loop (see [`Vm::run_native`]): the pc to resume at, and whether a
+    /// side trace recording started.
+    fn run_native_once(&mut self, code: &Rc<CodeObject>, native: &Rc<NativeLoop>, base: usize) -> (usize, bool) {
         let started = self.measure_native_time.then(std::time::Instant::now);
         // A side trace that links back to its root returns LINK_TO_ROOT: run the root again at
         // once (it starts by reloading the frame).
@@ -179,14 +205,14 @@ impl Vm {
             (info.pc as usize, hot)
         };
         if let Some(tracer) = self.tracer.as_mut() {
-            tracer.exit_taken(&native, exit as u32);
+            tracer.exit_taken(native, exit as u32);
             if start_side {
                 let frame = &self.stack[base..base + code.nslots as usize];
-                tracer.start_side(code, &native, exit, frame, self.frames.len());
-                self.recording = Some(Recording::Side(native, exit));
+                tracer.start_side(code, native, exit, frame, self.frames.len());
+                self.recording = Some(Recording::Side(native.clone(), exit));
             }
         }
-        (pc, pc == header_pc)
+        (pc, start_side)
     }
 
     /// The loop's trace, unless a builtin or function was rebound since it was installed (then
