@@ -15,8 +15,11 @@ use super::value::Value;
 /// Per-loop JIT state, one per `LoopHeader`/`ForIter` of a code object.
 #[derive(Default)]
 pub struct LoopSlot {
-    /// Iterations counted towards the hot threshold.
-    pub counter: Cell<u32>,
+    /// Visits of the header left before the VM looks at this loop again (the fast path only
+    /// counts down; at zero the slow path records, runs the trace, or starts counting).
+    pub countdown: Cell<u32>,
+    /// Has the countdown towards the first recording been started?
+    pub armed: Cell<bool>,
     /// Failed recording attempts; each one doubles the wait before the next (forgiven slowly).
     pub aborts: Cell<u32>,
     /// The compiled trace, once there is one.
@@ -31,8 +34,8 @@ impl std::fmt::Debug for LoopSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "LoopSlot(counter {}, aborts {}, compiled {})",
-            self.counter.get(),
+            "LoopSlot(countdown {}, aborts {}, compiled {})",
+            self.countdown.get(),
             self.aborts.get(),
             self.native.borrow().is_some()
         )

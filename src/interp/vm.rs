@@ -216,14 +216,53 @@ impl Vm {
     }
 
     /// The loop's trace, unless a builtin or function was rebound since it was installed (then
-    /// it is dropped: it may call what is no longer there).
+    /// it is dropped: it may call what is no longer there, and the loop counts again).
     fn installed_native(&self, slot: &super::native::LoopSlot) -> Option<Rc<NativeLoop>> {
         if slot.rebinds.get() != self.rebinds {
             *slot.native.borrow_mut() = None;
             slot.compiled.set(false);
+            slot.countdown.set(self.loop_wait(slot).saturating_sub(1));
             return None;
         }
         slot.native.borrow().clone()
+    }
+
+    /// Visits of a loop's header before it is recorded: the threshold, doubled per failed
+    /// recording (up to 1024 times).
+    fn loop_wait(&self, slot: &super::native::LoopSlot) -> u32 {
+        self.jit_threshold.saturating_mul(1 << slot.aborts.get().min(10))
+    }
+
+    /// A loop header whose countdown is over: run its trace (returns where to resume and whether
+    /// to skip the trace once, see [`Vm::run_native`]), or start counting towards the first
+    /// recording, or record it now. While another recording runs, nothing happens.
+    #[inline(never)]
+    fn loop_header_slow(
+        &mut self,
+        code: &Rc<CodeObject>,
+        loop_id: usize,
+        base: usize,
+        header_pc: usize,
+    ) -> Option<(usize, bool)> {
+        if self.recording.is_some() {
+            return None;
+        }
+        let slot = &code.jit_loops[loop_id];
+        if slot.compiled.get() {
+            let native = self.installed_native(slot)?;
+            return Some(self.run_native(code, native, base, header_pc));
+        }
+        if !slot.armed.get() {
+            // The first visit: the recording happens at visit number `wait`.
+            slot.armed.set(true);
+            let wait = self.loop_wait(slot);
+            if wait > 1 {
+                slot.countdown.set(wait - 2);
+                return None;
+            }
+        }
+        self.start_recording(code, loop_id, base, header_pc);
+        None
     }
 
     /// Starts recording loop `loop_id` of `code`, whose header is at `header_pc`.
@@ -244,7 +283,7 @@ impl Vm {
             Recording::Loop(code, loop_id) => {
                 let slot = &code.jit_loops[loop_id];
                 slot.aborts.set(slot.aborts.get() + 1);
-                slot.counter.set(0);
+                slot.countdown.set(self.loop_wait(slot).saturating_sub(1));
             }
             Recording::Side(root, exit) => {
                 let aborts = {
@@ -492,24 +531,17 @@ impl Vm {
                     if skip_native {
                         skip_native = false;
                     } else {
-                        let header_pc = pc - 1;
+                        // A loop that is not yet hot only counts down; everything else is the slow
+                        // path's business.
                         let slot = &code.jit_loops[$loop_id.0 as usize];
-                        // `compiled` mirrors `native.is_some()`: a loop without a trace pays one
-                        // load here. While recording, everything runs in the interpreter (the
-                        // recorder must see every instruction).
-                        if slot.compiled.get() && self.recording.is_none() {
-                            if let Some(native) = self.installed_native(slot) {
-                                (pc, skip_native) = self.run_native(&code, native, base, header_pc);
-                                continue;
-                            }
-                        } else if self.recording.is_none() {
-                            let counted = slot.counter.get() + 1;
-                            slot.counter.set(counted);
-                            let wait = self.jit_threshold.saturating_mul(1 << slot.aborts.get().min(10));
-                            if counted >= wait {
-                                slot.counter.set(0);
-                                self.start_recording(&code, $loop_id.0 as usize, base, header_pc);
-                            }
+                        let left = slot.countdown.get();
+                        if left > 0 {
+                            slot.countdown.set(left - 1);
+                        } else if let Some((resume, skip)) =
+                            self.loop_header_slow(&code, $loop_id.0 as usize, base, pc - 1)
+                        {
+                            (pc, skip_native) = (resume, skip);
+                            continue;
                         }
                     }
                 }
@@ -532,6 +564,7 @@ impl Vm {
                             let slot = &recorded_code.jit_loops[*loop_id];
                             *slot.native.borrow_mut() = Some(native);
                             slot.compiled.set(true);
+                            slot.countdown.set(0);
                             slot.rebinds.set(self.rebinds);
                         }
                     }

@@ -282,7 +282,8 @@ struct Shape {
 fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
     let insts = &trace.insts;
     let found_loop = trace.loop_start();
-    if place.is_root && found_loop.is_none() {
+    let links = matches!(insts.last().map(|i| i.op), Some(Op::Link { .. }));
+    if place.is_root && found_loop.is_none() && !links {
         return Err("trace does not loop".into());
     }
     if !place.is_root && (found_loop.is_some() || !matches!(insts.last().map(|i| i.op), Some(Op::Link { .. }))) {

@@ -166,17 +166,29 @@ impl Jit {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
         let (recorded_trace, recorded) = recorder.close().map_err(|a| a.0)?;
+        self.install_root(&code, header_pc, recorded_trace, recorded, "loops back to its start".into())
+    }
+
+    /// Optimizes and compiles a root trace; returns its new tree.
+    fn install_root(
+        &mut self,
+        code: &Rc<CodeObject>,
+        header_pc: usize,
+        recorded_trace: Trace,
+        recorded: Vec<recorder::RecordedInstr>,
+        ending: String,
+    ) -> Result<Rc<NativeLoop>, String> {
         let id = self.next_trace_id;
         let (trace, pass_report, compiled) = self.optimize_and_lower(&recorded_trace, TreePlace::root(id))?;
         self.next_trace_id += 1;
         self.stats.traces += 1;
-        let start = self.location(&code, header_pc);
+        let start = self.location(code, header_pc);
         if self.dump_level.shows_traces() {
             let heading = format!("the loop at {start}");
             let report = dump::TraceReport {
                 id,
                 heading: &heading,
-                ending: "loops back to its start".into(),
+                ending,
                 recorded: &recorded,
                 recorded_trace: &recorded_trace,
                 passes: &pass_report,
@@ -187,7 +199,7 @@ impl Jit {
         }
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let exits = exit_infos(&trace, id);
-        self.metas.insert(id, trace_meta(&trace, &code, HashMap::new(), table.as_ptr(), 0));
+        self.metas.insert(id, trace_meta(&trace, code, HashMap::new(), table.as_ptr(), 0));
         let native = Rc::new(NativeLoop {
             entry: compiled.entry,
             side_exits: table.as_ptr(),
@@ -198,6 +210,26 @@ impl Jit {
         });
         self.compiled.push((id, start, native.clone()));
         Ok(native)
+    }
+
+    /// Ends a loop's recording at the header of an inner loop that has a trace (`target`, at
+    /// `target_pc`): the new root runs the outer loop's part of an iteration, then links there.
+    fn compile_linking_root(
+        &mut self,
+        recorder: Recorder,
+        target: u32,
+        target_pc: usize,
+    ) -> Result<Rc<NativeLoop>, String> {
+        let code = recorder.code.clone();
+        let header_pc = recorder.header_pc;
+        let (recorded_trace, recorded) = recorder.close_side(target, target_pc);
+        self.install_root(
+            &code,
+            header_pc,
+            recorded_trace,
+            recorded,
+            format!("links to T{target} (the interpreter enters it at once)"),
+        )
     }
 
     /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
@@ -396,6 +428,19 @@ impl Tracer for Jit {
             Ok(Step::Closed) => {
                 let recorder = self.recorder.take().expect("recording");
                 match self.compile(recorder) {
+                    Ok(native) => RecordStatus::Compiled(native),
+                    Err(reason) => {
+                        self.stats.aborts += 1;
+                        self.event(format!("[jit] could not compile the loop: {reason}"));
+                        RecordStatus::Aborted
+                    }
+                }
+            }
+            Ok(Step::Link { trace, pc }) if self.side_target.is_none() => {
+                // A loop whose iteration runs into an inner loop with a trace: a root trace that
+                // does not loop but links to the inner one.
+                let recorder = self.recorder.take().expect("recording");
+                match self.compile_linking_root(recorder, trace, pc) {
                     Ok(native) => RecordStatus::Compiled(native),
                     Err(reason) => {
                         self.stats.aborts += 1;

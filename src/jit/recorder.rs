@@ -333,6 +333,13 @@ impl Recorder {
             }
         } else if pc == self.header_pc && !self.recorded.is_empty() {
             return Ok(Step::Closed);
+        } else if let Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } = self.code.instrs[pc]
+            && pc > self.header_pc
+            && pc <= loop_end(&self.code, self.header_pc)
+            && let Some(native) = self.code.jit_loops.get(loop_id.0 as usize).and_then(|s| s.native.borrow().clone())
+        {
+            // An inner loop that has a trace: this iteration ends by linking to it.
+            return Ok(Step::Link { trace: native.trace_id, pc });
         }
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
