@@ -228,7 +228,7 @@ impl Jit {
             header_pc,
             recorded_trace,
             recorded,
-            format!("links to T{target} (the interpreter enters it at once)"),
+            format!("links to T{target} (the VM enters it at once)"),
         )
     }
 
@@ -252,7 +252,7 @@ impl Jit {
         let ending = if target == root.trace_id {
             format!("links to T{target} (re-enters its loop)")
         } else {
-            format!("links to T{target} (the interpreter enters it at once)")
+            format!("links to T{target} (the VM enters it at once)")
         };
         if self.dump_level.shows_traces() {
             let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
