@@ -1,7 +1,8 @@
 //! The narrow interface between the interpreter and the JIT.
 //!
-//! The VM knows only this: each loop of a code object has a [`LoopSlot`] (a hot counter and,
-//! once compiled, a [`NativeLoop`]); while a loop is being recorded the VM hands every
+//! The VM knows only this: each loop of a code object has a [`LoopSlot`] (a countdown to hot
+//! and, once compiled, a [`NativeLoop`]: a tree of a root trace and its side traces, with one
+//! [`ExitInfo`] per exit); while a loop or a side trace is being recorded the VM hands every
 //! instruction it is about to execute to a [`Tracer`]. The JIT (`crate::jit`) implements
 //! `Tracer` and produces `NativeLoop`s; the interpreter never names a JIT type.
 

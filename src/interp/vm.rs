@@ -4,7 +4,9 @@
 //! Input: a verified module [`CodeObject`]. Output: the program's effects (printing through
 //! [`Output`]) and, for an uncaught exception, an [`Uncaught`] with its traceback.
 //! Toy-to-Toy calls never recurse on the Rust stack: a call pushes a [`Frame`], so no Toy
-//! program can overflow the process stack. The operators' slow paths live in `ops.rs`,
+//! program can overflow the process stack. At loop headers it counts towards hot loops and
+//! runs their machine code (`native.rs` is its whole view of the JIT): `run_native` calls a
+//! trace, counts the exit taken and starts side-trace recordings. The operators' slow paths live in `ops.rs`,
 //! builtins in `builtins.rs`, methods in `methods.rs`; this file owns only control flow and
 //! the int/float fast paths.
 
