@@ -64,7 +64,6 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
     if options.jit {
         vm.tracer = Some(Box::new(Jit::new(filename, options.dump_level)));
         vm.jit_threshold = options.jit_threshold.max(1);
-        vm.hot_exit = crate::interp::native::hot_exit_threshold(vm.jit_threshold);
         vm.measure_native_time = options.stats;
     }
     let code = match compile(filename, source, &mut vm, CompileOptions::default()) {
@@ -108,17 +107,7 @@ fn report_jit(vm: &mut Vm, options: &RunOptions) {
     if options.stats
         && let Some(jit) = tracer.as_any().downcast_mut::<Jit>()
     {
-        let s = &jit.stats;
-        eprintln!(
-            "[jit] traces compiled: {} ({} side traces), recordings aborted: {}, trace exits: {}, recording: {:.3} ms, compiling: {:.3} ms, in native code: {:.3} ms",
-            s.traces,
-            s.side_traces,
-            s.aborts,
-            s.exits,
-            s.recording.as_secs_f64() * 1e3,
-            s.compiling.as_secs_f64() * 1e3,
-            native_time.as_secs_f64() * 1e3
-        );
+        eprintln!("{}", jit.stats_line(Some(native_time)));
     }
 }
 

@@ -213,7 +213,6 @@ impl Session {
         if options.jit {
             vm.tracer = Some(Box::new(Jit::new(FILENAME, DumpLevel::Off)));
             vm.jit_threshold = options.jit_threshold.max(1);
-            vm.hot_exit = crate::interp::native::hot_exit_threshold(vm.jit_threshold);
         }
         Session { vm, dump: false }
     }
@@ -264,17 +263,7 @@ impl Session {
             ("help", None, None) => HELP.to_string(),
             ("stats", None, None) => match self.jit() {
                 None => "[jit] off (--no-jit)\n".to_string(),
-                Some(jit) => {
-                    let s = &jit.stats;
-                    format!(
-                        "[jit] traces compiled: {}, recordings aborted: {}, trace exits: {}, recording: {:.3} ms, compiling: {:.3} ms\n",
-                        s.traces,
-                        s.aborts,
-                        s.exits,
-                        s.recording.as_secs_f64() * 1e3,
-                        s.compiling.as_secs_f64() * 1e3
-                    )
-                }
+                Some(jit) => format!("{}\n", jit.stats_line(None)),
             },
             ("dump", Some(state @ ("on" | "off")), None) => {
                 let on = state == "on";

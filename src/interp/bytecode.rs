@@ -384,6 +384,17 @@ pub struct CodeObject {
     pub jit_loops: Vec<super::native::LoopSlot>,
 }
 
+impl Instr {
+    /// The loop number of a loop header (`LoopHeader`, `ForIter`), where the JIT counts and
+    /// enters traces.
+    pub fn loop_id(&self) -> Option<usize> {
+        match self {
+            Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } => Some(loop_id.0 as usize),
+            _ => None,
+        }
+    }
+}
+
 impl CodeObject {
     /// The innermost handler whose range covers `pc`.
     pub fn handler_for(&self, pc: usize) -> Option<&Handler> {

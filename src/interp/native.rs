@@ -25,8 +25,6 @@ pub struct LoopSlot {
     pub aborts: Cell<u32>,
     /// The compiled trace, once there is one.
     pub native: RefCell<Option<Rc<NativeLoop>>>,
-    /// `native.is_some()`, readable without a borrow (checked at every iteration).
-    pub compiled: Cell<bool>,
     /// The VM's count of rebound builtins when the trace was installed (see `Vm::rebinds`).
     pub rebinds: Cell<u64>,
 }
@@ -141,9 +139,6 @@ pub trait Tracer {
 
     /// The VM abandons the recording (an exception unwound, the program ended).
     fn cancel(&mut self, reason: &str);
-
-    /// A native loop exit was taken (for statistics and the dump).
-    fn exit_taken(&mut self, native: &NativeLoop, exit: u32);
 
     /// A side trace could not be recorded at `exit` of `root` for the `aborts`-th time.
     fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32);

@@ -72,8 +72,6 @@ pub struct Vm {
     pub tracer: Option<Box<dyn Tracer>>,
     /// Iterations of a loop before it is recorded.
     pub jit_threshold: u32,
-    /// Times an exit is taken before a side trace is recorded there.
-    pub hot_exit: u64,
     /// How often a global holding a builtin or function was rebound. A trace compiled under an
     /// older count may call a builtin that is no longer there, so it is dropped.
     rebinds: u64,
@@ -107,7 +105,6 @@ impl Vm {
             next_function_id: 1,
             tracer: None,
             jit_threshold: 100,
-            hot_exit: super::native::hot_exit_threshold(100),
             rebinds: 0,
             recording: None,
             measure_native_time: false,
@@ -156,13 +153,7 @@ impl Vm {
             if start_side || pc == header_pc || super::interrupt::interrupt_pending() {
                 return (pc, pc == header_pc);
             }
-            let next = match code.instrs[pc] {
-                Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } => {
-                    let slot = &code.jit_loops[loop_id.0 as usize];
-                    if slot.compiled.get() { self.installed_native(slot) } else { None }
-                }
-                _ => None,
-            };
+            let next = code.instrs[pc].loop_id().and_then(|id| self.installed_native(&code.jit_loops[id]));
             match next {
                 Some(next) => {
                     native = next;
@@ -197,7 +188,8 @@ impl Vm {
             let info = &exits[exit];
             info.count.set(info.count.get() + 1);
             info.since_attempt.set(info.since_attempt.get() + 1);
-            let wait = self.hot_exit.saturating_mul(1 << info.side_aborts.get().min(10));
+            let wait = super::native::hot_exit_threshold(self.jit_threshold)
+                .saturating_mul(1 << info.side_aborts.get().min(10));
             let hot = self.recording.is_none()
                 && info.side.get() == super::native::SideState::Cold
                 && info.since_attempt.get() >= wait;
@@ -206,13 +198,10 @@ impl Vm {
             }
             (info.pc as usize, hot)
         };
-        if let Some(tracer) = self.tracer.as_mut() {
-            tracer.exit_taken(native, exit as u32);
-            if start_side {
-                let frame = &self.stack[base..base + code.nslots as usize];
-                tracer.start_side(code, native, exit, frame, self.frames.len());
-                self.recording = Some(Recording::Side(native.clone(), exit));
-            }
+        if start_side && let Some(tracer) = self.tracer.as_mut() {
+            let frame = &self.stack[base..base + code.nslots as usize];
+            tracer.start_side(code, native, exit, frame, self.frames.len());
+            self.recording = Some(Recording::Side(native.clone(), exit));
         }
         (pc, start_side)
     }
@@ -220,13 +209,13 @@ impl Vm {
     /// The loop's trace, unless a builtin or function was rebound since it was installed (then
     /// it is dropped: it may call what is no longer there, and the loop counts again).
     fn installed_native(&self, slot: &super::native::LoopSlot) -> Option<Rc<NativeLoop>> {
+        let native = slot.native.borrow().clone()?;
         if slot.rebinds.get() != self.rebinds {
             *slot.native.borrow_mut() = None;
-            slot.compiled.set(false);
             slot.countdown.set(self.loop_wait(slot).saturating_sub(1));
             return None;
         }
-        slot.native.borrow().clone()
+        Some(native)
     }
 
     /// Visits of a loop's header before it is recorded: the threshold, doubled per failed
@@ -250,9 +239,9 @@ impl Vm {
             return None;
         }
         let slot = &code.jit_loops[loop_id];
-        if slot.compiled.get() {
-            let native = self.installed_native(slot)?;
-            return Some(self.run_native(code, native, base, header_pc));
+        if slot.native.borrow().is_some() {
+            // Run the trace, unless it was dropped just now (then the loop counts again).
+            return self.installed_native(slot).map(|native| self.run_native(code, native, base, header_pc));
         }
         if !slot.armed.get() {
             // The first visit: the recording happens at visit number `wait`.
@@ -565,7 +554,6 @@ impl Vm {
                         if let Recording::Loop(recorded_code, loop_id) = &recording {
                             let slot = &recorded_code.jit_loops[*loop_id];
                             *slot.native.borrow_mut() = Some(native);
-                            slot.compiled.set(true);
                             slot.countdown.set(0);
                             slot.rebinds.set(self.rebinds);
                         }

@@ -65,7 +65,7 @@ pub struct TraceReport<'a> {
     /// What the trace is: `the loop at file:line in f`, or `side trace of T1 exit 3, at ...`.
     pub heading: &'a str,
     /// How it ends: `loops back to its start`, `links to T1 ...`.
-    pub ending: String,
+    pub ending: &'a str,
     pub recorded: &'a [RecordedInstr],
     /// The IR as recorded (after loop peeling), before the optimizer.
     pub recorded_trace: &'a Trace,

@@ -140,33 +140,26 @@ fn compile_with(
     module.get().clear_context(ctx);
     ctx.func.signature = entry_signature(module.get());
     // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
-    let uses = |wanted: fn(&Op) -> bool| trace.insts.iter().any(|i| wanted(&i.op));
-    let import = |module: &mut OwnedModule, func: &mut ir::Function, name: &str, params: &[ir::Type]| {
+    let mut import = |used: fn(&Op) -> bool, name: &str, params: &[ir::Type]| {
+        if !trace.insts.iter().any(|i| used(&i.op)) {
+            return Ok(None);
+        }
         let mut signature = module.get().make_signature();
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
         let id = module
             .get()
             .declare_function(name, cranelift_module::Linkage::Import, &signature)
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>(module.get().declare_func_in_func(id, func))
+        Ok::<_, String>(Some(module.get().declare_func_in_func(id, &mut ctx.func)))
     };
-    let clear_slot = match uses(|op| matches!(op, Op::ClearSlot { .. })) {
-        true => Some(import(&mut module, &mut ctx.func, super::runtime::CLEAR_SLOT, &[pointer])?),
-        false => None,
-    };
-    let list_append = match uses(|op| matches!(op, Op::ListAppend { .. })) {
-        true => Some(import(
-            &mut module,
-            &mut ctx.func,
-            super::runtime::LIST_APPEND,
-            &[pointer, types::I32, types::I64, pointer],
-        )?),
-        false => None,
-    };
-    let set_builtin = match uses(|op| matches!(op, Op::SetBuiltin { .. })) {
-        true => Some(import(&mut module, &mut ctx.func, super::runtime::SET_BUILTIN, &[pointer, types::I32])?),
-        false => None,
-    };
+    let clear_slot = import(|op| matches!(op, Op::ClearSlot { .. }), super::runtime::CLEAR_SLOT, &[pointer])?;
+    let list_append = import(
+        |op| matches!(op, Op::ListAppend { .. }),
+        super::runtime::LIST_APPEND,
+        &[pointer, types::I32, types::I64, pointer],
+    )?;
+    let set_builtin =
+        import(|op| matches!(op, Op::SetBuiltin { .. }), super::runtime::SET_BUILTIN, &[pointer, types::I32])?;
     let config = module.get().target_config();
     let links = Links { place, clear_slot, list_append, set_builtin };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;

@@ -91,7 +91,7 @@ impl Lowerer<'_, '_> {
                 self.b.set_cold_block(clear);
                 self.b.ins().brif(heap, clear, &[], done, &[]);
                 self.b.switch_to_block(clear);
-                let address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)));
+                let address = self.slot_address(slot);
                 let clear_slot = self.clear_slot.ok_or("ClearSlot without its runtime function")?;
                 self.b.ins().call(clear_slot, &[address]);
                 self.b.ins().jump(done, &[]);
@@ -259,7 +259,7 @@ impl Lowerer<'_, '_> {
                 Some(self.b.ins().select(cond, a, b))
             }
             Op::SetBuiltin { slot, builtin } => {
-                let address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)));
+                let address = self.slot_address(slot);
                 let index = self.b.ins().iconst(types::I32, i64::from(builtin));
                 let set_builtin = self.set_builtin.ok_or("SetBuiltin without its runtime function")?;
                 self.b.ins().call(set_builtin, &[address, index]);
@@ -275,8 +275,8 @@ impl Lowerer<'_, '_> {
                     _ => value,
                 };
                 let tag = self.b.ins().iconst(types::I32, i64::from(tag));
-                let list_address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(list_slot)));
-                let result_address = self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(result)));
+                let list_address = self.slot_address(list_slot);
+                let result_address = self.slot_address(result);
                 let list_append = self.list_append.ok_or("ListAppend without its runtime function")?;
                 self.b.ins().call(list_append, &[list_address, tag, payload, result_address]);
                 None
@@ -351,6 +351,12 @@ impl Lowerer<'_, '_> {
             Operand::Value(r) => self.val(r),
             Operand::Truncated(r) => self.truncated[r.0 as usize].ok_or_else(|| format!("{r} has no remainder")),
         }
+    }
+
+    /// The address of frame slot `slot`, for the runtime functions that write a whole `Value`.
+    fn slot_address(&mut self, slot: u16) -> ir::Value {
+        let frame = self.frame;
+        self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)))
     }
 
     /// Python's floor rule for a truncated remainder: nonzero with a sign unlike the divisor's.

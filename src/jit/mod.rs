@@ -42,11 +42,19 @@ use recorder::{Recorder, SideStart, Step};
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub traces: u32,
-    pub side_traces: u32,
     pub aborts: u32,
-    pub exits: u64,
     pub recording: Duration,
     pub compiling: Duration,
+}
+
+/// A recorded trace and its bytecode, as `Recorder::close`/`close_side` return them.
+type Recorded = (Trace, Vec<recorder::RecordedInstr>);
+
+/// A trace after the optimizer and Cranelift.
+struct Lowered {
+    trace: Trace,
+    pass_report: Vec<String>,
+    compiled: lower::CompiledTrace,
 }
 
 /// What the JIT remembers of a compiled trace, to grow side traces from its exits.
@@ -68,8 +76,7 @@ const MAX_SIDE_TRACE_DEPTH: u32 = 16;
 /// A side trace being recorded: where it will be attached.
 struct SideTarget {
     root: Rc<NativeLoop>,
-    /// The exit (of the tree) it starts at, and the trace and snapshot that exit belongs to.
-    exit: usize,
+    /// The trace and snapshot of the exit it starts at.
     parent_trace: u32,
     parent_snapshot: u32,
 }
@@ -141,11 +148,7 @@ impl Jit {
     }
 
     /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
-    fn optimize_and_lower(
-        &mut self,
-        recorded_trace: &Trace,
-        place: TreePlace,
-    ) -> Result<(Trace, Vec<String>, lower::CompiledTrace), String> {
+    fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
         if let Some(started) = self.recording_started.take() {
             self.stats.recording += started.elapsed();
         }
@@ -158,15 +161,63 @@ impl Jit {
         };
         let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
         self.stats.compiling += compile_start.elapsed();
-        Ok((trace, pass_report, compiled))
+        Ok(Lowered { trace, pass_report, compiled })
+    }
+
+    /// A new trace number, counted in `--stats`.
+    fn next_id(&mut self) -> u32 {
+        let id = self.next_trace_id;
+        self.next_trace_id += 1;
+        self.stats.traces += 1;
+        id
+    }
+
+    /// Adds a compiled trace to the dump, if it shows traces.
+    fn report(&mut self, id: u32, heading: &str, ending: &str, recorded: &Recorded, lowered: &Lowered) {
+        if self.dump_level.shows_traces() {
+            let report = dump::TraceReport {
+                id,
+                heading,
+                ending,
+                recorded: &recorded.1,
+                recorded_trace: &recorded.0,
+                passes: &lowered.pass_report,
+                trace: &lowered.trace,
+                compiled: &lowered.compiled,
+            };
+            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
+        }
+    }
+
+    /// Traces compiled and side traces among them, exits taken: the `--stats` line and the
+    /// REPL's `:stats` (with the time in native code when it was measured).
+    pub fn stats_line(&self, native_time: Option<Duration>) -> String {
+        let exits: u64 = self
+            .compiled
+            .iter()
+            .map(|(_, _, native)| native.exits.borrow().iter().map(|e| e.count.get()).sum::<u64>())
+            .sum();
+        let side_traces: usize = self.side_traces_per_tree.values().sum();
+        let s = &self.stats;
+        let mut line = format!(
+            "[jit] traces compiled: {} ({side_traces} side traces), recordings aborted: {}, trace exits: {exits}, recording: {:.3} ms, compiling: {:.3} ms",
+            s.traces,
+            s.aborts,
+            s.recording.as_secs_f64() * 1e3,
+            s.compiling.as_secs_f64() * 1e3
+        );
+        if let Some(native) = native_time {
+            line.push_str(&format!(", in native code: {:.3} ms", native.as_secs_f64() * 1e3));
+        }
+        line
     }
 
     /// Closes the recorded loop and compiles it into a new trace tree.
     fn compile(&mut self, recorder: Recorder) -> Result<Rc<NativeLoop>, String> {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
-        let (recorded_trace, recorded) = recorder.close().map_err(|a| a.0)?;
-        self.install_root(&code, header_pc, recorded_trace, recorded, "loops back to its start".into())
+        let recorded = recorder.close().map_err(|a| a.0)?;
+        self.install_root(&code, header_pc, recorded, "loops back to its start")
     }
 
     /// Optimizes and compiles a root trace; returns its new tree.
@@ -174,37 +225,21 @@ impl Jit {
         &mut self,
         code: &Rc<CodeObject>,
         header_pc: usize,
-        recorded_trace: Trace,
-        recorded: Vec<recorder::RecordedInstr>,
-        ending: String,
+        recorded: Recorded,
+        ending: &str,
     ) -> Result<Rc<NativeLoop>, String> {
-        let id = self.next_trace_id;
-        let (trace, pass_report, compiled) = self.optimize_and_lower(&recorded_trace, TreePlace::root(id))?;
-        self.next_trace_id += 1;
-        self.stats.traces += 1;
+        let lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let id = self.next_id();
         let start = self.location(code, header_pc);
-        if self.dump_level.shows_traces() {
-            let heading = format!("the loop at {start}");
-            let report = dump::TraceReport {
-                id,
-                heading: &heading,
-                ending,
-                recorded: &recorded,
-                recorded_trace: &recorded_trace,
-                passes: &pass_report,
-                trace: &trace,
-                compiled: &compiled,
-            };
-            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
-        }
+        self.report(id, &format!("the loop at {start}"), ending, &recorded, &lowered);
+        let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
-        let exits = exit_infos(&trace, id);
         self.metas.insert(id, trace_meta(&trace, code, HashMap::new(), table.as_ptr(), 0));
         let native = Rc::new(NativeLoop {
             entry: compiled.entry,
             side_exits: table.as_ptr(),
             header_pc: header_pc as u32,
-            exits: RefCell::new(exits),
+            exits: RefCell::new(exit_infos(&trace, id)),
             trace_id: id,
             owners: RefCell::new(vec![Box::new(compiled), Box::new(table)]),
         });
@@ -222,14 +257,8 @@ impl Jit {
     ) -> Result<Rc<NativeLoop>, String> {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
-        let (recorded_trace, recorded) = recorder.close_side(target, target_pc);
-        self.install_root(
-            &code,
-            header_pc,
-            recorded_trace,
-            recorded,
-            format!("links to T{target} (the VM enters it at once)"),
-        )
+        let recorded = recorder.close_side(target, target_pc);
+        self.install_root(&code, header_pc, recorded, &format!("links to T{target} (the VM enters it at once)"))
     }
 
     /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
@@ -238,15 +267,12 @@ impl Jit {
         let code = recorder.code.clone();
         let start_pc = recorder.header_pc;
         let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
-        let (recorded_trace, recorded) = recorder.close_side(target, target_pc);
+        let recorded = recorder.close_side(target, target_pc);
         let root = side.root.clone();
         let place =
             TreePlace { exit_base: root.exits.borrow().len() as u32, root_trace: root.trace_id, is_root: false };
-        let (trace, pass_report, compiled) = self.optimize_and_lower(&recorded_trace, place)?;
-        let id = self.next_trace_id;
-        self.next_trace_id += 1;
-        self.stats.traces += 1;
-        self.stats.side_traces += 1;
+        let lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let id = self.next_id();
         *self.side_traces_per_tree.entry(root.trace_id).or_default() += 1;
         let start = self.location(&code, start_pc);
         let ending = if target == root.trace_id {
@@ -254,20 +280,9 @@ impl Jit {
         } else {
             format!("links to T{target} (the VM enters it at once)")
         };
-        if self.dump_level.shows_traces() {
-            let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
-            let report = dump::TraceReport {
-                id,
-                heading: &heading,
-                ending: ending.clone(),
-                recorded: &recorded,
-                recorded_trace: &recorded_trace,
-                passes: &pass_report,
-                trace: &trace,
-                compiled: &compiled,
-            };
-            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
-        }
+        let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
+        self.report(id, &heading, &ending, &recorded, &lowered);
+        let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
         let meta = trace_meta(&trace, &code, known, table.as_ptr(), parent.depth + 1);
@@ -284,7 +299,6 @@ impl Jit {
             "[jit] side trace T{id} attached to T{} exit {} (at {start}); it {ending}",
             side.parent_trace, side.parent_snapshot
         ));
-        let _ = side.exit;
         Ok(id)
     }
 }
@@ -418,7 +432,7 @@ impl Tracer for Jit {
         }
         let start = SideStart { root_trace: root.trace_id, root_header_pc: root.header_pc as usize, known };
         self.recorder = Some(Recorder::new_side(code, pc, depth, start));
-        self.side_target = Some(SideTarget { root: root.clone(), exit, parent_trace, parent_snapshot });
+        self.side_target = Some(SideTarget { root: root.clone(), parent_trace, parent_snapshot });
     }
 
     fn record(&mut self, _code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus {
@@ -471,10 +485,6 @@ impl Tracer for Jit {
         if self.recorder.is_some() {
             self.abort(reason);
         }
-    }
-
-    fn exit_taken(&mut self, _native: &NativeLoop, _exit: u32) {
-        self.stats.exits += 1;
     }
 
     fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32) {

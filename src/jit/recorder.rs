@@ -212,27 +212,6 @@ impl Recorder {
                 _ => {}
             }
         }
-        if let Some(&ty) = self.side.as_ref().and_then(|side| side.known.get(&slot)) {
-            // The parent trace guarded or wrote this slot: its type is known, no guard needed.
-            let load = match (ty, &frame[slot as usize]) {
-                (Type::Int, Value::Int(_)) => Op::SlotInt { slot },
-                (Type::Float, Value::Float(_)) => Op::SlotFloat { slot },
-                (Type::Bool, Value::Bool(_)) => Op::SlotBool { slot },
-                (Type::Ptr, Value::List(_)) => Op::SlotPtr { slot },
-                (_, other) => {
-                    return abort(format!(
-                        "{} holds a {} where the parent trace had a {}",
-                        self.name_of(slot),
-                        other.type_name(),
-                        ty.name()
-                    ));
-                }
-            };
-            let r = self.emit(load, ty);
-            self.slots[slot as usize] = Some(r);
-            self.entry_loads.insert(slot, (r, ty));
-            return Ok((r, ty));
-        }
         let (tag_value, load, ty) = match &frame[slot as usize] {
             Value::Int(_) => (tag::INT, Op::SlotInt { slot }, Type::Int),
             Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
@@ -252,8 +231,22 @@ impl Recorder {
                 ));
             }
         };
-        let snap = self.snapshot(pc);
-        self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
+        // A side trace needs no guard for a slot whose type its parent established.
+        match self.side.as_ref().and_then(|side| side.known.get(&slot)) {
+            Some(&known) if known == ty => {}
+            Some(&known) => {
+                let found = frame[slot as usize].type_name();
+                return abort(format!(
+                    "{} holds a {found} where the parent trace had a {}",
+                    self.name_of(slot),
+                    known.name()
+                ));
+            }
+            None => {
+                let snap = self.snapshot(pc);
+                self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
+            }
+        }
         let r = self.emit(load, ty);
         self.slots[slot as usize] = Some(r);
         self.entry_loads.insert(slot, (r, ty));
@@ -333,13 +326,11 @@ impl Recorder {
             }
         } else if pc == self.header_pc && !self.recorded.is_empty() {
             return Ok(Step::Closed);
-        } else if let Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } = self.code.instrs[pc]
-            && pc > self.header_pc
-            && pc <= loop_end(&self.code, self.header_pc)
-            && let Some(native) = self.code.jit_loops.get(loop_id.0 as usize).and_then(|s| s.native.borrow().clone())
+        } else if let Some(trace) = self.trace_at(pc)
+            && self.inside_loop(pc)
         {
             // An inner loop that has a trace: this iteration ends by linking to it.
-            return Ok(Step::Link { trace: native.trace_id, pc });
+            return Ok(Step::Link { trace, pc });
         }
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
@@ -367,10 +358,9 @@ impl Recorder {
     /// at the header of another loop that has a trace. Other loop headers are passed once (an
     /// outer loop's); a second visit is an inner loop without a trace, and aborts.
     fn side_trace_end(&mut self, root_trace: u32, root_header_pc: usize, pc: usize) -> Result<Option<Step>, Abort> {
-        let loop_id = match self.code.instrs[pc] {
-            Instr::LoopHeader { loop_id } | Instr::ForIter { loop_id, .. } => loop_id.0 as usize,
-            _ => return Ok(None),
-        };
+        if self.code.instrs[pc].loop_id().is_none() {
+            return Ok(None);
+        }
         if self.recorded.is_empty() {
             self.headers_passed.push(pc);
             return Ok(None);
@@ -378,8 +368,8 @@ impl Recorder {
         if pc == root_header_pc {
             return Ok(Some(Step::Link { trace: root_trace, pc }));
         }
-        if let Some(native) = self.code.jit_loops.get(loop_id).and_then(|slot| slot.native.borrow().clone()) {
-            return Ok(Some(Step::Link { trace: native.trace_id, pc }));
+        if let Some(trace) = self.trace_at(pc) {
+            return Ok(Some(Step::Link { trace, pc }));
         }
         // Only a loop around the root's loop may be passed (once): any other loop should get a
         // trace of its own (the interpreter counts it while this exit stays cold), instead of
@@ -392,9 +382,20 @@ impl Recorder {
         Ok(None)
     }
 
+    /// The number of the trace compiled for the loop whose header is at `pc`, if any.
+    fn trace_at(&self, pc: usize) -> Option<u32> {
+        let loop_id = self.code.instrs[pc].loop_id()?;
+        self.code.jit_loops.get(loop_id)?.native.borrow().as_ref().map(|native| native.trace_id)
+    }
+
+    /// Is `pc` inside the body of the loop being recorded (an inner loop's header)?
+    fn inside_loop(&self, pc: usize) -> bool {
+        pc > self.header_pc && pc <= loop_end(&self.code, self.header_pc)
+    }
+
     /// Why a loop's recording stops at the header of another loop at `pc`.
     fn other_loop_reached(&self, pc: usize) -> String {
-        if pc > self.header_pc && pc <= loop_end(&self.code, self.header_pc) {
+        if self.inside_loop(pc) {
             "an inner loop starts inside the loop (the inner loop gets its own trace; side traces join them)".into()
         } else {
             "the iteration left the loop and reached an outer loop (side traces join them)".into()
@@ -496,10 +497,7 @@ impl Recorder {
             Instr::GetItem { dst, obj, index } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
                 let element_type = match list_element(&frame[obj.0 as usize], &frame[index.0 as usize]) {
-                    Some(Value::Int(_)) => Type::Int,
-                    Some(Value::Float(_)) => Type::Float,
-                    Some(Value::Bool(_)) => Type::Bool,
-                    Some(other) => return abort(format!("a list element holds a {}", other.type_name())),
+                    Some(element) => element_type(&element)?,
                     None => return abort("a list index out of range while recording"),
                 };
                 let snap = self.snapshot(pc);
@@ -709,12 +707,7 @@ impl Recorder {
             self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
             return Ok(());
         };
-        let element_type = match element {
-            Value::Int(_) => Type::Int,
-            Value::Float(_) => Type::Float,
-            Value::Bool(_) => Type::Bool,
-            other => return abort(format!("a list element holds a {}", other.type_name())),
-        };
+        let element_type = element_type(&element)?;
         let done = self.snapshot(exit);
         self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
         let snap = self.snapshot(pc);
@@ -1000,6 +993,16 @@ pub fn list_tag() -> u8 {
     let sample = Value::list(Vec::new());
     // SAFETY: `Value` is `repr(C, u8)`: the first byte is the tag.
     unsafe { *(&sample as *const Value as *const u8) }
+}
+
+/// The IR type a list element is loaded as (numbers only).
+fn element_type(element: &Value) -> Result<Type, Abort> {
+    match element {
+        Value::Int(_) => Ok(Type::Int),
+        Value::Float(_) => Ok(Type::Float),
+        Value::Bool(_) => Ok(Type::Bool),
+        other => abort(format!("a list element holds a {}", other.type_name())),
+    }
 }
 
 /// `list[index]` as the interpreter would read it now, if in range.

@@ -213,6 +213,25 @@ struct Ctx {
     can_print: bool,
 }
 
+/// The context of a function body (`work` or a kernel) that returns the tuple of its locals,
+/// called `calls` times from the top level.
+fn function_ctx(vars: Vec<Var>, calls: u64, tuple: &str, callable: usize, can_print: bool) -> Ctx {
+    Ctx {
+        vars,
+        ctrs: Vec::new(),
+        loop_depth: 0,
+        max_loop_depth: 3,
+        mult: calls,
+        print_ctr: None,
+        outer_mult: calls,
+        risky: 0,
+        ret: Ret::Work(tuple.to_string()),
+        indent: 1,
+        callable,
+        can_print,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum PKind {
     Int,
@@ -2038,6 +2057,28 @@ impl Gen {
         self.helpers.push(Helper { name, params, required, cost, risky });
     }
 
+    /// Declares a function local (`prefix` plus a fresh number) as `make` says: its initial
+    /// value's text and its kind.
+    fn declare_local(
+        &mut self,
+        vars: &mut Vec<Var>,
+        locals: &mut Vec<String>,
+        prefix: &str,
+        make: impl FnOnce(&mut Gen) -> (String, Kind),
+    ) {
+        let name = self.fresh(prefix);
+        let (text, kind) = make(self);
+        self.emit(1, &format!("{name} = {text}"));
+        vars.push(Var { name: name.clone(), kind, mutable: true });
+        locals.push(name);
+    }
+
+    /// A list local's initial value and kind.
+    fn list_local(&mut self) -> (String, Kind) {
+        let (text, len) = self.list_init();
+        (text, Kind::List(len))
+    }
+
     /// A function with its own locals and loops, called from the top level; returns a tuple.
     fn work(&mut self, globals: &[Var]) -> Vec<String> {
         let name = self.fresh("run");
@@ -2047,43 +2088,16 @@ impl Gen {
         self.emit(0, &format!("def {name}({pa}, {pn}):"));
         let mut vars = self.seen_globals(globals);
         let mut locals = Vec::new();
-        let a = self.fresh("a");
-        self.emit(1, &format!("{a} = {pa}"));
-        vars.push(Var { name: a.clone(), kind: Kind::Int, mutable: true });
-        locals.push(a);
-        let n = self.fresh("n");
-        self.emit(1, &format!("{n} = {pn}"));
-        vars.push(Var { name: n.clone(), kind: Kind::Num, mutable: true });
-        locals.push(n);
+        self.declare_local(&mut vars, &mut locals, "a", |_| (pa.clone(), Kind::Int));
+        self.declare_local(&mut vars, &mut locals, "n", |_| (pn.clone(), Kind::Num));
         if self.chance(60) {
-            let f = self.fresh("f");
-            let e = self.float_const();
-            self.emit(1, &format!("{f} = {}", e.s));
-            vars.push(Var { name: f.clone(), kind: Kind::Float, mutable: true });
-            locals.push(f);
+            self.declare_local(&mut vars, &mut locals, "f", |g| (g.float_const().s, Kind::Float));
         }
         if self.chance(50) {
-            let l = self.fresh("xs");
-            let (text, len) = self.list_init();
-            self.emit(1, &format!("{l} = {text}"));
-            vars.push(Var { name: l.clone(), kind: Kind::List(len), mutable: true });
-            locals.push(l);
+            self.declare_local(&mut vars, &mut locals, "xs", Gen::list_local);
         }
         let tuple = format!("({})", locals.join(", "));
-        let c = Ctx {
-            vars,
-            ctrs: Vec::new(),
-            loop_depth: 0,
-            max_loop_depth: 3,
-            mult: calls,
-            print_ctr: None,
-            outer_mult: calls,
-            risky: 0,
-            ret: Ret::Work(tuple.clone()),
-            indent: 1,
-            callable: self.helpers.len(),
-            can_print: true,
-        };
+        let c = function_ctx(vars, calls, &tuple, self.helpers.len(), true);
         self.cap = self.lines.len() + 14;
         let budget_before = self.budget;
         self.budget = self.budget * 2 / 5;
@@ -2117,50 +2131,19 @@ impl Gen {
         self.emit(0, &format!("def {name}({pa}, {pn}):"));
         let mut vars = Vec::new();
         let mut locals = Vec::new();
-        let a = self.fresh("a");
-        self.emit(1, &format!("{a} = {pa}"));
-        vars.push(Var { name: a.clone(), kind: Kind::Int, mutable: true });
-        locals.push(a);
+        self.declare_local(&mut vars, &mut locals, "a", |_| (pa.clone(), Kind::Int));
         if self.chance(50) {
-            let b = self.fresh("a");
-            let e = self.int_const();
-            self.emit(1, &format!("{b} = {}", e.s));
-            vars.push(Var { name: b.clone(), kind: Kind::Int, mutable: true });
-            locals.push(b);
+            self.declare_local(&mut vars, &mut locals, "a", |g| (g.int_const().s, Kind::Int));
         }
-        let n = self.fresh("n");
-        self.emit(1, &format!("{n} = {pn}"));
-        vars.push(Var { name: n.clone(), kind: Kind::Num, mutable: true });
-        locals.push(n);
+        self.declare_local(&mut vars, &mut locals, "n", |_| (pn.clone(), Kind::Num));
         if self.chance(75) {
-            let f = self.fresh("f");
-            let e = self.float_const();
-            self.emit(1, &format!("{f} = {}", e.s));
-            vars.push(Var { name: f.clone(), kind: Kind::Float, mutable: true });
-            locals.push(f);
+            self.declare_local(&mut vars, &mut locals, "f", |g| (g.float_const().s, Kind::Float));
         }
         if self.chance(80) {
-            let l = self.fresh("xs");
-            let (text, len) = self.list_init();
-            self.emit(1, &format!("{l} = {text}"));
-            vars.push(Var { name: l.clone(), kind: Kind::List(len), mutable: true });
-            locals.push(l);
+            self.declare_local(&mut vars, &mut locals, "xs", Gen::list_local);
         }
         let tuple = format!("({})", locals.join(", "));
-        let c = Ctx {
-            vars,
-            ctrs: Vec::new(),
-            loop_depth: 0,
-            max_loop_depth: 3,
-            mult: calls,
-            print_ctr: None,
-            outer_mult: calls,
-            risky: 0,
-            ret: Ret::Work(tuple.clone()),
-            indent: 1,
-            callable: 0,
-            can_print: false,
-        };
+        let c = function_ctx(vars, calls, &tuple, 0, false);
         self.cap = self.lines.len() + 22;
         // Kernels have a budget of their own (they run fast: compiled).
         let budget_before = self.budget;
