@@ -415,7 +415,11 @@ impl Recorder {
                 if pc != self.header_pc && self.side.is_none() {
                     return abort(self.other_loop_reached(pc));
                 }
-                self.record_for_range(iter, target, exit.0 as usize, pc, frame)?;
+                // The loop's state slots say what it iterates (see the VM's `GetIter`).
+                match &frame[iter.0 as usize] {
+                    Value::List(_) => self.record_for_list(iter, target, exit.0 as usize, pc, frame)?,
+                    _ => self.record_for_range(iter, target, exit.0 as usize, pc, frame)?,
+                }
             }
             Instr::Move { dst, src } => {
                 let (r, _) = self.read(src, frame, pc)?;
@@ -568,9 +572,6 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Result<(), Abort> {
-        if let Value::List(_) = &frame[iter.0 as usize] {
-            return self.record_for_list(iter, target, exit, pc, frame);
-        }
         let (Value::Int(next), Value::Int(stop), Value::Int(step)) =
             (&frame[iter.0 as usize], &frame[iter.0 as usize + 1], &frame[iter.0 as usize + 2])
         else {
