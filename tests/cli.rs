@@ -313,3 +313,22 @@ fn examples_in_programs_folder_exist() {
         assert!(programs.join(format!("{name}.toy")).is_file(), "programs/{name}.toy is missing");
     }
 }
+
+/// An error raised after a trace exited inside two inlined calls: the JIT re-created their
+/// frames, so the traceback is the interpreter's, frame for frame and line for line.
+#[test]
+fn traceback_through_inlined_calls_matches_the_interpreter() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/err_jit_inlined_nested.toy"))
+        .expect("the golden program");
+    let interpreted = run_source("inlined_tb", "nested.toy", &src, &["--no-jit"]);
+    let err = interpreted.stderr_text();
+    for frame in ["in <module>", "in h", "in outer", "in inner"] {
+        assert!(err.contains(frame), "the interpreter's traceback names {frame}: {err}");
+    }
+    for flags in [&[][..], &["--jit-threshold", "1"][..]] {
+        let jitted = run_source("inlined_tb", "nested.toy", &src, flags);
+        assert_eq!(jitted.code(), Some(1), "{}", jitted.describe());
+        assert_eq!(jitted.stdout_text(), interpreted.stdout_text(), "flags {flags:?}");
+        assert_eq!(jitted.stderr_text(), err, "flags {flags:?}");
+    }
+}

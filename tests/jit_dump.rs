@@ -72,3 +72,10 @@ fn dump_of_nested_loops_with_side_traces() {
 fn default_dump_of_nested_loops() {
     check_level("nested", "nested_default", "--trace-dump");
 }
+
+/// A call inlined into a loop: the callee's bytecode indented under its `Call`, its slots named
+/// `scale.x`, and snapshots inside it marked `in scale` (the exit re-creates its frame).
+#[test]
+fn default_dump_of_an_inlined_call() {
+    check_level("inlined_call", "inlined_call_default", "--trace-dump");
+}

@@ -10,7 +10,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::bytecode::CodeObject;
+use super::bytecode::{CodeObject, Reg};
 use super::value::Value;
 
 /// Per-loop JIT state, one per `LoopHeader`/`ForIter` of a code object.
@@ -80,10 +80,26 @@ pub enum SideState {
     Never,
 }
 
+/// A frame an exit re-creates: a call of a Toy function that the trace had inlined.
+pub struct InlinedFrame {
+    pub code: Rc<CodeObject>,
+    /// Its slot 0, counted from the slot 0 of the frame the trace runs on.
+    pub base: u32,
+    /// The caller's register that receives the return value.
+    pub return_to: Reg,
+    /// Where the caller resumes when this call returns.
+    pub caller_resume: u32,
+}
+
 /// One exit of a trace tree, as the VM sees it.
 pub struct ExitInfo {
-    /// The bytecode pc to resume at.
+    /// The bytecode pc to resume at (in the innermost of `frames`, if any).
     pub pc: u32,
+    /// The inlined calls running at this exit, outermost first: the VM pushes their frames.
+    pub frames: Vec<InlinedFrame>,
+    /// Slots (from the trace's frame's slot 0) of those frames' locals not assigned yet: the
+    /// VM makes them unbound.
+    pub unbound: Vec<u16>,
     /// How often the exit was taken (returned to the VM).
     pub count: Cell<u64>,
     /// Exits taken since the last attempt to record a side trace here.
@@ -108,6 +124,11 @@ pub struct NativeLoop {
     pub exits: RefCell<Vec<ExitInfo>>,
     /// The root trace's number (`T3` in the dump).
     pub trace_id: u32,
+    /// How many slots from the frame's slot 0 the tree's traces may touch (inlined calls
+    /// reach past the frame): the VM grows the stack to that before entering.
+    pub frame_extent: Cell<usize>,
+    /// The deepest inlined call in the tree: entering must not pass the recursion limit.
+    pub inline_depth: Cell<usize>,
     /// Keeps the machine code and side-exit tables of the root and its side traces alive.
     pub owners: RefCell<Vec<Box<dyn Any>>>,
 }

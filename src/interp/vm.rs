@@ -148,8 +148,17 @@ impl Vm {
         base: usize,
         mut header_pc: usize,
     ) -> (usize, bool) {
+        let depth = self.frames.len();
         loop {
+            if depth + native.inline_depth.get() >= RECURSION_LIMIT {
+                // Its inlined calls would pass the recursion limit: the interpreter raises it.
+                return (header_pc, true);
+            }
             let (pc, start_side) = self.run_native_once(code, &native, base);
+            if self.frames.len() != depth {
+                // The exit was inside an inlined call, whose frames it re-created.
+                return (pc, false);
+            }
             if start_side || pc == header_pc || super::interrupt::interrupt_pending() {
                 return (pc, pc == header_pc);
             }
@@ -168,6 +177,8 @@ impl Vm {
     /// side trace recording started.
     fn run_native_once(&mut self, code: &Rc<CodeObject>, native: &Rc<NativeLoop>, base: usize) -> (usize, bool) {
         let started = self.measure_native_time.then(std::time::Instant::now);
+        // Inlined calls reach past the frame: their slots must be on the stack.
+        self.ensure_stack(base + native.frame_extent.get());
         // A side trace that links back to its root returns LINK_TO_ROOT: run the root again at
         // once (it starts by reloading the frame).
         let exit = loop {
@@ -196,6 +207,9 @@ impl Vm {
             if hot {
                 info.since_attempt.set(0);
             }
+            if !info.frames.is_empty() {
+                self.push_inlined_frames(base, info);
+            }
             (info.pc as usize, hot)
         };
         if start_side && let Some(tracer) = self.tracer.as_mut() {
@@ -204,6 +218,26 @@ impl Vm {
             self.recording = Some(Recording::Side(native.clone(), exit));
         }
         (pc, start_side)
+    }
+
+    /// An exit inside calls the trace had inlined: push their frames, as if the calls had been
+    /// made by the interpreter, with the callee locals not yet assigned unbound.
+    #[cold]
+    fn push_inlined_frames(&mut self, base: usize, exit: &super::native::ExitInfo) {
+        let mut resume_here = exit.frames[0].caller_resume as usize;
+        for (i, inlined) in exit.frames.iter().enumerate() {
+            self.frames.last_mut().expect("the trace's frame").pc = resume_here;
+            self.frames.push(Frame {
+                code: inlined.code.clone(),
+                pc: exit.pc as usize,
+                base: base + inlined.base as usize,
+                return_to: inlined.return_to,
+            });
+            resume_here = exit.frames.get(i + 1).map_or(0, |next| next.caller_resume as usize);
+        }
+        for &slot in &exit.unbound {
+            store(&mut self.stack[base + slot as usize], Value::Unbound);
+        }
     }
 
     /// The loop's trace, unless a builtin or function was rebound since it was installed (then
@@ -528,11 +562,20 @@ impl Vm {
                         let left = slot.countdown.get();
                         if left > 0 {
                             slot.countdown.set(left - 1);
-                        } else if let Some((resume, skip)) =
-                            self.loop_header_slow(&code, $loop_id.0 as usize, base, pc - 1)
-                        {
-                            (pc, skip_native) = (resume, skip);
-                            continue;
+                        } else {
+                            let depth = self.frames.len();
+                            if let Some((resume, skip)) =
+                                self.loop_header_slow(&code, $loop_id.0 as usize, base, pc - 1)
+                            {
+                                (pc, skip_native) = (resume, skip);
+                                if self.frames.len() != depth {
+                                    // The trace exited inside a call it had inlined.
+                                    let top = self.frames.last().expect("the re-created frame");
+                                    code = top.code.clone();
+                                    base = top.base;
+                                }
+                                continue;
+                            }
                         }
                     }
                 }
@@ -593,6 +636,9 @@ impl Vm {
                 }
                 Instr::DeleteGlobal { global } => {
                     let slot = &mut self.globals[global.0 as usize];
+                    if matches!(slot, Value::Builtin(_) | Value::Function(_)) {
+                        self.rebinds += 1;
+                    }
                     if matches!(slot, Value::Unbound) {
                         let name = self.global_names.names[global.0 as usize].clone();
                         throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));

@@ -87,7 +87,8 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     for instr in report.recorded {
         let line = if instr.line != last_line { format!("{:>4}", instr.line) } else { "    ".into() };
         last_line = instr.line;
-        let _ = writeln!(out, "{line} {:>5}  {}", instr.pc, instr.text);
+        // Instructions of inlined calls are indented, one step per call.
+        let _ = writeln!(out, "{line} {:>5}  {}{}", instr.pc, "    ".repeat(instr.depth), instr.text);
     }
     let shape = if report.recorded_trace.loop_start().is_some() {
         "the first iteration (preamble), then the loop body"

@@ -56,6 +56,9 @@ pub enum Type {
     Bool,
     /// A pointer to a heap object (a list's `RefCell<Vec<Value>>`), kept alive by the frame.
     Ptr,
+    /// A function or builtin the trace loaded from a global ([`Op::ConstObj`]): no machine
+    /// value, only written into the frame by exits.
+    Obj,
 }
 
 impl Type {
@@ -66,6 +69,7 @@ impl Type {
             Type::Float => "float",
             Type::Bool => "bool",
             Type::Ptr => "ptr",
+            Type::Obj => "obj",
         }
     }
 
@@ -168,9 +172,10 @@ pub enum Op {
     Guard { cond: IrRef, expect: bool, snap: SnapId },
     /// `a` if the bool `cond` is true, else `b` (ints or floats).
     Select { cond: IrRef, a: IrRef, b: IrRef },
-    /// Writes builtin number `builtin` of `jit::runtime::TRACED_BUILTINS` into frame slot `slot`
-    /// (a runtime call): only before an exit between loading a builtin and calling it.
-    SetBuiltin { slot: u16, builtin: u8 },
+    /// Object number `index` of [`Trace::objects`] (a function or builtin loaded from a global,
+    /// which the trace calls or inlines). Free: exits write it into the frame where the
+    /// interpreter expects it (a runtime call that clones it).
+    ConstObj { index: u32 },
     /// `len(list)`.
     ListLen { list: IrRef },
     /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.
@@ -199,12 +204,44 @@ pub enum Op {
 }
 
 /// A snapshot: where the interpreter resumes after an exit, and the slots to write first.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Snapshot {
-    /// The bytecode instruction to resume at.
+    /// The bytecode instruction to resume at (in the innermost inlined call's code, if any).
     pub pc: u32,
     /// `(slot, value)`: frame slots whose memory is stale, with their current IR values.
     pub slots: Vec<(u16, IrRef)>,
+    /// The innermost inlined call running at this point (an index into [`Trace::calls`]): the
+    /// interpreter re-creates its frame and its callers' before resuming.
+    pub call: Option<u32>,
+    /// Slots of inlined frames that the interpreter must find unbound (locals the call has
+    /// not assigned yet: the memory may hold anything).
+    pub unbound: Vec<u16>,
+}
+
+/// A call of a Toy function that the trace inlined. Slot `s` of the callee's frame is trace
+/// slot `base + s` (the VM starts a callee's frame at the caller's first argument register, so
+/// no value moves at the call).
+#[derive(Clone, Debug)]
+pub struct InlinedCall {
+    pub code: std::rc::Rc<crate::interp::bytecode::CodeObject>,
+    /// The trace slot of the callee's slot 0.
+    pub base: u16,
+    /// The caller's register (its own slot number) that receives the return value.
+    pub return_to: u16,
+    /// Where the caller resumes when the call returns (the pc after its `Call`).
+    pub caller_resume: u32,
+    /// The inlined call this one was made from (`None`: from the trace's own code).
+    pub parent: Option<u32>,
+    /// The source line of the call, for the dump.
+    pub line: u32,
+}
+
+impl PartialEq for InlinedCall {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.code, &other.code)
+            && (self.base, self.return_to, self.caller_resume, self.parent, self.line)
+                == (other.base, other.return_to, other.caller_resume, other.parent, other.line)
+    }
 }
 
 /// One instruction: its operation and result type.
@@ -219,8 +256,51 @@ pub struct Inst {
 pub struct Trace {
     pub insts: Vec<Inst>,
     pub snapshots: Vec<Snapshot>,
-    /// Names for frame slots in the dump (`r3(total)`), from the code object.
+    /// Names for frame slots in the dump (`r3(total)`), from the code object (and
+    /// `function.name` for slots of inlined calls).
     pub slot_names: Vec<String>,
+    /// The Toy function calls inlined into the trace, in the order they were entered.
+    pub calls: Vec<InlinedCall>,
+    /// The functions and builtins `ConstObj` names.
+    pub objects: Vec<TraceObject>,
+}
+
+/// A function or builtin a trace holds as a constant (its global's value when recorded; the
+/// VM drops the trace if such a global is rebound).
+#[derive(Clone, Debug)]
+pub enum TraceObject {
+    Builtin(crate::interp::builtins::BuiltinId),
+    Function(std::rc::Rc<crate::interp::value::FunctionObj>),
+}
+
+impl TraceObject {
+    /// The interpreter's value of this object.
+    pub fn to_value(&self) -> crate::interp::value::Value {
+        use crate::interp::value::Value;
+        match self {
+            TraceObject::Builtin(id) => Value::Builtin(*id),
+            TraceObject::Function(f) => Value::Function(f.clone()),
+        }
+    }
+}
+
+impl PartialEq for TraceObject {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (TraceObject::Builtin(a), TraceObject::Builtin(b)) => a == b,
+            (TraceObject::Function(a), TraceObject::Function(b)) => std::rc::Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for TraceObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceObject::Builtin(id) => write!(f, "<builtin {}>", id.name()),
+            TraceObject::Function(func) => write!(f, "<function {}>", func.code.name),
+        }
+    }
 }
 
 impl Op {
@@ -234,7 +314,7 @@ impl Op {
             | Op::ClearSlot { .. }
             | Op::CheckInterrupt { .. }
             | Op::Link { .. }
-            | Op::SetBuiltin { .. } => vec![],
+            | Op::ConstObj { .. } => vec![],
             Op::SlotInt { .. } | Op::SlotFloat { .. } | Op::SlotBool { .. } | Op::SlotPtr { .. } | Op::Loop => vec![],
             Op::AddInt { a, b, .. }
             | Op::SubInt { a, b, .. }
@@ -294,10 +374,7 @@ impl Op {
     /// Dead code elimination keeps these.
     pub fn has_effect(&self) -> bool {
         self.snapshot().is_some()
-            || matches!(
-                self,
-                Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. } | Op::ListAppend { .. } | Op::SetBuiltin { .. }
-            )
+            || matches!(self, Op::Loop | Op::Phi { .. } | Op::ClearSlot { .. } | Op::ListAppend { .. })
     }
 
     /// The opcode's name, as the dump prints it.
@@ -333,7 +410,7 @@ impl Op {
             Op::Guard { .. } => "Guard",
             Op::ListLen { .. } => "ListLen",
             Op::Select { .. } => "Select",
-            Op::SetBuiltin { .. } => "SetBuiltin",
+            Op::ConstObj { .. } => "ConstObj",
             Op::ListIndex { .. } => "ListIndex",
             Op::ListLoad { .. } => "ListLoad",
             Op::ListStore { .. } => "ListStore",
@@ -396,11 +473,7 @@ impl Trace {
             }
             Op::GuardTag { slot, tag, snap } => format!("{} is {}  {snap}", self.slot_label(slot), tag_name(tag)),
             Op::ClearSlot { slot } => self.slot_label(slot),
-            Op::SetBuiltin { slot, builtin } => format!(
-                "{} {}",
-                self.slot_label(slot),
-                super::runtime::TRACED_BUILTINS.get(builtin as usize).map_or("?", |b| b.name())
-            ),
+            Op::ConstObj { index } => self.objects.get(index as usize).map_or("?".into(), |o| o.to_string()),
             Op::ListAppend { list, list_slot, value, result } => {
                 format!("{list} {} {value} {}", self.slot_label(list_slot), self.slot_label(result))
             }
@@ -427,11 +500,36 @@ impl Trace {
         format!("{:<5} {lhs}{} {args}", inst.ty.name(), inst.op.name())
     }
 
-    /// The text form of a snapshot: `snap3 @pc 27: r10(i)=%14 r8(zr)=%20`.
+    /// The text form of a snapshot: `snap3 @pc 27: r10(i)=%14 r8(zr)=%20`, with `in f` (and
+    /// `in g < f` for nested calls) when it resumes inside inlined calls.
     pub fn format_snapshot(&self, id: usize) -> String {
         let snap = &self.snapshots[id];
         let slots: Vec<String> = snap.slots.iter().map(|(slot, r)| format!("{}={r}", self.slot_label(*slot))).collect();
-        format!("snap{id} @pc {}: {}", snap.pc, slots.join(" "))
+        let mut place = String::new();
+        let mut call = snap.call;
+        while let Some(c) = call.and_then(|c| self.calls.get(c as usize)) {
+            place.push_str(if place.is_empty() { " in " } else { " < " });
+            place.push_str(&c.code.name);
+            call = c.parent;
+        }
+        let mut text = format!("snap{id} @pc {}{place}: {}", snap.pc, slots.join(" "));
+        if !snap.unbound.is_empty() {
+            let names: Vec<String> = snap.unbound.iter().map(|&s| self.slot_label(s)).collect();
+            text.push_str(&format!("  unbound: {}", names.join(" ")));
+        }
+        text
+    }
+
+    /// The inlined calls active at snapshot `snap`, outermost first.
+    pub fn call_chain(&self, snap: &Snapshot) -> Vec<&InlinedCall> {
+        let mut chain = Vec::new();
+        let mut call = snap.call;
+        while let Some(c) = call.and_then(|c| self.calls.get(c as usize)) {
+            chain.push(c);
+            call = c.parent;
+        }
+        chain.reverse();
+        chain
     }
 }
 

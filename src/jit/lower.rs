@@ -54,6 +54,8 @@ pub struct CompiledTrace {
     pub disassembly: Option<String>,
     /// Bytes of machine code.
     pub code_size: usize,
+    /// The functions and builtins whose addresses the code holds (`ConstObj`).
+    _objects: Box<[crate::interp::value::Value]>,
     /// Owns the code memory: held only to be freed on drop.
     _module: OwnedModule,
 }
@@ -158,10 +160,11 @@ fn compile_with(
         super::runtime::LIST_APPEND,
         &[pointer, types::I32, types::I64, pointer],
     )?;
-    let set_builtin =
-        import(|op| matches!(op, Op::SetBuiltin { .. }), super::runtime::SET_BUILTIN, &[pointer, types::I32])?;
+    let set_value = import(|op| matches!(op, Op::ConstObj { .. }), super::runtime::SET_VALUE, &[pointer, pointer])?;
     let config = module.get().target_config();
-    let links = Links { place, clear_slot, list_append, set_builtin };
+    // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
+    let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
+    let links = Links { place, clear_slot, list_append, set_value, objects: &objects };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
@@ -181,7 +184,7 @@ fn compile_with(
     // SAFETY: the function was declared with exactly this signature (three pointers in, i32
     // out) in the host's default calling convention, which is `extern "C"`.
     let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(address) };
-    Ok(CompiledTrace { entry, clif, disassembly, code_size, _module: module })
+    Ok(CompiledTrace { entry, clif, disassembly, code_size, _objects: objects, _module: module })
 }
 
 /// Where a trace sits in its trace tree: decides what its exits return and how it ends.
@@ -257,7 +260,8 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
 /// The Cranelift type of an IR value (`None` for `Void`).
 fn cl_type(ty: Type) -> Option<ir::Type> {
     match ty {
-        Type::Int | Type::Ptr => Some(types::I64),
+        // An object is the address of its `Value` (see `CompiledTrace::_objects`).
+        Type::Int | Type::Ptr | Type::Obj => Some(types::I64),
         Type::Float => Some(types::F64),
         Type::Bool => Some(types::I8),
         Type::Void => None,
@@ -307,8 +311,12 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             Op::ConstInt { .. } => Type::Int,
             Op::ConstFloat { .. } => Type::Float,
             Op::ConstBool { .. } => Type::Bool,
-            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::SetBuiltin { .. } | Op::CheckInterrupt { .. } => {
-                Type::Void
+            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
+            Op::ConstObj { index } => {
+                if index as usize >= trace.objects.len() {
+                    return fail(format!("object {index} does not exist"));
+                }
+                Type::Obj
             }
             Op::Select { cond, a, b } => {
                 expect(cond, Type::Bool)?;
@@ -458,7 +466,7 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
                 return Err(format!("snap{snap}: r{slot}={r} is not defined before its first guard %{first}"));
             }
             let ty = trace.ty(r);
-            if ty.value_tag().is_none() {
+            if ty.value_tag().is_none() && ty != Type::Obj {
                 return Err(format!("snap{snap}: r{slot}={r} has type {ty:?}, which an exit cannot write"));
             }
         }
@@ -479,11 +487,13 @@ struct Lowerer<'a, 'f> {
     interrupt_flag: ir::Value,
     /// This trace's side-exit table (the third parameter).
     side_exits: ir::Value,
-    /// The runtime functions `ClearSlot`, `ListAppend` and `SetBuiltin` call (imported only
-    /// when the trace has such an op).
+    /// The runtime functions `ClearSlot`, `ListAppend` and exits writing a `ConstObj` call
+    /// (imported only when the trace has such an op).
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
-    set_builtin: Option<ir::FuncRef>,
+    set_value: Option<ir::FuncRef>,
+    /// The objects of `ConstObj`, kept alive by the compiled trace.
+    objects: &'a [crate::interp::value::Value],
     /// Does the trace append to lists? Then list lengths and element pointers may change.
     lists_resize: bool,
     /// The Cranelift value of each IR instruction, once lowered.
@@ -495,11 +505,12 @@ struct Lowerer<'a, 'f> {
 }
 
 /// What the function being built links to: its place in the tree and the runtime functions.
-struct Links {
+struct Links<'a> {
     place: TreePlace,
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
-    set_builtin: Option<ir::FuncRef>,
+    set_value: Option<ir::FuncRef>,
+    objects: &'a [crate::interp::value::Value],
 }
 
 fn build_function(
@@ -509,9 +520,9 @@ fn build_function(
     trace: &Trace,
     layout: &ListLayout,
     shape: &Shape,
-    links: Links,
+    links: Links<'_>,
 ) -> Result<(), String> {
-    let Links { place, clear_slot, list_append, set_builtin } = links;
+    let Links { place, clear_slot, list_append, set_value, objects } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -529,7 +540,8 @@ fn build_function(
         side_exits,
         clear_slot,
         list_append,
-        set_builtin,
+        set_value,
+        objects,
         lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],
         truncated: vec![None; trace.insts.len()],

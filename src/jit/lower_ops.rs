@@ -258,12 +258,9 @@ impl Lowerer<'_, '_> {
                 let (cond, a, b) = (self.val(cond)?, self.val(a)?, self.val(b)?);
                 Some(self.b.ins().select(cond, a, b))
             }
-            Op::SetBuiltin { slot, builtin } => {
-                let address = self.slot_address(slot);
-                let index = self.b.ins().iconst(types::I32, i64::from(builtin));
-                let set_builtin = self.set_builtin.ok_or("SetBuiltin without its runtime function")?;
-                self.b.ins().call(set_builtin, &[address, index]);
-                None
+            Op::ConstObj { index } => {
+                let object = self.objects.get(index as usize).ok_or("ConstObj of an unknown object")?;
+                Some(self.b.ins().iconst(types::I64, object as *const crate::interp::value::Value as i64))
             }
             Op::ListAppend { value, list_slot, result, .. } => {
                 let ty = self.trace.ty(value);
@@ -383,6 +380,13 @@ impl Lowerer<'_, '_> {
         value: ir::Value,
         ty: Type,
     ) -> Result<(), String> {
+        if ty == Type::Obj {
+            // A function or builtin: the runtime clones it into the slot.
+            let set_value = self.set_value.ok_or("an object written without its runtime function")?;
+            let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
+            self.b.ins().call(set_value, &[slot, value]);
+            return Ok(());
+        }
         let tag = ty.value_tag().ok_or_else(|| format!("cannot write a {ty:?} value into a Value"))?;
         let tag = self.b.ins().iconst(types::I8, i64::from(tag));
         self.b.ins().store(mem(), tag, base, offset + TAG_OFFSET);

@@ -12,7 +12,7 @@ fn layout() -> ListLayout {
 /// A new snapshot (a distinct pc each, so `add_snapshot` never merges them).
 fn snap(t: &mut Trace, slots: &[(u16, IrRef)]) -> SnapId {
     let pc = t.snapshots.len() as u32;
-    t.add_snapshot(Snapshot { pc, slots: slots.to_vec() })
+    t.add_snapshot(Snapshot { pc, slots: slots.to_vec(), ..Snapshot::default() })
 }
 
 fn compile(t: &Trace) -> CompiledTrace {

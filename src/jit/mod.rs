@@ -28,8 +28,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::interp::bytecode::CodeObject;
-use crate::interp::native::{BLACKLIST_AFTER, ExitInfo, NativeLoop, RecordStatus, SideExitSlot, SideState, Tracer};
+use crate::interp::bytecode::{CodeObject, Reg};
+use crate::interp::native::{
+    BLACKLIST_AFTER, ExitInfo, InlinedFrame, NativeLoop, RecordStatus, SideExitSlot, SideState, Tracer,
+};
 use crate::interp::value::Value;
 
 use dump::DumpLevel;
@@ -235,7 +237,10 @@ impl Jit {
         let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         self.metas.insert(id, trace_meta(&trace, code, HashMap::new(), table.as_ptr(), 0));
+        let (extent, inline_depth) = frame_reach(&trace, code);
         let native = Rc::new(NativeLoop {
+            frame_extent: Cell::new(extent),
+            inline_depth: Cell::new(inline_depth),
             entry: compiled.entry,
             side_exits: table.as_ptr(),
             header_pc: header_pc as u32,
@@ -292,6 +297,9 @@ impl Jit {
         slot.entry.set(Some(compiled.entry));
         slot.table.set(table.as_ptr());
         root.exits.borrow_mut().extend(exit_infos(&trace, id));
+        let (extent, inline_depth) = frame_reach(&trace, &code);
+        root.frame_extent.set(root.frame_extent.get().max(extent));
+        root.inline_depth.set(root.inline_depth.get().max(inline_depth));
         root.owners.borrow_mut().push(Box::new(compiled));
         root.owners.borrow_mut().push(Box::new(table));
         self.metas.insert(id, meta);
@@ -316,16 +324,39 @@ fn exit_infos(trace: &Trace, trace_id: u32) -> Vec<ExitInfo> {
         .snapshots
         .iter()
         .enumerate()
-        .map(|(i, s)| ExitInfo {
-            pc: s.pc,
-            count: Cell::new(0),
-            since_attempt: Cell::new(0),
-            trace_id,
-            snapshot: i as u32,
-            side: Cell::new(if never[i] { SideState::Never } else { SideState::Cold }),
-            side_aborts: Cell::new(0),
+        .map(|(i, s)| {
+            let frames: Vec<InlinedFrame> = trace
+                .call_chain(s)
+                .into_iter()
+                .map(|call| InlinedFrame {
+                    code: call.code.clone(),
+                    base: u32::from(call.base),
+                    return_to: Reg(call.return_to),
+                    caller_resume: call.caller_resume,
+                })
+                .collect();
+            // Side traces start in the loop's own code, not inside inlined calls (yet).
+            let side = if never[i] || !frames.is_empty() { SideState::Never } else { SideState::Cold };
+            ExitInfo {
+                pc: s.pc,
+                frames,
+                unbound: s.unbound.clone(),
+                count: Cell::new(0),
+                since_attempt: Cell::new(0),
+                trace_id,
+                snapshot: i as u32,
+                side: Cell::new(side),
+                side_aborts: Cell::new(0),
+            }
         })
         .collect()
+}
+
+/// How many slots from the frame's slot 0 a trace touches, and how deep its inlined calls go.
+fn frame_reach(trace: &Trace, code: &CodeObject) -> (usize, usize) {
+    let extent = trace.calls.iter().map(|c| c.base as usize + c.code.nslots as usize).max().unwrap_or(0);
+    let depth = trace.snapshots.iter().map(|s| trace.call_chain(s).len()).max().unwrap_or(0);
+    (extent.max(code.nslots as usize), depth)
 }
 
 /// What a side trace starting at each exit of `trace` may assume: the types the trace had
@@ -366,7 +397,14 @@ fn trace_meta(
     TraceMeta {
         known_at_exit: at_exit.into_iter().map(Option::unwrap_or_default).collect(),
         side_exits,
-        exit_lines: trace.snapshots.iter().map(|s| code.lines.get(s.pc as usize).copied().unwrap_or(0)).collect(),
+        exit_lines: trace
+            .snapshots
+            .iter()
+            .map(|s| {
+                let code = trace.call_chain(s).last().map_or(code, |call| &call.code);
+                code.lines.get(s.pc as usize).copied().unwrap_or(0)
+            })
+            .collect(),
         depth,
     }
 }

@@ -7,7 +7,7 @@
 use crate::interp::builtins::BuiltinId;
 use crate::interp::value::{Value, tag};
 
-/// The builtins traces call (inlined as IR); `SetBuiltin` names them by index in this table.
+/// The builtins traces call (inlined as IR).
 pub const TRACED_BUILTINS: [BuiltinId; 6] =
     [BuiltinId::Range, BuiltinId::Len, BuiltinId::Abs, BuiltinId::Min, BuiltinId::Max, BuiltinId::Float];
 
@@ -16,9 +16,9 @@ pub fn traced_builtin(id: BuiltinId) -> Option<u8> {
     TRACED_BUILTINS.iter().position(|&b| b == id).map(|i| i as u8)
 }
 
-/// `SetBuiltin`: writes a builtin function into a frame slot (where the interpreter's
-/// `LoadGlobal` would have put it), for an exit taken between loading it and calling it.
-pub const SET_BUILTIN: &str = "toyjit_set_builtin";
+/// Writes a `ConstObj` (a function or builtin) into a frame slot, where the interpreter's
+/// `LoadGlobal` would have put it: exits taken between loading it and calling it.
+pub const SET_VALUE: &str = "toyjit_set_value";
 
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
 pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
@@ -32,14 +32,14 @@ pub fn symbols() -> [(&'static str, *const u8); 3] {
     [
         (CLEAR_SLOT, clear_slot as *const u8),
         (LIST_APPEND, list_append as *const u8),
-        (SET_BUILTIN, set_builtin as *const u8),
+        (SET_VALUE, set_value as *const u8),
     ]
 }
 
-extern "C" fn set_builtin(slot: *mut Value, index: u32) {
-    let id = TRACED_BUILTINS[index as usize % TRACED_BUILTINS.len()];
-    // SAFETY: a slot of the frame the trace runs on (see `clear_slot`).
-    unsafe { *slot = Value::Builtin(id) };
+extern "C" fn set_value(slot: *mut Value, value: *const Value) {
+    // SAFETY: `slot` is a slot of the frame the trace runs on (see `clear_slot`); `value` is
+    // one of the compiled trace's own objects, alive as long as its machine code.
+    unsafe { *slot = (*value).clone() };
 }
 
 extern "C" fn clear_slot(slot: *mut Value) {

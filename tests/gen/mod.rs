@@ -357,6 +357,9 @@ struct Gen {
     /// The next loop is a kernel's nest: trip counts for an outer loop, and an inner loop
     /// directly in its body.
     nest: bool,
+    /// Small numeric functions kernels call (see [`Gen::kernel_callee`]): name, and whether the
+    /// second parameter has a default.
+    callees: Vec<(String, bool)>,
 }
 
 impl Gen {
@@ -374,6 +377,7 @@ impl Gen {
             jit: false,
             strict: false,
             nest: false,
+            callees: Vec::new(),
         }
     }
 
@@ -1184,7 +1188,7 @@ impl Gen {
             (11, if list_helper && has_lists { rare(3) } else { 0 }),
             (12, 2),
             (13, if has_lists && self.jit { 6 } else { 0 }),
-            (14, if strict && in_loop { 8 } else { 0 }),
+            (14, if strict && in_loop { if self.callees.is_empty() { 8 } else { 20 } } else { 0 }),
         ];
         let total: u64 = weights.iter().map(|w| w.1).sum();
         let mut r = self.below(total);
@@ -2120,7 +2124,38 @@ impl Gen {
     /// data-dependent branches and breaks, type changes and int overflow) the recorder compiles
     /// without aborting, so that hot exits grow side traces. Called once or twice from the top
     /// level (the second time often with a float where the first passed an int).
+    /// A small numeric function for kernels to call (the JIT inlines it): a branch on its
+    /// arguments (both directions hot), a local assigned on each path, in some an int turning
+    /// into a float, a default argument, or a call of the previous one (nested inlining).
+    fn kernel_callee(&mut self) {
+        let name = self.fresh("q");
+        let (x, y, t) = (self.fresh("x"), self.fresh("y"), self.fresh("t"));
+        let has_default = self.chance(40);
+        let sig = if has_default { format!("{x}, {y}={}", self.rng.range(1, 9)) } else { format!("{x}, {y}") };
+        self.emit(0, &format!("def {name}({sig}):"));
+        let (k1, k2) = (self.rng.range(2, 9), self.rng.range(1, 4));
+        let op = self.rng.pick(&["<", ">", "<=", ">="]);
+        self.emit(1, &format!("if {x} {op} {y} * {k2}:"));
+        self.emit(2, &format!("{t} = {x} * {k1} + {y}"));
+        self.emit(1, "else:");
+        self.emit(2, &format!("{t} = {x} - {y} * {k2}"));
+        if self.chance(50) {
+            self.emit(1, &format!("if {t} > 100000 or {t} < -100000:"));
+            self.emit(2, &format!("{t} = {t} / 1000"));
+        }
+        match self.callees.last().cloned() {
+            Some((previous, _)) if self.chance(50) => self.emit(1, &format!("return {previous}({t}, {x})")),
+            _ => self.emit(1, &format!("return {t}")),
+        }
+        self.callees.push((name, has_default));
+    }
+
     fn kernel(&mut self) -> Vec<String> {
+        if self.chance(60) {
+            for _ in 0..self.rng.range(1, 2) {
+                self.kernel_callee();
+            }
+        }
         let name = self.fresh("k");
         let calls = self.rng.range(1, 2) as u64;
         let (saved_jit, saved_strict) = (self.jit, self.strict);
@@ -2177,6 +2212,23 @@ impl Gen {
         let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
         let ctr = c.ctrs.iter().rev().find(|ct| ct.ty == Ty::Int).map(|ct| ct.name.clone());
         let ind = c.indent;
+        if !nums.is_empty() && !self.callees.is_empty() && self.chance(40) {
+            // A call the JIT inlines; the result is clamped (it may grow past 64 bits).
+            let v = self.rng.pick(&nums).name;
+            let (callee, has_default) = self.rng.pick(&self.callees.clone());
+            let a = self.num_leaf(c);
+            let args = if has_default && self.chance(50) {
+                a.s
+            } else {
+                let b = self.int_leaf(c);
+                format!("{}, {}", a.s, b.s)
+            };
+            let k = self.rng.range(-3, 3);
+            self.emit(ind, &format!("{v} = {callee}({args})"));
+            self.emit(ind, &format!("if {v} > 1000000000000000 or {v} < -1000000000000000:"));
+            self.emit(ind + 1, &format!("{v} = {k}"));
+            return;
+        }
         match self.below(6) {
             0 if !ints.is_empty() => {
                 // Crosses 2**63 for large multipliers (the trace exits, the interpreter goes on

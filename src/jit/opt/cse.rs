@@ -23,7 +23,6 @@ fn key(op: Op) -> Option<String> {
         | Op::CheckInterrupt { .. }
         | Op::Link { .. }
         | Op::ListAppend { .. }
-        | Op::SetBuiltin { .. }
         | Op::ClearSlot { .. } => None,
         mut op => {
             set_snapshot(&mut op, SnapId(0));

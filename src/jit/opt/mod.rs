@@ -35,7 +35,12 @@ pub enum Action {
 /// built so far and the instruction with operands renamed into it. Snapshots and `Phi` back
 /// edges are renamed at the end; snapshots no instruction uses any more are removed.
 pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) -> Action) -> Trace {
-    let mut out = Trace { slot_names: trace.slot_names.clone(), ..Trace::default() };
+    let mut out = Trace {
+        slot_names: trace.slot_names.clone(),
+        calls: trace.calls.clone(),
+        objects: trace.objects.clone(),
+        ..Trace::default()
+    };
     out.snapshots = trace.snapshots.clone();
     let mut map: Vec<Option<IrRef>> = vec![None; trace.insts.len()];
     let rename = |map: &[Option<IrRef>], r: IrRef| map[r.0 as usize].unwrap_or(r);
@@ -128,7 +133,7 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         | Op::ConstBool { .. }
         | Op::GuardTag { .. }
         | Op::ClearSlot { .. }
-        | Op::SetBuiltin { .. }
+        | Op::ConstObj { .. }
         | Op::SlotInt { .. }
         | Op::SlotFloat { .. }
         | Op::SlotBool { .. }

@@ -107,7 +107,7 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 let (slot, value) = entry.split_once('=').ok_or("bad snapshot entry")?;
                 entries.push((parse_slot(slot, &mut names)?, parse_ref(value)?));
             }
-            trace.snapshots.push(Snapshot { pc, slots: entries });
+            trace.snapshots.push(Snapshot { pc, slots: entries, ..Snapshot::default() });
             continue;
         }
         let mut tokens: Vec<&str> = line.split_whitespace().collect();
@@ -133,12 +133,6 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                 snap: parse_snap(arg(3)?)?,
             },
             "ClearSlot" => Op::ClearSlot { slot: parse_slot(arg(0)?, &mut names)? },
-            "SetBuiltin" => Op::SetBuiltin {
-                slot: parse_slot(arg(0)?, &mut names)?,
-                builtin: crate::interp::builtins::BuiltinId::from_global_name(arg(1)?)
-                    .and_then(super::super::runtime::traced_builtin)
-                    .ok_or_else(|| format!("not a traced builtin in: {raw}"))?,
-            },
             "ListAppend" => Op::ListAppend {
                 list: parse_ref(arg(0)?)?,
                 list_slot: parse_slot(arg(1)?, &mut names)?,

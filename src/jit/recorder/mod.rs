@@ -25,6 +25,8 @@ use crate::interp::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::value::{Value, tag};
 
 use super::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
+
+mod calls;
 use super::opt::{map_operands, set_snapshot};
 
 /// Longest iteration the recorder follows (in bytecode instructions).
@@ -77,10 +79,19 @@ pub struct RecordedInstr {
     pub pc: usize,
     pub line: u32,
     pub text: String,
+    /// How many inlined calls deep it ran (the dump indents it that much).
+    pub depth: usize,
 }
 
 pub struct Recorder {
+    /// The code of the loop (or of the exit a side trace starts at).
     pub code: Rc<CodeObject>,
+    /// The code running now: `code`, or the innermost inlined call's.
+    cur: Rc<CodeObject>,
+    /// The trace slot of the running code's slot 0 (0 outside inlined calls).
+    base: u16,
+    /// The Toy function calls being inlined, outermost first (see `calls.rs`).
+    calls: Vec<calls::ActiveCall>,
     pub header_pc: usize,
     pub loop_id: usize,
     depth: usize,
@@ -97,12 +108,14 @@ pub struct Recorder {
     pub recorded: Vec<RecordedInstr>,
     /// Set when recording a side trace.
     pub side: Option<SideStart>,
-    /// A `LoadGlobal` just recorded: its destination and global, checked at the next instruction
-    /// (once the VM has loaded the value).
-    pending_global: Option<(u16, u32)>,
+    /// A `LoadGlobal` just recorded: its destination register and global, checked at the next
+    /// instruction (once the VM has loaded the value).
+    pending_global: Option<(Reg, u32)>,
     /// Slots holding a builtin the trace will call (`range`, `len`...), by index in
-    /// `runtime::TRACED_BUILTINS`, and whether the frame already holds it (`SetBuiltin`).
-    builtins: HashMap<u16, (u8, bool)>,
+    /// `runtime::TRACED_BUILTINS`.
+    builtins: HashMap<u16, u8>,
+    /// Slots holding a Toy function the trace will inline.
+    functions: HashMap<u16, Rc<crate::interp::value::FunctionObj>>,
     /// Slots holding a `range(...)` not built (start, stop, step), until `GetIter` takes it.
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
     /// Why the recording cannot go on (found where no error can be returned).
@@ -117,6 +130,9 @@ impl Recorder {
         let trace = Trace { slot_names: code.slot_names.clone(), ..Trace::default() };
         Recorder {
             code: code.clone(),
+            cur: code.clone(),
+            base: 0,
+            calls: Vec::new(),
             header_pc,
             loop_id,
             depth,
@@ -131,6 +147,7 @@ impl Recorder {
             side: None,
             pending_global: None,
             builtins: HashMap::new(),
+            functions: HashMap::new(),
             ranges: HashMap::new(),
             poisoned: None,
             headers_passed: Vec::new(),
@@ -151,22 +168,23 @@ impl Recorder {
         r
     }
 
-    /// The snapshot for exiting before the instruction at `pc`.
+    /// The snapshot for exiting before the instruction at `pc` (of the running code).
     fn snapshot(&mut self, pc: usize) -> super::ir::SnapId {
-        // The interpreter must find what it would have loaded: write pending builtins into
-        // the frame; a range not built cannot be written, so the recording stops.
+        // The interpreter must find what it would have built: a range not built cannot be
+        // written, so the recording stops.
         if !self.ranges.is_empty() {
             self.poisoned = Some("an exit between range(...) and the loop it starts".into());
         }
-        let pending: Vec<(u16, u8)> =
-            self.builtins.iter().filter(|(_, (_, stored))| !stored).map(|(&slot, &(b, _))| (slot, b)).collect();
-        for (slot, builtin) in pending {
-            self.emit(Op::SetBuiltin { slot, builtin }, Type::Void);
-            self.builtins.insert(slot, (builtin, true));
-        }
         let slots =
             self.written.iter().map(|&s| (s, self.slots[s as usize].expect("written slots have values"))).collect();
-        self.trace.add_snapshot(Snapshot { pc: pc as u32, slots })
+        let call = self.calls.last().map(|c| c.index);
+        let unbound = self.unassigned_locals();
+        self.trace.add_snapshot(Snapshot { pc: pc as u32, slots, call, unbound })
+    }
+
+    /// The trace slot of register `reg` of the running code.
+    fn slot(&self, reg: Reg) -> u16 {
+        self.base + reg.0
     }
 
     fn const_int(&mut self, value: i64) -> IrRef {
@@ -188,31 +206,33 @@ impl Recorder {
     }
 
     fn name_of(&self, slot: u16) -> String {
-        match self.code.slot_names.get(slot as usize) {
+        match self.trace.slot_names.get(slot as usize) {
             Some(name) if !name.is_empty() && !name.starts_with('=') => format!("'{name}'"),
             _ => format!("a temporary (r{slot})"),
         }
     }
 
-    /// The IR value of slot `reg`, loading it (behind a type guard) on first use.
+    /// The IR value of register `reg` of the running code (whose frame is `frame`), loading it
+    /// (behind a type guard) on first use.
     fn read(&mut self, reg: Reg, frame: &[Value], pc: usize) -> Result<(IrRef, Type), Abort> {
-        let slot = reg.0;
+        let slot = self.slot(reg);
+        if self.builtins.contains_key(&slot) || self.functions.contains_key(&slot) || self.ranges.contains_key(&slot) {
+            return abort("a function or a range used as a value");
+        }
         if let Some(r) = self.slots[slot as usize] {
             return Ok((r, self.trace.ty(r)));
         }
-        if self.builtins.contains_key(&slot) || self.ranges.contains_key(&slot) {
-            return abort("a builtin function or a range used as a value");
-        }
+        let local = reg.0 as usize;
         // A hoisted literal's register (`=1`, see `hoist_constants`) is loaded once at entry
         // and never written: it is a constant, which the passes can fold.
-        if self.code.slot_names.get(slot as usize).is_some_and(|n| n.starts_with('=')) {
-            match frame[slot as usize] {
+        if self.cur.slot_names.get(local).is_some_and(|n| n.starts_with('=')) {
+            match frame[local] {
                 Value::Int(i) => return Ok((self.const_int(i), Type::Int)),
                 Value::Float(f) => return Ok((self.const_float(f), Type::Float)),
                 _ => {}
             }
         }
-        let (tag_value, load, ty) = match &frame[slot as usize] {
+        let (tag_value, load, ty) = match &frame[local] {
             Value::Int(_) => (tag::INT, Op::SlotInt { slot }, Type::Int),
             Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
             Value::Bool(_) => (tag::BOOL, Op::SlotBool { slot }, Type::Bool),
@@ -235,7 +255,7 @@ impl Recorder {
         match self.side.as_ref().and_then(|side| side.known.get(&slot)) {
             Some(&known) if known == ty => {}
             Some(&known) => {
-                let found = frame[slot as usize].type_name();
+                let found = frame[local].type_name();
                 return abort(format!(
                     "{} holds a {found} where the parent trace had a {}",
                     self.name_of(slot),
@@ -253,11 +273,18 @@ impl Recorder {
         Ok((r, ty))
     }
 
-    /// Slot `reg` now holds IR value `value`.
+    /// Register `reg` of the running code now holds IR value `value`.
     fn write(&mut self, reg: Reg, value: IrRef) -> Result<(), Abort> {
-        let slot = reg.0;
+        let slot = self.slot(reg);
+        self.write_slot(slot, value)
+    }
+
+    /// Trace slot `slot` now holds IR value `value`.
+    fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
         self.builtins.remove(&slot);
+        self.functions.remove(&slot);
         self.ranges.remove(&slot);
+        self.mark_assigned(slot);
         if self.trace.ty(value) == Type::Ptr {
             return abort(format!(
                 "storing a list into {} (the JIT keeps only ints, floats and bools in variables)",
@@ -282,8 +309,10 @@ impl Recorder {
         Ok(())
     }
 
-    /// Slot `slot` was written in memory by a runtime call: it is no longer the trace's to write.
+    /// Slot `slot` was written in memory by a runtime call (or is dead): it is no longer the
+    /// trace's to write.
     fn forget(&mut self, slot: u16) {
+        self.mark_assigned(slot);
         self.slots[slot as usize] = None;
         self.written.retain(|&s| s != slot);
         if let Some(side) = self.side.as_mut() {
@@ -294,32 +323,20 @@ impl Recorder {
 
     /// Records the instruction at `pc`, about to be executed on `frame`.
     pub fn record(&mut self, pc: usize, frame: &[Value], depth: usize) -> Result<Step, Abort> {
-        if depth != self.depth {
-            return abort("a call into a Toy function (calls are not inlined yet)");
+        if depth != self.depth + self.calls.len() {
+            return abort("a call the recorder did not follow");
         }
         if let Some(reason) = self.poisoned.take() {
             return abort(reason);
         }
         if let Some((dst, global)) = self.pending_global.take() {
-            // The VM has executed the LoadGlobal: see what it loaded.
-            let builtin = match &frame[dst as usize] {
-                Value::Builtin(id) => super::runtime::traced_builtin(*id)
-                    .ok_or_else(|| Abort(format!("a call to the builtin {}() (not traced yet)", id.name())))?,
-                Value::Function(f) => {
-                    return abort(format!("a call to the Toy function {}() (calls are not inlined yet)", f.code.name));
-                }
-                other => return abort(format!("reading a global that holds a {}", other.type_name())),
-            };
-            // The dump's line for the LoadGlobal gets the builtin's name (the recorder has no
-            // table of global names).
-            if let Some(line) = self.recorded.last_mut() {
-                let name = super::runtime::TRACED_BUILTINS[builtin as usize].name();
-                line.text = line.text.replacen(&format!("global=g{global}"), &format!("global=g{global}({name})"), 1);
-            }
-            self.forget(dst);
-            self.builtins.insert(dst, (builtin, false));
+            self.loaded_global(dst, global, frame)?;
         }
-        if let Some(side) = &self.side {
+        if let Some(call) = self.calls.last() {
+            if self.cur.instrs[pc].loop_id().is_some() {
+                return abort(format!("a loop inside the inlined function {}()", call.code.name));
+            }
+        } else if let Some(side) = &self.side {
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
             if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {
                 return Ok(step);
@@ -335,23 +352,64 @@ impl Recorder {
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
         }
-        let instr = self.code.instrs[pc];
+        let instr = self.cur.instrs[pc];
         self.recorded.push(RecordedInstr {
             pc,
-            line: self.code.lines[pc],
+            line: self.cur.lines[pc],
             text: format!(
                 "{:<14} {}",
                 instr.name(),
                 instr
                     .operands()
                     .iter()
-                    .map(|(f, o)| format!("{f}={}", o.render(&self.code, &[])))
+                    .map(|(f, o)| format!("{f}={}", o.render(&self.cur, &[])))
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
+            depth: self.calls.len(),
         });
         self.record_instr(instr, pc, frame)?;
         Ok(Step::Continue)
+    }
+
+    /// After a `LoadGlobal` into `dst` ran: the trace may call what it loaded if it is a traced
+    /// builtin or a Toy function (a constant: rebinding such a global drops the trace).
+    fn loaded_global(&mut self, dst: Reg, global: u32, frame: &[Value]) -> Result<(), Abort> {
+        use super::ir::TraceObject;
+        let object = match &frame[dst.0 as usize] {
+            Value::Builtin(id) => {
+                if super::runtime::traced_builtin(*id).is_none() {
+                    return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
+                }
+                TraceObject::Builtin(*id)
+            }
+            Value::Function(f) => TraceObject::Function(f.clone()),
+            other => return abort(format!("reading a global that holds a {}", other.type_name())),
+        };
+        // The dump's line for the LoadGlobal gets the object's name (the recorder has no
+        // table of global names).
+        if let Some(line) = self.recorded.last_mut() {
+            line.text = line.text.replacen(&format!("global=g{global}"), &format!("global=g{global}{object}"), 1);
+        }
+        let index = match self.trace.objects.iter().position(|o| *o == object) {
+            Some(i) => i,
+            None => {
+                self.trace.objects.push(object.clone());
+                self.trace.objects.len() - 1
+            }
+        };
+        let constant = self.emit(Op::ConstObj { index: index as u32 }, Type::Obj);
+        let slot = self.slot(dst);
+        self.write_slot(slot, constant)?;
+        match object {
+            TraceObject::Builtin(id) => {
+                self.builtins.insert(slot, super::runtime::traced_builtin(id).expect("checked above"));
+            }
+            TraceObject::Function(f) => {
+                self.functions.insert(slot, f);
+            }
+        }
+        Ok(())
     }
 
     /// Where a side trace ends: at its root's loop header (after at least one instruction), or
@@ -426,7 +484,7 @@ impl Recorder {
                 self.write(dst, r)?;
             }
             Instr::LoadConst { dst, constant } => {
-                let r = match &self.code.consts[constant.0 as usize] {
+                let r = match &self.cur.consts[constant.0 as usize] {
                     Value::Int(i) => self.const_int(*i),
                     Value::Float(f) => self.const_float(*f),
                     Value::Bool(b) => self.emit(Op::ConstBool { value: *b }, Type::Bool),
@@ -508,15 +566,22 @@ impl Recorder {
                 let r = self.emit(Op::ListLoad { list, index: index_ref, ty: element_type, snap }, element_type);
                 self.write(dst, r)?;
             }
-            Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst.0, global.0)),
+            Instr::Return { src } => self.leave_call(src, pc, frame)?,
+            Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst, global.0)),
             Instr::Call { dst, func, args, argc } => {
-                let Some((builtin, _)) = self.builtins.remove(&func.0) else {
-                    return abort("a call to a value the JIT does not know");
-                };
-                self.call_builtin(builtin, dst, args, argc.0, pc, frame)?;
+                let callee = self.slot(func);
+                if let Some(builtin) = self.builtins.remove(&callee) {
+                    self.call_builtin(builtin, dst, args, argc.0, pc, frame)?;
+                } else if let Some(function) = self.functions.remove(&callee) {
+                    // The function's register is a dead temporary from here on.
+                    self.forget(callee);
+                    self.enter_call(&function, dst, args, argc.0, pc)?;
+                } else {
+                    return abort("a call to a value the JIT does not know (a function held in a variable)");
+                }
             }
             Instr::GetIter { iter, src } => {
-                let Some((start, stop, step)) = self.ranges.remove(&src.0) else {
+                let Some((start, stop, step)) = self.ranges.remove(&self.slot(src)) else {
                     return abort(format!(
                         "a for loop over a {} built outside the trace",
                         frame[src.0 as usize].type_name()
@@ -527,8 +592,8 @@ impl Recorder {
                 self.write(Reg(iter.0 + 2), step)?;
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
-                let name = &self.code.names[method.0 as usize];
-                let is_append = self.code.method_ids[method.0 as usize] == crate::interp::methods::MethodId::Append;
+                let name = &self.cur.names[method.0 as usize];
+                let is_append = self.cur.method_ids[method.0 as usize] == crate::interp::methods::MethodId::Append;
                 if !(is_append && argc.0 == 1 && matches!(frame[obj.0 as usize], Value::List(_))) {
                     return abort(format!("a call to the method {name}() (only list.append is traced)"));
                 }
@@ -537,13 +602,14 @@ impl Recorder {
                 if ty.value_tag().is_none() {
                     return abort(format!("appending a {} to a list", ty.name()));
                 }
-                if self.entry_loads.contains_key(&dst.0)
-                    || self.code.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
+                let (list_slot, result) = (self.slot(obj), self.slot(dst));
+                if self.entry_loads.contains_key(&result)
+                    || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
                 {
                     return abort("the result of append() goes into a variable");
                 }
-                self.emit(Op::ListAppend { list, list_slot: obj.0, value, result: dst.0 }, Type::Void);
-                self.forget(dst.0);
+                self.emit(Op::ListAppend { list, list_slot, value, result }, Type::Void);
+                self.forget(result);
             }
             Instr::SetItem { obj, index, value } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
@@ -635,8 +701,9 @@ impl Recorder {
             (BuiltinId::Range, [Type::Int]) | (BuiltinId::Range, [Type::Int, Type::Int]) => {
                 let (start, stop) = if argc == 1 { (self.const_int(0), refs[0]) } else { (refs[0], refs[1]) };
                 let one = self.const_int(1);
-                self.forget(dst.0);
-                self.ranges.insert(dst.0, (start, stop, one));
+                let slot = self.slot(dst);
+                self.forget(slot);
+                self.ranges.insert(slot, (start, stop, one));
                 return Ok(());
             }
             (BuiltinId::Range, [Type::Int, Type::Int, Type::Int]) => {
@@ -647,8 +714,9 @@ impl Recorder {
                 let nonzero = self.emit(Op::CmpInt { cond: Cond::Ne, a: refs[2], b: zero }, Type::Bool);
                 let snap = self.snapshot(pc);
                 self.emit(Op::Guard { cond: nonzero, expect: true, snap }, Type::Void);
-                self.forget(dst.0);
-                self.ranges.insert(dst.0, (refs[0], refs[1], refs[2]));
+                let slot = self.slot(dst);
+                self.forget(slot);
+                self.ranges.insert(slot, (refs[0], refs[1], refs[2]));
                 return Ok(());
             }
             (BuiltinId::Len, [Type::Ptr]) => self.emit(Op::ListLen { list: refs[0] }, Type::Int),
@@ -928,16 +996,17 @@ impl Recorder {
                         | Op::ClearSlot { .. }
                         | Op::ConstInt { .. }
                         | Op::ConstFloat { .. }
-                        | Op::ConstBool { .. } => {}
+                        | Op::ConstBool { .. }
+                        | Op::ConstObj { .. } => {}
                         op => {
                             let mut op = map_operands(op, |r| map[r.0 as usize]);
                             if let Some(snap) = op.snapshot() {
-                                let pc = self.trace.snapshots[snap.0 as usize].pc;
+                                let Snapshot { pc, call, unbound, .. } = self.trace.snapshots[snap.0 as usize].clone();
                                 let slots = body_written
                                     .iter()
                                     .map(|&s| (s, body_slots[s as usize].expect("written")))
                                     .collect();
-                                let new_snap = self.trace.add_snapshot(Snapshot { pc, slots });
+                                let new_snap = self.trace.add_snapshot(Snapshot { pc, slots, call, unbound });
                                 set_snapshot(&mut op, new_snap);
                             }
                             map[r.0 as usize] = self.trace.push(op, inst.ty);
@@ -948,10 +1017,12 @@ impl Recorder {
         }
         // Poll for Ctrl-C at the back edge, resuming at the loop header if it was pressed.
         let slots = body_written.iter().map(|&s| (s, body_slots[s as usize].expect("written"))).collect();
-        let snap = self.trace.add_snapshot(Snapshot { pc: self.header_pc as u32, slots });
+        let snap = self.trace.add_snapshot(Snapshot { pc: self.header_pc as u32, slots, ..Snapshot::default() });
         self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         for (&slot, &phi) in &phis {
-            let back = body_slots[slot as usize].expect("carried slots stay written");
+            let Some(back) = body_slots[slot as usize] else {
+                return abort(format!("{} is carried by the loop but dead at its end", self.name_of(slot)));
+            };
             if let Op::Phi { back: b, .. } = &mut self.trace.insts[phi.0 as usize].op {
                 *b = back;
             }
