@@ -151,9 +151,10 @@ pub trait Tracer {
     /// running frame's slots, `depth` the number of frames.
     fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, frame: &[Value], depth: usize);
 
-    /// Starts recording a side trace at exit `exit` of the tree `root`: the exit was just taken
-    /// and the VM is about to resume at its pc.
-    fn start_side(&mut self, code: &Rc<CodeObject>, root: &Rc<NativeLoop>, exit: usize, frame: &[Value], depth: usize);
+    /// Starts recording a side trace at exit `exit` of the tree `root` (a loop of `code`, run on
+    /// a frame at depth `depth`): the exit was just taken, its inlined calls' frames pushed, and
+    /// the VM is about to resume at its pc.
+    fn start_side(&mut self, code: &Rc<CodeObject>, root: &Rc<NativeLoop>, exit: usize, depth: usize);
 
     /// Called before the VM executes the instruction at `pc` of `code` while recording.
     fn record(&mut self, code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus;

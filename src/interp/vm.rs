@@ -213,8 +213,9 @@ impl Vm {
             (info.pc as usize, hot)
         };
         if start_side && let Some(tracer) = self.tracer.as_mut() {
-            let frame = &self.stack[base..base + code.nslots as usize];
-            tracer.start_side(code, native, exit, frame, self.frames.len());
+            // The depth of the trace's own frame (the exit may have re-created inlined calls).
+            let depth = self.frames.len() - native.exits.borrow()[exit].frames.len();
+            tracer.start_side(code, native, exit, depth);
             self.recording = Some(Recording::Side(native.clone(), exit));
         }
         (pc, start_side)

@@ -138,7 +138,8 @@ impl Jit {
             if let Some(started) = self.recording_started.take() {
                 self.stats.recording += started.elapsed();
             }
-            let at = self.location(&recorder.code, recorder.header_pc);
+            let (code, pc) = recorder.start();
+            let at = self.location(code, pc);
             match side {
                 Some(side) => self.event(format!(
                     "[jit] aborted a side trace from T{} exit {} at {at}: {reason}",
@@ -270,7 +271,7 @@ impl Jit {
     fn compile_side(&mut self, recorder: Recorder, target: u32, target_pc: usize) -> Result<u32, String> {
         let side = self.side_target.take().ok_or("no side trace target")?;
         let code = recorder.code.clone();
-        let start_pc = recorder.header_pc;
+        let (start_code, start_pc) = (recorder.start().0.clone(), recorder.start().1);
         let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
         let recorded = recorder.close_side(target, target_pc);
         let root = side.root.clone();
@@ -279,7 +280,7 @@ impl Jit {
         let lowered = self.optimize_and_lower(&recorded.0, place)?;
         let id = self.next_id();
         *self.side_traces_per_tree.entry(root.trace_id).or_default() += 1;
-        let start = self.location(&code, start_pc);
+        let start = self.location(&start_code, start_pc);
         let ending = if target == root.trace_id {
             format!("links to T{target} (re-enters its loop)")
         } else {
@@ -335,8 +336,7 @@ fn exit_infos(trace: &Trace, trace_id: u32) -> Vec<ExitInfo> {
                     caller_resume: call.caller_resume,
                 })
                 .collect();
-            // Side traces start in the loop's own code, not inside inlined calls (yet).
-            let side = if never[i] || !frames.is_empty() { SideState::Never } else { SideState::Cold };
+            let side = if never[i] { SideState::Never } else { SideState::Cold };
             ExitInfo {
                 pc: s.pc,
                 frames,
@@ -434,14 +434,7 @@ impl Tracer for Jit {
         }
     }
 
-    fn start_side(
-        &mut self,
-        code: &Rc<CodeObject>,
-        root: &Rc<NativeLoop>,
-        exit: usize,
-        _frame: &[Value],
-        depth: usize,
-    ) {
+    fn start_side(&mut self, code: &Rc<CodeObject>, root: &Rc<NativeLoop>, exit: usize, depth: usize) {
         let (pc, parent_trace, parent_snapshot) = {
             let exits = root.exits.borrow();
             let info = &exits[exit];
@@ -469,8 +462,21 @@ impl Tracer for Jit {
             return;
         }
         let start = SideStart { root_trace: root.trace_id, root_header_pc: root.header_pc as usize, known };
-        self.recorder = Some(Recorder::new_side(code, pc, depth, start));
-        self.side_target = Some(SideTarget { root: root.clone(), parent_trace, parent_snapshot });
+        let recorder = {
+            let exits = root.exits.borrow();
+            Recorder::new_side(code, pc, depth, start, &exits[exit].frames, &exits[exit].unbound)
+        };
+        match recorder {
+            Ok(recorder) => {
+                self.recorder = Some(recorder);
+                self.side_target = Some(SideTarget { root: root.clone(), parent_trace, parent_snapshot });
+            }
+            Err(reason) => {
+                self.stats.aborts += 1;
+                self.recording_started = None;
+                self.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {}", reason.0));
+            }
+        }
     }
 
     fn record(&mut self, _code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus {

@@ -21,6 +21,7 @@ use crate::interp::bytecode::{CodeObject, Reg};
 use crate::interp::value::{FunctionObj, Value};
 
 use super::{Abort, Recorder, abort};
+use crate::interp::native::InlinedFrame;
 use crate::jit::ir::{InlinedCall, Type};
 
 /// How many calls deep the recorder follows (deeper calls abort the recording).
@@ -66,22 +67,6 @@ impl Recorder {
             return abort(format!("a call of {name}() with the wrong number of arguments"));
         }
         let base = self.slot(args);
-        let end = base as usize + code.nslots as usize;
-        if end > u16::MAX as usize {
-            return abort("the inlined frames do not fit the trace's slot numbers");
-        }
-        if self.slots.len() < end {
-            self.slots.resize(end, None);
-        }
-        while self.trace.slot_names.len() < end {
-            self.trace.slot_names.push(String::new());
-        }
-        for (local, name) in code.slot_names.iter().enumerate() {
-            let label = &mut self.trace.slot_names[base as usize + local];
-            if label.is_empty() && !name.is_empty() && !name.starts_with('=') {
-                *label = format!("{}.{name}", code.name);
-            }
-        }
         // Parameters without an argument get their defaults (numbers only).
         let mut defaults = Vec::new();
         for (i, default) in function.defaults.iter().enumerate().skip(given.saturating_sub(first_default)) {
@@ -96,32 +81,17 @@ impl Recorder {
         // caller's temporaries) is gone.
         for local in nparams..code.nslots as usize {
             let slot = base + local as u16;
-            if self.slots[slot as usize].is_some() || self.written.contains(&slot) {
+            if self.slots.get(slot as usize).is_some_and(Option::is_some) || self.written.contains(&slot) {
                 self.forget(slot);
             }
             self.builtins.remove(&slot);
             self.functions.remove(&slot);
             self.ranges.remove(&slot);
         }
-        self.trace.calls.push(InlinedCall {
-            code: code.clone(),
-            base,
-            return_to: self.slot(dst) - self.base,
-            caller_resume: pc as u32 + 1,
-            parent: self.calls.last().map(|c| c.index),
-            line: self.cur.lines[pc],
-        });
-        let mut assigned = vec![false; code.nslots as usize];
-        assigned[..nparams].fill(true);
-        self.calls.push(ActiveCall {
-            index: self.trace.calls.len() as u32 - 1,
-            code: code.clone(),
-            base,
-            caller: std::mem::replace(&mut self.cur, code),
-            caller_base: std::mem::replace(&mut self.base, base),
-            return_to: dst,
-            assigned,
-        });
+        let line = self.cur.lines[pc];
+        self.push_call(code, base, dst, pc as u32 + 1, line)?;
+        let call = self.calls.last_mut().expect("just pushed");
+        call.assigned[nparams..].fill(false);
         for (slot, value) in defaults {
             self.write_slot(slot, value)?;
         }
@@ -151,6 +121,82 @@ impl Recorder {
         self.cur = call.caller;
         self.base = call.caller_base;
         self.write(call.return_to, value)
+    }
+
+    /// Makes `code` the running code, its slot 0 at trace slot `base`, called from the running
+    /// code (which resumes at `caller_resume`, its register `return_to` receiving the result).
+    /// Every slot of the callee counts as assigned (callers narrow that down).
+    fn push_call(
+        &mut self,
+        code: Rc<CodeObject>,
+        base: u16,
+        return_to: Reg,
+        caller_resume: u32,
+        line: u32,
+    ) -> Result<(), Abort> {
+        let end = base as usize + code.nslots as usize;
+        if end > u16::MAX as usize {
+            return abort("the inlined frames do not fit the trace's slot numbers");
+        }
+        if self.slots.len() < end {
+            self.slots.resize(end, None);
+        }
+        while self.trace.slot_names.len() < end {
+            self.trace.slot_names.push(String::new());
+        }
+        // Inlined calls' slots are named `function.variable`; a slot two calls use for
+        // different variables shows both names (`g.t/g.u`).
+        for (local, name) in code.slot_names.iter().enumerate() {
+            if name.is_empty() || name.starts_with('=') {
+                continue;
+            }
+            let qualified = format!("{}.{name}", code.name);
+            let label = &mut self.trace.slot_names[base as usize + local];
+            if label.is_empty() {
+                *label = qualified;
+            } else if !label.split('/').any(|l| l == qualified) {
+                label.push('/');
+                label.push_str(&qualified);
+            }
+        }
+        self.trace.calls.push(InlinedCall {
+            code: code.clone(),
+            base,
+            return_to: return_to.0,
+            caller_resume,
+            parent: self.calls.last().map(|c| c.index),
+            line,
+        });
+        self.calls.push(ActiveCall {
+            index: self.trace.calls.len() as u32 - 1,
+            code: code.clone(),
+            base,
+            caller: std::mem::replace(&mut self.cur, code.clone()),
+            caller_base: std::mem::replace(&mut self.base, base),
+            return_to,
+            assigned: vec![true; code.nslots as usize],
+        });
+        Ok(())
+    }
+
+    /// A side trace starting at an exit inside inlined calls: the VM has re-created their
+    /// frames (`frames`, outermost first, with the locals `unbound` not yet assigned); the
+    /// recording goes on in the innermost one and returns through the others.
+    pub(super) fn resume_in_calls(&mut self, frames: &[InlinedFrame], unbound: &[u16]) -> Result<(), Abort> {
+        for frame in frames {
+            let code = frame.code.clone();
+            let base = u16::try_from(frame.base).map_err(|_| Abort("the inlined frames are too far apart".into()))?;
+            let return_to = Reg(frame.return_to.0);
+            let caller_resume = frame.caller_resume;
+            let line = self.cur.lines.get(caller_resume as usize - 1).copied().unwrap_or(0);
+            self.push_call(code, base, return_to, caller_resume, line)?;
+            let call = self.calls.last_mut().expect("just pushed");
+            for (local, assigned) in call.assigned.iter_mut().enumerate() {
+                *assigned = !unbound.contains(&(base + local as u16));
+            }
+        }
+        self.start_code = self.cur.clone();
+        Ok(())
     }
 
     /// Marks `slot` assigned in the innermost call whose frame holds it.

@@ -88,6 +88,8 @@ pub struct Recorder {
     pub code: Rc<CodeObject>,
     /// The code running now: `code`, or the innermost inlined call's.
     cur: Rc<CodeObject>,
+    /// The code `header_pc` is in (a side trace may start inside an inlined call).
+    start_code: Rc<CodeObject>,
     /// The trace slot of the running code's slot 0 (0 outside inlined calls).
     base: u16,
     /// The Toy function calls being inlined, outermost first (see `calls.rs`).
@@ -131,6 +133,7 @@ impl Recorder {
         Recorder {
             code: code.clone(),
             cur: code.clone(),
+            start_code: code.clone(),
             base: 0,
             calls: Vec::new(),
             header_pc,
@@ -156,10 +159,27 @@ impl Recorder {
 
     /// A recorder for a side trace starting at `start_pc`, at an exit of a trace of the tree
     /// whose root loops at `side.root_header_pc`.
-    pub fn new_side(code: &Rc<CodeObject>, start_pc: usize, depth: usize, side: SideStart) -> Recorder {
+    ///
+    /// `code` is the code of the tree's loop and `depth` the number of frames the VM had when
+    /// it ran the loop; if the exit is inside inlined calls, `frames` (outermost first) are
+    /// those calls, which the VM has re-created, with the locals `unbound` not yet assigned.
+    pub fn new_side(
+        code: &Rc<CodeObject>,
+        start_pc: usize,
+        depth: usize,
+        side: SideStart,
+        frames: &[crate::interp::native::InlinedFrame],
+        unbound: &[u16],
+    ) -> Result<Recorder, Abort> {
         let mut recorder = Recorder::new(code, start_pc, usize::MAX, depth);
         recorder.side = Some(side);
-        recorder
+        recorder.resume_in_calls(frames, unbound)?;
+        Ok(recorder)
+    }
+
+    /// Where the recording started: the loop's header, or the exit a side trace starts at.
+    pub fn start(&self) -> (&Rc<CodeObject>, usize) {
+        (&self.start_code, self.header_pc)
     }
 
     fn emit(&mut self, op: Op, ty: Type) -> IrRef {
