@@ -186,9 +186,9 @@ pub enum Op {
     /// `list[index] = value` (normalised index); exits if the old element is a heap value
     /// (dropping it is the interpreter's job).
     ListStore { list: IrRef, index: IrRef, value: IrRef, snap: SnapId },
-    /// `list.append(value)` on the list in frame slot `list_slot` (whose pointer is `list`), then
-    /// frame slot `result` gets the call's `None` (a call into the runtime; lists may move).
-    ListAppend { list: IrRef, list_slot: u16, value: IrRef, result: u16 },
+    /// `list.append(value)`, then frame slot `result` gets the call's `None` (a call into the
+    /// runtime; the list's elements may move).
+    ListAppend { list: IrRef, value: IrRef, result: u16 },
     /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
     /// instruction of the loop body, so that no compiled loop runs forever.
     CheckInterrupt { snap: SnapId },
@@ -474,9 +474,7 @@ impl Trace {
             Op::GuardTag { slot, tag, snap } => format!("{} is {}  {snap}", self.slot_label(slot), tag_name(tag)),
             Op::ClearSlot { slot } => self.slot_label(slot),
             Op::ConstObj { index } => self.objects.get(index as usize).map_or("?".into(), |o| o.to_string()),
-            Op::ListAppend { list, list_slot, value, result } => {
-                format!("{list} {} {value} {}", self.slot_label(list_slot), self.slot_label(result))
-            }
+            Op::ListAppend { list, value, result } => format!("{list} {value} {}", self.slot_label(result)),
             Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
                 self.slot_label(slot)
             }

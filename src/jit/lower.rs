@@ -142,8 +142,10 @@ fn compile_with(
     module.get().clear_context(ctx);
     ctx.func.signature = entry_signature(module.get());
     // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
-    let mut import = |used: fn(&Op) -> bool, name: &str, params: &[ir::Type]| {
-        if !trace.insts.iter().any(|i| used(&i.op)) {
+    let uses = |op: fn(&Op) -> bool| trace.insts.iter().any(|i| op(&i.op));
+    let exits_write = |ty: Type| trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| trace.ty(r) == ty));
+    let mut import = |used: bool, name: &str, params: &[ir::Type]| {
+        if !used {
             return Ok(None);
         }
         let mut signature = module.get().make_signature();
@@ -154,17 +156,18 @@ fn compile_with(
             .map_err(|e| e.to_string())?;
         Ok::<_, String>(Some(module.get().declare_func_in_func(id, &mut ctx.func)))
     };
-    let clear_slot = import(|op| matches!(op, Op::ClearSlot { .. }), super::runtime::CLEAR_SLOT, &[pointer])?;
+    let clear_slot = import(uses(|op| matches!(op, Op::ClearSlot { .. })), super::runtime::CLEAR_SLOT, &[pointer])?;
     let list_append = import(
-        |op| matches!(op, Op::ListAppend { .. }),
+        uses(|op| matches!(op, Op::ListAppend { .. })),
         super::runtime::LIST_APPEND,
         &[pointer, types::I32, types::I64, pointer],
     )?;
-    let set_value = import(|op| matches!(op, Op::ConstObj { .. }), super::runtime::SET_VALUE, &[pointer, pointer])?;
+    let set_value = import(exits_write(Type::Obj), super::runtime::SET_VALUE, &[pointer, pointer])?;
+    let set_list = import(exits_write(Type::Ptr), super::runtime::SET_LIST, &[pointer, pointer])?;
     let config = module.get().target_config();
     // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
     let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
-    let links = Links { place, clear_slot, list_append, set_value, objects: &objects };
+    let links = Links { place, clear_slot, list_append, set_value, set_list, objects: &objects };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
@@ -466,7 +469,7 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
                 return Err(format!("snap{snap}: r{slot}={r} is not defined before its first guard %{first}"));
             }
             let ty = trace.ty(r);
-            if ty.value_tag().is_none() && ty != Type::Obj {
+            if ty.value_tag().is_none() && !matches!(ty, Type::Obj | Type::Ptr) {
                 return Err(format!("snap{snap}: r{slot}={r} has type {ty:?}, which an exit cannot write"));
             }
         }
@@ -492,6 +495,7 @@ struct Lowerer<'a, 'f> {
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
+    set_list: Option<ir::FuncRef>,
     /// The objects of `ConstObj`, kept alive by the compiled trace.
     objects: &'a [crate::interp::value::Value],
     /// Does the trace append to lists? Then list lengths and element pointers may change.
@@ -510,6 +514,7 @@ struct Links<'a> {
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
+    set_list: Option<ir::FuncRef>,
     objects: &'a [crate::interp::value::Value],
 }
 
@@ -522,7 +527,7 @@ fn build_function(
     shape: &Shape,
     links: Links<'_>,
 ) -> Result<(), String> {
-    let Links { place, clear_slot, list_append, set_value, objects } = links;
+    let Links { place, clear_slot, list_append, set_value, set_list, objects } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -541,6 +546,7 @@ fn build_function(
         clear_slot,
         list_append,
         set_value,
+        set_list,
         objects,
         lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],

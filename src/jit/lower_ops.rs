@@ -262,7 +262,8 @@ impl Lowerer<'_, '_> {
                 let object = self.objects.get(index as usize).ok_or("ConstObj of an unknown object")?;
                 Some(self.b.ins().iconst(types::I64, object as *const crate::interp::value::Value as i64))
             }
-            Op::ListAppend { value, list_slot, result, .. } => {
+            Op::ListAppend { list, value, result } => {
+                let list = self.val(list)?;
                 let ty = self.trace.ty(value);
                 let tag = ty.value_tag().ok_or("appending a value that is not a number")?;
                 let value = self.val(value)?;
@@ -272,10 +273,9 @@ impl Lowerer<'_, '_> {
                     _ => value,
                 };
                 let tag = self.b.ins().iconst(types::I32, i64::from(tag));
-                let list_address = self.slot_address(list_slot);
                 let result_address = self.slot_address(result);
                 let list_append = self.list_append.ok_or("ListAppend without its runtime function")?;
-                self.b.ins().call(list_append, &[list_address, tag, payload, result_address]);
+                self.b.ins().call(list_append, &[list, tag, payload, result_address]);
                 None
             }
             Op::ListStore { list, index, value, snap } => {
@@ -380,11 +380,13 @@ impl Lowerer<'_, '_> {
         value: ir::Value,
         ty: Type,
     ) -> Result<(), String> {
-        if ty == Type::Obj {
-            // A function or builtin: the runtime clones it into the slot.
-            let set_value = self.set_value.ok_or("an object written without its runtime function")?;
+        if ty == Type::Obj || ty == Type::Ptr {
+            // A function, builtin or list: the runtime clones it into the slot (it counts
+            // references, and drops what the slot held).
+            let function = if ty == Type::Obj { self.set_value } else { self.set_list };
+            let function = function.ok_or("an object written without its runtime function")?;
             let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
-            self.b.ins().call(set_value, &[slot, value]);
+            self.b.ins().call(function, &[slot, value]);
             return Ok(());
         }
         let tag = ty.value_tag().ok_or_else(|| format!("cannot write a {ty:?} value into a Value"))?;

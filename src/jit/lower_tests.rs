@@ -747,13 +747,13 @@ fn invalid_traces_are_rejected_not_compiled() {
     let mut t = counting_loop();
     t.snapshots[0].slots.push((0, IrRef(7)));
     err(&t);
-    // A snapshot writing a pointer.
+    // A snapshot writing a value that has none (a guard's).
     let mut t = Trace::default();
     let s0 = snap(&mut t, &[]);
-    let p = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
-    exit_loop(&mut t, &[(1, p)]);
-    let _ = s0;
-    assert!(err(&t).contains("cannot write"));
+    let yes = t.push(Op::ConstBool { value: true }, Type::Bool);
+    let guard = t.push(Op::Guard { cond: yes, expect: true, snap: s0 }, Type::Void);
+    exit_loop(&mut t, &[(1, guard)]);
+    assert!(err(&t).contains("cannot write"), "{}", err(&t));
     // A Phi away from the loop header, and a Phi whose back value is in the preamble.
     let mut t = counting_loop();
     t.push(Op::Phi { slot: 0, ty: Type::Int, entry: IrRef(2), back: IrRef(10) }, Type::Int);
@@ -939,4 +939,30 @@ fn clear_slot_drops_a_heap_value_so_that_the_exit_can_overwrite_it() {
     let mut frame = vec![Value::Int(8), Value::Float(1.5)];
     run(&c, &mut frame);
     assert_eq!(int(&frame[1]), 8);
+}
+
+/// An exit writing a list (a trace's `ptr` value, as when a list is passed to an inlined call)
+/// stores a counted reference to the same list, dropping what the slot held; an exit writing a
+/// function (`ConstObj`) stores the function.
+#[test]
+fn exits_write_lists_and_objects_as_counted_references() {
+    use crate::jit::ir::TraceObject;
+    let mut t = Trace::default();
+    let s0 = snap(&mut t, &[]);
+    t.push(Op::GuardTag { slot: 0, tag: list_tag(), snap: s0 }, Type::Void);
+    let p = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
+    t.objects.push(TraceObject::Builtin(crate::interp::builtins::BuiltinId::Len));
+    let f = t.push(Op::ConstObj { index: 0 }, Type::Obj);
+    exit_loop(&mut t, &[(1, p), (2, f)]);
+    let compiled = compile(&t);
+    let list = std::rc::Rc::new(std::cell::RefCell::new(vec![Value::Int(7)]));
+    let old = std::rc::Rc::new(std::cell::RefCell::new(vec![Value::Int(1)]));
+    let mut frame = vec![Value::List(list.clone()), Value::List(old.clone()), Value::Int(0)];
+    run(&compiled, &mut frame);
+    assert!(matches!(&frame[1], Value::List(l) if std::rc::Rc::ptr_eq(l, &list)), "{:?}", frame[1]);
+    assert_eq!(std::rc::Rc::strong_count(&list), 3, "ours, slot 0's and slot 1's");
+    assert_eq!(std::rc::Rc::strong_count(&old), 1, "slot 1's old list was released");
+    assert!(matches!(frame[2], Value::Builtin(crate::interp::builtins::BuiltinId::Len)), "{:?}", frame[2]);
+    drop(frame);
+    assert_eq!(std::rc::Rc::strong_count(&list), 1);
 }

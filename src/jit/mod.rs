@@ -8,7 +8,7 @@
 //! writing their parent's side-exit table; [`TraceMeta`] keeps what a side trace may assume
 //! at each exit (slot types).
 //!
-//! Phases, one file each: `recorder.rs` (bytecode → trace IR, loop peeling), `ir.rs` (the
+//! Phases, one file each: `recorder/` (bytecode → trace IR, loop peeling; `calls.rs`: inlining), `ir.rs` (the
 //! IR), `opt/` (the passes), `lower.rs` (IR → Cranelift → machine code), `runtime.rs` (what
 //! machine code calls), `layout.rs` (memory layout for native code), `dump.rs` (the teaching
 //! dump). The VM reaches the JIT only through the `interp::native::Tracer` trait this module

@@ -5,7 +5,9 @@
 //! they are given, and never run Toy code.
 
 use crate::interp::builtins::BuiltinId;
-use crate::interp::value::{Value, tag};
+use std::rc::Rc;
+
+use crate::interp::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
 pub const TRACED_BUILTINS: [BuiltinId; 6] =
@@ -20,6 +22,10 @@ pub fn traced_builtin(id: BuiltinId) -> Option<u8> {
 /// `LoadGlobal` would have put it: exits taken between loading it and calling it.
 pub const SET_VALUE: &str = "toyjit_set_value";
 
+/// Writes a list (a trace's `ptr` value) into a frame slot: exits of traces that pass lists
+/// to inlined calls.
+pub const SET_LIST: &str = "toyjit_set_list";
+
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
 pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 
@@ -28,12 +34,30 @@ pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 pub const LIST_APPEND: &str = "toyjit_list_append";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 3] {
+pub fn symbols() -> [(&'static str, *const u8); 4] {
     [
         (CLEAR_SLOT, clear_slot as *const u8),
         (LIST_APPEND, list_append as *const u8),
         (SET_VALUE, set_value as *const u8),
+        (SET_LIST, set_list as *const u8),
     ]
+}
+
+/// The list a trace's `ptr` value points to: the payload of a `Value::List`, an `Rc`'s bits.
+///
+/// # Safety
+/// `bits` must come from the payload of a `Value::List` that is still alive (traces load
+/// lists from frame slots they never overwrite, so the frame keeps them alive).
+unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<ListObj>> {
+    // SAFETY: an `Rc<ListObj>` is one non-null pointer, and these are its bits (see above);
+    // `ManuallyDrop` keeps this copy from releasing a reference it does not own.
+    unsafe { std::mem::transmute::<usize, std::mem::ManuallyDrop<Rc<ListObj>>>(bits) }
+}
+
+extern "C" fn set_list(slot: *mut Value, list: usize) {
+    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `slot` is a slot of the
+    // frame the trace runs on (see `clear_slot`). Cloning counts the new reference.
+    unsafe { *slot = Value::List(Rc::clone(&borrowed_list(list))) };
 }
 
 extern "C" fn set_value(slot: *mut Value, value: *const Value) {
@@ -50,18 +74,16 @@ extern "C" fn clear_slot(slot: *mut Value) {
 
 /// `value_tag` and `payload` are a number's `Value` tag and its 8 payload bytes, as the trace
 /// holds it unboxed.
-extern "C" fn list_append(list_slot: *const Value, value_tag: u32, payload: u64, result_slot: *mut Value) {
+extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot: *mut Value) {
     let value = match value_tag as u8 {
         tag::INT => Value::Int(payload as i64),
         tag::FLOAT => Value::Float(f64::from_bits(payload)),
         _ => Value::Bool(payload != 0),
     };
-    // SAFETY: both are slots of the frame the trace runs on; the trace guarded that
-    // `list_slot` holds a list and never writes it, and nothing else borrows the frame.
+    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is a slot of
+    // the frame the trace runs on, which nothing else borrows while it runs.
     unsafe {
-        if let Value::List(list) = &*list_slot {
-            list.borrow_mut().push(value);
-        }
+        borrowed_list(list).borrow_mut().push(value);
         *result_slot = Value::None;
     }
 }

@@ -357,9 +357,9 @@ struct Gen {
     /// The next loop is a kernel's nest: trip counts for an outer loop, and an inner loop
     /// directly in its body.
     nest: bool,
-    /// Small numeric functions kernels call (see [`Gen::kernel_callee`]): name, and whether the
-    /// second parameter has a default.
-    callees: Vec<(String, bool)>,
+    /// Small numeric functions kernels call (see [`Gen::kernel_callee`]): name, whether the
+    /// second parameter has a default, and whether a list comes first.
+    callees: Vec<(String, bool, bool)>,
 }
 
 impl Gen {
@@ -2131,8 +2131,18 @@ impl Gen {
         let name = self.fresh("q");
         let (x, y, t) = (self.fresh("x"), self.fresh("y"), self.fresh("t"));
         let has_default = self.chance(40);
-        let sig = if has_default { format!("{x}, {y}={}", self.rng.range(1, 9)) } else { format!("{x}, {y}") };
+        let takes_list = self.chance(30);
+        let xs = self.fresh("xs");
+        let mut sig = if has_default { format!("{x}, {y}={}", self.rng.range(1, 9)) } else { format!("{x}, {y}") };
+        if takes_list {
+            sig = format!("{xs}, {sig}");
+        }
         self.emit(0, &format!("def {name}({sig}):"));
+        if takes_list {
+            // A list passed along: read (its ends exist: kernel lists are never empty).
+            let end = self.rng.pick(&["0", "-1"]);
+            self.emit(1, &format!("{x} = {x} + {xs}[{end}]"));
+        }
         let (k1, k2) = (self.rng.range(2, 9), self.rng.range(1, 4));
         let op = self.rng.pick(&["<", ">", "<=", ">="]);
         self.emit(1, &format!("if {x} {op} {y} * {k2}:"));
@@ -2144,10 +2154,13 @@ impl Gen {
             self.emit(2, &format!("{t} = {t} / 1000"));
         }
         match self.callees.last().cloned() {
-            Some((previous, _)) if self.chance(50) => self.emit(1, &format!("return {previous}({t}, {x})")),
+            Some((previous, _, previous_takes_list)) if self.chance(50) && (takes_list || !previous_takes_list) => {
+                let list = if previous_takes_list { format!("{xs}, ") } else { String::new() };
+                self.emit(1, &format!("return {previous}({list}{t}, {x})"))
+            }
             _ => self.emit(1, &format!("return {t}")),
         }
-        self.callees.push((name, has_default));
+        self.callees.push((name, has_default, takes_list));
     }
 
     fn kernel(&mut self) -> Vec<String> {
@@ -2212,17 +2225,22 @@ impl Gen {
         let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
         let ctr = c.ctrs.iter().rev().find(|ct| ct.ty == Ty::Int).map(|ct| ct.name.clone());
         let ind = c.indent;
-        if !nums.is_empty() && !self.callees.is_empty() && self.chance(40) {
+        let callable: Vec<(String, bool, bool)> =
+            self.callees.iter().filter(|callee| !callee.2 || !lists.is_empty()).cloned().collect();
+        if !nums.is_empty() && !callable.is_empty() && self.chance(40) {
             // A call the JIT inlines; the result is clamped (it may grow past 64 bits).
             let v = self.rng.pick(&nums).name;
-            let (callee, has_default) = self.rng.pick(&self.callees.clone());
+            let (callee, has_default, takes_list) = self.rng.pick(&callable);
             let a = self.num_leaf(c);
-            let args = if has_default && self.chance(50) {
+            let mut args = if has_default && self.chance(50) {
                 a.s
             } else {
                 let b = self.int_leaf(c);
                 format!("{}, {}", a.s, b.s)
             };
+            if takes_list {
+                args = format!("{}, {args}", self.rng.pick(&lists).name);
+            }
             let k = self.rng.range(-3, 3);
             self.emit(ind, &format!("{v} = {callee}({args})"));
             self.emit(ind, &format!("if {v} > 1000000000000000 or {v} < -1000000000000000:"));

@@ -123,9 +123,7 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::ListStore { list, index, value, snap } => {
             Op::ListStore { list: f(list), index: f(index), value: f(value), snap }
         }
-        Op::ListAppend { list, list_slot, value, result } => {
-            Op::ListAppend { list: f(list), list_slot, value: f(value), result }
-        }
+        Op::ListAppend { list, value, result } => Op::ListAppend { list: f(list), value: f(value), result },
         Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: f(entry), back: f(back) },
         // No operands (listed one by one, so that a new opcode with operands cannot be missed).
         Op::ConstInt { .. }

@@ -135,9 +135,8 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
             "ClearSlot" => Op::ClearSlot { slot: parse_slot(arg(0)?, &mut names)? },
             "ListAppend" => Op::ListAppend {
                 list: parse_ref(arg(0)?)?,
-                list_slot: parse_slot(arg(1)?, &mut names)?,
-                value: parse_ref(arg(2)?)?,
-                result: parse_slot(arg(3)?, &mut names)?,
+                value: parse_ref(arg(1)?)?,
+                result: parse_slot(arg(2)?, &mut names)?,
             },
             "SlotInt" => Op::SlotInt { slot: parse_slot(arg(0)?, &mut names)? },
             "SlotFloat" => Op::SlotFloat { slot: parse_slot(arg(0)?, &mut names)? },

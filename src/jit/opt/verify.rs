@@ -64,7 +64,7 @@ pub fn verify(trace: &Trace) -> Result<(), String> {
             if first_use != usize::MAX && r.0 as usize >= first_use {
                 return Err(format!("snap{s}: slot r{slot} takes {r}, defined after the guard at %{first_use}"));
             }
-            if trace.ty(r) == Type::Void || trace.ty(r) == Type::Ptr {
+            if trace.ty(r) == Type::Void {
                 return Err(format!("snap{s}: slot r{slot} takes {r} of type {}", trace.ty(r).name()));
             }
         }

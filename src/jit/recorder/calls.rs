@@ -22,7 +22,7 @@ use crate::interp::value::{FunctionObj, Value};
 
 use super::{Abort, Recorder, abort};
 use crate::interp::native::InlinedFrame;
-use crate::jit::ir::{InlinedCall, Type};
+use crate::jit::ir::InlinedCall;
 
 /// How many calls deep the recorder follows (deeper calls abort the recording).
 const MAX_INLINE_DEPTH: usize = 8;
@@ -110,10 +110,7 @@ impl Recorder {
                 None => abort(format!("{}() returns from inside the loop", self.code.name)),
             };
         }
-        let (value, ty) = self.read(src, frame, pc)?;
-        if ty == Type::Ptr {
-            return abort(format!("{}() returns a list (the JIT keeps only numbers in registers)", self.cur.name));
-        }
+        let (value, _) = self.read(src, frame, pc)?;
         let call = self.calls.pop().expect("checked above");
         for local in 0..call.code.nslots {
             self.forget(call.base + local);

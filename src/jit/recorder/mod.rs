@@ -305,19 +305,15 @@ impl Recorder {
         self.functions.remove(&slot);
         self.ranges.remove(&slot);
         self.mark_assigned(slot);
-        if self.trace.ty(value) == Type::Ptr {
-            return abort(format!(
-                "storing a list into {} (the JIT keeps only ints, floats and bools in variables)",
-                self.name_of(slot)
-            ));
-        }
         if !self.written.contains(&slot) {
             let known = self.side.as_ref().and_then(|side| side.known.get(&slot)).copied();
             let read = self.entry_loads.get(&slot).map(|&(_, ty)| ty);
-            if read.or(known) == Some(Type::Ptr) {
-                return abort(format!("{} changes from a list to a number", self.name_of(slot)));
+            // A list the trace read from a slot stays alive because the slot keeps it: such a
+            // slot is never overwritten. (Lists written by the trace are counted references.)
+            if read == Some(Type::Ptr) {
+                return abort(format!("assigning to {}, which holds a list the trace uses", self.name_of(slot)));
             }
-            if read.or(known).is_none() {
+            if read.is_none() && matches!(known, None | Some(Type::Ptr)) {
                 // An exit may overwrite this slot with a number: drop what it holds now (the
                 // instruction writing it would have dropped it too).
                 self.emit(Op::ClearSlot { slot }, Type::Void);
@@ -622,13 +618,13 @@ impl Recorder {
                 if ty.value_tag().is_none() {
                     return abort(format!("appending a {} to a list", ty.name()));
                 }
-                let (list_slot, result) = (self.slot(obj), self.slot(dst));
+                let result = self.slot(dst);
                 if self.entry_loads.contains_key(&result)
                     || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
                 {
                     return abort("the result of append() goes into a variable");
                 }
-                self.emit(Op::ListAppend { list, list_slot, value, result }, Type::Void);
+                self.emit(Op::ListAppend { list, value, result }, Type::Void);
                 self.forget(result);
             }
             Instr::SetItem { obj, index, value } => {
