@@ -162,6 +162,8 @@ pub enum Op {
     NegFloat { a: IrRef },
     /// `float(a)`: the nearest float to an int (what Python does in mixed arithmetic).
     IntToFloat { a: IrRef },
+    /// A bool as an int (0 or 1), as Python's arithmetic and comparisons treat bools.
+    BoolToInt { a: IrRef },
     /// Exits unless `-2**53 <= a <= 2**53`, where comparing `float(a)` equals comparing `a`.
     GuardExactFloat { a: IrRef, snap: SnapId },
     /// `a cond b` on ints.
@@ -330,7 +332,11 @@ impl Op {
             | Op::DivFloat { a, b, .. }
             | Op::CmpInt { a, b, .. }
             | Op::CmpFloat { a, b, .. } => vec![a, b],
-            Op::NegInt { a, .. } | Op::NegFloat { a } | Op::IntToFloat { a } | Op::GuardExactFloat { a, .. } => vec![a],
+            Op::NegInt { a, .. }
+            | Op::NegFloat { a }
+            | Op::IntToFloat { a }
+            | Op::BoolToInt { a }
+            | Op::GuardExactFloat { a, .. } => vec![a],
             Op::Guard { cond, .. } => vec![cond],
             Op::Select { cond, a, b } => vec![cond, a, b],
             Op::ListLen { list } => vec![list],
@@ -404,6 +410,7 @@ impl Op {
             Op::DivFloat { .. } => "DivFloat",
             Op::NegFloat { .. } => "NegFloat",
             Op::IntToFloat { .. } => "IntToFloat",
+            Op::BoolToInt { .. } => "BoolToInt",
             Op::GuardExactFloat { .. } => "GuardExactFloat",
             Op::CmpInt { .. } => "CmpInt",
             Op::CmpFloat { .. } => "CmpFloat",

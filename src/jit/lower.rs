@@ -369,6 +369,10 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
                 expect(a, Type::Int)?;
                 Type::Float
             }
+            Op::BoolToInt { a } => {
+                expect(a, Type::Bool)?;
+                Type::Int
+            }
             Op::GuardExactFloat { a, .. } => {
                 expect(a, Type::Int)?;
                 Type::Void

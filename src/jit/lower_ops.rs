@@ -193,6 +193,10 @@ impl Lowerer<'_, '_> {
                 let a = self.val(a)?;
                 Some(self.b.ins().fcvt_from_sint(types::F64, a))
             }
+            Op::BoolToInt { a } => {
+                let a = self.val(a)?;
+                Some(self.b.ins().uextend(types::I64, a))
+            }
             Op::GuardExactFloat { a, snap } => {
                 // -2^53 <= a <= 2^53  <=>  (a + 2^53) as u64 <= 2^54 (wrapping add).
                 let a = self.val(a)?;

@@ -10,8 +10,15 @@ use std::rc::Rc;
 use crate::interp::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
-pub const TRACED_BUILTINS: [BuiltinId; 6] =
-    [BuiltinId::Range, BuiltinId::Len, BuiltinId::Abs, BuiltinId::Min, BuiltinId::Max, BuiltinId::Float];
+pub const TRACED_BUILTINS: [BuiltinId; 7] = [
+    BuiltinId::Range,
+    BuiltinId::Len,
+    BuiltinId::Abs,
+    BuiltinId::Min,
+    BuiltinId::Max,
+    BuiltinId::Float,
+    BuiltinId::IsInstance,
+];
 
 /// The index of a builtin in [`TRACED_BUILTINS`].
 pub fn traced_builtin(id: BuiltinId) -> Option<u8> {

@@ -93,6 +93,10 @@ pub fn run(trace: &Trace) -> Trace {
             },
             Op::NegFloat { a } => float(out, a).map_or(Action::Keep(op, ty), |x| float_const(-x)),
             Op::IntToFloat { a } => int(out, a).map_or(Action::Keep(op, ty), |x| float_const(x as f64)),
+            Op::BoolToInt { a } => match out.insts[a.0 as usize].op {
+                Op::ConstBool { value } => int_const(i64::from(value)),
+                _ => Action::Keep(op, ty),
+            },
             Op::CmpInt { cond, a, b } => match both_ints(a, b) {
                 Some((x, y)) => Action::Keep(Op::ConstBool { value: compare(cond, x, y) }, Type::Bool),
                 None => Action::Keep(op, ty),
@@ -136,6 +140,22 @@ bool  %3 = CmpInt %2 > %0
         assert!(after.contains("ConstInt 42"), "{after}");
         assert!(!after.contains("AddInt"), "{after}");
         assert!(!after.contains("Guard"), "{after}");
+    }
+
+    #[test]
+    fn a_constant_bool_becomes_an_int_constant() {
+        let before = "\
+bool  %0 = ConstBool True
+int   %1 = BoolToInt %0
+int   %2 = ConstInt 2
+int   %3 = AddInt %1, %2  snap0
+bool  %4 = CmpInt %3 == %2
+      Guard %4 is False  snap0
+  snap0 @pc 4:
+";
+        let after = fold(before);
+        assert!(after.contains("ConstInt 3"), "{after}");
+        assert!(!after.contains("BoolToInt") && !after.contains("Guard"), "{after}");
     }
 
     #[test]

@@ -112,6 +112,7 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::DivFloat { a, b, snap } => Op::DivFloat { a: f(a), b: f(b), snap },
         Op::NegFloat { a } => Op::NegFloat { a: f(a) },
         Op::IntToFloat { a } => Op::IntToFloat { a: f(a) },
+        Op::BoolToInt { a } => Op::BoolToInt { a: f(a) },
         Op::GuardExactFloat { a, snap } => Op::GuardExactFloat { a: f(a), snap },
         Op::CmpInt { cond, a, b } => Op::CmpInt { cond, a: f(a), b: f(b) },
         Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: f(a), b: f(b) },

@@ -182,6 +182,7 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                     "DivFloat" => Op::DivFloat { a: r(0)?, b: r(1)?, snap: s()? },
                     "NegFloat" => Op::NegFloat { a: r(0)? },
                     "IntToFloat" => Op::IntToFloat { a: r(0)? },
+                    "BoolToInt" => Op::BoolToInt { a: r(0)? },
                     "GuardExactFloat" => Op::GuardExactFloat { a: r(0)?, snap: s()? },
                     "ListLen" => Op::ListLen { list: r(0)? },
                     "Select" => Op::Select { cond: r(0)?, a: r(1)?, b: r(2)? },

@@ -104,6 +104,7 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
             want(b, Type::Float)
         }
         Op::NegInt { a, .. } | Op::IntToFloat { a } | Op::GuardExactFloat { a, .. } => want(a, Type::Int),
+        Op::BoolToInt { a } => want(a, Type::Bool),
         Op::NegFloat { a } => want(a, Type::Float),
         Op::Guard { cond, .. } => want(cond, Type::Bool),
         Op::ListLen { list } => want(list, Type::Ptr),

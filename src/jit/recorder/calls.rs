@@ -86,6 +86,7 @@ impl Recorder {
             }
             self.builtins.remove(&slot);
             self.functions.remove(&slot);
+            self.other_builtins.remove(&slot);
             self.ranges.remove(&slot);
         }
         let line = self.cur.lines[pc];

@@ -118,6 +118,9 @@ pub struct Recorder {
     builtins: HashMap<u16, u8>,
     /// Slots holding a Toy function the trace will inline.
     functions: HashMap<u16, Rc<crate::interp::value::FunctionObj>>,
+    /// Slots holding another builtin (a class such as `int`, for `isinstance`; calling one
+    /// aborts).
+    other_builtins: HashMap<u16, crate::interp::builtins::BuiltinId>,
     /// Slots holding a `range(...)` not built (start, stop, step), until `GetIter` takes it.
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
     /// Why the recording cannot go on (found where no error can be returned).
@@ -151,6 +154,7 @@ impl Recorder {
             pending_global: None,
             builtins: HashMap::new(),
             functions: HashMap::new(),
+            other_builtins: HashMap::new(),
             ranges: HashMap::new(),
             poisoned: None,
             headers_passed: Vec::new(),
@@ -236,8 +240,12 @@ impl Recorder {
     /// (behind a type guard) on first use.
     fn read(&mut self, reg: Reg, frame: &[Value], pc: usize) -> Result<(IrRef, Type), Abort> {
         let slot = self.slot(reg);
-        if self.builtins.contains_key(&slot) || self.functions.contains_key(&slot) || self.ranges.contains_key(&slot) {
-            return abort("a function or a range used as a value");
+        if self.builtins.contains_key(&slot)
+            || self.functions.contains_key(&slot)
+            || self.other_builtins.contains_key(&slot)
+            || self.ranges.contains_key(&slot)
+        {
+            return abort("a function, a class or a range used as a value");
         }
         if let Some(r) = self.slots[slot as usize] {
             return Ok((r, self.trace.ty(r)));
@@ -303,6 +311,7 @@ impl Recorder {
     fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
         self.builtins.remove(&slot);
         self.functions.remove(&slot);
+        self.other_builtins.remove(&slot);
         self.ranges.remove(&slot);
         self.mark_assigned(slot);
         if !self.written.contains(&slot) {
@@ -388,17 +397,37 @@ impl Recorder {
         Ok(Step::Continue)
     }
 
+    /// A side trace starting between a `LoadGlobal` and its use finds the function or builtin
+    /// in register `reg`, written there by its parent's exit (a constant of the parent, whose
+    /// type it knows as `obj`): it is this trace's constant too.
+    fn recall_object(&mut self, reg: Reg, frame: &[Value]) {
+        let slot = self.slot(reg);
+        let known_object = self.side.as_ref().is_some_and(|side| side.known.get(&slot) == Some(&Type::Obj));
+        if !known_object || self.slots[slot as usize].is_some() {
+            return;
+        }
+        match &frame[reg.0 as usize] {
+            Value::Builtin(id) => match super::runtime::traced_builtin(*id) {
+                Some(traced) => {
+                    self.builtins.insert(slot, traced);
+                }
+                None => {
+                    self.other_builtins.insert(slot, *id);
+                }
+            },
+            Value::Function(f) => {
+                self.functions.insert(slot, f.clone());
+            }
+            _ => {}
+        }
+    }
+
     /// After a `LoadGlobal` into `dst` ran: the trace may call what it loaded if it is a traced
     /// builtin or a Toy function (a constant: rebinding such a global drops the trace).
     fn loaded_global(&mut self, dst: Reg, global: u32, frame: &[Value]) -> Result<(), Abort> {
         use super::ir::TraceObject;
         let object = match &frame[dst.0 as usize] {
-            Value::Builtin(id) => {
-                if super::runtime::traced_builtin(*id).is_none() {
-                    return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
-                }
-                TraceObject::Builtin(*id)
-            }
+            Value::Builtin(id) => TraceObject::Builtin(*id),
             Value::Function(f) => TraceObject::Function(f.clone()),
             other => return abort(format!("reading a global that holds a {}", other.type_name())),
         };
@@ -418,9 +447,14 @@ impl Recorder {
         let slot = self.slot(dst);
         self.write_slot(slot, constant)?;
         match object {
-            TraceObject::Builtin(id) => {
-                self.builtins.insert(slot, super::runtime::traced_builtin(id).expect("checked above"));
-            }
+            TraceObject::Builtin(id) => match super::runtime::traced_builtin(id) {
+                Some(traced) => {
+                    self.builtins.insert(slot, traced);
+                }
+                None => {
+                    self.other_builtins.insert(slot, id);
+                }
+            },
             TraceObject::Function(f) => {
                 self.functions.insert(slot, f);
             }
@@ -586,8 +620,13 @@ impl Recorder {
             Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst, global.0)),
             Instr::Call { dst, func, args, argc } => {
                 let callee = self.slot(func);
+                self.recall_object(func, frame);
                 if let Some(builtin) = self.builtins.remove(&callee) {
+                    // The builtin's register is a dead temporary from here on.
+                    self.forget(callee);
                     self.call_builtin(builtin, dst, args, argc.0, pc, frame)?;
+                } else if let Some(id) = self.other_builtins.get(&callee) {
+                    return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
                 } else if let Some(function) = self.functions.remove(&callee) {
                     // The function's register is a dead temporary from here on.
                     self.forget(callee);
@@ -597,6 +636,13 @@ impl Recorder {
                 }
             }
             Instr::GetIter { iter, src } => {
+                if let Value::List(_) = frame[src.0 as usize] {
+                    // A list is iterated by position (see the VM's `GetIter`): the list, then 0.
+                    let (list, _) = self.read(src, frame, pc)?;
+                    let zero = self.const_int(0);
+                    self.write(iter, list)?;
+                    return self.write(Reg(iter.0 + 1), zero);
+                }
                 let Some((start, stop, step)) = self.ranges.remove(&self.slot(src)) else {
                     return abort(format!(
                         "a for loop over a {} built outside the trace",
@@ -707,6 +753,9 @@ impl Recorder {
     ) -> Result<(), Abort> {
         use crate::interp::builtins::BuiltinId;
         let id = super::runtime::TRACED_BUILTINS[builtin as usize];
+        if id == BuiltinId::IsInstance {
+            return self.call_isinstance(dst, args, argc, pc, frame);
+        }
         let mut operands = Vec::new();
         for i in 0..argc {
             operands.push(self.read(Reg(args.0 + i), frame, pc)?);
@@ -763,6 +812,29 @@ impl Recorder {
             }
         };
         self.write(dst, result)
+    }
+
+    /// `isinstance(x, C)` for a class `C` the trace loaded (`int`, `float`, `bool`, `list`): a
+    /// constant, since the trace knows the type of `x` (its type guard or how it computed it).
+    fn call_isinstance(&mut self, dst: Reg, args: Reg, argc: u16, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        use crate::interp::builtins::BuiltinId;
+        self.recall_object(Reg(args.0 + 1), frame);
+        let class_slot = self.slot(Reg(args.0 + 1));
+        // `float` is also a traced builtin (a conversion), the other classes are not.
+        let class = match (self.other_builtins.get(&class_slot), self.builtins.get(&class_slot)) {
+            (Some(&class), _) if argc == 2 => class,
+            (_, Some(&traced)) if argc == 2 => super::runtime::TRACED_BUILTINS[traced as usize],
+            _ => return abort("isinstance() with a class the JIT does not know"),
+        };
+        let (_, ty) = self.read(args, frame, pc)?;
+        let answer = match (class, ty) {
+            (BuiltinId::Int, Type::Int | Type::Bool) | (BuiltinId::Float, Type::Float) => true,
+            (BuiltinId::Bool, Type::Bool) | (BuiltinId::List, Type::Ptr) => true,
+            (BuiltinId::Int | BuiltinId::Float | BuiltinId::Bool | BuiltinId::List, _) => false,
+            _ => return abort(format!("isinstance() with the class {}", class.name())),
+        };
+        let r = self.emit(Op::ConstBool { value: answer }, Type::Bool);
+        self.write(dst, r)
     }
 
     /// `for x in a_list` at a loop header: the list and the next index are in slots `iter` and
@@ -841,9 +913,9 @@ impl Recorder {
         frame: &[Value],
     ) -> Result<(), Abort> {
         use crate::parser::ast::BinOp;
-        let left = self.read(a, frame, pc)?;
-        let right = self.read(b, frame, pc)?;
-        let (x, y) = (&frame[a.0 as usize], &frame[b.0 as usize]);
+        let (left, x) = self.read_number(a, frame, pc)?;
+        let (right, y) = self.read_number(b, frame, pc)?;
+        let (x, y) = (&x, &y);
         let result = match (left.1, right.1) {
             (Type::Int, Type::Int) => {
                 let (Value::Int(xv), Value::Int(yv)) = (x, y) else { return abort("slot types changed") };
@@ -902,11 +974,23 @@ impl Recorder {
         self.write(dst, result)
     }
 
+    /// Register `reg` as an operand of arithmetic or a comparison, with its value now: a bool
+    /// counts as the int 0 or 1, as in Python.
+    fn read_number(&mut self, reg: Reg, frame: &[Value], pc: usize) -> Result<((IrRef, Type), Value), Abort> {
+        let (r, ty) = self.read(reg, frame, pc)?;
+        match &frame[reg.0 as usize] {
+            Value::Bool(b) if ty == Type::Bool => {
+                Ok(((self.emit(Op::BoolToInt { a: r }, Type::Int), Type::Int), Value::Int(i64::from(*b))))
+            }
+            value => Ok(((r, ty), value.clone())),
+        }
+    }
+
     /// The bool IR value of `a cond b`, and its value now.
     fn compare(&mut self, cond: Cond, a: Reg, b: Reg, pc: usize, frame: &[Value]) -> Result<(IrRef, bool), Abort> {
-        let left = self.read(a, frame, pc)?;
-        let right = self.read(b, frame, pc)?;
-        let (x, y) = (&frame[a.0 as usize], &frame[b.0 as usize]);
+        let (left, x) = self.read_number(a, frame, pc)?;
+        let (right, y) = self.read_number(b, frame, pc)?;
+        let (x, y) = (&x, &y);
         // An int beyond 2**53 is not exactly a float: the trace's GuardExactFloat would exit
         // anyway, and a rounded comparison here could pick the wrong direction.
         let exact = |i: &i64| i.unsigned_abs() <= 1 << 53;
