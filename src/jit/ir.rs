@@ -158,6 +158,10 @@ pub enum Op {
     MulFloat { a: IrRef, b: IrRef },
     /// `a / b` on floats; exits if `b == 0.0` (ZeroDivisionError is the interpreter's job).
     DivFloat { a: IrRef, b: IrRef, snap: SnapId },
+    /// Python's `a % b` on floats (the sign of `b`; a runtime call); exits if `b == 0.0`.
+    ModFloat { a: IrRef, b: IrRef, snap: SnapId },
+    /// Python's `a // b` on floats (a runtime call); exits if `b == 0.0`.
+    FloorDivFloat { a: IrRef, b: IrRef, snap: SnapId },
     /// `-a` on floats.
     NegFloat { a: IrRef },
     /// `float(a)`: the nearest float to an int (what Python does in mixed arithmetic).
@@ -330,6 +334,8 @@ impl Op {
             | Op::SubFloat { a, b }
             | Op::MulFloat { a, b }
             | Op::DivFloat { a, b, .. }
+            | Op::ModFloat { a, b, .. }
+            | Op::FloorDivFloat { a, b, .. }
             | Op::CmpInt { a, b, .. }
             | Op::CmpFloat { a, b, .. } => vec![a, b],
             Op::NegInt { a, .. }
@@ -365,6 +371,8 @@ impl Op {
             | Op::FloorDivInt { snap, .. }
             | Op::ModInt { snap, .. }
             | Op::DivFloat { snap, .. }
+            | Op::ModFloat { snap, .. }
+            | Op::FloorDivFloat { snap, .. }
             | Op::GuardExactFloat { snap, .. }
             | Op::Guard { snap, .. }
             | Op::ListIndex { snap, .. }
@@ -408,6 +416,8 @@ impl Op {
             Op::SubFloat { .. } => "SubFloat",
             Op::MulFloat { .. } => "MulFloat",
             Op::DivFloat { .. } => "DivFloat",
+            Op::ModFloat { .. } => "ModFloat",
+            Op::FloorDivFloat { .. } => "FloorDivFloat",
             Op::NegFloat { .. } => "NegFloat",
             Op::IntToFloat { .. } => "IntToFloat",
             Op::BoolToInt { .. } => "BoolToInt",

@@ -150,6 +150,10 @@ fn compile_with(
         }
         let mut signature = module.get().make_signature();
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
+        // The float operations return a float; the others nothing.
+        if params == [types::F64, types::F64] {
+            signature.returns.push(AbiParam::new(types::F64));
+        }
         let id = module
             .get()
             .declare_function(name, cranelift_module::Linkage::Import, &signature)
@@ -164,10 +168,15 @@ fn compile_with(
     )?;
     let set_value = import(exits_write(Type::Obj), super::runtime::SET_VALUE, &[pointer, pointer])?;
     let set_list = import(exits_write(Type::Ptr), super::runtime::SET_LIST, &[pointer, pointer])?;
+    let floats = [types::F64, types::F64];
+    let float_mod = import(uses(|op| matches!(op, Op::ModFloat { .. })), super::runtime::FLOAT_MOD, &floats)?;
+    let float_floordiv =
+        import(uses(|op| matches!(op, Op::FloorDivFloat { .. })), super::runtime::FLOAT_FLOORDIV, &floats)?;
     let config = module.get().target_config();
     // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
     let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
-    let links = Links { place, clear_slot, list_append, set_value, set_list, objects: &objects };
+    let links =
+        Links { place, clear_slot, list_append, set_value, set_list, float_mod, float_floordiv, objects: &objects };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
@@ -356,7 +365,12 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
                 expect(a, Type::Int)?;
                 Type::Int
             }
-            Op::AddFloat { a, b } | Op::SubFloat { a, b } | Op::MulFloat { a, b } | Op::DivFloat { a, b, .. } => {
+            Op::AddFloat { a, b }
+            | Op::SubFloat { a, b }
+            | Op::MulFloat { a, b }
+            | Op::DivFloat { a, b, .. }
+            | Op::ModFloat { a, b, .. }
+            | Op::FloorDivFloat { a, b, .. } => {
                 expect(a, Type::Float)?;
                 expect(b, Type::Float)?;
                 Type::Float
@@ -500,6 +514,8 @@ struct Lowerer<'a, 'f> {
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
     set_list: Option<ir::FuncRef>,
+    float_mod: Option<ir::FuncRef>,
+    float_floordiv: Option<ir::FuncRef>,
     /// The objects of `ConstObj`, kept alive by the compiled trace.
     objects: &'a [crate::interp::value::Value],
     /// Does the trace append to lists? Then list lengths and element pointers may change.
@@ -519,6 +535,8 @@ struct Links<'a> {
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
     set_list: Option<ir::FuncRef>,
+    float_mod: Option<ir::FuncRef>,
+    float_floordiv: Option<ir::FuncRef>,
     objects: &'a [crate::interp::value::Value],
 }
 
@@ -531,7 +549,7 @@ fn build_function(
     shape: &Shape,
     links: Links<'_>,
 ) -> Result<(), String> {
-    let Links { place, clear_slot, list_append, set_value, set_list, objects } = links;
+    let Links { place, clear_slot, list_append, set_value, set_list, float_mod, float_floordiv, objects } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -551,6 +569,8 @@ fn build_function(
         list_append,
         set_value,
         set_list,
+        float_mod,
+        float_floordiv,
         objects,
         lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],

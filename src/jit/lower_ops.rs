@@ -177,6 +177,17 @@ impl Lowerer<'_, '_> {
                     _ => ins.fmul(x, y),
                 })
             }
+            Op::ModFloat { a, b, snap } | Op::FloorDivFloat { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let zero = self.b.ins().f64const(0.0);
+                let is_zero = self.b.ins().fcmp(FloatCC::Equal, b, zero);
+                self.exit_if(is_zero, snap)?;
+                let function =
+                    if matches!(inst.op, Op::ModFloat { .. }) { self.float_mod } else { self.float_floordiv };
+                let call =
+                    self.b.ins().call(function.ok_or("a float operation without its runtime function")?, &[a, b]);
+                Some(self.b.inst_results(call)[0])
+            }
             Op::DivFloat { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
                 let zero = self.b.ins().f64const(0.0);

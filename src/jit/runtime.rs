@@ -33,6 +33,11 @@ pub const SET_VALUE: &str = "toyjit_set_value";
 /// to inlined calls.
 pub const SET_LIST: &str = "toyjit_set_list";
 
+/// `ModFloat` and `FloorDivFloat`: Python's float `%` and `//` (the interpreter's own code; the
+/// trace has already exited on a zero divisor).
+pub const FLOAT_MOD: &str = "toyjit_float_mod";
+pub const FLOAT_FLOORDIV: &str = "toyjit_float_floordiv";
+
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
 pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 
@@ -41,13 +46,23 @@ pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 pub const LIST_APPEND: &str = "toyjit_list_append";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 4] {
+pub fn symbols() -> [(&'static str, *const u8); 6] {
     [
+        (FLOAT_MOD, float_mod as *const u8),
+        (FLOAT_FLOORDIV, float_floordiv as *const u8),
         (CLEAR_SLOT, clear_slot as *const u8),
         (LIST_APPEND, list_append as *const u8),
         (SET_VALUE, set_value as *const u8),
         (SET_LIST, set_list as *const u8),
     ]
+}
+
+extern "C" fn float_mod(x: f64, y: f64) -> f64 {
+    crate::interp::ops::float_mod(x, y).unwrap_or(f64::NAN)
+}
+
+extern "C" fn float_floordiv(x: f64, y: f64) -> f64 {
+    crate::interp::ops::float_floordiv(x, y).unwrap_or(f64::NAN)
 }
 
 /// The list a trace's `ptr` value points to: the payload of a `Value::List`, an `Rc`'s bits.

@@ -110,6 +110,8 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::SubFloat { a, b } => Op::SubFloat { a: f(a), b: f(b) },
         Op::MulFloat { a, b } => Op::MulFloat { a: f(a), b: f(b) },
         Op::DivFloat { a, b, snap } => Op::DivFloat { a: f(a), b: f(b), snap },
+        Op::ModFloat { a, b, snap } => Op::ModFloat { a: f(a), b: f(b), snap },
+        Op::FloorDivFloat { a, b, snap } => Op::FloorDivFloat { a: f(a), b: f(b), snap },
         Op::NegFloat { a } => Op::NegFloat { a: f(a) },
         Op::IntToFloat { a } => Op::IntToFloat { a: f(a) },
         Op::BoolToInt { a } => Op::BoolToInt { a: f(a) },

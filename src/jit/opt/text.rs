@@ -180,6 +180,8 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                     "SubFloat" => Op::SubFloat { a: r(0)?, b: r(1)? },
                     "MulFloat" => Op::MulFloat { a: r(0)?, b: r(1)? },
                     "DivFloat" => Op::DivFloat { a: r(0)?, b: r(1)?, snap: s()? },
+                    "ModFloat" => Op::ModFloat { a: r(0)?, b: r(1)?, snap: s()? },
+                    "FloorDivFloat" => Op::FloorDivFloat { a: r(0)?, b: r(1)?, snap: s()? },
                     "NegFloat" => Op::NegFloat { a: r(0)? },
                     "IntToFloat" => Op::IntToFloat { a: r(0)? },
                     "BoolToInt" => Op::BoolToInt { a: r(0)? },

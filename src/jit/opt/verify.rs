@@ -99,6 +99,8 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         | Op::SubFloat { a, b }
         | Op::MulFloat { a, b }
         | Op::DivFloat { a, b, .. }
+        | Op::ModFloat { a, b, .. }
+        | Op::FloorDivFloat { a, b, .. }
         | Op::CmpFloat { a, b, .. } => {
             want(a, Type::Float)?;
             want(b, Type::Float)

@@ -954,7 +954,7 @@ impl Recorder {
             }
             (Type::Int | Type::Float, Type::Int | Type::Float) => {
                 let divides_by_zero = matches!(y, Value::Float(f) if *f == 0.0) || matches!(y, Value::Int(0));
-                if op == BinOp::TrueDiv && divides_by_zero {
+                if matches!(op, BinOp::TrueDiv | BinOp::Mod | BinOp::FloorDiv) && divides_by_zero {
                     return abort("a division by zero while recording");
                 }
                 let Some((l, r)) = self.as_floats(left, right) else { return abort("mixed operands") };
@@ -965,6 +965,14 @@ impl Recorder {
                     BinOp::TrueDiv => {
                         let snap = self.snapshot(pc);
                         self.emit(Op::DivFloat { a: l, b: r, snap }, Type::Float)
+                    }
+                    BinOp::Mod => {
+                        let snap = self.snapshot(pc);
+                        self.emit(Op::ModFloat { a: l, b: r, snap }, Type::Float)
+                    }
+                    BinOp::FloorDiv => {
+                        let snap = self.snapshot(pc);
+                        self.emit(Op::FloorDivFloat { a: l, b: r, snap }, Type::Float)
                     }
                     _ => return abort(format!("the float operator {op:?}")),
                 }
