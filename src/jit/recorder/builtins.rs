@@ -1,0 +1,183 @@
+//! Builtins and functions in traces: what a `LoadGlobal` loaded (a trace constant), and the
+//! builtins the recorder turns into IR (`range` unbuilt until `GetIter`; `len`, `abs`, `min`,
+//! `max`, `float` as arithmetic; `isinstance` as a constant).
+//!
+//! Touches only the recorder's own state.
+
+use crate::interp::bytecode::Reg;
+use crate::interp::value::Value;
+
+use super::{Abort, Recorder, abort};
+use crate::jit::ir::{Cond, IrRef, Op, Type};
+
+impl Recorder {
+    /// A side trace starting between a `LoadGlobal` and its use finds the function or builtin
+    /// in register `reg`, written there by its parent's exit (a constant of the parent, whose
+    /// type it knows as `obj`): it is this trace's constant too.
+    pub(super) fn recall_object(&mut self, reg: Reg, frame: &[Value]) {
+        let slot = self.slot(reg);
+        let known_object = self.side.as_ref().is_some_and(|side| side.known.get(&slot) == Some(&Type::Obj));
+        if !known_object || self.slots[slot as usize].is_some() {
+            return;
+        }
+        match &frame[reg.0 as usize] {
+            Value::Builtin(id) => match crate::jit::runtime::traced_builtin(*id) {
+                Some(traced) => {
+                    self.builtins.insert(slot, traced);
+                }
+                None => {
+                    self.other_builtins.insert(slot, *id);
+                }
+            },
+            Value::Function(f) => {
+                self.functions.insert(slot, f.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// After a `LoadGlobal` into `dst` ran: the trace may call what it loaded if it is a traced
+    /// builtin or a Toy function (a constant: rebinding such a global drops the trace).
+    pub(super) fn loaded_global(&mut self, dst: Reg, global: u32, frame: &[Value]) -> Result<(), Abort> {
+        use crate::jit::ir::TraceObject;
+        let object = match &frame[dst.0 as usize] {
+            Value::Builtin(id) => TraceObject::Builtin(*id),
+            Value::Function(f) => TraceObject::Function(f.clone()),
+            other => return abort(format!("reading a global that holds a {}", other.type_name())),
+        };
+        // The dump's line for the LoadGlobal gets the object's name (the recorder has no
+        // table of global names).
+        if let Some(line) = self.recorded.last_mut() {
+            line.text = line.text.replacen(&format!("global=g{global}"), &format!("global=g{global}{object}"), 1);
+        }
+        let index = match self.trace.objects.iter().position(|o| *o == object) {
+            Some(i) => i,
+            None => {
+                self.trace.objects.push(object.clone());
+                self.trace.objects.len() - 1
+            }
+        };
+        let constant = self.emit(Op::ConstObj { index: index as u32 }, Type::Obj);
+        let slot = self.slot(dst);
+        self.write_slot(slot, constant)?;
+        match object {
+            TraceObject::Builtin(id) => match crate::jit::runtime::traced_builtin(id) {
+                Some(traced) => {
+                    self.builtins.insert(slot, traced);
+                }
+                None => {
+                    self.other_builtins.insert(slot, id);
+                }
+            },
+            TraceObject::Function(f) => {
+                self.functions.insert(slot, f);
+            }
+        }
+        Ok(())
+    }
+
+    /// A call of builtin number `builtin` (`runtime::TRACED_BUILTINS`) on `argc` arguments
+    /// starting at `args`, as IR: `range` stays unbuilt until `GetIter`; `len`, `abs`, `min`,
+    /// `max` and `float` become arithmetic.
+    pub(super) fn call_builtin(
+        &mut self,
+        builtin: u8,
+        dst: Reg,
+        args: Reg,
+        argc: u16,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        use crate::interp::builtins::BuiltinId;
+        let id = crate::jit::runtime::TRACED_BUILTINS[builtin as usize];
+        if id == BuiltinId::IsInstance {
+            return self.call_isinstance(dst, args, argc, pc, frame);
+        }
+        let mut operands = Vec::new();
+        for i in 0..argc {
+            operands.push(self.read(Reg(args.0 + i), frame, pc)?);
+        }
+        let types: Vec<Type> = operands.iter().map(|&(_, ty)| ty).collect();
+        let refs: Vec<IrRef> = operands.iter().map(|&(r, _)| r).collect();
+        let result = match (id, types.as_slice()) {
+            (BuiltinId::Range, [Type::Int]) | (BuiltinId::Range, [Type::Int, Type::Int]) => {
+                let (start, stop) = if argc == 1 { (self.const_int(0), refs[0]) } else { (refs[0], refs[1]) };
+                let one = self.const_int(1);
+                let slot = self.slot(dst);
+                self.forget(slot);
+                self.ranges.insert(slot, (start, stop, one));
+                return Ok(());
+            }
+            (BuiltinId::Range, [Type::Int, Type::Int, Type::Int]) => {
+                if matches!(frame[args.0 as usize + 2], Value::Int(0)) {
+                    return abort("range() with a step of 0");
+                }
+                let zero = self.const_int(0);
+                let nonzero = self.emit(Op::CmpInt { cond: Cond::Ne, a: refs[2], b: zero }, Type::Bool);
+                let snap = self.snapshot(pc);
+                self.emit(Op::Guard { cond: nonzero, expect: true, snap }, Type::Void);
+                let slot = self.slot(dst);
+                self.forget(slot);
+                self.ranges.insert(slot, (refs[0], refs[1], refs[2]));
+                return Ok(());
+            }
+            (BuiltinId::Len, [Type::Ptr]) => self.emit(Op::ListLen { list: refs[0] }, Type::Int),
+            (BuiltinId::Float, [Type::Int]) => self.emit(Op::IntToFloat { a: refs[0] }, Type::Float),
+            (BuiltinId::Float, [Type::Float]) => refs[0],
+            (BuiltinId::Abs, [Type::Int]) => {
+                let snap = self.snapshot(pc);
+                let negated = self.emit(Op::NegInt { a: refs[0], snap }, Type::Int);
+                let zero = self.const_int(0);
+                let negative = self.emit(Op::CmpInt { cond: Cond::Lt, a: refs[0], b: zero }, Type::Bool);
+                self.emit(Op::Select { cond: negative, a: negated, b: refs[0] }, Type::Int)
+            }
+            (BuiltinId::Min | BuiltinId::Max, [Type::Int, Type::Int] | [Type::Float, Type::Float]) => {
+                // Python keeps the first argument unless the second is strictly smaller (larger).
+                let cond = if id == BuiltinId::Min { Cond::Lt } else { Cond::Gt };
+                let ty = types[0];
+                let cmp = if ty == Type::Int {
+                    Op::CmpInt { cond, a: refs[1], b: refs[0] }
+                } else {
+                    Op::CmpFloat { cond, a: refs[1], b: refs[0] }
+                };
+                let second_wins = self.emit(cmp, Type::Bool);
+                self.emit(Op::Select { cond: second_wins, a: refs[1], b: refs[0] }, ty)
+            }
+            _ => {
+                let kinds: Vec<&str> = types.iter().map(|t| t.name()).collect();
+                return abort(format!("{}() on ({})", id.name(), kinds.join(", ")));
+            }
+        };
+        self.write(dst, result)
+    }
+
+    /// `isinstance(x, C)` for a class `C` the trace loaded (`int`, `float`, `bool`, `list`): a
+    /// constant, since the trace knows the type of `x` (its type guard or how it computed it).
+    pub(super) fn call_isinstance(
+        &mut self,
+        dst: Reg,
+        args: Reg,
+        argc: u16,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        use crate::interp::builtins::BuiltinId;
+        self.recall_object(Reg(args.0 + 1), frame);
+        let class_slot = self.slot(Reg(args.0 + 1));
+        // `float` is also a traced builtin (a conversion), the other classes are not.
+        let class = match (self.other_builtins.get(&class_slot), self.builtins.get(&class_slot)) {
+            (Some(&class), _) if argc == 2 => class,
+            (_, Some(&traced)) if argc == 2 => crate::jit::runtime::TRACED_BUILTINS[traced as usize],
+            _ => return abort("isinstance() with a class the JIT does not know"),
+        };
+        let (_, ty) = self.read(args, frame, pc)?;
+        let answer = match (class, ty) {
+            (BuiltinId::Int, Type::Int | Type::Bool) | (BuiltinId::Float, Type::Float) => true,
+            (BuiltinId::Bool, Type::Bool) | (BuiltinId::List, Type::Ptr) => true,
+            (BuiltinId::Int | BuiltinId::Float | BuiltinId::Bool | BuiltinId::List, _) => false,
+            _ => return abort(format!("isinstance() with the class {}", class.name())),
+        };
+        let r = self.emit(Op::ConstBool { value: answer }, Type::Bool);
+        self.write(dst, r)
+    }
+}

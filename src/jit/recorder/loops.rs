@@ -1,0 +1,216 @@
+//! Loops in traces: the `for` headers (over a range or a list), and the two ways a recording
+//! ends: `close` peels a loop's recorded iteration into a preamble and a looping body,
+//! `close_side` ends a side trace (or a linking root) with `Link`.
+//!
+//! Touches only the recorder's own state.
+
+use std::collections::HashMap;
+
+use crate::interp::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::value::Value;
+
+use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
+use crate::jit::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
+use crate::jit::opt::{map_operands, set_snapshot};
+
+impl Recorder {
+    /// `for i in range(...)` at a loop header: guard the direction and the end, advance. A side
+    /// trace may also record the loop ending (then execution goes on at `exit`).
+    pub(super) fn record_for_range(
+        &mut self,
+        iter: Reg,
+        target: Reg,
+        exit: usize,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let (Value::Int(next), Value::Int(stop), Value::Int(step)) =
+            (&frame[iter.0 as usize], &frame[iter.0 as usize + 1], &frame[iter.0 as usize + 2])
+        else {
+            let kind = frame[iter.0 as usize].type_name();
+            return abort(format!("a for loop over something other than range or a list ({kind})"));
+        };
+        let (next_value, stop_value, step_value) = (*next, *stop, *step);
+        let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
+        if !continues && self.side.is_none() {
+            return abort("the loop ended while recording");
+        }
+        if continues && next_value.checked_add(step_value).is_none() {
+            return abort("the range counter overflowed while recording");
+        }
+        let (next, _) = self.read(iter, frame, pc)?;
+        let (stop, _) = self.read(Reg(iter.0 + 1), frame, pc)?;
+        let (step, _) = self.read(Reg(iter.0 + 2), frame, pc)?;
+        let zero = self.const_int(0);
+        let upward = self.emit(Op::CmpInt { cond: Cond::Gt, a: step, b: zero }, Type::Bool);
+        let snap = self.snapshot(pc);
+        self.emit(Op::Guard { cond: upward, expect: step_value > 0, snap }, Type::Void);
+        let cond = if step_value > 0 { Cond::Lt } else { Cond::Gt };
+        let more = self.emit(Op::CmpInt { cond, a: next, b: stop }, Type::Bool);
+        if !continues {
+            // The loop is over: the interpreter would jump to `exit` without touching a slot.
+            let snap = self.snapshot(pc);
+            self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
+            return Ok(());
+        }
+        // The exit taken when the loop ends resumes after the loop (not at this header), so
+        // that it can grow a side trace of its own.
+        let done = self.snapshot(exit);
+        self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
+        let advanced = self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int);
+        self.write(iter, advanced)?;
+        self.write(target, next)?;
+        Ok(())
+    }
+
+    /// `for x in a_list` at a loop header: the list and the next index are in slots `iter` and
+    /// `iter + 1` (see the VM's `GetIter`). Guard that the index is below the length (the list
+    /// may grow or shrink in the loop), load the element, advance the index.
+    pub(super) fn record_for_list(
+        &mut self,
+        iter: Reg,
+        target: Reg,
+        exit: usize,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let (Value::List(items), Value::Int(index)) = (&frame[iter.0 as usize], &frame[iter.0 as usize + 1]) else {
+            return abort("a list loop without its index");
+        };
+        let element = usize::try_from(*index).ok().and_then(|i| items.borrow().get(i).cloned());
+        if element.is_none() && self.side.is_none() {
+            return abort("the loop ended while recording");
+        }
+        let (list, _) = self.read(iter, frame, pc)?;
+        let (index, _) = self.read(Reg(iter.0 + 1), frame, pc)?;
+        let len = self.emit(Op::ListLen { list }, Type::Int);
+        let more = self.emit(Op::CmpInt { cond: Cond::Lt, a: index, b: len }, Type::Bool);
+        let Some(element) = element else {
+            let snap = self.snapshot(pc);
+            self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
+            return Ok(());
+        };
+        let element_type = element_type(&element)?;
+        let done = self.snapshot(exit);
+        self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
+        let snap = self.snapshot(pc);
+        // Never out of range after the guard; the bounds check keeps the load safe regardless.
+        let position = self.emit(Op::ListIndex { list, index, snap }, Type::Int);
+        let value = self.emit(Op::ListLoad { list, index: position, ty: element_type, snap }, element_type);
+        let one = self.const_int(1);
+        let advanced = self.emit(Op::AddInt { a: index, b: one, snap }, Type::Int);
+        self.write(Reg(iter.0 + 1), advanced)?;
+        self.write(target, value)?;
+        Ok(())
+    }
+
+    /// Ends the recording at the loop header: peels the recorded iteration into a preamble and
+    /// a looping body (see the module doc).
+    pub fn close(mut self) -> Result<(Trace, Vec<RecordedInstr>), Abort> {
+        // Type stability: a slot read at entry must have the same type at the end.
+        for (&slot, &(_, ty)) in &self.entry_loads {
+            if let Some(end) = self.slots[slot as usize] {
+                let end_ty = self.trace.ty(end);
+                if end_ty != ty {
+                    return abort(format!(
+                        "the type of {} changes in the loop ({} to {})",
+                        self.name_of(slot),
+                        ty.name(),
+                        end_ty.name()
+                    ));
+                }
+            }
+        }
+        let named = |slot: u16| self.code.slot_names.get(slot as usize).is_some_and(|n| !n.is_empty());
+        let carried: Vec<u16> =
+            self.written.iter().copied().filter(|&s| named(s) || self.entry_loads.contains_key(&s)).collect();
+        let preamble_len = self.trace.insts.len();
+        self.trace.push(Op::Loop, Type::Void);
+        let mut phis: HashMap<u16, IrRef> = HashMap::new();
+        let mut body_slots: Vec<Option<IrRef>> = vec![None; self.slots.len()];
+        for &slot in &carried {
+            let entry = self.slots[slot as usize].expect("written");
+            let ty = self.trace.ty(entry);
+            let phi = self.trace.push(Op::Phi { slot, ty, entry, back: entry }, ty);
+            phis.insert(slot, phi);
+            body_slots[slot as usize] = Some(phi);
+        }
+        let mut body_written: Vec<u16> = carried.clone();
+        let mut map: Vec<IrRef> = (0..preamble_len as u32).map(IrRef).collect();
+        for event in self.events.clone() {
+            match event {
+                Event::Write(slot, value) => {
+                    body_slots[slot as usize] = Some(map[value.0 as usize]);
+                    if !body_written.contains(&slot) {
+                        body_written.push(slot);
+                    }
+                }
+                Event::Forget(slot) => {
+                    body_slots[slot as usize] = None;
+                    body_written.retain(|&s| s != slot);
+                }
+                Event::Inst(r) => {
+                    let inst = self.trace.insts[r.0 as usize];
+                    match inst.op {
+                        Op::SlotInt { slot }
+                        | Op::SlotFloat { slot }
+                        | Op::SlotBool { slot }
+                        | Op::SlotPtr { slot } => {
+                            if let Some(&phi) = phis.get(&slot) {
+                                map[r.0 as usize] = phi;
+                            }
+                        }
+                        Op::GuardTag { .. }
+                        | Op::ClearSlot { .. }
+                        | Op::ConstInt { .. }
+                        | Op::ConstFloat { .. }
+                        | Op::ConstBool { .. }
+                        | Op::ConstObj { .. } => {}
+                        op => {
+                            let mut op = map_operands(op, |r| map[r.0 as usize]);
+                            if let Some(snap) = op.snapshot() {
+                                let Snapshot { pc, call, unbound, .. } = self.trace.snapshots[snap.0 as usize].clone();
+                                let slots = body_written
+                                    .iter()
+                                    .map(|&s| (s, body_slots[s as usize].expect("written")))
+                                    .collect();
+                                let new_snap = self.trace.add_snapshot(Snapshot { pc, slots, call, unbound });
+                                set_snapshot(&mut op, new_snap);
+                            }
+                            map[r.0 as usize] = self.trace.push(op, inst.ty);
+                        }
+                    }
+                }
+            }
+        }
+        // Poll for Ctrl-C at the back edge, resuming at the loop header if it was pressed.
+        let slots = body_written.iter().map(|&s| (s, body_slots[s as usize].expect("written"))).collect();
+        let snap = self.trace.add_snapshot(Snapshot { pc: self.header_pc as u32, slots, ..Snapshot::default() });
+        self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
+        for (&slot, &phi) in &phis {
+            let Some(back) = body_slots[slot as usize] else {
+                return abort(format!("{} is carried by the loop but dead at its end", self.name_of(slot)));
+            };
+            if let Op::Phi { back: b, .. } = &mut self.trace.insts[phi.0 as usize].op {
+                *b = back;
+            }
+        }
+        Ok((self.trace, self.recorded))
+    }
+
+    /// Ends a side trace at the loop header `pc` of trace `target`: poll for Ctrl-C, then
+    /// `Link` (both exits write every slot the side trace changed).
+    pub fn close_side(mut self, target: u32, pc: usize) -> (Trace, Vec<RecordedInstr>) {
+        let snap = self.snapshot(pc);
+        self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
+        self.trace.push(Op::Link { trace: target, snap }, Type::Void);
+        (self.trace, self.recorded)
+    }
+}
+
+/// The last pc of the loop whose header is at `header_pc`: the last jump back to the header.
+pub(super) fn loop_end(code: &CodeObject, header_pc: usize) -> usize {
+    let jumps_to_header =
+        |instr: &Instr| instr.operands().iter().any(|(_, operand)| operand.label() == Some(header_pc as u32));
+    code.instrs.iter().rposition(jumps_to_header).unwrap_or(header_pc)
+}
