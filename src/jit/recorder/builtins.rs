@@ -17,7 +17,7 @@ impl Recorder {
     pub(super) fn recall_object(&mut self, reg: Reg, frame: &[Value]) {
         let slot = self.slot(reg);
         let known_object = self.side.as_ref().is_some_and(|side| side.known.get(&slot) == Some(&Type::Obj));
-        if !known_object || self.slots[slot as usize].is_some() {
+        if !known_object || self.slots.contains_key(&slot) {
             return;
         }
         match &frame[reg.0 as usize] {

@@ -81,7 +81,7 @@ impl Recorder {
         // caller's temporaries) is gone.
         for local in nparams..code.nslots as usize {
             let slot = base + local as u16;
-            if self.slots.get(slot as usize).is_some_and(Option::is_some) || self.written.contains(&slot) {
+            if self.slots.contains_key(&slot) || self.written.contains(&slot) {
                 self.forget(slot);
             }
             self.builtins.remove(&slot);
@@ -135,9 +135,6 @@ impl Recorder {
         let end = base as usize + code.nslots as usize;
         if end > u16::MAX as usize {
             return abort("the inlined frames do not fit the trace's slot numbers");
-        }
-        if self.slots.len() < end {
-            self.slots.resize(end, None);
         }
         while self.trace.slot_names.len() < end {
             self.trace.slot_names.push(String::new());

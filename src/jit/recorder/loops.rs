@@ -109,7 +109,7 @@ impl Recorder {
     pub fn close(mut self) -> Result<(Trace, Vec<RecordedInstr>), Abort> {
         // Type stability: a slot read at entry must have the same type at the end.
         for (&slot, &(_, ty)) in &self.entry_loads {
-            if let Some(end) = self.slots[slot as usize] {
+            if let Some(&end) = self.slots.get(&slot) {
                 let end_ty = self.trace.ty(end);
                 if end_ty != ty {
                     return abort(format!(
@@ -127,26 +127,26 @@ impl Recorder {
         let preamble_len = self.trace.insts.len();
         self.trace.push(Op::Loop, Type::Void);
         let mut phis: HashMap<u16, IrRef> = HashMap::new();
-        let mut body_slots: Vec<Option<IrRef>> = vec![None; self.slots.len()];
+        let mut body_slots: HashMap<u16, IrRef> = HashMap::new();
         for &slot in &carried {
-            let entry = self.slots[slot as usize].expect("written");
+            let entry = self.slots[&slot];
             let ty = self.trace.ty(entry);
             let phi = self.trace.push(Op::Phi { slot, ty, entry, back: entry }, ty);
             phis.insert(slot, phi);
-            body_slots[slot as usize] = Some(phi);
+            body_slots.insert(slot, phi);
         }
         let mut body_written: Vec<u16> = carried.clone();
         let mut map: Vec<IrRef> = (0..preamble_len as u32).map(IrRef).collect();
         for event in self.events.clone() {
             match event {
                 Event::Write(slot, value) => {
-                    body_slots[slot as usize] = Some(map[value.0 as usize]);
+                    body_slots.insert(slot, map[value.0 as usize]);
                     if !body_written.contains(&slot) {
                         body_written.push(slot);
                     }
                 }
                 Event::Forget(slot) => {
-                    body_slots[slot as usize] = None;
+                    body_slots.remove(&slot);
                     body_written.retain(|&s| s != slot);
                 }
                 Event::Inst(r) => {
@@ -170,10 +170,7 @@ impl Recorder {
                             let mut op = map_operands(op, |r| map[r.0 as usize]);
                             if let Some(snap) = op.snapshot() {
                                 let Snapshot { pc, call, unbound, .. } = self.trace.snapshots[snap.0 as usize].clone();
-                                let slots = body_written
-                                    .iter()
-                                    .map(|&s| (s, body_slots[s as usize].expect("written")))
-                                    .collect();
+                                let slots = body_written.iter().map(|&s| (s, body_slots[&s])).collect();
                                 let new_snap = self.trace.add_snapshot(Snapshot { pc, slots, call, unbound });
                                 set_snapshot(&mut op, new_snap);
                             }
@@ -184,11 +181,11 @@ impl Recorder {
             }
         }
         // Poll for Ctrl-C at the back edge, resuming at the loop header if it was pressed.
-        let slots = body_written.iter().map(|&s| (s, body_slots[s as usize].expect("written"))).collect();
+        let slots = body_written.iter().map(|&s| (s, body_slots[&s])).collect();
         let snap = self.trace.add_snapshot(Snapshot { pc: self.header_pc as u32, slots, ..Snapshot::default() });
         self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         for (&slot, &phi) in &phis {
-            let Some(back) = body_slots[slot as usize] else {
+            let Some(&back) = body_slots.get(&slot) else {
                 return abort(format!("{} is carried by the loop but dead at its end", self.name_of(slot)));
             };
             if let Op::Phi { back: b, .. } = &mut self.trace.insts[phi.0 as usize].op {

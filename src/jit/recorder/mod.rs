@@ -101,7 +101,7 @@ pub struct Recorder {
     depth: usize,
     pub trace: Trace,
     /// Current IR value of each slot the trace has read or written.
-    slots: Vec<Option<IrRef>>,
+    slots: HashMap<u16, IrRef>,
     /// Slots read before any write: their entry load and guarded type.
     entry_loads: HashMap<u16, (IrRef, Type)>,
     /// Slots written, in order of first write.
@@ -145,7 +145,7 @@ impl Recorder {
             loop_id,
             depth,
             trace,
-            slots: vec![None; code.nslots as usize],
+            slots: HashMap::new(),
             entry_loads: HashMap::new(),
             written: Vec::new(),
             events: Vec::new(),
@@ -201,8 +201,7 @@ impl Recorder {
         if !self.ranges.is_empty() {
             self.poisoned = Some("an exit between range(...) and the loop it starts".into());
         }
-        let slots =
-            self.written.iter().map(|&s| (s, self.slots[s as usize].expect("written slots have values"))).collect();
+        let slots = self.written.iter().map(|&s| (s, self.slots[&s])).collect();
         let call = self.calls.last().map(|c| c.index);
         let unbound = self.unassigned_locals();
         self.trace.add_snapshot(Snapshot { pc: pc as u32, slots, call, unbound })
@@ -249,7 +248,7 @@ impl Recorder {
         {
             return abort("a function, a class or a range used as a value");
         }
-        if let Some(r) = self.slots[slot as usize] {
+        if let Some(&r) = self.slots.get(&slot) {
             return Ok((r, self.trace.ty(r)));
         }
         let local = reg.0 as usize;
@@ -298,7 +297,7 @@ impl Recorder {
             }
         }
         let r = self.emit(load, ty);
-        self.slots[slot as usize] = Some(r);
+        self.slots.insert(slot, r);
         self.entry_loads.insert(slot, (r, ty));
         Ok((r, ty))
     }
@@ -331,7 +330,7 @@ impl Recorder {
             }
             self.written.push(slot);
         }
-        self.slots[slot as usize] = Some(value);
+        self.slots.insert(slot, value);
         self.events.push(Event::Write(slot, value));
         Ok(())
     }
@@ -340,7 +339,7 @@ impl Recorder {
     /// trace's to write.
     fn forget(&mut self, slot: u16) {
         self.mark_assigned(slot);
-        self.slots[slot as usize] = None;
+        self.slots.remove(&slot);
         self.written.retain(|&s| s != slot);
         if let Some(side) = self.side.as_mut() {
             side.known.remove(&slot);
