@@ -41,11 +41,12 @@ impl std::fmt::Debug for LoopSlot {
     }
 }
 
-/// The machine code's signature: the frame's slot 0, the Ctrl-C flag, and the trace's own
-/// side-exit table; returns the number of the exit taken (an index into [`NativeLoop::exits`]),
-/// after writing the frame slots that exit restores.
+/// The machine code's signature: the frame's slot 0, the module's globals, the Ctrl-C flag, and
+/// the trace's own side-exit table; returns the number of the exit taken (an index into
+/// [`NativeLoop::exits`]), after writing the frame slots and globals that exit restores.
 pub type NativeEntry = unsafe extern "C" fn(
     frame: *mut Value,
+    globals: *mut Value,
     interrupt: *const std::sync::atomic::AtomicBool,
     side_exits: *const SideExitSlot,
 ) -> u32;
@@ -145,11 +146,21 @@ pub enum RecordStatus {
     Attached,
 }
 
+/// What the recorder sees of the running program before an instruction.
+pub struct Running<'a> {
+    /// The running frame's slots.
+    pub frame: &'a [Value],
+    /// The number of frames.
+    pub depth: usize,
+    /// The module's globals and their names.
+    pub globals: &'a [Value],
+    pub global_names: &'a [Rc<str>],
+}
+
 /// The recorder side of the JIT, driven by the VM.
 pub trait Tracer {
-    /// Starts recording the loop whose header is at `header_pc` in `code`. `frame` is the
-    /// running frame's slots, `depth` the number of frames.
-    fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, frame: &[Value], depth: usize);
+    /// Starts recording the loop whose header is at `header_pc` in `code`.
+    fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, now: &Running<'_>);
 
     /// Starts recording a side trace at exit `exit` of the tree `root` (a loop of `code`, run on
     /// a frame at depth `depth`): the exit was just taken, its inlined calls' frames pushed, and
@@ -157,7 +168,7 @@ pub trait Tracer {
     fn start_side(&mut self, code: &Rc<CodeObject>, root: &Rc<NativeLoop>, exit: usize, depth: usize);
 
     /// Called before the VM executes the instruction at `pc` of `code` while recording.
-    fn record(&mut self, code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus;
+    fn record(&mut self, code: &Rc<CodeObject>, pc: usize, now: &Running<'_>) -> RecordStatus;
 
     /// The VM abandons the recording (an exception unwound, the program ended).
     fn cancel(&mut self, reason: &str);

@@ -185,7 +185,12 @@ impl Vm {
             // SAFETY: the trace reads and writes only slots below `nslots` of this frame, whose
             // window is on the stack; nothing else borrows the stack.
             let status = unsafe {
-                (native.entry)(self.stack.as_mut_ptr().add(base), super::interrupt::flag_address(), native.side_exits)
+                (native.entry)(
+                    self.stack.as_mut_ptr().add(base),
+                    self.globals.as_mut_ptr(),
+                    super::interrupt::flag_address(),
+                    native.side_exits,
+                )
             };
             if status != super::native::LINK_TO_ROOT {
                 break status as usize;
@@ -296,10 +301,14 @@ impl Vm {
     #[inline(never)]
     fn start_recording(&mut self, code: &Rc<CodeObject>, loop_id: usize, base: usize, header_pc: usize) {
         self.recording = Some(Recording::Loop(code.clone(), loop_id));
-        let frame = &self.stack[base..base + code.nslots as usize];
-        let depth = self.frames.len();
+        let now = super::native::Running {
+            frame: &self.stack[base..base + code.nslots as usize],
+            depth: self.frames.len(),
+            globals: &self.globals,
+            global_names: &self.global_names.names,
+        };
         if let Some(tracer) = self.tracer.as_mut() {
-            tracer.start(code, header_pc, loop_id, frame, depth);
+            tracer.start(code, header_pc, loop_id, &now);
         }
     }
 
@@ -585,10 +594,14 @@ impl Vm {
 
         loop {
             if let Some(recording) = self.recording.take() {
-                let frame = &self.stack[base..base + code.nslots as usize];
-                let depth = self.frames.len();
+                let now = super::native::Running {
+                    frame: &self.stack[base..base + code.nslots as usize],
+                    depth: self.frames.len(),
+                    globals: &self.globals,
+                    global_names: &self.global_names.names,
+                };
                 let status = match self.tracer.as_mut() {
-                    Some(tracer) => tracer.record(&code, pc, frame, depth),
+                    Some(tracer) => tracer.record(&code, pc, &now),
                     None => RecordStatus::Aborted,
                 };
                 match status {

@@ -46,6 +46,15 @@ impl fmt::Display for SnapId {
     }
 }
 
+/// Slot numbers from here on name the module's globals (`GLOBAL_SLOTS + g` is global `g`), which
+/// traces read, guard and write like frame slots.
+pub const GLOBAL_SLOTS: u16 = 0xC000;
+
+/// The slot number of global `global`, if it has one.
+pub fn global_slot(global: u32) -> Option<u16> {
+    u16::try_from(global).ok().filter(|&g| g < u16::MAX - GLOBAL_SLOTS).map(|g| GLOBAL_SLOTS + g)
+}
+
 /// The type of an IR value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -269,6 +278,8 @@ pub struct Trace {
     pub calls: Vec<InlinedCall>,
     /// The functions and builtins `ConstObj` names.
     pub objects: Vec<TraceObject>,
+    /// Names of the globals the trace uses, by slot (`GLOBAL_SLOTS + g`), for the dump.
+    pub global_names: std::collections::BTreeMap<u16, String>,
 }
 
 /// A function or builtin a trace holds as a constant (its global's value when recorded; the
@@ -468,6 +479,12 @@ impl Trace {
     }
 
     fn slot_label(&self, slot: u16) -> String {
+        if let Some(global) = slot.checked_sub(GLOBAL_SLOTS) {
+            return match self.global_names.get(&slot) {
+                Some(name) => format!("g{global}({name})"),
+                None => format!("g{global}"),
+            };
+        }
         match self.slot_names.get(slot as usize) {
             Some(name) if !name.is_empty() => format!("r{slot}({name})"),
             _ => format!("r{slot}"),

@@ -221,7 +221,7 @@ impl TreePlace {
 fn entry_signature(module: &JITModule) -> ir::Signature {
     let pointer = module.target_config().pointer_type();
     let mut signature = module.make_signature();
-    signature.params.extend([AbiParam::new(pointer), AbiParam::new(pointer), AbiParam::new(pointer)]);
+    signature.params.extend([pointer; 4].map(AbiParam::new));
     signature.returns.push(AbiParam::new(types::I32));
     signature
 }
@@ -503,6 +503,8 @@ struct Lowerer<'a, 'f> {
     place: TreePlace,
     /// The frame pointer (the function's first parameter).
     frame: ir::Value,
+    /// The module's globals (`Vm::globals`, the second parameter): where global slots live.
+    globals: ir::Value,
     /// The address of the Ctrl-C flag (the second parameter; a parameter rather than a
     /// constant so that the dumped Cranelift IR holds no addresses).
     interrupt_flag: ir::Value,
@@ -555,14 +557,16 @@ fn build_function(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let frame = b.block_params(entry)[0];
-    let interrupt_flag = b.block_params(entry)[1];
-    let side_exits = b.block_params(entry)[2];
+    let globals = b.block_params(entry)[1];
+    let interrupt_flag = b.block_params(entry)[2];
+    let side_exits = b.block_params(entry)[3];
     let mut lw = Lowerer {
         b,
         trace,
         layout,
         place,
         frame,
+        globals,
         interrupt_flag,
         side_exits,
         clear_slot,
@@ -665,8 +669,8 @@ impl Lowerer<'_, '_> {
         for &(slot, r) in &self.trace.snapshots[snap].slots {
             let value = self.val(r)?;
             let ty = self.trace.ty(r);
-            let frame = self.frame;
-            self.store_value(frame, ops::slot_offset(slot), value, ty)?;
+            let (base, offset) = self.slot_place(slot);
+            self.store_value(base, offset, value, ty)?;
         }
         Ok(())
     }
@@ -723,7 +727,7 @@ impl Lowerer<'_, '_> {
         let table = self.b.ins().load(types::I64, ops::mem(), slot, 8);
         let signature = self.b.func.signature.clone();
         let signature = self.b.import_signature(signature);
-        let args = [self.frame, self.interrupt_flag, table];
+        let args = [self.frame, self.globals, self.interrupt_flag, table];
         let inst = self.b.ins().call_indirect(signature, side, &args);
         let status = self.b.inst_results(inst)[0];
         // `LINK_TO_ROOT` too goes back to the caller, which calls the root again at once: were

@@ -9,7 +9,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::FunctionBuilder;
 
-use super::super::ir::{Cond, IrRef, Op, Type};
+use super::super::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::{Lowerer, cl_type};
 use crate::interp::value::tag;
@@ -66,13 +66,13 @@ impl Lowerer<'_, '_> {
     /// Lowers instruction `r` (not `Loop` or `Phi`, which `build_function` handles).
     pub(super) fn lower(&mut self, r: IrRef) -> Result<(), String> {
         let inst = self.trace.insts[r.0 as usize];
-        let frame = self.frame;
         let result = match inst.op {
             Op::ConstInt { value } => Some(self.b.ins().iconst(types::I64, value)),
             Op::ConstFloat { value } => Some(self.b.ins().f64const(value)),
             Op::ConstBool { value } => Some(self.b.ins().iconst(types::I8, i64::from(value))),
             Op::GuardTag { slot, tag, snap } => {
-                let found = self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + TAG_OFFSET);
+                let (base, offset) = self.slot_place(slot);
+                let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(tag));
                 self.exit_if(differs, snap)?;
                 None
@@ -84,7 +84,8 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::ClearSlot { slot } => {
-                let found = self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + TAG_OFFSET);
+                let (base, offset) = self.slot_place(slot);
+                let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
                 let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
                 let clear = self.b.create_block();
                 let done = self.b.create_block();
@@ -98,14 +99,10 @@ impl Lowerer<'_, '_> {
                 self.b.switch_to_block(done);
                 None
             }
-            Op::SlotInt { slot } | Op::SlotPtr { slot } => {
-                Some(self.b.ins().load(types::I64, mem(), frame, slot_offset(slot) + PAYLOAD_OFFSET))
-            }
-            Op::SlotFloat { slot } => {
-                Some(self.b.ins().load(types::F64, mem(), frame, slot_offset(slot) + PAYLOAD_OFFSET))
-            }
-            Op::SlotBool { slot } => {
-                Some(self.b.ins().load(types::I8, mem(), frame, slot_offset(slot) + PAYLOAD_OFFSET))
+            Op::SlotInt { slot } | Op::SlotPtr { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } => {
+                let (base, offset) = self.slot_place(slot);
+                let ty = cl_type(inst.ty).ok_or("a slot load without a type")?;
+                Some(self.b.ins().load(ty, mem(), base, offset + PAYLOAD_OFFSET))
             }
             Op::AddInt { a, b, snap } | Op::SubInt { a, b, snap } | Op::MulInt { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
@@ -366,9 +363,18 @@ impl Lowerer<'_, '_> {
     }
 
     /// The address of frame slot `slot`, for the runtime functions that write a whole `Value`.
+    /// Where slot `slot` lives: the frame and the slot's offset, or (for `GLOBAL_SLOTS` and
+    /// above) the globals and the global's offset.
+    pub(super) fn slot_place(&self, slot: u16) -> (ir::Value, i32) {
+        match slot.checked_sub(GLOBAL_SLOTS) {
+            Some(global) => (self.globals, i32::from(global) * VALUE_SIZE),
+            None => (self.frame, slot_offset(slot)),
+        }
+    }
+
     fn slot_address(&mut self, slot: u16) -> ir::Value {
-        let frame = self.frame;
-        self.b.ins().iadd_imm_u(frame, i64::from(slot_offset(slot)))
+        let (base, offset) = self.slot_place(slot);
+        self.b.ins().iadd_imm_u(base, i64::from(offset))
     }
 
     /// Python's floor rule for a truncated remainder: nonzero with a sign unlike the divisor's.

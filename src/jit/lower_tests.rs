@@ -20,11 +20,17 @@ fn compile(t: &Trace) -> CompiledTrace {
 }
 
 fn run(c: &CompiledTrace, frame: &mut [Value]) -> u32 {
+    run_with_globals(c, frame, &mut [])
+}
+
+fn run_with_globals(c: &CompiledTrace, frame: &mut [Value], globals: &mut [Value]) -> u32 {
     // No side traces attached: every exit returns its own number.
     let table = SideExitSlot::empty_table(64);
-    // SAFETY: the test traces only touch slots that exist in the frames they are given, and
-    // have at most 64 snapshots.
-    unsafe { (c.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address(), table.as_ptr()) }
+    // SAFETY: the test traces only touch slots and globals that exist in the arrays they are
+    // given, and have at most 64 snapshots.
+    unsafe {
+        (c.entry)(frame.as_mut_ptr(), globals.as_mut_ptr(), crate::interp::interrupt::flag_address(), table.as_ptr())
+    }
 }
 
 fn int(v: &Value) -> i64 {
@@ -888,7 +894,12 @@ fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
     let exit = loop {
         // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
         let status = unsafe {
-            (root_code.entry)(frame.as_mut_ptr(), crate::interp::interrupt::flag_address(), root_table.as_ptr())
+            (root_code.entry)(
+                frame.as_mut_ptr(),
+                std::ptr::null_mut(),
+                crate::interp::interrupt::flag_address(),
+                root_table.as_ptr(),
+            )
         };
         if status != crate::interp::native::LINK_TO_ROOT {
             break status;
@@ -965,4 +976,41 @@ fn exits_write_lists_and_objects_as_counted_references() {
     assert!(matches!(frame[2], Value::Builtin(crate::interp::builtins::BuiltinId::Len)), "{:?}", frame[2]);
     drop(frame);
     assert_eq!(std::rc::Rc::strong_count(&list), 1);
+}
+
+/// Global slots (`GLOBAL_SLOTS + g`) live in the globals array, not the frame: a loop adding frame
+/// slot 0 into global 1 until global 1 reaches frame slot 1 reads, guards and writes global 1.
+#[test]
+fn global_slots_are_read_and_written_in_the_globals() {
+    use crate::jit::ir::GLOBAL_SLOTS;
+    let g1 = GLOBAL_SLOTS + 1;
+    let mut t = Trace::default();
+    let s0 = snap(&mut t, &[]);
+    t.push(Op::GuardTag { slot: 0, tag: tag::INT, snap: s0 }, Type::Void);
+    let step = t.push(Op::SlotInt { slot: 0 }, Type::Int);
+    t.push(Op::GuardTag { slot: 1, tag: tag::INT, snap: s0 }, Type::Void);
+    let limit = t.push(Op::SlotInt { slot: 1 }, Type::Int);
+    t.push(Op::GuardTag { slot: g1, tag: tag::INT, snap: s0 }, Type::Void);
+    let start = t.push(Op::SlotInt { slot: g1 }, Type::Int);
+    t.push(Op::Loop, Type::Void);
+    let total = t.push(Op::Phi { slot: g1, ty: Type::Int, entry: start, back: IrRef(0) }, Type::Int);
+    let more = t.push(Op::CmpInt { cond: Cond::Lt, a: total, b: limit }, Type::Bool);
+    let done = snap(&mut t, &[(g1, total)]);
+    t.push(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
+    let sum_snap = snap(&mut t, &[(g1, total)]);
+    let sum = t.push(Op::AddInt { a: total, b: step, snap: sum_snap }, Type::Int);
+    if let Op::Phi { back, .. } = &mut t.insts[total.0 as usize].op {
+        *back = sum;
+    }
+    let compiled = compile(&t);
+    let mut frame = vec![Value::Int(7), Value::Int(100)];
+    let mut globals = vec![Value::Int(-1), Value::Int(2), Value::Int(-3)];
+    assert_eq!(run_with_globals(&compiled, &mut frame, &mut globals), done.0);
+    assert_eq!(int(&globals[1]), 100, "2 + 7 * 14");
+    assert_eq!((int(&globals[0]), int(&globals[2])), (-1, -3), "the other globals are untouched");
+    assert_eq!((int(&frame[0]), int(&frame[1])), (7, 100));
+    // A global of another type fails the guard before anything is written.
+    let mut globals = vec![Value::Int(-1), Value::Float(2.0)];
+    assert_eq!(run_with_globals(&compiled, &mut frame, &mut globals), s0.0);
+    assert!(matches!(globals[1], Value::Float(f) if f == 2.0));
 }

@@ -30,9 +30,8 @@ use std::time::{Duration, Instant};
 
 use crate::interp::bytecode::{CodeObject, Reg};
 use crate::interp::native::{
-    BLACKLIST_AFTER, ExitInfo, InlinedFrame, NativeLoop, RecordStatus, SideExitSlot, SideState, Tracer,
+    BLACKLIST_AFTER, ExitInfo, InlinedFrame, NativeLoop, RecordStatus, Running, SideExitSlot, SideState, Tracer,
 };
-use crate::interp::value::Value;
 
 use dump::DumpLevel;
 use ir::{Op, Trace, Type};
@@ -421,11 +420,11 @@ fn type_of_tag(tag: u8) -> Option<Type> {
 }
 
 impl Tracer for Jit {
-    fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, frame: &[Value], depth: usize) {
+    fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, now: &Running<'_>) {
         self.recording_started = Some(Instant::now());
         self.side_target = None;
-        let mut recorder = Recorder::new(code, header_pc, loop_id, depth);
-        match recorder.record(header_pc, frame, depth) {
+        let mut recorder = Recorder::new(code, header_pc, loop_id, now.depth);
+        match recorder.record(header_pc, now) {
             Ok(_) => self.recorder = Some(recorder),
             Err(reason) => {
                 self.recorder = Some(recorder);
@@ -479,9 +478,9 @@ impl Tracer for Jit {
         }
     }
 
-    fn record(&mut self, _code: &Rc<CodeObject>, pc: usize, frame: &[Value], depth: usize) -> RecordStatus {
+    fn record(&mut self, _code: &Rc<CodeObject>, pc: usize, now: &Running<'_>) -> RecordStatus {
         let Some(recorder) = self.recorder.as_mut() else { return RecordStatus::Aborted };
-        match recorder.record(pc, frame, depth) {
+        match recorder.record(pc, now) {
             Ok(Step::Continue) => RecordStatus::Continue,
             Ok(Step::Closed) => {
                 let recorder = self.recorder.take().expect("recording");

@@ -35,13 +35,8 @@ pub enum Action {
 /// built so far and the instruction with operands renamed into it. Snapshots and `Phi` back
 /// edges are renamed at the end; snapshots no instruction uses any more are removed.
 pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) -> Action) -> Trace {
-    let mut out = Trace {
-        slot_names: trace.slot_names.clone(),
-        calls: trace.calls.clone(),
-        objects: trace.objects.clone(),
-        ..Trace::default()
-    };
-    out.snapshots = trace.snapshots.clone();
+    // Everything but the instructions (names, inlined calls, objects) carries over.
+    let mut out = Trace { insts: Vec::new(), ..trace.clone() };
     let mut map: Vec<Option<IrRef>> = vec![None; trace.insts.len()];
     let rename = |map: &[Option<IrRef>], r: IrRef| map[r.0 as usize].unwrap_or(r);
     for (i, inst) in trace.insts.iter().enumerate() {

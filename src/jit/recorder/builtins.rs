@@ -5,6 +5,7 @@
 //! Touches only the recorder's own state.
 
 use crate::interp::bytecode::Reg;
+use crate::interp::native::Running;
 use crate::interp::value::Value;
 
 use super::{Abort, Recorder, abort};
@@ -38,18 +39,13 @@ impl Recorder {
 
     /// After a `LoadGlobal` into `dst` ran: the trace may call what it loaded if it is a traced
     /// builtin or a Toy function (a constant: rebinding such a global drops the trace).
-    pub(super) fn loaded_global(&mut self, dst: Reg, global: u32, frame: &[Value]) -> Result<(), Abort> {
+    pub(super) fn loaded_global(&mut self, dst: Reg, global: u32, pc: usize, now: &Running<'_>) -> Result<(), Abort> {
         use crate::jit::ir::TraceObject;
-        let object = match &frame[dst.0 as usize] {
+        let object = match &now.frame[dst.0 as usize] {
             Value::Builtin(id) => TraceObject::Builtin(*id),
             Value::Function(f) => TraceObject::Function(f.clone()),
-            other => return abort(format!("reading a global that holds a {}", other.type_name())),
+            _ => return self.loaded_global_value(dst, global, pc, now),
         };
-        // The dump's line for the LoadGlobal gets the object's name (the recorder has no
-        // table of global names).
-        if let Some(line) = self.recorded.last_mut() {
-            line.text = line.text.replacen(&format!("global=g{global}"), &format!("global=g{global}{object}"), 1);
-        }
         let index = match self.trace.objects.iter().position(|o| *o == object) {
             Some(i) => i,
             None => {

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::interp::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::native::Running;
 use crate::interp::value::{Value, tag};
 
 use super::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
@@ -27,6 +28,7 @@ use super::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
 mod arith;
 mod builtins;
 mod calls;
+mod globals;
 mod loops;
 
 use loops::loop_end;
@@ -114,7 +116,7 @@ pub struct Recorder {
     pub side: Option<SideStart>,
     /// A `LoadGlobal` just recorded: its destination register and global, checked at the next
     /// instruction (once the VM has loaded the value).
-    pending_global: Option<(Reg, u32)>,
+    pending_global: Option<(Reg, u32, usize)>,
     /// Slots holding a builtin the trace will call (`range`, `len`...), by index in
     /// `runtime::TRACED_BUILTINS`.
     builtins: HashMap<u16, u8>,
@@ -231,6 +233,9 @@ impl Recorder {
     }
 
     fn name_of(&self, slot: u16) -> String {
+        if let Some(name) = self.trace.global_names.get(&slot) {
+            return format!("the global '{name}'");
+        }
         match self.trace.slot_names.get(slot as usize) {
             Some(name) if !name.is_empty() && !name.starts_with('=') => format!("'{name}'"),
             _ => format!("a temporary (r{slot})"),
@@ -261,7 +266,17 @@ impl Recorder {
                 _ => {}
             }
         }
-        let (tag_value, load, ty) = match &frame[local] {
+        self.load_slot(slot, &frame[local], pc)
+    }
+
+    /// The IR value of slot `slot` (a frame slot or a global), which holds `value` now: loaded
+    /// from memory behind a type guard (exiting to `pc`) the first time, unless a side trace's
+    /// parent established the type.
+    fn load_slot(&mut self, slot: u16, value: &Value, pc: usize) -> Result<(IrRef, Type), Abort> {
+        if let Some(&r) = self.slots.get(&slot) {
+            return Ok((r, self.trace.ty(r)));
+        }
+        let (tag_value, load, ty) = match value {
             Value::Int(_) => (tag::INT, Op::SlotInt { slot }, Type::Int),
             Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
             Value::Bool(_) => (tag::BOOL, Op::SlotBool { slot }, Type::Bool),
@@ -284,7 +299,7 @@ impl Recorder {
         match self.side.as_ref().and_then(|side| side.known.get(&slot)) {
             Some(&known) if known == ty => {}
             Some(&known) => {
-                let found = frame[local].type_name();
+                let found = value.type_name();
                 return abort(format!(
                     "{} holds a {found} where the parent trace had a {}",
                     self.name_of(slot),
@@ -348,15 +363,15 @@ impl Recorder {
     }
 
     /// Records the instruction at `pc`, about to be executed on `frame`.
-    pub fn record(&mut self, pc: usize, frame: &[Value], depth: usize) -> Result<Step, Abort> {
-        if depth != self.depth + self.calls.len() {
+    pub fn record(&mut self, pc: usize, now: &Running<'_>) -> Result<Step, Abort> {
+        if now.depth != self.depth + self.calls.len() {
             return abort("a call the recorder did not follow");
         }
         if let Some(reason) = self.poisoned.take() {
             return abort(reason);
         }
-        if let Some((dst, global)) = self.pending_global.take() {
-            self.loaded_global(dst, global, frame)?;
+        if let Some((dst, global, load_pc)) = self.pending_global.take() {
+            self.loaded_global(dst, global, load_pc, now)?;
         }
         if let Some(call) = self.calls.last() {
             if self.cur.instrs[pc].loop_id().is_some() {
@@ -388,13 +403,13 @@ impl Recorder {
                 instr
                     .operands()
                     .iter()
-                    .map(|(f, o)| format!("{f}={}", o.render(&self.cur, &[])))
+                    .map(|(f, o)| format!("{f}={}", o.render(&self.cur, now.global_names)))
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
             depth: self.calls.len(),
         });
-        self.record_instr(instr, pc, frame)?;
+        self.record_instr(instr, pc, now)?;
         Ok(Step::Continue)
     }
 
@@ -446,7 +461,8 @@ impl Recorder {
         }
     }
 
-    fn record_instr(&mut self, instr: Instr, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+    fn record_instr(&mut self, instr: Instr, pc: usize, now: &Running<'_>) -> Result<(), Abort> {
+        let frame = now.frame;
         use crate::parser::ast::BinOp;
         match instr {
             Instr::Nop {} | Instr::Jump { .. } => {}
@@ -553,7 +569,8 @@ impl Recorder {
                 self.write(dst, r)?;
             }
             Instr::Return { src } => self.leave_call(src, pc, frame)?,
-            Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst, global.0)),
+            Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst, global.0, pc)),
+            Instr::StoreGlobal { global, src } => self.store_global(global.0, src, pc, now)?,
             Instr::Call { dst, func, args, argc } => {
                 let callee = self.slot(func);
                 self.recall_object(func, frame);
