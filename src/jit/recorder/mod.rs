@@ -575,9 +575,12 @@ impl Recorder {
                 let callee = self.slot(func);
                 self.recall_object(func, frame);
                 if let Some(builtin) = self.builtins.remove(&callee) {
-                    // The builtin's register is a dead temporary from here on.
-                    self.forget(callee);
                     self.call_builtin(builtin, dst, args, argc.0, pc, frame)?;
+                    // The builtin's register is a dead temporary once the call is done (an exit
+                    // inside it re-executes the call, which needs it).
+                    if callee != self.slot(dst) {
+                        self.forget(callee);
+                    }
                 } else if let Some(id) = self.other_builtins.get(&callee) {
                     return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
                 } else if let Some(function) = self.functions.remove(&callee) {
