@@ -2,8 +2,8 @@
 //!
 //! [`compile_trace`] checks a [`Trace`] (references point backwards, operand and result types
 //! fit each opcode, snapshots only name values defined before their guards), then builds one
-//! Cranelift function `extern "C" fn(frame: *mut Value, interrupt: *const AtomicBool) -> u32` in a `JITModule` of its own
-//! (so the code can be freed with the trace):
+//! Cranelift function `extern "C" fn(frame, globals, interrupt flag, side exits) -> u32` in a
+//! `JITModule` of its own (so the code can be freed with the trace):
 //!
 //! ```text
 //!   entry block:  the preamble, straight-line (each guard splits it: `brif` to a cold exit)
@@ -11,7 +11,8 @@
 //!   loop(phis):   the body; each Phi is a block parameter, so loop-carried ints and floats
 //!                 live in registers; the body ends with jump loop(back values of the Phis)
 //!   exitN:        one cold block per snapshot used: stores each (slot, value) of snapshot N
-//!                 into the frame (tag byte + payload) and returns N
+//!                 into the frame or the globals (numbers: tag byte + payload; lists and
+//!                 functions: a runtime call that counts the reference) and returns N
 //! ```
 //!
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
@@ -20,8 +21,8 @@
 //! (per thread) between traces; only the code memory belongs to each trace. Text listings
 //! (Cranelift IR, machine code) are produced only when the dump asks for them.
 //!
-//! Touches: the frame and list memory that the generated code reads and writes (nothing at
-//! compile time); allocates executable memory owned by the returned [`CompiledTrace`].
+//! Touches: the frame, globals and list memory that the generated code reads and writes (nothing
+//! at compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
