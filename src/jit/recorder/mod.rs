@@ -515,10 +515,11 @@ impl Recorder {
             Instr::BitOr { dst, a, b } => self.arith(BinOp::BitOr, dst, a, b, pc, frame)?,
             Instr::BitXor { dst, a, b } => self.arith(BinOp::BitXor, dst, a, b, pc, frame)?,
             Instr::Neg { dst, src } => {
-                let (r, ty) = self.read(src, frame, pc)?;
+                // A bool is negated as the int 0 or 1 (never overflows).
+                let ((r, ty), value) = self.read_number(src, frame, pc)?;
                 let result = match ty {
                     Type::Int => {
-                        if matches!(frame[src.0 as usize], Value::Int(i64::MIN)) {
+                        if matches!(value, Value::Int(i64::MIN)) {
                             return abort("an int overflowed 64 bits while recording");
                         }
                         let snap = self.snapshot(pc);
@@ -526,6 +527,32 @@ impl Recorder {
                     }
                     Type::Float => self.emit(Op::NegFloat { a: r }, Type::Float),
                     _ => return abort(format!("unary - on a {}", ty.name())),
+                };
+                self.write(dst, result)?;
+            }
+            Instr::Invert { dst, src } => {
+                // `~x` is `x ^ -1` on ints (and on bools as 0 and 1).
+                let ((r, ty), _) = self.read_number(src, frame, pc)?;
+                if ty != Type::Int {
+                    return abort(format!("unary ~ on a {}", ty.name()));
+                }
+                let all_ones = self.const_int(-1);
+                let result = self.emit(Op::XorInt { a: r, b: all_ones }, Type::Int);
+                self.write(dst, result)?;
+            }
+            Instr::Not { dst, src } => {
+                // `not x` on a number: `x == 0` (a bool counts as 0 or 1).
+                let ((r, ty), _) = self.read_number(src, frame, pc)?;
+                let result = match ty {
+                    Type::Int => {
+                        let zero = self.const_int(0);
+                        self.emit(Op::CmpInt { cond: Cond::Eq, a: r, b: zero }, Type::Bool)
+                    }
+                    Type::Float => {
+                        let zero = self.const_float(0.0);
+                        self.emit(Op::CmpFloat { cond: Cond::Eq, a: r, b: zero }, Type::Bool)
+                    }
+                    _ => return abort(format!("`not` on a {}", ty.name())),
                 };
                 self.write(dst, result)?;
             }
@@ -552,6 +579,11 @@ impl Recorder {
                     (Type::Int, Value::Int(i)) => {
                         let zero = self.const_int(0);
                         (self.emit(Op::CmpInt { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *i != 0)
+                    }
+                    (Type::Float, Value::Float(f)) => {
+                        // NaN is true: `!=` on floats is "unordered or not equal".
+                        let zero = self.const_float(0.0);
+                        (self.emit(Op::CmpFloat { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *f != 0.0)
                     }
                     _ => return abort(format!("testing the truth of a {}", ty.name())),
                 };
