@@ -133,7 +133,7 @@ impl Recorder {
         line: u32,
     ) -> Result<(), Abort> {
         let end = base as usize + code.nslots as usize;
-        if end > u16::MAX as usize {
+        if end > crate::jit::ir::GLOBAL_SLOTS as usize {
             return abort("the inlined frames do not fit the trace's slot numbers");
         }
         while self.trace.slot_names.len() < end {

@@ -370,6 +370,10 @@ impl Recorder {
         if let Some(reason) = self.poisoned.take() {
             return abort(reason);
         }
+        if self.recorded.is_empty() && self.code.nslots >= super::ir::GLOBAL_SLOTS {
+            // Its slot numbers would run into those of the globals.
+            return abort("a function with too many registers for the JIT");
+        }
         if let Some((dst, global, load_pc)) = self.pending_global.take() {
             self.loaded_global(dst, global, load_pc, now)?;
         }
