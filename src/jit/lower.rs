@@ -418,7 +418,7 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             Op::ListLoad { list, index, ty, .. } => {
                 expect(list, Type::Ptr)?;
                 expect(index, Type::Int)?;
-                if ty.value_tag().is_none() {
+                if ty.value_tag().is_none() && ty != Type::Ptr {
                     return fail(format!("cannot load a list element as {ty:?}"));
                 }
                 ty

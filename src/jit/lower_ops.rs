@@ -259,7 +259,12 @@ impl Lowerer<'_, '_> {
             }
             Op::ListLoad { list, index, ty, snap } => {
                 let element = self.element_address(list, index)?;
-                let want = ty.value_tag().ok_or("bad list load type")?;
+                // A list element that is a list stays alive in its list: traces never store
+                // over an element that holds a heap value.
+                let want = match ty {
+                    Type::Ptr => crate::jit::recorder::list_tag(),
+                    _ => ty.value_tag().ok_or("bad list load type")?,
+                };
                 let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
                 self.exit_if(differs, snap)?;

@@ -776,12 +776,12 @@ fn invalid_traces_are_rejected_not_compiled() {
     t.push(Op::Loop, Type::Void);
     t.push(Op::Phi { slot: 0, ty: Type::Int, entry: one, back: IrRef(2) }, Type::Int);
     assert!(err(&t).contains("no exit"));
-    // Loading a list element as a pointer.
+    // Loading a list element as a function.
     let mut t = Trace::default();
     let s0 = snap(&mut t, &[]);
     let p = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
     let i = t.push(Op::ConstInt { value: 0 }, Type::Int);
-    t.push(Op::ListLoad { list: p, index: i, ty: Type::Ptr, snap: s0 }, Type::Ptr);
+    t.push(Op::ListLoad { list: p, index: i, ty: Type::Obj, snap: s0 }, Type::Obj);
     exit_loop(&mut t, &[]);
     err(&t);
 }

@@ -38,8 +38,9 @@ impl Recorder {
     }
 
     /// `StoreGlobal`: the global's slot gets the value. The trace first checks the global's
-    /// type, so that a function stored there meanwhile (which other traces may call as a
-    /// constant) is never overwritten behind the VM's back.
+    /// type (without loading it: a list it held may then be replaced), so that a function
+    /// stored there meanwhile (which other traces may call as a constant) is never overwritten
+    /// behind the VM's back.
     pub(super) fn store_global(&mut self, global: u32, src: Reg, pc: usize, now: &Running<'_>) -> Result<(), Abort> {
         let slot = self.slot_of_global(global, now)?;
         let name = now.global_names.get(global as usize).map_or("?", |n| &**n);
@@ -50,9 +51,7 @@ impl Recorder {
             Some(Value::Unbound) | None => {
                 return abort(format!("the global '{name}' is first assigned inside the loop"));
             }
-            Some(old) => {
-                self.load_slot(slot, old, pc)?;
-            }
+            Some(old) => self.guard_slot_type(slot, old, pc)?,
         }
         let (value, _) = self.read(src, now.frame, pc)?;
         self.write_slot(slot, value)

@@ -10,7 +10,7 @@ use crate::interp::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::value::Value;
 
 use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
-use crate::jit::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
+use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Snapshot, Trace, Type};
 use crate::jit::opt::{map_operands, set_snapshot};
 
 impl Recorder {
@@ -121,7 +121,10 @@ impl Recorder {
                 }
             }
         }
-        let named = |slot: u16| self.code.slot_names.get(slot as usize).is_some_and(|n| !n.is_empty());
+        // Variables (locals and globals) keep their values from one iteration to the next;
+        // temporaries are written before they are read in every iteration.
+        let named =
+            |slot: u16| slot >= GLOBAL_SLOTS || self.code.slot_names.get(slot as usize).is_some_and(|n| !n.is_empty());
         let carried: Vec<u16> =
             self.written.iter().copied().filter(|&s| named(s) || self.entry_loads.contains_key(&s)).collect();
         let preamble_len = self.trace.insts.len();

@@ -269,6 +269,25 @@ impl Recorder {
         self.load_slot(slot, &frame[local], pc)
     }
 
+    /// Guards that slot `slot` holds a value of `value`'s type (unless the trace already knows
+    /// what the slot holds), without loading it.
+    fn guard_slot_type(&mut self, slot: u16, value: &Value, pc: usize) -> Result<(), Abort> {
+        let known = self.side.as_ref().is_some_and(|side| side.known.contains_key(&slot));
+        if self.slots.contains_key(&slot) || self.entry_loads.contains_key(&slot) || known {
+            return Ok(());
+        }
+        let tag_value = match value {
+            Value::Int(_) => tag::INT,
+            Value::Float(_) => tag::FLOAT,
+            Value::Bool(_) => tag::BOOL,
+            Value::List(_) => list_tag(),
+            other => return abort(format!("{} holds a {}", self.name_of(slot), other.type_name())),
+        };
+        let snap = self.snapshot(pc);
+        self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
+        Ok(())
+    }
+
     /// The IR value of slot `slot` (a frame slot or a global), which holds `value` now: loaded
     /// from memory behind a type guard (exiting to `pc`) the first time, unless a side trace's
     /// parent established the type.
@@ -696,6 +715,7 @@ fn element_type(element: &Value) -> Result<Type, Abort> {
         Value::Int(_) => Ok(Type::Int),
         Value::Float(_) => Ok(Type::Float),
         Value::Bool(_) => Ok(Type::Bool),
+        Value::List(_) => Ok(Type::Ptr),
         other => abort(format!("a list element holds a {}", other.type_name())),
     }
 }
