@@ -426,7 +426,7 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             Op::ListAppend { list, value, .. } => {
                 expect(list, Type::Ptr)?;
                 let ty = ty_of(value).unwrap_or(Type::Void);
-                if ty.value_tag().is_none() {
+                if ty.value_tag().is_none() && ty != Type::Ptr {
                     return fail(format!("cannot append a {ty:?} value to a list"));
                 }
                 Type::Void

@@ -282,7 +282,10 @@ impl Lowerer<'_, '_> {
             Op::ListAppend { list, value, result } => {
                 let list = self.val(list)?;
                 let ty = self.trace.ty(value);
-                let tag = ty.value_tag().ok_or("appending a value that is not a number")?;
+                let tag = match ty {
+                    Type::Ptr => crate::jit::recorder::list_tag(),
+                    _ => ty.value_tag().ok_or("appending a value that is not a number or a list")?,
+                };
                 let value = self.val(value)?;
                 let payload = match ty {
                     Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), value),

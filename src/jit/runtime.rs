@@ -95,12 +95,18 @@ extern "C" fn clear_slot(slot: *mut Value) {
 }
 
 /// `value_tag` and `payload` are a number's `Value` tag and its 8 payload bytes, as the trace
-/// holds it unboxed.
+/// holds it unboxed, or a list's tag and pointer (a trace's `ptr` value).
 extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot: *mut Value) {
     let value = match value_tag as u8 {
         tag::INT => Value::Int(payload as i64),
         tag::FLOAT => Value::Float(f64::from_bits(payload)),
-        _ => Value::Bool(payload != 0),
+        tag::BOOL => Value::Bool(payload != 0),
+        _ => {
+            // SAFETY: a trace's `ptr` value (see `borrowed_list`); cloning counts the new
+            // reference.
+            let element = unsafe { borrowed_list(payload as usize) };
+            Value::List(Rc::clone(&element))
+        }
     };
     // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is a slot of
     // the frame the trace runs on, which nothing else borrows while it runs.

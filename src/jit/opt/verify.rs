@@ -124,7 +124,7 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         }
         Op::ListAppend { list, value, .. } => {
             want(list, Type::Ptr)?;
-            if matches!(ty(value), Type::Void | Type::Ptr) {
+            if matches!(ty(value), Type::Void | Type::Obj) {
                 return Err(format!("%{i} ListAppend: appends a {}", ty(value).name()));
             }
             Ok(())

@@ -672,7 +672,7 @@ impl Recorder {
                 }
                 let (list, _) = self.read(obj, frame, pc)?;
                 let (value, ty) = self.read(args, frame, pc)?;
-                if ty.value_tag().is_none() {
+                if ty.value_tag().is_none() && ty != Type::Ptr {
                     return abort(format!("appending a {} to a list", ty.name()));
                 }
                 let result = self.slot(dst);
