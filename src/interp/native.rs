@@ -2,9 +2,11 @@
 //!
 //! The VM knows only this: each loop of a code object has a [`LoopSlot`] (a countdown to hot
 //! and, once compiled, a [`NativeLoop`]: a tree of a root trace and its side traces, with one
-//! [`ExitInfo`] per exit); while a loop or a side trace is being recorded the VM hands every
-//! instruction it is about to execute to a [`Tracer`]. The JIT (`crate::jit`) implements
-//! `Tracer` and produces `NativeLoop`s; the interpreter never names a JIT type.
+//! [`ExitInfo`] per exit, which names the frames of inlined calls the exit re-creates,
+//! [`InlinedFrame`]); while a loop or a side trace is being recorded the VM hands every
+//! instruction it is about to execute, with what it sees of the program ([`Running`]: the frame
+//! and the globals), to a [`Tracer`]. The JIT (`crate::jit`) implements `Tracer` and produces
+//! `NativeLoop`s; the interpreter never names a JIT type.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

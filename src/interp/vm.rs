@@ -6,9 +6,10 @@
 //! Toy-to-Toy calls never recurse on the Rust stack: a call pushes a [`Frame`], so no Toy
 //! program can overflow the process stack. At loop headers it counts towards hot loops and
 //! runs their machine code (`native.rs` is its whole view of the JIT): `run_native` calls a
-//! trace, counts the exit taken and starts side-trace recordings. The operators' slow paths live in `ops.rs`,
-//! builtins in `builtins.rs`, methods in `methods.rs`; this file owns only control flow and
-//! the int/float fast paths.
+//! trace (with the frame and the globals), counts the exit taken, pushes the frames of calls
+//! the trace had inlined when the exit is inside one, and starts side-trace recordings. The
+//! operators' slow paths live in `ops.rs`, builtins in `builtins.rs`, methods in `methods.rs`;
+//! this file owns only control flow and the int/float fast paths.
 
 use std::cell::RefCell;
 use std::io::Write;

@@ -18,9 +18,11 @@
 //! that ends in `Link`, which continues at a loop header.
 //!
 //! Every instruction that can leave the trace names a [`Snapshot`]: the bytecode pc to resume
-//! at and which frame slot must receive which IR value (all other slots already hold the right
-//! value in memory). Exiting writes those slots and returns to the interpreter, which resumes at
-//! `pc` exactly as if it had interpreted everything so far.
+//! at and which frame slot (or global, see [`GLOBAL_SLOTS`]) must receive which IR value (all
+//! other slots already hold the right value in memory). Exiting writes those slots and returns
+//! to the interpreter, which resumes at `pc` exactly as if it had interpreted everything so far;
+//! a snapshot inside Toy calls the trace inlined ([`InlinedCall`]) also says which frames the
+//! interpreter must re-create.
 //!
 //! This file is only the data and its text form (`Display`); phases live in their own files.
 

@@ -1,12 +1,12 @@
 //! Runtime functions that machine code calls, for the rare or heavy work it does not inline.
 //!
 //! Each is `extern "C"`, registered with every trace's `JITModule` under a symbol name (so the
-//! dumped Cranelift IR shows a name, not an address). They touch only the frame slots and lists
-//! they are given, and never run Toy code.
+//! dumped Cranelift IR shows a name, not an address). They touch only the frame slots, globals
+//! and lists they are given, and never run Toy code.
 
-use crate::interp::builtins::BuiltinId;
 use std::rc::Rc;
 
+use crate::interp::builtins::BuiltinId;
 use crate::interp::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
