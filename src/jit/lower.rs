@@ -169,6 +169,7 @@ fn compile_with(
     )?;
     let set_value = import(exits_write(Type::Obj), super::runtime::SET_VALUE, &[pointer, pointer])?;
     let set_list = import(exits_write(Type::Ptr), super::runtime::SET_LIST, &[pointer, pointer])?;
+    let retain_list = import(exits_write(Type::Ptr), super::runtime::RETAIN_LIST, &[pointer])?;
     let floats = [types::F64, types::F64];
     let float_mod = import(uses(|op| matches!(op, Op::ModFloat { .. })), super::runtime::FLOAT_MOD, &floats)?;
     let float_floordiv =
@@ -176,8 +177,17 @@ fn compile_with(
     let config = module.get().target_config();
     // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
     let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
-    let links =
-        Links { place, clear_slot, list_append, set_value, set_list, float_mod, float_floordiv, objects: &objects };
+    let links = Links {
+        place,
+        clear_slot,
+        list_append,
+        set_value,
+        set_list,
+        retain_list,
+        float_mod,
+        float_floordiv,
+        objects: &objects,
+    };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
@@ -517,6 +527,7 @@ struct Lowerer<'a, 'f> {
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
     set_list: Option<ir::FuncRef>,
+    retain_list: Option<ir::FuncRef>,
     float_mod: Option<ir::FuncRef>,
     float_floordiv: Option<ir::FuncRef>,
     /// The objects of `ConstObj`, kept alive by the compiled trace.
@@ -538,6 +549,7 @@ struct Links<'a> {
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
     set_list: Option<ir::FuncRef>,
+    retain_list: Option<ir::FuncRef>,
     float_mod: Option<ir::FuncRef>,
     float_floordiv: Option<ir::FuncRef>,
     objects: &'a [crate::interp::value::Value],
@@ -552,7 +564,8 @@ fn build_function(
     shape: &Shape,
     links: Links<'_>,
 ) -> Result<(), String> {
-    let Links { place, clear_slot, list_append, set_value, set_list, float_mod, float_floordiv, objects } = links;
+    let Links { place, clear_slot, list_append, set_value, set_list, retain_list, float_mod, float_floordiv, objects } =
+        links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -574,6 +587,7 @@ fn build_function(
         list_append,
         set_value,
         set_list,
+        retain_list,
         float_mod,
         float_floordiv,
         objects,
@@ -667,6 +681,15 @@ impl Lowerer<'_, '_> {
 
     /// Writes snapshot `snap`'s slots into the frame.
     fn write_snapshot(&mut self, snap: usize) -> Result<(), String> {
+        // Lists first get their references counted, then all slots are stored (see
+        // `runtime::RETAIN_LIST`).
+        for &(_, r) in &self.trace.snapshots[snap].slots {
+            if self.trace.ty(r) == Type::Ptr {
+                let list = self.val(r)?;
+                let retain = self.retain_list.ok_or("a list written without its runtime function")?;
+                self.b.ins().call(retain, &[list]);
+            }
+        }
         for &(slot, r) in &self.trace.snapshots[snap].slots {
             let value = self.val(r)?;
             let ty = self.trace.ty(r);

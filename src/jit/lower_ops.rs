@@ -410,8 +410,8 @@ impl Lowerer<'_, '_> {
         ty: Type,
     ) -> Result<(), String> {
         if ty == Type::Obj || ty == Type::Ptr {
-            // A function, builtin or list: the runtime clones it into the slot (it counts
-            // references, and drops what the slot held).
+            // A function or builtin (the runtime clones it into the slot), or a list (the runtime
+            // stores the reference `write_snapshot` counted): either drops what the slot held.
             let function = if ty == Type::Obj { self.set_value } else { self.set_list };
             let function = function.ok_or("an object written without its runtime function")?;
             let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));

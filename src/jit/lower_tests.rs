@@ -1014,3 +1014,29 @@ fn global_slots_are_read_and_written_in_the_globals() {
     assert_eq!(run_with_globals(&compiled, &mut frame, &mut globals), s0.0);
     assert!(matches!(globals[1], Value::Float(f) if f == 2.0));
 }
+
+/// An exit that swaps two lists, each held only by its slot (`a, b = b, a`): every list is
+/// counted before any slot is stored, so the first store cannot free the list the second one
+/// writes.
+#[test]
+fn an_exit_swapping_two_lists_keeps_both_alive() {
+    let mut t = Trace::default();
+    let s0 = snap(&mut t, &[]);
+    t.push(Op::GuardTag { slot: 0, tag: list_tag(), snap: s0 }, Type::Void);
+    let a = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
+    t.push(Op::GuardTag { slot: 1, tag: list_tag(), snap: s0 }, Type::Void);
+    let b = t.push(Op::SlotPtr { slot: 1 }, Type::Ptr);
+    exit_loop(&mut t, &[(0, b), (1, a)]);
+    let compiled = compile(&t);
+    let first = std::rc::Rc::new(std::cell::RefCell::new(vec![Value::Int(1), Value::Int(10)]));
+    let second = std::rc::Rc::new(std::cell::RefCell::new(vec![Value::Int(2)]));
+    let (weak_first, weak_second) = (std::rc::Rc::downgrade(&first), std::rc::Rc::downgrade(&second));
+    // The frame holds the only strong references.
+    let mut frame = vec![Value::List(first), Value::List(second)];
+    run(&compiled, &mut frame);
+    assert_eq!((weak_first.strong_count(), weak_second.strong_count()), (1, 1));
+    assert_eq!(list_items(&frame[0]).len(), 1, "slot 0 holds the second list");
+    assert_eq!(int(&list_items(&frame[1])[1]), 10, "slot 1 holds the first list");
+    drop(frame);
+    assert_eq!((weak_first.strong_count(), weak_second.strong_count()), (0, 0));
+}

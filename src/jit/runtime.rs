@@ -29,8 +29,12 @@ pub fn traced_builtin(id: BuiltinId) -> Option<u8> {
 /// `LoadGlobal` would have put it: exits taken between loading it and calling it.
 pub const SET_VALUE: &str = "toyjit_set_value";
 
-/// Writes a list (a trace's `ptr` value) into a frame slot: exits of traces that pass lists
-/// to inlined calls.
+/// An exit writes lists (a trace's `ptr` values) in two steps: first it counts a reference to
+/// every list it writes (`RETAIN_LIST`), then it stores each, dropping what the slot held
+/// (`SET_LIST`, which takes over the counted reference). A list whose last reference an earlier
+/// store drops may be written into another slot by a later one (`a, b = b, a`): counted first,
+/// it is still alive.
+pub const RETAIN_LIST: &str = "toyjit_retain_list";
 pub const SET_LIST: &str = "toyjit_set_list";
 
 /// `ModFloat` and `FloorDivFloat`: Python's float `%` and `//` (the interpreter's own code; the
@@ -46,8 +50,9 @@ pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 pub const LIST_APPEND: &str = "toyjit_list_append";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 6] {
+pub fn symbols() -> [(&'static str, *const u8); 7] {
     [
+        (RETAIN_LIST, retain_list as *const u8),
         (FLOAT_MOD, float_mod as *const u8),
         (FLOAT_FLOORDIV, float_floordiv as *const u8),
         (CLEAR_SLOT, clear_slot as *const u8),
@@ -76,10 +81,17 @@ unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<ListObj>> {
     unsafe { std::mem::transmute::<usize, std::mem::ManuallyDrop<Rc<ListObj>>>(bits) }
 }
 
+extern "C" fn retain_list(list: usize) {
+    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`): the reference this counts
+    // is handed to `set_list` by the same exit.
+    let list = unsafe { borrowed_list(list) };
+    std::mem::forget(Rc::clone(&list));
+}
+
 extern "C" fn set_list(slot: *mut Value, list: usize) {
-    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `slot` is a slot of the
-    // frame the trace runs on (see `clear_slot`). Cloning counts the new reference.
-    unsafe { *slot = Value::List(Rc::clone(&borrowed_list(list))) };
+    // SAFETY: `list` was counted by `retain_list` for this store, so this `Rc` owns a reference;
+    // `slot` is a slot of the frame (or a global) the trace runs on (see `clear_slot`).
+    unsafe { *slot = Value::List(std::mem::ManuallyDrop::into_inner(borrowed_list(list))) };
 }
 
 extern "C" fn set_value(slot: *mut Value, value: *const Value) {

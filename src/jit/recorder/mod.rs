@@ -352,10 +352,11 @@ impl Recorder {
         if !self.written.contains(&slot) {
             let known = self.side.as_ref().and_then(|side| side.known.get(&slot)).copied();
             let read = self.entry_loads.get(&slot).map(|&(_, ty)| ty);
-            // A list the trace read from a slot stays alive because the slot keeps it: such a
-            // slot is never overwritten. (Lists written by the trace are counted references.)
-            if read == Some(Type::Ptr) {
-                return abort(format!("assigning to {}, which holds a list the trace uses", self.name_of(slot)));
+            // A list the trace read from a slot stays alive because the slot keeps it until an
+            // exit writes the slot (lists written are counted references, see
+            // `runtime::RETAIN_LIST`); a number written over it would leak it.
+            if read == Some(Type::Ptr) && self.trace.ty(value) != Type::Ptr {
+                return abort(format!("{} changes from a list to a number", self.name_of(slot)));
             }
             if read.is_none() && matches!(known, None | Some(Type::Ptr)) {
                 // An exit may overwrite this slot with a number: drop what it holds now (the
