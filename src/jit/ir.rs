@@ -155,6 +155,12 @@ pub enum Op {
     FloorDivInt { a: IrRef, b: IrRef, snap: SnapId },
     /// Python's `a % b` on ints (sign of `b`); exits if `b == 0`.
     ModInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `a << b` on ints; exits unless `0 <= b < 64` and no bit is lost (the interpreter raises
+    /// or goes on with big ints).
+    ShlInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `a >> b` on ints (rounds towards minus infinity; counts of 64 and more give 0 or -1);
+    /// exits if `b < 0` (the interpreter raises).
+    ShrInt { a: IrRef, b: IrRef, snap: SnapId },
     /// `a & b`
     AndInt { a: IrRef, b: IrRef },
     /// `a | b`
@@ -340,6 +346,8 @@ impl Op {
             | Op::MulInt { a, b, .. }
             | Op::FloorDivInt { a, b, .. }
             | Op::ModInt { a, b, .. }
+            | Op::ShlInt { a, b, .. }
+            | Op::ShrInt { a, b, .. }
             | Op::AndInt { a, b }
             | Op::OrInt { a, b }
             | Op::XorInt { a, b }
@@ -383,6 +391,8 @@ impl Op {
             | Op::NegInt { snap, .. }
             | Op::FloorDivInt { snap, .. }
             | Op::ModInt { snap, .. }
+            | Op::ShlInt { snap, .. }
+            | Op::ShrInt { snap, .. }
             | Op::DivFloat { snap, .. }
             | Op::ModFloat { snap, .. }
             | Op::FloorDivFloat { snap, .. }
@@ -422,6 +432,8 @@ impl Op {
             Op::NegInt { .. } => "NegInt",
             Op::FloorDivInt { .. } => "FloorDivInt",
             Op::ModInt { .. } => "ModInt",
+            Op::ShlInt { .. } => "ShlInt",
+            Op::ShrInt { .. } => "ShrInt",
             Op::AndInt { .. } => "AndInt",
             Op::OrInt { .. } => "OrInt",
             Op::XorInt { .. } => "XorInt",

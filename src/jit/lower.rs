@@ -365,6 +365,8 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             | Op::MulInt { a, b, .. }
             | Op::FloorDivInt { a, b, .. }
             | Op::ModInt { a, b, .. }
+            | Op::ShlInt { a, b, .. }
+            | Op::ShrInt { a, b, .. }
             | Op::AndInt { a, b }
             | Op::OrInt { a, b }
             | Op::XorInt { a, b } => {

@@ -157,6 +157,26 @@ impl Lowerer<'_, '_> {
                 self.truncated[r.0 as usize] = Some(results[0]);
                 Some(results[1])
             }
+            Op::ShrInt { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, b, 0);
+                self.exit_if(negative, snap)?;
+                // Counts of 63 and more all shift every bit out: 0 or -1.
+                let max = self.b.ins().iconst(types::I64, 63);
+                let count = self.b.ins().umin(b, max);
+                Some(self.b.ins().sshr(a, count))
+            }
+            Op::ShlInt { a, b, snap } => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let out_of_range = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, b, 63);
+                self.exit_if(out_of_range, snap)?;
+                let shifted = self.b.ins().ishl(a, b);
+                // A bit was lost (or the sign changed) unless shifting back gives `a` again.
+                let back = self.b.ins().sshr(shifted, b);
+                let lost = self.b.ins().icmp(IntCC::NotEqual, back, a);
+                self.exit_if(lost, snap)?;
+                Some(shifted)
+            }
             Op::AndInt { a, b }
             | Op::OrInt { a, b }
             | Op::XorInt { a, b }

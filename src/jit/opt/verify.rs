@@ -88,6 +88,8 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         | Op::MulInt { a, b, .. }
         | Op::FloorDivInt { a, b, .. }
         | Op::ModInt { a, b, .. }
+        | Op::ShlInt { a, b, .. }
+        | Op::ShrInt { a, b, .. }
         | Op::AndInt { a, b }
         | Op::OrInt { a, b }
         | Op::XorInt { a, b }

@@ -64,6 +64,8 @@ impl Recorder {
                     BinOp::Sub => xv.checked_sub(yv).is_some(),
                     BinOp::Mul => xv.checked_mul(yv).is_some(),
                     BinOp::FloorDiv | BinOp::Mod => yv != 0 && !(xv == i64::MIN && yv == -1),
+                    BinOp::LShift => (0..64).contains(&yv) && (xv << yv) >> yv == xv,
+                    BinOp::RShift => yv >= 0,
                     BinOp::TrueDiv => yv != 0 && xv.unsigned_abs() <= 1 << 53 && yv.unsigned_abs() <= 1 << 53,
                     _ => true,
                 };
@@ -78,6 +80,8 @@ impl Recorder {
                     BinOp::Mul => self.emit(Op::MulInt { a: l, b: r, snap }, Type::Int),
                     BinOp::FloorDiv => self.emit(Op::FloorDivInt { a: l, b: r, snap }, Type::Int),
                     BinOp::Mod => self.emit(Op::ModInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::LShift => self.emit(Op::ShlInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::RShift => self.emit(Op::ShrInt { a: l, b: r, snap }, Type::Int),
                     BinOp::BitAnd => self.emit(Op::AndInt { a: l, b: r }, Type::Int),
                     BinOp::BitOr => self.emit(Op::OrInt { a: l, b: r }, Type::Int),
                     BinOp::BitXor => self.emit(Op::XorInt { a: l, b: r }, Type::Int),
