@@ -228,6 +228,21 @@ fn py_mod(a: i64, b: i64) -> Option<i64> {
     Some(r as i64)
 }
 
+/// Python's `a << b` when it fits 64 bits (`None`: an exit: a negative count raises, a lost bit
+/// needs a big int).
+fn py_shl(a: i64, b: i64) -> Option<i64> {
+    if !(0..64).contains(&b) {
+        return None;
+    }
+    let shifted = a << b;
+    (shifted >> b == a).then_some(shifted)
+}
+
+/// Python's `a >> b` (`None` for a negative count, which raises).
+fn py_shr(a: i64, b: i64) -> Option<i64> {
+    (b >= 0).then(|| a >> b.min(63))
+}
+
 #[test]
 fn int_arithmetic_matches_python_including_edge_cases() {
     type Reference = fn(i64, i64) -> Option<i64>;
@@ -241,10 +256,14 @@ fn int_arithmetic_matches_python_including_edge_cases() {
         ("&", binop_trace(Type::Int, Type::Int, |a, b, _| Op::AndInt { a, b }), |a, b| Some(a & b)),
         ("|", binop_trace(Type::Int, Type::Int, |a, b, _| Op::OrInt { a, b }), |a, b| Some(a | b)),
         ("^", binop_trace(Type::Int, Type::Int, |a, b, _| Op::XorInt { a, b }), |a, b| Some(a ^ b)),
+        ("<<", binop_trace(Type::Int, Type::Int, |a, b, snap| Op::ShlInt { a, b, snap }), py_shl),
+        (">>", binop_trace(Type::Int, Type::Int, |a, b, snap| Op::ShrInt { a, b, snap }), py_shr),
     ];
+    // Shift counts around the edges too.
+    let counts = [0, 1, 2, 31, 32, 62, 63, 64, 65, 1000, -1, -64];
     for (name, compiled, reference) in &cases {
         for a in INTS {
-            for b in INTS {
+            for b in INTS.into_iter().chain(counts) {
                 let got = run_binop(compiled, Value::Int(a), Value::Int(b)).map(|v| int(&v));
                 assert_eq!(got, reference(a, b), "{a} {name} {b}");
             }
