@@ -161,6 +161,9 @@ pub enum Op {
     /// `a >> b` on ints (rounds towards minus infinity; counts of 64 and more give 0 or -1);
     /// exits if `b < 0` (the interpreter raises).
     ShrInt { a: IrRef, b: IrRef, snap: SnapId },
+    /// `a ** b` on ints (a runtime call); exits if `b < 0` (a float result) or the result
+    /// does not fit 64 bits.
+    PowInt { a: IrRef, b: IrRef, snap: SnapId },
     /// `a & b`
     AndInt { a: IrRef, b: IrRef },
     /// `a | b`
@@ -179,6 +182,9 @@ pub enum Op {
     ModFloat { a: IrRef, b: IrRef, snap: SnapId },
     /// Python's `a // b` on floats (a runtime call); exits if `b == 0.0`.
     FloorDivFloat { a: IrRef, b: IrRef, snap: SnapId },
+    /// Python's `a ** b` on floats (a runtime call: the interpreter's own); exits where Python
+    /// raises (`0.0 ** -1`, a complex result, overflow).
+    PowFloat { a: IrRef, b: IrRef, snap: SnapId },
     /// `-a` on floats.
     NegFloat { a: IrRef },
     /// `float(a)`: the nearest float to an int (what Python does in mixed arithmetic).
@@ -348,6 +354,8 @@ impl Op {
             | Op::ModInt { a, b, .. }
             | Op::ShlInt { a, b, .. }
             | Op::ShrInt { a, b, .. }
+            | Op::PowInt { a, b, .. }
+            | Op::PowFloat { a, b, .. }
             | Op::AndInt { a, b }
             | Op::OrInt { a, b }
             | Op::XorInt { a, b }
@@ -393,6 +401,8 @@ impl Op {
             | Op::ModInt { snap, .. }
             | Op::ShlInt { snap, .. }
             | Op::ShrInt { snap, .. }
+            | Op::PowInt { snap, .. }
+            | Op::PowFloat { snap, .. }
             | Op::DivFloat { snap, .. }
             | Op::ModFloat { snap, .. }
             | Op::FloorDivFloat { snap, .. }
@@ -433,6 +443,8 @@ impl Op {
             Op::FloorDivInt { .. } => "FloorDivInt",
             Op::ModInt { .. } => "ModInt",
             Op::ShlInt { .. } => "ShlInt",
+            Op::PowInt { .. } => "PowInt",
+            Op::PowFloat { .. } => "PowFloat",
             Op::ShrInt { .. } => "ShrInt",
             Op::AndInt { .. } => "AndInt",
             Op::OrInt { .. } => "OrInt",

@@ -151,9 +151,10 @@ fn compile_with(
         }
         let mut signature = module.get().make_signature();
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
-        // The float operations return a float; the others nothing.
-        if params == [types::F64, types::F64] {
-            signature.returns.push(AbiParam::new(types::F64));
+        // The arithmetic helpers return their result (the type of their first operand); the
+        // others nothing.
+        if params.first().is_some_and(|&p| p == types::F64) || params == [types::I64, types::I64, pointer] {
+            signature.returns.push(AbiParam::new(params[0]));
         }
         let id = module
             .get()
@@ -174,6 +175,16 @@ fn compile_with(
     let float_mod = import(uses(|op| matches!(op, Op::ModFloat { .. })), super::runtime::FLOAT_MOD, &floats)?;
     let float_floordiv =
         import(uses(|op| matches!(op, Op::FloorDivFloat { .. })), super::runtime::FLOAT_FLOORDIV, &floats)?;
+    let int_pow = import(
+        uses(|op| matches!(op, Op::PowInt { .. })),
+        super::runtime::INT_POW,
+        &[types::I64, types::I64, pointer],
+    )?;
+    let float_pow = import(
+        uses(|op| matches!(op, Op::PowFloat { .. })),
+        super::runtime::FLOAT_POW,
+        &[types::F64, types::F64, pointer],
+    )?;
     let config = module.get().target_config();
     // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
     let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
@@ -186,6 +197,8 @@ fn compile_with(
         retain_list,
         float_mod,
         float_floordiv,
+        int_pow,
+        float_pow,
         objects: &objects,
     };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
@@ -367,6 +380,7 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             | Op::ModInt { a, b, .. }
             | Op::ShlInt { a, b, .. }
             | Op::ShrInt { a, b, .. }
+            | Op::PowInt { a, b, .. }
             | Op::AndInt { a, b }
             | Op::OrInt { a, b }
             | Op::XorInt { a, b } => {
@@ -383,7 +397,8 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
             | Op::MulFloat { a, b }
             | Op::DivFloat { a, b, .. }
             | Op::ModFloat { a, b, .. }
-            | Op::FloorDivFloat { a, b, .. } => {
+            | Op::FloorDivFloat { a, b, .. }
+            | Op::PowFloat { a, b, .. } => {
                 expect(a, Type::Float)?;
                 expect(b, Type::Float)?;
                 Type::Float
@@ -532,6 +547,8 @@ struct Lowerer<'a, 'f> {
     retain_list: Option<ir::FuncRef>,
     float_mod: Option<ir::FuncRef>,
     float_floordiv: Option<ir::FuncRef>,
+    int_pow: Option<ir::FuncRef>,
+    float_pow: Option<ir::FuncRef>,
     /// The objects of `ConstObj`, kept alive by the compiled trace.
     objects: &'a [crate::interp::value::Value],
     /// Does the trace append to lists? Then list lengths and element pointers may change.
@@ -554,6 +571,8 @@ struct Links<'a> {
     retain_list: Option<ir::FuncRef>,
     float_mod: Option<ir::FuncRef>,
     float_floordiv: Option<ir::FuncRef>,
+    int_pow: Option<ir::FuncRef>,
+    float_pow: Option<ir::FuncRef>,
     objects: &'a [crate::interp::value::Value],
 }
 
@@ -566,8 +585,19 @@ fn build_function(
     shape: &Shape,
     links: Links<'_>,
 ) -> Result<(), String> {
-    let Links { place, clear_slot, list_append, set_value, set_list, retain_list, float_mod, float_floordiv, objects } =
-        links;
+    let Links {
+        place,
+        clear_slot,
+        list_append,
+        set_value,
+        set_list,
+        retain_list,
+        float_mod,
+        float_floordiv,
+        int_pow,
+        float_pow,
+        objects,
+    } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -592,6 +622,8 @@ fn build_function(
         retain_list,
         float_mod,
         float_floordiv,
+        int_pow,
+        float_pow,
         objects,
         lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],

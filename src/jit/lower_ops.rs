@@ -157,6 +157,23 @@ impl Lowerer<'_, '_> {
                 self.truncated[r.0 as usize] = Some(results[0]);
                 Some(results[1])
             }
+            Op::PowInt { a, b, snap } | Op::PowFloat { a, b, snap } => {
+                // The runtime says through a flag in this frame whether Python would raise or
+                // need a big int: then the trace exits and the interpreter redoes it.
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let flag =
+                    self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 0));
+                let flag_address = self.b.ins().stack_addr(types::I64, flag, 0);
+                let zero = self.b.ins().iconst(types::I8, 0);
+                self.b.ins().stack_store(types::I64, zero, flag, 0);
+                let function = if matches!(inst.op, Op::PowInt { .. }) { self.int_pow } else { self.float_pow };
+                let call =
+                    self.b.ins().call(function.ok_or("a power without its runtime function")?, &[a, b, flag_address]);
+                let result = self.b.inst_results(call)[0];
+                let failed = self.b.ins().stack_load(types::I64, types::I8, flag, 0);
+                self.exit_when(failed, true, snap)?;
+                Some(result)
+            }
             Op::ShrInt { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
                 let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, b, 0);

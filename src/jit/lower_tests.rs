@@ -258,6 +258,9 @@ fn int_arithmetic_matches_python_including_edge_cases() {
         ("^", binop_trace(Type::Int, Type::Int, |a, b, _| Op::XorInt { a, b }), |a, b| Some(a ^ b)),
         ("<<", binop_trace(Type::Int, Type::Int, |a, b, snap| Op::ShlInt { a, b, snap }), py_shl),
         (">>", binop_trace(Type::Int, Type::Int, |a, b, snap| Op::ShrInt { a, b, snap }), py_shr),
+        ("**", binop_trace(Type::Int, Type::Int, |a, b, snap| Op::PowInt { a, b, snap }), |a, b| {
+            u32::try_from(b).ok().and_then(|e| a.checked_pow(e))
+        }),
     ];
     // Shift counts around the edges too.
     let counts = [0, 1, 2, 31, 32, 62, 63, 64, 65, 1000, -1, -64];
@@ -308,6 +311,12 @@ fn float_arithmetic_and_comparisons_follow_ieee_like_python() {
             (b != 0.0).then_some(a / b)
         }),
         ("neg", binop_trace(Type::Float, Type::Float, |a, _, _| Op::NegFloat { a }), |a, _| Some(-a)),
+        ("**", binop_trace(Type::Float, Type::Float, |a, b, snap| Op::PowFloat { a, b, snap }), |a, b| {
+            crate::interp::ops::float_pow(a, b).ok()
+        }),
+        ("%", binop_trace(Type::Float, Type::Float, |a, b, snap| Op::ModFloat { a, b, snap }), |a, b| {
+            crate::interp::ops::float_mod(a, b).ok()
+        }),
     ];
     for (name, compiled, reference) in &cases {
         for a in FLOATS {

@@ -40,6 +40,11 @@ pub const SET_LIST: &str = "toyjit_set_list";
 /// `ModFloat` and `FloorDivFloat`: Python's float `%` and `//` (the interpreter's own code; the
 /// trace has already exited on a zero divisor).
 pub const FLOAT_MOD: &str = "toyjit_float_mod";
+
+/// `PowInt` and `PowFloat`: `a ** b`, setting `*failed` where the trace must exit instead (a
+/// negative int exponent, a result beyond 64 bits, or an error Python raises).
+pub const INT_POW: &str = "toyjit_int_pow";
+pub const FLOAT_POW: &str = "toyjit_float_pow";
 pub const FLOAT_FLOORDIV: &str = "toyjit_float_floordiv";
 
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
@@ -50,8 +55,10 @@ pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 pub const LIST_APPEND: &str = "toyjit_list_append";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 7] {
+pub fn symbols() -> [(&'static str, *const u8); 9] {
     [
+        (INT_POW, int_pow as *const u8),
+        (FLOAT_POW, float_pow as *const u8),
         (RETAIN_LIST, retain_list as *const u8),
         (FLOAT_MOD, float_mod as *const u8),
         (FLOAT_FLOORDIV, float_floordiv as *const u8),
@@ -64,6 +71,25 @@ pub fn symbols() -> [(&'static str, *const u8); 7] {
 
 extern "C" fn float_mod(x: f64, y: f64) -> f64 {
     crate::interp::ops::float_mod(x, y).unwrap_or(f64::NAN)
+}
+
+extern "C" fn int_pow(x: i64, y: i64, failed: *mut u8) -> i64 {
+    match u32::try_from(y).ok().and_then(|e| x.checked_pow(e)) {
+        Some(r) => r,
+        None => {
+            // SAFETY: `failed` is a byte of the calling trace's stack frame.
+            unsafe { *failed = 1 };
+            0
+        }
+    }
+}
+
+extern "C" fn float_pow(x: f64, y: f64, failed: *mut u8) -> f64 {
+    crate::interp::ops::float_pow(x, y).unwrap_or_else(|_| {
+        // SAFETY: `failed` is a byte of the calling trace's stack frame.
+        unsafe { *failed = 1 };
+        0.0
+    })
 }
 
 extern "C" fn float_floordiv(x: f64, y: f64) -> f64 {

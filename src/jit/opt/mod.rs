@@ -101,6 +101,8 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::AndInt { a, b } => Op::AndInt { a: f(a), b: f(b) },
         Op::ShlInt { a, b, snap } => Op::ShlInt { a: f(a), b: f(b), snap },
         Op::ShrInt { a, b, snap } => Op::ShrInt { a: f(a), b: f(b), snap },
+        Op::PowInt { a, b, snap } => Op::PowInt { a: f(a), b: f(b), snap },
+        Op::PowFloat { a, b, snap } => Op::PowFloat { a: f(a), b: f(b), snap },
         Op::OrInt { a, b } => Op::OrInt { a: f(a), b: f(b) },
         Op::XorInt { a, b } => Op::XorInt { a: f(a), b: f(b) },
         Op::AddFloat { a, b } => Op::AddFloat { a: f(a), b: f(b) },

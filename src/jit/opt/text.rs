@@ -176,6 +176,8 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                     "AndInt" => Op::AndInt { a: r(0)?, b: r(1)? },
                     "ShlInt" => Op::ShlInt { a: r(0)?, b: r(1)?, snap: s()? },
                     "ShrInt" => Op::ShrInt { a: r(0)?, b: r(1)?, snap: s()? },
+                    "PowInt" => Op::PowInt { a: r(0)?, b: r(1)?, snap: s()? },
+                    "PowFloat" => Op::PowFloat { a: r(0)?, b: r(1)?, snap: s()? },
                     "OrInt" => Op::OrInt { a: r(0)?, b: r(1)? },
                     "XorInt" => Op::XorInt { a: r(0)?, b: r(1)? },
                     "AddFloat" => Op::AddFloat { a: r(0)?, b: r(1)? },

@@ -90,6 +90,7 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         | Op::ModInt { a, b, .. }
         | Op::ShlInt { a, b, .. }
         | Op::ShrInt { a, b, .. }
+        | Op::PowInt { a, b, .. }
         | Op::AndInt { a, b }
         | Op::OrInt { a, b }
         | Op::XorInt { a, b }
@@ -103,6 +104,7 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         | Op::DivFloat { a, b, .. }
         | Op::ModFloat { a, b, .. }
         | Op::FloorDivFloat { a, b, .. }
+        | Op::PowFloat { a, b, .. }
         | Op::CmpFloat { a, b, .. } => {
             want(a, Type::Float)?;
             want(b, Type::Float)

@@ -66,6 +66,7 @@ impl Recorder {
                     BinOp::FloorDiv | BinOp::Mod => yv != 0 && !(xv == i64::MIN && yv == -1),
                     BinOp::LShift => (0..64).contains(&yv) && (xv << yv) >> yv == xv,
                     BinOp::RShift => yv >= 0,
+                    BinOp::Pow => u32::try_from(yv).ok().and_then(|e| xv.checked_pow(e)).is_some(),
                     BinOp::TrueDiv => yv != 0 && xv.unsigned_abs() <= 1 << 53 && yv.unsigned_abs() <= 1 << 53,
                     _ => true,
                 };
@@ -82,6 +83,7 @@ impl Recorder {
                     BinOp::Mod => self.emit(Op::ModInt { a: l, b: r, snap }, Type::Int),
                     BinOp::LShift => self.emit(Op::ShlInt { a: l, b: r, snap }, Type::Int),
                     BinOp::RShift => self.emit(Op::ShrInt { a: l, b: r, snap }, Type::Int),
+                    BinOp::Pow => self.emit(Op::PowInt { a: l, b: r, snap }, Type::Int),
                     BinOp::BitAnd => self.emit(Op::AndInt { a: l, b: r }, Type::Int),
                     BinOp::BitOr => self.emit(Op::OrInt { a: l, b: r }, Type::Int),
                     BinOp::BitXor => self.emit(Op::XorInt { a: l, b: r }, Type::Int),
@@ -92,7 +94,6 @@ impl Recorder {
                         let fr = self.emit(Op::IntToFloat { a: r }, Type::Float);
                         self.emit(Op::DivFloat { a: fl, b: fr, snap }, Type::Float)
                     }
-                    _ => return abort(format!("the int operator {op:?}")),
                 }
             }
             (Type::Int | Type::Float, Type::Int | Type::Float) => {
@@ -116,6 +117,18 @@ impl Recorder {
                     BinOp::FloorDiv => {
                         let snap = self.snapshot(pc);
                         self.emit(Op::FloorDivFloat { a: l, b: r, snap }, Type::Float)
+                    }
+                    BinOp::Pow => {
+                        let as_float = |v: &Value| match v {
+                            Value::Int(i) => *i as f64,
+                            Value::Float(f) => *f,
+                            _ => f64::NAN,
+                        };
+                        if crate::interp::ops::float_pow(as_float(x), as_float(y)).is_err() {
+                            return abort("a float ** that raises while recording");
+                        }
+                        let snap = self.snapshot(pc);
+                        self.emit(Op::PowFloat { a: l, b: r, snap }, Type::Float)
                     }
                     _ => return abort(format!("the float operator {op:?}")),
                 }

@@ -535,6 +535,7 @@ impl Recorder {
             Instr::TrueDiv { dst, a, b } => self.arith(BinOp::TrueDiv, dst, a, b, pc, frame)?,
             Instr::FloorDiv { dst, a, b } => self.arith(BinOp::FloorDiv, dst, a, b, pc, frame)?,
             Instr::Mod { dst, a, b } => self.arith(BinOp::Mod, dst, a, b, pc, frame)?,
+            Instr::Pow { dst, a, b } => self.arith(BinOp::Pow, dst, a, b, pc, frame)?,
             Instr::LShift { dst, a, b } => self.arith(BinOp::LShift, dst, a, b, pc, frame)?,
             Instr::RShift { dst, a, b } => self.arith(BinOp::RShift, dst, a, b, pc, frame)?,
             Instr::BitAnd { dst, a, b } => self.arith(BinOp::BitAnd, dst, a, b, pc, frame)?,
