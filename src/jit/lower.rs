@@ -145,45 +145,40 @@ fn compile_with(
     // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
     let uses = |op: fn(&Op) -> bool| trace.insts.iter().any(|i| op(&i.op));
     let exits_write = |ty: Type| trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| trace.ty(r) == ty));
-    let mut import = |used: bool, name: &str, params: &[ir::Type]| {
+    let mut import = |used: bool, name: &str, params: &[ir::Type], returns: &[ir::Type]| {
         if !used {
             return Ok(None);
         }
         let mut signature = module.get().make_signature();
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
-        // The arithmetic helpers return their result (the type of their first operand); the
-        // others nothing.
-        if params.first().is_some_and(|&p| p == types::F64) || params == [types::I64, types::I64, pointer] {
-            signature.returns.push(AbiParam::new(params[0]));
-        }
+        signature.returns.extend(returns.iter().map(|&ty| AbiParam::new(ty)));
         let id = module
             .get()
             .declare_function(name, cranelift_module::Linkage::Import, &signature)
             .map_err(|e| e.to_string())?;
         Ok::<_, String>(Some(module.get().declare_func_in_func(id, &mut ctx.func)))
     };
-    let clear_slot = import(uses(|op| matches!(op, Op::ClearSlot { .. })), super::runtime::CLEAR_SLOT, &[pointer])?;
+    use super::runtime as rt;
+    let clear_slot = import(uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?;
     let list_append = import(
         uses(|op| matches!(op, Op::ListAppend { .. })),
-        super::runtime::LIST_APPEND,
+        rt::LIST_APPEND,
         &[pointer, types::I32, types::I64, pointer],
+        &[],
     )?;
-    let set_value = import(exits_write(Type::Obj), super::runtime::SET_VALUE, &[pointer, pointer])?;
-    let set_list = import(exits_write(Type::Ptr), super::runtime::SET_LIST, &[pointer, pointer])?;
-    let retain_list = import(exits_write(Type::Ptr), super::runtime::RETAIN_LIST, &[pointer])?;
-    let floats = [types::F64, types::F64];
-    let float_mod = import(uses(|op| matches!(op, Op::ModFloat { .. })), super::runtime::FLOAT_MOD, &floats)?;
+    let set_value = import(exits_write(Type::Obj), rt::SET_VALUE, &[pointer, pointer], &[])?;
+    let set_list = import(exits_write(Type::Ptr), rt::SET_LIST, &[pointer, pointer], &[])?;
+    let retain_list = import(exits_write(Type::Ptr), rt::RETAIN_LIST, &[pointer], &[])?;
+    let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
+    let float_mod = import(uses(|op| matches!(op, Op::ModFloat { .. })), rt::FLOAT_MOD, &f64s, &[types::F64])?;
     let float_floordiv =
-        import(uses(|op| matches!(op, Op::FloorDivFloat { .. })), super::runtime::FLOAT_FLOORDIV, &floats)?;
-    let int_pow = import(
-        uses(|op| matches!(op, Op::PowInt { .. })),
-        super::runtime::INT_POW,
-        &[types::I64, types::I64, pointer],
-    )?;
+        import(uses(|op| matches!(op, Op::FloorDivFloat { .. })), rt::FLOAT_FLOORDIV, &f64s, &[types::F64])?;
+    let int_pow = import(uses(|op| matches!(op, Op::PowInt { .. })), rt::INT_POW, &i64s, &[types::I64])?;
     let float_pow = import(
         uses(|op| matches!(op, Op::PowFloat { .. })),
-        super::runtime::FLOAT_POW,
+        rt::FLOAT_POW,
         &[types::F64, types::F64, pointer],
+        &[types::F64],
     )?;
     let config = module.get().target_config();
     // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
