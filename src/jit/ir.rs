@@ -187,6 +187,11 @@ pub enum Op {
     PowFloat { a: IrRef, b: IrRef, snap: SnapId },
     /// `-a` on floats.
     NegFloat { a: IrRef },
+    /// `abs(a)` on floats (clears the sign: `abs(-0.0)` is `0.0`).
+    AbsFloat { a: IrRef },
+    /// `int(a)` of a float (truncates towards zero); exits for NaN, infinities and results
+    /// beyond 64 bits (the interpreter raises or makes a big int).
+    FloatToInt { a: IrRef, snap: SnapId },
     /// `float(a)`: the nearest float to an int (what Python does in mixed arithmetic).
     IntToFloat { a: IrRef },
     /// A bool as an int (0 or 1), as Python's arithmetic and comparisons treat bools.
@@ -369,6 +374,8 @@ impl Op {
             | Op::CmpFloat { a, b, .. } => vec![a, b],
             Op::NegInt { a, .. }
             | Op::NegFloat { a }
+            | Op::AbsFloat { a }
+            | Op::FloatToInt { a, .. }
             | Op::IntToFloat { a }
             | Op::BoolToInt { a }
             | Op::GuardExactFloat { a, .. } => vec![a],
@@ -402,6 +409,7 @@ impl Op {
             | Op::ShlInt { snap, .. }
             | Op::ShrInt { snap, .. }
             | Op::PowInt { snap, .. }
+            | Op::FloatToInt { snap, .. }
             | Op::PowFloat { snap, .. }
             | Op::DivFloat { snap, .. }
             | Op::ModFloat { snap, .. }
@@ -456,6 +464,8 @@ impl Op {
             Op::ModFloat { .. } => "ModFloat",
             Op::FloorDivFloat { .. } => "FloorDivFloat",
             Op::NegFloat { .. } => "NegFloat",
+            Op::AbsFloat { .. } => "AbsFloat",
+            Op::FloatToInt { .. } => "FloatToInt",
             Op::IntToFloat { .. } => "IntToFloat",
             Op::BoolToInt { .. } => "BoolToInt",
             Op::GuardExactFloat { .. } => "GuardExactFloat",

@@ -398,9 +398,13 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
                 expect(b, Type::Float)?;
                 Type::Float
             }
-            Op::NegFloat { a } => {
+            Op::NegFloat { a } | Op::AbsFloat { a } => {
                 expect(a, Type::Float)?;
                 Type::Float
+            }
+            Op::FloatToInt { a, .. } => {
+                expect(a, Type::Float)?;
+                Type::Int
             }
             Op::IntToFloat { a } => {
                 expect(a, Type::Int)?;

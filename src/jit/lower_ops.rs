@@ -234,6 +234,21 @@ impl Lowerer<'_, '_> {
                 let a = self.val(a)?;
                 Some(self.b.ins().fneg(a))
             }
+            Op::AbsFloat { a } => {
+                let a = self.val(a)?;
+                Some(self.b.ins().fabs(a))
+            }
+            Op::FloatToInt { a, snap } => {
+                // -2**63 <= a < 2**63 (false for NaN), so the conversion cannot trap.
+                let a = self.val(a)?;
+                let low = self.b.ins().f64const(-9223372036854775808.0);
+                let high = self.b.ins().f64const(9223372036854775808.0);
+                let above_low = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, a, low);
+                let below_high = self.b.ins().fcmp(FloatCC::LessThan, a, high);
+                let in_range = self.b.ins().band(above_low, below_high);
+                self.exit_unless(in_range, snap)?;
+                Some(self.b.ins().fcvt_to_sint(types::I64, a))
+            }
             Op::IntToFloat { a } => {
                 let a = self.val(a)?;
                 Some(self.b.ins().fcvt_from_sint(types::F64, a))

@@ -317,6 +317,7 @@ fn float_arithmetic_and_comparisons_follow_ieee_like_python() {
         ("%", binop_trace(Type::Float, Type::Float, |a, b, snap| Op::ModFloat { a, b, snap }), |a, b| {
             crate::interp::ops::float_mod(a, b).ok()
         }),
+        ("abs", binop_trace(Type::Float, Type::Float, |a, _, _| Op::AbsFloat { a }), |a, _| Some(a.abs())),
     ];
     for (name, compiled, reference) in &cases {
         for a in FLOATS {
@@ -1067,4 +1068,28 @@ fn an_exit_swapping_two_lists_keeps_both_alive() {
     assert_eq!(int(&list_items(&frame[1])[1]), 10, "slot 1 holds the first list");
     drop(frame);
     assert_eq!((weak_first.strong_count(), weak_second.strong_count()), (0, 0));
+}
+
+/// `int(x)` of a float: truncation towards zero when the result fits 64 bits; an exit for NaN,
+/// infinities and anything at or beyond 2**63 in size (the interpreter raises or makes a big int).
+#[test]
+fn float_to_int_truncates_or_exits() {
+    let compiled = binop_trace(Type::Float, Type::Int, |a, _, snap| Op::FloatToInt { a, snap });
+    let cases = [
+        (2.7, Some(2)),
+        (-2.7, Some(-2)),
+        (-0.5, Some(0)),
+        (-0.0, Some(0)),
+        (9.223372036854775e18, Some(9223372036854774784)),
+        (-9.223372036854775808e18, Some(i64::MIN)),
+        (9.223372036854775808e18, None),
+        (1e300, None),
+        (f64::INFINITY, None),
+        (f64::NEG_INFINITY, None),
+        (f64::NAN, None),
+    ];
+    for (x, want) in cases {
+        let got = run_binop(&compiled, Value::Float(x), Value::Float(0.0)).map(|v| int(&v));
+        assert_eq!(got, want, "int({x})");
+    }
 }

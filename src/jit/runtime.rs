@@ -10,7 +10,7 @@ use crate::interp::builtins::BuiltinId;
 use crate::interp::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
-pub const TRACED_BUILTINS: [BuiltinId; 7] = [
+pub const TRACED_BUILTINS: [BuiltinId; 8] = [
     BuiltinId::Range,
     BuiltinId::Len,
     BuiltinId::Abs,
@@ -18,6 +18,7 @@ pub const TRACED_BUILTINS: [BuiltinId; 7] = [
     BuiltinId::Max,
     BuiltinId::Float,
     BuiltinId::IsInstance,
+    BuiltinId::Int,
 ];
 
 /// The index of a builtin in [`TRACED_BUILTINS`].

@@ -114,6 +114,8 @@ pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
         Op::NegFloat { a } => Op::NegFloat { a: f(a) },
         Op::IntToFloat { a } => Op::IntToFloat { a: f(a) },
         Op::BoolToInt { a } => Op::BoolToInt { a: f(a) },
+        Op::AbsFloat { a } => Op::AbsFloat { a: f(a) },
+        Op::FloatToInt { a, snap } => Op::FloatToInt { a: f(a), snap },
         Op::GuardExactFloat { a, snap } => Op::GuardExactFloat { a: f(a), snap },
         Op::CmpInt { cond, a, b } => Op::CmpInt { cond, a: f(a), b: f(b) },
         Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: f(a), b: f(b) },

@@ -189,6 +189,8 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
                     "NegFloat" => Op::NegFloat { a: r(0)? },
                     "IntToFloat" => Op::IntToFloat { a: r(0)? },
                     "BoolToInt" => Op::BoolToInt { a: r(0)? },
+                    "AbsFloat" => Op::AbsFloat { a: r(0)? },
+                    "FloatToInt" => Op::FloatToInt { a: r(0)?, snap: s()? },
                     "GuardExactFloat" => Op::GuardExactFloat { a: r(0)?, snap: s()? },
                     "ListLen" => Op::ListLen { list: r(0)? },
                     "Select" => Op::Select { cond: r(0)?, a: r(1)?, b: r(2)? },

@@ -111,6 +111,7 @@ fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
         }
         Op::NegInt { a, .. } | Op::IntToFloat { a } | Op::GuardExactFloat { a, .. } => want(a, Type::Int),
         Op::BoolToInt { a } => want(a, Type::Bool),
+        Op::AbsFloat { a } | Op::FloatToInt { a, .. } => want(a, Type::Float),
         Op::NegFloat { a } => want(a, Type::Float),
         Op::Guard { cond, .. } => want(cond, Type::Bool),
         Op::ListLen { list } => want(list, Type::Ptr),

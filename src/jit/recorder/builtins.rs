@@ -127,6 +127,17 @@ impl Recorder {
                 let negative = self.emit(Op::CmpInt { cond: Cond::Lt, a: refs[0], b: zero }, Type::Bool);
                 self.emit(Op::Select { cond: negative, a: negated, b: refs[0] }, Type::Int)
             }
+            (BuiltinId::Abs, [Type::Float]) => self.emit(Op::AbsFloat { a: refs[0] }, Type::Float),
+            (BuiltinId::Int, [Type::Int]) => refs[0],
+            (BuiltinId::Int, [Type::Bool]) => self.emit(Op::BoolToInt { a: refs[0] }, Type::Int),
+            (BuiltinId::Int, [Type::Float]) => {
+                let fits = matches!(frame[args.0 as usize], Value::Float(f) if f.is_finite() && f.abs() < 9.2e18);
+                if !fits {
+                    return abort("int() of a float without a 64-bit value while recording");
+                }
+                let snap = self.snapshot(pc);
+                self.emit(Op::FloatToInt { a: refs[0], snap }, Type::Int)
+            }
             (BuiltinId::Min | BuiltinId::Max, [Type::Int, Type::Int] | [Type::Float, Type::Float]) => {
                 // Python keeps the first argument unless the second is strictly smaller (larger).
                 let cond = if id == BuiltinId::Min { Cond::Lt } else { Cond::Gt };
