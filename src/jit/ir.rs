@@ -266,15 +266,13 @@ pub struct InlinedCall {
     pub caller_resume: u32,
     /// The inlined call this one was made from (`None`: from the trace's own code).
     pub parent: Option<u32>,
-    /// The source line of the call, for the dump.
-    pub line: u32,
 }
 
 impl PartialEq for InlinedCall {
     fn eq(&self, other: &Self) -> bool {
         std::rc::Rc::ptr_eq(&self.code, &other.code)
-            && (self.base, self.return_to, self.caller_resume, self.parent, self.line)
-                == (other.base, other.return_to, other.caller_resume, other.parent, other.line)
+            && (self.base, self.return_to, self.caller_resume, self.parent)
+                == (other.base, other.return_to, other.caller_resume, other.parent)
     }
 }
 
@@ -310,6 +308,16 @@ pub enum TraceObject {
 }
 
 impl TraceObject {
+    /// The function or builtin `value` is, if it is one.
+    pub fn of(value: &crate::interp::value::Value) -> Option<TraceObject> {
+        use crate::interp::value::Value;
+        match value {
+            Value::Builtin(id) => Some(TraceObject::Builtin(*id)),
+            Value::Function(f) => Some(TraceObject::Function(f.clone())),
+            _ => None,
+        }
+    }
+
     /// The interpreter's value of this object.
     pub fn to_value(&self) -> crate::interp::value::Value {
         use crate::interp::value::Value;

@@ -159,43 +159,37 @@ fn compile_with(
         Ok::<_, String>(Some(module.get().declare_func_in_func(id, &mut ctx.func)))
     };
     use super::runtime as rt;
-    let clear_slot = import(uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?;
-    let list_append = import(
-        uses(|op| matches!(op, Op::ListAppend { .. })),
-        rt::LIST_APPEND,
-        &[pointer, types::I32, types::I64, pointer],
-        &[],
-    )?;
-    let set_value = import(exits_write(Type::Obj), rt::SET_VALUE, &[pointer, pointer], &[])?;
-    let set_list = import(exits_write(Type::Ptr), rt::SET_LIST, &[pointer, pointer], &[])?;
-    let retain_list = import(exits_write(Type::Ptr), rt::RETAIN_LIST, &[pointer], &[])?;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
-    let float_mod = import(uses(|op| matches!(op, Op::ModFloat { .. })), rt::FLOAT_MOD, &f64s, &[types::F64])?;
-    let float_floordiv =
-        import(uses(|op| matches!(op, Op::FloorDivFloat { .. })), rt::FLOAT_FLOORDIV, &f64s, &[types::F64])?;
-    let int_pow = import(uses(|op| matches!(op, Op::PowInt { .. })), rt::INT_POW, &i64s, &[types::I64])?;
-    let float_pow = import(
-        uses(|op| matches!(op, Op::PowFloat { .. })),
-        rt::FLOAT_POW,
-        &[types::F64, types::F64, pointer],
-        &[types::F64],
-    )?;
+    let runtime = RuntimeFunctions {
+        clear_slot: import(uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?,
+        list_append: import(
+            uses(|op| matches!(op, Op::ListAppend { .. })),
+            rt::LIST_APPEND,
+            &[pointer, types::I32, types::I64, pointer],
+            &[],
+        )?,
+        set_value: import(exits_write(Type::Obj), rt::SET_VALUE, &[pointer, pointer], &[])?,
+        set_list: import(exits_write(Type::Ptr), rt::SET_LIST, &[pointer, pointer], &[])?,
+        retain_list: import(exits_write(Type::Ptr), rt::RETAIN_LIST, &[pointer], &[])?,
+        float_mod: import(uses(|op| matches!(op, Op::ModFloat { .. })), rt::FLOAT_MOD, &f64s, &[types::F64])?,
+        float_floordiv: import(
+            uses(|op| matches!(op, Op::FloorDivFloat { .. })),
+            rt::FLOAT_FLOORDIV,
+            &f64s,
+            &[types::F64],
+        )?,
+        int_pow: import(uses(|op| matches!(op, Op::PowInt { .. })), rt::INT_POW, &i64s, &[types::I64])?,
+        float_pow: import(
+            uses(|op| matches!(op, Op::PowFloat { .. })),
+            rt::FLOAT_POW,
+            &[types::F64, types::F64, pointer],
+            &[types::F64],
+        )?,
+    };
     let config = module.get().target_config();
     // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
     let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
-    let links = Links {
-        place,
-        clear_slot,
-        list_append,
-        set_value,
-        set_list,
-        retain_list,
-        float_mod,
-        float_floordiv,
-        int_pow,
-        float_pow,
-        objects: &objects,
-    };
+    let links = Links { place, runtime, objects: &objects };
     build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
@@ -537,17 +531,8 @@ struct Lowerer<'a, 'f> {
     interrupt_flag: ir::Value,
     /// This trace's side-exit table (the third parameter).
     side_exits: ir::Value,
-    /// The runtime functions `ClearSlot`, `ListAppend` and exits writing a `ConstObj` call
-    /// (imported only when the trace has such an op).
-    clear_slot: Option<ir::FuncRef>,
-    list_append: Option<ir::FuncRef>,
-    set_value: Option<ir::FuncRef>,
-    set_list: Option<ir::FuncRef>,
-    retain_list: Option<ir::FuncRef>,
-    float_mod: Option<ir::FuncRef>,
-    float_floordiv: Option<ir::FuncRef>,
-    int_pow: Option<ir::FuncRef>,
-    float_pow: Option<ir::FuncRef>,
+    /// The runtime functions the trace calls.
+    runtime: RuntimeFunctions,
     /// The objects of `ConstObj`, kept alive by the compiled trace.
     objects: &'a [crate::interp::value::Value],
     /// Does the trace append to lists? Then list lengths and element pointers may change.
@@ -560,9 +545,10 @@ struct Lowerer<'a, 'f> {
     exits: Vec<Option<Block>>,
 }
 
-/// What the function being built links to: its place in the tree and the runtime functions.
-struct Links<'a> {
-    place: TreePlace,
+/// The runtime functions (`runtime.rs`) a trace may call, each imported only when the trace
+/// has an operation (or an exit write) that calls it.
+#[derive(Clone, Copy)]
+struct RuntimeFunctions {
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
@@ -572,6 +558,12 @@ struct Links<'a> {
     float_floordiv: Option<ir::FuncRef>,
     int_pow: Option<ir::FuncRef>,
     float_pow: Option<ir::FuncRef>,
+}
+
+/// What the function being built links to: its place in the tree and the runtime functions.
+struct Links<'a> {
+    place: TreePlace,
+    runtime: RuntimeFunctions,
     objects: &'a [crate::interp::value::Value],
 }
 
@@ -584,19 +576,7 @@ fn build_function(
     shape: &Shape,
     links: Links<'_>,
 ) -> Result<(), String> {
-    let Links {
-        place,
-        clear_slot,
-        list_append,
-        set_value,
-        set_list,
-        retain_list,
-        float_mod,
-        float_floordiv,
-        int_pow,
-        float_pow,
-        objects,
-    } = links;
+    let Links { place, runtime, objects } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -614,15 +594,7 @@ fn build_function(
         globals,
         interrupt_flag,
         side_exits,
-        clear_slot,
-        list_append,
-        set_value,
-        set_list,
-        retain_list,
-        float_mod,
-        float_floordiv,
-        int_pow,
-        float_pow,
+        runtime,
         objects,
         lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
         vals: vec![None; trace.insts.len()],
@@ -719,7 +691,7 @@ impl Lowerer<'_, '_> {
         for &(_, r) in &self.trace.snapshots[snap].slots {
             if self.trace.ty(r) == Type::Ptr {
                 let list = self.val(r)?;
-                let retain = self.retain_list.ok_or("a list written without its runtime function")?;
+                let retain = self.runtime.retain_list.ok_or("a list written without its runtime function")?;
                 self.b.ins().call(retain, &[list]);
             }
         }

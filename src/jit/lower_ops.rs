@@ -93,7 +93,7 @@ impl Lowerer<'_, '_> {
                 self.b.ins().brif(heap, clear, &[], done, &[]);
                 self.b.switch_to_block(clear);
                 let address = self.slot_address(slot);
-                let clear_slot = self.clear_slot.ok_or("ClearSlot without its runtime function")?;
+                let clear_slot = self.runtime.clear_slot.ok_or("ClearSlot without its runtime function")?;
                 self.b.ins().call(clear_slot, &[address]);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
@@ -166,7 +166,8 @@ impl Lowerer<'_, '_> {
                 let flag_address = self.b.ins().stack_addr(types::I64, flag, 0);
                 let zero = self.b.ins().iconst(types::I8, 0);
                 self.b.ins().stack_store(types::I64, zero, flag, 0);
-                let function = if matches!(inst.op, Op::PowInt { .. }) { self.int_pow } else { self.float_pow };
+                let function =
+                    if matches!(inst.op, Op::PowInt { .. }) { self.runtime.int_pow } else { self.runtime.float_pow };
                 let call =
                     self.b.ins().call(function.ok_or("a power without its runtime function")?, &[a, b, flag_address]);
                 let result = self.b.inst_results(call)[0];
@@ -216,8 +217,11 @@ impl Lowerer<'_, '_> {
                 let zero = self.b.ins().f64const(0.0);
                 let is_zero = self.b.ins().fcmp(FloatCC::Equal, b, zero);
                 self.exit_if(is_zero, snap)?;
-                let function =
-                    if matches!(inst.op, Op::ModFloat { .. }) { self.float_mod } else { self.float_floordiv };
+                let function = if matches!(inst.op, Op::ModFloat { .. }) {
+                    self.runtime.float_mod
+                } else {
+                    self.runtime.float_floordiv
+                };
                 let call =
                     self.b.ins().call(function.ok_or("a float operation without its runtime function")?, &[a, b]);
                 Some(self.b.inst_results(call)[0])
@@ -346,7 +350,7 @@ impl Lowerer<'_, '_> {
                 };
                 let tag = self.b.ins().iconst(types::I32, i64::from(tag));
                 let result_address = self.slot_address(result);
-                let list_append = self.list_append.ok_or("ListAppend without its runtime function")?;
+                let list_append = self.runtime.list_append.ok_or("ListAppend without its runtime function")?;
                 self.b.ins().call(list_append, &[list, tag, payload, result_address]);
                 None
             }
@@ -464,7 +468,7 @@ impl Lowerer<'_, '_> {
         if ty == Type::Obj || ty == Type::Ptr {
             // A function or builtin (the runtime clones it into the slot), or a list (the runtime
             // stores the reference `write_snapshot` counted): either drops what the slot held.
-            let function = if ty == Type::Obj { self.set_value } else { self.set_list };
+            let function = if ty == Type::Obj { self.runtime.set_value } else { self.runtime.set_list };
             let function = function.ok_or("an object written without its runtime function")?;
             let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
             self.b.ins().call(function, &[slot, value]);

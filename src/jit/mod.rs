@@ -270,7 +270,8 @@ impl Jit {
     fn compile_side(&mut self, recorder: Recorder, target: u32, target_pc: usize) -> Result<u32, String> {
         let side = self.side_target.take().ok_or("no side trace target")?;
         let code = recorder.code.clone();
-        let (start_code, start_pc) = (recorder.start().0.clone(), recorder.start().1);
+        let (start_code, start_pc) = recorder.start();
+        let start_code = start_code.clone();
         let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
         let recorded = recorder.close_side(target, target_pc);
         let root = side.root.clone();

@@ -4,12 +4,13 @@
 //!
 //! Touches only the recorder's own state.
 
+use crate::interp::builtins::BuiltinId;
 use crate::interp::bytecode::Reg;
 use crate::interp::native::Running;
 use crate::interp::value::Value;
 
 use super::{Abort, Recorder, abort};
-use crate::jit::ir::{Cond, IrRef, Op, Type};
+use crate::jit::ir::{Cond, IrRef, Op, TraceObject, Type};
 
 impl Recorder {
     /// A side trace starting between a `LoadGlobal` and its use finds the function or builtin
@@ -21,30 +22,16 @@ impl Recorder {
         if !known_object || self.slots.contains_key(&slot) {
             return;
         }
-        match &frame[reg.0 as usize] {
-            Value::Builtin(id) => match crate::jit::runtime::traced_builtin(*id) {
-                Some(traced) => {
-                    self.builtins.insert(slot, traced);
-                }
-                None => {
-                    self.other_builtins.insert(slot, *id);
-                }
-            },
-            Value::Function(f) => {
-                self.functions.insert(slot, f.clone());
-            }
-            _ => {}
+        if let Some(object) = TraceObject::of(&frame[reg.0 as usize]) {
+            self.held.insert(slot, object);
         }
     }
 
     /// After a `LoadGlobal` into `dst` ran: the trace may call what it loaded if it is a traced
     /// builtin or a Toy function (a constant: rebinding such a global drops the trace).
     pub(super) fn loaded_global(&mut self, dst: Reg, global: u32, pc: usize, now: &Running<'_>) -> Result<(), Abort> {
-        use crate::jit::ir::TraceObject;
-        let object = match &now.frame[dst.0 as usize] {
-            Value::Builtin(id) => TraceObject::Builtin(*id),
-            Value::Function(f) => TraceObject::Function(f.clone()),
-            _ => return self.loaded_global_value(dst, global, pc, now),
+        let Some(object) = TraceObject::of(&now.frame[dst.0 as usize]) else {
+            return self.loaded_global_value(dst, global, pc, now);
         };
         let index = match self.trace.objects.iter().position(|o| *o == object) {
             Some(i) => i,
@@ -56,36 +43,24 @@ impl Recorder {
         let constant = self.emit(Op::ConstObj { index: index as u32 }, Type::Obj);
         let slot = self.slot(dst);
         self.write_slot(slot, constant)?;
-        match object {
-            TraceObject::Builtin(id) => match crate::jit::runtime::traced_builtin(id) {
-                Some(traced) => {
-                    self.builtins.insert(slot, traced);
-                }
-                None => {
-                    self.other_builtins.insert(slot, id);
-                }
-            },
-            TraceObject::Function(f) => {
-                self.functions.insert(slot, f);
-            }
-        }
+        self.held.insert(slot, object);
         Ok(())
     }
 
-    /// A call of builtin number `builtin` (`runtime::TRACED_BUILTINS`) on `argc` arguments
-    /// starting at `args`, as IR: `range` stays unbuilt until `GetIter`; `len`, `abs`, `min`,
-    /// `max` and `float` become arithmetic.
+    /// A call of the builtin `id` on `argc` arguments starting at `args`, as IR: `range` stays
+    /// unbuilt until `GetIter`; `len`, `abs`, `min`, `max`, `float` and `int` become arithmetic.
     pub(super) fn call_builtin(
         &mut self,
-        builtin: u8,
+        id: BuiltinId,
         dst: Reg,
         args: Reg,
         argc: u16,
         pc: usize,
         frame: &[Value],
     ) -> Result<(), Abort> {
-        use crate::interp::builtins::BuiltinId;
-        let id = crate::jit::runtime::TRACED_BUILTINS[builtin as usize];
+        if crate::jit::runtime::traced_builtin(id).is_none() {
+            return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
+        }
         if id == BuiltinId::IsInstance {
             return self.call_isinstance(dst, args, argc, pc, frame);
         }
@@ -168,13 +143,9 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Result<(), Abort> {
-        use crate::interp::builtins::BuiltinId;
         self.recall_object(Reg(args.0 + 1), frame);
-        let class_slot = self.slot(Reg(args.0 + 1));
-        // `float` is also a traced builtin (a conversion), the other classes are not.
-        let class = match (self.other_builtins.get(&class_slot), self.builtins.get(&class_slot)) {
-            (Some(&class), _) if argc == 2 => class,
-            (_, Some(&traced)) if argc == 2 => crate::jit::runtime::TRACED_BUILTINS[traced as usize],
+        let class = match self.held.get(&self.slot(Reg(args.0 + 1))) {
+            Some(&TraceObject::Builtin(class)) if argc == 2 => class,
             _ => return abort("isinstance() with a class the JIT does not know"),
         };
         let (_, ty) = self.read(args, frame, pc)?;

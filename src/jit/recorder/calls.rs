@@ -84,13 +84,9 @@ impl Recorder {
             if self.slots.contains_key(&slot) || self.written.contains(&slot) {
                 self.forget(slot);
             }
-            self.builtins.remove(&slot);
-            self.functions.remove(&slot);
-            self.other_builtins.remove(&slot);
-            self.ranges.remove(&slot);
+            self.release(slot);
         }
-        let line = self.cur.lines[pc];
-        self.push_call(code, base, dst, pc as u32 + 1, line)?;
+        self.push_call(code, base, dst, pc as u32 + 1)?;
         let call = self.calls.last_mut().expect("just pushed");
         call.assigned[nparams..].fill(false);
         for (slot, value) in defaults {
@@ -124,14 +120,7 @@ impl Recorder {
     /// Makes `code` the running code, its slot 0 at trace slot `base`, called from the running
     /// code (which resumes at `caller_resume`, its register `return_to` receiving the result).
     /// Every slot of the callee counts as assigned (callers narrow that down).
-    fn push_call(
-        &mut self,
-        code: Rc<CodeObject>,
-        base: u16,
-        return_to: Reg,
-        caller_resume: u32,
-        line: u32,
-    ) -> Result<(), Abort> {
+    fn push_call(&mut self, code: Rc<CodeObject>, base: u16, return_to: Reg, caller_resume: u32) -> Result<(), Abort> {
         let end = base as usize + code.nslots as usize;
         if end > crate::jit::ir::GLOBAL_SLOTS as usize {
             return abort("the inlined frames do not fit the trace's slot numbers");
@@ -160,7 +149,6 @@ impl Recorder {
             return_to: return_to.0,
             caller_resume,
             parent: self.calls.last().map(|c| c.index),
-            line,
         });
         self.calls.push(ActiveCall {
             index: self.trace.calls.len() as u32 - 1,
@@ -179,12 +167,8 @@ impl Recorder {
     /// recording goes on in the innermost one and returns through the others.
     pub(super) fn resume_in_calls(&mut self, frames: &[InlinedFrame], unbound: &[u16]) -> Result<(), Abort> {
         for frame in frames {
-            let code = frame.code.clone();
             let base = u16::try_from(frame.base).map_err(|_| Abort("the inlined frames are too far apart".into()))?;
-            let return_to = Reg(frame.return_to.0);
-            let caller_resume = frame.caller_resume;
-            let line = self.cur.lines.get(caller_resume as usize - 1).copied().unwrap_or(0);
-            self.push_call(code, base, return_to, caller_resume, line)?;
+            self.push_call(frame.code.clone(), base, frame.return_to, frame.caller_resume)?;
             let call = self.calls.last_mut().expect("just pushed");
             for (local, assigned) in call.assigned.iter_mut().enumerate() {
                 *assigned = !unbound.contains(&(base + local as u16));

@@ -23,7 +23,7 @@ use crate::interp::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::native::Running;
 use crate::interp::value::{Value, tag};
 
-use super::ir::{Cond, IrRef, Op, Snapshot, Trace, Type};
+use super::ir::{Cond, IrRef, Op, Snapshot, Trace, TraceObject, Type};
 
 mod arith;
 mod builtins;
@@ -117,14 +117,9 @@ pub struct Recorder {
     /// A `LoadGlobal` just recorded: its destination register and global, checked at the next
     /// instruction (once the VM has loaded the value).
     pending_global: Option<(Reg, u32, usize)>,
-    /// Slots holding a builtin the trace will call (`range`, `len`...), by index in
-    /// `runtime::TRACED_BUILTINS`.
-    builtins: HashMap<u16, u8>,
-    /// Slots holding a Toy function the trace will inline.
-    functions: HashMap<u16, Rc<crate::interp::value::FunctionObj>>,
-    /// Slots holding another builtin (a class such as `int`, for `isinstance`; calling one
-    /// aborts).
-    other_builtins: HashMap<u16, crate::interp::builtins::BuiltinId>,
+    /// Slots holding a function or builtin loaded from a global (a `ConstObj`): a Toy function
+    /// to inline, a builtin to turn into IR, or a class for `isinstance`.
+    held: HashMap<u16, super::ir::TraceObject>,
     /// Slots holding a `range(...)` not built (start, stop, step), until `GetIter` takes it.
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
     /// Why the recording cannot go on (found where no error can be returned).
@@ -156,9 +151,7 @@ impl Recorder {
             recorded: Vec::new(),
             side: None,
             pending_global: None,
-            builtins: HashMap::new(),
-            functions: HashMap::new(),
-            other_builtins: HashMap::new(),
+            held: HashMap::new(),
             ranges: HashMap::new(),
             poisoned: None,
             headers_passed: Vec::new(),
@@ -246,11 +239,7 @@ impl Recorder {
     /// (behind a type guard) on first use.
     fn read(&mut self, reg: Reg, frame: &[Value], pc: usize) -> Result<(IrRef, Type), Abort> {
         let slot = self.slot(reg);
-        if self.builtins.contains_key(&slot)
-            || self.functions.contains_key(&slot)
-            || self.other_builtins.contains_key(&slot)
-            || self.ranges.contains_key(&slot)
-        {
+        if self.held.contains_key(&slot) || self.ranges.contains_key(&slot) {
             return abort("a function, a class or a range used as a value");
         }
         if let Some(&r) = self.slots.get(&slot) {
@@ -276,16 +265,28 @@ impl Recorder {
         if self.slots.contains_key(&slot) || self.entry_loads.contains_key(&slot) || known {
             return Ok(());
         }
-        let tag_value = match value {
-            Value::Int(_) => tag::INT,
-            Value::Float(_) => tag::FLOAT,
-            Value::Bool(_) => tag::BOOL,
-            Value::List(_) => list_tag(),
-            other => return abort(format!("{} holds a {}", self.name_of(slot), other.type_name())),
-        };
+        let (tag_value, _) = self.slot_type(slot, value)?;
         let snap = self.snapshot(pc);
         self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
         Ok(())
+    }
+
+    /// The `Value` tag and IR type of `value`, held in slot `slot`, if traces handle it.
+    fn slot_type(&self, slot: u16, value: &Value) -> Result<(u8, Type), Abort> {
+        match value {
+            Value::Int(_) => Ok((tag::INT, Type::Int)),
+            Value::Float(_) => Ok((tag::FLOAT, Type::Float)),
+            Value::Bool(_) => Ok((tag::BOOL, Type::Bool)),
+            Value::List(_) => Ok((list_tag(), Type::Ptr)),
+            Value::BigInt(_) => {
+                abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
+            }
+            other => abort(format!(
+                "{} holds a {} value; the JIT handles ints, floats, bools and lists",
+                self.name_of(slot),
+                other.type_name()
+            )),
+        }
     }
 
     /// The IR value of slot `slot` (a frame slot or a global), which holds `value` now: loaded
@@ -295,24 +296,12 @@ impl Recorder {
         if let Some(&r) = self.slots.get(&slot) {
             return Ok((r, self.trace.ty(r)));
         }
-        let (tag_value, load, ty) = match value {
-            Value::Int(_) => (tag::INT, Op::SlotInt { slot }, Type::Int),
-            Value::Float(_) => (tag::FLOAT, Op::SlotFloat { slot }, Type::Float),
-            Value::Bool(_) => (tag::BOOL, Op::SlotBool { slot }, Type::Bool),
-            Value::List(_) => (list_tag(), Op::SlotPtr { slot }, Type::Ptr),
-            Value::BigInt(_) => {
-                return abort(format!(
-                    "{} holds an int beyond 64 bits (big ints stay in the interpreter)",
-                    self.name_of(slot)
-                ));
-            }
-            other => {
-                return abort(format!(
-                    "{} holds a {} value; the JIT handles ints, floats, bools and lists",
-                    self.name_of(slot),
-                    other.type_name()
-                ));
-            }
+        let (tag_value, ty) = self.slot_type(slot, value)?;
+        let load = match ty {
+            Type::Int => Op::SlotInt { slot },
+            Type::Float => Op::SlotFloat { slot },
+            Type::Bool => Op::SlotBool { slot },
+            _ => Op::SlotPtr { slot },
         };
         // A side trace needs no guard for a slot whose type its parent established.
         match self.side.as_ref().and_then(|side| side.known.get(&slot)) {
@@ -344,10 +333,7 @@ impl Recorder {
 
     /// Trace slot `slot` now holds IR value `value`.
     fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
-        self.builtins.remove(&slot);
-        self.functions.remove(&slot);
-        self.other_builtins.remove(&slot);
-        self.ranges.remove(&slot);
+        self.release(slot);
         self.mark_assigned(slot);
         if !self.written.contains(&slot) {
             let known = self.side.as_ref().and_then(|side| side.known.get(&slot)).copied();
@@ -368,6 +354,12 @@ impl Recorder {
         self.slots.insert(slot, value);
         self.events.push(Event::Write(slot, value));
         Ok(())
+    }
+
+    /// Slot `slot` no longer holds a function or an unbuilt range.
+    fn release(&mut self, slot: u16) {
+        self.held.remove(&slot);
+        self.ranges.remove(&slot);
     }
 
     /// Slot `slot` was written in memory by a runtime call (or is dead): it is no longer the
@@ -633,21 +625,23 @@ impl Recorder {
             Instr::Call { dst, func, args, argc } => {
                 let callee = self.slot(func);
                 self.recall_object(func, frame);
-                if let Some(builtin) = self.builtins.remove(&callee) {
-                    self.call_builtin(builtin, dst, args, argc.0, pc, frame)?;
-                    // The builtin's register is a dead temporary once the call is done (an exit
-                    // inside it re-executes the call, which needs it).
-                    if callee != self.slot(dst) {
-                        self.forget(callee);
+                match self.held.remove(&callee) {
+                    Some(TraceObject::Builtin(id)) => {
+                        self.call_builtin(id, dst, args, argc.0, pc, frame)?;
+                        // The builtin's register is a dead temporary once the call is done (an
+                        // exit inside it re-executes the call, which needs it).
+                        if callee != self.slot(dst) {
+                            self.forget(callee);
+                        }
                     }
-                } else if let Some(id) = self.other_builtins.get(&callee) {
-                    return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
-                } else if let Some(function) = self.functions.remove(&callee) {
-                    // The function's register is a dead temporary from here on.
-                    self.forget(callee);
-                    self.enter_call(&function, dst, args, argc.0, pc)?;
-                } else {
-                    return abort("a call to a value the JIT does not know (a function held in a variable)");
+                    Some(TraceObject::Function(function)) => {
+                        // The function's register is a dead temporary from here on.
+                        self.forget(callee);
+                        self.enter_call(&function, dst, args, argc.0, pc)?;
+                    }
+                    None => {
+                        return abort("a call to a value the JIT does not know (a function held in a variable)");
+                    }
                 }
             }
             Instr::GetIter { iter, src } => {
