@@ -118,7 +118,8 @@ pub struct ExitInfo {
 /// Machine code for one loop and the side traces grown from its exits (a trace tree). Call
 /// `entry(frame, interrupt, side_exits)`; it returns the number of the exit it took.
 pub struct NativeLoop {
-    pub entry: NativeEntry,
+    /// Replaced when the tree is compiled again as one function with its side traces.
+    pub entry: Cell<NativeEntry>,
     /// The root trace's side-exit table.
     pub side_exits: *const SideExitSlot,
     /// The pc of the loop header the root trace starts at.
@@ -134,6 +135,10 @@ pub struct NativeLoop {
     pub inline_depth: Cell<usize>,
     /// Keeps the machine code and side-exit tables of the root and its side traces alive.
     pub owners: RefCell<Vec<Box<dyn Any>>>,
+    /// Runs of the tree left before the JIT compiles it again as one function with the side
+    /// traces attached since (0: nothing to do). Set when a side trace is attached, so that a
+    /// tree growing several side traces in a row is compiled once they have settled.
+    pub merge_wait: Cell<u32>,
 }
 
 /// What the tracer wants the VM to do after seeing an instruction.
@@ -175,6 +180,10 @@ pub trait Tracer {
     /// The VM abandons the recording (an exception unwound, the program ended).
     fn cancel(&mut self, reason: &str);
 
+    /// The tree `root` has run [`tree_settle_runs`] times since its last side trace was
+    /// attached: compile it again as one function.
+    fn compile_tree(&mut self, root: &NativeLoop);
+
     /// A side trace could not be recorded at `exit` of `root` for the `aborts`-th time.
     fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32);
 
@@ -195,6 +204,13 @@ pub struct JitConfig {
 /// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
 pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
     (loop_threshold as u64 / 10).max(1)
+}
+
+/// How many runs of a tree after its last side trace was attached before it is compiled again
+/// as one function (see [`NativeLoop::merge_wait`]): the loop threshold (1 in the stress mode:
+/// the next run).
+pub fn tree_settle_runs(loop_threshold: u32) -> u32 {
+    loop_threshold.max(1)
 }
 
 /// The number of failed attempts after which the dump calls an exit or loop blacklisted (the

@@ -183,10 +183,19 @@ impl Vm {
         // A side trace that links back to its root returns LINK_TO_ROOT: run the root again at
         // once (it starts by reloading the frame).
         let exit = loop {
+            let wait = native.merge_wait.get();
+            if wait > 0 {
+                native.merge_wait.set(wait - 1);
+                if wait == 1
+                    && let Some(tracer) = self.tracer.as_mut()
+                {
+                    tracer.compile_tree(native);
+                }
+            }
             // SAFETY: the trace reads and writes only slots below `nslots` of this frame, whose
             // window is on the stack; nothing else borrows the stack.
             let status = unsafe {
-                (native.entry)(
+                (native.entry.get())(
                     self.stack.as_mut_ptr().add(base),
                     self.globals.as_mut_ptr(),
                     super::interrupt::flag_address(),
@@ -619,6 +628,7 @@ impl Vm {
                     RecordStatus::Attached => {
                         if let Recording::Side(root, exit) = &recording {
                             root.exits.borrow()[*exit].side.set(super::native::SideState::Attached);
+                            root.merge_wait.set(super::native::tree_settle_runs(self.jit_threshold));
                         }
                     }
                 }

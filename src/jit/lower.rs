@@ -25,6 +25,7 @@
 //! at compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
@@ -55,8 +56,8 @@ pub struct CompiledTrace {
     pub disassembly: Option<String>,
     /// Bytes of machine code.
     pub code_size: usize,
-    /// The functions and builtins whose addresses the code holds (`ConstObj`).
-    _objects: Box<[crate::interp::value::Value]>,
+    /// The functions and builtins whose addresses the code holds (`ConstObj`), per member.
+    _objects: Box<[Box<[crate::interp::value::Value]>]>,
     /// Owns the code memory: held only to be freed on drop.
     _module: OwnedModule,
 }
@@ -99,11 +100,54 @@ pub fn compile_trace(
     place: TreePlace,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
-    let shape = validate(trace, place)?;
+    compile_tree(&[TreeMember { trace, place, parent: None }], layout, listings)
+}
+
+/// One trace of a tree compiled as one function (see [`compile_tree`]).
+#[derive(Clone, Copy)]
+pub struct TreeMember<'a> {
+    pub trace: &'a Trace,
+    pub place: TreePlace,
+    /// For a side trace: the member (an earlier index) and snapshot whose exit runs it.
+    pub parent: Option<(usize, u32)>,
+}
+
+/// Compiles a trace tree as one function: `members[0]` is the root (or a lone side trace), and
+/// each other member is a side trace whose code goes where its parent's exit would leave: after
+/// the exit writes its snapshot, the side trace runs on, and its `Link` back to the root jumps
+/// to the root's start instead of returning to the VM. Exit numbers, side-exit tables and what
+/// each exit writes are the same as when the members are compiled one by one.
+pub fn compile_tree(
+    members: &[TreeMember<'_>],
+    layout: &ListLayout,
+    listings: Listings,
+) -> Result<CompiledTrace, String> {
+    let mut shapes = Vec::with_capacity(members.len());
+    for (i, member) in members.iter().enumerate() {
+        if i > 0 && (member.place.is_root || member.place.root_trace != members[0].place.root_trace) {
+            return Err(format!("member {i} is not a side trace of the first member's tree"));
+        }
+        match member.parent {
+            None if i > 0 => return Err(format!("member {i} has no parent")),
+            Some((parent, snap)) => {
+                if parent >= i || snap as usize >= members[parent].trace.snapshots.len() {
+                    return Err(format!("member {i} hangs from a later member or a missing exit"));
+                }
+                if members[..i].iter().any(|m| m.parent == member.parent) {
+                    return Err(format!("member {i} shares its exit with another side trace"));
+                }
+            }
+            None => {}
+        }
+        shapes.push(validate(member.trace, member.place)?);
+    }
+    if members.len() > 1 && !members[0].place.is_root {
+        return Err("a tree compiled as one function starts with its root".into());
+    }
     // Taken out while in use, so a compile that fails or panics halfway leaves nothing behind
     // (the next one starts afresh).
     let mut scratch = SCRATCH.with_borrow_mut(Option::take).unwrap_or_else(Scratch::new);
-    let compiled = compile_with(trace, layout, place, listings, &shape, &mut scratch)?;
+    let compiled = compile_with(members, layout, listings, &shapes, &mut scratch)?;
     SCRATCH.with_borrow_mut(|kept| *kept = Some(scratch));
     Ok(compiled)
 }
@@ -127,11 +171,10 @@ thread_local! {
 }
 
 fn compile_with(
-    trace: &Trace,
+    members: &[TreeMember<'_>],
     layout: &ListLayout,
-    place: TreePlace,
     listings: Listings,
-    shape: &Shape,
+    shapes: &[Shape],
     scratch: &mut Scratch,
 ) -> Result<CompiledTrace, String> {
     let mut module = OwnedModule(Some(new_module()?));
@@ -143,8 +186,10 @@ fn compile_with(
     module.get().clear_context(ctx);
     ctx.func.signature = entry_signature(module.get());
     // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
-    let uses = |op: fn(&Op) -> bool| trace.insts.iter().any(|i| op(&i.op));
-    let exits_write = |ty: Type| trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| trace.ty(r) == ty));
+    let uses = |op: fn(&Op) -> bool| members.iter().any(|m| m.trace.insts.iter().any(|i| op(&i.op)));
+    let exits_write = |ty: Type| {
+        members.iter().any(|m| m.trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| m.trace.ty(r) == ty)))
+    };
     let mut import = |used: bool, name: &str, params: &[ir::Type], returns: &[ir::Type]| {
         if !used {
             return Ok(None);
@@ -187,10 +232,11 @@ fn compile_with(
         )?,
     };
     let config = module.get().target_config();
-    // The objects `ConstObj` names, at addresses the machine code holds (owned by the result).
-    let objects: Box<[crate::interp::value::Value]> = trace.objects.iter().map(|o| o.to_value()).collect();
-    let links = Links { place, runtime, objects: &objects };
-    build_function(&mut ctx.func, builder, config, trace, layout, shape, links)?;
+    // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
+    // the result).
+    let objects: Box<[Box<[crate::interp::value::Value]>]> =
+        members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
+    build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
     ctx.set_disasm(listings.disassembly);
@@ -516,33 +562,77 @@ fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
     Ok(Shape { loop_at: found_loop, phis })
 }
 
-/// The state of lowering one trace into one Cranelift function.
+/// The state of lowering a trace tree into one Cranelift function.
 struct Lowerer<'a, 'f> {
     b: FunctionBuilder<'f>,
-    trace: &'a Trace,
     layout: &'a ListLayout,
-    place: TreePlace,
     /// The frame pointer (the function's first parameter).
     frame: ir::Value,
     /// The module's globals (`Vm::globals`, the second parameter): where global slots live.
     globals: ir::Value,
-    /// The address of the Ctrl-C flag (the second parameter; a parameter rather than a
+    /// The address of the Ctrl-C flag (the third parameter; a parameter rather than a
     /// constant so that the dumped Cranelift IR holds no addresses).
     interrupt_flag: ir::Value,
-    /// This trace's side-exit table (the third parameter).
-    side_exits: ir::Value,
-    /// The runtime functions the trace calls.
+    /// The runtime functions the traces call.
     runtime: RuntimeFunctions,
-    /// The objects of `ConstObj`, kept alive by the compiled trace.
-    objects: &'a [crate::interp::value::Value],
-    /// Does the trace append to lists? Then list lengths and element pointers may change.
+    /// Does any trace of the tree append to lists? Then list lengths and element pointers may
+    /// change.
     lists_resize: bool,
+    /// The traces of the tree, their shapes and their `ConstObj` objects.
+    members: &'a [TreeMember<'a>],
+    shapes: &'a [Shape],
+    objects: &'a [Box<[crate::interp::value::Value]>],
+    /// Where the root trace starts (its preamble): a side trace's `Link` to the root jumps here
+    /// when the tree is one function.
+    root_start: Option<Block>,
+    /// The trace being lowered.
+    t: TraceState<'a>,
+}
+
+/// What lowering one trace of the tree keeps (swapped out while a side trace is lowered inside
+/// one of its exits).
+struct TraceState<'a> {
+    /// Its index in `Lowerer::members`.
+    member: usize,
+    trace: &'a Trace,
+    place: TreePlace,
+    /// This trace's side-exit table (the root's is the fourth parameter; a side trace's is
+    /// loaded from its parent's table).
+    side_exits: ir::Value,
+    /// The objects of `ConstObj`, kept alive by the compiled code.
+    objects: &'a [crate::interp::value::Value],
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
     /// For a `ModInt`, its truncated (C) remainder: zero exactly when Python's is.
     truncated: Vec<Option<ir::Value>>,
     /// The exit block of each snapshot, created when a guard first needs it.
     exits: Vec<Option<Block>>,
+    /// For a side trace inside its tree's function: what the frame's slots are known to hold
+    /// when it starts (the values its parent wrote at the exit or had loaded), so that its
+    /// slot loads and tag guards need not go to memory.
+    inherited: HashMap<u16, (ir::Value, Type)>,
+}
+
+impl<'a> TraceState<'a> {
+    fn new(
+        member: usize,
+        members: &'a [TreeMember<'a>],
+        objects: &'a [Box<[crate::interp::value::Value]>],
+        side_exits: ir::Value,
+    ) -> TraceState<'a> {
+        let trace = members[member].trace;
+        TraceState {
+            member,
+            trace,
+            place: members[member].place,
+            side_exits,
+            objects: &objects[member],
+            vals: vec![None; trace.insts.len()],
+            truncated: vec![None; trace.insts.len()],
+            exits: vec![None; trace.snapshots.len()],
+            inherited: HashMap::new(),
+        }
+    }
 }
 
 /// The runtime functions (`runtime.rs`) a trace may call, each imported only when the trace
@@ -560,23 +650,17 @@ struct RuntimeFunctions {
     float_pow: Option<ir::FuncRef>,
 }
 
-/// What the function being built links to: its place in the tree and the runtime functions.
-struct Links<'a> {
-    place: TreePlace,
-    runtime: RuntimeFunctions,
-    objects: &'a [crate::interp::value::Value],
-}
-
+#[allow(clippy::too_many_arguments)]
 fn build_function(
     func: &mut ir::Function,
     builder_ctx: &mut FunctionBuilderContext,
     config: TargetFrontendConfig,
-    trace: &Trace,
+    members: &[TreeMember<'_>],
     layout: &ListLayout,
-    shape: &Shape,
-    links: Links<'_>,
+    shapes: &[Shape],
+    runtime: RuntimeFunctions,
+    objects: &[Box<[crate::interp::value::Value]>],
 ) -> Result<(), String> {
-    let Links { place, runtime, objects } = links;
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -585,74 +669,81 @@ fn build_function(
     let globals = b.block_params(entry)[1];
     let interrupt_flag = b.block_params(entry)[2];
     let side_exits = b.block_params(entry)[3];
+    // With side traces in the function, the root's start is a block of its own that their
+    // links jump back to.
+    let root_start = (members.len() > 1).then(|| b.create_block());
+    if let Some(start) = root_start {
+        b.ins().jump(start, &[]);
+        b.switch_to_block(start);
+    }
     let mut lw = Lowerer {
         b,
-        trace,
         layout,
-        place,
         frame,
         globals,
         interrupt_flag,
-        side_exits,
         runtime,
+        lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. }))),
+        members,
+        shapes,
         objects,
-        lists_resize: trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. })),
-        vals: vec![None; trace.insts.len()],
-        truncated: vec![None; trace.insts.len()],
-        exits: vec![None; trace.snapshots.len()],
+        root_start,
+        t: TraceState::new(0, members, objects, side_exits),
     };
-
-    let Some(loop_at) = shape.loop_at else {
-        // A side trace: straight-line code, ending in `Link`.
-        let (last, straight) = trace.insts.split_last().ok_or("an empty side trace")?;
-        for at in 0..straight.len() {
-            lw.lower(IrRef(at as u32))?;
-        }
-        let Op::Link { trace: target, snap } = last.op else { return Err("a side trace must end in Link".into()) };
-        lw.link(target, snap)?;
-        lw.emit_exits()?;
-        lw.b.seal_all_blocks();
-        lw.b.finalize(config);
-        return Ok(());
-    };
-    for at in 0..loop_at {
-        lw.lower(IrRef(at as u32))?;
-    }
-    // The loop header: one block parameter per Phi, in order.
-    let header = lw.b.create_block();
-    let phi_refs: Vec<usize> = (loop_at + 1..loop_at + 1 + shape.phis).collect();
-    let mut entry_args = Vec::with_capacity(phi_refs.len());
-    let mut back_refs = Vec::with_capacity(phi_refs.len());
-    for &at in &phi_refs {
-        let inst = trace.insts[at];
-        let Op::Phi { entry, back, ty, .. } = inst.op else { return Err(format!("%{at} is not a Phi")) };
-        entry_args.push(BlockArg::Value(lw.val(entry)?));
-        back_refs.push(back);
-        let cl_ty = cl_type(ty).ok_or("a void Phi")?;
-        lw.vals[at] = Some(lw.b.append_block_param(header, cl_ty));
-    }
-    lw.b.ins().jump(header, &entry_args);
-    lw.b.switch_to_block(header);
-    for at in loop_at + 1 + shape.phis..trace.insts.len() {
-        lw.lower(IrRef(at as u32))?;
-    }
-    let back_args = back_refs.iter().map(|&r| lw.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
-    lw.b.ins().jump(header, &back_args);
-
-    lw.emit_exits()?;
+    lw.lower_member()?;
     lw.b.seal_all_blocks();
     lw.b.finalize(config);
     Ok(())
 }
 
 impl Lowerer<'_, '_> {
+    /// Lowers the trace `self.t` names from the current block on: its body, its end (a jump
+    /// back to the loop, or a `Link`), then its exits (with any side traces of the tree).
+    fn lower_member(&mut self) -> Result<(), String> {
+        let trace = self.t.trace;
+        let Some(loop_at) = self.shapes[self.t.member].loop_at else {
+            // A side trace (or a root linking to another loop): straight-line code, ending in `Link`.
+            let (last, straight) = trace.insts.split_last().ok_or("an empty side trace")?;
+            for at in 0..straight.len() {
+                self.lower(IrRef(at as u32))?;
+            }
+            let Op::Link { trace: target, snap } = last.op else { return Err("a side trace must end in Link".into()) };
+            self.link(target, snap)?;
+            return self.emit_exits();
+        };
+        for at in 0..loop_at {
+            self.lower(IrRef(at as u32))?;
+        }
+        // The loop header: one block parameter per Phi, in order.
+        let header = self.b.create_block();
+        let phis = self.shapes[self.t.member].phis;
+        let mut entry_args = Vec::with_capacity(phis);
+        let mut back_refs = Vec::with_capacity(phis);
+        for at in loop_at + 1..loop_at + 1 + phis {
+            let inst = trace.insts[at];
+            let Op::Phi { entry, back, ty, .. } = inst.op else { return Err(format!("%{at} is not a Phi")) };
+            entry_args.push(BlockArg::Value(self.val(entry)?));
+            back_refs.push(back);
+            let cl_ty = cl_type(ty).ok_or("a void Phi")?;
+            self.t.vals[at] = Some(self.b.append_block_param(header, cl_ty));
+        }
+        self.b.ins().jump(header, &entry_args);
+        self.b.switch_to_block(header);
+        for at in loop_at + 1 + phis..trace.insts.len() {
+            self.lower(IrRef(at as u32))?;
+        }
+        let back_args = back_refs.iter().map(|&r| self.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
+        self.b.ins().jump(header, &back_args);
+        self.emit_exits()
+    }
+
     /// The Cranelift value of IR value `r` (validation guarantees it is already lowered).
     fn val(&self, r: IrRef) -> Result<ir::Value, String> {
-        self.vals.get(r.0 as usize).copied().flatten().ok_or_else(|| format!("{r} is used before it is defined"))
+        self.t.vals.get(r.0 as usize).copied().flatten().ok_or_else(|| format!("{r} is used before it is defined"))
     }
 
     fn exit_block(&mut self, snap: SnapId) -> Result<Block, String> {
-        let slot = self.exits.get_mut(snap.0 as usize).ok_or_else(|| format!("{snap} does not exist"))?;
+        let slot = self.t.exits.get_mut(snap.0 as usize).ok_or_else(|| format!("{snap} does not exist"))?;
         if let Some(block) = *slot {
             return Ok(block);
         }
@@ -686,65 +777,88 @@ impl Lowerer<'_, '_> {
 
     /// Writes snapshot `snap`'s slots into the frame.
     fn write_snapshot(&mut self, snap: usize) -> Result<(), String> {
+        let trace = self.t.trace;
         // Lists first get their references counted, then all slots are stored (see
         // `runtime::RETAIN_LIST`).
-        for &(_, r) in &self.trace.snapshots[snap].slots {
-            if self.trace.ty(r) == Type::Ptr {
+        for &(_, r) in &trace.snapshots[snap].slots {
+            if trace.ty(r) == Type::Ptr {
                 let list = self.val(r)?;
                 let retain = self.runtime.retain_list.ok_or("a list written without its runtime function")?;
                 self.b.ins().call(retain, &[list]);
             }
         }
-        for &(slot, r) in &self.trace.snapshots[snap].slots {
+        for &(slot, r) in &trace.snapshots[snap].slots {
             let value = self.val(r)?;
-            let ty = self.trace.ty(r);
+            let ty = trace.ty(r);
             let (base, offset) = self.slot_place(slot);
             self.store_value(base, offset, value, ty)?;
         }
         Ok(())
     }
 
-    /// The end of a side trace (`Link`): write the snapshot, then re-enter the root's loop (the
-    /// root's exit code sees `LINK_TO_ROOT`) or leave at another loop's header.
+    /// The end of a side trace (`Link`): write the snapshot, then re-enter the root's loop or
+    /// leave at another loop's header. Compiled alone, a side trace re-enters the root by
+    /// returning `LINK_TO_ROOT` (the root's exit code passes it on, the VM calls the root
+    /// again); compiled with its tree, it jumps to the root's start.
     fn link(&mut self, target: u32, snap: SnapId) -> Result<(), String> {
         self.write_snapshot(snap.0 as usize)?;
-        let status = if target == self.place.root_trace { LINK_TO_ROOT } else { self.place.exit_base + snap.0 };
+        let place = self.t.place;
+        if target == place.root_trace
+            && let Some(start) = self.root_start
+        {
+            self.b.ins().jump(start, &[]);
+            return Ok(());
+        }
+        let status = if target == place.root_trace { LINK_TO_ROOT } else { place.exit_base + snap.0 };
         let status = self.b.ins().iconst(types::I32, i64::from(status));
         self.b.ins().return_(&[status]);
         Ok(())
     }
 
-    /// Fills each exit block: write the snapshot's slots, then go to the shared `dispatch` block
-    /// with the snapshot's number. If a side trace is attached to that exit (its slot in the
-    /// side-exit table is set), `dispatch` calls it and returns what it returns (an exit number,
-    /// or `LINK_TO_ROOT`, on which the VM calls the root again), else it returns the exit's
+    /// Fills each exit block: write the snapshot, then either run on into the side trace of
+    /// the tree that hangs from this exit, or go to the shared `dispatch` block with the
+    /// snapshot's number. If a side trace is attached to that exit (its slot in the side-exit
+    /// table is set), `dispatch` calls it and returns what it returns (an exit number, or
+    /// `LINK_TO_ROOT`, on which the VM calls the root again), else it returns the exit's
     /// number.
     ///
     /// ```text
-    ///   exitN:           store slots; jump dispatch(N)
+    ///   exitN:           store slots; jump dispatch(N)      (or: the side trace's code)
     ///   dispatch(n):     side = load table[n].entry; brif side, call_side(n), leave(n)
     ///   call_side(n):    return call_indirect side(frame, flag, table[n].table)
     ///   leave(n):        return exit_base + n
     /// ```
     fn emit_exits(&mut self) -> Result<(), String> {
-        if self.exits.iter().all(Option::is_none) {
-            return Ok(());
-        }
-        let dispatch = self.b.create_block();
-        self.b.set_cold_block(dispatch);
-        let number = self.b.append_block_param(dispatch, types::I32);
-        for snap in 0..self.exits.len() {
-            let Some(block) = self.exits[snap] else { continue };
+        let member = self.t.member;
+        let exits: Vec<(usize, Block)> =
+            self.t.exits.iter().enumerate().filter_map(|(snap, block)| block.map(|b| (snap, b))).collect();
+        let child_at = |snap: usize| self.members.iter().position(|m| m.parent == Some((member, snap as u32)));
+        let children: Vec<Option<usize>> = exits.iter().map(|&(snap, _)| child_at(snap)).collect();
+        let dispatch = children.iter().any(Option::is_none).then(|| {
+            let dispatch = self.b.create_block();
+            self.b.set_cold_block(dispatch);
+            self.b.append_block_param(dispatch, types::I32);
+            dispatch
+        });
+        for (&(snap, block), &child) in exits.iter().zip(&children) {
             self.b.switch_to_block(block);
             self.write_snapshot(snap)?;
-            let n = self.b.ins().iconst(types::I32, snap as i64);
-            self.b.ins().jump(dispatch, &[BlockArg::Value(n)]);
+            match (child, dispatch) {
+                (Some(child), _) => self.lower_side_trace_at(child, snap)?,
+                (None, Some(dispatch)) => {
+                    let n = self.b.ins().iconst(types::I32, snap as i64);
+                    self.b.ins().jump(dispatch, &[BlockArg::Value(n)]);
+                }
+                (None, None) => unreachable!("an exit without a side trace has a dispatch block"),
+            }
         }
+        let Some(dispatch) = dispatch else { return Ok(()) };
 
         self.b.switch_to_block(dispatch);
+        let number = self.b.block_params(dispatch)[0];
         let index = self.b.ins().uextend(types::I64, number);
         let offset = self.b.ins().imul_imm_u(index, std::mem::size_of::<SideExitSlot>() as i64);
-        let slot = self.b.ins().iadd(self.side_exits, offset);
+        let slot = self.b.ins().iadd(self.t.side_exits, offset);
         let side = self.b.ins().load(types::I64, ops::mem(), slot, 0);
         let call = self.b.create_block();
         let leave = self.b.create_block();
@@ -765,9 +879,55 @@ impl Lowerer<'_, '_> {
         self.b.ins().return_(&[status]);
 
         self.b.switch_to_block(leave);
-        let exit = self.b.ins().iadd_imm_u(number, i64::from(self.place.exit_base));
+        let exit = self.b.ins().iadd_imm_u(number, i64::from(self.t.place.exit_base));
         self.b.ins().return_(&[exit]);
         Ok(())
+    }
+
+    /// What the frame's slots hold when exit `snap` of the current trace has been taken, as far
+    /// as the code knows: what the trace itself started with, the slots it loaded before the
+    /// exit's first guard (values that dominate the exit block), and what the exit writes.
+    /// A slot the trace changed but the exit does not write is dead there (snapshots restore
+    /// every live slot), so no side trace reads it.
+    fn known_at_exit(&self, snap: usize) -> HashMap<u16, (ir::Value, Type)> {
+        let trace = self.t.trace;
+        let mut known = self.t.inherited.clone();
+        let first_use =
+            trace.insts.iter().position(|i| i.op.snapshot() == Some(SnapId(snap as u32))).unwrap_or(trace.insts.len());
+        for (at, inst) in trace.insts[..first_use].iter().enumerate() {
+            if let Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } =
+                inst.op
+                && let Some(value) = self.t.vals[at]
+            {
+                known.insert(slot, (value, inst.ty));
+            }
+        }
+        for &(slot, r) in &trace.snapshots[snap].slots {
+            if let Ok(value) = self.val(r) {
+                known.insert(slot, (value, trace.ty(r)));
+            }
+        }
+        known
+    }
+
+    /// The value slot `slot` is known to hold at the start of the current side trace, if it is
+    /// of type `ty`.
+    fn inherited(&self, slot: u16, ty: Type) -> Option<ir::Value> {
+        self.t.inherited.get(&slot).filter(|&&(_, known)| known == ty).map(|&(value, _)| value)
+    }
+
+    /// Lowers side trace `child` of the tree right where the current trace's exit `snap` has
+    /// written its snapshot, as if the exit had called it; then goes back to the current trace.
+    fn lower_side_trace_at(&mut self, child: usize, snap: usize) -> Result<(), String> {
+        let offset = (snap * std::mem::size_of::<SideExitSlot>()) as i32;
+        // The child's own side-exit table, as the exit's `dispatch` would pass it.
+        let table = self.b.ins().load(types::I64, ops::mem(), self.t.side_exits, offset + 8);
+        let mut state = TraceState::new(child, self.members, self.objects, table);
+        state.inherited = self.known_at_exit(snap);
+        let parent = std::mem::replace(&mut self.t, state);
+        let lowered = self.lower_member();
+        self.t = parent;
+        lowered
     }
 }
 

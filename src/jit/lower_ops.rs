@@ -65,12 +65,18 @@ enum Operand {
 impl Lowerer<'_, '_> {
     /// Lowers instruction `r` (not `Loop` or `Phi`, which `build_function` handles).
     pub(super) fn lower(&mut self, r: IrRef) -> Result<(), String> {
-        let inst = self.trace.insts[r.0 as usize];
+        let inst = self.t.trace.insts[r.0 as usize];
         let result = match inst.op {
             Op::ConstInt { value } => Some(self.b.ins().iconst(types::I64, value)),
             Op::ConstFloat { value } => Some(self.b.ins().f64const(value)),
             Op::ConstBool { value } => Some(self.b.ins().iconst(types::I8, i64::from(value))),
             Op::GuardTag { slot, tag, snap } => {
+                let known = self.t.inherited.get(&slot).map(|&(_, ty)| ty);
+                let list_tag = crate::jit::recorder::list_tag();
+                if known.is_some_and(|ty| ty.value_tag() == Some(tag) || (ty == Type::Ptr && tag == list_tag)) {
+                    // The parent trace wrote or loaded a value of this type into the slot.
+                    return Ok(());
+                }
                 let (base, offset) = self.slot_place(slot);
                 let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(tag));
@@ -98,6 +104,11 @@ impl Lowerer<'_, '_> {
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
                 None
+            }
+            Op::SlotInt { slot } | Op::SlotPtr { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot }
+                if let Some(value) = self.inherited(slot, inst.ty) =>
+            {
+                Some(value)
             }
             Op::SlotInt { slot } | Op::SlotPtr { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
@@ -154,7 +165,7 @@ impl Lowerer<'_, '_> {
                 let floored = self.b.ins().iadd(rem, b);
                 let floored = self.b.ins().select(adjust, floored, rem);
                 let results = self.join(join, &[rem, floored]);
-                self.truncated[r.0 as usize] = Some(results[0]);
+                self.t.truncated[r.0 as usize] = Some(results[0]);
                 Some(results[1])
             }
             Op::PowInt { a, b, snap } | Op::PowFloat { a, b, snap } => {
@@ -332,12 +343,12 @@ impl Lowerer<'_, '_> {
                 Some(self.b.ins().select(cond, a, b))
             }
             Op::ConstObj { index } => {
-                let object = self.objects.get(index as usize).ok_or("ConstObj of an unknown object")?;
+                let object = self.t.objects.get(index as usize).ok_or("ConstObj of an unknown object")?;
                 Some(self.b.ins().iconst(types::I64, object as *const crate::interp::value::Value as i64))
             }
             Op::ListAppend { list, value, result } => {
                 let list = self.val(list)?;
-                let ty = self.trace.ty(value);
+                let ty = self.t.trace.ty(value);
                 let tag = match ty {
                     Type::Ptr => crate::jit::recorder::list_tag(),
                     _ => ty.value_tag().ok_or("appending a value that is not a number or a list")?,
@@ -359,7 +370,7 @@ impl Lowerer<'_, '_> {
                 let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
                 let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
                 self.exit_if(heap, snap)?;
-                let ty = self.trace.ty(value);
+                let ty = self.t.trace.ty(value);
                 let value = self.val(value)?;
                 self.store_value(element, 0, value, ty)?;
                 None
@@ -369,7 +380,7 @@ impl Lowerer<'_, '_> {
             }
         };
         if let Some(value) = result {
-            self.vals[r.0 as usize] = Some(value);
+            self.t.vals[r.0 as usize] = Some(value);
         }
         Ok(())
     }
@@ -415,14 +426,14 @@ impl Lowerer<'_, '_> {
     /// `x % y == 0` needs no flooring: the truncated remainder is zero exactly when Python's
     /// is. Marks `x` (compared against `other`) to be read as its truncated remainder then.
     fn zero_test_operand(&self, x: IrRef, other: IrRef) -> Operand {
-        let is_zero = matches!(self.trace.insts[other.0 as usize].op, Op::ConstInt { value: 0 });
-        if is_zero && self.truncated[x.0 as usize].is_some() { Operand::Truncated(x) } else { Operand::Value(x) }
+        let is_zero = matches!(self.t.trace.insts[other.0 as usize].op, Op::ConstInt { value: 0 });
+        if is_zero && self.t.truncated[x.0 as usize].is_some() { Operand::Truncated(x) } else { Operand::Value(x) }
     }
 
     fn val_or_truncated(&self, x: Operand) -> Result<ir::Value, String> {
         match x {
             Operand::Value(r) => self.val(r),
-            Operand::Truncated(r) => self.truncated[r.0 as usize].ok_or_else(|| format!("{r} has no remainder")),
+            Operand::Truncated(r) => self.t.truncated[r.0 as usize].ok_or_else(|| format!("{r} has no remainder")),
         }
     }
 

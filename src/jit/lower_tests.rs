@@ -943,6 +943,54 @@ fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
 }
 
 #[test]
+fn a_tree_compiled_as_one_function_runs_its_side_trace_inside_the_exit_and_jumps_back_to_the_root() {
+    let (root, side) = root_and_side_trace();
+    let side_place = TreePlace { exit_base: root.snapshots.len() as u32, root_trace: 1, is_root: false };
+    // The side trace hangs from the loop body's guard on `i < 10` (snap3). No side trace is
+    // compiled on its own: the tables name no code.
+    let members = [
+        TreeMember { trace: &root, place: TreePlace::root(1), parent: None },
+        TreeMember { trace: &side, place: side_place, parent: Some((0, 3)) },
+    ];
+    let tree = compile_tree(&members, &layout(), Listings::default()).unwrap_or_else(|e| panic!("{e}"));
+    let root_table = SideExitSlot::empty_table(root.snapshots.len());
+    let side_table = SideExitSlot::empty_table(side.snapshots.len());
+    root_table[3].table.set(side_table.as_ptr());
+    let mut frame = vec![Value::Int(0), Value::Int(0)];
+    // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
+    let status = unsafe {
+        (tree.entry)(
+            frame.as_mut_ptr(),
+            std::ptr::null_mut(),
+            crate::interp::interrupt::flag_address(),
+            root_table.as_ptr(),
+        )
+    };
+    // One call runs all three rounds of counting to 10: the side trace's link is a jump. The
+    // third round's side trace leaves through its snap1, numbered after the root's four exits.
+    assert_eq!(status, 4 + 1);
+    assert_eq!((int(&frame[0]), int(&frame[1])), (10, 3));
+}
+
+#[test]
+fn a_tree_is_rejected_when_a_side_trace_hangs_from_nowhere() {
+    let (root, side) = root_and_side_trace();
+    let side_place = TreePlace { exit_base: 4, root_trace: 1, is_root: false };
+    let root_member = TreeMember { trace: &root, place: TreePlace::root(1), parent: None };
+    for parent in [None, Some((1, 3)), Some((0, 99))] {
+        let members = [root_member, TreeMember { trace: &side, place: side_place, parent }];
+        assert!(compile_tree(&members, &layout(), Listings::default()).is_err(), "{parent:?}");
+    }
+    let twice = [
+        root_member,
+        TreeMember { trace: &side, place: side_place, parent: Some((0, 3)) },
+        TreeMember { trace: &side, place: side_place, parent: Some((0, 3)) },
+    ];
+    let err = compile_tree(&twice, &layout(), Listings::default()).err().expect("two side traces on one exit");
+    assert!(err.contains("shares its exit"), "{err}");
+}
+
+#[test]
 fn a_side_trace_must_end_in_link_and_a_root_must_loop_or_link() {
     let (root, side) = root_and_side_trace();
     let side_place = TreePlace { exit_base: 4, root_trace: 1, is_root: false };

@@ -68,11 +68,21 @@ struct TraceMeta {
     exit_lines: Vec<u32>,
     /// 0 for a root, its parent's depth + 1 for a side trace.
     depth: u32,
+    /// The optimized trace, its place and (for a side trace) the exit it hangs from: what
+    /// compiling its tree as one function needs.
+    optimized: Rc<Trace>,
+    place: TreePlace,
+    parent: Option<(u32, u32)>,
 }
 
 /// Limits on a trace tree, so that a pathological program cannot grow side traces forever.
 const MAX_SIDE_TRACES_PER_TREE: usize = 64;
 const MAX_SIDE_TRACE_DEPTH: u32 = 16;
+
+/// A tree is compiled as one function (side traces inside their exits) while its traces have
+/// at most this many instructions in all; a larger tree keeps calling its side traces through
+/// the side-exit tables (each compile of the whole tree costs time proportional to its size).
+const MAX_TREE_INSTS_IN_ONE_FUNCTION: usize = 4000;
 
 /// A side trace being recorded: where it will be attached.
 struct SideTarget {
@@ -236,17 +246,19 @@ impl Jit {
         self.report(id, &format!("the loop at {start}"), ending, &recorded, &lowered);
         let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
-        self.metas.insert(id, trace_meta(&trace, code, HashMap::new(), table.as_ptr(), 0));
+        let place = TreePlace::root(id);
+        self.metas.insert(id, trace_meta(Rc::new(trace.clone()), place, None, code, HashMap::new(), table.as_ptr(), 0));
         let (extent, inline_depth) = frame_reach(&trace, code);
         let native = Rc::new(NativeLoop {
             frame_extent: Cell::new(extent),
             inline_depth: Cell::new(inline_depth),
-            entry: compiled.entry,
+            entry: Cell::new(compiled.entry),
             side_exits: table.as_ptr(),
             header_pc: header_pc as u32,
             exits: RefCell::new(exit_infos(&trace, id)),
             trace_id: id,
             owners: RefCell::new(vec![Box::new(compiled), Box::new(table)]),
+            merge_wait: Cell::new(0),
         });
         self.compiled.push((id, start, native.clone()));
         Ok(native)
@@ -291,7 +303,9 @@ impl Jit {
         let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
-        let meta = trace_meta(&trace, &code, known, table.as_ptr(), parent.depth + 1);
+        let depth = parent.depth + 1;
+        let parent_at = Some((side.parent_trace, side.parent_snapshot));
+        let meta = trace_meta(Rc::new(trace.clone()), place, parent_at, &code, known, table.as_ptr(), depth);
         // SAFETY: the parent's table has one slot per snapshot of the parent and lives as long
         // as the tree (`root.owners`); `parent_snapshot` is one of them.
         let slot = unsafe { &*parent.side_exits.add(side.parent_snapshot as usize) };
@@ -309,6 +323,62 @@ impl Jit {
             side.parent_trace, side.parent_snapshot
         ));
         Ok(id)
+    }
+
+    /// Compiles the tree of `root` again as one function, its side traces inside the exits they
+    /// hang from, and installs it as the tree's entry: an exit then runs on into its side trace
+    /// without a call, and a side trace's link back to the root is a jump to the root's start,
+    /// not a return to the VM. The traces compiled one by one stay as they are (they are still
+    /// right, and the side-exit tables still name them); if this fails, the tree keeps them.
+    fn compile_tree_as_one(&mut self, root: &NativeLoop) {
+        let mut ids: Vec<u32> =
+            self.metas.iter().filter(|(_, m)| m.place.root_trace == root.trace_id).map(|(&id, _)| id).collect();
+        // Trace numbers grow, so each side trace comes after its parent.
+        ids.sort_unstable();
+        let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
+        if size > MAX_TREE_INSTS_IN_ONE_FUNCTION || ids.first() != Some(&root.trace_id) {
+            return;
+        }
+        let members: Result<Vec<lower::TreeMember<'_>>, String> = ids
+            .iter()
+            .map(|id| {
+                let meta = &self.metas[id];
+                let parent = match meta.parent {
+                    None => None,
+                    Some((trace, snap)) => {
+                        let index =
+                            ids.iter().position(|&i| i == trace).ok_or("a side trace's parent is not in its tree")?;
+                        Some((index, snap))
+                    }
+                };
+                Ok(lower::TreeMember { trace: &meta.optimized, place: meta.place, parent })
+            })
+            .collect();
+        let Some(layout) = self.layout else { return };
+        let listings = lower::Listings { clif: false, disassembly: self.dump_level.shows_machine_code() };
+        let compile_start = Instant::now();
+        let compiled = members.and_then(|members| lower::compile_tree(&members, &layout, listings));
+        self.stats.compiling += compile_start.elapsed();
+        let names = ids[1..].iter().map(|id| format!("T{id}")).collect::<Vec<_>>().join(", ");
+        match compiled {
+            Ok(compiled) => {
+                root.entry.set(compiled.entry);
+                if let Some(listing) = &compiled.disassembly {
+                    self.dump.push_str(&format!(
+                        "---- the tree of T{} as one function (with {names}): machine code ({} bytes) ----\n{listing}",
+                        root.trace_id, compiled.code_size
+                    ));
+                }
+                root.owners.borrow_mut().push(Box::new(compiled));
+                self.event(format!(
+                    "[jit] the tree of T{} is compiled again as one function, with {names} inside its exits",
+                    root.trace_id
+                ));
+            }
+            Err(reason) => {
+                self.event(format!("[jit] the tree of T{} stays in pieces: {reason}", root.trace_id));
+            }
+        }
     }
 }
 
@@ -363,12 +433,15 @@ fn frame_reach(trace: &Trace, code: &CodeObject) -> (usize, usize) {
 /// established before the first instruction using that snapshot (its type guards and loads,
 /// plus what its own parent knew), overridden by the types of the values the exit writes.
 fn trace_meta(
-    trace: &Trace,
+    optimized: Rc<Trace>,
+    place: TreePlace,
+    parent: Option<(u32, u32)>,
     code: &CodeObject,
     inherited: HashMap<u16, Type>,
     side_exits: *const SideExitSlot,
     depth: u32,
 ) -> TraceMeta {
+    let trace = &*optimized;
     let mut known = inherited;
     let mut at_exit: Vec<Option<HashMap<u16, Type>>> = vec![None; trace.snapshots.len()];
     for inst in &trace.insts {
@@ -406,6 +479,9 @@ fn trace_meta(
             })
             .collect(),
         depth,
+        optimized: optimized.clone(),
+        place,
+        parent,
     }
 }
 
@@ -529,6 +605,10 @@ impl Tracer for Jit {
         if self.recorder.is_some() {
             self.abort(reason);
         }
+    }
+
+    fn compile_tree(&mut self, root: &NativeLoop) {
+        self.compile_tree_as_one(root);
     }
 
     fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32) {
