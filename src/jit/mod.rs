@@ -328,8 +328,10 @@ impl Jit {
     /// Compiles the tree of `root` again as one function, its side traces inside the exits they
     /// hang from, and installs it as the tree's entry: an exit then runs on into its side trace
     /// without a call, and a side trace's link back to the root is a jump to the root's start,
-    /// not a return to the VM. The traces compiled one by one stay as they are (they are still
-    /// right, and the side-exit tables still name them); if this fails, the tree keeps them.
+    /// not a return to the VM. Only trees with a side trace linking back to the root, and of
+    /// at most `MAX_TREE_INSTS_IN_ONE_FUNCTION` instructions, are compiled again. The traces
+    /// compiled one by one stay as they are (they are still right, and the side-exit tables
+    /// still name them); if this fails, the tree keeps them.
     fn compile_tree_as_one(&mut self, root: &NativeLoop) {
         let mut ids: Vec<u32> =
             self.metas.iter().filter(|(_, m)| m.place.root_trace == root.trace_id).map(|(&id, _)| id).collect();
@@ -337,6 +339,14 @@ impl Jit {
         ids.sort_unstable();
         let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
         if size > MAX_TREE_INSTS_IN_ONE_FUNCTION || ids.first() != Some(&root.trace_id) {
+            return;
+        }
+        // The gain is mostly a side trace's link back to the root becoming a jump; a tree whose
+        // side traces all leave for other loops is not worth the compile time.
+        let links_back = ids[1..].iter().any(|id| {
+            matches!(self.metas[id].optimized.insts.last().map(|i| i.op), Some(Op::Link { trace, .. }) if trace == root.trace_id)
+        });
+        if !links_back {
             return;
         }
         let members: Result<Vec<lower::TreeMember<'_>>, String> = ids
