@@ -139,6 +139,8 @@ pub struct NativeLoop {
     /// traces attached since (0: nothing to do). Set when a side trace is attached, so that a
     /// tree growing several side traces in a row is compiled once they have settled.
     pub merge_wait: Cell<u32>,
+    /// How many times the tree was compiled as one function (each time, the next waits longer).
+    pub merges: Cell<u32>,
 }
 
 /// What the tracer wants the VM to do after seeing an instruction.
@@ -208,9 +210,10 @@ pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
 
 /// How many runs of a tree after its last side trace was attached before it is compiled again
 /// as one function (see [`NativeLoop::merge_wait`]): the loop threshold (1 in the stress mode:
-/// the next run).
-pub fn tree_settle_runs(loop_threshold: u32) -> u32 {
-    loop_threshold.max(1)
+/// the next run), four times longer for each time the tree was compiled so already, so that a
+/// tree that keeps growing side traces is not compiled again and again.
+pub fn tree_settle_runs(loop_threshold: u32, merges: u32) -> u32 {
+    loop_threshold.max(1).saturating_mul(1 << (2 * merges).min(20))
 }
 
 /// The number of failed attempts after which the dump calls an exit or loop blacklisted (the

@@ -628,7 +628,7 @@ impl Vm {
                     RecordStatus::Attached => {
                         if let Recording::Side(root, exit) = &recording {
                             root.exits.borrow()[*exit].side.set(super::native::SideState::Attached);
-                            root.merge_wait.set(super::native::tree_settle_runs(self.jit_threshold));
+                            root.merge_wait.set(super::native::tree_settle_runs(self.jit_threshold, root.merges.get()));
                         }
                     }
                 }
