@@ -10,6 +10,7 @@ pub mod format;
 pub mod hashkey;
 pub mod interrupt;
 pub mod iter;
+pub mod liveness;
 pub mod methods;
 pub mod native;
 pub mod ops;

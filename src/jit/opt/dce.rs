@@ -1,6 +1,7 @@
 //! Dead code elimination.
 //!
-//! Guarantees: every instruction with an effect (guards, stores, `Loop`) stays; a pure
+//! Guarantees: every instruction with an effect (guards, stores, `Loop`) stays, except a
+//! `ClearSlot` of a slot that no snapshot writes; a pure
 //! instruction stays only if a kept instruction or the snapshot of a kept instruction uses its
 //! value. A `Phi` counts as pure: a kept `Phi` uses its `entry` and `back` values, and one that
 //! only its own back edge uses (a variable written before it is read in every iteration) goes.
@@ -12,13 +13,21 @@ use super::{Action, rebuild};
 pub fn run(trace: &Trace) -> Trace {
     let n = trace.insts.len();
     let mut live = vec![false; n];
+    // A `ClearSlot` makes room for an exit's write into its slot: with no exit writing the slot,
+    // it has nothing to do (what the slot held stays there until the interpreter overwrites it).
+    let written: std::collections::HashSet<u16> =
+        trace.snapshots.iter().flat_map(|s| s.slots.iter().map(|&(slot, _)| slot)).collect();
+    let needed = |op: &Op| match op {
+        Op::ClearSlot { slot } => written.contains(slot),
+        _ => true,
+    };
     // Backwards: uses come after definitions, except Phi back edges (handled by iterating
     // until nothing changes; traces are short).
     loop {
         let mut changed = false;
         for i in (0..n).rev() {
             let inst = &trace.insts[i];
-            let root = inst.op.has_effect() && !matches!(inst.op, Op::Phi { .. });
+            let root = inst.op.has_effect() && !matches!(inst.op, Op::Phi { .. }) && needed(&inst.op);
             if !live[i] && root {
                 live[i] = true;
                 changed = true;

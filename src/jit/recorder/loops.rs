@@ -195,6 +195,7 @@ impl Recorder {
                 *b = back;
             }
         }
+        super::prune::prune_dead_slots(&mut self.trace, &self.code);
         Ok((self.trace, self.recorded))
     }
 
@@ -204,6 +205,7 @@ impl Recorder {
         let snap = self.snapshot(pc);
         self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         self.trace.push(Op::Link { trace: target, snap }, Type::Void);
+        super::prune::prune_dead_slots(&mut self.trace, &self.code);
         (self.trace, self.recorded)
     }
 }

@@ -30,6 +30,7 @@ mod builtins;
 mod calls;
 mod globals;
 mod loops;
+mod prune;
 
 use loops::loop_end;
 
