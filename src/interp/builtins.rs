@@ -561,7 +561,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             match code {
                 None => Err(value_error("chr() arg not in range(0x110000)")),
                 Some(c) => match char::from_u32(c) {
-                    Some(ch) => Ok(Value::str(ch.to_string())),
+                    Some(ch) => Ok(Value::char(ch)),
                     None => Err(value_error("not supported in Toy: lone surrogate code points in str")),
                 },
             }

@@ -95,7 +95,7 @@ impl IterObj {
             IterObj::Str { text, byte_index } => match text.text[*byte_index..].chars().next() {
                 Some(c) => {
                     *byte_index += c.len_utf8();
-                    Ok(Some(Value::str(c.to_string())))
+                    Ok(Some(Value::char(c)))
                 }
                 None => Ok(None),
             },
@@ -182,7 +182,7 @@ pub fn collect(v: &Value) -> RtResult<Vec<Value>> {
     match v {
         Value::List(l) => Ok(l.borrow().clone()),
         Value::Tuple(t) => Ok(t.as_ref().clone()),
-        Value::Str(s) => Ok(s.text.chars().map(|c| Value::str(c.to_string())).collect()),
+        Value::Str(s) => Ok(s.text.chars().map(Value::char).collect()),
         Value::Dict(d) => Ok(d.borrow().keys().map(|k| k.0.clone()).collect()),
         Value::Range(r) => {
             let n = range_len(r);

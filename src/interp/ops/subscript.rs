@@ -47,9 +47,9 @@ fn key_error(key: &Value) -> RtError {
 /// The `i`-th character of a string (`i` already normalised).
 fn str_char(text: &str, is_ascii: bool, i: usize) -> Value {
     if is_ascii {
-        Value::str(&text[i..i + 1])
+        Value::char(char::from(text.as_bytes()[i]))
     } else {
-        Value::str(text.chars().nth(i).map(String::from).unwrap_or_default())
+        text.chars().nth(i).map_or_else(|| Value::str(""), Value::char)
     }
 }
 
