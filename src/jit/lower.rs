@@ -902,6 +902,13 @@ impl Lowerer<'_, '_> {
                 known.insert(slot, (value, inst.ty));
             }
         }
+        // The runtime writes None into an append's result register (dead at any exit, but
+        // no side trace should think it holds a number).
+        for inst in &trace.insts {
+            if let Op::ListAppend { result, .. } = inst.op {
+                known.remove(&result);
+            }
+        }
         for &(slot, r) in &trace.snapshots[snap].slots {
             if let Ok(value) = self.val(r) {
                 known.insert(slot, (value, trace.ty(r)));

@@ -479,6 +479,10 @@ fn trace_meta(
             Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
                 known.insert(slot, inst.ty);
             }
+            // The runtime wrote None into the call's result register.
+            Op::ListAppend { result, .. } => {
+                known.remove(&result);
+            }
             _ => {}
         }
     }

@@ -675,7 +675,12 @@ impl Recorder {
                     return abort(format!("appending a {} to a list", ty.name()));
                 }
                 let result = self.slot(dst);
-                if self.entry_loads.contains_key(&result)
+                // The runtime writes None into the result's register. In a loop, a register the
+                // trace read at entry would hold None in the next iteration; in a side trace
+                // (straight code), only a list read from it matters: the register keeps it alive.
+                let read_at_entry = self.entry_loads.get(&result).map(|&(_, ty)| ty);
+                let harmless = self.side.is_some() && read_at_entry != Some(Type::Ptr);
+                if (read_at_entry.is_some() && !harmless)
                     || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
                 {
                     return abort("the result of append() goes into a variable");
