@@ -1,9 +1,9 @@
 //! Lowering trace IR to machine code with Cranelift.
 //!
-//! [`compile_trace`] checks a [`Trace`] (references point backwards, operand and result types
-//! fit each opcode, snapshots only name values defined before their guards), then builds one
-//! Cranelift function `extern "C" fn(frame, globals, interrupt flag, side exits) -> u32` in a
-//! `JITModule` of its own (so the code can be freed with the trace):
+//! [`compile_trace`] checks a [`Trace`] (`lower_validate.rs`: references point backwards, operand
+//! and result types fit each opcode, snapshots only name values defined before their guards),
+//! then builds one Cranelift function `extern "C" fn(frame, globals, interrupt flag, side exits)
+//! -> u32` in a `JITModule` of its own (so the code can be freed with the trace):
 //!
 //! ```text
 //!   entry block:  the preamble, straight-line (each guard splits it: `brif` to a cold exit)
@@ -16,6 +16,11 @@
 //! ```
 //!
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
+//!
+//! [`compile_tree`] builds one function for a whole trace tree: each side trace's code goes into
+//! the exit block of the guard it starts from (after the exit's stores), starting from the
+//! values its parent had (`known_at_exit`), and its `Link` back to the root jumps to the root's
+//! start block instead of returning.
 //!
 //! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
 //! (per thread) between traces; only the code memory belongs to each trace. Text listings
@@ -44,6 +49,10 @@ use super::layout::ListLayout;
 
 #[path = "lower_ops.rs"]
 mod ops;
+#[path = "lower_validate.rs"]
+mod validate;
+
+use validate::{Shape, validate};
 
 /// Machine code for one trace, and the module that owns it (freed on drop).
 pub struct CompiledTrace {
@@ -337,229 +346,6 @@ fn cl_type(ty: Type) -> Option<ir::Type> {
         Type::Bool => Some(types::I8),
         Type::Void => None,
     }
-}
-
-/// Where the loop is: the index of `Loop` and how many `Phi`s follow it (side traces have
-/// no loop: they end in `Link`).
-struct Shape {
-    loop_at: Option<usize>,
-    phis: usize,
-}
-
-/// Checks everything the lowering relies on, so that it can never build invalid Cranelift IR.
-fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String> {
-    let insts = &trace.insts;
-    let found_loop = trace.loop_start();
-    let links = matches!(insts.last().map(|i| i.op), Some(Op::Link { .. }));
-    if place.is_root && found_loop.is_none() && !links {
-        return Err("trace does not loop".into());
-    }
-    if !place.is_root && (found_loop.is_some() || !matches!(insts.last().map(|i| i.op), Some(Op::Link { .. }))) {
-        return Err("a side trace must end in Link and not loop".into());
-    }
-    if insts.len() > u32::MAX as usize / 2 || trace.snapshots.len() > (u32::MAX / 2 - place.exit_base) as usize {
-        return Err("trace too long".into());
-    }
-    // A side trace is checked as if its loop began after its last instruction.
-    let loop_at = found_loop.unwrap_or(insts.len());
-    let phis = insts.get(loop_at + 1..).unwrap_or(&[]).iter().take_while(|i| matches!(i.op, Op::Phi { .. })).count();
-    let body_start = loop_at + 1 + phis;
-    let mut first_use = vec![usize::MAX; trace.snapshots.len()];
-    for (at, inst) in insts.iter().enumerate() {
-        let here = IrRef(at as u32);
-        let fail = |what: String| Err(format!("{here}: {what}"));
-        let ty_of = |r: IrRef| insts.get(r.0 as usize).map(|i| i.ty);
-        let expect = |r: IrRef, want: Type| -> Result<(), String> {
-            if r.0 as usize >= at {
-                return Err(format!("{here}: {r} is not defined before its use"));
-            }
-            match ty_of(r) {
-                Some(ty) if ty == want => Ok(()),
-                ty => Err(format!("{here}: {r} has type {:?}, expected {:?}", ty, want)),
-            }
-        };
-        let result = match inst.op {
-            Op::ConstInt { .. } => Type::Int,
-            Op::ConstFloat { .. } => Type::Float,
-            Op::ConstBool { .. } => Type::Bool,
-            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
-            Op::ConstObj { index } => {
-                if index as usize >= trace.objects.len() {
-                    return fail(format!("object {index} does not exist"));
-                }
-                Type::Obj
-            }
-            Op::Select { cond, a, b } => {
-                expect(cond, Type::Bool)?;
-                if !matches!(inst.ty, Type::Int | Type::Float) {
-                    return fail(format!("Select of type {:?}", inst.ty));
-                }
-                expect(a, inst.ty)?;
-                expect(b, inst.ty)?;
-                inst.ty
-            }
-            Op::Link { .. } => {
-                if at + 1 != insts.len() || found_loop.is_some() {
-                    return fail("Link must end a side trace".into());
-                }
-                Type::Void
-            }
-            Op::SlotInt { .. } => Type::Int,
-            Op::SlotFloat { .. } => Type::Float,
-            Op::SlotBool { .. } => Type::Bool,
-            Op::SlotPtr { .. } => Type::Ptr,
-            Op::AddInt { a, b, .. }
-            | Op::SubInt { a, b, .. }
-            | Op::MulInt { a, b, .. }
-            | Op::FloorDivInt { a, b, .. }
-            | Op::ModInt { a, b, .. }
-            | Op::ShlInt { a, b, .. }
-            | Op::ShrInt { a, b, .. }
-            | Op::PowInt { a, b, .. }
-            | Op::AndInt { a, b }
-            | Op::OrInt { a, b }
-            | Op::XorInt { a, b } => {
-                expect(a, Type::Int)?;
-                expect(b, Type::Int)?;
-                Type::Int
-            }
-            Op::NegInt { a, .. } => {
-                expect(a, Type::Int)?;
-                Type::Int
-            }
-            Op::AddFloat { a, b }
-            | Op::SubFloat { a, b }
-            | Op::MulFloat { a, b }
-            | Op::DivFloat { a, b, .. }
-            | Op::ModFloat { a, b, .. }
-            | Op::FloorDivFloat { a, b, .. }
-            | Op::PowFloat { a, b, .. } => {
-                expect(a, Type::Float)?;
-                expect(b, Type::Float)?;
-                Type::Float
-            }
-            Op::NegFloat { a } | Op::AbsFloat { a } => {
-                expect(a, Type::Float)?;
-                Type::Float
-            }
-            Op::FloatToInt { a, .. } => {
-                expect(a, Type::Float)?;
-                Type::Int
-            }
-            Op::IntToFloat { a } => {
-                expect(a, Type::Int)?;
-                Type::Float
-            }
-            Op::BoolToInt { a } => {
-                expect(a, Type::Bool)?;
-                Type::Int
-            }
-            Op::GuardExactFloat { a, .. } => {
-                expect(a, Type::Int)?;
-                Type::Void
-            }
-            Op::CmpInt { a, b, .. } => {
-                expect(a, Type::Int)?;
-                expect(b, Type::Int)?;
-                Type::Bool
-            }
-            Op::CmpFloat { a, b, .. } => {
-                expect(a, Type::Float)?;
-                expect(b, Type::Float)?;
-                Type::Bool
-            }
-            Op::Guard { cond, .. } => {
-                expect(cond, Type::Bool)?;
-                Type::Void
-            }
-            Op::ListLen { list } => {
-                expect(list, Type::Ptr)?;
-                Type::Int
-            }
-            Op::ListIndex { list, index, .. } => {
-                expect(list, Type::Ptr)?;
-                expect(index, Type::Int)?;
-                Type::Int
-            }
-            Op::ListLoad { list, index, ty, .. } => {
-                expect(list, Type::Ptr)?;
-                expect(index, Type::Int)?;
-                if ty.value_tag().is_none() && ty != Type::Ptr {
-                    return fail(format!("cannot load a list element as {ty:?}"));
-                }
-                ty
-            }
-            Op::ListAppend { list, value, .. } => {
-                expect(list, Type::Ptr)?;
-                let ty = ty_of(value).unwrap_or(Type::Void);
-                if ty.value_tag().is_none() && ty != Type::Ptr {
-                    return fail(format!("cannot append a {ty:?} value to a list"));
-                }
-                Type::Void
-            }
-            Op::ListStore { list, index, value, .. } => {
-                expect(list, Type::Ptr)?;
-                expect(index, Type::Int)?;
-                let ty = ty_of(value).unwrap_or(Type::Void);
-                if ty.value_tag().is_none() {
-                    return fail(format!("cannot store a {ty:?} value into a list"));
-                }
-                expect(value, ty)?;
-                Type::Void
-            }
-            Op::Loop => {
-                if at != loop_at {
-                    return fail("a second Loop".into());
-                }
-                Type::Void
-            }
-            Op::Phi { ty, entry, back, .. } => {
-                if at <= loop_at || at >= body_start {
-                    return fail("a Phi must directly follow Loop".into());
-                }
-                if ty == Type::Void || ty != inst.ty {
-                    return fail(format!("Phi of type {ty:?} declared as {:?}", inst.ty));
-                }
-                if entry.0 as usize >= loop_at || ty_of(entry) != Some(ty) {
-                    return fail(format!("Phi entry {entry} must be a preamble value of type {ty:?}"));
-                }
-                // Usually a body value; a preamble value (a loop-invariant assignment) or another
-                // Phi (the block arguments are a parallel copy) works as well.
-                if ty_of(back) != Some(ty) {
-                    return fail(format!("Phi back value {back} must be a value of type {ty:?}"));
-                }
-                ty
-            }
-        };
-        if inst.ty != result {
-            return fail(format!("{} produces {result:?}, declared as {:?}", inst.op.name(), inst.ty));
-        }
-        if let Some(SnapId(snap)) = inst.op.snapshot() {
-            let snap = snap as usize;
-            let Some(first) = first_use.get_mut(snap) else { return fail(format!("snapshot {snap} does not exist")) };
-            *first = (*first).min(at);
-        }
-    }
-    if found_loop.is_some() && !insts[body_start..].iter().any(|i| i.op.snapshot().is_some()) {
-        return Err("the loop body has no exit: it would never stop".into());
-    }
-    // Every value an exit writes must be defined before the first guard using the snapshot,
-    // so that it dominates the shared exit block.
-    for (snap, &first) in first_use.iter().enumerate() {
-        if first == usize::MAX {
-            continue;
-        }
-        for &(slot, r) in &trace.snapshots[snap].slots {
-            if r.0 as usize >= first {
-                return Err(format!("snap{snap}: r{slot}={r} is not defined before its first guard %{first}"));
-            }
-            let ty = trace.ty(r);
-            if ty.value_tag().is_none() && !matches!(ty, Type::Obj | Type::Ptr) {
-                return Err(format!("snap{snap}: r{slot}={r} has type {ty:?}, which an exit cannot write"));
-            }
-        }
-    }
-    Ok(Shape { loop_at: found_loop, phis })
 }
 
 /// The state of lowering a trace tree into one Cranelift function.
