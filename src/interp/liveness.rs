@@ -33,7 +33,11 @@ impl Liveness {
         let handlers: Vec<Vec<usize>> = (0..n)
             .map(|pc| {
                 let pc32 = pc as u32;
-                code.handlers.iter().filter(|h| h.start <= pc32 && pc32 < h.end).map(|h| h.target as usize).collect()
+                code.handlers
+                    .iter()
+                    .filter(|h| h.start <= pc32 && pc32 < h.end && (h.target as usize) < n)
+                    .map(|h| h.target as usize)
+                    .collect()
             })
             .collect();
         let mut live = Liveness { words_per_pc, bits: vec![0; n * words_per_pc] };

@@ -635,7 +635,7 @@ impl Lowerer<'_, '_> {
                     let n = self.b.ins().iconst(types::I32, snap as i64);
                     self.b.ins().jump(dispatch, &[BlockArg::Value(n)]);
                 }
-                (None, None) => unreachable!("an exit without a side trace has a dispatch block"),
+                (None, None) => return Err("an exit without a side trace and no dispatch block".into()),
             }
         }
         let Some(dispatch) = dispatch else { return Ok(()) };
