@@ -520,6 +520,7 @@ impl Tracer for Jit {
         self.recording_started = Some(Instant::now());
         self.side_target = None;
         let mut recorder = Recorder::new(code, header_pc, loop_id, now.depth);
+        recorder.listing = self.dump_level.shows_traces();
         match recorder.record(header_pc, now) {
             Ok(_) => self.recorder = Some(recorder),
             Err(reason) => {
@@ -562,7 +563,8 @@ impl Tracer for Jit {
             Recorder::new_side(code, pc, depth, start, &exits[exit].frames, &exits[exit].unbound)
         };
         match recorder {
-            Ok(recorder) => {
+            Ok(mut recorder) => {
+                recorder.listing = self.dump_level.shows_traces();
                 self.recorder = Some(recorder);
                 self.side_target = Some(SideTarget { root: root.clone(), parent_trace, parent_snapshot });
             }

@@ -91,6 +91,9 @@ pub struct RecordedInstr {
 pub struct Recorder {
     /// The code of the loop (or of the exit a side trace starts at).
     pub code: Rc<CodeObject>,
+    /// Keep the text of each recorded instruction (only the dump shows it, and most recordings
+    /// of a program that aborts often would format it for nothing).
+    pub listing: bool,
     /// The code running now: `code`, or the innermost inlined call's.
     cur: Rc<CodeObject>,
     /// The code `header_pc` is in (a side trace may start inside an inlined call).
@@ -150,6 +153,7 @@ impl Recorder {
             int_constants: HashMap::new(),
             float_constants: HashMap::new(),
             recorded: Vec::new(),
+            listing: true,
             side: None,
             pending_global: None,
             held: HashMap::new(),
@@ -411,10 +415,8 @@ impl Recorder {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
         }
         let instr = self.cur.instrs[pc];
-        self.recorded.push(RecordedInstr {
-            pc,
-            line: self.cur.lines[pc],
-            text: format!(
+        let text = if self.listing {
+            format!(
                 "{:<14} {}",
                 instr.name(),
                 instr
@@ -423,9 +425,11 @@ impl Recorder {
                     .map(|(f, o)| format!("{f}={}", o.render(&self.cur, now.global_names)))
                     .collect::<Vec<_>>()
                     .join(" ")
-            ),
-            depth: self.calls.len(),
-        });
+            )
+        } else {
+            String::new()
+        };
+        self.recorded.push(RecordedInstr { pc, line: self.cur.lines[pc], text, depth: self.calls.len() });
         self.record_instr(instr, pc, now)?;
         Ok(Step::Continue)
     }
