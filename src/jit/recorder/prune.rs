@@ -74,3 +74,79 @@ fn owner_is_live(
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::bytecode::Instr;
+    use crate::interp::compiler::{CompileOptions, GlobalTable, compile_module};
+    use crate::interp::value::Value;
+    use crate::jit::ir::{InlinedCall, Op, Snapshot, Type};
+
+    const SOURCE: &str = "\
+def f(x):
+    y = x + 1
+    z = y * 2
+    return z
+
+def g(n):
+    t = 0
+    for i in range(n):
+        t = t + f(i)
+    return t
+";
+
+    fn function(module: &Rc<CodeObject>, name: &str) -> Rc<CodeObject> {
+        module
+            .consts
+            .iter()
+            .find_map(|c| match c {
+                Value::Function(f) if f.code.name == name => Some(f.code.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no function {name}"))
+    }
+
+    fn slot(code: &CodeObject, name: &str) -> u16 {
+        code.slot_names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no local {name}")) as u16
+    }
+
+    #[test]
+    fn snapshots_keep_the_live_slots_of_each_frame_and_drop_the_rest() {
+        let module = crate::parser::parse(SOURCE).expect("parses");
+        let mut globals = GlobalTable::default();
+        let module = compile_module(&module, SOURCE, &mut globals, CompileOptions::default()).expect("compiles");
+        let (f, g) = (function(&module, "f"), function(&module, "g"));
+        let header = g.instrs.iter().position(|i| matches!(i, Instr::ForIter { .. })).expect("g loops");
+        // The second call of g (the first is range's).
+        let call = g.instrs.iter().rposition(|i| matches!(i, Instr::Call { .. })).expect("g calls f");
+        let Instr::Call { args, .. } = g.instrs[call] else { unreachable!() };
+        let multiply = f.instrs.iter().position(|i| matches!(i, Instr::Mul { .. })).expect("z = y * 2");
+        let temporary = (0..g.nslots).find(|&s| g.slot_names[s as usize].is_empty() && s < args.0).expect("a temp");
+
+        let mut trace = Trace::default();
+        let value = trace.push(Op::ConstInt { value: 1 }, Type::Int);
+        trace.calls.push(InlinedCall {
+            code: f.clone(),
+            base: args.0,
+            return_to: args.0,
+            caller_resume: call as u32 + 1,
+            parent: None,
+        });
+        let (t, n) = (slot(&g, "t"), slot(&g, "n"));
+        let (x, y) = (args.0 + slot(&f, "x"), args.0 + slot(&f, "y"));
+        let at_header = [(t, value), (n, value), (temporary, value)];
+        trace.add_snapshot(Snapshot { pc: header as u32, slots: at_header.to_vec(), ..Snapshot::default() });
+        let in_f = [(t, value), (temporary, value), (x, value), (y, value), (GLOBAL_SLOTS + 3, value)];
+        trace.add_snapshot(Snapshot { pc: multiply as u32, slots: in_f.to_vec(), call: Some(0), unbound: vec![] });
+
+        prune_dead_slots(&mut trace, &g);
+        let kept = |snap: usize| trace.snapshots[snap].slots.iter().map(|&(s, _)| s).collect::<Vec<_>>();
+        // At the loop header: `t` is carried; `n` was read once by range(), the temporary is
+        // assigned before it is read.
+        assert_eq!(kept(0), vec![t]);
+        // Inside f at `z = y * 2`: the caller's `t` is read after the call returns; f's `y` is
+        // read next, its `x` never again; globals are always kept.
+        assert_eq!(kept(1), vec![t, y, GLOBAL_SLOTS + 3]);
+    }
+}
