@@ -21,7 +21,7 @@ impl Recorder {
     ) -> Result<(IrRef, IrRef), Abort> {
         let (list, list_ty) = self.read(obj, frame, pc)?;
         if list_ty != Type::Ptr {
-            return abort(format!("indexing a {}", list_ty.name()));
+            return abort(format!("indexing {}", super::a(list_ty.name())));
         }
         let (i, index_ty) = self.read(index, frame, pc)?;
         if index_ty != Type::Int {

@@ -73,7 +73,9 @@ impl Recorder {
             let value = match default {
                 Value::Int(v) => self.const_int(*v),
                 Value::Float(v) => self.const_float(*v),
-                other => return abort(format!("a default argument of {name}() holding a {}", other.type_name())),
+                other => {
+                    return abort(format!("a default argument of {name}() holding {}", super::a(other.type_name())));
+                }
             };
             defaults.push((base + (first_default + i) as u16, value));
         }

@@ -287,9 +287,9 @@ impl Recorder {
                 abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
             }
             other => abort(format!(
-                "{} holds a {} value; the JIT handles ints, floats, bools and lists",
+                "{} holds {} value; the JIT handles ints, floats, bools and lists",
                 self.name_of(slot),
-                other.type_name()
+                a(other.type_name())
             )),
         }
     }
@@ -314,9 +314,10 @@ impl Recorder {
             Some(&known) => {
                 let found = value.type_name();
                 return abort(format!(
-                    "{} holds a {found} where the parent trace had a {}",
+                    "{} holds {} where the parent trace had {}",
                     self.name_of(slot),
-                    known.name()
+                    a(found),
+                    a(known.name())
                 ));
             }
             None => {
@@ -511,7 +512,10 @@ impl Recorder {
                     Value::Int(i) => self.const_int(*i),
                     Value::Float(f) => self.const_float(*f),
                     Value::Bool(b) => self.emit(Op::ConstBool { value: *b }, Type::Bool),
-                    other => return abort(format!("a {} constant", other.type_name())),
+                    Value::BigInt(_) => {
+                        return abort("an int constant beyond 64 bits (big ints stay in the interpreter)");
+                    }
+                    other => return abort(format!("{} constant", a(other.type_name()))),
                 };
                 self.write(dst, r)?;
             }
@@ -550,7 +554,7 @@ impl Recorder {
                         self.emit(Op::NegInt { a: r, snap }, Type::Int)
                     }
                     Type::Float => self.emit(Op::NegFloat { a: r }, Type::Float),
-                    _ => return abort(format!("unary - on a {}", ty.name())),
+                    _ => return abort(format!("unary - on {}", a(ty.name()))),
                 };
                 self.write(dst, result)?;
             }
@@ -558,7 +562,7 @@ impl Recorder {
                 // `~x` is `x ^ -1` on ints (and on bools as 0 and 1).
                 let ((r, ty), _) = self.read_number(src, frame, pc)?;
                 if ty != Type::Int {
-                    return abort(format!("unary ~ on a {}", ty.name()));
+                    return abort(format!("unary ~ on {}", a(ty.name())));
                 }
                 let all_ones = self.const_int(-1);
                 let result = self.emit(Op::XorInt { a: r, b: all_ones }, Type::Int);
@@ -576,7 +580,7 @@ impl Recorder {
                         let zero = self.const_float(0.0);
                         self.emit(Op::CmpFloat { cond: Cond::Eq, a: r, b: zero }, Type::Bool)
                     }
-                    _ => return abort(format!("`not` on a {}", ty.name())),
+                    _ => return abort(format!("`not` on {}", a(ty.name()))),
                 };
                 self.write(dst, result)?;
             }
@@ -609,7 +613,7 @@ impl Recorder {
                         let zero = self.const_float(0.0);
                         (self.emit(Op::CmpFloat { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *f != 0.0)
                     }
-                    _ => return abort(format!("testing the truth of a {}", ty.name())),
+                    _ => return abort(format!("testing the truth of {}", a(ty.name()))),
                 };
                 let snap = self.snapshot(pc);
                 self.emit(Op::Guard { cond: truth_ref, expect: truth, snap }, Type::Void);
@@ -659,8 +663,8 @@ impl Recorder {
                 }
                 let Some((start, stop, step)) = self.ranges.remove(&self.slot(src)) else {
                     return abort(format!(
-                        "a for loop over a {} built outside the trace",
-                        frame[src.0 as usize].type_name()
+                        "a for loop over {} built outside the trace",
+                        a(frame[src.0 as usize].type_name())
                     ));
                 };
                 self.write(iter, start)?;
@@ -676,7 +680,7 @@ impl Recorder {
                 let (list, _) = self.read(obj, frame, pc)?;
                 let (value, ty) = self.read(args, frame, pc)?;
                 if ty.value_tag().is_none() && ty != Type::Ptr {
-                    return abort(format!("appending a {} to a list", ty.name()));
+                    return abort(format!("appending {} to a list", a(ty.name())));
                 }
                 let result = self.slot(dst);
                 // The runtime writes None into the result's register. In a loop, a register the
@@ -710,6 +714,12 @@ impl Recorder {
     }
 }
 
+/// A type's name with its indefinite article, for abort reasons ("an int", "a str").
+pub(super) fn a(name: &str) -> String {
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
+}
+
 /// The tag byte of a list value (the discriminant Rust gave `Value::List`).
 pub fn list_tag() -> u8 {
     let sample = Value::list(Vec::new());
@@ -724,7 +734,8 @@ fn element_type(element: &Value) -> Result<Type, Abort> {
         Value::Float(_) => Ok(Type::Float),
         Value::Bool(_) => Ok(Type::Bool),
         Value::List(_) => Ok(Type::Ptr),
-        other => abort(format!("a list element holds a {}", other.type_name())),
+        Value::BigInt(_) => abort("a list element holds an int beyond 64 bits (big ints stay in the interpreter)"),
+        other => abort(format!("a list element holds {}", a(other.type_name()))),
     }
 }
 
@@ -735,4 +746,17 @@ fn list_element(list: &Value, index: &Value) -> Option<Value> {
     let len = items.len() as i64;
     let i = if *i < 0 { *i + len } else { *i };
     if (0..len).contains(&i) { Some(items[i as usize].clone()) } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn abort_reasons_name_types_with_the_right_article() {
+        assert_eq!(super::a("int"), "an int");
+        assert_eq!(super::a("str"), "a str");
+        assert_eq!(super::a("float"), "a float");
+        let big = crate::interp::value::Value::from_bigint(num_bigint::BigInt::from(u64::MAX) * 4);
+        let reason = super::element_type(&big).err().expect("a big int is not a list element the JIT loads").0;
+        assert_eq!(reason, "a list element holds an int beyond 64 bits (big ints stay in the interpreter)");
+    }
 }
