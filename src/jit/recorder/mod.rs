@@ -756,7 +756,7 @@ mod tests {
         assert_eq!(super::a("str"), "a str");
         assert_eq!(super::a("float"), "a float");
         let big = crate::interp::value::Value::from_bigint(num_bigint::BigInt::from(u64::MAX) * 4);
-        let reason = super::element_type(&big).err().expect("a big int is not a list element the JIT loads").0;
+        let reason = super::element_type(&big).expect_err("a big int is not a list element the JIT loads").0;
         assert_eq!(reason, "a list element holds an int beyond 64 bits (big ints stay in the interpreter)");
     }
 }
