@@ -94,6 +94,18 @@ impl Type {
             _ => None,
         }
     }
+
+    /// The type a slot whose `Value` tag is `tag` holds in a trace (numbers and lists).
+    pub fn of_tag(tag: u8) -> Option<Type> {
+        use crate::interp::value::tag as t;
+        match tag {
+            t::INT => Some(Type::Int),
+            t::FLOAT => Some(Type::Float),
+            t::BOOL => Some(Type::Bool),
+            _ if tag == super::recorder::list_tag() => Some(Type::Ptr),
+            _ => None,
+        }
+    }
 }
 
 /// A comparison condition.
@@ -108,6 +120,19 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// Does `a cond b` hold? (Python's comparison of two numbers of one type; NaN compares
+    /// unequal and unordered, as in Python.)
+    pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Cond::Lt => a < b,
+            Cond::Le => a <= b,
+            Cond::Gt => a > b,
+            Cond::Ge => a >= b,
+            Cond::Eq => a == b,
+            Cond::Ne => a != b,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Cond::Lt => "<",

@@ -72,8 +72,7 @@ impl Lowerer<'_, '_> {
             Op::ConstBool { value } => Some(self.b.ins().iconst(types::I8, i64::from(value))),
             Op::GuardTag { slot, tag, snap } => {
                 let known = self.t.inherited.get(&slot).map(|&(_, ty)| ty);
-                let list_tag = crate::jit::recorder::list_tag();
-                if known.is_some_and(|ty| ty.value_tag() == Some(tag) || (ty == Type::Ptr && tag == list_tag)) {
+                if known.is_some() && known == Type::of_tag(tag) {
                     // The parent trace wrote or loaded a value of this type into the slot.
                     return Ok(());
                 }

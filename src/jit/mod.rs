@@ -472,7 +472,7 @@ fn trace_meta(
         }
         match inst.op {
             Op::GuardTag { slot, tag, .. } => {
-                if let Some(ty) = type_of_tag(tag) {
+                if let Some(ty) = Type::of_tag(tag) {
                     known.insert(slot, ty);
                 }
             }
@@ -501,17 +501,6 @@ fn trace_meta(
         optimized: optimized.clone(),
         place,
         parent,
-    }
-}
-
-fn type_of_tag(tag: u8) -> Option<Type> {
-    use crate::interp::value::tag as t;
-    match tag {
-        t::INT => Some(Type::Int),
-        t::FLOAT => Some(Type::Float),
-        t::BOOL => Some(Type::Bool),
-        _ if tag == recorder::list_tag() => Some(Type::Ptr),
-        _ => None,
     }
 }
 

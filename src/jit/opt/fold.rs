@@ -6,7 +6,7 @@
 //! become `x`, `2.0 * x` becomes `x + x`; a `Guard` on a constant that holds is removed (one
 //! that fails is kept: the trace always exits there).
 
-use super::super::ir::{Cond, IrRef, Op, Trace, Type};
+use super::super::ir::{IrRef, Op, Trace, Type};
 use super::{Action, rebuild};
 
 enum Constant {
@@ -35,17 +35,6 @@ fn float(trace: &Trace, r: IrRef) -> Option<f64> {
     match constant(trace, r) {
         Some(Constant::Float(v)) => Some(v),
         _ => None,
-    }
-}
-
-fn compare<T: PartialOrd>(cond: Cond, a: T, b: T) -> bool {
-    match cond {
-        Cond::Lt => a < b,
-        Cond::Le => a <= b,
-        Cond::Gt => a > b,
-        Cond::Ge => a >= b,
-        Cond::Eq => a == b,
-        Cond::Ne => a != b,
     }
 }
 
@@ -98,11 +87,11 @@ pub fn run(trace: &Trace) -> Trace {
                 _ => Action::Keep(op, ty),
             },
             Op::CmpInt { cond, a, b } => match both_ints(a, b) {
-                Some((x, y)) => Action::Keep(Op::ConstBool { value: compare(cond, x, y) }, Type::Bool),
+                Some((x, y)) => Action::Keep(Op::ConstBool { value: cond.holds(x, y) }, Type::Bool),
                 None => Action::Keep(op, ty),
             },
             Op::CmpFloat { cond, a, b } => match both_floats(a, b) {
-                Some((x, y)) => Action::Keep(Op::ConstBool { value: compare(cond, x, y) }, Type::Bool),
+                Some((x, y)) => Action::Keep(Op::ConstBool { value: cond.holds(x, y) }, Type::Bool),
                 None => Action::Keep(op, ty),
             },
             Op::Guard { cond, expect, .. } => match constant(out, cond) {

@@ -176,10 +176,10 @@ impl Recorder {
             return abort("an int beyond 2**53 compared with a float");
         }
         let now = match (x, y) {
-            (Value::Int(x), Value::Int(y)) => compare_now(cond, x, y),
-            (Value::Float(x), Value::Float(y)) => compare_now(cond, x, y),
-            (Value::Int(x), Value::Float(y)) => compare_now(cond, &(*x as f64), y),
-            (Value::Float(x), Value::Int(y)) => compare_now(cond, x, &(*y as f64)),
+            (Value::Int(x), Value::Int(y)) => cond.holds(x, y),
+            (Value::Float(x), Value::Float(y)) => cond.holds(x, y),
+            (Value::Int(x), Value::Float(y)) => cond.holds(&(*x as f64), y),
+            (Value::Float(x), Value::Int(y)) => cond.holds(x, &(*y as f64)),
             _ => return abort(format!("comparing {} and {}", x.type_name(), y.type_name())),
         };
         let r = match (left.1, right.1) {
@@ -218,16 +218,5 @@ impl Recorder {
         let snap = self.snapshot(pc);
         self.emit(Op::Guard { cond: r, expect: now, snap }, Type::Void);
         Ok(())
-    }
-}
-
-fn compare_now<T: PartialOrd>(cond: Cond, x: &T, y: &T) -> bool {
-    match cond {
-        Cond::Lt => x < y,
-        Cond::Le => x <= y,
-        Cond::Gt => x > y,
-        Cond::Ge => x >= y,
-        Cond::Eq => x == y,
-        Cond::Ne => x != y,
     }
 }
