@@ -43,15 +43,11 @@ impl std::fmt::Debug for LoopSlot {
     }
 }
 
-/// The machine code's signature: the frame's slot 0, the module's globals, the Ctrl-C flag, and
-/// the trace's own side-exit table; returns the number of the exit taken (an index into
+/// The machine code's signature: the frame's slot 0, the module's globals, and the trace's own
+/// side-exit table (the Ctrl-C flag is a symbol the code reads, `jit::runtime::INTERRUPT_FLAG`); returns the number of the exit taken (an index into
 /// [`NativeLoop::exits`]), after writing the frame slots and globals that exit restores.
-pub type NativeEntry = unsafe extern "C" fn(
-    frame: *mut Value,
-    globals: *mut Value,
-    interrupt: *const std::sync::atomic::AtomicBool,
-    side_exits: *const SideExitSlot,
-) -> u32;
+pub type NativeEntry =
+    unsafe extern "C" fn(frame: *mut Value, globals: *mut Value, side_exits: *const SideExitSlot) -> u32;
 
 /// What a side trace returns when it ends by re-entering its root loop; the root passes it on,
 /// and the VM calls the root again at once.

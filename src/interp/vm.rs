@@ -195,12 +195,7 @@ impl Vm {
             // SAFETY: the trace reads and writes only slots below `nslots` of this frame, whose
             // window is on the stack; nothing else borrows the stack.
             let status = unsafe {
-                (native.entry.get())(
-                    self.stack.as_mut_ptr().add(base),
-                    self.globals.as_mut_ptr(),
-                    super::interrupt::flag_address(),
-                    native.side_exits,
-                )
+                (native.entry.get())(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), native.side_exits)
             };
             if status != super::native::LINK_TO_ROOT {
                 break status as usize;

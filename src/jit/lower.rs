@@ -2,8 +2,7 @@
 //!
 //! [`compile_trace`] checks a [`Trace`] (`lower_validate.rs`: references point backwards, operand
 //! and result types fit each opcode, snapshots only name values defined before their guards),
-//! then builds one Cranelift function `extern "C" fn(frame, globals, interrupt flag, side exits)
-//! -> u32` in a `JITModule` of its own (so the code can be freed with the trace):
+//! then builds one Cranelift function `extern "C" fn(frame, globals, side exits) -> u32` in a `JITModule` of its own (so the code can be freed with the trace):
 //!
 //! ```text
 //!   entry block:  the preamble, straight-line (each guard splits it: `brif` to a cold exit)
@@ -199,6 +198,15 @@ fn compile_with(
     let exits_write = |ty: Type| {
         members.iter().any(|m| m.trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| m.trace.ty(r) == ty)))
     };
+    let interrupt_flag = if uses(|op| matches!(op, Op::CheckInterrupt { .. })) {
+        let id = module
+            .get()
+            .declare_data(super::runtime::INTERRUPT_FLAG, cranelift_module::Linkage::Import, true, false)
+            .map_err(|e| e.to_string())?;
+        Some(module.get().declare_data_in_func(id, &mut ctx.func))
+    } else {
+        None
+    };
     let mut import = |used: bool, name: &str, params: &[ir::Type], returns: &[ir::Type]| {
         if !used {
             return Ok(None);
@@ -215,6 +223,7 @@ fn compile_with(
     use super::runtime as rt;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     let runtime = RuntimeFunctions {
+        interrupt_flag,
         clear_slot: import(uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?,
         list_append: import(
             uses(|op| matches!(op, Op::ListAppend { .. })),
@@ -285,11 +294,12 @@ impl TreePlace {
     }
 }
 
-/// `(frame, interrupt flag, side-exit table) -> exit number`, for every trace.
+/// `(frame, globals, side-exit table) -> exit number`, for every trace; the Ctrl-C flag is the
+/// symbol `runtime::INTERRUPT_FLAG`.
 fn entry_signature(module: &JITModule) -> ir::Signature {
     let pointer = module.target_config().pointer_type();
     let mut signature = module.make_signature();
-    signature.params.extend([pointer; 4].map(AbiParam::new));
+    signature.params.extend([pointer; 3].map(AbiParam::new));
     signature.returns.push(AbiParam::new(types::I32));
     signature
 }
@@ -356,9 +366,6 @@ struct Lowerer<'a, 'f> {
     frame: ir::Value,
     /// The module's globals (`Vm::globals`, the second parameter): where global slots live.
     globals: ir::Value,
-    /// The address of the Ctrl-C flag (the third parameter; a parameter rather than a
-    /// constant so that the dumped Cranelift IR holds no addresses).
-    interrupt_flag: ir::Value,
     /// The runtime functions the traces call.
     runtime: RuntimeFunctions,
     /// Does any trace of the tree append to lists? Then list lengths and element pointers may
@@ -422,9 +429,11 @@ impl<'a> TraceState<'a> {
 }
 
 /// The runtime functions (`runtime.rs`) a trace may call, each imported only when the trace
-/// has an operation (or an exit write) that calls it.
+/// has an operation (or an exit write) that calls it, and the Ctrl-C flag it may read.
 #[derive(Clone, Copy)]
 struct RuntimeFunctions {
+    /// A symbol, not a constant, so that the dumped Cranelift IR holds no addresses.
+    interrupt_flag: Option<ir::GlobalValue>,
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
@@ -453,8 +462,7 @@ fn build_function(
     b.switch_to_block(entry);
     let frame = b.block_params(entry)[0];
     let globals = b.block_params(entry)[1];
-    let interrupt_flag = b.block_params(entry)[2];
-    let side_exits = b.block_params(entry)[3];
+    let side_exits = b.block_params(entry)[2];
     // With side traces in the function, the root's start is a block of its own that their
     // links jump back to.
     let root_start = (members.len() > 1).then(|| b.create_block());
@@ -467,7 +475,6 @@ fn build_function(
         layout,
         frame,
         globals,
-        interrupt_flag,
         runtime,
         lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. }))),
         members,
@@ -611,7 +618,7 @@ impl Lowerer<'_, '_> {
     /// ```text
     ///   exitN:           store slots; jump dispatch(N)      (or: the side trace's code)
     ///   dispatch(n):     side = load table[n].entry; brif side, call_side(n), leave(n)
-    ///   call_side(n):    return call_indirect side(frame, flag, table[n].table)
+    ///   call_side(n):    return call_indirect side(frame, globals, table[n].table)
     ///   leave(n):        return exit_base + n
     /// ```
     fn emit_exits(&mut self) -> Result<(), String> {
@@ -656,7 +663,7 @@ impl Lowerer<'_, '_> {
         let table = self.b.ins().load(types::I64, ops::mem(), slot, 8);
         let signature = self.b.func.signature.clone();
         let signature = self.b.import_signature(signature);
-        let args = [self.frame, self.globals, self.interrupt_flag, table];
+        let args = [self.frame, self.globals, table];
         let inst = self.b.ins().call_indirect(signature, side, &args);
         let status = self.b.inst_results(inst)[0];
         // `LINK_TO_ROOT` too goes back to the caller, which calls the root again at once: were

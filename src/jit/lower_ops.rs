@@ -84,7 +84,9 @@ impl Lowerer<'_, '_> {
             }
             Op::CheckInterrupt { snap } => {
                 // The flag is an AtomicBool: one byte, read with a plain load (a relaxed read).
-                let flag = self.b.ins().load(types::I8, MemFlagsData::new(), self.interrupt_flag, 0);
+                let symbol = self.runtime.interrupt_flag.ok_or("a CheckInterrupt without the flag's symbol")?;
+                let address = self.b.ins().symbol_value(types::I64, symbol);
+                let flag = self.b.ins().load(types::I8, MemFlagsData::new(), address, 0);
                 self.exit_when(flag, true, snap)?;
                 None
             }

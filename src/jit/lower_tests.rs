@@ -28,9 +28,7 @@ fn run_with_globals(c: &CompiledTrace, frame: &mut [Value], globals: &mut [Value
     let table = SideExitSlot::empty_table(64);
     // SAFETY: the test traces only touch slots and globals that exist in the arrays they are
     // given, and have at most 64 snapshots.
-    unsafe {
-        (c.entry)(frame.as_mut_ptr(), globals.as_mut_ptr(), crate::interp::interrupt::flag_address(), table.as_ptr())
-    }
+    unsafe { (c.entry)(frame.as_mut_ptr(), globals.as_mut_ptr(), table.as_ptr()) }
 }
 
 fn int(v: &Value) -> i64 {
@@ -922,14 +920,7 @@ fn an_exit_calls_its_side_trace_which_links_back_to_the_root_loop() {
     let mut links = 0;
     let exit = loop {
         // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
-        let status = unsafe {
-            (root_code.entry)(
-                frame.as_mut_ptr(),
-                std::ptr::null_mut(),
-                crate::interp::interrupt::flag_address(),
-                root_table.as_ptr(),
-            )
-        };
+        let status = unsafe { (root_code.entry)(frame.as_mut_ptr(), std::ptr::null_mut(), root_table.as_ptr()) };
         if status != crate::interp::native::LINK_TO_ROOT {
             break status;
         }
@@ -958,14 +949,7 @@ fn a_tree_compiled_as_one_function_runs_its_side_trace_inside_the_exit_and_jumps
     root_table[3].table.set(side_table.as_ptr());
     let mut frame = vec![Value::Int(0), Value::Int(0)];
     // SAFETY: both traces touch only slots 0 and 1; the tables have one slot per snapshot.
-    let status = unsafe {
-        (tree.entry)(
-            frame.as_mut_ptr(),
-            std::ptr::null_mut(),
-            crate::interp::interrupt::flag_address(),
-            root_table.as_ptr(),
-        )
-    };
+    let status = unsafe { (tree.entry)(frame.as_mut_ptr(), std::ptr::null_mut(), root_table.as_ptr()) };
     // One call runs all three rounds of counting to 10: the side trace's link is a jump. The
     // third round's side trace leaves through its snap1, numbered after the root's four exits.
     assert_eq!(status, 4 + 1);

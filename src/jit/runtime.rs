@@ -55,9 +55,15 @@ pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 /// `None`, as `lst.append(x)` does.
 pub const LIST_APPEND: &str = "toyjit_list_append";
 
-/// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 9] {
+/// `CheckInterrupt`: the Ctrl-C flag (`interp::interrupt`), a byte that traces read. It is a
+/// symbol rather than an argument so that a loop re-materializes its address where it checks,
+/// instead of keeping it in a register or a stack slot across the loop.
+pub const INTERRUPT_FLAG: &str = "toyjit_interrupt_flag";
+
+/// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
+pub fn symbols() -> [(&'static str, *const u8); 10] {
     [
+        (INTERRUPT_FLAG, crate::interp::interrupt::flag_address().cast()),
         (INT_POW, int_pow as *const u8),
         (FLOAT_POW, float_pow as *const u8),
         (RETAIN_LIST, retain_list as *const u8),
