@@ -68,12 +68,23 @@ pub(crate) fn no_kwargs(qualname: &str, kwargs: Kwargs<'_>) -> RtResult<()> {
     if kwargs.is_empty() { Ok(()) } else { Err(type_error(format!("{qualname}() takes no keyword arguments"))) }
 }
 
+/// [`no_kwargs`] for method `name` of type `type_name`, naming it (`list.append`) only when
+/// it fails: every method call passes through here.
+pub(crate) fn no_kwargs_for(type_name: &str, name: &str, kwargs: Kwargs<'_>) -> RtResult<()> {
+    if kwargs.is_empty() { Ok(()) } else { no_kwargs(&format!("{type_name}.{name}"), kwargs) }
+}
+
 /// `list.append() takes exactly one argument (0 given)`.
 pub(crate) fn exactly_one<'a>(qualname: &str, args: &'a [Value]) -> RtResult<&'a Value> {
     if args.len() != 1 {
         return Err(type_error(format!("{qualname}() takes exactly one argument ({} given)", args.len())));
     }
     Ok(&args[0])
+}
+
+/// [`exactly_one`] for method `name` of type `type_name`, formatting the name only on failure.
+pub(crate) fn exactly_one_of<'a>(type_name: &str, name: &str, args: &'a [Value]) -> RtResult<&'a Value> {
+    if args.len() == 1 { Ok(&args[0]) } else { exactly_one(&format!("{type_name}.{name}"), args) }
 }
 
 /// `list.reverse() takes no arguments (1 given)`.
@@ -208,7 +219,7 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
     use MethodId as M;
     let Value::List(list) = obj else { return Err(no_attr(obj, name)) };
     if method != M::Sort {
-        no_kwargs(&format!("list.{name}"), kwargs)?;
+        no_kwargs_for("list", name, kwargs)?;
     }
     match method {
         M::Append => {
@@ -363,7 +374,7 @@ fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
     use MethodId as M;
     let Value::Dict(dict) = obj else { return Err(no_attr(obj, name)) };
     if method != M::Update {
-        no_kwargs(&format!("dict.{name}"), kwargs)?;
+        no_kwargs_for("dict", name, kwargs)?;
     }
     let view = |kind: DictViewKind| iter_value(IterObj::DictView { dict: dict.clone(), kind });
     match method {

@@ -4,7 +4,9 @@
 //!
 //! Case mapping uses Rust's Unicode tables plus CPython's titlecase exceptions (`format/unicode.rs`).
 
-use super::{Kwargs, MethodId, exactly_one, expect_args, no_args, no_attr, no_kwargs, search_bounds};
+use super::{
+    Kwargs, MethodId, exactly_one, exactly_one_of, expect_args, no_args, no_attr, no_kwargs_for, search_bounds,
+};
 use crate::interp::error::{ExcKind, RtError, RtResult, index_error, type_error, value_error};
 use crate::interp::format::unicode::{self, is_space};
 use crate::interp::format::{conversion, format_spec};
@@ -303,9 +305,10 @@ pub(super) fn call_str_method(
     use MethodId as M;
     let ascii = matches!(obj, Value::Str(x) if x.is_ascii);
     if !matches!(method, M::Split | M::Rsplit | M::Format | M::Splitlines) {
-        no_kwargs(&format!("str.{name}"), kwargs)?;
+        no_kwargs_for("str", name, kwargs)?;
     }
-    let noargs = |q: &str| no_args(&format!("str.{q}"), args);
+    // The method's name is formatted only for the error message.
+    let noargs = |q: &str| if args.is_empty() { Ok(()) } else { no_args(&format!("str.{q}"), args) };
     Ok(match method {
         M::Join => {
             let iterable = exactly_one("str.join", args)?;
@@ -447,7 +450,7 @@ pub(super) fn call_str_method(
             s(format!("{}{text}{}", repeat(fill, left), repeat(fill, right)))
         }
         M::Partition | M::Rpartition => {
-            let sep = str_arg(exactly_one(&format!("str.{name}"), args)?, |v| {
+            let sep = str_arg(exactly_one_of("str", name, args)?, |v| {
                 type_error(format!("must be str, not {}", v.type_name()))
             })?;
             if sep.is_empty() {
@@ -474,7 +477,7 @@ pub(super) fn call_str_method(
             Value::list(splitlines(text, keep))
         }
         M::Removeprefix | M::Removesuffix => {
-            let affix = str_arg(exactly_one(&format!("str.{name}"), args)?, |v| {
+            let affix = str_arg(exactly_one_of("str", name, args)?, |v| {
                 type_error(format!("{name}() argument must be str, not {}", v.type_name()))
             })?;
             let out = if method == M::Removeprefix { text.strip_prefix(affix) } else { text.strip_suffix(affix) };
