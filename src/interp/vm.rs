@@ -598,7 +598,10 @@ impl Vm {
         }
 
         loop {
-            if let Some(recording) = self.recording.take() {
+            // `is_some` first: `take` would store `None` back on every instruction.
+            if self.recording.is_some()
+                && let Some(recording) = self.recording.take()
+            {
                 let now = super::native::Running {
                     frame: &self.stack[base..base + code.nslots as usize],
                     depth: self.frames.len(),
