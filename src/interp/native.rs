@@ -112,7 +112,7 @@ pub struct ExitInfo {
 }
 
 /// Machine code for one loop and the side traces grown from its exits (a trace tree). Call
-/// `entry(frame, interrupt, side_exits)`; it returns the number of the exit it took.
+/// `entry(frame, globals, side_exits)`; it returns the number of the exit it took.
 pub struct NativeLoop {
     /// Replaced when the tree is compiled again as one function with its side traces.
     pub entry: Cell<NativeEntry>,
