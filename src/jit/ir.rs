@@ -373,6 +373,119 @@ impl fmt::Display for TraceObject {
 }
 
 impl Op {
+    /// The typing rule of each opcode, shared by the optimizer's verifier (`opt/verify.rs`) and
+    /// the lowering's validation (`lower_validate.rs`): checks the operands' types (`ty_of` gives
+    /// an operand's type, `None` if there is no such instruction) and returns the result type.
+    /// `declared` is the instruction's own type, which `Select` and `Phi` must agree with.
+    pub fn typing(&self, declared: Type, ty_of: impl Fn(IrRef) -> Option<Type>) -> Result<Type, String> {
+        let want = |r: IrRef, want: Type| match ty_of(r) {
+            Some(ty) if ty == want => Ok(()),
+            Some(ty) => Err(format!("{r} has type {ty:?}, expected {want:?}")),
+            None => Err(format!("{r} does not exist")),
+        };
+        let both = |a: IrRef, b: IrRef, ty: Type| want(a, ty).and_then(|()| want(b, ty));
+        Ok(match *self {
+            Op::ConstInt { .. } | Op::SlotInt { .. } => Type::Int,
+            Op::ConstFloat { .. } | Op::SlotFloat { .. } => Type::Float,
+            Op::ConstBool { .. } | Op::SlotBool { .. } => Type::Bool,
+            Op::SlotPtr { .. } => Type::Ptr,
+            Op::ConstObj { .. } => Type::Obj,
+            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::CheckInterrupt { .. } | Op::Link { .. } | Op::Loop => {
+                Type::Void
+            }
+            Op::AddInt { a, b, .. }
+            | Op::SubInt { a, b, .. }
+            | Op::MulInt { a, b, .. }
+            | Op::FloorDivInt { a, b, .. }
+            | Op::ModInt { a, b, .. }
+            | Op::ShlInt { a, b, .. }
+            | Op::ShrInt { a, b, .. }
+            | Op::PowInt { a, b, .. }
+            | Op::AndInt { a, b }
+            | Op::OrInt { a, b }
+            | Op::XorInt { a, b } => {
+                both(a, b, Type::Int)?;
+                Type::Int
+            }
+            Op::AddFloat { a, b }
+            | Op::SubFloat { a, b }
+            | Op::MulFloat { a, b }
+            | Op::DivFloat { a, b, .. }
+            | Op::ModFloat { a, b, .. }
+            | Op::FloorDivFloat { a, b, .. }
+            | Op::PowFloat { a, b, .. } => {
+                both(a, b, Type::Float)?;
+                Type::Float
+            }
+            Op::CmpInt { a, b, .. } => {
+                both(a, b, Type::Int)?;
+                Type::Bool
+            }
+            Op::CmpFloat { a, b, .. } => {
+                both(a, b, Type::Float)?;
+                Type::Bool
+            }
+            Op::NegInt { a, .. } => want(a, Type::Int).map(|()| Type::Int)?,
+            Op::NegFloat { a } | Op::AbsFloat { a } => want(a, Type::Float).map(|()| Type::Float)?,
+            Op::FloatToInt { a, .. } => want(a, Type::Float).map(|()| Type::Int)?,
+            Op::IntToFloat { a } => want(a, Type::Int).map(|()| Type::Float)?,
+            Op::BoolToInt { a } => want(a, Type::Bool).map(|()| Type::Int)?,
+            Op::GuardExactFloat { a, .. } => want(a, Type::Int).map(|()| Type::Void)?,
+            Op::Guard { cond, .. } => want(cond, Type::Bool).map(|()| Type::Void)?,
+            Op::Select { cond, a, b } => {
+                want(cond, Type::Bool)?;
+                if !matches!(declared, Type::Int | Type::Float) {
+                    return Err(format!("Select of type {declared:?}"));
+                }
+                both(a, b, declared)?;
+                declared
+            }
+            Op::ListLen { list } => want(list, Type::Ptr).map(|()| Type::Int)?,
+            Op::ListIndex { list, index, .. } => {
+                want(list, Type::Ptr)?;
+                want(index, Type::Int)?;
+                Type::Int
+            }
+            Op::ListLoad { list, index, ty, .. } => {
+                want(list, Type::Ptr)?;
+                want(index, Type::Int)?;
+                if ty.value_tag().is_none() && ty != Type::Ptr {
+                    return Err(format!("cannot load a list element as {ty:?}"));
+                }
+                ty
+            }
+            Op::ListAppend { list, value, .. } => {
+                want(list, Type::Ptr)?;
+                let ty = ty_of(value).unwrap_or(Type::Void);
+                if ty.value_tag().is_none() && ty != Type::Ptr {
+                    return Err(format!("cannot append a {ty:?} value to a list"));
+                }
+                Type::Void
+            }
+            Op::ListStore { list, index, value, .. } => {
+                want(list, Type::Ptr)?;
+                want(index, Type::Int)?;
+                let ty = ty_of(value).unwrap_or(Type::Void);
+                if ty.value_tag().is_none() {
+                    return Err(format!("cannot store a {ty:?} value into a list"));
+                }
+                Type::Void
+            }
+            Op::Phi { ty, entry, back, .. } => {
+                if ty == Type::Void || ty != declared {
+                    return Err(format!("Phi of type {ty:?} declared as {declared:?}"));
+                }
+                if ty_of(entry) != Some(ty) {
+                    return Err(format!("Phi entry {entry} must be a value of type {ty:?}"));
+                }
+                if ty_of(back) != Some(ty) {
+                    return Err(format!("Phi back value {back} must be a value of type {ty:?}"));
+                }
+                ty
+            }
+        })
+    }
+
     /// The IR values this operation reads.
     pub fn operands(&self) -> Vec<IrRef> {
         match *self {

@@ -39,168 +39,34 @@ pub(super) fn validate(trace: &Trace, place: TreePlace) -> Result<Shape, String>
         let here = IrRef(at as u32);
         let fail = |what: String| Err(format!("{here}: {what}"));
         let ty_of = |r: IrRef| insts.get(r.0 as usize).map(|i| i.ty);
-        let expect = |r: IrRef, want: Type| -> Result<(), String> {
-            if r.0 as usize >= at {
-                return Err(format!("{here}: {r} is not defined before its use"));
+        // Operands come before their use, except a Phi's back value (checked below).
+        if !matches!(inst.op, Op::Phi { .. })
+            && let Some(r) = inst.op.operands().into_iter().find(|r| r.0 as usize >= at)
+        {
+            return fail(format!("{r} is not defined before its use"));
+        }
+        match inst.op {
+            Op::ConstObj { index } if index as usize >= trace.objects.len() => {
+                return fail(format!("object {index} does not exist"));
             }
-            match ty_of(r) {
-                Some(ty) if ty == want => Ok(()),
-                ty => Err(format!("{here}: {r} has type {:?}, expected {:?}", ty, want)),
+            Op::Link { .. } if at + 1 != insts.len() || found_loop.is_some() => {
+                return fail("Link must end a side trace".into());
             }
-        };
-        let result = match inst.op {
-            Op::ConstInt { .. } => Type::Int,
-            Op::ConstFloat { .. } => Type::Float,
-            Op::ConstBool { .. } => Type::Bool,
-            Op::GuardTag { .. } | Op::ClearSlot { .. } | Op::CheckInterrupt { .. } => Type::Void,
-            Op::ConstObj { index } => {
-                if index as usize >= trace.objects.len() {
-                    return fail(format!("object {index} does not exist"));
-                }
-                Type::Obj
-            }
-            Op::Select { cond, a, b } => {
-                expect(cond, Type::Bool)?;
-                if !matches!(inst.ty, Type::Int | Type::Float) {
-                    return fail(format!("Select of type {:?}", inst.ty));
-                }
-                expect(a, inst.ty)?;
-                expect(b, inst.ty)?;
-                inst.ty
-            }
-            Op::Link { .. } => {
-                if at + 1 != insts.len() || found_loop.is_some() {
-                    return fail("Link must end a side trace".into());
-                }
-                Type::Void
-            }
-            Op::SlotInt { .. } => Type::Int,
-            Op::SlotFloat { .. } => Type::Float,
-            Op::SlotBool { .. } => Type::Bool,
-            Op::SlotPtr { .. } => Type::Ptr,
-            Op::AddInt { a, b, .. }
-            | Op::SubInt { a, b, .. }
-            | Op::MulInt { a, b, .. }
-            | Op::FloorDivInt { a, b, .. }
-            | Op::ModInt { a, b, .. }
-            | Op::ShlInt { a, b, .. }
-            | Op::ShrInt { a, b, .. }
-            | Op::PowInt { a, b, .. }
-            | Op::AndInt { a, b }
-            | Op::OrInt { a, b }
-            | Op::XorInt { a, b } => {
-                expect(a, Type::Int)?;
-                expect(b, Type::Int)?;
-                Type::Int
-            }
-            Op::NegInt { a, .. } => {
-                expect(a, Type::Int)?;
-                Type::Int
-            }
-            Op::AddFloat { a, b }
-            | Op::SubFloat { a, b }
-            | Op::MulFloat { a, b }
-            | Op::DivFloat { a, b, .. }
-            | Op::ModFloat { a, b, .. }
-            | Op::FloorDivFloat { a, b, .. }
-            | Op::PowFloat { a, b, .. } => {
-                expect(a, Type::Float)?;
-                expect(b, Type::Float)?;
-                Type::Float
-            }
-            Op::NegFloat { a } | Op::AbsFloat { a } => {
-                expect(a, Type::Float)?;
-                Type::Float
-            }
-            Op::FloatToInt { a, .. } => {
-                expect(a, Type::Float)?;
-                Type::Int
-            }
-            Op::IntToFloat { a } => {
-                expect(a, Type::Int)?;
-                Type::Float
-            }
-            Op::BoolToInt { a } => {
-                expect(a, Type::Bool)?;
-                Type::Int
-            }
-            Op::GuardExactFloat { a, .. } => {
-                expect(a, Type::Int)?;
-                Type::Void
-            }
-            Op::CmpInt { a, b, .. } => {
-                expect(a, Type::Int)?;
-                expect(b, Type::Int)?;
-                Type::Bool
-            }
-            Op::CmpFloat { a, b, .. } => {
-                expect(a, Type::Float)?;
-                expect(b, Type::Float)?;
-                Type::Bool
-            }
-            Op::Guard { cond, .. } => {
-                expect(cond, Type::Bool)?;
-                Type::Void
-            }
-            Op::ListLen { list } => {
-                expect(list, Type::Ptr)?;
-                Type::Int
-            }
-            Op::ListIndex { list, index, .. } => {
-                expect(list, Type::Ptr)?;
-                expect(index, Type::Int)?;
-                Type::Int
-            }
-            Op::ListLoad { list, index, ty, .. } => {
-                expect(list, Type::Ptr)?;
-                expect(index, Type::Int)?;
-                if ty.value_tag().is_none() && ty != Type::Ptr {
-                    return fail(format!("cannot load a list element as {ty:?}"));
-                }
-                ty
-            }
-            Op::ListAppend { list, value, .. } => {
-                expect(list, Type::Ptr)?;
-                let ty = ty_of(value).unwrap_or(Type::Void);
-                if ty.value_tag().is_none() && ty != Type::Ptr {
-                    return fail(format!("cannot append a {ty:?} value to a list"));
-                }
-                Type::Void
-            }
-            Op::ListStore { list, index, value, .. } => {
-                expect(list, Type::Ptr)?;
-                expect(index, Type::Int)?;
-                let ty = ty_of(value).unwrap_or(Type::Void);
-                if ty.value_tag().is_none() {
-                    return fail(format!("cannot store a {ty:?} value into a list"));
-                }
-                expect(value, ty)?;
-                Type::Void
-            }
-            Op::Loop => {
-                if at != loop_at {
-                    return fail("a second Loop".into());
-                }
-                Type::Void
-            }
-            Op::Phi { ty, entry, back, .. } => {
+            Op::Loop if at != loop_at => return fail("a second Loop".into()),
+            Op::Phi { entry, .. } => {
                 if at <= loop_at || at >= body_start {
                     return fail("a Phi must directly follow Loop".into());
                 }
-                if ty == Type::Void || ty != inst.ty {
-                    return fail(format!("Phi of type {ty:?} declared as {:?}", inst.ty));
+                // The back value is usually a body value; a preamble value (a loop-invariant
+                // assignment) or another Phi (the block arguments are a parallel copy) works
+                // as well.
+                if entry.0 as usize >= loop_at {
+                    return fail(format!("Phi entry {entry} must be a preamble value"));
                 }
-                if entry.0 as usize >= loop_at || ty_of(entry) != Some(ty) {
-                    return fail(format!("Phi entry {entry} must be a preamble value of type {ty:?}"));
-                }
-                // Usually a body value; a preamble value (a loop-invariant assignment) or another
-                // Phi (the block arguments are a parallel copy) works as well.
-                if ty_of(back) != Some(ty) {
-                    return fail(format!("Phi back value {back} must be a value of type {ty:?}"));
-                }
-                ty
             }
-        };
+            _ => {}
+        }
+        let result = inst.op.typing(inst.ty, ty_of).map_err(|e| format!("{here}: {e}"))?;
         if inst.ty != result {
             return fail(format!("{} produces {result:?}, declared as {:?}", inst.op.name(), inst.ty));
         }

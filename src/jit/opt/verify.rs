@@ -28,14 +28,7 @@ pub fn verify(trace: &Trace) -> Result<(), String> {
             if back.0 as usize >= n {
                 return Err(format!("%{i}: Phi back {back} does not exist"));
             }
-            if trace.ty(entry) != inst.ty || trace.ty(back) != inst.ty {
-                return Err(format!(
-                    "%{i}: Phi of type {} joins {} and {}",
-                    inst.ty.name(),
-                    trace.ty(entry).name(),
-                    trace.ty(back).name()
-                ));
-            }
+            check_types(trace, i)?;
             continue;
         }
         if loop_at.is_some_and(|l| i > l) {
@@ -72,76 +65,9 @@ pub fn verify(trace: &Trace) -> Result<(), String> {
     Ok(())
 }
 
+/// Operand types, by the opcode's typing rule ([`Op::typing`]).
 fn check_types(trace: &Trace, i: usize) -> Result<(), String> {
     let inst = trace.insts[i];
-    let ty = |r: IrRef| trace.ty(r);
-    let want = |r: IrRef, t: Type| -> Result<(), String> {
-        if ty(r) == t {
-            Ok(())
-        } else {
-            Err(format!("%{i} {}: {r} is {}, expected {}", inst.op.name(), ty(r).name(), t.name()))
-        }
-    };
-    match inst.op {
-        Op::AddInt { a, b, .. }
-        | Op::SubInt { a, b, .. }
-        | Op::MulInt { a, b, .. }
-        | Op::FloorDivInt { a, b, .. }
-        | Op::ModInt { a, b, .. }
-        | Op::ShlInt { a, b, .. }
-        | Op::ShrInt { a, b, .. }
-        | Op::PowInt { a, b, .. }
-        | Op::AndInt { a, b }
-        | Op::OrInt { a, b }
-        | Op::XorInt { a, b }
-        | Op::CmpInt { a, b, .. } => {
-            want(a, Type::Int)?;
-            want(b, Type::Int)
-        }
-        Op::AddFloat { a, b }
-        | Op::SubFloat { a, b }
-        | Op::MulFloat { a, b }
-        | Op::DivFloat { a, b, .. }
-        | Op::ModFloat { a, b, .. }
-        | Op::FloorDivFloat { a, b, .. }
-        | Op::PowFloat { a, b, .. }
-        | Op::CmpFloat { a, b, .. } => {
-            want(a, Type::Float)?;
-            want(b, Type::Float)
-        }
-        Op::NegInt { a, .. } | Op::IntToFloat { a } | Op::GuardExactFloat { a, .. } => want(a, Type::Int),
-        Op::BoolToInt { a } => want(a, Type::Bool),
-        Op::AbsFloat { a } | Op::FloatToInt { a, .. } => want(a, Type::Float),
-        Op::NegFloat { a } => want(a, Type::Float),
-        Op::Guard { cond, .. } => want(cond, Type::Bool),
-        Op::ListLen { list } => want(list, Type::Ptr),
-        Op::Select { cond, a, b } => {
-            want(cond, Type::Bool)?;
-            if !matches!(inst.ty, Type::Int | Type::Float) {
-                return Err(format!("%{i} Select of type {}", inst.ty.name()));
-            }
-            want(a, inst.ty)?;
-            want(b, inst.ty)
-        }
-        Op::ListIndex { list, index, .. } | Op::ListLoad { list, index, .. } => {
-            want(list, Type::Ptr)?;
-            want(index, Type::Int)
-        }
-        Op::ListAppend { list, value, .. } => {
-            want(list, Type::Ptr)?;
-            if matches!(ty(value), Type::Void | Type::Obj) {
-                return Err(format!("%{i} ListAppend: appends a {}", ty(value).name()));
-            }
-            Ok(())
-        }
-        Op::ListStore { list, index, value, .. } => {
-            want(list, Type::Ptr)?;
-            want(index, Type::Int)?;
-            if matches!(ty(value), Type::Void | Type::Ptr) {
-                return Err(format!("%{i} ListStore: stores a {}", ty(value).name()));
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
+    let ty_of = |r: IrRef| trace.insts.get(r.0 as usize).map(|i| i.ty);
+    inst.op.typing(inst.ty, ty_of).map(|_| ()).map_err(|e| format!("%{i} {}: {e}", inst.op.name()))
 }
