@@ -1,4 +1,4 @@
-//! The shared conformance suite (`../shared/conformance`): every program, in every mode of
+//! The conformance suite (`tests/conformance-suite`): every program, in every mode of
 //! [`common::MODES`] (`--no-jit`, default, `--jit-threshold 1`), must print exactly what CPython
 //! 3.11 printed and exit with the same status; programs in `unsupported/` must be rejected with
 //! status 1, empty stdout and "not supported" on stderr.
@@ -14,7 +14,7 @@ mod common;
 
 use std::path::Path;
 
-const SUITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
+const SUITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance-suite");
 
 #[test]
 fn conformance_suite() {

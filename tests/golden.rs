@@ -1,6 +1,6 @@
 //! toyjit's own golden programs (`tests/golden/`) and the example programs (`programs/`).
 //!
-//! `tests/golden/NAME.toy` probes an edge case beyond the shared conformance suite; its
+//! `tests/golden/NAME.toy` probes an edge case beyond the conformance suite (`tests/conformance-suite`); its
 //! `NAME.out` and `NAME.status` (and `NAME.err`, the exception class, for error tests) come from
 //! CPython 3.11 and are never written by hand. `tests/golden/unsupported/` holds programs outside
 //! Toy. Checks and modes are those of the conformance suite (see `tests/common/mod.rs`).

@@ -1,5 +1,5 @@
 //! Shared test harness: runs Toy programs through the built `toyjit` binary and checks them
-//! against the answers CPython 3.11 gave (the oracle), exactly as `../shared/conformance/run` does.
+//! against the answers CPython 3.11 gave (the oracle), exactly as `tests/conformance-suite/run` does.
 //!
 //! A *suite* is a folder of `NAME.toy` programs, each with `NAME.out` (the exact stdout),
 //! `NAME.status` (the exit status) and, for error tests, `NAME.err` (text stderr must contain,
@@ -383,11 +383,7 @@ pub struct Failure {
 pub fn check_suite(what: &str, dir: &Path, status_optional: bool, timeout: Duration) {
     let dir = match dir.canonicalize() {
         Ok(d) if d.is_dir() => d,
-        _ => panic!(
-            "{what}: folder {} not found. The tests expect the shared folder beside the repository \
-             (../shared, holding conformance/ and bench/); CI always has it.",
-            dir.display()
-        ),
+        _ => panic!("{what}: folder {} not found (it is part of the repository).", dir.display()),
     };
     let runner = Runner::from_env();
     let mut cases = discover(&dir, status_optional).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -460,7 +456,7 @@ fn run_case(runner: &Runner, dir: &Path, case: &Case, mode: &[&str], timeout: Du
     check_output(&case.expect, &out, timeout)
 }
 
-/// The checks of `../shared/conformance/run`, plus one: stderr must not show a Rust panic.
+/// The checks of `tests/conformance-suite/run`, plus one: stderr must not show a Rust panic.
 pub fn check_output(expect: &Expect, out: &RunOutput, timeout: Duration) -> Vec<String> {
     let mut reasons = Vec::new();
     if out.timed_out {

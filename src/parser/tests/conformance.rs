@@ -1,18 +1,15 @@
-//! Parses every program in the shared conformance suite and benchmarks.
+//! Parses the conformance suite (`tests/conformance-suite`), the dump tests and `programs/`
+//! (the golden tests include compile-time errors, checked by `tests/golden.rs`).
 //!
 //! Ordinary programs must parse; `err_syntax_*` ones must fail with the exception class in
 //! their `.err` file; `unsupported/*` ones must fail with a "not supported" error naming the
-//! feature on the line their `.note` gives. The folders live next to the crate
-//! (`../shared`); set `TOYJIT_SHARED` to point elsewhere. Missing folders are skipped.
+//! feature on the line their `.note` gives.
 
 use crate::parser::{SyntaxErrorKind, parse};
 use std::path::{Path, PathBuf};
 
-fn shared_dir() -> PathBuf {
-    match std::env::var("TOYJIT_SHARED") {
-        Ok(dir) => PathBuf::from(dir),
-        Err(_) => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
-    }
+fn repo_dir(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(sub)
 }
 
 fn toy_files(dir: &Path) -> Option<Vec<PathBuf>> {
@@ -30,14 +27,11 @@ fn read(path: &Path) -> String {
 }
 
 #[test]
-fn conformance_and_bench_programs() {
-    let root = shared_dir();
+fn suite_dump_and_example_programs() {
     let mut checked = 0;
-    for sub in ["conformance", "bench"] {
-        let Some(files) = toy_files(&root.join(sub)) else {
-            eprintln!("note: {} missing; skipping", root.join(sub).display());
-            continue;
-        };
+    for sub in ["tests/conformance-suite", "tests/dump", "programs"] {
+        let files = toy_files(&repo_dir(sub)).unwrap_or_else(|| panic!("{sub}: folder not found"));
+        assert!(!files.is_empty(), "{sub}: no program found");
         for path in files {
             let src = read(&path);
             let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
@@ -58,11 +52,9 @@ fn conformance_and_bench_programs() {
 
 #[test]
 fn unsupported_programs() {
-    let dir = shared_dir().join("conformance/unsupported");
-    let Some(files) = toy_files(&dir) else {
-        eprintln!("note: {} missing; skipping", dir.display());
-        return;
-    };
+    let dir = repo_dir("tests/conformance-suite/unsupported");
+    let files = toy_files(&dir).unwrap_or_else(|| panic!("{}: folder not found", dir.display()));
+    assert!(!files.is_empty(), "{}: no program found", dir.display());
     for path in files {
         let src = read(&path);
         let note = read(&path.with_extension("note"));
