@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use super::super::ir::{IrRef, Op, SnapId, Trace};
-use super::{Action, rebuild, set_snapshot};
+use super::{Action, rebuild};
 
 /// The instruction as a key: its operation with the snapshot blanked out.
 fn key(op: Op) -> Option<String> {
@@ -25,7 +25,7 @@ fn key(op: Op) -> Option<String> {
         | Op::ListAppend { .. }
         | Op::ClearSlot { .. } => None,
         mut op => {
-            set_snapshot(&mut op, SnapId(0));
+            op.set_snapshot(SnapId(0));
             Some(format!("{op:?}"))
         }
     }
@@ -62,7 +62,7 @@ pub fn run(trace: &Trace) -> Trace {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::{parse_trace, print_trace};
+    use crate::jit::ir::text::{parse_trace, print_trace};
 
     #[test]
     fn hoists_invariant_work_out_of_the_loop_body() {
