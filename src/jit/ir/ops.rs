@@ -312,9 +312,14 @@ impl Op {
     /// The IR values this operation reads, in table order.
     pub fn operands(&self) -> Vec<IrRef> {
         let mut refs = Vec::new();
-        let mut op = *self;
-        op.for_each_ref(|r| refs.push(*r));
+        self.for_each_operand(|r| refs.push(r));
         refs
+    }
+
+    /// Calls `f` on each IR value this operation reads, in table order (without allocating).
+    pub fn for_each_operand(&self, mut f: impl FnMut(IrRef)) {
+        let mut op = *self;
+        op.for_each_ref(|r| f(*r));
     }
 
     /// This operation with each operand passed through `f`.
