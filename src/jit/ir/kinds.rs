@@ -9,11 +9,28 @@
 //! the fields calling these methods, so a new opcode needs no new code here unless it brings a
 //! new kind of operand.
 //!
-//! Touches nothing: pure functions of the field, the trace being printed, or the parser's state.
+//! Touches nothing: pure functions of the field, the trace being printed ([`Labels`]), or the
+//! parser's state ([`Names`]). Imports only `values.rs` from the IR.
 
-use super::text::ParseContext;
-use super::{Cond, IrRef, SnapId, Trace, TraceObject, Type};
+use super::values::{Cond, IrRef, SnapId, Type};
 use crate::interp::value::tag;
+
+/// What printing a field may ask of the trace it is in (`Trace` implements it in `print.rs`).
+pub trait Labels {
+    /// A slot's name: `r3(total)`, `g0(n)`.
+    fn slot(&self, slot: u16) -> String;
+    /// An object of the trace: `<builtin range>`, `<function f>`.
+    fn object(&self, index: u32) -> String;
+}
+
+/// What parsing a field may ask of the parser (`text::ParseContext` implements it), which
+/// remembers slot names and objects for the trace it builds.
+pub trait Names {
+    /// `r3(total)` → 3, `g0(n)` → `GLOBAL_SLOTS + 0`.
+    fn slot(&mut self, text: &str) -> Result<u16, String>;
+    /// `<builtin range>` → its index in the trace's objects.
+    fn object(&mut self, text: &str) -> Result<u32, String>;
+}
 
 /// One kind of operand. Defaults describe a plain constant field (not a value, not a
 /// snapshot, no type constraint, always printed).
@@ -44,9 +61,9 @@ pub trait Kind {
         Ok(())
     }
     /// The field's text in the dump.
-    fn print(value: Self::Value, trace: &Trace) -> String;
+    fn print(value: Self::Value, labels: &dyn Labels) -> String;
     /// Reads the text [`Kind::print`] wrote.
-    fn parse(text: &str, cx: &mut ParseContext) -> Result<Self::Value, String>;
+    fn parse(text: &str, names: &mut dyn Names) -> Result<Self::Value, String>;
     /// The field's value when the opcode's text form leaves it out (it repeats the line's type
     /// column: a `Phi`'s type).
     fn implied(_declared: Type) -> Option<Self::Value> {
@@ -93,10 +110,10 @@ macro_rules! value_kinds {
                 let _ = $result;
                 check_ref(r, field, ty_of, |$ty: Type| $ok, $expected)
             }
-            fn print(r: IrRef, _: &Trace) -> String {
+            fn print(r: IrRef, _: &dyn Labels) -> String {
                 r.to_string()
             }
-            fn parse(text: &str, _: &mut ParseContext) -> Result<IrRef, String> {
+            fn parse(text: &str, _: &mut dyn Names) -> Result<IrRef, String> {
                 parse_ref(text)
             }
             fn example(n: u32) -> IrRef {
@@ -131,10 +148,10 @@ impl Kind for Snap {
     fn snapshot(s: &mut SnapId) -> Option<&mut SnapId> {
         Some(s)
     }
-    fn print(s: SnapId, _: &Trace) -> String {
+    fn print(s: SnapId, _: &dyn Labels) -> String {
         s.to_string()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<SnapId, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<SnapId, String> {
         text.strip_prefix("snap")
             .and_then(|n| n.parse::<u32>().ok())
             .map(SnapId)
@@ -150,11 +167,11 @@ pub struct Slot;
 
 impl Kind for Slot {
     type Value = u16;
-    fn print(slot: u16, trace: &Trace) -> String {
-        trace.slot_label(slot)
+    fn print(slot: u16, labels: &dyn Labels) -> String {
+        labels.slot(slot)
     }
-    fn parse(text: &str, cx: &mut ParseContext) -> Result<u16, String> {
-        cx.slot(text)
+    fn parse(text: &str, names: &mut dyn Names) -> Result<u16, String> {
+        names.slot(text)
     }
     fn example(n: u32) -> u16 {
         n as u16 + 2
@@ -166,10 +183,10 @@ pub struct I64;
 
 impl Kind for I64 {
     type Value = i64;
-    fn print(value: i64, _: &Trace) -> String {
+    fn print(value: i64, _: &dyn Labels) -> String {
         value.to_string()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<i64, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<i64, String> {
         text.parse().map_err(|_| format!("bad int '{text}'"))
     }
     fn example(_: u32) -> i64 {
@@ -182,10 +199,10 @@ pub struct F64;
 
 impl Kind for F64 {
     type Value = f64;
-    fn print(value: f64, _: &Trace) -> String {
+    fn print(value: f64, _: &dyn Labels) -> String {
         format!("{value:?}")
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<f64, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<f64, String> {
         text.parse().map_err(|_| format!("bad float '{text}'"))
     }
     fn example(_: u32) -> f64 {
@@ -198,10 +215,10 @@ pub struct Flag;
 
 impl Kind for Flag {
     type Value = bool;
-    fn print(value: bool, _: &Trace) -> String {
+    fn print(value: bool, _: &dyn Labels) -> String {
         if value { "True" } else { "False" }.into()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<bool, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<bool, String> {
         match text {
             "True" => Ok(true),
             "False" => Ok(false),
@@ -218,10 +235,10 @@ pub struct Compare;
 
 impl Kind for Compare {
     type Value = Cond;
-    fn print(cond: Cond, _: &Trace) -> String {
+    fn print(cond: Cond, _: &dyn Labels) -> String {
         cond.symbol().into()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<Cond, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Cond, String> {
         Cond::ALL.into_iter().find(|c| c.symbol() == text).ok_or_else(|| format!("bad condition '{text}'"))
     }
     fn example(_: u32) -> Cond {
@@ -238,10 +255,10 @@ const TAG_NAMES: [(u8, &str); 5] =
 
 impl Kind for ValueTag {
     type Value = u8;
-    fn print(value: u8, _: &Trace) -> String {
+    fn print(value: u8, _: &dyn Labels) -> String {
         tag_name(value).into()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<u8, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<u8, String> {
         TAG_NAMES.iter().find(|(_, name)| *name == text).map(|(t, _)| *t).ok_or_else(|| format!("bad tag '{text}'"))
     }
     fn example(_: u32) -> u8 {
@@ -268,10 +285,10 @@ impl Kind for ElementType {
         }
         Ok(())
     }
-    fn print(ty: Type, _: &Trace) -> String {
+    fn print(ty: Type, _: &dyn Labels) -> String {
         ty.name().into()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<Type, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Type, String> {
         Type::named(text).ok_or_else(|| format!("bad type '{text}'"))
     }
     fn example(_: u32) -> Type {
@@ -293,10 +310,10 @@ impl Kind for PhiType {
         }
         Ok(())
     }
-    fn print(ty: Type, _: &Trace) -> String {
+    fn print(ty: Type, _: &dyn Labels) -> String {
         ty.name().into()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<Type, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Type, String> {
         Type::named(text).ok_or_else(|| format!("bad type '{text}'"))
     }
     fn implied(declared: Type) -> Option<Type> {
@@ -312,10 +329,10 @@ pub struct TraceNumber;
 
 impl Kind for TraceNumber {
     type Value = u32;
-    fn print(value: u32, _: &Trace) -> String {
+    fn print(value: u32, _: &dyn Labels) -> String {
         value.to_string()
     }
-    fn parse(text: &str, _: &mut ParseContext) -> Result<u32, String> {
+    fn parse(text: &str, _: &mut dyn Names) -> Result<u32, String> {
         text.parse().map_err(|_| format!("bad trace number '{text}'"))
     }
     fn example(_: u32) -> u32 {
@@ -323,16 +340,16 @@ impl Kind for TraceNumber {
     }
 }
 
-/// An index into [`Trace::objects`], printed as the object (`<builtin range>`, `<function f>`).
+/// An index into `Trace::objects`, printed as the object (`<builtin range>`, `<function f>`).
 pub struct Object;
 
 impl Kind for Object {
     type Value = u32;
-    fn print(index: u32, trace: &Trace) -> String {
-        trace.objects.get(index as usize).map_or("?".into(), TraceObject::to_string)
+    fn print(index: u32, labels: &dyn Labels) -> String {
+        labels.object(index)
     }
-    fn parse(text: &str, cx: &mut ParseContext) -> Result<u32, String> {
-        cx.object(text)
+    fn parse(text: &str, names: &mut dyn Names) -> Result<u32, String> {
+        names.object(text)
     }
     fn example(_: u32) -> u32 {
         0

@@ -20,9 +20,8 @@
 //!
 //! Touches nothing: the table and the functions derived from it.
 
-use super::kinds::{self, Kind};
-use super::text::ParseContext;
-use super::{IrRef, SnapId, Trace, Type};
+use super::kinds::{self, Kind, Labels, Names};
+use super::values::{IrRef, SnapId, Type};
 
 /// How an opcode's result type is found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,11 +140,11 @@ macro_rules! op_table {
             }
 
             /// Each field's name and text (the snapshot's too), for the printer.
-            pub fn print_fields(&self, trace: &Trace) -> Vec<PrintedField> {
-                let _ = trace;
+            pub fn print_fields(&self, labels: &dyn Labels) -> Vec<PrintedField> {
+                let _ = labels;
                 match *self {
                     $( Op::$name { $($($field),*)? } => vec![
-                        $($( (stringify!($field), <kinds::$kind as Kind>::print($field, trace)) ),*)?
+                        $($( (stringify!($field), <kinds::$kind as Kind>::print($field, labels)) ),*)?
                     ], )*
                 }
             }
@@ -156,7 +155,7 @@ macro_rules! op_table {
                 name: &str,
                 declared: Type,
                 field: impl Fn(&str) -> Option<&'t str>,
-                cx: &mut ParseContext,
+                cx: &mut dyn Names,
             ) -> Result<Option<Op>, String> {
                 let _ = (&field, &cx, declared);
                 Ok(Some(match name {
@@ -184,7 +183,7 @@ fn parse_field<'t, K: Kind>(
     name: &str,
     declared: Type,
     field: &impl Fn(&str) -> Option<&'t str>,
-    cx: &mut ParseContext,
+    cx: &mut dyn Names,
 ) -> Result<K::Value, String> {
     match field(name) {
         Some(text) => K::parse(text, cx),
@@ -276,7 +275,7 @@ op_table! {
     Guard { cond: Bool, expect: Flag, snap: Snap } -> Void, effect, "{cond} is {expect}";
     /// `a` if the bool `cond` is true, else `b` (ints or floats).
     Select { cond: Bool, a: Same, b: Same } -> IntOrFloat, pure, "{cond}, {a}, {b}";
-    /// Object number `index` of [`Trace::objects`] (a function or builtin loaded from a global,
+    /// Object number `index` of `Trace::objects` (a function or builtin loaded from a global,
     /// which the trace calls or inlines). Free: exits write it into the frame where the
     /// interpreter expects it (a runtime call that clones it).
     ConstObj { index: Object } -> Obj, pure, "{index}";
@@ -379,7 +378,7 @@ mod tests {
             // Every field prints somewhere, except the snapshot (appended) and implied fields.
             let printed: Vec<&str> =
                 pieces(text).into_iter().filter_map(|p| if let Piece::Field(f) = p { Some(f) } else { None }).collect();
-            let trace = Trace::default();
+            let trace = crate::jit::ir::Trace::default();
             for (field, _) in op.print_fields(&trace) {
                 let implied = matches!(op, Op::Phi { .. }) && field == "ty";
                 assert!(printed.contains(&field) || field == "snap" || implied, "{name}: {field} is not printed");

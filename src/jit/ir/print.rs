@@ -10,8 +10,9 @@
 
 use std::fmt;
 
+use super::kinds::Labels;
 use super::ops::{Piece, pieces};
-use super::{GLOBAL_SLOTS, IrRef, Op, Trace, Type};
+use super::{GLOBAL_SLOTS, IrRef, Op, Trace, TraceObject, Type};
 
 /// How `Loop` prints: a rule between the preamble and the body.
 pub const LOOP_LINE: &str = "------------------------------ loop";
@@ -72,6 +73,16 @@ impl Trace {
             text.push_str(&format!("  unbound: {}", names.join(" ")));
         }
         text
+    }
+}
+
+/// How the fields of an instruction name slots and objects: by this trace's names.
+impl Labels for Trace {
+    fn slot(&self, slot: u16) -> String {
+        self.slot_label(slot)
+    }
+    fn object(&self, index: u32) -> String {
+        self.objects.get(index as usize).map_or("?".into(), TraceObject::to_string)
     }
 }
 

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::kinds::Names;
 use super::ops::{Piece, pieces};
 use super::{GLOBAL_SLOTS, InlinedCall, IrRef, Op, Snapshot, Trace, TraceObject, Type};
 use crate::interp::builtins::BuiltinId;
@@ -45,9 +46,9 @@ pub struct ParseContext {
     calls: Vec<InlinedCall>,
 }
 
-impl ParseContext {
+impl Names for ParseContext {
     /// `r3(total)` → slot 3, `g0(n)` → slot `GLOBAL_SLOTS + 0`, remembering the names.
-    pub fn slot(&mut self, text: &str) -> Result<u16, String> {
+    fn slot(&mut self, text: &str) -> Result<u16, String> {
         let bad = || format!("bad slot '{text}'");
         let (global, body) = match text.split_at_checked(1) {
             Some(("r", body)) => (false, body),
@@ -79,7 +80,7 @@ impl ParseContext {
     }
 
     /// `<builtin range>` or `<function f>` → its index in the trace's objects.
-    pub fn object(&mut self, text: &str) -> Result<u32, String> {
+    fn object(&mut self, text: &str) -> Result<u32, String> {
         let object = if let Some(name) = text.strip_prefix("<builtin ").and_then(|t| t.strip_suffix('>')) {
             let id = BuiltinId::from_global_name(name).or_else(|| BuiltinId::from_math_name(name));
             TraceObject::Builtin(id.ok_or_else(|| format!("no builtin named '{name}'"))?)
@@ -98,7 +99,9 @@ impl ParseContext {
         });
         Ok(index as u32)
     }
+}
 
+impl ParseContext {
     /// `in g < f` (innermost first) → the index of the innermost call, made from `f`.
     fn call_chain(&mut self, names: &str) -> Option<u32> {
         let mut parent = None;
