@@ -51,7 +51,7 @@ mod values;
 pub mod verify;
 
 pub use kinds::tag_name;
-pub use ops::{OPCODES, Op, ResultRule};
+pub use ops::{Effect, OPCODES, Op, ResultRule};
 pub use values::{Cond, GLOBAL_SLOTS, IrRef, SnapId, Type, global_slot};
 
 /// A snapshot: where the interpreter resumes after an exit, and the slots to write first.

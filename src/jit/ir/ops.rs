@@ -5,16 +5,17 @@
 //!
 //! ```text
 //!     /// `a + b` on ints; exits through `snap` if it overflows.
-//!     AddInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+//!     AddInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
 //! ```
 //!
 //! its one-line doc; its name as printed; its fields, each with its operand kind
 //! ([`super::kinds`]: value operands are named by the type they must have, `Snap` is the snapshot
-//! the instruction exits through); its result type ([`ResultRule`]); `effect` if dead code
-//! elimination must keep it (it can exit, writes memory, or marks the loop) or `pure`; and its text
+//! the instruction exits through); its result type ([`ResultRule`]); what it does besides
+//! computing its result ([`Effect`]: `pure`, `guard` if it may exit and does nothing else,
+//! `effect` if it writes memory, reads changing state or marks the loop); and its text
 //! form, `{field}` standing for a field's text (the snapshot, if any, is always printed last, after
 //! two spaces). From the table come the enum [`Op`], [`Op::name`], [`Op::operands`],
-//! [`Op::map_operands`], [`Op::snapshot`], [`Op::snapshot_mut`], [`Op::has_effect`], the typing
+//! [`Op::map_operands`], [`Op::snapshot`], [`Op::snapshot_mut`], [`Op::effect`], the typing
 //! rule [`Op::typing`], the printer's fields ([`Op::print_fields`]) and the parser's constructor
 //! ([`Op::parse_fields`]).
 //!
@@ -56,12 +57,27 @@ impl ResultRule {
     }
 }
 
+/// What an operation does besides computing its result: the table's effect column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing (`pure`): dead code elimination drops it when unused, and CSE replaces it by an
+    /// earlier copy with the same operands.
+    Pure,
+    /// It may exit through its snapshot, and does nothing else (`guard`): always kept, but a
+    /// repeat with the same operands is redundant (the earlier one checked the same thing).
+    Guard,
+    /// It writes memory, reads state that changes, or marks the trace's structure (`effect`):
+    /// always kept, never merged with another.
+    Effect,
+}
+
 /// A field of [`Op::print_fields`]: its name and its text.
 pub type PrintedField = (&'static str, String);
 
 macro_rules! op_table {
-    (@effect pure) => { false };
-    (@effect effect) => { true };
+    (@effect pure) => { Effect::Pure };
+    (@effect guard) => { Effect::Guard };
+    (@effect effect) => { Effect::Effect };
     ($(
         $(#[doc = $doc:literal])*
         $name:ident $({ $($field:ident : $kind:ident),* })? -> $rule:ident, $effect:ident, $text:literal;
@@ -91,9 +107,8 @@ macro_rules! op_table {
                 match self { $( Op::$name { .. } => ResultRule::$rule, )* }
             }
 
-            /// Does this operation have an effect beyond its result (it can exit, writes memory,
-            /// or marks the loop)? Dead code elimination keeps these.
-            pub fn has_effect(&self) -> bool {
+            /// What the operation does besides computing its result.
+            pub fn effect(&self) -> Effect {
                 match self { $( Op::$name { .. } => op_table!(@effect $effect), )* }
             }
 
@@ -199,7 +214,7 @@ op_table! {
     /// A bool constant.
     ConstBool { value: Flag } -> Bool, pure, "{value}";
     /// Exit unless frame slot `slot` holds a value with this `Value` tag (entry type check).
-    GuardTag { slot: Slot, tag: ValueTag, snap: Snap } -> Void, effect, "{slot} is {tag}";
+    GuardTag { slot: Slot, tag: ValueTag, snap: Snap } -> Void, guard, "{slot} is {tag}";
     /// If frame slot `slot` holds a heap value (a list, a string...), drop it, leaving `None`
     /// (a call into the runtime, rarely taken), so that exits may overwrite the slot with a
     /// number. Emitted where the trace first writes a slot it did not read.
@@ -213,26 +228,26 @@ op_table! {
     /// The heap object pointer in frame slot `slot` (a list), borrowed from the frame.
     SlotPtr { slot: Slot } -> Ptr, pure, "{slot}";
     /// `a + b` on ints; exits through `snap` if it overflows (the interpreter redoes it with big ints).
-    AddInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    AddInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a - b` on ints; exits on overflow.
-    SubInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    SubInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a * b` on ints; exits on overflow.
-    MulInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    MulInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `-a` on ints; exits on overflow (`-(-2**63)`).
-    NegInt { a: Int, snap: Snap } -> Int, effect, "{a}";
+    NegInt { a: Int, snap: Snap } -> Int, guard, "{a}";
     /// Python's `a // b` on ints (floors); exits if `b == 0` or the result overflows.
-    FloorDivInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    FloorDivInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// Python's `a % b` on ints (sign of `b`); exits if `b == 0`.
-    ModInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    ModInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a << b` on ints; exits unless `0 <= b < 64` and no bit is lost (the interpreter raises
     /// or goes on with big ints).
-    ShlInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    ShlInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a >> b` on ints (rounds towards minus infinity; counts of 64 and more give 0 or -1);
     /// exits if `b < 0` (the interpreter raises).
-    ShrInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    ShrInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a ** b` on ints (a runtime call); exits if `b < 0` (a float result) or the result
     /// does not fit 64 bits.
-    PowInt { a: Int, b: Int, snap: Snap } -> Int, effect, "{a}, {b}";
+    PowInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a & b`
     AndInt { a: Int, b: Int } -> Int, pure, "{a}, {b}";
     /// `a | b`
@@ -246,33 +261,33 @@ op_table! {
     /// `a * b` on floats.
     MulFloat { a: Float, b: Float } -> Float, pure, "{a}, {b}";
     /// `a / b` on floats; exits if `b == 0.0` (ZeroDivisionError is the interpreter's job).
-    DivFloat { a: Float, b: Float, snap: Snap } -> Float, effect, "{a}, {b}";
+    DivFloat { a: Float, b: Float, snap: Snap } -> Float, guard, "{a}, {b}";
     /// Python's `a % b` on floats (the sign of `b`; a runtime call); exits if `b == 0.0`.
-    ModFloat { a: Float, b: Float, snap: Snap } -> Float, effect, "{a}, {b}";
+    ModFloat { a: Float, b: Float, snap: Snap } -> Float, guard, "{a}, {b}";
     /// Python's `a // b` on floats (a runtime call); exits if `b == 0.0`.
-    FloorDivFloat { a: Float, b: Float, snap: Snap } -> Float, effect, "{a}, {b}";
+    FloorDivFloat { a: Float, b: Float, snap: Snap } -> Float, guard, "{a}, {b}";
     /// Python's `a ** b` on floats (a runtime call: the interpreter's own); exits where Python
     /// raises (`0.0 ** -1`, a complex result, overflow).
-    PowFloat { a: Float, b: Float, snap: Snap } -> Float, effect, "{a}, {b}";
+    PowFloat { a: Float, b: Float, snap: Snap } -> Float, guard, "{a}, {b}";
     /// `-a` on floats.
     NegFloat { a: Float } -> Float, pure, "{a}";
     /// `abs(a)` on floats (clears the sign: `abs(-0.0)` is `0.0`).
     AbsFloat { a: Float } -> Float, pure, "{a}";
     /// `int(a)` of a float (truncates towards zero); exits for NaN, infinities and results
     /// beyond 64 bits (the interpreter raises or makes a big int).
-    FloatToInt { a: Float, snap: Snap } -> Int, effect, "{a}";
+    FloatToInt { a: Float, snap: Snap } -> Int, guard, "{a}";
     /// `float(a)`: the nearest float to an int (what Python does in mixed arithmetic).
     IntToFloat { a: Int } -> Float, pure, "{a}";
     /// A bool as an int (0 or 1), as Python's arithmetic and comparisons treat bools.
     BoolToInt { a: Bool } -> Int, pure, "{a}";
     /// Exits unless `-2**53 <= a <= 2**53`, where comparing `float(a)` equals comparing `a`.
-    GuardExactFloat { a: Int, snap: Snap } -> Void, effect, "{a}";
+    GuardExactFloat { a: Int, snap: Snap } -> Void, guard, "{a}";
     /// `a cond b` on ints.
     CmpInt { cond: Compare, a: Int, b: Int } -> Bool, pure, "{a} {cond} {b}";
     /// `a cond b` on floats (IEEE: false when either is NaN, except `!=`).
     CmpFloat { cond: Compare, a: Float, b: Float } -> Bool, pure, "{a} {cond} {b}";
     /// Exits through `snap` unless the bool `cond` equals `expect`.
-    Guard { cond: Bool, expect: Flag, snap: Snap } -> Void, effect, "{cond} is {expect}";
+    Guard { cond: Bool, expect: Flag, snap: Snap } -> Void, guard, "{cond} is {expect}";
     /// `a` if the bool `cond` is true, else `b` (ints or floats).
     Select { cond: Bool, a: Same, b: Same } -> IntOrFloat, pure, "{cond}, {a}, {b}";
     /// Object number `index` of `Trace::objects` (a function or builtin loaded from a global,
@@ -282,10 +297,10 @@ op_table! {
     /// `len(list)`.
     ListLen { list: Ptr } -> Int, pure, "{list}";
     /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.
-    ListIndex { list: Ptr, index: Int, snap: Snap } -> Int, effect, "{list}, {index}";
+    ListIndex { list: Ptr, index: Int, snap: Snap } -> Int, guard, "{list}, {index}";
     /// Element `index` (normalised) of `list`, which must carry the `Value` tag of the result
     /// type (`ty`); exits otherwise.
-    ListLoad { list: Ptr, index: Int, ty: ElementType, snap: Snap } -> TypeField, effect, "{list}[{index}] as {ty}";
+    ListLoad { list: Ptr, index: Int, ty: ElementType, snap: Snap } -> TypeField, guard, "{list}[{index}] as {ty}";
     /// `list[index] = value` (normalised index); exits if the old element is a heap value
     /// (dropping it is the interpreter's job).
     ListStore { list: Ptr, index: Int, value: Number, snap: Snap } -> Void, effect, "{list}, {index}, {value}";
@@ -308,6 +323,12 @@ op_table! {
 }
 
 impl Op {
+    /// Does this operation do anything besides computing its result (exit, write, mark)? Dead
+    /// code elimination keeps these.
+    pub fn has_effect(&self) -> bool {
+        self.effect() != Effect::Pure
+    }
+
     /// The IR values this operation reads, in table order.
     pub fn operands(&self) -> Vec<IrRef> {
         let mut refs = Vec::new();
@@ -383,8 +404,9 @@ mod tests {
                 let implied = matches!(op, Op::Phi { .. }) && field == "ty";
                 assert!(printed.contains(&field) || field == "snap" || implied, "{name}: {field} is not printed");
             }
-            // An opcode that can exit is kept by dead code elimination.
+            // An opcode that can exit is kept by dead code elimination; a guard can exit.
             assert!(op.snapshot().is_none() || op.has_effect(), "{name} exits but is pure");
+            assert!(op.effect() != Effect::Guard || op.snapshot().is_some(), "{name}: a guard without snapshot");
         }
         assert_eq!(Op::examples().len(), OPCODES.len());
     }
