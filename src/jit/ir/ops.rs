@@ -411,6 +411,15 @@ mod tests {
         assert_eq!(Op::examples().len(), OPCODES.len());
     }
 
+    /// docs/JIT.md's opcode table (and "Adding a trace-IR opcode") keeps up with this one.
+    #[test]
+    fn the_docs_name_every_opcode() {
+        let docs = include_str!("../../../docs/JIT.md");
+        for (name, ..) in OPCODES {
+            assert!(docs.contains(&format!("`{name}")) || docs.contains(&format!(" {name}`")), "docs/JIT.md: {name}");
+        }
+    }
+
     #[test]
     fn operands_and_renaming_follow_the_table() {
         let op = Op::ListStore { list: IrRef(1), index: IrRef(2), value: IrRef(3), snap: SnapId(4) };
