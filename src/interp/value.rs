@@ -27,6 +27,10 @@ pub mod tag {
     pub const BOOL: u8 = 2;
     pub const INT: u8 = 3;
     pub const FLOAT: u8 = 4;
+    /// `Value::List`: the only heap value a trace holds (as a `ptr`). Stated here, not probed,
+    /// because the enum below gives `List` this discriminant explicitly (a variant inserted
+    /// before it would clash at compile time instead of silently renumbering).
+    pub const LIST: u8 = 7;
 }
 
 #[derive(Clone, Debug, Default)]
@@ -43,7 +47,7 @@ pub enum Value {
     /// Only for numbers outside the i64 range (invariant kept by [`Value::from_bigint`]).
     BigInt(Rc<BigInt>),
     Str(Rc<StrObj>),
-    List(Rc<ListObj>),
+    List(Rc<ListObj>) = tag::LIST,
     Tuple(Rc<TupleObj>),
     Dict(Rc<DictObj>),
     Range(Rc<RangeObj>),
@@ -305,5 +309,12 @@ mod tests {
         let bytes: [u8; 16] = unsafe { std::mem::transmute(v) };
         assert_eq!(bytes[0], tag::INT);
         assert_eq!(i64::from_ne_bytes(bytes[8..16].try_into().unwrap()), 0x1234_5678);
+    }
+
+    #[test]
+    fn a_list_carries_the_list_tag_in_its_first_byte() {
+        let list = Value::list(vec![]);
+        // SAFETY: `Value` is `repr(C, u8)`: byte 0 is the tag.
+        assert_eq!(unsafe { *(&list as *const Value as *const u8) }, tag::LIST);
     }
 }

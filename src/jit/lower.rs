@@ -1,8 +1,8 @@
 //! Lowering trace IR to machine code with Cranelift.
 //!
-//! [`compile_trace`] checks a [`Trace`] (`lower_validate.rs`: references point backwards, operand
-//! and result types fit each opcode, snapshots only name values defined before their guards),
-//! then builds one Cranelift function `extern "C" fn(frame, globals, side exits) -> u32` in a `JITModule` of its own (so the code can be freed with the trace):
+//! [`compile_trace`] checks a [`Trace`] with the IR verifier ([`verify_for_lowering`]: references
+//! point backwards, operand and result types fit each opcode, snapshots only name values defined
+//! before their guards, a root loops and a side trace links), then builds one Cranelift function `extern "C" fn(frame, globals, side exits) -> u32` in a `JITModule` of its own (so the code can be freed with the trace):
 //!
 //! ```text
 //!   entry block:  the preamble, straight-line (each guard splits it: `brif` to a cold exit)
@@ -43,15 +43,12 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, ModuleError, default_libcall_names};
 
+use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
 
 #[path = "lower_ops.rs"]
 mod ops;
-#[path = "lower_validate.rs"]
-mod validate;
-
-use validate::{Shape, validate};
 
 /// Machine code for one trace, and the module that owns it (freed on drop).
 pub struct CompiledTrace {
@@ -147,7 +144,7 @@ pub fn compile_tree(
             }
             None => {}
         }
-        shapes.push(validate(member.trace, member.place)?);
+        shapes.push(verify_for_lowering(member.trace, member.place.is_root, member.place.exit_base)?);
     }
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());

@@ -330,7 +330,7 @@ impl Lowerer<'_, '_> {
                 // A list element that is a list stays alive in its list: traces never store
                 // over an element that holds a heap value.
                 let want = match ty {
-                    Type::Ptr => crate::jit::recorder::list_tag(),
+                    Type::Ptr => tag::LIST,
                     _ => ty.value_tag().ok_or("bad list load type")?,
                 };
                 let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
@@ -351,7 +351,7 @@ impl Lowerer<'_, '_> {
                 let list = self.val(list)?;
                 let ty = self.t.trace.ty(value);
                 let tag = match ty {
-                    Type::Ptr => crate::jit::recorder::list_tag(),
+                    Type::Ptr => tag::LIST,
                     _ => ty.value_tag().ok_or("appending a value that is not a number or a list")?,
                 };
                 let value = self.val(value)?;

@@ -862,7 +862,7 @@ fn modulo_compared_with_zero_matches_python() {
 /// A root loop counting `i` up to 10, and a side trace on its loop exit that counts rounds in
 /// `c`, resets `i` and links back to the root, until `c` reaches 3.
 fn root_and_side_trace() -> (Trace, Trace) {
-    let parse = |text: &str| crate::jit::opt::text::parse_trace(text).unwrap_or_else(|e| panic!("{e}"));
+    let parse = |text: &str| crate::jit::ir::text::parse_trace(text).unwrap_or_else(|e| panic!("{e}"));
     let root = parse(
         "
               GuardTag r0(i) is int  snap0

@@ -11,24 +11,18 @@
 
 use std::collections::HashMap;
 
-use super::super::ir::{IrRef, Op, SnapId, Trace};
-use super::{Action, rebuild, set_snapshot};
+use super::super::ir::{Effect, IrRef, Op, SnapId, Trace};
+use super::{Action, rebuild};
 
-/// The instruction as a key: its operation with the snapshot blanked out.
-fn key(op: Op) -> Option<String> {
-    match op {
-        Op::Loop
-        | Op::Phi { .. }
-        | Op::ListStore { .. }
-        | Op::CheckInterrupt { .. }
-        | Op::Link { .. }
-        | Op::ListAppend { .. }
-        | Op::ClearSlot { .. } => None,
-        mut op => {
-            set_snapshot(&mut op, SnapId(0));
-            Some(format!("{op:?}"))
-        }
+/// The instruction as a key: its operation with the snapshot blanked out. Only pure operations
+/// and guards have one (the opcode table's effect column): stores, calls and markers are never
+/// merged.
+fn key(mut op: Op) -> Option<String> {
+    if op.effect() == Effect::Effect {
+        return None;
     }
+    op.set_snapshot(SnapId(0));
+    Some(format!("{op:?}"))
 }
 
 pub fn run(trace: &Trace) -> Trace {
@@ -62,7 +56,7 @@ pub fn run(trace: &Trace) -> Trace {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::{parse_trace, print_trace};
+    use crate::jit::ir::text::{parse_trace, print_trace};
 
     #[test]
     fn hoists_invariant_work_out_of_the_loop_body() {

@@ -55,7 +55,7 @@ pub fn run(trace: &Trace) -> Trace {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::{parse_trace, print_trace};
+    use crate::jit::ir::text::{parse_trace, print_trace};
 
     #[test]
     fn unused_pure_values_go_and_snapshot_values_stay() {
@@ -105,7 +105,7 @@ int   %13 = AddInt %10, %5  snap1
         assert!(!after.contains("Phi r1(x2)"), "{after}");
         assert!(after.contains("Phi r0(x)"), "{after}");
         assert!(after.contains("Phi r2(i)"), "{after}");
-        super::super::verify::verify(&parse_trace(&after).expect("reparses")).expect("verifies");
+        crate::jit::ir::verify::verify(&parse_trace(&after).expect("reparses")).expect("verifies");
     }
 
     #[test]

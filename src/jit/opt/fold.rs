@@ -109,7 +109,7 @@ pub fn run(trace: &Trace) -> Trace {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::{parse_trace, print_trace};
+    use crate::jit::ir::text::{parse_trace, print_trace};
 
     fn fold(text: &str) -> String {
         print_trace(&super::run(&parse_trace(text).expect("parses")))

@@ -16,9 +16,8 @@
 pub mod cse;
 pub mod dce;
 pub mod fold;
-pub mod text;
-pub mod verify;
 
+use super::ir::verify::verify;
 use super::ir::{IrRef, Op, SnapId, Snapshot, Trace, Type};
 
 /// What a pass does with one instruction (whose operands are already renamed).
@@ -43,7 +42,7 @@ pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) ->
         let op = match inst.op {
             // A Phi's back edge names a later instruction: renamed after the loop.
             Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: rename(&map, entry), back },
-            op => map_operands(op, |r| rename(&map, r)),
+            op => op.map_operands(|r| rename(&map, r)),
         };
         match decide(&out, i, op, inst.ty) {
             Action::Keep(op, ty) => map[i] = Some(out.push(op, ty)),
@@ -83,74 +82,10 @@ fn compact_snapshots(trace: &mut Trace) {
     }
     for inst in &mut trace.insts {
         if let Some(s) = inst.op.snapshot() {
-            set_snapshot(&mut inst.op, SnapId(renumber[s.0 as usize]));
+            inst.op.set_snapshot(SnapId(renumber[s.0 as usize]));
         }
     }
     trace.snapshots = kept;
-}
-
-/// `op` with each operand passed through `f`.
-pub fn map_operands(op: Op, mut f: impl FnMut(IrRef) -> IrRef) -> Op {
-    match op {
-        Op::AddInt { a, b, snap } => Op::AddInt { a: f(a), b: f(b), snap },
-        Op::SubInt { a, b, snap } => Op::SubInt { a: f(a), b: f(b), snap },
-        Op::MulInt { a, b, snap } => Op::MulInt { a: f(a), b: f(b), snap },
-        Op::NegInt { a, snap } => Op::NegInt { a: f(a), snap },
-        Op::FloorDivInt { a, b, snap } => Op::FloorDivInt { a: f(a), b: f(b), snap },
-        Op::ModInt { a, b, snap } => Op::ModInt { a: f(a), b: f(b), snap },
-        Op::AndInt { a, b } => Op::AndInt { a: f(a), b: f(b) },
-        Op::ShlInt { a, b, snap } => Op::ShlInt { a: f(a), b: f(b), snap },
-        Op::ShrInt { a, b, snap } => Op::ShrInt { a: f(a), b: f(b), snap },
-        Op::PowInt { a, b, snap } => Op::PowInt { a: f(a), b: f(b), snap },
-        Op::PowFloat { a, b, snap } => Op::PowFloat { a: f(a), b: f(b), snap },
-        Op::OrInt { a, b } => Op::OrInt { a: f(a), b: f(b) },
-        Op::XorInt { a, b } => Op::XorInt { a: f(a), b: f(b) },
-        Op::AddFloat { a, b } => Op::AddFloat { a: f(a), b: f(b) },
-        Op::SubFloat { a, b } => Op::SubFloat { a: f(a), b: f(b) },
-        Op::MulFloat { a, b } => Op::MulFloat { a: f(a), b: f(b) },
-        Op::DivFloat { a, b, snap } => Op::DivFloat { a: f(a), b: f(b), snap },
-        Op::ModFloat { a, b, snap } => Op::ModFloat { a: f(a), b: f(b), snap },
-        Op::FloorDivFloat { a, b, snap } => Op::FloorDivFloat { a: f(a), b: f(b), snap },
-        Op::NegFloat { a } => Op::NegFloat { a: f(a) },
-        Op::IntToFloat { a } => Op::IntToFloat { a: f(a) },
-        Op::BoolToInt { a } => Op::BoolToInt { a: f(a) },
-        Op::AbsFloat { a } => Op::AbsFloat { a: f(a) },
-        Op::FloatToInt { a, snap } => Op::FloatToInt { a: f(a), snap },
-        Op::GuardExactFloat { a, snap } => Op::GuardExactFloat { a: f(a), snap },
-        Op::CmpInt { cond, a, b } => Op::CmpInt { cond, a: f(a), b: f(b) },
-        Op::CmpFloat { cond, a, b } => Op::CmpFloat { cond, a: f(a), b: f(b) },
-        Op::Guard { cond, expect, snap } => Op::Guard { cond: f(cond), expect, snap },
-        Op::ListLen { list } => Op::ListLen { list: f(list) },
-        Op::Select { cond, a, b } => Op::Select { cond: f(cond), a: f(a), b: f(b) },
-        Op::ListIndex { list, index, snap } => Op::ListIndex { list: f(list), index: f(index), snap },
-        Op::ListLoad { list, index, ty, snap } => Op::ListLoad { list: f(list), index: f(index), ty, snap },
-        Op::ListStore { list, index, value, snap } => {
-            Op::ListStore { list: f(list), index: f(index), value: f(value), snap }
-        }
-        Op::ListAppend { list, value, result } => Op::ListAppend { list: f(list), value: f(value), result },
-        Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: f(entry), back: f(back) },
-        // No operands (listed one by one, so that a new opcode with operands cannot be missed).
-        Op::ConstInt { .. }
-        | Op::ConstFloat { .. }
-        | Op::ConstBool { .. }
-        | Op::GuardTag { .. }
-        | Op::ClearSlot { .. }
-        | Op::ConstObj { .. }
-        | Op::SlotInt { .. }
-        | Op::SlotFloat { .. }
-        | Op::SlotBool { .. }
-        | Op::SlotPtr { .. }
-        | Op::CheckInterrupt { .. }
-        | Op::Link { .. }
-        | Op::Loop => op,
-    }
-}
-
-/// Replaces the snapshot an operation exits through.
-pub fn set_snapshot(op: &mut Op, new: SnapId) {
-    if let Some(snap) = op.snapshot_mut() {
-        *snap = new;
-    }
 }
 
 /// A pass: its name, for the report, and the function.
@@ -161,13 +96,13 @@ pub const PASSES: [Pass; 3] = [("fold", fold::run), ("cse", cse::run), ("dce", d
 
 /// Runs every pass, verifying after each; returns the result and one report line per pass.
 pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
-    verify::verify(&trace).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
+    verify(&trace).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
     let mut trace = trace;
     let mut report = Vec::new();
     for (name, pass) in PASSES {
         let before = trace.insts.len();
         trace = pass(&trace);
-        verify::verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
+        verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
         report.push(format!("{name}: {before} -> {} instructions", trace.insts.len()));
     }
     Ok((trace, report))

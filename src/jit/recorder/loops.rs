@@ -11,7 +11,6 @@ use crate::interp::value::Value;
 
 use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
 use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Snapshot, Trace, Type};
-use crate::jit::opt::{map_operands, set_snapshot};
 
 impl Recorder {
     /// `for i in range(...)` at a loop header: guard the direction and the end, advance. A side
@@ -170,12 +169,12 @@ impl Recorder {
                         | Op::ConstBool { .. }
                         | Op::ConstObj { .. } => {}
                         op => {
-                            let mut op = map_operands(op, |r| map[r.0 as usize]);
+                            let mut op = op.map_operands(|r| map[r.0 as usize]);
                             if let Some(snap) = op.snapshot() {
                                 let Snapshot { pc, call, unbound, .. } = self.trace.snapshots[snap.0 as usize].clone();
                                 let slots = body_written.iter().map(|&s| (s, body_slots[&s])).collect();
                                 let new_snap = self.trace.add_snapshot(Snapshot { pc, slots, call, unbound });
-                                set_snapshot(&mut op, new_snap);
+                                op.set_snapshot(new_snap);
                             }
                             map[r.0 as usize] = self.trace.push(op, inst.ty);
                         }

@@ -282,7 +282,7 @@ impl Recorder {
             Value::Int(_) => Ok((tag::INT, Type::Int)),
             Value::Float(_) => Ok((tag::FLOAT, Type::Float)),
             Value::Bool(_) => Ok((tag::BOOL, Type::Bool)),
-            Value::List(_) => Ok((list_tag(), Type::Ptr)),
+            Value::List(_) => Ok((tag::LIST, Type::Ptr)),
             Value::BigInt(_) => {
                 abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
             }
@@ -718,13 +718,6 @@ impl Recorder {
 pub(super) fn a(name: &str) -> String {
     let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {name}")
-}
-
-/// The tag byte of a list value (the discriminant Rust gave `Value::List`).
-pub fn list_tag() -> u8 {
-    let sample = Value::list(Vec::new());
-    // SAFETY: `Value` is `repr(C, u8)`: the first byte is the tag.
-    unsafe { *(&sample as *const Value as *const u8) }
 }
 
 /// The IR type a list element is loaded as (numbers only).

@@ -1,0 +1,357 @@
+//! Operand kinds: what each column of the opcode table ([`super::ops`]) may hold, and, once
+//! per kind, how a field of that kind prints, parses back, type-checks, and whether it is a
+//! value operand or the snapshot.
+//!
+//! A row of the table says `AddInt { a: Int, b: Int, snap: Snap }`: `Int` is a kind, a marker
+//! type whose [`Kind::Value`] is the Rust type of the field (an [`IrRef`]) and whose methods
+//! say "this field reads a value that must be an int". Everything the table derives per opcode
+//! (operands, renaming, the snapshot, the typing rule, the text form both ways) is a loop over
+//! the fields calling these methods, so a new opcode needs no new code here unless it brings a
+//! new kind of operand.
+//!
+//! Touches nothing: pure functions of the field, the trace being printed ([`Labels`]), or the
+//! parser's state ([`Names`]). Imports only `values.rs` from the IR.
+
+use super::values::{Cond, IrRef, SnapId, Type};
+use crate::interp::value::tag;
+
+/// What printing a field may ask of the trace it is in (`Trace` implements it in `print.rs`).
+pub trait Labels {
+    /// A slot's name: `r3(total)`, `g0(n)`.
+    fn slot(&self, slot: u16) -> String;
+    /// An object of the trace: `<builtin range>`, `<function f>`.
+    fn object(&self, index: u32) -> String;
+}
+
+/// What parsing a field may ask of the parser (`text::ParseContext` implements it), which
+/// remembers slot names and objects for the trace it builds.
+pub trait Names {
+    /// `r3(total)` → 3, `g0(n)` → `GLOBAL_SLOTS + 0`.
+    fn slot(&mut self, text: &str) -> Result<u16, String>;
+    /// `<builtin range>` → its index in the trace's objects.
+    fn object(&mut self, text: &str) -> Result<u32, String>;
+}
+
+/// One kind of operand. Defaults describe a plain constant field (not a value, not a
+/// snapshot, no type constraint, always printed).
+pub trait Kind {
+    /// The Rust type of a field of this kind.
+    type Value: Copy;
+    /// The value operand this field is, if it is one: what `Op::operands` lists and
+    /// `Op::map_operands` renames.
+    fn value_ref(_: &mut Self::Value) -> Option<&mut IrRef> {
+        None
+    }
+    /// The snapshot this field is, if it is one (at most one per opcode).
+    fn snapshot(_: &mut Self::Value) -> Option<&mut SnapId> {
+        None
+    }
+    /// The type a type field names (the result of a [`super::ops::ResultRule::TypeField`] row).
+    fn type_field(_: Self::Value) -> Option<Type> {
+        None
+    }
+    /// The typing rule's part for this field: `result` is the instruction's result type,
+    /// `ty_of` an operand's type (`None`: no such instruction).
+    fn check(
+        _: Self::Value,
+        _field: &str,
+        _result: Type,
+        _ty_of: &dyn Fn(IrRef) -> Option<Type>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+    /// The field's text in the dump.
+    fn print(value: Self::Value, labels: &dyn Labels) -> String;
+    /// Reads the text [`Kind::print`] wrote.
+    fn parse(text: &str, names: &mut dyn Names) -> Result<Self::Value, String>;
+    /// The field's value when the opcode's text form leaves it out (it repeats the line's type
+    /// column: a `Phi`'s type).
+    fn implied(_declared: Type) -> Option<Self::Value> {
+        None
+    }
+    /// A value for the round-trip test of every opcode (`n`: the field's position).
+    fn example(n: u32) -> Self::Value;
+}
+
+/// Checks that value operand `r` (field `field`) exists and has a type `ok` accepts.
+fn check_ref(
+    r: IrRef,
+    field: &str,
+    ty_of: &dyn Fn(IrRef) -> Option<Type>,
+    ok: impl Fn(Type) -> bool,
+    expected: impl std::fmt::Display,
+) -> Result<(), String> {
+    match ty_of(r) {
+        Some(ty) if ok(ty) => Ok(()),
+        Some(ty) => Err(format!("{field} value {r} has type {ty:?}, expected {expected}")),
+        None => Err(format!("{field} value {r} does not exist")),
+    }
+}
+
+fn parse_ref(text: &str) -> Result<IrRef, String> {
+    text.strip_prefix('%')
+        .and_then(|digits| digits.parse::<u32>().ok())
+        .map(IrRef)
+        .ok_or_else(|| format!("bad value reference '{text}'"))
+}
+
+/// Value operands, named by the type the value must have.
+macro_rules! value_kinds {
+    ($( $(#[doc = $doc:literal])* $kind:ident: |$ty:ident, $result:ident| $ok:expr, $expected:expr; )*) => {$(
+        $(#[doc = $doc])*
+        pub struct $kind;
+
+        impl Kind for $kind {
+            type Value = IrRef;
+            fn value_ref(r: &mut IrRef) -> Option<&mut IrRef> {
+                Some(r)
+            }
+            fn check(r: IrRef, field: &str, $result: Type, ty_of: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
+                let _ = $result;
+                check_ref(r, field, ty_of, |$ty: Type| $ok, $expected)
+            }
+            fn print(r: IrRef, _: &dyn Labels) -> String {
+                r.to_string()
+            }
+            fn parse(text: &str, _: &mut dyn Names) -> Result<IrRef, String> {
+                parse_ref(text)
+            }
+            fn example(n: u32) -> IrRef {
+                IrRef(n + 1)
+            }
+        }
+    )*};
+}
+
+value_kinds! {
+    /// An int value.
+    Int: |ty, result| ty == Type::Int, "Int";
+    /// A float value.
+    Float: |ty, result| ty == Type::Float, "Float";
+    /// A bool value.
+    Bool: |ty, result| ty == Type::Bool, "Bool";
+    /// A list (a heap pointer the frame keeps alive).
+    Ptr: |ty, result| ty == Type::Ptr, "Ptr";
+    /// A value of the instruction's own result type (`Select`'s arms, a `Phi`'s inputs).
+    Same: |ty, result| ty == result, format!("{result:?}");
+    /// A number a list element can hold unboxed: an int, a float or a bool.
+    Number: |ty, result| ty.value_tag().is_some(), "a number (Int, Float or Bool)";
+    /// Anything a list element can be: a number or a list.
+    Element: |ty, result| ty.value_tag().is_some() || ty == Type::Ptr, "a number or a list";
+}
+
+/// The snapshot an instruction exits through (printed last on the line: `  snap3`).
+pub struct Snap;
+
+impl Kind for Snap {
+    type Value = SnapId;
+    fn snapshot(s: &mut SnapId) -> Option<&mut SnapId> {
+        Some(s)
+    }
+    fn print(s: SnapId, _: &dyn Labels) -> String {
+        s.to_string()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<SnapId, String> {
+        text.strip_prefix("snap")
+            .and_then(|n| n.parse::<u32>().ok())
+            .map(SnapId)
+            .ok_or_else(|| format!("bad snapshot '{text}'"))
+    }
+    fn example(_: u32) -> SnapId {
+        SnapId(0)
+    }
+}
+
+/// A frame slot (`r3(total)`) or a global (`g0(n)`, slot `GLOBAL_SLOTS + 0`).
+pub struct Slot;
+
+impl Kind for Slot {
+    type Value = u16;
+    fn print(slot: u16, labels: &dyn Labels) -> String {
+        labels.slot(slot)
+    }
+    fn parse(text: &str, names: &mut dyn Names) -> Result<u16, String> {
+        names.slot(text)
+    }
+    fn example(n: u32) -> u16 {
+        n as u16 + 2
+    }
+}
+
+/// An int constant.
+pub struct I64;
+
+impl Kind for I64 {
+    type Value = i64;
+    fn print(value: i64, _: &dyn Labels) -> String {
+        value.to_string()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<i64, String> {
+        text.parse().map_err(|_| format!("bad int '{text}'"))
+    }
+    fn example(_: u32) -> i64 {
+        -42
+    }
+}
+
+/// A float constant, printed so that it reads back exactly (`1.0`, `-0.0`, `inf`, `NaN`).
+pub struct F64;
+
+impl Kind for F64 {
+    type Value = f64;
+    fn print(value: f64, _: &dyn Labels) -> String {
+        format!("{value:?}")
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<f64, String> {
+        text.parse().map_err(|_| format!("bad float '{text}'"))
+    }
+    fn example(_: u32) -> f64 {
+        2.5
+    }
+}
+
+/// A bool constant, `True` or `False`.
+pub struct Flag;
+
+impl Kind for Flag {
+    type Value = bool;
+    fn print(value: bool, _: &dyn Labels) -> String {
+        if value { "True" } else { "False" }.into()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<bool, String> {
+        match text {
+            "True" => Ok(true),
+            "False" => Ok(false),
+            _ => Err(format!("bad bool '{text}' (True or False)")),
+        }
+    }
+    fn example(_: u32) -> bool {
+        true
+    }
+}
+
+/// A comparison (`<`, `==`...).
+pub struct Compare;
+
+impl Kind for Compare {
+    type Value = Cond;
+    fn print(cond: Cond, _: &dyn Labels) -> String {
+        cond.symbol().into()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Cond, String> {
+        Cond::ALL.into_iter().find(|c| c.symbol() == text).ok_or_else(|| format!("bad condition '{text}'"))
+    }
+    fn example(_: u32) -> Cond {
+        Cond::Le
+    }
+}
+
+/// A `Value` tag byte, printed as the type's name (`int`, `list`).
+pub struct ValueTag;
+
+/// The tags a trace guards, with their names in the dump.
+const TAG_NAMES: [(u8, &str); 5] =
+    [(tag::INT, "int"), (tag::FLOAT, "float"), (tag::BOOL, "bool"), (tag::NONE, "None"), (tag::LIST, "list")];
+
+impl Kind for ValueTag {
+    type Value = u8;
+    fn print(value: u8, _: &dyn Labels) -> String {
+        tag_name(value).into()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<u8, String> {
+        TAG_NAMES.iter().find(|(_, name)| *name == text).map(|(t, _)| *t).ok_or_else(|| format!("bad tag '{text}'"))
+    }
+    fn example(_: u32) -> u8 {
+        tag::LIST
+    }
+}
+
+/// The name of a `Value` tag in the dump.
+pub fn tag_name(value: u8) -> &'static str {
+    TAG_NAMES.iter().find(|(t, _)| *t == value).map_or("?", |(_, name)| name)
+}
+
+/// The type a list element is loaded as (`as int`): a number, or `ptr` for a list.
+pub struct ElementType;
+
+impl Kind for ElementType {
+    type Value = Type;
+    fn type_field(ty: Type) -> Option<Type> {
+        Some(ty)
+    }
+    fn check(ty: Type, _: &str, _: Type, _: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
+        if ty.value_tag().is_none() && ty != Type::Ptr {
+            return Err(format!("cannot load a list element as {ty:?}"));
+        }
+        Ok(())
+    }
+    fn print(ty: Type, _: &dyn Labels) -> String {
+        ty.name().into()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Type, String> {
+        Type::named(text).ok_or_else(|| format!("bad type '{text}'"))
+    }
+    fn example(_: u32) -> Type {
+        Type::Float
+    }
+}
+
+/// A `Phi`'s type: any value type, not printed (the line's type column says it).
+pub struct PhiType;
+
+impl Kind for PhiType {
+    type Value = Type;
+    fn type_field(ty: Type) -> Option<Type> {
+        Some(ty)
+    }
+    fn check(ty: Type, _: &str, _: Type, _: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
+        if ty == Type::Void {
+            return Err("a Phi of type Void".into());
+        }
+        Ok(())
+    }
+    fn print(ty: Type, _: &dyn Labels) -> String {
+        ty.name().into()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Type, String> {
+        Type::named(text).ok_or_else(|| format!("bad type '{text}'"))
+    }
+    fn implied(declared: Type) -> Option<Type> {
+        Some(declared)
+    }
+    fn example(_: u32) -> Type {
+        Type::Int
+    }
+}
+
+/// A trace number (`Link`'s target), printed after `T` by the opcode's text form.
+pub struct TraceNumber;
+
+impl Kind for TraceNumber {
+    type Value = u32;
+    fn print(value: u32, _: &dyn Labels) -> String {
+        value.to_string()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<u32, String> {
+        text.parse().map_err(|_| format!("bad trace number '{text}'"))
+    }
+    fn example(_: u32) -> u32 {
+        3
+    }
+}
+
+/// An index into `Trace::objects`, printed as the object (`<builtin range>`, `<function f>`).
+pub struct Object;
+
+impl Kind for Object {
+    type Value = u32;
+    fn print(index: u32, labels: &dyn Labels) -> String {
+        labels.object(index)
+    }
+    fn parse(text: &str, names: &mut dyn Names) -> Result<u32, String> {
+        names.object(text)
+    }
+    fn example(_: u32) -> u32 {
+        0
+    }
+}

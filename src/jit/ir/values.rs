@@ -1,0 +1,131 @@
+//! The values an IR instruction works with: [`IrRef`] (`%N`), [`SnapId`] (`snapN`), the value
+//! [`Type`]s, the comparison [`Cond`]itions, and the slot numbers of globals ([`GLOBAL_SLOTS`]).
+//!
+//! Touches nothing; imports nothing from the rest of the IR.
+
+use std::fmt;
+
+/// An SSA value: the index of the instruction that produced it. Prints as `%N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IrRef(pub u32);
+
+/// An index into `Trace::snapshots`. Prints as `snapN`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SnapId(pub u32);
+
+impl fmt::Display for IrRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.0)
+    }
+}
+
+impl fmt::Display for SnapId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "snap{}", self.0)
+    }
+}
+
+/// Slot numbers from here on name the module's globals (`GLOBAL_SLOTS + g` is global `g`), which
+/// traces read, guard and write like frame slots.
+pub const GLOBAL_SLOTS: u16 = 0xC000;
+
+/// The slot number of global `global`, if it has one.
+pub fn global_slot(global: u32) -> Option<u16> {
+    u16::try_from(global).ok().filter(|&g| g < u16::MAX - GLOBAL_SLOTS).map(|g| GLOBAL_SLOTS + g)
+}
+
+/// The type of an IR value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// No value (guards, stores, markers).
+    Void,
+    Int,
+    Float,
+    Bool,
+    /// A pointer to a heap object (a list's `RefCell<Vec<Value>>`), kept alive by the frame.
+    Ptr,
+    /// A function or builtin the trace loaded from a global (`Op::ConstObj`): no machine
+    /// value, only written into the frame by exits.
+    Obj,
+}
+
+impl Type {
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Void => "",
+            Type::Int => "int",
+            Type::Float => "float",
+            Type::Bool => "bool",
+            Type::Ptr => "ptr",
+            Type::Obj => "obj",
+        }
+    }
+
+    /// The type a name in the dump's type column stands for (`int`, `ptr`...; not `Void`).
+    pub fn named(name: &str) -> Option<Type> {
+        [Type::Int, Type::Float, Type::Bool, Type::Ptr, Type::Obj].into_iter().find(|t| t.name() == name)
+    }
+
+    /// The `Value` tag of a slot holding this type (see `interp::value::tag`).
+    pub fn value_tag(self) -> Option<u8> {
+        use crate::interp::value::tag;
+        match self {
+            Type::Int => Some(tag::INT),
+            Type::Float => Some(tag::FLOAT),
+            Type::Bool => Some(tag::BOOL),
+            _ => None,
+        }
+    }
+
+    /// The type a slot whose `Value` tag is `tag` holds in a trace (numbers and lists).
+    pub fn of_tag(tag: u8) -> Option<Type> {
+        use crate::interp::value::tag as t;
+        match tag {
+            t::INT => Some(Type::Int),
+            t::FLOAT => Some(Type::Float),
+            t::BOOL => Some(Type::Bool),
+            t::LIST => Some(Type::Ptr),
+            _ => None,
+        }
+    }
+}
+
+/// A comparison condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cond {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Cond {
+    /// Every condition (the parser looks symbols up here).
+    pub const ALL: [Cond; 6] = [Cond::Lt, Cond::Le, Cond::Gt, Cond::Ge, Cond::Eq, Cond::Ne];
+
+    /// Does `a cond b` hold? (Python's comparison of two numbers of one type; NaN compares
+    /// unequal and unordered, as in Python.)
+    pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Cond::Lt => a < b,
+            Cond::Le => a <= b,
+            Cond::Gt => a > b,
+            Cond::Ge => a >= b,
+            Cond::Eq => a == b,
+            Cond::Ne => a != b,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cond::Lt => "<",
+            Cond::Le => "<=",
+            Cond::Gt => ">",
+            Cond::Ge => ">=",
+            Cond::Eq => "==",
+            Cond::Ne => "!=",
+        }
+    }
+}
