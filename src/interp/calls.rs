@@ -10,8 +10,37 @@ use std::rc::Rc;
 use super::bytecode::{CodeObject, Reg};
 use super::error::{ExcKind, RtError, RtResult, type_error};
 use super::native::JitHooks;
-use super::value::{FunctionObj, Value};
-use super::vm::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught, Vm, store};
+use super::value::{ExcObj, FunctionObj, Value};
+use super::vm::{Vm, store};
+
+/// CPython's default recursion limit: frames deeper than this raise RecursionError.
+pub const RECURSION_LIMIT: usize = 1000;
+
+/// One activation: which code, where in it, and where its slots start on the stack.
+#[derive(Debug)]
+pub struct Frame {
+    pub code: Rc<CodeObject>,
+    /// Index of the next instruction to execute.
+    pub pc: usize,
+    /// Stack index of slot 0.
+    pub base: usize,
+    /// The caller's register that receives the return value.
+    pub return_to: Reg,
+}
+
+/// One traceback line: the code object and the source line being executed.
+#[derive(Debug, Clone)]
+pub struct TracebackEntry {
+    pub function: String,
+    pub line: u32,
+}
+
+/// An exception nobody caught, with its traceback (outermost call first).
+#[derive(Debug)]
+pub struct Uncaught {
+    pub exception: ExcObj,
+    pub traceback: Vec<TracebackEntry>,
+}
 
 impl Vm {
     /// Raises `error` at the current instruction: unwinds to the innermost handler (returns
@@ -170,4 +199,8 @@ fn missing_arguments(function: &str, missing: &[String]) -> RtError {
     };
     let plural = if missing.len() == 1 { "" } else { "s" };
     type_error(format!("{function}() missing {} required positional argument{plural}: {list}", missing.len()))
+}
+
+pub(super) fn not_callable(value: &Value) -> RtError {
+    type_error(format!("'{}' object is not callable", value.type_name()))
 }

@@ -48,7 +48,7 @@ impl Vm {
                 self.recording = true;
                 None
             }
-            LoopAction::Run(call) => Some(self.run_native(jit, call, base, header_pc)),
+            LoopAction::Run(call) => Some(self.run_native(jit, code, call, base, header_pc)),
         }
     }
 
@@ -65,52 +65,80 @@ impl Vm {
     }
 
     /// Runs a compiled loop on the frame at `base` until it exits; returns the pc to resume at
-    /// and whether that is the loop's own header (which then runs once in the interpreter). The
-    /// JIT is told of the exit (it counts it, and may start recording a side trace there); an
-    /// exit inside calls the trace had inlined gets their frames pushed. Kept out of the
-    /// dispatch loop so that it stays small.
+    /// and whether to skip the JIT at that pc once (at the loop's own header, which then runs
+    /// once in the interpreter: re-entering at once would fail the same guard forever). The JIT
+    /// is told of each exit (it counts it, and may start recording a side trace there); an exit
+    /// inside calls the trace had inlined gets their frames pushed. An exit that lands on the
+    /// header of another loop of this code whose countdown is over visits that header at once
+    /// (a side trace linking to another compiled loop enters it without a trip through the
+    /// dispatch loop). Kept out of the dispatch loop so that it stays small.
     #[inline(never)]
     fn run_native(
         &mut self,
         jit: &mut dyn JitHooks,
+        code: &Rc<CodeObject>,
         mut call: NativeCall,
         base: usize,
-        header_pc: usize,
+        mut header_pc: usize,
     ) -> (usize, bool) {
         let depth = self.frames.len();
-        if depth + call.inline_depth >= RECURSION_LIMIT {
-            // Its inlined calls would pass the recursion limit: the interpreter raises it.
-            return (header_pc, true);
-        }
-        let started = self.measure_native_time.then(std::time::Instant::now);
-        // Inlined calls reach past the frame: their slots must be on the stack.
-        self.ensure_stack(base + call.frame_extent);
-        // A side trace that links back to its root returns LINK_TO_ROOT: run the root again at
-        // once (it starts by reloading the frame).
-        let exit = loop {
-            // SAFETY: the trace reads and writes only slots below `frame_extent` of this frame,
-            // which are on the stack; nothing else borrows the stack.
-            let status =
-                unsafe { (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits) };
-            if status != LINK_TO_ROOT {
-                break status;
+        loop {
+            if depth + call.inline_depth >= RECURSION_LIMIT {
+                // Its inlined calls would pass the recursion limit: the interpreter raises it.
+                return (header_pc, true);
             }
-            if call.settling {
-                call = jit.tree_ran(call.tree);
+            let started = self.measure_native_time.then(std::time::Instant::now);
+            // Inlined calls reach past the frame: their slots must be on the stack.
+            self.ensure_stack(base + call.frame_extent);
+            // A side trace that links back to its root returns LINK_TO_ROOT: run the root again
+            // at once (it starts by reloading the frame).
+            let exit = loop {
+                // SAFETY: the trace reads and writes only slots below `frame_extent` of this
+                // frame, which are on the stack; nothing else borrows the stack.
+                let status = unsafe {
+                    (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits)
+                };
+                if status != LINK_TO_ROOT {
+                    break status;
+                }
+                if call.settling {
+                    call = jit.tree_ran(call.tree);
+                }
+            };
+            if let Some(started) = started {
+                self.native_time += started.elapsed();
             }
-        };
-        if let Some(started) = started {
-            self.native_time += started.elapsed();
+            let action = jit.exit_taken(call.tree, exit, depth);
+            let pc = action.pc as usize;
+            if let Some(frames) = &action.frames {
+                self.push_inlined_frames(base, pc, frames);
+                self.recording = action.recording;
+                return (pc, false);
+            }
+            if action.recording || pc == header_pc || super::interrupt::interrupt_pending() {
+                self.recording = action.recording;
+                return (pc, pc == header_pc);
+            }
+            let Some(loop_id) = code.instrs[pc].loop_id().filter(|&id| code.jit_loops[id].countdown.get() == 0) else {
+                return (pc, false);
+            };
+            // What the dispatch loop would do at that header, done here (so the header then
+            // skips the JIT once).
+            match jit.loop_hot(LoopAt { code, loop_id, header_pc: pc }, &self.running(code, base)) {
+                LoopAction::Run(next) => {
+                    call = next;
+                    header_pc = pc;
+                }
+                LoopAction::Wait(visits) => {
+                    code.jit_loops[loop_id].countdown.set(visits);
+                    return (pc, true);
+                }
+                LoopAction::Recording => {
+                    self.recording = true;
+                    return (pc, true);
+                }
+            }
         }
-        let action = jit.exit_taken(call.tree, exit, depth);
-        self.recording = action.recording;
-        let pc = action.pc as usize;
-        if let Some(frames) = &action.frames {
-            self.push_inlined_frames(base, pc, frames);
-            return (pc, false);
-        }
-        // An exit at the header of another compiled loop enters it there, through its countdown.
-        (pc, pc == header_pc)
     }
 
     /// An exit inside calls the trace had inlined: push their frames, as if the calls had been

@@ -22,45 +22,18 @@ use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
 use super::builtins::{self, BuiltinId};
 use super::bytecode::{CodeObject, Instr, Reg};
+use super::calls;
 use super::compiler::GlobalTable;
-use super::error::{ExcKind, RtError, RtResult, type_error};
+use super::error::{self, ExcKind, RtError};
 use super::format;
 use super::iter;
 use super::methods::{self, MethodId};
 use super::native::JitHooks;
 use super::ops;
 use super::output::Output;
-use super::value::{ExcObj, IterObj, ModuleObj, Value};
+use super::value::{ModuleObj, Value};
 
-/// CPython's default recursion limit: frames deeper than this raise RecursionError.
-pub const RECURSION_LIMIT: usize = 1000;
-
-/// One activation: which code, where in it, and where its slots start on the stack.
-#[derive(Debug)]
-pub struct Frame {
-    pub code: Rc<CodeObject>,
-    /// Index of the next instruction to execute.
-    pub pc: usize,
-    /// Stack index of slot 0.
-    pub base: usize,
-    /// The caller's register that receives the return value.
-    pub return_to: Reg,
-}
-
-/// One traceback line: the code object and the source line being executed.
-#[derive(Debug, Clone)]
-pub struct TracebackEntry {
-    pub function: String,
-    pub line: u32,
-}
-
-/// An exception nobody caught, with its traceback (outermost call first).
-#[derive(Debug)]
-pub struct Uncaught {
-    pub exception: ExcObj,
-    pub traceback: Vec<TracebackEntry>,
-}
-
+pub use super::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub struct Vm {
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
@@ -303,12 +276,12 @@ impl Vm {
                 }
                 Instr::CheckBound { slot, name } => {
                     if matches!(reg!(slot), Value::Unbound) {
-                        throw!(unbound_local(&code.names[name.0 as usize]));
+                        throw!(error::unbound_local(&code.names[name.0 as usize]));
                     }
                 }
                 Instr::DeleteLocal { slot, name } => {
                     if matches!(reg!(slot), Value::Unbound) {
-                        throw!(unbound_local(&code.names[name.0 as usize]));
+                        throw!(error::unbound_local(&code.names[name.0 as usize]));
                     }
                     set!(slot, Value::Unbound);
                 }
@@ -534,7 +507,7 @@ impl Vm {
                             );
                             set!(dst, attempt!(result));
                         }
-                        other => throw!(not_callable(other)),
+                        other => throw!(calls::not_callable(other)),
                     }
                 }
                 Instr::CallMethod { dst, obj, method, args, argc } => {
@@ -590,7 +563,7 @@ impl Vm {
                             base = args_base;
                             continue;
                         }
-                        (None, other) => Err(not_callable(other)),
+                        (None, other) => Err(calls::not_callable(other)),
                     };
                     set!(dst, attempt!(result));
                 }
@@ -714,7 +687,7 @@ impl Vm {
                             set!(Reg(dst.0 + i as u16), fast_clone(item));
                         }
                     } else {
-                        let items = attempt!(unpack(reg!(src), n));
+                        let items = attempt!(iter::unpack(reg!(src), n));
                         for (i, item) in items.into_iter().enumerate() {
                             set!(Reg(dst.0 + i as u16), item);
                         }
@@ -742,7 +715,7 @@ impl Vm {
                     let text = attempt!(format::format_spec(value, &spec.text));
                     set!(dst, Value::str(text));
                 }
-                Instr::Raise { src } => throw!(exception_from(reg!(src))),
+                Instr::Raise { src } => throw!(error::exception_from(reg!(src))),
                 Instr::Reraise { src } => match reg!(src) {
                     Value::Exception(exc) => throw!(RtError(Box::new((**exc).clone()))),
                     _ => throw!(RtError::new(ExcKind::RuntimeError, "No active exception to reraise")),
@@ -810,65 +783,4 @@ pub(super) fn store(slot: &mut Value, value: Value) {
     } else {
         *slot = value;
     }
-}
-
-fn unbound_local(name: &str) -> RtError {
-    RtError::new(
-        ExcKind::UnboundLocalError,
-        format!("cannot access local variable '{name}' where it is not associated with a value"),
-    )
-}
-
-fn not_callable(value: &Value) -> RtError {
-    type_error(format!("'{}' object is not callable", value.type_name()))
-}
-
-/// The exception `raise value` raises.
-fn exception_from(value: &Value) -> RtError {
-    match value {
-        Value::Exception(exc) => RtError(Box::new((**exc).clone())),
-        Value::Builtin(BuiltinId::Exception(kind)) => RtError::with_args(*kind, vec![]),
-        _ => type_error("exceptions must derive from BaseException"),
-    }
-}
-
-/// `a, b = value`: exactly `count` items, or CPython's ValueError.
-fn unpack(value: &Value, count: usize) -> RtResult<Vec<Value>> {
-    let items = match value {
-        Value::Tuple(items) => items.as_ref().clone(),
-        Value::List(items) => items.borrow().clone(),
-        Value::Int(_)
-        | Value::Float(_)
-        | Value::Bool(_)
-        | Value::None
-        | Value::BigInt(_)
-        | Value::Function(_)
-        | Value::Builtin(_) => {
-            return Err(type_error(format!("cannot unpack non-iterable {} object", value.type_name())));
-        }
-        other => {
-            let mut state: IterObj = iter::make_iter(other)?;
-            let mut items = Vec::with_capacity(count);
-            while let Some(item) = state.next_value()? {
-                items.push(item);
-                if items.len() > count {
-                    return Err(RtError::new(
-                        ExcKind::ValueError,
-                        format!("too many values to unpack (expected {count})"),
-                    ));
-                }
-            }
-            items
-        }
-    };
-    if items.len() > count {
-        return Err(RtError::new(ExcKind::ValueError, format!("too many values to unpack (expected {count})")));
-    }
-    if items.len() < count {
-        return Err(RtError::new(
-            ExcKind::ValueError,
-            format!("not enough values to unpack (expected {count}, got {})", items.len()),
-        ));
-    }
-    Ok(items)
 }
