@@ -9,6 +9,7 @@ use std::io::Write;
 use crate::interp::bytecode::CodeObject;
 use crate::interp::compiler::{self, CompileError, CompileOptions};
 use crate::interp::format;
+use crate::interp::native::JitHooks;
 use crate::interp::output::Output;
 use crate::interp::value::Value;
 use crate::interp::vm::{Uncaught, Vm};
@@ -61,11 +62,9 @@ pub fn compile(
 /// Runs a program; returns the exit status (0, or 1 after an error).
 pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Output) -> (i32, Output) {
     let mut vm = Vm::new(out);
-    if options.jit {
-        vm.tracer = Some(Box::new(Jit::new(filename, options.dump_level)));
-        vm.jit_threshold = options.jit_threshold.max(1);
-        vm.measure_native_time = options.stats;
-    }
+    // The driver owns the JIT and lends it to the VM for the run.
+    let mut jit = options.jit.then(|| Jit::new(filename, options.dump_level, options.jit_threshold));
+    vm.measure_native_time = options.jit && options.stats;
     let code = match compile(filename, source, &mut vm, CompileOptions::default()) {
         Ok(code) => code,
         Err(text) => {
@@ -78,7 +77,7 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
         let _ = vm.out.flush();
         return (0, vm.out);
     }
-    let status = match vm.run_module(code) {
+    let status = match vm.run_module(code, jit.as_mut().map(|jit| jit as &mut dyn JitHooks)) {
         Ok(()) => 0,
         Err(uncaught) => {
             let _ = vm.out.flush();
@@ -87,26 +86,23 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
         }
     };
     let _ = vm.out.flush();
-    report_jit(&mut vm, options);
+    report_jit(jit.as_mut(), vm.native_time, options);
     (status, vm.out)
 }
 
 /// The trace dump's closing events and `--stats`, on stderr.
-fn report_jit(vm: &mut Vm, options: &RunOptions) {
-    let native_time = vm.native_time;
-    let Some(tracer) = vm.tracer.as_mut() else {
+fn report_jit(jit: Option<&mut Jit>, native_time: std::time::Duration, options: &RunOptions) {
+    let Some(jit) = jit else {
         if options.stats {
             eprintln!("[jit] off (--no-jit)");
         }
         return;
     };
-    let events = tracer.finish();
+    let events = jit.finish();
     if options.dump_level.shows_events() {
         eprint!("{events}");
     }
-    if options.stats
-        && let Some(jit) = tracer.as_any().downcast_mut::<Jit>()
-    {
+    if options.stats {
         eprintln!("{}", jit.stats_line(Some(native_time)));
     }
 }

@@ -9,8 +9,8 @@
 //!
 //! Touches: the terminal (through rustyline), stdout/stderr, the history file, the SIGINT
 //! disposition of the process, and the interrupt flag (`interp::interrupt`). It drives the VM
-//! only through `driver::compile` and `Vm::run_module`, and the JIT only through `Jit`'s
-//! public `dump`, `dump_level` and `stats`.
+//! only through `driver::compile` and `Vm::run_module` (lending it the session's [`Jit`]), and
+//! the JIT only through its public `dump`, `dump_level` and `stats_line`.
 
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -24,6 +24,7 @@ use rustyline::{Config, DefaultEditor};
 use crate::driver::{self, render_traceback};
 use crate::interp::compiler::CompileOptions;
 use crate::interp::interrupt::{self, INTERRUPT_REQUESTED};
+use crate::interp::native::JitHooks;
 use crate::interp::output::Output;
 use crate::interp::vm::Vm;
 use crate::jit::Jit;
@@ -201,30 +202,30 @@ fn open_bracket_or_string(error: &SyntaxError) -> bool {
             || error.message.contains("continuation character"))
 }
 
-/// The session's state: the VM (globals, functions, the JIT) and whether the trace dump is on.
+/// The session's state: the VM (globals, functions), the JIT (`None` with `--no-jit`) and
+/// whether the trace dump is on.
 pub struct Session {
     vm: Vm,
+    jit: Option<Jit>,
     dump: bool,
 }
 
 impl Session {
     pub fn new(options: &ReplOptions) -> Session {
-        let mut vm = Vm::new(Output::stdout());
-        if options.jit {
-            vm.tracer = Some(Box::new(Jit::new(FILENAME, DumpLevel::Off)));
-            vm.jit_threshold = options.jit_threshold.max(1);
-        }
-        Session { vm, dump: false }
+        let vm = Vm::new(Output::stdout());
+        let jit = options.jit.then(|| Jit::new(FILENAME, DumpLevel::Off, options.jit_threshold));
+        Session { vm, jit, dump: false }
     }
 
     fn jit(&mut self) -> Option<&mut Jit> {
-        self.vm.tracer.as_mut().and_then(|t| t.as_any().downcast_mut::<Jit>())
+        self.jit.as_mut()
     }
 
     /// Compiles and runs one input; errors go to stderr as tracebacks.
     pub fn execute(&mut self, source: &str) {
         interrupt::clear_interrupt();
         let vm = &mut self.vm;
+        let jit = &mut self.jit;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             match driver::compile(FILENAME, source, vm, CompileOptions { echo_expressions: true }) {
                 Err(text) => {
@@ -232,7 +233,7 @@ impl Session {
                     to_stderr(&text);
                 }
                 Ok(code) => {
-                    if let Err(uncaught) = vm.run_module(code) {
+                    if let Err(uncaught) = vm.run_module(code, jit.as_mut().map(|jit| jit as &mut dyn JitHooks)) {
                         let _ = vm.out.flush();
                         // Like python3.11's REPL, no source lines: `<stdin>` cannot be re-read.
                         to_stderr(&render_traceback(FILENAME, "", &uncaught));

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use super::builtins::BuiltinId;
 use super::value::{ExcObj, Value};
 
 /// Every exception class Toy has, with its CPython name and base class. One table: the enum,
@@ -123,5 +124,22 @@ pub fn memory_error() -> RtError {
 impl fmt::Display for ExcKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// `UnboundLocalError` for reading local `name` before it is assigned.
+pub fn unbound_local(name: &str) -> RtError {
+    RtError::new(
+        ExcKind::UnboundLocalError,
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
+}
+
+/// The exception `raise value` raises.
+pub fn exception_from(value: &Value) -> RtError {
+    match value {
+        Value::Exception(exc) => RtError(Box::new((**exc).clone())),
+        Value::Builtin(BuiltinId::Exception(kind)) => RtError::with_args(*kind, vec![]),
+        _ => type_error("exceptions must derive from BaseException"),
     }
 }

@@ -335,6 +335,47 @@ pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> R
     }
 }
 
+/// `a, b = value`: exactly `count` items, or CPython's ValueError.
+pub fn unpack(value: &Value, count: usize) -> RtResult<Vec<Value>> {
+    let items = match value {
+        Value::Tuple(items) => items.as_ref().clone(),
+        Value::List(items) => items.borrow().clone(),
+        Value::Int(_)
+        | Value::Float(_)
+        | Value::Bool(_)
+        | Value::None
+        | Value::BigInt(_)
+        | Value::Function(_)
+        | Value::Builtin(_) => {
+            return Err(type_error(format!("cannot unpack non-iterable {} object", value.type_name())));
+        }
+        other => {
+            let mut state: IterObj = make_iter(other)?;
+            let mut items = Vec::with_capacity(count);
+            while let Some(item) = state.next_value()? {
+                items.push(item);
+                if items.len() > count {
+                    return Err(RtError::new(
+                        ExcKind::ValueError,
+                        format!("too many values to unpack (expected {count})"),
+                    ));
+                }
+            }
+            items
+        }
+    };
+    if items.len() > count {
+        return Err(RtError::new(ExcKind::ValueError, format!("too many values to unpack (expected {count})")));
+    }
+    if items.len() < count {
+        return Err(RtError::new(
+            ExcKind::ValueError,
+            format!("not enough values to unpack (expected {count}, got {})", items.len()),
+        ));
+    }
+    Ok(items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod bytecode;
+mod calls;
 pub mod compiler;
 pub mod error;
 pub mod format;
@@ -13,6 +14,7 @@ pub mod iter;
 pub mod liveness;
 pub mod methods;
 pub mod native;
+mod native_run;
 pub mod ops;
 pub mod output;
 pub mod value;

@@ -1,51 +1,52 @@
-//! The narrow interface between the interpreter and the JIT.
+//! The interface between the interpreter and the JIT: everything each side may say to the other.
 //!
-//! The VM knows only this: each loop of a code object has a [`LoopSlot`] (a countdown to hot
-//! and, once compiled, a [`NativeLoop`]: a tree of a root trace and its side traces, with one
-//! [`ExitInfo`] per exit, which names the frames of inlined calls the exit re-creates,
-//! [`InlinedFrame`]); while a loop or a side trace is being recorded the VM hands every
-//! instruction it is about to execute, with what it sees of the program ([`Running`]: the frame
-//! and the globals), to a [`Tracer`]. The JIT (`crate::jit`) implements `Tracer` and produces
-//! `NativeLoop`s; the interpreter never names a JIT type.
+//! The VM keeps three jobs: count down at a loop header ([`LoopSlot`]), call machine code
+//! ([`NativeCall`]), and re-create the frames an exit names ([`InlinedFrames`]). Everything
+//! else — when a loop or an exit is hot, recording, backoff and blacklisting, compiling and
+//! installing traces — belongs to the JIT (`crate::jit`), which implements [`JitHooks`]. The
+//! interpreter never names a JIT type, and the two share no mutable state: each call below
+//! passes plain data and returns plain data.
+//!
+//! The calls, in the order a hot loop meets them:
+//!
+//! | VM calls | when | the JIT answers |
+//! |---|---|---|
+//! | [`JitHooks::loop_hot`] | a loop header's countdown is at 0 (and nothing is being recorded) | [`LoopAction`]: count down again, recording started, or machine code to run |
+//! | [`JitHooks::record_step`] | before each instruction while recording | [`RecordStep`]: go on, done, or done and the loop's new countdown |
+//! | [`JitHooks::recording_cancelled`] | an exception unwinds while recording | [`RecordStep`] |
+//! | [`JitHooks::tree_ran`] | a side trace re-entered its root (only while [`NativeCall::settling`]) | the call to make now |
+//! | [`JitHooks::exit_taken`] | machine code returned an exit number | [`ExitAction`]: where to resume, frames to push, recording started |
+//!
+//! The fast paths cost what they cost before the JIT owned its traces: a header whose loop is
+//! not hot decrements a `Cell` without calling the JIT, and a side trace that re-enters its
+//! root is called again without asking the JIT unless its tree is settling.
+//!
+//! Touches nothing: types and one trait.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use super::bytecode::{CodeObject, Reg};
 use super::value::Value;
 
-/// Per-loop JIT state, one per `LoopHeader`/`ForIter` of a code object.
+/// The VM's counter for one loop (`LoopHeader`/`ForIter`) of a code object: visits of the header
+/// left before it asks the JIT about the loop again ([`JitHooks::loop_hot`], which says how long
+/// to count next).
 #[derive(Default)]
 pub struct LoopSlot {
-    /// Visits of the header left before the VM looks at this loop again (the fast path only
-    /// counts down; at zero the slow path records, runs the trace, or starts counting).
     pub countdown: Cell<u32>,
-    /// Has the countdown towards the first recording been started?
-    pub armed: Cell<bool>,
-    /// Failed recording attempts; each one doubles the wait before the next (forgiven slowly).
-    pub aborts: Cell<u32>,
-    /// The compiled trace, once there is one.
-    pub native: RefCell<Option<Rc<NativeLoop>>>,
-    /// The VM's count of rebound builtins when the trace was installed (see `Vm::rebinds`).
-    pub rebinds: Cell<u64>,
 }
 
 impl std::fmt::Debug for LoopSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "LoopSlot(countdown {}, aborts {}, compiled {})",
-            self.countdown.get(),
-            self.aborts.get(),
-            self.native.borrow().is_some()
-        )
+        write!(f, "LoopSlot(countdown {})", self.countdown.get())
     }
 }
 
 /// The machine code's signature: the frame's slot 0, the module's globals, and the trace's own
-/// side-exit table (the Ctrl-C flag is a symbol the code reads, `jit::runtime::INTERRUPT_FLAG`); returns the number of the exit taken (an index into
-/// [`NativeLoop::exits`]), after writing the frame slots and globals that exit restores.
+/// side-exit table (the Ctrl-C flag is a symbol the code reads, `jit::runtime::INTERRUPT_FLAG`);
+/// returns the number of the exit taken, after writing the frame slots and globals that exit
+/// restores.
 pub type NativeEntry =
     unsafe extern "C" fn(frame: *mut Value, globals: *mut Value, side_exits: *const SideExitSlot) -> u32;
 
@@ -55,7 +56,8 @@ pub const LINK_TO_ROOT: u32 = u32::MAX;
 
 /// One exit's link to its side trace, read by that exit's machine code: if `entry` is set, the
 /// exit calls it (with `table`, the side trace's own side-exit table) instead of returning.
-/// `repr(C)` because generated code loads `entry` at offset 0 and `table` at offset 8.
+/// `repr(C)` because generated code loads `entry` at offset 0 and `table` at offset 8. Only the
+/// JIT and its machine code read or write these; the VM passes the root's table along.
 #[repr(C)]
 pub struct SideExitSlot {
     pub entry: Cell<Option<NativeEntry>>,
@@ -68,15 +70,22 @@ impl SideExitSlot {
     }
 }
 
-/// Whether an exit may grow a side trace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SideState {
-    /// Not yet: counting towards the hot-exit threshold.
-    Cold,
-    /// A side trace is attached (the exit's machine code calls it; the VM sees this exit no more).
-    Attached,
-    /// Never: the exit resumes at a loop header (an interrupt check, a link to another loop).
-    Never,
+/// Machine code for a loop, as the JIT hands it to the VM (copied, valid until the VM next
+/// calls the JIT): call `entry(frame, globals, side_exits)`.
+#[derive(Clone, Copy)]
+pub struct NativeCall {
+    pub entry: NativeEntry,
+    /// The root trace's side-exit table.
+    pub side_exits: *const SideExitSlot,
+    /// The JIT's number for the trace tree, passed back with each exit.
+    pub tree: u32,
+    /// How many slots from the frame's slot 0 the tree's traces may touch (inlined calls
+    /// reach past the frame): the VM grows the stack to that before the call.
+    pub frame_extent: usize,
+    /// The deepest inlined call in the tree: entering must not pass the recursion limit.
+    pub inline_depth: usize,
+    /// The JIT counts the tree's runs until it compiles it again ([`JitHooks::tree_ran`]).
+    pub settling: bool,
 }
 
 /// A frame an exit re-creates: a call of a Toy function that the trace had inlined.
@@ -90,65 +99,46 @@ pub struct InlinedFrame {
     pub caller_resume: u32,
 }
 
-/// One exit of a trace tree, as the VM sees it.
-pub struct ExitInfo {
-    /// The bytecode pc to resume at (in the innermost of `frames`, if any).
-    pub pc: u32,
-    /// The inlined calls running at this exit, outermost first: the VM pushes their frames.
+/// What an exit inside inlined calls leaves for the VM to re-create.
+pub struct InlinedFrames {
+    /// The calls running at the exit, outermost first: the VM pushes their frames (the
+    /// innermost resumes at the exit's pc).
     pub frames: Vec<InlinedFrame>,
     /// Slots (from the trace's frame's slot 0) of those frames' locals not assigned yet: the
     /// VM makes them unbound.
     pub unbound: Vec<u16>,
-    /// How often the exit was taken (returned to the VM).
-    pub count: Cell<u64>,
-    /// Exits taken since the last attempt to record a side trace here.
-    pub since_attempt: Cell<u64>,
-    /// The trace (`T2`) and its snapshot number this exit belongs to, for the JIT and the dump.
-    pub trace_id: u32,
-    pub snapshot: u32,
-    pub side: Cell<SideState>,
-    /// Failed attempts to record a side trace here; each doubles the wait before the next.
-    pub side_aborts: Cell<u32>,
 }
 
-/// Machine code for one loop and the side traces grown from its exits (a trace tree). Call
-/// `entry(frame, globals, side_exits)`; it returns the number of the exit it took.
-pub struct NativeLoop {
-    /// Replaced when the tree is compiled again as one function with its side traces.
-    pub entry: Cell<NativeEntry>,
-    /// The root trace's side-exit table.
-    pub side_exits: *const SideExitSlot,
-    /// The pc of the loop header the root trace starts at.
-    pub header_pc: u32,
-    /// Every exit of the tree, numbered as the machine code returns them.
-    pub exits: RefCell<Vec<ExitInfo>>,
-    /// The root trace's number (`T3` in the dump).
-    pub trace_id: u32,
-    /// How many slots from the frame's slot 0 the tree's traces may touch (inlined calls
-    /// reach past the frame): the VM grows the stack to that before entering.
-    pub frame_extent: Cell<usize>,
-    /// The deepest inlined call in the tree: entering must not pass the recursion limit.
-    pub inline_depth: Cell<usize>,
-    /// Keeps the machine code and side-exit tables of the root and its side traces alive.
-    pub owners: RefCell<Vec<Box<dyn Any>>>,
-    /// Runs of the tree left before the JIT compiles it again as one function with the side
-    /// traces attached since (0: nothing to do). Set when a side trace is attached, so that a
-    /// tree growing several side traces in a row is compiled once they have settled.
-    pub merge_wait: Cell<u32>,
-    /// How many times the tree was compiled as one function (each time, the next waits longer).
-    pub merges: Cell<u32>,
+/// The JIT's answer at a hot loop header.
+pub enum LoopAction {
+    /// Interpret; visit the header this many more times before asking again.
+    Wait(u32),
+    /// The JIT started recording the loop: call [`JitHooks::record_step`] before each instruction.
+    Recording,
+    /// Run this machine code now.
+    Run(NativeCall),
 }
 
-/// What the tracer wants the VM to do after seeing an instruction.
-pub enum RecordStatus {
-    /// Keep recording; execute the instruction normally.
+/// The JIT's answer when machine code returned an exit.
+pub struct ExitAction {
+    /// The bytecode pc to resume at (in the innermost of `frames`, if any).
+    pub pc: u32,
+    /// The inlined calls the exit is inside, if any: push their frames.
+    pub frames: Option<Rc<InlinedFrames>>,
+    /// The JIT started recording a side trace here: call [`JitHooks::record_step`] before each
+    /// instruction.
+    pub recording: bool,
+}
+
+/// The JIT's answer after an instruction was recorded, or a recording cancelled.
+pub enum RecordStep {
+    /// Keep recording.
     Continue,
-    /// Recording stopped without a trace (the reason was reported by the tracer).
-    Aborted,
-    /// The loop closed and compiled: install this on the loop being recorded.
-    Compiled(Rc<NativeLoop>),
-    /// A side trace was compiled and attached to its exit (the JIT patched the exit's slot).
-    Attached,
+    /// The recording is over (a trace was installed, or it failed at an exit).
+    Done,
+    /// The recording of loop `loop_id` of `code` failed: the VM sets its countdown to `wait`
+    /// (the JIT waits longer after each failure).
+    Failed { code: Rc<CodeObject>, loop_id: usize, wait: u32 },
 }
 
 /// What the recorder sees of the running program before an instruction.
@@ -160,58 +150,33 @@ pub struct Running<'a> {
     /// The module's globals and their names.
     pub globals: &'a [Value],
     pub global_names: &'a [Rc<str>],
+    /// How often a global holding a builtin or function was rebound: a trace compiled under an
+    /// older count may call what is no longer there.
+    pub rebinds: u64,
 }
 
-/// The recorder side of the JIT, driven by the VM.
-pub trait Tracer {
-    /// Starts recording the loop whose header is at `header_pc` in `code`.
-    fn start(&mut self, code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, now: &Running<'_>);
-
-    /// Starts recording a side trace at exit `exit` of the tree `root` (a loop of `code`, run on
-    /// a frame at depth `depth`): the exit was just taken, its inlined calls' frames pushed, and
-    /// the VM is about to resume at its pc.
-    fn start_side(&mut self, code: &Rc<CodeObject>, root: &Rc<NativeLoop>, exit: usize, depth: usize);
-
-    /// Called before the VM executes the instruction at `pc` of `code` while recording.
-    fn record(&mut self, code: &Rc<CodeObject>, pc: usize, now: &Running<'_>) -> RecordStatus;
-
-    /// The VM abandons the recording (an exception unwound, the program ended).
-    fn cancel(&mut self, reason: &str);
-
-    /// The tree `root` has run [`tree_settle_runs`] times since its last side trace was
-    /// attached: compile it again as one function.
-    fn compile_tree(&mut self, root: &NativeLoop);
-
-    /// A side trace could not be recorded at `exit` of `root` for the `aborts`-th time.
-    fn side_aborted(&mut self, root: &NativeLoop, exit: usize, aborts: u32);
-
-    /// Anything to print at the end of the run (`--stats`, the dump's events).
-    fn finish(&mut self) -> String;
-
-    fn as_any(&mut self) -> &mut dyn Any;
+/// A loop header, as [`JitHooks::loop_hot`] is told about it.
+pub struct LoopAt<'a> {
+    pub code: &'a Rc<CodeObject>,
+    /// The loop's number in `code.jit_loops`.
+    pub loop_id: usize,
+    pub header_pc: usize,
 }
 
-/// JIT settings the VM needs.
-#[derive(Debug, Clone, Copy)]
-pub struct JitConfig {
-    /// Iterations before a loop is recorded (1: at once).
-    pub threshold: u32,
-}
+/// The JIT as the VM drives it. The VM calls nothing else of the JIT.
+pub trait JitHooks {
+    /// The countdown of a loop header ran out (the VM is not recording).
+    fn loop_hot(&mut self, at: LoopAt<'_>, now: &Running<'_>) -> LoopAction;
 
-/// How many times an exit is taken before a side trace is recorded there, for a loop
-/// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
-pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
-    (loop_threshold as u64 / 10).max(1)
-}
+    /// Before the VM executes the instruction at `pc` of `code` while recording.
+    fn record_step(&mut self, code: &Rc<CodeObject>, pc: usize, now: &Running<'_>) -> RecordStep;
 
-/// How many runs of a tree after its last side trace was attached before it is compiled again
-/// as one function (see [`NativeLoop::merge_wait`]): the loop threshold (1 in the stress mode:
-/// the next run), four times longer for each time the tree was compiled so already, so that a
-/// tree that keeps growing side traces is not compiled again and again.
-pub fn tree_settle_runs(loop_threshold: u32, merges: u32) -> u32 {
-    loop_threshold.max(1).saturating_mul(1 << (2 * merges).min(20))
-}
+    /// The VM abandons the recording (an exception unwound).
+    fn recording_cancelled(&mut self, reason: &str) -> RecordStep;
 
-/// The number of failed attempts after which the dump calls an exit or loop blacklisted (the
-/// wait keeps doubling up to 1024 times the threshold, so it is retried now and then).
-pub const BLACKLIST_AFTER: u32 = 4;
+    /// A side trace of `tree` re-entered its root while the tree is settling: the call to make.
+    fn tree_ran(&mut self, tree: u32) -> NativeCall;
+
+    /// The machine code of `tree`, run on a frame at depth `depth`, returned exit `exit`.
+    fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction;
+}

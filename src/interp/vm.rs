@@ -4,12 +4,15 @@
 //! Input: a verified module [`CodeObject`]. Output: the program's effects (printing through
 //! [`Output`]) and, for an uncaught exception, an [`Uncaught`] with its traceback.
 //! Toy-to-Toy calls never recurse on the Rust stack: a call pushes a [`Frame`], so no Toy
-//! program can overflow the process stack. At loop headers it counts towards hot loops and
-//! runs their machine code (`native.rs` is its whole view of the JIT): `run_native` calls a
-//! trace (with the frame and the globals), counts the exit taken, pushes the frames of calls
-//! the trace had inlined when the exit is inside one, and starts side-trace recordings. The
-//! operators' slow paths live in `ops.rs`, builtins in `builtins.rs`, methods in `methods.rs`;
-//! this file owns only control flow and the int/float fast paths.
+//! program can overflow the process stack. At loop headers it counts down towards hot loops;
+//! when a countdown is over, `native_run.rs` asks the JIT what to do (through
+//! `native::JitHooks`, its whole view of the JIT, lent by the caller of [`Vm::run_module`]) and
+//! runs machine code; while the JIT records, each instruction is shown to it first. Calls,
+//! frames and unwinding live in `calls.rs`, the operators' slow paths in `ops.rs`, builtins in
+//! `builtins.rs`, methods in `methods.rs`; this file owns the dispatch loop and the int/float
+//! fast paths.
+//!
+//! Touches: the VM's stack, frames and globals, the output, the interrupt flag.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -19,45 +22,18 @@ use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
 use super::builtins::{self, BuiltinId};
 use super::bytecode::{CodeObject, Instr, Reg};
+use super::calls;
 use super::compiler::GlobalTable;
-use super::error::{ExcKind, RtError, RtResult, type_error};
+use super::error::{self, ExcKind, RtError};
 use super::format;
 use super::iter;
 use super::methods::{self, MethodId};
-use super::native::{NativeLoop, RecordStatus, Tracer};
+use super::native::JitHooks;
 use super::ops;
 use super::output::Output;
-use super::value::{ExcObj, FunctionObj, IterObj, ModuleObj, Value};
+use super::value::{ModuleObj, Value};
 
-/// CPython's default recursion limit: frames deeper than this raise RecursionError.
-pub const RECURSION_LIMIT: usize = 1000;
-
-/// One activation: which code, where in it, and where its slots start on the stack.
-#[derive(Debug)]
-pub struct Frame {
-    pub code: Rc<CodeObject>,
-    /// Index of the next instruction to execute.
-    pub pc: usize,
-    /// Stack index of slot 0.
-    pub base: usize,
-    /// The caller's register that receives the return value.
-    pub return_to: Reg,
-}
-
-/// One traceback line: the code object and the source line being executed.
-#[derive(Debug, Clone)]
-pub struct TracebackEntry {
-    pub function: String,
-    pub line: u32,
-}
-
-/// An exception nobody caught, with its traceback (outermost call first).
-#[derive(Debug)]
-pub struct Uncaught {
-    pub exception: ExcObj,
-    pub traceback: Vec<TracebackEntry>,
-}
-
+pub use super::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub struct Vm {
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
@@ -65,32 +41,20 @@ pub struct Vm {
     pub global_names: GlobalTable,
     pub out: Output,
     /// The exception a handler is about to load (`LoadException`).
-    caught: Option<RtError>,
+    pub(super) caught: Option<RtError>,
     /// Traceback entries collected while an exception unwinds.
-    unwinding: Vec<TracebackEntry>,
-    next_function_id: u32,
-    /// The JIT, when enabled (`--no-jit` leaves it out).
-    pub tracer: Option<Box<dyn Tracer>>,
-    /// Iterations of a loop before it is recorded.
-    pub jit_threshold: u32,
-    /// How often a global holding a builtin or function was rebound. A trace compiled under an
-    /// older count may call a builtin that is no longer there, so it is dropped.
-    rebinds: u64,
-    /// What is being recorded, if anything.
-    recording: Option<Recording>,
+    pub(super) unwinding: Vec<TracebackEntry>,
+    pub(super) next_function_id: u32,
+    /// How often a global holding a builtin or function was rebound (the JIT drops traces
+    /// compiled under an older count: they may call what is no longer there).
+    pub(super) rebinds: u64,
+    /// Is the JIT recording (is each instruction shown to it before it runs)?
+    pub(super) recording: bool,
     /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
     /// per trace entry).
     pub measure_native_time: bool,
     /// Time spent in compiled traces, when measured.
     pub native_time: std::time::Duration,
-}
-
-/// What the JIT is recording.
-enum Recording {
-    /// A loop, to become a root trace: its code object and loop number.
-    Loop(Rc<CodeObject>, usize),
-    /// A side trace, to attach at exit number `.1` of the trace tree `.0`.
-    Side(Rc<NativeLoop>, usize),
 }
 
 impl Vm {
@@ -104,10 +68,8 @@ impl Vm {
             caught: None,
             unwinding: Vec::new(),
             next_function_id: 1,
-            tracer: None,
-            jit_threshold: 100,
             rebinds: 0,
-            recording: None,
+            recording: false,
             measure_native_time: false,
             native_time: std::time::Duration::ZERO,
         }
@@ -123,350 +85,21 @@ impl Vm {
         }
     }
 
-    /// Runs a module's code to completion.
-    pub fn run_module(&mut self, code: Rc<CodeObject>) -> Result<(), Uncaught> {
+    /// Runs a module's code to completion, with the JIT if one is lent (`--no-jit`: none).
+    pub fn run_module(&mut self, code: Rc<CodeObject>, jit: Option<&mut dyn JitHooks>) -> Result<(), Uncaught> {
         self.sync_globals();
         self.frames.clear();
         self.stack.clear();
         self.stack.resize(code.nslots as usize, Value::Unbound);
         self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0) });
-        let result = self.execute();
+        let result = self.execute(jit);
         self.frames.clear();
         self.stack.clear();
         result.map(|_| ())
     }
 
-    /// Runs a compiled loop on the frame at `base` until it exits; returns the pc to resume at
-    /// and whether that is the loop's own header (which then runs once in the interpreter).
-    /// Counts the exit and, if it is hot, starts recording a side trace there. An exit that
-    /// lands on the header of another compiled loop of this code (a side trace linking to it)
-    /// enters that loop's trace at once. Kept out of the dispatch loop so that it stays small.
-    #[inline(never)]
-    fn run_native(
-        &mut self,
-        code: &Rc<CodeObject>,
-        mut native: Rc<NativeLoop>,
-        base: usize,
-        mut header_pc: usize,
-    ) -> (usize, bool) {
-        let depth = self.frames.len();
-        loop {
-            if depth + native.inline_depth.get() >= RECURSION_LIMIT {
-                // Its inlined calls would pass the recursion limit: the interpreter raises it.
-                return (header_pc, true);
-            }
-            let (pc, start_side) = self.run_native_once(code, &native, base);
-            if self.frames.len() != depth {
-                // The exit was inside an inlined call, whose frames it re-created.
-                return (pc, false);
-            }
-            if start_side || pc == header_pc || super::interrupt::interrupt_pending() {
-                return (pc, pc == header_pc);
-            }
-            let next = code.instrs[pc].loop_id().and_then(|id| self.installed_native(&code.jit_loops[id]));
-            match next {
-                Some(next) => {
-                    native = next;
-                    header_pc = pc;
-                }
-                None => return (pc, false),
-            }
-        }
-    }
-
-    /// One run of a compiled loop (see [`Vm::run_native`]): the pc to resume at, and whether a
-    /// side trace recording started.
-    fn run_native_once(&mut self, code: &Rc<CodeObject>, native: &Rc<NativeLoop>, base: usize) -> (usize, bool) {
-        let started = self.measure_native_time.then(std::time::Instant::now);
-        // Inlined calls reach past the frame: their slots must be on the stack.
-        self.ensure_stack(base + native.frame_extent.get());
-        // A side trace that links back to its root returns LINK_TO_ROOT: run the root again at
-        // once (it starts by reloading the frame).
-        let exit = loop {
-            let wait = native.merge_wait.get();
-            if wait > 0 {
-                native.merge_wait.set(wait - 1);
-                if wait == 1
-                    && let Some(tracer) = self.tracer.as_mut()
-                {
-                    tracer.compile_tree(native);
-                }
-            }
-            // SAFETY: the trace reads and writes only slots below `nslots` of this frame, whose
-            // window is on the stack; nothing else borrows the stack.
-            let status = unsafe {
-                (native.entry.get())(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), native.side_exits)
-            };
-            if status != super::native::LINK_TO_ROOT {
-                break status as usize;
-            }
-        };
-        if let Some(started) = started {
-            self.native_time += started.elapsed();
-        }
-        let (pc, start_side) = {
-            let exits = native.exits.borrow();
-            let info = &exits[exit];
-            info.count.set(info.count.get() + 1);
-            info.since_attempt.set(info.since_attempt.get() + 1);
-            let wait = super::native::hot_exit_threshold(self.jit_threshold)
-                .saturating_mul(1 << info.side_aborts.get().min(10));
-            let hot = self.recording.is_none()
-                && info.side.get() == super::native::SideState::Cold
-                && info.since_attempt.get() >= wait;
-            if hot {
-                info.since_attempt.set(0);
-            }
-            if !info.frames.is_empty() {
-                self.push_inlined_frames(base, info);
-            }
-            (info.pc as usize, hot)
-        };
-        if start_side && let Some(tracer) = self.tracer.as_mut() {
-            // The depth of the trace's own frame (the exit may have re-created inlined calls).
-            let depth = self.frames.len() - native.exits.borrow()[exit].frames.len();
-            tracer.start_side(code, native, exit, depth);
-            self.recording = Some(Recording::Side(native.clone(), exit));
-        }
-        (pc, start_side)
-    }
-
-    /// An exit inside calls the trace had inlined: push their frames, as if the calls had been
-    /// made by the interpreter, with the callee locals not yet assigned unbound.
-    #[cold]
-    fn push_inlined_frames(&mut self, base: usize, exit: &super::native::ExitInfo) {
-        let mut resume_here = exit.frames[0].caller_resume as usize;
-        for (i, inlined) in exit.frames.iter().enumerate() {
-            self.frames.last_mut().expect("the trace's frame").pc = resume_here;
-            self.frames.push(Frame {
-                code: inlined.code.clone(),
-                pc: exit.pc as usize,
-                base: base + inlined.base as usize,
-                return_to: inlined.return_to,
-            });
-            resume_here = exit.frames.get(i + 1).map_or(0, |next| next.caller_resume as usize);
-        }
-        for &slot in &exit.unbound {
-            store(&mut self.stack[base + slot as usize], Value::Unbound);
-        }
-    }
-
-    /// The loop's trace, unless a builtin or function was rebound since it was installed (then
-    /// it is dropped: it may call what is no longer there, and the loop counts again).
-    fn installed_native(&self, slot: &super::native::LoopSlot) -> Option<Rc<NativeLoop>> {
-        let native = slot.native.borrow().clone()?;
-        if slot.rebinds.get() != self.rebinds {
-            *slot.native.borrow_mut() = None;
-            slot.countdown.set(self.loop_wait(slot).saturating_sub(1));
-            return None;
-        }
-        Some(native)
-    }
-
-    /// Visits of a loop's header before it is recorded: the threshold, doubled per failed
-    /// recording (up to 1024 times).
-    fn loop_wait(&self, slot: &super::native::LoopSlot) -> u32 {
-        self.jit_threshold.saturating_mul(1 << slot.aborts.get().min(10))
-    }
-
-    /// A loop header whose countdown is over: run its trace (returns where to resume and whether
-    /// to skip the trace once, see [`Vm::run_native`]), or start counting towards the first
-    /// recording, or record it now. While another recording runs, nothing happens.
-    #[inline(never)]
-    fn loop_header_slow(
-        &mut self,
-        code: &Rc<CodeObject>,
-        loop_id: usize,
-        base: usize,
-        header_pc: usize,
-    ) -> Option<(usize, bool)> {
-        if self.recording.is_some() {
-            return None;
-        }
-        let slot = &code.jit_loops[loop_id];
-        if slot.native.borrow().is_some() {
-            // Run the trace, unless it was dropped just now (then the loop counts again).
-            return self.installed_native(slot).map(|native| self.run_native(code, native, base, header_pc));
-        }
-        if !slot.armed.get() {
-            // The first visit: the recording happens at visit number `wait`.
-            slot.armed.set(true);
-            let wait = self.loop_wait(slot);
-            if wait > 1 {
-                slot.countdown.set(wait - 2);
-                return None;
-            }
-        }
-        self.start_recording(code, loop_id, base, header_pc);
-        None
-    }
-
-    /// Starts recording loop `loop_id` of `code`, whose header is at `header_pc`.
-    #[cold]
-    #[inline(never)]
-    fn start_recording(&mut self, code: &Rc<CodeObject>, loop_id: usize, base: usize, header_pc: usize) {
-        self.recording = Some(Recording::Loop(code.clone(), loop_id));
-        let now = super::native::Running {
-            frame: &self.stack[base..base + code.nslots as usize],
-            depth: self.frames.len(),
-            globals: &self.globals,
-            global_names: &self.global_names.names,
-        };
-        if let Some(tracer) = self.tracer.as_mut() {
-            tracer.start(code, header_pc, loop_id, &now);
-        }
-    }
-
-    /// Counts a failed recording against its loop or exit, so that the next try waits longer.
-    fn recording_failed(&mut self, recording: Recording) {
-        match recording {
-            Recording::Loop(code, loop_id) => {
-                let slot = &code.jit_loops[loop_id];
-                slot.aborts.set(slot.aborts.get() + 1);
-                slot.countdown.set(self.loop_wait(slot).saturating_sub(1));
-            }
-            Recording::Side(root, exit) => {
-                let aborts = {
-                    let exits = root.exits.borrow();
-                    let info = &exits[exit];
-                    info.side_aborts.set(info.side_aborts.get() + 1);
-                    info.side_aborts.get()
-                };
-                if let Some(tracer) = self.tracer.as_mut() {
-                    tracer.side_aborted(&root, exit, aborts);
-                }
-            }
-        }
-    }
-
-    /// Raises `error` at the current instruction: unwinds to the innermost handler (returns
-    /// Ok, with the frame's pc at the handler) or out of every frame (returns the Uncaught).
-    fn unwind(&mut self, error: RtError) -> Result<(), Uncaught> {
-        if let Some(recording) = self.recording.take() {
-            if let Some(tracer) = self.tracer.as_mut() {
-                tracer.cancel("an exception was raised while recording");
-            }
-            self.recording_failed(recording);
-        }
-        loop {
-            let Some(frame) = self.frames.last_mut() else {
-                let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
-                return Err(Uncaught { exception: *error.0, traceback });
-            };
-            let pc = frame.pc.saturating_sub(1);
-            self.unwinding.push(TracebackEntry {
-                function: frame.code.name.clone(),
-                line: frame.code.lines.get(pc).copied().unwrap_or(0),
-            });
-            if let Some(handler) = frame.code.handler_for(pc) {
-                frame.pc = handler.target as usize;
-                self.unwinding.clear();
-                self.caught = Some(error);
-                return Ok(());
-            }
-            self.pop_frame();
-            if self.frames.is_empty() {
-                let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
-                return Err(Uncaught { exception: *error.0, traceback });
-            }
-        }
-    }
-
-    /// Removes the top frame, releasing the values in its slots. The stack itself never
-    /// shrinks while running (growing and shrinking it on every call was a fifth of the time
-    /// of call-heavy programs); emptied slots hold `Unbound`.
-    fn pop_frame(&mut self) -> Option<Frame> {
-        let frame = self.frames.pop()?;
-        let end = (frame.base + frame.code.nslots as usize).min(self.stack.len());
-        for slot in &mut self.stack[frame.base..end] {
-            store(slot, Value::Unbound);
-        }
-        Some(frame)
-    }
-
-    /// Grows the stack (geometrically) so that it holds at least `len` slots.
-    fn ensure_stack(&mut self, len: usize) {
-        if self.stack.len() < len {
-            let target = len.max(self.stack.len() * 2).max(64);
-            self.stack.resize(target, Value::Unbound);
-        }
-    }
-
-    /// Pushes a frame for `function` whose arguments are already in the stack at
-    /// `args_base..args_base+argc` (the new frame's slot 0 is `args_base`).
-    fn push_call(&mut self, function: &Rc<FunctionObj>, args_base: usize, argc: usize, return_to: Reg) -> RtResult<()> {
-        if self.frames.len() >= RECURSION_LIMIT {
-            return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
-        }
-        let code = &function.code;
-        let nparams = code.params.len();
-        let frame_end = args_base + code.nslots as usize;
-        self.ensure_stack(frame_end);
-        if argc != nparams {
-            let first_default = nparams - function.defaults.len();
-            if argc > nparams || argc < first_default {
-                return Err(arity_error(code, function.defaults.len(), argc));
-            }
-            for (i, default) in function.defaults.iter().enumerate().skip(argc - first_default) {
-                self.stack[args_base + first_default + i] = default.clone();
-            }
-        }
-        // Locals start unbound (the slots may hold the caller's dead temporaries).
-        for slot in &mut self.stack[args_base + nparams..frame_end] {
-            store(slot, Value::Unbound);
-        }
-        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to });
-        Ok(())
-    }
-
-    /// Binds keyword arguments for a call to a Toy function: returns the positional list.
-    fn bind_keywords(
-        function: &FunctionObj,
-        positional: &[Value],
-        kwnames: &[Rc<str>],
-        kwvalues: &[Value],
-    ) -> RtResult<Vec<Value>> {
-        let code = &function.code;
-        let nparams = code.params.len();
-        if positional.len() > nparams {
-            return Err(arity_error(code, function.defaults.len(), positional.len() + kwvalues.len()));
-        }
-        let mut bound: Vec<Value> = positional.to_vec();
-        bound.resize(nparams, Value::Unbound);
-        for (name, value) in kwnames.iter().zip(kwvalues) {
-            let Some(i) = code.params.iter().position(|p| p == name) else {
-                return Err(type_error(format!("{}() got an unexpected keyword argument '{}'", code.name, name)));
-            };
-            if !matches!(bound[i], Value::Unbound) {
-                return Err(type_error(format!("{}() got multiple values for argument '{}'", code.name, name)));
-            }
-            bound[i] = value.clone();
-        }
-        let first_default = nparams - function.defaults.len();
-        let mut missing = Vec::new();
-        for (i, slot) in bound.iter_mut().enumerate() {
-            if matches!(slot, Value::Unbound) {
-                if i >= first_default {
-                    *slot = function.defaults[i - first_default].clone();
-                } else {
-                    missing.push(format!("'{}'", code.params[i]));
-                }
-            }
-        }
-        if !missing.is_empty() {
-            return Err(missing_arguments(&code.name, &missing));
-        }
-        Ok(bound)
-    }
-
-    fn new_function(&mut self, template: &FunctionObj, defaults: Vec<Value>) -> Value {
-        let id = self.next_function_id;
-        self.next_function_id = self.next_function_id.wrapping_add(1);
-        Value::Function(Rc::new(FunctionObj { code: template.code.clone(), defaults, id }))
-    }
-
     /// The dispatch loop: runs until the frame that was on top when it started returns.
-    fn execute(&mut self) -> Result<Value, Uncaught> {
+    fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
         let stop_depth = self.frames.len() - 1;
         let mut code = self.frames[stop_depth].code.clone();
         let mut pc = self.frames[stop_depth].pc;
@@ -493,7 +126,7 @@ impl Vm {
             ($err:expr) => {{
                 let error = $err;
                 self.frames.last_mut().expect("a frame is running").pc = pc;
-                match self.unwind(error) {
+                match self.unwind(error, jit.as_deref_mut()) {
                     Ok(()) => {
                         let frame = self.frames.last().expect("handler frame");
                         code = frame.code.clone();
@@ -567,7 +200,7 @@ impl Vm {
                 if super::interrupt::take_interrupt() {
                     throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
                 }
-                if self.tracer.is_some() {
+                if let Some(jit) = jit.as_deref_mut() {
                     if skip_native {
                         skip_native = false;
                     } else {
@@ -580,7 +213,7 @@ impl Vm {
                         } else {
                             let depth = self.frames.len();
                             if let Some((resume, skip)) =
-                                self.loop_header_slow(&code, $loop_id.0 as usize, base, pc - 1)
+                                self.loop_header_slow(jit, &code, $loop_id.0 as usize, base, pc - 1)
                             {
                                 (pc, skip_native) = (resume, skip);
                                 if self.frames.len() != depth {
@@ -598,38 +231,11 @@ impl Vm {
         }
 
         loop {
-            // `is_some` first: `take` would store `None` back on every instruction.
-            if self.recording.is_some()
-                && let Some(recording) = self.recording.take()
+            if self.recording
+                && let Some(jit) = jit.as_deref_mut()
             {
-                let now = super::native::Running {
-                    frame: &self.stack[base..base + code.nslots as usize],
-                    depth: self.frames.len(),
-                    globals: &self.globals,
-                    global_names: &self.global_names.names,
-                };
-                let status = match self.tracer.as_mut() {
-                    Some(tracer) => tracer.record(&code, pc, &now),
-                    None => RecordStatus::Aborted,
-                };
-                match status {
-                    RecordStatus::Continue => self.recording = Some(recording),
-                    RecordStatus::Aborted => self.recording_failed(recording),
-                    RecordStatus::Compiled(native) => {
-                        if let Recording::Loop(recorded_code, loop_id) = &recording {
-                            let slot = &recorded_code.jit_loops[*loop_id];
-                            *slot.native.borrow_mut() = Some(native);
-                            slot.countdown.set(0);
-                            slot.rebinds.set(self.rebinds);
-                        }
-                    }
-                    RecordStatus::Attached => {
-                        if let Recording::Side(root, exit) = &recording {
-                            root.exits.borrow()[*exit].side.set(super::native::SideState::Attached);
-                            root.merge_wait.set(super::native::tree_settle_runs(self.jit_threshold, root.merges.get()));
-                        }
-                    }
-                }
+                let step = jit.record_step(&code, pc, &self.running(&code, base));
+                self.recording_step(step);
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump
             // and every jump target is in range, so pc stays inside `instrs`.
@@ -670,12 +276,12 @@ impl Vm {
                 }
                 Instr::CheckBound { slot, name } => {
                     if matches!(reg!(slot), Value::Unbound) {
-                        throw!(unbound_local(&code.names[name.0 as usize]));
+                        throw!(error::unbound_local(&code.names[name.0 as usize]));
                     }
                 }
                 Instr::DeleteLocal { slot, name } => {
                     if matches!(reg!(slot), Value::Unbound) {
-                        throw!(unbound_local(&code.names[name.0 as usize]));
+                        throw!(error::unbound_local(&code.names[name.0 as usize]));
                     }
                     set!(slot, Value::Unbound);
                 }
@@ -901,7 +507,7 @@ impl Vm {
                             );
                             set!(dst, attempt!(result));
                         }
-                        other => throw!(not_callable(other)),
+                        other => throw!(calls::not_callable(other)),
                     }
                 }
                 Instr::CallMethod { dst, obj, method, args, argc } => {
@@ -957,7 +563,7 @@ impl Vm {
                             base = args_base;
                             continue;
                         }
-                        (None, other) => Err(not_callable(other)),
+                        (None, other) => Err(calls::not_callable(other)),
                     };
                     set!(dst, attempt!(result));
                 }
@@ -1081,7 +687,7 @@ impl Vm {
                             set!(Reg(dst.0 + i as u16), fast_clone(item));
                         }
                     } else {
-                        let items = attempt!(unpack(reg!(src), n));
+                        let items = attempt!(iter::unpack(reg!(src), n));
                         for (i, item) in items.into_iter().enumerate() {
                             set!(Reg(dst.0 + i as u16), item);
                         }
@@ -1109,7 +715,7 @@ impl Vm {
                     let text = attempt!(format::format_spec(value, &spec.text));
                     set!(dst, Value::str(text));
                 }
-                Instr::Raise { src } => throw!(exception_from(reg!(src))),
+                Instr::Raise { src } => throw!(error::exception_from(reg!(src))),
                 Instr::Reraise { src } => match reg!(src) {
                     Value::Exception(exc) => throw!(RtError(Box::new((**exc).clone()))),
                     _ => throw!(RtError::new(ExcKind::RuntimeError, "No active exception to reraise")),
@@ -1170,96 +776,11 @@ fn fast_clone(value: &Value) -> Value {
 
 /// `*slot = value`, skipping the drop of a scalar old value.
 #[inline(always)]
-fn store(slot: &mut Value, value: Value) {
+pub(super) fn store(slot: &mut Value, value: Value) {
     if is_scalar(slot) {
         // SAFETY: the old value is a scalar with nothing to drop.
         unsafe { std::ptr::write(slot, value) }
     } else {
         *slot = value;
     }
-}
-
-fn unbound_local(name: &str) -> RtError {
-    RtError::new(
-        ExcKind::UnboundLocalError,
-        format!("cannot access local variable '{name}' where it is not associated with a value"),
-    )
-}
-
-fn not_callable(value: &Value) -> RtError {
-    type_error(format!("'{}' object is not callable", value.type_name()))
-}
-
-/// CPython's message for a positional call with the wrong number of arguments.
-fn arity_error(code: &CodeObject, ndefaults: usize, given: usize) -> RtError {
-    let nparams = code.params.len();
-    let required = nparams - ndefaults;
-    if given < required {
-        let missing: Vec<String> = code.params[given..required].iter().map(|p| format!("'{p}'")).collect();
-        return missing_arguments(&code.name, &missing);
-    }
-    let takes = if ndefaults > 0 { format!("from {required} to {nparams}") } else { nparams.to_string() };
-    let plural = if nparams == 1 && ndefaults == 0 { "" } else { "s" };
-    let were = if given == 1 { "was" } else { "were" };
-    type_error(format!("{}() takes {takes} positional argument{plural} but {given} {were} given", code.name))
-}
-
-fn missing_arguments(function: &str, missing: &[String]) -> RtError {
-    let list = match missing {
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {}", init.join(", "), last),
-        [] => String::new(),
-    };
-    let plural = if missing.len() == 1 { "" } else { "s" };
-    type_error(format!("{function}() missing {} required positional argument{plural}: {list}", missing.len()))
-}
-
-/// The exception `raise value` raises.
-fn exception_from(value: &Value) -> RtError {
-    match value {
-        Value::Exception(exc) => RtError(Box::new((**exc).clone())),
-        Value::Builtin(BuiltinId::Exception(kind)) => RtError::with_args(*kind, vec![]),
-        _ => type_error("exceptions must derive from BaseException"),
-    }
-}
-
-/// `a, b = value`: exactly `count` items, or CPython's ValueError.
-fn unpack(value: &Value, count: usize) -> RtResult<Vec<Value>> {
-    let items = match value {
-        Value::Tuple(items) => items.as_ref().clone(),
-        Value::List(items) => items.borrow().clone(),
-        Value::Int(_)
-        | Value::Float(_)
-        | Value::Bool(_)
-        | Value::None
-        | Value::BigInt(_)
-        | Value::Function(_)
-        | Value::Builtin(_) => {
-            return Err(type_error(format!("cannot unpack non-iterable {} object", value.type_name())));
-        }
-        other => {
-            let mut state: IterObj = iter::make_iter(other)?;
-            let mut items = Vec::with_capacity(count);
-            while let Some(item) = state.next_value()? {
-                items.push(item);
-                if items.len() > count {
-                    return Err(RtError::new(
-                        ExcKind::ValueError,
-                        format!("too many values to unpack (expected {count})"),
-                    ));
-                }
-            }
-            items
-        }
-    };
-    if items.len() > count {
-        return Err(RtError::new(ExcKind::ValueError, format!("too many values to unpack (expected {count})")));
-    }
-    if items.len() < count {
-        return Err(RtError::new(
-            ExcKind::ValueError,
-            format!("not enough values to unpack (expected {count}, got {})", items.len()),
-        ));
-    }
-    Ok(items)
 }

@@ -18,7 +18,7 @@
 //!
 //! [`compile_tree`] builds one function for a whole trace tree: each side trace's code goes into
 //! the exit block of the guard it starts from (after the exit's stores), starting from the
-//! values its parent had (`known_at_exit`), and its `Link` back to the root jumps to the root's
+//! values its parent had (`snap::known_at_exit`), and its `Link` back to the root jumps to the root's
 //! start block instead of returning.
 //!
 //! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
@@ -46,6 +46,7 @@ use cranelift_module::{Module, ModuleError, default_libcall_names};
 use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
+use super::snap::{self, Known};
 
 #[path = "lower_ops.rs"]
 mod ops;
@@ -400,7 +401,7 @@ struct TraceState<'a> {
     /// For a side trace inside its tree's function: what the frame's slots are known to hold
     /// when it starts (the values its parent wrote at the exit or had loaded), so that its
     /// slot loads and tag guards need not go to memory.
-    inherited: HashMap<u16, (ir::Value, Type)>,
+    inherited: HashMap<u16, Known<ir::Value>>,
 }
 
 impl<'a> TraceState<'a> {
@@ -675,42 +676,16 @@ impl Lowerer<'_, '_> {
     }
 
     /// What the frame's slots hold when exit `snap` of the current trace has been taken, as far
-    /// as the code knows: what the trace itself started with, the slots it loaded before the
-    /// exit's first guard (values that dominate the exit block), and what the exit writes.
-    /// A slot the trace changed but the exit does not write is dead there (snapshots restore
-    /// every live slot), so no side trace reads it.
-    fn known_at_exit(&self, snap: usize) -> HashMap<u16, (ir::Value, Type)> {
-        let trace = self.t.trace;
-        let mut known = self.t.inherited.clone();
-        let first_use =
-            trace.insts.iter().position(|i| i.op.snapshot() == Some(SnapId(snap as u32))).unwrap_or(trace.insts.len());
-        for (at, inst) in trace.insts[..first_use].iter().enumerate() {
-            if let Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } =
-                inst.op
-                && let Some(value) = self.t.vals[at]
-            {
-                known.insert(slot, (value, inst.ty));
-            }
-        }
-        // The runtime writes None into an append's result register (dead at any exit, but
-        // no side trace should think it holds a number).
-        for inst in &trace.insts {
-            if let Op::ListAppend { result, .. } = inst.op {
-                known.remove(&result);
-            }
-        }
-        for &(slot, r) in &trace.snapshots[snap].slots {
-            if let Ok(value) = self.val(r) {
-                known.insert(slot, (value, trace.ty(r)));
-            }
-        }
-        known
+    /// as the code knows ([`snap::known_at_exit`], with the values that dominate the exit block:
+    /// the slot loads before the exit's first guard and what the exit writes).
+    fn known_at_exit(&self, snap: usize) -> HashMap<u16, Known<ir::Value>> {
+        snap::known_at_exit(self.t.trace, SnapId(snap as u32), &self.t.inherited, |r| self.val(r).ok())
     }
 
     /// The value slot `slot` is known to hold at the start of the current side trace, if it is
     /// of type `ty`.
     fn inherited(&self, slot: u16, ty: Type) -> Option<ir::Value> {
-        self.t.inherited.get(&slot).filter(|&&(_, known)| known == ty).map(|&(value, _)| value)
+        self.t.inherited.get(&slot).filter(|known| known.ty == ty).and_then(|known| known.value)
     }
 
     /// Lowers side trace `child` of the tree right where the current trace's exit `snap` has

@@ -71,9 +71,9 @@ impl Lowerer<'_, '_> {
             Op::ConstFloat { value } => Some(self.b.ins().f64const(value)),
             Op::ConstBool { value } => Some(self.b.ins().iconst(types::I8, i64::from(value))),
             Op::GuardTag { slot, tag, snap } => {
-                let known = self.t.inherited.get(&slot).map(|&(_, ty)| ty);
+                let known = self.t.inherited.get(&slot).map(|known| known.ty);
                 if known.is_some() && known == Type::of_tag(tag) {
-                    // The parent trace wrote or loaded a value of this type into the slot.
+                    // The parent trace wrote, loaded or guarded a value of this type in the slot.
                     return Ok(());
                 }
                 let (base, offset) = self.slot_place(slot);

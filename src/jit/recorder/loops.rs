@@ -11,6 +11,7 @@ use crate::interp::value::Value;
 
 use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
 use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Snapshot, Trace, Type};
+use crate::jit::snap::{capture, prune_dead_slots};
 
 impl Recorder {
     /// `for i in range(...)` at a loop header: guard the direction and the end, advance. A side
@@ -172,8 +173,8 @@ impl Recorder {
                             let mut op = op.map_operands(|r| map[r.0 as usize]);
                             if let Some(snap) = op.snapshot() {
                                 let Snapshot { pc, call, unbound, .. } = self.trace.snapshots[snap.0 as usize].clone();
-                                let slots = body_written.iter().map(|&s| (s, body_slots[&s])).collect();
-                                let new_snap = self.trace.add_snapshot(Snapshot { pc, slots, call, unbound });
+                                let new_snap =
+                                    capture(&mut self.trace, pc as usize, &body_written, &body_slots, call, unbound);
                                 op.set_snapshot(new_snap);
                             }
                             map[r.0 as usize] = self.trace.push(op, inst.ty);
@@ -183,8 +184,7 @@ impl Recorder {
             }
         }
         // Poll for Ctrl-C at the back edge, resuming at the loop header if it was pressed.
-        let slots = body_written.iter().map(|&s| (s, body_slots[&s])).collect();
-        let snap = self.trace.add_snapshot(Snapshot { pc: self.header_pc as u32, slots, ..Snapshot::default() });
+        let snap = capture(&mut self.trace, self.header_pc, &body_written, &body_slots, None, Vec::new());
         self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         for (&slot, &phi) in &phis {
             let Some(&back) = body_slots.get(&slot) else {
@@ -194,7 +194,7 @@ impl Recorder {
                 *b = back;
             }
         }
-        super::prune::prune_dead_slots(&mut self.trace, &self.code);
+        prune_dead_slots(&mut self.trace, &self.code);
         Ok((self.trace, self.recorded))
     }
 
@@ -204,7 +204,7 @@ impl Recorder {
         let snap = self.snapshot(pc);
         self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         self.trace.push(Op::Link { trace: target, snap }, Type::Void);
-        super::prune::prune_dead_slots(&mut self.trace, &self.code);
+        prune_dead_slots(&mut self.trace, &self.code);
         (self.trace, self.recorded)
     }
 }

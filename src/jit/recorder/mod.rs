@@ -20,17 +20,16 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::interp::bytecode::{CodeObject, Instr, Reg};
-use crate::interp::native::Running;
+use crate::interp::native::{InlinedFrames, Running};
 use crate::interp::value::{Value, tag};
 
-use super::ir::{Cond, IrRef, Op, Snapshot, Trace, TraceObject, Type};
+use super::ir::{Cond, IrRef, Op, Trace, TraceObject, Type};
 
 mod arith;
 mod builtins;
 mod calls;
 mod globals;
 mod loops;
-mod prune;
 
 use loops::loop_end;
 
@@ -131,10 +130,19 @@ pub struct Recorder {
     /// Loop headers a side trace went through (an outer loop's, once; a second visit means an
     /// inner loop without a trace of its own).
     headers_passed: Vec<usize>,
+    /// The trace compiled for each loop of `code`, if any, when the recording started (no
+    /// loop gets or loses a trace while a recording runs).
+    loop_traces: Vec<Option<u32>>,
 }
 
 impl Recorder {
-    pub fn new(code: &Rc<CodeObject>, header_pc: usize, loop_id: usize, depth: usize) -> Recorder {
+    pub fn new(
+        code: &Rc<CodeObject>,
+        header_pc: usize,
+        loop_id: usize,
+        depth: usize,
+        loop_traces: Vec<Option<u32>>,
+    ) -> Recorder {
         let trace = Trace { slot_names: code.slot_names.clone(), ..Trace::default() };
         Recorder {
             code: code.clone(),
@@ -160,6 +168,7 @@ impl Recorder {
             ranges: HashMap::new(),
             poisoned: None,
             headers_passed: Vec::new(),
+            loop_traces,
         }
     }
 
@@ -168,18 +177,20 @@ impl Recorder {
     ///
     /// `code` is the code of the tree's loop and `depth` the number of frames the VM had when
     /// it ran the loop; if the exit is inside inlined calls, `frames` (outermost first) are
-    /// those calls, which the VM has re-created, with the locals `unbound` not yet assigned.
+    /// those calls, which the VM has re-created, with the locals not yet assigned unbound.
     pub fn new_side(
         code: &Rc<CodeObject>,
         start_pc: usize,
         depth: usize,
         side: SideStart,
-        frames: &[crate::interp::native::InlinedFrame],
-        unbound: &[u16],
+        frames: Option<&InlinedFrames>,
+        loop_traces: Vec<Option<u32>>,
     ) -> Result<Recorder, Abort> {
-        let mut recorder = Recorder::new(code, start_pc, usize::MAX, depth);
+        let mut recorder = Recorder::new(code, start_pc, usize::MAX, depth, loop_traces);
         recorder.side = Some(side);
-        recorder.resume_in_calls(frames, unbound)?;
+        if let Some(frames) = frames {
+            recorder.resume_in_calls(&frames.frames, &frames.unbound)?;
+        }
         Ok(recorder)
     }
 
@@ -201,10 +212,9 @@ impl Recorder {
         if !self.ranges.is_empty() {
             self.poisoned = Some("an exit between range(...) and the loop it starts".into());
         }
-        let slots = self.written.iter().map(|&s| (s, self.slots[&s])).collect();
         let call = self.calls.last().map(|c| c.index);
         let unbound = self.unassigned_locals();
-        self.trace.add_snapshot(Snapshot { pc: pc as u32, slots, call, unbound })
+        super::snap::capture(&mut self.trace, pc, &self.written, &self.slots, call, unbound)
     }
 
     /// The trace slot of register `reg` of the running code.
@@ -466,7 +476,7 @@ impl Recorder {
     /// The number of the trace compiled for the loop whose header is at `pc`, if any.
     fn trace_at(&self, pc: usize) -> Option<u32> {
         let loop_id = self.code.instrs[pc].loop_id()?;
-        self.code.jit_loops.get(loop_id)?.native.borrow().as_ref().map(|native| native.trace_id)
+        self.loop_traces.get(loop_id).copied().flatten()
     }
 
     /// Is `pc` inside the body of the loop being recorded (an inner loop's header)?

@@ -1,0 +1,426 @@
+//! The trace lifecycle (like LuaJIT's `lj_trace.c`): hot loops and hot exits, starting and
+//! stopping recordings, backoff, blacklisting and forgiveness, trees settling before they are
+//! compiled as one function, and installing code. The VM drives it through
+//! `interp::native::JitHooks`, which [`Jit`] implements; the VM keeps only its countdowns.
+//!
+//! A loop goes through these states (per loop, in [`LoopState`]):
+//!
+//! ```text
+//!   counting ──countdown over──▶ recording ──closed──▶ compiled (a Tree; the VM runs it)
+//!      ▲                            │                     │
+//!      └── aborted: wait twice ◀────┘                     └─ a builtin rebound: dropped,
+//!          as long (up to 1024x)                             counting again
+//! ```
+//!
+//! An exit of a tree counts its runs; when it is hot (a tenth of the loop threshold, doubled
+//! per failed attempt) a side trace is recorded from it and attached (`tree.rs`); after
+//! [`BLACKLIST_AFTER`] failures the dump calls the exit blacklisted, but it is tried again after
+//! ever longer waits (LuaJIT's cliffs come from never forgiving). A tree that grew a side trace
+//! runs [`tree_settle_runs`] times before it is compiled again as one function.
+//!
+//! Touches: the JIT's own state and dump; the recorder (`recorder/`) and the trees (`tree.rs`).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::interp::bytecode::CodeObject;
+use crate::interp::native::{ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running};
+
+use super::dump::DumpLevel;
+use super::layout::ListLayout;
+use super::recorder::{Recorder, SideStart, Step};
+use super::tree::{SideState, TraceMeta, Tree};
+
+/// How many times an exit is taken before a side trace is recorded there, for a loop
+/// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
+pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
+    (loop_threshold as u64 / 10).max(1)
+}
+
+/// How many runs of a tree after its last side trace was attached before it is compiled again
+/// as one function (see [`Tree::merge_wait`]): the loop threshold (1 in the stress mode: the
+/// next run), four times longer for each time the tree was compiled so already, so that a tree
+/// that keeps growing side traces is not compiled again and again.
+pub fn tree_settle_runs(loop_threshold: u32, merges: u32) -> u32 {
+    loop_threshold.max(1).saturating_mul(1 << (2 * merges).min(20))
+}
+
+/// Visits of a loop's header before it is recorded: the threshold, doubled per failed
+/// recording (up to 1024 times).
+fn loop_wait(loop_threshold: u32, aborts: u32) -> u32 {
+    loop_threshold.saturating_mul(1 << aborts.min(10))
+}
+
+/// The number of failed attempts after which the dump calls an exit blacklisted (the wait
+/// keeps doubling up to 1024 times the threshold, so it is retried now and then).
+pub const BLACKLIST_AFTER: u32 = 4;
+
+/// Counters for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub traces: u32,
+    pub aborts: u32,
+    pub recording: Duration,
+    pub compiling: Duration,
+}
+
+/// What the JIT knows of one loop of a code object.
+struct LoopState {
+    /// Keeps the code object (and so the loop's key, see [`loop_key`]) alive.
+    code: Rc<CodeObject>,
+    loop_id: usize,
+    /// Has the countdown towards the first recording been started?
+    armed: bool,
+    /// Failed recording attempts; each one doubles the wait before the next.
+    aborts: u32,
+    /// Its tree (an index into `Jit::trees`), once compiled.
+    tree: Option<usize>,
+    /// The VM's count of rebound builtins when the tree was installed (see [`Running::rebinds`]).
+    rebinds: u64,
+}
+
+/// A loop's key: the address of its `LoopSlot`, fixed for as long as its code object lives.
+fn loop_key(code: &CodeObject, loop_id: usize) -> usize {
+    &code.jit_loops[loop_id] as *const LoopSlot as usize
+}
+
+/// A hasher for addresses (the loop table is looked up at every entry into a trace).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
+/// A side trace being recorded: where it will be attached.
+pub(super) struct SideTarget {
+    /// The tree (an index into `Jit::trees`) and its exit number.
+    pub tree: usize,
+    pub exit: usize,
+    /// The trace and snapshot of the exit it starts at.
+    pub parent_trace: u32,
+    pub parent_snapshot: u32,
+}
+
+/// What is being recorded.
+enum Target {
+    /// A loop (by [`loop_key`]), to become a root trace.
+    Loop(usize),
+    /// A side trace.
+    Side(SideTarget),
+}
+
+/// The JIT: records hot loops and hot exits and compiles them.
+pub struct Jit {
+    /// Iterations before a loop is recorded (1: at once).
+    threshold: u32,
+    recording: Option<(Recorder, Target)>,
+    pub(super) recording_started: Option<Instant>,
+    pub(super) layout: Option<ListLayout>,
+    pub stats: Stats,
+    pub dump_level: DumpLevel,
+    /// The teaching dump, accumulated as events happen.
+    pub dump: String,
+    filename: String,
+    pub(super) next_trace_id: u32,
+    loops: HashMap<usize, LoopState, BuildHasherDefault<AddressHasher>>,
+    /// Every tree compiled, in order (a dropped one stays, for the exit summary).
+    pub(super) trees: Vec<Tree>,
+    pub(super) metas: HashMap<u32, TraceMeta>,
+}
+
+impl Jit {
+    pub fn new(filename: &str, dump_level: DumpLevel, threshold: u32) -> Jit {
+        Jit {
+            threshold: threshold.max(1),
+            recording: None,
+            recording_started: None,
+            layout: ListLayout::measure(),
+            stats: Stats::default(),
+            dump_level,
+            dump: String::new(),
+            filename: filename.to_string(),
+            next_trace_id: 1,
+            loops: HashMap::default(),
+            trees: Vec::new(),
+            metas: HashMap::new(),
+        }
+    }
+
+    pub(super) fn location(&self, code: &CodeObject, pc: usize) -> String {
+        format!("{}:{} in {}", self.filename, code.lines.get(pc).copied().unwrap_or(0), code.name)
+    }
+
+    pub(super) fn event(&mut self, text: String) {
+        if self.dump_level.shows_events() {
+            self.dump.push_str(&text);
+            self.dump.push('\n');
+        }
+    }
+
+    /// The trace compiled for each loop of `code`, if any (what a recording may link to).
+    fn loop_traces(&self, code: &CodeObject) -> Vec<Option<u32>> {
+        (0..code.jit_loops.len())
+            .map(|id| self.loops.get(&loop_key(code, id)).and_then(|l| l.tree).map(|tree| self.trees[tree].id))
+            .collect()
+    }
+
+    /// A run of tree `tree` starts: counts it towards the tree's settling (compiling it again
+    /// as one function when it has settled) and returns the call to make.
+    fn enter(&mut self, tree: usize) -> NativeCall {
+        let wait = self.trees[tree].merge_wait;
+        if wait > 0 {
+            self.trees[tree].merge_wait = wait - 1;
+            if wait == 1 {
+                self.compile_tree_as_one(tree);
+            }
+        }
+        self.trees[tree].call(tree)
+    }
+
+    /// Starts recording the loop at `at`. False if it aborted at once.
+    fn start_loop(&mut self, at: &LoopAt<'_>, now: &Running<'_>) -> bool {
+        self.recording_started = Some(Instant::now());
+        let traces = self.loop_traces(at.code);
+        let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
+        recorder.listing = self.dump_level.shows_traces();
+        let first = recorder.record(at.header_pc, now);
+        self.recording = Some((recorder, Target::Loop(loop_key(at.code, at.loop_id))));
+        match first {
+            Ok(_) => true,
+            Err(reason) => {
+                self.abort(&reason.0);
+                false
+            }
+        }
+    }
+
+    /// Starts recording a side trace at exit `exit` of tree `tree` (run on a frame at `depth`):
+    /// the exit was just taken and its inlined calls' frames are being pushed. False if it could
+    /// not start (the failure is counted against the exit).
+    fn start_side(&mut self, tree: usize, exit: usize, depth: usize) -> bool {
+        let (pc, parent_trace, parent_snapshot) = {
+            let info = &self.trees[tree].exits[exit];
+            (info.pc as usize, info.trace_id, info.snapshot)
+        };
+        let known = self
+            .metas
+            .get(&parent_trace)
+            .and_then(|meta| meta.known_at_exit.get(parent_snapshot as usize).cloned())
+            .unwrap_or_default();
+        self.recording_started = Some(Instant::now());
+        let refusal = self.side_trace_refusal(tree, parent_trace);
+        if let Some(reason) = refusal {
+            self.stats.aborts += 1;
+            self.recording_started = None;
+            self.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {reason}"));
+            self.side_failed(tree, exit);
+            return false;
+        }
+        let root = &self.trees[tree];
+        let start = SideStart { root_trace: root.id, root_header_pc: root.header_pc, known };
+        let traces = self.loop_traces(&root.code);
+        let frames = root.exits[exit].frames.as_deref();
+        match Recorder::new_side(&root.code, pc, depth, start, frames, traces) {
+            Ok(mut recorder) => {
+                recorder.listing = self.dump_level.shows_traces();
+                let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
+                self.recording = Some((recorder, Target::Side(target)));
+                true
+            }
+            Err(reason) => {
+                self.stats.aborts += 1;
+                self.recording_started = None;
+                self.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {}", reason.0));
+                self.side_failed(tree, exit);
+                false
+            }
+        }
+    }
+
+    /// Stops the recording without a trace, reporting `reason`; counts the failure against its
+    /// loop or exit.
+    fn abort(&mut self, reason: &str) -> RecordStep {
+        self.stats.aborts += 1;
+        let Some((recorder, target)) = self.recording.take() else { return RecordStep::Done };
+        if let Some(started) = self.recording_started.take() {
+            self.stats.recording += started.elapsed();
+        }
+        let (code, pc) = recorder.start();
+        let at = self.location(code, pc);
+        match &target {
+            Target::Side(side) => self.event(format!(
+                "[jit] aborted a side trace from T{} exit {} at {at}: {reason}",
+                side.parent_trace, side.parent_snapshot
+            )),
+            Target::Loop(_) => self.event(format!("[jit] aborted recording the loop at {at}: {reason}")),
+        }
+        self.failed(target)
+    }
+
+    /// Counts a failed recording against its loop or exit, so that the next try waits longer;
+    /// for a loop, tells the VM how long.
+    fn failed(&mut self, target: Target) -> RecordStep {
+        match target {
+            Target::Loop(key) => {
+                let Some(state) = self.loops.get_mut(&key) else { return RecordStep::Done };
+                state.aborts += 1;
+                let wait = loop_wait(self.threshold, state.aborts).saturating_sub(1);
+                RecordStep::Failed { code: state.code.clone(), loop_id: state.loop_id, wait }
+            }
+            Target::Side(side) => {
+                self.side_failed(side.tree, side.exit);
+                RecordStep::Done
+            }
+        }
+    }
+
+    /// A side trace could not be recorded at `exit` of `tree`: the next try waits longer.
+    fn side_failed(&mut self, tree: usize, exit: usize) {
+        let info = &mut self.trees[tree].exits[exit];
+        info.side_aborts += 1;
+        let (aborts, trace, snapshot) = (info.side_aborts, info.trace_id, info.snapshot);
+        if aborts == BLACKLIST_AFTER {
+            let line = self.metas.get(&trace).and_then(|m| m.exit_lines.get(snapshot as usize).copied()).unwrap_or(0);
+            self.event(format!(
+                "[jit] T{trace} exit {snapshot} (line {line}) blacklisted after {aborts} failed side traces \
+                 (tried again only after many more exits)"
+            ));
+        }
+    }
+
+    /// The recording closed: compile and install what it recorded.
+    fn close(&mut self, step: Step, now: &Running<'_>) -> RecordStep {
+        let Some((recorder, target)) = self.recording.take() else { return RecordStep::Done };
+        match (step, target) {
+            (step, Target::Loop(key)) => {
+                let installed = match step {
+                    // A loop whose iteration runs into an inner loop with a trace: a root trace
+                    // that does not loop but links to the inner one.
+                    Step::Link { trace, pc } => self.install_linking_root(recorder, trace, pc),
+                    _ => self.install_loop(recorder),
+                };
+                match installed {
+                    Ok(tree) => {
+                        if let Some(state) = self.loops.get_mut(&key) {
+                            state.tree = Some(tree);
+                            state.rebinds = now.rebinds;
+                        }
+                        RecordStep::Done
+                    }
+                    Err(reason) => {
+                        self.stats.aborts += 1;
+                        self.event(format!("[jit] could not compile the loop: {reason}"));
+                        self.failed(Target::Loop(key))
+                    }
+                }
+            }
+            (Step::Link { trace, pc }, Target::Side(side)) => {
+                let (tree, exit) = (side.tree, side.exit);
+                match self.install_side(recorder, side, trace, pc) {
+                    Ok(_) => {
+                        let tree = &mut self.trees[tree];
+                        tree.exits[exit].side = SideState::Attached;
+                        tree.merge_wait = tree_settle_runs(self.threshold, tree.merges);
+                    }
+                    Err(reason) => {
+                        self.stats.aborts += 1;
+                        self.event(format!("[jit] could not compile a side trace: {reason}"));
+                        self.side_failed(tree, exit);
+                    }
+                }
+                RecordStep::Done
+            }
+            // A side trace ends only by linking (`Recorder::record`).
+            (_, target) => self.failed(target),
+        }
+    }
+}
+
+impl JitHooks for Jit {
+    fn loop_hot(&mut self, at: LoopAt<'_>, now: &Running<'_>) -> LoopAction {
+        let key = loop_key(at.code, at.loop_id);
+        let threshold = self.threshold;
+        let state = self.loops.entry(key).or_insert_with(|| LoopState {
+            code: at.code.clone(),
+            loop_id: at.loop_id,
+            armed: false,
+            aborts: 0,
+            tree: None,
+            rebinds: 0,
+        });
+        let wait = loop_wait(threshold, state.aborts);
+        if let Some(tree) = state.tree {
+            if state.rebinds == now.rebinds {
+                return LoopAction::Run(self.enter(tree));
+            }
+            // A builtin or function was rebound since: the trace may call what is no longer
+            // there. It is dropped, and the loop counts again.
+            state.tree = None;
+            return LoopAction::Wait(wait.saturating_sub(1));
+        }
+        if !state.armed {
+            // The first visit: the recording happens at visit number `wait`.
+            state.armed = true;
+            if wait > 1 {
+                return LoopAction::Wait(wait - 2);
+            }
+        }
+        if self.start_loop(&at, now) {
+            return LoopAction::Recording;
+        }
+        let aborts = self.loops.get(&key).map_or(0, |state| state.aborts);
+        LoopAction::Wait(loop_wait(threshold, aborts).saturating_sub(1))
+    }
+
+    fn record_step(&mut self, _code: &Rc<CodeObject>, pc: usize, now: &Running<'_>) -> RecordStep {
+        let Some((recorder, _)) = self.recording.as_mut() else { return RecordStep::Done };
+        match recorder.record(pc, now) {
+            Ok(Step::Continue) => RecordStep::Continue,
+            Ok(step) => self.close(step, now),
+            Err(reason) => self.abort(&reason.0),
+        }
+    }
+
+    fn recording_cancelled(&mut self, reason: &str) -> RecordStep {
+        if self.recording.is_some() { self.abort(reason) } else { RecordStep::Done }
+    }
+
+    fn tree_ran(&mut self, tree: u32) -> NativeCall {
+        self.enter(tree as usize)
+    }
+
+    fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {
+        let (tree, exit) = (tree as usize, exit as usize);
+        let hot_after = hot_exit_threshold(self.threshold);
+        let recording = self.recording.is_some();
+        let info = &mut self.trees[tree].exits[exit];
+        info.count += 1;
+        info.since_attempt += 1;
+        let wait = hot_after.saturating_mul(1 << info.side_aborts.min(10));
+        let hot = !recording && info.side == SideState::Cold && info.since_attempt >= wait;
+        if hot {
+            info.since_attempt = 0;
+        }
+        let mut action = ExitAction { pc: info.pc, frames: info.frames.clone(), recording: false };
+        if hot {
+            action.recording = self.start_side(tree, exit, depth);
+        }
+        action
+    }
+}

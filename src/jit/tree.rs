@@ -1,0 +1,485 @@
+//! Trace trees: a root trace and the side traces grown from its exits, and installing compiled
+//! traces into them.
+//!
+//! A [`Tree`] is what the JIT keeps for one compiled loop: the machine code to call, one
+//! [`Exit`] per exit of the root and its side traces (where it resumes, how often it was taken,
+//! whether a side trace hangs from it), and the code memory it owns. Installing happens three
+//! ways: a closed loop becomes a new tree ([`Jit::install_root`]); a side trace is written into
+//! its parent's side-exit table, so that the VM never sees that exit again
+//! ([`Jit::install_side`]); and a tree that has settled is compiled again as one function, its
+//! side traces inside their parents' exits ([`Jit::compile_tree_as_one`]). [`TraceMeta`] keeps,
+//! per trace, what growing and recompiling the tree needs (the optimized IR, the slot types
+//! known at each exit).
+//!
+//! Touches: the JIT's trees, metas, stats and dump; the side-exit tables the machine code reads.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::interp::bytecode::CodeObject;
+use crate::interp::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
+
+use super::dump;
+use super::ir::{Op, Trace, Type};
+use super::lower::{self, TreePlace};
+use super::opt;
+use super::recorder::{self, Recorder};
+use super::snap;
+use super::trace::{Jit, SideTarget};
+
+/// A recorded trace and its bytecode, as `Recorder::close`/`close_side` return them.
+type Recorded = (Trace, Vec<recorder::RecordedInstr>);
+
+/// A trace after the optimizer and Cranelift.
+struct Lowered {
+    trace: Trace,
+    pass_report: Vec<String>,
+    compiled: lower::CompiledTrace,
+}
+
+/// Limits on a trace tree, so that a pathological program cannot grow side traces forever.
+const MAX_SIDE_TRACES_PER_TREE: usize = 64;
+const MAX_SIDE_TRACE_DEPTH: u32 = 16;
+
+/// A tree is compiled as one function while its traces have at most this many instructions in
+/// all; a larger tree keeps calling its side traces through the side-exit tables. Each compile
+/// of the whole tree costs time in proportion to its size (about 20 microseconds per
+/// instruction), and a large tree (many types, many branches) is compiled again each time it
+/// grows: measured on the polymorphic benchmark (20 side traces, 657 instructions), the compile
+/// time outweighed what the jumps saved.
+const MAX_TREE_INSTS_IN_ONE_FUNCTION: usize = 400;
+
+/// Whether an exit may grow a side trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SideState {
+    /// Not yet: counting towards the hot-exit threshold.
+    Cold,
+    /// A side trace is attached (the exit's machine code calls it; the VM sees this exit no more).
+    Attached,
+    /// Never: the exit resumes at a loop header (an interrupt check, a link to another loop).
+    Never,
+}
+
+/// One exit of a trace tree.
+pub(super) struct Exit {
+    /// The bytecode pc to resume at (in the innermost inlined frame, if any).
+    pub pc: u32,
+    /// The inlined calls running at this exit, which the VM re-creates.
+    pub frames: Option<Rc<InlinedFrames>>,
+    /// How often the exit was taken (returned to the VM).
+    pub count: u64,
+    /// Exits taken since the last attempt to record a side trace here.
+    pub since_attempt: u64,
+    /// The trace (`T2`) and its snapshot number this exit belongs to.
+    pub trace_id: u32,
+    pub snapshot: u32,
+    pub side: SideState,
+    /// Failed attempts to record a side trace here; each doubles the wait before the next.
+    pub side_aborts: u32,
+}
+
+/// Machine code for one loop and the side traces grown from its exits.
+pub(super) struct Tree {
+    /// The root trace's number (`T3` in the dump).
+    pub id: u32,
+    /// The code of the loop and the pc of its header.
+    pub code: Rc<CodeObject>,
+    pub header_pc: usize,
+    /// Where the loop is, for the exit summary.
+    pub start: String,
+    /// Replaced when the tree is compiled again as one function with its side traces.
+    pub entry: NativeEntry,
+    /// The root trace's side-exit table.
+    pub side_exits: *const SideExitSlot,
+    /// Every exit of the tree, numbered as the machine code returns them.
+    pub exits: Vec<Exit>,
+    /// See [`NativeCall::frame_extent`] and [`NativeCall::inline_depth`].
+    pub frame_extent: usize,
+    pub inline_depth: usize,
+    /// Keeps the machine code and side-exit tables of the root and its side traces alive.
+    owners: Vec<Box<dyn Any>>,
+    /// Runs of the tree left before it is compiled again as one function with the side traces
+    /// attached since (0: nothing to do). Set when a side trace is attached, so that a tree
+    /// growing several side traces in a row is compiled once they have settled.
+    pub merge_wait: u32,
+    /// How many times the tree was compiled as one function (each time, the next waits longer).
+    pub merges: u32,
+    /// Side traces attached.
+    pub side_traces: usize,
+}
+
+impl Tree {
+    /// The call the VM makes to run the tree (`index`: its number among the JIT's trees).
+    pub fn call(&self, index: usize) -> NativeCall {
+        NativeCall {
+            entry: self.entry,
+            side_exits: self.side_exits,
+            tree: index as u32,
+            frame_extent: self.frame_extent,
+            inline_depth: self.inline_depth,
+            settling: self.merge_wait > 0,
+        }
+    }
+}
+
+/// What the JIT remembers of a compiled trace, to grow side traces from its exits.
+pub(super) struct TraceMeta {
+    /// Per snapshot: the slot types established when that exit is taken ([`snap::known_at_exit`]).
+    pub known_at_exit: Vec<HashMap<u16, Type>>,
+    /// The trace's side-exit table (owned by its tree, which outlives this use).
+    side_exits: *const SideExitSlot,
+    /// The source line of each snapshot's pc, for events.
+    pub exit_lines: Vec<u32>,
+    /// 0 for a root, its parent's depth + 1 for a side trace.
+    pub depth: u32,
+    /// The optimized trace, its place and (for a side trace) the exit it hangs from: what
+    /// compiling its tree as one function needs.
+    optimized: Rc<Trace>,
+    place: TreePlace,
+    parent: Option<(u32, u32)>,
+}
+
+impl TraceMeta {
+    fn new(
+        trace: Rc<Trace>,
+        place: TreePlace,
+        parent: Option<(u32, u32)>,
+        code: &CodeObject,
+        inherited: &HashMap<u16, Type>,
+        side_exits: *const SideExitSlot,
+        depth: u32,
+    ) -> TraceMeta {
+        TraceMeta {
+            known_at_exit: snap::types_at_exits(&trace, inherited),
+            side_exits,
+            exit_lines: snap::exit_lines(&trace, code),
+            depth,
+            optimized: trace,
+            place,
+            parent,
+        }
+    }
+}
+
+/// The exits of a trace: one per snapshot. Exits that resume at a loop header to poll Ctrl-C
+/// or to link never grow side traces.
+fn exits_of(trace: &Trace, trace_id: u32) -> Vec<Exit> {
+    let mut never = vec![false; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Op::CheckInterrupt { snap } | Op::Link { snap, .. } = inst.op {
+            never[snap.0 as usize] = true;
+        }
+    }
+    trace
+        .snapshots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Exit {
+            pc: s.pc,
+            frames: snap::inlined_frames(trace, s),
+            count: 0,
+            since_attempt: 0,
+            trace_id,
+            snapshot: i as u32,
+            side: if never[i] { SideState::Never } else { SideState::Cold },
+            side_aborts: 0,
+        })
+        .collect()
+}
+
+/// How many slots from the frame's slot 0 a trace touches, and how deep its inlined calls go.
+fn frame_reach(trace: &Trace, code: &CodeObject) -> (usize, usize) {
+    let extent = trace.calls.iter().map(|c| c.base as usize + c.code.nslots as usize).max().unwrap_or(0);
+    let depth = trace.snapshots.iter().map(|s| trace.call_chain(s).len()).max().unwrap_or(0);
+    (extent.max(code.nslots as usize), depth)
+}
+
+impl Jit {
+    /// Why no side trace may grow from the exit of `parent_trace` in tree `tree`, if so.
+    pub(super) fn side_trace_refusal(&self, tree: usize, parent_trace: u32) -> Option<String> {
+        let parent_depth = self.metas.get(&parent_trace).map_or(0, |m| m.depth);
+        let tree = &self.trees[tree];
+        if tree.side_traces >= MAX_SIDE_TRACES_PER_TREE {
+            Some(format!("the trace tree of T{} already has {} side traces", tree.id, tree.side_traces))
+        } else if parent_depth >= MAX_SIDE_TRACE_DEPTH {
+            Some(format!("side traces already nest {parent_depth} deep here"))
+        } else {
+            None
+        }
+    }
+
+    /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
+    fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
+        if let Some(started) = self.recording_started.take() {
+            self.stats.recording += started.elapsed();
+        }
+        let layout = self.layout.ok_or("the list layout could not be measured")?;
+        let compile_start = Instant::now();
+        let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;
+        let listings = lower::Listings {
+            clif: self.dump_level.shows_full_ir(),
+            disassembly: self.dump_level.shows_machine_code(),
+        };
+        let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
+        self.stats.compiling += compile_start.elapsed();
+        Ok(Lowered { trace, pass_report, compiled })
+    }
+
+    /// A new trace number, counted in `--stats`.
+    fn next_id(&mut self) -> u32 {
+        let id = self.next_trace_id;
+        self.next_trace_id += 1;
+        self.stats.traces += 1;
+        id
+    }
+
+    /// Adds a compiled trace to the dump, if it shows traces.
+    fn report(&mut self, id: u32, heading: &str, ending: &str, recorded: &Recorded, lowered: &Lowered) {
+        if self.dump_level.shows_traces() {
+            let report = dump::TraceReport {
+                id,
+                heading,
+                ending,
+                recorded: &recorded.1,
+                recorded_trace: &recorded.0,
+                passes: &lowered.pass_report,
+                trace: &lowered.trace,
+                compiled: &lowered.compiled,
+            };
+            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
+        }
+    }
+
+    /// Closes the recorded loop and compiles it into a new trace tree; returns its index.
+    pub(super) fn install_loop(&mut self, recorder: Recorder) -> Result<usize, String> {
+        let code = recorder.code.clone();
+        let header_pc = recorder.header_pc;
+        let recorded = recorder.close().map_err(|a| a.0)?;
+        self.install_root(&code, header_pc, recorded, "loops back to its start")
+    }
+
+    /// Ends a loop's recording at the header of an inner loop that has a trace (`target`, at
+    /// `target_pc`): the new root runs the outer loop's part of an iteration, then links there.
+    pub(super) fn install_linking_root(
+        &mut self,
+        recorder: Recorder,
+        target: u32,
+        target_pc: usize,
+    ) -> Result<usize, String> {
+        let code = recorder.code.clone();
+        let header_pc = recorder.header_pc;
+        let recorded = recorder.close_side(target, target_pc);
+        self.install_root(&code, header_pc, recorded, &format!("links to T{target} (the VM enters it at once)"))
+    }
+
+    /// Optimizes and compiles a root trace; returns the index of its new tree.
+    fn install_root(
+        &mut self,
+        code: &Rc<CodeObject>,
+        header_pc: usize,
+        recorded: Recorded,
+        ending: &str,
+    ) -> Result<usize, String> {
+        let lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let id = self.next_id();
+        let start = self.location(code, header_pc);
+        self.report(id, &format!("the loop at {start}"), ending, &recorded, &lowered);
+        let Lowered { trace, compiled, .. } = lowered;
+        let table = SideExitSlot::empty_table(trace.snapshots.len());
+        let place = TreePlace::root(id);
+        let (frame_extent, inline_depth) = frame_reach(&trace, code);
+        let exits = exits_of(&trace, id);
+        let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0);
+        self.metas.insert(id, meta);
+        self.trees.push(Tree {
+            id,
+            code: code.clone(),
+            header_pc,
+            start,
+            entry: compiled.entry,
+            side_exits: table.as_ptr(),
+            exits,
+            frame_extent,
+            inline_depth,
+            owners: vec![Box::new(compiled), Box::new(table)],
+            merge_wait: 0,
+            merges: 0,
+            side_traces: 0,
+        });
+        Ok(self.trees.len() - 1)
+    }
+
+    /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
+    pub(super) fn install_side(
+        &mut self,
+        recorder: Recorder,
+        side: SideTarget,
+        target: u32,
+        target_pc: usize,
+    ) -> Result<u32, String> {
+        let code = recorder.code.clone();
+        let (start_code, start_pc) = recorder.start();
+        let start_code = start_code.clone();
+        let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
+        let recorded = recorder.close_side(target, target_pc);
+        let (root_id, exit_base) = (self.trees[side.tree].id, self.trees[side.tree].exits.len() as u32);
+        let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
+        let lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let id = self.next_id();
+        self.trees[side.tree].side_traces += 1;
+        let start = self.location(&start_code, start_pc);
+        let ending = if target == root_id {
+            format!("links to T{target} (re-enters its loop)")
+        } else {
+            format!("links to T{target} (the VM enters it at once)")
+        };
+        let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
+        self.report(id, &heading, &ending, &recorded, &lowered);
+        let Lowered { trace, compiled, .. } = lowered;
+        let table = SideExitSlot::empty_table(trace.snapshots.len());
+        let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
+        let depth = parent.depth + 1;
+        // SAFETY: the parent's table has one slot per snapshot of the parent and lives as long
+        // as the tree (`Tree::owners`); `parent_snapshot` is one of them.
+        let slot = unsafe { &*parent.side_exits.add(side.parent_snapshot as usize) };
+        slot.entry.set(Some(compiled.entry));
+        slot.table.set(table.as_ptr());
+        let (extent, inline_depth) = frame_reach(&trace, &code);
+        let exits = exits_of(&trace, id);
+        let parent_at = Some((side.parent_trace, side.parent_snapshot));
+        let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth);
+        let tree = &mut self.trees[side.tree];
+        tree.exits.extend(exits);
+        tree.frame_extent = tree.frame_extent.max(extent);
+        tree.inline_depth = tree.inline_depth.max(inline_depth);
+        tree.owners.push(Box::new(compiled));
+        tree.owners.push(Box::new(table));
+        self.metas.insert(id, meta);
+        self.event(format!(
+            "[jit] side trace T{id} attached to T{} exit {} (at {start}); it {ending}",
+            side.parent_trace, side.parent_snapshot
+        ));
+        Ok(id)
+    }
+
+    /// Compiles tree `tree` again as one function, its side traces inside the exits they hang
+    /// from, and installs it as the tree's entry: an exit then runs on into its side trace
+    /// without a call, and a side trace's link back to the root is a jump to the root's start,
+    /// not a return to the VM. Only trees with a side trace linking back to the root, and of
+    /// at most `MAX_TREE_INSTS_IN_ONE_FUNCTION` instructions, are compiled again. The traces
+    /// compiled one by one stay as they are (they are still right, and the side-exit tables
+    /// still name them); if this fails, the tree keeps them.
+    pub(super) fn compile_tree_as_one(&mut self, tree: usize) {
+        let root_id = self.trees[tree].id;
+        let mut ids: Vec<u32> =
+            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
+        // Trace numbers grow, so each side trace comes after its parent.
+        ids.sort_unstable();
+        let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
+        if size > MAX_TREE_INSTS_IN_ONE_FUNCTION || ids.first() != Some(&root_id) {
+            return;
+        }
+        // The gain is mostly a side trace's link back to the root becoming a jump; a tree whose
+        // side traces all leave for other loops is not worth the compile time.
+        let links_back = ids[1..].iter().any(|id| {
+            matches!(self.metas[id].optimized.insts.last().map(|i| i.op), Some(Op::Link { trace, .. }) if trace == root_id)
+        });
+        if !links_back {
+            return;
+        }
+        let members: Result<Vec<lower::TreeMember<'_>>, String> = ids
+            .iter()
+            .map(|id| {
+                let meta = &self.metas[id];
+                let parent = match meta.parent {
+                    None => None,
+                    Some((trace, snap)) => {
+                        let index =
+                            ids.iter().position(|&i| i == trace).ok_or("a side trace's parent is not in its tree")?;
+                        Some((index, snap))
+                    }
+                };
+                Ok(lower::TreeMember { trace: &meta.optimized, place: meta.place, parent })
+            })
+            .collect();
+        let Some(layout) = self.layout else { return };
+        let listings = lower::Listings { clif: false, disassembly: self.dump_level.shows_machine_code() };
+        let compile_start = Instant::now();
+        let compiled = members.and_then(|members| lower::compile_tree(&members, &layout, listings));
+        self.stats.compiling += compile_start.elapsed();
+        let names = ids[1..].iter().map(|id| format!("T{id}")).collect::<Vec<_>>().join(", ");
+        match compiled {
+            Ok(compiled) => {
+                if let Some(listing) = &compiled.disassembly {
+                    self.dump.push_str(&format!(
+                        "---- the tree of T{root_id} as one function (with {names}): machine code ({} bytes) ----\n{listing}",
+                        compiled.code_size
+                    ));
+                }
+                let tree = &mut self.trees[tree];
+                tree.entry = compiled.entry;
+                tree.merges += 1;
+                tree.owners.push(Box::new(compiled));
+                self.event(format!(
+                    "[jit] the tree of T{root_id} is compiled again as one function, with {names} inside its exits"
+                ));
+            }
+            Err(reason) => {
+                self.event(format!("[jit] the tree of T{root_id} stays in pieces: {reason}"));
+            }
+        }
+    }
+
+    /// Traces compiled and side traces among them, exits taken: the `--stats` line and the
+    /// REPL's `:stats` (with the time in native code when it was measured).
+    pub fn stats_line(&self, native_time: Option<Duration>) -> String {
+        let exits: u64 = self.trees.iter().map(|tree| tree.exits.iter().map(|e| e.count).sum::<u64>()).sum();
+        let side_traces: usize = self.trees.iter().map(|tree| tree.side_traces).sum();
+        let s = &self.stats;
+        let mut line = format!(
+            "[jit] traces compiled: {} ({side_traces} side traces), recordings aborted: {}, trace exits: {exits}, recording: {:.3} ms, compiling: {:.3} ms",
+            s.traces,
+            s.aborts,
+            s.recording.as_secs_f64() * 1e3,
+            s.compiling.as_secs_f64() * 1e3
+        );
+        if let Some(native) = native_time {
+            line.push_str(&format!(", in native code: {:.3} ms", native.as_secs_f64() * 1e3));
+        }
+        line
+    }
+
+    /// The dump accumulated since the last call, then (when the dump shows events) how often
+    /// each exit of each tree was taken.
+    pub fn finish(&mut self) -> String {
+        let mut out = std::mem::take(&mut self.dump);
+        if self.dump_level.shows_events() {
+            for tree in &self.trees {
+                let mut by_trace: Vec<(u32, Vec<String>)> = Vec::new();
+                for exit in tree.exits.iter().filter(|e| e.count > 0) {
+                    let count = exit.count;
+                    let mut text = format!(
+                        "exit {} (pc {}) taken {count} time{}",
+                        exit.snapshot,
+                        exit.pc,
+                        if count == 1 { "" } else { "s" }
+                    );
+                    if exit.side == SideState::Attached {
+                        text.push_str(", then its side trace ran");
+                    }
+                    match by_trace.iter_mut().find(|(t, _)| *t == exit.trace_id) {
+                        Some((_, list)) => list.push(text),
+                        None => by_trace.push((exit.trace_id, vec![text])),
+                    }
+                }
+                for (trace, taken) in by_trace {
+                    let place = if trace == tree.id { format!(" at {}", tree.start) } else { String::new() };
+                    out.push_str(&format!("[jit] T{trace}{place}: {}\n", taken.join(", ")));
+                }
+            }
+        }
+        out
+    }
+}
