@@ -2,7 +2,7 @@
 //! numbers) and [`parse_trace`], which reads it back — so an optimizer test is a string in and
 //! a string out. Used by tests; the dump uses `Display for Trace`.
 
-use super::super::ir::{Cond, IrRef, Op, SnapId, Snapshot, Trace, Type};
+use super::super::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, SnapId, Snapshot, Trace, Type};
 
 /// The trace as text: one instruction per line, then the snapshots.
 pub fn print_trace(trace: &Trace) -> String {
@@ -34,6 +34,7 @@ fn parse_type(token: &str) -> Option<Type> {
         "float" => Some(Type::Float),
         "bool" => Some(Type::Bool),
         "ptr" => Some(Type::Ptr),
+        "obj" => Some(Type::Obj),
         _ => None,
     }
 }
@@ -62,19 +63,37 @@ fn parse_tag(token: &str) -> Result<u8, String> {
     })
 }
 
-/// `r3(total)` → 3, remembering the name.
-fn parse_slot(token: &str, names: &mut Vec<String>) -> Result<u16, String> {
-    let body = token.trim_start_matches('r');
+/// The slot names read so far: frame slots by number, globals by slot.
+#[derive(Default)]
+struct Names {
+    slots: Vec<String>,
+    globals: std::collections::BTreeMap<u16, String>,
+}
+
+/// `r3(total)` → 3, `g1(n)` → `GLOBAL_SLOTS + 1`, remembering the name.
+fn parse_slot(token: &str, names: &mut Names) -> Result<u16, String> {
+    let (global, body) = match token.strip_prefix('g') {
+        Some(body) => (true, body),
+        None => (false, token.trim_start_matches('r')),
+    };
     let (number, name) = match body.split_once('(') {
         Some((n, rest)) => (n, rest.trim_end_matches(')')),
         None => (body, ""),
     };
-    let slot: u16 = number.parse().map_err(|_| format!("bad slot '{token}'"))?;
-    if names.len() <= slot as usize {
-        names.resize(slot as usize + 1, String::new());
+    let number: u16 = number.parse().map_err(|_| format!("bad slot '{token}'"))?;
+    if global {
+        let slot = number.checked_add(GLOBAL_SLOTS).ok_or_else(|| format!("bad global '{token}'"))?;
+        if !name.is_empty() {
+            names.globals.insert(slot, name.to_string());
+        }
+        return Ok(slot);
+    }
+    let slot = number;
+    if names.slots.len() <= slot as usize {
+        names.slots.resize(slot as usize + 1, String::new());
     }
     if !name.is_empty() {
-        names[slot as usize] = name.to_string();
+        names.slots[slot as usize] = name.to_string();
     }
     Ok(slot)
 }
@@ -82,7 +101,7 @@ fn parse_slot(token: &str, names: &mut Vec<String>) -> Result<u16, String> {
 /// Reads the text form back into a trace.
 pub fn parse_trace(text: &str) -> Result<Trace, String> {
     let mut trace = Trace::default();
-    let mut names = Vec::new();
+    let mut names = Names::default();
     for raw in text.lines() {
         let mut line = raw.trim();
         if line.is_empty() {
@@ -203,7 +222,8 @@ pub fn parse_trace(text: &str) -> Result<Trace, String> {
         };
         trace.push(op, ty);
     }
-    trace.slot_names = names;
+    trace.slot_names = names.slots;
+    trace.global_names = names.globals;
     Ok(trace)
 }
 
@@ -232,5 +252,20 @@ int   %9 = AddInt %8, %2  snap1
         assert_eq!(print_trace(&parse_trace(&printed).expect("reparses")), printed);
         assert!(printed.contains("int   %3 = AddInt %1, %2  snap0"), "{printed}");
         assert!(printed.contains("Phi r2(i) [%3, %9]"), "{printed}");
+    }
+
+    #[test]
+    fn globals_and_obj_values_round_trip() {
+        let text = "      GuardTag g1(total) is int  snap0
+int   %1 = SlotInt g1(total)
+ptr   %2 = SlotPtr r0(xs)
+int   %3 = ConstInt 0
+obj   %4 = ListLoad %2[%3] as obj  snap0
+  snap0 @pc 3: g1(total)=%1
+";
+        let trace = parse_trace(text).expect("parses");
+        assert_eq!(trace.insts[1].op, Op::SlotInt { slot: GLOBAL_SLOTS + 1 });
+        assert_eq!(trace.insts[4].ty, Type::Obj);
+        assert_eq!(print_trace(&trace), text);
     }
 }
