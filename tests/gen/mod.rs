@@ -30,14 +30,24 @@
 //!   2**63 and reduced again, float accumulations; called once or twice (the second call often
 //!   passes a float where the first passed an int).
 //!
-//! Most programs keep their variables as locals of `def main():` (the recorder aborts on
-//! globals), and about two loops in three are *JIT-friendly*: their bodies use only what the
-//! recorder compiles (int, float, bool and list locals, arithmetic, comparisons, branches, list
-//! indexing), with rare exceptions, so traces really are compiled, entered and exited; kernels
-//! have no exceptions, and no bools in number variables or lists (bool arithmetic, float `%`
-//! and `//` and ints beyond 64 bits abort a recording, so kernels clamp rather than reduce
-//! numbers of unknown type). The other loops use everything (builtins, method calls, `**`, shifts, big ints, calls), which exercises
-//! aborted recordings.
+//! Most programs keep their variables as locals of `def main():` (the others at the module
+//! level, where loops run over globals, which the JIT also compiles), and about two loops in
+//! three are *JIT-friendly*: their bodies use only what the recorder compiles (int, float, bool
+//! and list variables, arithmetic, comparisons, branches, list indexing), with rare exceptions,
+//! so traces really are compiled, entered and exited. Kernels have no exceptions, keep ints
+//! within 64 bits, keep bools out of number variables and lists, and clamp numbers of unknown
+//! type rather than reduce them with a float `%`. (Some of these choices date from when the
+//! recorder aborted on globals, bool arithmetic, float `%` and `//` and `**`, which it now
+//! compiles; they stay so that each seed keeps generating the same program.) The other loops
+//! use everything, which exercises aborted recordings. The recorder (`src/jit/recorder/`)
+//! aborts on: ints beyond 64 bits; values other than ints, floats, bools and lists (str,
+//! tuple, dict, None), and `for` over anything but a range or a list; builtins other than
+//! `range`, `len`, `abs`, `min`, `max`, `float`, `int` and `isinstance` (so `print`); methods
+//! other than `list.append` of a number; an inner loop that has no trace of its own yet (once it
+//! has one, the outer loop's trace links to it); a loop, a recursive call or a keyword call in
+//! an inlined function; rebinding a global that holds a function; a division by zero or an int
+//! overflow met while recording; a loop whose variables change type; an iteration longer than
+//! 2000 bytecode instructions.
 //!
 //! Validity is by construction: every expression carries its static type (int, bool, float, or
 //! "some number") and a bound on the bits of its int value; assignments that could exceed a
@@ -352,7 +362,8 @@ struct Gen {
     /// are compiled, run and exited rather than aborted.
     jit: bool,
     /// Generating a kernel (see [`Gen::kernel`]): JIT-friendly without exceptions, and no
-    /// bools in number variables or lists (the recorder aborts on bool arithmetic).
+    /// bools in number variables or lists (once because the recorder aborted on bool
+    /// arithmetic; it now compiles it, and the choice stays so that seeds keep their programs).
     strict: bool,
     /// The next loop is a kernel's nest: trip counts for an outer loop, and an inner loop
     /// directly in its body.
@@ -444,7 +455,8 @@ impl Gen {
 
     fn modulus(&mut self, limit: u32) -> Ex {
         let jit = self.jit;
-        // Constants the recorder takes: no `**`, nothing beyond 64 bits.
+        // In friendly loops: nothing beyond 64 bits (big ints abort recordings), and no `**` (a
+        // choice from before the recorder compiled `**`).
         let ok: Vec<_> = MODULI.iter().filter(|m| m.1 <= limit && !(jit && (m.0.contains('*') || m.1 > 63))).collect();
         let (s, bits, prec) = *self.rng.pick(&ok);
         Ex::new(s, Ty::Int, bits, prec)
@@ -459,7 +471,8 @@ impl Gen {
             return e;
         }
         if self.strict && e.ty != Ty::Int {
-            // A float `%` aborts a recording: a number of unknown type is clamped instead.
+            // A number of unknown type is clamped rather than reduced with a float `%` (which
+            // aborted recordings before the recorder compiled `ModFloat`).
             let k = self.rng.range(-3, 3);
             let m = "1000000000000000";
             return Ex::new(format!("{0} if -{m} < {0} < {m} else {k}", e.at(6)), Ty::Num, 50, 1);
@@ -910,7 +923,8 @@ impl Gen {
                 }
             }
             6 | 7 if self.strict => {
-                // Float `//` and `%` abort a recording: int operands only.
+                // Int operands only (float `//` and `%` aborted recordings before the recorder
+                // compiled them).
                 let a = self.int_expr(c, d);
                 let dv = self.int_divisor(c);
                 if self.chance(50) {
@@ -921,7 +935,8 @@ impl Gen {
             }
             6 | 7 => {
                 let a = self.num_expr(c, d);
-                // The recorder has no float `%` and `//`: mostly int divisors in friendly loops.
+                // Mostly int divisors in friendly loops (a choice from before the recorder
+                // compiled float `%` and `//`).
                 let dv = if self.jit && self.chance(70) { self.int_divisor(c) } else { self.num_divisor(c) };
                 let ty = arith(a.ty, dv.ty);
                 if self.chance(50) {
@@ -1166,7 +1181,8 @@ impl Gen {
             (3, if has_grow { rare(4) } else { 0 }),
             (4, if has_big { rare(5) } else { 0 }),
             (5, if depth > 0 && room { if strict { 20 } else { 12 } } else { 0 }),
-            // A loop inside a loop: the inner one is traced, the outer one aborts.
+            // A loop inside a loop: the inner one is traced first (the outer one aborts until
+            // then), then the outer one's trace links to it.
             (
                 6,
                 if can_loop {
@@ -1278,7 +1294,7 @@ impl Gen {
                 }
                 3 | 4 => self.type_flip(c, n),
                 5 => {
-                    // A bool in a number variable: the recorder aborts on bool arithmetic.
+                    // A bool in a number variable (bool arithmetic: `BoolToInt` in traces).
                     let e = if self.strict { self.num_expr(c, 1) } else { self.cond(c, 1) };
                     format!("{n} = {}", self.fit(e, STORE_BITS).s)
                 }
@@ -1539,12 +1555,14 @@ impl Gen {
         let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
         let mut form = self.below(11);
         if self.jit && matches!(form, 8 | 9) {
-            // The recorder traces `for` over ranges only.
+            // Friendly loops do not iterate lists or tuples (`for` over a tuple aborts; over a
+            // list the recorder now compiles it: a choice from before it did).
             form = self.below(8);
         }
         if self.strict && c.loop_depth > 0 && form < 5 && self.chance(60) {
             // Inner `while` loops: a side trace from the inner loop's exit runs the outer
-            // loop's step and links back to the inner trace (`range` would abort it).
+            // loop's step and links back to the inner trace (a choice from before side traces
+            // recorded `range()` calls; they do now, as Mandelbrot's `for x` shows).
             form = self.rng.range(5, 7) as u64;
         }
         let (trips, ctr, header, pre, step_line, print_ok) = match form {
@@ -2324,7 +2342,8 @@ impl Gen {
         }
     }
 
-    /// The globals a function reads (in a fifth of the functions: the JIT aborts on globals).
+    /// The globals a function reads (in a fifth of the functions: a choice from when the JIT
+    /// aborted on globals; it now compiles number and list globals).
     fn seen_globals(&mut self, globals: &[Var]) -> Vec<Var> {
         if self.chance(80) {
             return Vec::new();
@@ -2334,8 +2353,8 @@ impl Gen {
 
     fn program(&mut self, seed: u64) -> String {
         self.uncaught = self.chance(8);
-        // Most programs keep their variables in `main()`: the JIT compiles loops over locals
-        // only (module-level loops abort on globals), but some stay at the module level.
+        // Most programs keep their variables in `main()` (a choice from when module-level loops
+        // aborted on globals; the JIT now compiles them too), but some stay at the module level.
         let in_main = self.chance(85);
         // Globals first (functions may read them), placed after the functions.
         let globals = self.declare(0, !in_main);
