@@ -237,7 +237,8 @@ impl Gen {
                 }
             }
             6 | 7 if self.strict => {
-                // Float `//` and `%` abort a recording: int operands only.
+                // Int operands only (float `//` and `%` aborted recordings before the recorder
+                // compiled them).
                 let a = self.int_expr(c, d);
                 let dv = self.int_divisor(c);
                 if self.chance(50) {
@@ -248,7 +249,8 @@ impl Gen {
             }
             6 | 7 => {
                 let a = self.num_expr(c, d);
-                // The recorder has no float `%` and `//`: mostly int divisors in friendly loops.
+                // Mostly int divisors in friendly loops (a choice from before the recorder
+                // compiled float `%` and `//`).
                 let dv = if self.jit && self.chance(70) { self.int_divisor(c) } else { self.num_divisor(c) };
                 let ty = arith(a.ty, dv.ty);
                 if self.chance(50) {

@@ -49,7 +49,8 @@ impl Gen {
 
     pub(super) fn modulus(&mut self, limit: u32) -> Ex {
         let jit = self.jit;
-        // Constants the recorder takes: no `**`, nothing beyond 64 bits.
+        // In friendly loops: nothing beyond 64 bits (big ints abort recordings), and no `**` (a
+        // choice from before the recorder compiled `**`).
         let ok: Vec<_> = MODULI.iter().filter(|m| m.1 <= limit && !(jit && (m.0.contains('*') || m.1 > 63))).collect();
         let (s, bits, prec) = *self.rng.pick(&ok);
         Ex::new(s, Ty::Int, bits, prec)
@@ -64,7 +65,8 @@ impl Gen {
             return e;
         }
         if self.strict && e.ty != Ty::Int {
-            // A float `%` aborts a recording: a number of unknown type is clamped instead.
+            // A number of unknown type is clamped rather than reduced with a float `%` (which
+            // aborted recordings before the recorder compiled `ModFloat`).
             let k = self.rng.range(-3, 3);
             let m = "1000000000000000";
             return Ex::new(format!("{0} if -{m} < {0} < {m} else {k}", e.at(6)), Ty::Num, 50, 1);

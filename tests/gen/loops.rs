@@ -57,12 +57,14 @@ impl Gen {
         let lists: Vec<Var> = self.lists(c).into_iter().filter(|l| l.kind != Kind::List(0)).collect();
         let mut form = self.below(11);
         if self.jit && matches!(form, 8 | 9) {
-            // The recorder traces `for` over ranges only.
+            // Friendly loops do not iterate lists or tuples (`for` over a tuple aborts; over a
+            // list the recorder now compiles it: a choice from before it did).
             form = self.below(8);
         }
         if self.strict && c.loop_depth > 0 && form < 5 && self.chance(60) {
             // Inner `while` loops: a side trace from the inner loop's exit runs the outer
-            // loop's step and links back to the inner trace (`range` would abort it).
+            // loop's step and links back to the inner trace (a choice from before side traces
+            // recorded `range()` calls; they do now, as Mandelbrot's `for x` shows).
             form = self.rng.range(5, 7) as u64;
         }
         let (trips, ctr, header, pre, step_line, print_ok) = match form {

@@ -30,14 +30,24 @@
 //!   2**63 and reduced again, float accumulations; called once or twice (the second call often
 //!   passes a float where the first passed an int).
 //!
-//! Most programs keep their variables as locals of `def main():` (the recorder aborts on
-//! globals), and about two loops in three are *JIT-friendly*: their bodies use only what the
-//! recorder compiles (int, float, bool and list locals, arithmetic, comparisons, branches, list
-//! indexing), with rare exceptions, so traces really are compiled, entered and exited; kernels
-//! have no exceptions, and no bools in number variables or lists (bool arithmetic, float `%`
-//! and `//` and ints beyond 64 bits abort a recording, so kernels clamp rather than reduce
-//! numbers of unknown type). The other loops use everything (builtins, method calls, `**`, shifts, big ints, calls), which exercises
-//! aborted recordings.
+//! Most programs keep their variables as locals of `def main():` (the others at the module
+//! level, where loops run over globals, which the JIT also compiles), and about two loops in
+//! three are *JIT-friendly*: their bodies use only what the recorder compiles (int, float, bool
+//! and list variables, arithmetic, comparisons, branches, list indexing), with rare exceptions,
+//! so traces really are compiled, entered and exited. Kernels have no exceptions, keep ints
+//! within 64 bits, keep bools out of number variables and lists, and clamp numbers of unknown
+//! type rather than reduce them with a float `%`. (Some of these choices date from when the
+//! recorder aborted on globals, bool arithmetic, float `%` and `//` and `**`, which it now
+//! compiles; they stay so that each seed keeps generating the same program.) The other loops
+//! use everything, which exercises aborted recordings. The recorder (`src/jit/recorder/`)
+//! aborts on: ints beyond 64 bits; values other than ints, floats, bools and lists (str,
+//! tuple, dict, None), and `for` over anything but a range or a list; builtins other than
+//! `range`, `len`, `abs`, `min`, `max`, `float`, `int` and `isinstance` (so `print`); methods
+//! other than `list.append` of a number; an inner loop that has no trace of its own yet (once it
+//! has one, the outer loop's trace links to it); a loop, a recursive call or a keyword call in
+//! an inlined function; rebinding a global that holds a function; a division by zero or an int
+//! overflow met while recording; a loop whose variables change type; an iteration longer than
+//! 2000 bytecode instructions.
 //!
 //! Validity is by construction: every expression carries its static type (int, bool, float, or
 //! "some number") and a bound on the bits of its int value; assignments that could exceed a
@@ -224,7 +234,8 @@ struct Gen {
     /// are compiled, run and exited rather than aborted.
     jit: bool,
     /// Generating a kernel (see [`Gen::kernel`]): JIT-friendly without exceptions, and no
-    /// bools in number variables or lists (the recorder aborts on bool arithmetic).
+    /// bools in number variables or lists (once because the recorder aborted on bool
+    /// arithmetic; it now compiles it, and the choice stays so that seeds keep their programs).
     strict: bool,
     /// The next loop is a kernel's nest: trip counts for an outer loop, and an inner loop
     /// directly in its body.

@@ -104,8 +104,8 @@ impl Gen {
 
     pub(super) fn program(&mut self, seed: u64) -> String {
         self.uncaught = self.chance(8);
-        // Most programs keep their variables in `main()`: the JIT compiles loops over locals
-        // only (module-level loops abort on globals), but some stay at the module level.
+        // Most programs keep their variables in `main()` (a choice from when module-level loops
+        // aborted on globals; the JIT now compiles them too), but some stay at the module level.
         let in_main = self.chance(85);
         // Globals first (functions may read them), placed after the functions.
         let globals = self.declare(0, !in_main);

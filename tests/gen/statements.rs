@@ -46,7 +46,8 @@ impl Gen {
             (3, if has_grow { rare(4) } else { 0 }),
             (4, if has_big { rare(5) } else { 0 }),
             (5, if depth > 0 && room { if strict { 20 } else { 12 } } else { 0 }),
-            // A loop inside a loop: the inner one is traced, the outer one aborts.
+            // A loop inside a loop: the inner one is traced first (the outer one aborts until
+            // then), then the outer one's trace links to it.
             (
                 6,
                 if can_loop {
@@ -158,7 +159,7 @@ impl Gen {
                 }
                 3 | 4 => self.type_flip(c, n),
                 5 => {
-                    // A bool in a number variable: the recorder aborts on bool arithmetic.
+                    // A bool in a number variable (bool arithmetic: `BoolToInt` in traces).
                     let e = if self.strict { self.num_expr(c, 1) } else { self.cond(c, 1) };
                     format!("{n} = {}", self.fit(e, STORE_BITS).s)
                 }

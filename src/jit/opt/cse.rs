@@ -58,6 +58,17 @@ pub fn run(trace: &Trace) -> Trace {
 mod tests {
     use crate::jit::ir::text::{parse_trace, print_trace};
 
+    /// Runs the pass on `before` (then the verifier) and checks the whole printed result against
+    /// `expected`, the text form of `print_trace`: one instruction per line, then the snapshots.
+    /// `expected` may start with a newline, so that its first line keeps its indentation.
+    fn check(before: &str, expected: &str) {
+        let expected = expected.strip_prefix('\n').unwrap_or(expected);
+        let after = super::run(&parse_trace(before).expect("parses"));
+        crate::jit::ir::verify::verify(&after).unwrap_or_else(|e| panic!("{e}"));
+        let after = print_trace(&after);
+        assert!(after == expected, "the pass printed:\n{after}\nexpected:\n{expected}");
+    }
+
     #[test]
     fn hoists_invariant_work_out_of_the_loop_body() {
         // `float(n)` of an invariant int, computed in the preamble and again in the body.
@@ -74,9 +85,20 @@ float %8 = IntToFloat %1
 float %9 = AddFloat %7, %8
   snap0 @pc 3:
 ";
-        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
-        assert_eq!(after.matches("IntToFloat").count(), 1, "{after}");
-        assert!(after.contains("AddFloat %7, %4"), "{after}");
+        // The body's `IntToFloat` is the preamble's: it goes, and the body adds `%4`.
+        let expected = "
+      GuardTag r0(n) is int  snap0
+int   %1 = SlotInt r0(n)
+      GuardTag r1(x) is float  snap0
+float %3 = SlotFloat r1(x)
+float %4 = IntToFloat %1
+float %5 = AddFloat %3, %4
+------------------------------ loop
+float %7 = Phi r1(x) [%5, %8]
+float %8 = AddFloat %7, %4
+  snap0 @pc 3:
+";
+        check(before, expected);
     }
 
     #[test]
@@ -98,9 +120,25 @@ int   %12 = AddInt %11, %5  snap0
       ListStore %1, %10, %12  snap0
   snap0 @pc 3:
 ";
-        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
-        // The body must load the element again: the store of the previous iteration changed it.
-        assert_eq!(after.matches("ListLoad").count(), 3, "{after}");
+        // The body must load the element again (%10): the store of the previous iteration changed
+        // it. The index, whose list keeps its length, is the preamble's.
+        let expected = "
+      GuardTag r0(xs) is list  snap0
+ptr   %1 = SlotPtr r0(xs)
+int   %2 = ConstInt 0
+int   %3 = ListIndex %1, %2  snap0
+int   %4 = ListLoad %1[%3] as int  snap0
+int   %5 = ConstInt 1
+int   %6 = AddInt %4, %5  snap0
+      ListStore %1, %3, %6  snap0
+int   %8 = ListLoad %1[%3] as int  snap0
+------------------------------ loop
+int   %10 = ListLoad %1[%3] as int  snap0
+int   %11 = AddInt %10, %5  snap0
+      ListStore %1, %3, %11  snap0
+  snap0 @pc 3:
+";
+        check(before, expected);
     }
 
     #[test]
@@ -116,8 +154,15 @@ bool  %5 = CmpInt %1 < %2
   snap0 @pc 3:
   snap1 @pc 5: r0(i)=%1
 ";
-        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
-        assert_eq!(after.matches("Guard ").count(), 1, "{after}");
-        assert_eq!(after.matches("CmpInt").count(), 1, "{after}");
+        // The second compare and guard go, and with them snap1, which nothing uses any more.
+        let expected = "
+      GuardTag r0(i) is int  snap0
+int   %1 = SlotInt r0(i)
+int   %2 = ConstInt 10
+bool  %3 = CmpInt %1 < %2
+      Guard %3 is True  snap0
+  snap0 @pc 3:
+";
+        check(before, expected);
     }
 }

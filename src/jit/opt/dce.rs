@@ -57,6 +57,17 @@ pub fn run(trace: &Trace) -> Trace {
 mod tests {
     use crate::jit::ir::text::{parse_trace, print_trace};
 
+    /// Runs the pass on `before` (then the verifier) and checks the whole printed result against
+    /// `expected`, the text form of `print_trace`: one instruction per line, then the snapshots.
+    /// `expected` may start with a newline, so that its first line keeps its indentation.
+    fn check(before: &str, expected: &str) {
+        let expected = expected.strip_prefix('\n').unwrap_or(expected);
+        let after = super::run(&parse_trace(before).expect("parses"));
+        crate::jit::ir::verify::verify(&after).unwrap_or_else(|e| panic!("{e}"));
+        let after = print_trace(&after);
+        assert!(after == expected, "the pass printed:\n{after}\nexpected:\n{expected}");
+    }
+
     #[test]
     fn unused_pure_values_go_and_snapshot_values_stay() {
         let before = "\
@@ -72,11 +83,20 @@ bool  %7 = CmpInt %6 < %2
   snap0 @pc 3:
   snap1 @pc 9: r0(i)=%6
 ";
-        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
-        assert!(!after.contains("IntToFloat"), "{after}");
-        // MulInt can exit (overflow), so it is an effect and stays.
-        assert!(after.contains("MulInt"), "{after}");
-        assert!(after.contains("AddInt"), "{after}");
+        // The unused `IntToFloat` goes; `MulInt` can exit (overflow), so it is an effect and stays.
+        let expected = "
+      GuardTag r0(i) is int  snap0
+int   %1 = SlotInt r0(i)
+int   %2 = ConstInt 7
+int   %3 = MulInt %1, %2  snap0
+int   %4 = ConstInt 1
+int   %5 = AddInt %1, %4  snap0
+bool  %6 = CmpInt %5 < %2
+      Guard %6 is True  snap1
+  snap0 @pc 3:
+  snap1 @pc 9: r0(i)=%5
+";
+        check(before, expected);
     }
 
     #[test]
@@ -101,11 +121,25 @@ int   %13 = AddInt %10, %5  snap1
   snap0 @pc 1:
   snap1 @pc 5: r0(x)=%12 r1(x2)=%11
 ";
-        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
-        assert!(!after.contains("Phi r1(x2)"), "{after}");
-        assert!(after.contains("Phi r0(x)"), "{after}");
-        assert!(after.contains("Phi r2(i)"), "{after}");
-        crate::jit::ir::verify::verify(&parse_trace(&after).expect("reparses")).expect("verifies");
+        // The Phi of x2 goes, and with it the preamble's `x * x` it alone used; snap1 still writes x2
+        // from the body's `MulFloat`.
+        let expected = "
+      GuardTag r0(x) is float  snap0
+float %1 = SlotFloat r0(x)
+      GuardTag r2(i) is int  snap0
+int   %3 = SlotInt r2(i)
+int   %4 = ConstInt 1
+int   %5 = AddInt %3, %4  snap0
+------------------------------ loop
+float %7 = Phi r0(x) [%1, %10]
+int   %8 = Phi r2(i) [%5, %11]
+float %9 = MulFloat %7, %7
+float %10 = AddFloat %9, %7
+int   %11 = AddInt %8, %4  snap1
+  snap0 @pc 1:
+  snap1 @pc 5: r0(x)=%10 r1(x2)=%9
+";
+        check(before, expected);
     }
 
     #[test]
@@ -120,8 +154,14 @@ float %4 = AddFloat %3, %1
   snap0 @pc 1:
   snap1 @pc 1:
 ";
-        let after = print_trace(&super::run(&parse_trace(before).expect("parses")));
-        assert!(!after.contains("Phi"), "{after}");
-        assert!(!after.contains("AddFloat"), "{after}");
+        // The Phi, the addition and the load of x only the cycle used all go; the type guard stays.
+        let expected = "
+      GuardTag r0(x) is float  snap0
+------------------------------ loop
+      CheckInterrupt   snap1
+  snap0 @pc 1:
+  snap1 @pc 1:
+";
+        check(before, expected);
     }
 }
