@@ -6,13 +6,13 @@
 
 use std::io::Write;
 
-use crate::interp::bytecode::CodeObject;
-use crate::interp::compiler::{self, CompileError, CompileOptions};
-use crate::interp::format;
-use crate::interp::native::JitHooks;
-use crate::interp::output::Output;
-use crate::interp::value::Value;
-use crate::interp::vm::{Uncaught, Vm};
+use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::engine::compiler::{self, CompileError, CompileOptions};
+use crate::interp::objects::format;
+use crate::interp::engine::native::JitHooks;
+use crate::interp::objects::output::Output;
+use crate::interp::objects::value::Value;
+use crate::interp::engine::vm::{Uncaught, Vm};
 use crate::jit::Jit;
 use crate::jit::dump::DumpLevel;
 use crate::parser::{self, LineIndex};
@@ -161,7 +161,7 @@ pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> St
 }
 
 /// `ValueError: message`, or just `ValueError` when the message is empty.
-pub fn exception_line(exception: &crate::interp::value::ExcObj) -> String {
+pub fn exception_line(exception: &crate::interp::objects::value::ExcObj) -> String {
     let value = Value::Exception(std::rc::Rc::new(exception.clone()));
     let message = format::str_of(&value).unwrap_or_default();
     if message.is_empty() {

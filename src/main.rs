@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use toyjit::driver::{DEFAULT_JIT_THRESHOLD, RunOptions, run_source};
-use toyjit::interp::output::Output;
+use toyjit::interp::objects::output::Output;
 use toyjit::jit::dump::DumpLevel;
 use toyjit::repl::{self, ReplOptions};
 

@@ -22,11 +22,11 @@ use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor};
 
 use crate::driver::{self, render_traceback};
-use crate::interp::compiler::CompileOptions;
-use crate::interp::interrupt::{self, INTERRUPT_REQUESTED};
-use crate::interp::native::JitHooks;
-use crate::interp::output::Output;
-use crate::interp::vm::Vm;
+use crate::interp::engine::compiler::CompileOptions;
+use crate::interp::engine::interrupt::{self, INTERRUPT_REQUESTED};
+use crate::interp::engine::native::JitHooks;
+use crate::interp::objects::output::Output;
+use crate::interp::engine::vm::Vm;
 use crate::jit::Jit;
 use crate::jit::dump::DumpLevel;
 use crate::parser::{self, SyntaxError, SyntaxErrorKind, ast};

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::interp::value::{ListObj, Value};
+use crate::interp::objects::value::{ListObj, Value};
 
 /// Bytes per frame slot / list element.
 pub const VALUE_SIZE: i32 = 16;
@@ -69,7 +69,7 @@ mod tests {
             assert_eq!(len, 5);
             let data = *((payload + layout.data_pointer_offset as usize) as *const usize);
             let third = data + 2 * VALUE_SIZE as usize;
-            assert_eq!(*(third as *const u8), crate::interp::value::tag::INT);
+            assert_eq!(*(third as *const u8), crate::interp::objects::value::tag::INT);
             assert_eq!(*((third + PAYLOAD_OFFSET as usize) as *const i64), -4);
         }
     }

@@ -34,8 +34,8 @@ use std::sync::OnceLock;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
-pub use crate::interp::native::NativeEntry;
-use crate::interp::native::{LINK_TO_ROOT, SideExitSlot};
+pub use crate::interp::engine::native::NativeEntry;
+use crate::interp::engine::native::{LINK_TO_ROOT, SideExitSlot};
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context};
@@ -63,7 +63,7 @@ pub struct CompiledTrace {
     /// Bytes of machine code.
     pub code_size: usize,
     /// The functions and builtins whose addresses the code holds (`ConstObj`), per member.
-    _objects: Box<[Box<[crate::interp::value::Value]>]>,
+    _objects: Box<[Box<[crate::interp::objects::value::Value]>]>,
     /// Owns the code memory: held only to be freed on drop.
     _module: OwnedModule,
 }
@@ -250,7 +250,7 @@ fn compile_with(
     let config = module.get().target_config();
     // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
     // the result).
-    let objects: Box<[Box<[crate::interp::value::Value]>]> =
+    let objects: Box<[Box<[crate::interp::objects::value::Value]>]> =
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
     build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
@@ -372,7 +372,7 @@ struct Lowerer<'a, 'f> {
     /// The traces of the tree, their shapes and their `ConstObj` objects.
     members: &'a [TreeMember<'a>],
     shapes: &'a [Shape],
-    objects: &'a [Box<[crate::interp::value::Value]>],
+    objects: &'a [Box<[crate::interp::objects::value::Value]>],
     /// Where the root trace starts (its preamble): a side trace's `Link` to the root jumps here
     /// when the tree is one function.
     root_start: Option<Block>,
@@ -391,7 +391,7 @@ struct TraceState<'a> {
     /// loaded from its parent's table).
     side_exits: ir::Value,
     /// The objects of `ConstObj`, kept alive by the compiled code.
-    objects: &'a [crate::interp::value::Value],
+    objects: &'a [crate::interp::objects::value::Value],
     /// The Cranelift value of each IR instruction, once lowered.
     vals: Vec<Option<ir::Value>>,
     /// For a `ModInt`, its truncated (C) remainder: zero exactly when Python's is.
@@ -408,7 +408,7 @@ impl<'a> TraceState<'a> {
     fn new(
         member: usize,
         members: &'a [TreeMember<'a>],
-        objects: &'a [Box<[crate::interp::value::Value]>],
+        objects: &'a [Box<[crate::interp::objects::value::Value]>],
         side_exits: ir::Value,
     ) -> TraceState<'a> {
         let trace = members[member].trace;
@@ -452,7 +452,7 @@ fn build_function(
     layout: &ListLayout,
     shapes: &[Shape],
     runtime: RuntimeFunctions,
-    objects: &[Box<[crate::interp::value::Value]>],
+    objects: &[Box<[crate::interp::objects::value::Value]>],
 ) -> Result<(), String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();

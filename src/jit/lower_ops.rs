@@ -12,7 +12,7 @@ use cranelift_frontend::FunctionBuilder;
 use super::super::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::{Lowerer, cl_type};
-use crate::interp::value::tag;
+use crate::interp::objects::value::tag;
 
 /// Byte offset of frame slot `slot` from the frame pointer.
 pub(super) fn slot_offset(slot: u16) -> i32 {
@@ -345,7 +345,7 @@ impl Lowerer<'_, '_> {
             }
             Op::ConstObj { index } => {
                 let object = self.t.objects.get(index as usize).ok_or("ConstObj of an unknown object")?;
-                Some(self.b.ins().iconst(types::I64, object as *const crate::interp::value::Value as i64))
+                Some(self.b.ins().iconst(types::I64, object as *const crate::interp::objects::value::Value as i64))
             }
             Op::ListAppend { list, value, result } => {
                 let list = self.val(list)?;

@@ -38,7 +38,7 @@
 //! gave; all files run, and the test reports every failure.
 
 use super::*;
-use crate::interp::value::Value;
+use crate::interp::objects::value::Value;
 use crate::jit::ir::GLOBAL_SLOTS;
 use crate::jit::ir::text::parse_trace;
 
@@ -316,7 +316,7 @@ impl Compiled {
             // SAFETY: the frame and globals have a slot for every slot the traces name (see
             // `state`), and every trace's table has one entry per snapshot of that trace.
             let status = unsafe { entry(frame.as_mut_ptr(), globals.as_mut_ptr(), tables[0].as_ptr()) };
-            if status != crate::interp::native::LINK_TO_ROOT {
+            if status != crate::interp::engine::native::LINK_TO_ROOT {
                 return status;
             }
         }
@@ -514,9 +514,9 @@ fn exits_write_lists_and_objects_as_counted_references() {
     use crate::jit::ir::{Snapshot, TraceObject};
     let mut t = Trace::default();
     let s0 = t.add_snapshot(Snapshot::default());
-    t.push(Op::GuardTag { slot: 0, tag: crate::interp::value::tag::LIST, snap: s0 }, Type::Void);
+    t.push(Op::GuardTag { slot: 0, tag: crate::interp::objects::value::tag::LIST, snap: s0 }, Type::Void);
     let p = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
-    t.objects.push(TraceObject::Builtin(crate::interp::builtins::BuiltinId::Len));
+    t.objects.push(TraceObject::Builtin(crate::interp::objects::builtins::BuiltinId::Len));
     let f = t.push(Op::ConstObj { index: 0 }, Type::Obj);
     t.push(Op::Loop, Type::Void);
     let no = t.push(Op::ConstBool { value: false }, Type::Bool);
@@ -530,7 +530,7 @@ fn exits_write_lists_and_objects_as_counted_references() {
     assert!(matches!(&frame[1], Value::List(l) if std::rc::Rc::ptr_eq(l, &list)), "{:?}", frame[1]);
     assert_eq!(std::rc::Rc::strong_count(&list), 3, "ours, slot 0's and slot 1's");
     assert_eq!(std::rc::Rc::strong_count(&old), 1, "slot 1's old list was released");
-    assert!(matches!(frame[2], Value::Builtin(crate::interp::builtins::BuiltinId::Len)), "{:?}", frame[2]);
+    assert!(matches!(frame[2], Value::Builtin(crate::interp::objects::builtins::BuiltinId::Len)), "{:?}", frame[2]);
     drop(frame);
     assert_eq!(std::rc::Rc::strong_count(&list), 1);
 }

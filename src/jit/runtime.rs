@@ -6,8 +6,8 @@
 
 use std::rc::Rc;
 
-use crate::interp::builtins::BuiltinId;
-use crate::interp::value::{ListObj, Value, tag};
+use crate::interp::objects::builtins::BuiltinId;
+use crate::interp::objects::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
 pub const TRACED_BUILTINS: [BuiltinId; 8] = [
@@ -63,7 +63,7 @@ pub const INTERRUPT_FLAG: &str = "toyjit_interrupt_flag";
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
 pub fn symbols() -> [(&'static str, *const u8); 10] {
     [
-        (INTERRUPT_FLAG, crate::interp::interrupt::flag_address().cast()),
+        (INTERRUPT_FLAG, crate::interp::engine::interrupt::flag_address().cast()),
         (INT_POW, int_pow as *const u8),
         (FLOAT_POW, float_pow as *const u8),
         (RETAIN_LIST, retain_list as *const u8),
@@ -77,7 +77,7 @@ pub fn symbols() -> [(&'static str, *const u8); 10] {
 }
 
 extern "C" fn float_mod(x: f64, y: f64) -> f64 {
-    crate::interp::ops::float_mod(x, y).unwrap_or(f64::NAN)
+    crate::interp::objects::ops::float_mod(x, y).unwrap_or(f64::NAN)
 }
 
 extern "C" fn int_pow(x: i64, y: i64, failed: *mut u8) -> i64 {
@@ -92,7 +92,7 @@ extern "C" fn int_pow(x: i64, y: i64, failed: *mut u8) -> i64 {
 }
 
 extern "C" fn float_pow(x: f64, y: f64, failed: *mut u8) -> f64 {
-    crate::interp::ops::float_pow(x, y).unwrap_or_else(|_| {
+    crate::interp::objects::ops::float_pow(x, y).unwrap_or_else(|_| {
         // SAFETY: `failed` is a byte of the calling trace's stack frame.
         unsafe { *failed = 1 };
         0.0
@@ -100,7 +100,7 @@ extern "C" fn float_pow(x: f64, y: f64, failed: *mut u8) -> f64 {
 }
 
 extern "C" fn float_floordiv(x: f64, y: f64) -> f64 {
-    crate::interp::ops::float_floordiv(x, y).unwrap_or(f64::NAN)
+    crate::interp::objects::ops::float_floordiv(x, y).unwrap_or(f64::NAN)
 }
 
 /// The list a trace's `ptr` value points to: the payload of a `Value::List`, an `Rc`'s bits.

@@ -25,9 +25,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::interp::bytecode::{CodeObject, Reg};
-use crate::interp::liveness::Liveness;
-use crate::interp::native::{InlinedFrame, InlinedFrames};
+use crate::interp::engine::bytecode::{CodeObject, Reg};
+use crate::interp::engine::liveness::Liveness;
+use crate::interp::engine::native::{InlinedFrame, InlinedFrames};
 
 use super::ir::{GLOBAL_SLOTS, IrRef, Op, SnapId, Snapshot, Trace, Type};
 
@@ -213,9 +213,9 @@ fn owner_is_live(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interp::bytecode::Instr;
-    use crate::interp::compiler::{CompileOptions, GlobalTable, compile_module};
-    use crate::interp::value::Value;
+    use crate::interp::engine::bytecode::Instr;
+    use crate::interp::engine::compiler::{CompileOptions, GlobalTable, compile_module};
+    use crate::interp::objects::value::Value;
     use crate::jit::ir::{InlinedCall, Op, Snapshot, Type};
 
     const SOURCE: &str = "\

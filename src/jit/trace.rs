@@ -25,8 +25,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::interp::bytecode::CodeObject;
-use crate::interp::native::{ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running};
+use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::engine::native::{ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running};
 
 use super::dump::DumpLevel;
 use super::layout::ListLayout;

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::interp::bytecode::CodeObject;
-use crate::interp::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
+use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
 use super::dump;
 use super::ir::{Op, Trace, Type};

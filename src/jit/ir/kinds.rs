@@ -13,7 +13,7 @@
 //! parser's state ([`Names`]). Imports only `values.rs` from the IR.
 
 use super::values::{Cond, IrRef, SnapId, Type};
-use crate::interp::value::tag;
+use crate::interp::objects::value::tag;
 
 /// What printing a field may ask of the trace it is in (`Trace` implements it in `print.rs`).
 pub trait Labels {

@@ -74,7 +74,7 @@ pub struct Snapshot {
 /// no value moves at the call).
 #[derive(Clone, Debug)]
 pub struct InlinedCall {
-    pub code: std::rc::Rc<crate::interp::bytecode::CodeObject>,
+    pub code: std::rc::Rc<crate::interp::engine::bytecode::CodeObject>,
     /// The trace slot of the callee's slot 0.
     pub base: u16,
     /// The caller's register (its own slot number) that receives the return value.
@@ -120,14 +120,14 @@ pub struct Trace {
 /// VM drops the trace if such a global is rebound).
 #[derive(Clone, Debug)]
 pub enum TraceObject {
-    Builtin(crate::interp::builtins::BuiltinId),
-    Function(std::rc::Rc<crate::interp::value::FunctionObj>),
+    Builtin(crate::interp::objects::builtins::BuiltinId),
+    Function(std::rc::Rc<crate::interp::objects::value::FunctionObj>),
 }
 
 impl TraceObject {
     /// The function or builtin `value` is, if it is one.
-    pub fn of(value: &crate::interp::value::Value) -> Option<TraceObject> {
-        use crate::interp::value::Value;
+    pub fn of(value: &crate::interp::objects::value::Value) -> Option<TraceObject> {
+        use crate::interp::objects::value::Value;
         match value {
             Value::Builtin(id) => Some(TraceObject::Builtin(*id)),
             Value::Function(f) => Some(TraceObject::Function(f.clone())),
@@ -136,8 +136,8 @@ impl TraceObject {
     }
 
     /// The interpreter's value of this object.
-    pub fn to_value(&self) -> crate::interp::value::Value {
-        use crate::interp::value::Value;
+    pub fn to_value(&self) -> crate::interp::objects::value::Value {
+        use crate::interp::objects::value::Value;
         match self {
             TraceObject::Builtin(id) => Value::Builtin(*id),
             TraceObject::Function(f) => Value::Function(f.clone()),

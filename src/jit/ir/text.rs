@@ -17,9 +17,9 @@ use std::rc::Rc;
 use super::kinds::Names;
 use super::ops::{Piece, pieces};
 use super::{GLOBAL_SLOTS, InlinedCall, IrRef, Op, Snapshot, Trace, TraceObject, Type};
-use crate::interp::builtins::BuiltinId;
-use crate::interp::bytecode::CodeObject;
-use crate::interp::value::FunctionObj;
+use crate::interp::objects::builtins::BuiltinId;
+use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::objects::value::FunctionObj;
 
 /// The trace as text: one instruction per line, then the snapshots.
 pub fn print_trace(trace: &Trace) -> String {

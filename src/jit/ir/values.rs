@@ -68,7 +68,7 @@ impl Type {
 
     /// The `Value` tag of a slot holding this type (see `interp::value::tag`).
     pub fn value_tag(self) -> Option<u8> {
-        use crate::interp::value::tag;
+        use crate::interp::objects::value::tag;
         match self {
             Type::Int => Some(tag::INT),
             Type::Float => Some(tag::FLOAT),
@@ -79,7 +79,7 @@ impl Type {
 
     /// The type a slot whose `Value` tag is `tag` holds in a trace (numbers and lists).
     pub fn of_tag(tag: u8) -> Option<Type> {
-        use crate::interp::value::tag as t;
+        use crate::interp::objects::value::tag as t;
         match tag {
             t::INT => Some(Type::Int),
             t::FLOAT => Some(Type::Float),

@@ -4,8 +4,8 @@
 //!
 //! Touches only the recorder's own state.
 
-use crate::interp::bytecode::Reg;
-use crate::interp::value::Value;
+use crate::interp::engine::bytecode::Reg;
+use crate::interp::objects::value::Value;
 
 use super::{Abort, Recorder, abort};
 use crate::jit::ir::{Cond, IrRef, Op, Type};
@@ -124,7 +124,7 @@ impl Recorder {
                             Value::Float(f) => *f,
                             _ => f64::NAN,
                         };
-                        if crate::interp::ops::float_pow(as_float(x), as_float(y)).is_err() {
+                        if crate::interp::objects::ops::float_pow(as_float(x), as_float(y)).is_err() {
                             return abort("a float ** that raises while recording");
                         }
                         let snap = self.snapshot(pc);

@@ -4,10 +4,10 @@
 //!
 //! Touches only the recorder's own state.
 
-use crate::interp::builtins::BuiltinId;
-use crate::interp::bytecode::Reg;
-use crate::interp::native::Running;
-use crate::interp::value::Value;
+use crate::interp::objects::builtins::BuiltinId;
+use crate::interp::engine::bytecode::Reg;
+use crate::interp::engine::native::Running;
+use crate::interp::objects::value::Value;
 
 use super::{Abort, Recorder, abort};
 use crate::jit::ir::{Cond, IrRef, Op, TraceObject, Type};

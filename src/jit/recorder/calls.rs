@@ -17,11 +17,11 @@
 
 use std::rc::Rc;
 
-use crate::interp::bytecode::{CodeObject, Reg};
-use crate::interp::value::{FunctionObj, Value};
+use crate::interp::engine::bytecode::{CodeObject, Reg};
+use crate::interp::objects::value::{FunctionObj, Value};
 
 use super::{Abort, Recorder, abort};
-use crate::interp::native::InlinedFrame;
+use crate::interp::engine::native::InlinedFrame;
 use crate::jit::ir::InlinedCall;
 
 /// How many calls deep the recorder follows (deeper calls abort the recording).

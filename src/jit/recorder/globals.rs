@@ -6,9 +6,9 @@
 //!
 //! Touches only the recorder's own state.
 
-use crate::interp::bytecode::Reg;
-use crate::interp::native::Running;
-use crate::interp::value::Value;
+use crate::interp::engine::bytecode::Reg;
+use crate::interp::engine::native::Running;
+use crate::interp::objects::value::Value;
 
 use super::{Abort, Recorder, abort};
 use crate::jit::ir::global_slot;

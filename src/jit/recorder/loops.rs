@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use crate::interp::bytecode::{CodeObject, Instr, Reg};
-use crate::interp::value::Value;
+use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::objects::value::Value;
 
 use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
 use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Snapshot, Trace, Type};

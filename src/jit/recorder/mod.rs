@@ -19,9 +19,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::interp::bytecode::{CodeObject, Instr, Reg};
-use crate::interp::native::{InlinedFrames, Running};
-use crate::interp::value::{Value, tag};
+use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::engine::native::{InlinedFrames, Running};
+use crate::interp::objects::value::{Value, tag};
 
 use super::ir::{Cond, IrRef, Op, Trace, TraceObject, Type};
 
@@ -683,7 +683,7 @@ impl Recorder {
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
                 let name = &self.cur.names[method.0 as usize];
-                let is_append = self.cur.method_ids[method.0 as usize] == crate::interp::methods::MethodId::Append;
+                let is_append = self.cur.method_ids[method.0 as usize] == crate::interp::objects::methods::MethodId::Append;
                 if !(is_append && argc.0 == 1 && matches!(frame[obj.0 as usize], Value::List(_))) {
                     return abort(format!("a call to the method {name}() (only list.append is traced)"));
                 }
@@ -758,7 +758,7 @@ mod tests {
         assert_eq!(super::a("int"), "an int");
         assert_eq!(super::a("str"), "a str");
         assert_eq!(super::a("float"), "a float");
-        let big = crate::interp::value::Value::from_bigint(num_bigint::BigInt::from(u64::MAX) * 4);
+        let big = crate::interp::objects::value::Value::from_bigint(num_bigint::BigInt::from(u64::MAX) * 4);
         let reason = super::element_type(&big).expect_err("a big int is not a list element the JIT loads").0;
         assert_eq!(reason, "a list element holds an int beyond 64 bits (big ints stay in the interpreter)");
     }

@@ -1,0 +1,206 @@
+//! Calls and frames: pushing a Toy function's frame (arity, defaults, keyword arguments),
+//! popping it, growing the one value stack, and unwinding an exception to its handler while
+//! collecting the traceback. Part of [`Vm`]; the dispatch loop (`vm.rs`) calls these.
+//!
+//! Touches: the VM's stack and frames (and, when an exception cancels a recording, tells the
+//! JIT through `native::JitHooks`).
+
+use std::rc::Rc;
+
+use crate::interp::engine::bytecode::{CodeObject, Reg};
+use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
+use crate::interp::engine::native::JitHooks;
+use crate::interp::objects::value::{ExcObj, FunctionObj, Value};
+use crate::interp::engine::vm::{Vm, store};
+
+/// CPython's default recursion limit: frames deeper than this raise RecursionError.
+pub const RECURSION_LIMIT: usize = 1000;
+
+/// One activation: which code, where in it, and where its slots start on the stack.
+#[derive(Debug)]
+pub struct Frame {
+    pub code: Rc<CodeObject>,
+    /// Index of the next instruction to execute.
+    pub pc: usize,
+    /// Stack index of slot 0.
+    pub base: usize,
+    /// The caller's register that receives the return value.
+    pub return_to: Reg,
+}
+
+/// One traceback line: the code object and the source line being executed.
+#[derive(Debug, Clone)]
+pub struct TracebackEntry {
+    pub function: String,
+    pub line: u32,
+}
+
+/// An exception nobody caught, with its traceback (outermost call first).
+#[derive(Debug)]
+pub struct Uncaught {
+    pub exception: ExcObj,
+    pub traceback: Vec<TracebackEntry>,
+}
+
+impl Vm {
+    /// Raises `error` at the current instruction: unwinds to the innermost handler (returns
+    /// Ok, with the frame's pc at the handler) or out of every frame (returns the Uncaught).
+    pub(super) fn unwind(&mut self, error: RtError, jit: Option<&mut (dyn JitHooks + '_)>) -> Result<(), Uncaught> {
+        if self.recording {
+            self.recording = false;
+            if let Some(jit) = jit {
+                let step = jit.recording_cancelled("an exception was raised while recording");
+                self.recording_step(step);
+            }
+        }
+        loop {
+            let Some(frame) = self.frames.last_mut() else {
+                let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
+                return Err(Uncaught { exception: *error.0, traceback });
+            };
+            let pc = frame.pc.saturating_sub(1);
+            self.unwinding.push(TracebackEntry {
+                function: frame.code.name.clone(),
+                line: frame.code.lines.get(pc).copied().unwrap_or(0),
+            });
+            if let Some(handler) = frame.code.handler_for(pc) {
+                frame.pc = handler.target as usize;
+                self.unwinding.clear();
+                self.caught = Some(error);
+                return Ok(());
+            }
+            self.pop_frame();
+            if self.frames.is_empty() {
+                let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
+                return Err(Uncaught { exception: *error.0, traceback });
+            }
+        }
+    }
+
+    /// Removes the top frame, releasing the values in its slots. The stack itself never
+    /// shrinks while running (growing and shrinking it on every call was a fifth of the time
+    /// of call-heavy programs); emptied slots hold `Unbound`.
+    pub(super) fn pop_frame(&mut self) -> Option<Frame> {
+        let frame = self.frames.pop()?;
+        let end = (frame.base + frame.code.nslots as usize).min(self.stack.len());
+        for slot in &mut self.stack[frame.base..end] {
+            store(slot, Value::Unbound);
+        }
+        Some(frame)
+    }
+
+    /// Grows the stack (geometrically) so that it holds at least `len` slots.
+    pub(super) fn ensure_stack(&mut self, len: usize) {
+        if self.stack.len() < len {
+            let target = len.max(self.stack.len() * 2).max(64);
+            self.stack.resize(target, Value::Unbound);
+        }
+    }
+
+    /// Pushes a frame for `function` whose arguments are already in the stack at
+    /// `args_base..args_base+argc` (the new frame's slot 0 is `args_base`).
+    pub(super) fn push_call(
+        &mut self,
+        function: &Rc<FunctionObj>,
+        args_base: usize,
+        argc: usize,
+        return_to: Reg,
+    ) -> RtResult<()> {
+        if self.frames.len() >= RECURSION_LIMIT {
+            return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
+        }
+        let code = &function.code;
+        let nparams = code.params.len();
+        let frame_end = args_base + code.nslots as usize;
+        self.ensure_stack(frame_end);
+        if argc != nparams {
+            let first_default = nparams - function.defaults.len();
+            if argc > nparams || argc < first_default {
+                return Err(arity_error(code, function.defaults.len(), argc));
+            }
+            for (i, default) in function.defaults.iter().enumerate().skip(argc - first_default) {
+                self.stack[args_base + first_default + i] = default.clone();
+            }
+        }
+        // Locals start unbound (the slots may hold the caller's dead temporaries).
+        for slot in &mut self.stack[args_base + nparams..frame_end] {
+            store(slot, Value::Unbound);
+        }
+        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to });
+        Ok(())
+    }
+
+    /// Binds keyword arguments for a call to a Toy function: returns the positional list.
+    pub(super) fn bind_keywords(
+        function: &FunctionObj,
+        positional: &[Value],
+        kwnames: &[Rc<str>],
+        kwvalues: &[Value],
+    ) -> RtResult<Vec<Value>> {
+        let code = &function.code;
+        let nparams = code.params.len();
+        if positional.len() > nparams {
+            return Err(arity_error(code, function.defaults.len(), positional.len() + kwvalues.len()));
+        }
+        let mut bound: Vec<Value> = positional.to_vec();
+        bound.resize(nparams, Value::Unbound);
+        for (name, value) in kwnames.iter().zip(kwvalues) {
+            let Some(i) = code.params.iter().position(|p| p == name) else {
+                return Err(type_error(format!("{}() got an unexpected keyword argument '{}'", code.name, name)));
+            };
+            if !matches!(bound[i], Value::Unbound) {
+                return Err(type_error(format!("{}() got multiple values for argument '{}'", code.name, name)));
+            }
+            bound[i] = value.clone();
+        }
+        let first_default = nparams - function.defaults.len();
+        let mut missing = Vec::new();
+        for (i, slot) in bound.iter_mut().enumerate() {
+            if matches!(slot, Value::Unbound) {
+                if i >= first_default {
+                    *slot = function.defaults[i - first_default].clone();
+                } else {
+                    missing.push(format!("'{}'", code.params[i]));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing_arguments(&code.name, &missing));
+        }
+        Ok(bound)
+    }
+
+    pub(super) fn new_function(&mut self, template: &FunctionObj, defaults: Vec<Value>) -> Value {
+        let id = self.next_function_id;
+        self.next_function_id = self.next_function_id.wrapping_add(1);
+        Value::Function(Rc::new(FunctionObj { code: template.code.clone(), defaults, id }))
+    }
+}
+
+/// CPython's message for a positional call with the wrong number of arguments.
+fn arity_error(code: &CodeObject, ndefaults: usize, given: usize) -> RtError {
+    let nparams = code.params.len();
+    let required = nparams - ndefaults;
+    if given < required {
+        let missing: Vec<String> = code.params[given..required].iter().map(|p| format!("'{p}'")).collect();
+        return missing_arguments(&code.name, &missing);
+    }
+    let takes = if ndefaults > 0 { format!("from {required} to {nparams}") } else { nparams.to_string() };
+    let plural = if nparams == 1 && ndefaults == 0 { "" } else { "s" };
+    let were = if given == 1 { "was" } else { "were" };
+    type_error(format!("{}() takes {takes} positional argument{plural} but {given} {were} given", code.name))
+}
+
+fn missing_arguments(function: &str, missing: &[String]) -> RtError {
+    let list = match missing {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {}", init.join(", "), last),
+        [] => String::new(),
+    };
+    let plural = if missing.len() == 1 { "" } else { "s" };
+    type_error(format!("{function}() missing {} required positional argument{plural}: {list}", missing.len()))
+}
+
+pub(super) fn not_callable(value: &Value) -> RtError {
+    type_error(format!("'{}' object is not callable", value.type_name()))
+}

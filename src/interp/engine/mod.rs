@@ -1,0 +1,14 @@
+//! The engine: the bytecode compiler (AST -> register bytecode), the instruction set, the VM's
+//! dispatch loop and frames, the liveness analysis the JIT's exits use, and the narrow
+//! interface through which the VM reaches the JIT (`native.rs`).
+//!
+//! Works on the values of `super::objects`; never names a JIT type.
+
+pub mod bytecode;
+pub mod calls;
+pub mod compiler;
+pub mod interrupt;
+pub mod liveness;
+pub mod native;
+pub mod native_run;
+pub mod vm;

@@ -1,0 +1,182 @@
+//! The interface between the interpreter and the JIT: everything each side may say to the other.
+//!
+//! The VM keeps three jobs: count down at a loop header ([`LoopSlot`]), call machine code
+//! ([`NativeCall`]), and re-create the frames an exit names ([`InlinedFrames`]). Everything
+//! else — when a loop or an exit is hot, recording, backoff and blacklisting, compiling and
+//! installing traces — belongs to the JIT (`crate::jit`), which implements [`JitHooks`]. The
+//! interpreter never names a JIT type, and the two share no mutable state: each call below
+//! passes plain data and returns plain data.
+//!
+//! The calls, in the order a hot loop meets them:
+//!
+//! | VM calls | when | the JIT answers |
+//! |---|---|---|
+//! | [`JitHooks::loop_hot`] | a loop header's countdown is at 0 (and nothing is being recorded) | [`LoopAction`]: count down again, recording started, or machine code to run |
+//! | [`JitHooks::record_step`] | before each instruction while recording | [`RecordStep`]: go on, done, or done and the loop's new countdown |
+//! | [`JitHooks::recording_cancelled`] | an exception unwinds while recording | [`RecordStep`] |
+//! | [`JitHooks::tree_ran`] | a side trace re-entered its root (only while [`NativeCall::settling`]) | the call to make now |
+//! | [`JitHooks::exit_taken`] | machine code returned an exit number | [`ExitAction`]: where to resume, frames to push, recording started |
+//!
+//! The fast paths cost what they cost before the JIT owned its traces: a header whose loop is
+//! not hot decrements a `Cell` without calling the JIT, and a side trace that re-enters its
+//! root is called again without asking the JIT unless its tree is settling.
+//!
+//! Touches nothing: types and one trait.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::interp::engine::bytecode::{CodeObject, Reg};
+use crate::interp::objects::value::Value;
+
+/// The VM's counter for one loop (`LoopHeader`/`ForIter`) of a code object: visits of the header
+/// left before it asks the JIT about the loop again ([`JitHooks::loop_hot`], which says how long
+/// to count next).
+#[derive(Default)]
+pub struct LoopSlot {
+    pub countdown: Cell<u32>,
+}
+
+impl std::fmt::Debug for LoopSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoopSlot(countdown {})", self.countdown.get())
+    }
+}
+
+/// The machine code's signature: the frame's slot 0, the module's globals, and the trace's own
+/// side-exit table (the Ctrl-C flag is a symbol the code reads, `jit::runtime::INTERRUPT_FLAG`);
+/// returns the number of the exit taken, after writing the frame slots and globals that exit
+/// restores.
+pub type NativeEntry =
+    unsafe extern "C" fn(frame: *mut Value, globals: *mut Value, side_exits: *const SideExitSlot) -> u32;
+
+/// What a side trace returns when it ends by re-entering its root loop; the root passes it on,
+/// and the VM calls the root again at once.
+pub const LINK_TO_ROOT: u32 = u32::MAX;
+
+/// One exit's link to its side trace, read by that exit's machine code: if `entry` is set, the
+/// exit calls it (with `table`, the side trace's own side-exit table) instead of returning.
+/// `repr(C)` because generated code loads `entry` at offset 0 and `table` at offset 8. Only the
+/// JIT and its machine code read or write these; the VM passes the root's table along.
+#[repr(C)]
+pub struct SideExitSlot {
+    pub entry: Cell<Option<NativeEntry>>,
+    pub table: Cell<*const SideExitSlot>,
+}
+
+impl SideExitSlot {
+    pub fn empty_table(len: usize) -> Box<[SideExitSlot]> {
+        (0..len).map(|_| SideExitSlot { entry: Cell::new(None), table: Cell::new(std::ptr::null()) }).collect()
+    }
+}
+
+/// Machine code for a loop, as the JIT hands it to the VM (copied, valid until the VM next
+/// calls the JIT): call `entry(frame, globals, side_exits)`.
+#[derive(Clone, Copy)]
+pub struct NativeCall {
+    pub entry: NativeEntry,
+    /// The root trace's side-exit table.
+    pub side_exits: *const SideExitSlot,
+    /// The JIT's number for the trace tree, passed back with each exit.
+    pub tree: u32,
+    /// How many slots from the frame's slot 0 the tree's traces may touch (inlined calls
+    /// reach past the frame): the VM grows the stack to that before the call.
+    pub frame_extent: usize,
+    /// The deepest inlined call in the tree: entering must not pass the recursion limit.
+    pub inline_depth: usize,
+    /// The JIT counts the tree's runs until it compiles it again ([`JitHooks::tree_ran`]).
+    pub settling: bool,
+}
+
+/// A frame an exit re-creates: a call of a Toy function that the trace had inlined.
+pub struct InlinedFrame {
+    pub code: Rc<CodeObject>,
+    /// Its slot 0, counted from the slot 0 of the frame the trace runs on.
+    pub base: u32,
+    /// The caller's register that receives the return value.
+    pub return_to: Reg,
+    /// Where the caller resumes when this call returns.
+    pub caller_resume: u32,
+}
+
+/// What an exit inside inlined calls leaves for the VM to re-create.
+pub struct InlinedFrames {
+    /// The calls running at the exit, outermost first: the VM pushes their frames (the
+    /// innermost resumes at the exit's pc).
+    pub frames: Vec<InlinedFrame>,
+    /// Slots (from the trace's frame's slot 0) of those frames' locals not assigned yet: the
+    /// VM makes them unbound.
+    pub unbound: Vec<u16>,
+}
+
+/// The JIT's answer at a hot loop header.
+pub enum LoopAction {
+    /// Interpret; visit the header this many more times before asking again.
+    Wait(u32),
+    /// The JIT started recording the loop: call [`JitHooks::record_step`] before each instruction.
+    Recording,
+    /// Run this machine code now.
+    Run(NativeCall),
+}
+
+/// The JIT's answer when machine code returned an exit.
+pub struct ExitAction {
+    /// The bytecode pc to resume at (in the innermost of `frames`, if any).
+    pub pc: u32,
+    /// The inlined calls the exit is inside, if any: push their frames.
+    pub frames: Option<Rc<InlinedFrames>>,
+    /// The JIT started recording a side trace here: call [`JitHooks::record_step`] before each
+    /// instruction.
+    pub recording: bool,
+}
+
+/// The JIT's answer after an instruction was recorded, or a recording cancelled.
+pub enum RecordStep {
+    /// Keep recording.
+    Continue,
+    /// The recording is over (a trace was installed, or it failed at an exit).
+    Done,
+    /// The recording of loop `loop_id` of `code` failed: the VM sets its countdown to `wait`
+    /// (the JIT waits longer after each failure).
+    Failed { code: Rc<CodeObject>, loop_id: usize, wait: u32 },
+}
+
+/// What the recorder sees of the running program before an instruction.
+pub struct Running<'a> {
+    /// The running frame's slots.
+    pub frame: &'a [Value],
+    /// The number of frames.
+    pub depth: usize,
+    /// The module's globals and their names.
+    pub globals: &'a [Value],
+    pub global_names: &'a [Rc<str>],
+    /// How often a global holding a builtin or function was rebound: a trace compiled under an
+    /// older count may call what is no longer there.
+    pub rebinds: u64,
+}
+
+/// A loop header, as [`JitHooks::loop_hot`] is told about it.
+pub struct LoopAt<'a> {
+    pub code: &'a Rc<CodeObject>,
+    /// The loop's number in `code.jit_loops`.
+    pub loop_id: usize,
+    pub header_pc: usize,
+}
+
+/// The JIT as the VM drives it. The VM calls nothing else of the JIT.
+pub trait JitHooks {
+    /// The countdown of a loop header ran out (the VM is not recording).
+    fn loop_hot(&mut self, at: LoopAt<'_>, now: &Running<'_>) -> LoopAction;
+
+    /// Before the VM executes the instruction at `pc` of `code` while recording.
+    fn record_step(&mut self, code: &Rc<CodeObject>, pc: usize, now: &Running<'_>) -> RecordStep;
+
+    /// The VM abandons the recording (an exception unwound).
+    fn recording_cancelled(&mut self, reason: &str) -> RecordStep;
+
+    /// A side trace of `tree` re-entered its root while the tree is settling: the call to make.
+    fn tree_ran(&mut self, tree: u32) -> NativeCall;
+
+    /// The machine code of `tree`, run on a frame at depth `depth`, returned exit `exit`.
+    fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction;
+}

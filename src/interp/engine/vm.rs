@@ -1,0 +1,786 @@
+//! The virtual machine: the dispatch loop over register bytecode, calls and frames on one
+//! value stack, exception unwinding with tracebacks, and the recursion limit.
+//!
+//! Input: a verified module [`CodeObject`]. Output: the program's effects (printing through
+//! [`Output`]) and, for an uncaught exception, an [`Uncaught`] with its traceback.
+//! Toy-to-Toy calls never recurse on the Rust stack: a call pushes a [`Frame`], so no Toy
+//! program can overflow the process stack. At loop headers it counts down towards hot loops;
+//! when a countdown is over, `native_run.rs` asks the JIT what to do (through
+//! `native::JitHooks`, its whole view of the JIT, lent by the caller of [`Vm::run_module`]) and
+//! runs machine code; while the JIT records, each instruction is shown to it first. Calls,
+//! frames and unwinding live in `calls.rs`, the operators' slow paths in `ops.rs`, builtins in
+//! `builtins.rs`, methods in `methods.rs`; this file owns the dispatch loop and the int/float
+//! fast paths.
+//!
+//! Touches: the VM's stack, frames and globals, the output, the interrupt flag.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
+
+use crate::interp::objects::builtins::{self, BuiltinId};
+use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::engine::calls;
+use crate::interp::engine::compiler::GlobalTable;
+use crate::interp::objects::error::{self, ExcKind, RtError};
+use crate::interp::objects::format;
+use crate::interp::objects::iter;
+use crate::interp::objects::methods::{self, MethodId};
+use crate::interp::engine::native::JitHooks;
+use crate::interp::objects::ops;
+use crate::interp::objects::output::Output;
+use crate::interp::objects::value::{ModuleObj, Value};
+
+pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
+pub struct Vm {
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    pub globals: Vec<Value>,
+    pub global_names: GlobalTable,
+    pub out: Output,
+    /// The exception a handler is about to load (`LoadException`).
+    pub(super) caught: Option<RtError>,
+    /// Traceback entries collected while an exception unwinds.
+    pub(super) unwinding: Vec<TracebackEntry>,
+    pub(super) next_function_id: u32,
+    /// How often a global holding a builtin or function was rebound (the JIT drops traces
+    /// compiled under an older count: they may call what is no longer there).
+    pub(super) rebinds: u64,
+    /// Is the JIT recording (is each instruction shown to it before it runs)?
+    pub(super) recording: bool,
+    /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
+    /// per trace entry).
+    pub measure_native_time: bool,
+    /// Time spent in compiled traces, when measured.
+    pub native_time: std::time::Duration,
+}
+
+impl Vm {
+    pub fn new(out: Output) -> Vm {
+        Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::new(),
+            globals: Vec::new(),
+            global_names: GlobalTable::default(),
+            out,
+            caught: None,
+            unwinding: Vec::new(),
+            next_function_id: 1,
+            rebinds: 0,
+            recording: false,
+            measure_native_time: false,
+            native_time: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Gives every global the compiler has named since the last call a slot, holding the
+    /// builtin of that name if there is one.
+    pub fn sync_globals(&mut self) {
+        while self.globals.len() < self.global_names.names.len() {
+            let name = &self.global_names.names[self.globals.len()];
+            let value = BuiltinId::from_global_name(name).map(Value::Builtin).unwrap_or(Value::Unbound);
+            self.globals.push(value);
+        }
+    }
+
+    /// Runs a module's code to completion, with the JIT if one is lent (`--no-jit`: none).
+    pub fn run_module(&mut self, code: Rc<CodeObject>, jit: Option<&mut dyn JitHooks>) -> Result<(), Uncaught> {
+        self.sync_globals();
+        self.frames.clear();
+        self.stack.clear();
+        self.stack.resize(code.nslots as usize, Value::Unbound);
+        self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0) });
+        let result = self.execute(jit);
+        self.frames.clear();
+        self.stack.clear();
+        result.map(|_| ())
+    }
+
+    /// The dispatch loop: runs until the frame that was on top when it started returns.
+    fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
+        let stop_depth = self.frames.len() - 1;
+        let mut code = self.frames[stop_depth].code.clone();
+        let mut pc = self.frames[stop_depth].pc;
+        let mut base = self.frames[stop_depth].base;
+
+        // SAFETY (for `reg!`/`set!`): `CodeObject::verify` has checked that every register
+        // operand is below `code.nslots`, and a frame is only entered after the stack has been
+        // grown to `base + nslots`; the stack is never shrunk below the running frame's window.
+        macro_rules! reg {
+            ($r:expr) => {{
+                debug_assert!(base + ($r.0 as usize) < self.stack.len(), "register outside the stack");
+                unsafe { self.stack.get_unchecked(base + $r.0 as usize) }
+            }};
+        }
+        macro_rules! set {
+            ($r:expr, $v:expr) => {{
+                let value = $v;
+                debug_assert!(base + ($r.0 as usize) < self.stack.len(), "register outside the stack");
+                store(unsafe { self.stack.get_unchecked_mut(base + $r.0 as usize) }, value);
+            }};
+        }
+        // Raises the error of a failed operation: jump to a handler or leave the VM.
+        macro_rules! throw {
+            ($err:expr) => {{
+                let error = $err;
+                self.frames.last_mut().expect("a frame is running").pc = pc;
+                match self.unwind(error, jit.as_deref_mut()) {
+                    Ok(()) => {
+                        let frame = self.frames.last().expect("handler frame");
+                        code = frame.code.clone();
+                        pc = frame.pc;
+                        base = frame.base;
+                        continue;
+                    }
+                    Err(uncaught) => return Err(uncaught),
+                }
+            }};
+        }
+        macro_rules! attempt {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(err) => throw!(err),
+                }
+            };
+        }
+        macro_rules! binary {
+            ($dst:expr, $a:expr, $b:expr, $op:expr, $int:expr, $float:expr) => {{
+                let result = match (reg!($a), reg!($b)) {
+                    (Value::Int(x), Value::Int(y)) => match $int(*x, *y) {
+                        Some(v) => Value::Int(v),
+                        None => attempt!(ops::binary($op, reg!($a), reg!($b))),
+                    },
+                    (Value::Float(x), Value::Float(y)) => Value::Float($float(*x, *y)),
+                    (Value::Float(x), Value::Int(y)) => Value::Float($float(*x, *y as f64)),
+                    (Value::Int(x), Value::Float(y)) => Value::Float($float(*x as f64, *y)),
+                    (x, y) => attempt!(ops::binary($op, x, y)),
+                };
+                set!($dst, result);
+            }};
+        }
+        macro_rules! compare {
+            ($dst:expr, $a:expr, $b:expr, $op:expr, $cmp:tt) => {{
+                let result = match (reg!($a), reg!($b)) {
+                    (Value::Int(x), Value::Int(y)) => x $cmp y,
+                    (Value::Float(x), Value::Float(y)) => x $cmp y,
+                    (x, y) => attempt!(ops::compare($op, x, y)),
+                };
+                set!($dst, Value::Bool(result));
+            }};
+        }
+        macro_rules! jump_if_compare {
+            ($a:expr, $b:expr, $target:expr, $op:expr, $cmp:tt, $when:expr) => {{
+                let result = match (reg!($a), reg!($b)) {
+                    (Value::Int(x), Value::Int(y)) => x $cmp y,
+                    (Value::Float(x), Value::Float(y)) => x $cmp y,
+                    (x, y) => attempt!(ops::compare($op, x, y)),
+                };
+                if result == $when {
+                    pc = $target.0 as usize;
+                }
+            }};
+        }
+        macro_rules! slow_binary {
+            ($dst:expr, $a:expr, $b:expr, $op:expr) => {{
+                let result = attempt!(ops::binary($op, reg!($a), reg!($b)));
+                set!($dst, result);
+            }};
+        }
+
+        // After a trace exits at its own loop header, that header runs once in the interpreter
+        // (re-entering at once would fail the same guard forever).
+        let mut skip_native = false;
+
+        // The JIT's entry points, used by the loop-header instructions.
+        macro_rules! loop_header {
+            ($loop_id:expr) => {{
+                if crate::interp::engine::interrupt::take_interrupt() {
+                    throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
+                }
+                if let Some(jit) = jit.as_deref_mut() {
+                    if skip_native {
+                        skip_native = false;
+                    } else {
+                        // A loop that is not yet hot only counts down; everything else is the slow
+                        // path's business.
+                        let slot = &code.jit_loops[$loop_id.0 as usize];
+                        let left = slot.countdown.get();
+                        if left > 0 {
+                            slot.countdown.set(left - 1);
+                        } else {
+                            let depth = self.frames.len();
+                            if let Some((resume, skip)) =
+                                self.loop_header_slow(jit, &code, $loop_id.0 as usize, base, pc - 1)
+                            {
+                                (pc, skip_native) = (resume, skip);
+                                if self.frames.len() != depth {
+                                    // The trace exited inside a call it had inlined.
+                                    let top = self.frames.last().expect("the re-created frame");
+                                    code = top.code.clone();
+                                    base = top.base;
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                }
+            }};
+        }
+
+        loop {
+            if self.recording
+                && let Some(jit) = jit.as_deref_mut()
+            {
+                let step = jit.record_step(&code, pc, &self.running(&code, base));
+                self.recording_step(step);
+            }
+            // SAFETY: verify() checked that every code object ends in a return, raise or jump
+            // and every jump target is in range, so pc stays inside `instrs`.
+            let instr = *unsafe { code.instrs.get_unchecked(pc) };
+            pc += 1;
+            match instr {
+                Instr::Nop {} => {}
+                Instr::Move { dst, src } => set!(dst, fast_clone(reg!(src))),
+                Instr::LoadConst { dst, constant } => set!(dst, fast_clone(&code.consts[constant.0 as usize])),
+                Instr::LoadNone { dst } => set!(dst, Value::None),
+                Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
+                Instr::LoadGlobal { dst, global } => {
+                    let value = &self.globals[global.0 as usize];
+                    if matches!(value, Value::Unbound) {
+                        let name = self.global_names.names[global.0 as usize].clone();
+                        throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
+                    }
+                    set!(dst, value.clone());
+                }
+                Instr::StoreGlobal { global, src } => {
+                    let slot = &mut self.globals[global.0 as usize];
+                    // Traces assume the builtins they call are still what they were.
+                    if matches!(slot, Value::Builtin(_) | Value::Function(_)) {
+                        self.rebinds += 1;
+                    }
+                    *slot = reg!(src).clone();
+                }
+                Instr::DeleteGlobal { global } => {
+                    let slot = &mut self.globals[global.0 as usize];
+                    if matches!(slot, Value::Builtin(_) | Value::Function(_)) {
+                        self.rebinds += 1;
+                    }
+                    if matches!(slot, Value::Unbound) {
+                        let name = self.global_names.names[global.0 as usize].clone();
+                        throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
+                    }
+                    *slot = Value::Unbound;
+                }
+                Instr::CheckBound { slot, name } => {
+                    if matches!(reg!(slot), Value::Unbound) {
+                        throw!(error::unbound_local(&code.names[name.0 as usize]));
+                    }
+                }
+                Instr::DeleteLocal { slot, name } => {
+                    if matches!(reg!(slot), Value::Unbound) {
+                        throw!(error::unbound_local(&code.names[name.0 as usize]));
+                    }
+                    set!(slot, Value::Unbound);
+                }
+                Instr::Add { dst, a, b } => binary!(dst, a, b, BinOp::Add, i64::checked_add, |x: f64, y: f64| x + y),
+                Instr::Sub { dst, a, b } => binary!(dst, a, b, BinOp::Sub, i64::checked_sub, |x: f64, y: f64| x - y),
+                Instr::Mul { dst, a, b } => binary!(dst, a, b, BinOp::Mul, i64::checked_mul, |x: f64, y: f64| x * y),
+                Instr::TrueDiv { dst, a, b } => {
+                    let result = match (reg!(a), reg!(b)) {
+                        (Value::Float(x), Value::Float(y)) if *y != 0.0 => Value::Float(x / y),
+                        (Value::Float(x), Value::Int(y)) if *y != 0 && y.unsigned_abs() < (1 << 53) => {
+                            Value::Float(x / *y as f64)
+                        }
+                        (Value::Int(x), Value::Float(y)) if *y != 0.0 && x.unsigned_abs() < (1 << 53) => {
+                            Value::Float(*x as f64 / y)
+                        }
+                        (x, y) => attempt!(ops::binary(BinOp::TrueDiv, x, y)),
+                    };
+                    set!(dst, result);
+                }
+                Instr::FloorDiv { dst, a, b } => {
+                    let result = match (reg!(a), reg!(b)) {
+                        (Value::Int(x), Value::Int(y)) if *y > 0 => Value::Int(x.div_euclid(*y)),
+                        (x, y) => attempt!(ops::binary(BinOp::FloorDiv, x, y)),
+                    };
+                    set!(dst, result);
+                }
+                Instr::Mod { dst, a, b } => {
+                    let result = match (reg!(a), reg!(b)) {
+                        (Value::Int(x), Value::Int(y)) if *y > 0 => Value::Int(x.rem_euclid(*y)),
+                        (x, y) => attempt!(ops::binary(BinOp::Mod, x, y)),
+                    };
+                    set!(dst, result);
+                }
+                Instr::Pow { dst, a, b } => slow_binary!(dst, a, b, BinOp::Pow),
+                Instr::AddInPlace { dst, a, b } => {
+                    if let Value::List(list) = reg!(a) {
+                        let extra = attempt!(iter::collect(reg!(b)));
+                        list.borrow_mut().extend(extra);
+                        set!(dst, reg!(a).clone());
+                    } else {
+                        binary!(dst, a, b, BinOp::Add, i64::checked_add, |x: f64, y: f64| x + y)
+                    }
+                }
+                Instr::MulInPlace { dst, a, b } => {
+                    if let Value::List(list) = reg!(a) {
+                        let list = list.clone();
+                        let repeated = attempt!(ops::binary(BinOp::Mul, reg!(a), reg!(b)));
+                        if let Value::List(result) = repeated {
+                            let items = std::mem::take(&mut *result.borrow_mut());
+                            *list.borrow_mut() = items;
+                        }
+                        set!(dst, Value::List(list));
+                    } else {
+                        binary!(dst, a, b, BinOp::Mul, i64::checked_mul, |x: f64, y: f64| x * y)
+                    }
+                }
+                Instr::LShift { dst, a, b } => slow_binary!(dst, a, b, BinOp::LShift),
+                Instr::RShift { dst, a, b } => slow_binary!(dst, a, b, BinOp::RShift),
+                Instr::BitAnd { dst, a, b } => {
+                    binary!(dst, a, b, BinOp::BitAnd, |x: i64, y: i64| Some(x & y), |_: f64, _: f64| f64::NAN)
+                }
+                Instr::BitOr { dst, a, b } => {
+                    binary!(dst, a, b, BinOp::BitOr, |x: i64, y: i64| Some(x | y), |_: f64, _: f64| f64::NAN)
+                }
+                Instr::BitXor { dst, a, b } => {
+                    binary!(dst, a, b, BinOp::BitXor, |x: i64, y: i64| Some(x ^ y), |_: f64, _: f64| f64::NAN)
+                }
+                Instr::Neg { dst, src } => {
+                    let result = match reg!(src) {
+                        Value::Int(x) if *x != i64::MIN => Value::Int(-x),
+                        Value::Float(x) => Value::Float(-x),
+                        x => attempt!(ops::unary(UnaryOp::Neg, x)),
+                    };
+                    set!(dst, result);
+                }
+                Instr::Pos { dst, src } => {
+                    let result = attempt!(ops::unary(UnaryOp::Pos, reg!(src)));
+                    set!(dst, result);
+                }
+                Instr::Invert { dst, src } => {
+                    let result = attempt!(ops::unary(UnaryOp::Invert, reg!(src)));
+                    set!(dst, result);
+                }
+                Instr::Not { dst, src } => {
+                    let result = !ops::truthy(reg!(src));
+                    set!(dst, Value::Bool(result));
+                }
+                Instr::Lt { dst, a, b } => compare!(dst, a, b, CmpOp::Lt, <),
+                Instr::LtE { dst, a, b } => compare!(dst, a, b, CmpOp::LtE, <=),
+                Instr::Gt { dst, a, b } => compare!(dst, a, b, CmpOp::Gt, >),
+                Instr::GtE { dst, a, b } => compare!(dst, a, b, CmpOp::GtE, >=),
+                Instr::Eq { dst, a, b } => compare!(dst, a, b, CmpOp::Eq, ==),
+                Instr::NotEq { dst, a, b } => compare!(dst, a, b, CmpOp::NotEq, !=),
+                Instr::Is { dst, a, b } => {
+                    let result = attempt!(ops::compare(CmpOp::Is, reg!(a), reg!(b)));
+                    set!(dst, Value::Bool(result));
+                }
+                Instr::IsNot { dst, a, b } => {
+                    let result = attempt!(ops::compare(CmpOp::IsNot, reg!(a), reg!(b)));
+                    set!(dst, Value::Bool(result));
+                }
+                Instr::In { dst, a, b } => {
+                    let result = attempt!(ops::compare(CmpOp::In, reg!(a), reg!(b)));
+                    set!(dst, Value::Bool(result));
+                }
+                Instr::NotIn { dst, a, b } => {
+                    let result = attempt!(ops::compare(CmpOp::NotIn, reg!(a), reg!(b)));
+                    set!(dst, Value::Bool(result));
+                }
+                Instr::Jump { target } => pc = target.0 as usize,
+                Instr::JumpIfFalse { cond, target } => {
+                    let truth = match reg!(cond) {
+                        Value::Bool(b) => *b,
+                        other => ops::truthy(other),
+                    };
+                    if !truth {
+                        pc = target.0 as usize;
+                    }
+                }
+                Instr::JumpIfTrue { cond, target } => {
+                    let truth = match reg!(cond) {
+                        Value::Bool(b) => *b,
+                        other => ops::truthy(other),
+                    };
+                    if truth {
+                        pc = target.0 as usize;
+                    }
+                }
+                Instr::JumpIfLt { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Lt, <, true),
+                Instr::JumpIfLtE { a, b, target } => jump_if_compare!(a, b, target, CmpOp::LtE, <=, true),
+                Instr::JumpIfGt { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Gt, >, true),
+                Instr::JumpIfGtE { a, b, target } => jump_if_compare!(a, b, target, CmpOp::GtE, >=, true),
+                Instr::JumpIfEq { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Eq, ==, true),
+                Instr::JumpIfNotEq { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Eq, ==, false),
+                Instr::JumpIfNotLt { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Lt, <, false),
+                Instr::JumpIfNotLtE { a, b, target } => jump_if_compare!(a, b, target, CmpOp::LtE, <=, false),
+                Instr::JumpIfNotGt { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Gt, >, false),
+                Instr::JumpIfNotGtE { a, b, target } => jump_if_compare!(a, b, target, CmpOp::GtE, >=, false),
+                Instr::LoopHeader { loop_id } => loop_header!(loop_id),
+                Instr::GetIter { iter, src } => match reg!(src) {
+                    Value::Range(range) => {
+                        let range = **range;
+                        set!(iter, Value::Int(range.start));
+                        set!(Reg(iter.0 + 1), Value::Int(range.stop));
+                        set!(Reg(iter.0 + 2), Value::Int(range.step));
+                    }
+                    // A list is iterated by position, as CPython's list iterator does (it sees
+                    // items appended during the loop): the list, then the next index.
+                    Value::List(list) => {
+                        let list = Value::List(list.clone());
+                        set!(iter, list);
+                        set!(Reg(iter.0 + 1), Value::Int(0));
+                    }
+                    other => {
+                        let state = attempt!(iter::make_iter(other));
+                        set!(iter, Value::Iterator(Rc::new(RefCell::new(state))));
+                    }
+                },
+                Instr::ForIter { iter, target, exit, loop_id } => {
+                    loop_header!(loop_id);
+                    match reg!(iter) {
+                        Value::Int(next) => {
+                            let next = *next;
+                            let (Value::Int(stop), Value::Int(step)) = (reg!(Reg(iter.0 + 1)), reg!(Reg(iter.0 + 2)))
+                            else {
+                                unreachable!("GetIter writes int range state")
+                            };
+                            let (stop, step) = (*stop, *step);
+                            if (step > 0 && next < stop) || (step < 0 && next > stop) {
+                                set!(iter, Value::Int(next.checked_add(step).unwrap_or(stop)));
+                                set!(target, Value::Int(next));
+                            } else {
+                                pc = exit.0 as usize;
+                            }
+                        }
+                        Value::List(list) => {
+                            let Value::Int(index) = reg!(Reg(iter.0 + 1)) else {
+                                unreachable!("GetIter writes a list's index")
+                            };
+                            let index = *index;
+                            let item = usize::try_from(index).ok().and_then(|i| list.borrow().get(i).cloned());
+                            match item {
+                                Some(value) => {
+                                    set!(Reg(iter.0 + 1), Value::Int(index + 1));
+                                    set!(target, value);
+                                }
+                                None => pc = exit.0 as usize,
+                            }
+                        }
+                        Value::Iterator(state) => {
+                            let state = state.clone();
+                            let next = state.borrow_mut().next_value();
+                            match attempt!(next) {
+                                Some(value) => set!(target, value),
+                                None => pc = exit.0 as usize,
+                            }
+                        }
+                        _ => unreachable!("ForIter over a slot GetIter did not fill"),
+                    }
+                }
+                Instr::Call { dst, func, args, argc } => {
+                    let args_base = base + args.0 as usize;
+                    let argc = argc.0 as usize;
+                    match reg!(func) {
+                        Value::Function(function) => {
+                            if crate::interp::engine::interrupt::take_interrupt() {
+                                throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
+                            }
+                            let function = function.clone();
+                            self.frames.last_mut().expect("running").pc = pc;
+                            attempt!(self.push_call(&function, args_base, argc, dst));
+                            code = function.code.clone();
+                            pc = 0;
+                            base = args_base;
+                        }
+                        Value::Builtin(id) => {
+                            let id = *id;
+                            let result = builtins::call_builtin(
+                                id,
+                                &self.stack[args_base..args_base + argc],
+                                &[],
+                                &mut self.out,
+                            );
+                            set!(dst, attempt!(result));
+                        }
+                        other => throw!(calls::not_callable(other)),
+                    }
+                }
+                Instr::CallMethod { dst, obj, method, args, argc } => {
+                    let args_base = base + args.0 as usize;
+                    let argc = argc.0 as usize;
+                    let method_id = code.method_ids[method.0 as usize];
+                    if let (Value::List(list), MethodId::Append, 1) = (reg!(obj), method_id, argc) {
+                        list.borrow_mut().push(self.stack[args_base].clone());
+                        set!(dst, Value::None);
+                    } else {
+                        let result = methods::call_method(
+                            reg!(obj),
+                            method_id,
+                            &code.names[method.0 as usize],
+                            &self.stack[args_base..args_base + argc],
+                            &[],
+                        );
+                        set!(dst, attempt!(result));
+                    }
+                }
+                Instr::CallKw { dst, func, site } => {
+                    let site = code.call_sites[site.0 as usize].clone();
+                    let start = base + site.args.0 as usize;
+                    let positional = &self.stack[start..start + site.argc as usize];
+                    let keywords: Vec<(Rc<str>, Value)> = site
+                        .kwnames
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| (name.clone(), self.stack[start + site.argc as usize + i].clone()))
+                        .collect();
+                    let result = match (site.method, reg!(func)) {
+                        (Some(method), obj) => methods::call_method(
+                            obj,
+                            code.method_ids[method.0 as usize],
+                            &code.names[method.0 as usize],
+                            positional,
+                            &keywords,
+                        ),
+                        (None, Value::Builtin(id)) => builtins::call_builtin(*id, positional, &keywords, &mut self.out),
+                        (None, Value::Function(function)) => {
+                            let function = function.clone();
+                            let kwvalues: Vec<Value> = keywords.iter().map(|(_, v)| v.clone()).collect();
+                            let bound = attempt!(Self::bind_keywords(&function, positional, &site.kwnames, &kwvalues));
+                            let args_base = start;
+                            self.ensure_stack(args_base + bound.len());
+                            for (i, value) in bound.iter().enumerate() {
+                                self.stack[args_base + i] = value.clone();
+                            }
+                            self.frames.last_mut().expect("running").pc = pc;
+                            attempt!(self.push_call(&function, args_base, bound.len(), dst));
+                            code = function.code.clone();
+                            pc = 0;
+                            base = args_base;
+                            continue;
+                        }
+                        (None, other) => Err(calls::not_callable(other)),
+                    };
+                    set!(dst, attempt!(result));
+                }
+                Instr::Return { src } => {
+                    let value = std::mem::take(unsafe { self.stack.get_unchecked_mut(base + src.0 as usize) });
+                    if self.frames.len() - 1 == stop_depth {
+                        return Ok(value);
+                    }
+                    let frame = self.pop_frame().expect("a frame returns");
+                    let caller = self.frames.last().expect("a caller");
+                    code = caller.code.clone();
+                    pc = caller.pc;
+                    base = caller.base;
+                    set!(frame.return_to, value);
+                }
+                Instr::BuildList { dst, start, count } => {
+                    let from = base + start.0 as usize;
+                    let items = self.stack[from..from + count.0 as usize].to_vec();
+                    set!(dst, Value::list(items));
+                }
+                Instr::BuildTuple { dst, start, count } => {
+                    let from = base + start.0 as usize;
+                    let items = self.stack[from..from + count.0 as usize].to_vec();
+                    set!(dst, Value::tuple(items));
+                }
+                Instr::BuildDict { dst, start, count } => {
+                    let from = base + start.0 as usize;
+                    let mut map = indexmap::IndexMap::with_capacity(count.0 as usize);
+                    for i in 0..count.0 as usize {
+                        let key = attempt!(crate::interp::objects::value::HashKey::new(self.stack[from + 2 * i].clone()));
+                        map.insert(key, self.stack[from + 2 * i + 1].clone());
+                    }
+                    set!(dst, Value::Dict(Rc::new(RefCell::new(map))));
+                }
+                Instr::BuildString { dst, start, count } => {
+                    let from = base + start.0 as usize;
+                    let mut text = String::new();
+                    for piece in &self.stack[from..from + count.0 as usize] {
+                        if let Value::Str(s) = piece {
+                            text.push_str(&s.text);
+                        }
+                    }
+                    set!(dst, Value::str(text));
+                }
+                Instr::ListAppend { list, value } => {
+                    if let Value::List(items) = reg!(list) {
+                        items.borrow_mut().push(reg!(value).clone());
+                    }
+                }
+                Instr::GetItem { dst, obj, index } => {
+                    let result = match (reg!(obj), reg!(index)) {
+                        (Value::List(items), Value::Int(i)) => {
+                            let items = items.borrow();
+                            let len = items.len() as i64;
+                            let i = if *i < 0 { *i + len } else { *i };
+                            if i >= 0 && i < len {
+                                fast_clone(&items[i as usize])
+                            } else {
+                                drop(items);
+                                throw!(RtError::new(ExcKind::IndexError, "list index out of range"))
+                            }
+                        }
+                        (Value::Tuple(items), Value::Int(i))
+                            if (*i >= 0 && (*i as usize) < items.len())
+                                || (*i < 0 && i.unsigned_abs() as usize <= items.len()) =>
+                        {
+                            let i = if *i < 0 { items.len() as i64 + *i } else { *i };
+                            fast_clone(&items[i as usize])
+                        }
+                        (container, index) => attempt!(ops::get_item(container, index)),
+                    };
+                    set!(dst, result);
+                }
+                Instr::SetItem { obj, index, value } => {
+                    if let (Value::List(items), Value::Int(i)) = (reg!(obj), reg!(index)) {
+                        let mut items = items.borrow_mut();
+                        let len = items.len() as i64;
+                        let i = if *i < 0 { *i + len } else { *i };
+                        if i >= 0 && i < len {
+                            items[i as usize] = reg!(value).clone();
+                            continue;
+                        }
+                    }
+                    attempt!(ops::set_item(reg!(obj), reg!(index), reg!(value).clone()));
+                }
+                Instr::DelItem { obj, index } => attempt!(ops::del_item(reg!(obj), reg!(index))),
+                Instr::GetSlice { dst, obj, bounds } => {
+                    let result = attempt!(ops::get_slice(
+                        reg!(obj),
+                        reg!(bounds),
+                        reg!(Reg(bounds.0 + 1)),
+                        reg!(Reg(bounds.0 + 2))
+                    ));
+                    set!(dst, result);
+                }
+                Instr::SetSlice { obj, bounds, value } => {
+                    attempt!(ops::set_slice(
+                        reg!(obj),
+                        reg!(bounds),
+                        reg!(Reg(bounds.0 + 1)),
+                        reg!(Reg(bounds.0 + 2)),
+                        reg!(value)
+                    ));
+                }
+                Instr::DelSlice { obj, bounds } => {
+                    attempt!(ops::del_slice(reg!(obj), reg!(bounds), reg!(Reg(bounds.0 + 1)), reg!(Reg(bounds.0 + 2))));
+                }
+                Instr::GetAttr { dst, obj, name } => {
+                    let result = attempt!(methods::get_attr(reg!(obj), &code.names[name.0 as usize]));
+                    set!(dst, result);
+                }
+                Instr::Unpack { dst, src, count } => {
+                    let n = count.0 as usize;
+                    // Tuples and lists unpack straight into the registers, without a copy.
+                    let source = match reg!(src) {
+                        Value::Tuple(items) if items.len() == n => Some(items.clone()),
+                        _ => None,
+                    };
+                    if let Some(items) = source {
+                        for (i, item) in items.iter().enumerate() {
+                            set!(Reg(dst.0 + i as u16), fast_clone(item));
+                        }
+                    } else {
+                        let items = attempt!(iter::unpack(reg!(src), n));
+                        for (i, item) in items.into_iter().enumerate() {
+                            set!(Reg(dst.0 + i as u16), item);
+                        }
+                    }
+                }
+                Instr::MakeFunction { dst, code: template, defaults, count } => {
+                    let Value::Function(template) = &code.consts[template.0 as usize] else {
+                        unreachable!("MakeFunction names a function constant")
+                    };
+                    let from = base + defaults.0 as usize;
+                    let defaults = self.stack[from..from + count.0 as usize].to_vec();
+                    let function = self.new_function(template, defaults);
+                    set!(dst, function);
+                }
+                Instr::FormatValue { dst, src, spec, conversion } => {
+                    let value = reg!(src);
+                    let converted = match conversion {
+                        0 => None,
+                        c => Some(Value::str(attempt!(format::conversion(value, c as char)))),
+                    };
+                    let value = converted.as_ref().unwrap_or(value);
+                    let Value::Str(spec) = &code.consts[spec.0 as usize] else {
+                        unreachable!("format spec is a str constant")
+                    };
+                    let text = attempt!(format::format_spec(value, &spec.text));
+                    set!(dst, Value::str(text));
+                }
+                Instr::Raise { src } => throw!(error::exception_from(reg!(src))),
+                Instr::Reraise { src } => match reg!(src) {
+                    Value::Exception(exc) => throw!(RtError(Box::new((**exc).clone()))),
+                    _ => throw!(RtError::new(ExcKind::RuntimeError, "No active exception to reraise")),
+                },
+                Instr::LoadException { dst } => {
+                    let error = self.caught.take().expect("a handler runs after an exception");
+                    set!(dst, Value::Exception(Rc::new(*error.0)));
+                }
+                Instr::ExceptionMatches { dst, exc, class } => {
+                    let Value::Exception(exc) = reg!(exc) else { unreachable!("LoadException wrote an exception") };
+                    let matched = attempt!(builtins::exception_matches(exc.kind, reg!(class)));
+                    set!(dst, Value::Bool(matched));
+                }
+                Instr::AssertFail { msg, has_message } => {
+                    let args = if has_message { vec![reg!(msg).clone()] } else { vec![] };
+                    throw!(RtError::with_args(ExcKind::AssertionError, args));
+                }
+                Instr::ImportModule { dst, name } => {
+                    let name = &code.names[name.0 as usize];
+                    if &**name != "math" {
+                        throw!(RtError::new(
+                            ExcKind::RuntimeError,
+                            format!("import of '{name}' is not supported in Toy")
+                        ));
+                    }
+                    set!(dst, Value::Module(Rc::new(ModuleObj { name: "math" })));
+                }
+                Instr::DisplayValue { src } => {
+                    let value = reg!(src);
+                    if !matches!(value, Value::None) {
+                        let text = attempt!(format::repr(value));
+                        let _ = writeln!(self.out, "{text}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// True for values with no heap pointer (nothing to count or drop).
+#[inline(always)]
+fn is_scalar(value: &Value) -> bool {
+    // SAFETY: `Value` is `repr(C, u8)`: its first byte is the tag (see `value::tag`).
+    let tag = unsafe { *(value as *const Value as *const u8) };
+    tag <= crate::interp::objects::value::tag::FLOAT
+}
+
+/// `value.clone()`, without the out-of-line call for ints, floats, bools and None.
+#[inline(always)]
+fn fast_clone(value: &Value) -> Value {
+    if is_scalar(value) {
+        // SAFETY: a scalar value owns no heap memory, so a bitwise copy is a full clone.
+        unsafe { std::ptr::read(value) }
+    } else {
+        value.clone()
+    }
+}
+
+/// `*slot = value`, skipping the drop of a scalar old value.
+#[inline(always)]
+pub(super) fn store(slot: &mut Value, value: Value) {
+    if is_scalar(slot) {
+        // SAFETY: the old value is a scalar with nothing to drop.
+        unsafe { std::ptr::write(slot, value) }
+    } else {
+        *slot = value;
+    }
+}

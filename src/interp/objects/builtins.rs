@@ -1,0 +1,719 @@
+//! The builtins: one table ([`BuiltinId`]) of every builtin function, type, hidden type
+//! (`NoneType`, `list_iterator`, ... — what `type(x)` returns) and `math` function, plus the
+//! exception classes of `error.rs` as `BuiltinId::Exception(kind)`; and [`call_builtin`], which
+//! runs them with CPython 3.11's argument checking and messages.
+//!
+//! Conversions (`int`, `float`, `round`) live in `builtins/convert.rs`, `math` in
+//! `builtins/math.rs`. Builtins that would need to call back into Toy code (`key=` with a Toy
+//! function, `map`, `filter`) are not here: they raise a "not supported" TypeError.
+//! May touch: `out` (print), lists passed in (never), iterator state (next, zip...).
+
+mod convert;
+mod math;
+
+pub use convert::{float_from_str, float_to_int, int_from_str, round_value};
+pub use math::{math_module, module_attr};
+
+use std::io::Write;
+use std::rc::Rc;
+
+use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error, value_error};
+use crate::interp::objects::format::{format_spec, repr, str_of};
+use crate::interp::objects::iter::{collect, enumerate, iter_value, make_iter, reversed};
+use crate::interp::objects::ops::{self, binary, compare, truthy};
+use crate::interp::objects::value::{ExcObj, IterObj, Value};
+use crate::parser::ast::{BinOp, CmpOp};
+
+/// What a builtin is: a global function, a global type, a type only reachable through
+/// `type(x)`, or a `math` function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Func,
+    Type,
+    Hidden,
+    Math,
+}
+
+macro_rules! builtin_table {
+    ($( $id:ident = $name:literal : $kind:ident ),* $(,)?) => {
+        /// A builtin function, type, or math function (`Exception(kind)` for exception classes).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum BuiltinId { $( $id, )* Exception(ExcKind) }
+
+        const TABLE: &[(BuiltinId, &str, Kind)] = &[ $( (BuiltinId::$id, $name, Kind::$kind) ),* ];
+
+        impl BuiltinId {
+            /// The Python name (`len`, `int`, `sqrt`, `ValueError`).
+            pub fn name(self) -> &'static str {
+                match self { $( BuiltinId::$id => $name, )* BuiltinId::Exception(k) => k.name() }
+            }
+
+            fn kind(self) -> Kind {
+                match self { $( BuiltinId::$id => Kind::$kind, )* BuiltinId::Exception(_) => Kind::Type }
+            }
+        }
+    };
+}
+
+builtin_table! {
+    Print = "print": Func, Len = "len": Func, Abs = "abs": Func, Min = "min": Func,
+    Max = "max": Func, Sum = "sum": Func, Chr = "chr": Func, Ord = "ord": Func,
+    IsInstance = "isinstance": Func, Sorted = "sorted": Func, Round = "round": Func,
+    Repr = "repr": Func, Ascii = "ascii": Func, Hex = "hex": Func, Bin = "bin": Func,
+    Oct = "oct": Func, Divmod = "divmod": Func, Pow = "pow": Func, Any = "any": Func,
+    All = "all": Func, Iter = "iter": Func, Next = "next": Func, Format = "format": Func,
+    Int = "int": Type, Float = "float": Type, Str = "str": Type, Bool = "bool": Type,
+    List = "list": Type, Tuple = "tuple": Type, Dict = "dict": Type, Range = "range": Type,
+    Enumerate = "enumerate": Type, Zip = "zip": Type, Reversed = "reversed": Type,
+    Type = "type": Type,
+    NoneType = "NoneType": Hidden, FunctionType = "function": Hidden,
+    BuiltinFunctionType = "builtin_function_or_method": Hidden, ModuleType = "module": Hidden,
+    ListIterator = "list_iterator": Hidden, TupleIterator = "tuple_iterator": Hidden,
+    RangeIterator = "range_iterator": Hidden, StrAsciiIterator = "str_ascii_iterator": Hidden,
+    StrIterator = "str_iterator": Hidden, DictKeyIterator = "dict_keyiterator": Hidden,
+    DictValueIterator = "dict_valueiterator": Hidden, DictItemIterator = "dict_itemiterator": Hidden,
+    ListReverseIterator = "list_reverseiterator": Hidden, DictKeys = "dict_keys": Hidden,
+    DictValues = "dict_values": Hidden, DictItems = "dict_items": Hidden,
+    MathSqrt = "sqrt": Math, MathFloor = "floor": Math, MathCeil = "ceil": Math,
+    MathTrunc = "trunc": Math, MathSin = "sin": Math, MathCos = "cos": Math, MathTan = "tan": Math,
+    MathAsin = "asin": Math, MathAcos = "acos": Math, MathAtan = "atan": Math,
+    MathAtan2 = "atan2": Math, MathSinh = "sinh": Math, MathCosh = "cosh": Math,
+    MathTanh = "tanh": Math, MathExp = "exp": Math, MathLog = "log": Math, MathLog2 = "log2": Math,
+    MathLog10 = "log10": Math, MathFabs = "fabs": Math, MathIsqrt = "isqrt": Math,
+    MathGcd = "gcd": Math, MathLcm = "lcm": Math, MathPow = "pow": Math, MathIsnan = "isnan": Math,
+    MathIsinf = "isinf": Math, MathIsfinite = "isfinite": Math, MathCopysign = "copysign": Math,
+    MathDegrees = "degrees": Math, MathRadians = "radians": Math, MathFactorial = "factorial": Math,
+    MathFmod = "fmod": Math, MathModf = "modf": Math, MathComb = "comb": Math,
+}
+
+impl BuiltinId {
+    /// The builtin a global name refers to (functions, types, exception classes; not `math`'s).
+    pub fn from_global_name(name: &str) -> Option<BuiltinId> {
+        if let Some(kind) = ExcKind::from_name(name) {
+            return Some(BuiltinId::Exception(kind));
+        }
+        TABLE.iter().find(|(_, n, k)| *n == name && matches!(k, Kind::Func | Kind::Type)).map(|(id, _, _)| *id)
+    }
+
+    /// The `math` function called `name`.
+    pub fn from_math_name(name: &str) -> Option<BuiltinId> {
+        TABLE.iter().find(|(_, n, k)| *n == name && *k == Kind::Math).map(|(id, _, _)| *id)
+    }
+
+    /// `type(builtin).__name__`.
+    pub fn type_name(self) -> &'static str {
+        match self.kind() {
+            Kind::Func | Kind::Math => "builtin_function_or_method",
+            Kind::Type | Kind::Hidden => "type",
+        }
+    }
+
+    /// Is this a class (usable with `isinstance`, printed `<class '...'>`)?
+    pub fn is_type(self) -> bool {
+        matches!(self.kind(), Kind::Type | Kind::Hidden)
+    }
+
+    /// `repr(builtin)`.
+    pub fn repr(self) -> String {
+        if self.is_type() {
+            format!("<class '{}'>", self.name())
+        } else {
+            format!("<built-in function {}>", self.name())
+        }
+    }
+}
+
+/// `type(v)` as a value.
+pub fn type_of(v: &Value) -> Value {
+    if let Value::Exception(e) = v {
+        return Value::Builtin(BuiltinId::Exception(e.kind));
+    }
+    let name = v.type_name();
+    if name == "type" {
+        return Value::Builtin(BuiltinId::Type);
+    }
+    if let Some(kind) = ExcKind::from_name(name) {
+        return Value::Builtin(BuiltinId::Exception(kind));
+    }
+    TABLE
+        .iter()
+        .find(|(_, n, k)| *n == name && matches!(k, Kind::Type | Kind::Hidden))
+        .map(|(id, _, _)| Value::Builtin(*id))
+        .unwrap_or(Value::Builtin(BuiltinId::NoneType))
+}
+
+fn instance_of(v: &Value, class: BuiltinId) -> bool {
+    match class {
+        BuiltinId::Exception(k) => matches!(v, Value::Exception(e) if e.kind.is_subclass_of(k)),
+        BuiltinId::Int => matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
+        BuiltinId::Type => matches!(v, Value::Builtin(id) if id.is_type()),
+        _ => v.type_name() == class.name(),
+    }
+}
+
+/// `isinstance(v, classinfo)` (a class or a tuple of classes, nested tuples allowed).
+pub fn isinstance(v: &Value, classinfo: &Value) -> RtResult<bool> {
+    match classinfo {
+        Value::Builtin(id) if id.is_type() => Ok(instance_of(v, *id)),
+        Value::Tuple(items) => {
+            for item in items.iter() {
+                if isinstance(v, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        _ => Err(type_error("isinstance() arg 2 must be a type, a tuple of types, or a union")),
+    }
+}
+
+/// Does exception class `class` (or a tuple of classes) match an exception of kind `kind`?
+/// What `except` uses.
+pub fn exception_matches(kind: ExcKind, class: &Value) -> RtResult<bool> {
+    match class {
+        Value::Builtin(BuiltinId::Exception(k)) => Ok(kind.is_subclass_of(*k)),
+        Value::Tuple(items) => {
+            for item in items.iter() {
+                if exception_matches(kind, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        _ => Err(type_error("catching classes that do not inherit from BaseException is not allowed")),
+    }
+}
+
+type Kwargs<'a> = &'a [(Rc<str>, Value)];
+
+fn display_name(id: BuiltinId) -> String {
+    match id.kind() {
+        Kind::Math => format!("math.{}", id.name()),
+        _ => id.name().to_string(),
+    }
+}
+
+fn no_kwargs(id: BuiltinId, kwargs: Kwargs<'_>) -> RtResult<()> {
+    if kwargs.is_empty() {
+        Ok(())
+    } else {
+        Err(type_error(format!("{}() takes no keyword arguments", display_name(id))))
+    }
+}
+
+/// Picks the allowed keyword arguments (in `allowed` order); others are TypeErrors.
+fn take_kwargs(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str]) -> RtResult<Vec<Option<Value>>> {
+    let mut out = vec![None; allowed.len()];
+    for (k, v) in kwargs {
+        match allowed.iter().position(|a| **a == **k) {
+            Some(i) => out[i] = Some(v.clone()),
+            None => {
+                return Err(type_error(format!("'{k}' is an invalid keyword argument for {fname}()")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn exactly_one(id: BuiltinId, args: &[Value]) -> RtResult<&Value> {
+    if args.len() != 1 {
+        return Err(type_error(format!("{}() takes exactly one argument ({} given)", display_name(id), args.len())));
+    }
+    Ok(&args[0])
+}
+
+fn expected_range(name: &str, args: &[Value], min: usize, max: usize) -> RtResult<()> {
+    let n = args.len();
+    let plural = |k: usize| if k == 1 { "" } else { "s" };
+    if min == max && n != min {
+        return Err(type_error(format!("{name} expected {min} argument{}, got {n}", plural(min))));
+    }
+    if n < min {
+        return Err(type_error(format!("{name} expected at least {min} argument{}, got {n}", plural(min))));
+    }
+    if n > max {
+        return Err(type_error(format!("{name} expected at most {max} argument{}, got {n}", plural(max))));
+    }
+    Ok(())
+}
+
+fn at_most(name: &str, args: &[Value], max: usize) -> RtResult<()> {
+    if args.len() > max {
+        return Err(type_error(format!(
+            "{name}() takes at most {max} argument{} ({} given)",
+            if max == 1 { "" } else { "s" },
+            args.len()
+        )));
+    }
+    Ok(())
+}
+
+fn not_supported(what: &str) -> RtError {
+    type_error(format!("not supported in Toy: {what}"))
+}
+
+/// Calls a builtin. `out` receives `print`'s output (write errors are ignored).
+pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+    use BuiltinId as B;
+    match id {
+        B::Print => print(args, kwargs, out),
+        B::Exception(kind) => {
+            if !kwargs.is_empty() {
+                return Err(type_error(format!("{}() takes no keyword arguments", kind.name())));
+            }
+            Ok(Value::Exception(Rc::new(ExcObj { kind, args: args.to_vec() })))
+        }
+        _ if id.kind() == Kind::Math => math::call_math(id, args, kwargs),
+        _ if id.kind() == Kind::Hidden => Err(type_error(format!("cannot create '{}' instances", id.name()))),
+        B::Min | B::Max => min_max(id, args, kwargs),
+        B::Sum => sum(args, kwargs),
+        B::Sorted => {
+            let kw = take_kwargs("sort", kwargs, &["key", "reverse"])?;
+            expected_range("sorted", args, 1, 1)?;
+            let mut items = collect(&args[0])?;
+            sort_with_kwargs(&mut items, &kw)?;
+            Ok(Value::list(items))
+        }
+        B::Int => {
+            let kw = take_kwargs("int", kwargs, &["base"])?;
+            at_most("int", args, 2)?;
+            let base = args.get(1).cloned().or_else(|| kw[0].clone());
+            match (args.first(), base) {
+                (None, None) => Ok(Value::Int(0)),
+                (None, Some(_)) => Err(type_error("int() missing string argument")),
+                (Some(v), base) => convert::int_call(v, base.as_ref()),
+            }
+        }
+        B::Enumerate => {
+            let kw = take_kwargs("enumerate", kwargs, &["iterable", "start"])?;
+            at_most("enumerate", args, 2)?;
+            let iterable = args.first().cloned().or_else(|| kw[0].clone());
+            let Some(iterable) = iterable else {
+                return Err(type_error("enumerate() missing required argument 'iterable'"));
+            };
+            let start = match args.get(1).cloned().or_else(|| kw[1].clone()) {
+                None => 0,
+                Some(Value::Int(i)) => i,
+                Some(Value::Bool(b)) => b as i64,
+                Some(Value::BigInt(_)) => return Err(not_supported("enumerate() with a start beyond 64 bits")),
+                Some(v) => {
+                    return Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())));
+                }
+            };
+            Ok(iter_value(enumerate(&iterable, start)?))
+        }
+        B::Zip => {
+            if !kwargs.is_empty() {
+                return Err(not_supported("keyword arguments to zip()"));
+            }
+            let inners = args.iter().map(make_iter).collect::<RtResult<Vec<_>>>()?;
+            Ok(iter_value(IterObj::Zip { inners }))
+        }
+        B::Round => {
+            let kw = take_kwargs("round", kwargs, &["number", "ndigits"])?;
+            at_most("round", args, 2)?;
+            let number = args.first().cloned().or_else(|| kw[0].clone());
+            let Some(number) = number else {
+                return Err(type_error("round() missing required argument 'number' (pos 1)"));
+            };
+            let ndigits = args.get(1).cloned().or_else(|| kw[1].clone());
+            round_value(&number, ndigits.as_ref())
+        }
+        B::Pow => {
+            if !kwargs.is_empty() {
+                return Err(not_supported("keyword arguments to pow()"));
+            }
+            at_most("pow", args, 3)?;
+            match args.len() {
+                0 => Err(type_error("pow() missing required argument 'base' (pos 1)")),
+                1 => Err(type_error("pow() missing required argument 'exp' (pos 2)")),
+                2 => binary(BinOp::Pow, &args[0], &args[1]),
+                _ if matches!(args[2], Value::None) => binary(BinOp::Pow, &args[0], &args[1]),
+                _ => {
+                    let ints = args.iter().map(ops::int_to_bigint).collect::<Option<Vec<_>>>();
+                    match ints {
+                        Some(v) => ops::int_pow_mod(&v[0], &v[1], &v[2]),
+                        None => Err(type_error("pow() 3rd argument not allowed unless all arguments are integers")),
+                    }
+                }
+            }
+        }
+        B::Str => {
+            let kw = take_kwargs("str", kwargs, &["object"])?;
+            at_most("str", args, 3)?;
+            if args.len() > 1 {
+                return Err(type_error(format!("str() argument 'encoding' must be str, not {}", args[1].type_name())));
+            }
+            match args.first().or(kw[0].as_ref()) {
+                None => Ok(Value::str("")),
+                Some(v @ Value::Str(_)) => Ok(v.clone()),
+                Some(v) => Ok(Value::str(str_of(v)?)),
+            }
+        }
+        B::Dict => dict_call(args, kwargs),
+        _ => {
+            no_kwargs(id, kwargs)?;
+            call_positional(id, args)
+        }
+    }
+}
+
+fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+    let kw = take_kwargs("print", kwargs, &["sep", "end", "file", "flush"])?;
+    let text_arg = |v: &Option<Value>, name: &str, default: &str| -> RtResult<String> {
+        match v {
+            None | Some(Value::None) => Ok(default.to_string()),
+            Some(Value::Str(s)) => Ok(s.text.clone()),
+            Some(other) => Err(type_error(format!("{name} must be None or a string, not {}", other.type_name()))),
+        }
+    };
+    let sep = text_arg(&kw[0], "sep", " ")?;
+    let end = text_arg(&kw[1], "end", "\n")?;
+    if !matches!(kw[2], None | Some(Value::None)) {
+        return Err(not_supported("print(file=...)"));
+    }
+    let mut text = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            text.push_str(&sep);
+        }
+        text.push_str(&str_of(a)?);
+    }
+    text.push_str(&end);
+    let _ = out.write_all(text.as_bytes());
+    if kw[3].as_ref().is_some_and(truthy) {
+        let _ = out.flush();
+    }
+    Ok(Value::None)
+}
+
+/// Applies `key=` (only `None` or a builtin) and `reverse=` of `sorted` / `list.sort`.
+pub(crate) fn sort_with_kwargs(items: &mut Vec<Value>, kw: &[Option<Value>]) -> RtResult<()> {
+    let reverse = kw.get(1).cloned().flatten().is_some_and(|v| truthy(&v));
+    match kw.first().cloned().flatten() {
+        None | Some(Value::None) => ops::sort_values(items, reverse),
+        Some(Value::Builtin(key)) => {
+            // Decorate with (key, tie-breaker, position): the tie-breaker keeps the sort stable
+            // (and, reversed, keeps equal keys in their original order as CPython does).
+            let mut decorated = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                let k = call_builtin(key, std::slice::from_ref(v), &[], &mut std::io::sink())?;
+                let tie = if reverse { -(i as i64) } else { i as i64 };
+                decorated.push(Value::tuple(vec![k, Value::Int(tie), Value::Int(i as i64)]));
+            }
+            ops::sort_values(&mut decorated, false)?;
+            if reverse {
+                decorated.reverse();
+            }
+            let original = std::mem::take(items);
+            for d in decorated {
+                if let Value::Tuple(t) = d
+                    && let Value::Int(i) = t[2]
+                {
+                    items.push(original[i as usize].clone());
+                }
+            }
+            Ok(())
+        }
+        Some(_) => Err(not_supported("key= with a Toy function (use key=None)")),
+    }
+}
+
+fn min_max(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+    let name = id.name();
+    let kw = take_kwargs(name, kwargs, &["key", "default"])?;
+    if args.is_empty() {
+        return Err(type_error(format!("{name} expected at least 1 argument, got 0")));
+    }
+    if !matches!(kw[0], None | Some(Value::None)) {
+        return Err(not_supported(&format!("{name}() with key=")));
+    }
+    let items = if args.len() == 1 {
+        collect(&args[0])?
+    } else {
+        if kw[1].is_some() {
+            return Err(type_error(format!(
+                "Cannot specify a default for {name}() with multiple positional arguments"
+            )));
+        }
+        args.to_vec()
+    };
+    let op = if id == BuiltinId::Max { CmpOp::Gt } else { CmpOp::Lt };
+    let mut iter = items.into_iter();
+    let Some(mut best) = iter.next() else {
+        return match &kw[1] {
+            Some(d) => Ok(d.clone()),
+            None => Err(value_error(format!("{name}() arg is an empty sequence"))),
+        };
+    };
+    for item in iter {
+        if compare(op, &item, &best)? {
+            best = item;
+        }
+    }
+    Ok(best)
+}
+
+fn sum(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+    let kw = take_kwargs("sum", kwargs, &["start"])?;
+    if args.is_empty() {
+        return Err(type_error("sum() takes at least 1 positional argument (0 given)"));
+    }
+    at_most("sum", args, 2)?;
+    let start = args.get(1).cloned().or_else(|| kw[0].clone()).unwrap_or(Value::Int(0));
+    if matches!(start, Value::Str(_)) {
+        return Err(type_error("sum() can't sum strings [use ''.join(seq) instead]"));
+    }
+    let mut it = make_iter(&args[0])?;
+    let mut total = start;
+    while let Some(v) = it.next_value()? {
+        total = match (&total, &v) {
+            (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => Value::Int(a + b),
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            _ => binary(BinOp::Add, &total, &v)?,
+        };
+    }
+    Ok(total)
+}
+
+fn dict_call(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+    expected_range("dict", args, 0, 1)?;
+    let result = Value::Dict(Rc::new(std::cell::RefCell::new(indexmap::IndexMap::new())));
+    if let Some(src) = args.first() {
+        dict_update(&result, src)?;
+    }
+    for (k, v) in kwargs {
+        ops::set_item(&result, &Value::str(&**k), v.clone())?;
+    }
+    Ok(result)
+}
+
+/// `d.update(src)` / `dict(src)`: a dict, or an iterable of key/value pairs.
+pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
+    if let Value::Dict(d) = src {
+        let entries: Vec<(Value, Value)> = d.borrow().iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+        for (k, v) in entries {
+            ops::set_item(target, &k, v)?;
+        }
+        return Ok(());
+    }
+    let mut it = make_iter(src)?;
+    let mut n = 0usize;
+    while let Some(item) = it.next_value()? {
+        let pair = match &item {
+            Value::List(_)
+            | Value::Tuple(_)
+            | Value::Str(_)
+            | Value::Range(_)
+            | Value::Dict(_)
+            | Value::Iterator(_) => collect(&item)?,
+            _ => {
+                return Err(type_error(format!(
+                    "cannot convert dictionary update sequence element #{n} to a sequence"
+                )));
+            }
+        };
+        if pair.len() != 2 {
+            return Err(value_error(format!(
+                "dictionary update sequence element #{n} has length {}; 2 is required",
+                pair.len()
+            )));
+        }
+        ops::set_item(target, &pair[0], pair[1].clone())?;
+        n += 1;
+    }
+    Ok(())
+}
+
+fn radix_str(v: &Value, radix: u32, prefix: &str) -> RtResult<Value> {
+    let Some(n) = ops::int_to_bigint(v) else {
+        return Err(type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name())));
+    };
+    let digits = n.magnitude().to_str_radix(radix);
+    let sign = if n.sign() == num_bigint::Sign::Minus { "-" } else { "" };
+    Ok(Value::str(format!("{sign}{prefix}{digits}")))
+}
+
+fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
+    use BuiltinId as B;
+    match id {
+        B::Len => Ok(Value::Int(ops::len(exactly_one(id, args)?)? as i64)),
+        B::Abs => {
+            let v = exactly_one(id, args)?;
+            match v {
+                Value::Int(i) => Ok(i
+                    .checked_abs()
+                    .map(Value::Int)
+                    .unwrap_or_else(|| Value::from_bigint(-num_bigint::BigInt::from(*i)))),
+                Value::Bool(b) => Ok(Value::Int(*b as i64)),
+                Value::BigInt(b) => Ok(Value::from_bigint(num_traits::Signed::abs(b.as_ref()))),
+                Value::Float(f) => Ok(Value::Float(f.abs())),
+                _ => Err(type_error(format!("bad operand type for abs(): '{}'", v.type_name()))),
+            }
+        }
+        B::Chr => {
+            let v = exactly_one(id, args)?;
+            let n = match v {
+                Value::BigInt(_) => return Err(ops_overflow("Python int too large to convert to C int")),
+                _ => ops::index_of(v)?,
+            };
+            let code = u32::try_from(n).ok().filter(|c| *c < 0x110000);
+            match code {
+                None => Err(value_error("chr() arg not in range(0x110000)")),
+                Some(c) => match char::from_u32(c) {
+                    Some(ch) => Ok(Value::char(ch)),
+                    None => Err(value_error("not supported in Toy: lone surrogate code points in str")),
+                },
+            }
+        }
+        B::Ord => {
+            let v = exactly_one(id, args)?;
+            match v {
+                Value::Str(s) if s.char_count == 1 => Ok(Value::Int(s.text.chars().next().map_or(0, |c| c as i64))),
+                Value::Str(s) => {
+                    Err(type_error(format!("ord() expected a character, but string of length {} found", s.char_count)))
+                }
+                _ => Err(type_error(format!("ord() expected string of length 1, but {} found", v.type_name()))),
+            }
+        }
+        B::IsInstance => {
+            expected_range("isinstance", args, 2, 2)?;
+            Ok(Value::Bool(isinstance(&args[0], &args[1])?))
+        }
+        B::Repr => Ok(Value::str(repr(exactly_one(id, args)?)?)),
+        B::Ascii => Ok(Value::str(crate::interp::objects::format::conversion(exactly_one(id, args)?, 'a')?)),
+        B::Hex => radix_str(exactly_one(id, args)?, 16, "0x"),
+        B::Bin => radix_str(exactly_one(id, args)?, 2, "0b"),
+        B::Oct => radix_str(exactly_one(id, args)?, 8, "0o"),
+        B::Divmod => {
+            expected_range("divmod", args, 2, 2)?;
+            ops::divmod(&args[0], &args[1])
+        }
+        B::Any | B::All => {
+            let v = exactly_one(id, args)?;
+            let want = id == B::Any;
+            let mut it = make_iter(v)?;
+            while let Some(x) = it.next_value()? {
+                if truthy(&x) == want {
+                    return Ok(Value::Bool(want));
+                }
+            }
+            Ok(Value::Bool(!want))
+        }
+        B::Iter => {
+            expected_range("iter", args, 1, 1)?;
+            match &args[0] {
+                Value::Iterator(it) if !it.borrow().is_view() => Ok(args[0].clone()),
+                v => Ok(iter_value(make_iter(v)?)),
+            }
+        }
+        B::Next => {
+            expected_range("next", args, 1, 2)?;
+            match &args[0] {
+                Value::Iterator(it) if !it.borrow().is_view() => {
+                    let next = it
+                        .try_borrow_mut()
+                        .map_err(|_| RtError::new(ExcKind::RuntimeError, "iterator already executing"))?
+                        .next_value()?;
+                    match (next, args.get(1)) {
+                        (Some(v), _) => Ok(v),
+                        (None, Some(d)) => Ok(d.clone()),
+                        (None, None) => Err(RtError::with_args(ExcKind::StopIteration, vec![])),
+                    }
+                }
+                v => Err(type_error(format!("'{}' object is not an iterator", v.type_name()))),
+            }
+        }
+        B::Format => {
+            expected_range("format", args, 1, 2)?;
+            let spec = match args.get(1) {
+                None => String::new(),
+                Some(Value::Str(s)) => s.text.clone(),
+                Some(v) => {
+                    return Err(type_error(format!("format() argument 2 must be str, not {}", v.type_name())));
+                }
+            };
+            Ok(Value::str(format_spec(&args[0], &spec)?))
+        }
+        B::Float => {
+            expected_range("float", args, 0, 1)?;
+            match args.first() {
+                None => Ok(Value::Float(0.0)),
+                Some(v @ Value::Float(_)) => Ok(v.clone()),
+                Some(Value::Str(s)) => Ok(Value::Float(float_from_str(&s.text)?)),
+                Some(v) => match ops::num_to_f64(v) {
+                    Some(f) => Ok(Value::Float(f?)),
+                    None => Err(type_error(format!(
+                        "float() argument must be a string or a real number, not '{}'",
+                        v.type_name()
+                    ))),
+                },
+            }
+        }
+        B::Bool => {
+            expected_range("bool", args, 0, 1)?;
+            Ok(Value::Bool(args.first().is_some_and(truthy)))
+        }
+        B::List => {
+            expected_range("list", args, 0, 1)?;
+            Ok(Value::list(match args.first() {
+                None => Vec::new(),
+                Some(v) => collect(v)?,
+            }))
+        }
+        B::Tuple => {
+            expected_range("tuple", args, 0, 1)?;
+            match args.first() {
+                None => Ok(Value::tuple(Vec::new())),
+                Some(v @ Value::Tuple(_)) => Ok(v.clone()),
+                Some(v) => Ok(Value::tuple(collect(v)?)),
+            }
+        }
+        B::Range => range_call(args),
+        B::Reversed => {
+            expected_range("reversed", args, 1, 1)?;
+            Ok(iter_value(reversed(&args[0])?))
+        }
+        B::Type => {
+            if args.len() != 1 {
+                return Err(if args.len() == 3 {
+                    not_supported("type() with 3 arguments")
+                } else {
+                    type_error("type() takes 1 or 3 arguments")
+                });
+            }
+            Ok(type_of(&args[0]))
+        }
+        _ => Err(not_supported(&format!("calling {}()", id.name()))),
+    }
+}
+
+fn ops_overflow(msg: &str) -> RtError {
+    RtError::new(ExcKind::OverflowError, msg)
+}
+
+fn range_call(args: &[Value]) -> RtResult<Value> {
+    expected_range("range", args, 1, 3)?;
+    let mut n: Vec<num_bigint::BigInt> = Vec::with_capacity(3);
+    for a in args {
+        match ops::int_to_bigint(a) {
+            Some(b) => n.push(b),
+            None => {
+                return Err(type_error(format!("'{}' object cannot be interpreted as an integer", a.type_name())));
+            }
+        }
+    }
+    let one = num_bigint::BigInt::from(1);
+    let (start, stop, step) = match n.len() {
+        1 => (num_bigint::BigInt::from(0), n[0].clone(), one),
+        2 => (n[0].clone(), n[1].clone(), one),
+        _ => (n[0].clone(), n[1].clone(), n[2].clone()),
+    };
+    if num_traits::Zero::is_zero(&step) {
+        return Err(value_error("range() arg 3 must not be zero"));
+    }
+    Ok(crate::interp::objects::iter::make_range(start, stop, step))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,16 @@
+//! The Python object library: values and their heap objects, operators, formatting, builtins,
+//! methods, iteration, hashing, exceptions and output. Everything a Toy value can do, whoever
+//! runs it (the VM, or the JIT's runtime functions).
+//!
+//! May use the engine's code objects (a function value holds its bytecode); knows nothing of
+//! how instructions are dispatched.
+
+pub mod builtins;
+pub mod error;
+pub mod format;
+pub mod hashkey;
+pub mod iter;
+pub mod methods;
+pub mod ops;
+pub mod output;
+pub mod value;

@@ -1,0 +1,320 @@
+//! Runtime values: the 16-byte [`Value`] and the heap objects it points to.
+//!
+//! Layout (see docs/ARCHITECTURE.md, "Values"): `Value` is `#[repr(C, u8)]`, a one-byte tag at
+//! offset 0 and an 8-byte payload at offset 8 — an `i64`, the bits of an `f64`, a `bool`, or a
+//! pointer to a reference-counted (`Rc`) heap object. Native code can therefore read a frame slot or
+//! a list element with one tag compare and one load. Ints are `i64` until an operation overflows,
+//! then `BigInt`; results that fit in an `i64` are always normalised back to `Int` (so an `Int` and a
+//! `BigInt` never hold the same number). Lists hold their values inline.
+//!
+//! This file only defines the data and tiny accessors; operators live in `ops.rs`, printing in
+//! `format.rs`, iteration in `iter.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use num_bigint::BigInt;
+
+use crate::interp::objects::builtins::BuiltinId;
+use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::objects::error::ExcKind;
+
+/// The tag numbers of [`Value`] — stable because the JIT reads them from memory.
+pub mod tag {
+    pub const UNBOUND: u8 = 0;
+    pub const NONE: u8 = 1;
+    pub const BOOL: u8 = 2;
+    pub const INT: u8 = 3;
+    pub const FLOAT: u8 = 4;
+    /// `Value::List`: the only heap value a trace holds (as a `ptr`). Stated here, not probed,
+    /// because the enum below gives `List` this discriminant explicitly (a variant inserted
+    /// before it would clash at compile time instead of silently renumbering).
+    pub const LIST: u8 = 7;
+}
+
+#[derive(Clone, Debug, Default)]
+#[repr(C, u8)]
+pub enum Value {
+    /// An unassigned variable slot (never visible to programs: reading one raises
+    /// NameError or UnboundLocalError).
+    #[default]
+    Unbound = tag::UNBOUND,
+    None = tag::NONE,
+    Bool(bool) = tag::BOOL,
+    Int(i64) = tag::INT,
+    Float(f64) = tag::FLOAT,
+    /// Only for numbers outside the i64 range (invariant kept by [`Value::from_bigint`]).
+    BigInt(Rc<BigInt>),
+    Str(Rc<StrObj>),
+    List(Rc<ListObj>) = tag::LIST,
+    Tuple(Rc<TupleObj>),
+    Dict(Rc<DictObj>),
+    Range(Rc<RangeObj>),
+    Function(Rc<FunctionObj>),
+    /// A builtin function, type (`int`, `list`, ...), exception class, or `math` function.
+    Builtin(BuiltinId),
+    /// The `math` module object.
+    Module(Rc<ModuleObj>),
+    /// An exception instance (`ValueError("x")`, or the one bound by `except E as e`).
+    Exception(Rc<ExcObj>),
+    /// An iterator: what `enumerate`, `zip`, `reversed` return, and a `for` loop's state.
+    Iterator(Rc<RefCell<IterObj>>),
+}
+
+/// An immutable Unicode string. `char_count` makes `len` O(1); `is_ascii` lets indexing be O(1).
+#[derive(Debug)]
+pub struct StrObj {
+    pub text: String,
+    pub char_count: usize,
+    pub is_ascii: bool,
+}
+
+impl StrObj {
+    pub fn new(text: String) -> StrObj {
+        let is_ascii = text.is_ascii();
+        let char_count = if is_ascii { text.len() } else { text.chars().count() };
+        StrObj { text, char_count, is_ascii }
+    }
+}
+
+/// A mutable list: values stored inline (no allocation per int or float element).
+pub type ListObj = RefCell<Vec<Value>>;
+
+/// An immutable tuple.
+pub type TupleObj = Vec<Value>;
+
+/// A dict: insertion-ordered, keyed by hashable values.
+pub type DictObj = RefCell<IndexMap<HashKey, Value>>;
+
+/// `range(start, stop, step)` as a value (i64 bounds; ranges over big ints are
+/// `IterObj::BigRange` values).
+#[derive(Debug, Clone, Copy)]
+pub struct RangeObj {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+}
+
+/// A Toy function: its compiled code plus the default values evaluated at `def` time.
+#[derive(Debug)]
+pub struct FunctionObj {
+    pub code: Rc<CodeObject>,
+    pub defaults: Vec<Value>,
+    /// Stable identity for the JIT's callee guards and for hot counters.
+    pub id: u32,
+}
+
+/// A module object (only `math` exists).
+#[derive(Debug)]
+pub struct ModuleObj {
+    pub name: &'static str,
+}
+
+/// An exception instance: its class and the arguments it was created with.
+#[derive(Debug, Clone)]
+pub struct ExcObj {
+    pub kind: ExcKind,
+    pub args: Vec<Value>,
+}
+
+/// A dict key: a value known to be hashable, compared with Python's `==`
+/// (so `1`, `1.0` and `True` are the same key). Build one with `HashKey::new`, which raises
+/// `TypeError: unhashable type` for lists and dicts.
+#[derive(Debug, Clone)]
+pub struct HashKey(pub Value);
+
+/// The state of an iteration. `ops`/`iter.rs` implement `next`.
+#[derive(Debug)]
+pub enum IterObj {
+    Range {
+        next: i64,
+        stop: i64,
+        step: i64,
+    },
+    /// Over a list by index: sees appends made during the loop, as CPython does.
+    List {
+        list: Rc<ListObj>,
+        index: usize,
+    },
+    Tuple {
+        tuple: Rc<TupleObj>,
+        index: usize,
+    },
+    /// Over a string by byte offset of the next char.
+    Str {
+        text: Rc<StrObj>,
+        byte_index: usize,
+    },
+    /// Over a snapshot of a dict's keys or items (the dict is checked for size changes).
+    DictKeys {
+        dict: Rc<DictObj>,
+        index: usize,
+        expected_len: usize,
+    },
+    /// Values already materialised (reversed, dict.values(), dict.items(), ...).
+    Values {
+        values: Vec<Value>,
+        index: usize,
+    },
+    Enumerate {
+        inner: Box<IterObj>,
+        count: Cell<i64>,
+    },
+    Zip {
+        inners: Vec<IterObj>,
+    },
+    /// Iterating an iterator value: advances the shared state (`for x in it` moves `it`).
+    Shared(Rc<RefCell<IterObj>>),
+    /// `d.keys()`, `d.values()`, `d.items()`: a live, re-iterable view (not itself an
+    /// iterator: `make_iter` starts a fresh `DictIter` over it).
+    DictView {
+        dict: Rc<DictObj>,
+        kind: DictViewKind,
+    },
+    /// Iteration over a dict's keys, values or items by position (size changes are errors).
+    DictIter {
+        dict: Rc<DictObj>,
+        index: usize,
+        expected_len: usize,
+        kind: DictViewKind,
+    },
+    /// A `range` value with a bound outside i64 (`range(2**64, 2**64 + 10)`): re-iterable like a
+    /// view (`make_iter` starts a `BigRangeIter`); `type()` reports `range`.
+    BigRange(Rc<BigRangeObj>),
+    /// Iteration over a `BigRange` (`next` is the next value to yield).
+    BigRangeIter {
+        next: BigInt,
+        range: Rc<BigRangeObj>,
+    },
+}
+
+/// `range(start, stop, step)` over big ints (step is never zero).
+#[derive(Debug, Clone)]
+pub struct BigRangeObj {
+    pub start: BigInt,
+    pub stop: BigInt,
+    pub step: BigInt,
+}
+
+/// Which dict view / dict iteration: keys, values or `(key, value)` items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DictViewKind {
+    Keys,
+    Values,
+    Items,
+}
+
+thread_local! {
+    /// The one-character strings of U+0000..U+00FF, made once per thread (see [`Value::char`]):
+    /// iterating over or indexing an ASCII string allocates nothing.
+    static LATIN1_CHARS: Vec<Value> =
+        (0u8..=255).map(|b| Value::Str(Rc::new(StrObj::new(char::from(b).to_string())))).collect();
+}
+
+impl Value {
+    pub fn str(text: impl Into<String>) -> Value {
+        Value::Str(Rc::new(StrObj::new(text.into())))
+    }
+
+    /// The one-character string `c`, as indexing, iterating and `chr()` make it: shared for
+    /// U+0000..U+00FF, as CPython shares them (so `s[0] is s[0]`; a literal `"a"` is a string
+    /// of its own, in CPython too).
+    pub fn char(c: char) -> Value {
+        if (c as u32) < 256 {
+            LATIN1_CHARS.with(|table| table[c as usize].clone())
+        } else {
+            Value::Str(Rc::new(StrObj::new(c.to_string())))
+        }
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(items))
+    }
+
+    /// The canonical int value of `n`: `Int` when it fits in an i64, else `BigInt`.
+    pub fn from_bigint(n: BigInt) -> Value {
+        use num_traits::ToPrimitive;
+        match n.to_i64() {
+            Some(small) => Value::Int(small),
+            None => Value::BigInt(Rc::new(n)),
+        }
+    }
+
+    /// Python's `type(x).__name__`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Unbound => "unbound",
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Range(_) => "range",
+            Value::Function(_) => "function",
+            Value::Builtin(id) => id.type_name(),
+            Value::Module(_) => "module",
+            Value::Exception(e) => e.kind.name(),
+            Value::Iterator(it) => match it.try_borrow() {
+                Ok(it) => it.type_name(),
+                Err(_) => "iterator",
+            },
+        }
+    }
+}
+
+impl IterObj {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            IterObj::Range { .. } => "range_iterator",
+            IterObj::List { .. } => "list_iterator",
+            IterObj::Tuple { .. } => "tuple_iterator",
+            IterObj::Str { text, .. } if text.is_ascii => "str_ascii_iterator",
+            IterObj::Str { .. } => "str_iterator",
+            IterObj::DictKeys { .. } => "dict_keyiterator",
+            IterObj::Values { .. } => "list_reverseiterator",
+            IterObj::Enumerate { .. } => "enumerate",
+            IterObj::Zip { .. } => "zip",
+            IterObj::Shared(inner) => match inner.try_borrow() {
+                Ok(inner) => inner.type_name(),
+                Err(_) => "iterator",
+            },
+            IterObj::DictView { kind: DictViewKind::Keys, .. } => "dict_keys",
+            IterObj::DictView { kind: DictViewKind::Values, .. } => "dict_values",
+            IterObj::DictView { kind: DictViewKind::Items, .. } => "dict_items",
+            IterObj::DictIter { kind: DictViewKind::Keys, .. } => "dict_keyiterator",
+            IterObj::DictIter { kind: DictViewKind::Values, .. } => "dict_valueiterator",
+            IterObj::DictIter { kind: DictViewKind::Items, .. } => "dict_itemiterator",
+            IterObj::BigRange(_) => "range",
+            IterObj::BigRangeIter { .. } => "longrange_iterator",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_sixteen_bytes_with_tag_first() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        let v = Value::Int(0x1234_5678);
+        let bytes: [u8; 16] = unsafe { std::mem::transmute(v) };
+        assert_eq!(bytes[0], tag::INT);
+        assert_eq!(i64::from_ne_bytes(bytes[8..16].try_into().unwrap()), 0x1234_5678);
+    }
+
+    #[test]
+    fn a_list_carries_the_list_tag_in_its_first_byte() {
+        let list = Value::list(vec![]);
+        // SAFETY: `Value` is `repr(C, u8)`: byte 0 is the tag.
+        assert_eq!(unsafe { *(&list as *const Value as *const u8) }, tag::LIST);
+    }
+}
