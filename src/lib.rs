@@ -1,9 +1,11 @@
 //! toyjit: a teaching-grade tracing JIT for Toy, a strict subset of Python 3.
 //!
 //! The pipeline is the module list: [`parser`] (source → AST), [`interp`] (AST → bytecode →
-//! execution), and [`driver`], which ties them together for the command line; [`repl`] is
-//! the interactive session.
-//! Dependency direction: parser ← interp ← jit.
+//! execution: `interp::objects`, the Python object library, and `interp::engine`, compiler and
+//! VM), [`jit`] (hot loops → traces → optimized trace IR → machine code, reached by the VM only
+//! through `interp::engine::native::JitHooks`), and [`driver`], which ties them together for
+//! the command line; [`repl`] is the interactive session.
+//! Dependency direction: parser ← interp ← jit ← driver, repl.
 
 pub mod driver;
 pub mod interp;

@@ -247,10 +247,10 @@ impl Session {
             to_stderr("toyjit: internal error while running that input (the session goes on)\n");
         }
         if let Some(jit) = self.jit() {
-            if !jit.dump.is_empty() {
-                to_stderr(&jit.dump);
+            let dump = jit.take_dump();
+            if !dump.is_empty() {
+                to_stderr(&dump);
             }
-            jit.dump.clear();
         }
     }
 
@@ -271,8 +271,7 @@ impl Session {
                 match self.jit() {
                     None => "the JIT is off (--no-jit): there is nothing to dump\n".to_string(),
                     Some(jit) => {
-                        jit.dump_level = if on { DumpLevel::Summary } else { DumpLevel::Off };
-                        jit.dump.clear();
+                        jit.set_dump_level(if on { DumpLevel::Summary } else { DumpLevel::Off });
                         self.dump = on;
                         format!("trace dump {state}\n")
                     }
@@ -433,7 +432,7 @@ mod tests {
         let mut session = Session::new(&ReplOptions::default());
         assert!(session.command(":help").contains(":dump on|off"));
         assert_eq!(session.command(":dump on"), "trace dump on\n");
-        assert!(session.jit().is_some_and(|j| j.dump_level == DumpLevel::Summary));
+        assert!(session.jit().is_some_and(|j| j.dump_level() == DumpLevel::Summary));
         assert_eq!(session.command(":dump off"), "trace dump off\n");
         assert!(session.command(":stats").starts_with("[jit] traces compiled: 0"));
         assert!(session.command(":frobnicate").starts_with("unknown command ':frobnicate'"));

@@ -2,11 +2,12 @@
 //!
 //! ```text
 //!   trace.rs     the lifecycle: hot loops and exits, recording start/stop, backoff, blacklisting,
-//!                settling; implements `interp::native::JitHooks`, the VM's only way in
+//!                settling; implements `interp::engine::native::JitHooks`, the VM's only way in
 //!   recorder/    bytecode → trace IR while the VM runs (calls.rs: inlining; loops.rs: peeling)
 //!   snap.rs      snapshots: creation, pruning to live slots, the types known at an exit, the
 //!                frames an exit re-creates
-//!   ir.rs        the trace IR
+//!   ir/          the trace IR: one opcode table (ops.rs), printing and parsing its text, the
+//!                one verifier run after recording, after each pass and before lowering
 //!   opt/         the optimizer's passes
 //!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
@@ -28,4 +29,5 @@ pub mod snap;
 pub mod trace;
 pub mod tree;
 
-pub use trace::{Jit, Stats};
+pub use trace::Jit;
+pub use tree::Stats;

@@ -13,7 +13,7 @@
 //!   no type guard for them) and by the lowering of a tree as one function (whose side traces
 //!   start from their parent's values instead of loading them);
 //! - **what an exit re-creates** ([`inlined_frames`]): the frames of inlined calls, as the VM
-//!   pushes them (`interp::native::InlinedFrames`), and the source line of each exit.
+//!   pushes them (`interp::engine::native::InlinedFrames`), and the source line of each exit.
 //!
 //! The machine code that stores a snapshot's slots is the lowering's (`lower.rs`,
 //! `write_snapshot`). Virtual objects (allocation removal: a tuple that exists only in

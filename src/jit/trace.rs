@@ -1,7 +1,7 @@
 //! The trace lifecycle (like LuaJIT's `lj_trace.c`): hot loops and hot exits, starting and
 //! stopping recordings, backoff, blacklisting and forgiveness, trees settling before they are
 //! compiled as one function, and installing code. The VM drives it through
-//! `interp::native::JitHooks`, which [`Jit`] implements; the VM keeps only its countdowns.
+//! `interp::engine::native::JitHooks`, which [`Jit`] implements; the VM keeps only its countdowns.
 //!
 //! A loop goes through these states (per loop, in [`LoopState`]):
 //!
@@ -18,20 +18,20 @@
 //! ever longer waits (LuaJIT's cliffs come from never forgiving). A tree that grew a side trace
 //! runs [`tree_settle_runs`] times before it is compiled again as one function.
 //!
-//! Touches: the JIT's own state and dump; the recorder (`recorder/`) and the trees (`tree.rs`).
+//! Touches: the loops' states and the recording under way; drives the recorder (`recorder/`)
+//! and asks the [`Forest`] (`tree.rs`) to install what it recorded.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::native::{ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running};
 
 use super::dump::DumpLevel;
-use super::layout::ListLayout;
 use super::recorder::{Recorder, SideStart, Step};
-use super::tree::{SideState, TraceMeta, Tree};
+use super::tree::{Forest, SideState, SideTarget};
 
 /// How many times an exit is taken before a side trace is recorded there, for a loop
 /// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
@@ -56,15 +56,6 @@ fn loop_wait(loop_threshold: u32, aborts: u32) -> u32 {
 /// The number of failed attempts after which the dump calls an exit blacklisted (the wait
 /// keeps doubling up to 1024 times the threshold, so it is retried now and then).
 pub const BLACKLIST_AFTER: u32 = 4;
-
-/// Counters for `--stats`.
-#[derive(Debug, Default, Clone)]
-pub struct Stats {
-    pub traces: u32,
-    pub aborts: u32,
-    pub recording: Duration,
-    pub compiling: Duration,
-}
 
 /// What the JIT knows of one loop of a code object.
 struct LoopState {
@@ -107,16 +98,6 @@ impl Hasher for AddressHasher {
     }
 }
 
-/// A side trace being recorded: where it will be attached.
-pub(super) struct SideTarget {
-    /// The tree (an index into `Jit::trees`) and its exit number.
-    pub tree: usize,
-    pub exit: usize,
-    /// The trace and snapshot of the exit it starts at.
-    pub parent_trace: u32,
-    pub parent_snapshot: u32,
-}
-
 /// What is being recorded.
 enum Target {
     /// A loop (by [`loop_key`]), to become a root trace.
@@ -130,18 +111,10 @@ pub struct Jit {
     /// Iterations before a loop is recorded (1: at once).
     threshold: u32,
     recording: Option<(Recorder, Target)>,
-    pub(super) recording_started: Option<Instant>,
-    pub(super) layout: Option<ListLayout>,
-    pub stats: Stats,
-    pub dump_level: DumpLevel,
-    /// The teaching dump, accumulated as events happen.
-    pub dump: String,
-    filename: String,
-    pub(super) next_trace_id: u32,
+    recording_started: Option<Instant>,
     loops: HashMap<usize, LoopState, BuildHasherDefault<AddressHasher>>,
-    /// Every tree compiled, in order (a dropped one stays, for the exit summary).
-    pub(super) trees: Vec<Tree>,
-    pub(super) metas: HashMap<u32, TraceMeta>,
+    /// The compiled trees, and the stats and dump that compiling reports to.
+    forest: Forest,
 }
 
 impl Jit {
@@ -150,47 +123,62 @@ impl Jit {
             threshold: threshold.max(1),
             recording: None,
             recording_started: None,
-            layout: ListLayout::measure(),
-            stats: Stats::default(),
-            dump_level,
-            dump: String::new(),
-            filename: filename.to_string(),
-            next_trace_id: 1,
             loops: HashMap::default(),
-            trees: Vec::new(),
-            metas: HashMap::new(),
+            forest: Forest::new(filename, dump_level),
         }
     }
 
-    pub(super) fn location(&self, code: &CodeObject, pc: usize) -> String {
-        format!("{}:{} in {}", self.filename, code.lines.get(pc).copied().unwrap_or(0), code.name)
+    /// The `--stats` line (see [`Forest::stats_line`]).
+    pub fn stats_line(&self, native_time: Option<std::time::Duration>) -> String {
+        self.forest.stats_line(native_time)
     }
 
-    pub(super) fn event(&mut self, text: String) {
-        if self.dump_level.shows_events() {
-            self.dump.push_str(&text);
-            self.dump.push('\n');
+    /// The dump since the last call, with the exit summary (see [`Forest::finish`]).
+    pub fn finish(&mut self) -> String {
+        self.forest.finish()
+    }
+
+    /// The dump since the last call, without the exit summary (the REPL's, after each input).
+    pub fn take_dump(&mut self) -> String {
+        std::mem::take(&mut self.forest.dump)
+    }
+
+    /// What the dump shows.
+    pub fn dump_level(&self) -> DumpLevel {
+        self.forest.dump_level
+    }
+
+    /// Changes what the dump shows from now on, dropping what it holds.
+    pub fn set_dump_level(&mut self, level: DumpLevel) {
+        self.forest.dump_level = level;
+        self.forest.dump.clear();
+    }
+
+    /// Ends the clock of the recording under way, if any, counting its time in the stats.
+    fn stop_recording_clock(&mut self) {
+        if let Some(started) = self.recording_started.take() {
+            self.forest.stats.recording += started.elapsed();
         }
     }
 
     /// The trace compiled for each loop of `code`, if any (what a recording may link to).
     fn loop_traces(&self, code: &CodeObject) -> Vec<Option<u32>> {
         (0..code.jit_loops.len())
-            .map(|id| self.loops.get(&loop_key(code, id)).and_then(|l| l.tree).map(|tree| self.trees[tree].id))
+            .map(|id| self.loops.get(&loop_key(code, id)).and_then(|l| l.tree).map(|tree| self.forest.trees[tree].id))
             .collect()
     }
 
     /// A run of tree `tree` starts: counts it towards the tree's settling (compiling it again
     /// as one function when it has settled) and returns the call to make.
     fn enter(&mut self, tree: usize) -> NativeCall {
-        let wait = self.trees[tree].merge_wait;
+        let wait = self.forest.trees[tree].merge_wait;
         if wait > 0 {
-            self.trees[tree].merge_wait = wait - 1;
+            self.forest.trees[tree].merge_wait = wait - 1;
             if wait == 1 {
-                self.compile_tree_as_one(tree);
+                self.forest.compile_tree_as_one(tree);
             }
         }
-        self.trees[tree].call(tree)
+        self.forest.trees[tree].call(tree)
     }
 
     /// Starts recording the loop at `at`. False if it aborted at once.
@@ -198,7 +186,7 @@ impl Jit {
         self.recording_started = Some(Instant::now());
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
-        recorder.listing = self.dump_level.shows_traces();
+        recorder.listing = self.forest.dump_level.shows_traces();
         let first = recorder.record(at.header_pc, now);
         self.recording = Some((recorder, Target::Loop(loop_key(at.code, at.loop_id))));
         match first {
@@ -215,38 +203,39 @@ impl Jit {
     /// not start (the failure is counted against the exit).
     fn start_side(&mut self, tree: usize, exit: usize, depth: usize) -> bool {
         let (pc, parent_trace, parent_snapshot) = {
-            let info = &self.trees[tree].exits[exit];
+            let info = &self.forest.trees[tree].exits[exit];
             (info.pc as usize, info.trace_id, info.snapshot)
         };
         let known = self
+            .forest
             .metas
             .get(&parent_trace)
             .and_then(|meta| meta.known_at_exit.get(parent_snapshot as usize).cloned())
             .unwrap_or_default();
         self.recording_started = Some(Instant::now());
-        let refusal = self.side_trace_refusal(tree, parent_trace);
+        let refusal = self.forest.side_trace_refusal(tree, parent_trace);
         if let Some(reason) = refusal {
-            self.stats.aborts += 1;
+            self.forest.stats.aborts += 1;
             self.recording_started = None;
-            self.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {reason}"));
+            self.forest.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {reason}"));
             self.side_failed(tree, exit);
             return false;
         }
-        let root = &self.trees[tree];
+        let root = &self.forest.trees[tree];
         let start = SideStart { root_trace: root.id, root_header_pc: root.header_pc, known };
         let traces = self.loop_traces(&root.code);
         let frames = root.exits[exit].frames.as_deref();
         match Recorder::new_side(&root.code, pc, depth, start, frames, traces) {
             Ok(mut recorder) => {
-                recorder.listing = self.dump_level.shows_traces();
+                recorder.listing = self.forest.dump_level.shows_traces();
                 let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
                 self.recording = Some((recorder, Target::Side(target)));
                 true
             }
             Err(reason) => {
-                self.stats.aborts += 1;
+                self.forest.stats.aborts += 1;
                 self.recording_started = None;
-                self.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {}", reason.0));
+                self.forest.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {}", reason.0));
                 self.side_failed(tree, exit);
                 false
             }
@@ -256,19 +245,17 @@ impl Jit {
     /// Stops the recording without a trace, reporting `reason`; counts the failure against its
     /// loop or exit.
     fn abort(&mut self, reason: &str) -> RecordStep {
-        self.stats.aborts += 1;
+        self.forest.stats.aborts += 1;
         let Some((recorder, target)) = self.recording.take() else { return RecordStep::Done };
-        if let Some(started) = self.recording_started.take() {
-            self.stats.recording += started.elapsed();
-        }
+        self.stop_recording_clock();
         let (code, pc) = recorder.start();
-        let at = self.location(code, pc);
+        let at = self.forest.location(code, pc);
         match &target {
-            Target::Side(side) => self.event(format!(
+            Target::Side(side) => self.forest.event(format!(
                 "[jit] aborted a side trace from T{} exit {} at {at}: {reason}",
                 side.parent_trace, side.parent_snapshot
             )),
-            Target::Loop(_) => self.event(format!("[jit] aborted recording the loop at {at}: {reason}")),
+            Target::Loop(_) => self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}")),
         }
         self.failed(target)
     }
@@ -292,12 +279,12 @@ impl Jit {
 
     /// A side trace could not be recorded at `exit` of `tree`: the next try waits longer.
     fn side_failed(&mut self, tree: usize, exit: usize) {
-        let info = &mut self.trees[tree].exits[exit];
+        let info = &mut self.forest.trees[tree].exits[exit];
         info.side_aborts += 1;
         let (aborts, trace, snapshot) = (info.side_aborts, info.trace_id, info.snapshot);
         if aborts == BLACKLIST_AFTER {
-            let line = self.metas.get(&trace).and_then(|m| m.exit_lines.get(snapshot as usize).copied()).unwrap_or(0);
-            self.event(format!(
+            let line = self.forest.metas.get(&trace).and_then(|m| m.exit_lines.get(snapshot as usize).copied()).unwrap_or(0);
+            self.forest.event(format!(
                 "[jit] T{trace} exit {snapshot} (line {line}) blacklisted after {aborts} failed side traces \
                  (tried again only after many more exits)"
             ));
@@ -307,13 +294,14 @@ impl Jit {
     /// The recording closed: compile and install what it recorded.
     fn close(&mut self, step: Step, now: &Running<'_>) -> RecordStep {
         let Some((recorder, target)) = self.recording.take() else { return RecordStep::Done };
+        self.stop_recording_clock();
         match (step, target) {
             (step, Target::Loop(key)) => {
                 let installed = match step {
                     // A loop whose iteration runs into an inner loop with a trace: a root trace
                     // that does not loop but links to the inner one.
-                    Step::Link { trace, pc } => self.install_linking_root(recorder, trace, pc),
-                    _ => self.install_loop(recorder),
+                    Step::Link { trace, pc } => self.forest.install_linking_root(recorder, trace, pc),
+                    _ => self.forest.install_loop(recorder),
                 };
                 match installed {
                     Ok(tree) => {
@@ -324,23 +312,23 @@ impl Jit {
                         RecordStep::Done
                     }
                     Err(reason) => {
-                        self.stats.aborts += 1;
-                        self.event(format!("[jit] could not compile the loop: {reason}"));
+                        self.forest.stats.aborts += 1;
+                        self.forest.event(format!("[jit] could not compile the loop: {reason}"));
                         self.failed(Target::Loop(key))
                     }
                 }
             }
             (Step::Link { trace, pc }, Target::Side(side)) => {
                 let (tree, exit) = (side.tree, side.exit);
-                match self.install_side(recorder, side, trace, pc) {
+                match self.forest.install_side(recorder, side, trace, pc) {
                     Ok(_) => {
-                        let tree = &mut self.trees[tree];
+                        let tree = &mut self.forest.trees[tree];
                         tree.exits[exit].side = SideState::Attached;
                         tree.merge_wait = tree_settle_runs(self.threshold, tree.merges);
                     }
                     Err(reason) => {
-                        self.stats.aborts += 1;
-                        self.event(format!("[jit] could not compile a side trace: {reason}"));
+                        self.forest.stats.aborts += 1;
+                        self.forest.event(format!("[jit] could not compile a side trace: {reason}"));
                         self.side_failed(tree, exit);
                     }
                 }
@@ -409,7 +397,7 @@ impl JitHooks for Jit {
         let (tree, exit) = (tree as usize, exit as usize);
         let hot_after = hot_exit_threshold(self.threshold);
         let recording = self.recording.is_some();
-        let info = &mut self.trees[tree].exits[exit];
+        let info = &mut self.forest.trees[tree].exits[exit];
         info.count += 1;
         info.since_attempt += 1;
         let wait = hot_after.saturating_mul(1 << info.side_aborts.min(10));

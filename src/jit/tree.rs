@@ -4,14 +4,15 @@
 //! A [`Tree`] is what the JIT keeps for one compiled loop: the machine code to call, one
 //! [`Exit`] per exit of the root and its side traces (where it resumes, how often it was taken,
 //! whether a side trace hangs from it), and the code memory it owns. Installing happens three
-//! ways: a closed loop becomes a new tree ([`Jit::install_root`]); a side trace is written into
-//! its parent's side-exit table, so that the VM never sees that exit again
-//! ([`Jit::install_side`]); and a tree that has settled is compiled again as one function, its
-//! side traces inside their parents' exits ([`Jit::compile_tree_as_one`]). [`TraceMeta`] keeps,
+//! ways: a closed loop becomes a new tree ([`Forest::install_loop`]); a side trace is written
+//! into its parent's side-exit table, so that the VM never sees that exit again
+//! ([`Forest::install_side`]); and a tree that has settled is compiled again as one function,
+//! its side traces inside their parents' exits ([`Forest::compile_tree_as_one`]). [`TraceMeta`] keeps,
 //! per trace, what growing and recompiling the tree needs (the optimized IR, the slot types
 //! known at each exit).
 //!
-//! Touches: the JIT's trees, metas, stats and dump; the side-exit tables the machine code reads.
+//! Touches: its own trees, metas, stats and dump; the side-exit tables the machine code reads.
+//! Knows nothing of when things are recorded (that is `trace.rs`).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -21,13 +22,48 @@ use std::time::{Duration, Instant};
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
-use super::dump;
+use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
+use super::layout::ListLayout;
 use super::lower::{self, TreePlace};
 use super::opt;
 use super::recorder::{self, Recorder};
 use super::snap;
-use super::trace::{Jit, SideTarget};
+
+/// Counters for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub traces: u32,
+    pub aborts: u32,
+    pub recording: Duration,
+    pub compiling: Duration,
+}
+
+/// A side trace being recorded: where it will be attached.
+pub(super) struct SideTarget {
+    /// The tree (an index into `Forest::trees`) and its exit number.
+    pub tree: usize,
+    pub exit: usize,
+    /// The trace and snapshot of the exit it starts at.
+    pub parent_trace: u32,
+    pub parent_snapshot: u32,
+}
+
+/// The compiled side of the JIT: every tree, what each trace left for growing its tree, and where
+/// compiling reports to (the stats and the dump). The lifecycle ([`super::Jit`], `trace.rs`)
+/// owns one and asks it to install what it recorded.
+pub(super) struct Forest {
+    /// Every tree compiled, in order (a dropped one stays, for the exit summary).
+    pub trees: Vec<Tree>,
+    pub metas: HashMap<u32, TraceMeta>,
+    next_trace_id: u32,
+    layout: Option<ListLayout>,
+    pub stats: Stats,
+    pub dump_level: DumpLevel,
+    /// The teaching dump, accumulated as events happen.
+    pub dump: String,
+    filename: String,
+}
 
 /// A recorded trace and its bytecode, as `Recorder::close`/`close_side` return them.
 type Recorded = (Trace, Vec<recorder::RecordedInstr>);
@@ -196,7 +232,33 @@ fn frame_reach(trace: &Trace, code: &CodeObject) -> (usize, usize) {
     (extent.max(code.nslots as usize), depth)
 }
 
-impl Jit {
+impl Forest {
+    pub fn new(filename: &str, dump_level: DumpLevel) -> Forest {
+        Forest {
+            trees: Vec::new(),
+            metas: HashMap::new(),
+            next_trace_id: 1,
+            layout: ListLayout::measure(),
+            stats: Stats::default(),
+            dump_level,
+            dump: String::new(),
+            filename: filename.to_string(),
+        }
+    }
+
+    /// `file:line in function` of `pc` in `code`, as the dump names places.
+    pub fn location(&self, code: &CodeObject, pc: usize) -> String {
+        format!("{}:{} in {}", self.filename, code.lines.get(pc).copied().unwrap_or(0), code.name)
+    }
+
+    /// Adds a line to the dump, if it shows events.
+    pub fn event(&mut self, text: String) {
+        if self.dump_level.shows_events() {
+            self.dump.push_str(&text);
+            self.dump.push('\n');
+        }
+    }
+
     /// Why no side trace may grow from the exit of `parent_trace` in tree `tree`, if so.
     pub(super) fn side_trace_refusal(&self, tree: usize, parent_trace: u32) -> Option<String> {
         let parent_depth = self.metas.get(&parent_trace).map_or(0, |m| m.depth);
@@ -212,9 +274,6 @@ impl Jit {
 
     /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
     fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
-        if let Some(started) = self.recording_started.take() {
-            self.stats.recording += started.elapsed();
-        }
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         let compile_start = Instant::now();
         let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;

@@ -66,7 +66,7 @@ impl Type {
         [Type::Int, Type::Float, Type::Bool, Type::Ptr, Type::Obj].into_iter().find(|t| t.name() == name)
     }
 
-    /// The `Value` tag of a slot holding this type (see `interp::value::tag`).
+    /// The `Value` tag of a slot holding this type (see `interp::objects::value::tag`).
     pub fn value_tag(self) -> Option<u8> {
         use crate::interp::objects::value::tag;
         match self {
