@@ -55,17 +55,9 @@ pub fn run(trace: &Trace) -> Trace {
 
 #[cfg(test)]
 mod tests {
-    use crate::jit::ir::text::{parse_trace, print_trace};
-
-    /// Runs the pass on `before` (then the verifier) and checks the whole printed result against
-    /// `expected`, the text form of `print_trace`: one instruction per line, then the snapshots.
-    /// `expected` may start with a newline, so that its first line keeps its indentation.
+    /// See [`crate::jit::opt::check_pass`].
     fn check(before: &str, expected: &str) {
-        let expected = expected.strip_prefix('\n').unwrap_or(expected);
-        let after = super::run(&parse_trace(before).expect("parses"));
-        crate::jit::ir::verify::verify(&after).unwrap_or_else(|e| panic!("{e}"));
-        let after = print_trace(&after);
-        assert!(after == expected, "the pass printed:\n{after}\nexpected:\n{expected}");
+        crate::jit::opt::check_pass(super::run, before, expected);
     }
 
     #[test]

@@ -107,3 +107,17 @@ pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
     }
     Ok((trace, report))
 }
+
+/// A pass's unit test: runs `pass` on the trace text `before`, runs the verifier on its output,
+/// and checks the whole printed result against `expected` (the text form of `print_trace`: one
+/// instruction per line, then the snapshots). `expected` may start with a newline, so that its
+/// first line keeps its indentation.
+#[cfg(test)]
+pub(crate) fn check_pass(pass: fn(&Trace) -> Trace, before: &str, expected: &str) {
+    use crate::jit::ir::text::{parse_trace, print_trace};
+    let expected = expected.strip_prefix('\n').unwrap_or(expected);
+    let after = pass(&parse_trace(before).expect("parses"));
+    crate::jit::ir::verify::verify(&after).unwrap_or_else(|e| panic!("{e}"));
+    let after = print_trace(&after);
+    assert!(after == expected, "the pass printed:\n{after}\nexpected:\n{expected}");
+}
