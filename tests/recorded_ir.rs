@@ -71,13 +71,13 @@ main()
 0015  bool  %15 = CmpInt %14 < %7
 0016        Guard %15 is True  snap5
 0017        CheckInterrupt   snap6
-  snap0 @pc 6:
-  snap1 @pc 7: r1(total)=%4
-  snap2 @pc 8: r1(total)=%4 r0(i)=%6
-  snap3 @pc 6: r1(total)=%11 r0(i)=%12
-  snap4 @pc 7: r1(total)=%13 r0(i)=%12
-  snap5 @pc 8: r1(total)=%13 r0(i)=%14
-  snap6 @pc 5: r1(total)=%13 r0(i)=%14
+  snap0 @pc 4:
+  snap1 @pc 5: r1(total)=%4
+  snap2 @pc 6: r1(total)=%4 r0(i)=%6
+  snap3 @pc 4: r1(total)=%11 r0(i)=%12
+  snap4 @pc 5: r1(total)=%13 r0(i)=%12
+  snap5 @pc 6: r1(total)=%13 r0(i)=%14
+  snap6 @pc 3: r1(total)=%13 r0(i)=%14
 ";
     check("count", source, expected);
 }
@@ -100,7 +100,7 @@ main()
 0001  float %1 = SlotFloat r0(x)
 0002  float %2 = ConstFloat 1.5
 0003  float %3 = MulFloat %1, %2
-0004        ClearSlot r4
+0004        ClearSlot r5
 0005  float %5 = ConstFloat 0.25
 0006  float %6 = AddFloat %3, %5
 0007  float %7 = ConstFloat 10.0
@@ -113,10 +113,10 @@ main()
 0014  bool  %14 = CmpFloat %13 < %7
 0015        Guard %14 is True  snap2
 0016        CheckInterrupt   snap3
-  snap0 @pc 6:
-  snap1 @pc 8: r0(x)=%6
-  snap2 @pc 8: r0(x)=%13
-  snap3 @pc 5: r0(x)=%13
+  snap0 @pc 3:
+  snap1 @pc 5: r0(x)=%6
+  snap2 @pc 5: r0(x)=%13
+  snap3 @pc 2: r0(x)=%13
 ";
     check("float", source, expected);
 }
@@ -136,10 +136,10 @@ main()
 ";
     let expected = "
 ---- trace IR as recorded (the first iteration (preamble), then the loop body) ----
-0000        GuardTag r3 is list  snap0
-0001  ptr   %1 = SlotPtr r3
-0002        GuardTag r4 is int  snap0
-0003  int   %3 = SlotInt r4
+0000        GuardTag r11 is list  snap0
+0001  ptr   %1 = SlotPtr r11
+0002        GuardTag r12 is int  snap0
+0003  int   %3 = SlotInt r12
 0004  int   %4 = ListLen %1
 0005  bool  %5 = CmpInt %3 < %4
 0006        Guard %5 is True  snap1
@@ -152,7 +152,7 @@ main()
 0013  int   %13 = SlotInt r1(s)
 0014  int   %14 = AddInt %13, %8  snap3
 0015  ------------------------------ loop
-0016  int   %16 = Phi r4 [%10, %24]
+0016  int   %16 = Phi r12 [%10, %24]
 0017  int   %17 = Phi r2(v) [%8, %23]
 0018  int   %18 = Phi r1(s) [%14, %25]
 0019  int   %19 = ListLen %1
@@ -166,11 +166,11 @@ main()
   snap0 @pc 11:
   snap1 @pc 14:
   snap2 @pc 11:
-  snap3 @pc 12: r4=%10 r2(v)=%8
+  snap3 @pc 12: r12=%10 r2(v)=%8
   snap4 @pc 14: r1(s)=%18
-  snap5 @pc 11: r4=%16 r2(v)=%17 r1(s)=%18
-  snap6 @pc 12: r4=%24 r2(v)=%23 r1(s)=%18
-  snap7 @pc 11: r4=%24 r2(v)=%23 r1(s)=%25
+  snap5 @pc 11: r12=%16 r2(v)=%17 r1(s)=%18
+  snap6 @pc 12: r12=%24 r2(v)=%23 r1(s)=%18
+  snap7 @pc 11: r12=%24 r2(v)=%23 r1(s)=%25
 ";
     check("list", source, expected);
 }
@@ -195,42 +195,41 @@ main()
     let expected = "
 ---- trace IR as recorded (the first iteration (preamble), then the loop body) ----
 0000  obj   %0 = ConstObj <function scale>
-0001        ClearSlot r5
+0001        ClearSlot r6
 0002        GuardTag r0(i) is int  snap0
 0003  int   %3 = SlotInt r0(i)
-0004        ClearSlot r6(scale.v)
+0004        ClearSlot r7(scale.v)
 0005  int   %5 = ConstInt 3
-0006        ClearSlot r8
-0007  int   %7 = MulInt %3, %5  snap1
-0008        ClearSlot r7
-0009        ClearSlot r4
-0010        GuardTag r1(s) is int  snap2
-0011  int   %11 = SlotInt r1(s)
-0012  int   %12 = AddInt %11, %7  snap2
-0013  int   %13 = ConstInt 1
-0014  int   %14 = AddInt %3, %13  snap3
-0015  int   %15 = ConstInt 50
-0016  bool  %16 = CmpInt %14 < %15
-0017        Guard %16 is True  snap4
-0018  ------------------------------ loop
-0019  int   %19 = Phi r1(s) [%12, %22]
-0020  int   %20 = Phi r0(i) [%14, %23]
-0021  int   %21 = MulInt %20, %5  snap5
-0022  int   %22 = AddInt %19, %21  snap6
-0023  int   %23 = AddInt %20, %13  snap7
-0024  bool  %24 = CmpInt %23 < %15
-0025        Guard %24 is True  snap8
-0026        CheckInterrupt   snap9
-  snap0 @pc 7: r5=%0
-  snap1 @pc 1 in scale: r6(scale.v)=%3 r8=%5
-  snap2 @pc 9: r4=%7
-  snap3 @pc 10: r1(s)=%12
-  snap4 @pc 11: r1(s)=%12 r0(i)=%14
-  snap5 @pc 1 in scale: r1(s)=%19 r0(i)=%20 r6(scale.v)=%20 r8=%5
-  snap6 @pc 9: r1(s)=%19 r0(i)=%20 r4=%21
-  snap7 @pc 10: r1(s)=%22 r0(i)=%20
-  snap8 @pc 11: r1(s)=%22 r0(i)=%23
-  snap9 @pc 5: r1(s)=%22 r0(i)=%23
+0006  int   %6 = MulInt %3, %5  snap1
+0007        ClearSlot r9
+0008        ClearSlot r5
+0009        GuardTag r1(s) is int  snap2
+0010  int   %10 = SlotInt r1(s)
+0011  int   %11 = AddInt %10, %6  snap2
+0012  int   %12 = ConstInt 1
+0013  int   %13 = AddInt %3, %12  snap3
+0014  int   %14 = ConstInt 50
+0015  bool  %15 = CmpInt %13 < %14
+0016        Guard %15 is True  snap4
+0017  ------------------------------ loop
+0018  int   %18 = Phi r1(s) [%11, %21]
+0019  int   %19 = Phi r0(i) [%13, %22]
+0020  int   %20 = MulInt %19, %5  snap5
+0021  int   %21 = AddInt %18, %20  snap6
+0022  int   %22 = AddInt %19, %12  snap7
+0023  bool  %23 = CmpInt %22 < %14
+0024        Guard %23 is True  snap8
+0025        CheckInterrupt   snap9
+  snap0 @pc 5: r6=%0
+  snap1 @pc 0 in scale: r7(scale.v)=%3
+  snap2 @pc 7: r5=%6
+  snap3 @pc 8: r1(s)=%11
+  snap4 @pc 9: r1(s)=%11 r0(i)=%13
+  snap5 @pc 0 in scale: r1(s)=%18 r0(i)=%19 r7(scale.v)=%19
+  snap6 @pc 7: r1(s)=%18 r0(i)=%19 r5=%20
+  snap7 @pc 8: r1(s)=%21 r0(i)=%19
+  snap8 @pc 9: r1(s)=%21 r0(i)=%22
+  snap9 @pc 3: r1(s)=%21 r0(i)=%22
 ";
     check("call", source, expected);
 }

@@ -365,10 +365,18 @@ pub struct CodeObject {
     pub params: Vec<Rc<str>>,
     /// Frame size: parameters, locals, temporaries.
     pub nslots: u16,
+    /// Slots `0..nlocals` are the parameters and named local variables, unbound until
+    /// assigned; the slots above hold preloaded literals and temporaries, which the compiler
+    /// always writes before it reads them (so a new frame need not clear them).
+    pub nlocals: u16,
     pub instrs: Vec<Instr>,
     /// Source line of each instruction.
     pub lines: Vec<u32>,
     pub consts: Vec<Value>,
+    /// Number literals held in registers for the whole call: each `(register, value)` is
+    /// written when the frame is pushed, and no instruction writes those registers (their
+    /// slot names start with `=`). Ints and floats only, so writing one is a plain copy.
+    pub preloaded: Vec<(Reg, Value)>,
     pub names: Vec<Rc<str>>,
     /// The method each entry of `names` denotes when called (`obj.append(x)`), resolved once.
     pub method_ids: Vec<crate::interp::objects::methods::MethodId>,
@@ -453,6 +461,14 @@ impl CodeObject {
                 return Err(format!("{}: pc {pc} {}: index out of range", self.name, instr.name()));
             }
         }
+        if self.params.len() > self.nlocals as usize || self.nlocals > self.nslots {
+            return Err(format!("{}: {} locals for {} parameters and {} slots", self.name, self.nlocals, self.params.len(), self.nslots));
+        }
+        for (reg, value) in &self.preloaded {
+            if reg.0 >= self.nslots || !matches!(value, Value::Int(_) | Value::Float(_)) {
+                return Err(format!("{}: preloaded r{} is outside the frame or not a number", self.name, reg.0));
+            }
+        }
         for site in &self.call_sites {
             if site.args.0 as u32 + site.argc as u32 + site.kwnames.len() as u32 > self.nslots as u32 {
                 return Err(format!("{}: call site arguments outside frame", self.name));
@@ -471,6 +487,14 @@ impl CodeObject {
         let mut out = String::new();
         let params = self.params.iter().map(|p| p.as_ref()).collect::<Vec<_>>().join(", ");
         let _ = writeln!(out, "== {}({}) line {}: {} slots ==", self.name, params, self.first_line, self.nslots);
+        if !self.preloaded.is_empty() {
+            let preloaded: Vec<String> = self
+                .preloaded
+                .iter()
+                .map(|(reg, value)| format!("r{}={}", reg.0, crate::interp::objects::format::repr(value).unwrap_or_default()))
+                .collect();
+            let _ = writeln!(out, "   preloaded: {}", preloaded.join(" "));
+        }
         let mut last_line = 0;
         for (pc, instr) in self.instrs.iter().enumerate() {
             let line = self.lines[pc];

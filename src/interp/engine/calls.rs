@@ -98,21 +98,38 @@ impl Vm {
     }
 
     /// Pushes a frame for `function` whose arguments are already in the stack at
-    /// `args_base..args_base+argc` (the new frame's slot 0 is `args_base`).
+    /// `args_base..args_base+argc` (the new frame's slot 0 is `args_base`). Writes only slots
+    /// from `args_base` up, so a function held in a register below them stays alive throughout.
+    /// The common case (all arguments given, room on the stack) is inlined into the dispatch
+    /// loop; the rest is `push_call_slow`.
+    #[inline(always)]
     pub(super) fn push_call(
         &mut self,
-        function: &Rc<FunctionObj>,
+        function: &FunctionObj,
         args_base: usize,
         argc: usize,
         return_to: Reg,
     ) -> RtResult<()> {
+        let code = &*function.code;
+        let frame_end = args_base + code.nslots as usize;
+        if argc != code.params.len() || self.frames.len() >= RECURSION_LIMIT || self.stack.len() < frame_end {
+            return self.push_call_slow(function, args_base, argc, return_to);
+        }
+        self.enter_frame(code, &function.code, args_base, return_to);
+        Ok(())
+    }
+
+    /// `push_call` when defaults fill missing arguments, the arity is wrong, the recursion
+    /// limit is reached or the stack must grow.
+    #[cold]
+    #[inline(never)]
+    fn push_call_slow(&mut self, function: &FunctionObj, args_base: usize, argc: usize, return_to: Reg) -> RtResult<()> {
         if self.frames.len() >= RECURSION_LIMIT {
             return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
         let code = &function.code;
         let nparams = code.params.len();
-        let frame_end = args_base + code.nslots as usize;
-        self.ensure_stack(frame_end);
+        self.ensure_stack(args_base + code.nslots as usize);
         if argc != nparams {
             let first_default = nparams - function.defaults.len();
             if argc > nparams || argc < first_default {
@@ -122,12 +139,31 @@ impl Vm {
                 self.stack[args_base + first_default + i] = default.clone();
             }
         }
-        // Locals start unbound (the slots may hold the caller's dead temporaries).
-        for slot in &mut self.stack[args_base + nparams..frame_end] {
+        self.enter_frame(code, code, args_base, return_to);
+        Ok(())
+    }
+
+    /// Pushes the frame of `code` (counted by `rc`) at `args_base`, its arguments in place:
+    /// clears its locals (the slots may hold the caller's dead temporaries; the temporaries
+    /// above them are written before they are read) and writes its preloaded literals.
+    #[inline(always)]
+    fn enter_frame(&mut self, code: &CodeObject, rc: &Rc<CodeObject>, args_base: usize, return_to: Reg) {
+        for slot in &mut self.stack[args_base + code.params.len()..args_base + code.nlocals as usize] {
             store(slot, Value::Unbound);
         }
-        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to });
-        Ok(())
+        self.preload(code, args_base);
+        self.frames.push(Frame { code: rc.clone(), pc: 0, base: args_base, return_to });
+    }
+
+    /// Writes `code`'s preloaded number literals into its frame at `base`.
+    #[inline(always)]
+    pub(super) fn preload(&mut self, code: &CodeObject, base: usize) {
+        for (reg, value) in &code.preloaded {
+            // SAFETY: `CodeObject::verify` checked that the register is inside the frame, which
+            // the caller has made room for on the stack, and that the value is an int or a
+            // float: a bitwise copy is a full clone.
+            unsafe { store(self.stack.get_unchecked_mut(base + reg.0 as usize), std::ptr::read(value)) };
+        }
     }
 
     /// Binds keyword arguments for a call to a Toy function: returns the positional list.

@@ -30,7 +30,6 @@ impl Vm {
     pub(super) fn loop_header_slow(
         &mut self,
         jit: &mut dyn JitHooks,
-        code: &Rc<CodeObject>,
         loop_id: usize,
         base: usize,
         header_pc: usize,
@@ -38,6 +37,7 @@ impl Vm {
         if self.recording {
             return None;
         }
+        let code = &self.frames.last().expect("a frame is running").code.clone();
         let action = jit.loop_hot(LoopAt { code, loop_id, header_pc }, &self.running(code, base));
         match action {
             LoopAction::Wait(visits) => {
@@ -159,6 +159,11 @@ impl Vm {
         }
         for &slot in &exit.unbound {
             store(&mut self.stack[base + slot as usize], Value::Unbound);
+        }
+        // The inlined calls' preloaded literals: the trace reads them as constants, so the
+        // exit has not written them.
+        for inlined in &exit.frames {
+            self.preload(&inlined.code, base + inlined.base as usize);
         }
     }
 }

@@ -31,7 +31,7 @@ use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::ops;
 use crate::interp::objects::output::Output;
-use crate::interp::objects::value::{ModuleObj, Value};
+use crate::interp::objects::value::{FunctionObj, ModuleObj, Value};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub struct Vm {
@@ -91,6 +91,7 @@ impl Vm {
         self.frames.clear();
         self.stack.clear();
         self.stack.resize(code.nslots as usize, Value::Unbound);
+        self.preload(&code, 0);
         self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0) });
         let result = self.execute(jit);
         self.frames.clear();
@@ -101,7 +102,9 @@ impl Vm {
     /// The dispatch loop: runs until the frame that was on top when it started returns.
     fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
         let stop_depth = self.frames.len() - 1;
-        let mut code = self.frames[stop_depth].code.clone();
+        // The running frame's code, borrowed from its `Frame` (which holds the `Rc`) rather than
+        // counted again: re-read with `frame_code` whenever the top frame changes.
+        let mut code: &CodeObject = frame_code(&self.frames[stop_depth]);
         let mut pc = self.frames[stop_depth].pc;
         let mut base = self.frames[stop_depth].base;
 
@@ -129,7 +132,7 @@ impl Vm {
                 match self.unwind(error, jit.as_deref_mut()) {
                     Ok(()) => {
                         let frame = self.frames.last().expect("handler frame");
-                        code = frame.code.clone();
+                        code = frame_code(frame);
                         pc = frame.pc;
                         base = frame.base;
                         continue;
@@ -213,13 +216,13 @@ impl Vm {
                         } else {
                             let depth = self.frames.len();
                             if let Some((resume, skip)) =
-                                self.loop_header_slow(jit, &code, $loop_id.0 as usize, base, pc - 1)
+                                self.loop_header_slow(jit, $loop_id.0 as usize, base, pc - 1)
                             {
                                 (pc, skip_native) = (resume, skip);
                                 if self.frames.len() != depth {
                                     // The trace exited inside a call it had inlined.
                                     let top = self.frames.last().expect("the re-created frame");
-                                    code = top.code.clone();
+                                    code = frame_code(top);
                                     base = top.base;
                                 }
                                 continue;
@@ -234,7 +237,8 @@ impl Vm {
             if self.recording
                 && let Some(jit) = jit.as_deref_mut()
             {
-                let step = jit.record_step(&code, pc, &self.running(&code, base));
+                let running = &self.frames.last().expect("a frame is running").code;
+                let step = jit.record_step(running, pc, &self.running(code, base));
                 self.recording_step(step);
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump
@@ -490,10 +494,17 @@ impl Vm {
                             if crate::interp::engine::interrupt::take_interrupt() {
                                 throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
                             }
-                            let function = function.clone();
+                            // No reference count of its own: the register `func` keeps the
+                            // function alive, as `push_call` writes only from `args_base` up
+                            // (the compiler puts the callee below its arguments; otherwise,
+                            // a count is taken).
+                            let keep_alive = (func.0 >= args.0).then(|| function.clone());
+                            let function: *const FunctionObj = Rc::as_ptr(function);
                             self.frames.last_mut().expect("running").pc = pc;
-                            attempt!(self.push_call(&function, args_base, argc, dst));
-                            code = function.code.clone();
+                            // SAFETY: see above.
+                            attempt!(self.push_call(unsafe { &*function }, args_base, argc, dst));
+                            drop(keep_alive);
+                            code = frame_code(self.frames.last().expect("the new frame"));
                             pc = 0;
                             base = args_base;
                         }
@@ -558,7 +569,7 @@ impl Vm {
                             }
                             self.frames.last_mut().expect("running").pc = pc;
                             attempt!(self.push_call(&function, args_base, bound.len(), dst));
-                            code = function.code.clone();
+                            code = frame_code(self.frames.last().expect("the new frame"));
                             pc = 0;
                             base = args_base;
                             continue;
@@ -574,7 +585,7 @@ impl Vm {
                     }
                     let frame = self.pop_frame().expect("a frame returns");
                     let caller = self.frames.last().expect("a caller");
-                    code = caller.code.clone();
+                    code = frame_code(caller);
                     pc = caller.pc;
                     base = caller.base;
                     set!(frame.return_to, value);
@@ -761,6 +772,18 @@ fn is_scalar(value: &Value) -> bool {
     // SAFETY: `Value` is `repr(C, u8)`: its first byte is the tag (see `value::tag`).
     let tag = unsafe { *(value as *const Value as *const u8) };
     tag <= crate::interp::objects::value::tag::FLOAT
+}
+
+/// The code a frame runs, as a reference not tied to the borrow of the frame stack, so that the
+/// dispatch loop can hold it while it changes the VM.
+///
+/// It stays valid while the frame is on the stack (the frame's `Rc` keeps the code alive); the
+/// dispatch loop calls this again whenever the top frame changes (a call, a return, an exception
+/// caught in another frame, an exit that re-creates inlined frames) and never uses the old
+/// reference after that.
+fn frame_code<'a>(frame: &Frame) -> &'a CodeObject {
+    // SAFETY: see above: the loop keeps the reference only while `frame` runs.
+    unsafe { &*Rc::as_ptr(&frame.code) }
 }
 
 /// `value.clone()`, without the out-of-line call for ints, floats, bools and None.

@@ -172,6 +172,7 @@ impl<'s> FnBuilder<'s> {
         }
         let next_temp = locals.len() as u16;
         code.nslots = next_temp;
+        code.nlocals = next_temp;
         FnBuilder {
             code,
             kind,
@@ -191,16 +192,17 @@ impl<'s> FnBuilder<'s> {
         }
     }
 
-    /// Gives each number literal used inside loops a register loaded once at entry.
+    /// Gives each of these number literals a register of its own, written when the frame is
+    /// pushed (`CodeObject::preloaded`) and never changed: instructions read the literal from
+    /// there instead of loading it with `LoadConst` each time.
     fn hoist_constants(&mut self, literals: Vec<Value>) {
         const MAX_HOISTED: usize = 32;
         for value in literals.into_iter().take(MAX_HOISTED) {
             let Some(key) = const_key(&value) else { continue };
             let label = format!("={}", crate::interp::objects::format::repr(&value).unwrap_or_default());
-            let constant = self.constant(value);
             let reg = self.temp();
             self.code.slot_names[reg.0 as usize] = label;
-            self.emit(Instr::LoadConst { dst: reg, constant });
+            self.code.preloaded.push((reg, value));
             self.constant_regs.insert(key, reg);
         }
         // Hoisted registers stay live for the whole body: temporaries start above them.
@@ -442,7 +444,7 @@ impl<'a> Compiler<'a> {
         }
         let mut builder = FnBuilder::new(name, self.line_of(span), ScopeKind::Function, params, &names);
         if let FunctionBody::Statements(stmts) = body {
-            builder.hoist_constants(scope::loop_literals(stmts));
+            builder.hoist_constants(scope::body_literals(stmts));
         }
         let result = match body {
             FunctionBody::Statements(stmts) => self.block(&mut builder, stmts).map(|_| {

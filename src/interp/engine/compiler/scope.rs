@@ -141,6 +141,17 @@ pub fn loop_literals(body: &[Stmt]) -> Vec<Value> {
     found
 }
 
+/// Every number literal of this body (not inside nested functions): those inside loops first,
+/// then the others, each once. A function's are written into its frame when it is called (see
+/// `CodeObject::preloaded`), which costs less than loading even one of them with an instruction.
+pub fn body_literals(body: &[Stmt]) -> Vec<Value> {
+    let mut found = loop_literals(body);
+    for stmt in body {
+        literals_in_stmt(stmt, true, &mut found);
+    }
+    found
+}
+
 use crate::interp::objects::value::Value;
 
 fn push_literal(e: &Expr, found: &mut Vec<Value>) {

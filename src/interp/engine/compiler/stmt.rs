@@ -113,13 +113,22 @@ impl<'a> Compiler<'a> {
                 if b.kind == ScopeKind::Module {
                     return Err(syntax_error("'return' outside function", stmt.span));
                 }
-                let r = b.temp();
-                match value {
-                    Some(e) => self.expr_into(b, e, r)?,
-                    None => {
-                        b.emit(Instr::LoadNone { dst: r });
+                // `return x` of a local returns its register (the frame ends, so `Return` may
+                // move the value out), unless a `finally` runs first and could rebind it.
+                let finally_runs = b.regions.iter().any(|region| region.finally_body.is_some());
+                let r = match value {
+                    Some(e) if !finally_runs => self.expr(b, e)?,
+                    Some(e) => {
+                        let r = b.temp();
+                        self.expr_into(b, e, r)?;
+                        r
                     }
-                }
+                    None => {
+                        let r = b.temp();
+                        b.emit(Instr::LoadNone { dst: r });
+                        r
+                    }
+                };
                 let left = self.exit_regions(b, 0)?;
                 b.emit(Instr::Return { src: r });
                 b.reenter_regions(left);
