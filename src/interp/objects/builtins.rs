@@ -21,6 +21,7 @@ use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error, valu
 use crate::interp::objects::format::{format_spec, repr, str_of};
 use crate::interp::objects::iter::{collect, enumerate, iter_value, make_iter, reversed};
 use crate::interp::objects::ops::{self, binary, compare, truthy};
+use crate::interp::objects::text;
 use crate::interp::objects::value::{ExcObj, IterObj, Value};
 use crate::parser::ast::{BinOp, CmpOp};
 
@@ -202,8 +203,9 @@ fn no_kwargs(id: BuiltinId, kwargs: Kwargs<'_>) -> RtResult<()> {
 }
 
 /// Picks the allowed keyword arguments (in `allowed` order); others are TypeErrors.
-fn take_kwargs(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str]) -> RtResult<Vec<Option<Value>>> {
-    let mut out = vec![None; allowed.len()];
+/// A fixed-size array: a call without keywords allocates nothing for them.
+fn take_kwargs<const N: usize>(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str; N]) -> RtResult<[Option<Value>; N]> {
+    let mut out = std::array::from_fn(|_| None);
     for (k, v) in kwargs {
         match allowed.iter().position(|a| **a == **k) {
             Some(i) => out[i] = Some(v.clone()),
@@ -347,6 +349,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
             match args.first().or(kw[0].as_ref()) {
                 None => Ok(Value::str("")),
                 Some(v @ Value::Str(_)) => Ok(v.clone()),
+                Some(Value::Int(n)) => Ok(text::int_str(*n)),
                 Some(v) => Ok(Value::str(str_of(v)?)),
             }
         }

@@ -76,6 +76,14 @@ impl StrObj {
         let char_count = if is_ascii { text.len() } else { text.chars().count() };
         StrObj { text, char_count, is_ascii }
     }
+
+    /// A string whose ASCII flag and char count the caller already knows (a concatenation, a
+    /// join, a piece of ASCII text): no rescan of the text. The counts must be the text's own.
+    pub fn with_counts(text: String, is_ascii: bool, char_count: usize) -> StrObj {
+        debug_assert_eq!(is_ascii, text.is_ascii(), "is_ascii of {text:?}");
+        debug_assert_eq!(char_count, text.chars().count(), "char_count of {text:?}");
+        StrObj { text, char_count, is_ascii }
+    }
 }
 
 /// A mutable list: values stored inline (no allocation per int or float element).
@@ -215,6 +223,13 @@ thread_local! {
 impl Value {
     pub fn str(text: impl Into<String>) -> Value {
         Value::Str(Rc::new(StrObj::new(text.into())))
+    }
+
+    /// A string the caller knows to be ASCII (its char count is its length).
+    pub fn ascii_str(text: impl Into<String>) -> Value {
+        let text = text.into();
+        let len = text.len();
+        Value::Str(Rc::new(StrObj::with_counts(text, true, len)))
     }
 
     /// The one-character string `c`, as indexing, iterating and `chr()` make it: shared for
