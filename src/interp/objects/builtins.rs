@@ -255,7 +255,39 @@ fn not_supported(what: &str) -> RtError {
 }
 
 /// Calls a builtin. `out` receives `print`'s output (write errors are ignored).
+#[inline]
 pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+    if let [arg] = args
+        && kwargs.is_empty()
+        && let Some(result) = call_one_common(id, arg)
+    {
+        return Ok(result);
+    }
+    call_general(id, args, kwargs, out)
+}
+
+/// The commonest one-argument calls (`len`, `ord`, `chr`, `str`, `int` on the usual types),
+/// answered without the general argument checking; `None` for every other case (including
+/// all errors), which `call_general` then handles.
+#[inline]
+fn call_one_common(id: BuiltinId, arg: &Value) -> Option<Value> {
+    use BuiltinId as B;
+    match (id, arg) {
+        (B::Len, Value::Str(s)) => Some(Value::Int(s.char_count as i64)),
+        (B::Len, Value::List(items)) => Some(Value::Int(items.borrow().len() as i64)),
+        (B::Len, Value::Tuple(items)) => Some(Value::Int(items.len() as i64)),
+        (B::Ord, Value::Str(s)) if s.char_count == 1 => s.text.chars().next().map(|c| Value::Int(c as i64)),
+        (B::Chr, Value::Int(n)) if (0..256).contains(n) => Some(Value::char(char::from(*n as u8))),
+        (B::Str, Value::Int(n)) => Some(text::int_str(*n)),
+        (B::Str, Value::Str(_)) => Some(arg.clone()),
+        (B::Int, Value::Str(s)) => convert::plain_decimal(&s.text).map(Value::Int),
+        (B::Int, Value::Int(_)) => Some(arg.clone()),
+        _ => None,
+    }
+}
+
+#[inline(never)]
+fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
     use BuiltinId as B;
     match id {
         B::Print => print(args, kwargs, out),
