@@ -118,7 +118,11 @@ fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
             text.push_str(&sep.text);
         }
         if let Value::Str(x) = item {
-            text.push_str(&x.text);
+            match x.text.as_bytes() {
+                // A one-byte string is one ASCII char: pushed without a call to memcpy.
+                &[byte] => text.push(char::from(byte)),
+                _ => text.push_str(&x.text),
+            }
         }
     }
     Ok(Value::Str(Rc::new(StrObj::with_counts(text, is_ascii, chars))))
@@ -142,9 +146,8 @@ pub fn push_int(out: &mut String, n: i64) {
     if n < 0 {
         out.push('-');
     }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
-    }
+    // SAFETY: every byte written above is an ASCII digit, so the slice is valid UTF-8.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&digits[start..]) });
 }
 
 /// `str(n)` for an int in the i64 range.

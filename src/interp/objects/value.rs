@@ -216,8 +216,8 @@ pub enum DictViewKind {
 thread_local! {
     /// The one-character strings of U+0000..U+00FF, made once per thread (see [`Value::char`]):
     /// iterating over or indexing an ASCII string allocates nothing.
-    static LATIN1_CHARS: Vec<Value> =
-        (0u8..=255).map(|b| Value::Str(Rc::new(StrObj::new(char::from(b).to_string())))).collect();
+    static LATIN1_CHARS: Vec<Rc<StrObj>> =
+        (0u8..=255).map(|b| Rc::new(StrObj::new(char::from(b).to_string()))).collect();
 }
 
 impl Value {
@@ -235,9 +235,10 @@ impl Value {
     /// The one-character string `c`, as indexing, iterating and `chr()` make it: shared for
     /// U+0000..U+00FF, as CPython shares them (so `s[0] is s[0]`; a literal `"a"` is a string
     /// of its own, in CPython too).
+    #[inline]
     pub fn char(c: char) -> Value {
         if (c as u32) < 256 {
-            LATIN1_CHARS.with(|table| table[c as usize].clone())
+            Value::Str(LATIN1_CHARS.with(|table| table[c as usize].clone()))
         } else {
             Value::Str(Rc::new(StrObj::new(c.to_string())))
         }
