@@ -9,7 +9,6 @@
 use std::rc::Rc;
 
 use crate::interp::objects::error::{RtResult, type_error};
-use crate::interp::objects::format::unicode::is_space;
 use crate::interp::objects::iter::make_iter;
 use crate::interp::objects::ops::check_str_size;
 use crate::interp::objects::value::{StrObj, Value};
@@ -167,11 +166,17 @@ pub fn ascii_case(text: &str, upper: bool) -> Value {
     Value::ascii_str(if upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() })
 }
 
+/// Python's whitespace among the ASCII chars (`is_space` restricted to them): `\t`..`\r`,
+/// `\x1c`..`\x1f` and the space.
+pub fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
+}
+
 /// `text.split()` (no separator) for ASCII text, at most `maxsplit` splits when it is not
 /// negative: runs of Python whitespace (which includes `\x1c`..`\x1f`) separate the words.
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let bytes = text.as_bytes();
-    let space = |b: u8| is_space(char::from(b));
+    let space = is_ascii_space;
     let mut out = Vec::new();
     let mut i = 0;
     loop {

@@ -322,9 +322,12 @@ pub(super) fn call_str_method(
                 (None, M::Split) if ascii => text::split_ascii_whitespace(text, maxsplit),
                 (None, M::Split) => py_split_whitespace(text, maxsplit),
                 (None, _) => py_rsplit_whitespace(text, maxsplit),
-                (Some(sep), M::Split) => match usize::try_from(maxsplit) {
-                    Ok(n) => text.splitn(n.saturating_add(1), sep.as_str()).map(piece).collect(),
-                    Err(_) => text.split(sep.as_str()).map(piece).collect(),
+                // A one-byte separator is an ASCII char: split on the char (a byte search).
+                (Some(sep), M::Split) => match (sep.as_bytes(), usize::try_from(maxsplit)) {
+                    (&[byte], Ok(n)) => text.splitn(n.saturating_add(1), char::from(byte)).map(piece).collect(),
+                    (&[byte], Err(_)) => text.split(char::from(byte)).map(piece).collect(),
+                    (_, Ok(n)) => text.splitn(n.saturating_add(1), sep.as_str()).map(piece).collect(),
+                    (_, Err(_)) => text.split(sep.as_str()).map(piece).collect(),
                 },
                 (Some(sep), _) => {
                     let mut v: Vec<Value> = match usize::try_from(maxsplit) {

@@ -89,6 +89,14 @@ fn int_digits_match_python_including_the_extremes() {
 }
 
 #[test]
+fn ascii_space_is_python_whitespace_below_128() {
+    for byte in 0u8..128 {
+        let c = char::from(byte);
+        assert_eq!(is_ascii_space(byte), crate::interp::objects::format::unicode::is_space(c), "{c:?}");
+    }
+}
+
+#[test]
 fn ascii_split_matches_python() {
     assert_eq!(strs(&split_ascii_whitespace("  a b\t\tc \n", -1)), ["a", "b", "c"]);
     // \x1c..\x1f are whitespace to Python's str.split().
