@@ -31,6 +31,7 @@ use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::ops;
 use crate::interp::objects::output::Output;
+use crate::interp::objects::text;
 use crate::interp::objects::value::{FunctionObj, ModuleObj, Value};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
@@ -149,8 +150,9 @@ impl Vm {
                 }
             };
         }
+        // Extra `pattern => value` arms (the string cases of `+`) go after the number fast paths.
         macro_rules! binary {
-            ($dst:expr, $a:expr, $b:expr, $op:expr, $int:expr, $float:expr) => {{
+            ($dst:expr, $a:expr, $b:expr, $op:expr, $int:expr, $float:expr $(, $extra:pat $(if $guard:expr)? => $arm:expr)*) => {{
                 let result = match (reg!($a), reg!($b)) {
                     (Value::Int(x), Value::Int(y)) => match $int(*x, *y) {
                         Some(v) => Value::Int(v),
@@ -159,6 +161,7 @@ impl Vm {
                     (Value::Float(x), Value::Float(y)) => Value::Float($float(*x, *y)),
                     (Value::Float(x), Value::Int(y)) => Value::Float($float(*x, *y as f64)),
                     (Value::Int(x), Value::Float(y)) => Value::Float($float(*x as f64, *y)),
+                    $($extra $(if $guard)? => $arm,)*
                     (x, y) => attempt!(ops::binary($op, x, y)),
                 };
                 set!($dst, result);
@@ -185,6 +188,22 @@ impl Vm {
                     pc = $target.0 as usize;
                 }
             }};
+        }
+        // `a + b` with the string cases: `s = s + t` appends in place when the register holds
+        // the only reference to `s` (`text::append`; `t` is cloned first, so `s = s + s`
+        // never sees itself as unique).
+        macro_rules! add {
+            ($dst:expr, $a:expr, $b:expr) => {
+                binary!($dst, $a, $b, BinOp::Add, i64::checked_add, |x: f64, y: f64| x + y,
+                    (Value::Str(_), Value::Str(right)) if $dst == $a => {
+                        let right = right.clone();
+                        // SAFETY: `$a` is a verified register of this frame (see `reg!`).
+                        let left = unsafe { self.stack.get_unchecked_mut(base + $a.0 as usize) };
+                        attempt!(text::append(left, &right));
+                        continue;
+                    },
+                    (Value::Str(x), Value::Str(y)) => attempt!(text::concat(x, y)))
+            };
         }
         macro_rules! slow_binary {
             ($dst:expr, $a:expr, $b:expr, $op:expr) => {{
@@ -289,7 +308,7 @@ impl Vm {
                     }
                     set!(slot, Value::Unbound);
                 }
-                Instr::Add { dst, a, b } => binary!(dst, a, b, BinOp::Add, i64::checked_add, |x: f64, y: f64| x + y),
+                Instr::Add { dst, a, b } => add!(dst, a, b),
                 Instr::Sub { dst, a, b } => binary!(dst, a, b, BinOp::Sub, i64::checked_sub, |x: f64, y: f64| x - y),
                 Instr::Mul { dst, a, b } => binary!(dst, a, b, BinOp::Mul, i64::checked_mul, |x: f64, y: f64| x * y),
                 Instr::TrueDiv { dst, a, b } => {
@@ -326,7 +345,7 @@ impl Vm {
                         list.borrow_mut().extend(extra);
                         set!(dst, reg!(a).clone());
                     } else {
-                        binary!(dst, a, b, BinOp::Add, i64::checked_add, |x: f64, y: f64| x + y)
+                        add!(dst, a, b)
                     }
                 }
                 Instr::MulInPlace { dst, a, b } => {
@@ -439,6 +458,13 @@ impl Vm {
                         set!(iter, list);
                         set!(Reg(iter.0 + 1), Value::Int(0));
                     }
+                    // A string likewise: the string, then the byte offset of the next char (no
+                    // iterator object to borrow per char).
+                    Value::Str(text) => {
+                        let text = Value::Str(text.clone());
+                        set!(iter, text);
+                        set!(Reg(iter.0 + 1), Value::Int(0));
+                    }
                     other => {
                         let state = attempt!(iter::make_iter(other));
                         set!(iter, Value::Iterator(Rc::new(RefCell::new(state))));
@@ -471,6 +497,18 @@ impl Vm {
                                 Some(value) => {
                                     set!(Reg(iter.0 + 1), Value::Int(index + 1));
                                     set!(target, value);
+                                }
+                                None => pc = exit.0 as usize,
+                            }
+                        }
+                        Value::Str(text) => {
+                            let Value::Int(offset) = reg!(Reg(iter.0 + 1)) else {
+                                unreachable!("GetIter writes a string's byte offset")
+                            };
+                            match iter::str_char_at(text, *offset as usize) {
+                                Some((ch, next)) => {
+                                    set!(Reg(iter.0 + 1), Value::Int(next as i64));
+                                    set!(target, ch);
                                 }
                                 None => pc = exit.0 as usize,
                             }
@@ -615,13 +653,7 @@ impl Vm {
                 }
                 Instr::BuildString { dst, start, count } => {
                     let from = base + start.0 as usize;
-                    let mut text = String::new();
-                    for piece in &self.stack[from..from + count.0 as usize] {
-                        if let Value::Str(s) = piece {
-                            text.push_str(&s.text);
-                        }
-                    }
-                    set!(dst, Value::str(text));
+                    set!(dst, text::concat_all(&self.stack[from..from + count.0 as usize]));
                 }
                 Instr::ListAppend { list, value } => {
                     if let Value::List(items) = reg!(list) {

@@ -21,6 +21,7 @@ use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error, valu
 use crate::interp::objects::format::{format_spec, repr, str_of};
 use crate::interp::objects::iter::{collect, enumerate, iter_value, make_iter, reversed};
 use crate::interp::objects::ops::{self, binary, compare, truthy};
+use crate::interp::objects::text;
 use crate::interp::objects::value::{ExcObj, IterObj, Value};
 use crate::parser::ast::{BinOp, CmpOp};
 
@@ -202,8 +203,9 @@ fn no_kwargs(id: BuiltinId, kwargs: Kwargs<'_>) -> RtResult<()> {
 }
 
 /// Picks the allowed keyword arguments (in `allowed` order); others are TypeErrors.
-fn take_kwargs(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str]) -> RtResult<Vec<Option<Value>>> {
-    let mut out = vec![None; allowed.len()];
+/// A fixed-size array: a call without keywords allocates nothing for them.
+fn take_kwargs<const N: usize>(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str; N]) -> RtResult<[Option<Value>; N]> {
+    let mut out = std::array::from_fn(|_| None);
     for (k, v) in kwargs {
         match allowed.iter().position(|a| **a == **k) {
             Some(i) => out[i] = Some(v.clone()),
@@ -253,7 +255,39 @@ fn not_supported(what: &str) -> RtError {
 }
 
 /// Calls a builtin. `out` receives `print`'s output (write errors are ignored).
+#[inline]
 pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+    if let [arg] = args
+        && kwargs.is_empty()
+        && let Some(result) = call_one_common(id, arg)
+    {
+        return Ok(result);
+    }
+    call_general(id, args, kwargs, out)
+}
+
+/// The commonest one-argument calls (`len`, `ord`, `chr`, `str`, `int` on the usual types),
+/// answered without the general argument checking; `None` for every other case (including
+/// all errors), which `call_general` then handles.
+#[inline]
+fn call_one_common(id: BuiltinId, arg: &Value) -> Option<Value> {
+    use BuiltinId as B;
+    match (id, arg) {
+        (B::Len, Value::Str(s)) => Some(Value::Int(s.char_count as i64)),
+        (B::Len, Value::List(items)) => Some(Value::Int(items.borrow().len() as i64)),
+        (B::Len, Value::Tuple(items)) => Some(Value::Int(items.len() as i64)),
+        (B::Ord, Value::Str(s)) if s.char_count == 1 => s.text.chars().next().map(|c| Value::Int(c as i64)),
+        (B::Chr, Value::Int(n)) if (0..256).contains(n) => Some(Value::char(char::from(*n as u8))),
+        (B::Str, Value::Int(n)) => Some(text::int_str(*n)),
+        (B::Str, Value::Str(_)) => Some(arg.clone()),
+        (B::Int, Value::Str(s)) => convert::plain_decimal(&s.text).map(Value::Int),
+        (B::Int, Value::Int(_)) => Some(arg.clone()),
+        _ => None,
+    }
+}
+
+#[inline(never)]
+fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
     use BuiltinId as B;
     match id {
         B::Print => print(args, kwargs, out),
@@ -347,6 +381,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
             match args.first().or(kw[0].as_ref()) {
                 None => Ok(Value::str("")),
                 Some(v @ Value::Str(_)) => Ok(v.clone()),
+                Some(Value::Int(n)) => Ok(text::int_str(*n)),
                 Some(v) => Ok(Value::str(str_of(v)?)),
             }
         }

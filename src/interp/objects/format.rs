@@ -43,6 +43,11 @@ pub fn repr(v: &Value) -> RtResult<String> {
 pub fn str_of(v: &Value) -> RtResult<String> {
     match v {
         Value::Str(s) => Ok(s.text.clone()),
+        Value::Int(n) => {
+            let mut text = String::with_capacity(20);
+            crate::interp::objects::text::push_int(&mut text, *n);
+            Ok(text)
+        }
         Value::Exception(e) => exc_str(e),
         _ => repr(v),
     }
@@ -290,9 +295,7 @@ impl Printer {
             Value::None => out.push_str("None"),
             Value::Bool(true) => out.push_str("True"),
             Value::Bool(false) => out.push_str("False"),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => crate::interp::objects::text::push_int(out, *i),
             Value::BigInt(b) => out.push_str(&bigint_str(b)?),
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => out.push_str(&str_repr(&s.text)),

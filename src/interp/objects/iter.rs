@@ -14,7 +14,7 @@ use crate::interp::objects::ops::{check_seq_size, equals, range_len};
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-use crate::interp::objects::value::{BigRangeObj, DictObj, DictViewKind, HashKey, IterObj, RangeObj, Value};
+use crate::interp::objects::value::{BigRangeObj, DictObj, DictViewKind, HashKey, IterObj, RangeObj, StrObj, Value};
 
 fn not_iterable(v: &Value) -> RtError {
     type_error(format!("'{}' object is not iterable", v.type_name()))
@@ -55,6 +55,18 @@ fn changed_size() -> RtError {
     RtError::new(ExcKind::RuntimeError, "dictionary changed size during iteration")
 }
 
+/// The one-char string starting at byte `offset` of `text` (a char boundary) and the offset
+/// after it; `None` at the end. ASCII text is read a byte at a time.
+#[inline]
+pub fn str_char_at(text: &StrObj, offset: usize) -> Option<(Value, usize)> {
+    if text.is_ascii {
+        let byte = *text.text.as_bytes().get(offset)?;
+        return Some((Value::char(char::from(byte)), offset + 1));
+    }
+    let c = text.text.get(offset..)?.chars().next()?;
+    Some((Value::char(c), offset + c.len_utf8()))
+}
+
 fn dict_entry(dict: &DictObj, index: usize, kind: DictViewKind) -> Option<Value> {
     let d = dict.borrow();
     let (k, v) = d.get_index(index)?;
@@ -92,10 +104,10 @@ impl IterObj {
                 }
                 Ok(v)
             }
-            IterObj::Str { text, byte_index } => match text.text[*byte_index..].chars().next() {
-                Some(c) => {
-                    *byte_index += c.len_utf8();
-                    Ok(Some(Value::char(c)))
+            IterObj::Str { text, byte_index } => match str_char_at(text, *byte_index) {
+                Some((c, next)) => {
+                    *byte_index = next;
+                    Ok(Some(c))
                 }
                 None => Ok(None),
             },

@@ -76,6 +76,14 @@ impl StrObj {
         let char_count = if is_ascii { text.len() } else { text.chars().count() };
         StrObj { text, char_count, is_ascii }
     }
+
+    /// A string whose ASCII flag and char count the caller already knows (a concatenation, a
+    /// join, a piece of ASCII text): no rescan of the text. The counts must be the text's own.
+    pub fn with_counts(text: String, is_ascii: bool, char_count: usize) -> StrObj {
+        debug_assert_eq!(is_ascii, text.is_ascii(), "is_ascii of {text:?}");
+        debug_assert_eq!(char_count, text.chars().count(), "char_count of {text:?}");
+        StrObj { text, char_count, is_ascii }
+    }
 }
 
 /// A mutable list: values stored inline (no allocation per int or float element).
@@ -208,8 +216,8 @@ pub enum DictViewKind {
 thread_local! {
     /// The one-character strings of U+0000..U+00FF, made once per thread (see [`Value::char`]):
     /// iterating over or indexing an ASCII string allocates nothing.
-    static LATIN1_CHARS: Vec<Value> =
-        (0u8..=255).map(|b| Value::Str(Rc::new(StrObj::new(char::from(b).to_string())))).collect();
+    static LATIN1_CHARS: Vec<Rc<StrObj>> =
+        (0u8..=255).map(|b| Rc::new(StrObj::new(char::from(b).to_string()))).collect();
 }
 
 impl Value {
@@ -217,12 +225,20 @@ impl Value {
         Value::Str(Rc::new(StrObj::new(text.into())))
     }
 
+    /// A string the caller knows to be ASCII (its char count is its length).
+    pub fn ascii_str(text: impl Into<String>) -> Value {
+        let text = text.into();
+        let len = text.len();
+        Value::Str(Rc::new(StrObj::with_counts(text, true, len)))
+    }
+
     /// The one-character string `c`, as indexing, iterating and `chr()` make it: shared for
     /// U+0000..U+00FF, as CPython shares them (so `s[0] is s[0]`; a literal `"a"` is a string
     /// of its own, in CPython too).
+    #[inline]
     pub fn char(c: char) -> Value {
         if (c as u32) < 256 {
-            LATIN1_CHARS.with(|table| table[c as usize].clone())
+            Value::Str(LATIN1_CHARS.with(|table| table[c as usize].clone()))
         } else {
             Value::Str(Rc::new(StrObj::new(c.to_string())))
         }

@@ -71,6 +71,11 @@ fn ascii_digits(s: &str) -> String {
 
 /// Parses `text` as `int(text, base)` (`base` 0 or 2..=36).
 pub fn int_from_str(text: &str, base: u32) -> RtResult<Value> {
+    if base == 10
+        && let Some(n) = plain_decimal(text)
+    {
+        return Ok(Value::Int(n));
+    }
     let invalid = || {
         let r: String = str_repr(text).chars().take(200).collect();
         value_error(format!("invalid literal for int() with base {base}: {r}"))
@@ -124,6 +129,27 @@ pub fn int_from_str(text: &str, base: u32) -> RtResult<Value> {
     }
     let n = BigInt::parse_bytes(digits.as_bytes(), radix).ok_or_else(invalid)?;
     Ok(Value::from_bigint(if negative { -n } else { n }))
+}
+
+/// The value of `text` when it is only ASCII digits after an optional sign, at most 18 of them
+/// (so it fits an i64): the common case of `int(text)`, parsed without the general path.
+pub(super) fn plain_decimal(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + (d - b'0') as i64;
+    }
+    Some(if negative { -n } else { n })
 }
 
 /// Is `s` a Python float literal body (digits, point, exponent, single underscores between

@@ -121,6 +121,26 @@ fn conversions() {
         "!ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit"
     );
     assert_eq!(call_kw("int", vec![s("ff")], vec![("base", i(16))]), "255");
+    // Plain decimal text (the fast path) and its edges, which take the general path.
+    for (text, want) in [
+        ("0012", "12"),
+        ("-0", "0"),
+        ("+5", "5"),
+        ("-123456789012345678", "-123456789012345678"),
+        ("1234567890123456789", "1234567890123456789"),
+        ("-9223372036854775808", "-9223372036854775808"),
+        ("9223372036854775808", "9223372036854775808"),
+        (" 7 ", "7"),
+        ("1_000", "1000"),
+        ("\u{663}", "3"),
+    ] {
+        assert_eq!(call("int", vec![s(text)]), want, "int({text:?})");
+    }
+    assert_eq!(call("int", vec![s("-")]), "!ValueError: invalid literal for int() with base 10: '-'");
+    assert_eq!(call("int", vec![s("+")]), "!ValueError: invalid literal for int() with base 10: '+'");
+    assert_eq!(call("int", vec![s("1a")]), "!ValueError: invalid literal for int() with base 10: '1a'");
+    assert!(call_kw("int", vec![s("010")], vec![("base", i(0))]).starts_with("!ValueError"));
+    assert_eq!(call("str", vec![i(-42)]), "'-42'");
     assert_eq!(call("float", vec![s("abc")]), "!ValueError: could not convert string to float: 'abc'");
     assert_eq!(call("float", vec![s(" 1e5 ")]), "100000.0");
     let p400 = Value::from_bigint(num_traits::Pow::pow(BigInt::from(10), 400u32));

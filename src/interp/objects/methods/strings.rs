@@ -10,8 +10,8 @@ use super::{
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, index_error, type_error, value_error};
 use crate::interp::objects::format::unicode::{self, is_space};
 use crate::interp::objects::format::{conversion, format_spec};
-use crate::interp::objects::iter::make_iter;
 use crate::interp::objects::ops;
+use crate::interp::objects::text;
 use crate::interp::objects::value::Value;
 
 fn s(text: impl Into<String>) -> Value {
@@ -312,40 +312,27 @@ pub(super) fn call_str_method(
     Ok(match method {
         M::Join => {
             let iterable = exactly_one("str.join", args)?;
-            let mut it = make_iter(iterable).map_err(|_| type_error("can only join an iterable"))?;
-            let mut out = String::new();
-            let mut i = 0;
-            while let Some(item) = it.next_value()? {
-                if i > 0 {
-                    out.push_str(text);
-                }
-                match &item {
-                    Value::Str(x) => out.push_str(&x.text),
-                    other => {
-                        return Err(type_error(format!(
-                            "sequence item {i}: expected str instance, {} found",
-                            other.type_name()
-                        )));
-                    }
-                }
-                ops::check_str_size(out.len() as u64)?;
-                i += 1;
-            }
-            s(out)
+            let Value::Str(sep) = obj else { unreachable!("a str method is called on a str") };
+            text::join(sep, iterable)?
         }
         M::Split | M::Rsplit => {
             let (sep, maxsplit) = split_args(name, args, kwargs)?;
+            let piece = |p: &str| text::piece(p, ascii);
             let parts = match (sep, method) {
+                (None, M::Split) if ascii => text::split_ascii_whitespace(text, maxsplit),
                 (None, M::Split) => py_split_whitespace(text, maxsplit),
                 (None, _) => py_rsplit_whitespace(text, maxsplit),
-                (Some(sep), M::Split) => match usize::try_from(maxsplit) {
-                    Ok(n) => text.splitn(n.saturating_add(1), sep.as_str()).map(s).collect(),
-                    Err(_) => text.split(sep.as_str()).map(s).collect(),
+                // A one-byte separator is an ASCII char: split on the char (a byte search).
+                (Some(sep), M::Split) => match (sep.as_bytes(), usize::try_from(maxsplit)) {
+                    (&[byte], Ok(n)) => text.splitn(n.saturating_add(1), char::from(byte)).map(piece).collect(),
+                    (&[byte], Err(_)) => text.split(char::from(byte)).map(piece).collect(),
+                    (_, Ok(n)) => text.splitn(n.saturating_add(1), sep.as_str()).map(piece).collect(),
+                    (_, Err(_)) => text.split(sep.as_str()).map(piece).collect(),
                 },
                 (Some(sep), _) => {
                     let mut v: Vec<Value> = match usize::try_from(maxsplit) {
-                        Ok(n) => text.rsplitn(n.saturating_add(1), sep.as_str()).map(s).collect(),
-                        Err(_) => text.rsplit(sep.as_str()).map(s).collect(),
+                        Ok(n) => text.rsplitn(n.saturating_add(1), sep.as_str()).map(piece).collect(),
+                        Err(_) => text.rsplit(sep.as_str()).map(piece).collect(),
                     };
                     v.reverse();
                     v
@@ -359,11 +346,16 @@ pub(super) fn call_str_method(
                 None => is_space(c),
                 Some(set) => set.contains(c),
             };
-            s(match method {
+            let stripped = match method {
                 M::Strip => text.trim_matches(pred),
                 M::Lstrip => text.trim_start_matches(pred),
                 _ => text.trim_end_matches(pred),
-            })
+            };
+            if stripped.len() == text.len() { obj.clone() } else { text::piece(stripped, ascii) }
+        }
+        M::Upper | M::Lower if ascii => {
+            noargs(name)?;
+            text::ascii_case(text, method == M::Upper)
         }
         M::Upper => noargs("upper").map(|_| s(text.to_uppercase()))?,
         M::Lower => noargs("lower").map(|_| s(text.to_lowercase()))?,
@@ -404,12 +396,16 @@ pub(super) fn call_str_method(
                 Some(v) => crate::interp::objects::methods::int_arg(v)?,
                 None => -1,
             };
-            let occurrences =
-                if old.is_empty() { char_len(text, ascii) as u64 + 1 } else { text.matches(old).count() as u64 };
-            let n = if count < 0 { occurrences } else { occurrences.min(count as u64) };
-            let growth = (new.len() as u64).saturating_sub(old.len() as u64).saturating_mul(n);
-            ops::check_str_size(text.len() as u64 + growth)?;
-            if count < 0 { s(text.replace(old, new)) } else { s(text.replacen(old, new, count as usize)) }
+            // Only a replacement longer than what it replaces can grow the text past the cap.
+            if new.len() > old.len() {
+                let occurrences =
+                    if old.is_empty() { char_len(text, ascii) as u64 + 1 } else { text.matches(old).count() as u64 };
+                let n = if count < 0 { occurrences } else { occurrences.min(count as u64) };
+                let growth = ((new.len() - old.len()) as u64).saturating_mul(n);
+                ops::check_str_size(text.len() as u64 + growth)?;
+            }
+            let replaced = if count < 0 { text.replace(old, new) } else { text.replacen(old, new, count as usize) };
+            if ascii && new.is_ascii() { Value::ascii_str(replaced) } else { s(replaced) }
         }
         M::Isdigit => noargs("isdigit").map(|_| predicate(text, is_digit))?,
         M::Isalpha => noargs("isalpha").map(|_| predicate(text, is_alpha))?,

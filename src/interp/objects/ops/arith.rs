@@ -618,13 +618,7 @@ fn concat_error(kind: &str, b: &Value) -> RtError {
 
 fn sequence_op(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtResult<Value> {
     match (op, a, b) {
-        (BinOp::Add, Value::Str(x), Value::Str(y)) => {
-            check_str_size(x.text.len() as u64 + y.text.len() as u64)?;
-            let mut s = String::with_capacity(x.text.len() + y.text.len());
-            s.push_str(&x.text);
-            s.push_str(&y.text);
-            Ok(Value::str(s))
-        }
+        (BinOp::Add, Value::Str(x), Value::Str(y)) => crate::interp::objects::text::concat(x, y),
         (BinOp::Add, Value::Str(_), _) => Err(concat_error("str", b)),
         (BinOp::Add, Value::List(x), Value::List(y)) => {
             let mut items = x.borrow().clone();

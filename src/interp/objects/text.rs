@@ -1,0 +1,203 @@
+//! Building strings without rescanning them: concatenation (and in-place appending to a string
+//! nobody else holds), `sep.join(items)`, an int's decimal digits, and the pieces cut out of a
+//! string (split, case mapping of ASCII text). Each result's ASCII flag and char count come
+//! from its parts, so no result is scanned again after it is built.
+//!
+//! Touches nothing but the strings it builds; [`append`] changes a string in place only when
+//! the `Rc` it is given is the sole reference to it.
+
+use std::rc::Rc;
+
+use crate::interp::objects::error::{RtResult, type_error};
+use crate::interp::objects::iter::make_iter;
+use crate::interp::objects::ops::check_str_size;
+use crate::interp::objects::value::{StrObj, Value};
+
+/// `x + y`: one buffer of the exact size; the ASCII flag and char count come from the operands.
+pub fn concat(x: &StrObj, y: &StrObj) -> RtResult<Value> {
+    check_str_size(x.text.len() as u64 + y.text.len() as u64)?;
+    let mut text = String::with_capacity(x.text.len() + y.text.len());
+    text.push_str(&x.text);
+    text.push_str(&y.text);
+    Ok(Value::Str(Rc::new(StrObj::with_counts(text, x.is_ascii && y.is_ascii, x.char_count + y.char_count))))
+}
+
+/// `s = s + y` (and `s += y`), where `left` is the register that receives the result and holds
+/// a string. When that register holds the only reference to its string, no one else can see
+/// it change, so `y` is appended in place (CPython does the same: building a string piece by
+/// piece is then linear, not quadratic). Otherwise `left` gets a new concatenation.
+pub fn append(left: &mut Value, right: &StrObj) -> RtResult<()> {
+    let Value::Str(rc) = left else {
+        return Err(type_error(format!("can only concatenate str (not \"{}\") to str", left.type_name())));
+    };
+    check_str_size(rc.text.len() as u64 + right.text.len() as u64)?;
+    match Rc::get_mut(rc) {
+        Some(obj) => {
+            let is_ascii = obj.is_ascii && right.is_ascii;
+            let char_count = obj.char_count + right.char_count;
+            let mut text = std::mem::take(&mut obj.text);
+            text.push_str(&right.text);
+            // Rebuilt through the constructor: every field derived from the text starts afresh.
+            *obj = StrObj::with_counts(text, is_ascii, char_count);
+        }
+        None => {
+            let joined = concat(rc, right)?;
+            *left = joined;
+        }
+    }
+    Ok(())
+}
+
+/// The concatenation of string pieces (an f-string's parts; pieces that are not strings are
+/// skipped): one buffer of the exact size, counts summed from the pieces.
+pub fn concat_all(pieces: &[Value]) -> Value {
+    let (mut bytes, mut chars, mut is_ascii) = (0, 0, true);
+    for piece in pieces {
+        if let Value::Str(s) = piece {
+            bytes += s.text.len();
+            chars += s.char_count;
+            is_ascii &= s.is_ascii;
+        }
+    }
+    let mut text = String::with_capacity(bytes);
+    for piece in pieces {
+        if let Value::Str(s) = piece {
+            text.push_str(&s.text);
+        }
+    }
+    Value::Str(Rc::new(StrObj::with_counts(text, is_ascii, chars)))
+}
+
+/// `sep.join(iterable)`. A list's or tuple's items are read where they are; any other iterable
+/// is drained into a list first (as CPython does, so a non-string item raises only after the
+/// whole iterator is consumed).
+pub fn join(sep: &StrObj, iterable: &Value) -> RtResult<Value> {
+    match iterable {
+        Value::List(items) => join_items(sep, &items.borrow()),
+        Value::Tuple(items) => join_items(sep, items),
+        other => {
+            let mut it = make_iter(other).map_err(|_| type_error("can only join an iterable"))?;
+            let mut items = Vec::new();
+            while let Some(item) = it.next_value()? {
+                items.push(item);
+            }
+            join_items(sep, &items)
+        }
+    }
+}
+
+fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
+    let gaps = items.len().saturating_sub(1);
+    let mut bytes = sep.text.len() as u64 * gaps as u64;
+    let mut chars = sep.char_count * gaps;
+    let mut is_ascii = sep.is_ascii || gaps == 0;
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::Str(x) => {
+                bytes += x.text.len() as u64;
+                chars += x.char_count;
+                is_ascii &= x.is_ascii;
+            }
+            other => {
+                return Err(type_error(format!(
+                    "sequence item {i}: expected str instance, {} found",
+                    other.type_name()
+                )));
+            }
+        }
+    }
+    check_str_size(bytes)?;
+    if let [only] = items {
+        // A single string joins to itself (the same object, as in CPython).
+        return Ok(only.clone());
+    }
+    let mut text = String::with_capacity(bytes as usize);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push_str(&sep.text);
+        }
+        if let Value::Str(x) = item {
+            match x.text.as_bytes() {
+                // A one-byte string is one ASCII char: pushed without a call to memcpy.
+                &[byte] => text.push(char::from(byte)),
+                _ => text.push_str(&x.text),
+            }
+        }
+    }
+    Ok(Value::Str(Rc::new(StrObj::with_counts(text, is_ascii, chars))))
+}
+
+/// Appends the decimal digits of `n` (what `str(n)` and `print(n)` show), without going
+/// through `core::fmt`.
+pub fn push_int(out: &mut String, n: i64) {
+    // u64::MAX has 20 digits; i64's magnitude has at most 19.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    // SAFETY: every byte written above is an ASCII digit, so the slice is valid UTF-8.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&digits[start..]) });
+}
+
+/// `str(n)` for an int in the i64 range.
+pub fn int_str(n: i64) -> Value {
+    let mut text = String::with_capacity(20);
+    push_int(&mut text, n);
+    Value::ascii_str(text)
+}
+
+/// A piece of a string whose ASCII flag is known (any piece of ASCII text is ASCII).
+pub fn piece(text: &str, parent_is_ascii: bool) -> Value {
+    if parent_is_ascii { Value::ascii_str(text) } else { Value::str(text) }
+}
+
+/// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too.
+pub fn ascii_case(text: &str, upper: bool) -> Value {
+    Value::ascii_str(if upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() })
+}
+
+/// Python's whitespace among the ASCII chars (`is_space` restricted to them): `\t`..`\r`,
+/// `\x1c`..`\x1f` and the space.
+pub fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// `text.split()` (no separator) for ASCII text, at most `maxsplit` splits when it is not
+/// negative: runs of Python whitespace (which includes `\x1c`..`\x1f`) separate the words.
+pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
+    let bytes = text.as_bytes();
+    let space = is_ascii_space;
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return out;
+        }
+        if maxsplit >= 0 && out.len() as i64 >= maxsplit {
+            // The rest, trailing whitespace included, as CPython does.
+            out.push(Value::ascii_str(&text[i..]));
+            return out;
+        }
+        let start = i;
+        while i < bytes.len() && !space(bytes[i]) {
+            i += 1;
+        }
+        out.push(Value::ascii_str(&text[start..i]));
+    }
+}
+
+#[cfg(test)]
+mod tests;

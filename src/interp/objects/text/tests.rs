@@ -1,0 +1,120 @@
+//! Unit tests of string building: counts carried over, in-place appending only when unique,
+//! join's errors and sizes, decimal digits, ASCII splitting (expected values from CPython 3.11).
+
+use super::*;
+use crate::interp::objects::format::exc_line;
+
+fn text_of(v: &Value) -> (&str, bool, usize) {
+    match v {
+        Value::Str(s) => (&s.text, s.is_ascii, s.char_count),
+        other => panic!("not a str: {other:?}"),
+    }
+}
+
+fn strs(values: &[Value]) -> Vec<&str> {
+    values.iter().map(|v| text_of(v).0).collect()
+}
+
+#[test]
+fn concat_carries_ascii_flag_and_char_count_from_the_operands() {
+    let (a, b) = (StrObj::new("ab".into()), StrObj::new("é€".into()));
+    let joined = concat(&a, &b).unwrap();
+    assert_eq!(text_of(&joined), ("abé€", false, 4));
+    let ascii = concat(&a, &a).unwrap();
+    assert_eq!(text_of(&ascii), ("abab", true, 4));
+}
+
+#[test]
+fn append_changes_a_uniquely_held_string_in_place() {
+    let mut left = Value::str("ab");
+    let before = match &left {
+        Value::Str(rc) => Rc::as_ptr(rc),
+        _ => unreachable!(),
+    };
+    append(&mut left, &StrObj::new("ç".into())).unwrap();
+    append(&mut left, &StrObj::new("d".into())).unwrap();
+    assert_eq!(text_of(&left), ("abçd", false, 4));
+    let Value::Str(rc) = &left else { unreachable!() };
+    assert_eq!(Rc::as_ptr(rc), before, "the same string object grew");
+}
+
+#[test]
+fn append_leaves_a_shared_string_alone() {
+    let original = Value::str("ab");
+    let mut left = original.clone();
+    append(&mut left, &StrObj::new("cd".into())).unwrap();
+    assert_eq!(text_of(&left), ("abcd", true, 4));
+    assert_eq!(text_of(&original), ("ab", true, 2), "the other holder still sees the old string");
+    let (Value::Str(x), Value::Str(y)) = (&left, &original) else { unreachable!() };
+    assert!(!Rc::ptr_eq(x, y));
+}
+
+#[test]
+fn concat_all_skips_non_strings_and_sums_counts() {
+    let pieces = [Value::str("x="), Value::Int(3), Value::str("ü")];
+    assert_eq!(text_of(&concat_all(&pieces)), ("x=ü", false, 3));
+    assert_eq!(text_of(&concat_all(&[])), ("", true, 0));
+}
+
+#[test]
+fn join_sizes_counts_and_errors() {
+    let sep = StrObj::new("-é-".into());
+    let items = Value::list(vec![Value::str("a"), Value::str("bc"), Value::str("")]);
+    assert_eq!(text_of(&join(&sep, &items).unwrap()), ("a-é-bc-é-", false, 9));
+    let ascii_items = Value::tuple(vec![Value::str("a"), Value::str("b")]);
+    assert_eq!(text_of(&join(&StrObj::new(", ".into()), &ascii_items).unwrap()), ("a, b", true, 4));
+    // The separator never appears between fewer than two items.
+    assert_eq!(text_of(&join(&sep, &Value::list(vec![])).unwrap()), ("", true, 0));
+    let one = Value::str("solo");
+    let joined = join(&sep, &Value::list(vec![one.clone()])).unwrap();
+    let (Value::Str(x), Value::Str(y)) = (&joined, &one) else { unreachable!() };
+    assert!(Rc::ptr_eq(x, y), "one string joins to itself");
+    // Any iterable: a string's chars.
+    assert_eq!(text_of(&join(&StrObj::new(".".into()), &Value::str("abc")).unwrap()).0, "a.b.c");
+    let bad = Value::list(vec![Value::str("a"), Value::Int(1)]);
+    let err = join(&sep, &bad).unwrap_err();
+    assert_eq!(exc_line(&err.0), "TypeError: sequence item 1: expected str instance, int found");
+    let err = join(&sep, &Value::Int(5)).unwrap_err();
+    assert_eq!(exc_line(&err.0), "TypeError: can only join an iterable");
+}
+
+#[test]
+fn int_digits_match_python_including_the_extremes() {
+    for (n, want) in [(0, "0"), (7, "7"), (-7, "-7"), (1000, "1000"), (i64::MAX, "9223372036854775807")] {
+        assert_eq!(text_of(&int_str(n)), (want, true, want.len()));
+    }
+    let mut out = String::from("n=");
+    push_int(&mut out, i64::MIN);
+    assert_eq!(out, "n=-9223372036854775808");
+}
+
+#[test]
+fn ascii_space_is_python_whitespace_below_128() {
+    for byte in 0u8..128 {
+        let c = char::from(byte);
+        assert_eq!(is_ascii_space(byte), crate::interp::objects::format::unicode::is_space(c), "{c:?}");
+    }
+}
+
+#[test]
+fn ascii_split_matches_python() {
+    assert_eq!(strs(&split_ascii_whitespace("  a b\t\tc \n", -1)), ["a", "b", "c"]);
+    // \x1c..\x1f are whitespace to Python's str.split().
+    assert_eq!(strs(&split_ascii_whitespace("a\x1cb\x1fc", -1)), ["a", "b", "c"]);
+    assert_eq!(strs(&split_ascii_whitespace("a b  ", 1)), ["a", "b  "]);
+    assert_eq!(strs(&split_ascii_whitespace(" a b  c ", 0)), ["a b  c "]);
+    assert!(split_ascii_whitespace("   ", -1).is_empty());
+    assert!(split_ascii_whitespace("", 0).is_empty());
+    for v in split_ascii_whitespace("xy z", -1) {
+        let (t, ascii, count) = text_of(&v);
+        assert!(ascii && count == t.len());
+    }
+}
+
+#[test]
+fn ascii_case_and_pieces_keep_counts_right() {
+    assert_eq!(text_of(&ascii_case("aB-z", true)), ("AB-Z", true, 4));
+    assert_eq!(text_of(&ascii_case("aB-Z", false)), ("ab-z", true, 4));
+    assert_eq!(text_of(&piece("é", false)), ("é", false, 1));
+    assert_eq!(text_of(&piece("ab", true)), ("ab", true, 2));
+}
