@@ -276,7 +276,7 @@ impl Vm {
                         let name = self.global_names.names[global.0 as usize].clone();
                         throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
                     }
-                    set!(dst, value.clone());
+                    set!(dst, fast_clone(value));
                 }
                 Instr::StoreGlobal { global, src } => {
                     let slot = &mut self.globals[global.0 as usize];
@@ -822,12 +822,15 @@ fn frame_code<'a>(frame: &Frame) -> &'a CodeObject {
     unsafe { &*Rc::as_ptr(&frame.code) }
 }
 
-/// `value.clone()`, without the out-of-line call for ints, floats, bools and None.
+/// `value.clone()`, without the out-of-line call for ints, floats, bools and None, nor for
+/// the functions a call loads from a global.
 #[inline(always)]
 fn fast_clone(value: &Value) -> Value {
     if is_scalar(value) {
         // SAFETY: a scalar value owns no heap memory, so a bitwise copy is a full clone.
         unsafe { std::ptr::read(value) }
+    } else if let Value::Function(function) = value {
+        Value::Function(function.clone())
     } else {
         value.clone()
     }
