@@ -11,4 +11,5 @@ pub mod interrupt;
 pub mod liveness;
 pub mod native;
 pub mod native_run;
+pub mod slots;
 pub mod vm;

@@ -33,6 +33,8 @@ use crate::interp::objects::ops;
 use crate::interp::objects::output::Output;
 use crate::interp::objects::text;
 use crate::interp::objects::value::{FunctionObj, ModuleObj, Value};
+use crate::interp::engine::slots::{fast_clone, frame_code};
+pub(super) use crate::interp::engine::slots::store;
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub struct Vm {
@@ -799,50 +801,5 @@ impl Vm {
                 }
             }
         }
-    }
-}
-
-/// True for values with no heap pointer (nothing to count or drop).
-#[inline(always)]
-fn is_scalar(value: &Value) -> bool {
-    // SAFETY: `Value` is `repr(C, u8)`: its first byte is the tag (see `value::tag`).
-    let tag = unsafe { *(value as *const Value as *const u8) };
-    tag <= crate::interp::objects::value::tag::FLOAT
-}
-
-/// The code a frame runs, as a reference not tied to the borrow of the frame stack, so that the
-/// dispatch loop can hold it while it changes the VM.
-///
-/// It stays valid while the frame is on the stack (the frame's `Rc` keeps the code alive); the
-/// dispatch loop calls this again whenever the top frame changes (a call, a return, an exception
-/// caught in another frame, an exit that re-creates inlined frames) and never uses the old
-/// reference after that.
-fn frame_code<'a>(frame: &Frame) -> &'a CodeObject {
-    // SAFETY: see above: the loop keeps the reference only while `frame` runs.
-    unsafe { &*Rc::as_ptr(&frame.code) }
-}
-
-/// `value.clone()`, without the out-of-line call for ints, floats, bools and None, nor for
-/// the functions a call loads from a global.
-#[inline(always)]
-fn fast_clone(value: &Value) -> Value {
-    if is_scalar(value) {
-        // SAFETY: a scalar value owns no heap memory, so a bitwise copy is a full clone.
-        unsafe { std::ptr::read(value) }
-    } else if let Value::Function(function) = value {
-        Value::Function(function.clone())
-    } else {
-        value.clone()
-    }
-}
-
-/// `*slot = value`, skipping the drop of a scalar old value.
-#[inline(always)]
-pub(super) fn store(slot: &mut Value, value: Value) {
-    if is_scalar(slot) {
-        // SAFETY: the old value is a scalar with nothing to drop.
-        unsafe { std::ptr::write(slot, value) }
-    } else {
-        *slot = value;
     }
 }
