@@ -591,7 +591,7 @@ impl Vm {
                 }
                 Instr::BuildDict { dst, start, count } => {
                     let from = base + start.0 as usize;
-                    let mut map = indexmap::IndexMap::with_capacity(count.0 as usize);
+                    let mut map = crate::interp::objects::value::DictMap::with_capacity_and_hasher(count.0 as usize, Default::default());
                     for i in 0..count.0 as usize {
                         let key = attempt!(crate::interp::objects::value::HashKey::new(self.stack[from + 2 * i].clone()));
                         map.insert(key, self.stack[from + 2 * i + 1].clone());

@@ -297,7 +297,7 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
             _ => Err(type_error(format!("'in <string>' requires string as left operand, not {}", item.type_name()))),
         },
         Value::Dict(d) => {
-            let key = HashKey::new(item.clone())?;
+            let key = HashKey::borrowed(item)?;
             Ok(d.borrow().contains_key(&key))
         }
         Value::Range(r) => {

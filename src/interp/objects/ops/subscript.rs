@@ -4,6 +4,8 @@
 
 use std::rc::Rc;
 
+use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
+
 use super::{check_seq_size, range_item, range_len};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, index_error, overflow_error, type_error, value_error};
 use crate::interp::objects::iter::collect;
@@ -87,7 +89,7 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
             Ok(Value::Int(range_item(r, i as i64)))
         }
         Value::Dict(d) => {
-            let key = HashKey::new(index.clone())?;
+            let key = HashKey::borrowed(index)?;
             d.borrow().get(&key).cloned().ok_or_else(|| key_error(index))
         }
         Value::Iterator(it) => {
@@ -128,8 +130,17 @@ pub fn set_item(obj: &Value, index: &Value, value: Value) -> RtResult<()> {
             }
         },
         Value::Dict(d) => {
-            let key = HashKey::new(index.clone())?;
-            let old = d.borrow_mut().insert(key, value);
+            // One hash; the key is cloned only when it is new.
+            let lookup = HashKey::borrowed(index)?;
+            let mut map = d.borrow_mut();
+            let old = match map.raw_entry_mut_v1().from_key(&lookup) {
+                RawEntryMut::Occupied(mut entry) => Some(entry.insert(value)),
+                RawEntryMut::Vacant(entry) => {
+                    entry.insert(HashKey(index.clone()), value);
+                    None
+                }
+            };
+            drop(map);
             drop(old);
             Ok(())
         }
@@ -159,7 +170,7 @@ pub fn del_item(obj: &Value, index: &Value) -> RtResult<()> {
             }
         },
         Value::Dict(d) => {
-            let key = HashKey::new(index.clone())?;
+            let key = HashKey::borrowed(index)?;
             let old = d.borrow_mut().shift_remove(&key);
             match old {
                 Some(_) => Ok(()),
