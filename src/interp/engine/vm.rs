@@ -384,7 +384,10 @@ impl Vm {
                     set!(dst, Value::Bool(result));
                 }
                 Instr::In { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::In, reg!(a), reg!(b)));
+                    let result = match reg!(b) {
+                        Value::Dict(d) => attempt!(ops::dict_contains(d, reg!(a))),
+                        container => attempt!(ops::compare(CmpOp::In, reg!(a), container)),
+                    };
                     set!(dst, Value::Bool(result));
                 }
                 Instr::NotIn { dst, a, b } => {
@@ -633,6 +636,7 @@ impl Vm {
                             let i = if *i < 0 { items.len() as i64 + *i } else { *i };
                             fast_clone(&items[i as usize])
                         }
+                        (Value::Dict(d), key) => attempt!(ops::dict_get(d, key)),
                         (container, index) => attempt!(ops::get_item(container, index)),
                     };
                     set!(dst, result);
