@@ -409,7 +409,10 @@ impl Vm {
                     set!(dst, Value::Bool(result));
                 }
                 Instr::In { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::In, reg!(a), reg!(b)));
+                    let result = match reg!(b) {
+                        Value::Dict(d) => attempt!(ops::dict_contains(d, reg!(a))),
+                        container => attempt!(ops::compare(CmpOp::In, reg!(a), container)),
+                    };
                     set!(dst, Value::Bool(result));
                 }
                 Instr::NotIn { dst, a, b } => {
@@ -646,7 +649,7 @@ impl Vm {
                 }
                 Instr::BuildDict { dst, start, count } => {
                     let from = base + start.0 as usize;
-                    let mut map = indexmap::IndexMap::with_capacity(count.0 as usize);
+                    let mut map = crate::interp::objects::value::DictMap::with_capacity_and_hasher(count.0 as usize, Default::default());
                     for i in 0..count.0 as usize {
                         let key = attempt!(crate::interp::objects::value::HashKey::new(self.stack[from + 2 * i].clone()));
                         map.insert(key, self.stack[from + 2 * i + 1].clone());
@@ -682,6 +685,7 @@ impl Vm {
                             let i = if *i < 0 { items.len() as i64 + *i } else { *i };
                             fast_clone(&items[i as usize])
                         }
+                        (Value::Dict(d), key) => attempt!(ops::dict_get(d, key)),
                         (container, index) => attempt!(ops::get_item(container, index)),
                     };
                     set!(dst, result);

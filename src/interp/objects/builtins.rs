@@ -513,7 +513,7 @@ fn sum(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
 
 fn dict_call(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
     expected_range("dict", args, 0, 1)?;
-    let result = Value::Dict(Rc::new(std::cell::RefCell::new(indexmap::IndexMap::new())));
+    let result = Value::Dict(Rc::new(std::cell::RefCell::new(crate::interp::objects::value::DictMap::default())));
     if let Some(src) = args.first() {
         dict_update(&result, src)?;
     }

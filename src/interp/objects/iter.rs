@@ -320,7 +320,7 @@ pub fn enumerate(v: &Value, start: i64) -> RtResult<IterObj> {
 pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> RtResult<bool> {
     match kind {
         DictViewKind::Keys => {
-            let key = HashKey::new(item.clone())?;
+            let key = HashKey::borrowed(item)?;
             Ok(dict.borrow().contains_key(&key))
         }
         DictViewKind::Values => {
@@ -337,7 +337,7 @@ pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> R
             if pair.len() != 2 {
                 return Ok(false);
             }
-            let key = HashKey::new(pair[0].clone())?;
+            let key = HashKey::borrowed(&pair[0])?;
             let found = dict.borrow().get(&key).cloned();
             match found {
                 Some(v) => equals(&v, &pair[1]),
@@ -449,7 +449,7 @@ mod tests {
 
     #[test]
     fn dict_size_change_is_an_error() {
-        let d = Rc::new(RefCell::new(indexmap::IndexMap::new()));
+        let d = Rc::new(RefCell::new(crate::interp::objects::value::DictMap::default()));
         d.borrow_mut().insert(HashKey::new(Value::Int(1)).unwrap(), Value::None);
         let mut it = make_iter(&Value::Dict(d.clone())).unwrap();
         d.borrow_mut().insert(HashKey::new(Value::Int(2)).unwrap(), Value::None);

@@ -380,7 +380,7 @@ fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
     match method {
         M::Get => {
             expect_args("get", args, 1, 2)?;
-            let key = HashKey::new(args[0].clone())?;
+            let key = HashKey::borrowed(&args[0])?;
             let found = dict.borrow().get(&key).cloned();
             Ok(found.unwrap_or_else(|| args.get(1).cloned().unwrap_or(Value::None)))
         }
@@ -389,7 +389,7 @@ fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
         M::Items => no_args("dict.items", args).map(|_| view(DictViewKind::Items)),
         M::Pop => {
             expect_args("pop", args, 1, 2)?;
-            let key = HashKey::new(args[0].clone())?;
+            let key = HashKey::borrowed(&args[0])?;
             let removed = dict.borrow_mut().shift_remove(&key);
             match (removed, args.get(1)) {
                 (Some(v), _) => Ok(v),
@@ -399,13 +399,12 @@ fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
         }
         M::Setdefault => {
             expect_args("setdefault", args, 1, 2)?;
-            let key = HashKey::new(args[0].clone())?;
-            let existing = dict.borrow().get(&key).cloned();
+            let existing = dict.borrow().get(&HashKey::borrowed(&args[0])?).cloned();
             match existing {
                 Some(v) => Ok(v),
                 None => {
                     let d = args.get(1).cloned().unwrap_or(Value::None);
-                    dict.borrow_mut().insert(key, d.clone());
+                    dict.borrow_mut().insert(HashKey(args[0].clone()), d.clone());
                     Ok(d)
                 }
             }

@@ -62,19 +62,23 @@ pub enum Value {
     Iterator(Rc<RefCell<IterObj>>),
 }
 
-/// An immutable Unicode string. `char_count` makes `len` O(1); `is_ascii` lets indexing be O(1).
+/// An immutable Unicode string. `char_count` makes `len` O(1); `is_ascii` lets indexing be O(1);
+/// `hash` caches the dict hash of `text` (0 = not yet computed; see `hashkey.rs`), so a string
+/// used as a key many times is hashed once. A `u32` fits in the padding after `is_ascii`: the
+/// object stays 40 bytes.
 #[derive(Debug)]
 pub struct StrObj {
     pub text: String,
     pub char_count: usize,
     pub is_ascii: bool,
+    pub hash: Cell<u32>,
 }
 
 impl StrObj {
     pub fn new(text: String) -> StrObj {
         let is_ascii = text.is_ascii();
         let char_count = if is_ascii { text.len() } else { text.chars().count() };
-        StrObj { text, char_count, is_ascii }
+        StrObj { text, char_count, is_ascii, hash: Cell::new(0) }
     }
 
     /// A string whose ASCII flag and char count the caller already knows (a concatenation, a
@@ -82,7 +86,7 @@ impl StrObj {
     pub fn with_counts(text: String, is_ascii: bool, char_count: usize) -> StrObj {
         debug_assert_eq!(is_ascii, text.is_ascii(), "is_ascii of {text:?}");
         debug_assert_eq!(char_count, text.chars().count(), "char_count of {text:?}");
-        StrObj { text, char_count, is_ascii }
+        StrObj { text, char_count, is_ascii, hash: Cell::new(0) }
     }
 }
 
@@ -93,7 +97,11 @@ pub type ListObj = RefCell<Vec<Value>>;
 pub type TupleObj = Vec<Value>;
 
 /// A dict: insertion-ordered, keyed by hashable values.
-pub type DictObj = RefCell<IndexMap<HashKey, Value>>;
+pub type DictObj = RefCell<DictMap>;
+
+/// The map inside a dict. Hashes are never visible to programs, so the hasher is a fast
+/// non-keyed one (FxHash over the per-key hash of `hashkey.rs`), not SipHash.
+pub type DictMap = IndexMap<HashKey, Value, rustc_hash::FxBuildHasher>;
 
 /// `range(start, stop, step)` as a value (i64 bounds; ranges over big ints are
 /// `IterObj::BigRange` values).
@@ -325,6 +333,11 @@ mod tests {
         let bytes: [u8; 16] = unsafe { std::mem::transmute(v) };
         assert_eq!(bytes[0], tag::INT);
         assert_eq!(i64::from_ne_bytes(bytes[8..16].try_into().unwrap()), 0x1234_5678);
+    }
+
+    #[test]
+    fn caching_a_string_hash_does_not_grow_the_string_object() {
+        assert_eq!(std::mem::size_of::<StrObj>(), 40);
     }
 
     #[test]

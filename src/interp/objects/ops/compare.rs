@@ -17,7 +17,7 @@ use num_traits::FromPrimitive;
 use crate::interp::objects::ops::range_len;
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
 use crate::interp::objects::iter::make_iter;
-use crate::interp::objects::value::{HashKey, IterObj, Value};
+use crate::interp::objects::value::{IterObj, Value};
 use crate::parser::ast::CmpOp;
 
 const MAX_DEPTH: u32 = 900;
@@ -296,10 +296,7 @@ pub fn contains(container: &Value, item: &Value) -> RtResult<bool> {
             Value::Str(sub) => Ok(s.text.contains(sub.text.as_str())),
             _ => Err(type_error(format!("'in <string>' requires string as left operand, not {}", item.type_name()))),
         },
-        Value::Dict(d) => {
-            let key = HashKey::new(item.clone())?;
-            Ok(d.borrow().contains_key(&key))
-        }
+        Value::Dict(d) => super::dict_contains(d, item),
         Value::Range(r) => {
             let n = match item {
                 Value::Int(i) => *i,

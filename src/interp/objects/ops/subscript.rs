@@ -4,10 +4,12 @@
 
 use std::rc::Rc;
 
+use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
+
 use super::{check_seq_size, range_item, range_len};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, index_error, overflow_error, type_error, value_error};
 use crate::interp::objects::iter::collect;
-use crate::interp::objects::value::{HashKey, IterObj, RangeObj, Value};
+use crate::interp::objects::value::{DictObj, HashKey, IterObj, RangeObj, Value};
 
 enum Idx {
     Int(i64),
@@ -86,10 +88,7 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
             let i = seq_index(range_len(r) as usize, "range object", "range")?;
             Ok(Value::Int(range_item(r, i as i64)))
         }
-        Value::Dict(d) => {
-            let key = HashKey::new(index.clone())?;
-            d.borrow().get(&key).cloned().ok_or_else(|| key_error(index))
-        }
+        Value::Dict(d) => dict_get(d, index),
         Value::Iterator(it) => {
             let IterObj::BigRange(r) = &*it.borrow() else { return Err(not_subscriptable(obj)) };
             let Some(i) = crate::interp::objects::ops::int_to_bigint(index) else {
@@ -104,6 +103,16 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
         }
         _ => Err(not_subscriptable(obj)),
     }
+}
+
+/// `d[key]` (KeyError when absent); the VM calls it directly for dicts.
+pub fn dict_get(d: &DictObj, key: &Value) -> RtResult<Value> {
+    d.borrow().get(&HashKey::borrowed(key)?).cloned().ok_or_else(|| key_error(key))
+}
+
+/// `key in d`; the VM calls it directly for dicts.
+pub fn dict_contains(d: &DictObj, key: &Value) -> RtResult<bool> {
+    Ok(d.borrow().contains_key(&HashKey::borrowed(key)?))
 }
 
 /// `obj[index] = value`.
@@ -128,8 +137,17 @@ pub fn set_item(obj: &Value, index: &Value, value: Value) -> RtResult<()> {
             }
         },
         Value::Dict(d) => {
-            let key = HashKey::new(index.clone())?;
-            let old = d.borrow_mut().insert(key, value);
+            // One hash; the key is cloned only when it is new.
+            let lookup = HashKey::borrowed(index)?;
+            let mut map = d.borrow_mut();
+            let old = match map.raw_entry_mut_v1().from_key(&lookup) {
+                RawEntryMut::Occupied(mut entry) => Some(entry.insert(value)),
+                RawEntryMut::Vacant(entry) => {
+                    entry.insert(HashKey(index.clone()), value);
+                    None
+                }
+            };
+            drop(map);
             drop(old);
             Ok(())
         }
@@ -159,7 +177,7 @@ pub fn del_item(obj: &Value, index: &Value) -> RtResult<()> {
             }
         },
         Value::Dict(d) => {
-            let key = HashKey::new(index.clone())?;
+            let key = HashKey::borrowed(index)?;
             let old = d.borrow_mut().shift_remove(&key);
             match old {
                 Some(_) => Ok(()),
