@@ -31,7 +31,7 @@ use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::ops;
 use crate::interp::objects::output::Output;
-use crate::interp::objects::value::{ModuleObj, Value};
+use crate::interp::objects::value::{ModuleObj, Tuple, Value};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub struct Vm {
@@ -375,14 +375,8 @@ impl Vm {
                 Instr::GtE { dst, a, b } => compare!(dst, a, b, CmpOp::GtE, >=),
                 Instr::Eq { dst, a, b } => compare!(dst, a, b, CmpOp::Eq, ==),
                 Instr::NotEq { dst, a, b } => compare!(dst, a, b, CmpOp::NotEq, !=),
-                Instr::Is { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::Is, reg!(a), reg!(b)));
-                    set!(dst, Value::Bool(result));
-                }
-                Instr::IsNot { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::IsNot, reg!(a), reg!(b)));
-                    set!(dst, Value::Bool(result));
-                }
+                Instr::Is { dst, a, b } => set!(dst, Value::Bool(is_same(reg!(a), reg!(b)))),
+                Instr::IsNot { dst, a, b } => set!(dst, Value::Bool(!is_same(reg!(a), reg!(b)))),
                 Instr::In { dst, a, b } => {
                     let result = attempt!(ops::compare(CmpOp::In, reg!(a), reg!(b)));
                     set!(dst, Value::Bool(result));
@@ -586,8 +580,8 @@ impl Vm {
                 }
                 Instr::BuildTuple { dst, start, count } => {
                     let from = base + start.0 as usize;
-                    let items = self.stack[from..from + count.0 as usize].to_vec();
-                    set!(dst, Value::tuple(items));
+                    let items = &self.stack[from..from + count.0 as usize];
+                    set!(dst, Value::Tuple(Tuple::from_fn(items.len(), |i| fast_clone(&items[i]))));
                 }
                 Instr::BuildDict { dst, start, count } => {
                     let from = base + start.0 as usize;
@@ -752,6 +746,15 @@ impl Vm {
                 }
             }
         }
+    }
+}
+
+/// `a is b`, with `x is None` (the common test) decided inline.
+#[inline(always)]
+fn is_same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::None, other) | (other, Value::None) => matches!(other, Value::None),
+        _ => ops::is_same(a, b),
     }
 }
 

@@ -13,4 +13,5 @@ pub mod iter;
 pub mod methods;
 pub mod ops;
 pub mod output;
+pub mod tuple;
 pub mod value;

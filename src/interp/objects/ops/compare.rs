@@ -17,7 +17,7 @@ use num_traits::FromPrimitive;
 use crate::interp::objects::ops::range_len;
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
 use crate::interp::objects::iter::make_iter;
-use crate::interp::objects::value::{HashKey, IterObj, Value};
+use crate::interp::objects::value::{HashKey, IterObj, Tuple, Value};
 use crate::parser::ast::CmpOp;
 
 const MAX_DEPTH: u32 = 900;
@@ -58,7 +58,7 @@ pub fn is_same(a: &Value, b: &Value) -> bool {
         (Value::BigInt(x), Value::BigInt(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
+        (Value::Tuple(x), Value::Tuple(y)) => Tuple::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
         _ => is_identical_heap(a, b),
     }
 }
@@ -67,7 +67,7 @@ fn is_identical_heap(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) => Tuple::ptr_eq(x, y),
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
         (Value::Range(x), Value::Range(y)) => Rc::ptr_eq(x, y),
         (Value::Function(x), Value::Function(y)) => Rc::ptr_eq(x, y),
@@ -174,7 +174,7 @@ fn eq_depth(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
     Ok(match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_eq(&x.borrow(), &y.borrow(), depth)?,
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || seq_eq(x, y, depth)?,
+        (Value::Tuple(x), Value::Tuple(y)) => Tuple::ptr_eq(x, y) || seq_eq(x, y, depth)?,
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Ok(true);
