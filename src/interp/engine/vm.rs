@@ -766,12 +766,14 @@ fn is_scalar(value: &Value) -> bool {
     tag <= crate::interp::objects::value::tag::FLOAT
 }
 
-/// `value.clone()`, without the out-of-line call for ints, floats, bools and None.
+/// `value.clone()`, without the out-of-line call for ints, floats, bools, None and tuples.
 #[inline(always)]
 fn fast_clone(value: &Value) -> Value {
     if is_scalar(value) {
         // SAFETY: a scalar value owns no heap memory, so a bitwise copy is a full clone.
         unsafe { std::ptr::read(value) }
+    } else if let Value::Tuple(tuple) = value {
+        Value::Tuple(tuple.clone())
     } else {
         value.clone()
     }
