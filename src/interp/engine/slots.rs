@@ -31,7 +31,7 @@ pub(super) fn frame_code<'a>(frame: &Frame) -> &'a CodeObject {
 }
 
 /// `value.clone()`, without the out-of-line call for ints, floats, bools and None, nor for
-/// the functions a call loads from a global.
+/// the functions a call loads from a global, nor for tuples.
 #[inline(always)]
 pub(super) fn fast_clone(value: &Value) -> Value {
     if is_scalar(value) {
@@ -39,6 +39,8 @@ pub(super) fn fast_clone(value: &Value) -> Value {
         unsafe { std::ptr::read(value) }
     } else if let Value::Function(function) = value {
         Value::Function(function.clone())
+    } else if let Value::Tuple(tuple) = value {
+        Value::Tuple(tuple.clone())
     } else {
         value.clone()
     }

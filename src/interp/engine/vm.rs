@@ -32,7 +32,7 @@ use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::ops;
 use crate::interp::objects::output::Output;
 use crate::interp::objects::text;
-use crate::interp::objects::value::{FunctionObj, ModuleObj, Value};
+use crate::interp::objects::value::{FunctionObj, ModuleObj, Tuple, Value};
 use crate::interp::engine::slots::{fast_clone, frame_code};
 pub(super) use crate::interp::engine::slots::store;
 
@@ -400,14 +400,8 @@ impl Vm {
                 Instr::GtE { dst, a, b } => compare!(dst, a, b, CmpOp::GtE, >=),
                 Instr::Eq { dst, a, b } => compare!(dst, a, b, CmpOp::Eq, ==),
                 Instr::NotEq { dst, a, b } => compare!(dst, a, b, CmpOp::NotEq, !=),
-                Instr::Is { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::Is, reg!(a), reg!(b)));
-                    set!(dst, Value::Bool(result));
-                }
-                Instr::IsNot { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::IsNot, reg!(a), reg!(b)));
-                    set!(dst, Value::Bool(result));
-                }
+                Instr::Is { dst, a, b } => set!(dst, Value::Bool(ops::is_same(reg!(a), reg!(b)))),
+                Instr::IsNot { dst, a, b } => set!(dst, Value::Bool(!ops::is_same(reg!(a), reg!(b)))),
                 Instr::In { dst, a, b } => {
                     let result = match reg!(b) {
                         Value::Dict(d) => attempt!(ops::dict_contains(d, reg!(a))),
@@ -644,8 +638,8 @@ impl Vm {
                 }
                 Instr::BuildTuple { dst, start, count } => {
                     let from = base + start.0 as usize;
-                    let items = self.stack[from..from + count.0 as usize].to_vec();
-                    set!(dst, Value::tuple(items));
+                    let items = &self.stack[from..from + count.0 as usize];
+                    set!(dst, Value::Tuple(Tuple::from_fn(items.len(), |i| fast_clone(&items[i]))));
                 }
                 Instr::BuildDict { dst, start, count } => {
                     let from = base + start.0 as usize;

@@ -312,7 +312,7 @@ impl Printer {
                 out.push(']');
             }
             Value::Tuple(t) => {
-                if !self.enter(addr(t))? {
+                if !self.enter(t.addr())? {
                     out.push_str("(...)");
                     return Ok(());
                 }

@@ -20,7 +20,7 @@ use num_bigint::BigInt;
 use num_traits::{FromPrimitive, ToPrimitive};
 
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
-use crate::interp::objects::value::{HashKey, StrObj, Value};
+use crate::interp::objects::value::{HashKey, StrObj, Tuple, Value};
 
 /// Tuples nested deeper than this cannot be keys (RecursionError, never a Rust stack overflow).
 const MAX_DEPTH: usize = 2000;
@@ -194,7 +194,7 @@ fn other_key_eq(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => x == y || (x.is_nan() && x.to_bits() == y.to_bits()),
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
         (Value::Tuple(x), Value::Tuple(y)) => {
-            Rc::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)))
+            Tuple::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)))
         }
         (Value::None, Value::None) => true,
         (Value::Builtin(x), Value::Builtin(y)) => x == y,

@@ -193,7 +193,7 @@ impl IterObj {
 pub fn collect(v: &Value) -> RtResult<Vec<Value>> {
     match v {
         Value::List(l) => Ok(l.borrow().clone()),
-        Value::Tuple(t) => Ok(t.as_ref().clone()),
+        Value::Tuple(t) => Ok(t.to_vec()),
         Value::Str(s) => Ok(s.text.chars().map(Value::char).collect()),
         Value::Dict(d) => Ok(d.borrow().keys().map(|k| k.0.clone()).collect()),
         Value::Range(r) => {
@@ -350,7 +350,7 @@ pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> R
 /// `a, b = value`: exactly `count` items, or CPython's ValueError.
 pub fn unpack(value: &Value, count: usize) -> RtResult<Vec<Value>> {
     let items = match value {
-        Value::Tuple(items) => items.as_ref().clone(),
+        Value::Tuple(items) => items.to_vec(),
         Value::List(items) => items.borrow().clone(),
         Value::Int(_)
         | Value::Float(_)

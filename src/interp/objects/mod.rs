@@ -14,4 +14,5 @@ pub mod methods;
 pub mod ops;
 pub mod output;
 pub mod text;
+pub mod tuple;
 pub mod value;

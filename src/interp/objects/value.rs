@@ -19,6 +19,7 @@ use num_bigint::BigInt;
 use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::objects::error::ExcKind;
+pub use crate::interp::objects::tuple::Tuple;
 
 /// The tag numbers of [`Value`] — stable because the JIT reads them from memory.
 pub mod tag {
@@ -48,7 +49,7 @@ pub enum Value {
     BigInt(Rc<BigInt>),
     Str(Rc<StrObj>),
     List(Rc<ListObj>) = tag::LIST,
-    Tuple(Rc<TupleObj>),
+    Tuple(Tuple),
     Dict(Rc<DictObj>),
     Range(Rc<RangeObj>),
     Function(Rc<FunctionObj>),
@@ -92,9 +93,6 @@ impl StrObj {
 
 /// A mutable list: values stored inline (no allocation per int or float element).
 pub type ListObj = RefCell<Vec<Value>>;
-
-/// An immutable tuple.
-pub type TupleObj = Vec<Value>;
 
 /// A dict: insertion-ordered, keyed by hashable values.
 pub type DictObj = RefCell<DictMap>;
@@ -154,7 +152,7 @@ pub enum IterObj {
         index: usize,
     },
     Tuple {
-        tuple: Rc<TupleObj>,
+        tuple: Tuple,
         index: usize,
     },
     /// Over a string by byte offset of the next char.
@@ -257,7 +255,7 @@ impl Value {
     }
 
     pub fn tuple(items: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(items))
+        Value::Tuple(Tuple::from_vec(items))
     }
 
     /// The canonical int value of `n`: `Int` when it fits in an i64, else `BigInt`.

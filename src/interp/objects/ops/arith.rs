@@ -630,7 +630,7 @@ fn sequence_op(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtResult<Value
         (BinOp::Add, Value::List(_), _) => Err(concat_error("list", b)),
         (BinOp::Add, Value::Tuple(x), Value::Tuple(y)) => {
             check_seq_size(x.len() as u64 + y.len() as u64)?;
-            let mut items: Vec<Value> = x.as_ref().clone();
+            let mut items: Vec<Value> = x.to_vec();
             items.extend(y.iter().cloned());
             Ok(Value::tuple(items))
         }

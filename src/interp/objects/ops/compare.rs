@@ -17,7 +17,7 @@ use num_traits::FromPrimitive;
 use crate::interp::objects::ops::range_len;
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
 use crate::interp::objects::iter::make_iter;
-use crate::interp::objects::value::{IterObj, Value};
+use crate::interp::objects::value::{IterObj, Tuple, Value};
 use crate::parser::ast::CmpOp;
 
 const MAX_DEPTH: u32 = 900;
@@ -50,15 +50,17 @@ pub fn equals(a: &Value, b: &Value) -> RtResult<bool> {
 }
 
 /// `a is b` (see the module doc).
+#[inline(always)]
 pub fn is_same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::None, Value::None) => true,
+        // `x is None`, the common test, decided without a call.
+        (Value::None, other) | (other, Value::None) => matches!(other, Value::None),
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::BigInt(x), Value::BigInt(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
+        (Value::Tuple(x), Value::Tuple(y)) => Tuple::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
         _ => is_identical_heap(a, b),
     }
 }
@@ -67,7 +69,7 @@ fn is_identical_heap(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) => Tuple::ptr_eq(x, y),
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
         (Value::Range(x), Value::Range(y)) => Rc::ptr_eq(x, y),
         (Value::Function(x), Value::Function(y)) => Rc::ptr_eq(x, y),
@@ -174,7 +176,7 @@ fn eq_depth(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
     Ok(match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_eq(&x.borrow(), &y.borrow(), depth)?,
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || seq_eq(x, y, depth)?,
+        (Value::Tuple(x), Value::Tuple(y)) => Tuple::ptr_eq(x, y) || seq_eq(x, y, depth)?,
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Ok(true);

@@ -1,0 +1,265 @@
+//! The tuple object: one heap block holding a header (refcount, length) and the items inline,
+//! reached through a thin pointer, so `Value::Tuple` stays 16 bytes and making a tuple is one
+//! allocation (an `Rc<Vec<Value>>` took two: the `Rc` box and the `Vec` buffer).
+//!
+//! Layout of the block (documented for native code in docs/ARCHITECTURE.md, "Values"):
+//!
+//! | offset | field      | type                 |
+//! |--------|------------|----------------------|
+//! | 0      | `refcount` | `usize`              |
+//! | 8      | `len`      | `usize`              |
+//! | 16     | items      | `[Value; len]`       |
+//!
+//! The block is allocated with [`Tuple::allocate`] (the one allocation function) and freed by the
+//! last [`Drop`]; the refcount is a plain (non-atomic) count, as `Rc`'s is: values never cross
+//! threads. Touches nothing but its own block and the items' refcounts.
+
+use std::alloc::{self, Layout};
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::ptr::NonNull;
+
+use crate::interp::objects::value::Value;
+
+/// The fixed part of a tuple's block; the items follow it at [`Tuple::ITEMS_OFFSET`].
+#[repr(C)]
+pub struct TupleHeader {
+    refcount: Cell<usize>,
+    len: usize,
+}
+
+/// A reference-counted, immutable tuple: a thin pointer to a [`TupleHeader`] and its items.
+/// Cloning increments the count; the last drop drops the items and frees the block.
+pub struct Tuple {
+    header: NonNull<TupleHeader>,
+    /// Owns a `TupleHeader` (and `Value`s) for drop-check; `Cell` makes it `!Send`/`!Sync`.
+    _owns: PhantomData<TupleHeader>,
+}
+
+impl Tuple {
+    /// Byte offset of the reference count in the block.
+    pub const REFCOUNT_OFFSET: usize = std::mem::offset_of!(TupleHeader, refcount);
+    /// Byte offset of the item count in the block.
+    pub const LEN_OFFSET: usize = std::mem::offset_of!(TupleHeader, len);
+    /// Byte offset of the first item (items are 16-byte `Value`s, one after the other).
+    pub const ITEMS_OFFSET: usize = std::mem::size_of::<TupleHeader>();
+
+    /// The layout of a block with `len` items.
+    fn layout(len: usize) -> Layout {
+        let items = Layout::array::<Value>(len).expect("tuple size overflows");
+        let (layout, offset) = Layout::new::<TupleHeader>().extend(items).expect("tuple size overflows");
+        debug_assert_eq!(offset, Self::ITEMS_OFFSET);
+        layout.pad_to_align()
+    }
+
+    /// Allocates a block for `len` items: refcount 1, length `len`, items NOT initialised.
+    ///
+    /// # Safety
+    /// The caller must write all `len` items (see [`Tuple::items_ptr`]) before the tuple is read,
+    /// cloned or dropped.
+    pub unsafe fn allocate(len: usize) -> Tuple {
+        let layout = Self::layout(len);
+        // SAFETY: the layout is never zero-sized (the header alone is 16 bytes).
+        let raw = unsafe { alloc::alloc(layout) } as *mut TupleHeader;
+        let Some(header) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
+        // SAFETY: `header` points to fresh memory big and aligned enough for a `TupleHeader`.
+        unsafe { header.as_ptr().write(TupleHeader { refcount: Cell::new(1), len }) };
+        Tuple { header, _owns: PhantomData }
+    }
+
+    /// A pointer to the first item slot (for initialising a block from [`Tuple::allocate`]).
+    pub fn items_ptr(&self) -> *mut Value {
+        // SAFETY: the items start `ITEMS_OFFSET` bytes into the block, inside its allocation.
+        unsafe { (self.header.as_ptr() as *mut u8).add(Self::ITEMS_OFFSET) as *mut Value }
+    }
+
+    /// A tuple of `len` items, item `i` being `item(i)`.
+    #[inline(always)]
+    pub fn from_fn(len: usize, mut item: impl FnMut(usize) -> Value) -> Tuple {
+        // If `item` unwinds, the block (with some slots unwritten) must not be dropped as a
+        // tuple: it is leaked instead, which is safe.
+        let tuple = std::mem::ManuallyDrop::new(
+            // SAFETY: all `len` slots are written below before the tuple is released.
+            unsafe { Self::allocate(len) },
+        );
+        let slots = tuple.items_ptr();
+        for i in 0..len {
+            // SAFETY: `i < len`: inside the block, each slot written once.
+            unsafe { slots.add(i).write(item(i)) };
+        }
+        std::mem::ManuallyDrop::into_inner(tuple)
+    }
+
+    /// A tuple of clones of `items`.
+    pub fn from_slice(items: &[Value]) -> Tuple {
+        Self::from_fn(items.len(), |i| items[i].clone())
+    }
+
+    /// A tuple that takes over the values of `items` (moved, not cloned).
+    pub fn from_vec(mut items: Vec<Value>) -> Tuple {
+        // SAFETY: the `len` values are moved bitwise into the new block, then the vector forgets
+        // them (`set_len(0)`), so each value has exactly one owner.
+        unsafe {
+            let tuple = Self::allocate(items.len());
+            std::ptr::copy_nonoverlapping(items.as_ptr(), tuple.items_ptr(), items.len());
+            items.set_len(0);
+            tuple
+        }
+    }
+
+    /// The items.
+    #[inline(always)]
+    pub fn as_slice(&self) -> &[Value] {
+        // SAFETY: a live tuple's block holds `len` initialised items after the header.
+        unsafe { std::slice::from_raw_parts(self.items_ptr(), self.header.as_ref().len) }
+    }
+
+    /// Are `a` and `b` the same tuple object (Python's `is`)?
+    pub fn ptr_eq(a: &Tuple, b: &Tuple) -> bool {
+        a.header == b.header
+    }
+
+    /// The block's address: identity for cycle checks while printing.
+    pub fn addr(&self) -> usize {
+        self.header.as_ptr() as usize
+    }
+
+    /// How many `Tuple` handles share this block.
+    pub fn refcount(&self) -> usize {
+        // SAFETY: the header lives as long as any handle.
+        unsafe { self.header.as_ref() }.refcount.get()
+    }
+}
+
+impl Deref for Tuple {
+    type Target = [Value];
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        self.as_slice()
+    }
+}
+
+impl Clone for Tuple {
+    #[inline(always)]
+    fn clone(&self) -> Tuple {
+        // SAFETY: the header lives as long as any handle, and this is one.
+        let count = &unsafe { self.header.as_ref() }.refcount;
+        let next = count.get().wrapping_add(1);
+        if next == 0 {
+            // As `Rc` does: a wrapped count would free a live block.
+            std::process::abort();
+        }
+        count.set(next);
+        Tuple { header: self.header, _owns: PhantomData }
+    }
+}
+
+impl Drop for Tuple {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the header lives as long as any handle, and this is one.
+        let count = &unsafe { self.header.as_ref() }.refcount;
+        let left = count.get() - 1;
+        count.set(left);
+        if left == 0 {
+            // SAFETY: this was the last handle: nobody else can read the items or the block.
+            unsafe { self.free() };
+        }
+    }
+}
+
+impl Tuple {
+    /// Drops the items and frees the block (the last handle is going away).
+    #[inline(never)]
+    unsafe fn free(&mut self) {
+        // SAFETY (caller): no other handle exists; the items are initialised.
+        unsafe {
+            let len = self.header.as_ref().len;
+            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(self.items_ptr(), len));
+            alloc::dealloc(self.header.as_ptr() as *mut u8, Self::layout(len));
+        }
+    }
+}
+
+impl fmt::Debug for Tuple {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The items as a list, as `Rc<Vec<Value>>` printed: `Value::Tuple` shows as `Tuple([..])`.
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl From<Vec<Value>> for Tuple {
+    fn from(items: Vec<Value>) -> Tuple {
+        Tuple::from_vec(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(t: &Tuple) -> Vec<i64> {
+        t.iter().map(|v| if let Value::Int(n) = v { *n } else { panic!("not an int: {v:?}") }).collect()
+    }
+
+    #[test]
+    fn layout_is_header_then_items() {
+        assert_eq!(Tuple::REFCOUNT_OFFSET, 0);
+        assert_eq!(Tuple::LEN_OFFSET, 8);
+        assert_eq!(Tuple::ITEMS_OFFSET, 16);
+        assert_eq!(std::mem::size_of::<Tuple>(), 8);
+        let t = Tuple::from_vec(vec![Value::Int(7), Value::Int(9)]);
+        // SAFETY: reading the documented header fields of a live tuple.
+        unsafe {
+            let base = t.header.as_ptr() as *const u8;
+            assert_eq!(*(base.add(Tuple::REFCOUNT_OFFSET) as *const usize), 1);
+            assert_eq!(*(base.add(Tuple::LEN_OFFSET) as *const usize), 2);
+            let second = &*(base.add(Tuple::ITEMS_OFFSET + 16) as *const Value);
+            assert!(matches!(second, Value::Int(9)));
+        }
+    }
+
+    #[test]
+    fn from_vec_and_from_slice_hold_the_items() {
+        let moved = Tuple::from_vec(vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+        assert_eq!(ints(&moved), [1, 2, 3]);
+        let copied = Tuple::from_slice(&moved);
+        assert_eq!(ints(&copied), [1, 2, 3]);
+        assert!(!Tuple::ptr_eq(&moved, &copied));
+        let empty = Tuple::from_vec(Vec::new());
+        assert!(empty.is_empty());
+        assert_eq!(format!("{empty:?}"), "[]");
+        assert_eq!(format!("{:?}", Value::Tuple(moved)), "Tuple([Int(1), Int(2), Int(3)])");
+    }
+
+    #[test]
+    fn clone_shares_and_drop_releases_items() {
+        let inner = Value::str("shared");
+        let Value::Str(rc) = &inner else { unreachable!() };
+        let t = Tuple::from_slice(&[inner.clone(), Value::None]);
+        assert_eq!(std::rc::Rc::strong_count(rc), 2);
+        let u = t.clone();
+        assert!(Tuple::ptr_eq(&t, &u));
+        assert_eq!(t.refcount(), 2);
+        drop(t);
+        assert_eq!(u.refcount(), 1);
+        assert_eq!(std::rc::Rc::strong_count(rc), 2, "the items live while one handle does");
+        drop(u);
+        assert_eq!(std::rc::Rc::strong_count(rc), 1, "the last drop releases the items");
+    }
+
+    #[test]
+    fn nested_tuples_free_their_children() {
+        let leaf = Value::str("leaf");
+        let Value::Str(rc) = &leaf else { unreachable!() };
+        let mut node = Value::None;
+        for _ in 0..1000 {
+            node = Value::Tuple(Tuple::from_vec(vec![leaf.clone(), node]));
+        }
+        assert_eq!(std::rc::Rc::strong_count(rc), 1001);
+        drop(node);
+        assert_eq!(std::rc::Rc::strong_count(rc), 1);
+    }
+}
