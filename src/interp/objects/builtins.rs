@@ -263,6 +263,12 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
     {
         return Ok(result);
     }
+    // `isinstance(x, int)` and the like: the type test alone.
+    if let (BuiltinId::IsInstance, [value, Value::Builtin(class)], true) = (id, args, kwargs.is_empty())
+        && class.is_type()
+    {
+        return Ok(Value::Bool(instance_of(value, *class)));
+    }
     call_general(id, args, kwargs, out)
 }
 
