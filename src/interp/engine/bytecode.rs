@@ -252,6 +252,10 @@ instruction_table! {
     JumpIfFalse { cond: Reg, target: Label },
     /// `if cond: goto target`
     JumpIfTrue { cond: Reg, target: Label },
+    /// `if a is None: goto target` (`x is None` in a condition: one dispatch, not three)
+    JumpIfNone { a: Reg, target: Label },
+    /// `if a is not None: goto target`
+    JumpIfNotNone { a: Reg, target: Label },
     /// `if a < b: goto target` (the compare-and-branch forms keep conditions to one dispatch)
     JumpIfLt { a: Reg, b: Reg, target: Label },
     /// `if a <= b: goto target`

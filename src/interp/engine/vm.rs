@@ -423,6 +423,16 @@ impl Vm {
                         pc = target.0 as usize;
                     }
                 }
+                Instr::JumpIfNone { a, target } => {
+                    if matches!(reg!(a), Value::None) {
+                        pc = target.0 as usize;
+                    }
+                }
+                Instr::JumpIfNotNone { a, target } => {
+                    if !matches!(reg!(a), Value::None) {
+                        pc = target.0 as usize;
+                    }
+                }
                 Instr::JumpIfTrue { cond, target } => {
                     let truth = match reg!(cond) {
                         Value::Bool(b) => *b,

@@ -303,6 +303,23 @@ impl<'a> Compiler<'a> {
                     Ok(jumps)
                 }
             }
+            // `x is None` / `x is not None`: one jump on the value's tag.
+            ExprKind::Compare(left, rest)
+                if rest.len() == 1
+                    && matches!(rest[0].0, CmpOp::Is | CmpOp::IsNot)
+                    && matches!(rest[0].1.kind, ExprKind::None) =>
+            {
+                let mark = b.next_temp;
+                let a = self.expr(b, left)?;
+                b.free_to(mark);
+                b.line = self.line_of(e.span);
+                let jump = if (rest[0].0 == CmpOp::Is) == when {
+                    Instr::JumpIfNone { a, target: Label(0) }
+                } else {
+                    Instr::JumpIfNotNone { a, target: Label(0) }
+                };
+                Ok(vec![b.emit(jump)])
+            }
             ExprKind::Compare(left, rest) if rest.len() == 1 && fused_jump(rest[0].0, when).is_some() => {
                 let (op, right) = (&rest[0].0, &rest[0].1);
                 let mark = b.next_temp;

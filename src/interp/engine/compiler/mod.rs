@@ -236,6 +236,8 @@ impl<'s> FnBuilder<'s> {
             Instr::Jump { target: t }
             | Instr::JumpIfFalse { target: t, .. }
             | Instr::JumpIfTrue { target: t, .. }
+            | Instr::JumpIfNone { target: t, .. }
+            | Instr::JumpIfNotNone { target: t, .. }
             | Instr::JumpIfLt { target: t, .. }
             | Instr::JumpIfLtE { target: t, .. }
             | Instr::JumpIfGt { target: t, .. }

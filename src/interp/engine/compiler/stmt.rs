@@ -421,12 +421,37 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// The first register, if `targets` are all names of locals held in consecutive registers.
+    fn consecutive_locals(&mut self, b: &FnBuilder<'_>, targets: &[Expr]) -> CompileResult<Option<Reg>> {
+        let mut first = None;
+        for (i, target) in targets.iter().enumerate() {
+            let ExprKind::Name(name) = &target.kind else { return Ok(None) };
+            let Place::Local(reg) = self.resolve(b, name, target.span)? else { return Ok(None) };
+            let start = *first.get_or_insert(reg);
+            if reg.0 as usize != start.0 as usize + i {
+                return Ok(None);
+            }
+        }
+        Ok(first)
+    }
+
     /// Stores the value in register `value` into `target`.
     pub(super) fn assign<'s>(&mut self, b: &mut FnBuilder<'s>, target: &'s Expr, value: Reg) -> CompileResult<()> {
         match &target.kind {
             ExprKind::Name(name) => self.store_name(b, name, value, target.span),
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 let count = u16::try_from(items.len()).map_err(|_| syntax_error("too many targets", target.span))?;
+                // `k, left, right = node` into locals in consecutive registers: unpacked straight
+                // into them (`Unpack` writes nothing unless the lengths match).
+                if let Some(first) = self.consecutive_locals(b, items)? {
+                    b.emit(Instr::Unpack { dst: first, src: value, count: Count(count) });
+                    for item in items {
+                        if let ExprKind::Name(name) = &item.kind {
+                            b.mark_assigned(name);
+                        }
+                    }
+                    return Ok(());
+                }
                 let first = b.temps(count);
                 b.emit(Instr::Unpack { dst: first, src: value, count: Count(count) });
                 for (i, item) in items.iter().enumerate() {
