@@ -11,7 +11,8 @@ use crate::interp::engine::bytecode::{CodeObject, Reg};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::value::{ExcObj, FunctionObj, Value};
-use crate::interp::engine::vm::{Vm, store};
+use crate::interp::engine::slots::store;
+use crate::interp::engine::vm::Vm;
 
 /// CPython's default recursion limit: frames deeper than this raise RecursionError.
 pub const RECURSION_LIMIT: usize = 1000;

@@ -6,7 +6,6 @@
 
 use std::rc::Rc;
 
-use crate::interp::engine::calls::Frame;
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::objects::value::Value;
 
@@ -25,9 +24,9 @@ pub(super) fn is_scalar(value: &Value) -> bool {
 /// dispatch loop calls this again whenever the top frame changes (a call, a return, an exception
 /// caught in another frame, an exit that re-creates inlined frames) and never uses the old
 /// reference after that.
-pub(super) fn frame_code<'a>(frame: &Frame) -> &'a CodeObject {
+pub(super) fn frame_code<'a>(code: &Rc<CodeObject>) -> &'a CodeObject {
     // SAFETY: see above: the loop keeps the reference only while `frame` runs.
-    unsafe { &*Rc::as_ptr(&frame.code) }
+    unsafe { &*Rc::as_ptr(code) }
 }
 
 /// `value.clone()`, without the out-of-line call for ints, floats, bools and None, nor for

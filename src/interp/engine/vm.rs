@@ -33,8 +33,7 @@ use crate::interp::objects::ops;
 use crate::interp::objects::output::Output;
 use crate::interp::objects::text;
 use crate::interp::objects::value::{FunctionObj, ModuleObj, Tuple, Value};
-use crate::interp::engine::slots::{fast_clone, frame_code};
-pub(super) use crate::interp::engine::slots::store;
+use crate::interp::engine::slots::{fast_clone, frame_code, store};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub struct Vm {
@@ -107,7 +106,7 @@ impl Vm {
         let stop_depth = self.frames.len() - 1;
         // The running frame's code, borrowed from its `Frame` (which holds the `Rc`) rather than
         // counted again: re-read with `frame_code` whenever the top frame changes.
-        let mut code: &CodeObject = frame_code(&self.frames[stop_depth]);
+        let mut code: &CodeObject = frame_code(&self.frames[stop_depth].code);
         let mut pc = self.frames[stop_depth].pc;
         let mut base = self.frames[stop_depth].base;
 
@@ -135,7 +134,7 @@ impl Vm {
                 match self.unwind(error, jit.as_deref_mut()) {
                     Ok(()) => {
                         let frame = self.frames.last().expect("handler frame");
-                        code = frame_code(frame);
+                        code = frame_code(&frame.code);
                         pc = frame.pc;
                         base = frame.base;
                         continue;
@@ -243,7 +242,7 @@ impl Vm {
                                 if self.frames.len() != depth {
                                     // The trace exited inside a call it had inlined.
                                     let top = self.frames.last().expect("the re-created frame");
-                                    code = frame_code(top);
+                                    code = frame_code(&top.code);
                                     base = top.base;
                                 }
                                 continue;
@@ -636,7 +635,7 @@ impl Vm {
                     }
                     let frame = self.pop_frame().expect("a frame returns");
                     let caller = self.frames.last().expect("a caller");
-                    code = frame_code(caller);
+                    code = frame_code(&caller.code);
                     pc = caller.pc;
                     base = caller.base;
                     set!(frame.return_to, value);
