@@ -12,4 +12,5 @@ pub mod liveness;
 pub mod native;
 pub mod native_run;
 pub mod slots;
+pub mod state;
 pub mod vm;

@@ -2,7 +2,7 @@
 //! value stack, exception unwinding with tracebacks, and the recursion limit.
 //!
 //! Input: a verified module [`CodeObject`]. Output: the program's effects (printing through
-//! [`Output`]) and, for an uncaught exception, an [`Uncaught`] with its traceback.
+//! `Output`) and, for an uncaught exception, an [`Uncaught`] with its traceback.
 //! Toy-to-Toy calls never recurse on the Rust stack: a call pushes a [`Frame`], so no Toy
 //! program can overflow the process stack. At loop headers it counts down towards hot loops;
 //! when a countdown is over, `native_run.rs` asks the JIT what to do (through
@@ -20,73 +20,23 @@ use std::rc::Rc;
 
 use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
-use crate::interp::objects::builtins::{self, BuiltinId};
+use crate::interp::objects::builtins;
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::engine::calls;
-use crate::interp::engine::compiler::GlobalTable;
 use crate::interp::objects::error::{self, ExcKind, RtError};
 use crate::interp::objects::format;
 use crate::interp::objects::iter;
 use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::ops;
-use crate::interp::objects::output::Output;
 use crate::interp::objects::text;
 use crate::interp::objects::value::{FunctionObj, ModuleObj, Tuple, Value};
 use crate::interp::engine::slots::{fast_clone, frame_code, store};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
-pub struct Vm {
-    pub stack: Vec<Value>,
-    pub frames: Vec<Frame>,
-    pub globals: Vec<Value>,
-    pub global_names: GlobalTable,
-    pub out: Output,
-    /// The exception a handler is about to load (`LoadException`).
-    pub(super) caught: Option<RtError>,
-    /// Traceback entries collected while an exception unwinds.
-    pub(super) unwinding: Vec<TracebackEntry>,
-    pub(super) next_function_id: u32,
-    /// How often a global holding a builtin or function was rebound (the JIT drops traces
-    /// compiled under an older count: they may call what is no longer there).
-    pub(super) rebinds: u64,
-    /// Is the JIT recording (is each instruction shown to it before it runs)?
-    pub(super) recording: bool,
-    /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
-    /// per trace entry).
-    pub measure_native_time: bool,
-    /// Time spent in compiled traces, when measured.
-    pub native_time: std::time::Duration,
-}
+pub use crate::interp::engine::state::Vm;
 
 impl Vm {
-    pub fn new(out: Output) -> Vm {
-        Vm {
-            stack: Vec::with_capacity(1024),
-            frames: Vec::new(),
-            globals: Vec::new(),
-            global_names: GlobalTable::default(),
-            out,
-            caught: None,
-            unwinding: Vec::new(),
-            next_function_id: 1,
-            rebinds: 0,
-            recording: false,
-            measure_native_time: false,
-            native_time: std::time::Duration::ZERO,
-        }
-    }
-
-    /// Gives every global the compiler has named since the last call a slot, holding the
-    /// builtin of that name if there is one.
-    pub fn sync_globals(&mut self) {
-        while self.globals.len() < self.global_names.names.len() {
-            let name = &self.global_names.names[self.globals.len()];
-            let value = BuiltinId::from_global_name(name).map(Value::Builtin).unwrap_or(Value::Unbound);
-            self.globals.push(value);
-        }
-    }
-
     /// Runs a module's code to completion, with the JIT if one is lent (`--no-jit`: none).
     pub fn run_module(&mut self, code: Rc<CodeObject>, jit: Option<&mut dyn JitHooks>) -> Result<(), Uncaught> {
         self.sync_globals();

@@ -1,0 +1,65 @@
+//! The VM's state: the one value stack, the frames, the globals, the output, and what an
+//! exception or the JIT leaves for the dispatch loop; `Vm::new` and the globals the compiler
+//! names. The dispatch loop that runs on it is `vm.rs`.
+//!
+//! Touches only its own fields.
+
+use crate::interp::engine::calls::{Frame, TracebackEntry};
+use crate::interp::engine::compiler::GlobalTable;
+use crate::interp::objects::builtins::BuiltinId;
+use crate::interp::objects::error::RtError;
+use crate::interp::objects::output::Output;
+use crate::interp::objects::value::Value;
+
+/// A Toy virtual machine: run a module with `Vm::run_module` (`vm.rs`).
+pub struct Vm {
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    pub globals: Vec<Value>,
+    pub global_names: GlobalTable,
+    pub out: Output,
+    /// The exception a handler is about to load (`LoadException`).
+    pub(super) caught: Option<RtError>,
+    /// Traceback entries collected while an exception unwinds.
+    pub(super) unwinding: Vec<TracebackEntry>,
+    pub(super) next_function_id: u32,
+    /// How often a global holding a builtin or function was rebound (the JIT drops traces
+    /// compiled under an older count: they may call what is no longer there).
+    pub(super) rebinds: u64,
+    /// Is the JIT recording (is each instruction shown to it before it runs)?
+    pub(super) recording: bool,
+    /// Measure the time spent in native code (`--stats`; off by default: it costs a clock read
+    /// per trace entry).
+    pub measure_native_time: bool,
+    /// Time spent in compiled traces, when measured.
+    pub native_time: std::time::Duration,
+}
+
+impl Vm {
+    pub fn new(out: Output) -> Vm {
+        Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::new(),
+            globals: Vec::new(),
+            global_names: GlobalTable::default(),
+            out,
+            caught: None,
+            unwinding: Vec::new(),
+            next_function_id: 1,
+            rebinds: 0,
+            recording: false,
+            measure_native_time: false,
+            native_time: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Gives every global the compiler has named since the last call a slot, holding the
+    /// builtin of that name if there is one.
+    pub fn sync_globals(&mut self) {
+        while self.globals.len() < self.global_names.names.len() {
+            let name = &self.global_names.names[self.globals.len()];
+            let value = BuiltinId::from_global_name(name).map(Value::Builtin).unwrap_or(Value::Unbound);
+            self.globals.push(value);
+        }
+    }
+}
