@@ -30,7 +30,7 @@ pub(super) fn frame_code<'a>(code: &Rc<CodeObject>) -> &'a CodeObject {
 }
 
 /// `value.clone()`, without the out-of-line call for ints, floats, bools and None, nor for
-/// the functions a call loads from a global, nor for tuples.
+/// the functions and builtins a call loads from a global, nor for tuples.
 #[inline(always)]
 pub(super) fn fast_clone(value: &Value) -> Value {
     if is_scalar(value) {
@@ -38,6 +38,8 @@ pub(super) fn fast_clone(value: &Value) -> Value {
         unsafe { std::ptr::read(value) }
     } else if let Value::Function(function) = value {
         Value::Function(function.clone())
+    } else if let Value::Builtin(id) = value {
+        Value::Builtin(*id)
     } else if let Value::Tuple(tuple) = value {
         Value::Tuple(tuple.clone())
     } else {
