@@ -117,7 +117,7 @@ impl Vm {
         if argc != code.params.len() || self.frames.len() >= RECURSION_LIMIT || self.stack.len() < frame_end {
             return self.push_call_slow(function, args_base, argc, return_to);
         }
-        self.enter_frame(code, &function.code, args_base, return_to);
+        self.enter_frame(&function.code, args_base, return_to);
         Ok(())
     }
 
@@ -141,20 +141,20 @@ impl Vm {
                 self.stack[args_base + first_default + i] = default.clone();
             }
         }
-        self.enter_frame(code, code, args_base, return_to);
+        self.enter_frame(code, args_base, return_to);
         Ok(())
     }
 
-    /// Pushes the frame of `code` (counted by `rc`) at `args_base`, its arguments in place:
+    /// Pushes the frame of `code` at `args_base`, its arguments in place:
     /// clears its locals (the slots may hold the caller's dead temporaries; the temporaries
     /// above them are written before they are read) and writes its preloaded literals.
     #[inline(always)]
-    fn enter_frame(&mut self, code: &CodeObject, rc: &Rc<CodeObject>, args_base: usize, return_to: Reg) {
+    fn enter_frame(&mut self, code: &Rc<CodeObject>, args_base: usize, return_to: Reg) {
         for slot in &mut self.stack[args_base + code.params.len()..args_base + code.nlocals as usize] {
             store(slot, Value::Unbound);
         }
         self.preload(code, args_base);
-        self.frames.push(Frame { code: rc.clone(), pc: 0, base: args_base, return_to });
+        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to });
     }
 
     /// Writes `code`'s preloaded number literals into its frame at `base`.

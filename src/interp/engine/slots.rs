@@ -35,15 +35,13 @@ pub(super) fn frame_code<'a>(code: &Rc<CodeObject>) -> &'a CodeObject {
 pub(super) fn fast_clone(value: &Value) -> Value {
     if is_scalar(value) {
         // SAFETY: a scalar value owns no heap memory, so a bitwise copy is a full clone.
-        unsafe { std::ptr::read(value) }
-    } else if let Value::Function(function) = value {
-        Value::Function(function.clone())
-    } else if let Value::Builtin(id) = value {
-        Value::Builtin(*id)
-    } else if let Value::Tuple(tuple) = value {
-        Value::Tuple(tuple.clone())
-    } else {
-        value.clone()
+        return unsafe { std::ptr::read(value) };
+    }
+    match value {
+        Value::Function(function) => Value::Function(function.clone()),
+        Value::Builtin(id) => Value::Builtin(*id),
+        Value::Tuple(tuple) => Value::Tuple(tuple.clone()),
+        _ => value.clone(),
     }
 }
 

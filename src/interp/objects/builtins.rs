@@ -20,6 +20,7 @@ use std::rc::Rc;
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error, value_error};
 use crate::interp::objects::format::{format_spec, repr, str_of};
 use crate::interp::objects::iter::{collect, enumerate, iter_value, make_iter, reversed};
+use crate::interp::objects::methods::expect_args;
 use crate::interp::objects::ops::{self, binary, compare, truthy};
 use crate::interp::objects::text;
 use crate::interp::objects::value::{ExcObj, IterObj, Value};
@@ -224,21 +225,6 @@ fn exactly_one(id: BuiltinId, args: &[Value]) -> RtResult<&Value> {
     Ok(&args[0])
 }
 
-fn expected_range(name: &str, args: &[Value], min: usize, max: usize) -> RtResult<()> {
-    let n = args.len();
-    let plural = |k: usize| if k == 1 { "" } else { "s" };
-    if min == max && n != min {
-        return Err(type_error(format!("{name} expected {min} argument{}, got {n}", plural(min))));
-    }
-    if n < min {
-        return Err(type_error(format!("{name} expected at least {min} argument{}, got {n}", plural(min))));
-    }
-    if n > max {
-        return Err(type_error(format!("{name} expected at most {max} argument{}, got {n}", plural(max))));
-    }
-    Ok(())
-}
-
 fn at_most(name: &str, args: &[Value], max: usize) -> RtResult<()> {
     if args.len() > max {
         return Err(type_error(format!(
@@ -309,7 +295,7 @@ fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn
         B::Sum => sum(args, kwargs),
         B::Sorted => {
             let kw = take_kwargs("sort", kwargs, &["key", "reverse"])?;
-            expected_range("sorted", args, 1, 1)?;
+            expect_args("sorted", args, 1, 1)?;
             let mut items = collect(&args[0])?;
             sort_with_kwargs(&mut items, &kw)?;
             Ok(Value::list(items))
@@ -518,7 +504,7 @@ fn sum(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
 }
 
 fn dict_call(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
-    expected_range("dict", args, 0, 1)?;
+    expect_args("dict", args, 0, 1)?;
     let result = Value::Dict(Rc::new(std::cell::RefCell::new(crate::interp::objects::value::DictMap::default())));
     if let Some(src) = args.first() {
         dict_update(&result, src)?;
@@ -618,7 +604,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             }
         }
         B::IsInstance => {
-            expected_range("isinstance", args, 2, 2)?;
+            expect_args("isinstance", args, 2, 2)?;
             Ok(Value::Bool(isinstance(&args[0], &args[1])?))
         }
         B::Repr => Ok(Value::str(repr(exactly_one(id, args)?)?)),
@@ -627,7 +613,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
         B::Bin => radix_str(exactly_one(id, args)?, 2, "0b"),
         B::Oct => radix_str(exactly_one(id, args)?, 8, "0o"),
         B::Divmod => {
-            expected_range("divmod", args, 2, 2)?;
+            expect_args("divmod", args, 2, 2)?;
             ops::divmod(&args[0], &args[1])
         }
         B::Any | B::All => {
@@ -642,14 +628,14 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             Ok(Value::Bool(!want))
         }
         B::Iter => {
-            expected_range("iter", args, 1, 1)?;
+            expect_args("iter", args, 1, 1)?;
             match &args[0] {
                 Value::Iterator(it) if !it.borrow().is_view() => Ok(args[0].clone()),
                 v => Ok(iter_value(make_iter(v)?)),
             }
         }
         B::Next => {
-            expected_range("next", args, 1, 2)?;
+            expect_args("next", args, 1, 2)?;
             match &args[0] {
                 Value::Iterator(it) if !it.borrow().is_view() => {
                     let next = it
@@ -666,7 +652,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             }
         }
         B::Format => {
-            expected_range("format", args, 1, 2)?;
+            expect_args("format", args, 1, 2)?;
             let spec = match args.get(1) {
                 None => String::new(),
                 Some(Value::Str(s)) => s.text.clone(),
@@ -677,7 +663,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             Ok(Value::str(format_spec(&args[0], &spec)?))
         }
         B::Float => {
-            expected_range("float", args, 0, 1)?;
+            expect_args("float", args, 0, 1)?;
             match args.first() {
                 None => Ok(Value::Float(0.0)),
                 Some(v @ Value::Float(_)) => Ok(v.clone()),
@@ -692,18 +678,18 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             }
         }
         B::Bool => {
-            expected_range("bool", args, 0, 1)?;
+            expect_args("bool", args, 0, 1)?;
             Ok(Value::Bool(args.first().is_some_and(truthy)))
         }
         B::List => {
-            expected_range("list", args, 0, 1)?;
+            expect_args("list", args, 0, 1)?;
             Ok(Value::list(match args.first() {
                 None => Vec::new(),
                 Some(v) => collect(v)?,
             }))
         }
         B::Tuple => {
-            expected_range("tuple", args, 0, 1)?;
+            expect_args("tuple", args, 0, 1)?;
             match args.first() {
                 None => Ok(Value::tuple(Vec::new())),
                 Some(v @ Value::Tuple(_)) => Ok(v.clone()),
@@ -712,7 +698,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
         }
         B::Range => range_call(args),
         B::Reversed => {
-            expected_range("reversed", args, 1, 1)?;
+            expect_args("reversed", args, 1, 1)?;
             Ok(iter_value(reversed(&args[0])?))
         }
         B::Type => {
@@ -734,7 +720,7 @@ fn ops_overflow(msg: &str) -> RtError {
 }
 
 fn range_call(args: &[Value]) -> RtResult<Value> {
-    expected_range("range", args, 1, 3)?;
+    expect_args("range", args, 1, 3)?;
     let mut n: Vec<num_bigint::BigInt> = Vec::with_capacity(3);
     for a in args {
         match ops::int_to_bigint(a) {

@@ -197,15 +197,10 @@ fn other_key_eq(a: &Value, b: &Value) -> bool {
             Tuple::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)))
         }
         (Value::None, Value::None) => true,
-        (Value::Builtin(x), Value::Builtin(y)) => x == y,
         (Value::Range(x), Value::Range(y)) => crate::interp::objects::ops::range_eq(x, y),
-        (Value::Function(x), Value::Function(y)) => Rc::ptr_eq(x, y),
-        (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
-        (Value::Exception(x), Value::Exception(y)) => Rc::ptr_eq(x, y),
-        (Value::Iterator(x), Value::Iterator(y)) => Rc::ptr_eq(x, y),
-        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
-        (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
-        _ => crate::interp::objects::ops::numeric_eq(a, b).unwrap_or(false),
+        // Numbers by value; everything else (functions, builtins, ...) by identity.
+        _ => crate::interp::objects::ops::numeric_eq(a, b)
+            .unwrap_or_else(|| crate::interp::objects::ops::is_identical_heap(a, b)),
     }
 }
 

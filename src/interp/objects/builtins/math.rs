@@ -10,7 +10,7 @@ use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
-use super::{BuiltinId, Kwargs, display_name, expected_range, float_to_int};
+use super::{BuiltinId, Kwargs, display_name, expect_args, float_to_int};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, memory_error, type_error, value_error};
 use crate::interp::objects::ops::{big_to_f64, int_to_bigint, num_to_f64};
 use crate::interp::objects::value::{ModuleObj, Value};
@@ -165,15 +165,15 @@ pub(super) fn call_math(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>) -> Rt
             Ok(Value::tuple(vec![Value::Float(frac), Value::Float(int)]))
         }
         B::MathAtan2 => {
-            expected_range("atan2", args, 2, 2)?;
+            expect_args("atan2", args, 2, 2)?;
             Ok(Value::Float(real(&args[0])?.atan2(real(&args[1])?)))
         }
         B::MathCopysign => {
-            expected_range("copysign", args, 2, 2)?;
+            expect_args("copysign", args, 2, 2)?;
             Ok(Value::Float(real(&args[0])?.copysign(real(&args[1])?)))
         }
         B::MathFmod => {
-            expected_range("fmod", args, 2, 2)?;
+            expect_args("fmod", args, 2, 2)?;
             let (x, y) = (real(&args[0])?, real(&args[1])?);
             if y.is_infinite() && x.is_finite() {
                 return Ok(Value::Float(x));
@@ -185,7 +185,7 @@ pub(super) fn call_math(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>) -> Rt
             Ok(Value::Float(r))
         }
         B::MathPow => {
-            expected_range("pow", args, 2, 2)?;
+            expect_args("pow", args, 2, 2)?;
             let (x, y) = (real(&args[0])?, real(&args[1])?);
             let r = x.powf(y);
             if x.is_finite() && y.is_finite() {
@@ -246,7 +246,7 @@ pub(super) fn call_math(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>) -> Rt
             }
         }
         B::MathComb => {
-            expected_range("comb", args, 2, 2)?;
+            expect_args("comb", args, 2, 2)?;
             let (n, k) = (integer(&args[0])?, integer(&args[1])?);
             if n.is_negative() {
                 return Err(value_error("n must be a non-negative integer"));

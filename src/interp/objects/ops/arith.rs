@@ -12,7 +12,7 @@ use super::{MAX_INT_BITS, check_seq_size, check_str_size, truthy};
 use crate::interp::objects::error::{
     ExcKind, RtError, RtResult, memory_error, overflow_error, type_error, value_error, zero_division,
 };
-use crate::interp::objects::value::Value;
+use crate::interp::objects::value::{Tuple, Value};
 use crate::parser::ast::{BinOp, UnaryOp};
 
 /// A number operand: bools are ints.
@@ -630,9 +630,8 @@ fn sequence_op(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtResult<Value
         (BinOp::Add, Value::List(_), _) => Err(concat_error("list", b)),
         (BinOp::Add, Value::Tuple(x), Value::Tuple(y)) => {
             check_seq_size(x.len() as u64 + y.len() as u64)?;
-            let mut items: Vec<Value> = x.to_vec();
-            items.extend(y.iter().cloned());
-            Ok(Value::tuple(items))
+            let item = |i: usize| if i < x.len() { x[i].clone() } else { y[i - x.len()].clone() };
+            Ok(Value::Tuple(Tuple::from_fn(x.len() + y.len(), item)))
         }
         (BinOp::Add, Value::Tuple(_), _) => Err(concat_error("tuple", b)),
         (BinOp::Mul, s, n) if is_sequence(s) => repeat(s, n),

@@ -65,7 +65,8 @@ pub fn is_same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn is_identical_heap(a: &Value, b: &Value) -> bool {
+/// `a is b` for values that live on the heap (and builtins): the same object.
+pub fn is_identical_heap(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
