@@ -8,11 +8,11 @@ use std::io::Write;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::compiler::{self, CompileError, CompileOptions};
-use crate::interp::objects::format;
 use crate::interp::engine::native::JitHooks;
+use crate::interp::engine::vm::{Uncaught, Vm};
+use crate::interp::objects::format;
 use crate::interp::objects::output::Output;
 use crate::interp::objects::value::Value;
-use crate::interp::engine::vm::{Uncaught, Vm};
 use crate::jit::Jit;
 use crate::jit::dump::DumpLevel;
 use crate::parser::{self, LineIndex};

@@ -27,7 +27,9 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use crate::interp::engine::bytecode::CodeObject;
-use crate::interp::engine::native::{ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running};
+use crate::interp::engine::native::{
+    ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running,
+};
 
 use super::dump::DumpLevel;
 use super::recorder::{Recorder, SideStart, Step};
@@ -235,7 +237,8 @@ impl Jit {
             Err(reason) => {
                 self.forest.stats.aborts += 1;
                 self.recording_started = None;
-                self.forest.event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {}", reason.0));
+                self.forest
+                    .event(format!("[jit] no side trace from T{parent_trace} exit {parent_snapshot}: {}", reason.0));
                 self.side_failed(tree, exit);
                 false
             }
@@ -283,7 +286,8 @@ impl Jit {
         info.side_aborts += 1;
         let (aborts, trace, snapshot) = (info.side_aborts, info.trace_id, info.snapshot);
         if aborts == BLACKLIST_AFTER {
-            let line = self.forest.metas.get(&trace).and_then(|m| m.exit_lines.get(snapshot as usize).copied()).unwrap_or(0);
+            let line =
+                self.forest.metas.get(&trace).and_then(|m| m.exit_lines.get(snapshot as usize).copied()).unwrap_or(0);
             self.forest.event(format!(
                 "[jit] T{trace} exit {snapshot} (line {line}) blacklisted after {aborts} failed side traces \
                  (tried again only after many more exits)"

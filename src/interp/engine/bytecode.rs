@@ -79,7 +79,9 @@ impl Operand for ConstIdx {
     fn render(&self, code: &CodeObject, _: &[Rc<str>]) -> String {
         match code.consts.get(self.0 as usize) {
             Some(Value::Function(f)) => format!("k{}(<code {}>)", self.0, f.code.name),
-            Some(v) => format!("k{}({})", self.0, crate::interp::objects::format::repr(v).unwrap_or_else(|_| "...".into())),
+            Some(v) => {
+                format!("k{}({})", self.0, crate::interp::objects::format::repr(v).unwrap_or_else(|_| "...".into()))
+            }
             None => format!("k{}", self.0),
         }
     }
@@ -466,7 +468,13 @@ impl CodeObject {
             }
         }
         if self.params.len() > self.nlocals as usize || self.nlocals > self.nslots {
-            return Err(format!("{}: {} locals for {} parameters and {} slots", self.name, self.nlocals, self.params.len(), self.nslots));
+            return Err(format!(
+                "{}: {} locals for {} parameters and {} slots",
+                self.name,
+                self.nlocals,
+                self.params.len(),
+                self.nslots
+            ));
         }
         for (reg, value) in &self.preloaded {
             if reg.0 >= self.nslots || !matches!(value, Value::Int(_) | Value::Float(_)) {
@@ -495,7 +503,9 @@ impl CodeObject {
             let preloaded: Vec<String> = self
                 .preloaded
                 .iter()
-                .map(|(reg, value)| format!("r{}={}", reg.0, crate::interp::objects::format::repr(value).unwrap_or_default()))
+                .map(|(reg, value)| {
+                    format!("r{}={}", reg.0, crate::interp::objects::format::repr(value).unwrap_or_default())
+                })
                 .collect();
             let _ = writeln!(out, "   preloaded: {}", preloaded.join(" "));
         }

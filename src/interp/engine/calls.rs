@@ -8,11 +8,11 @@
 use std::rc::Rc;
 
 use crate::interp::engine::bytecode::{CodeObject, Reg};
-use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
 use crate::interp::engine::native::JitHooks;
-use crate::interp::objects::value::{ExcObj, FunctionObj, Value};
 use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::Vm;
+use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
+use crate::interp::objects::value::{ExcObj, FunctionObj, Value};
 
 /// CPython's default recursion limit: frames deeper than this raise RecursionError.
 pub const RECURSION_LIMIT: usize = 1000;
@@ -125,7 +125,13 @@ impl Vm {
     /// limit is reached or the stack must grow.
     #[cold]
     #[inline(never)]
-    fn push_call_slow(&mut self, function: &FunctionObj, args_base: usize, argc: usize, return_to: Reg) -> RtResult<()> {
+    fn push_call_slow(
+        &mut self,
+        function: &FunctionObj,
+        args_base: usize,
+        argc: usize,
+        return_to: Reg,
+    ) -> RtResult<()> {
         if self.frames.len() >= RECURSION_LIMIT {
             return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }

@@ -7,10 +7,12 @@
 use std::rc::Rc;
 
 use crate::interp::engine::bytecode::CodeObject;
-use crate::interp::engine::native::{InlinedFrames, JitHooks, LINK_TO_ROOT, LoopAction, LoopAt, NativeCall, RecordStep, Running};
-use crate::interp::objects::value::Value;
+use crate::interp::engine::native::{
+    InlinedFrames, JitHooks, LINK_TO_ROOT, LoopAction, LoopAt, NativeCall, RecordStep, Running,
+};
 use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::{Frame, RECURSION_LIMIT, Vm};
+use crate::interp::objects::value::Value;
 
 impl Vm {
     /// What the recorder sees of the program, running the frame at `base` of `code`.

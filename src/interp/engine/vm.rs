@@ -20,18 +20,18 @@ use std::rc::Rc;
 
 use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
-use crate::interp::objects::builtins;
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::engine::calls;
+use crate::interp::engine::native::JitHooks;
+use crate::interp::engine::slots::{fast_clone, frame_code, store};
+use crate::interp::objects::builtins;
 use crate::interp::objects::error::{self, ExcKind, RtError};
 use crate::interp::objects::format;
 use crate::interp::objects::iter;
 use crate::interp::objects::methods::{self, MethodId};
-use crate::interp::engine::native::JitHooks;
 use crate::interp::objects::ops;
 use crate::interp::objects::text;
 use crate::interp::objects::value::{FunctionObj, ModuleObj, Tuple, Value};
-use crate::interp::engine::slots::{fast_clone, frame_code, store};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub use crate::interp::engine::state::Vm;
@@ -185,8 +185,7 @@ impl Vm {
                             slot.countdown.set(left - 1);
                         } else {
                             let depth = self.frames.len();
-                            if let Some((resume, skip)) =
-                                self.loop_header_slow(jit, $loop_id.0 as usize, base, pc - 1)
+                            if let Some((resume, skip)) = self.loop_header_slow(jit, $loop_id.0 as usize, base, pc - 1)
                             {
                                 (pc, skip_native) = (resume, skip);
                                 if self.frames.len() != depth {
@@ -602,9 +601,13 @@ impl Vm {
                 }
                 Instr::BuildDict { dst, start, count } => {
                     let from = base + start.0 as usize;
-                    let mut map = crate::interp::objects::value::DictMap::with_capacity_and_hasher(count.0 as usize, Default::default());
+                    let mut map = crate::interp::objects::value::DictMap::with_capacity_and_hasher(
+                        count.0 as usize,
+                        Default::default(),
+                    );
                     for i in 0..count.0 as usize {
-                        let key = attempt!(crate::interp::objects::value::HashKey::new(self.stack[from + 2 * i].clone()));
+                        let key =
+                            attempt!(crate::interp::objects::value::HashKey::new(self.stack[from + 2 * i].clone()));
                         map.insert(key, self.stack[from + 2 * i + 1].clone());
                     }
                     set!(dst, Value::Dict(Rc::new(RefCell::new(map))));

@@ -152,7 +152,9 @@ fn other_key_hash(v: &Value) -> u64 {
         Value::BigInt(b) => hash_big(b),
         Value::Float(f) => hash_float(*f),
         Value::Str(s) => hash_str(s),
-        Value::Tuple(items) => items.iter().fold(combine(7, items.len() as u64), |acc, item| combine(acc, key_hash(item))),
+        Value::Tuple(items) => {
+            items.iter().fold(combine(7, items.len() as u64), |acc, item| combine(acc, key_hash(item)))
+        }
         Value::Range(r) => {
             let len = crate::interp::objects::ops::range_len(r);
             let mut h = combine(8, len as u64);

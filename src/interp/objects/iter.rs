@@ -432,7 +432,10 @@ mod tests {
         );
         assert!(crate::interp::objects::ops::contains(&r, &Value::from_bigint(two64.clone())).unwrap());
         assert!(!crate::interp::objects::ops::contains(&r, &Value::Int(5)).unwrap());
-        assert_eq!(repr(&crate::interp::objects::ops::get_item(&r, &Value::Int(-1)).unwrap()).unwrap(), "18446744073709551617");
+        assert_eq!(
+            repr(&crate::interp::objects::ops::get_item(&r, &Value::Int(-1)).unwrap()).unwrap(),
+            "18446744073709551617"
+        );
         // Iterating twice restarts (a range is not an iterator).
         assert_eq!(collect(&r).unwrap().len(), 4);
         let small_tail = make_range(BigInt::from(i64::MAX) - 1, BigInt::from(i64::MAX) + 2, BigInt::from(1));

@@ -16,7 +16,9 @@ pub use arith::{
     int_pow_mod, int_to_bigint, num_to_f64, true_divide_ints, unary,
 };
 pub use compare::{compare, contains, equals, is_identical_heap, is_same, numeric_eq, sort_values, value_lt};
-pub use subscript::{dict_contains, dict_get, del_item, del_slice, get_item, get_slice, set_item, set_slice, slice_indices};
+pub use subscript::{
+    del_item, del_slice, dict_contains, dict_get, get_item, get_slice, set_item, set_slice, slice_indices,
+};
 
 use crate::interp::objects::error::{RtResult, memory_error, type_error};
 use crate::interp::objects::value::{IterObj, RangeObj, Value};
@@ -63,10 +65,9 @@ pub fn len(a: &Value) -> RtResult<usize> {
             IterObj::DictView { dict, .. } => Ok(dict.borrow().len()),
             IterObj::BigRange(r) => {
                 use num_traits::ToPrimitive;
-                crate::interp::objects::iter::big_range_len(r)
-                    .to_i64()
-                    .map(|n| n as usize)
-                    .ok_or_else(|| crate::interp::objects::error::overflow_error("Python int too large to convert to C ssize_t"))
+                crate::interp::objects::iter::big_range_len(r).to_i64().map(|n| n as usize).ok_or_else(|| {
+                    crate::interp::objects::error::overflow_error("Python int too large to convert to C ssize_t")
+                })
             }
             _ => Err(no_len(a)),
         },

@@ -16,8 +16,8 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 use num_bigint::BigInt;
 
-use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::objects::error::ExcKind;
 pub use crate::interp::objects::tuple::Tuple;
 

@@ -17,8 +17,8 @@ use std::rc::Rc;
 use super::kinds::Names;
 use super::ops::{Piece, pieces};
 use super::{GLOBAL_SLOTS, InlinedCall, IrRef, Op, Snapshot, Trace, TraceObject, Type};
-use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::objects::value::FunctionObj;
 
 /// The trace as text: one instruction per line, then the snapshots.

@@ -4,9 +4,9 @@
 //!
 //! Touches only the recorder's own state.
 
-use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::engine::bytecode::Reg;
 use crate::interp::engine::native::Running;
+use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::objects::value::Value;
 
 use super::{Abort, Recorder, abort};

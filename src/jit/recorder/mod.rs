@@ -683,7 +683,8 @@ impl Recorder {
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
                 let name = &self.cur.names[method.0 as usize];
-                let is_append = self.cur.method_ids[method.0 as usize] == crate::interp::objects::methods::MethodId::Append;
+                let is_append =
+                    self.cur.method_ids[method.0 as usize] == crate::interp::objects::methods::MethodId::Append;
                 if !(is_append && argc.0 == 1 && matches!(frame[obj.0 as usize], Value::List(_))) {
                     return abort(format!("a call to the method {name}() (only list.append is traced)"));
                 }

@@ -6,10 +6,10 @@ use std::rc::Rc;
 
 use crate::parser::ast::{BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, UnaryOp};
 
-use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteIdx};
-use crate::interp::objects::value::Value;
-use crate::interp::engine::compiler::stmt::binary_instr;
 use super::{CompileResult, Compiler, FnBuilder, FunctionBody, Place, syntax_error};
+use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteIdx};
+use crate::interp::engine::compiler::stmt::binary_instr;
+use crate::interp::objects::value::Value;
 
 impl<'a> Compiler<'a> {
     /// Compiles `e` and returns a register holding its value: a local's own register when `e`

@@ -375,7 +375,8 @@ impl<'s> FnBuilder<'s> {
         }
         self.code.slot_names.resize(self.code.nslots as usize, String::new());
         self.code.jit_loops = (0..self.code.loop_count).map(|_| Default::default()).collect();
-        self.code.method_ids = self.code.names.iter().map(|n| crate::interp::objects::methods::MethodId::from_name(n)).collect();
+        self.code.method_ids =
+            self.code.names.iter().map(|n| crate::interp::objects::methods::MethodId::from_name(n)).collect();
         self.code.verify().map_err(|e| syntax_error(format!("internal compiler error: {e}"), Span::default()))?;
         Ok(Rc::new(self.code))
     }

@@ -4,8 +4,8 @@
 
 use crate::parser::ast::{BinOp, ExceptHandler, Expr, ExprKind, Span, Stmt, StmtKind};
 
-use crate::interp::engine::bytecode::{ConstIdx, Count, Instr, Reg};
 use super::{CompileResult, Compiler, FnBuilder, FunctionBody, LoopContext, Place, ScopeKind, syntax_error};
+use crate::interp::engine::bytecode::{ConstIdx, Count, Instr, Reg};
 
 impl<'a> Compiler<'a> {
     pub(super) fn block<'s>(&mut self, b: &mut FnBuilder<'s>, body: &'s [Stmt]) -> CompileResult<()> {

@@ -352,7 +352,10 @@ mod tests {
         assert_eq!(ok("-9223372036854775808", 10), Some(i64::MIN));
         assert!(matches!(int_from_str("9999999999999999999", 10), Ok(Value::BigInt(_))));
         let e = int_from_str("x", 10).unwrap_err();
-        assert_eq!(crate::interp::objects::format::exc_line(&e.0), "ValueError: invalid literal for int() with base 10: 'x'");
+        assert_eq!(
+            crate::interp::objects::format::exc_line(&e.0),
+            "ValueError: invalid literal for int() with base 10: 'x'"
+        );
     }
 
     #[test]

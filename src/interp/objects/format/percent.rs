@@ -2,9 +2,9 @@
 //! conversions (`d i u x X o e E f F g G c s r a %`), flags (`- + space # 0`), `*` widths,
 //! `%(name)s` with a dict, and its error messages. Pure; touches nothing.
 
-use crate::interp::objects::format::spec::{float_text, int_digits};
 use super::{repr, str_of};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error, value_error};
+use crate::interp::objects::format::spec::{float_text, int_digits};
 use crate::interp::objects::ops::{get_item, num_to_f64};
 use crate::interp::objects::value::Value;
 

@@ -216,7 +216,10 @@ fn module_and_exception_attributes() {
     assert_eq!(m(&math, "pi", vec![]), "!TypeError: 'float' object is not callable");
     assert_eq!(m(&math, "nope", vec![]), "!AttributeError: module 'math' has no attribute 'nope'");
     assert_eq!(show(get_attr(&math, "e")), "2.718281828459045");
-    let e = Value::Exception(Rc::new(crate::interp::objects::value::ExcObj { kind: ExcKind::ValueError, args: vec![s("x")] }));
+    let e = Value::Exception(Rc::new(crate::interp::objects::value::ExcObj {
+        kind: ExcKind::ValueError,
+        args: vec![s("x")],
+    }));
     assert_eq!(show(get_attr(&e, "args")), "('x',)");
     assert_eq!(show(get_attr(&i(1), "foo")), "!AttributeError: 'int' object has no attribute 'foo'");
 }

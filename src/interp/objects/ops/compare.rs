@@ -14,9 +14,9 @@ use std::rc::Rc;
 use num_bigint::BigInt;
 use num_traits::FromPrimitive;
 
-use crate::interp::objects::ops::range_len;
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
 use crate::interp::objects::iter::make_iter;
+use crate::interp::objects::ops::range_len;
 use crate::interp::objects::value::{IterObj, Tuple, Value};
 use crate::parser::ast::CmpOp;
 
