@@ -7,6 +7,7 @@
 //! the command line; [`repl`] is the interactive session.
 //! Dependency direction: parser ← interp ← jit ← driver, repl.
 
+pub mod allocator;
 pub mod driver;
 pub mod interp;
 pub mod jit;

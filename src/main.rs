@@ -16,10 +16,9 @@ use toyjit::interp::objects::output::Output;
 use toyjit::jit::dump::DumpLevel;
 use toyjit::repl::{self, ReplOptions};
 
-/// mimalloc: Toy programs allocate many small short-lived objects (strings, tuples, dict
-/// entries); it is markedly faster than the system allocator at that.
+/// mimalloc (see `toyjit::allocator`): Toy programs allocate many small short-lived objects.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: toyjit::allocator::Mimalloc = toyjit::allocator::Mimalloc;
 
 /// Stack for the interpreter thread: Toy calls do not use it, but dropping or printing a
 /// million-deep nested list recurses in Rust.
