@@ -176,6 +176,10 @@ instruction_table! {
     Nop {},
     /// `dst = src`
     Move { dst: Reg, src: Reg },
+    /// `dst = src`, then `dst2 = src2`: two `Move`s of one source line fused by the compiler
+    /// (argument lists and tuple items are mostly copies of locals; a quarter of all
+    /// instructions run were `Move`s).
+    Move2 { dst: Reg, src: Reg, dst2: Reg, src2: Reg },
     /// `dst = consts[constant]`
     LoadConst { dst: Reg, constant: ConstIdx },
     /// `dst = None`
@@ -298,6 +302,10 @@ instruction_table! {
     BuildList { dst: Reg, start: Reg, count: Count },
     /// `dst = (start..start+count)`
     BuildTuple { dst: Reg, start: Reg, count: Count },
+    /// `dst = (a, b)`: a pair from any two registers (no `Move`s into consecutive ones).
+    BuildTuple2 { dst: Reg, a: Reg, b: Reg },
+    /// `dst = (a, b, c)`: a triple from any three registers.
+    BuildTuple3 { dst: Reg, a: Reg, b: Reg, c: Reg },
     /// `dst = {k0: v0, ...}` from `count` key/value pairs laid out from `start`.
     BuildDict { dst: Reg, start: Reg, count: Count },
     /// `dst = "".join(str pieces start..start+count)` (f-strings)

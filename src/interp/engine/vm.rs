@@ -217,6 +217,10 @@ impl Vm {
             match instr {
                 Instr::Nop {} => {}
                 Instr::Move { dst, src } => set!(dst, fast_clone(reg!(src))),
+                Instr::Move2 { dst, src, dst2, src2 } => {
+                    set!(dst, fast_clone(reg!(src)));
+                    set!(dst2, fast_clone(reg!(src2)));
+                }
                 Instr::LoadConst { dst, constant } => set!(dst, fast_clone(&code.consts[constant.0 as usize])),
                 Instr::LoadNone { dst } => set!(dst, Value::None),
                 Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
@@ -599,6 +603,12 @@ impl Vm {
                     let items = &self.stack[from..from + count.0 as usize];
                     set!(dst, Value::Tuple(Tuple::from_fn(items.len(), |i| fast_clone(&items[i]))));
                 }
+                Instr::BuildTuple2 { dst, a, b } => {
+                    set!(dst, Value::Tuple(Tuple::from_fn(2, |i| fast_clone(reg!([a, b][i])))));
+                }
+                Instr::BuildTuple3 { dst, a, b, c } => {
+                    set!(dst, Value::Tuple(Tuple::from_fn(3, |i| fast_clone(reg!([a, b, c][i])))));
+                }
                 Instr::BuildDict { dst, start, count } => {
                     let from = base + start.0 as usize;
                     let mut map = crate::interp::objects::value::DictMap::with_capacity_and_hasher(
@@ -688,13 +698,19 @@ impl Vm {
                     let n = count.0 as usize;
                     // Tuples and lists unpack straight into the registers, without a copy.
                     let source = match reg!(src) {
-                        Value::Tuple(items) if items.len() == n => Some(items.clone()),
+                        Value::Tuple(items) if items.len() == n => Some(items),
                         _ => None,
                     };
                     if let Some(items) = source {
-                        for (i, item) in items.iter().enumerate() {
+                        // Writing the targets could release the tuple only if `src` is one of
+                        // them; otherwise the register keeps it alive and it is read in place.
+                        let keep_alive = (src.0 >= dst.0 && src.0 < dst.0 + count.0).then(|| items.clone());
+                        let items: *const Tuple = items;
+                        // SAFETY: see above: `src` or `keep_alive` holds the tuple until the end.
+                        for (i, item) in unsafe { &*items }.iter().enumerate() {
                             set!(Reg(dst.0 + i as u16), fast_clone(item));
                         }
+                        drop(keep_alive);
                     } else {
                         let items = attempt!(iter::unpack(reg!(src), n));
                         for (i, item) in items.into_iter().enumerate() {

@@ -517,6 +517,12 @@ impl Recorder {
                 let (r, _) = self.read(src, frame, pc)?;
                 self.write(dst, r)?;
             }
+            Instr::Move2 { dst, src, dst2, src2 } => {
+                let (r, _) = self.read(src, frame, pc)?;
+                self.write(dst, r)?;
+                let (r2, _) = self.read(src2, frame, pc)?;
+                self.write(dst2, r2)?;
+            }
             Instr::LoadConst { dst, constant } => {
                 let r = match &self.cur.consts[constant.0 as usize] {
                     Value::Int(i) => self.const_int(*i),

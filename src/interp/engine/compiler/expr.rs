@@ -90,6 +90,17 @@ impl<'a> Compiler<'a> {
                     b.emit(Instr::LoadGlobal { dst, global });
                 }
             },
+            // Pairs and triples are read from the items' registers where they are (a local's
+            // own, a preloaded literal's) instead of being copied next to each other first.
+            ExprKind::Tuple(items) if matches!(items.len(), 2 | 3) => {
+                let regs = items.iter().map(|item| self.expr(b, item)).collect::<CompileResult<Vec<Reg>>>()?;
+                b.line = line;
+                b.emit(match regs[..] {
+                    [a, second] => Instr::BuildTuple2 { dst, a, b: second },
+                    [a, second, c] => Instr::BuildTuple3 { dst, a, b: second, c },
+                    _ => unreachable!("two or three items"),
+                });
+            }
             ExprKind::List(items) | ExprKind::Tuple(items) => {
                 let count =
                     u16::try_from(items.len()).map_err(|_| syntax_error("too many elements in a display", e.span))?;

@@ -135,6 +135,9 @@ struct FnBuilder<'s> {
     constant_regs: HashMap<ConstKey, Reg>,
     names_index: HashMap<String, u32>,
     too_many_registers: bool,
+    /// No instruction may be fused into the one before this pc: a jump or a handler range
+    /// may start here (set whenever [`FnBuilder::pc`] hands out the current pc).
+    fuse_barrier: u32,
 }
 
 /// Constants are deduplicated by value (floats by bit pattern).
@@ -189,6 +192,7 @@ impl<'s> FnBuilder<'s> {
             constant_regs: HashMap::new(),
             names_index: HashMap::new(),
             too_many_registers: false,
+            fuse_barrier: 0,
         }
     }
 
@@ -220,14 +224,35 @@ impl<'s> FnBuilder<'s> {
         Count(id)
     }
 
-    fn pc(&self) -> u32 {
-        self.code.instrs.len() as u32
+    /// The pc of the next instruction, as a jump target or a range bound.
+    fn pc(&mut self) -> u32 {
+        self.fuse_barrier = self.code.instrs.len() as u32;
+        self.fuse_barrier
     }
 
     fn emit(&mut self, instr: Instr) -> usize {
+        if let Some(fused) = self.fuse_with_last(instr) {
+            *self.code.instrs.last_mut().expect("fused with the last instruction") = fused;
+            return self.code.instrs.len() - 1;
+        }
         self.code.instrs.push(instr);
         self.code.lines.push(self.line);
         self.code.instrs.len() - 1
+    }
+
+    /// The one instruction doing what the last instruction and `next` do, if they can be
+    /// fused: a `Move` after a `Move` of the same line, when nothing jumps between them.
+    fn fuse_with_last(&self, next: Instr) -> Option<Instr> {
+        let here = self.code.instrs.len();
+        if here as u32 == self.fuse_barrier || here == 0 || self.code.lines[here - 1] != self.line {
+            return None;
+        }
+        match (self.code.instrs[here - 1], next) {
+            (Instr::Move { dst, src }, Instr::Move { dst: dst2, src: src2 }) => {
+                Some(Instr::Move2 { dst, src, dst2, src2 })
+            }
+            _ => None,
+        }
     }
 
     /// Points the jump at `at` to `target`.
@@ -498,6 +523,31 @@ mod tests {
         assert!(text.contains("LoopHeader"), "{text}");
         assert!(text.contains("AddInPlace     dst=r1(i) a=r1(i)"), "{text}");
         assert!(!text.contains("LoadGlobal     dst=r1"), "{text}");
+    }
+
+    #[test]
+    fn moves_of_one_line_fuse_but_not_across_a_jump_target() {
+        // The two argument copies of one line become one `Move2`.
+        let text = listing("def g(a, b):\n    return a\ndef f(x, y):\n    return g(y, x)\n");
+        assert!(text.contains("Move2          dst=r4 src=r1(y) dst2=r5 src2=r0(x)"), "{text}");
+        // `x = a if c else b`: the else branch's move is a jump target, so the move after the
+        // conditional expression is not fused into it (here the result goes straight into `z`).
+        let text = listing("def f(a, b, c):\n    z = a if c else b\n    return z\n");
+        assert!(!text.contains("Move2"), "{text}");
+        assert!(text.contains("Move           dst=r3(z) src=r0(a)"), "{text}");
+        assert!(text.contains("Move           dst=r3(z) src=r1(b)"), "{text}");
+        // Moves of different lines stay apart (each keeps its line for the dump).
+        let text = listing("def f(a, b):\n    x = a\n    y = b\n    return x + y\n");
+        assert!(!text.contains("Move2"), "{text}");
+    }
+
+    #[test]
+    fn pairs_and_triples_are_built_from_registers_in_place() {
+        let text = listing("def f(a, b):\n    return (a, b), (b, 1, a)\n");
+        assert!(text.contains("BuildTuple2    dst="), "{text}");
+        assert!(text.contains("BuildTuple3    dst="), "{text}");
+        assert!(text.contains("a=r0(a) b=r1(b)"), "{text}");
+        assert!(!text.contains("Move"), "{text}");
     }
 
     #[test]

@@ -325,7 +325,8 @@ impl<'a> Compiler<'a> {
         self.block(b, finalbody)?;
         let to_end = b.emit(Instr::Jump { target: super::Label(0) });
         // Exceptional exit: run it, then re-raise.
-        b.set_region_target(&region, b.pc());
+        let here = b.pc();
+        b.set_region_target(&region, here);
         let exc = b.temp();
         b.emit(Instr::LoadException { dst: exc });
         b.enter_conditional();
@@ -352,7 +353,8 @@ impl<'a> Compiler<'a> {
         self.block(b, orelse)?;
         b.leave_conditional();
         let mut to_end = vec![b.emit(Instr::Jump { target: super::Label(0) })];
-        b.set_region_target(&region, b.pc());
+        let here = b.pc();
+        b.set_region_target(&region, here);
         let mark = b.next_temp;
         let exc = b.temp();
         b.emit(Instr::LoadException { dst: exc });
@@ -623,7 +625,10 @@ pub(super) fn binary_instr(op: BinOp, dst: Reg, a: Reg, b: Reg, in_place: bool) 
 /// all of its operands — so `x = e` may target `x`'s register directly even if `e` reads `x`.
 fn writes_destination_last(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::BoolOp(..) | ExprKind::IfExp { .. } | ExprKind::ListComp { .. } => false,
+        // Each branch writes the destination as its last step, after the test has read
+        // everything it needs.
+        ExprKind::IfExp { body, orelse, .. } => writes_destination_last(body) && writes_destination_last(orelse),
+        ExprKind::BoolOp(..) | ExprKind::ListComp { .. } => false,
         ExprKind::Compare(_, rest) => rest.len() == 1,
         _ => true,
     }
