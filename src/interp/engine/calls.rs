@@ -17,6 +17,26 @@ use crate::interp::objects::value::{ExcObj, FunctionObj, Value};
 /// CPython's default recursion limit: frames deeper than this raise RecursionError.
 pub const RECURSION_LIMIT: usize = 1000;
 
+/// Slots reserved for the value stack when the VM is made: its buffer never moves, so the
+/// dispatch loop can keep a raw pointer to the running frame's registers across anything
+/// that pushes frames (a builtin calling back into Toy code included). 2^26 slots of 16 bytes
+/// is 1 GB of address space, more than `RECURSION_LIMIT` frames of the largest frame the
+/// compiler makes (65,535 slots) can fill; only the pages a program reaches are ever touched
+/// (1,000 nested calls of 100-slot frames touch 1.6 MB). Where the system refuses that much
+/// address space, the VM reserves `STACK_SLOTS_FALLBACK`, and a program that would pass it
+/// gets a RecursionError.
+pub const STACK_SLOTS: usize = 1 << 26;
+pub const STACK_SLOTS_FALLBACK: usize = 1 << 20;
+
+/// An empty value stack with its reservation (see [`STACK_SLOTS`]).
+pub fn reserve_stack() -> Vec<Value> {
+    let mut stack = Vec::new();
+    if stack.try_reserve_exact(STACK_SLOTS).is_err() {
+        stack.reserve_exact(STACK_SLOTS_FALLBACK);
+    }
+    stack
+}
+
 /// One activation: which code, where in it, and where its slots start on the stack.
 #[derive(Debug)]
 pub struct Frame {
@@ -98,12 +118,19 @@ impl Vm {
         Some(frame)
     }
 
-    /// Grows the stack (geometrically) so that it holds at least `len` slots.
-    pub(super) fn ensure_stack(&mut self, len: usize) {
+    /// Grows the stack (geometrically, inside its reservation: it never moves) so that it holds
+    /// at least `len` slots; RecursionError when the reservation cannot hold them.
+    pub(super) fn ensure_stack(&mut self, len: usize) -> RtResult<()> {
         if self.stack.len() < len {
-            let target = len.max(self.stack.len() * 2).max(64);
+            if len > self.stack.capacity() {
+                return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
+            }
+            let target = len.max(self.stack.len() * 2).max(64).min(self.stack.capacity());
+            let buffer = self.stack.as_ptr();
             self.stack.resize(target, Value::Unbound);
+            debug_assert_eq!(buffer, self.stack.as_ptr(), "the value stack moved");
         }
+        Ok(())
     }
 
     /// Pushes a frame for `function` whose arguments are already in the stack at
@@ -144,7 +171,7 @@ impl Vm {
         }
         let code = &function.code;
         let nparams = code.params.len();
-        self.ensure_stack(args_base + code.nslots as usize);
+        self.ensure_stack(args_base + code.nslots as usize)?;
         if argc != nparams {
             let first_default = nparams - function.defaults.len();
             if argc > nparams || argc < first_default {
@@ -254,4 +281,24 @@ fn missing_arguments(function: &str, missing: &[String]) -> RtError {
 
 pub(super) fn not_callable(value: &Value) -> RtError {
     type_error(format!("'{}' object is not callable", value.type_name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::objects::output::Output;
+
+    #[test]
+    fn the_stack_grows_in_place_and_refuses_past_its_reservation() {
+        let mut vm = Vm::new(Output::Capture(Vec::new()));
+        let buffer = vm.stack.as_ptr();
+        vm.ensure_stack(10).expect("room");
+        vm.ensure_stack(100_000).expect("room");
+        assert!(vm.stack.len() >= 100_000);
+        assert_eq!(buffer, vm.stack.as_ptr(), "the stack moved");
+        let capacity = vm.stack.capacity();
+        let error = vm.ensure_stack(capacity + 1).expect_err("past the reservation");
+        assert_eq!(error.0.kind, ExcKind::RecursionError);
+        assert_eq!(buffer, vm.stack.as_ptr(), "the stack moved");
+    }
 }

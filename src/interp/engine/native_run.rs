@@ -92,7 +92,11 @@ impl Vm {
             }
             let started = self.measure_native_time.then(std::time::Instant::now);
             // Inlined calls reach past the frame: their slots must be on the stack.
-            self.ensure_stack(base + call.frame_extent);
+            if self.ensure_stack(base + call.frame_extent).is_err() {
+                // No room for its inlined frames: the interpreter runs the loop (and raises
+                // the RecursionError at the call that passes the limit).
+                return (header_pc, true);
+            }
             // A side trace that links back to its root returns LINK_TO_ROOT: run the root again
             // at once (it starts by reloading the frame).
             let exit = loop {

@@ -38,7 +38,8 @@ pub struct Vm {
 impl Vm {
     pub fn new(out: Output) -> Vm {
         Vm {
-            stack: Vec::with_capacity(1024),
+            // Reserved once and never moved (see `STACK_SLOTS`); pages are touched as it grows.
+            stack: crate::interp::engine::calls::reserve_stack(),
             frames: Vec::new(),
             globals: Vec::new(),
             global_names: GlobalTable::default(),

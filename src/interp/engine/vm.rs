@@ -42,7 +42,10 @@ impl Vm {
         self.sync_globals();
         self.frames.clear();
         self.stack.clear();
-        self.stack.resize(code.nslots as usize, Value::Unbound);
+        if let Err(error) = self.ensure_stack(code.nslots as usize) {
+            let traceback = vec![TracebackEntry { function: code.name.clone(), line: code.first_line }];
+            return Err(Uncaught { exception: *error.0, traceback });
+        }
         self.preload(&code, 0);
         self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0) });
         let result = self.execute(jit);
@@ -59,6 +62,16 @@ impl Vm {
         let mut code: &CodeObject = frame_code(&self.frames[stop_depth].code);
         let mut pc = self.frames[stop_depth].pc;
         let mut base = self.frames[stop_depth].base;
+        // The running frame's registers: the stack never moves (`calls::STACK_SLOTS`), so this
+        // stays valid until `base` changes, when `rebase!` recomputes it. Reading a register
+        // is then one load from here rather than a chain through `self.stack`.
+        let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
+        macro_rules! rebase {
+            () => {
+                // SAFETY: `base` is the start of a frame pushed on the stack (within its length).
+                regs = unsafe { self.stack.as_mut_ptr().add(base) }
+            };
+        }
 
         // SAFETY (for `reg!`/`set!`): `CodeObject::verify` has checked that every register
         // operand is below `code.nslots`, and a frame is only entered after the stack has been
@@ -66,14 +79,14 @@ impl Vm {
         macro_rules! reg {
             ($r:expr) => {{
                 debug_assert!(base + ($r.0 as usize) < self.stack.len(), "register outside the stack");
-                unsafe { self.stack.get_unchecked(base + $r.0 as usize) }
+                unsafe { &*regs.add($r.0 as usize) }
             }};
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let value = $v;
                 debug_assert!(base + ($r.0 as usize) < self.stack.len(), "register outside the stack");
-                store(unsafe { self.stack.get_unchecked_mut(base + $r.0 as usize) }, value);
+                store(unsafe { &mut *regs.add($r.0 as usize) }, value);
             }};
         }
         // Raises the error of a failed operation: jump to a handler or leave the VM.
@@ -87,6 +100,7 @@ impl Vm {
                         code = frame_code(&frame.code);
                         pc = frame.pc;
                         base = frame.base;
+                        rebase!();
                         continue;
                     }
                     Err(uncaught) => return Err(uncaught),
@@ -149,7 +163,7 @@ impl Vm {
                     (Value::Str(_), Value::Str(right)) if $dst == $a => {
                         let right = right.clone();
                         // SAFETY: `$a` is a verified register of this frame (see `reg!`).
-                        let left = unsafe { self.stack.get_unchecked_mut(base + $a.0 as usize) };
+                        let left = unsafe { &mut *regs.add($a.0 as usize) };
                         attempt!(text::append(left, &right));
                         continue;
                     },
@@ -193,6 +207,7 @@ impl Vm {
                                     let top = self.frames.last().expect("the re-created frame");
                                     code = frame_code(&top.code);
                                     base = top.base;
+                                    rebase!();
                                 }
                                 continue;
                             }
@@ -509,6 +524,7 @@ impl Vm {
                             drop(keep_alive);
                             pc = 0;
                             base = args_base;
+                            rebase!();
                         }
                         Value::Builtin(id) => {
                             let id = *id;
@@ -565,7 +581,7 @@ impl Vm {
                             let kwvalues: Vec<Value> = keywords.iter().map(|(_, v)| v.clone()).collect();
                             let bound = attempt!(Self::bind_keywords(&function, positional, &site.kwnames, &kwvalues));
                             let args_base = start;
-                            self.ensure_stack(args_base + bound.len());
+                            attempt!(self.ensure_stack(args_base + bound.len()));
                             for (i, value) in bound.iter().enumerate() {
                                 self.stack[args_base + i] = value.clone();
                             }
@@ -575,6 +591,7 @@ impl Vm {
                             code = unsafe { &*Rc::as_ptr(&function.code) };
                             pc = 0;
                             base = args_base;
+                            rebase!();
                             continue;
                         }
                         (None, other) => Err(calls::not_callable(other)),
@@ -582,7 +599,7 @@ impl Vm {
                     set!(dst, attempt!(result));
                 }
                 Instr::Return { src } => {
-                    let value = std::mem::take(unsafe { self.stack.get_unchecked_mut(base + src.0 as usize) });
+                    let value = std::mem::take(unsafe { &mut *regs.add(src.0 as usize) });
                     if self.frames.len() - 1 == stop_depth {
                         return Ok(value);
                     }
@@ -591,6 +608,7 @@ impl Vm {
                     code = frame_code(&caller.code);
                     pc = caller.pc;
                     base = caller.base;
+                    rebase!();
                     set!(frame.return_to, value);
                 }
                 Instr::BuildList { dst, start, count } => {
