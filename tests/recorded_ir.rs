@@ -194,20 +194,20 @@ main()
 ";
     let expected = "
 ---- trace IR as recorded (the first iteration (preamble), then the loop body) ----
-0000  obj   %0 = ConstObj <function scale>
-0001        ClearSlot r6
-0002        GuardTag r0(i) is int  snap0
-0003  int   %3 = SlotInt r0(i)
-0004        ClearSlot r7(scale.v)
+0000        GuardTag r0(i) is int  snap0
+0001  int   %1 = SlotInt r0(i)
+0002        ClearSlot r7(scale.v)
+0003  obj   %3 = ConstObj <function scale>
+0004        ClearSlot r6
 0005  int   %5 = ConstInt 3
-0006  int   %6 = MulInt %3, %5  snap1
+0006  int   %6 = MulInt %1, %5  snap1
 0007        ClearSlot r9
 0008        ClearSlot r5
 0009        GuardTag r1(s) is int  snap2
 0010  int   %10 = SlotInt r1(s)
 0011  int   %11 = AddInt %10, %6  snap2
 0012  int   %12 = ConstInt 1
-0013  int   %13 = AddInt %3, %12  snap3
+0013  int   %13 = AddInt %1, %12  snap3
 0014  int   %14 = ConstInt 50
 0015  bool  %15 = CmpInt %13 < %14
 0016        Guard %15 is True  snap4
@@ -220,15 +220,15 @@ main()
 0023  bool  %23 = CmpInt %22 < %14
 0024        Guard %23 is True  snap8
 0025        CheckInterrupt   snap9
-  snap0 @pc 5: r6=%0
-  snap1 @pc 0 in scale: r7(scale.v)=%3
-  snap2 @pc 7: r5=%6
-  snap3 @pc 8: r1(s)=%11
-  snap4 @pc 9: r1(s)=%11 r0(i)=%13
+  snap0 @pc 4:
+  snap1 @pc 0 in scale: r7(scale.v)=%1
+  snap2 @pc 6: r5=%6
+  snap3 @pc 7: r1(s)=%11
+  snap4 @pc 8: r1(s)=%11 r0(i)=%13
   snap5 @pc 0 in scale: r1(s)=%18 r0(i)=%19 r7(scale.v)=%19
-  snap6 @pc 7: r1(s)=%18 r0(i)=%19 r5=%20
-  snap7 @pc 8: r1(s)=%21 r0(i)=%19
-  snap8 @pc 9: r1(s)=%21 r0(i)=%22
+  snap6 @pc 6: r1(s)=%18 r0(i)=%19 r5=%20
+  snap7 @pc 7: r1(s)=%21 r0(i)=%19
+  snap8 @pc 8: r1(s)=%21 r0(i)=%22
   snap9 @pc 3: r1(s)=%21 r0(i)=%22
 ";
     check("call", source, expected);

@@ -188,6 +188,9 @@ instruction_table! {
     LoadBool { dst: Reg, value: bool },
     /// `dst = globals[global]`, else the builtin of that name, else NameError.
     LoadGlobal { dst: Reg, global: GlobalIdx },
+    /// `dst = globals[global]` (as `LoadGlobal`), then `dst2 = src`: a call's function and its
+    /// one argument (`f(x)`), fused by the compiler.
+    LoadGlobalMove { dst: Reg, global: GlobalIdx, dst2: Reg, src: Reg },
     /// `globals[global] = src`
     StoreGlobal { global: GlobalIdx, src: Reg },
     /// `del` a global (NameError if unbound).

@@ -106,6 +106,24 @@ impl Effect {
                 }
             }
         };
+        // Two moves in one: both destinations are written; a source is read unless it is the
+        // first destination, which the second move reads after it was written.
+        let moves = match *instr {
+            Instr::Move2 { dst, src, dst2, src2 } => Some((dst, Some(src), dst2, src2)),
+            Instr::LoadGlobalMove { dst, dst2, src, .. } => Some((dst, None, dst2, src)),
+            _ => None,
+        };
+        if let Some((dst, first_src, dst2, src2)) = moves {
+            if let Some(src) = first_src {
+                set(&mut reads, (src.0, 1));
+            }
+            if src2 != dst {
+                set(&mut reads, (src2.0, 1));
+            }
+            set(&mut kills, (dst.0, 1));
+            set(&mut kills, (dst2.0, 1));
+            return Effect { reads, kills };
+        }
         let mut ranges = register_ranges(instr);
         if let Instr::CallKw { site, .. } = *instr
             && let Some(site) = code.call_sites.get(site.0 as usize)
@@ -223,6 +241,24 @@ mod tests {
         let r = slot(&code, "r");
         let division = code.instrs.iter().position(|i| matches!(i, Instr::FloorDiv { .. })).expect("a division");
         assert!(live.is_live(division, r), "the handler reads r if the division raises");
+    }
+
+    #[test]
+    fn fused_moves_write_both_destinations() {
+        // `g(b, a)` copies both arguments with one Move2 and `h(a)` loads h and copies a with
+        // one LoadGlobalMove: the destinations are dead before them, the sources live.
+        let code = code_of("def h(x):\n    return x\ndef f(a, b, g):\n    return g(b, a) + h(a)\n", "f");
+        let live = Liveness::of(&code);
+        let (a, b) = (slot(&code, "a"), slot(&code, "b"));
+        let pair = code.instrs.iter().position(|i| matches!(i, Instr::Move2 { .. })).expect("a Move2");
+        let Instr::Move2 { dst, dst2, .. } = code.instrs[pair] else { unreachable!() };
+        assert!(live.is_live(pair, a) && live.is_live(pair, b), "the sources are read");
+        assert!(!live.is_live(pair, dst.0) && !live.is_live(pair, dst2.0), "both destinations are written");
+        let load =
+            code.instrs.iter().position(|i| matches!(i, Instr::LoadGlobalMove { .. })).expect("a LoadGlobalMove");
+        let Instr::LoadGlobalMove { dst, dst2, .. } = code.instrs[load] else { unreachable!() };
+        assert!(live.is_live(load, a), "the moved argument is read");
+        assert!(!live.is_live(load, dst.0) && !live.is_live(load, dst2.0), "both destinations are written");
     }
 
     #[test]

@@ -170,6 +170,17 @@ impl Vm {
                     (Value::Str(x), Value::Str(y)) => attempt!(text::concat(x, y)))
             };
         }
+        // `dst = globals[global]`, NameError if it is unbound.
+        macro_rules! load_global {
+            ($dst:expr, $global:expr) => {{
+                let value = &self.globals[$global.0 as usize];
+                if matches!(value, Value::Unbound) {
+                    let name = self.global_names.names[$global.0 as usize].clone();
+                    throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
+                }
+                set!($dst, fast_clone(value));
+            }};
+        }
         macro_rules! slow_binary {
             ($dst:expr, $a:expr, $b:expr, $op:expr) => {{
                 let result = attempt!(ops::binary($op, reg!($a), reg!($b)));
@@ -239,13 +250,10 @@ impl Vm {
                 Instr::LoadConst { dst, constant } => set!(dst, fast_clone(&code.consts[constant.0 as usize])),
                 Instr::LoadNone { dst } => set!(dst, Value::None),
                 Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
-                Instr::LoadGlobal { dst, global } => {
-                    let value = &self.globals[global.0 as usize];
-                    if matches!(value, Value::Unbound) {
-                        let name = self.global_names.names[global.0 as usize].clone();
-                        throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
-                    }
-                    set!(dst, fast_clone(value));
+                Instr::LoadGlobal { dst, global } => load_global!(dst, global),
+                Instr::LoadGlobalMove { dst, global, dst2, src } => {
+                    load_global!(dst, global);
+                    set!(dst2, fast_clone(reg!(src)));
                 }
                 Instr::StoreGlobal { global, src } => {
                     let slot = &mut self.globals[global.0 as usize];

@@ -646,6 +646,13 @@ impl Recorder {
             }
             Instr::Return { src } => self.leave_call(src, pc, frame)?,
             Instr::LoadGlobal { dst, global } => self.pending_global = Some((dst, global.0, pc)),
+            Instr::LoadGlobalMove { dst, global, dst2, src } => {
+                // The compiler fuses only a move that neither reads nor writes `dst`, so the
+                // two are recorded in either order; an exit at the load re-runs both.
+                let (r, _) = self.read(src, frame, pc)?;
+                self.write(dst2, r)?;
+                self.pending_global = Some((dst, global.0, pc));
+            }
             Instr::StoreGlobal { global, src } => self.store_global(global.0, src, pc, now)?,
             Instr::Call { dst, func, args, argc } => {
                 let callee = self.slot(func);

@@ -341,6 +341,42 @@ impl<'a> Compiler<'a> {
                 let make = fused_jump(*op, when).expect("checked in the guard");
                 Ok(vec![b.emit(make(a, c))])
             }
+            // `lo <= x <= hi` in a condition: one compare-and-branch per link, no Bool made.
+            ExprKind::Compare(first, rest)
+                if rest.len() > 1
+                    && rest
+                        .iter()
+                        .all(|(op, _)| fused_jump(*op, false).is_some() && fused_jump(*op, true).is_some()) =>
+            {
+                let mark = b.next_temp;
+                let mut left = self.expr(b, first)?;
+                let mut jumps = Vec::new();
+                // When jumping on true, a false link skips past the last link's jump.
+                let mut skip = Vec::new();
+                for (i, (op, operand)) in rest.iter().enumerate() {
+                    if i > 0 {
+                        // Later operands run only if the links before them held.
+                        b.enter_conditional();
+                    }
+                    let right = self.expr(b, operand)?;
+                    if i > 0 {
+                        b.leave_conditional();
+                    }
+                    b.line = self.line_of(e.span);
+                    let last = i + 1 == rest.len();
+                    let make = fused_jump(*op, if last { when } else { false }).expect("checked in the guard");
+                    let jump = b.emit(make(left, right));
+                    if last || !when {
+                        jumps.push(jump);
+                    } else {
+                        skip.push(jump);
+                    }
+                    left = right;
+                }
+                b.free_to(mark);
+                b.patch_here(&skip);
+                Ok(jumps)
+            }
             _ => {
                 let mark = b.next_temp;
                 let cond = self.expr(b, e)?;

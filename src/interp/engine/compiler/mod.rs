@@ -241,7 +241,8 @@ impl<'s> FnBuilder<'s> {
     }
 
     /// The one instruction doing what the last instruction and `next` do, if they can be
-    /// fused: a `Move` after a `Move` of the same line, when nothing jumps between them.
+    /// fused: a `Move` after a `Move` or a `LoadGlobal` of the same line, when nothing jumps
+    /// between them.
     fn fuse_with_last(&self, next: Instr) -> Option<Instr> {
         let here = self.code.instrs.len();
         if here as u32 == self.fuse_barrier || here == 0 || self.code.lines[here - 1] != self.line {
@@ -250,6 +251,10 @@ impl<'s> FnBuilder<'s> {
         match (self.code.instrs[here - 1], next) {
             (Instr::Move { dst, src }, Instr::Move { dst: dst2, src: src2 }) => {
                 Some(Instr::Move2 { dst, src, dst2, src2 })
+            }
+            // (Never a move of the loaded global itself: the JIT records the two apart.)
+            (Instr::LoadGlobal { dst, global }, Instr::Move { dst: dst2, src }) if src != dst && dst2 != dst => {
+                Some(Instr::LoadGlobalMove { dst, global, dst2, src })
             }
             _ => None,
         }
@@ -527,9 +532,12 @@ mod tests {
 
     #[test]
     fn moves_of_one_line_fuse_but_not_across_a_jump_target() {
-        // The two argument copies of one line become one `Move2`.
-        let text = listing("def g(a, b):\n    return a\ndef f(x, y):\n    return g(y, x)\n");
+        // The two argument copies of one line become one `Move2`; a global function and its
+        // one argument fuse too.
+        let text = listing("def f(x, y, g):\n    return g(y, x)\n");
         assert!(text.contains("Move2          dst=r4 src=r1(y) dst2=r5 src2=r0(x)"), "{text}");
+        let text = listing("def f(x):\n    return len(x)\n");
+        assert!(text.contains("LoadGlobalMove dst=r2 global=g0(len) dst2=r3 src=r0(x)"), "{text}");
         // `x = a if c else b`: the else branch's move is a jump target, so the move after the
         // conditional expression is not fused into it (here the result goes straight into `z`).
         let text = listing("def f(a, b, c):\n    z = a if c else b\n    return z\n");
