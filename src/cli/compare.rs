@@ -1,0 +1,4 @@
+//! `toyjit compare FILE`: placeholder.
+pub fn run(_args: &super::args::CompareArgs) -> i32 {
+    0
+}
