@@ -97,3 +97,26 @@ fn bad_values_are_refused_listing_what_help_lists() {
         assert!(out.stdout.is_empty() && out.stderr_text().contains("--jit-threshold"), "{}", out.describe());
     }
 }
+
+#[test]
+fn compare_times_both_engines_and_checks_they_agree() {
+    let dir = dir_with_loop_program("forms-compare");
+    let out = toyjit_in(&dir, &["compare", "--no-peers", "--runs", "2", "loop.toy"], None);
+    assert_eq!(out.code(), Some(0), "{}", out.describe());
+    let text = out.stdout_text();
+    assert!(text.starts_with("loop.toy: outputs agree (2 engines, best of 2 runs)\n"), "{text}");
+    let rows: Vec<&str> = text.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "one row per engine: {text}");
+    assert!(rows[0].trim_start().starts_with("toyjit --no-jit") && rows[0].ends_with("1.00x"), "{text}");
+    assert!(rows[1].trim_start().starts_with("toyjit (JIT)"), "{text}");
+    let program_output = toyjit_in(&dir, &["loop.toy"], None).stdout_text();
+    assert!(!text.contains(program_output.trim()), "the program's own output is not shown: {text}");
+}
+
+#[test]
+fn compare_of_a_missing_file_is_a_usage_error() {
+    let dir = scratch_dir("forms-compare-missing");
+    let out = toyjit_in(&dir, &["compare", "--no-peers", "nothing.toy"], None);
+    assert_eq!(out.code(), Some(2), "{}", out.describe());
+    assert!(out.stdout.is_empty() && out.stderr_text().contains("nothing.toy"), "{}", out.describe());
+}
