@@ -8,6 +8,7 @@ use std::io::Write;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::compiler::{self, CompileError, CompileOptions};
+use crate::interp::engine::locations::caret_line;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::vm::{Uncaught, Vm};
 use crate::interp::objects::format;
@@ -149,9 +150,15 @@ pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> St
             previous = Some(key);
         }
         out.push_str(&format!("  File \"{filename}\", line {}, in {}\n", entry.line, entry.function));
-        let text = lines.line_text(source, entry.line).trim();
+        let line = lines.line_text(source, entry.line);
+        let text = line.trim();
         if !text.is_empty() {
             out.push_str(&format!("    {text}\n"));
+            let line_start = lines.line_start(entry.line).unwrap_or(0);
+            if let Some(carets) = caret_line(source, line_start, line, &entry.location) {
+                out.push_str(&carets);
+                out.push('\n');
+            }
         }
     }
     flush_repeats(&mut out, repeats + 1);
