@@ -11,6 +11,7 @@ use crate::interp::engine::compiler::{self, CompileError, CompileOptions};
 use crate::interp::engine::locations::caret_line;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::vm::{Uncaught, Vm};
+use crate::interp::objects::error::ExcKind;
 use crate::interp::objects::format;
 use crate::interp::objects::output::Output;
 use crate::interp::objects::value::Value;
@@ -137,7 +138,9 @@ pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> St
             out.push_str(&format!("  [Previous line repeated {more} more time{}]\n", if more == 1 { "" } else { "s" }));
         }
     };
-    for entry in &uncaught.traceback {
+    let innermost = uncaught.traceback.len().saturating_sub(1);
+    let lookup_failed = uncaught.exception.kind == ExcKind::AttributeError;
+    for (depth, entry) in uncaught.traceback.iter().enumerate() {
         let key = (entry.function.as_str(), entry.line);
         if previous == Some(key) {
             repeats += 1;
@@ -155,7 +158,8 @@ pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> St
         if !text.is_empty() {
             out.push_str(&format!("    {text}\n"));
             let line_start = lines.line_start(entry.line).unwrap_or(0);
-            if let Some(carets) = caret_line(source, line_start, line, &entry.location) {
+            let location = entry.location.marked(lookup_failed && depth == innermost);
+            if let Some(carets) = caret_line(source, line_start, line, &location) {
                 out.push_str(&carets);
                 out.push('\n');
             }

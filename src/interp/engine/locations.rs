@@ -21,6 +21,9 @@ pub enum Anchor {
     BinOp { left_end: u32, right_start: u32 },
     /// `value[index]`: from the end of `value` past the `]`.
     Subscript { value_end: u32, index_end: u32 },
+    /// `obj.name(args)`: no anchor, but an AttributeError (the lookup failed) marks `obj.name`
+    /// alone, as CPython does (its lookup and call are two instructions).
+    MethodCall { name_end: u32 },
 }
 
 /// An instruction's source: byte offsets into the program's text (`start == end`: unknown).
@@ -34,6 +37,17 @@ pub struct Location {
 impl Location {
     pub fn of(span: Span) -> Location {
         Location { start: span.start, end: span.end, anchor: Anchor::None }
+    }
+
+    /// What the traceback marks for an error raised here: `obj.name` alone when a method's
+    /// lookup failed (`lookup_failed`: an AttributeError in the innermost frame).
+    pub fn marked(self, lookup_failed: bool) -> Location {
+        match self.anchor {
+            Anchor::MethodCall { name_end } if lookup_failed => {
+                Location { end: name_end, anchor: Anchor::None, ..self }
+            }
+            _ => self,
+        }
     }
 }
 
@@ -76,7 +90,7 @@ fn anchor_columns(
     line_start: usize,
 ) -> Option<(usize, usize)> {
     match location.anchor {
-        Anchor::None => None,
+        Anchor::None | Anchor::MethodCall { .. } => None,
         Anchor::BinOp { left_end, right_start } => {
             // As CPython: the first non-blank byte after the left operand (past closing
             // parentheses), one byte more for a two-byte operator (`//`, `**`, `<<`).
@@ -134,6 +148,14 @@ mod tests {
         let source = "y = items[10]\n";
         let anchor = Anchor::Subscript { value_end: 9, index_end: 12 };
         assert_eq!(carets(source, location(source, "items[10]", anchor)).as_deref(), Some("        ~~~~~^^^^"));
+    }
+
+    #[test]
+    fn a_failed_method_lookup_marks_the_attribute_alone() {
+        let source = "n = text.strip_all()\n";
+        let call = location(source, "text.strip_all()", Anchor::MethodCall { name_end: 18 });
+        assert_eq!(carets(source, call).as_deref(), Some("        ^^^^^^^^^^^^^^^^"));
+        assert_eq!(carets(source, call.marked(true)).as_deref(), Some("        ^^^^^^^^^^^^^^"));
     }
 
     #[test]

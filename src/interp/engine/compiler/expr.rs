@@ -366,6 +366,9 @@ impl<'a> Compiler<'a> {
         };
         let start = self.exprs_to_temps(b, args.iter().chain(kwargs.iter().map(|(_, v)| v)))?;
         b.at = at;
+        if method.is_some() {
+            b.at.location.anchor = Anchor::MethodCall { name_end: func.span.end };
+        }
         if kwargs.is_empty() {
             match method {
                 Some(method) => b.emit(Instr::CallMethod { dst, obj: callee, method, args: start, argc: Count(argc) }),
