@@ -8,8 +8,10 @@ use std::io::Write;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::compiler::{self, CompileError, CompileOptions};
+use crate::interp::engine::locations::caret_line;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::vm::{Uncaught, Vm};
+use crate::interp::objects::error::ExcKind;
 use crate::interp::objects::format;
 use crate::interp::objects::output::Output;
 use crate::interp::objects::value::Value;
@@ -136,7 +138,9 @@ pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> St
             out.push_str(&format!("  [Previous line repeated {more} more time{}]\n", if more == 1 { "" } else { "s" }));
         }
     };
-    for entry in &uncaught.traceback {
+    let innermost = uncaught.traceback.len().saturating_sub(1);
+    let lookup_failed = uncaught.exception.kind == ExcKind::AttributeError;
+    for (depth, entry) in uncaught.traceback.iter().enumerate() {
         let key = (entry.function.as_str(), entry.line);
         if previous == Some(key) {
             repeats += 1;
@@ -149,9 +153,16 @@ pub fn render_traceback(filename: &str, source: &str, uncaught: &Uncaught) -> St
             previous = Some(key);
         }
         out.push_str(&format!("  File \"{filename}\", line {}, in {}\n", entry.line, entry.function));
-        let text = lines.line_text(source, entry.line).trim();
+        let line = lines.line_text(source, entry.line);
+        let text = line.trim();
         if !text.is_empty() {
             out.push_str(&format!("    {text}\n"));
+            let line_start = lines.line_start(entry.line).unwrap_or(0);
+            let location = entry.location.marked(lookup_failed && depth == innermost);
+            if let Some(carets) = caret_line(source, line_start, line, &location) {
+                out.push_str(&carets);
+                out.push('\n');
+            }
         }
     }
     flush_repeats(&mut out, repeats + 1);

@@ -1,7 +1,8 @@
-//! The `toyjit` command line: `toyjit run FILE` (and `-` for stdin), and the interactive
-//! session (`toyjit repl`, or `toyjit` alone on a terminal; see `toyjit::repl`).
+//! The `toyjit` command line: `toyjit [FLAGS] FILE` and `toyjit run [FLAGS] FILE` (and `-` for
+//! stdin), `toyjit compare FILE` (see `cli::compare`), and the interactive session (`toyjit repl`,
+//! or `toyjit` alone on a terminal; see `toyjit::repl`).
 //!
-//! Parses arguments with clap, reads the program, and runs it on a thread with a large stack
+//! Parses arguments with clap (the grammar is in `cli::args`), reads the program, and runs it on a thread with a large stack
 //! (deeply nested data structures are dropped and printed recursively), exiting with the
 //! program's status. Ctrl-C stops a running program with `KeyboardInterrupt`; `toyjit run`
 //! then dies by SIGINT, as python3 does (the shell sees status 130).
@@ -9,12 +10,15 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-use toyjit::driver::{DEFAULT_JIT_THRESHOLD, RunOptions, run_source};
+use cli::args::{Cli, Command, RunFlags};
+use toyjit::driver::{RunOptions, run_source};
 use toyjit::interp::objects::output::Output;
 use toyjit::jit::dump::DumpLevel;
 use toyjit::repl::{self, ReplOptions};
+
+mod cli;
 
 /// mimalloc (see `toyjit::allocator`): Toy programs allocate many small short-lived objects.
 #[global_allocator]
@@ -23,54 +27,6 @@ static ALLOCATOR: toyjit::allocator::Mimalloc = toyjit::allocator::Mimalloc;
 /// Stack for the interpreter thread: Toy calls do not use it, but dropping or printing a
 /// million-deep nested list recurses in Rust.
 const INTERPRETER_STACK_BYTES: usize = 1 << 30;
-
-#[derive(Parser, Debug)]
-#[command(name = "toyjit", version, about = "A tracing JIT for Toy, a small subset of Python 3")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Run a Toy program (FILE, or - for standard input).
-    Run(RunArgs),
-    /// Start an interactive session (what `toyjit` alone does on a terminal).
-    Repl(ReplArgs),
-}
-
-#[derive(clap::Args, Debug)]
-struct ReplArgs {
-    /// Interpret only: never compile hot loops.
-    #[arg(long)]
-    no_jit: bool,
-    /// Loop iterations before a loop is traced (1 traces at once).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_JIT_THRESHOLD)]
-    jit_threshold: u32,
-}
-
-#[derive(clap::Args, Debug)]
-struct RunArgs {
-    /// The program to run; `-` reads it from standard input.
-    file: String,
-    /// Interpret only: never compile hot loops.
-    #[arg(long)]
-    no_jit: bool,
-    /// Loop iterations before a loop is traced (1 traces at once).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_JIT_THRESHOLD)]
-    jit_threshold: u32,
-    /// Print the bytecode of the program instead of running it.
-    #[arg(long)]
-    dump_bytecode: bool,
-    /// Print JIT statistics to stderr at exit.
-    #[arg(long)]
-    stats: bool,
-    /// Show what the JIT does with each hot loop, on stderr: `--trace-dump` (recorded bytecode,
-    /// optimized trace IR, events), `--trace-dump=events`, `--trace-dump=ir` (also the IR as
-    /// recorded and the Cranelift IR), `--trace-dump=asm` (plus machine code).
-    #[arg(long, value_name = "WHAT", num_args = 0..=1, require_equals = true, default_missing_value = "trace")]
-    trace_dump: Option<String>,
-}
 
 /// Why a program could not be read: the file (status 2, like python3) or its encoding
 /// (a SyntaxError, status 1).
@@ -114,8 +70,8 @@ fn describe_io_error(e: &std::io::Error) -> String {
     }
 }
 
-fn run(args: RunArgs) -> i32 {
-    let source = match read_program(&args.file) {
+fn run(file: &str, args: RunFlags) -> i32 {
+    let source = match read_program(file) {
         Ok(source) => source,
         Err(ReadError::Open(message)) => {
             eprintln!("{message}");
@@ -126,7 +82,7 @@ fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
-    let filename = if args.file == "-" { "<stdin>".to_string() } else { args.file.clone() };
+    let filename = if file == "-" { "<stdin>".to_string() } else { file.to_string() };
     let dump_level = match DumpLevel::parse(args.trace_dump.as_deref()) {
         Ok(level) => level,
         Err(message) => {
@@ -156,29 +112,31 @@ fn run(args: RunArgs) -> i32 {
 const INTERRUPTED: i32 = 130;
 
 fn main() -> ExitCode {
+    let raw_args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(message) = cli::args::misplaced_flag_value(&raw_args) {
+        eprintln!("{message}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     let status = std::thread::Builder::new()
         .name("toyjit".into())
         .stack_size(INTERPRETER_STACK_BYTES)
         .spawn(move || match cli.command {
-            Some(Command::Run(args)) => run(args),
+            Some(Command::Run(args)) => run(&args.file, args.flags),
             Some(Command::Repl(args)) => {
                 repl::run(&ReplOptions { jit: !args.no_jit, jit_threshold: args.jit_threshold })
             }
-            None => {
-                if std::io::stdin().is_terminal() {
-                    repl::run(&ReplOptions::default())
-                } else {
-                    run(RunArgs {
-                        file: "-".into(),
-                        no_jit: false,
-                        jit_threshold: DEFAULT_JIT_THRESHOLD,
-                        dump_bytecode: false,
-                        stats: false,
-                        trace_dump: None,
-                    })
+            Some(Command::Compare(args)) => cli::compare::run(&args),
+            None => match cli.command_line.split_first() {
+                Some((file, program_args)) => {
+                    warn_about_flags_after_file(program_args);
+                    run(file, cli.flags)
                 }
-            }
+                None if std::io::stdin().is_terminal() => {
+                    repl::run(&ReplOptions { jit: !cli.flags.no_jit, jit_threshold: cli.flags.jit_threshold })
+                }
+                None => run("-", cli.flags),
+            },
         })
         .map(|handle| handle.join().unwrap_or(70))
         .unwrap_or(70);
@@ -186,4 +144,17 @@ fn main() -> ExitCode {
         repl::die_by_sigint();
     }
     ExitCode::from(status.clamp(0, 255) as u8)
+}
+
+/// What follows FILE belongs to the program, as with python3; a toyjit flag there was most
+/// likely meant for toyjit, so say where it goes (stderr only: the run goes on).
+fn warn_about_flags_after_file(program_args: &[String]) {
+    let own_flag = |arg: &String| {
+        ["--no-jit", "--jit-threshold", "--dump-bytecode", "--stats", "--trace-dump"]
+            .iter()
+            .any(|flag| arg == flag || arg.starts_with(&format!("{flag}=")))
+    };
+    if let Some(flag) = program_args.iter().find(|arg| own_flag(arg)) {
+        eprintln!("toyjit: note: `{flag}` after FILE is passed to the program, as python3 does; put it before FILE");
+    }
 }

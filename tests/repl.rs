@@ -63,6 +63,25 @@ fn line(session: &mut Session, text: &str, output: &str, prompt: &str, step: &st
     expect(session, prompt, step);
 }
 
+/// Types a compound statement line by line (each answered by `... `), then the blank line that
+/// ends it.
+fn block(session: &mut Session, lines: &[&str], step: &str) {
+    for text in lines {
+        line(session, text, "", "... ", step);
+    }
+    line(session, "", "", ">>> ", step);
+}
+
+/// A function whose loop the JIT compiles when it is called with a large `n`.
+const HOT_LOOP: &[&str] = &["    t = 0", "    for i in range(n):", "        t += i", "    return t"];
+
+/// Defines `NAME(n)`, the sum of `range(n)`, with a hot loop.
+fn define_hot_loop(session: &mut Session, name: &str) {
+    let header = format!("def {name}(n):");
+    let lines: Vec<&str> = std::iter::once(header.as_str()).chain(HOT_LOOP.iter().copied()).collect();
+    block(session, &lines, "a function with a hot loop");
+}
+
 #[test]
 fn a_session_at_the_terminal() {
     let started = Instant::now();
@@ -88,12 +107,7 @@ fn a_session_at_the_terminal() {
     );
 
     // A hot loop typed at the prompt is compiled.
-    line(&mut s, "def total(n):", "", "... ", "hot loop def");
-    line(&mut s, "    t = 0", "", "... ", "hot loop body");
-    line(&mut s, "    for i in range(n):", "", "... ", "hot loop header");
-    line(&mut s, "        t += i", "", "... ", "hot loop body");
-    line(&mut s, "    return t", "", "... ", "hot loop return");
-    line(&mut s, "", "", ">>> ", "hot loop blank line");
+    define_hot_loop(&mut s, "total");
     line(&mut s, "total(100000)", "4999950000\r\n", ">>> ", "running the hot loop");
     s.send_line(":stats").expect("cannot type");
     if let Err(e) = s.expect(expectrl::Regex("traces compiled: [1-9]")) {
@@ -156,6 +170,55 @@ fn a_session_at_the_terminal() {
     let history = std::fs::read_to_string(dir.join("toyjit/history")).unwrap_or_default();
     assert!(history.contains("def double(x):"), "history file lacks the session's lines:\n{history}");
     assert!(started.elapsed() < Duration::from_secs(60), "the session took {:?}", started.elapsed());
+}
+
+#[test]
+fn ctrl_d_ends_a_block_tab_completes_and_stats_shows_native_time() {
+    let dir = scratch("ctrl-d-tab-stats");
+    let mut s = spawn_repl(&[], &dir);
+    expect(&mut s, ">>> ", "the first prompt");
+
+    // Ctrl-D on a `... ` line ends the block as a blank line does (python3), and the session
+    // goes on: the function is defined.
+    line(&mut s, "def greet_everyone(n):", "", "... ", "def");
+    line(&mut s, "    return n + 1", "", "... ", "def body");
+    s.send(ControlCode::EndOfTransmission).expect("cannot send Ctrl-D");
+    expect(&mut s, ">>> ", "Ctrl-D on a continuation line");
+    line(&mut s, "greet_everyone(1)", "2\r\n", ">>> ", "the block Ctrl-D ended was defined");
+
+    // A block without a body: Ctrl-D reports python3's IndentationError, the session goes on.
+    line(&mut s, "def broken():", "", "... ", "def without body");
+    s.send(ControlCode::EndOfTransmission).expect("cannot send Ctrl-D");
+    expect(&mut s, "IndentationError: expected an indented block", "Ctrl-D after a bare header");
+    expect(&mut s, ">>> ", "the prompt after the IndentationError");
+
+    // Tab completes a name defined in the session (the only one starting so).
+    s.send("greet_e\t").expect("cannot type");
+    std::thread::sleep(Duration::from_millis(200));
+    line(&mut s, "(41)", "42\r\n", ">>> ", "a completed name");
+    // Tab at the start of a `... ` line indents.
+    line(&mut s, "if True:", "", "... ", "if");
+    s.send("\tprint('indented by tab')\r").expect("cannot type");
+    expect(&mut s, "... ", "the indented line");
+    line(&mut s, "", "indented by tab\r\n", ">>> ", "the block indented by tab");
+
+    // `:stats` says what `--stats` says, the time in native code included.
+    define_hot_loop(&mut s, "count");
+    line(&mut s, "count(100000)", "4999950000\r\n", ">>> ", "running the hot loop");
+    s.send_line(":stats").expect("cannot type");
+    if let Err(e) =
+        s.expect(expectrl::Regex(r"traces compiled: [1-9].*compiling: [0-9.]+ ms, in native code: [0-9.]+ ms"))
+    {
+        panic!(":stats lacks the figures of --stats: {e}");
+    }
+    expect(&mut s, ">>> ", ":stats prompt");
+
+    // Ctrl-D on an empty `>>> ` line still exits.
+    s.send(ControlCode::EndOfTransmission).expect("cannot send Ctrl-D");
+    match s.get_process().wait() {
+        Ok(WaitStatus::Exited(_, 0)) => {}
+        other => panic!("Ctrl-D: expected exit status 0, got {other:?}"),
+    }
 }
 
 #[test]

@@ -103,9 +103,11 @@ pub(super) fn end_of(e: &E) -> usize {
     e.e.span.end as usize
 }
 
-pub fn binop(ix: &LineIndex, op: BinOp, a: E, b: E) -> R<E> {
-    let (s, t, d) = (start_of(&a), end_of(&b), a.d.max(b.d));
-    node(ix, ExprKind::BinOp(op, Box::new(a.e), Box::new(b.e)), s, t, d)
+/// `a op b` from byte `start` to `end`: as in CPython, the span includes the parentheses
+/// around an operand (`(x + 1) / y` starts at the `(`), while each operand's own span does not.
+pub fn binop(ix: &LineIndex, op: BinOp, a: E, b: E, start: usize, end: usize) -> R<E> {
+    let d = a.d.max(b.d);
+    node(ix, ExprKind::BinOp(op, Box::new(a.e), Box::new(b.e)), start, end, d)
 }
 
 pub fn unary(ix: &LineIndex, op: UnaryOp, start: usize, a: E) -> R<E> {

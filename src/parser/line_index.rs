@@ -79,6 +79,12 @@ impl LineIndex {
         text.trim_end_matches(['\n', '\r'])
     }
 
+    /// The byte offset where a 1-based line starts (`None` for a line that does not exist).
+    pub fn line_start(&self, line: u32) -> Option<usize> {
+        let index = (line as usize).checked_sub(1)?;
+        self.starts.get(index).map(|&start| start as usize)
+    }
+
     /// Number of lines (a final line without a line break counts; an empty source has one).
     pub fn line_count(&self) -> u32 {
         self.starts.len() as u32

@@ -381,27 +381,37 @@ pub struct Failure {
 ///
 /// `what` names the suite in messages; `status_optional` as in [`discover`].
 pub fn check_suite(what: &str, dir: &Path, status_optional: bool, timeout: Duration) {
+    match run_suite(what, dir, status_optional, timeout) {
+        Ok(summary) => println!("{summary}"),
+        Err(report) => panic!("{report}"),
+    }
+}
+
+/// Runs every case of `dir` in every mode: `Ok` with the summary line
+/// ("what: N runs passed (P programs × M modes)"), or `Err` with the full list of failures.
+pub fn run_suite(what: &str, dir: &Path, status_optional: bool, timeout: Duration) -> Result<String, String> {
     let dir = match dir.canonicalize() {
         Ok(d) if d.is_dir() => d,
-        _ => panic!("{what}: folder {} not found (it is part of the repository).", dir.display()),
+        _ => return Err(format!("{what}: folder {} not found (it is part of the repository).", dir.display())),
     };
     let runner = Runner::from_env();
-    let mut cases = discover(&dir, status_optional).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut cases = discover(&dir, status_optional).map_err(|e| format!("{what}: {e}"))?;
     if matches!(runner, Runner::Python(_)) {
         cases.retain(|c| !matches!(c.expect, Expect::Unsupported));
     }
-    assert!(!cases.is_empty(), "{what}: no program found in {} (is TOYJIT_TEST_FILTER too narrow?)", dir.display());
+    if cases.is_empty() {
+        return Err(format!("{what}: no program found in {} (is TOYJIT_TEST_FILTER too narrow?)", dir.display()));
+    }
 
     let modes = runner.modes();
     let timeout = timeout_or(timeout);
     let failures = run_all(&runner, &dir, &cases, modes, timeout);
     let runs = cases.len() * modes.len();
     if failures.is_empty() {
-        println!("{what}: all {runs} runs passed ({} programs x {} modes)", cases.len(), modes.len());
-        return;
+        return Ok(format!("{what}: {runs} runs passed ({} programs × {} modes)", cases.len(), modes.len()));
     }
     let mut msg = format!(
-        "{what}: {} of {runs} runs failed ({} programs x {} modes; programs in {}):\n",
+        "{what}: {} of {runs} runs failed ({} programs × {} modes; programs in {}):\n",
         failures.len(),
         cases.len(),
         modes.len(),
@@ -413,7 +423,7 @@ pub fn check_suite(what: &str, dir: &Path, status_optional: bool, timeout: Durat
     let mut failed_names: Vec<&str> = failures.iter().map(|f| f.case.as_str()).collect();
     failed_names.dedup();
     let _ = write!(msg, "{} of {} programs failed in at least one mode", failed_names.len(), cases.len());
-    panic!("{msg}");
+    Err(msg)
 }
 
 /// Runs all (case, mode) pairs on a pool of worker threads; failures sorted by case then mode.

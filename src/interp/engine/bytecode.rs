@@ -389,6 +389,8 @@ pub struct CodeObject {
     pub instrs: Vec<Instr>,
     /// Source line of each instruction.
     pub lines: Vec<u32>,
+    /// Source span of each instruction, for the traceback's carets (`engine::locations`).
+    pub locations: Vec<crate::interp::engine::locations::Location>,
     pub consts: Vec<Value>,
     /// Number literals held in registers for the whole call: each `(register, value)` is
     /// written when the frame is pushed, and no instruction writes those registers (their

@@ -54,6 +54,8 @@ pub struct Frame {
 pub struct TracebackEntry {
     pub function: String,
     pub line: u32,
+    /// The failing expression, for the caret line under the source line.
+    pub location: crate::interp::engine::locations::Location,
 }
 
 /// An exception nobody caught, with its traceback (outermost call first).
@@ -83,6 +85,7 @@ impl Vm {
             self.unwinding.push(TracebackEntry {
                 function: frame.code.name.clone(),
                 line: frame.code.lines.get(pc).copied().unwrap_or(0),
+                location: frame.code.locations.get(pc).copied().unwrap_or_default(),
             });
             if let Some(handler) = frame.code.handler_for(pc) {
                 frame.pc = handler.target as usize;

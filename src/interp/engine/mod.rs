@@ -9,6 +9,7 @@ pub mod calls;
 pub mod compiler;
 pub mod interrupt;
 pub mod liveness;
+pub mod locations;
 pub mod native;
 pub mod native_run;
 pub mod slots;

@@ -43,7 +43,11 @@ impl Vm {
         self.frames.clear();
         self.stack.clear();
         if let Err(error) = self.ensure_stack(code.nslots as usize) {
-            let traceback = vec![TracebackEntry { function: code.name.clone(), line: code.first_line }];
+            let traceback = vec![TracebackEntry {
+                function: code.name.clone(),
+                line: code.first_line,
+                location: Default::default(),
+            }];
             return Err(Uncaught { exception: *error.0, traceback });
         }
         self.preload(&code, 0);

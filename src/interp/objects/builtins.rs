@@ -97,6 +97,12 @@ impl BuiltinId {
         TABLE.iter().find(|(_, n, k)| *n == name && matches!(k, Kind::Func | Kind::Type)).map(|(id, _, _)| *id)
     }
 
+    /// The names of the builtins a program can use (functions, types, exception classes).
+    pub fn global_names() -> impl Iterator<Item = &'static str> {
+        let table = TABLE.iter().filter(|(_, _, k)| matches!(k, Kind::Func | Kind::Type)).map(|(_, n, _)| *n);
+        table.chain(ExcKind::ALL.iter().map(|k| k.name()))
+    }
+
     /// The `math` function called `name`.
     pub fn from_math_name(name: &str) -> Option<BuiltinId> {
         TABLE.iter().find(|(_, n, k)| *n == name && *k == Kind::Math).map(|(id, _, _)| *id)

@@ -9,6 +9,7 @@ use crate::parser::ast::{BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPa
 use super::{CompileResult, Compiler, FnBuilder, FunctionBody, Place, syntax_error};
 use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteIdx};
 use crate::interp::engine::compiler::stmt::binary_instr;
+use crate::interp::engine::locations::Anchor;
 use crate::interp::objects::value::Value;
 
 impl<'a> Compiler<'a> {
@@ -48,18 +49,18 @@ impl<'a> Compiler<'a> {
     /// Compiles `e` so that its value ends up in `dst`.
     pub(super) fn expr_into<'s>(&mut self, b: &mut FnBuilder<'s>, e: &'s Expr, dst: Reg) -> CompileResult<()> {
         self.enter(e.span)?;
-        let saved_line = b.line;
-        b.line = self.line_of(e.span);
+        let saved_at = b.at;
+        b.at = self.at(e.span);
         let mark = b.next_temp;
         let result = self.expr_kind(b, e, dst);
         b.free_to(mark);
-        b.line = saved_line;
+        b.at = saved_at;
         self.leave();
         result
     }
 
     fn expr_kind<'s>(&mut self, b: &mut FnBuilder<'s>, e: &'s Expr, dst: Reg) -> CompileResult<()> {
-        let line = b.line;
+        let at = b.at;
         match &e.kind {
             ExprKind::Int(n) => {
                 let k = b.constant(Value::from_bigint(n.clone()));
@@ -94,7 +95,7 @@ impl<'a> Compiler<'a> {
             // own, a preloaded literal's) instead of being copied next to each other first.
             ExprKind::Tuple(items) if matches!(items.len(), 2 | 3) => {
                 let regs = items.iter().map(|item| self.expr(b, item)).collect::<CompileResult<Vec<Reg>>>()?;
-                b.line = line;
+                b.at = at;
                 b.emit(match regs[..] {
                     [a, second] => Instr::BuildTuple2 { dst, a, b: second },
                     [a, second, c] => Instr::BuildTuple3 { dst, a, b: second, c },
@@ -105,7 +106,7 @@ impl<'a> Compiler<'a> {
                 let count =
                     u16::try_from(items.len()).map_err(|_| syntax_error("too many elements in a display", e.span))?;
                 let start = self.exprs_to_temps(b, items.iter())?;
-                b.line = line;
+                b.at = at;
                 if matches!(e.kind, ExprKind::List(_)) {
                     b.emit(Instr::BuildList { dst, start, count: Count(count) });
                 } else {
@@ -116,13 +117,14 @@ impl<'a> Compiler<'a> {
                 let count =
                     u16::try_from(pairs.len()).map_err(|_| syntax_error("too many elements in a display", e.span))?;
                 let start = self.exprs_to_temps(b, pairs.iter().flat_map(|(k, v)| [k, v]))?;
-                b.line = line;
+                b.at = at;
                 b.emit(Instr::BuildDict { dst, start, count: Count(count) });
             }
             ExprKind::BinOp(op, left, right) => {
                 let l = self.expr(b, left)?;
                 let r = self.expr(b, right)?;
-                b.line = line;
+                b.at = at;
+                b.at.location.anchor = Anchor::BinOp { left_end: left.span.end, right_start: right.span.start };
                 b.emit(binary_instr(*op, dst, l, r, false));
             }
             ExprKind::UnaryOp(op, operand) => {
@@ -140,7 +142,7 @@ impl<'a> Compiler<'a> {
                     }
                 }
                 let src = self.expr(b, operand)?;
-                b.line = line;
+                b.at = at;
                 b.emit(match op {
                     UnaryOp::Neg => Instr::Neg { dst, src },
                     UnaryOp::Pos => Instr::Pos { dst, src },
@@ -176,18 +178,21 @@ impl<'a> Compiler<'a> {
             ExprKind::Attribute(obj, attr) => {
                 let obj = self.expr(b, obj)?;
                 let name = b.name(attr);
-                b.line = line;
+                b.at = at;
                 b.emit(Instr::GetAttr { dst, obj, name });
             }
             ExprKind::Subscript(obj, index) => {
+                let obj_end = obj.span.end;
                 let obj = self.expr(b, obj)?;
                 if let ExprKind::Slice { lower, upper, step } = &index.kind {
                     let bounds = self.slice_bounds(b, lower, upper, step)?;
-                    b.line = line;
+                    b.at = at;
                     b.emit(Instr::GetSlice { dst, obj, bounds });
                 } else {
+                    let index_end = index.span.end;
                     let index = self.expr(b, index)?;
-                    b.line = line;
+                    b.at = at;
+                    b.at.location.anchor = Anchor::Subscript { value_end: obj_end, index_end };
                     b.emit(Instr::GetItem { dst, obj, index });
                 }
             }
@@ -224,7 +229,7 @@ impl<'a> Compiler<'a> {
                         }
                     }
                 }
-                b.line = line;
+                b.at = at;
                 b.emit(Instr::BuildString { dst, start, count: Count(count) });
             }
         }
@@ -276,12 +281,12 @@ impl<'a> Compiler<'a> {
         rest: &'s [(CmpOp, Expr)],
         dst: Reg,
     ) -> CompileResult<()> {
-        let line = b.line;
+        let at = b.at;
         let mut left = self.expr(b, first)?;
         let mut to_end = Vec::new();
         for (i, (op, operand)) in rest.iter().enumerate() {
             let right = self.expr(b, operand)?;
-            b.line = line;
+            b.at = at;
             b.emit(compare_instr(*op, dst, left, right));
             if i + 1 < rest.len() {
                 to_end.push(b.emit(Instr::JumpIfFalse { cond: dst, target: Label(0) }));
@@ -323,7 +328,7 @@ impl<'a> Compiler<'a> {
                 let mark = b.next_temp;
                 let a = self.expr(b, left)?;
                 b.free_to(mark);
-                b.line = self.line_of(e.span);
+                b.at = self.at(e.span);
                 let jump = if (rest[0].0 == CmpOp::Is) == when {
                     Instr::JumpIfNone { a, target: Label(0) }
                 } else {
@@ -337,7 +342,7 @@ impl<'a> Compiler<'a> {
                 let a = self.expr(b, left)?;
                 let c = self.expr(b, right)?;
                 b.free_to(mark);
-                b.line = self.line_of(e.span);
+                b.at = self.at(e.span);
                 let make = fused_jump(*op, when).expect("checked in the guard");
                 Ok(vec![b.emit(make(a, c))])
             }
@@ -362,7 +367,7 @@ impl<'a> Compiler<'a> {
                     if i > 0 {
                         b.leave_conditional();
                     }
-                    b.line = self.line_of(e.span);
+                    b.at = self.at(e.span);
                     let last = i + 1 == rest.len();
                     let make = fused_jump(*op, if last { when } else { false }).expect("checked in the guard");
                     let jump = b.emit(make(left, right));
@@ -399,7 +404,7 @@ impl<'a> Compiler<'a> {
         kwargs: &'s [(String, Expr)],
         dst: Reg,
     ) -> CompileResult<()> {
-        let line = b.line;
+        let at = b.at;
         let argc =
             u16::try_from(args.len() + kwargs.len()).map_err(|_| syntax_error("too many arguments", func.span))?;
         let (callee, method) = match &func.kind {
@@ -407,7 +412,10 @@ impl<'a> Compiler<'a> {
             _ => (self.expr(b, func)?, None),
         };
         let start = self.exprs_to_temps(b, args.iter().chain(kwargs.iter().map(|(_, v)| v)))?;
-        b.line = line;
+        b.at = at;
+        if method.is_some() {
+            b.at.location.anchor = Anchor::MethodCall { name_end: func.span.end };
+        }
         if kwargs.is_empty() {
             match method {
                 Some(method) => b.emit(Instr::CallMethod { dst, obj: callee, method, args: start, argc: Count(argc) }),

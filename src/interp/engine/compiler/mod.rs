@@ -22,6 +22,7 @@ use crate::parser::LineIndex;
 use crate::parser::ast::{Module, Span, Stmt};
 
 use crate::interp::engine::bytecode::{CodeObject, ConstIdx, Count, Handler, Instr, Label, NameIdx, Reg};
+use crate::interp::engine::locations::Location;
 use crate::interp::objects::value::{FunctionObj, Value};
 
 use scope::BodyNames;
@@ -113,6 +114,13 @@ struct Region<'s> {
     depth: u32,
 }
 
+/// The source of an instruction: its line, and its span for the traceback's carets.
+#[derive(Clone, Copy, Debug)]
+struct SourceAt {
+    line: u32,
+    location: Location,
+}
+
 /// The code object being built for one function (or the module).
 struct FnBuilder<'s> {
     code: CodeObject,
@@ -123,7 +131,8 @@ struct FnBuilder<'s> {
     comprehension_vars: Vec<(String, Reg)>,
     /// First free temporary register; temporaries are allocated like a stack.
     next_temp: u16,
-    line: u32,
+    /// The source of the instructions emitted now (the expression or statement being compiled).
+    at: SourceAt,
     loops: Vec<LoopContext>,
     regions: Vec<Region<'s>>,
     /// Registers holding the exception of each enclosing `except` body (for bare `raise`).
@@ -183,7 +192,7 @@ impl<'s> FnBuilder<'s> {
             declared_globals: names.globals.clone(),
             comprehension_vars: Vec::new(),
             next_temp,
-            line: first_line,
+            at: SourceAt { line: first_line, location: Location::default() },
             loops: Vec::new(),
             regions: Vec::new(),
             handled_exceptions: Vec::new(),
@@ -236,7 +245,8 @@ impl<'s> FnBuilder<'s> {
             return self.code.instrs.len() - 1;
         }
         self.code.instrs.push(instr);
-        self.code.lines.push(self.line);
+        self.code.lines.push(self.at.line);
+        self.code.locations.push(self.at.location);
         self.code.instrs.len() - 1
     }
 
@@ -245,7 +255,7 @@ impl<'s> FnBuilder<'s> {
     /// between them.
     fn fuse_with_last(&self, next: Instr) -> Option<Instr> {
         let here = self.code.instrs.len();
-        if here as u32 == self.fuse_barrier || here == 0 || self.code.lines[here - 1] != self.line {
+        if here as u32 == self.fuse_barrier || here == 0 || self.code.lines[here - 1] != self.at.line {
             return None;
         }
         match (self.code.instrs[here - 1], next) {
@@ -415,6 +425,11 @@ impl<'s> FnBuilder<'s> {
 impl<'a> Compiler<'a> {
     fn line_of(&self, span: Span) -> u32 {
         self.lines.line_of(span.start)
+    }
+
+    /// Where the instructions compiled for the syntax at `span` come from.
+    fn at(&self, span: Span) -> SourceAt {
+        SourceAt { line: self.line_of(span), location: Location::of(span) }
     }
 
     /// Guards the compiler's own recursion.

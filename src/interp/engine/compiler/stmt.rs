@@ -17,7 +17,7 @@ impl<'a> Compiler<'a> {
 
     fn stmt<'s>(&mut self, b: &mut FnBuilder<'s>, stmt: &'s Stmt) -> CompileResult<()> {
         self.enter(stmt.span)?;
-        b.line = self.line_of(stmt.span);
+        b.at = self.at(stmt.span);
         let mark = b.next_temp;
         let result = self.stmt_kind(b, stmt);
         b.free_to(mark);
@@ -234,7 +234,7 @@ impl<'a> Compiler<'a> {
         if is_forever {
             b.emit(Instr::Jump { target: super::Label(head) });
         } else {
-            b.line = self.line_of(test.span);
+            b.at = self.at(test.span);
             let back = self.jump_if(b, test, true)?;
             for at in back {
                 b.patch(at, head);
@@ -359,7 +359,7 @@ impl<'a> Compiler<'a> {
         let exc = b.temp();
         b.emit(Instr::LoadException { dst: exc });
         for handler in handlers {
-            b.line = self.line_of(handler.span);
+            b.at = self.at(handler.span);
             let mut to_next = Vec::new();
             if let Some(class_expr) = &handler.exception {
                 let class = self.expr(b, class_expr)?;

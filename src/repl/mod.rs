@@ -3,9 +3,11 @@
 //! [`Vm`] for the whole session so that globals and functions persist, expression statements
 //! echoing their repr, errors printed as tracebacks from `<stdin>` without ending the session,
 //! Ctrl-C (cancel the line being typed, or interrupt the running program with
-//! `KeyboardInterrupt`), and the `:` commands (`:help`, `:dump on|off`, `:stats`).
+//! `KeyboardInterrupt`), Ctrl-D (ends a block typed on `... ` lines, as a blank line does;
+//! exits on an empty line), tab completion ([`completion`]) and the `:` commands (`:help`,
+//! `:dump on|off`, `:stats`).
 //!
-//! Also owns the SIGINT handler that `toyjit run` uses ([`install_sigint_handler`]).
+//! Also owns the SIGINT handler that `toyjit run` uses ([`sigint`]).
 //!
 //! Touches: the terminal (through rustyline), stdout/stderr, the history file, the SIGINT
 //! disposition of the process, and the interrupt flag (`interp::interrupt`). It drives the VM
@@ -15,21 +17,31 @@
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
-use rustyline::{Config, DefaultEditor};
+use rustyline::history::FileHistory;
+use rustyline::{CompletionType, Config, Editor};
 
 use crate::driver::{self, render_traceback};
 use crate::interp::engine::compiler::CompileOptions;
-use crate::interp::engine::interrupt::{self, INTERRUPT_REQUESTED};
+use crate::interp::engine::interrupt;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::vm::Vm;
 use crate::interp::objects::output::Output;
+use crate::interp::objects::value::Value;
 use crate::jit::Jit;
 use crate::jit::dump::DumpLevel;
 use crate::parser::{self, SyntaxError, SyntaxErrorKind, ast};
+
+mod completion;
+mod sigint;
+
+use completion::ReplHelper;
+pub use sigint::{die_by_sigint, install_sigint_handler, sigint_received};
+
+/// The line editor with the prompt's completion.
+type LineEditor = Editor<ReplHelper, FileHistory>;
 
 /// The file name tracebacks and syntax errors show, as in python3's REPL.
 pub const FILENAME: &str = "<stdin>";
@@ -38,13 +50,15 @@ const PS2: &str = "... ";
 const HISTORY_ENTRIES: usize = 1000;
 
 const HELP: &str = "\
-Type Toy statements; a compound statement (def, if, for, while, try) ends with a blank line.
-An expression's value is echoed. Ctrl-C cancels the line or interrupts the running program;
-Ctrl-D exits.
+Type Toy statements; a compound statement (def, if, for, while, try) ends with a blank line
+(or Ctrl-D). An expression's value is echoed. Tab completes keywords, builtins and your names.
+Ctrl-C cancels the line or interrupts the running program; Ctrl-D on an empty line exits.
   :help            this list
-  :dump on|off     print the JIT's trace dump (recorded bytecode, trace IR, Cranelift IR)
-                   after each input that compiles a loop
-  :stats           JIT statistics for the session
+  :dump on|off     print the JIT's trace dump (what each compiled loop is, its recorded
+                   bytecode, its optimized trace IR with guards) after each input that
+                   compiles a loop
+  :stats           JIT statistics for the session (as --stats: traces, exits, recording,
+                   compiling and native-code time)
 ";
 
 /// How the session was asked to run (`toyjit repl --no-jit --jit-threshold N`).
@@ -60,75 +74,6 @@ impl Default for ReplOptions {
     fn default() -> ReplOptions {
         ReplOptions { jit: true, jit_threshold: driver::DEFAULT_JIT_THRESHOLD }
     }
-}
-
-/// SIGINTs received since the process started (`toyjit run` reads it to tell an interrupted
-/// program from a failed one).
-static SIGINTS: AtomicU32 = AtomicU32::new(0);
-static HANDLER_INSTALLED: AtomicBool = AtomicBool::new(false);
-
-/// The SIGINT action: asks the running program to stop with `KeyboardInterrupt`. A second
-/// Ctrl-C while the first is still unanswered (the program is in a long builtin, or in code
-/// that does not poll the flag) ends the process as the default action would.
-fn on_sigint() {
-    SIGINTS.fetch_add(1, Ordering::Relaxed);
-    if INTERRUPT_REQUESTED.load(Ordering::Relaxed) {
-        // Async-signal-safe: resets the disposition and re-raises (or aborts).
-        let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGINT);
-    }
-    interrupt::request_interrupt();
-}
-
-/// Installs the process's SIGINT handler (once; later calls do nothing): Ctrl-C sets the
-/// interrupt flag the VM and compiled loops poll, instead of killing the process. Like
-/// python3, leaves SIGINT alone if it was ignored when the process started (`nohup`, a
-/// background job of a script).
-pub fn install_sigint_handler() -> std::io::Result<()> {
-    if HANDLER_INSTALLED.swap(true, Ordering::SeqCst) {
-        return Ok(());
-    }
-    if sigint_ignored() {
-        return Ok(());
-    }
-    // SAFETY: `on_sigint` only touches atomics and calls `emulate_default_handler`, which is
-    // documented as async-signal-safe.
-    let result = unsafe { signal_hook::low_level::register(signal_hook::consts::SIGINT, on_sigint) };
-    if result.is_err() {
-        HANDLER_INSTALLED.store(false, Ordering::SeqCst);
-    }
-    result.map(|_| ())
-}
-
-fn sigint_ignored() -> bool {
-    // SAFETY: queries the current action only (a null new action changes nothing); `old` is a
-    // plain C struct that sigaction fills.
-    unsafe {
-        let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
-    }
-}
-
-/// True if a SIGINT has arrived since the handler was installed.
-pub fn sigint_received() -> bool {
-    SIGINTS.load(Ordering::Relaxed) > 0
-}
-
-/// Ends the process the way an unhandled SIGINT does (python3 after printing
-/// `KeyboardInterrupt`: the shell sees status 130); exits with 130 if the signal cannot be
-/// re-raised.
-pub fn die_by_sigint() -> ! {
-    let _ = std::io::stdout().flush();
-    // SAFETY: restoring the default action and raising a signal have no memory-safety
-    // preconditions.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(libc::SIGINT);
-    }
-    std::process::exit(130)
 }
 
 /// Where the history is kept: `$XDG_DATA_HOME/toyjit/history`, else
@@ -212,13 +157,22 @@ pub struct Session {
 
 impl Session {
     pub fn new(options: &ReplOptions) -> Session {
-        let vm = Vm::new(Output::stdout());
+        let mut vm = Vm::new(Output::stdout());
+        // For `:stats` (as `--stats`): the time spent in compiled loops.
+        vm.measure_native_time = options.jit;
         let jit = options.jit.then(|| Jit::new(FILENAME, DumpLevel::Off, options.jit_threshold));
         Session { vm, jit, dump: false }
     }
 
     fn jit(&mut self) -> Option<&mut Jit> {
         self.jit.as_mut()
+    }
+
+    /// The globals the session has bound (functions, variables, imported modules), for
+    /// completion.
+    pub fn defined_names(&self) -> Vec<String> {
+        let names = self.vm.global_names.names.iter().zip(&self.vm.globals);
+        names.filter(|(_, value)| !matches!(value, Value::Unbound)).map(|(name, _)| name.to_string()).collect()
     }
 
     /// Compiles and runs one input; errors go to stderr as tracebacks.
@@ -262,9 +216,9 @@ impl Session {
         let extra = words.next();
         match (name, argument, extra) {
             ("help", None, None) => HELP.to_string(),
-            ("stats", None, None) => match self.jit() {
+            ("stats", None, None) => match &self.jit {
                 None => "[jit] off (--no-jit)\n".to_string(),
-                Some(jit) => format!("{}\n", jit.stats_line(None)),
+                Some(jit) => format!("{}\n", jit.stats_line(Some(self.vm.native_time))),
             },
             ("dump", Some(state @ ("on" | "off")), None) => {
                 let on = state == "on";
@@ -290,16 +244,18 @@ pub fn run(options: &ReplOptions) -> i32 {
     }
     let config = Config::builder()
         .auto_add_history(false)
+        .completion_type(CompletionType::List)
         .max_history_size(HISTORY_ENTRIES)
         .map(|b| b.build())
         .unwrap_or_default();
-    let mut editor = match DefaultEditor::with_config(config) {
+    let mut editor = match LineEditor::with_config(config) {
         Ok(editor) => editor,
         Err(e) => {
             to_stderr(&format!("toyjit: cannot start the line editor: {e}\n"));
             return 1;
         }
     };
+    editor.set_helper(Some(ReplHelper::default()));
     let history = history_path();
     if let Some(path) = &history {
         let _ = editor.load_history(path);
@@ -320,11 +276,24 @@ pub fn run(options: &ReplOptions) -> i32 {
         // terminal's answer, a key typed at that instant would be lost.)
         editor.set_check_cursor_position(ran_program);
         ran_program = false;
+        if let Some(helper) = editor.helper_mut() {
+            helper.set_globals(session.defined_names());
+        }
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
                 to_stdout("KeyboardInterrupt\n");
                 buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) if !buffer.is_empty() => {
+                // As python3: Ctrl-D on a `... ` line ends the block (runs it, or reports its
+                // error) and the session goes on.
+                to_stdout("\n");
+                let source = std::mem::take(&mut buffer);
+                session.execute(&source);
+                ran_program = true;
+                save_history(&mut editor, history.as_ref());
                 continue;
             }
             Err(ReadlineError::Eof) => {
@@ -377,7 +346,7 @@ fn to_stderr(text: &str) {
 }
 
 /// Appends this session's new history entries to the history file; failure is not an error.
-fn save_history(editor: &mut DefaultEditor, path: Option<&PathBuf>) {
+fn save_history(editor: &mut LineEditor, path: Option<&PathBuf>) {
     if let Some(path) = path {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -434,7 +403,8 @@ mod tests {
         assert_eq!(session.command(":dump on"), "trace dump on\n");
         assert!(session.jit().is_some_and(|j| j.dump_level() == DumpLevel::Summary));
         assert_eq!(session.command(":dump off"), "trace dump off\n");
-        assert!(session.command(":stats").starts_with("[jit] traces compiled: 0"));
+        let stats = session.command(":stats");
+        assert!(stats.starts_with("[jit] traces compiled: 0") && stats.contains("in native code: "), "{stats}");
         assert!(session.command(":frobnicate").starts_with("unknown command ':frobnicate'"));
         assert!(session.command(":dump maybe").starts_with("unknown command"));
         let mut no_jit = Session::new(&ReplOptions { jit: false, jit_threshold: 1 });
