@@ -8,6 +8,7 @@ use crate::parser::ast::{BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPa
 
 use super::{CompileResult, Compiler, FnBuilder, FunctionBody, Place, syntax_error};
 use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteIdx};
+use crate::interp::engine::compiler::large::DISPLAY_CHUNK;
 use crate::interp::engine::compiler::stmt::binary_instr;
 use crate::interp::objects::value::Value;
 
@@ -90,6 +91,11 @@ impl<'a> Compiler<'a> {
                     b.emit(Instr::LoadGlobal { dst, global });
                 }
             },
+            ExprKind::List(items) | ExprKind::Tuple(items) if items.len() > DISPLAY_CHUNK => {
+                let tuple = matches!(e.kind, ExprKind::Tuple(_));
+                self.long_sequence_display(b, items, tuple, dst)?;
+            }
+            ExprKind::Dict(pairs) if pairs.len() > DISPLAY_CHUNK => self.long_dict_display(b, pairs, dst)?,
             ExprKind::List(items) | ExprKind::Tuple(items) => {
                 let count =
                     u16::try_from(items.len()).map_err(|_| syntax_error("too many elements in a display", e.span))?;
@@ -221,7 +227,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Evaluates expressions into consecutive fresh temporaries; returns the first.
-    fn exprs_to_temps<'s>(
+    pub(super) fn exprs_to_temps<'s>(
         &mut self,
         b: &mut FnBuilder<'s>,
         items: impl Iterator<Item = &'s Expr>,
@@ -353,8 +359,8 @@ impl<'a> Compiler<'a> {
         dst: Reg,
     ) -> CompileResult<()> {
         let line = b.line;
-        let argc =
-            u16::try_from(args.len() + kwargs.len()).map_err(|_| syntax_error("too many arguments", func.span))?;
+        let argc = u16::try_from(args.len() + kwargs.len())
+            .map_err(|_| syntax_error("a call with more than 65,535 arguments is not supported in Toy", func.span))?;
         let (callee, method) = match &func.kind {
             ExprKind::Attribute(obj, attr) => (self.expr(b, obj)?, Some(b.name(attr))),
             _ => (self.expr(b, func)?, None),
