@@ -6,7 +6,8 @@
 //! `tests/golden` and `programs/`; `fuzz/mutate.rs` mutates them (text-aware mutations plus raw
 //! bytes); each input runs as a subprocess `toyjit run --jit-threshold 1 FILE` with a budget: after
 //! `BUDGET` it gets SIGINT (toyjit's Ctrl-C: a `KeyboardInterrupt` that compiled loops poll for
-//! too), and if it is still running `GRACE` later it is killed and counted as a hang. The address
+//! too), and if it is still running `GRACE` later it is killed and counted as a hang (when that happens
+//! twice). The address
 //! space is limited (`MEMORY_LIMIT`) so a runaway allocation cannot take the machine; an abort
 //! saying "memory allocation ... failed" under that limit is counted apart, not as a crash.
 //! Every finding is saved to `<target tmp>/fuzz-findings/KIND-N.toy` with a `.txt` describing it;
@@ -15,7 +16,8 @@
 //! Knobs: `TOYJIT_FUZZ_SECONDS` (default 8: the short run of `cargo test`),
 //! `TOYJIT_FUZZ_SEED` (default 1), `TOYJIT_FUZZ_JOBS` (default 2), `TOYJIT_FUZZ_BIN` (the binary
 //! to fuzz; default cargo's, so a copy can be fuzzed while you rebuild), `TOYJIT_FUZZ_FINDINGS`
-//! (the findings folder). The long run:
+//! (the findings folder), `TOYJIT_FUZZ_REPLAY=DIR` (run the `.toy` files of DIR, e.g. saved
+//! findings, instead of fuzzing). The long run:
 //!
 //!     TOYJIT_FUZZ_SECONDS=3600 cargo test --release --test fuzz -- --nocapture
 
@@ -38,7 +40,7 @@ use mutate::{Rng, mutate};
 /// Time a run gets before its Ctrl-C.
 const BUDGET: Duration = Duration::from_secs(2);
 /// Time after the Ctrl-C before the run counts as a hang.
-const GRACE: Duration = Duration::from_secs(5);
+const GRACE: Duration = Duration::from_secs(10);
 /// Address-space limit of a run (the interpreter thread reserves a 1 GiB stack).
 const MEMORY_LIMIT: u64 = 4 << 30;
 /// Bytes of stdout/stderr kept per run.
@@ -108,11 +110,14 @@ fn run(file: &Path, mode: &[&str]) -> Run {
     let binary = std::env::var_os("TOYJIT_FUZZ_BIN").map(PathBuf::from).unwrap_or_else(toyjit);
     let mut cmd = Command::new(binary);
     cmd.arg("run").args(mode).arg(file).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    // SAFETY: only async-signal-safe setrlimit between fork and exec.
+    // SAFETY: only async-signal-safe calls (setrlimit, signal) between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
             let limit = libc::rlimit { rlim_cur: MEMORY_LIMIT, rlim_max: MEMORY_LIMIT };
             libc::setrlimit(libc::RLIMIT_AS, &limit);
+            // A fuzzer started in the background inherits an ignored SIGINT, which toyjit
+            // (like python3) would keep ignoring: the budget's Ctrl-C must reach it.
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
             Ok(())
         });
     }
@@ -180,62 +185,71 @@ fn save_finding(dir: &Path, tally: &Tally, kind: &str, input: &[u8], detail: Str
     findings.push(format!("{name}: {}", detail.lines().next().unwrap_or("")));
 }
 
+/// Runs `input` as the fuzzer does; true when it ran to its end (a candidate seed).
+fn check_input(file: &Path, input: &[u8], tally: &Tally, findings: &Path) -> bool {
+    fs::write(file, input).unwrap();
+    tally.inputs.fetch_add(1, Ordering::Relaxed);
+    let mut jit = run(file, &["--jit-threshold", "1"]);
+    if jit.hung {
+        // The machine may just be busy: a hang counts only if it happens twice.
+        jit = run(file, &["--jit-threshold", "1"]);
+    }
+    if jit.interrupted {
+        tally.interrupted.fetch_add(1, Ordering::Relaxed);
+    }
+    if jit.stderr.contains("memory allocation of") {
+        tally.memory_limit.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Some(kind) = jit.problem() {
+        let detail =
+            format!("{kind} (--jit-threshold 1): status {:?} signal {:?}\n{}", jit.status, jit.signal, jit.stderr);
+        save_finding(findings, tally, kind, input, detail);
+        return false;
+    }
+    let syntax = jit.stderr.contains("SyntaxError") || jit.stderr.contains("IndentationError");
+    if syntax || !jit.finished() {
+        return false;
+    }
+    tally.ran.fetch_add(1, Ordering::Relaxed);
+    let interp = run(file, &["--no-jit"]);
+    if let Some(kind) = interp.problem() {
+        let detail =
+            format!("{kind} (--no-jit): status {:?} signal {:?}\n{}", interp.status, interp.signal, interp.stderr);
+        save_finding(findings, tally, kind, input, detail);
+        return false;
+    }
+    if interp.finished() {
+        tally.compared.fetch_add(1, Ordering::Relaxed);
+        if interp.stdout != jit.stdout
+            || interp.status != jit.status
+            || interp.last_stderr_line() != jit.last_stderr_line()
+        {
+            let detail = format!(
+                "jit-difference: status {:?} vs {:?} (--no-jit vs --jit-threshold 1); last stderr line {:?} vs {:?}",
+                interp.status,
+                jit.status,
+                interp.last_stderr_line(),
+                jit.last_stderr_line()
+            );
+            save_finding(findings, tally, "jit-difference", input, detail);
+            return false;
+        }
+    }
+    true
+}
+
 fn worker(index: u64, seed: u64, deadline: Instant, pool: &Mutex<Vec<Vec<u8>>>, tally: &Tally, findings: &Path) {
     let dir = scratch_dir(&format!("fuzz-{index}"));
     let file: PathBuf = dir.join("input.toy");
     let mut rng = Rng::new(seed.wrapping_mul(1000).wrapping_add(index));
     while Instant::now() < deadline {
         let input = {
-            let pool = pool.lock().unwrap();
+            let pool = pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let base = rng.pick(&pool).clone();
             mutate(&mut rng, &base, &pool)
         };
-        fs::write(&file, &input).unwrap();
-        tally.inputs.fetch_add(1, Ordering::Relaxed);
-        let jit = run(&file, &["--jit-threshold", "1"]);
-        if jit.interrupted {
-            tally.interrupted.fetch_add(1, Ordering::Relaxed);
-        }
-        if jit.stderr.contains("memory allocation of") {
-            tally.memory_limit.fetch_add(1, Ordering::Relaxed);
-        }
-        if let Some(kind) = jit.problem() {
-            let detail =
-                format!("{kind} (--jit-threshold 1): status {:?} signal {:?}\n{}", jit.status, jit.signal, jit.stderr);
-            save_finding(findings, tally, kind, &input, detail);
-            continue;
-        }
-        let syntax = jit.stderr.contains("SyntaxError") || jit.stderr.contains("IndentationError");
-        if syntax || !jit.finished() {
-            continue;
-        }
-        tally.ran.fetch_add(1, Ordering::Relaxed);
-        let interp = run(&file, &["--no-jit"]);
-        if let Some(kind) = interp.problem() {
-            let detail =
-                format!("{kind} (--no-jit): status {:?} signal {:?}\n{}", interp.status, interp.signal, interp.stderr);
-            save_finding(findings, tally, kind, &input, detail);
-            continue;
-        }
-        if interp.finished() {
-            tally.compared.fetch_add(1, Ordering::Relaxed);
-            if interp.stdout != jit.stdout
-                || interp.status != jit.status
-                || interp.last_stderr_line() != jit.last_stderr_line()
-            {
-                let detail = format!(
-                    "jit-difference: status {:?} vs {:?} (--no-jit vs --jit-threshold 1); last stderr line {:?} vs {:?}",
-                    interp.status,
-                    jit.status,
-                    interp.last_stderr_line(),
-                    jit.last_stderr_line()
-                );
-                save_finding(findings, tally, "jit-difference", &input, detail);
-                continue;
-            }
-        }
-        if input.len() < 50_000 && rng.chance(20) {
-            let mut pool = pool.lock().unwrap();
+        if check_input(&file, &input, tally, findings) && input.len() < 50_000 && rng.chance(20) {
+            let mut pool = pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if pool.len() < POOL_CAP {
                 pool.push(input);
             } else {
@@ -243,6 +257,19 @@ fn worker(index: u64, seed: u64, deadline: Instant, pool: &Mutex<Vec<Vec<u8>>>, 
                 pool[at] = input;
             }
         }
+    }
+}
+
+/// `TOYJIT_FUZZ_REPLAY=DIR`: runs the `.toy` files of DIR (saved findings) instead of fuzzing.
+fn replay(dir: &Path, tally: &Tally, findings: &Path) {
+    let scratch = scratch_dir("fuzz-replay");
+    let mut files: Vec<PathBuf> =
+        fs::read_dir(dir).expect("cannot read the replay folder").flatten().map(|e| e.path()).collect();
+    files.retain(|p| p.extension().is_some_and(|x| x == "toy"));
+    files.sort();
+    for path in files {
+        eprintln!("replaying {}", path.display());
+        check_input(&scratch.join("input.toy"), &fs::read(&path).unwrap(), tally, findings);
     }
 }
 
@@ -259,6 +286,12 @@ fn fuzz_the_whole_pipeline() {
     let pool = Mutex::new(seeds());
     assert!(pool.lock().unwrap().len() > 50, "the seed programs were not found");
     let tally = Tally::default();
+    if let Some(dir) = std::env::var_os("TOYJIT_FUZZ_REPLAY") {
+        replay(Path::new(&dir), &tally, &findings_dir);
+        let findings = tally.findings.lock().unwrap();
+        assert!(findings.is_empty(), "{} problems:\n{}", findings.len(), findings.join("\n"));
+        return;
+    }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     std::thread::scope(|scope| {
         for index in 0..jobs {

@@ -169,8 +169,8 @@ fn mutate_once(rng: &mut Rng, text: &mut Vec<u8>, others: &[Vec<u8>]) {
                 splice(text, range, with.as_bytes());
             }
         }
-        5 => {
-            let source = String::from_utf8_lossy(text).into_owned();
+        5 if std::str::from_utf8(text).is_ok() => {
+            let source = String::from_utf8(text.clone()).unwrap_or_default();
             let names = identifiers(&source);
             if names.len() >= 2 {
                 let from = *rng.pick(&names);
