@@ -57,6 +57,7 @@ impl Vm {
         loop {
             let Some(frame) = self.frames.last_mut() else {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
+                self.comprehension_depth = 0;
                 return Err(Uncaught { exception: *error.0, traceback });
             };
             let pc = frame.pc.saturating_sub(1);
@@ -68,14 +69,26 @@ impl Vm {
                 frame.pc = handler.target as usize;
                 self.unwinding.clear();
                 self.caught = Some(error);
+                self.recount_comprehensions();
                 return Ok(());
             }
             self.pop_frame();
             if self.frames.is_empty() {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
+                self.comprehension_depth = 0;
                 return Err(Uncaught { exception: *error.0, traceback });
             }
         }
+    }
+
+    /// After an exception left comprehensions without their `LeaveComprehension`: the ones
+    /// still running are those around each caller's call (a handler is never inside one).
+    fn recount_comprehensions(&mut self) {
+        if self.comprehension_depth == 0 {
+            return;
+        }
+        let callers = &self.frames[..self.frames.len() - 1];
+        self.comprehension_depth = callers.iter().map(|f| f.code.comprehensions_open_at(f.pc.saturating_sub(1))).sum();
     }
 
     /// Removes the top frame, releasing the values in its slots. The stack itself never
@@ -114,7 +127,8 @@ impl Vm {
     ) -> RtResult<()> {
         let code = &*function.code;
         let frame_end = args_base + code.nslots as usize;
-        if argc != code.params.len() || self.frames.len() >= RECURSION_LIMIT || self.stack.len() < frame_end {
+        let depth = self.frames.len() + self.comprehension_depth;
+        if argc != code.params.len() || depth >= RECURSION_LIMIT || self.stack.len() < frame_end {
             return self.push_call_slow(function, args_base, argc, return_to);
         }
         self.enter_frame(&function.code, args_base, return_to);
@@ -132,7 +146,7 @@ impl Vm {
         argc: usize,
         return_to: Reg,
     ) -> RtResult<()> {
-        if self.frames.len() >= RECURSION_LIMIT {
+        if self.frames.len() + self.comprehension_depth >= RECURSION_LIMIT {
             return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
         let code = &function.code;

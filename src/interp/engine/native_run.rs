@@ -86,7 +86,7 @@ impl Vm {
     ) -> (usize, bool) {
         let depth = self.frames.len();
         loop {
-            if depth + call.inline_depth >= RECURSION_LIMIT {
+            if depth + self.comprehension_depth + call.inline_depth >= RECURSION_LIMIT {
                 // Its inlined calls would pass the recursion limit: the interpreter raises it.
                 return (header_pc, true);
             }

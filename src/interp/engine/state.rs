@@ -33,6 +33,9 @@ pub struct Vm {
     pub measure_native_time: bool,
     /// Time spent in compiled traces, when measured.
     pub native_time: std::time::Duration,
+    /// Comprehensions running in all frames: each counts toward the recursion limit as a
+    /// frame, as in CPython, where a comprehension is a call.
+    pub(super) comprehension_depth: usize,
 }
 
 impl Vm {
@@ -44,6 +47,7 @@ impl Vm {
             global_names: GlobalTable::default(),
             out,
             caught: None,
+            comprehension_depth: 0,
             unwinding: Vec::new(),
             next_function_id: 1,
             rebinds: 0,

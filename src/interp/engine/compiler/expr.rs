@@ -1,6 +1,7 @@
 //! Expression compilation: constants, names, operators, short-circuit conditions, calls
 //! (plain, method, keyword), displays, subscripts and slices, f-strings, lambdas and list
-//! comprehensions (compiled inline, with their loop variables in hidden registers).
+//! comprehensions (compiled inline, with their loop variables in hidden registers, between
+//! `EnterComprehension` and `LeaveComprehension`, which count them toward the recursion limit).
 
 use std::rc::Rc;
 
@@ -197,9 +198,13 @@ impl<'a> Compiler<'a> {
             ExprKind::ListComp { element, generators } => {
                 b.emit(Instr::BuildList { dst, start: dst, count: Count(0) });
                 let vars_before = b.comprehension_vars.len();
-                let result = self.comprehension(b, element, generators, dst);
+                let result = self.comprehension(b, element, generators, dst, true);
                 b.comprehension_vars.truncate(vars_before);
                 result?;
+                let leave = b.emit(Instr::LeaveComprehension {});
+                if let Some(span) = b.code.comprehensions.iter_mut().rev().find(|(_, end)| *end == 0) {
+                    span.1 = leave as u32;
+                }
             }
             ExprKind::FString(parts) => {
                 let count = u16::try_from(parts.len()).map_err(|_| syntax_error("f-string too long", e.span))?;
@@ -392,6 +397,7 @@ impl<'a> Compiler<'a> {
         element: &'s Expr,
         generators: &'s [Comprehension],
         list: Reg,
+        outermost: bool,
     ) -> CompileResult<()> {
         let Some((generator, inner)) = generators.split_first() else {
             let value = self.expr(b, element)?;
@@ -399,6 +405,11 @@ impl<'a> Compiler<'a> {
             return Ok(());
         };
         let src = self.expr(b, &generator.iter)?;
+        if outermost {
+            // CPython evaluates the first iterable, then calls the comprehension.
+            let enter = b.emit(Instr::EnterComprehension {});
+            b.code.comprehensions.push((enter as u32, 0));
+        }
         let state = b.temps(3);
         b.emit(Instr::GetIter { iter: state, src });
         let head = b.pc();
@@ -411,7 +422,7 @@ impl<'a> Compiler<'a> {
             to_next.extend(self.jump_if(b, condition, false)?);
         }
         b.enter_conditional();
-        self.comprehension(b, element, inner, list)?;
+        self.comprehension(b, element, inner, list, false)?;
         b.leave_conditional();
         for at in to_next {
             b.patch(at, head);
