@@ -33,9 +33,9 @@ pub struct Vm {
     pub measure_native_time: bool,
     /// Time spent in compiled traces, when measured.
     pub native_time: std::time::Duration,
-    /// Comprehensions running in all frames: each counts toward the recursion limit as a
-    /// frame, as in CPython, where a comprehension is a call.
-    pub(super) comprehension_depth: usize,
+    /// How many frames may be pushed: `RECURSION_LIMIT` less the comprehensions running in
+    /// all frames (each counts as a frame, as in CPython, where a comprehension is a call).
+    pub(super) frame_limit: usize,
 }
 
 impl Vm {
@@ -47,7 +47,7 @@ impl Vm {
             global_names: GlobalTable::default(),
             out,
             caught: None,
-            comprehension_depth: 0,
+            frame_limit: crate::interp::engine::calls::RECURSION_LIMIT,
             unwinding: Vec::new(),
             next_function_id: 1,
             rebinds: 0,

@@ -752,13 +752,8 @@ impl Vm {
                     }
                     set!(dst, Value::Module(Rc::new(ModuleObj { name: "math" })));
                 }
-                Instr::EnterComprehension {} => {
-                    if self.frames.len() + self.comprehension_depth >= RECURSION_LIMIT {
-                        throw!(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
-                    }
-                    self.comprehension_depth += 1;
-                }
-                Instr::LeaveComprehension {} => self.comprehension_depth = self.comprehension_depth.saturating_sub(1),
+                Instr::EnterComprehension {} => attempt!(self.enter_comprehension()),
+                Instr::LeaveComprehension {} => self.leave_comprehension(),
                 Instr::DisplayValue { src } => {
                     let value = reg!(src);
                     if !matches!(value, Value::None) {
