@@ -13,7 +13,7 @@ use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::vm::{Uncaught, Vm};
 use crate::interp::objects::error::ExcKind;
 use crate::interp::objects::format;
-use crate::interp::objects::output::Output;
+use crate::interp::objects::output::{FLUSH_AT_EXIT_FAILED, Output};
 use crate::interp::objects::value::Value;
 use crate::jit::Jit;
 use crate::jit::dump::DumpLevel;
@@ -79,15 +79,20 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
         let _ = vm.out.flush();
         return (0, vm.out);
     }
-    let status = match vm.run_module(code, jit.as_mut().map(|jit| jit as &mut dyn JitHooks)) {
-        Ok(()) => 0,
+    let (mut status, flush_failed) = match vm.run_module(code, jit.as_mut().map(|jit| jit as &mut dyn JitHooks)) {
+        Ok(()) => (0, vm.out.finish()),
         Err(uncaught) => {
-            let _ = vm.out.flush();
+            // Output printed before the error goes out first; a failure to write it is
+            // reported after the traceback, as python3 does.
+            let flush_failed = vm.out.finish();
             eprint!("{}", render_traceback(filename, source, &uncaught));
-            1
+            (1, flush_failed)
         }
     };
-    let _ = vm.out.flush();
+    if let Some(report) = flush_failed {
+        eprint!("{report}");
+        status = FLUSH_AT_EXIT_FAILED;
+    }
     report_jit(jit.as_mut(), vm.native_time, options);
     (status, vm.out)
 }

@@ -28,11 +28,12 @@ static ALLOCATOR: toyjit::allocator::Mimalloc = toyjit::allocator::Mimalloc;
 /// million-deep nested list recurses in Rust.
 const INTERPRETER_STACK_BYTES: usize = 1 << 30;
 
-/// Why a program could not be read: the file (status 2, like python3) or its encoding
-/// (a SyntaxError, status 1).
+/// Why a program could not be read: the file (status 2, like python3), its encoding (a
+/// SyntaxError, status 1), or a directory given as the file (status 1, like python3).
 enum ReadError {
     Open(String),
     Decode(String),
+    Directory(String),
 }
 
 fn read_program(file: &str) -> Result<String, ReadError> {
@@ -42,6 +43,10 @@ fn read_program(file: &str) -> Result<String, ReadError> {
             .read_to_end(&mut buffer)
             .map_err(|e| ReadError::Open(format!("toyjit: can't read standard input: {e}")))?;
         buffer
+    } else if std::path::Path::new(file).is_dir() {
+        // What python3 says of a directory without __main__.py (status 1).
+        let absolute = std::path::absolute(file).map(|p| p.display().to_string()).unwrap_or_else(|_| file.to_string());
+        return Err(ReadError::Directory(format!("toyjit: can't find '__main__' module in '{absolute}'")));
     } else {
         std::fs::read(file).map_err(|e| {
             let absolute =
@@ -77,7 +82,7 @@ fn run(file: &str, args: RunFlags) -> i32 {
             eprintln!("{message}");
             return 2;
         }
-        Err(ReadError::Decode(message)) => {
+        Err(ReadError::Decode(message) | ReadError::Directory(message)) => {
             eprintln!("{message}");
             return 1;
         }

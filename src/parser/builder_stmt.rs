@@ -8,13 +8,13 @@
 use super::ast::*;
 use super::builder::{
     E, MAX_DEPTH, ParamE, R, St, TargetUse, check_target, end_of, expr_name, max_depth, params, span, start_of, syntax,
-    unsupported,
+    too_deep, unsupported,
 };
 use super::line_index::LineIndex;
 
 pub fn stmt(ix: &LineIndex, kind: StmtKind, start: usize, end: usize, d: u32) -> R<St> {
     if d >= MAX_DEPTH {
-        return Err(syntax(ix, format!("statement nested too deeply (more than {MAX_DEPTH} levels)"), start, end));
+        return Err(too_deep(ix, start, end));
     }
     Ok(St { s: Stmt { kind, span: span(start, end) }, d: d + 1 })
 }

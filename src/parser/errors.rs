@@ -17,6 +17,9 @@ pub enum SyntaxErrorKind {
     IndentationError,
     /// Valid Python that is outside Toy; the message says "not supported" and names the feature.
     NotSupported,
+    /// Nesting too deep to compile: CPython's `RecursionError` "maximum recursion depth
+    /// exceeded during compilation".
+    RecursionError,
 }
 
 impl SyntaxErrorKind {
@@ -25,6 +28,7 @@ impl SyntaxErrorKind {
         match self {
             SyntaxErrorKind::SyntaxError | SyntaxErrorKind::NotSupported => "SyntaxError",
             SyntaxErrorKind::IndentationError => "IndentationError",
+            SyntaxErrorKind::RecursionError => "RecursionError",
         }
     }
 }

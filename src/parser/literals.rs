@@ -157,9 +157,25 @@ pub(super) fn scan_number(text: &str) -> Result<(usize, Number), LitError> {
             i,
         ));
     }
+    if int_part.len() > MAX_DECIMAL_DIGITS && int_part.bytes().any(|c| c != b'0') {
+        return Err(LitError::new(
+            format!(
+                "Exceeds the limit ({MAX_DECIMAL_DIGITS} digits) for integer string conversion: value has {} digits; \
+                 use sys.set_int_max_str_digits() to increase the limit - Consider hexadecimal for huge integer \
+                 literals to avoid decimal conversion limits.",
+                int_part.len()
+            ),
+            0,
+            i,
+        ));
+    }
     let value = BigInt::from_str_radix(&int_part, 10).map_err(|_| LitError::new("invalid decimal literal", 0, i))?;
     Ok((i, Number::Int(value)))
 }
+
+/// CPython's limit on decimal digits in an int literal (`sys.int_info.default_max_str_digits`,
+/// the same limit `int(str)` has); a literal of zeros only is exempt, as in CPython.
+const MAX_DECIMAL_DIGITS: usize = 4300;
 
 /// `0x...`, `0o...`, `0b...`.
 fn scan_radix_number(text: &str) -> Result<(usize, Number), LitError> {

@@ -37,6 +37,11 @@ use lexer::Lexer;
 /// Parses a whole program (or one REPL input).
 pub fn parse(source: &str) -> Result<ast::Module, SyntaxError> {
     let index = LineIndex::new(source);
+    if let Some(at) = source.find('\0') {
+        // CPython refuses the whole file, whatever the NUL is in (a string, a comment).
+        let message = "source code cannot contain null bytes";
+        return Err(SyntaxError::at(SyntaxErrorKind::SyntaxError, message, &index, at, at));
+    }
     // A UTF-8 byte order mark is skipped, as CPython does when it reads a file.
     let start = if source.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let lexer = Lexer::over(source, &index, start, source.len(), false, 0);

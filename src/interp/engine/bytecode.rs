@@ -350,6 +350,11 @@ instruction_table! {
     ImportModule { dst: Reg, name: NameIdx },
     /// The REPL's echo of an expression statement: print `repr(src)` unless it is None.
     DisplayValue { src: Reg },
+    /// A list comprehension starts (after its first iterable): in CPython it is a call, so it
+    /// counts toward the recursion limit (RecursionError if the limit is reached).
+    EnterComprehension {},
+    /// The comprehension that the last `EnterComprehension` started is done.
+    LeaveComprehension {},
 }
 
 /// A call with keyword arguments (kept out of line to keep [`Instr`] small).
@@ -409,6 +414,16 @@ pub struct CodeObject {
     pub loop_count: u16,
     /// The JIT's state for each loop (hot counter, compiled trace), indexed by `loop_id`.
     pub jit_loops: Vec<crate::interp::engine::native::LoopSlot>,
+    /// Each comprehension's `EnterComprehension..LeaveComprehension` pcs (for the recursion
+    /// depth after an exception leaves comprehensions without their `LeaveComprehension`).
+    pub comprehensions: Vec<(u32, u32)>,
+}
+
+impl CodeObject {
+    /// How many comprehensions are running while the instruction at `pc` runs.
+    pub fn comprehensions_open_at(&self, pc: usize) -> usize {
+        self.comprehensions.iter().filter(|&&(enter, leave)| (enter as usize) < pc && pc <= leave as usize).count()
+    }
 }
 
 impl Instr {

@@ -79,6 +79,7 @@ impl Vm {
         loop {
             let Some(frame) = self.frames.last_mut() else {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
+                self.frame_limit = RECURSION_LIMIT;
                 return Err(Uncaught { exception: *error.0, traceback });
             };
             let pc = frame.pc.saturating_sub(1);
@@ -91,14 +92,45 @@ impl Vm {
                 frame.pc = handler.target as usize;
                 self.unwinding.clear();
                 self.caught = Some(error);
+                self.recount_comprehensions();
                 return Ok(());
             }
             self.pop_frame();
             if self.frames.is_empty() {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
+                self.frame_limit = RECURSION_LIMIT;
                 return Err(Uncaught { exception: *error.0, traceback });
             }
         }
+    }
+
+    /// `EnterComprehension`: a comprehension counts as a call (RecursionError at the limit).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn enter_comprehension(&mut self) -> RtResult<()> {
+        if self.frames.len() >= self.frame_limit {
+            return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
+        }
+        self.frame_limit -= 1;
+        Ok(())
+    }
+
+    /// `LeaveComprehension`.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn leave_comprehension(&mut self) {
+        self.frame_limit = (self.frame_limit + 1).min(RECURSION_LIMIT);
+    }
+
+    /// After an exception left comprehensions without their `LeaveComprehension`: the ones
+    /// still running are those around each caller's call (a handler is never inside one).
+    fn recount_comprehensions(&mut self) {
+        if self.frame_limit == RECURSION_LIMIT {
+            return;
+        }
+        let callers = &self.frames[..self.frames.len() - 1];
+        let open: usize = callers.iter().map(|f| f.code.comprehensions_open_at(f.pc.saturating_sub(1))).sum();
+        self.frame_limit = RECURSION_LIMIT.saturating_sub(open);
     }
 
     /// Removes the top frame, releasing the values of its parameters and named locals. The
@@ -151,7 +183,7 @@ impl Vm {
     ) -> RtResult<()> {
         let code = &*function.code;
         let frame_end = args_base + code.nslots as usize;
-        if argc != code.params.len() || self.frames.len() >= RECURSION_LIMIT || self.stack.len() < frame_end {
+        if argc != code.params.len() || self.frames.len() >= self.frame_limit || self.stack.len() < frame_end {
             return self.push_call_slow(function, args_base, argc, return_to);
         }
         self.enter_frame(&function.code, args_base, return_to);
@@ -169,7 +201,7 @@ impl Vm {
         argc: usize,
         return_to: Reg,
     ) -> RtResult<()> {
-        if self.frames.len() >= RECURSION_LIMIT {
+        if self.frames.len() >= self.frame_limit {
             return Err(RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
         let code = &function.code;

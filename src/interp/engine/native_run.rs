@@ -11,7 +11,7 @@ use crate::interp::engine::native::{
     InlinedFrames, JitHooks, LINK_TO_ROOT, LoopAction, LoopAt, NativeCall, RecordStep, Running,
 };
 use crate::interp::engine::slots::store;
-use crate::interp::engine::vm::{Frame, RECURSION_LIMIT, Vm};
+use crate::interp::engine::vm::{Frame, Vm};
 use crate::interp::objects::value::Value;
 
 impl Vm {
@@ -86,7 +86,7 @@ impl Vm {
     ) -> (usize, bool) {
         let depth = self.frames.len();
         loop {
-            if depth + call.inline_depth >= RECURSION_LIMIT {
+            if depth + call.inline_depth >= self.frame_limit {
                 // Its inlined calls would pass the recursion limit: the interpreter raises it.
                 return (header_pc, true);
             }

@@ -33,6 +33,9 @@ pub struct Vm {
     pub measure_native_time: bool,
     /// Time spent in compiled traces, when measured.
     pub native_time: std::time::Duration,
+    /// How many frames may be pushed: `RECURSION_LIMIT` less the comprehensions running in
+    /// all frames (each counts as a frame, as in CPython, where a comprehension is a call).
+    pub(super) frame_limit: usize,
 }
 
 impl Vm {
@@ -45,6 +48,7 @@ impl Vm {
             global_names: GlobalTable::default(),
             out,
             caught: None,
+            frame_limit: crate::interp::engine::calls::RECURSION_LIMIT,
             unwinding: Vec::new(),
             next_function_id: 1,
             rebinds: 0,

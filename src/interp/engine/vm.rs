@@ -798,6 +798,8 @@ impl Vm {
                     }
                     set!(dst, Value::Module(Rc::new(ModuleObj { name: "math" })));
                 }
+                Instr::EnterComprehension {} => attempt!(self.enter_comprehension()),
+                Instr::LeaveComprehension {} => self.leave_comprehension(),
                 Instr::DisplayValue { src } => {
                     let value = reg!(src);
                     if !matches!(value, Value::None) {

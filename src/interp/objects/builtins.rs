@@ -413,9 +413,10 @@ fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Va
         text.push_str(&str_of(a)?);
     }
     text.push_str(&end);
-    let _ = out.write_all(text.as_bytes());
+    let written = out.write_all(text.as_bytes());
+    written.map_err(|e| crate::interp::objects::output::output_error(&e))?;
     if kw[3].as_ref().is_some_and(truthy) {
-        let _ = out.flush();
+        out.flush().map_err(|e| crate::interp::objects::output::output_error(&e))?;
     }
     Ok(Value::None)
 }

@@ -53,6 +53,9 @@ exception_table! {
     AttributeError => Exception,
     MemoryError => Exception,
     StopIteration => Exception,
+    OSError => Exception,
+    ConnectionError => OSError,
+    BrokenPipeError => ConnectionError,
 }
 
 impl ExcKind {

@@ -8,8 +8,9 @@
 //! their bytes), which the dict's FxHash hasher mixes. [`KeyRef`] looks a key up without
 //! cloning it.
 //!
-//! Documented deviations: a NaN key equals another NaN key with the same bits (CPython compares
-//! NaN keys by object identity, which unboxed floats do not have); functions, builtins, modules,
+//! A NaN key equals another NaN key with the same bits: CPython compares NaN keys by object
+//! identity, and an unboxed float's identity is its bits (each `float("nan")` has its own payload,
+//! see `builtins::convert::fresh_nan`); functions, builtins, modules,
 //! exceptions and iterators hash and compare by identity, as in CPython.
 
 use std::hash::{Hash, Hasher};

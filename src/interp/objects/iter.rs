@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
-use crate::interp::objects::ops::{check_seq_size, equals, range_len};
+use crate::interp::objects::ops::{check_seq_size, range_len, same_or_equal};
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
@@ -326,7 +326,7 @@ pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> R
         DictViewKind::Values => {
             let values: Vec<Value> = dict.borrow().values().cloned().collect();
             for v in &values {
-                if equals(v, item)? {
+                if same_or_equal(v, item)? {
                     return Ok(true);
                 }
             }
@@ -340,7 +340,7 @@ pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> R
             let key = HashKey::borrowed(&pair[0])?;
             let found = dict.borrow().get(&key).cloned();
             match found {
-                Some(v) => equals(&v, &pair[1]),
+                Some(v) => same_or_equal(&v, &pair[1]),
                 None => Ok(false),
             }
         }

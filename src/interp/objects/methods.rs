@@ -14,7 +14,7 @@ use crate::interp::objects::builtins::{BuiltinId, call_builtin, dict_update, mod
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, index_error, type_error, value_error};
 use crate::interp::objects::format::repr;
 use crate::interp::objects::iter::{collect, iter_value};
-use crate::interp::objects::ops::{self, equals};
+use crate::interp::objects::ops;
 use crate::interp::objects::value::{DictViewKind, HashKey, IterObj, Value};
 
 macro_rules! method_table {
@@ -268,7 +268,7 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
             let x = exactly_one("list.remove", args)?;
             let items = list.borrow().clone();
             for (i, v) in items.iter().enumerate() {
-                if ops::is_same(v, x) || equals(v, x)? {
+                if ops::same_or_equal(v, x)? {
                     let mut items = list.borrow_mut();
                     if i < items.len() {
                         let removed = items.remove(i);
@@ -286,7 +286,7 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
             let (start, end) = search_bounds(items.len(), args.get(1), args.get(2))
                 .map_err(|_| type_error("slice indices must be integers or have an __index__ method"))?;
             for (i, v) in items.iter().enumerate().take(end).skip(start) {
-                if ops::is_same(v, &args[0]) || equals(v, &args[0])? {
+                if ops::same_or_equal(v, &args[0])? {
                     return Ok(Value::Int(i as i64));
                 }
             }
@@ -297,7 +297,7 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
             let items = list.borrow().clone();
             let mut n = 0;
             for v in &items {
-                if ops::is_same(v, x) || equals(v, x)? {
+                if ops::same_or_equal(v, x)? {
                     n += 1;
                 }
             }

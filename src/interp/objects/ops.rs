@@ -15,7 +15,9 @@ pub use arith::{
     big_to_f64, binary, binary_inplace, divmod, float_divmod, float_floordiv, float_mod, float_pow, index_of,
     int_pow_mod, int_to_bigint, num_to_f64, true_divide_ints, unary,
 };
-pub use compare::{compare, contains, equals, is_identical_heap, is_same, numeric_eq, sort_values, value_lt};
+pub use compare::{
+    compare, contains, equals, is_identical_heap, is_same, numeric_eq, same_or_equal, sort_values, value_lt,
+};
 pub use subscript::{
     del_item, del_slice, dict_contains, dict_get, get_item, get_slice, set_item, set_slice, slice_indices,
 };

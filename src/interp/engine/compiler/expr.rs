@@ -1,6 +1,7 @@
 //! Expression compilation: constants, names, operators, short-circuit conditions, calls
 //! (plain, method, keyword), displays, subscripts and slices, f-strings, lambdas and list
-//! comprehensions (compiled inline, with their loop variables in hidden registers).
+//! comprehensions (compiled inline, with their loop variables in hidden registers, between
+//! `EnterComprehension` and `LeaveComprehension`, which count them toward the recursion limit).
 
 use std::rc::Rc;
 
@@ -8,6 +9,7 @@ use crate::parser::ast::{BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPa
 
 use super::{CompileResult, Compiler, FnBuilder, FunctionBody, Place, syntax_error};
 use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteIdx};
+use crate::interp::engine::compiler::large::DISPLAY_CHUNK;
 use crate::interp::engine::compiler::stmt::binary_instr;
 use crate::interp::engine::locations::Anchor;
 use crate::interp::objects::value::Value;
@@ -91,6 +93,11 @@ impl<'a> Compiler<'a> {
                     b.emit(Instr::LoadGlobal { dst, global });
                 }
             },
+            ExprKind::List(items) | ExprKind::Tuple(items) if items.len() > DISPLAY_CHUNK => {
+                let tuple = matches!(e.kind, ExprKind::Tuple(_));
+                self.long_sequence_display(b, items, tuple, dst)?;
+            }
+            ExprKind::Dict(pairs) if pairs.len() > DISPLAY_CHUNK => self.long_dict_display(b, pairs, dst)?,
             // Pairs and triples are read from the items' registers where they are (a local's
             // own, a preloaded literal's) instead of being copied next to each other first.
             ExprKind::Tuple(items) if matches!(items.len(), 2 | 3) => {
@@ -207,9 +214,13 @@ impl<'a> Compiler<'a> {
             ExprKind::ListComp { element, generators } => {
                 b.emit(Instr::BuildList { dst, start: dst, count: Count(0) });
                 let vars_before = b.comprehension_vars.len();
-                let result = self.comprehension(b, element, generators, dst);
+                let result = self.comprehension(b, element, generators, dst, true);
                 b.comprehension_vars.truncate(vars_before);
                 result?;
+                let leave = b.emit(Instr::LeaveComprehension {});
+                if let Some(span) = b.code.comprehensions.iter_mut().rev().find(|(_, end)| *end == 0) {
+                    span.1 = leave as u32;
+                }
             }
             ExprKind::FString(parts) => {
                 let count = u16::try_from(parts.len()).map_err(|_| syntax_error("f-string too long", e.span))?;
@@ -237,7 +248,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Evaluates expressions into consecutive fresh temporaries; returns the first.
-    fn exprs_to_temps<'s>(
+    pub(super) fn exprs_to_temps<'s>(
         &mut self,
         b: &mut FnBuilder<'s>,
         items: impl Iterator<Item = &'s Expr>,
@@ -405,8 +416,8 @@ impl<'a> Compiler<'a> {
         dst: Reg,
     ) -> CompileResult<()> {
         let at = b.at;
-        let argc =
-            u16::try_from(args.len() + kwargs.len()).map_err(|_| syntax_error("too many arguments", func.span))?;
+        let argc = u16::try_from(args.len() + kwargs.len())
+            .map_err(|_| syntax_error("a call with more than 65,535 arguments is not supported in Toy", func.span))?;
         let (callee, method) = match &func.kind {
             ExprKind::Attribute(obj, attr) => (self.expr(b, obj)?, Some(b.name(attr))),
             _ => (self.expr(b, func)?, None),
@@ -441,6 +452,7 @@ impl<'a> Compiler<'a> {
         element: &'s Expr,
         generators: &'s [Comprehension],
         list: Reg,
+        outermost: bool,
     ) -> CompileResult<()> {
         let Some((generator, inner)) = generators.split_first() else {
             let value = self.expr(b, element)?;
@@ -448,6 +460,11 @@ impl<'a> Compiler<'a> {
             return Ok(());
         };
         let src = self.expr(b, &generator.iter)?;
+        if outermost {
+            // CPython evaluates the first iterable, then calls the comprehension.
+            let enter = b.emit(Instr::EnterComprehension {});
+            b.code.comprehensions.push((enter as u32, 0));
+        }
         let state = b.temps(3);
         b.emit(Instr::GetIter { iter: state, src });
         let head = b.pc();
@@ -460,7 +477,7 @@ impl<'a> Compiler<'a> {
             to_next.extend(self.jump_if(b, condition, false)?);
         }
         b.enter_conditional();
-        self.comprehension(b, element, inner, list)?;
+        self.comprehension(b, element, inner, list, false)?;
         b.leave_conditional();
         for at in to_next {
             b.patch(at, head);

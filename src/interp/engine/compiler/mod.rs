@@ -12,6 +12,7 @@
 //! registers, constants, labels, exception regions.
 
 mod expr;
+mod large;
 mod scope;
 mod stmt;
 
@@ -28,8 +29,9 @@ use crate::interp::objects::value::{FunctionObj, Value};
 use scope::BodyNames;
 pub use scope::GlobalTable;
 
-/// Deepest expression/statement nesting the compiler follows (it recurses on the tree).
-const MAX_NESTING: u32 = 2000;
+/// Deepest expression/statement nesting the compiler follows (it recurses on the tree); the
+/// parser's `MAX_DEPTH` (CPython's limit) is reached first, this is a backstop.
+const MAX_NESTING: u32 = 3100;
 
 /// Why compilation failed; rendered like a SyntaxError (file, line, caret).
 #[derive(Debug, Clone, PartialEq)]
@@ -182,7 +184,9 @@ impl<'s> FnBuilder<'s> {
             }
             code.params = params.iter().map(|p| Rc::from(p.as_str())).collect();
         }
-        let next_temp = locals.len() as u16;
+        // A frame has at most 65,535 slots: more locals than fit is reported by `finish`.
+        let too_many_locals = locals.len() >= usize::from(u16::MAX - 4);
+        let next_temp = if too_many_locals { 0 } else { locals.len() as u16 };
         code.nslots = next_temp;
         code.nlocals = next_temp;
         FnBuilder {
@@ -200,7 +204,7 @@ impl<'s> FnBuilder<'s> {
             consts_index: HashMap::new(),
             constant_regs: HashMap::new(),
             names_index: HashMap::new(),
-            too_many_registers: false,
+            too_many_registers: too_many_locals,
             fuse_barrier: 0,
         }
     }
@@ -411,7 +415,10 @@ impl<'s> FnBuilder<'s> {
 
     fn finish(mut self) -> CompileResult<Rc<CodeObject>> {
         if self.too_many_registers {
-            return Err(syntax_error("function too large: too many variables or temporaries", Span::default()));
+            return Err(syntax_error(
+                "a function with more than 65,530 variables and temporaries is not supported in Toy",
+                Span::default(),
+            ));
         }
         self.code.slot_names.resize(self.code.nslots as usize, String::new());
         self.code.jit_loops = (0..self.code.loop_count).map(|_| Default::default()).collect();

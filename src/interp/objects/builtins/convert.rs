@@ -192,6 +192,19 @@ fn valid_float_syntax(s: &str) -> bool {
     i == b.len()
 }
 
+/// A quiet NaN no other `float("nan")` has produced: floats are unboxed, so their identity
+/// is their bits, and in CPython each `float("nan")` is a new object (`x is y or x == y` in
+/// containers tells them apart). The payload is a counter below the quiet bit.
+pub fn fresh_nan(negative: bool) -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT_PAYLOAD: AtomicU64 = AtomicU64::new(1);
+    const QUIET_NAN: u64 = 0x7ff8_0000_0000_0000;
+    const PAYLOAD_MASK: u64 = (1 << 51) - 1;
+    let payload = NEXT_PAYLOAD.fetch_add(1, Ordering::Relaxed) & PAYLOAD_MASK;
+    let sign = if negative { 1 << 63 } else { 0 };
+    f64::from_bits(sign | QUIET_NAN | payload.max(1))
+}
+
 /// `float(text)`: `ValueError: could not convert string to float: 'abc'`.
 pub fn float_from_str(text: &str) -> RtResult<f64> {
     let invalid = || value_error(format!("could not convert string to float: {}", str_repr(text)));
@@ -205,7 +218,7 @@ pub fn float_from_str(text: &str) -> RtResult<f64> {
     let magnitude = if lower == "inf" || lower == "infinity" {
         f64::INFINITY
     } else if lower == "nan" {
-        return Ok(f64::NAN);
+        return Ok(fresh_nan(negative));
     } else if valid_float_syntax(body) {
         let clean: String = body.chars().filter(|&c| c != '_').collect();
         clean.parse::<f64>().map_err(|_| invalid())?

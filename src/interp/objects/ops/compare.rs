@@ -4,6 +4,12 @@
 //! `is`: identity (`Rc::ptr_eq`) for heap objects; None/bools/ints/floats compare by value and
 //! type (CPython caches small ints; for other ints `is` is implementation-defined, Toy answers
 //! "same value"). Strings are heap objects: `is` is pointer identity.
+//! Floats are unboxed, so a float's identity is its bits: `float("nan")` makes a NaN with a
+//! fresh payload each call (`builtins::convert::fresh_nan`), so two NaNs read from one variable
+//! are the same object and two `float("nan")` calls are not, as in CPython. (NaNs produced by
+//! arithmetic carry the hardware's payload, so they are all one object; CPython makes a new one
+//! per operation. Documented in docs/LANGUAGE.md.)
+//! Inside containers comparisons are `x is y or x == y` ([`same_or_equal`]), as in CPython.
 //! Nested containers recurse at most `MAX_DEPTH` levels, then RecursionError (as CPython's
 //! `maximum recursion depth exceeded in comparison`), so self-referential lists never overflow
 //! the Rust stack.
@@ -148,8 +154,15 @@ pub fn numeric_eq(a: &Value, b: &Value) -> Option<bool> {
     numeric_cmp(a, b).map(|o| o == Some(Ordering::Equal))
 }
 
+/// `a is b or a == b`: how CPython compares inside containers (`PyObject_RichCompareBool`):
+/// `in`, list and tuple `==` and ordering, dict values, `index`, `count`, `remove`. A NaN float
+/// is "the same object" as a NaN with the same bits (see `same_float_object`).
+pub fn same_or_equal(a: &Value, b: &Value) -> RtResult<bool> {
+    item_eq(a, b, 0)
+}
+
 fn item_eq(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
-    if is_identical_heap(a, b) {
+    if is_same(a, b) {
         return Ok(true);
     }
     if depth >= MAX_DEPTH {
