@@ -384,6 +384,18 @@ impl JitHooks for Jit {
         let Some((recorder, _)) = self.recording.as_mut() else { return RecordStep::Done };
         match recorder.record(pc, now) {
             Ok(Step::Continue) => RecordStep::Continue,
+            Ok(Step::CalleeLoop { code, loop_id, pc }) => {
+                match self.loops.get(&loop_key(&code, loop_id)).and_then(|state| state.tree) {
+                    Some(tree) => {
+                        let trace = self.forest.trees[tree].id;
+                        self.close(Step::Link { trace, pc }, now)
+                    }
+                    None => self.abort(&format!(
+                        "a loop inside the inlined function {}() without a trace yet (it gets its own first)",
+                        code.name
+                    )),
+                }
+            }
             Ok(step) => self.close(step, now),
             Err(reason) => self.abort(&reason.0),
         }

@@ -330,7 +330,20 @@ impl Forest {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
         let recorded = recorder.close_side(target, target_pc);
-        self.install_root(&code, header_pc, recorded, &format!("links to T{target} (the VM enters it at once)"))
+        let ending = self.link_ending(target, &code);
+        self.install_root(&code, header_pc, recorded, &ending)
+    }
+
+    /// How the dump describes a `Link` from a trace of `code` to the root trace `target` of
+    /// another loop: one of the same function, or one of a function the trace inlined.
+    fn link_ending(&self, target: u32, code: &Rc<CodeObject>) -> String {
+        match self.trees.iter().find(|tree| tree.id == target) {
+            Some(tree) if !Rc::ptr_eq(&tree.code, code) => format!(
+                "links to T{target}, the loop of {}() at {} (the VM pushes the inlined calls' frames and enters it at once)",
+                tree.code.name, tree.start
+            ),
+            _ => format!("links to T{target} (the VM enters it at once)"),
+        }
     }
 
     /// Optimizes and compiles a root trace; returns the index of its new tree.
@@ -392,7 +405,7 @@ impl Forest {
         let ending = if target == root_id {
             format!("links to T{target} (re-enters its loop)")
         } else {
-            format!("links to T{target} (the VM enters it at once)")
+            self.link_ending(target, &code)
         };
         let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
         self.report(id, &heading, &ending, &recorded, &lowered);

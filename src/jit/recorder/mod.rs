@@ -55,6 +55,14 @@ pub enum Step {
         trace: u32,
         pc: usize,
     },
+    /// Execution reached the header of loop `loop_id` of an inlined callee (`code`, at `pc`):
+    /// if that loop has a trace, the recording ends there by linking to it (the VM re-creates
+    /// the inlined frames and enters it); if not, it aborts (the JIT knows which it is).
+    CalleeLoop {
+        code: Rc<CodeObject>,
+        loop_id: usize,
+        pc: usize,
+    },
 }
 
 /// What a side trace knows when it starts at an exit of another trace.
@@ -406,8 +414,14 @@ impl Recorder {
             self.loaded_global(dst, global, load_pc, now)?;
         }
         if let Some(call) = self.calls.last() {
-            if self.cur.instrs[pc].loop_id().is_some() {
-                return abort(format!("a loop inside the inlined function {}()", call.code.name));
+            if let Some(loop_id) = self.cur.instrs[pc].loop_id() {
+                if self.recorded.is_empty() {
+                    return abort(format!(
+                        "a side trace starting at a loop of the inlined function {}()",
+                        call.code.name
+                    ));
+                }
+                return Ok(Step::CalleeLoop { code: self.cur.clone(), loop_id, pc });
             }
         } else if let Some(side) = &self.side {
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
