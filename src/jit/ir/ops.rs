@@ -294,6 +294,10 @@ op_table! {
     /// which the trace calls or inlines). Free: exits write it into the frame where the
     /// interpreter expects it (a runtime call that clones it).
     ConstObj { index: Object } -> Obj, pure, "{index}";
+    /// Exits through `snap` unless frame slot `slot` holds object number `index` of
+    /// `Trace::objects` itself (the same function: a call of a function held in a variable or
+    /// passed as an argument, inlined behind this guard on its identity).
+    GuardObj { slot: Slot, index: Object, snap: Snap } -> Void, guard, "{slot} is {index}";
     /// `len(list)`.
     ListLen { list: Ptr } -> Int, pure, "{list}";
     /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.

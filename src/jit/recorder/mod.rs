@@ -135,6 +135,8 @@ pub struct Recorder {
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
     /// Why the recording cannot go on (found where no error can be returned).
     poisoned: Option<String>,
+    /// Slots holding a function the trace calls behind a `GuardObj` (never written by it).
+    guarded_functions: Vec<u16>,
     /// Loop headers a side trace went through (an outer loop's, once; a second visit means an
     /// inner loop without a trace of its own).
     headers_passed: Vec<usize>,
@@ -175,6 +177,7 @@ impl Recorder {
             held: HashMap::new(),
             ranges: HashMap::new(),
             poisoned: None,
+            guarded_functions: Vec::new(),
             headers_passed: Vec::new(),
             loop_traces,
         }
@@ -357,6 +360,10 @@ impl Recorder {
 
     /// Trace slot `slot` now holds IR value `value`.
     fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
+        if self.guarded_functions.contains(&slot) {
+            // Its guard reads the slot's memory, which the trace would no longer keep current.
+            return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));
+        }
         self.release(slot);
         self.mark_assigned(slot);
         if !self.written.contains(&slot) {
@@ -672,9 +679,16 @@ impl Recorder {
                         self.forget(callee);
                         self.enter_call(&function, dst, args, argc.0, pc)?;
                     }
-                    None => {
-                        return abort("a call to a value the JIT does not know (a function held in a variable)");
-                    }
+                    None => match &frame[func.0 as usize] {
+                        // A Toy function held in a variable or passed as an argument: inlined
+                        // behind a guard on its identity.
+                        Value::Function(function) => {
+                            let function = function.clone();
+                            self.guard_function(callee, &function, pc)?;
+                            self.enter_call(&function, dst, args, argc.0, pc)?;
+                        }
+                        _ => return abort("a call to a value the JIT does not know"),
+                    },
                 }
             }
             Instr::GetIter { iter, src } => {
