@@ -390,7 +390,7 @@ impl Lowerer<'_, '_> {
                 self.store_value(element, 0, value, ty)?;
                 None
             }
-            Op::Loop | Op::Phi { .. } | Op::Link { .. } => {
+            Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }
         };

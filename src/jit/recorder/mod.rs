@@ -55,6 +55,11 @@ pub enum Step {
         trace: u32,
         pc: usize,
     },
+    /// A side trace reached the `Return` of its tree's function (at `pc`): it ends there, and
+    /// the interpreter returns.
+    Leave {
+        pc: usize,
+    },
     /// Execution reached the header of loop `loop_id` of an inlined callee (`code`, at `pc`):
     /// if that loop has a trace, the recording ends there by linking to it (the VM re-creates
     /// the inlined frames and enters it); if not, it aborts (the JIT knows which it is).
@@ -431,6 +436,9 @@ impl Recorder {
                 return Ok(Step::CalleeLoop { code: self.cur.clone(), loop_id, pc });
             }
         } else if let Some(side) = &self.side {
+            if matches!(self.cur.instrs[pc], Instr::Return { .. }) && !self.recorded.is_empty() {
+                return Ok(Step::Leave { pc });
+            }
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
             if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {
                 return Ok(step);
