@@ -375,21 +375,42 @@ fn examples_in_programs_folder_exist() {
     }
 }
 
-/// An error raised after a trace exited inside two inlined calls: the JIT re-created their
-/// frames, so the traceback is the interpreter's, frame for frame and line for line.
-#[test]
-fn traceback_through_inlined_calls_matches_the_interpreter() {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/err_jit_inlined_nested.toy"))
-        .expect("the golden program");
-    let interpreted = run_source("inlined_tb", "nested.toy", &src, &["--no-jit"]);
+/// Runs the golden error program `golden` without the JIT, checks that its traceback names
+/// `frames`, then with the JIT (default and stress thresholds): output, status and traceback
+/// must be the interpreter's.
+fn assert_jit_traceback_matches_interpreter(golden: &str, frames: &[&str]) {
+    let path = format!("{}/tests/golden/{golden}.toy", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(path).expect("the golden program");
+    let file = format!("{golden}.toy");
+    let interpreted = run_source(golden, &file, &src, &["--no-jit"]);
     let err = interpreted.stderr_text();
-    for frame in ["in <module>", "in h", "in outer", "in inner"] {
+    for frame in frames {
         assert!(err.contains(frame), "the interpreter's traceback names {frame}: {err}");
     }
     for flags in [&[][..], &["--jit-threshold", "1"][..]] {
-        let jitted = run_source("inlined_tb", "nested.toy", &src, flags);
+        let jitted = run_source(golden, &file, &src, flags);
         assert_eq!(jitted.code(), Some(1), "{}", jitted.describe());
         assert_eq!(jitted.stdout_text(), interpreted.stdout_text(), "flags {flags:?}");
         assert_eq!(jitted.stderr_text(), err, "flags {flags:?}");
     }
+}
+
+/// An error raised after a trace exited inside two inlined calls: the JIT re-created their
+/// frames, so the traceback is the interpreter's, frame for frame and line for line.
+#[test]
+fn traceback_through_inlined_calls_matches_the_interpreter() {
+    assert_jit_traceback_matches_interpreter(
+        "err_jit_inlined_nested",
+        &["in <module>", "in h", "in outer", "in inner"],
+    );
+}
+
+/// An error raised inside a callee's loop trace that a hot loop's trace linked to (the link
+/// re-created the inlined frames): the traceback is the interpreter's, frame for frame.
+#[test]
+fn traceback_from_a_linked_callee_loop_matches_the_interpreter() {
+    assert_jit_traceback_matches_interpreter(
+        "err_jit_callee_loop",
+        &["in <module>", "in outer", "in middle", "in inner"],
+    );
 }

@@ -82,3 +82,11 @@ fn dump_of_nested_loops_with_side_traces() {
 fn dump_of_an_inlined_call() {
     check_level("inlined_call", "inlined_call_default", "--trace-dump");
 }
+
+/// A loop calling a function that has a loop: the callee's loop gets its trace first; the
+/// caller's trace inlines the call up to that loop's header and ends by linking to it (the
+/// exit re-creates the callee's frame and the VM enters its trace).
+#[test]
+fn dump_of_a_loop_linking_to_a_callees_loop() {
+    check("callee_loop");
+}

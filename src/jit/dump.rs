@@ -92,6 +92,8 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     }
     let shape = if report.recorded_trace.loop_start().is_some() {
         "the first iteration (preamble), then the loop body"
+    } else if matches!(report.recorded_trace.insts.last().map(|i| i.op), Some(crate::jit::ir::Op::Leave { .. })) {
+        "a side trace: straight line, then Leave"
     } else {
         "a side trace: straight line, then Link"
     };

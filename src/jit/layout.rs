@@ -28,6 +28,14 @@ fn payload_word(value: &Value) -> usize {
     unsafe { *((value as *const Value as *const u8).add(PAYLOAD_OFFSET as usize) as *const usize) }
 }
 
+/// A value's tag byte and payload word, as machine code finds them in a slot (for a function:
+/// its tag and its `Rc`'s pointer, which identify it).
+pub fn value_words(value: &Value) -> (u8, u64) {
+    // SAFETY: `Value` is `repr(C, u8)`: byte 0 is the tag.
+    let tag = unsafe { *(value as *const Value as *const u8).add(TAG_OFFSET as usize) };
+    (tag, payload_word(value) as u64)
+}
+
 impl ListLayout {
     /// Measures the layout on a sample list with distinct length and capacity.
     pub fn measure() -> Option<ListLayout> {

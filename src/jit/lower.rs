@@ -498,8 +498,11 @@ impl Lowerer<'_, '_> {
             for at in 0..straight.len() {
                 self.lower(IrRef(at as u32))?;
             }
-            let Op::Link { trace: target, snap } = last.op else { return Err("a side trace must end in Link".into()) };
-            self.link(target, snap)?;
+            match last.op {
+                Op::Link { trace: target, snap } => self.link(target, snap)?,
+                Op::Leave { snap } => self.leave(snap)?,
+                _ => return Err("a side trace must end in Link or Leave".into()),
+            }
             return self.emit_exits();
         };
         for at in 0..loop_at {
@@ -602,6 +605,15 @@ impl Lowerer<'_, '_> {
         }
         let status = if target == place.root_trace { LINK_TO_ROOT } else { place.exit_base + snap.0 };
         let status = self.b.ins().iconst(types::I32, i64::from(status));
+        self.b.ins().return_(&[status]);
+        Ok(())
+    }
+
+    /// The end of a side trace at its function's `Return` (`Leave`): write the snapshot, then
+    /// return its exit number (the VM executes the `Return`).
+    fn leave(&mut self, snap: SnapId) -> Result<(), String> {
+        self.write_snapshot(snap.0 as usize)?;
+        let status = self.b.ins().iconst(types::I32, i64::from(self.t.place.exit_base + snap.0));
         self.b.ins().return_(&[status]);
         Ok(())
     }

@@ -10,7 +10,7 @@ use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder, MemFlagsData, ty
 use cranelift_frontend::FunctionBuilder;
 
 use super::super::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Type};
-use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
+use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE, value_words};
 use super::{Lowerer, cl_type};
 use crate::interp::objects::value::tag;
 
@@ -347,6 +347,20 @@ impl Lowerer<'_, '_> {
                 let object = self.t.objects.get(index as usize).ok_or("ConstObj of an unknown object")?;
                 Some(self.b.ins().iconst(types::I64, object as *const crate::interp::objects::value::Value as i64))
             }
+            Op::GuardObj { slot, index, snap } => {
+                let object = self.t.objects.get(index as usize).ok_or("GuardObj of an unknown object")?;
+                // The same object is the same tag and the same payload word (its `Rc`'s pointer);
+                // the trace keeps the object alive, so no other object can have that address.
+                let (want_tag, want_payload) = value_words(object);
+                let (base, offset) = self.slot_place(slot);
+                let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
+                let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want_tag));
+                self.exit_if(differs, snap)?;
+                let found = self.b.ins().load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
+                let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, want_payload as i64);
+                self.exit_if(differs, snap)?;
+                None
+            }
             Op::ListAppend { list, value, result } => {
                 let list = self.val(list)?;
                 let ty = self.t.trace.ty(value);
@@ -376,7 +390,7 @@ impl Lowerer<'_, '_> {
                 self.store_value(element, 0, value, ty)?;
                 None
             }
-            Op::Loop | Op::Phi { .. } | Op::Link { .. } => {
+            Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }
         };

@@ -616,3 +616,36 @@ fn many_traces_can_be_compiled_and_freed() {
         assert!(matches!(frame[0], Value::Int(i) if i == n.max(0)), "{:?}", frame[0]);
     }
 }
+
+/// `GuardObj` passes only for the very function object the trace holds: not another function
+/// of the same code, nor a number whose payload word happens to equal the function's pointer.
+/// Rust, not text: identity is the point.
+#[test]
+fn guard_obj_passes_only_for_the_same_function() {
+    use crate::interp::engine::bytecode::CodeObject;
+    use crate::interp::objects::value::FunctionObj;
+    use crate::jit::ir::{Snapshot, TraceObject};
+    use std::rc::Rc;
+    let code = Rc::new(CodeObject { name: "f".into(), ..CodeObject::default() });
+    let function = Rc::new(FunctionObj { code: code.clone(), defaults: Vec::new(), id: 1 });
+    let twin = Rc::new(FunctionObj { code, defaults: Vec::new(), id: 2 });
+    let mut t = Trace::default();
+    t.objects.push(TraceObject::Function(function.clone()));
+    let s0 = t.add_snapshot(Snapshot::default());
+    t.push(Op::GuardObj { slot: 0, index: 0, snap: s0 }, Type::Void);
+    t.push(Op::Loop, Type::Void);
+    let no = t.push(Op::ConstBool { value: false }, Type::Bool);
+    let s1 = t.add_snapshot(Snapshot { pc: 1, ..Snapshot::default() });
+    t.push(Op::Guard { cond: no, expect: true, snap: s1 }, Type::Void);
+    let compiled = compile(&t);
+    let (_, pointer) = crate::jit::layout::value_words(&Value::Function(function.clone()));
+    for (frame_value, exit) in [
+        (Value::Function(function.clone()), 1),
+        (Value::Function(twin), 0),
+        (Value::Int(pointer as i64), 0),
+        (Value::None, 0),
+    ] {
+        let mut frame = vec![frame_value];
+        assert_eq!(run(&compiled, &mut frame), exit, "{:?}", frame[0]);
+    }
+}

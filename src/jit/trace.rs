@@ -33,7 +33,7 @@ use crate::interp::engine::native::{
 
 use super::dump::DumpLevel;
 use super::recorder::{Recorder, SideStart, Step};
-use super::tree::{Forest, SideState, SideTarget};
+use super::tree::{Forest, SideEnd, SideState, SideTarget};
 
 /// How many times an exit is taken before a side trace is recorded there, for a loop
 /// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
@@ -323,24 +323,30 @@ impl Jit {
                 }
             }
             (Step::Link { trace, pc }, Target::Side(side)) => {
-                let (tree, exit) = (side.tree, side.exit);
-                match self.forest.install_side(recorder, side, trace, pc) {
-                    Ok(_) => {
-                        let tree = &mut self.forest.trees[tree];
-                        tree.exits[exit].side = SideState::Attached;
-                        tree.merge_wait = tree_settle_runs(self.threshold, tree.merges);
-                    }
-                    Err(reason) => {
-                        self.forest.stats.aborts += 1;
-                        self.forest.event(format!("[jit] could not compile a side trace: {reason}"));
-                        self.side_failed(tree, exit);
-                    }
-                }
-                RecordStep::Done
+                self.close_side(recorder, side, SideEnd::Link { trace, pc })
             }
-            // A side trace ends only by linking (`Recorder::record`).
+            (Step::Leave { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Leave { pc }),
+            // A side trace ends only by linking or leaving (`Recorder::record`).
             (_, target) => self.failed(target),
         }
+    }
+
+    /// Compiles and attaches a side trace that ended (`end`).
+    fn close_side(&mut self, recorder: Recorder, side: SideTarget, end: SideEnd) -> RecordStep {
+        let (tree, exit) = (side.tree, side.exit);
+        match self.forest.install_side(recorder, side, end) {
+            Ok(_) => {
+                let tree = &mut self.forest.trees[tree];
+                tree.exits[exit].side = SideState::Attached;
+                tree.merge_wait = tree_settle_runs(self.threshold, tree.merges);
+            }
+            Err(reason) => {
+                self.forest.stats.aborts += 1;
+                self.forest.event(format!("[jit] could not compile a side trace: {reason}"));
+                self.side_failed(tree, exit);
+            }
+        }
+        RecordStep::Done
     }
 }
 
@@ -384,6 +390,18 @@ impl JitHooks for Jit {
         let Some((recorder, _)) = self.recording.as_mut() else { return RecordStep::Done };
         match recorder.record(pc, now) {
             Ok(Step::Continue) => RecordStep::Continue,
+            Ok(Step::CalleeLoop { code, loop_id, pc }) => {
+                match self.loops.get(&loop_key(&code, loop_id)).and_then(|state| state.tree) {
+                    Some(tree) => {
+                        let trace = self.forest.trees[tree].id;
+                        self.close(Step::Link { trace, pc }, now)
+                    }
+                    None => self.abort(&format!(
+                        "a loop inside the inlined function {}() without a trace yet (it gets its own first)",
+                        code.name
+                    )),
+                }
+            }
             Ok(step) => self.close(step, now),
             Err(reason) => self.abort(&reason.0),
         }

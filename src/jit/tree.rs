@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
 use super::dump::{self, DumpLevel};
@@ -199,13 +199,27 @@ impl TraceMeta {
     }
 }
 
-/// The exits of a trace: one per snapshot. Exits that resume at a loop header to poll Ctrl-C
-/// or to link never grow side traces.
-fn exits_of(trace: &Trace, trace_id: u32) -> Vec<Exit> {
+/// How a side trace ends: linking to a loop's trace at its header `pc`, or leaving at the
+/// `Return` at `pc` of its tree's function.
+pub enum SideEnd {
+    Link { trace: u32, pc: usize },
+    Leave { pc: usize },
+}
+
+/// The exits of a trace of `code`'s loop: one per snapshot. Exits that resume at a loop header
+/// to poll Ctrl-C or to link, that end a side trace, or that resume at the function's own
+/// `Return` (a side trace from there would end before its first instruction) never grow side
+/// traces.
+fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
     let mut never = vec![false; trace.snapshots.len()];
     for inst in &trace.insts {
-        if let Op::CheckInterrupt { snap } | Op::Link { snap, .. } = inst.op {
+        if let Op::CheckInterrupt { snap } | Op::Link { snap, .. } | Op::Leave { snap } = inst.op {
             never[snap.0 as usize] = true;
+        }
+    }
+    for (i, s) in trace.snapshots.iter().enumerate() {
+        if s.call.is_none() && matches!(code.instrs.get(s.pc as usize), Some(Instr::Return { .. })) {
+            never[i] = true;
         }
     }
     trace
@@ -330,7 +344,20 @@ impl Forest {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
         let recorded = recorder.close_side(target, target_pc);
-        self.install_root(&code, header_pc, recorded, &format!("links to T{target} (the VM enters it at once)"))
+        let ending = self.link_ending(target, &code);
+        self.install_root(&code, header_pc, recorded, &ending)
+    }
+
+    /// How the dump describes a `Link` from a trace of `code` to the root trace `target` of
+    /// another loop: one of the same function, or one of a function the trace inlined.
+    fn link_ending(&self, target: u32, code: &Rc<CodeObject>) -> String {
+        match self.trees.iter().find(|tree| tree.id == target) {
+            Some(tree) if !Rc::ptr_eq(&tree.code, code) => format!(
+                "links to T{target}, the loop of {}() at {} (the VM pushes the inlined calls' frames and enters it at once)",
+                tree.code.name, tree.start
+            ),
+            _ => format!("links to T{target} (the VM enters it at once)"),
+        }
     }
 
     /// Optimizes and compiles a root trace; returns the index of its new tree.
@@ -349,7 +376,7 @@ impl Forest {
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let place = TreePlace::root(id);
         let (frame_extent, inline_depth) = frame_reach(&trace, code);
-        let exits = exits_of(&trace, id);
+        let exits = exits_of(&trace, id, code);
         let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0);
         self.metas.insert(id, meta);
         self.trees.push(Tree {
@@ -371,29 +398,27 @@ impl Forest {
     }
 
     /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
-    pub(super) fn install_side(
-        &mut self,
-        recorder: Recorder,
-        side: SideTarget,
-        target: u32,
-        target_pc: usize,
-    ) -> Result<u32, String> {
+    pub(super) fn install_side(&mut self, recorder: Recorder, side: SideTarget, end: SideEnd) -> Result<u32, String> {
         let code = recorder.code.clone();
         let (start_code, start_pc) = recorder.start();
         let start_code = start_code.clone();
         let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
-        let recorded = recorder.close_side(target, target_pc);
         let (root_id, exit_base) = (self.trees[side.tree].id, self.trees[side.tree].exits.len() as u32);
+        let (recorded, ending) = match end {
+            SideEnd::Link { trace: target, pc } if target == root_id => {
+                (recorder.close_side(target, pc), format!("links to T{target} (re-enters its loop)"))
+            }
+            SideEnd::Link { trace: target, pc } => (recorder.close_side(target, pc), self.link_ending(target, &code)),
+            SideEnd::Leave { pc } => {
+                let name = &start_code.name;
+                (recorder.close_leave(pc), format!("leaves at the return of {name}() (the VM returns)"))
+            }
+        };
         let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
         let lowered = self.optimize_and_lower(&recorded.0, place)?;
         let id = self.next_id();
         self.trees[side.tree].side_traces += 1;
         let start = self.location(&start_code, start_pc);
-        let ending = if target == root_id {
-            format!("links to T{target} (re-enters its loop)")
-        } else {
-            format!("links to T{target} (the VM enters it at once)")
-        };
         let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
         self.report(id, &heading, &ending, &recorded, &lowered);
         let Lowered { trace, compiled, .. } = lowered;
@@ -406,7 +431,7 @@ impl Forest {
         slot.entry.set(Some(compiled.entry));
         slot.table.set(table.as_ptr());
         let (extent, inline_depth) = frame_reach(&trace, &code);
-        let exits = exits_of(&trace, id);
+        let exits = exits_of(&trace, id, &code);
         let parent_at = Some((side.parent_trace, side.parent_snapshot));
         let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth);
         let tree = &mut self.trees[side.tree];

@@ -18,6 +18,10 @@
 //!   list aliasing, lists passed to helpers that mutate them;
 //! - `break`, `continue`, `return` from inside loops, `if`/`elif`/`else` whose direction alternates;
 //! - calls to small helper functions from inside loops (some of which raise);
+//! - first in every program, a calls section of its own (`calls.rs`): recursive functions
+//!   (linear, doubly recursive, with a loop at each level, raising deep down and caught higher
+//!   up), a function containing a loop called from a hot loop, and functions passed as values
+//!   (arguments, variables, lambdas, defaults, a list of functions);
 //! - `try`/`except` around statements and around whole loops: `ZeroDivisionError`, `IndexError`,
 //!   `ValueError`/`OverflowError` raised inside loops and caught;
 //! - printing intermediate values (rate-limited so output stays small) and, at the end, every
@@ -44,8 +48,9 @@
 //! tuple, dict, None), and `for` over anything but a range or a list; builtins other than
 //! `range`, `len`, `abs`, `min`, `max`, `float`, `int` and `isinstance` (so `print`); methods
 //! other than `list.append` of a number; an inner loop that has no trace of its own yet (once it
-//! has one, the outer loop's trace links to it); a loop, a recursive call or a keyword call in
-//! an inlined function; rebinding a global that holds a function; a division by zero or an int
+//! has one, the outer loop's trace links to it, also one inside a called function); a recursive
+//! call or a keyword call in an inlined function; a function taken from a list or returned by
+//! a call; rebinding a global that holds a function; a division by zero or an int
 //! overflow met while recording; a loop whose variables change type; an iteration longer than
 //! 2000 bytecode instructions.
 //!
@@ -59,6 +64,7 @@
 
 // Shared state and vocabulary are here; `impl Gen` is split by what it generates (each module
 // says what it may touch).
+mod calls;
 mod exceptions;
 mod expressions;
 mod functions;

@@ -152,6 +152,9 @@ impl Gen {
         out.extend(calls);
         self.print_vars(&globals, 0);
         out.append(&mut self.lines);
+        // Recursion, loops in called functions, functions as values, first: drawn from a
+        // generator of their own (and added last), so the rest is what this seed always gave.
+        out.splice(1..1, calls::section(seed));
         let mut text = out.join("\n");
         text.push('\n');
         text

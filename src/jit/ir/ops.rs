@@ -294,6 +294,10 @@ op_table! {
     /// which the trace calls or inlines). Free: exits write it into the frame where the
     /// interpreter expects it (a runtime call that clones it).
     ConstObj { index: Object } -> Obj, pure, "{index}";
+    /// Exits through `snap` unless frame slot `slot` holds object number `index` of
+    /// `Trace::objects` itself (the same function: a call of a function held in a variable or
+    /// passed as an argument, inlined behind this guard on its identity).
+    GuardObj { slot: Slot, index: Object, snap: Snap } -> Void, guard, "{slot} is {index}";
     /// `len(list)`.
     ListLen { list: Ptr } -> Int, pure, "{list}";
     /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.
@@ -314,6 +318,10 @@ op_table! {
     /// the loop of trace `trace`: the side trace's root (its machine code re-enters the root's
     /// loop) or another compiled loop (the interpreter enters that loop's trace at once).
     Link { trace: TraceNumber, snap: Snap } -> Void, effect, "to T{trace}";
+    /// The end of a side trace that reached the `Return` of the function its tree's loop is in:
+    /// writes `snap`'s slots and returns to the VM at `snap`'s pc (the `Return`), which the
+    /// interpreter executes.
+    Leave { snap: Snap } -> Void, effect, "";
     /// The loop header: the preamble (first iteration) ends here, the body starts. Printed as a
     /// rule line of its own (`---- loop`), without type or name.
     Loop -> Void, effect, "";

@@ -63,8 +63,8 @@ pub fn verify(trace: &Trace) -> Result<Shape, String> {
             Op::ConstObj { index } if index as usize >= trace.objects.len() => {
                 return fail(format!("object {index} does not exist"));
             }
-            Op::Link { .. } if at + 1 != insts.len() || found_loop.is_some() => {
-                return fail("Link must end a trace that does not loop".into());
+            Op::Link { .. } | Op::Leave { .. } if at + 1 != insts.len() || found_loop.is_some() => {
+                return fail(format!("{} must end a trace that does not loop", inst.op.name()));
             }
             Op::Loop if at != loop_at => return fail("a second Loop".into()),
             Op::Phi { entry, back, .. } => {
@@ -117,12 +117,13 @@ pub fn verify(trace: &Trace) -> Result<Shape, String> {
 /// stop: the optimizer's unit tests pass such loops, machine code must not run them).
 pub fn verify_for_lowering(trace: &Trace, is_root: bool, exit_base: u32) -> Result<Shape, String> {
     let loops = trace.loop_start().is_some();
-    let links = matches!(trace.insts.last().map(|i| i.op), Some(Op::Link { .. }));
+    let last = trace.insts.last().map(|i| i.op);
+    let links = matches!(last, Some(Op::Link { .. }));
     if is_root && !loops && !links {
         return Err("trace does not loop".into());
     }
-    if !is_root && (loops || !links) {
-        return Err("a side trace must end in Link and not loop".into());
+    if !is_root && (loops || !(links || matches!(last, Some(Op::Leave { .. })))) {
+        return Err("a side trace must end in Link or Leave and not loop".into());
     }
     let exits_left = (u32::MAX / 2).saturating_sub(exit_base) as usize;
     if trace.insts.len() > u32::MAX as usize / 2 || trace.snapshots.len() > exits_left {

@@ -33,18 +33,23 @@ impl Recorder {
         let Some(object) = TraceObject::of(&now.frame[dst.0 as usize]) else {
             return self.loaded_global_value(dst, global, pc, now);
         };
-        let index = match self.trace.objects.iter().position(|o| *o == object) {
-            Some(i) => i,
-            None => {
-                self.trace.objects.push(object.clone());
-                self.trace.objects.len() - 1
-            }
-        };
-        let constant = self.emit(Op::ConstObj { index: index as u32 }, Type::Obj);
+        let index = self.object_index(&object);
+        let constant = self.emit(Op::ConstObj { index }, Type::Obj);
         let slot = self.slot(dst);
         self.write_slot(slot, constant)?;
         self.held.insert(slot, object);
         Ok(())
+    }
+
+    /// The number of `object` in the trace's objects (added if new).
+    pub(super) fn object_index(&mut self, object: &TraceObject) -> u32 {
+        match self.trace.objects.iter().position(|o| o == object) {
+            Some(i) => i as u32,
+            None => {
+                self.trace.objects.push(object.clone());
+                self.trace.objects.len() as u32 - 1
+            }
+        }
     }
 
     /// A call of the builtin `id` on `argc` arguments starting at `args`, as IR: `range` stays

@@ -22,7 +22,7 @@ use crate::interp::objects::value::{FunctionObj, Value};
 
 use super::{Abort, Recorder, abort};
 use crate::interp::engine::native::InlinedFrame;
-use crate::jit::ir::InlinedCall;
+use crate::jit::ir::{InlinedCall, Op, TraceObject, Type};
 
 /// How many calls deep the recorder follows (deeper calls abort the recording).
 const MAX_INLINE_DEPTH: usize = 8;
@@ -97,6 +97,22 @@ impl Recorder {
         if let Some(line) = self.recorded.last_mut() {
             line.text.push_str(&format!("   -> inlined {name}()"));
         }
+        Ok(())
+    }
+
+    /// Guards that trace slot `slot` (a variable or an argument the trace never wrote) still
+    /// holds `function`, which the trace then inlines: the function becomes one of the trace's
+    /// objects (which keeps it alive, so its address names it alone).
+    pub(super) fn guard_function(&mut self, slot: u16, function: &Rc<FunctionObj>, pc: usize) -> Result<(), Abort> {
+        if self.slots.contains_key(&slot) || self.written.contains(&slot) {
+            return abort(format!("a call of {}, which the trace wrote", self.name_of(slot)));
+        }
+        let index = self.object_index(&TraceObject::Function(function.clone()));
+        if !self.guarded_functions.contains(&slot) {
+            self.guarded_functions.push(slot);
+        }
+        let snap = self.snapshot(pc);
+        self.emit(Op::GuardObj { slot, index, snap }, Type::Void);
         Ok(())
     }
 

@@ -198,6 +198,15 @@ impl Recorder {
         Ok((self.trace, self.recorded))
     }
 
+    /// Ends a side trace at the `Return` at `pc` of its tree's function: `Leave` (its exit writes
+    /// the slots the side trace changed that are live there, the returned value among them).
+    pub fn close_leave(mut self, pc: usize) -> (Trace, Vec<RecordedInstr>) {
+        let snap = self.snapshot(pc);
+        self.trace.push(Op::Leave { snap }, Type::Void);
+        prune_dead_slots(&mut self.trace, &self.code);
+        (self.trace, self.recorded)
+    }
+
     /// Ends a side trace at the loop header `pc` of trace `target`: poll for Ctrl-C, then
     /// `Link` (both exits write every slot the side trace changed).
     pub fn close_side(mut self, target: u32, pc: usize) -> (Trace, Vec<RecordedInstr>) {

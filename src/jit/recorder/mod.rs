@@ -55,6 +55,19 @@ pub enum Step {
         trace: u32,
         pc: usize,
     },
+    /// A side trace reached the `Return` of its tree's function (at `pc`): it ends there, and
+    /// the interpreter returns.
+    Leave {
+        pc: usize,
+    },
+    /// Execution reached the header of loop `loop_id` of an inlined callee (`code`, at `pc`):
+    /// if that loop has a trace, the recording ends there by linking to it (the VM re-creates
+    /// the inlined frames and enters it); if not, it aborts (the JIT knows which it is).
+    CalleeLoop {
+        code: Rc<CodeObject>,
+        loop_id: usize,
+        pc: usize,
+    },
 }
 
 /// What a side trace knows when it starts at an exit of another trace.
@@ -127,6 +140,8 @@ pub struct Recorder {
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
     /// Why the recording cannot go on (found where no error can be returned).
     poisoned: Option<String>,
+    /// Slots holding a function the trace calls behind a `GuardObj` (never written by it).
+    guarded_functions: Vec<u16>,
     /// Loop headers a side trace went through (an outer loop's, once; a second visit means an
     /// inner loop without a trace of its own).
     headers_passed: Vec<usize>,
@@ -167,6 +182,7 @@ impl Recorder {
             held: HashMap::new(),
             ranges: HashMap::new(),
             poisoned: None,
+            guarded_functions: Vec::new(),
             headers_passed: Vec::new(),
             loop_traces,
         }
@@ -349,6 +365,10 @@ impl Recorder {
 
     /// Trace slot `slot` now holds IR value `value`.
     fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
+        if self.guarded_functions.contains(&slot) {
+            // Its guard reads the slot's memory, which the trace would no longer keep current.
+            return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));
+        }
         self.release(slot);
         self.mark_assigned(slot);
         if !self.written.contains(&slot) {
@@ -406,10 +426,19 @@ impl Recorder {
             self.loaded_global(dst, global, load_pc, now)?;
         }
         if let Some(call) = self.calls.last() {
-            if self.cur.instrs[pc].loop_id().is_some() {
-                return abort(format!("a loop inside the inlined function {}()", call.code.name));
+            if let Some(loop_id) = self.cur.instrs[pc].loop_id() {
+                if self.recorded.is_empty() {
+                    return abort(format!(
+                        "a side trace starting at a loop of the inlined function {}()",
+                        call.code.name
+                    ));
+                }
+                return Ok(Step::CalleeLoop { code: self.cur.clone(), loop_id, pc });
             }
         } else if let Some(side) = &self.side {
+            if matches!(self.cur.instrs[pc], Instr::Return { .. }) && !self.recorded.is_empty() {
+                return Ok(Step::Leave { pc });
+            }
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
             if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {
                 return Ok(step);
@@ -671,9 +700,16 @@ impl Recorder {
                         self.forget(callee);
                         self.enter_call(&function, dst, args, argc.0, pc)?;
                     }
-                    None => {
-                        return abort("a call to a value the JIT does not know (a function held in a variable)");
-                    }
+                    None => match &frame[func.0 as usize] {
+                        // A Toy function held in a variable or passed as an argument: inlined
+                        // behind a guard on its identity.
+                        Value::Function(function) => {
+                            let function = function.clone();
+                            self.guard_function(callee, &function, pc)?;
+                            self.enter_call(&function, dst, args, argc.0, pc)?;
+                        }
+                        _ => return abort("a call to a value the JIT does not know"),
+                    },
                 }
             }
             Instr::GetIter { iter, src } => {

@@ -1,0 +1,134 @@
+//! The calls section of a generated program: recursive functions (linear, doubly recursive,
+//! with a loop inside, raising deep down and caught higher up), functions containing loops
+//! called from hot loops, and functions passed as values (in variables, as arguments, in a
+//! list, lambdas, defaults), each called from a loop that the JIT compiles.
+//!
+//! The section has its own [`Rng`] (derived from the seed), so that adding it left every
+//! other draw, and so the rest of each seed's program, as it was; it goes first in the
+//! program (it ends with prints of its results and raises nothing uncaught, so programs that
+//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`) are
+//! ones the rest of the generator never makes. Touches only the lines it returns.
+
+use super::rng::Rng;
+
+/// A constant in `lo..=hi`, as text.
+fn num(rng: &mut Rng, lo: i64, hi: i64) -> i64 {
+    rng.range(lo, hi)
+}
+
+/// Appends the lines of `text` (a function's source, one statement a line) to `out`.
+fn push_source(out: &mut Vec<String>, text: &str) {
+    out.extend(text.lines().map(str::to_string));
+}
+
+/// A recursive function `rec_N` of one int parameter, and a call of it with the loop counter
+/// `i` (never deeper than 40).
+fn recursive(rng: &mut Rng, out: &mut Vec<String>, id: usize) -> String {
+    let name = format!("rec_{id}");
+    let (k, c) = (num(rng, 2, 9), num(rng, -5, 5));
+    let (source, call) = match rng.below(5) {
+        // Linear recursion with an accumulator (and a default for it).
+        0 => (
+            format!(
+                "def {name}(n, acc={c}):\n    if n <= 0:\n        return acc\n    \
+                 return {name}(n - 1, (acc * {k} + n) % 1000003)"
+            ),
+            format!("{name}(i % 40)"),
+        ),
+        // Naive double recursion (fib-like).
+        1 => (
+            format!(
+                "def {name}(n):\n    if n < 2:\n        return n + {c}\n    \
+                 return {name}(n - 1) + {name}(n - 2) * {k} % 97"
+            ),
+            format!("{name}(i % 12)"),
+        ),
+        // A loop inside each level of the recursion.
+        2 => (
+            format!(
+                "def {name}(n):\n    s = {c}\n    for j in range(n % 7):\n        s += j * {k}\n    \
+                 if n <= 0:\n        return s\n    return s + {name}(n - 1)"
+            ),
+            format!("{name}(i % 30)"),
+        ),
+        // Floats through the recursion: the result's type changes with the argument.
+        3 => (
+            format!(
+                "def {name}(n):\n    if n <= 0:\n        return {c}\n    if n % 5 == 0:\n        \
+                 return {name}(n - 1) * 0.5\n    return {name}(n - 1) + {k}"
+            ),
+            format!("{name}(i % 25)"),
+        ),
+        // Raises deep down, caught a few frames up inside the recursion; calls start at most
+        // at `catch`, so every raise is caught.
+        _ => {
+            let fail = num(rng, 8, 20);
+            let catch = fail - num(rng, 1, 6);
+            (
+                format!(
+                    "def {name}(n):\n    if n == {fail}:\n        return {k} // (n - n)\n    \
+                     if n == {catch}:\n        try:\n            return {name}(n + 1)\n        \
+                     except ZeroDivisionError:\n            return {c}\n    if n > {fail}:\n        \
+                     return n\n    return {name}(n + 1) + 1"
+                ),
+                format!("{name}(i % {})", catch + 1),
+            )
+        }
+    };
+    push_source(out, &source);
+    call
+}
+
+/// A function `loopy_N(n, k)` containing a loop (a `for` over a range, a `while`, or a `for`
+/// over a list), for calling from a hot loop.
+fn with_loop(rng: &mut Rng, out: &mut Vec<String>, id: usize) -> String {
+    let name = format!("loopy_{id}");
+    let m = num(rng, 3, 50);
+    let body = match rng.below(3) {
+        0 => format!("    t = 0\n    for j in range(n):\n        t = (t + j * k) % {m}\n    return t"),
+        1 => format!("    steps = 0\n    while n > 0:\n        n = n - 2\n        steps += k\n    return steps % {m}"),
+        _ => format!("    acc = 0\n    for x in [n, k, n - k, 3]:\n        acc += x\n    return acc % {m}"),
+    };
+    push_source(out, &format!("def {name}(n, k):\n{body}"));
+    name
+}
+
+/// The lines of the calls section for `seed` (see the module doc).
+pub fn section(seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed ^ 0x5EC7_10C5_CA11_5EED);
+    let mut out = Vec::new();
+    let mut calls = Vec::new();
+    for id in 0..rng.range(1, 2) as usize {
+        calls.push(recursive(&mut rng, &mut out, id));
+    }
+    let loopy = with_loop(&mut rng, &mut out, 0);
+    let (k, scale) = (num(&mut rng, 1, 9), num(&mut rng, 2, 7));
+    // Functions as values: an argument, a lambda, a list of functions, a default argument.
+    push_source(
+        &mut out,
+        &format!("def fv_apply(f, x):\n    return f(x)\ndef fv_scaled(x, by={scale}):\n    return x * by - {k}"),
+    );
+    out.push(format!("fv_lam = lambda x: x % {} + {k}", num(&mut rng, 5, 30)));
+    let trips = num(&mut rng, 150, 400);
+    out.push("fv_total = 0".into());
+    out.push(format!("for i in range({trips}):"));
+    for call in &calls {
+        out.push(format!("    fv_total = (fv_total + {call}) % 1000000007"));
+    }
+    // Floats now and then: the callee's loop changes type in the middle of the run.
+    let second = if rng.chance(30) { "i % 3 + 0.5".to_string() } else { format!("i % {k}") };
+    out.push(format!("    fv_total += {loopy}(i % {}, {second})", num(&mut rng, 1, 20)));
+    match rng.below(3) {
+        0 => out.push("    fv_total += fv_apply(fv_lam, i) + fv_apply(fv_scaled, i % 7)".into()),
+        1 => {
+            out.push("    fv_g = fv_scaled if i % 3 else fv_lam".into());
+            out.push("    fv_total += fv_g(i)".into());
+        }
+        _ => {
+            out.push("    for fv_f in [fv_lam, fv_scaled]:".into());
+            out.push("        fv_total += fv_f(i % 11)".into());
+        }
+    }
+    out.push("print('calls', fv_total)".into());
+    out
+}
