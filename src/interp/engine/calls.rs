@@ -27,6 +27,9 @@ pub struct Frame {
     pub base: usize,
     /// The caller's register that receives the return value.
     pub return_to: Reg,
+    /// A generator expression running in its creator's registers (`reentry.rs`): no handlers
+    /// of its own, and leaving it must not clear the creator's slots.
+    pub generator: bool,
 }
 
 /// One traceback line: the code object and the source line being executed.
@@ -61,16 +64,27 @@ impl Vm {
             };
             let pc = frame.pc.saturating_sub(1);
             self.unwinding.push(TracebackEntry {
-                function: frame.code.name.clone(),
+                function: if frame.generator { "<genexpr>".to_string() } else { frame.code.name.clone() },
                 line: frame.code.lines.get(pc).copied().unwrap_or(0),
             });
-            if let Some(handler) = frame.code.handler_for(pc) {
+            if !frame.generator
+                && let Some(handler) = frame.code.handler_for(pc)
+            {
                 frame.pc = handler.target as usize;
                 self.unwinding.clear();
                 self.caught = Some(error);
                 return Ok(());
             }
-            self.pop_frame();
+            if frame.generator {
+                self.frames.pop();
+            } else {
+                self.pop_frame();
+            }
+            if self.frames.len() <= self.floor && self.floor > 0 {
+                // A nested run's first frame is gone: the builtin that started it gets the
+                // error; the entries collected so far stay for the outer frames to extend.
+                return Err(Uncaught { exception: *error.0, traceback: Vec::new() });
+            }
             if self.frames.is_empty() {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
                 return Err(Uncaught { exception: *error.0, traceback });
@@ -160,7 +174,7 @@ impl Vm {
             store(slot, Value::Unbound);
         }
         self.preload(code, args_base);
-        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to });
+        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to, generator: false });
     }
 
     /// Writes `code`'s preloaded number literals into its frame at `base`.
@@ -245,6 +259,4 @@ fn missing_arguments(function: &str, missing: &[String]) -> RtError {
     type_error(format!("{function}() missing {} required positional argument{plural}: {list}", missing.len()))
 }
 
-pub(super) fn not_callable(value: &Value) -> RtError {
-    type_error(format!("'{}' object is not callable", value.type_name()))
-}
+pub(super) use crate::interp::objects::host::not_callable;

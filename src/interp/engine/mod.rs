@@ -11,6 +11,7 @@ pub mod interrupt;
 pub mod liveness;
 pub mod native;
 pub mod native_run;
+pub mod reentry;
 pub mod slots;
 pub mod state;
 pub mod vm;

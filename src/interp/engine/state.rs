@@ -20,6 +20,9 @@ pub struct Vm {
     pub out: Output,
     /// The exception a handler is about to load (`LoadException`).
     pub(super) caught: Option<RtError>,
+    /// Frames below this index belong to an outer run of the dispatch loop: a nested run
+    /// (`reentry.rs`) unwinds no further (0: the module's run).
+    pub(super) floor: usize,
     /// Traceback entries collected while an exception unwinds.
     pub(super) unwinding: Vec<TracebackEntry>,
     pub(super) next_function_id: u32,
@@ -44,6 +47,7 @@ impl Vm {
             global_names: GlobalTable::default(),
             out,
             caught: None,
+            floor: 0,
             unwinding: Vec::new(),
             next_function_id: 1,
             rebinds: 0,

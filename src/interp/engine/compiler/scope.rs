@@ -287,8 +287,16 @@ fn literals_in_expr(e: &Expr, found: &mut Vec<Value>) {
                     pending.push(part);
                 }
             }
-            ExprKind::ListComp { element, generators } => {
+            ExprKind::ListComp { element, generators } | ExprKind::GenExp { element, generators } => {
                 pending.push(element);
+                for g in generators.iter().rev() {
+                    pending.extend(g.ifs.iter().rev());
+                    pending.push(&g.iter);
+                }
+            }
+            ExprKind::DictComp { key, value, generators } => {
+                pending.push(value);
+                pending.push(key);
                 for g in generators.iter().rev() {
                     pending.extend(g.ifs.iter().rev());
                     pending.push(&g.iter);

@@ -623,7 +623,7 @@ pub(super) fn binary_instr(op: BinOp, dst: Reg, a: Reg, b: Reg, in_place: bool) 
 /// all of its operands — so `x = e` may target `x`'s register directly even if `e` reads `x`.
 fn writes_destination_last(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::BoolOp(..) | ExprKind::IfExp { .. } | ExprKind::ListComp { .. } => false,
+        ExprKind::BoolOp(..) | ExprKind::IfExp { .. } | ExprKind::ListComp { .. } | ExprKind::DictComp { .. } => false,
         ExprKind::Compare(_, rest) => rest.len() == 1,
         _ => true,
     }
