@@ -17,8 +17,11 @@ use crate::interp::engine::vm::Vm;
 use crate::interp::objects::builtins::{self, BuiltinId};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult};
 use crate::interp::objects::host::{Detached, Host, may_call_back, not_callable};
+use crate::interp::objects::iter::make_iter;
 use crate::interp::objects::methods::{self, MethodId};
+use crate::interp::objects::ops;
 use crate::interp::objects::value::{FunctionObj, GenState, Value};
+use crate::parser::ast::CmpOp;
 
 type Kwargs<'a> = &'a [(Rc<str>, Value)];
 
@@ -76,6 +79,22 @@ impl Host for Vm {
 }
 
 impl Vm {
+    /// `item in iterator`: consumes it up to the first item equal to `item` (each compared as
+    /// `in` compares a tuple's items), running what a lazy iterator calls.
+    pub(super) fn iterator_contains(&mut self, item: Value, container: Value) -> RtResult<bool> {
+        let is_view = matches!(&container, Value::Iterator(it) if it.try_borrow().is_ok_and(|it| it.is_view()));
+        if is_view {
+            return ops::compare(CmpOp::In, &item, &container);
+        }
+        let mut state = make_iter(&container)?;
+        while let Some(value) = state.next_with(self)? {
+            if ops::compare(CmpOp::In, &item, &Value::tuple(vec![value]))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Calls a Toy function from Rust: its frame goes above the running frame's window.
     fn call_function_nested(&mut self, function: Rc<FunctionObj>, args: &[Value]) -> RtResult<Value> {
         let top = self.frames.last().expect("a frame is running");

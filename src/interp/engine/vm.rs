@@ -291,7 +291,8 @@ impl Vm {
                 Instr::Pow { dst, a, b } => slow_binary!(dst, a, b, BinOp::Pow),
                 Instr::AddInPlace { dst, a, b } => {
                     if let Value::List(list) = reg!(a) {
-                        let extra = attempt!(iter::collect(reg!(b)));
+                        let (list, source) = (list.clone(), reg!(b).clone());
+                        let extra = attempt!(iter::collect_with(&source, self));
                         list.borrow_mut().extend(extra);
                         set!(dst, reg!(a).clone());
                     } else {
@@ -353,12 +354,16 @@ impl Vm {
                 Instr::In { dst, a, b } => {
                     let result = match reg!(b) {
                         Value::Dict(d) => attempt!(ops::dict_contains(d, reg!(a))),
+                        Value::Iterator(_) => attempt!(self.iterator_contains(reg!(a).clone(), reg!(b).clone())),
                         container => attempt!(ops::compare(CmpOp::In, reg!(a), container)),
                     };
                     set!(dst, Value::Bool(result));
                 }
                 Instr::NotIn { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::NotIn, reg!(a), reg!(b)));
+                    let result = match reg!(b) {
+                        Value::Iterator(_) => !attempt!(self.iterator_contains(reg!(a).clone(), reg!(b).clone())),
+                        container => attempt!(ops::compare(CmpOp::NotIn, reg!(a), container)),
+                    };
                     set!(dst, Value::Bool(result));
                 }
                 Instr::Jump { target } => pc = target.0 as usize,
@@ -664,6 +669,12 @@ impl Vm {
                     set!(dst, result);
                 }
                 Instr::SetSlice { obj, bounds, value } => {
+                    if let Value::Iterator(_) = reg!(value) {
+                        // Drained first (as CPython does), running what a lazy iterator calls.
+                        let source = reg!(value).clone();
+                        let items = Value::list(attempt!(iter::collect_with(&source, self)));
+                        set!(value, items);
+                    }
                     attempt!(ops::set_slice(
                         reg!(obj),
                         reg!(bounds),
@@ -728,8 +739,9 @@ impl Vm {
                     set!(dst, iter::iter_value(IterObj::Generator(generator)));
                 }
                 Instr::Yield { src } => {
-                    // Only a generator's own nested run (`reentry.rs`) reaches a Yield.
-                    let value = std::mem::take(unsafe { self.stack.get_unchecked_mut(base + src.0 as usize) });
+                    // Only a generator's own nested run (`reentry.rs`) reaches a Yield. A copy:
+                    // `src` may be a loop variable the next step reads again.
+                    let value = fast_clone(reg!(src));
                     self.frames.last_mut().expect("the generator's frame").pc = pc;
                     return Ok(value);
                 }

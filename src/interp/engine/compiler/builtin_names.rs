@@ -185,7 +185,7 @@ pub(super) struct BuiltinNames {
 }
 
 impl BuiltinNames {
-    /// The names `body` binds, plus `earlier` (what earlier REPL inputs named).
+    /// The names `body` binds, plus `earlier` (what earlier REPL inputs bound).
     pub(super) fn of(body: &[Stmt], earlier: impl Iterator<Item = String>) -> BuiltinNames {
         let mut names = BuiltinNames { rebound: earlier.collect() };
         let mut stmts: Vec<&Stmt> = body.iter().collect();
@@ -271,6 +271,11 @@ impl BuiltinNames {
             ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|t| self.bind_target(t)),
             _ => {}
         }
+    }
+
+    /// Every name the program binds.
+    pub(super) fn rebound(&self) -> impl Iterator<Item = &String> {
+        self.rebound.iter()
     }
 
     /// The Toy builtin `func` names, if it is a name no part of the program binds.

@@ -64,9 +64,9 @@ pub fn compile_module(
     options: CompileOptions,
 ) -> CompileResult<Rc<CodeObject>> {
     let lines = LineIndex::new(source);
-    // A name an earlier REPL input bound (or used) may not be the builtin any more.
-    let earlier = globals.names.iter().map(|n| n.to_string());
-    let builtin_names = builtin_names::BuiltinNames::of(&module.body, earlier);
+    // A name an earlier REPL input bound is not the builtin any more.
+    let builtin_names = builtin_names::BuiltinNames::of(&module.body, globals.bound.iter().cloned());
+    globals.bound.extend(builtin_names.rebound().cloned());
     let mut unit = Compiler { lines: &lines, globals, options, enclosing_locals: Vec::new(), depth: 0, builtin_names };
     let mut builder = FnBuilder::new("<module>", 1, ScopeKind::Module, &[], &BodyNames::default());
     builder.hoist_constants(scope::loop_literals(&module.body));
@@ -559,6 +559,18 @@ mod tests {
         ] {
             assert!(compile(fine).is_ok(), "{fine}");
         }
+    }
+
+    #[test]
+    fn a_builtin_rebound_by_an_earlier_repl_input_is_not_the_builtin() {
+        let mut globals = GlobalTable::default();
+        let mut input =
+            |src: &str| compile_module(&parse(src).expect("parses"), src, &mut globals, CompileOptions::default());
+        assert!(input("print(sum([1]))\nprint(sum(x for x in [1]))\n").is_ok());
+        assert!(input("def sum(g):\n    return 0\n").is_ok());
+        assert!(input("print(sum(x for x in [1]))\n").unwrap_err().message.contains("generator"));
+        assert!(input("def open():\n    return 1\n").is_ok());
+        assert!(input("print(open())\n").is_ok());
     }
 
     #[test]

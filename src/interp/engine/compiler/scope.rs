@@ -18,6 +18,8 @@ use crate::interp::engine::bytecode::GlobalIdx;
 pub struct GlobalTable {
     pub names: Vec<Rc<str>>,
     index: HashMap<Rc<str>, u32>,
+    /// The names earlier compilations (REPL inputs) bind somewhere: not builtins any more.
+    pub bound: HashSet<String>,
 }
 
 impl GlobalTable {
