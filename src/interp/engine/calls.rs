@@ -57,6 +57,11 @@ impl Vm {
                 self.recording_step(step);
             }
         }
+        // Entries a nested run left belong to this error only if it is the one that run raised
+        // (a builtin may have swallowed that one: `map`'s function raising StopIteration).
+        if !self.unwinding.is_empty() && error_address(&error) != self.unwinding_error {
+            self.unwinding.clear();
+        }
         loop {
             let Some(frame) = self.frames.last_mut() else {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
@@ -233,6 +238,11 @@ impl Vm {
         self.next_function_id = self.next_function_id.wrapping_add(1);
         Value::Function(Rc::new(FunctionObj { code: template.code.clone(), defaults, id }))
     }
+}
+
+/// Which error a traceback being collected belongs to (its box's address).
+pub(super) fn error_address(error: &RtError) -> usize {
+    &*error.0 as *const ExcObj as usize
 }
 
 /// CPython's message for a positional call with the wrong number of arguments.

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use crate::interp::engine::bytecode::Reg;
-use crate::interp::engine::calls::Frame;
+use crate::interp::engine::calls::{Frame, error_address};
 use crate::interp::engine::vm::Vm;
 use crate::interp::objects::builtins::{self, BuiltinId};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult};
@@ -68,6 +68,10 @@ impl Host for Vm {
             }
             Err(error) => {
                 generator.done = true;
+                if error.kind() == ExcKind::StopIteration {
+                    // PEP 479: a StopIteration escaping a generator's body is a RuntimeError.
+                    return Err(RtError::new(ExcKind::RuntimeError, "generator raised StopIteration"));
+                }
                 Err(error)
             }
         }
@@ -115,7 +119,11 @@ impl Vm {
         let saved_floor = std::mem::replace(&mut self.floor, self.frames.len() - 1);
         let result = self.execute(None);
         self.floor = saved_floor;
-        result.map_err(|uncaught| RtError(Box::new(uncaught.exception)))
+        result.map_err(|uncaught| {
+            let error = RtError(Box::new(uncaught.exception));
+            self.unwinding_error = error_address(&error);
+            error
+        })
     }
 
     /// A builtin called on the registers `start..start + argc`: the VM is lent as the host

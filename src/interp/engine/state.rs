@@ -25,6 +25,8 @@ pub struct Vm {
     pub(super) floor: usize,
     /// Traceback entries collected while an exception unwinds.
     pub(super) unwinding: Vec<TracebackEntry>,
+    /// The error (`calls::error_address`) a nested run left `unwinding` entries for.
+    pub(super) unwinding_error: usize,
     pub(super) next_function_id: u32,
     /// How often a global holding a builtin or function was rebound (the JIT drops traces
     /// compiled under an older count: they may call what is no longer there).
@@ -49,6 +51,7 @@ impl Vm {
             caught: None,
             floor: 0,
             unwinding: Vec::new(),
+            unwinding_error: 0,
             next_function_id: 1,
             rebinds: 0,
             recording: false,

@@ -170,13 +170,16 @@ impl IterObj {
                 if !next_of_each(inners, &mut args, host)? {
                     return Ok(None);
                 }
-                host.call(func, &args).map(Some)
+                end_on_stop_iteration(host.call(func, &args))
             }
             IterObj::Filter { func, inner } => loop {
                 let Some(item) = inner.next_with(host)? else { return Ok(None) };
                 let keep = match &*func {
                     Value::None => truthy(&item),
-                    f => truthy(&host.call(f, std::slice::from_ref(&item))?),
+                    f => match end_on_stop_iteration(host.call(f, std::slice::from_ref(&item)))? {
+                        Some(verdict) => truthy(&verdict),
+                        None => return Ok(None),
+                    },
                 };
                 if keep {
                     return Ok(Some(item));
@@ -210,6 +213,16 @@ impl IterObj {
     /// Is this a re-iterable value (a dict view or a big `range`) rather than an iterator?
     pub fn is_view(&self) -> bool {
         matches!(self, IterObj::DictView { .. } | IterObj::BigRange(_))
+    }
+}
+
+/// The result of `map`'s or `filter`'s function: a `StopIteration` it raises ends the
+/// iteration for whoever asked, as in CPython (the iterator itself is not exhausted).
+fn end_on_stop_iteration(result: RtResult<Value>) -> RtResult<Option<Value>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == ExcKind::StopIteration => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
