@@ -138,11 +138,22 @@ impl Vm {
         kwargs: Kwargs<'_>,
     ) -> RtResult<Value> {
         let args = &self.stack[start..start + argc];
-        if args.iter().any(may_call_back) || kwargs.iter().any(|(_, v)| may_call_back(v)) {
-            let args = args.to_vec();
-            return builtins::call_builtin(id, &args, kwargs, self);
+        if !args.iter().any(may_call_back) && !kwargs.iter().any(|(_, v)| may_call_back(v)) {
+            return builtins::call_builtin(id, args, kwargs, &mut Detached(&mut self.out));
         }
-        builtins::call_builtin(id, args, kwargs, &mut Detached(&mut self.out))
+        self.call_builtin_lent(id, start..start + argc, kwargs)
+    }
+
+    /// `call_builtin_at` with the VM as the host: the arguments copied out of the stack first.
+    #[inline(never)]
+    fn call_builtin_lent(
+        &mut self,
+        id: BuiltinId,
+        args: std::ops::Range<usize>,
+        kwargs: Kwargs<'_>,
+    ) -> RtResult<Value> {
+        let args = self.stack[args].to_vec();
+        builtins::call_builtin(id, &args, kwargs, self)
     }
 
     /// `obj.name(args)` with `obj` in `obj_at` and the arguments at `start..start + argc`; the

@@ -78,6 +78,24 @@ pub(super) fn min_max(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &
     if args.is_empty() {
         return Err(type_error(format!("{name} expected at least 1 argument, got 0")));
     }
+    let key = key_function(&kw[0]);
+    let op = if id == BuiltinId::Max { CmpOp::Gt } else { CmpOp::Lt };
+    if key.is_none() {
+        // The common cases, without an iterator object: several arguments, or one list or tuple
+        // (comparisons run no Toy code, so the list may stay borrowed).
+        let best = match args {
+            [Value::List(items)] => Some(best_of(&items.borrow(), op)?),
+            [Value::Tuple(items)] => Some(best_of(items, op)?),
+            [_] => None,
+            _ if kw[1].is_none() => Some(best_of(args, op)?),
+            _ => None,
+        };
+        match best {
+            Some(Some(item)) => return Ok(item),
+            Some(None) if args.len() == 1 => return empty_min_max(name, &kw[1]),
+            _ => {}
+        }
+    }
     let mut items = if args.len() == 1 {
         make_iter(&args[0])?
     } else {
@@ -88,8 +106,6 @@ pub(super) fn min_max(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &
         }
         IterObj::Values { values: args.to_vec(), index: 0 }
     };
-    let key = key_function(&kw[0]);
-    let op = if id == BuiltinId::Max { CmpOp::Gt } else { CmpOp::Lt };
     let mut best: Option<(Value, Value)> = None;
     while let Some(item) = items.next_with(host)? {
         let item_key = match key {
@@ -104,10 +120,29 @@ pub(super) fn min_max(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &
             best = Some((item_key, item));
         }
     }
-    match (best, &kw[1]) {
-        (Some((_, item)), _) => Ok(item),
-        (None, Some(default)) => Ok(default.clone()),
-        (None, None) => Err(value_error(format!("{name}() arg is an empty sequence"))),
+    match best {
+        Some((_, item)) => Ok(item),
+        None => empty_min_max(name, &kw[1]),
+    }
+}
+
+/// The first of the best items of `items` (`op` is `<` for min, `>` for max).
+fn best_of(items: &[Value], op: CmpOp) -> RtResult<Option<Value>> {
+    let Some((first, rest)) = items.split_first() else { return Ok(None) };
+    let mut best = first;
+    for item in rest {
+        if compare(op, item, best)? {
+            best = item;
+        }
+    }
+    Ok(Some(best.clone()))
+}
+
+/// `min`/`max` of nothing: the default, else CPython's ValueError.
+fn empty_min_max(name: &str, default: &Option<Value>) -> RtResult<Value> {
+    match default {
+        Some(default) => Ok(default.clone()),
+        None => Err(value_error(format!("{name}() arg is an empty sequence"))),
     }
 }
 
