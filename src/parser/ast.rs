@@ -149,6 +149,18 @@ pub enum ExprKind {
         element: Box<Expr>,
         generators: Vec<Comprehension>,
     },
+    /// `(element for ...)`: only as the argument of a builtin that consumes it (the compiler
+    /// checks).
+    GenExp {
+        element: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+    /// `{key: value for ...}`
+    DictComp {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

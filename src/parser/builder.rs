@@ -240,14 +240,31 @@ pub fn comp_for(ix: &LineIndex, target: E, iter: E, ifs: Vec<E>) -> R<CompE> {
     Ok(CompE { target, iter, ifs })
 }
 
-pub fn list_comp(ix: &LineIndex, element: E, generators: Vec<CompE>, start: usize, end: usize) -> R<E> {
-    let mut d = element.d;
+/// The `for` clauses of a comprehension, and their nesting depth.
+fn comp_clauses(generators: Vec<CompE>) -> (Vec<Comprehension>, u32) {
+    let mut d = 0;
     let mut gens = Vec::with_capacity(generators.len());
     for g in generators {
         d = d.max(g.target.d).max(g.iter.d).max(max_depth(&g.ifs));
         gens.push(Comprehension { target: g.target.e, iter: g.iter.e, ifs: g.ifs.into_iter().map(|e| e.e).collect() });
     }
-    node(ix, ExprKind::ListComp { element: Box::new(element.e), generators: gens }, start, end, d)
+    (gens, d)
+}
+
+pub fn list_comp(ix: &LineIndex, element: E, generators: Vec<CompE>, start: usize, end: usize) -> R<E> {
+    let (generators, d) = comp_clauses(generators);
+    node(ix, ExprKind::ListComp { element: Box::new(element.e), generators }, start, end, d.max(element.d))
+}
+
+pub fn gen_exp(ix: &LineIndex, element: E, generators: Vec<CompE>, start: usize, end: usize) -> R<E> {
+    let (generators, d) = comp_clauses(generators);
+    node(ix, ExprKind::GenExp { element: Box::new(element.e), generators }, start, end, d.max(element.d))
+}
+
+pub fn dict_comp(ix: &LineIndex, key: E, value: E, generators: Vec<CompE>, start: usize, end: usize) -> R<E> {
+    let (generators, d) = comp_clauses(generators);
+    let d = d.max(key.d).max(value.d);
+    node(ix, ExprKind::DictComp { key: Box::new(key.e), value: Box::new(value.e), generators }, start, end, d)
 }
 
 /// Adjacent string literals concatenated into one `Str` or `FString`.
@@ -331,6 +348,8 @@ pub(super) fn expr_name(e: &Expr) -> &'static str {
         ExprKind::IfExp { .. } => "conditional expression",
         ExprKind::Lambda { .. } => "lambda",
         ExprKind::ListComp { .. } => "list comprehension",
+        ExprKind::GenExp { .. } => "generator expression",
+        ExprKind::DictComp { .. } => "dict comprehension",
         ExprKind::Dict(_) => "dict literal",
         ExprKind::Tuple(_) => "tuple",
         ExprKind::List(_) => "list",

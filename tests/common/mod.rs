@@ -46,8 +46,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const OUTPUT_CAP: usize = 64 << 20;
 
 /// The binary under test, built by cargo for integration tests.
+/// The toyjit binary under test: cargo's, or `TOYJIT_BIN` (a copy, so that a long campaign
+/// keeps testing the same build while the tree is rebuilt).
 pub fn toyjit() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_toyjit"))
+    std::env::var_os("TOYJIT_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_toyjit")))
 }
 
 /// A fresh scratch directory for one test, under cargo's per-target temporary folder.

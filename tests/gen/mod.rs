@@ -34,6 +34,11 @@
 //!   2**63 and reduced again, float accumulations; called once or twice (the second call often
 //!   passes a float where the first passed an int).
 //!
+//! - at the end, one to three self-contained extra blocks ([`extras`]): special floats and
+//!   ints at ±2**63 in containers, identity, non-ASCII text, dicts changed while iterated,
+//!   exceptions inside comprehensions, recursion near the limit, and the builtins that call back
+//!   (`key=`, `map`, `filter`, generator expressions, dict comprehensions), each exception caught.
+//!
 //! Most programs keep their variables as locals of `def main():` (the others at the module
 //! level, where loops run over globals, which the JIT also compiles), and about two loops in
 //! three are *JIT-friendly*: their bodies use only what the recorder compiles (int, float, bool
@@ -67,6 +72,7 @@
 mod calls;
 mod exceptions;
 mod expressions;
+mod extras;
 mod functions;
 mod kernel;
 mod leaves;
@@ -79,9 +85,15 @@ mod types;
 use rng::Rng;
 use types::*;
 
-/// Generates the program for `seed`.
-pub fn generate(seed: u64) -> String {
-    Gen::new(seed).program(seed)
+/// Generates the program for `seed`; `nan_in_containers` lets the extra blocks put `nan`
+/// in containers (see `extras.rs`).
+pub fn generate(seed: u64, nan_in_containers: bool) -> String {
+    let mut text = Gen::new(seed).program(seed);
+    for line in extras::extras(seed, nan_in_containers) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -333,6 +333,13 @@ instruction_table! {
     Unpack { dst: Reg, src: Reg, count: Count },
     /// `dst = function(consts[code], defaults = start..start+count)`
     MakeFunction { dst: Reg, code: ConstIdx, defaults: Reg, count: Count },
+    /// `dst =` a generator expression whose loop starts at `body`, in this frame's registers
+    /// (its iterator already made); only ever the argument of a consuming builtin.
+    MakeGen { dst: Reg, body: Label },
+    /// In a generator expression's body: hand `src` to whoever asked for the next value.
+    Yield { src: Reg },
+    /// The end of a generator expression's body: it is exhausted.
+    GenEnd {},
     /// `dst = format(src, consts[spec])` after the conversion (`!r`, `!s`, `!a`; 0 for none).
     /// `spec` is a str constant (empty for none).
     FormatValue { dst: Reg, src: Reg, spec: ConstIdx, conversion: u8 },

@@ -47,6 +47,9 @@ pub struct Frame {
     pub base: usize,
     /// The caller's register that receives the return value.
     pub return_to: Reg,
+    /// A generator expression running in its creator's registers (`reentry.rs`): no handlers
+    /// of its own, and leaving it must not clear the creator's slots.
+    pub generator: bool,
 }
 
 /// One traceback line: the code object and the source line being executed.
@@ -76,6 +79,11 @@ impl Vm {
                 self.recording_step(step);
             }
         }
+        // Entries a nested run left belong to this error only if it is the one that run raised
+        // (a builtin may have swallowed that one: `map`'s function raising StopIteration).
+        if !self.unwinding.is_empty() && error_address(&error) != self.unwinding_error {
+            self.unwinding.clear();
+        }
         loop {
             let Some(frame) = self.frames.last_mut() else {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
@@ -84,18 +92,29 @@ impl Vm {
             };
             let pc = frame.pc.saturating_sub(1);
             self.unwinding.push(TracebackEntry {
-                function: frame.code.name.clone(),
+                function: if frame.generator { "<genexpr>".to_string() } else { frame.code.name.clone() },
                 line: frame.code.lines.get(pc).copied().unwrap_or(0),
                 location: frame.code.locations.get(pc).copied().unwrap_or_default(),
             });
-            if let Some(handler) = frame.code.handler_for(pc) {
+            if !frame.generator
+                && let Some(handler) = frame.code.handler_for(pc)
+            {
                 frame.pc = handler.target as usize;
                 self.unwinding.clear();
                 self.caught = Some(error);
                 self.recount_comprehensions();
                 return Ok(());
             }
-            self.pop_frame();
+            if frame.generator {
+                self.frames.pop();
+            } else {
+                self.pop_frame();
+            }
+            if self.frames.len() <= self.floor && self.floor > 0 {
+                // A nested run's first frame is gone: the builtin that started it gets the
+                // error; the entries collected so far stay for the outer frames to extend.
+                return Err(Uncaught { exception: *error.0, traceback: Vec::new() });
+            }
             if self.frames.is_empty() {
                 let traceback = std::mem::take(&mut self.unwinding).into_iter().rev().collect();
                 self.frame_limit = RECURSION_LIMIT;
@@ -229,7 +248,7 @@ impl Vm {
             store(slot, Value::Unbound);
         }
         self.preload(code, args_base);
-        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to });
+        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to, generator: false });
     }
 
     /// Writes `code`'s preloaded number literals into its frame at `base`.
@@ -290,6 +309,11 @@ impl Vm {
     }
 }
 
+/// Which error a traceback being collected belongs to (its box's address).
+pub(super) fn error_address(error: &RtError) -> usize {
+    &*error.0 as *const ExcObj as usize
+}
+
 /// CPython's message for a positional call with the wrong number of arguments.
 fn arity_error(code: &CodeObject, ndefaults: usize, given: usize) -> RtError {
     let nparams = code.params.len();
@@ -314,9 +338,7 @@ fn missing_arguments(function: &str, missing: &[String]) -> RtError {
     type_error(format!("{function}() missing {} required positional argument{plural}: {list}", missing.len()))
 }
 
-pub(super) fn not_callable(value: &Value) -> RtError {
-    type_error(format!("'{}' object is not callable", value.type_name()))
-}
+pub(super) use crate::interp::objects::host::not_callable;
 
 #[cfg(test)]
 mod tests {

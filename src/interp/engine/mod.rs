@@ -12,6 +12,7 @@ pub mod liveness;
 pub mod locations;
 pub mod native;
 pub mod native_run;
+pub mod reentry;
 pub mod slots;
 pub mod state;
 pub mod vm;

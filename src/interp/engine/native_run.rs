@@ -161,6 +161,7 @@ impl Vm {
                 pc,
                 base: base + inlined.base as usize,
                 return_to: inlined.return_to,
+                generator: false,
             });
             resume_here = exit.frames.get(i + 1).map_or(0, |next| next.caller_resume as usize);
         }

@@ -20,8 +20,13 @@ pub struct Vm {
     pub out: Output,
     /// The exception a handler is about to load (`LoadException`).
     pub(super) caught: Option<RtError>,
+    /// Frames below this index belong to an outer run of the dispatch loop: a nested run
+    /// (`reentry.rs`) unwinds no further (0: the module's run).
+    pub(super) floor: usize,
     /// Traceback entries collected while an exception unwinds.
     pub(super) unwinding: Vec<TracebackEntry>,
+    /// The error (`calls::error_address`) a nested run left `unwinding` entries for.
+    pub(super) unwinding_error: usize,
     pub(super) next_function_id: u32,
     /// How often a global holding a builtin or function was rebound (the JIT drops traces
     /// compiled under an older count: they may call what is no longer there).
@@ -49,7 +54,9 @@ impl Vm {
             out,
             caught: None,
             frame_limit: crate::interp::engine::calls::RECURSION_LIMIT,
+            floor: 0,
             unwinding: Vec::new(),
+            unwinding_error: 0,
             next_function_id: 1,
             rebinds: 0,
             recording: false,

@@ -31,7 +31,7 @@ use crate::interp::objects::iter;
 use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::objects::ops;
 use crate::interp::objects::text;
-use crate::interp::objects::value::{FunctionObj, ModuleObj, Tuple, Value};
+use crate::interp::objects::value::{FunctionObj, GenState, IterObj, ModuleObj, Tuple, Value};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub use crate::interp::engine::state::Vm;
@@ -51,7 +51,7 @@ impl Vm {
             return Err(Uncaught { exception: *error.0, traceback });
         }
         self.preload(&code, 0);
-        self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0) });
+        self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0), generator: false });
         let result = self.execute(jit);
         self.frames.clear();
         self.stack.clear();
@@ -59,7 +59,7 @@ impl Vm {
     }
 
     /// The dispatch loop: runs until the frame that was on top when it started returns.
-    fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
+    pub(super) fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
         let stop_depth = self.frames.len() - 1;
         // The running frame's code, borrowed from its `Frame` (which holds the `Rc`) rather than
         // counted again: re-read with `frame_code` whenever the top frame changes.
@@ -322,7 +322,8 @@ impl Vm {
                 Instr::Pow { dst, a, b } => slow_binary!(dst, a, b, BinOp::Pow),
                 Instr::AddInPlace { dst, a, b } => {
                     if let Value::List(list) = reg!(a) {
-                        let extra = attempt!(iter::collect(reg!(b)));
+                        let (list, source) = (list.clone(), reg!(b).clone());
+                        let extra = attempt!(iter::collect_with(&source, self));
                         list.borrow_mut().extend(extra);
                         set!(dst, reg!(a).clone());
                     } else {
@@ -384,12 +385,16 @@ impl Vm {
                 Instr::In { dst, a, b } => {
                     let result = match reg!(b) {
                         Value::Dict(d) => attempt!(ops::dict_contains(d, reg!(a))),
+                        Value::Iterator(_) => attempt!(self.iterator_contains(reg!(a).clone(), reg!(b).clone())),
                         container => attempt!(ops::compare(CmpOp::In, reg!(a), container)),
                     };
                     set!(dst, Value::Bool(result));
                 }
                 Instr::NotIn { dst, a, b } => {
-                    let result = attempt!(ops::compare(CmpOp::NotIn, reg!(a), reg!(b)));
+                    let result = match reg!(b) {
+                        Value::Iterator(_) => !attempt!(self.iterator_contains(reg!(a).clone(), reg!(b).clone())),
+                        container => attempt!(ops::compare(CmpOp::NotIn, reg!(a), container)),
+                    };
                     set!(dst, Value::Bool(result));
                 }
                 Instr::Jump { target } => pc = target.0 as usize,
@@ -503,7 +508,10 @@ impl Vm {
                         }
                         Value::Iterator(state) => {
                             let state = state.clone();
-                            let next = state.borrow_mut().next_value();
+                            let next = match state.try_borrow_mut() {
+                                Ok(mut state) => state.next_with(self),
+                                Err(_) => Err(RtError::new(ExcKind::RuntimeError, "iterator already executing")),
+                            };
                             match attempt!(next) {
                                 Some(value) => set!(target, value),
                                 None => pc = exit.0 as usize,
@@ -540,12 +548,7 @@ impl Vm {
                         }
                         Value::Builtin(id) => {
                             let id = *id;
-                            let result = builtins::call_builtin(
-                                id,
-                                &self.stack[args_base..args_base + argc],
-                                &[],
-                                &mut self.out,
-                            );
+                            let result = self.call_builtin_at(id, args_base, argc, &[]);
                             set!(dst, attempt!(result));
                         }
                         other => throw!(calls::not_callable(other)),
@@ -559,13 +562,9 @@ impl Vm {
                         list.borrow_mut().push(self.stack[args_base].clone());
                         set!(dst, Value::None);
                     } else {
-                        let result = methods::call_method(
-                            reg!(obj),
-                            method_id,
-                            &code.names[method.0 as usize],
-                            &self.stack[args_base..args_base + argc],
-                            &[],
-                        );
+                        let name = &code.names[method.0 as usize];
+                        let result =
+                            self.call_method_at(base + obj.0 as usize, method_id, name, (args_base, argc), &[]);
                         set!(dst, attempt!(result));
                     }
                 }
@@ -580,14 +579,15 @@ impl Vm {
                         .map(|(i, name)| (name.clone(), self.stack[start + site.argc as usize + i].clone()))
                         .collect();
                     let result = match (site.method, reg!(func)) {
-                        (Some(method), obj) => methods::call_method(
-                            obj,
-                            code.method_ids[method.0 as usize],
-                            &code.names[method.0 as usize],
-                            positional,
-                            &keywords,
-                        ),
-                        (None, Value::Builtin(id)) => builtins::call_builtin(*id, positional, &keywords, &mut self.out),
+                        (Some(method), _) => {
+                            let (id, name) = (code.method_ids[method.0 as usize], &code.names[method.0 as usize]);
+                            let argc = site.argc as usize;
+                            self.call_method_at(base + func.0 as usize, id, name, (start, argc), &keywords)
+                        }
+                        (None, Value::Builtin(id)) => {
+                            let id = *id;
+                            self.call_builtin_at(id, start, site.argc as usize, &keywords)
+                        }
                         (None, Value::Function(function)) => {
                             let function = function.clone();
                             let kwvalues: Vec<Value> = keywords.iter().map(|(_, v)| v.clone()).collect();
@@ -709,6 +709,12 @@ impl Vm {
                     set!(dst, result);
                 }
                 Instr::SetSlice { obj, bounds, value } => {
+                    if let Value::Iterator(_) = reg!(value) {
+                        // Drained first (as CPython does), running what a lazy iterator calls.
+                        let source = reg!(value).clone();
+                        let items = Value::list(attempt!(iter::collect_with(&source, self)));
+                        set!(value, items);
+                    }
                     attempt!(ops::set_slice(
                         reg!(obj),
                         reg!(bounds),
@@ -742,7 +748,8 @@ impl Vm {
                         }
                         drop(keep_alive);
                     } else {
-                        let items = attempt!(iter::unpack(reg!(src), n));
+                        let value = reg!(src).clone();
+                        let items = attempt!(iter::unpack(&value, n, self));
                         for (i, item) in items.into_iter().enumerate() {
                             set!(Reg(dst.0 + i as u16), item);
                         }
@@ -771,6 +778,20 @@ impl Vm {
                     set!(dst, Value::str(text));
                 }
                 Instr::Raise { src } => throw!(error::exception_from(reg!(src))),
+                Instr::MakeGen { dst, body } => {
+                    let depth = self.frames.len() - 1;
+                    let code = self.frames[depth].code.clone();
+                    let generator = GenState { code, base, depth, pc: body.0 as usize, done: false };
+                    set!(dst, iter::iter_value(IterObj::Generator(generator)));
+                }
+                Instr::Yield { src } => {
+                    // Only a generator's own nested run (`reentry.rs`) reaches a Yield. A copy:
+                    // `src` may be a loop variable the next step reads again.
+                    let value = fast_clone(reg!(src));
+                    self.frames.last_mut().expect("the generator's frame").pc = pc;
+                    return Ok(value);
+                }
+                Instr::GenEnd {} => return Ok(Value::Unbound),
                 Instr::Reraise { src } => match reg!(src) {
                     Value::Exception(exc) => throw!(RtError(Box::new((**exc).clone()))),
                     _ => throw!(RtError::new(ExcKind::RuntimeError, "No active exception to reraise")),

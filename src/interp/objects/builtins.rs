@@ -4,27 +4,31 @@
 //! runs them with CPython 3.11's argument checking and messages.
 //!
 //! Conversions (`int`, `float`, `round`) live in `builtins/convert.rs`, `math` in
-//! `builtins/math.rs`. Builtins that would need to call back into Toy code (`key=` with a Toy
-//! function, `map`, `filter`) are not here: they raise a "not supported" TypeError.
-//! May touch: `out` (print), lists passed in (never), iterator state (next, zip...).
+//! `builtins/math.rs`, the builtins that consume an iterable or call a function back (`min`,
+//! `max`, `sum`, `any`, `all`, `sorted`, `map`, `filter`) in `builtins/consume.rs`; those run
+//! Toy code (a `key=`, a generator expression) through the [`Host`].
+//! May touch: the host's output (print), lists passed in (never), iterator state (next, zip...).
 
+mod consume;
 mod convert;
 mod math;
+
+pub(crate) use consume::sort_with_kwargs;
 
 pub use convert::{float_from_str, float_to_int, int_from_str, round_value};
 pub use math::{math_module, module_attr};
 
-use std::io::Write;
 use std::rc::Rc;
 
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error, value_error};
 use crate::interp::objects::format::{format_spec, repr, str_of};
-use crate::interp::objects::iter::{collect, enumerate, iter_value, make_iter, reversed};
+use crate::interp::objects::host::Host;
+use crate::interp::objects::iter::{collect_with, enumerate, iter_value, make_iter, reversed};
 use crate::interp::objects::methods::expect_args;
-use crate::interp::objects::ops::{self, binary, compare, truthy};
+use crate::interp::objects::ops::{self, binary, truthy};
 use crate::interp::objects::text;
 use crate::interp::objects::value::{ExcObj, IterObj, Value};
-use crate::parser::ast::{BinOp, CmpOp};
+use crate::parser::ast::BinOp;
 
 /// What a builtin is: a global function, a global type, a type only reachable through
 /// `type(x)`, or a `math` function.
@@ -64,6 +68,7 @@ builtin_table! {
     Repr = "repr": Func, Ascii = "ascii": Func, Hex = "hex": Func, Bin = "bin": Func,
     Oct = "oct": Func, Divmod = "divmod": Func, Pow = "pow": Func, Any = "any": Func,
     All = "all": Func, Iter = "iter": Func, Next = "next": Func, Format = "format": Func,
+    Map = "map": Type, Filter = "filter": Type, Generator = "generator": Hidden,
     Int = "int": Type, Float = "float": Type, Str = "str": Type, Bool = "bool": Type,
     List = "list": Type, Tuple = "tuple": Type, Dict = "dict": Type, Range = "range": Type,
     Enumerate = "enumerate": Type, Zip = "zip": Type, Reversed = "reversed": Type,
@@ -192,7 +197,7 @@ pub fn exception_matches(kind: ExcKind, class: &Value) -> RtResult<bool> {
     }
 }
 
-type Kwargs<'a> = &'a [(Rc<str>, Value)];
+pub(crate) type Kwargs<'a> = &'a [(Rc<str>, Value)];
 
 fn display_name(id: BuiltinId) -> String {
     match id.kind() {
@@ -201,7 +206,7 @@ fn display_name(id: BuiltinId) -> String {
     }
 }
 
-fn no_kwargs(id: BuiltinId, kwargs: Kwargs<'_>) -> RtResult<()> {
+pub(crate) fn no_kwargs(id: BuiltinId, kwargs: Kwargs<'_>) -> RtResult<()> {
     if kwargs.is_empty() {
         Ok(())
     } else {
@@ -211,7 +216,11 @@ fn no_kwargs(id: BuiltinId, kwargs: Kwargs<'_>) -> RtResult<()> {
 
 /// Picks the allowed keyword arguments (in `allowed` order); others are TypeErrors.
 /// A fixed-size array: a call without keywords allocates nothing for them.
-fn take_kwargs<const N: usize>(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str; N]) -> RtResult<[Option<Value>; N]> {
+pub(crate) fn take_kwargs<const N: usize>(
+    fname: &str,
+    kwargs: Kwargs<'_>,
+    allowed: &[&str; N],
+) -> RtResult<[Option<Value>; N]> {
     let mut out = std::array::from_fn(|_| None);
     for (k, v) in kwargs {
         match allowed.iter().position(|a| **a == **k) {
@@ -224,14 +233,14 @@ fn take_kwargs<const N: usize>(fname: &str, kwargs: Kwargs<'_>, allowed: &[&str;
     Ok(out)
 }
 
-fn exactly_one(id: BuiltinId, args: &[Value]) -> RtResult<&Value> {
+pub(crate) fn exactly_one(id: BuiltinId, args: &[Value]) -> RtResult<&Value> {
     if args.len() != 1 {
         return Err(type_error(format!("{}() takes exactly one argument ({} given)", display_name(id), args.len())));
     }
     Ok(&args[0])
 }
 
-fn at_most(name: &str, args: &[Value], max: usize) -> RtResult<()> {
+pub(crate) fn at_most(name: &str, args: &[Value], max: usize) -> RtResult<()> {
     if args.len() > max {
         return Err(type_error(format!(
             "{name}() takes at most {max} argument{} ({} given)",
@@ -242,13 +251,14 @@ fn at_most(name: &str, args: &[Value], max: usize) -> RtResult<()> {
     Ok(())
 }
 
-fn not_supported(what: &str) -> RtError {
+pub(crate) fn not_supported(what: &str) -> RtError {
     type_error(format!("not supported in Toy: {what}"))
 }
 
-/// Calls a builtin. `out` receives `print`'s output (write errors are ignored).
+/// Calls a builtin. `host` receives `print`'s output (write errors are ignored) and runs the
+/// Toy code a `key=` or a lazy iterator calls.
 #[inline]
-pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> RtResult<Value> {
     if let [arg] = args
         && kwargs.is_empty()
         && let Some(result) = call_one_common(id, arg)
@@ -261,7 +271,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut
     {
         return Ok(Value::Bool(instance_of(value, *class)));
     }
-    call_general(id, args, kwargs, out)
+    call_general(id, args, kwargs, host)
 }
 
 /// The commonest one-argument calls (`len`, `ord`, `chr`, `str`, `int` on the usual types),
@@ -285,10 +295,10 @@ fn call_one_common(id: BuiltinId, arg: &Value) -> Option<Value> {
 }
 
 #[inline(never)]
-fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> RtResult<Value> {
     use BuiltinId as B;
     match id {
-        B::Print => print(args, kwargs, out),
+        B::Print => print(args, kwargs, host.out()),
         B::Exception(kind) => {
             if !kwargs.is_empty() {
                 return Err(type_error(format!("{}() takes no keyword arguments", kind.name())));
@@ -297,14 +307,35 @@ fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn
         }
         _ if id.kind() == Kind::Math => math::call_math(id, args, kwargs),
         _ if id.kind() == Kind::Hidden => Err(type_error(format!("cannot create '{}' instances", id.name()))),
-        B::Min | B::Max => min_max(id, args, kwargs),
-        B::Sum => sum(args, kwargs),
-        B::Sorted => {
-            let kw = take_kwargs("sort", kwargs, &["key", "reverse"])?;
-            expect_args("sorted", args, 1, 1)?;
-            let mut items = collect(&args[0])?;
-            sort_with_kwargs(&mut items, &kw)?;
-            Ok(Value::list(items))
+        B::Min | B::Max => consume::min_max(id, args, kwargs, host),
+        B::Sum => consume::sum(args, kwargs, host),
+        B::Sorted => consume::sorted(args, kwargs, host),
+        B::Map => consume::map(args, kwargs),
+        B::Filter => consume::filter(args, kwargs),
+        B::Any | B::All => {
+            no_kwargs(id, kwargs)?;
+            consume::any_all(id == B::Any, exactly_one(id, args)?, host)
+        }
+        B::List => {
+            no_kwargs(id, kwargs)?;
+            expect_args("list", args, 0, 1)?;
+            Ok(Value::list(match args.first() {
+                None => Vec::new(),
+                Some(v) => collect_with(v, host)?,
+            }))
+        }
+        B::Tuple => {
+            no_kwargs(id, kwargs)?;
+            expect_args("tuple", args, 0, 1)?;
+            match args.first() {
+                None => Ok(Value::tuple(Vec::new())),
+                Some(v @ Value::Tuple(_)) => Ok(v.clone()),
+                Some(v) => Ok(Value::tuple(collect_with(v, host)?)),
+            }
+        }
+        B::Next => {
+            no_kwargs(id, kwargs)?;
+            next(args, host)
         }
         B::Int => {
             let kw = take_kwargs("int", kwargs, &["base"])?;
@@ -383,7 +414,7 @@ fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn
                 Some(v) => Ok(Value::str(str_of(v)?)),
             }
         }
-        B::Dict => dict_call(args, kwargs),
+        B::Dict => dict_call(args, kwargs, host),
         _ => {
             no_kwargs(id, kwargs)?;
             call_positional(id, args)
@@ -391,7 +422,7 @@ fn call_general(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn
     }
 }
 
-fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Value> {
+fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn std::io::Write) -> RtResult<Value> {
     let kw = take_kwargs("print", kwargs, &["sep", "end", "file", "flush"])?;
     let text_arg = |v: &Option<Value>, name: &str, default: &str| -> RtResult<String> {
         match v {
@@ -421,100 +452,11 @@ fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn Write) -> RtResult<Va
     Ok(Value::None)
 }
 
-/// Applies `key=` (only `None` or a builtin) and `reverse=` of `sorted` / `list.sort`.
-pub(crate) fn sort_with_kwargs(items: &mut Vec<Value>, kw: &[Option<Value>]) -> RtResult<()> {
-    let reverse = kw.get(1).cloned().flatten().is_some_and(|v| truthy(&v));
-    match kw.first().cloned().flatten() {
-        None | Some(Value::None) => ops::sort_values(items, reverse),
-        Some(Value::Builtin(key)) => {
-            // Decorate with (key, tie-breaker, position): the tie-breaker keeps the sort stable
-            // (and, reversed, keeps equal keys in their original order as CPython does).
-            let mut decorated = Vec::with_capacity(items.len());
-            for (i, v) in items.iter().enumerate() {
-                let k = call_builtin(key, std::slice::from_ref(v), &[], &mut std::io::sink())?;
-                let tie = if reverse { -(i as i64) } else { i as i64 };
-                decorated.push(Value::tuple(vec![k, Value::Int(tie), Value::Int(i as i64)]));
-            }
-            ops::sort_values(&mut decorated, false)?;
-            if reverse {
-                decorated.reverse();
-            }
-            let original = std::mem::take(items);
-            for d in decorated {
-                if let Value::Tuple(t) = d
-                    && let Value::Int(i) = t[2]
-                {
-                    items.push(original[i as usize].clone());
-                }
-            }
-            Ok(())
-        }
-        Some(_) => Err(not_supported("key= with a Toy function (use key=None)")),
-    }
-}
-
-fn min_max(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
-    let name = id.name();
-    let kw = take_kwargs(name, kwargs, &["key", "default"])?;
-    if args.is_empty() {
-        return Err(type_error(format!("{name} expected at least 1 argument, got 0")));
-    }
-    if !matches!(kw[0], None | Some(Value::None)) {
-        return Err(not_supported(&format!("{name}() with key=")));
-    }
-    let items = if args.len() == 1 {
-        collect(&args[0])?
-    } else {
-        if kw[1].is_some() {
-            return Err(type_error(format!(
-                "Cannot specify a default for {name}() with multiple positional arguments"
-            )));
-        }
-        args.to_vec()
-    };
-    let op = if id == BuiltinId::Max { CmpOp::Gt } else { CmpOp::Lt };
-    let mut iter = items.into_iter();
-    let Some(mut best) = iter.next() else {
-        return match &kw[1] {
-            Some(d) => Ok(d.clone()),
-            None => Err(value_error(format!("{name}() arg is an empty sequence"))),
-        };
-    };
-    for item in iter {
-        if compare(op, &item, &best)? {
-            best = item;
-        }
-    }
-    Ok(best)
-}
-
-fn sum(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
-    let kw = take_kwargs("sum", kwargs, &["start"])?;
-    if args.is_empty() {
-        return Err(type_error("sum() takes at least 1 positional argument (0 given)"));
-    }
-    at_most("sum", args, 2)?;
-    let start = args.get(1).cloned().or_else(|| kw[0].clone()).unwrap_or(Value::Int(0));
-    if matches!(start, Value::Str(_)) {
-        return Err(type_error("sum() can't sum strings [use ''.join(seq) instead]"));
-    }
-    let mut it = make_iter(&args[0])?;
-    let mut total = start;
-    while let Some(v) = it.next_value()? {
-        total = match (&total, &v) {
-            (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => Value::Int(a + b),
-            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-            _ => binary(BinOp::Add, &total, &v)?,
-        };
-    }
-    Ok(total)
-}
-
-fn dict_call(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+fn dict_call(args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> RtResult<Value> {
     expect_args("dict", args, 0, 1)?;
     let result = Value::Dict(Rc::new(std::cell::RefCell::new(crate::interp::objects::value::DictMap::default())));
     if let Some(src) = args.first() {
-        dict_update(&result, src)?;
+        dict_update(&result, src, host)?;
     }
     for (k, v) in kwargs {
         ops::set_item(&result, &Value::str(&**k), v.clone())?;
@@ -523,7 +465,7 @@ fn dict_call(args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
 }
 
 /// `d.update(src)` / `dict(src)`: a dict, or an iterable of key/value pairs.
-pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
+pub(crate) fn dict_update(target: &Value, src: &Value, host: &mut dyn Host) -> RtResult<()> {
     if let Value::Dict(d) = src {
         let entries: Vec<(Value, Value)> = d.borrow().iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
         for (k, v) in entries {
@@ -533,14 +475,14 @@ pub(crate) fn dict_update(target: &Value, src: &Value) -> RtResult<()> {
     }
     let mut it = make_iter(src)?;
     let mut n = 0usize;
-    while let Some(item) = it.next_value()? {
+    while let Some(item) = it.next_with(host)? {
         let pair = match &item {
             Value::List(_)
             | Value::Tuple(_)
             | Value::Str(_)
             | Value::Range(_)
             | Value::Dict(_)
-            | Value::Iterator(_) => collect(&item)?,
+            | Value::Iterator(_) => collect_with(&item, host)?,
             _ => {
                 return Err(type_error(format!(
                     "cannot convert dictionary update sequence element #{n} to a sequence"
@@ -623,39 +565,11 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             expect_args("divmod", args, 2, 2)?;
             ops::divmod(&args[0], &args[1])
         }
-        B::Any | B::All => {
-            let v = exactly_one(id, args)?;
-            let want = id == B::Any;
-            let mut it = make_iter(v)?;
-            while let Some(x) = it.next_value()? {
-                if truthy(&x) == want {
-                    return Ok(Value::Bool(want));
-                }
-            }
-            Ok(Value::Bool(!want))
-        }
         B::Iter => {
             expect_args("iter", args, 1, 1)?;
             match &args[0] {
                 Value::Iterator(it) if !it.borrow().is_view() => Ok(args[0].clone()),
                 v => Ok(iter_value(make_iter(v)?)),
-            }
-        }
-        B::Next => {
-            expect_args("next", args, 1, 2)?;
-            match &args[0] {
-                Value::Iterator(it) if !it.borrow().is_view() => {
-                    let next = it
-                        .try_borrow_mut()
-                        .map_err(|_| RtError::new(ExcKind::RuntimeError, "iterator already executing"))?
-                        .next_value()?;
-                    match (next, args.get(1)) {
-                        (Some(v), _) => Ok(v),
-                        (None, Some(d)) => Ok(d.clone()),
-                        (None, None) => Err(RtError::with_args(ExcKind::StopIteration, vec![])),
-                    }
-                }
-                v => Err(type_error(format!("'{}' object is not an iterator", v.type_name()))),
             }
         }
         B::Format => {
@@ -688,21 +602,6 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             expect_args("bool", args, 0, 1)?;
             Ok(Value::Bool(args.first().is_some_and(truthy)))
         }
-        B::List => {
-            expect_args("list", args, 0, 1)?;
-            Ok(Value::list(match args.first() {
-                None => Vec::new(),
-                Some(v) => collect(v)?,
-            }))
-        }
-        B::Tuple => {
-            expect_args("tuple", args, 0, 1)?;
-            match args.first() {
-                None => Ok(Value::tuple(Vec::new())),
-                Some(v @ Value::Tuple(_)) => Ok(v.clone()),
-                Some(v) => Ok(Value::tuple(collect(v)?)),
-            }
-        }
         B::Range => range_call(args),
         B::Reversed => {
             expect_args("reversed", args, 1, 1)?;
@@ -719,6 +618,25 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             Ok(type_of(&args[0]))
         }
         _ => Err(not_supported(&format!("calling {}()", id.name()))),
+    }
+}
+
+/// `next(iterator[, default])`.
+fn next(args: &[Value], host: &mut dyn Host) -> RtResult<Value> {
+    expect_args("next", args, 1, 2)?;
+    match &args[0] {
+        Value::Iterator(it) if it.try_borrow().map_or(true, |it| !it.is_view()) => {
+            let next = it
+                .try_borrow_mut()
+                .map_err(|_| RtError::new(ExcKind::RuntimeError, "iterator already executing"))?
+                .next_with(host)?;
+            match (next, args.get(1)) {
+                (Some(v), _) => Ok(v),
+                (None, Some(d)) => Ok(d.clone()),
+                (None, None) => Err(RtError::with_args(ExcKind::StopIteration, vec![])),
+            }
+        }
+        v => Err(type_error(format!("'{}' object is not an iterator", v.type_name()))),
     }
 }
 

@@ -10,6 +10,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
+use crate::interp::objects::host::{Detached, Host};
+use crate::interp::objects::ops::truthy;
 use crate::interp::objects::ops::{check_seq_size, range_len, same_or_equal};
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -78,8 +80,15 @@ fn dict_entry(dict: &DictObj, index: usize, kind: DictViewKind) -> Option<Value>
 }
 
 impl IterObj {
-    /// The next value, or `None` when exhausted.
+    /// The next value, or `None` when exhausted, where no Toy code can run (a `map` over a
+    /// Toy function or a generator expression raises "not supported" here; use `next_with`).
     pub fn next_value(&mut self) -> RtResult<Option<Value>> {
+        self.next_with(&mut Detached(&mut std::io::sink()))
+    }
+
+    /// The next value, or `None` when exhausted; `host` runs the Toy code a lazy iterator
+    /// (`map`, `filter`, a generator expression) calls.
+    pub fn next_with(&mut self, host: &mut dyn Host) -> RtResult<Option<Value>> {
         match self {
             IterObj::Range { next, stop, step } => {
                 if (*step > 0 && *next < *stop) || (*step < 0 && *next > *stop) {
@@ -138,7 +147,7 @@ impl IterObj {
                 }
                 Ok(v)
             }
-            IterObj::Enumerate { inner, count } => match inner.next_value()? {
+            IterObj::Enumerate { inner, count } => match inner.next_with(host)? {
                 Some(v) => {
                     let n = count.get();
                     count.set(n.wrapping_add(1));
@@ -151,16 +160,34 @@ impl IterObj {
                     return Ok(None);
                 }
                 let mut items = Vec::with_capacity(inners.len());
-                for inner in inners.iter_mut() {
-                    match inner.next_value()? {
-                        Some(v) => items.push(v),
-                        None => return Ok(None),
-                    }
+                if !next_of_each(inners, &mut items, host)? {
+                    return Ok(None);
                 }
                 Ok(Some(Value::tuple(items)))
             }
+            IterObj::Map { func, inners } => {
+                let mut args = Vec::with_capacity(inners.len());
+                if !next_of_each(inners, &mut args, host)? {
+                    return Ok(None);
+                }
+                end_on_stop_iteration(host.call(func, &args))
+            }
+            IterObj::Filter { func, inner } => loop {
+                let Some(item) = inner.next_with(host)? else { return Ok(None) };
+                let keep = match &*func {
+                    Value::None => truthy(&item),
+                    f => match end_on_stop_iteration(host.call(f, std::slice::from_ref(&item)))? {
+                        Some(verdict) => truthy(&verdict),
+                        None => return Ok(None),
+                    },
+                };
+                if keep {
+                    return Ok(Some(item));
+                }
+            },
+            IterObj::Generator(generator) => host.resume(generator),
             IterObj::Shared(inner) => match inner.try_borrow_mut() {
-                Ok(mut inner) => inner.next_value(),
+                Ok(mut inner) => inner.next_with(host),
                 Err(_) => Err(RtError::new(ExcKind::RuntimeError, "iterator already executing")),
             },
             IterObj::BigRangeIter { next, range } => {
@@ -189,8 +216,36 @@ impl IterObj {
     }
 }
 
-/// All the values of an iterable (`list(v)`); MemoryError for absurd ranges.
+/// The result of `map`'s or `filter`'s function: a `StopIteration` it raises ends the
+/// iteration for whoever asked, as in CPython (the iterator itself is not exhausted).
+fn end_on_stop_iteration(result: RtResult<Value>) -> RtResult<Option<Value>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == ExcKind::StopIteration => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Steps each of `inners` once, pushing the values onto `out`; false when one is exhausted
+/// (`zip` and `map` stop at the shortest).
+fn next_of_each(inners: &mut [IterObj], out: &mut Vec<Value>, host: &mut dyn Host) -> RtResult<bool> {
+    for inner in inners.iter_mut() {
+        match inner.next_with(host)? {
+            Some(v) => out.push(v),
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// All the values of an iterable (`list(v)`); MemoryError for absurd ranges. No Toy code can
+/// run here (see `IterObj::next_value`); `collect_with` is the general form.
 pub fn collect(v: &Value) -> RtResult<Vec<Value>> {
+    collect_with(v, &mut Detached(&mut std::io::sink()))
+}
+
+/// All the values of an iterable, `host` running what a lazy iterator calls.
+pub fn collect_with(v: &Value, host: &mut dyn Host) -> RtResult<Vec<Value>> {
     match v {
         Value::List(l) => Ok(l.borrow().clone()),
         Value::Tuple(t) => Ok(t.to_vec()),
@@ -214,7 +269,7 @@ pub fn collect(v: &Value) -> RtResult<Vec<Value>> {
             }
             let mut it = make_iter(v)?;
             let mut out = Vec::new();
-            while let Some(x) = it.next_value()? {
+            while let Some(x) = it.next_with(host)? {
                 out.push(x);
                 if out.len() as u64 > crate::interp::objects::ops::MAX_SEQ_ELEMS {
                     return Err(crate::interp::objects::error::memory_error());
@@ -348,7 +403,7 @@ pub fn dict_view_contains(dict: &DictObj, kind: DictViewKind, item: &Value) -> R
 }
 
 /// `a, b = value`: exactly `count` items, or CPython's ValueError.
-pub fn unpack(value: &Value, count: usize) -> RtResult<Vec<Value>> {
+pub fn unpack(value: &Value, count: usize, host: &mut dyn Host) -> RtResult<Vec<Value>> {
     let items = match value {
         Value::Tuple(items) => items.to_vec(),
         Value::List(items) => items.borrow().clone(),
@@ -364,7 +419,7 @@ pub fn unpack(value: &Value, count: usize) -> RtResult<Vec<Value>> {
         other => {
             let mut state: IterObj = make_iter(other)?;
             let mut items = Vec::with_capacity(count);
-            while let Some(item) = state.next_value()? {
+            while let Some(item) = state.next_with(host)? {
                 items.push(item);
                 if items.len() > count {
                     return Err(RtError::new(

@@ -13,7 +13,8 @@ use std::rc::Rc;
 use crate::interp::objects::builtins::{BuiltinId, call_builtin, dict_update, module_attr, sort_with_kwargs};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, index_error, type_error, value_error};
 use crate::interp::objects::format::repr;
-use crate::interp::objects::iter::{collect, iter_value};
+use crate::interp::objects::host::Host;
+use crate::interp::objects::iter::{collect_with, iter_value};
 use crate::interp::objects::ops;
 use crate::interp::objects::value::{DictViewKind, HashKey, IterObj, Value};
 
@@ -119,14 +120,30 @@ pub(crate) fn int_arg(v: &Value) -> RtResult<i64> {
     }
 }
 
+/// A method call's name, arguments and host, as the list and dict methods receive them.
+struct MethodCall<'a, 'h> {
+    name: &'a str,
+    args: &'a [Value],
+    kwargs: Kwargs<'a>,
+    host: &'h mut dyn Host,
+}
+
 /// `obj.name(*args, **kwargs)`; `method` is `MethodId::from_name(name)`.
-pub fn call_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+/// `host` runs the Toy code a `key=` or a lazy iterator argument calls.
+pub fn call_method(
+    obj: &Value,
+    method: MethodId,
+    name: &str,
+    args: &[Value],
+    kwargs: Kwargs<'_>,
+    host: &mut dyn Host,
+) -> RtResult<Value> {
     match obj {
-        Value::Str(s) => strings::call_str_method(obj, &s.text, method, name, args, kwargs),
-        Value::List(_) => list_method(obj, method, name, args, kwargs),
-        Value::Dict(_) => dict_method(obj, method, name, args, kwargs),
+        Value::Str(s) => strings::call_str_method(obj, &s.text, method, name, args, kwargs, host),
+        Value::List(_) => list_method(obj, method, MethodCall { name, args, kwargs, host }),
+        Value::Dict(_) => dict_method(obj, method, MethodCall { name, args, kwargs, host }),
         Value::Module(m) => match BuiltinId::from_math_name(name) {
-            Some(id) if m.name == "math" => call_builtin(id, args, kwargs, &mut std::io::sink()),
+            Some(id) if m.name == "math" => call_builtin(id, args, kwargs, host),
             _ => {
                 let attr = module_attr(m, name)?;
                 Err(type_error(format!("'{}' object is not callable", attr.type_name())))
@@ -215,8 +232,9 @@ fn has_method(obj: &Value, m: MethodId) -> bool {
     }
 }
 
-fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+fn list_method(obj: &Value, method: MethodId, call: MethodCall<'_, '_>) -> RtResult<Value> {
     use MethodId as M;
+    let MethodCall { name, args, kwargs, host } = call;
     let Value::List(list) = obj else { return Err(no_attr(obj, name)) };
     if method != M::Sort {
         no_kwargs_for("list", name, kwargs)?;
@@ -232,7 +250,7 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
             Ok(Value::None)
         }
         M::Extend => {
-            let extra = collect(exactly_one("list.extend", args)?)?;
+            let extra = collect_with(exactly_one("list.extend", args)?, host)?;
             let mut items = list.borrow_mut();
             ops::check_seq_size(items.len() as u64 + extra.len() as u64)?;
             items.extend(extra);
@@ -322,7 +340,7 @@ fn list_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
             }
             // Like CPython, the list looks empty while it is being sorted.
             let mut items = std::mem::take(&mut *list.borrow_mut());
-            let result = sort_with_kwargs(&mut items, &kw);
+            let result = sort_with_kwargs(&mut items, &kw, host);
             let mut slot = list.borrow_mut();
             let modified = !slot.is_empty();
             *slot = items;
@@ -370,8 +388,9 @@ fn key_error(k: &Value) -> RtError {
     RtError::with_args(ExcKind::KeyError, vec![k.clone()])
 }
 
-fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<Value> {
+fn dict_method(obj: &Value, method: MethodId, call: MethodCall<'_, '_>) -> RtResult<Value> {
     use MethodId as M;
+    let MethodCall { name, args, kwargs, host } = call;
     let Value::Dict(dict) = obj else { return Err(no_attr(obj, name)) };
     if method != M::Update {
         no_kwargs_for("dict", name, kwargs)?;
@@ -412,7 +431,7 @@ fn dict_method(obj: &Value, method: MethodId, name: &str, args: &[Value], kwargs
         M::Update => {
             expect_args("update", args, 0, 1)?;
             if let Some(src) = args.first() {
-                dict_update(obj, src)?;
+                dict_update(obj, src, host)?;
             }
             for (k, v) in kwargs {
                 ops::set_item(obj, &Value::str(&**k), v.clone())?;

@@ -9,6 +9,7 @@ pub mod builtins;
 pub mod error;
 pub mod format;
 pub mod hashkey;
+pub mod host;
 pub mod iter;
 pub mod methods;
 pub mod ops;

@@ -201,6 +201,34 @@ pub enum IterObj {
         next: BigInt,
         range: Rc<BigRangeObj>,
     },
+    /// `map(func, *iterables)`: lazy; each step calls `func` through the `Host`.
+    Map {
+        func: Value,
+        inners: Vec<IterObj>,
+    },
+    /// `filter(func, iterable)` (`func` None keeps the truthy items): lazy, as `Map`.
+    Filter {
+        func: Value,
+        inner: Box<IterObj>,
+    },
+    /// A generator expression: its loop runs step by step in its creator's frame.
+    Generator(GenState),
+}
+
+/// Where a generator expression's loop stands. Its code is a block of its creator's code
+/// object and its registers are in the creator's frame (`base`, the frame at `depth`), so it
+/// reads the enclosing locals as they are now, as CPython's closure does. The compiler only
+/// lets a generator expression be the argument of a builtin that consumes it during the call
+/// (`sum`, `any`, `sorted`, `"".join`, ...), so that frame is alive whenever it runs.
+#[derive(Debug)]
+pub struct GenState {
+    pub code: Rc<CodeObject>,
+    pub base: usize,
+    pub depth: usize,
+    /// The instruction to resume at.
+    pub pc: usize,
+    /// Ran to its end (or raised): every later step is the end.
+    pub done: bool,
 }
 
 /// `range(start, stop, step)` over big ints (step is never zero).
@@ -316,6 +344,9 @@ impl IterObj {
             IterObj::DictIter { kind: DictViewKind::Items, .. } => "dict_itemiterator",
             IterObj::BigRange(_) => "range",
             IterObj::BigRangeIter { .. } => "longrange_iterator",
+            IterObj::Map { .. } => "map",
+            IterObj::Filter { .. } => "filter",
+            IterObj::Generator(_) => "generator",
         }
     }
 }

@@ -116,18 +116,24 @@ pub(super) fn sexp(e: &Expr) -> String {
             format!("(: {} {} {})", opt(lower), opt(upper), opt(step))
         }
         ExprKind::Lambda { params: ps, body } => format!("(lambda {} {})", params(ps), sexp(body)),
-        ExprKind::ListComp { element, generators } => {
-            let mut s = format!("(listcomp {}", sexp(element));
-            for g in generators {
-                s.push_str(&format!(" (for {} {}", sexp(&g.target), sexp(&g.iter)));
-                for c in &g.ifs {
-                    s.push_str(&format!(" (if {})", sexp(c)));
-                }
-                s.push(')');
-            }
-            s + ")"
+        ExprKind::GenExp { element, generators } => comp_sexp(format!("(genexp {}", sexp(element)), generators),
+        ExprKind::DictComp { key, value, generators } => {
+            comp_sexp(format!("(dictcomp {} {}", sexp(key), sexp(value)), generators)
         }
+        ExprKind::ListComp { element, generators } => comp_sexp(format!("(listcomp {}", sexp(element)), generators),
     }
+}
+
+/// The `for` clauses of a comprehension appended to its head, closed.
+fn comp_sexp(mut s: String, generators: &[crate::parser::ast::Comprehension]) -> String {
+    for g in generators {
+        s.push_str(&format!(" (for {} {}", sexp(&g.target), sexp(&g.iter)));
+        for c in &g.ifs {
+            s.push_str(&format!(" (if {})", sexp(c)));
+        }
+        s.push(')');
+    }
+    s + ")"
 }
 
 fn block(stmts: &[Stmt]) -> String {

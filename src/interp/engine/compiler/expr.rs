@@ -1,12 +1,12 @@
 //! Expression compilation: constants, names, operators, short-circuit conditions, calls
-//! (plain, method, keyword), displays, subscripts and slices, f-strings, lambdas and list
-//! comprehensions (compiled inline, with their loop variables in hidden registers, between
-//! `EnterComprehension` and `LeaveComprehension`, which count them toward the recursion limit).
+//! (plain, method, keyword), displays, subscripts and slices, f-strings, lambdas; the
+//! comprehensions are `comprehension.rs`.
 
 use std::rc::Rc;
 
-use crate::parser::ast::{BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, UnaryOp};
+use crate::parser::ast::{BoolOp, CmpOp, Expr, ExprKind, FStringPart, UnaryOp};
 
+use super::comprehension::CompAction;
 use super::{CompileResult, Compiler, FnBuilder, FunctionBody, Place, syntax_error};
 use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteIdx};
 use crate::interp::engine::compiler::large::DISPLAY_CHUNK;
@@ -213,14 +213,18 @@ impl<'a> Compiler<'a> {
             }
             ExprKind::ListComp { element, generators } => {
                 b.emit(Instr::BuildList { dst, start: dst, count: Count(0) });
-                let vars_before = b.comprehension_vars.len();
-                let result = self.comprehension(b, element, generators, dst, true);
-                b.comprehension_vars.truncate(vars_before);
-                result?;
-                let leave = b.emit(Instr::LeaveComprehension {});
-                if let Some(span) = b.code.comprehensions.iter_mut().rev().find(|(_, end)| *end == 0) {
-                    span.1 = leave as u32;
-                }
+                self.counted_comprehension(b, &CompAction::Append { element, list: dst }, generators)?;
+            }
+            ExprKind::DictComp { key, value, generators } => {
+                b.emit(Instr::BuildDict { dst, start: dst, count: Count(0) });
+                self.counted_comprehension(b, &CompAction::Insert { key, value, dict: dst }, generators)?;
+            }
+            ExprKind::GenExp { .. } => {
+                return Err(syntax_error(
+                    "generator expressions are not supported in Toy here (only as the argument of sum, any, \
+                     all, min, max, sorted, list, tuple, dict or str.join)",
+                    e.span,
+                ));
             }
             ExprKind::FString(parts) => {
                 let count = u16::try_from(parts.len()).map_err(|_| syntax_error("f-string too long", e.span))?;
@@ -422,7 +426,14 @@ impl<'a> Compiler<'a> {
             ExprKind::Attribute(obj, attr) => (self.expr(b, obj)?, Some(b.name(attr))),
             _ => (self.expr(b, func)?, None),
         };
-        let start = self.exprs_to_temps(b, args.iter().chain(kwargs.iter().map(|(_, v)| v)))?;
+        self.builtin_names.check_call(func, args.len(), kwargs)?;
+        let start = if args.iter().any(|a| matches!(a.kind, ExprKind::GenExp { .. }))
+            && self.builtin_names.consumes_generator(func)
+        {
+            self.arguments_with_generators(b, args, kwargs)?
+        } else {
+            self.exprs_to_temps(b, args.iter().chain(kwargs.iter().map(|(_, v)| v)))?
+        };
         b.at = at;
         if method.is_some() {
             b.at.location.anchor = Anchor::MethodCall { name_end: func.span.end };
@@ -443,71 +454,6 @@ impl<'a> Compiler<'a> {
             b.emit(Instr::CallKw { dst, func: callee, site });
         }
         Ok(())
-    }
-
-    /// The loops of a list comprehension, appending each element to the list in `list`.
-    fn comprehension<'s>(
-        &mut self,
-        b: &mut FnBuilder<'s>,
-        element: &'s Expr,
-        generators: &'s [Comprehension],
-        list: Reg,
-        outermost: bool,
-    ) -> CompileResult<()> {
-        let Some((generator, inner)) = generators.split_first() else {
-            let value = self.expr(b, element)?;
-            b.emit(Instr::ListAppend { list, value });
-            return Ok(());
-        };
-        let src = self.expr(b, &generator.iter)?;
-        if outermost {
-            // CPython evaluates the first iterable, then calls the comprehension.
-            let enter = b.emit(Instr::EnterComprehension {});
-            b.code.comprehensions.push((enter as u32, 0));
-        }
-        let state = b.temps(3);
-        b.emit(Instr::GetIter { iter: state, src });
-        let head = b.pc();
-        let value = b.temp();
-        let loop_id = b.new_loop_id();
-        let for_iter = b.emit(Instr::ForIter { iter: state, target: value, exit: Label(0), loop_id });
-        self.bind_comprehension_target(b, &generator.target, value)?;
-        let mut to_next = Vec::new();
-        for condition in &generator.ifs {
-            to_next.extend(self.jump_if(b, condition, false)?);
-        }
-        b.enter_conditional();
-        self.comprehension(b, element, inner, list, false)?;
-        b.leave_conditional();
-        for at in to_next {
-            b.patch(at, head);
-        }
-        b.emit(Instr::Jump { target: Label(head) });
-        b.patch_here(&[for_iter]);
-        Ok(())
-    }
-
-    /// Comprehension targets live in fresh registers, visible only inside the comprehension.
-    fn bind_comprehension_target(&mut self, b: &mut FnBuilder<'_>, target: &Expr, value: Reg) -> CompileResult<()> {
-        match &target.kind {
-            ExprKind::Name(name) => {
-                let reg = b.temp();
-                b.code.slot_names[reg.0 as usize] = name.clone();
-                b.emit(Instr::Move { dst: reg, src: value });
-                b.comprehension_vars.push((name.clone(), reg));
-                Ok(())
-            }
-            ExprKind::Tuple(items) | ExprKind::List(items) => {
-                let count = items.len() as u16;
-                let first = b.temps(count);
-                b.emit(Instr::Unpack { dst: first, src: value, count: Count(count) });
-                for (i, item) in items.iter().enumerate() {
-                    self.bind_comprehension_target(b, item, Reg(first.0 + i as u16))?;
-                }
-                Ok(())
-            }
-            _ => Err(syntax_error("this comprehension target is not supported in Toy", target.span)),
-        }
     }
 }
 

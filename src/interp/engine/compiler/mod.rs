@@ -7,10 +7,13 @@
 //! attribute assignment) and the errors CPython finds at compile time ('return' outside
 //! function, ...): nothing runs when compilation fails.
 //!
-//! Files: `scope.rs` (which names are locals), `stmt.rs` (statements, loops, try),
-//! `expr.rs` (expressions, calls, comprehensions). This file holds the per-function builder:
+//! Files: `scope.rs` (which names are locals), `builtin_names.rs` (which names are the
+//! builtins; what of them Toy rejects), `stmt.rs` (statements, loops, try), `expr.rs`
+//! (expressions, calls), `comprehension.rs` (list, dict, generator). This file holds the per-function builder:
 //! registers, constants, labels, exception regions.
 
+mod builtin_names;
+mod comprehension;
 mod expr;
 mod large;
 mod scope;
@@ -64,7 +67,10 @@ pub fn compile_module(
     options: CompileOptions,
 ) -> CompileResult<Rc<CodeObject>> {
     let lines = LineIndex::new(source);
-    let mut unit = Compiler { lines: &lines, globals, options, enclosing_locals: Vec::new(), depth: 0 };
+    // A name an earlier REPL input bound is not the builtin any more.
+    let builtin_names = builtin_names::BuiltinNames::of(&module.body, globals.bound.iter().cloned());
+    globals.bound.extend(builtin_names.rebound().cloned());
+    let mut unit = Compiler { lines: &lines, globals, options, enclosing_locals: Vec::new(), depth: 0, builtin_names };
     let mut builder = FnBuilder::new("<module>", 1, ScopeKind::Module, &[], &BodyNames::default());
     builder.hoist_constants(scope::loop_literals(&module.body));
     unit.block(&mut builder, &module.body)?;
@@ -82,6 +88,8 @@ struct Compiler<'a> {
     options: CompileOptions,
     enclosing_locals: Vec<HashSet<String>>,
     depth: u32,
+    /// Which names are the builtins (nothing in the program binds them).
+    builtin_names: builtin_names::BuiltinNames,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -476,6 +484,7 @@ impl<'a> Compiler<'a> {
                 ));
             }
         }
+        self.builtin_names.check_name(name, span)?;
         Ok(Place::Global(self.globals.intern(name)))
     }
 
@@ -608,6 +617,40 @@ mod tests {
             compile("while 1:\n    def f():\n        continue\n").unwrap_err().message,
             "'continue' not properly in loop"
         );
+    }
+
+    #[test]
+    fn builtins_toy_lacks_are_rejected_before_running() {
+        let refused = |src: &str| compile(src).expect_err(src).message;
+        assert!(refused("print(1)\nprint(open('f'))\n").contains("'open' is not supported"));
+        assert!(refused("x = [1]\ny = set(x)\n").contains("'set' is not supported"));
+        assert!(refused("print(zip([1], strict=True))\n").contains("strict= of zip() is not supported"));
+        assert!(refused("print(1, file=f)\n").contains("file= of print() is not supported"));
+        assert!(refused("g = (x for x in y)\n").contains("generator expressions are not supported"));
+        assert!(refused("print(enumerate(x for x in y))\n").contains("generator expressions are not supported"));
+        // A name the program binds is not the builtin: rebinding `sum` makes `sum(genexp)` a
+        // call of the program's own function, which Toy cannot give a generator.
+        assert!(refused("def sum(g):\n    return 0\nprint(sum(x for x in [1]))\n").contains("generator"));
+        for fine in [
+            "def open(n):\n    return n\nprint(open(1))\n",
+            "print(sum(x for x in [1]), ''.join(c for c in 'ab'), max((x for x in [1]), key=abs))\n",
+            "print(1, file=None)\nprint({k: 1 for k in 'ab'})\n",
+            "for set in [1]:\n    print(set)\n",
+        ] {
+            assert!(compile(fine).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_builtin_rebound_by_an_earlier_repl_input_is_not_the_builtin() {
+        let mut globals = GlobalTable::default();
+        let mut input =
+            |src: &str| compile_module(&parse(src).expect("parses"), src, &mut globals, CompileOptions::default());
+        assert!(input("print(sum([1]))\nprint(sum(x for x in [1]))\n").is_ok());
+        assert!(input("def sum(g):\n    return 0\n").is_ok());
+        assert!(input("print(sum(x for x in [1]))\n").unwrap_err().message.contains("generator"));
+        assert!(input("def open():\n    return 1\n").is_ok());
+        assert!(input("print(open())\n").is_ok());
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::interp::engine::bytecode::GlobalIdx;
 pub struct GlobalTable {
     pub names: Vec<Rc<str>>,
     index: HashMap<Rc<str>, u32>,
+    /// The names earlier compilations (REPL inputs) bind somewhere: not builtins any more.
+    pub bound: HashSet<String>,
 }
 
 impl GlobalTable {
@@ -287,8 +289,16 @@ fn literals_in_expr(e: &Expr, found: &mut Vec<Value>) {
                     pending.push(part);
                 }
             }
-            ExprKind::ListComp { element, generators } => {
+            ExprKind::ListComp { element, generators } | ExprKind::GenExp { element, generators } => {
                 pending.push(element);
+                for g in generators.iter().rev() {
+                    pending.extend(g.ifs.iter().rev());
+                    pending.push(&g.iter);
+                }
+            }
+            ExprKind::DictComp { key, value, generators } => {
+                pending.push(value);
+                pending.push(key);
                 for g in generators.iter().rev() {
                     pending.extend(g.ifs.iter().rev());
                     pending.push(&g.iter);

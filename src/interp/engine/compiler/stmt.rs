@@ -628,7 +628,7 @@ fn writes_destination_last(e: &Expr) -> bool {
         // Each branch writes the destination as its last step, after the test has read
         // everything it needs.
         ExprKind::IfExp { body, orelse, .. } => writes_destination_last(body) && writes_destination_last(orelse),
-        ExprKind::BoolOp(..) | ExprKind::ListComp { .. } => false,
+        ExprKind::BoolOp(..) | ExprKind::ListComp { .. } | ExprKind::DictComp { .. } => false,
         ExprKind::Compare(_, rest) => rest.len() == 1,
         _ => true,
     }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::interp::objects::format::exc_line;
+use crate::interp::objects::host::Detached;
 use num_bigint::BigInt;
 
 fn show(r: RtResult<Value>) -> String {
@@ -13,13 +14,13 @@ fn show(r: RtResult<Value>) -> String {
 
 fn call(name: &str, args: Vec<Value>) -> String {
     let id = BuiltinId::from_global_name(name).unwrap();
-    show(call_builtin(id, &args, &[], &mut std::io::sink()))
+    show(call_builtin(id, &args, &[], &mut Detached(&mut std::io::sink())))
 }
 
 fn call_kw(name: &str, args: Vec<Value>, kw: Vec<(&str, Value)>) -> String {
     let id = BuiltinId::from_global_name(name).unwrap();
     let kw: Vec<(Rc<str>, Value)> = kw.into_iter().map(|(k, v)| (Rc::from(k), v)).collect();
-    show(call_builtin(id, &args, &kw, &mut std::io::sink()))
+    show(call_builtin(id, &args, &kw, &mut Detached(&mut std::io::sink())))
 }
 
 fn i(n: i64) -> Value {
@@ -60,8 +61,9 @@ fn table_names_and_reprs() {
 fn print_writes_sep_and_end() {
     let mut out = Vec::new();
     let kw: Vec<(Rc<str>, Value)> = vec![(Rc::from("sep"), s("-")), (Rc::from("end"), s("!\n"))];
-    call_builtin(BuiltinId::Print, &[i(1), s("a"), Value::Float(0.1), l(vec![s("x")])], &kw, &mut out).unwrap();
-    call_builtin(BuiltinId::Print, &[], &[], &mut out).unwrap();
+    call_builtin(BuiltinId::Print, &[i(1), s("a"), Value::Float(0.1), l(vec![s("x")])], &kw, &mut Detached(&mut out))
+        .unwrap();
+    call_builtin(BuiltinId::Print, &[], &[], &mut Detached(&mut out)).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), "1-a-0.1-['x']!\n\n");
     assert_eq!(
         call_kw("print", vec![], vec![("foo", i(2))]),
@@ -177,7 +179,7 @@ fn conversions() {
 fn iterables_and_aggregates() {
     let r = call("range", vec![i(5)]);
     assert_eq!(r, "range(0, 5)");
-    let range5 = call_builtin(BuiltinId::Range, &[i(5)], &[], &mut std::io::sink()).unwrap();
+    let range5 = call_builtin(BuiltinId::Range, &[i(5)], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(call("list", vec![range5.clone()]), "[0, 1, 2, 3, 4]");
     assert_eq!(call("sum", vec![range5.clone()]), "10");
     assert_eq!(call_kw("sum", vec![range5.clone()], vec![("start", i(5))]), "15");
@@ -215,14 +217,16 @@ fn iterables_and_aggregates() {
         call("sorted", vec![l(vec![i(1), s("a")])]),
         "!TypeError: '<' not supported between instances of 'str' and 'int'"
     );
-    let e = call_builtin(BuiltinId::Enumerate, &[s("ab"), i(5)], &[], &mut std::io::sink()).unwrap();
+    let e = call_builtin(BuiltinId::Enumerate, &[s("ab"), i(5)], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(call("list", vec![e]), "[(5, 'a'), (6, 'b')]");
-    let z = call_builtin(BuiltinId::Zip, &[l(vec![i(1), i(2), i(3)]), s("ab")], &[], &mut std::io::sink()).unwrap();
+    let z =
+        call_builtin(BuiltinId::Zip, &[l(vec![i(1), i(2), i(3)]), s("ab")], &[], &mut Detached(&mut std::io::sink()))
+            .unwrap();
     assert_eq!(call("list", vec![z]), "[(1, 'a'), (2, 'b')]");
-    let rv = call_builtin(BuiltinId::Reversed, &[range5], &[], &mut std::io::sink()).unwrap();
+    let rv = call_builtin(BuiltinId::Reversed, &[range5], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(call("list", vec![rv]), "[4, 3, 2, 1, 0]");
     assert_eq!(call("reversed", vec![i(5)]), "!TypeError: 'int' object is not reversible");
-    let it = call_builtin(BuiltinId::Iter, &[l(vec![i(1)])], &[], &mut std::io::sink()).unwrap();
+    let it = call_builtin(BuiltinId::Iter, &[l(vec![i(1)])], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(call("next", vec![it.clone()]), "1");
     assert_eq!(call("next", vec![it.clone(), i(9)]), "9");
     assert_eq!(call("next", vec![it]), "!StopIteration");
@@ -258,16 +262,24 @@ fn isinstance_and_exceptions() {
         call("isinstance", vec![i(1), i(5)]),
         "!TypeError: isinstance() arg 2 must be a type, a tuple of types, or a union"
     );
-    let ve = call_builtin(BuiltinId::Exception(ExcKind::ValueError), &[s("x")], &[], &mut std::io::sink()).unwrap();
+    let ve =
+        call_builtin(BuiltinId::Exception(ExcKind::ValueError), &[s("x")], &[], &mut Detached(&mut std::io::sink()))
+            .unwrap();
     assert_eq!(show(Ok(ve.clone())), "ValueError('x')");
     assert_eq!(call("str", vec![ve.clone()]), "'x'");
     assert_eq!(call("isinstance", vec![ve.clone(), exc("Exception")]), "True");
     assert_eq!(call("isinstance", vec![ve, exc("LookupError")]), "False");
     assert_eq!(call("isinstance", vec![exc("ValueError"), Value::Builtin(BuiltinId::Type)]), "True");
-    let ke = call_builtin(BuiltinId::Exception(ExcKind::KeyError), &[s("a")], &[], &mut std::io::sink()).unwrap();
+    let ke = call_builtin(BuiltinId::Exception(ExcKind::KeyError), &[s("a")], &[], &mut Detached(&mut std::io::sink()))
+        .unwrap();
     assert_eq!(call("str", vec![ke]), "\"'a'\"");
-    let two =
-        call_builtin(BuiltinId::Exception(ExcKind::ValueError), &[s("x"), i(1)], &[], &mut std::io::sink()).unwrap();
+    let two = call_builtin(
+        BuiltinId::Exception(ExcKind::ValueError),
+        &[s("x"), i(1)],
+        &[],
+        &mut Detached(&mut std::io::sink()),
+    )
+    .unwrap();
     assert_eq!(call("str", vec![two.clone()]), "\"('x', 1)\"");
     assert_eq!(show(Ok(two)), "ValueError('x', 1)");
     assert!(exception_matches(ExcKind::KeyError, &exc("LookupError")).unwrap());
@@ -276,7 +288,7 @@ fn isinstance_and_exceptions() {
 #[test]
 fn math_functions() {
     let m = |name: &str, args: Vec<Value>| {
-        show(call_builtin(BuiltinId::from_math_name(name).unwrap(), &args, &[], &mut std::io::sink()))
+        show(call_builtin(BuiltinId::from_math_name(name).unwrap(), &args, &[], &mut Detached(&mut std::io::sink())))
     };
     let f = Value::Float;
     assert_eq!(m("sqrt", vec![i(2)]), "1.4142135623730951");

@@ -301,6 +301,7 @@ pub(super) fn call_str_method(
     name: &str,
     args: &[Value],
     kwargs: Kwargs<'_>,
+    host: &mut dyn crate::interp::objects::host::Host,
 ) -> RtResult<Value> {
     use MethodId as M;
     let ascii = matches!(obj, Value::Str(x) if x.is_ascii);
@@ -313,7 +314,13 @@ pub(super) fn call_str_method(
         M::Join => {
             let iterable = exactly_one("str.join", args)?;
             let Value::Str(sep) = obj else { unreachable!("a str method is called on a str") };
-            text::join(sep, iterable)?
+            if let Value::Iterator(_) = iterable {
+                // Drained first, as CPython does; a lazy iterator may run Toy code.
+                let items = crate::interp::objects::iter::collect_with(iterable, host)?;
+                text::join(sep, &Value::list(items))?
+            } else {
+                text::join(sep, iterable)?
+            }
         }
         M::Split | M::Rsplit => {
             let (sep, maxsplit) = split_args(name, args, kwargs)?;

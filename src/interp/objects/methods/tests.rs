@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::interp::objects::format::exc_line;
+use crate::interp::objects::host::Detached;
+use crate::interp::objects::iter::collect;
 
 fn show(r: RtResult<Value>) -> String {
     match r {
@@ -11,12 +13,12 @@ fn show(r: RtResult<Value>) -> String {
 }
 
 fn m(obj: &Value, name: &str, args: Vec<Value>) -> String {
-    show(call_method(obj, MethodId::from_name(name), name, &args, &[]))
+    show(call_method(obj, MethodId::from_name(name), name, &args, &[], &mut Detached(&mut std::io::sink())))
 }
 
 fn mk(obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(&str, Value)>) -> String {
     let kw: Vec<(Rc<str>, Value)> = kw.into_iter().map(|(k, v)| (Rc::from(k), v)).collect();
-    show(call_method(obj, MethodId::from_name(name), name, &args, &kw))
+    show(call_method(obj, MethodId::from_name(name), name, &args, &kw, &mut Detached(&mut std::io::sink())))
 }
 
 fn s(x: &str) -> Value {
@@ -152,7 +154,7 @@ fn list_methods() {
     );
     assert_eq!(m(&l, "reverse", vec![]), "None");
     assert_eq!(m(&l, "reverse", vec![i(1)]), "!TypeError: list.reverse() takes no arguments (1 given)");
-    let c = call_method(&l, MethodId::Copy, "copy", &[], &[]).unwrap();
+    let c = call_method(&l, MethodId::Copy, "copy", &[], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(m(&l, "clear", vec![]), "None");
     assert_eq!(show(Ok(l.clone())), "[]");
     assert_eq!(show(Ok(c)), "[1, 2, 2, 3, 3]");
@@ -186,10 +188,10 @@ fn dict_methods() {
     assert_eq!(m(&d, "values", vec![]), "dict_values([1, 2])");
     assert_eq!(m(&d, "items", vec![]), "dict_items([('a', 1), ('b', 2)])");
     assert_eq!(m(&d, "keys", vec![i(1)]), "!TypeError: dict.keys() takes no arguments (1 given)");
-    let keys = call_method(&d, MethodId::Keys, "keys", &[], &[]).unwrap();
+    let keys = call_method(&d, MethodId::Keys, "keys", &[], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(ops::len(&keys).unwrap(), 2);
     assert!(ops::contains(&keys, &s("a")).unwrap());
-    let items = call_method(&d, MethodId::Items, "items", &[], &[]).unwrap();
+    let items = call_method(&d, MethodId::Items, "items", &[], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert!(ops::contains(&items, &Value::tuple(vec![s("b"), i(2)])).unwrap());
     assert_eq!(show(Ok(Value::list(collect(&items).unwrap()))), "[('a', 1), ('b', 2)]");
     assert_eq!(m(&d, "setdefault", vec![s("c"), i(3)]), "3");
@@ -202,7 +204,7 @@ fn dict_methods() {
     assert_eq!(mk(&d, "update", vec![Value::list(vec![Value::tuple(vec![s("x"), i(9)])])], vec![("y", i(8))]), "None");
     assert_eq!(show(Ok(d.clone())), "{'b': 2, 'c': 3, 'x': 9, 'y': 8}");
     assert_eq!(m(&d, "popitem", vec![]), "('y', 8)");
-    let c = call_method(&d, MethodId::Copy, "copy", &[], &[]).unwrap();
+    let c = call_method(&d, MethodId::Copy, "copy", &[], &[], &mut Detached(&mut std::io::sink())).unwrap();
     assert_eq!(m(&d, "clear", vec![]), "None");
     assert_eq!(m(&d, "popitem", vec![]), "!KeyError: 'popitem(): dictionary is empty'");
     assert_eq!(show(Ok(c)), "{'b': 2, 'c': 3, 'x': 9}");
