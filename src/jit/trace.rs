@@ -189,7 +189,8 @@ impl Jit {
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
         recorder.listing = self.forest.dump_level.shows_traces();
-        let first = recorder.record(at.header_pc, now);
+        // Inside the header's execution the VM has passed its own `record_step` for it.
+        let first = if at.before_header { Ok(Step::Continue) } else { recorder.record(at.header_pc, now) };
         self.recording = Some((recorder, Target::Loop(loop_key(at.code, at.loop_id))));
         match first {
             Ok(_) => true,

@@ -161,6 +161,12 @@ pub struct LoopAt<'a> {
     /// The loop's number in `code.jit_loops`.
     pub loop_id: usize,
     pub header_pc: usize,
+    /// True when the VM asks from outside the header instruction (a trace's exit landed on the
+    /// header): the dispatch loop then calls [`JitHooks::record_step`] for the header itself, so
+    /// a recording started now must not take it too (recorded twice, the header would close
+    /// the loop at once: a trace of the header alone, skipping the body). False from inside the
+    /// header's own execution, past the dispatch loop's `record_step`.
+    pub before_header: bool,
 }
 
 /// The JIT as the VM drives it. The VM calls nothing else of the JIT.

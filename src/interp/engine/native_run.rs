@@ -41,7 +41,7 @@ impl Vm {
             return None;
         }
         let code = &self.frames.last().expect("a frame is running").code.clone();
-        let action = jit.loop_hot(LoopAt { code, loop_id, header_pc }, &self.running(code, base));
+        let action = jit.loop_hot(LoopAt { code, loop_id, header_pc, before_header: false }, &self.running(code, base));
         match action {
             LoopAction::Wait(visits) => {
                 code.jit_loops[loop_id].countdown.set(visits);
@@ -131,7 +131,8 @@ impl Vm {
             };
             // What the dispatch loop would do at that header, done here (so the header then
             // skips the JIT once).
-            match jit.loop_hot(LoopAt { code, loop_id, header_pc: pc }, &self.running(code, base)) {
+            match jit.loop_hot(LoopAt { code, loop_id, header_pc: pc, before_header: true }, &self.running(code, base))
+            {
                 LoopAction::Run(next) => {
                     call = next;
                     header_pc = pc;
