@@ -67,14 +67,16 @@ impl Vm {
         let mut pc = self.frames[stop_depth].pc;
         let mut base = self.frames[stop_depth].base;
         // The running frame's registers: the stack never moves (`calls::STACK_SLOTS`), so this
-        // stays valid until `base` changes, when `rebase!` recomputes it. Reading a register
+        // stays valid until `base` changes, which `set_base!` does together with it. Reading a register
         // is then one load from here rather than a chain through `self.stack`.
         let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
-        macro_rules! rebase {
-            () => {
+        // The running frame changes: its base and its registers' pointer, always together.
+        macro_rules! set_base {
+            ($base:expr) => {{
+                base = $base;
                 // SAFETY: `base` is the start of a frame pushed on the stack (within its length).
-                regs = unsafe { self.stack.as_mut_ptr().add(base) }
-            };
+                regs = unsafe { self.stack.as_mut_ptr().add(base) };
+            }};
         }
 
         // SAFETY (for `reg!`/`set!`): `CodeObject::verify` has checked that every register
@@ -103,8 +105,7 @@ impl Vm {
                         let frame = self.frames.last().expect("handler frame");
                         code = frame_code(&frame.code);
                         pc = frame.pc;
-                        base = frame.base;
-                        rebase!();
+                        set_base!(frame.base);
                         continue;
                     }
                     Err(uncaught) => return Err(uncaught),
@@ -221,8 +222,7 @@ impl Vm {
                                     // The trace exited inside a call it had inlined.
                                     let top = self.frames.last().expect("the re-created frame");
                                     code = frame_code(&top.code);
-                                    base = top.base;
-                                    rebase!();
+                                    set_base!(top.base);
                                 }
                                 continue;
                             }
@@ -543,8 +543,7 @@ impl Vm {
                             code = unsafe { &*Rc::as_ptr(&(*function).code) };
                             drop(keep_alive);
                             pc = 0;
-                            base = args_base;
-                            rebase!();
+                            set_base!(args_base);
                         }
                         Value::Builtin(id) => {
                             let id = *id;
@@ -602,8 +601,7 @@ impl Vm {
                             // SAFETY: the new frame holds the code (see `frame_code`).
                             code = unsafe { &*Rc::as_ptr(&function.code) };
                             pc = 0;
-                            base = args_base;
-                            rebase!();
+                            set_base!(args_base);
                             continue;
                         }
                         (None, other) => Err(calls::not_callable(other)),
@@ -619,8 +617,7 @@ impl Vm {
                     let caller = self.frames.last().expect("a caller");
                     code = frame_code(&caller.code);
                     pc = caller.pc;
-                    base = caller.base;
-                    rebase!();
+                    set_base!(caller.base);
                     set!(frame.return_to, value);
                 }
                 Instr::BuildList { dst, start, count } => {

@@ -358,6 +358,12 @@ impl Recorder {
     }
 
     /// Register `reg` of the running code now holds IR value `value`.
+    /// `dst = src`: the register now names the same IR value (no IR emitted).
+    fn copy(&mut self, dst: Reg, src: Reg, frame: &[Value], pc: usize) -> Result<(), Abort> {
+        let (value, _) = self.read(src, frame, pc)?;
+        self.write(dst, value)
+    }
+
     fn write(&mut self, reg: Reg, value: IrRef) -> Result<(), Abort> {
         let slot = self.slot(reg);
         self.write_slot(slot, value)
@@ -542,15 +548,10 @@ impl Recorder {
                     _ => self.record_for_range(iter, target, exit.0 as usize, pc, frame)?,
                 }
             }
-            Instr::Move { dst, src } => {
-                let (r, _) = self.read(src, frame, pc)?;
-                self.write(dst, r)?;
-            }
+            Instr::Move { dst, src } => self.copy(dst, src, frame, pc)?,
             Instr::Move2 { dst, src, dst2, src2 } => {
-                let (r, _) = self.read(src, frame, pc)?;
-                self.write(dst, r)?;
-                let (r2, _) = self.read(src2, frame, pc)?;
-                self.write(dst2, r2)?;
+                self.copy(dst, src, frame, pc)?;
+                self.copy(dst2, src2, frame, pc)?;
             }
             Instr::LoadConst { dst, constant } => {
                 let r = match &self.cur.consts[constant.0 as usize] {
@@ -678,8 +679,7 @@ impl Recorder {
             Instr::LoadGlobalMove { dst, global, dst2, src } => {
                 // The compiler fuses only a move that neither reads nor writes `dst`, so the
                 // two are recorded in either order; an exit at the load re-runs both.
-                let (r, _) = self.read(src, frame, pc)?;
-                self.write(dst2, r)?;
+                self.copy(dst2, src, frame, pc)?;
                 self.pending_global = Some((dst, global.0, pc));
             }
             Instr::StoreGlobal { global, src } => self.store_global(global.0, src, pc, now)?,
