@@ -58,14 +58,44 @@ impl Vm {
         result.map(|_| ())
     }
 
-    /// The dispatch loop: runs until the frame that was on top when it started returns.
+    /// Runs until the frame that was on top when it started returns.
+    ///
+    /// The dispatch loop exists twice: while the JIT records, every instruction is shown to
+    /// the recorder before it runs; otherwise nothing is checked between instructions, so each
+    /// handler can end in its own jump to the next one (threaded dispatch: see
+    /// docs/PERFORMANCE.md and .cargo/config.toml). The loop that runs leaves for the other
+    /// whenever recording starts or stops; the frames hold everything needed to go on.
     pub(super) fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
         let stop_depth = self.frames.len() - 1;
+        let mut skip_native = false;
+        loop {
+            let flow = if self.recording && jit.is_some() {
+                self.dispatch::<true>(&mut jit, stop_depth, skip_native)
+            } else {
+                self.dispatch::<false>(&mut jit, stop_depth, skip_native)
+            };
+            match flow {
+                Flow::Done(result) => return result,
+                Flow::SwitchMode { skip_native: skip } => skip_native = skip,
+            }
+        }
+    }
+
+    /// The dispatch loop, recording each instruction when `RECORDING`: runs the top frame
+    /// (and the frames it calls) until the frame at `stop_depth` returns, or until recording
+    /// starts (`!RECORDING`) or stops (`RECORDING`), with the top frame's pc saved.
+    fn dispatch<const RECORDING: bool>(
+        &mut self,
+        jit: &mut Option<&mut dyn JitHooks>,
+        stop_depth: usize,
+        mut skip_native: bool,
+    ) -> Flow {
         // The running frame's code, borrowed from its `Frame` (which holds the `Rc`) rather than
         // counted again: re-read with `frame_code` whenever the top frame changes.
-        let mut code: &CodeObject = frame_code(&self.frames[stop_depth].code);
-        let mut pc = self.frames[stop_depth].pc;
-        let mut base = self.frames[stop_depth].base;
+        let top = self.frames.last().expect("a frame to run");
+        let mut code: &CodeObject = frame_code(&top.code);
+        let mut pc = top.pc;
+        let mut base = top.base;
         // The running frame's registers: the stack never moves (`calls::STACK_SLOTS`), so this
         // stays valid until `base` changes, which `set_base!` does together with it. Reading a register
         // is then one load from here rather than a chain through `self.stack`.
@@ -108,7 +138,7 @@ impl Vm {
                         set_base!(frame.base);
                         continue;
                     }
-                    Err(uncaught) => return Err(uncaught),
+                    Err(uncaught) => return Flow::Done(Err(uncaught)),
                 }
             }};
         }
@@ -194,15 +224,25 @@ impl Vm {
         }
 
         // After a trace exits at its own loop header, that header runs once in the interpreter
-        // (re-entering at once would fail the same guard forever).
-        let mut skip_native = false;
+        // (re-entering at once would fail the same guard forever): `skip_native`, a parameter.
 
-        // The JIT's entry points, used by the loop-header instructions.
+        // Leaves for the other dispatch loop, at `pc` of the top frame.
+        macro_rules! switch_mode {
+            () => {{
+                self.frames.last_mut().expect("a frame is running").pc = pc;
+                return Flow::SwitchMode { skip_native };
+            }};
+        }
+
+        // The JIT's entry points, used by the loop-header instructions. True when a recording
+        // has just started: the header instruction finishes, then the recording loop takes over
+        // (the recording starts after the header, as the recorder expects).
         macro_rules! loop_header {
             ($loop_id:expr) => {{
                 if crate::interp::engine::interrupt::take_interrupt() {
                     throw!(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
                 }
+                let mut recording_started = false;
                 if let Some(jit) = jit.as_deref_mut() {
                     if skip_native {
                         skip_native = false;
@@ -224,18 +264,27 @@ impl Vm {
                                     code = frame_code(&top.code);
                                     set_base!(top.base);
                                 }
+                                if !RECORDING && self.recording {
+                                    // A side trace records from the exit on.
+                                    switch_mode!();
+                                }
                                 continue;
                             }
+                            recording_started = !RECORDING && self.recording;
                         }
                     }
                 }
+                recording_started
             }};
         }
 
         loop {
-            if self.recording
-                && let Some(jit) = jit.as_deref_mut()
-            {
+            if RECORDING {
+                let Some(jit) = jit.as_deref_mut() else { unreachable!("recording without a JIT") };
+                if !self.recording {
+                    self.frames.last_mut().expect("a frame is running").pc = pc;
+                    return Flow::SwitchMode { skip_native };
+                }
                 let running = &self.frames.last().expect("a frame is running").code;
                 let step = jit.record_step(running, pc, &self.running(code, base));
                 self.recording_step(step);
@@ -436,7 +485,11 @@ impl Vm {
                 Instr::JumpIfNotLtE { a, b, target } => jump_if_compare!(a, b, target, CmpOp::LtE, <=, false),
                 Instr::JumpIfNotGt { a, b, target } => jump_if_compare!(a, b, target, CmpOp::Gt, >, false),
                 Instr::JumpIfNotGtE { a, b, target } => jump_if_compare!(a, b, target, CmpOp::GtE, >=, false),
-                Instr::LoopHeader { loop_id } => loop_header!(loop_id),
+                Instr::LoopHeader { loop_id } => {
+                    if loop_header!(loop_id) {
+                        switch_mode!();
+                    }
+                }
                 Instr::GetIter { iter, src } => match reg!(src) {
                     Value::Range(range) => {
                         let range = **range;
@@ -464,7 +517,7 @@ impl Vm {
                     }
                 },
                 Instr::ForIter { iter, target, exit, loop_id } => {
-                    loop_header!(loop_id);
+                    let recording_started = loop_header!(loop_id);
                     match reg!(iter) {
                         Value::Int(next) => {
                             let next = *next;
@@ -518,6 +571,9 @@ impl Vm {
                             }
                         }
                         _ => unreachable!("ForIter over a slot GetIter did not fill"),
+                    }
+                    if recording_started {
+                        switch_mode!();
                     }
                 }
                 Instr::Call { dst, func, args, argc } => {
@@ -611,7 +667,7 @@ impl Vm {
                 Instr::Return { src } => {
                     let value = std::mem::take(unsafe { &mut *regs.add(src.0 as usize) });
                     if self.frames.len() - 1 == stop_depth {
-                        return Ok(value);
+                        return Flow::Done(Ok(value));
                     }
                     let frame = self.pop_frame().expect("a frame returns");
                     let caller = self.frames.last().expect("a caller");
@@ -786,9 +842,9 @@ impl Vm {
                     // `src` may be a loop variable the next step reads again.
                     let value = fast_clone(reg!(src));
                     self.frames.last_mut().expect("the generator's frame").pc = pc;
-                    return Ok(value);
+                    return Flow::Done(Ok(value));
                 }
-                Instr::GenEnd {} => return Ok(Value::Unbound),
+                Instr::GenEnd {} => return Flow::Done(Ok(Value::Unbound)),
                 Instr::Reraise { src } => match reg!(src) {
                     Value::Exception(exc) => throw!(RtError(Box::new((**exc).clone()))),
                     _ => throw!(RtError::new(ExcKind::RuntimeError, "No active exception to reraise")),
@@ -828,4 +884,12 @@ impl Vm {
             }
         }
     }
+}
+
+/// How a dispatch loop ended.
+enum Flow {
+    /// The frame it was started for returned (or yielded), or an exception left it.
+    Done(Result<Value, Uncaught>),
+    /// Recording started or stopped: go on in the other loop (`skip_native` carried over).
+    SwitchMode { skip_native: bool },
 }

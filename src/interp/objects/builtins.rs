@@ -160,6 +160,13 @@ fn instance_of(v: &Value, class: BuiltinId) -> bool {
         BuiltinId::Exception(k) => matches!(v, Value::Exception(e) if e.kind.is_subclass_of(k)),
         BuiltinId::Int => matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
         BuiltinId::Type => matches!(v, Value::Builtin(id) if id.is_type()),
+        // The common classes by variant; the rest by name (iterators, functions, modules).
+        BuiltinId::Float => matches!(v, Value::Float(_)),
+        BuiltinId::Bool => matches!(v, Value::Bool(_)),
+        BuiltinId::Str => matches!(v, Value::Str(_)),
+        BuiltinId::List => matches!(v, Value::List(_)),
+        BuiltinId::Tuple => matches!(v, Value::Tuple(_)),
+        BuiltinId::Dict => matches!(v, Value::Dict(_)),
         _ => v.type_name() == class.name(),
     }
 }
