@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use crate::interp::engine::bytecode::{CodeObject, Reg};
+use crate::interp::engine::bytecode::{CodeObject, Reg, SiteIdx};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::Vm;
@@ -262,6 +262,52 @@ impl Vm {
         }
     }
 
+    /// `f(a, k=v)` and `obj.m(a, k=v)` at call site `site`: a builtin or method runs at once;
+    /// a Toy function gets its arguments bound and its frame pushed (the caller's pc saved by
+    /// the dispatch loop), and the loop goes on in it.
+    pub(super) fn call_with_keywords(
+        &mut self,
+        code: &CodeObject,
+        base: usize,
+        func: Reg,
+        site: SiteIdx,
+        dst: Reg,
+    ) -> RtResult<KeywordCall> {
+        let site = &code.call_sites[site.0 as usize];
+        let start = base + site.args.0 as usize;
+        let argc = site.argc as usize;
+        let keywords: Vec<(Rc<str>, Value)> = site
+            .kwnames
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), self.stack[start + argc + i].clone()))
+            .collect();
+        let value = match (site.method, &self.stack[base + func.0 as usize]) {
+            (Some(method), _) => {
+                let (id, name) = (code.method_ids[method.0 as usize], &code.names[method.0 as usize]);
+                self.call_method_at(base + func.0 as usize, id, name, (start, argc), &keywords)?
+            }
+            (None, Value::Builtin(id)) => {
+                let id = *id;
+                self.call_builtin_at(id, start, argc, &keywords)?
+            }
+            (None, Value::Function(function)) => {
+                let function = function.clone();
+                let kwvalues: Vec<Value> = keywords.into_iter().map(|(_, v)| v).collect();
+                let positional = &self.stack[start..start + argc];
+                let bound = Self::bind_keywords(&function, positional, &site.kwnames, &kwvalues)?;
+                self.ensure_stack(start + bound.len())?;
+                for (i, value) in bound.iter().enumerate() {
+                    self.stack[start + i] = value.clone();
+                }
+                self.push_call(&function, start, bound.len(), dst)?;
+                return Ok(KeywordCall::Entered(function));
+            }
+            (None, other) => return Err(not_callable(other)),
+        };
+        Ok(KeywordCall::Returned(value))
+    }
+
     /// Binds keyword arguments for a call to a Toy function: returns the positional list.
     pub(super) fn bind_keywords(
         function: &FunctionObj,
@@ -358,4 +404,12 @@ mod tests {
         assert_eq!(error.0.kind, ExcKind::RecursionError);
         assert_eq!(buffer, vm.stack.as_ptr(), "the stack moved");
     }
+}
+
+/// What a call with keyword arguments did (`Vm::call_with_keywords`).
+pub(super) enum KeywordCall {
+    /// A builtin or method ran: its result.
+    Returned(Value),
+    /// A Toy function's frame was pushed: run it (the function, whose code the frame holds).
+    Entered(Rc<FunctionObj>),
 }

@@ -12,6 +12,7 @@ pub mod liveness;
 pub mod locations;
 pub mod native;
 pub mod native_run;
+mod rare_instrs;
 pub mod reentry;
 pub mod slots;
 pub mod state;

@@ -8,20 +8,20 @@
 //! when a countdown is over, `native_run.rs` asks the JIT what to do (through
 //! `native::JitHooks`, its whole view of the JIT, lent by the caller of [`Vm::run_module`]) and
 //! runs machine code; while the JIT records, each instruction is shown to it first. Calls,
-//! frames and unwinding live in `calls.rs`, the operators' slow paths in `ops.rs`, builtins in
+//! frames and unwinding live in `calls.rs`, rarely run instructions in `rare_instrs.rs`, the
+//! operators' slow paths in `ops.rs`, builtins in
 //! `builtins.rs`, methods in `methods.rs`; this file owns the dispatch loop and the int/float
 //! fast paths.
 //!
 //! Touches: the VM's stack, frames and globals, the output, the interrupt flag.
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::rc::Rc;
 
 use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
-use crate::interp::engine::calls;
+use crate::interp::engine::calls::{self, KeywordCall};
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::slots::{fast_clone, frame_code, store};
 use crate::interp::objects::builtins;
@@ -31,7 +31,7 @@ use crate::interp::objects::iter;
 use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::objects::ops;
 use crate::interp::objects::text;
-use crate::interp::objects::value::{FunctionObj, GenState, IterObj, ModuleObj, Tuple, Value};
+use crate::interp::objects::value::{FunctionObj, Tuple, Value};
 
 pub use crate::interp::engine::calls::{Frame, RECURSION_LIMIT, TracebackEntry, Uncaught};
 pub use crate::interp::engine::state::Vm;
@@ -316,17 +316,7 @@ impl Vm {
                     }
                     *slot = reg!(src).clone();
                 }
-                Instr::DeleteGlobal { global } => {
-                    let slot = &mut self.globals[global.0 as usize];
-                    if matches!(slot, Value::Builtin(_) | Value::Function(_)) {
-                        self.rebinds += 1;
-                    }
-                    if matches!(slot, Value::Unbound) {
-                        let name = self.global_names.names[global.0 as usize].clone();
-                        throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
-                    }
-                    *slot = Value::Unbound;
-                }
+                Instr::DeleteGlobal { global } => attempt!(self.delete_global(global)),
                 Instr::CheckBound { slot, name } => {
                     if matches!(reg!(slot), Value::Unbound) {
                         throw!(error::unbound_local(&code.names[name.0 as usize]));
@@ -624,45 +614,16 @@ impl Vm {
                     }
                 }
                 Instr::CallKw { dst, func, site } => {
-                    let site = code.call_sites[site.0 as usize].clone();
-                    let start = base + site.args.0 as usize;
-                    let positional = &self.stack[start..start + site.argc as usize];
-                    let keywords: Vec<(Rc<str>, Value)> = site
-                        .kwnames
-                        .iter()
-                        .enumerate()
-                        .map(|(i, name)| (name.clone(), self.stack[start + site.argc as usize + i].clone()))
-                        .collect();
-                    let result = match (site.method, reg!(func)) {
-                        (Some(method), _) => {
-                            let (id, name) = (code.method_ids[method.0 as usize], &code.names[method.0 as usize]);
-                            let argc = site.argc as usize;
-                            self.call_method_at(base + func.0 as usize, id, name, (start, argc), &keywords)
-                        }
-                        (None, Value::Builtin(id)) => {
-                            let id = *id;
-                            self.call_builtin_at(id, start, site.argc as usize, &keywords)
-                        }
-                        (None, Value::Function(function)) => {
-                            let function = function.clone();
-                            let kwvalues: Vec<Value> = keywords.iter().map(|(_, v)| v.clone()).collect();
-                            let bound = attempt!(Self::bind_keywords(&function, positional, &site.kwnames, &kwvalues));
-                            let args_base = start;
-                            attempt!(self.ensure_stack(args_base + bound.len()));
-                            for (i, value) in bound.iter().enumerate() {
-                                self.stack[args_base + i] = value.clone();
-                            }
-                            self.frames.last_mut().expect("running").pc = pc;
-                            attempt!(self.push_call(&function, args_base, bound.len(), dst));
+                    self.frames.last_mut().expect("running").pc = pc;
+                    match attempt!(self.call_with_keywords(code, base, func, site, dst)) {
+                        KeywordCall::Returned(value) => set!(dst, value),
+                        KeywordCall::Entered(function) => {
                             // SAFETY: the new frame holds the code (see `frame_code`).
                             code = unsafe { &*Rc::as_ptr(&function.code) };
                             pc = 0;
-                            set_base!(args_base);
-                            continue;
+                            set_base!(self.frames.last().expect("the callee's frame").base);
                         }
-                        (None, other) => Err(calls::not_callable(other)),
-                    };
-                    set!(dst, attempt!(result));
+                    }
                 }
                 Instr::Return { src } => {
                     let value = std::mem::take(unsafe { &mut *regs.add(src.0 as usize) });
@@ -692,19 +653,7 @@ impl Vm {
                 Instr::BuildTuple3 { dst, a, b, c } => {
                     set!(dst, Value::Tuple(Tuple::from_fn(3, |i| fast_clone(reg!([a, b, c][i])))));
                 }
-                Instr::BuildDict { dst, start, count } => {
-                    let from = base + start.0 as usize;
-                    let mut map = crate::interp::objects::value::DictMap::with_capacity_and_hasher(
-                        count.0 as usize,
-                        Default::default(),
-                    );
-                    for i in 0..count.0 as usize {
-                        let key =
-                            attempt!(crate::interp::objects::value::HashKey::new(self.stack[from + 2 * i].clone()));
-                        map.insert(key, self.stack[from + 2 * i + 1].clone());
-                    }
-                    set!(dst, Value::Dict(Rc::new(RefCell::new(map))));
-                }
+                Instr::BuildDict { dst, start, count } => set!(dst, attempt!(self.build_dict(base, start, count))),
                 Instr::BuildString { dst, start, count } => {
                     let from = base + start.0 as usize;
                     set!(dst, text::concat_all(&self.stack[from..from + count.0 as usize]));
@@ -761,21 +710,7 @@ impl Vm {
                     ));
                     set!(dst, result);
                 }
-                Instr::SetSlice { obj, bounds, value } => {
-                    if let Value::Iterator(_) = reg!(value) {
-                        // Drained first (as CPython does), running what a lazy iterator calls.
-                        let source = reg!(value).clone();
-                        let items = Value::list(attempt!(iter::collect_with(&source, self)));
-                        set!(value, items);
-                    }
-                    attempt!(ops::set_slice(
-                        reg!(obj),
-                        reg!(bounds),
-                        reg!(Reg(bounds.0 + 1)),
-                        reg!(Reg(bounds.0 + 2)),
-                        reg!(value)
-                    ));
-                }
+                Instr::SetSlice { obj, bounds, value } => attempt!(self.set_slice(base, obj, bounds, value)),
                 Instr::DelSlice { obj, bounds } => {
                     attempt!(ops::del_slice(reg!(obj), reg!(bounds), reg!(Reg(bounds.0 + 1)), reg!(Reg(bounds.0 + 2))));
                 }
@@ -801,20 +736,11 @@ impl Vm {
                         }
                         drop(keep_alive);
                     } else {
-                        let value = reg!(src).clone();
-                        let items = attempt!(iter::unpack(&value, n, self));
-                        for (i, item) in items.into_iter().enumerate() {
-                            set!(Reg(dst.0 + i as u16), item);
-                        }
+                        attempt!(self.unpack_iterable(base, dst, src, count));
                     }
                 }
                 Instr::MakeFunction { dst, code: template, defaults, count } => {
-                    let Value::Function(template) = &code.consts[template.0 as usize] else {
-                        unreachable!("MakeFunction names a function constant")
-                    };
-                    let from = base + defaults.0 as usize;
-                    let defaults = self.stack[from..from + count.0 as usize].to_vec();
-                    let function = self.new_function(template, defaults);
+                    let function = self.make_function(code, base, template, defaults, count);
                     set!(dst, function);
                 }
                 Instr::FormatValue { dst, src, spec, conversion } => {
@@ -831,12 +757,7 @@ impl Vm {
                     set!(dst, Value::str(text));
                 }
                 Instr::Raise { src } => throw!(error::exception_from(reg!(src))),
-                Instr::MakeGen { dst, body } => {
-                    let depth = self.frames.len() - 1;
-                    let code = self.frames[depth].code.clone();
-                    let generator = GenState { code, base, depth, pc: body.0 as usize, done: false };
-                    set!(dst, iter::iter_value(IterObj::Generator(generator)));
-                }
+                Instr::MakeGen { dst, body } => set!(dst, self.make_generator(base, body.0 as usize)),
                 Instr::Yield { src } => {
                     // Only a generator's own nested run (`reentry.rs`) reaches a Yield. A copy:
                     // `src` may be a loop variable the next step reads again.
@@ -862,24 +783,12 @@ impl Vm {
                     let args = if has_message { vec![reg!(msg).clone()] } else { vec![] };
                     throw!(RtError::with_args(ExcKind::AssertionError, args));
                 }
-                Instr::ImportModule { dst, name } => {
-                    let name = &code.names[name.0 as usize];
-                    if &**name != "math" {
-                        throw!(RtError::new(
-                            ExcKind::RuntimeError,
-                            format!("import of '{name}' is not supported in Toy")
-                        ));
-                    }
-                    set!(dst, Value::Module(Rc::new(ModuleObj { name: "math" })));
-                }
+                Instr::ImportModule { dst, name } => set!(dst, attempt!(Vm::import_module(code, name))),
                 Instr::EnterComprehension {} => attempt!(self.enter_comprehension()),
                 Instr::LeaveComprehension {} => self.leave_comprehension(),
                 Instr::DisplayValue { src } => {
-                    let value = reg!(src);
-                    if !matches!(value, Value::None) {
-                        let text = attempt!(format::repr(value));
-                        let _ = writeln!(self.out, "{text}");
-                    }
+                    let value = reg!(src).clone();
+                    attempt!(self.display_value(&value));
                 }
             }
         }
