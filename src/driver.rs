@@ -100,14 +100,20 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
 /// The trace dump's closing events and `--stats`, on stderr.
 fn report_jit(jit: Option<&mut Jit>, native_time: std::time::Duration, options: &RunOptions) {
     let Some(jit) = jit else {
-        if options.stats {
-            eprintln!("[jit] off (--no-jit)");
+        if options.stats || options.dump_level.shows_events() {
+            eprintln!("[jit] off (--no-jit): nothing is recorded or compiled");
         }
         return;
     };
     let events = jit.finish();
     if options.dump_level.shows_events() {
         eprint!("{events}");
+        if events.is_empty() {
+            eprintln!(
+                "[jit] nothing was compiled: no loop ran {} times (--jit-threshold), so none got hot",
+                options.jit_threshold
+            );
+        }
     }
     if options.stats {
         eprintln!("{}", jit.stats_line(Some(native_time)));

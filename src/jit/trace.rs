@@ -142,7 +142,18 @@ impl Jit {
 
     /// The dump since the last call, without the exit summary (the REPL's, after each input).
     pub fn take_dump(&mut self) -> String {
+        self.forest.flush_aborts();
         std::mem::take(&mut self.forest.dump)
+    }
+
+    /// Keeps the trace model from now on, for [`Jit::run_report`] (`--explore`).
+    pub fn keep_model(&mut self) {
+        self.forest.keep_model = true;
+    }
+
+    /// The run so far, as the explorer shows it (empty unless [`Jit::keep_model`] was called).
+    pub fn run_report(&self) -> super::model::RunReport {
+        self.forest.run_report(self.threshold)
     }
 
     /// What the dump shows.
@@ -410,6 +421,14 @@ impl JitHooks for Jit {
 
     fn recording_cancelled(&mut self, reason: &str) -> RecordStep {
         if self.recording.is_some() { self.abort(reason) } else { RecordStep::Done }
+    }
+
+    fn native_ran(&mut self, tree: u32, time: std::time::Duration) {
+        let times = &mut self.forest.native_time;
+        if times.len() <= tree as usize {
+            times.resize(tree as usize + 1, std::time::Duration::ZERO);
+        }
+        times[tree as usize] += time;
     }
 
     fn tree_ran(&mut self, tree: u32) -> NativeCall {
