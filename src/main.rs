@@ -101,6 +101,7 @@ fn run(file: &str, args: RunFlags) -> i32 {
         jit_threshold: args.jit_threshold,
         dump_level,
         stats: args.stats,
+        explore: args.explore,
     };
     if let Err(e) = repl::install_sigint_handler() {
         eprintln!("toyjit: cannot install the Ctrl-C handler: {e}");

@@ -72,6 +72,9 @@ pub(super) struct Forest {
     pub aborts: AbortLog,
     /// Per tree: the time spent in its machine code, when measured (`--explore`).
     pub native_time: Vec<Duration>,
+    /// Compile time spent inside a timed call into machine code since the VM last reported one
+    /// (`Jit::native_ran` takes it out of the native time).
+    pub compiling_in_native: Duration,
     /// Per trace: its exits' source lines and why each is taken, for the exit summary.
     exit_reasons: HashMap<u32, Vec<(u32, String)>>,
 }
@@ -276,6 +279,7 @@ impl Forest {
             aborts: AbortLog::default(),
             native_time: Vec::new(),
             exit_reasons: HashMap::new(),
+            compiling_in_native: Duration::ZERO,
         }
     }
 
