@@ -156,7 +156,7 @@ fn main() -> ExitCode {
 /// likely meant for toyjit, so say where it goes (stderr only: the run goes on).
 fn warn_about_flags_after_file(program_args: &[String]) {
     let own_flag = |arg: &String| {
-        ["--no-jit", "--jit-threshold", "--dump-bytecode", "--stats", "--trace-dump"]
+        ["--no-jit", "--jit-threshold", "--dump-bytecode", "--stats", "--trace-dump", "--explore"]
             .iter()
             .any(|flag| arg == flag || arg.starts_with(&format!("{flag}=")))
     };

@@ -172,3 +172,47 @@ fn exit_summaries_parse() {
                 exit 4 (line 9: the link into T1: the VM enters T1 at once) taken 64044 times\n[jit] T5: exit 6 (line 7: unless float(x) > 1) taken 1 time";
     assert_eq!(exit_counts(dump), vec![(2, 3, 10), (2, 4, 64044), (5, 6, 1)]);
 }
+
+/// The page with its times blanked: `"timing":{...}`, `"lineTime":{...}` and `"nativeMs":N`.
+fn without_times(page: &str) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    loop {
+        let next = ["\"timing\":{", "\"lineTime\":{", "\"nativeMs\":"]
+            .iter()
+            .filter_map(|key| rest.find(key).map(|at| (at, *key)))
+            .min();
+        let Some((at, key)) = next else { break };
+        out.push_str(&rest[..at + key.len()]);
+        rest = &rest[at + key.len()..];
+        let end = rest.find(if key.ends_with('{') { '}' } else { ',' }).expect("the value ends");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Two runs of the same program write the same page, apart from the measured times.
+#[test]
+fn the_page_is_deterministic_apart_from_timings() {
+    let dir = std::env::temp_dir().join(format!("toyjit-explore-determinism-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dump/nested.toy");
+    let pages: Vec<String> = (0..2)
+        .map(|run| {
+            let page = dir.join(format!("page{run}.html"));
+            let status = Command::new(env!("CARGO_BIN_EXE_toyjit"))
+                .args(["run", "--jit-threshold", "1", "--explore"])
+                .arg(&page)
+                .arg(program)
+                .output()
+                .expect("toyjit runs")
+                .status;
+            assert!(status.success());
+            std::fs::read_to_string(&page).expect("the page is written")
+        })
+        .collect();
+    assert!(pages[0].contains("\"traces\":[{"), "no trace in the page");
+    assert!(without_times(&pages[0]) == without_times(&pages[1]), "the two pages differ beyond their times");
+    let _ = std::fs::remove_dir_all(&dir);
+}

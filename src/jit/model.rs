@@ -96,10 +96,9 @@ impl TraceRecord {
     pub fn new(parts: TraceParts<'_>) -> TraceRecord {
         let mut optimized = parts.optimized.clone();
         describe::name_loop_state(&mut optimized, parts.recorded);
-        let mut stages = parts.stages;
-        for stage in &mut stages {
-            describe::name_loop_state(&mut stage.trace, parts.recorded);
-        }
+        // The stages stay as the recorder and the passes left them (`--trace-dump=ir` pins the
+        // recorded IR as the recorder emitted it).
+        let stages = parts.stages;
         let describer = Describer::new(&optimized, parts.recorded);
         let count = optimized.insts.len();
         let refs = (0..count as u32).map(IrRef);

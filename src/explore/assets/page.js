@@ -117,7 +117,7 @@ function drawSource() {
       class: "src-line",
       title,
       style: share > 0 ? `background: rgba(102, 187, 106, ${0.15 + 0.6 * share})` : null,
-    }, line), el("span", { class: "num" }, line), text || " ", tags));
+    }, line), el("span", { class: "num" }, line), el("span", { class: "text" }, text || " "), tags));
   });
   document.getElementById("source").append(box);
 }
@@ -208,11 +208,14 @@ function drawTree() {
       const e = p.node.exit;
       g.setAttribute("class", "leaf");
       g.setAttribute("data-exit", `${e.trace}:${e.snap}`);
-      g.append(svg("rect", { class: e.blacklisted ? "blacklisted" : "exit-leaf", x: p.x - W / 2, y: p.y, width: W, height: H, rx: 12 }));
-      g.append(svg("text", { x: p.x, y: p.y + 15, "text-anchor": "middle" }, e.blacklisted ? "blacklisted" : e.final ? "final exit" : "interpreter"));
-      g.append(svg("text", { x: p.x, y: p.y + 29, "text-anchor": "middle" }, `line ${e.line}`));
       const t = traceById.get(e.trace);
       const why = t && t.exits[e.snap] ? t.exits[e.snap][3] : "";
+      // A link into another tree's loop counts as an exit: the VM enters that loop's trace.
+      const link = why.match(/^the link into (T\d+)/);
+      const what = e.blacklisted ? "blacklisted" : link ? "link → " + link[1] : "interpreter";
+      g.append(svg("rect", { class: e.blacklisted ? "blacklisted" : "exit-leaf", x: p.x - W / 2, y: p.y, width: W, height: H, rx: 12 }));
+      g.append(svg("text", { x: p.x, y: p.y + 15, "text-anchor": "middle" }, what));
+      g.append(svg("text", { x: p.x, y: p.y + 29, "text-anchor": "middle" }, `line ${e.line}`));
       g.append(svg("title", {}, `exit ${e.snap} of T${e.trace} (line ${e.line}): ${why}; taken ${e.count} times` +
         (e.blacklisted ? `; ${e.failed} side traces failed here, so it is blacklisted` : "")));
       g.addEventListener("click", () => { selectTrace(e.trace); highlight(e.line, `${e.trace}:${e.snap}`); });
@@ -221,8 +224,9 @@ function drawTree() {
   }
   box.append(image, el("p", { class: "event" },
     "Green: root traces (a hot loop). Grey: side traces, under the exit they grew from. Orange: exits " +
-    "still taken back to the interpreter. Each edge: the exit number and how often it was taken " +
-    "before a side trace took over (or in all, for an orange leaf)."));
+    "taken back to the interpreter, or links into another loop's trace (the VM enters it at once). " +
+    "Each edge: the exit number and how often it was taken before a side trace took over (or in " +
+    "all, for an orange leaf). Hover a node for what it is; click it for its panes."));
 }
 
 // ---- aborts and events
@@ -273,7 +277,7 @@ function drawTrace(t) {
     const exitKey = exit === null ? null : `${t.id}:${exit}`;
     const isGuard = words && /\bexits\b/.test(words);
     const row = el("div", linked({ class: clear ? "clear" : text.includes("---- loop") ? "loopline" : isGuard ? "guard" : null, "data-ir": n }, line, exitKey),
-      text.padEnd(44), el("span", { class: "lineref" }, ` line ${line} `));
+      `${String(n).padStart(4, "0")}  ${text}`.padEnd(50), el("span", { class: "lineref" }, ` line ${line} `));
     if (words) row.append(el("span", { class: "words" }, exit === null ? words : words.replace(/^(.*?)\bexits\b/, `$1exit ${exit}`)));
     return row;
   });
