@@ -17,6 +17,9 @@ pub struct Describer<'a> {
     recorded: &'a [RecordedInstr],
     /// Per instruction: the variable the bytecode assigned its value to, if any.
     assigned: Vec<Option<String>>,
+    /// Temporaries the trace reads at its start, with the expression they hold (a side trace's
+    /// parent wrote them at its exit).
+    entry_values: &'a [(u16, String)],
 }
 
 /// The variable named by `key=rN(name)` in a recorded instruction's text (`dst=r11(zr2)`), if
@@ -32,7 +35,7 @@ fn operand_name<'t>(text: &'t str, key: &str) -> Option<(&'t str, &'t str)> {
 }
 
 impl<'a> Describer<'a> {
-    pub fn new(trace: &'a Trace, recorded: &'a [RecordedInstr]) -> Describer<'a> {
+    pub fn new(trace: &'a Trace, recorded: &'a [RecordedInstr], entry_values: &'a [(u16, String)]) -> Describer<'a> {
         let mut assigned = vec![None; trace.insts.len()];
         // The last value an instruction that assigns a variable emits is the variable's value;
         // body copies share their original's origin, so the last in each part.
@@ -81,7 +84,7 @@ impl<'a> Describer<'a> {
                 }
             }
         }
-        Describer { trace, recorded, assigned }
+        Describer { trace, recorded, assigned, entry_values }
     }
 
     /// The source line instruction `r` came from (0: none, e.g. `Loop` and `Phi`).
@@ -137,8 +140,12 @@ impl<'a> Describer<'a> {
             Op::ConstInt { value } => (value.to_string(), ATOM),
             Op::ConstFloat { value } => (format!("{value:?}"), ATOM),
             Op::ConstBool { value } => (if value { "True" } else { "False" }.into(), ATOM),
+            // A trace reads a slot from memory only before writing it: at entry.
             Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
-                (self.slot_name(slot), ATOM)
+                match self.entry_values.iter().find(|(s, _)| *s == slot) {
+                    Some((_, expression)) => (expression.clone(), 1),
+                    None => (self.slot_name(slot), ATOM),
+                }
             }
             Op::Phi { slot, .. } => (self.slot_name(slot), ATOM),
             Op::AddInt { a, b, .. } | Op::AddFloat { a, b } => binary(a, "+", b, 6),
@@ -231,6 +238,11 @@ impl<'a> Describer<'a> {
             Op::FloatToInt { .. } => format!("{}; exits unless the float fits an int", self.assignment(r)),
             Op::GuardExactFloat { a, .. } => {
                 format!("exits unless float({}) is exact", self.plain(a))
+            }
+            Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot }
+                if self.entry_values.iter().any(|(s, _)| *s == slot) =>
+            {
+                format!("{} holds {}, as the exit left it", self.trace.slot_label(slot), self.expression(r))
             }
             Op::CheckInterrupt { .. } => "exits if Ctrl-C was pressed".into(),
             Op::Link { trace, .. } => format!("exits to go on in T{trace} (a link)"),

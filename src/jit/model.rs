@@ -72,6 +72,8 @@ pub struct TraceRecord {
     /// Where the trace's exits start in its tree's exit numbering (the machine code returns
     /// `exit_base + snapshot`).
     pub exit_base: u32,
+    /// For a side trace: the temporaries its parent's exit wrote, with their expressions.
+    pub entry_values: Vec<(u16, String)>,
 }
 
 /// The pieces of a compiled trace the forest hands to [`TraceRecord::new`].
@@ -90,6 +92,8 @@ pub struct TraceParts<'a> {
     pub asm: Option<&'a str>,
     pub code_size: usize,
     pub exit_base: u32,
+    /// For a side trace: the temporaries its parent's exit wrote, with their expressions.
+    pub entry_values: Vec<(u16, String)>,
 }
 
 impl TraceRecord {
@@ -99,7 +103,7 @@ impl TraceRecord {
         // The stages stay as the recorder and the passes left them (`--trace-dump=ir` pins the
         // recorded IR as the recorder emitted it).
         let stages = parts.stages;
-        let describer = Describer::new(&optimized, parts.recorded);
+        let describer = Describer::new(&optimized, parts.recorded, &parts.entry_values);
         let count = optimized.insts.len();
         let refs = (0..count as u32).map(IrRef);
         let mut lines: Vec<u32> = refs.clone().map(|r| describer.line(r)).collect();
@@ -161,6 +165,7 @@ impl TraceRecord {
             asm,
             code_size: parts.code_size,
             exit_base: parts.exit_base,
+            entry_values: parts.entry_values,
             optimized,
         }
     }

@@ -77,6 +77,9 @@ pub(super) struct Forest {
     pub compiling_in_native: Duration,
     /// Per trace: its exits' source lines and why each is taken, for the exit summary.
     exit_reasons: HashMap<u32, Vec<(u32, String)>>,
+    /// Per trace: per exit, the temporaries it writes and the expressions they hold (a side
+    /// trace grown there reads them: `r28` is `zr2 + zi2`).
+    exit_values: HashMap<u32, Vec<Vec<(u16, String)>>>,
 }
 
 /// A recorded trace and its bytecode, as `Recorder::close`/`close_side` return them.
@@ -279,6 +282,7 @@ impl Forest {
             aborts: AbortLog::default(),
             native_time: Vec::new(),
             exit_reasons: HashMap::new(),
+            exit_values: HashMap::new(),
             compiling_in_native: Duration::ZERO,
         }
     }
@@ -365,6 +369,12 @@ impl Forest {
             return;
         }
         let (id, kind, tree_place) = place;
+        let entry_values = match kind {
+            TraceKind::Side { parent, exit } => {
+                self.exit_values.get(&parent).and_then(|v| v.get(exit as usize)).cloned().unwrap_or_default()
+            }
+            TraceKind::Root { .. } => Vec::new(),
+        };
         let record = TraceRecord::new(TraceParts {
             id,
             root: tree_place.root_trace,
@@ -380,7 +390,9 @@ impl Forest {
             asm: lowered.compiled.disassembly.as_deref(),
             code_size: lowered.compiled.code_size,
             exit_base: tree_place.exit_base,
+            entry_values,
         });
+        self.exit_values.insert(id, record.exit_values.clone());
         let reasons = record.exit_lines.iter().copied().zip(record.exit_reasons.iter().cloned()).collect();
         self.exit_reasons.insert(id, reasons);
         if self.dump_level.shows_traces() {
