@@ -173,9 +173,12 @@ function drawTree() {
   }
   let at = 0;
   for (const r of roots) { place(r, at, 0, null); at += width(r); }
+  // Aborted recordings: a row of red boxes under the trees, one per message.
+  const abortRowY = 20 + (maxDepth + 1) * GAP_Y;
+  const abortBoxes = data.aborts.map((a, i) => ({ a, x: (i + 0.5) * (W + GAP_X) }));
   const image = svg("svg", {
-    width: totalWidth * (W + GAP_X) + 20,
-    height: (maxDepth + 1) * GAP_Y + 30,
+    width: Math.max(totalWidth, abortBoxes.length) * (W + GAP_X) + 20,
+    height: (maxDepth + 1) * GAP_Y + 30 + (abortBoxes.length ? GAP_Y : 0),
     role: "img",
     "aria-label": "the trace tree",
   });
@@ -216,17 +219,29 @@ function drawTree() {
       g.append(svg("rect", { class: e.blacklisted ? "blacklisted" : "exit-leaf", x: p.x - W / 2, y: p.y, width: W, height: H, rx: 12 }));
       g.append(svg("text", { x: p.x, y: p.y + 15, "text-anchor": "middle" }, what));
       g.append(svg("text", { x: p.x, y: p.y + 29, "text-anchor": "middle" }, `line ${e.line}`));
+      const failures = data.aborts.filter((a) => a.text.includes(`T${e.trace} exit ${e.snap} `)).map((a) => a.text.split(": ").slice(1).join(": "));
       g.append(svg("title", {}, `exit ${e.snap} of T${e.trace} (line ${e.line}): ${why}; taken ${e.count} times` +
-        (e.blacklisted ? `; ${e.failed} side traces failed here, so it is blacklisted` : "")));
+        (e.blacklisted ? `; ${e.failed} side traces failed here, so it is blacklisted` : "") +
+        (failures.length ? `; side traces failed: ${failures.join("; ")}` : "")));
       g.addEventListener("click", () => { selectTrace(e.trace); highlight(e.line, `${e.trace}:${e.snap}`); });
     }
+    image.append(g);
+  }
+  for (const { a, x } of abortBoxes) {
+    const g = svg("g", { class: "aborted", "data-line": a.line });
+    g.append(svg("rect", { class: "blacklisted", x: x - W / 2, y: abortRowY, width: W, height: H, rx: 2 }));
+    g.append(svg("text", { x, y: abortRowY + 15, "text-anchor": "middle" }, `aborted ×${a.count}`));
+    g.append(svg("text", { x, y: abortRowY + 29, "text-anchor": "middle" }, `line ${a.line}`));
+    g.append(svg("title", {}, `${a.text}\nWhat to do: ${a.advice}`));
+    g.addEventListener("click", () => highlight(a.line));
     image.append(g);
   }
   box.append(image, el("p", { class: "event" },
     "Green: root traces (a hot loop). Grey: side traces, under the exit they grew from. Orange: exits " +
     "taken back to the interpreter, or links into another loop's trace (the VM enters it at once). " +
     "Each edge: the exit number and how often it was taken before a side trace took over (or in " +
-    "all, for an orange leaf). Hover a node for what it is; click it for its panes."));
+    "all, for an orange leaf). Red: recordings that were aborted, and why (hover). Hover a node " +
+    "for what it is; click it for its panes."));
 }
 
 // ---- aborts and events
