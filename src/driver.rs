@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub dump_level: DumpLevel,
     /// Print JIT statistics at exit (`--stats`).
     pub stats: bool,
+    /// Write the explorer page there (`--explore`).
+    pub explore: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -42,6 +44,7 @@ impl Default for RunOptions {
             jit_threshold: DEFAULT_JIT_THRESHOLD,
             dump_level: DumpLevel::Off,
             stats: false,
+            explore: None,
         }
     }
 }
@@ -66,7 +69,11 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
     let mut vm = Vm::new(out);
     // The driver owns the JIT and lends it to the VM for the run.
     let mut jit = options.jit.then(|| Jit::new(filename, options.dump_level, options.jit_threshold));
-    vm.measure_native_time = options.jit && options.stats;
+    if let (Some(jit), Some(_)) = (jit.as_mut(), &options.explore) {
+        jit.keep_model();
+    }
+    vm.measure_native_time = options.jit && (options.stats || options.explore.is_some());
+    let started = std::time::Instant::now();
     let code = match compile(filename, source, &mut vm, CompileOptions::default()) {
         Ok(code) => code,
         Err(text) => {
@@ -93,21 +100,35 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
         eprint!("{report}");
         status = FLUSH_AT_EXIT_FAILED;
     }
+    let run_time = started.elapsed();
     report_jit(jit.as_mut(), vm.native_time, options);
+    if let Some(path) = &options.explore {
+        let report = jit.as_ref().map(|jit| jit.run_report()).unwrap_or_default();
+        let page = crate::explore::page(filename, source, &report, run_time);
+        if let Err(e) = std::fs::write(path, page) {
+            eprintln!("toyjit: cannot write the explorer page {path}: {e}");
+        }
+    }
     (status, vm.out)
 }
 
 /// The trace dump's closing events and `--stats`, on stderr.
 fn report_jit(jit: Option<&mut Jit>, native_time: std::time::Duration, options: &RunOptions) {
     let Some(jit) = jit else {
-        if options.stats {
-            eprintln!("[jit] off (--no-jit)");
+        if options.stats || options.dump_level.shows_events() {
+            eprintln!("[jit] off (--no-jit): nothing is recorded or compiled");
         }
         return;
     };
     let events = jit.finish();
     if options.dump_level.shows_events() {
         eprint!("{events}");
+        if events.is_empty() {
+            eprintln!(
+                "[jit] nothing was compiled: no loop ran {} times (--jit-threshold), so none got hot",
+                options.jit_threshold
+            );
+        }
     }
     if options.stats {
         eprintln!("{}", jit.stats_line(Some(native_time)));

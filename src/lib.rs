@@ -9,6 +9,7 @@
 
 pub mod allocator;
 pub mod driver;
+pub mod explore;
 pub mod interp;
 pub mod jit;
 pub mod parser;

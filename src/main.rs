@@ -101,6 +101,7 @@ fn run(file: &str, args: RunFlags) -> i32 {
         jit_threshold: args.jit_threshold,
         dump_level,
         stats: args.stats,
+        explore: args.explore,
     };
     if let Err(e) = repl::install_sigint_handler() {
         eprintln!("toyjit: cannot install the Ctrl-C handler: {e}");
@@ -155,7 +156,7 @@ fn main() -> ExitCode {
 /// likely meant for toyjit, so say where it goes (stderr only: the run goes on).
 fn warn_about_flags_after_file(program_args: &[String]) {
     let own_flag = |arg: &String| {
-        ["--no-jit", "--jit-threshold", "--dump-bytecode", "--stats", "--trace-dump"]
+        ["--no-jit", "--jit-threshold", "--dump-bytecode", "--stats", "--trace-dump", "--explore"]
             .iter()
             .any(|flag| arg == flag || arg.starts_with(&format!("{flag}=")))
     };

@@ -90,3 +90,14 @@ fn dump_of_an_inlined_call() {
 fn dump_of_a_loop_linking_to_a_callees_loop() {
     check("callee_loop");
 }
+
+/// With nothing hot the dump says so, and with `--no-jit` it says the JIT is off (rather than
+/// printing nothing, which looks like a broken flag).
+#[test]
+fn dump_says_when_nothing_was_compiled_or_the_jit_is_off() {
+    let program = Path::new(DUMP_DIR).join("aborts.toy");
+    let (_, dump, _) = run(&["--trace-dump", "--jit-threshold", "1000000"], &program);
+    assert!(dump.contains("[jit] nothing was compiled: no loop ran 1000000 times"), "{dump}");
+    let (_, dump, _) = run(&["--trace-dump", "--no-jit"], &program);
+    assert_eq!(dump, "[jit] off (--no-jit): nothing is recorded or compiled\n");
+}

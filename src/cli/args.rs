@@ -78,6 +78,10 @@ pub struct RunFlags {
         value_parser = trace_dump_values()
     )]
     pub trace_dump: Option<String>,
+    /// Write a page explaining what the JIT did (the trace tree, each trace beside the source,
+    /// where the time went) to REPORT.html: one self-contained file for a browser.
+    #[arg(long, value_name = "REPORT.html")]
+    pub explore: Option<String>,
 }
 
 impl Default for RunFlags {
@@ -88,6 +92,7 @@ impl Default for RunFlags {
             dump_bytecode: false,
             stats: false,
             trace_dump: None,
+            explore: None,
         }
     }
 }

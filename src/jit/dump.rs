@@ -1,16 +1,17 @@
-//! The teaching dump (`toyjit run --trace-dump[=WHAT]`): for each compiled loop, where it
-//! starts, the bytecode recorded (with source lines), the trace IR with its guards and
-//! snapshots (variable names beside slots), the Cranelift IR, and on request the machine code;
-//! plus events (aborted recordings and why, exits taken). Deterministic unless machine code
-//! is asked for: no addresses, no timings.
+//! The teaching dump (`toyjit run --trace-dump[=WHAT]`), the text rendering of the trace model
+//! (`model.rs`; the explorer page is the other): for each compiled trace, what it is (a root
+//! or a side trace, and from which exit), the bytecode recorded (with source lines), the trace
+//! IR with each line's source line and what it does in words, its exits (which line each
+//! resumes at, what it writes), the Cranelift IR, and on request the machine code with
+//! `->LOOP` / `->exit N` labels; plus events (aborted recordings once each with a count, exits
+//! taken). Deterministic unless machine code is asked for: no addresses, no timings.
 //!
-//! Pure formatting: reads traces and code objects, writes strings.
+//! Pure formatting: reads trace records, writes strings.
 
 use std::fmt::Write as _;
 
-use super::ir::Trace;
-use super::lower::CompiledTrace;
-use super::recorder::RecordedInstr;
+use super::ir::{IrRef, Op};
+use super::model::{TraceKind, TraceRecord};
 
 /// How much `--trace-dump` shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,74 +60,120 @@ impl DumpLevel {
     }
 }
 
-/// Everything the dump shows about one compiled trace.
-pub struct TraceReport<'a> {
-    pub id: u32,
-    /// What the trace is: `the loop at file:line in f`, or `side trace of T1 exit 3, at ...`.
-    pub heading: &'a str,
-    /// How it ends: `loops back to its start`, `links to T1 ...`.
-    pub ending: &'a str,
-    pub recorded: &'a [RecordedInstr],
-    /// The IR as recorded (after loop peeling), before the optimizer.
-    pub recorded_trace: &'a Trace,
-    /// One line per optimizer pass.
-    pub passes: &'a [String],
-    /// The IR that was compiled.
-    pub trace: &'a Trace,
-    pub compiled: &'a CompiledTrace,
-}
+/// The width of the IR column before each line's source line and words.
+const IR_COLUMN: usize = 44;
 
 /// One compiled trace, as the dump shows it.
-pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
+pub fn trace_report(record: &TraceRecord, level: DumpLevel) -> String {
     let mut out = String::new();
-    let id = report.id;
-    let _ = writeln!(out, "==== trace T{id}: {} ====", report.heading);
-    let what = if report.recorded_trace.loop_start().is_some() { "one iteration" } else { "from the exit on" };
+    let id = record.id;
+    let (kind, what) = match record.kind {
+        TraceKind::Root { links_to: None } => ("a root trace".to_string(), "one iteration"),
+        TraceKind::Root { links_to: Some(inner) } => {
+            (format!("a root trace; it runs the loop's part of an iteration, then T{inner}'s loop"), "one iteration")
+        }
+        TraceKind::Side { parent, exit } => {
+            (format!("a side trace, grown from exit {exit} of T{parent}"), "from the exit on")
+        }
+    };
+    let _ = writeln!(out, "==== trace T{id}: {} ({kind}) ====", record.heading);
     let _ = writeln!(out, "---- recorded bytecode ({what}; line, pc, instruction) ----");
     let mut last_line = 0;
-    for instr in report.recorded {
+    for instr in &record.recorded {
         let line = if instr.line != last_line { format!("{:>4}", instr.line) } else { "    ".into() };
         last_line = instr.line;
         // Instructions of inlined calls are indented, one step per call.
         let _ = writeln!(out, "{line} {:>5}  {}{}", instr.pc, "    ".repeat(instr.depth), instr.text);
     }
-    let shape = if report.recorded_trace.loop_start().is_some() {
+    let trace = &record.optimized;
+    let shape = if trace.loop_start().is_some() {
         "the first iteration (preamble), then the loop body"
-    } else if matches!(report.recorded_trace.insts.last().map(|i| i.op), Some(crate::jit::ir::Op::Leave { .. })) {
-        "a side trace: straight line, then Leave"
+    } else if matches!(trace.insts.last().map(|i| i.op), Some(Op::Leave { .. })) {
+        "straight line, then Leave"
     } else {
-        "a side trace: straight line, then Link"
+        "straight line, then Link"
     };
     if level.shows_full_ir() {
-        let _ = writeln!(out, "---- trace IR as recorded ({shape}) ----");
-        out.push_str(&report.recorded_trace.to_string());
+        if let Some(recorded) = record.stages.first() {
+            let _ = writeln!(out, "---- trace IR as recorded ({shape}) ----");
+            out.push_str(&recorded.trace.to_string());
+        }
         let _ = writeln!(out, "---- optimizer ----");
-        for line in report.passes {
+        for line in &record.passes {
             let _ = writeln!(out, "{line}");
         }
-        let _ = writeln!(out, "---- trace IR compiled ----");
+        let _ = writeln!(out, "---- trace IR compiled (each line: its source line, and what it does in words) ----");
     } else {
-        let _ = writeln!(out, "---- trace IR, optimized ({shape}; --trace-dump=ir shows more) ----");
+        let _ = writeln!(
+            out,
+            "---- trace IR, optimized ({shape}; each line: its source line, and what it does in words; \
+             --trace-dump=ir shows more) ----"
+        );
     }
-    out.push_str(&report.trace.to_string());
+    out.push_str(&readable_ir(record, level.shows_full_ir()));
     if level.shows_full_ir()
-        && let Some(clif) = &report.compiled.clif
+        && let Some(clif) = &record.clif
     {
         let _ = writeln!(out, "---- Cranelift IR ----");
         out.push_str(clif);
-        if !clif.ends_with('\n') {
-            out.push('\n');
-        }
     }
     if level.shows_machine_code()
-        && let Some(asm) = &report.compiled.disassembly
+        && let Some(asm) = &record.asm
     {
-        let _ = writeln!(out, "---- machine code ({} bytes) ----", report.compiled.code_size);
+        let _ = writeln!(out, "---- machine code ({} bytes) ----", record.code_size);
         out.push_str(asm);
-        if !asm.ends_with('\n') {
-            out.push('\n');
-        }
     }
-    let _ = writeln!(out, "==== end of T{id}: {} ====", report.ending);
+    let _ = writeln!(out, "==== end of T{id}: {} ====", record.ending);
+    out
+}
+
+/// The compiled IR, one instruction per line with its source line and words, then the exits:
+/// `0012        Guard %11 is False  snap2      line 14  exit 2 unless zr2 + zi2 > 4.0 is False`.
+/// `ClearSlot` lines are left out unless `with_clear_slots` (they only make room for exits).
+pub fn readable_ir(record: &TraceRecord, with_clear_slots: bool) -> String {
+    let trace = &record.optimized;
+    let mut out = String::new();
+    let mut hidden = 0;
+    for (i, inst) in trace.insts.iter().enumerate() {
+        if !with_clear_slots && matches!(inst.op, Op::ClearSlot { .. }) {
+            hidden += 1;
+            continue;
+        }
+        let text = format!("{i:04}  {}", trace.format_inst(IrRef(i as u32)));
+        if matches!(inst.op, Op::Loop) {
+            let _ = writeln!(out, "{text}  (the loop body starts here; line {})", record.lines[i]);
+            continue;
+        }
+        let mut words = record.words[i].clone().unwrap_or_default();
+        if let Some(snap) = inst.op.snapshot() {
+            words = words.replacen("exits ", &format!("exit {} ", snap.0), 1);
+        }
+        let line = format!("line {}", record.lines[i]);
+        let _ = writeln!(out, "{}", format!("{text:<IR_COLUMN$}  {line:<8} {words}").trim_end());
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "  ({hidden} ClearSlot lines not shown: --trace-dump=ir shows them)");
+    }
+    for (i, snapshot) in trace.snapshots.iter().enumerate() {
+        let text = trace.format_snapshot(i);
+        let rest = text.split_once(": ").map_or("", |(_, rest)| rest);
+        let mut place = format!("@pc {}", snapshot.pc);
+        if let Some(call) = text.split_once(" in ").map(|(_, call)| call.split(':').next().unwrap_or(""))
+            && snapshot.call.is_some()
+        {
+            place.push_str(&format!(" in {call}"));
+        }
+        let temporaries: Vec<String> = record.exit_values[i]
+            .iter()
+            .map(|(slot, expression)| format!("{} holds {expression}", trace.slot_label(*slot)))
+            .collect();
+        let writes =
+            if rest.trim().is_empty() { "writes nothing".to_string() } else { format!("writes {}", rest.trim()) };
+        let _ = write!(out, "  exit {i} (snap{i}) resumes at line {} {place}; {writes}", record.exit_lines[i]);
+        if !temporaries.is_empty() {
+            let _ = write!(out, " ({})", temporaries.join(", "));
+        }
+        out.push('\n');
+    }
     out
 }

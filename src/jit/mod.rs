@@ -12,16 +12,20 @@
 //!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
 //!   runtime.rs   what machine code calls;  layout.rs: memory layout for native code
-//!   dump.rs      the teaching dump
+//!   model.rs     the trace model the dump and the explorer render (describe.rs: IR in words)
+//!   dump.rs      the teaching dump (text)
 //! ```
 //!
 //! The interpreter never names a type of this module: the driver owns a [`Jit`] and lends it to
 //! the VM as a `&mut dyn JitHooks`.
 
+pub mod asm_labels;
+pub mod describe;
 pub mod dump;
 pub mod ir;
 pub mod layout;
 pub mod lower;
+pub mod model;
 pub mod opt;
 pub mod recorder;
 pub mod runtime;

@@ -142,7 +142,18 @@ impl Jit {
 
     /// The dump since the last call, without the exit summary (the REPL's, after each input).
     pub fn take_dump(&mut self) -> String {
+        self.forest.flush_aborts();
         std::mem::take(&mut self.forest.dump)
+    }
+
+    /// Keeps the trace model from now on, for [`Jit::run_report`] (`--explore`).
+    pub fn keep_model(&mut self) {
+        self.forest.keep_model = true;
+    }
+
+    /// The run so far, as the explorer shows it (empty unless [`Jit::keep_model`] was called).
+    pub fn run_report(&self) -> super::model::RunReport {
+        self.forest.run_report(self.threshold)
     }
 
     /// What the dump shows.
@@ -188,7 +199,7 @@ impl Jit {
         self.recording_started = Some(Instant::now());
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
-        recorder.listing = self.forest.dump_level.shows_traces();
+        recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
         // Inside the header's execution the VM has passed its own `record_step` for it.
         let first = if at.before_header { Ok(Step::Continue) } else { recorder.record(at.header_pc, now) };
         self.recording = Some((recorder, Target::Loop(loop_key(at.code, at.loop_id))));
@@ -230,7 +241,7 @@ impl Jit {
         let frames = root.exits[exit].frames.as_deref();
         match Recorder::new_side(&root.code, pc, depth, start, frames, traces) {
             Ok(mut recorder) => {
-                recorder.listing = self.forest.dump_level.shows_traces();
+                recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
                 let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
                 self.recording = Some((recorder, Target::Side(target)));
                 true
@@ -412,8 +423,23 @@ impl JitHooks for Jit {
         if self.recording.is_some() { self.abort(reason) } else { RecordStep::Done }
     }
 
+    fn native_ran(&mut self, tree: u32, time: std::time::Duration) {
+        // Compiling a settled tree happens inside the call (at a link back to the root): it is
+        // compile time, not time in machine code.
+        let time = time.saturating_sub(std::mem::take(&mut self.forest.compiling_in_native));
+        let times = &mut self.forest.native_time;
+        if times.len() <= tree as usize {
+            times.resize(tree as usize + 1, std::time::Duration::ZERO);
+        }
+        times[tree as usize] += time;
+    }
+
     fn tree_ran(&mut self, tree: u32) -> NativeCall {
-        self.enter(tree as usize)
+        let compiling = self.forest.stats.compiling;
+        let call = self.enter(tree as usize);
+        // The VM calls this between runs of the machine code, inside its clock.
+        self.forest.compiling_in_native += self.forest.stats.compiling - compiling;
+        call
     }
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {

@@ -26,6 +26,7 @@ use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
 use super::layout::ListLayout;
 use super::lower::{self, TreePlace};
+use super::model::{AbortLog, EventKind, IrStage, JitEvent, TraceKind, TraceParts, TraceRecord};
 use super::opt;
 use super::recorder::{self, Recorder};
 use super::snap;
@@ -63,6 +64,22 @@ pub(super) struct Forest {
     /// The teaching dump, accumulated as events happen.
     pub dump: String,
     filename: String,
+    /// Keep the trace model for the explorer (`--explore`): every trace's record and event.
+    pub keep_model: bool,
+    pub model: Vec<super::model::TraceRecord>,
+    pub model_events: Vec<JitEvent>,
+    /// Aborted recordings, grouped for the dump and the explorer.
+    pub aborts: AbortLog,
+    /// Per tree: the time spent in its machine code, when measured (`--explore`).
+    pub native_time: Vec<Duration>,
+    /// Compile time spent inside a timed call into machine code since the VM last reported one
+    /// (`Jit::native_ran` takes it out of the native time).
+    pub compiling_in_native: Duration,
+    /// Per trace: its exits' source lines and why each is taken, for the exit summary.
+    exit_reasons: HashMap<u32, Vec<(u32, String)>>,
+    /// Per trace: per exit, the temporaries it writes and the expressions they hold (a side
+    /// trace grown there reads them: `r28` is `zr2 + zi2`).
+    exit_values: HashMap<u32, Vec<Vec<(u16, String)>>>,
 }
 
 /// A recorded trace and its bytecode, as `Recorder::close`/`close_side` return them.
@@ -72,6 +89,8 @@ type Recorded = (Trace, Vec<recorder::RecordedInstr>);
 struct Lowered {
     trace: Trace,
     pass_report: Vec<String>,
+    /// The IR after each pass, when the dump or the explorer shows it.
+    stages: Vec<IrStage>,
     compiled: lower::CompiledTrace,
 }
 
@@ -257,6 +276,14 @@ impl Forest {
             dump_level,
             dump: String::new(),
             filename: filename.to_string(),
+            keep_model: false,
+            model: Vec::new(),
+            model_events: Vec::new(),
+            aborts: AbortLog::default(),
+            native_time: Vec::new(),
+            exit_reasons: HashMap::new(),
+            exit_values: HashMap::new(),
+            compiling_in_native: Duration::ZERO,
         }
     }
 
@@ -265,11 +292,27 @@ impl Forest {
         format!("{}:{} in {}", self.filename, code.lines.get(pc).copied().unwrap_or(0), code.name)
     }
 
-    /// Adds a line to the dump, if it shows events.
+    /// Adds a line to the dump, if it shows events (an aborted recording goes to the abort log,
+    /// which prints each message once, with a count), and to the model, if it is kept.
     pub fn event(&mut self, text: String) {
-        if self.dump_level.shows_events() {
+        let event = JitEvent::of(&text);
+        if event.kind == EventKind::Abort {
+            self.aborts.add(&text);
+        } else if self.dump_level.shows_events() {
+            self.flush_aborts();
             self.dump.push_str(&text);
             self.dump.push('\n');
+        }
+        if self.keep_model {
+            self.model_events.push(event);
+        }
+    }
+
+    /// Prints the aborts not printed yet (before the next trace or event).
+    pub fn flush_aborts(&mut self) {
+        if self.dump_level.shows_events() {
+            let aborts = self.aborts.flush_new();
+            self.dump.push_str(&aborts);
         }
     }
 
@@ -290,14 +333,19 @@ impl Forest {
     fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         let compile_start = Instant::now();
-        let (trace, pass_report) = opt::optimize(recorded_trace.clone())?;
+        let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
+        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
         let listings = lower::Listings {
-            clif: self.dump_level.shows_full_ir(),
-            disassembly: self.dump_level.shows_machine_code(),
+            clif: self.keep_model || self.dump_level.shows_full_ir(),
+            disassembly: self.keep_model || self.dump_level.shows_machine_code(),
         };
         let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
         self.stats.compiling += compile_start.elapsed();
-        Ok(Lowered { trace, pass_report, compiled })
+        let mut stages: Vec<IrStage> = stages.into_iter().map(|(name, trace)| IrStage { name, trace }).collect();
+        if keep_stages {
+            stages.insert(0, IrStage { name: "recorded", trace: recorded_trace.clone() });
+        }
+        Ok(Lowered { trace, pass_report, stages, compiled })
     }
 
     /// A new trace number, counted in `--stats`.
@@ -308,20 +356,51 @@ impl Forest {
         id
     }
 
-    /// Adds a compiled trace to the dump, if it shows traces.
-    fn report(&mut self, id: u32, heading: &str, ending: &str, recorded: &Recorded, lowered: &Lowered) {
+    /// Adds a compiled trace to the dump, if it shows traces, and to the model, if it is kept.
+    fn report(
+        &mut self,
+        place: (u32, TraceKind, TreePlace),
+        titles: (&str, &str),
+        recorded: &Recorded,
+        code: &CodeObject,
+        lowered: &mut Lowered,
+    ) {
+        if !self.dump_level.shows_events() && !self.keep_model {
+            return;
+        }
+        let (id, kind, tree_place) = place;
+        let entry_values = match kind {
+            TraceKind::Side { parent, exit } => {
+                self.exit_values.get(&parent).and_then(|v| v.get(exit as usize)).cloned().unwrap_or_default()
+            }
+            TraceKind::Root { .. } => Vec::new(),
+        };
+        let record = TraceRecord::new(TraceParts {
+            id,
+            root: tree_place.root_trace,
+            kind,
+            heading: titles.0,
+            ending: titles.1,
+            recorded: &recorded.1,
+            stages: std::mem::take(&mut lowered.stages),
+            passes: &lowered.pass_report,
+            optimized: &lowered.trace,
+            exit_lines: snap::exit_lines(&lowered.trace, code),
+            clif: lowered.compiled.clif.as_deref(),
+            asm: lowered.compiled.disassembly.as_deref(),
+            code_size: lowered.compiled.code_size,
+            exit_base: tree_place.exit_base,
+            entry_values,
+        });
+        self.exit_values.insert(id, record.exit_values.clone());
+        let reasons = record.exit_lines.iter().copied().zip(record.exit_reasons.iter().cloned()).collect();
+        self.exit_reasons.insert(id, reasons);
         if self.dump_level.shows_traces() {
-            let report = dump::TraceReport {
-                id,
-                heading,
-                ending,
-                recorded: &recorded.1,
-                recorded_trace: &recorded.0,
-                passes: &lowered.pass_report,
-                trace: &lowered.trace,
-                compiled: &lowered.compiled,
-            };
-            self.dump.push_str(&dump::trace_report(&report, self.dump_level));
+            self.flush_aborts();
+            self.dump.push_str(&dump::trace_report(&record, self.dump_level));
+        }
+        if self.keep_model {
+            self.model.push(record);
         }
     }
 
@@ -330,7 +409,7 @@ impl Forest {
         let code = recorder.code.clone();
         let header_pc = recorder.header_pc;
         let recorded = recorder.close().map_err(|a| a.0)?;
-        self.install_root(&code, header_pc, recorded, "loops back to its start")
+        self.install_root(&code, header_pc, recorded, "loops back to its start", None)
     }
 
     /// Ends a loop's recording at the header of an inner loop that has a trace (`target`, at
@@ -345,7 +424,7 @@ impl Forest {
         let header_pc = recorder.header_pc;
         let recorded = recorder.close_side(target, target_pc);
         let ending = self.link_ending(target, &code);
-        self.install_root(&code, header_pc, recorded, &ending)
+        self.install_root(&code, header_pc, recorded, &ending, Some(target))
     }
 
     /// How the dump describes a `Link` from a trace of `code` to the root trace `target` of
@@ -367,11 +446,14 @@ impl Forest {
         header_pc: usize,
         recorded: Recorded,
         ending: &str,
+        links_to: Option<u32>,
     ) -> Result<usize, String> {
-        let lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let mut lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
         let id = self.next_id();
         let start = self.location(code, header_pc);
-        self.report(id, &format!("the loop at {start}"), ending, &recorded, &lowered);
+        let heading = format!("the loop at {start}");
+        let kind = TraceKind::Root { links_to };
+        self.report((id, kind, TreePlace::root(id)), (&heading, ending), &recorded, code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let place = TreePlace::root(id);
@@ -415,12 +497,13 @@ impl Forest {
             }
         };
         let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
-        let lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let mut lowered = self.optimize_and_lower(&recorded.0, place)?;
         let id = self.next_id();
         self.trees[side.tree].side_traces += 1;
         let start = self.location(&start_code, start_pc);
         let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
-        self.report(id, &heading, &ending, &recorded, &lowered);
+        let kind = TraceKind::Side { parent: side.parent_trace, exit: side.parent_snapshot };
+        self.report((id, kind, place), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
@@ -538,16 +621,24 @@ impl Forest {
     /// The dump accumulated since the last call, then (when the dump shows events) how often
     /// each exit of each tree was taken.
     pub fn finish(&mut self) -> String {
+        if self.dump_level.shows_events() {
+            let aborts = self.aborts.flush_totals();
+            self.dump.push_str(&aborts);
+        }
         let mut out = std::mem::take(&mut self.dump);
         if self.dump_level.shows_events() {
             for tree in &self.trees {
                 let mut by_trace: Vec<(u32, Vec<String>)> = Vec::new();
                 for exit in tree.exits.iter().filter(|e| e.count > 0) {
                     let count = exit.count;
+                    let why = match self.exit_reasons.get(&exit.trace_id).and_then(|r| r.get(exit.snapshot as usize)) {
+                        Some((line, reason)) if !reason.is_empty() => format!("line {line}: {reason}"),
+                        Some((line, _)) => format!("line {line}"),
+                        None => format!("pc {}", exit.pc),
+                    };
                     let mut text = format!(
-                        "exit {} (pc {}) taken {count} time{}",
+                        "exit {} ({why}) taken {count} time{}",
                         exit.snapshot,
-                        exit.pc,
                         if count == 1 { "" } else { "s" }
                     );
                     if exit.side == SideState::Attached {

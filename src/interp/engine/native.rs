@@ -183,6 +183,9 @@ pub trait JitHooks {
     /// A side trace of `tree` re-entered its root while the tree is settling: the call to make.
     fn tree_ran(&mut self, tree: u32) -> NativeCall;
 
+    /// The machine code of `tree` ran for `time` (only when the VM measures native time).
+    fn native_ran(&mut self, _tree: u32, _time: std::time::Duration) {}
+
     /// The machine code of `tree`, run on a frame at depth `depth`, returned exit `exit`.
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction;
 }

@@ -113,7 +113,9 @@ impl Vm {
                 }
             };
             if let Some(started) = started {
-                self.native_time += started.elapsed();
+                let elapsed = started.elapsed();
+                self.native_time += elapsed;
+                jit.native_ran(call.tree, elapsed);
             }
             let action = jit.exit_taken(call.tree, exit, depth);
             let pc = action.pc as usize;

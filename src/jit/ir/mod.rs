@@ -114,6 +114,28 @@ pub struct Trace {
     pub objects: Vec<TraceObject>,
     /// Names of the globals the trace uses, by slot (`GLOBAL_SLOTS + g`), for the dump.
     pub global_names: std::collections::BTreeMap<u16, String>,
+    /// Where each instruction came from, for the dump and the explorer.
+    pub origins: Origins,
+}
+
+/// Where each instruction of a trace came from: the index, in the recording's list of bytecode
+/// instructions, of the one whose recording emitted it ([`NO_ORIGIN`] for the loop's own
+/// structure and for traces parsed from text). [`Trace::push`] stamps `current`. Not part of a
+/// trace's meaning: two traces that differ only here are equal.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    pub of: Vec<u32>,
+    /// The origin of the instructions pushed from now on.
+    pub current: u32,
+}
+
+/// The origin of an instruction no bytecode instruction emitted.
+pub const NO_ORIGIN: u32 = u32::MAX;
+
+impl PartialEq for Origins {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// A function or builtin a trace holds as a constant (its global's value when recorded; the
@@ -168,6 +190,9 @@ impl Trace {
     /// Appends an instruction; returns its reference.
     pub fn push(&mut self, op: Op, ty: Type) -> IrRef {
         self.insts.push(Inst { op, ty });
+        // Traces built by hand or parsed start with no origins: pad them.
+        self.origins.of.resize(self.insts.len() - 1, NO_ORIGIN);
+        self.origins.of.push(self.origins.current);
         IrRef(self.insts.len() as u32 - 1)
     }
 
@@ -180,6 +205,11 @@ impl Trace {
         }
         self.snapshots.push(snapshot);
         SnapId(self.snapshots.len() as u32 - 1)
+    }
+
+    /// The recorded bytecode instruction that emitted instruction `r` ([`NO_ORIGIN`]: none).
+    pub fn origin(&self, r: IrRef) -> u32 {
+        self.origins.of.get(r.0 as usize).copied().unwrap_or(NO_ORIGIN)
     }
 
     pub fn ty(&self, r: IrRef) -> Type {

@@ -35,7 +35,7 @@ pub enum Action {
 /// edges are renamed at the end; snapshots no instruction uses any more are removed.
 pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) -> Action) -> Trace {
     // Everything but the instructions (names, inlined calls, objects) carries over.
-    let mut out = Trace { insts: Vec::new(), ..trace.clone() };
+    let mut out = Trace { insts: Vec::new(), origins: Default::default(), ..trace.clone() };
     let mut map: Vec<Option<IrRef>> = vec![None; trace.insts.len()];
     let rename = |map: &[Option<IrRef>], r: IrRef| map[r.0 as usize].unwrap_or(r);
     for (i, inst) in trace.insts.iter().enumerate() {
@@ -44,6 +44,7 @@ pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) ->
             Op::Phi { slot, ty, entry, back } => Op::Phi { slot, ty, entry: rename(&map, entry), back },
             op => op.map_operands(|r| rename(&map, r)),
         };
+        out.origins.current = trace.origin(IrRef(i as u32));
         match decide(&out, i, op, inst.ty) {
             Action::Keep(op, ty) => map[i] = Some(out.push(op, ty)),
             Action::Replace(r) => map[i] = Some(r),
@@ -96,16 +97,28 @@ pub const PASSES: [Pass; 3] = [("fold", fold::run), ("cse", cse::run), ("dce", d
 
 /// Runs every pass, verifying after each; returns the result and one report line per pass.
 pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
+    optimize_keeping(trace, false).map(|(trace, report, _)| (trace, report))
+}
+
+/// The IR after each pass, named by the pass (for the dump and the explorer).
+pub type Stages = Vec<(&'static str, Trace)>;
+
+/// [`optimize`], also returning the IR after each pass when `keep_stages` (else none).
+pub fn optimize_keeping(trace: Trace, keep_stages: bool) -> Result<(Trace, Vec<String>, Stages), String> {
     verify(&trace).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
     let mut trace = trace;
     let mut report = Vec::new();
+    let mut stages = Vec::new();
     for (name, pass) in PASSES {
         let before = trace.insts.len();
         trace = pass(&trace);
         verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
         report.push(format!("{name}: {before} -> {} instructions", trace.insts.len()));
+        if keep_stages {
+            stages.push((name, trace.clone()));
+        }
     }
-    Ok((trace, report))
+    Ok((trace, report, stages))
 }
 
 /// A pass's unit test: runs `pass` on the trace text `before`, runs the verifier on its output,

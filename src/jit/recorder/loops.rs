@@ -10,7 +10,7 @@ use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::objects::value::Value;
 
 use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
-use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, Op, Snapshot, Trace, Type};
+use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, NO_ORIGIN, Op, Snapshot, Trace, Type};
 use crate::jit::snap::{capture, prune_dead_slots};
 
 impl Recorder {
@@ -128,6 +128,7 @@ impl Recorder {
         let carried: Vec<u16> =
             self.written.iter().copied().filter(|&s| named(s) || self.entry_loads.contains_key(&s)).collect();
         let preamble_len = self.trace.insts.len();
+        self.trace.origins.current = NO_ORIGIN;
         self.trace.push(Op::Loop, Type::Void);
         let mut phis: HashMap<u16, IrRef> = HashMap::new();
         let mut body_slots: HashMap<u16, IrRef> = HashMap::new();
@@ -177,6 +178,8 @@ impl Recorder {
                                     capture(&mut self.trace, pc as usize, &body_written, &body_slots, call, unbound);
                                 op.set_snapshot(new_snap);
                             }
+                            // The body's copy comes from the same bytecode as the original.
+                            self.trace.origins.current = self.trace.origin(r);
                             map[r.0 as usize] = self.trace.push(op, inst.ty);
                         }
                     }
@@ -184,6 +187,7 @@ impl Recorder {
             }
         }
         // Poll for Ctrl-C at the back edge, resuming at the loop header if it was pressed.
+        self.trace.origins.current = NO_ORIGIN;
         let snap = capture(&mut self.trace, self.header_pc, &body_written, &body_slots, None, Vec::new());
         self.trace.push(Op::CheckInterrupt { snap }, Type::Void);
         for (&slot, &phi) in &phis {

@@ -476,6 +476,7 @@ impl Recorder {
             String::new()
         };
         self.recorded.push(RecordedInstr { pc, line: self.cur.lines[pc], text, depth: self.calls.len() });
+        self.trace.origins.current = (self.recorded.len() - 1) as u32;
         self.record_instr(instr, pc, now)?;
         Ok(Step::Continue)
     }
