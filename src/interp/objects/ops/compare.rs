@@ -362,12 +362,21 @@ pub fn sort_values(items: &mut Vec<Value>, reverse: bool) -> RtResult<()> {
     if reverse {
         items.reverse();
     }
+    // Ints, and floats other than NaN and -0.0, that compare equal are the same value, so an
+    // unstable sort gives the stable result; it needs no scratch buffer (a stable sort takes
+    // one as big as the list: 3.2 MB at the peak of sorting 200k ints).
     if items.iter().all(|v| matches!(v, Value::Int(_))) {
-        items.sort_by(|a, b| match (a, b) {
+        items.sort_unstable_by(|a, b| match (a, b) {
             (Value::Int(x), Value::Int(y)) => x.cmp(y),
             _ => Ordering::Equal,
         });
+    } else if items.iter().all(|v| matches!(v, Value::Float(f) if !f.is_nan() && *f != 0.0)) {
+        items.sort_unstable_by(|a, b| match (a, b) {
+            (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+            _ => Ordering::Equal,
+        });
     } else if items.iter().all(|v| matches!(v, Value::Float(f) if !f.is_nan())) {
+        // 0.0 and -0.0 are equal but print differently: their order is kept.
         items.sort_by(|a, b| match (a, b) {
             (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
             _ => Ordering::Equal,
