@@ -122,10 +122,12 @@ impl Str {
     /// Byte offset of the first byte of text.
     pub const BYTES_OFFSET: usize = std::mem::size_of::<StrHeader>();
 
-    /// The layout of a block with room for `capacity` bytes.
+    /// The layout of a block with room for `capacity` bytes, padded to the header's alignment:
+    /// a `&StrObj` covers its header and text rounded up to that alignment, which must lie
+    /// inside the block.
     fn layout(capacity: usize) -> Layout {
         match Layout::from_size_align(Self::BYTES_OFFSET + capacity, std::mem::align_of::<StrHeader>()) {
-            Ok(layout) if capacity <= MAX_BYTES => layout,
+            Ok(layout) if capacity <= MAX_BYTES => layout.pad_to_align(),
             // Past what a header can describe: as if the allocator had no memory for it.
             _ => alloc::handle_alloc_error(Layout::new::<StrHeader>()),
         }

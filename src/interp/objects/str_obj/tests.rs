@@ -25,6 +25,18 @@ fn layout_is_header_then_bytes() {
 }
 
 #[test]
+fn a_string_object_lies_inside_its_block() {
+    for text in ["", "a", "abcde", "日本"] {
+        let s = Str::new(text);
+        let obj: &StrObj = &s;
+        assert_eq!(obj as *const StrObj as *const u8 as usize, s.addr());
+        let covered = std::mem::size_of_val(obj);
+        assert_eq!(covered, (Str::BYTES_OFFSET + text.len()).next_multiple_of(4));
+        assert!(covered <= Str::layout(text.len()).size(), "{text:?}");
+    }
+}
+
+#[test]
 fn counts_and_ascii_flag_follow_the_text() {
     for text in ["", "a", "plain ascii", "é", "日本語", "mixed é and 𝄞"] {
         let s = Str::new(text);
