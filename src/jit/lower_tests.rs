@@ -192,7 +192,7 @@ fn show(v: &Value) -> String {
         Value::Float(x) => format!("{x:?}"),
         Value::Bool(b) => (if *b { "True" } else { "False" }).into(),
         Value::None => "None".into(),
-        Value::Str(s) => format!("'{}'", s.text),
+        Value::Str(s) => format!("'{}'", s.as_str()),
         Value::List(l) => format!("[{}]", l.borrow().iter().map(show).collect::<Vec<_>>().join(", ")),
         other => format!("{other:?}"),
     }
@@ -204,7 +204,7 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::None, Value::None) => true,
-        (Value::Str(x), Value::Str(y)) => x.text == y.text,
+        (Value::Str(x), Value::Str(y)) => x.as_str() == y.as_str(),
         (Value::List(x), Value::List(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same(a, b))

@@ -753,7 +753,7 @@ impl Vm {
                     let Value::Str(spec) = &code.consts[spec.0 as usize] else {
                         unreachable!("format spec is a str constant")
                     };
-                    let text = attempt!(format::format_spec(value, &spec.text));
+                    let text = attempt!(format::format_spec(value, spec.as_str()));
                     set!(dst, Value::str(text));
                 }
                 Instr::Raise { src } => throw!(error::exception_from(reg!(src))),

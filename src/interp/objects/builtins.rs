@@ -288,14 +288,14 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &mu
 fn call_one_common(id: BuiltinId, arg: &Value) -> Option<Value> {
     use BuiltinId as B;
     match (id, arg) {
-        (B::Len, Value::Str(s)) => Some(Value::Int(s.char_count as i64)),
+        (B::Len, Value::Str(s)) => Some(Value::Int(s.char_count() as i64)),
         (B::Len, Value::List(items)) => Some(Value::Int(items.borrow().len() as i64)),
         (B::Len, Value::Tuple(items)) => Some(Value::Int(items.len() as i64)),
-        (B::Ord, Value::Str(s)) if s.char_count == 1 => s.text.chars().next().map(|c| Value::Int(c as i64)),
+        (B::Ord, Value::Str(s)) if s.char_count() == 1 => s.as_str().chars().next().map(|c| Value::Int(c as i64)),
         (B::Chr, Value::Int(n)) if (0..256).contains(n) => Some(Value::char(char::from(*n as u8))),
         (B::Str, Value::Int(n)) => Some(text::int_str(*n)),
         (B::Str, Value::Str(_)) => Some(arg.clone()),
-        (B::Int, Value::Str(s)) => convert::plain_decimal(&s.text).map(Value::Int),
+        (B::Int, Value::Str(s)) => convert::plain_decimal(s.as_str()).map(Value::Int),
         (B::Int, Value::Int(_)) => Some(arg.clone()),
         _ => None,
     }
@@ -434,7 +434,7 @@ fn print(args: &[Value], kwargs: Kwargs<'_>, out: &mut dyn std::io::Write) -> Rt
     let text_arg = |v: &Option<Value>, name: &str, default: &str| -> RtResult<String> {
         match v {
             None | Some(Value::None) => Ok(default.to_string()),
-            Some(Value::Str(s)) => Ok(s.text.clone()),
+            Some(Value::Str(s)) => Ok(s.to_string()),
             Some(other) => Err(type_error(format!("{name} must be None or a string, not {}", other.type_name()))),
         }
     };
@@ -552,10 +552,13 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
         B::Ord => {
             let v = exactly_one(id, args)?;
             match v {
-                Value::Str(s) if s.char_count == 1 => Ok(Value::Int(s.text.chars().next().map_or(0, |c| c as i64))),
-                Value::Str(s) => {
-                    Err(type_error(format!("ord() expected a character, but string of length {} found", s.char_count)))
+                Value::Str(s) if s.char_count() == 1 => {
+                    Ok(Value::Int(s.as_str().chars().next().map_or(0, |c| c as i64)))
                 }
+                Value::Str(s) => Err(type_error(format!(
+                    "ord() expected a character, but string of length {} found",
+                    s.char_count()
+                ))),
                 _ => Err(type_error(format!("ord() expected string of length 1, but {} found", v.type_name()))),
             }
         }
@@ -583,7 +586,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             expect_args("format", args, 1, 2)?;
             let spec = match args.get(1) {
                 None => String::new(),
-                Some(Value::Str(s)) => s.text.clone(),
+                Some(Value::Str(s)) => s.to_string(),
                 Some(v) => {
                     return Err(type_error(format!("format() argument 2 must be str, not {}", v.type_name())));
                 }
@@ -595,7 +598,7 @@ fn call_positional(id: BuiltinId, args: &[Value]) -> RtResult<Value> {
             match args.first() {
                 None => Ok(Value::Float(0.0)),
                 Some(v @ Value::Float(_)) => Ok(v.clone()),
-                Some(Value::Str(s)) => Ok(Value::Float(float_from_str(&s.text)?)),
+                Some(Value::Str(s)) => Ok(Value::Float(float_from_str(s.as_str())?)),
                 Some(v) => match ops::num_to_f64(v) {
                     Some(f) => Ok(Value::Float(f?)),
                     None => Err(type_error(format!(

@@ -87,7 +87,7 @@ pub type RtResult<T> = Result<T, RtError>;
 impl RtError {
     /// `kind` with one string argument, the way builtins raise: `TypeError("...")`.
     pub fn new(kind: ExcKind, message: impl Into<String>) -> RtError {
-        RtError(Box::new(ExcObj { kind, args: vec![Value::str(message)] }))
+        RtError(Box::new(ExcObj { kind, args: vec![Value::str(message.into())] }))
     }
 
     /// `kind` with the given arguments (`KeyError(key)`, `ValueError()`).

@@ -42,7 +42,7 @@ pub fn repr(v: &Value) -> RtResult<String> {
 /// `str(v)` (what `print` shows).
 pub fn str_of(v: &Value) -> RtResult<String> {
     match v {
-        Value::Str(s) => Ok(s.text.clone()),
+        Value::Str(s) => Ok(s.to_string()),
         Value::Int(n) => {
             let mut text = String::with_capacity(20);
             crate::interp::objects::text::push_int(&mut text, *n);
@@ -298,7 +298,7 @@ impl Printer {
             Value::Int(i) => crate::interp::objects::text::push_int(out, *i),
             Value::BigInt(b) => out.push_str(&bigint_str(b)?),
             Value::Float(f) => out.push_str(&float_repr(*f)),
-            Value::Str(s) => out.push_str(&str_repr(&s.text)),
+            Value::Str(s) => out.push_str(&str_repr(s.as_str())),
             Value::List(l) => {
                 if !self.enter(addr(l))? {
                     out.push_str("[...]");

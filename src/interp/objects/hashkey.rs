@@ -21,7 +21,7 @@ use num_bigint::BigInt;
 use num_traits::{FromPrimitive, ToPrimitive};
 
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, type_error};
-use crate::interp::objects::value::{HashKey, StrObj, Tuple, Value};
+use crate::interp::objects::value::{HashKey, Str, StrObj, Tuple, Value};
 
 /// Tuples nested deeper than this cannot be keys (RecursionError, never a Rust stack overflow).
 const MAX_DEPTH: usize = 2000;
@@ -114,7 +114,7 @@ fn hash_float(f: f64) -> u64 {
 /// computed 0 is stored as 1).
 #[inline]
 fn hash_str(s: &StrObj) -> u64 {
-    match s.hash.get() {
+    match s.cached_hash() {
         0 => compute_str_hash(s),
         cached => cached as u64,
     }
@@ -122,10 +122,10 @@ fn hash_str(s: &StrObj) -> u64 {
 
 fn compute_str_hash(s: &StrObj) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write(s.text.as_bytes());
+    hasher.write(s.as_str().as_bytes());
     let full = hasher.finish();
     let folded = ((full >> 32) as u32 ^ full as u32).max(1);
-    s.hash.set(folded);
+    s.set_cached_hash(folded);
     folded as u64
 }
 
@@ -187,7 +187,7 @@ fn other_key_hash(v: &Value) -> u64 {
 fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
+        (Value::Str(x), Value::Str(y)) => Str::ptr_eq(x, y) || x.as_str() == y.as_str(),
         _ => other_key_eq(a, b),
     }
 }
@@ -195,7 +195,7 @@ fn key_eq(a: &Value, b: &Value) -> bool {
 fn other_key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => x == y || (x.is_nan() && x.to_bits() == y.to_bits()),
-        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
+        (Value::Str(x), Value::Str(y)) => Str::ptr_eq(x, y) || x.as_str() == y.as_str(),
         (Value::Tuple(x), Value::Tuple(y)) => {
             Tuple::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)))
         }
@@ -264,10 +264,10 @@ mod tests {
     fn a_string_is_hashed_once_and_equal_strings_hash_alike() {
         let (a, b) = (Value::str("word"), Value::str("word"));
         let Value::Str(obj) = &a else { unreachable!() };
-        assert_eq!(obj.hash.get(), 0);
+        assert_eq!(obj.cached_hash(), 0);
         let first = key_hash(&a);
-        assert_ne!(obj.hash.get(), 0);
-        assert_eq!(obj.hash.get() as u64, first);
+        assert_ne!(obj.cached_hash(), 0);
+        assert_eq!(obj.cached_hash() as u64, first);
         assert_eq!(key_hash(&a), first);
         assert_eq!(key_hash(&b), first);
         assert_ne!(key_hash(&Value::str("other")), first);

@@ -61,11 +61,11 @@ fn changed_size() -> RtError {
 /// after it; `None` at the end. ASCII text is read a byte at a time.
 #[inline]
 pub fn str_char_at(text: &StrObj, offset: usize) -> Option<(Value, usize)> {
-    if text.is_ascii {
-        let byte = *text.text.as_bytes().get(offset)?;
+    if text.is_ascii() {
+        let byte = *text.as_str().as_bytes().get(offset)?;
         return Some((Value::char(char::from(byte)), offset + 1));
     }
-    let c = text.text.get(offset..)?.chars().next()?;
+    let c = text.as_str().get(offset..)?.chars().next()?;
     Some((Value::char(c), offset + c.len_utf8()))
 }
 
@@ -249,7 +249,7 @@ pub fn collect_with(v: &Value, host: &mut dyn Host) -> RtResult<Vec<Value>> {
     match v {
         Value::List(l) => Ok(l.borrow().clone()),
         Value::Tuple(t) => Ok(t.to_vec()),
-        Value::Str(s) => Ok(s.text.chars().map(Value::char).collect()),
+        Value::Str(s) => Ok(s.as_str().chars().map(Value::char).collect()),
         Value::Dict(d) => Ok(d.borrow().keys().map(|k| k.0.clone()).collect()),
         Value::Range(r) => {
             let n = range_len(r);

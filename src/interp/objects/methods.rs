@@ -139,7 +139,7 @@ pub fn call_method(
     host: &mut dyn Host,
 ) -> RtResult<Value> {
     match obj {
-        Value::Str(s) => strings::call_str_method(obj, &s.text, method, name, args, kwargs, host),
+        Value::Str(s) => strings::call_str_method(obj, s.as_str(), method, name, args, kwargs, host),
         Value::List(_) => list_method(obj, method, MethodCall { name, args, kwargs, host }),
         Value::Dict(_) => dict_method(obj, method, MethodCall { name, args, kwargs, host }),
         Value::Module(m) => match BuiltinId::from_math_name(name) {

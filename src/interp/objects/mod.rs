@@ -14,6 +14,7 @@ pub mod iter;
 pub mod methods;
 pub mod ops;
 pub mod output;
+pub mod str_obj;
 pub mod text;
 pub mod tuple;
 pub mod value;

@@ -28,8 +28,9 @@ use crate::interp::objects::value::{IterObj, RangeObj, Value};
 /// Largest number of elements a list/tuple repetition or concatenation may produce
 /// (bigger requests raise MemoryError at once instead of trying to allocate).
 pub const MAX_SEQ_ELEMS: u64 = 1 << 28;
-/// Largest string (in bytes) an operation may produce.
-pub const MAX_STR_BYTES: u64 = 1 << 32;
+/// Largest string (in bytes) an operation may produce: the most a string block's `u32`
+/// length can describe (`str_obj.rs`).
+pub const MAX_STR_BYTES: u64 = u32::MAX as u64;
 /// Largest int (in bits) an operation may produce: beyond this, MemoryError.
 pub const MAX_INT_BITS: u64 = 100_000_000;
 
@@ -41,7 +42,7 @@ pub fn truthy(a: &Value) -> bool {
         Value::Int(i) => *i != 0,
         Value::BigInt(_) => true,
         Value::Float(f) => *f != 0.0,
-        Value::Str(s) => !s.text.is_empty(),
+        Value::Str(s) => !s.as_str().is_empty(),
         Value::List(l) => !l.borrow().is_empty(),
         Value::Tuple(t) => !t.is_empty(),
         Value::Dict(d) => !d.borrow().is_empty(),
@@ -58,7 +59,7 @@ pub fn truthy(a: &Value) -> bool {
 /// `len(x)`; `TypeError: object of type 'int' has no len()`.
 pub fn len(a: &Value) -> RtResult<usize> {
     match a {
-        Value::Str(s) => Ok(s.char_count),
+        Value::Str(s) => Ok(s.char_count()),
         Value::List(l) => Ok(l.borrow().len()),
         Value::Tuple(t) => Ok(t.len()),
         Value::Dict(d) => Ok(d.borrow().len()),

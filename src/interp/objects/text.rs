@@ -4,22 +4,21 @@
 //! from its parts, so no result is scanned again after it is built.
 //!
 //! Touches nothing but the strings it builds; [`append`] changes a string in place only when
-//! the `Rc` it is given is the sole reference to it.
-
-use std::rc::Rc;
+//! the handle it is given is the sole reference to it. Strings are written straight into their
+//! one block (`str_obj.rs`'s `StrBuilder`), not built in a `String` and copied.
 
 use crate::interp::objects::error::{RtResult, type_error};
 use crate::interp::objects::iter::make_iter;
 use crate::interp::objects::ops::check_str_size;
-use crate::interp::objects::value::{StrObj, Value};
+use crate::interp::objects::value::{StrBuilder, StrObj, Value};
 
 /// `x + y`: one buffer of the exact size; the ASCII flag and char count come from the operands.
 pub fn concat(x: &StrObj, y: &StrObj) -> RtResult<Value> {
-    check_str_size(x.text.len() as u64 + y.text.len() as u64)?;
-    let mut text = String::with_capacity(x.text.len() + y.text.len());
-    text.push_str(&x.text);
-    text.push_str(&y.text);
-    Ok(Value::Str(Rc::new(StrObj::with_counts(text, x.is_ascii && y.is_ascii, x.char_count + y.char_count))))
+    check_str_size(x.len() as u64 + y.len() as u64)?;
+    let mut text = StrBuilder::with_capacity(x.len() + y.len());
+    text.push_obj(x);
+    text.push_obj(y);
+    Ok(Value::Str(text.finish()))
 }
 
 /// `s = s + y` (and `s += y`), where `left` is the register that receives the result and holds
@@ -27,23 +26,13 @@ pub fn concat(x: &StrObj, y: &StrObj) -> RtResult<Value> {
 /// it change, so `y` is appended in place (CPython does the same: building a string piece by
 /// piece is then linear, not quadratic). Otherwise `left` gets a new concatenation.
 pub fn append(left: &mut Value, right: &StrObj) -> RtResult<()> {
-    let Value::Str(rc) = left else {
+    let Value::Str(s) = left else {
         return Err(type_error(format!("can only concatenate str (not \"{}\") to str", left.type_name())));
     };
-    check_str_size(rc.text.len() as u64 + right.text.len() as u64)?;
-    match Rc::get_mut(rc) {
-        Some(obj) => {
-            let is_ascii = obj.is_ascii && right.is_ascii;
-            let char_count = obj.char_count + right.char_count;
-            let mut text = std::mem::take(&mut obj.text);
-            text.push_str(&right.text);
-            // Rebuilt through the constructor: every field derived from the text starts afresh.
-            *obj = StrObj::with_counts(text, is_ascii, char_count);
-        }
-        None => {
-            let joined = concat(rc, right)?;
-            *left = joined;
-        }
+    check_str_size(s.len() as u64 + right.len() as u64)?;
+    if !s.try_append(right, right.char_count()) {
+        let joined = concat(s, right)?;
+        *left = joined;
     }
     Ok(())
 }
@@ -51,21 +40,14 @@ pub fn append(left: &mut Value, right: &StrObj) -> RtResult<()> {
 /// The concatenation of string pieces (an f-string's parts; pieces that are not strings are
 /// skipped): one buffer of the exact size, counts summed from the pieces.
 pub fn concat_all(pieces: &[Value]) -> Value {
-    let (mut bytes, mut chars, mut is_ascii) = (0, 0, true);
+    let bytes = pieces.iter().map(|piece| if let Value::Str(s) = piece { s.len() } else { 0 }).sum();
+    let mut text = StrBuilder::with_capacity(bytes);
     for piece in pieces {
         if let Value::Str(s) = piece {
-            bytes += s.text.len();
-            chars += s.char_count;
-            is_ascii &= s.is_ascii;
+            text.push_obj(s);
         }
     }
-    let mut text = String::with_capacity(bytes);
-    for piece in pieces {
-        if let Value::Str(s) = piece {
-            text.push_str(&s.text);
-        }
-    }
-    Value::Str(Rc::new(StrObj::with_counts(text, is_ascii, chars)))
+    Value::Str(text.finish())
 }
 
 /// `sep.join(iterable)`. A list's or tuple's items are read where they are; any other iterable
@@ -88,16 +70,10 @@ pub fn join(sep: &StrObj, iterable: &Value) -> RtResult<Value> {
 
 fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
     let gaps = items.len().saturating_sub(1);
-    let mut bytes = sep.text.len() as u64 * gaps as u64;
-    let mut chars = sep.char_count * gaps;
-    let mut is_ascii = sep.is_ascii || gaps == 0;
+    let mut bytes = sep.len() as u64 * gaps as u64;
     for (i, item) in items.iter().enumerate() {
         match item {
-            Value::Str(x) => {
-                bytes += x.text.len() as u64;
-                chars += x.char_count;
-                is_ascii &= x.is_ascii;
-            }
+            Value::Str(x) => bytes += x.len() as u64,
             other => {
                 return Err(type_error(format!(
                     "sequence item {i}: expected str instance, {} found",
@@ -111,27 +87,31 @@ fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
         // A single string joins to itself (the same object, as in CPython).
         return Ok(only.clone());
     }
-    let mut text = String::with_capacity(bytes as usize);
+    let mut text = StrBuilder::with_capacity(bytes as usize);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            text.push_str(&sep.text);
+            text.push_obj(sep);
         }
         if let Value::Str(x) = item {
-            match x.text.as_bytes() {
-                // A one-byte string is one ASCII char: pushed without a call to memcpy.
-                &[byte] => text.push(char::from(byte)),
-                _ => text.push_str(&x.text),
-            }
+            text.push_obj(x);
         }
     }
-    Ok(Value::Str(Rc::new(StrObj::with_counts(text, is_ascii, chars))))
+    Ok(Value::Str(text.finish()))
 }
 
 /// Appends the decimal digits of `n` (what `str(n)` and `print(n)` show), without going
 /// through `core::fmt`.
 pub fn push_int(out: &mut String, n: i64) {
-    // u64::MAX has 20 digits; i64's magnitude has at most 19.
     let mut digits = [0u8; 20];
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(int_digits(n, &mut digits));
+}
+
+/// The decimal digits of `n`'s magnitude, written at the end of `digits` (u64::MAX has 20
+/// digits; i64's magnitude has at most 19).
+fn int_digits(n: i64, digits: &mut [u8; 20]) -> &str {
     let mut start = digits.len();
     let mut rest = n.unsigned_abs();
     loop {
@@ -142,18 +122,20 @@ pub fn push_int(out: &mut String, n: i64) {
             break;
         }
     }
-    if n < 0 {
-        out.push('-');
-    }
     // SAFETY: every byte written above is an ASCII digit, so the slice is valid UTF-8.
-    out.push_str(unsafe { std::str::from_utf8_unchecked(&digits[start..]) });
+    unsafe { std::str::from_utf8_unchecked(&digits[start..]) }
 }
 
 /// `str(n)` for an int in the i64 range.
 pub fn int_str(n: i64) -> Value {
-    let mut text = String::with_capacity(20);
-    push_int(&mut text, n);
-    Value::ascii_str(text)
+    let mut digits = [0u8; 20];
+    let text = int_digits(n, &mut digits);
+    let mut out = StrBuilder::with_capacity(text.len() + (n < 0) as usize);
+    if n < 0 {
+        out.push_ascii("-");
+    }
+    out.push_ascii(text);
+    Value::Str(out.finish())
 }
 
 /// A piece of a string whose ASCII flag is known (any piece of ASCII text is ASCII).

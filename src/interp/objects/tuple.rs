@@ -239,15 +239,15 @@ mod tests {
         let inner = Value::str("shared");
         let Value::Str(rc) = &inner else { unreachable!() };
         let t = Tuple::from_slice(&[inner.clone(), Value::None]);
-        assert_eq!(std::rc::Rc::strong_count(rc), 2);
+        assert_eq!(rc.refcount(), 2);
         let u = t.clone();
         assert!(Tuple::ptr_eq(&t, &u));
         assert_eq!(t.refcount(), 2);
         drop(t);
         assert_eq!(u.refcount(), 1);
-        assert_eq!(std::rc::Rc::strong_count(rc), 2, "the items live while one handle does");
+        assert_eq!(rc.refcount(), 2, "the items live while one handle does");
         drop(u);
-        assert_eq!(std::rc::Rc::strong_count(rc), 1, "the last drop releases the items");
+        assert_eq!(rc.refcount(), 1, "the last drop releases the items");
     }
 
     #[test]
@@ -258,8 +258,8 @@ mod tests {
         for _ in 0..1000 {
             node = Value::Tuple(Tuple::from_vec(vec![leaf.clone(), node]));
         }
-        assert_eq!(std::rc::Rc::strong_count(rc), 1001);
+        assert_eq!(rc.refcount(), 1001);
         drop(node);
-        assert_eq!(std::rc::Rc::strong_count(rc), 1);
+        assert_eq!(rc.refcount(), 1);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Layout (see docs/ARCHITECTURE.md, "Values"): `Value` is `#[repr(C, u8)]`, a one-byte tag at
 //! offset 0 and an 8-byte payload at offset 8 — an `i64`, the bits of an `f64`, a `bool`, or a
-//! pointer to a reference-counted (`Rc`) heap object. Native code can therefore read a frame slot or
+//! pointer to a reference-counted heap object (an `Rc`, or the one-block `Str` and `Tuple` of
+//! `str_obj.rs` and `tuple.rs`). Native code can therefore read a frame slot or
 //! a list element with one tag compare and one load. Ints are `i64` until an operation overflows,
 //! then `BigInt`; results that fit in an `i64` are always normalised back to `Int` (so an `Int` and a
 //! `BigInt` never hold the same number). Lists hold their values inline.
@@ -19,6 +20,7 @@ use num_bigint::BigInt;
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::objects::builtins::BuiltinId;
 use crate::interp::objects::error::ExcKind;
+pub use crate::interp::objects::str_obj::{Str, StrBuilder, StrObj};
 pub use crate::interp::objects::tuple::Tuple;
 
 /// The tag numbers of [`Value`] — stable because the JIT reads them from memory.
@@ -47,7 +49,7 @@ pub enum Value {
     Float(f64) = tag::FLOAT,
     /// Only for numbers outside the i64 range (invariant kept by [`Value::from_bigint`]).
     BigInt(Rc<BigInt>),
-    Str(Rc<StrObj>),
+    Str(Str),
     List(Rc<ListObj>) = tag::LIST,
     Tuple(Tuple),
     Dict(Rc<DictObj>),
@@ -61,34 +63,6 @@ pub enum Value {
     Exception(Rc<ExcObj>),
     /// An iterator: what `enumerate`, `zip`, `reversed` return, and a `for` loop's state.
     Iterator(Rc<RefCell<IterObj>>),
-}
-
-/// An immutable Unicode string. `char_count` makes `len` O(1); `is_ascii` lets indexing be O(1);
-/// `hash` caches the dict hash of `text` (0 = not yet computed; see `hashkey.rs`), so a string
-/// used as a key many times is hashed once. A `u32` fits in the padding after `is_ascii`: the
-/// object stays 40 bytes.
-#[derive(Debug)]
-pub struct StrObj {
-    pub text: String,
-    pub char_count: usize,
-    pub is_ascii: bool,
-    pub hash: Cell<u32>,
-}
-
-impl StrObj {
-    pub fn new(text: String) -> StrObj {
-        let is_ascii = text.is_ascii();
-        let char_count = if is_ascii { text.len() } else { text.chars().count() };
-        StrObj { text, char_count, is_ascii, hash: Cell::new(0) }
-    }
-
-    /// A string whose ASCII flag and char count the caller already knows (a concatenation, a
-    /// join, a piece of ASCII text): no rescan of the text. The counts must be the text's own.
-    pub fn with_counts(text: String, is_ascii: bool, char_count: usize) -> StrObj {
-        debug_assert_eq!(is_ascii, text.is_ascii(), "is_ascii of {text:?}");
-        debug_assert_eq!(char_count, text.chars().count(), "char_count of {text:?}");
-        StrObj { text, char_count, is_ascii, hash: Cell::new(0) }
-    }
 }
 
 /// A mutable list: values stored inline (no allocation per int or float element).
@@ -157,7 +131,7 @@ pub enum IterObj {
     },
     /// Over a string by byte offset of the next char.
     Str {
-        text: Rc<StrObj>,
+        text: Str,
         byte_index: usize,
     },
     /// Over a snapshot of a dict's keys or items (the dict is checked for size changes).
@@ -250,20 +224,20 @@ pub enum DictViewKind {
 thread_local! {
     /// The one-character strings of U+0000..U+00FF, made once per thread (see [`Value::char`]):
     /// iterating over or indexing an ASCII string allocates nothing.
-    static LATIN1_CHARS: Vec<Rc<StrObj>> =
-        (0u8..=255).map(|b| Rc::new(StrObj::new(char::from(b).to_string()))).collect();
+    static LATIN1_CHARS: Vec<Str> =
+        (0u8..=255).map(|b| Str::new(char::from(b).encode_utf8(&mut [0; 2]))).collect();
 }
 
 impl Value {
-    pub fn str(text: impl Into<String>) -> Value {
-        Value::Str(Rc::new(StrObj::new(text.into())))
+    pub fn str(text: impl AsRef<str>) -> Value {
+        Value::Str(Str::new(text.as_ref()))
     }
 
     /// A string the caller knows to be ASCII (its char count is its length).
-    pub fn ascii_str(text: impl Into<String>) -> Value {
-        let text = text.into();
-        let len = text.len();
-        Value::Str(Rc::new(StrObj::with_counts(text, true, len)))
+    pub fn ascii_str(text: impl AsRef<str>) -> Value {
+        let text = text.as_ref();
+        debug_assert!(text.is_ascii(), "{text:?} is not ASCII");
+        Value::Str(Str::with_char_count(text, text.len()))
     }
 
     /// The one-character string `c`, as indexing, iterating and `chr()` make it: shared for
@@ -274,7 +248,7 @@ impl Value {
         if (c as u32) < 256 {
             Value::Str(LATIN1_CHARS.with(|table| table[c as usize].clone()))
         } else {
-            Value::Str(Rc::new(StrObj::new(c.to_string())))
+            Value::Str(Str::new(c.encode_utf8(&mut [0; 4])))
         }
     }
 
@@ -326,7 +300,7 @@ impl IterObj {
             IterObj::Range { .. } => "range_iterator",
             IterObj::List { .. } => "list_iterator",
             IterObj::Tuple { .. } => "tuple_iterator",
-            IterObj::Str { text, .. } if text.is_ascii => "str_ascii_iterator",
+            IterObj::Str { text, .. } if text.is_ascii() => "str_ascii_iterator",
             IterObj::Str { .. } => "str_iterator",
             IterObj::DictKeys { .. } => "dict_keyiterator",
             IterObj::Values { .. } => "list_reverseiterator",
@@ -362,11 +336,6 @@ mod tests {
         let bytes: [u8; 16] = unsafe { std::mem::transmute(v) };
         assert_eq!(bytes[0], tag::INT);
         assert_eq!(i64::from_ne_bytes(bytes[8..16].try_into().unwrap()), 0x1234_5678);
-    }
-
-    #[test]
-    fn caching_a_string_hash_does_not_grow_the_string_object() {
-        assert_eq!(std::mem::size_of::<StrObj>(), 40);
     }
 
     #[test]

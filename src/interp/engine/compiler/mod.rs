@@ -172,7 +172,7 @@ fn const_key(value: &Value) -> Option<ConstKey> {
     match value {
         Value::Int(i) => Some(ConstKey::Int(*i)),
         Value::Float(f) => Some(ConstKey::Float(f.to_bits())),
-        Value::Str(s) => Some(ConstKey::Str(s.text.clone())),
+        Value::Str(s) => Some(ConstKey::Str(s.to_string())),
         Value::BigInt(b) => Some(ConstKey::Big(b.to_string())),
         _ => None,
     }

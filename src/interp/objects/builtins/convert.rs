@@ -45,13 +45,13 @@ pub(crate) fn int_call(v: &Value, base: Option<&Value>) -> RtResult<Value> {
         if b != 0 && !(2..=36).contains(&b) {
             return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
         }
-        return int_from_str(&s.text, b as u32);
+        return int_from_str(s.as_str(), b as u32);
     }
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => float_to_int(*f),
-        Value::Str(s) => int_from_str(&s.text, 10),
+        Value::Str(s) => int_from_str(s.as_str(), 10),
         _ => Err(type_error(format!(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",
             v.type_name()

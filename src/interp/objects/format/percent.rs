@@ -250,7 +250,7 @@ pub fn percent_format(fmt: &str, args: &Value) -> RtResult<Value> {
                     Value::BigInt(_) => {
                         return Err(RtError::new(ExcKind::OverflowError, "%c arg not in range(0x110000)"));
                     }
-                    Value::Str(s) if s.char_count == 1 => s.text.chars().next().unwrap_or('\0'),
+                    Value::Str(s) if s.char_count() == 1 => s.as_str().chars().next().unwrap_or('\0'),
                     _ => return Err(type_error("%c requires int or char")),
                 };
                 let n = width.saturating_sub(1);
@@ -283,7 +283,7 @@ mod tests {
 
     fn pf(fmt: &str, args: Value) -> String {
         match percent_format(fmt, &args) {
-            Ok(Value::Str(s)) => s.text.clone(),
+            Ok(Value::Str(s)) => s.to_string(),
             Ok(_) => "?".into(),
             Err(e) => format!("!{:?}", e.kind()),
         }

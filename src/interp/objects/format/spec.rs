@@ -405,7 +405,7 @@ pub fn format_spec(v: &Value, spec: &str) -> RtResult<String> {
         Value::Int(i) => format_int_spec(&IntArg::Small(*i), &parse(spec, "int")?),
         Value::BigInt(b) => format_int_spec(&IntArg::Big(b), &parse(spec, "int")?),
         Value::Float(f) => format_float_spec(*f, &parse(spec, "float")?),
-        Value::Str(s) => format_str_spec(&s.text, &parse(spec, "str")?),
+        Value::Str(s) => format_str_spec(s.as_str(), &parse(spec, "str")?),
         _ => Err(type_error(format!("unsupported format string passed to {}.__format__", v.type_name()))),
     }
 }

@@ -14,13 +14,13 @@ use crate::interp::objects::ops;
 use crate::interp::objects::text;
 use crate::interp::objects::value::Value;
 
-fn s(text: impl Into<String>) -> Value {
+fn s(text: impl AsRef<str>) -> Value {
     Value::str(text)
 }
 
 fn str_arg(v: &Value, what: impl FnOnce(&Value) -> RtError) -> RtResult<&str> {
     match v {
-        Value::Str(x) => Ok(&x.text),
+        Value::Str(x) => Ok(x.as_str()),
         _ => Err(what(v)),
     }
 }
@@ -113,8 +113,8 @@ fn split_args(name: &str, args: &[Value], kwargs: Kwargs<'_>) -> RtResult<(Optio
     }
     let sep = match sep {
         None | Some(Value::None) => None,
-        Some(Value::Str(x)) if x.text.is_empty() => return Err(value_error("empty separator")),
-        Some(Value::Str(x)) => Some(x.text.clone()),
+        Some(Value::Str(x)) if x.as_str().is_empty() => return Err(value_error("empty separator")),
+        Some(Value::Str(x)) => Some(x.to_string()),
         Some(v) => return Err(type_error(format!("must be str or None, not {}", v.type_name()))),
     };
     let maxsplit = match maxsplit {
@@ -128,7 +128,7 @@ fn strip_chars<'a>(name: &str, args: &'a [Value]) -> RtResult<Option<&'a str>> {
     expect_args(name, args, 0, 1)?;
     match args.first() {
         None | Some(Value::None) => Ok(None),
-        Some(Value::Str(x)) => Ok(Some(&x.text)),
+        Some(Value::Str(x)) => Ok(Some(x.as_str())),
         Some(_) => Err(type_error(format!("{name} arg must be None or str"))),
     }
 }
@@ -147,11 +147,11 @@ fn prefix_match(name: &str, text: &str, ascii: bool, args: &[Value], at_end: boo
     let window = if start <= end { &text[byte_at(text, ascii, start)..byte_at(text, ascii, end)] } else { "" };
     let check = |p: &str| if at_end { window.ends_with(p) } else { window.starts_with(p) };
     match &args[0] {
-        Value::Str(p) => Ok(start <= end && check(&p.text)),
+        Value::Str(p) => Ok(start <= end && check(p.as_str())),
         Value::Tuple(items) => {
             for item in items.iter() {
                 match item {
-                    Value::Str(p) if start <= end && check(&p.text) => return Ok(true),
+                    Value::Str(p) if start <= end && check(p.as_str()) => return Ok(true),
                     Value::Str(_) => {}
                     other => {
                         return Err(type_error(format!(
@@ -205,7 +205,7 @@ fn fill_char(name: &str, args: &[Value]) -> RtResult<(usize, char)> {
     let width = crate::interp::objects::methods::int_arg(&args[0])?.max(0) as usize;
     let fill = match args.get(1) {
         None => ' ',
-        Some(Value::Str(x)) if x.char_count == 1 => x.text.chars().next().unwrap_or(' '),
+        Some(Value::Str(x)) if x.char_count() == 1 => x.as_str().chars().next().unwrap_or(' '),
         Some(Value::Str(_)) => {
             return Err(type_error("The fill character must be exactly one character long"));
         }
@@ -304,7 +304,7 @@ pub(super) fn call_str_method(
     host: &mut dyn crate::interp::objects::host::Host,
 ) -> RtResult<Value> {
     use MethodId as M;
-    let ascii = matches!(obj, Value::Str(x) if x.is_ascii);
+    let ascii = matches!(obj, Value::Str(x) if x.is_ascii());
     if !matches!(method, M::Split | M::Rsplit | M::Format | M::Splitlines) {
         no_kwargs_for("str", name, kwargs)?;
     }

@@ -597,7 +597,7 @@ fn is_sequence(v: &Value) -> bool {
 fn repeat(seq: &Value, n: &Value) -> RtResult<Value> {
     let count = repeat_count(n)?;
     match seq {
-        Value::Str(s) => repeat_str(&s.text, count),
+        Value::Str(s) => repeat_str(s.as_str(), count),
         Value::List(l) => {
             let items = l.borrow().clone();
             Ok(Value::list(repeat_vec(&items, count)?))
@@ -647,7 +647,7 @@ fn sequence_op(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtResult<Value
             }
             Ok(Value::Dict(Rc::new(std::cell::RefCell::new(merged))))
         }
-        (BinOp::Mod, Value::Str(s), _) => crate::interp::objects::format::percent_format(&s.text, b),
+        (BinOp::Mod, Value::Str(s), _) => crate::interp::objects::format::percent_format(s.as_str(), b),
         _ => Err(unsupported(op, a, b, inplace)),
     }
 }

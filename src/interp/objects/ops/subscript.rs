@@ -77,8 +77,8 @@ pub fn get_item(obj: &Value, index: &Value) -> RtResult<Value> {
             Ok(t[i].clone())
         }
         Value::Str(s) => match idx(index) {
-            Idx::Int(i) => match normalize(i, s.char_count) {
-                Some(i) => Ok(str_char(&s.text, s.is_ascii, i)),
+            Idx::Int(i) => match normalize(i, s.char_count()) {
+                Some(i) => Ok(str_char(s.as_str(), s.is_ascii(), i)),
                 None => Err(index_error("string index out of range")),
             },
             Idx::Big => Err(cannot_fit()),
@@ -268,17 +268,17 @@ pub fn get_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtR
             Ok(Value::tuple(pick(t, start, st, count)))
         }
         Value::Str(s) => {
-            let (start, st, count) = slice_indices(s.char_count, lower, upper, step)?;
-            if s.is_ascii {
+            let (start, st, count) = slice_indices(s.char_count(), lower, upper, step)?;
+            if s.is_ascii() {
                 if st == 1 {
                     let b = start as usize;
-                    return Ok(Value::str(&s.text[b..b + count]));
+                    return Ok(Value::ascii_str(&s.as_str()[b..b + count]));
                 }
-                let bytes = s.text.as_bytes();
+                let bytes = s.as_str().as_bytes();
                 let out: String = (0..count).map(|k| bytes[(start + st * k as i64) as usize] as char).collect();
-                return Ok(Value::str(out));
+                return Ok(Value::ascii_str(out));
             }
-            let chars: Vec<char> = s.text.chars().collect();
+            let chars: Vec<char> = s.as_str().chars().collect();
             Ok(Value::str(pick(&chars, start, st, count).into_iter().collect::<String>()))
         }
         Value::Range(r) => {

@@ -3,10 +3,11 @@
 
 use super::*;
 use crate::interp::objects::format::exc_line;
+use crate::interp::objects::value::Str;
 
 fn text_of(v: &Value) -> (&str, bool, usize) {
     match v {
-        Value::Str(s) => (&s.text, s.is_ascii, s.char_count),
+        Value::Str(s) => (s.as_str(), s.is_ascii(), s.char_count()),
         other => panic!("not a str: {other:?}"),
     }
 }
@@ -17,7 +18,7 @@ fn strs(values: &[Value]) -> Vec<&str> {
 
 #[test]
 fn concat_carries_ascii_flag_and_char_count_from_the_operands() {
-    let (a, b) = (StrObj::new("ab".into()), StrObj::new("é€".into()));
+    let (a, b) = (Str::new("ab"), Str::new("é€"));
     let joined = concat(&a, &b).unwrap();
     assert_eq!(text_of(&joined), ("abé€", false, 4));
     let ascii = concat(&a, &a).unwrap();
@@ -26,27 +27,28 @@ fn concat_carries_ascii_flag_and_char_count_from_the_operands() {
 
 #[test]
 fn append_changes_a_uniquely_held_string_in_place() {
-    let mut left = Value::str("ab");
-    let before = match &left {
-        Value::Str(rc) => Rc::as_ptr(rc),
+    let addr = |v: &Value| match v {
+        Value::Str(s) => s.addr(),
         _ => unreachable!(),
     };
-    append(&mut left, &StrObj::new("ç".into())).unwrap();
-    append(&mut left, &StrObj::new("d".into())).unwrap();
+    let mut left = Value::str("ab");
+    // The first append grows the exact-size block (it may move); it has room for the next.
+    append(&mut left, &Str::new("ç")).unwrap();
+    let before = addr(&left);
+    append(&mut left, &Str::new("d")).unwrap();
     assert_eq!(text_of(&left), ("abçd", false, 4));
-    let Value::Str(rc) = &left else { unreachable!() };
-    assert_eq!(Rc::as_ptr(rc), before, "the same string object grew");
+    assert_eq!(addr(&left), before, "the same string object grew");
 }
 
 #[test]
 fn append_leaves_a_shared_string_alone() {
     let original = Value::str("ab");
     let mut left = original.clone();
-    append(&mut left, &StrObj::new("cd".into())).unwrap();
+    append(&mut left, &Str::new("cd")).unwrap();
     assert_eq!(text_of(&left), ("abcd", true, 4));
     assert_eq!(text_of(&original), ("ab", true, 2), "the other holder still sees the old string");
     let (Value::Str(x), Value::Str(y)) = (&left, &original) else { unreachable!() };
-    assert!(!Rc::ptr_eq(x, y));
+    assert!(!Str::ptr_eq(x, y));
 }
 
 #[test]
@@ -58,19 +60,19 @@ fn concat_all_skips_non_strings_and_sums_counts() {
 
 #[test]
 fn join_sizes_counts_and_errors() {
-    let sep = StrObj::new("-é-".into());
+    let sep = Str::new("-é-");
     let items = Value::list(vec![Value::str("a"), Value::str("bc"), Value::str("")]);
     assert_eq!(text_of(&join(&sep, &items).unwrap()), ("a-é-bc-é-", false, 9));
     let ascii_items = Value::tuple(vec![Value::str("a"), Value::str("b")]);
-    assert_eq!(text_of(&join(&StrObj::new(", ".into()), &ascii_items).unwrap()), ("a, b", true, 4));
+    assert_eq!(text_of(&join(&Str::new(", "), &ascii_items).unwrap()), ("a, b", true, 4));
     // The separator never appears between fewer than two items.
     assert_eq!(text_of(&join(&sep, &Value::list(vec![])).unwrap()), ("", true, 0));
     let one = Value::str("solo");
     let joined = join(&sep, &Value::list(vec![one.clone()])).unwrap();
     let (Value::Str(x), Value::Str(y)) = (&joined, &one) else { unreachable!() };
-    assert!(Rc::ptr_eq(x, y), "one string joins to itself");
+    assert!(Str::ptr_eq(x, y), "one string joins to itself");
     // Any iterable: a string's chars.
-    assert_eq!(text_of(&join(&StrObj::new(".".into()), &Value::str("abc")).unwrap()).0, "a.b.c");
+    assert_eq!(text_of(&join(&Str::new("."), &Value::str("abc")).unwrap()).0, "a.b.c");
     let bad = Value::list(vec![Value::str("a"), Value::Int(1)]);
     let err = join(&sep, &bad).unwrap_err();
     assert_eq!(exc_line(&err.0), "TypeError: sequence item 1: expected str instance, int found");

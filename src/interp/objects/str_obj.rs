@@ -1,0 +1,338 @@
+//! The string object: one heap block holding a header (refcount, cached hash, byte length, char
+//! count, capacity) and the UTF-8 bytes inline, reached through a thin pointer, so `Value::Str`
+//! stays 16 bytes and making a string is one allocation (an `Rc<StrObj>` around a `String` took
+//! two: the `Rc` box and the text buffer; 64 bytes for a 5-letter word, now 32).
+//!
+//! Layout of the block (documented for native code in docs/ARCHITECTURE.md, "Values"):
+//!
+//! | offset | field        | type              |
+//! |--------|--------------|-------------------|
+//! | 0      | `refcount`   | `u32`             |
+//! | 4      | `hash`       | `u32` (0 = not computed yet) |
+//! | 8      | `len`        | `u32`, bytes      |
+//! | 12     | `char_count` | `u32`             |
+//! | 16     | `capacity`   | `u32`, bytes      |
+//! | 20     | bytes        | `[u8; capacity]`, the first `len` initialised UTF-8 |
+//!
+//! Lengths are `u32`: no operation makes a string over `ops::MAX_STR_BYTES` (`u32::MAX`) bytes
+//! (they raise MemoryError first); a block that would still exceed it is an allocation failure.
+//! A string is ASCII exactly when its char count equals its byte length, so no flag is stored.
+//!
+//! The API is safe: [`Str`] (the counted handle) derefs to [`StrObj`] (the header), which
+//! derefs to `str`. A string is built by [`StrBuilder`] (a block only it holds, grown as pieces
+//! are pushed) or by the constructors on [`Str`]; [`Str::try_append`] grows a string in place
+//! when its handle is the only one. This is the only file that touches the block's memory.
+
+use std::alloc::{self, Layout};
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::ptr::NonNull;
+
+/// The fixed part of a string's block; the bytes follow it at [`Str::BYTES_OFFSET`].
+#[repr(C)]
+struct StrHeader {
+    refcount: Cell<u32>,
+    hash: Cell<u32>,
+    len: u32,
+    char_count: u32,
+    capacity: u32,
+}
+
+/// A string object as code reads it: the header and its `len` bytes of text. Only ever seen
+/// behind a [`Str`] handle (there is no way to make one by value); the reference covers the
+/// header and the text, so reading the text through it stays inside what it borrows.
+#[repr(C)]
+pub struct StrObj {
+    header: StrHeader,
+    bytes: [u8],
+}
+
+/// A reference-counted string: a thin pointer to a [`StrObj`] and its bytes. Cloning
+/// increments the count; the last drop frees the block. Immutable while shared.
+pub struct Str {
+    header: NonNull<StrHeader>,
+    /// Owns a `StrHeader` (and bytes) for drop-check; `Cell` makes it `!Send`/`!Sync`.
+    _owns: PhantomData<StrHeader>,
+}
+
+/// The most bytes a block can hold.
+const MAX_BYTES: usize = u32::MAX as usize;
+
+impl StrObj {
+    /// The text.
+    #[inline(always)]
+    pub fn as_str(&self) -> &str {
+        // SAFETY: the first `len` bytes after the header are UTF-8 (every writer keeps that).
+        unsafe { std::str::from_utf8_unchecked(&self.bytes) }
+    }
+
+    /// The number of chars (Python's `len`).
+    #[inline(always)]
+    pub fn char_count(&self) -> usize {
+        self.header.char_count as usize
+    }
+
+    /// Is every char ASCII (one byte each: then indexing is O(1))?
+    #[inline(always)]
+    pub fn is_ascii(&self) -> bool {
+        self.header.char_count == self.header.len
+    }
+
+    /// The cached dict hash (see `hashkey.rs`), 0 when not computed yet.
+    #[inline(always)]
+    pub fn cached_hash(&self) -> u32 {
+        self.header.hash.get()
+    }
+
+    /// Caches the dict hash (the text never changes while the hash can be read: an in-place
+    /// append resets it).
+    #[inline(always)]
+    pub fn set_cached_hash(&self, hash: u32) {
+        self.header.hash.set(hash);
+    }
+}
+
+impl Deref for StrObj {
+    type Target = str;
+    #[inline(always)]
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for StrObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Str {
+    /// Byte offset of the reference count in the block.
+    pub const REFCOUNT_OFFSET: usize = std::mem::offset_of!(StrHeader, refcount);
+    /// Byte offset of the cached hash.
+    pub const HASH_OFFSET: usize = std::mem::offset_of!(StrHeader, hash);
+    /// Byte offset of the byte length.
+    pub const LEN_OFFSET: usize = std::mem::offset_of!(StrHeader, len);
+    /// Byte offset of the char count.
+    pub const CHAR_COUNT_OFFSET: usize = std::mem::offset_of!(StrHeader, char_count);
+    /// Byte offset of the capacity.
+    pub const CAPACITY_OFFSET: usize = std::mem::offset_of!(StrHeader, capacity);
+    /// Byte offset of the first byte of text.
+    pub const BYTES_OFFSET: usize = std::mem::size_of::<StrHeader>();
+
+    /// The layout of a block with room for `capacity` bytes, padded to the header's alignment:
+    /// a `&StrObj` covers its header and text rounded up to that alignment, which must lie
+    /// inside the block.
+    fn layout(capacity: usize) -> Layout {
+        match Layout::from_size_align(Self::BYTES_OFFSET + capacity, std::mem::align_of::<StrHeader>()) {
+            Ok(layout) if capacity <= MAX_BYTES => layout.pad_to_align(),
+            // Past what a header can describe: as if the allocator had no memory for it.
+            _ => alloc::handle_alloc_error(Layout::new::<StrHeader>()),
+        }
+    }
+
+    /// An empty string with room for `capacity` bytes: refcount 1.
+    fn allocate(capacity: usize) -> Str {
+        let layout = Self::layout(capacity);
+        // SAFETY: the layout is never zero-sized (the header alone is 20 bytes).
+        let raw = unsafe { alloc::alloc(layout) } as *mut StrHeader;
+        let Some(header) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
+        let header_value =
+            StrHeader { refcount: Cell::new(1), hash: Cell::new(0), len: 0, char_count: 0, capacity: capacity as u32 };
+        // SAFETY: `header` points to fresh memory big and aligned enough for a `StrHeader`.
+        unsafe { header.as_ptr().write(header_value) };
+        Str { header, _owns: PhantomData }
+    }
+
+    /// The string `text` (its char count is counted).
+    pub fn new(text: &str) -> Str {
+        let chars = if text.is_ascii() { text.len() } else { text.chars().count() };
+        Self::with_char_count(text, chars)
+    }
+
+    /// The string `text`, whose char count the caller knows (a piece of ASCII text, a
+    /// concatenation): no rescan. The count must be the text's own.
+    pub fn with_char_count(text: &str, char_count: usize) -> Str {
+        let mut builder = StrBuilder::with_capacity(text.len());
+        builder.push_counted(text, char_count);
+        builder.finish()
+    }
+
+    /// The header.
+    #[inline(always)]
+    fn head(&self) -> &StrHeader {
+        // SAFETY: the block lives as long as any handle, and this is one.
+        unsafe { self.header.as_ref() }
+    }
+
+    /// Are `a` and `b` the same string object (Python's `is`)?
+    #[inline]
+    pub fn ptr_eq(a: &Str, b: &Str) -> bool {
+        a.header == b.header
+    }
+
+    /// The block's address (identity, as `Rc::as_ptr` gave).
+    pub fn addr(&self) -> usize {
+        self.header.as_ptr() as usize
+    }
+
+    /// How many handles share this block.
+    pub fn refcount(&self) -> usize {
+        self.head().refcount.get() as usize
+    }
+
+    /// Appends `piece` (of `chars` chars) in place when this handle is the only one (nobody
+    /// can see the string change), growing the block by doubling so a string built piece by
+    /// piece is linear. Returns false, changing nothing, when the string is shared.
+    pub fn try_append(&mut self, piece: &str, chars: usize) -> bool {
+        if self.head().refcount.get() != 1 {
+            return false;
+        }
+        self.push_unique(piece, chars);
+        // The text changed: the cached hash no longer belongs to it.
+        self.head().hash.set(0);
+        true
+    }
+
+    /// Appends to a block only this handle holds (refcount 1, no `&StrObj` alive: the caller
+    /// has `&mut self`), growing it when needed.
+    #[inline]
+    fn push_unique(&mut self, piece: &str, chars: usize) {
+        debug_assert_eq!(self.head().refcount.get(), 1);
+        debug_assert_eq!(chars, piece.chars().count(), "char count of {piece:?}");
+        let len = self.head().len as usize;
+        let needed = len + piece.len();
+        if needed > self.head().capacity as usize {
+            self.grow(needed);
+        }
+        // SAFETY: the block is this handle's alone (refcount 1, `&mut self`); `needed` bytes fit
+        // in its capacity, and `piece` is another object's text or a Rust `&str`: it cannot lie
+        // in this block's unused tail, so the copy does not overlap. The bytes after `len` stay
+        // UTF-8 because `piece` is a whole `&str`.
+        unsafe {
+            let header = self.header.as_ptr();
+            let bytes = (header as *mut u8).add(Self::BYTES_OFFSET);
+            match piece.as_bytes() {
+                // One byte (an ASCII char, the common piece of a join): no call to memcpy.
+                &[byte] => bytes.add(len).write(byte),
+                _ => std::ptr::copy_nonoverlapping(piece.as_ptr(), bytes.add(len), piece.len()),
+            }
+            (*header).len = needed as u32;
+            (*header).char_count += chars as u32;
+        }
+    }
+
+    /// Reallocates the block for at least `needed` bytes (doubling, so appends amortise).
+    #[cold]
+    fn grow(&mut self, needed: usize) {
+        let old = self.head().capacity as usize;
+        let capacity = needed.max(old.saturating_mul(2)).max(16).min(MAX_BYTES.max(needed));
+        let new_layout = Self::layout(capacity);
+        // SAFETY: the block is this handle's alone; it was allocated with `layout(old)` and is
+        // reallocated to a non-zero size with the same alignment. The header and the first
+        // `len` bytes move with it.
+        unsafe {
+            let raw = alloc::realloc(self.header.as_ptr() as *mut u8, Self::layout(old), new_layout.size());
+            let Some(header) = NonNull::new(raw as *mut StrHeader) else { alloc::handle_alloc_error(new_layout) };
+            (*header.as_ptr()).capacity = capacity as u32;
+            self.header = header;
+        }
+    }
+}
+
+impl Deref for Str {
+    type Target = StrObj;
+    #[inline(always)]
+    fn deref(&self) -> &StrObj {
+        let len = self.head().len as usize;
+        // SAFETY: the block lives as long as any handle, and this is one; it holds the header
+        // and at least `len` initialised bytes after it, which is what the `StrObj` (header,
+        // then `[u8]` of length `len`, `repr(C)`) covers.
+        unsafe { &*(std::ptr::slice_from_raw_parts(self.header.as_ptr() as *const u8, len) as *const StrObj) }
+    }
+}
+
+impl Clone for Str {
+    #[inline(always)]
+    fn clone(&self) -> Str {
+        let count = &self.head().refcount;
+        // As `Rc` does, abort rather than wrap: a wrapped count would free a live block.
+        count.set(count.get().checked_add(1).unwrap_or_else(|| std::process::abort()));
+        Str { header: self.header, _owns: PhantomData }
+    }
+}
+
+impl Drop for Str {
+    #[inline]
+    fn drop(&mut self) {
+        let count = &self.head().refcount;
+        let left = count.get() - 1;
+        count.set(left);
+        if left == 0 {
+            let layout = Self::layout(self.head().capacity as usize);
+            // SAFETY: this was the last handle: nobody can read the block any more; it was
+            // allocated (or last reallocated) with this layout.
+            unsafe { alloc::dealloc(self.header.as_ptr() as *mut u8, layout) };
+        }
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A string being built: a block only the builder holds, grown as pieces are pushed, its char
+/// count summed from what each push says. `finish` hands it out as a [`Str`].
+pub struct StrBuilder {
+    block: Str,
+}
+
+impl StrBuilder {
+    /// An empty builder with room for `bytes` bytes (pushing more grows it).
+    pub fn with_capacity(bytes: usize) -> StrBuilder {
+        StrBuilder { block: Str::allocate(bytes) }
+    }
+
+    /// Appends `piece`, which has `chars` chars (the caller knows: a string object's count,
+    /// or the length of ASCII text).
+    #[inline]
+    pub fn push_counted(&mut self, piece: &str, chars: usize) {
+        self.block.push_unique(piece, chars);
+    }
+
+    /// Appends a string object's text.
+    #[inline]
+    pub fn push_obj(&mut self, piece: &StrObj) {
+        self.block.push_unique(piece.as_str(), piece.char_count());
+    }
+
+    /// Appends ASCII text (its char count is its length).
+    #[inline]
+    pub fn push_ascii(&mut self, piece: &str) {
+        debug_assert!(piece.is_ascii(), "{piece:?} is not ASCII");
+        self.block.push_unique(piece, piece.len());
+    }
+
+    /// Appends text whose char count is not known (it is counted).
+    pub fn push_str(&mut self, piece: &str) {
+        let chars = if piece.is_ascii() { piece.len() } else { piece.chars().count() };
+        self.block.push_unique(piece, chars);
+    }
+
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        self.block.as_str()
+    }
+
+    /// The finished string.
+    pub fn finish(self) -> Str {
+        self.block
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! Unit tests of the string block: the documented layout, counts, sharing, in-place appending
+//! and growth, and the builder. They exercise every `unsafe` block of `str_obj.rs`.
+
+use super::*;
+
+#[test]
+fn layout_is_header_then_bytes() {
+    assert_eq!(Str::REFCOUNT_OFFSET, 0);
+    assert_eq!(Str::HASH_OFFSET, 4);
+    assert_eq!(Str::LEN_OFFSET, 8);
+    assert_eq!(Str::CHAR_COUNT_OFFSET, 12);
+    assert_eq!(Str::CAPACITY_OFFSET, 16);
+    assert_eq!(Str::BYTES_OFFSET, 20);
+    assert_eq!(std::mem::size_of::<Str>(), 8);
+    let s = Str::new("héllo");
+    // SAFETY: reading the documented header fields and bytes of a live string.
+    unsafe {
+        let base = s.addr() as *const u8;
+        assert_eq!(*(base.add(Str::REFCOUNT_OFFSET) as *const u32), 1);
+        assert_eq!(*(base.add(Str::LEN_OFFSET) as *const u32), 6);
+        assert_eq!(*(base.add(Str::CHAR_COUNT_OFFSET) as *const u32), 5);
+        assert_eq!(*(base.add(Str::CAPACITY_OFFSET) as *const u32), 6);
+        assert_eq!(std::slice::from_raw_parts(base.add(Str::BYTES_OFFSET), 6), "héllo".as_bytes());
+    }
+}
+
+#[test]
+fn a_string_object_lies_inside_its_block() {
+    for text in ["", "a", "abcde", "日本"] {
+        let s = Str::new(text);
+        let obj: &StrObj = &s;
+        assert_eq!(obj as *const StrObj as *const u8 as usize, s.addr());
+        let covered = std::mem::size_of_val(obj);
+        assert_eq!(covered, (Str::BYTES_OFFSET + text.len()).next_multiple_of(4));
+        assert!(covered <= Str::layout(text.len()).size(), "{text:?}");
+    }
+}
+
+#[test]
+fn counts_and_ascii_flag_follow_the_text() {
+    for text in ["", "a", "plain ascii", "é", "日本語", "mixed é and 𝄞"] {
+        let s = Str::new(text);
+        assert_eq!(s.as_str(), text);
+        assert_eq!(&**s, text, "StrObj derefs to the text");
+        assert_eq!(s.char_count(), text.chars().count(), "{text:?}");
+        assert_eq!(s.is_ascii(), text.is_ascii(), "{text:?}");
+        assert_eq!(format!("{s:?}"), format!("{text:?}"));
+    }
+    let counted = Str::with_char_count("ab€", 3);
+    assert_eq!((counted.as_str(), counted.char_count(), counted.is_ascii()), ("ab€", 3, false));
+}
+
+#[test]
+fn clone_shares_and_the_last_drop_frees() {
+    let s = Str::new("shared");
+    let t = s.clone();
+    assert!(Str::ptr_eq(&s, &t));
+    assert_eq!(s.refcount(), 2);
+    drop(s);
+    assert_eq!(t.refcount(), 1);
+    assert_eq!(t.as_str(), "shared");
+    assert!(!Str::ptr_eq(&t, &Str::new("shared")), "equal text, another object");
+}
+
+#[test]
+fn the_hash_cache_is_kept_and_reset_by_an_append() {
+    let mut s = Str::new("key");
+    assert_eq!(s.cached_hash(), 0);
+    s.set_cached_hash(1234);
+    assert_eq!(s.clone().cached_hash(), 1234, "one cache per object");
+    assert!(s.try_append("s", 1));
+    assert_eq!(s.cached_hash(), 0, "the text changed");
+}
+
+#[test]
+fn try_append_grows_a_unique_string_in_place_and_refuses_a_shared_one() {
+    let mut s = Str::new("a");
+    let mut expected = String::from("a");
+    let mut growths = 0;
+    let mut capacity = s.head().capacity;
+    for i in 0..2000 {
+        let piece = if i % 3 == 0 { "é" } else { "bc" };
+        assert!(s.try_append(piece, piece.chars().count()));
+        expected.push_str(piece);
+        if s.head().capacity != capacity {
+            growths += 1;
+            capacity = s.head().capacity;
+        }
+    }
+    assert_eq!(s.as_str(), expected);
+    assert_eq!(s.char_count(), expected.chars().count());
+    assert!(!s.is_ascii());
+    assert!(growths < 20, "doubling: {growths} reallocations for 2000 appends");
+
+    let other = s.clone();
+    assert!(!s.try_append("x", 1), "shared: unchanged");
+    assert_eq!(s.as_str(), expected);
+    assert_eq!(other.as_str(), expected);
+}
+
+#[test]
+fn the_builder_sums_counts_and_grows_past_its_first_capacity() {
+    let word = Str::new("wörd");
+    let mut builder = StrBuilder::with_capacity(2);
+    builder.push_ascii("<td>");
+    builder.push_obj(&word);
+    builder.push_counted("—", 1);
+    builder.push_str("ü!");
+    assert_eq!(builder.as_str(), "<td>wörd—ü!");
+    let s = builder.finish();
+    assert_eq!(s.as_str(), "<td>wörd—ü!");
+    assert_eq!(s.char_count(), 11);
+    assert_eq!(s.refcount(), 1);
+    let empty = StrBuilder::with_capacity(0).finish();
+    assert_eq!((empty.as_str(), empty.char_count(), empty.is_ascii()), ("", 0, true));
+}
