@@ -414,3 +414,18 @@ fn traceback_from_a_linked_callee_loop_matches_the_interpreter() {
         &["in <module>", "in outer", "in middle", "in inner"],
     );
 }
+
+/// RecursionError from a recursion that goes on forever, after recursion 990 deep inside a hot
+/// loop: native calls count frames as the interpreter does, so the error comes at the same
+/// depth with the same traceback in every mode.
+#[test]
+fn recursion_error_through_native_calls_matches_the_interpreter() {
+    assert_jit_traceback_matches_interpreter("err_jit_recursion_limit", &["in <module>", "in down"]);
+}
+
+/// An error raised 30 frames deep in natively called recursion: the exit re-created every
+/// native frame, so the traceback is the interpreter's, frame for frame.
+#[test]
+fn traceback_from_deep_native_calls_matches_the_interpreter() {
+    assert_jit_traceback_matches_interpreter("err_jit_native_deep", &["in <module>", "in dive"]);
+}

@@ -81,7 +81,14 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     let mut out = String::new();
     let id = report.id;
     let _ = writeln!(out, "==== trace T{id}: {} ====", report.heading);
-    let what = if report.recorded_trace.loop_start().is_some() { "one iteration" } else { "from the exit on" };
+    let function_entry = report.heading.starts_with("function entry");
+    let what = if report.recorded_trace.loop_start().is_some() {
+        "one iteration"
+    } else if function_entry {
+        "from the function's first instruction"
+    } else {
+        "from the exit on"
+    };
     let _ = writeln!(out, "---- recorded bytecode ({what}; line, pc, instruction) ----");
     let mut last_line = 0;
     for instr in report.recorded {
@@ -92,6 +99,10 @@ pub fn trace_report(report: &TraceReport<'_>, level: DumpLevel) -> String {
     }
     let shape = if report.recorded_trace.loop_start().is_some() {
         "the first iteration (preamble), then the loop body"
+    } else if function_entry {
+        "a function entry: straight line, then Ret"
+    } else if matches!(report.recorded_trace.insts.last().map(|i| i.op), Some(crate::jit::ir::Op::Ret { .. })) {
+        "a side trace: straight line, then Ret"
     } else if matches!(report.recorded_trace.insts.last().map(|i| i.op), Some(crate::jit::ir::Op::Leave { .. })) {
         "a side trace: straight line, then Leave"
     } else {
