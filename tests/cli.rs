@@ -195,20 +195,26 @@ fn run_into_closed_pipe(
         buf
     });
     let start = Instant::now();
-    let status = loop {
+    let status = wait_or_kill(&mut child, &format!("{test} {mode:?}: toyjit kept running after its stdout was closed"));
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    (first, status, stderr, elapsed)
+}
+
+/// Waits for `child` to end; kills it and fails with `failure` after `TIMEOUT`.
+fn wait_or_kill(child: &mut std::process::Child, failure: &str) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
         if let Some(status) = child.try_wait().unwrap() {
-            break status;
+            return status;
         }
         if start.elapsed() > TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{test} {mode:?}: toyjit kept running after its stdout was closed");
+            panic!("{failure}");
         }
         std::thread::sleep(Duration::from_millis(2));
-    };
-    let elapsed = start.elapsed();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    (first, status, stderr, elapsed)
+    }
 }
 
 #[test]
@@ -458,18 +464,7 @@ fn ctrl_c_stops_a_deep_native_recursion() {
         std::thread::sleep(Duration::from_millis(200));
         // SAFETY: signals our own child, which has not been reaped.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if start.elapsed() > TIMEOUT {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{mode:?}: Ctrl-C did not stop the native recursion");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let status = wait_or_kill(&mut child, &format!("{mode:?}: Ctrl-C did not stop the native recursion"));
         let mut stderr = String::new();
         std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
         // Like CPython, toyjit ends an uncaught KeyboardInterrupt by the signal itself.
