@@ -195,20 +195,26 @@ fn run_into_closed_pipe(
         buf
     });
     let start = Instant::now();
-    let status = loop {
+    let status = wait_or_kill(&mut child, &format!("{test} {mode:?}: toyjit kept running after its stdout was closed"));
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    (first, status, stderr, elapsed)
+}
+
+/// Waits for `child` to end; kills it and fails with `failure` after `TIMEOUT`.
+fn wait_or_kill(child: &mut std::process::Child, failure: &str) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
         if let Some(status) = child.try_wait().unwrap() {
-            break status;
+            return status;
         }
         if start.elapsed() > TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{test} {mode:?}: toyjit kept running after its stdout was closed");
+            panic!("{failure}");
         }
         std::thread::sleep(Duration::from_millis(2));
-    };
-    let elapsed = start.elapsed();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    (first, status, stderr, elapsed)
+    }
 }
 
 #[test]
@@ -413,4 +419,56 @@ fn traceback_from_a_linked_callee_loop_matches_the_interpreter() {
         "err_jit_callee_loop",
         &["in <module>", "in outer", "in middle", "in inner"],
     );
+}
+
+/// RecursionError from a recursion that goes on forever, after recursion 990 deep inside a hot
+/// loop: native calls count frames as the interpreter does, so the error comes at the same
+/// depth with the same traceback in every mode.
+#[test]
+fn recursion_error_through_native_calls_matches_the_interpreter() {
+    assert_jit_traceback_matches_interpreter("err_jit_recursion_limit", &["in <module>", "in down"]);
+}
+
+/// An error raised 30 frames deep in natively called recursion: the exit re-created every
+/// native frame, so the traceback is the interpreter's, frame for frame.
+#[test]
+fn traceback_from_deep_native_calls_matches_the_interpreter() {
+    assert_jit_traceback_matches_interpreter("err_jit_native_deep", &["in <module>", "in dive"]);
+}
+
+/// Ctrl-C reaches a recursion running as native calls (no loop, so no loop's poll): each
+/// native call checks the interrupt flag first, and the interpreter raises KeyboardInterrupt.
+#[test]
+fn ctrl_c_stops_a_deep_native_recursion() {
+    let _guard = heavy();
+    let source = "def spin(n):\n    if n == 0:\n        return 0\n    return spin(n - 1) + spin(n - 1)\n\n\
+                  for i in range(300):\n    spin(5)\nprint('started', flush=True)\nspin(60)\n";
+    for mode in [&[][..], &["--jit-threshold", "1"][..]] {
+        let dir = scratch_dir("ctrl_c_native");
+        fs::write(dir.join("prog.toy"), source).unwrap();
+        let mut cmd = Command::new(toyjit());
+        cmd.arg("run").args(mode).arg("prog.toy").current_dir(&dir);
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        // SAFETY: only an async-signal-safe call (signal) between fork and exec: a test run in
+        // the background inherits an ignored SIGINT, which toyjit would keep ignoring.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("cannot start toyjit");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert_eq!(first, "started\n", "{mode:?}");
+        std::thread::sleep(Duration::from_millis(200));
+        // SAFETY: signals our own child, which has not been reaped.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = wait_or_kill(&mut child, &format!("{mode:?}: Ctrl-C did not stop the native recursion"));
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        // Like CPython, toyjit ends an uncaught KeyboardInterrupt by the signal itself.
+        assert!(!status.success(), "{mode:?}: {stderr}");
+        assert!(stderr.trim_end().ends_with("KeyboardInterrupt") && stderr.contains("in spin"), "{mode:?}: {stderr}");
+    }
 }

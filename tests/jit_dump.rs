@@ -24,7 +24,7 @@ fn run(args: &[&str], program: &Path) -> (String, String, Option<i32>) {
         .arg("run")
         .args(args)
         .arg(program.file_name().expect("a file"))
-        .current_dir(DUMP_DIR)
+        .current_dir(program.parent().expect("a folder"))
         .output()
         .expect("toyjit runs");
     (
@@ -100,4 +100,17 @@ fn dump_says_when_nothing_was_compiled_or_the_jit_is_off() {
     assert!(dump.contains("[jit] nothing was compiled: no loop ran 1000000 times"), "{dump}");
     let (_, dump, _) = run(&["--trace-dump", "--no-jit"], &program);
     assert_eq!(dump, "[jit] off (--no-jit): nothing is recorded or compiled\n");
+}
+
+/// `programs/fib.toy` at the default threshold (the walkthrough in docs/JIT.md): fib's
+/// function-entry trace (its base case), the side trace of its other path with two native
+/// calls of fib itself, each returning to the trace that made it.
+#[test]
+fn dump_of_fib_with_native_recursion() {
+    let program = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/programs/fib.toy"));
+    let (jit_out, dump, jit_status) = run(&["--trace-dump"], program);
+    let (interp_out, _, interp_status) = run(&["--no-jit"], program);
+    assert_eq!(jit_out, interp_out, "fib: the JIT changed the output");
+    assert_eq!(jit_status, interp_status, "fib: the JIT changed the exit status");
+    insta::assert_snapshot!("fib", dump);
 }

@@ -123,6 +123,7 @@ fn trace_data(record: &TraceRecord) -> String {
     let (kind, parent, exit, links_to) = match record.kind {
         TraceKind::Root { links_to } => ("root", None, None, links_to),
         TraceKind::Side { parent, exit } => ("side", Some(parent), Some(exit), None),
+        TraceKind::Entry => ("entry", None, None, None),
     };
     let trace = &record.optimized;
     let ir = (0..trace.insts.len()).map(|i| {

@@ -75,6 +75,7 @@ pub fn trace_report(record: &TraceRecord, level: DumpLevel) -> String {
         TraceKind::Side { parent, exit } => {
             (format!("a side trace, grown from exit {exit} of T{parent}"), "from the exit on")
         }
+        TraceKind::Entry => ("a function-entry trace".to_string(), "from the function's first instruction"),
     };
     let _ = writeln!(out, "==== trace T{id}: {} ({kind}) ====", record.heading);
     let _ = writeln!(out, "---- recorded bytecode ({what}; line, pc, instruction) ----");
@@ -88,6 +89,10 @@ pub fn trace_report(record: &TraceRecord, level: DumpLevel) -> String {
     let trace = &record.optimized;
     let shape = if trace.loop_start().is_some() {
         "the first iteration (preamble), then the loop body"
+    } else if record.kind == TraceKind::Entry {
+        "a function entry: straight line, then Ret"
+    } else if matches!(trace.insts.last().map(|i| i.op), Some(Op::Ret { .. })) {
+        "straight line, then Ret"
     } else if matches!(trace.insts.last().map(|i| i.op), Some(Op::Leave { .. })) {
         "straight line, then Leave"
     } else {

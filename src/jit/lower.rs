@@ -51,6 +51,9 @@ use super::snap::{self, Known};
 #[path = "lower_ops.rs"]
 mod ops;
 
+#[path = "lower_calls.rs"]
+mod calls;
+
 /// Machine code for one trace, and the module that owns it (freed on drop).
 pub struct CompiledTrace {
     /// Runs the trace on the frame whose slot 0 is at `frame`; returns the index of the
@@ -196,15 +199,27 @@ fn compile_with(
     let exits_write = |ty: Type| {
         members.iter().any(|m| m.trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| m.trace.ty(r) == ty)))
     };
-    let interrupt_flag = if uses(|op| matches!(op, Op::CheckInterrupt { .. })) {
+    let mut import_data = |used: bool, name: &str| {
+        if !used {
+            return Ok(None);
+        }
         let id = module
             .get()
-            .declare_data(super::runtime::INTERRUPT_FLAG, cranelift_module::Linkage::Import, true, false)
+            .declare_data(name, cranelift_module::Linkage::Import, true, false)
             .map_err(|e| e.to_string())?;
-        Some(module.get().declare_data_in_func(id, &mut ctx.func))
-    } else {
-        None
+        Ok::<_, String>(Some(module.get().declare_data_in_func(id, &mut ctx.func)))
     };
+    let native_calls = uses(|op| matches!(op, Op::EnterCheck { .. } | Op::CallNative { .. }));
+    let interrupt_flag = import_data(
+        uses(|op| matches!(op, Op::CheckInterrupt { .. } | Op::EnterCheck { .. })),
+        super::runtime::INTERRUPT_FLAG,
+    )?;
+    let frames_left = import_data(native_calls, super::runtime::FRAMES_LEFT)?;
+    let stack_end = import_data(native_calls, super::runtime::STACK_END)?;
+    let rebinds = import_data(native_calls, super::runtime::REBINDS)?;
+    // Stores into frame slots (native calls' arguments, an entry trace's result) may drop what
+    // the slot held, or store a list.
+    let stores = uses(|op| matches!(op, Op::StoreSlot { .. } | Op::Ret { .. }));
     let mut import = |used: bool, name: &str, params: &[ir::Type], returns: &[ir::Type]| {
         if !used {
             return Ok(None);
@@ -222,7 +237,12 @@ fn compile_with(
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     let runtime = RuntimeFunctions {
         interrupt_flag,
-        clear_slot: import(uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?,
+        frames_left,
+        stack_end,
+        rebinds,
+        exited_call: import(native_calls, rt::EXITED_CALL, &[pointer, types::I32], &[])?,
+        take_result: import(native_calls, rt::TAKE_RESULT, &[pointer, pointer], &[])?,
+        clear_slot: import(stores || uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?,
         list_append: import(
             uses(|op| matches!(op, Op::ListAppend { .. })),
             rt::LIST_APPEND,
@@ -230,8 +250,8 @@ fn compile_with(
             &[],
         )?,
         set_value: import(exits_write(Type::Obj), rt::SET_VALUE, &[pointer, pointer], &[])?,
-        set_list: import(exits_write(Type::Ptr), rt::SET_LIST, &[pointer, pointer], &[])?,
-        retain_list: import(exits_write(Type::Ptr), rt::RETAIN_LIST, &[pointer], &[])?,
+        set_list: import(stores || exits_write(Type::Ptr), rt::SET_LIST, &[pointer, pointer], &[])?,
+        retain_list: import(stores || exits_write(Type::Ptr), rt::RETAIN_LIST, &[pointer], &[])?,
         float_mod: import(uses(|op| matches!(op, Op::ModFloat { .. })), rt::FLOAT_MOD, &f64s, &[types::F64])?,
         float_floordiv: import(
             uses(|op| matches!(op, Op::FloorDivFloat { .. })),
@@ -432,6 +452,12 @@ impl<'a> TraceState<'a> {
 struct RuntimeFunctions {
     /// A symbol, not a constant, so that the dumped Cranelift IR holds no addresses.
     interrupt_flag: Option<ir::GlobalValue>,
+    /// `native_context`'s cells, read by native calls.
+    frames_left: Option<ir::GlobalValue>,
+    stack_end: Option<ir::GlobalValue>,
+    rebinds: Option<ir::GlobalValue>,
+    exited_call: Option<ir::FuncRef>,
+    take_result: Option<ir::FuncRef>,
     clear_slot: Option<ir::FuncRef>,
     list_append: Option<ir::FuncRef>,
     set_value: Option<ir::FuncRef>,
@@ -501,7 +527,8 @@ impl Lowerer<'_, '_> {
             match last.op {
                 Op::Link { trace: target, snap } => self.link(target, snap)?,
                 Op::Leave { snap } => self.leave(snap)?,
-                _ => return Err("a side trace must end in Link or Leave".into()),
+                Op::Ret { value, snap } => self.ret(value, snap)?,
+                _ => return Err("a side trace must end in Link, Leave or Ret".into()),
             }
             return self.emit_exits();
         };
@@ -571,17 +598,24 @@ impl Lowerer<'_, '_> {
 
     /// Writes snapshot `snap`'s slots into the frame.
     fn write_snapshot(&mut self, snap: usize) -> Result<(), String> {
+        self.write_snapshot_slots(snap, |_| true)
+    }
+
+    /// Writes the slots of snapshot `snap` that `wanted` picks.
+    fn write_snapshot_slots(&mut self, snap: usize, wanted: impl Fn(u16) -> bool) -> Result<(), String> {
         let trace = self.t.trace;
+        let slots: Vec<(u16, IrRef)> =
+            trace.snapshots[snap].slots.iter().copied().filter(|&(slot, _)| wanted(slot)).collect();
         // Lists first get their references counted, then all slots are stored (see
         // `runtime::RETAIN_LIST`).
-        for &(_, r) in &trace.snapshots[snap].slots {
+        for &(_, r) in &slots {
             if trace.ty(r) == Type::Ptr {
                 let list = self.val(r)?;
                 let retain = self.runtime.retain_list.ok_or("a list written without its runtime function")?;
                 self.b.ins().call(retain, &[list]);
             }
         }
-        for &(slot, r) in &trace.snapshots[snap].slots {
+        for (slot, r) in slots {
             let value = self.val(r)?;
             let ty = trace.ty(r);
             let (base, offset) = self.slot_place(slot);

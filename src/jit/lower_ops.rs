@@ -92,18 +92,7 @@ impl Lowerer<'_, '_> {
             }
             Op::ClearSlot { slot } => {
                 let (base, offset) = self.slot_place(slot);
-                let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
-                let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
-                let clear = self.b.create_block();
-                let done = self.b.create_block();
-                self.b.set_cold_block(clear);
-                self.b.ins().brif(heap, clear, &[], done, &[]);
-                self.b.switch_to_block(clear);
-                let address = self.slot_address(slot);
-                let clear_slot = self.runtime.clear_slot.ok_or("ClearSlot without its runtime function")?;
-                self.b.ins().call(clear_slot, &[address]);
-                self.b.ins().jump(done, &[]);
-                self.b.switch_to_block(done);
+                self.drop_heap_value(base, offset)?;
                 None
             }
             Op::SlotInt { slot } | Op::SlotPtr { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot }
@@ -390,7 +379,18 @@ impl Lowerer<'_, '_> {
                 self.store_value(element, 0, value, ty)?;
                 None
             }
-            Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } => {
+            Op::EnterCheck { callee, frame, depth, snap } => {
+                self.enter_check(callee, frame, depth, snap)?;
+                None
+            }
+            Op::StoreSlot { slot, value } => {
+                self.store_slot(slot, value)?;
+                None
+            }
+            Op::CallNative { callee, frame, depth, dst, ty, snap } => {
+                Some(self.call_native(callee, frame, depth, dst, ty, snap)?)
+            }
+            Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } | Op::Ret { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }
         };
@@ -455,6 +455,24 @@ impl Lowerer<'_, '_> {
     /// The address of frame slot `slot`, for the runtime functions that write a whole `Value`.
     /// Where slot `slot` lives: the frame and the slot's offset, or (for `GLOBAL_SLOTS` and
     /// above) the globals and the global's offset.
+    /// If the slot at `base + offset` holds a heap value, drops it (a call into the runtime,
+    /// leaving `None`), so that a number may be stored over it.
+    pub(super) fn drop_heap_value(&mut self, base: ir::Value, offset: i32) -> Result<(), String> {
+        let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
+        let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
+        let clear = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.set_cold_block(clear);
+        self.b.ins().brif(heap, clear, &[], done, &[]);
+        self.b.switch_to_block(clear);
+        let address = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        let clear_slot = self.runtime.clear_slot.ok_or("a slot cleared without its runtime function")?;
+        self.b.ins().call(clear_slot, &[address]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
     pub(super) fn slot_place(&self, slot: u16) -> (ir::Value, i32) {
         match slot.checked_sub(GLOBAL_SLOTS) {
             Some(global) => (self.globals, i32::from(global) * VALUE_SIZE),

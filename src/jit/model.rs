@@ -28,6 +28,9 @@ pub enum TraceKind {
     Root { links_to: Option<u32> },
     /// A side trace, grown from exit `exit` (a snapshot number) of trace `parent`.
     Side { parent: u32, exit: u32 },
+    /// A function-entry trace: from a hot function's first instruction to its return (the
+    /// interpreter's `Call` runs it; other traces call it natively).
+    Entry,
 }
 
 /// The IR of a trace at one stage: as recorded, then after each optimizer pass.

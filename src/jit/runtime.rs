@@ -60,9 +60,30 @@ pub const LIST_APPEND: &str = "toyjit_list_append";
 /// instead of keeping it in a register or a stack slot across the loop.
 pub const INTERRUPT_FLAG: &str = "toyjit_interrupt_flag";
 
+/// Native calls (`EnterCheck`, `CallNative`): what the VM shares with its machine code while it
+/// runs (`interp::engine::native::native_context`): frames left before the recursion limit,
+/// the stack's end, the count of rebound globals.
+pub const FRAMES_LEFT: &str = "toyjit_frames_left";
+pub const STACK_END: &str = "toyjit_stack_end";
+pub const REBINDS: &str = "toyjit_rebinds";
+
+/// `CallNative` whose callee exited: records the callee's tree and exit for the VM, which
+/// re-creates the callee's frame (`native_context::push_exited_call`).
+pub const EXITED_CALL: &str = "toyjit_exited_call";
+
+/// `CallNative` whose callee returned a value of another type than the trace's: moves it from
+/// the callee's slot 0 into the caller's result register, before the caller exits.
+pub const TAKE_RESULT: &str = "toyjit_take_result";
+
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 10] {
+pub fn symbols() -> [(&'static str, *const u8); 15] {
+    use crate::interp::engine::native::native_context as context;
     [
+        (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
+        (STACK_END, (&context::STACK_END as *const std::sync::atomic::AtomicUsize).cast()),
+        (REBINDS, (&context::REBINDS as *const std::sync::atomic::AtomicU64).cast()),
+        (EXITED_CALL, exited_call as *const u8),
+        (TAKE_RESULT, take_result as *const u8),
         (INTERRUPT_FLAG, crate::interp::engine::interrupt::flag_address().cast()),
         (INT_POW, int_pow as *const u8),
         (FLOAT_POW, float_pow as *const u8),
@@ -74,6 +95,22 @@ pub fn symbols() -> [(&'static str, *const u8); 10] {
         (SET_VALUE, set_value as *const u8),
         (SET_LIST, set_list as *const u8),
     ]
+}
+
+extern "C" fn exited_call(entry: *const crate::interp::engine::native::EntrySlot, exit: u32) {
+    // SAFETY: `entry` is the `EntrySlot` of a function object the calling trace keeps alive.
+    let tree = unsafe { (*entry).tree.get() };
+    crate::interp::engine::native::native_context::push_exited_call(tree, exit);
+}
+
+extern "C" fn take_result(from: *mut Value, to: *mut Value) {
+    // SAFETY: both are slots of the frames the trace runs on (the callee's slot 0 and the
+    // caller's result register: distinct slots, since the callee's frame starts above the
+    // caller's registers in use), valid `Value`s nothing else borrows while it runs.
+    unsafe {
+        let value = std::mem::take(&mut *from);
+        *to = value;
+    }
 }
 
 extern "C" fn float_mod(x: f64, y: f64) -> f64 {

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::native::{
-    ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running,
+    EntryAction, ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running,
 };
 
 use super::dump::DumpLevel;
@@ -74,6 +74,22 @@ struct LoopState {
     rebinds: u64,
 }
 
+/// What the JIT knows of one function's entry (see [`LoopState`]; the countdown and the
+/// installed code are in the code object's `EntrySlot`).
+struct FunctionState {
+    /// Keeps the code object (and so the function's key, its address) alive.
+    code: Rc<CodeObject>,
+    armed: bool,
+    aborts: u32,
+    /// Its entry tree (an index into `Jit::trees`), once compiled.
+    tree: Option<usize>,
+}
+
+/// A function's key: the address of its code object.
+fn function_key(code: &CodeObject) -> usize {
+    code as *const CodeObject as usize
+}
+
 /// A loop's key: the address of its `LoopSlot`, fixed for as long as its code object lives.
 fn loop_key(code: &CodeObject, loop_id: usize) -> usize {
     &code.jit_loops[loop_id] as *const LoopSlot as usize
@@ -106,6 +122,8 @@ enum Target {
     Loop(usize),
     /// A side trace.
     Side(SideTarget),
+    /// A function's entry (by [`function_key`]), to become a function-entry tree.
+    Function(usize),
 }
 
 /// The JIT: records hot loops and hot exits and compiles them.
@@ -115,6 +133,7 @@ pub struct Jit {
     recording: Option<(Recorder, Target)>,
     recording_started: Option<Instant>,
     loops: HashMap<usize, LoopState, BuildHasherDefault<AddressHasher>>,
+    functions: HashMap<usize, FunctionState, BuildHasherDefault<AddressHasher>>,
     /// The compiled trees, and the stats and dump that compiling reports to.
     forest: Forest,
 }
@@ -126,6 +145,7 @@ impl Jit {
             recording: None,
             recording_started: None,
             loops: HashMap::default(),
+            functions: HashMap::default(),
             forest: Forest::new(filename, dump_level),
         }
     }
@@ -236,12 +256,16 @@ impl Jit {
             return false;
         }
         let root = &self.forest.trees[tree];
-        let start = SideStart { root_trace: root.id, root_header_pc: root.header_pc, known };
+        // An entry tree's side traces never link back to its root (which is no loop).
+        let root_header_pc = if root.function_entry { usize::MAX } else { root.header_pc };
+        let start = SideStart { root_trace: root.id, root_header_pc, known };
+        let function_entry = root.function_entry;
         let traces = self.loop_traces(&root.code);
         let frames = root.exits[exit].frames.as_deref();
         match Recorder::new_side(&root.code, pc, depth, start, frames, traces) {
             Ok(mut recorder) => {
                 recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
+                recorder.entry = function_entry;
                 let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
                 self.recording = Some((recorder, Target::Side(target)));
                 true
@@ -271,6 +295,9 @@ impl Jit {
                 side.parent_trace, side.parent_snapshot
             )),
             Target::Loop(_) => self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}")),
+            Target::Function(_) => {
+                self.forest.event(format!("[jit] aborted recording the function entry of {}: {reason}", code.name))
+            }
         }
         self.failed(target)
     }
@@ -289,7 +316,40 @@ impl Jit {
                 self.side_failed(side.tree, side.exit);
                 RecordStep::Done
             }
+            Target::Function(key) => {
+                if let Some(state) = self.functions.get_mut(&key) {
+                    state.aborts += 1;
+                    let wait = loop_wait(self.threshold, state.aborts).saturating_sub(1);
+                    state.code.jit_entry.countdown.set(wait);
+                }
+                RecordStep::Done
+            }
         }
+    }
+
+    /// Installs entry tree `tree` of the function `key` in its code object's `EntrySlot`, where
+    /// the VM and native calls find it.
+    fn install_function(&mut self, key: usize, tree: usize, now: &Running<'_>) {
+        let Some(state) = self.functions.get_mut(&key) else { return };
+        state.tree = Some(tree);
+        let built = &self.forest.trees[tree];
+        let slot = &state.code.jit_entry;
+        slot.side_exits.set(built.side_exits);
+        slot.tree.set(tree as u32);
+        slot.extent.set(built.frame_extent as u64);
+        slot.inline_depth.set(built.inline_depth as u32);
+        slot.rebinds.set(now.rebinds);
+        slot.countdown.set(0);
+        slot.native.set(Some(built.entry));
+    }
+
+    /// Starts recording the entry of `code`, whose frame was just pushed.
+    fn start_function(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) {
+        self.recording_started = Some(Instant::now());
+        let traces = self.loop_traces(code);
+        let mut recorder = Recorder::new_entry(code, now.depth, traces);
+        recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
+        self.recording = Some((recorder, Target::Function(function_key(code))));
     }
 
     /// A side trace could not be recorded at `exit` of `tree`: the next try waits longer.
@@ -338,6 +398,18 @@ impl Jit {
                 self.close_side(recorder, side, SideEnd::Link { trace, pc })
             }
             (Step::Leave { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Leave { pc }),
+            (Step::Returned, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Return),
+            (Step::Returned, Target::Function(key)) => match self.forest.install_entry(recorder) {
+                Ok(tree) => {
+                    self.install_function(key, tree, now);
+                    RecordStep::Done
+                }
+                Err(reason) => {
+                    self.forest.stats.aborts += 1;
+                    self.forest.event(format!("[jit] could not compile a function entry: {reason}"));
+                    self.failed(Target::Function(key))
+                }
+            },
             // A side trace ends only by linking or leaving (`Recorder::record`).
             (_, target) => self.failed(target),
         }
@@ -434,6 +506,37 @@ impl JitHooks for Jit {
         times[tree as usize] += time;
     }
 
+    fn function_hot(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) -> EntryAction {
+        if code.loop_count > 0 {
+            // Its loops get traces of their own; an entry trace would end at the first one.
+            return EntryAction::Wait(u32::MAX);
+        }
+        let key = function_key(code);
+        let threshold = self.threshold;
+        let state = self.functions.entry(key).or_insert_with(|| FunctionState {
+            code: code.clone(),
+            armed: false,
+            aborts: 0,
+            tree: None,
+        });
+        let wait = loop_wait(threshold, state.aborts);
+        if state.tree.take().is_some() {
+            // A builtin or function was rebound since it was installed: the trace may call what
+            // is no longer there. It is dropped, and the function counts again.
+            code.jit_entry.native.set(None);
+            return EntryAction::Wait(wait.saturating_sub(1));
+        }
+        if !state.armed {
+            // The first call: the recording happens at call number `wait`.
+            state.armed = true;
+            if wait > 1 {
+                return EntryAction::Wait(wait - 2);
+            }
+        }
+        self.start_function(code, now);
+        EntryAction::Recording
+    }
+
     fn tree_ran(&mut self, tree: u32) -> NativeCall {
         let compiling = self.forest.stats.compiling;
         let call = self.enter(tree as usize);
@@ -446,6 +549,7 @@ impl JitHooks for Jit {
         let (tree, exit) = (tree as usize, exit as usize);
         let hot_after = hot_exit_threshold(self.threshold);
         let recording = self.recording.is_some();
+        let code = self.forest.trees[tree].code.clone();
         let info = &mut self.forest.trees[tree].exits[exit];
         info.count += 1;
         info.since_attempt += 1;
@@ -454,7 +558,7 @@ impl JitHooks for Jit {
         if hot {
             info.since_attempt = 0;
         }
-        let mut action = ExitAction { pc: info.pc, frames: info.frames.clone(), recording: false };
+        let mut action = ExitAction { code, pc: info.pc, frames: info.frames.clone(), recording: false };
         if hot {
             action.recording = self.start_side(tree, exit, depth);
         }

@@ -35,6 +35,8 @@ use super::snap;
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub traces: u32,
+    /// Function-entry trees among the traces.
+    pub entry_traces: u32,
     pub aborts: u32,
     pub recording: Duration,
     pub compiling: Duration,
@@ -163,6 +165,8 @@ pub(super) struct Tree {
     pub merges: u32,
     /// Side traces attached.
     pub side_traces: usize,
+    /// A function-entry tree (its root starts at the function's first instruction and returns).
+    pub function_entry: bool,
 }
 
 impl Tree {
@@ -221,8 +225,15 @@ impl TraceMeta {
 /// How a side trace ends: linking to a loop's trace at its header `pc`, or leaving at the
 /// `Return` at `pc` of its tree's function.
 pub enum SideEnd {
-    Link { trace: u32, pc: usize },
-    Leave { pc: usize },
+    Link {
+        trace: u32,
+        pc: usize,
+    },
+    Leave {
+        pc: usize,
+    },
+    /// A side trace of a function-entry tree reached the function's `Return` (`Ret`).
+    Return,
 }
 
 /// The exits of a trace of `code`'s loop: one per snapshot. Exits that resume at a loop header
@@ -232,7 +243,15 @@ pub enum SideEnd {
 fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
     let mut never = vec![false; trace.snapshots.len()];
     for inst in &trace.insts {
-        if let Op::CheckInterrupt { snap } | Op::Link { snap, .. } | Op::Leave { snap } = inst.op {
+        // Native calls' exits neither: before the call the interpreter makes it, and after it
+        // the VM re-creates the callee's frame on top of this one.
+        if let Op::CheckInterrupt { snap }
+        | Op::Link { snap, .. }
+        | Op::Leave { snap }
+        | Op::Ret { snap, .. }
+        | Op::EnterCheck { snap, .. }
+        | Op::CallNative { snap, .. } = inst.op
+        {
             never[snap.0 as usize] = true;
         }
     }
@@ -373,7 +392,7 @@ impl Forest {
             TraceKind::Side { parent, exit } => {
                 self.exit_values.get(&parent).and_then(|v| v.get(exit as usize)).cloned().unwrap_or_default()
             }
-            TraceKind::Root { .. } => Vec::new(),
+            TraceKind::Root { .. } | TraceKind::Entry => Vec::new(),
         };
         let record = TraceRecord::new(TraceParts {
             id,
@@ -475,6 +494,45 @@ impl Forest {
             merge_wait: 0,
             merges: 0,
             side_traces: 0,
+            function_entry: false,
+        });
+        Ok(self.trees.len() - 1)
+    }
+
+    /// Closes a function-entry recording (ended by `Ret`) and compiles it into a new trace
+    /// tree; returns its index. The caller installs it in the function's `EntrySlot`.
+    pub(super) fn install_entry(&mut self, recorder: Recorder) -> Result<usize, String> {
+        let code = recorder.code.clone();
+        let recorded = recorder.close_return();
+        let mut lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let id = self.next_id();
+        self.stats.entry_traces += 1;
+        let start = self.location(&code, 0);
+        let place = format!("{}:{}", self.filename, code.first_line);
+        let heading = format!("function entry of {} ({place})", code.name);
+        let ending = format!("returns from {}() (its result in slot 0)", code.name);
+        self.report((id, TraceKind::Entry, TreePlace::root(id)), (&heading, &ending), &recorded, &code, &mut lowered);
+        let Lowered { trace, compiled, .. } = lowered;
+        let table = SideExitSlot::empty_table(trace.snapshots.len());
+        let (frame_extent, inline_depth) = frame_reach(&trace, &code);
+        let exits = exits_of(&trace, id, &code);
+        let meta = TraceMeta::new(Rc::new(trace), TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0);
+        self.metas.insert(id, meta);
+        self.trees.push(Tree {
+            id,
+            code: code.clone(),
+            header_pc: 0,
+            start,
+            entry: compiled.entry,
+            side_exits: table.as_ptr(),
+            exits,
+            frame_extent: frame_extent.max(1),
+            inline_depth,
+            owners: vec![Box::new(compiled), Box::new(table)],
+            merge_wait: 0,
+            merges: 0,
+            side_traces: 0,
+            function_entry: true,
         });
         Ok(self.trees.len() - 1)
     }
@@ -494,6 +552,9 @@ impl Forest {
             SideEnd::Leave { pc } => {
                 let name = &start_code.name;
                 (recorder.close_leave(pc), format!("leaves at the return of {name}() (the VM returns)"))
+            }
+            SideEnd::Return => {
+                (recorder.close_return(), format!("returns from {}() (its result in slot 0)", code.name))
             }
         };
         let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
@@ -606,8 +667,9 @@ impl Forest {
         let side_traces: usize = self.trees.iter().map(|tree| tree.side_traces).sum();
         let s = &self.stats;
         let mut line = format!(
-            "[jit] traces compiled: {} ({side_traces} side traces), recordings aborted: {}, trace exits: {exits}, recording: {:.3} ms, compiling: {:.3} ms",
+            "[jit] traces compiled: {} ({side_traces} side traces, {} function entries), recordings aborted: {}, trace exits: {exits}, recording: {:.3} ms, compiling: {:.3} ms",
             s.traces,
+            s.entry_traces,
             s.aborts,
             s.recording.as_secs_f64() * 1e3,
             s.compiling.as_secs_f64() * 1e3

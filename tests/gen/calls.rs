@@ -1,12 +1,13 @@
 //! The calls section of a generated program: recursive functions (linear, doubly recursive,
 //! with a loop inside, raising deep down and caught higher up), functions containing loops
 //! called from hot loops, and functions passed as values (in variables, as arguments, in a
-//! list, lambdas, defaults), each called from a loop that the JIT compiles.
+//! list, lambdas, defaults), each called from a loop that the JIT compiles, and recursion the
+//! JIT compiles into native calls (`nat_*`, see [`native_calls`]).
 //!
 //! The section has its own [`Rng`] (derived from the seed), so that adding it left every
 //! other draw, and so the rest of each seed's program, as it was; it goes first in the
 //! program (it ends with prints of its results and raises nothing uncaught, so programs that
-//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`) are
+//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`, `nat_*`, `abs_diff`) are
 //! ones the rest of the generator never makes. Touches only the lines it returns.
 
 use super::rng::Rng;
@@ -130,5 +131,34 @@ pub fn section(seed: u64) -> Vec<String> {
         }
     }
     out.push("print('calls', fv_total)".into());
+    native_calls(&mut rng, &mut out);
     out
+}
+
+/// Functions the JIT calls natively from their own traces (`nat_*`): mutual recursion, recursion
+/// through a function passed as a value, recursion a few hundred frames deep whose ints may
+/// outgrow 64 bits deep down, and, now and then, recursion past the limit (a RecursionError
+/// caught); all called from a function's loop (locals: its loop trace calls them natively).
+fn native_calls(rng: &mut Rng, out: &mut Vec<String>) {
+    let (a, b, c, k, m) = (num(rng, -3, 3), num(rng, 1, 9), num(rng, -3, 3), num(rng, 2, 7), num(rng, 5, 50));
+    let start = if rng.chance(30) { "2 ** 62 - 7".to_string() } else { num(rng, 0, 1000).to_string() };
+    let (deep, step) = (num(rng, 100, 950), num(rng, 1, 1 << 20));
+    let f = rng.pick(&["fv_lam", "fv_scaled", "abs_diff"]).to_string();
+    push_source(
+        out,
+        &format!(
+            "def nat_even(n):\n    if n == 0:\n        return {a}\n    return nat_odd(n - 1) + {b}\n\
+             def nat_odd(n):\n    if n == 0:\n        return {c}\n    return nat_even(n - 1) * {k} % 1009\n\
+             def abs_diff(x):\n    return x - {m} if x > {m} else {m} - x\n\
+             def nat_apply(f, n):\n    if n <= 0:\n        return f(n)\n    return nat_apply(f, n - 1) + f(n) % {m}\n\
+             def nat_deep(n):\n    if n <= 0:\n        return {start}\n    return nat_deep(n - 1) + {step}\n\
+             def nat_driver(n):\n    t = 0\n    for j in range(n):\n        \
+             t = (t + nat_even(j % 30) + nat_apply({f}, j % 9)) % 1000000007\n        \
+             if j % 50 == 0:\n            t = (t + nat_deep({deep} - j % 7)) % 1000000007\n    return t"
+        ),
+    );
+    out.push(format!("print('native', nat_driver({}))", num(rng, 100, 300)));
+    if rng.chance(30) {
+        push_source(out, "try:\n    nat_deep(5000)\nexcept RecursionError:\n    print('too deep')");
+    }
 }

@@ -153,7 +153,7 @@ function drawTree() {
     const kids = children(node.id);
     return Math.max(1, kids.reduce((sum, k) => sum + width(k), 0));
   }
-  const roots = data.traces.filter((t) => t.kind === "root").map((t) => ({ kind: "trace", id: t.id }));
+  const roots = data.traces.filter((t) => t.kind === "root" || t.kind === "entry").map((t) => ({ kind: "trace", id: t.id }));
   const totalWidth = roots.reduce((s, r) => s + width(r), 0);
   let maxDepth = 0;
   const placed = [];

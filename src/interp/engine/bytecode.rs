@@ -421,6 +421,8 @@ pub struct CodeObject {
     pub loop_count: u16,
     /// The JIT's state for each loop (hot counter, compiled trace), indexed by `loop_id`.
     pub jit_loops: Vec<crate::interp::engine::native::LoopSlot>,
+    /// The JIT's state for the function's entry (call counter, compiled entry trace).
+    pub jit_entry: crate::interp::engine::native::EntrySlot,
     /// Each comprehension's `EnterComprehension..LeaveComprehension` pcs (for the recursion
     /// depth after an exception leaves comprehensions without their `LeaveComprehension`).
     pub comprehensions: Vec<(u32, u32)>,

@@ -16,6 +16,7 @@
 //! | [`JitHooks::recording_cancelled`] | an exception unwinds while recording | [`RecordStep`] |
 //! | [`JitHooks::tree_ran`] | a side trace re-entered its root (only while [`NativeCall::settling`]) | the call to make now |
 //! | [`JitHooks::exit_taken`] | machine code returned an exit number | [`ExitAction`]: where to resume, frames to push, recording started |
+//! | [`JitHooks::function_hot`] | a function's entry countdown is at 0 | [`EntryAction`]: count down again or recording started (the entry tree, if any, is in [`EntrySlot`]) |
 //!
 //! The fast paths cost what they cost before the JIT owned its traces: a header whose loop is
 //! not hot decrements a `Cell` without calling the JIT, and a side trace that re-enters its
@@ -40,6 +41,120 @@ pub struct LoopSlot {
 impl std::fmt::Debug for LoopSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "LoopSlot(countdown {})", self.countdown.get())
+    }
+}
+
+/// The VM's counter and the JIT's machine code for one function's entry (`CodeObject::jit_entry`).
+///
+/// The VM counts calls down in `countdown` (the only JIT work in a call of a function that is
+/// not hot) and asks [`JitHooks::function_hot`] when it is over; once the function has an entry
+/// trace, `countdown` stays 0 and the VM runs `native` at each call. Compiled traces read
+/// `native`, `side_exits`, `extent` and `rebinds` at run time too (a native call, `CallNative`):
+/// `repr(C)`, and the JIT clears `native` when it drops the tree, so a call through a stale
+/// entry becomes an exit instead.
+#[repr(C)]
+pub struct EntrySlot {
+    /// The entry tree's machine code, or none.
+    pub native: Cell<Option<NativeEntry>>,
+    /// Its root trace's side-exit table.
+    pub side_exits: Cell<*const SideExitSlot>,
+    /// How many slots from the frame's slot 0 the tree may touch.
+    pub extent: Cell<u64>,
+    /// The VM's count of rebound globals when the tree was installed ([`Running::rebinds`]).
+    pub rebinds: Cell<u64>,
+    /// The JIT's number for the tree ([`NativeCall::tree`]).
+    pub tree: Cell<u32>,
+    /// Calls left before the VM asks the JIT about the function again.
+    pub countdown: Cell<u32>,
+    /// The deepest call the tree inlines ([`NativeCall::inline_depth`]).
+    pub inline_depth: Cell<u32>,
+}
+
+impl Default for EntrySlot {
+    fn default() -> EntrySlot {
+        EntrySlot {
+            native: Cell::new(None),
+            side_exits: Cell::new(std::ptr::null()),
+            extent: Cell::new(0),
+            rebinds: Cell::new(0),
+            tree: Cell::new(0),
+            countdown: Cell::new(0),
+            inline_depth: Cell::new(0),
+        }
+    }
+}
+
+impl std::fmt::Debug for EntrySlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EntrySlot(countdown {}, compiled {})", self.countdown.get(), self.native.get().is_some())
+    }
+}
+
+impl EntrySlot {
+    /// The call that runs the entry tree, if there is one.
+    pub fn call(&self) -> Option<NativeCall> {
+        Some(NativeCall {
+            entry: self.native.get()?,
+            side_exits: self.side_exits.get(),
+            tree: self.tree.get(),
+            frame_extent: self.extent.get() as usize,
+            inline_depth: self.inline_depth.get() as usize,
+            settling: false,
+        })
+    }
+}
+
+/// What an entry tree returns when its function returned: the result is in the frame's slot 0
+/// (the caller moves it where the interpreter's `Return` would, and releases the frame).
+pub const RETURNED: u32 = u32::MAX - 1;
+
+/// What native code shares with the VM while it runs: set by the VM before it calls machine
+/// code, read and updated by native calls (`CallNative`) through their symbols
+/// (`jit::runtime`). Plain statics: the VM and its machine code run on one thread.
+pub mod native_context {
+    use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+
+    /// Frames that may still be pushed before the recursion limit: the VM's limit minus the
+    /// frames running (a native call takes one for its callee and its inlined calls, and gives
+    /// it back when the callee returns).
+    pub static FRAMES_LEFT: AtomicI64 = AtomicI64::new(0);
+    /// The end of the value stack's initialised slots: a native call whose callee could reach
+    /// past it exits (the interpreter grows the stack).
+    pub static STACK_END: AtomicUsize = AtomicUsize::new(0);
+    /// The VM's count of rebound globals ([`super::Running::rebinds`]): an entry tree installed
+    /// under another count is not called.
+    pub static REBINDS: AtomicU64 = AtomicU64::new(0);
+
+    thread_local! {
+        /// Native calls whose callee exited instead of returning, innermost first: (the
+        /// callee's tree, its exit). The VM re-creates their frames.
+        static CHAIN: std::cell::RefCell<Vec<(u32, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Sets what native code reads, before the VM calls it.
+    pub fn enter(frames_left: usize, stack_end: usize, rebinds: u64) {
+        FRAMES_LEFT.store(frames_left as i64, Ordering::Relaxed);
+        STACK_END.store(stack_end, Ordering::Relaxed);
+        REBINDS.store(rebinds, Ordering::Relaxed);
+    }
+
+    /// A native call's callee (tree `tree`) took exit `exit`: its frame must be re-created.
+    pub fn push_exited_call(tree: u32, exit: u32) {
+        CHAIN.with(|chain| chain.borrow_mut().push((tree, exit)));
+    }
+
+    /// Did a native call's callee exit since the last [`take_exited_calls`]?
+    pub fn calls_exited() -> bool {
+        CHAIN.with(|chain| !chain.borrow().is_empty())
+    }
+
+    /// The native calls exited since the last call, outermost first.
+    pub fn take_exited_calls() -> Vec<(u32, u32)> {
+        CHAIN.with(|chain| {
+            let mut calls = std::mem::take(&mut *chain.borrow_mut());
+            calls.reverse();
+            calls
+        })
     }
 }
 
@@ -119,8 +234,18 @@ pub enum LoopAction {
     Run(NativeCall),
 }
 
+/// The JIT's answer when a function's entry countdown ran out.
+pub enum EntryAction {
+    /// Interpret; count this many more calls before asking again.
+    Wait(u32),
+    /// The JIT started recording the function from its first instruction.
+    Recording,
+}
+
 /// The JIT's answer when machine code returned an exit.
 pub struct ExitAction {
+    /// The code of the frame the tree runs on (the function of an entry tree).
+    pub code: Rc<CodeObject>,
     /// The bytecode pc to resume at (in the innermost of `frames`, if any).
     pub pc: u32,
     /// The inlined calls the exit is inside, if any: push their frames.
@@ -185,6 +310,10 @@ pub trait JitHooks {
 
     /// The machine code of `tree` ran for `time` (only when the VM measures native time).
     fn native_ran(&mut self, _tree: u32, _time: std::time::Duration) {}
+    /// The countdown of `code`'s entry ran out (or its entry tree was installed under another
+    /// count of rebound globals): the function's frame has just been pushed (the VM is not
+    /// recording). The VM then runs `code.jit_entry`'s machine code if it has some.
+    fn function_hot(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) -> EntryAction;
 
     /// The machine code of `tree`, run on a frame at depth `depth`, returned exit `exit`.
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction;

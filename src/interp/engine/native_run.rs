@@ -1,18 +1,25 @@
-//! The VM's side of the JIT: what happens at a loop header whose countdown ran out, running
-//! machine code, and re-creating the frames an exit names. Part of [`Vm`]; everything it asks
+//! The VM's side of the JIT: what happens at a loop header or a function entry whose countdown
+//! ran out, running machine code, and re-creating the frames an exit names (inlined calls, and
+//! native calls whose callee exited). Part of [`Vm`]; everything it asks
 //! or tells the JIT goes through `native::JitHooks` (see `native.rs` for the whole interface).
 //!
 //! Touches: the VM's stack, frames and loop countdowns; calls machine code the JIT made.
 
 use std::rc::Rc;
 
-use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{
-    InlinedFrames, JitHooks, LINK_TO_ROOT, LoopAction, LoopAt, NativeCall, RecordStep, Running,
+    EntryAction, InlinedFrames, JitHooks, LINK_TO_ROOT, LoopAction, LoopAt, NativeCall, RETURNED, RecordStep, Running,
+    native_context,
 };
 use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::{Frame, Vm};
 use crate::interp::objects::value::Value;
+
+/// Slots the VM makes room for above a compiled tree's frame before calling it, for the frames of
+/// the native calls it makes (a native call that would pass the room exits, and the interpreter
+/// grows the stack).
+const NATIVE_STACK_MARGIN: usize = 1 << 14;
 
 impl Vm {
     /// What the recorder sees of the program, running the frame at `base` of `code`.
@@ -92,16 +99,18 @@ impl Vm {
             }
             let started = self.measure_native_time.then(std::time::Instant::now);
             // Inlined calls reach past the frame: their slots must be on the stack.
-            if self.ensure_stack(base + call.frame_extent).is_err() {
+            if !self.ensure_native_room(base + call.frame_extent) {
                 // No room for its inlined frames: the interpreter runs the loop (and raises
                 // the RecursionError at the call that passes the limit).
                 return (header_pc, true);
             }
             // A side trace that links back to its root returns LINK_TO_ROOT: run the root again
             // at once (it starts by reloading the frame).
+            self.enter_native_context(depth);
             let exit = loop {
                 // SAFETY: the trace reads and writes only slots below `frame_extent` of this
-                // frame, which are on the stack; nothing else borrows the stack.
+                // frame, which are on the stack; nothing else borrows the stack. Native calls
+                // inside it check `native_context` (recursion limit, stack end) first.
                 let status = unsafe {
                     (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits)
                 };
@@ -121,8 +130,10 @@ impl Vm {
             let pc = action.pc as usize;
             if let Some(frames) = &action.frames {
                 self.push_inlined_frames(base, pc, frames);
+            }
+            if self.frames.len() != depth || native_context::calls_exited() {
                 self.recording = action.recording;
-                return (pc, false);
+                return (self.push_exited_calls(jit, pc), false);
             }
             if action.recording || pc == header_pc || crate::interp::engine::interrupt::interrupt_pending() {
                 self.recording = action.recording;
@@ -149,6 +160,105 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Grows the stack to `len` slots, and by `NATIVE_STACK_MARGIN` more where the reservation
+    /// allows (room for native calls' frames). False if even `len` does not fit.
+    fn ensure_native_room(&mut self, len: usize) -> bool {
+        if self.ensure_stack(len).is_err() {
+            return false;
+        }
+        let _ = self.ensure_stack((len + NATIVE_STACK_MARGIN).min(self.stack.capacity()));
+        true
+    }
+
+    /// Sets what native calls inside machine code read (`native_context`): the frames left
+    /// before the recursion limit (the frame the code runs on is number `depth`), the stack's
+    /// end and the count of rebound globals.
+    fn enter_native_context(&self, depth: usize) {
+        // SAFETY: `len` is inside the stack's one allocation (one past its last slot).
+        let end = unsafe { self.stack.as_ptr().add(self.stack.len()) } as usize;
+        native_context::enter(self.frame_limit.saturating_sub(depth), end, self.rebinds);
+    }
+
+    /// A call of a function whose entry countdown ran out; its frame was just pushed at `base`.
+    /// Runs its entry tree if it has one (returns the pc to resume at in the frame then on top:
+    /// the caller's after the call if it returned, or where an exit left), else asks the JIT,
+    /// which may start recording the function or say how long to count (returns None: the
+    /// interpreter runs the function from its start).
+    #[inline(never)]
+    pub(super) fn function_entry_slow(&mut self, jit: &mut dyn JitHooks, base: usize) -> Option<usize> {
+        if self.recording {
+            return None;
+        }
+        let code = self.frames.last().expect("the callee's frame").code.clone();
+        let entry = &code.jit_entry;
+        if entry.native.get().is_none() || entry.rebinds.get() != self.rebinds {
+            match jit.function_hot(&code, &self.running(&code, base)) {
+                EntryAction::Wait(calls) => code.jit_entry.countdown.set(calls),
+                EntryAction::Recording => self.recording = true,
+            }
+            return None;
+        }
+        let call = entry.call()?;
+        let depth = self.frames.len();
+        if depth + call.inline_depth >= self.frame_limit || !self.ensure_native_room(base + call.frame_extent.max(1)) {
+            // The interpreter runs it (and raises the RecursionError where it is due).
+            return None;
+        }
+        let started = self.measure_native_time.then(std::time::Instant::now);
+        self.enter_native_context(depth);
+        // SAFETY: as in `run_native`: the tree touches slots below `frame_extent` of this frame,
+        // which are on the stack, and nothing else borrows the stack.
+        let status =
+            unsafe { (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits) };
+        if let Some(started) = started {
+            self.native_time += started.elapsed();
+        }
+        if status == RETURNED {
+            // What `Return` does: the result (in slot 0) goes to the caller's register.
+            let value = std::mem::take(&mut self.stack[base]);
+            let frame = self.pop_frame().expect("the callee's frame");
+            let caller = self.frames.last().expect("a caller");
+            let resume = caller.pc;
+            store(&mut self.stack[caller.base + frame.return_to.0 as usize], value);
+            return Some(resume);
+        }
+        let action = jit.exit_taken(call.tree, status, depth);
+        let pc = action.pc as usize;
+        if let Some(frames) = &action.frames {
+            self.push_inlined_frames(base, pc, frames);
+        }
+        self.recording = action.recording;
+        Some(self.push_exited_calls(jit, pc))
+    }
+
+    /// After an exit that resumes at `pc` of the top frame: the native calls whose callees
+    /// exited (`native_context`, outermost first) get their frames, each callee's frame at
+    /// its caller's argument registers, as the interpreter's `Call` would have pushed it, and
+    /// the frames of the calls its exit was inside. Returns the pc to resume at in the new top
+    /// frame (`pc` if there were none).
+    fn push_exited_calls(&mut self, jit: &mut dyn JitHooks, mut pc: usize) -> usize {
+        for (tree, exit) in native_context::take_exited_calls() {
+            let caller = self.frames.last_mut().expect("a caller");
+            caller.pc = pc;
+            // A native call's exit resumes right after its `Call`.
+            let Instr::Call { dst, args, .. } = caller.code.instrs[pc - 1] else {
+                unreachable!("a native call's exit resumes after its Call")
+            };
+            let base = caller.base + args.0 as usize;
+            let action = jit.exit_taken(tree, exit, self.frames.len() + 1);
+            let code = action.code.clone();
+            pc = action.pc as usize;
+            self.frames.push(Frame { code: code.clone(), pc, base, return_to: dst, generator: false });
+            // The trace read its literals as constants; the interpreter reads the registers.
+            self.preload(&code, base);
+            if let Some(frames) = &action.frames {
+                self.push_inlined_frames(base, pc, frames);
+            }
+            self.recording = action.recording;
+        }
+        pc
     }
 
     /// An exit inside calls the trace had inlined: push their frames, as if the calls had been

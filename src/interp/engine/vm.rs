@@ -590,6 +590,27 @@ impl Vm {
                             drop(keep_alive);
                             pc = 0;
                             set_base!(args_base);
+                            // The JIT's entry counter: one decrement unless the function is hot.
+                            if let Some(jit) = jit.as_deref_mut() {
+                                let entry = &code.jit_entry;
+                                let left = entry.countdown.get();
+                                if left > 0 {
+                                    entry.countdown.set(left - 1);
+                                } else {
+                                    if let Some(resume) = self.function_entry_slow(jit, args_base) {
+                                        // Its entry trace ran: it returned, or exited somewhere.
+                                        pc = resume;
+                                        let top = self.frames.last().expect("a frame is running");
+                                        code = frame_code(&top.code);
+                                        set_base!(top.base);
+                                    }
+                                    if !RECORDING && self.recording {
+                                        // The function's recording starts at its first
+                                        // instruction, a side trace's where the exit left.
+                                        switch_mode!();
+                                    }
+                                }
+                            }
                         }
                         Value::Builtin(id) => {
                             let id = *id;

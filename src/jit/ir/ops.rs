@@ -322,6 +322,26 @@ op_table! {
     /// writes `snap`'s slots and returns to the VM at `snap`'s pc (the `Return`), which the
     /// interpreter executes.
     Leave { snap: Snap } -> Void, effect, "";
+    /// The end of a function-entry trace (or of one of its side traces) at its function's
+    /// `Return`: writes `snap`'s slots (the globals it changed), puts `value` into the frame's
+    /// slot 0 and returns `RETURNED` to its caller (the VM, or a `CallNative`), which moves it
+    /// where the interpreter's `Return` would.
+    Ret { value: Element, snap: Snap } -> Void, effect, "{value}";
+    /// Before a native call of object `callee` (a function with an entry trace) whose frame
+    /// starts at slot `frame`, from `depth` calls deep (the calls inlined around it, plus one):
+    /// exits through `snap` (before the `Call`, which the interpreter then makes) if Ctrl-C was
+    /// pressed, the recursion limit or the stack's end is near, or the callee's entry trace is
+    /// gone or out of date.
+    EnterCheck { callee: Object, frame: Slot, depth: I64, snap: Snap } -> Void, effect, "{callee} at {frame}, depth {depth}";
+    /// Writes `value` into frame slot `slot` in memory (an argument of a native call, where the
+    /// callee's trace reads it), dropping what the slot held.
+    StoreSlot { slot: Slot, value: Element } -> Void, effect, "{slot} = {value}";
+    /// A native call: runs the entry trace of object `callee` on the frame starting at slot
+    /// `frame` (its arguments stored there) with `depth` frames fewer left before the recursion
+    /// limit; the callee's result, of type `ty`, is the value. If the callee exits instead of
+    /// returning (the VM re-creates its frame above this trace's), or returns another type
+    /// (moved into slot `dst`), exits through `snap` (after the `Call`).
+    CallNative { callee: Object, frame: Slot, depth: I64, dst: Slot, ty: ElementType, snap: Snap } -> TypeField, effect, "{callee} at {frame}, depth {depth}, as {ty} into {dst}";
     /// The loop header: the preamble (first iteration) ends here, the body starts. Printed as a
     /// rule line of its own (`---- loop`), without type or name.
     Loop -> Void, effect, "";

@@ -13,13 +13,13 @@
 //! - each instruction's operands have the types its opcode's typing rule asks for, and its
 //!   declared type is the rule's result ([`super::Op::typing`], from the opcode table);
 //! - at most one `Loop`; the `Phi`s come right after it, their `entry` in the preamble;
-//! - `Link` ends a trace that does not loop; `ConstObj` names an existing object;
+//! - `Link`, `Leave` and `Ret` end a trace that does not loop; `ConstObj` names an existing object;
 //! - every snapshot an instruction names exists; every value a snapshot writes exists, has a
 //!   type an exit can write, and is defined before the first instruction that uses the
 //!   snapshot (so it dominates the shared exit block).
 //!
-//! [`verify_for_lowering`] adds what the place in a trace tree asks: a root trace loops or
-//! links, a side trace links; exit numbers fit.
+//! [`verify_for_lowering`] adds what the place in a trace tree asks: a root trace loops, links
+//! or returns (a function-entry trace), a side trace links, leaves or returns; exit numbers fit.
 //!
 //! Touches nothing: reads a trace.
 
@@ -60,10 +60,12 @@ pub fn verify(trace: &Trace) -> Result<Shape, String> {
             }
         }
         match inst.op {
-            Op::ConstObj { index } if index as usize >= trace.objects.len() => {
+            Op::ConstObj { index } | Op::EnterCheck { callee: index, .. } | Op::CallNative { callee: index, .. }
+                if index as usize >= trace.objects.len() =>
+            {
                 return fail(format!("object {index} does not exist"));
             }
-            Op::Link { .. } | Op::Leave { .. } if at + 1 != insts.len() || found_loop.is_some() => {
+            Op::Link { .. } | Op::Leave { .. } | Op::Ret { .. } if at + 1 != insts.len() || found_loop.is_some() => {
                 return fail(format!("{} must end a trace that does not loop", inst.op.name()));
             }
             Op::Loop if at != loop_at => return fail("a second Loop".into()),
@@ -119,11 +121,12 @@ pub fn verify_for_lowering(trace: &Trace, is_root: bool, exit_base: u32) -> Resu
     let loops = trace.loop_start().is_some();
     let last = trace.insts.last().map(|i| i.op);
     let links = matches!(last, Some(Op::Link { .. }));
-    if is_root && !loops && !links {
+    let returns = matches!(last, Some(Op::Ret { .. }));
+    if is_root && !loops && !links && !returns {
         return Err("trace does not loop".into());
     }
-    if !is_root && (loops || !(links || matches!(last, Some(Op::Leave { .. })))) {
-        return Err("a side trace must end in Link or Leave and not loop".into());
+    if !is_root && (loops || !(links || returns || matches!(last, Some(Op::Leave { .. })))) {
+        return Err("a side trace must end in Link, Leave or Ret and not loop".into());
     }
     let exits_left = (u32::MAX / 2).saturating_sub(exit_base) as usize;
     if trace.insts.len() > u32::MAX as usize / 2 || trace.snapshots.len() > exits_left {

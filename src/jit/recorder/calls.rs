@@ -25,7 +25,7 @@ use crate::interp::engine::native::InlinedFrame;
 use crate::jit::ir::{InlinedCall, Op, TraceObject, Type};
 
 /// How many calls deep the recorder follows (deeper calls abort the recording).
-const MAX_INLINE_DEPTH: usize = 8;
+pub(super) const MAX_INLINE_DEPTH: usize = 8;
 
 /// A call being recorded: its entry in `Trace::calls` and what the recorder needs to return.
 pub(super) struct ActiveCall {

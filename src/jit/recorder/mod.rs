@@ -30,6 +30,7 @@ mod builtins;
 mod calls;
 mod globals;
 mod loops;
+mod native;
 
 use loops::loop_end;
 
@@ -60,6 +61,9 @@ pub enum Step {
     Leave {
         pc: usize,
     },
+    /// A function-entry trace (or a side trace of one) reached its function's `Return`: it
+    /// ended with `Ret`.
+    Returned,
     /// Execution reached the header of loop `loop_id` of an inlined callee (`code`, at `pc`):
     /// if that loop has a trace, the recording ends there by linking to it (the VM re-creates
     /// the inlined frames and enters it); if not, it aborts (the JIT knows which it is).
@@ -148,6 +152,12 @@ pub struct Recorder {
     /// The trace compiled for each loop of `code`, if any, when the recording started (no
     /// loop gets or loses a trace while a recording runs).
     loop_traces: Vec<Option<u32>>,
+    /// Recording a function-entry trace, or a side trace of one (see `native.rs`).
+    pub entry: bool,
+    /// A native call the VM is running, finished when it returns.
+    native_pending: Option<native::PendingNative>,
+    /// Has the trace made a native call (after which it must not touch globals)?
+    native_calls: bool,
 }
 
 impl Recorder {
@@ -185,7 +195,18 @@ impl Recorder {
             guarded_functions: Vec::new(),
             headers_passed: Vec::new(),
             loop_traces,
+            entry: false,
+            native_pending: None,
+            native_calls: false,
         }
+    }
+
+    /// A recorder for the function-entry trace of `code`, whose frame (number `depth`) was just
+    /// pushed: it records from the first instruction to the function's `Return`.
+    pub fn new_entry(code: &Rc<CodeObject>, depth: usize, loop_traces: Vec<Option<u32>>) -> Recorder {
+        let mut recorder = Recorder::new(code, 0, usize::MAX, depth, loop_traces);
+        recorder.entry = true;
+        recorder
     }
 
     /// A recorder for a side trace starting at `start_pc`, at an exit of a trace of the tree
@@ -327,6 +348,7 @@ impl Recorder {
         if let Some(&r) = self.slots.get(&slot) {
             return Ok((r, self.trace.ty(r)));
         }
+        self.check_global_after_native_call(slot)?;
         let (tag_value, ty) = self.slot_type(slot, value)?;
         let load = match ty {
             Type::Int => Op::SlotInt { slot },
@@ -375,6 +397,7 @@ impl Recorder {
             // Its guard reads the slot's memory, which the trace would no longer keep current.
             return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));
         }
+        self.check_global_after_native_call(slot)?;
         self.release(slot);
         self.mark_assigned(slot);
         if !self.written.contains(&slot) {
@@ -418,6 +441,12 @@ impl Recorder {
 
     /// Records the instruction at `pc`, about to be executed on `frame`.
     pub fn record(&mut self, pc: usize, now: &Running<'_>) -> Result<Step, Abort> {
+        if self.inside_native_call(now.depth) {
+            return Ok(Step::Continue);
+        }
+        if now.depth == self.depth + self.calls.len() {
+            self.finish_native_call(now.frame)?;
+        }
         if now.depth != self.depth + self.calls.len() {
             return abort("a call the recorder did not follow");
         }
@@ -431,8 +460,17 @@ impl Recorder {
         if let Some((dst, global, load_pc)) = self.pending_global.take() {
             self.loaded_global(dst, global, load_pc, now)?;
         }
-        if let Some(call) = self.calls.last() {
+        if self.entry && self.calls.is_empty() {
+            if let Some(step) = self.entry_step(pc, now.frame)? {
+                self.push_listing(pc, now);
+                return Ok(step);
+            }
+        } else if let Some(call) = self.calls.last() {
             if let Some(loop_id) = self.cur.instrs[pc].loop_id() {
+                if self.entry {
+                    // Natively called, a trace that ends at a loop would exit each time.
+                    return abort(format!("a loop inside the inlined function {}()", call.code.name));
+                }
                 if self.recorded.is_empty() {
                     return abort(format!(
                         "a side trace starting at a loop of the inlined function {}()",
@@ -460,6 +498,13 @@ impl Recorder {
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
         }
+        self.push_listing(pc, now);
+        self.record_instr(self.cur.instrs[pc], pc, now)?;
+        Ok(Step::Continue)
+    }
+
+    /// Adds the instruction at `pc` to the recorded listing (its text only when the dump shows it).
+    fn push_listing(&mut self, pc: usize, now: &Running<'_>) {
         let instr = self.cur.instrs[pc];
         let text = if self.listing {
             format!(
@@ -477,8 +522,6 @@ impl Recorder {
         };
         self.recorded.push(RecordedInstr { pc, line: self.cur.lines[pc], text, depth: self.calls.len() });
         self.trace.origins.current = (self.recorded.len() - 1) as u32;
-        self.record_instr(instr, pc, now)?;
-        Ok(Step::Continue)
     }
 
     /// Where a side trace ends: at its root's loop header (after at least one instruction), or
@@ -696,6 +739,9 @@ impl Recorder {
                             self.forget(callee);
                         }
                     }
+                    Some(TraceObject::Function(function)) if self.wants_native_call(&function) => {
+                        self.native_call(&function, callee, dst, args, argc.0, pc, frame)?;
+                    }
                     Some(TraceObject::Function(function)) => {
                         // The function's register is a dead temporary from here on.
                         self.forget(callee);
@@ -703,11 +749,15 @@ impl Recorder {
                     }
                     None => match &frame[func.0 as usize] {
                         // A Toy function held in a variable or passed as an argument: inlined
-                        // behind a guard on its identity.
+                        // (or called natively) behind a guard on its identity.
                         Value::Function(function) => {
                             let function = function.clone();
                             self.guard_function(callee, &function, pc)?;
-                            self.enter_call(&function, dst, args, argc.0, pc)?;
+                            if self.wants_native_call(&function) {
+                                self.native_call(&function, callee, dst, args, argc.0, pc, frame)?;
+                            } else {
+                                self.enter_call(&function, dst, args, argc.0, pc)?;
+                            }
                         }
                         _ => return abort("a call to a value the JIT does not know"),
                     },

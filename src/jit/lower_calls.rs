@@ -1,0 +1,205 @@
+//! The Cranelift code for function-entry traces and native calls (a part of `lower.rs`):
+//! `Ret` (an entry trace returns its result), `EnterCheck`, `StoreSlot` and `CallNative` (a
+//! trace calls the entry trace of another function, or of its own, as machine code).
+//!
+//! The protocol between caller and callee is the interpreter's frame layout: the callee's frame
+//! starts at the caller's first argument register, so the caller stores the arguments there
+//! (`StoreSlot`) and calls the callee's code with that address as its frame; the callee's `Ret`
+//! leaves its result in its slot 0 and returns `RETURNED`. The recursion limit is the VM's:
+//! `native_context::FRAMES_LEFT` (a symbol) counts the frames left, taken by each native call for
+//! its callee and given back when it returns. Any other status means the callee exited: the
+//! caller records it (`EXITED_CALL`) and exits too, after the call, so that the VM re-creates
+//! every frame of the chain. Touches nothing but the function being built.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+
+use super::super::ir::{GLOBAL_SLOTS, IrRef, SnapId, Type};
+use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
+use super::ops::{mem, slot_offset};
+use super::{Lowerer, cl_type};
+use crate::interp::engine::native::{EntrySlot, RETURNED};
+use crate::interp::objects::value::Value;
+
+/// Byte offsets of the `EntrySlot` fields native code reads.
+fn entry_field(field: EntryField) -> i32 {
+    let offset = match field {
+        EntryField::Native => std::mem::offset_of!(EntrySlot, native),
+        EntryField::SideExits => std::mem::offset_of!(EntrySlot, side_exits),
+        EntryField::Extent => std::mem::offset_of!(EntrySlot, extent),
+        EntryField::Rebinds => std::mem::offset_of!(EntrySlot, rebinds),
+        EntryField::InlineDepth => std::mem::offset_of!(EntrySlot, inline_depth),
+    };
+    offset as i32
+}
+
+#[derive(Clone, Copy)]
+enum EntryField {
+    Native,
+    SideExits,
+    Extent,
+    Rebinds,
+    InlineDepth,
+}
+
+impl Lowerer<'_, '_> {
+    /// The address of the `EntrySlot` of object `index` (a function the trace keeps alive).
+    fn entry_slot(&mut self, index: u32) -> Result<ir::Value, String> {
+        let object = self.t.objects.get(index as usize).ok_or("a native call of an unknown object")?;
+        let Value::Function(function) = object else {
+            return Err("a native call of an object that is not a function".into());
+        };
+        let address = &function.code.jit_entry as *const EntrySlot as i64;
+        Ok(self.b.ins().iconst(types::I64, address))
+    }
+
+    /// The value of a `native_context` symbol's cell (an i64).
+    fn context_address(&mut self, symbol: Option<ir::GlobalValue>) -> Result<ir::Value, String> {
+        let symbol = symbol.ok_or("a native call without the native context's symbols")?;
+        Ok(self.b.ins().symbol_value(types::I64, symbol))
+    }
+
+    /// Stores `value` (of IR type `ty`) into the frame slot at `base + offset`, dropping what it
+    /// held: a list through the runtime (counted first), a number inline after dropping a heap
+    /// value the slot may hold.
+    fn store_dropping(&mut self, base: ir::Value, offset: i32, value: ir::Value, ty: Type) -> Result<(), String> {
+        if ty == Type::Ptr {
+            let retain = self.runtime.retain_list.ok_or("a list stored without its runtime function")?;
+            self.b.ins().call(retain, &[value]);
+            return self.store_value(base, offset, value, ty);
+        }
+        self.drop_heap_value(base, offset)?;
+        self.store_value(base, offset, value, ty)
+    }
+
+    /// Branches on `cond` (an i8) to a new cold block when it is nonzero (`cold_when`) or zero
+    /// (not `cold_when`), else to a new block; returns (the cold block, the other).
+    fn branch_to_cold(&mut self, cond: ir::Value, cold_when: bool) -> (ir::Block, ir::Block) {
+        let cold = self.b.create_block();
+        let other = self.b.create_block();
+        self.b.set_cold_block(cold);
+        if cold_when {
+            self.b.ins().brif(cond, cold, &[], other, &[]);
+        } else {
+            self.b.ins().brif(cond, other, &[], cold, &[]);
+        }
+        (cold, other)
+    }
+
+    /// `StoreSlot`: an argument of a native call, written where the callee reads it.
+    pub(super) fn store_slot(&mut self, slot: u16, value: IrRef) -> Result<(), String> {
+        let ty = self.t.trace.ty(value);
+        let value = self.val(value)?;
+        let (base, offset) = self.slot_place(slot);
+        self.store_dropping(base, offset, value, ty)
+    }
+
+    /// `Ret`: the end of an entry trace. Writes the globals of its snapshot (the frame is
+    /// released: only its result matters), puts the result into the frame's slot 0 and returns
+    /// `RETURNED`.
+    pub(super) fn ret(&mut self, value: IrRef, snap: SnapId) -> Result<(), String> {
+        self.write_snapshot_slots(snap.0 as usize, |slot| slot >= GLOBAL_SLOTS)?;
+        let ty = self.t.trace.ty(value);
+        let value = self.val(value)?;
+        self.store_dropping(self.frame, 0, value, ty)?;
+        let status = self.b.ins().iconst(types::I32, i64::from(RETURNED));
+        self.b.ins().return_(&[status]);
+        Ok(())
+    }
+
+    /// `EnterCheck`: exits unless the native call may be made now (see the opcode's doc).
+    pub(super) fn enter_check(&mut self, callee: u32, frame_slot: u16, depth: i64, snap: SnapId) -> Result<(), String> {
+        let entry = self.entry_slot(callee)?;
+        // The callee's code is installed and current.
+        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
+        let missing = self.b.ins().icmp_imm_u(IntCC::Equal, native, 0);
+        let rebinds = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Rebinds));
+        let current = self.context_address(self.runtime.rebinds)?;
+        let current = self.b.ins().load(types::I64, MemFlagsData::new(), current, 0);
+        let stale = self.b.ins().icmp(IntCC::NotEqual, rebinds, current);
+        // Ctrl-C (the flag is an AtomicBool: one byte).
+        let flag = self.context_address(self.runtime.interrupt_flag)?;
+        let flag = self.b.ins().load(types::I8, MemFlagsData::new(), flag, 0);
+        let interrupted = self.b.ins().icmp_imm_u(IntCC::NotEqual, flag, 0);
+        // The recursion limit: the callee's frame and the calls it inlines must fit.
+        let inline_depth =
+            self.b.ins().load(types::I32, MemFlagsData::new(), entry, entry_field(EntryField::InlineDepth));
+        let inline_depth = self.b.ins().uextend(types::I64, inline_depth);
+        let needed = self.b.ins().iadd_imm_s(inline_depth, depth);
+        let left = self.context_address(self.runtime.frames_left)?;
+        let left = self.b.ins().load(types::I64, MemFlagsData::new(), left, 0);
+        let too_deep = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, left, needed);
+        // The callee's frame (and the calls it inlines) must be on the stack.
+        let extent = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Extent));
+        let extent = self.b.ins().imul_imm_u(extent, i64::from(super::super::layout::VALUE_SIZE));
+        let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
+        let end = self.b.ins().iadd(callee_frame, extent);
+        let stack_end = self.context_address(self.runtime.stack_end)?;
+        let stack_end = self.b.ins().load(types::I64, MemFlagsData::new(), stack_end, 0);
+        let past_end = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, stack_end);
+        let a = self.b.ins().bor(missing, stale);
+        let b = self.b.ins().bor(interrupted, too_deep);
+        let any = self.b.ins().bor(a, b);
+        let any = self.b.ins().bor(any, past_end);
+        self.exit_if(any, snap)
+    }
+
+    /// `CallNative`: calls the callee's entry trace on its frame; the result if it returned a
+    /// value of type `ty`, else an exit (see the opcode's doc).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn call_native(
+        &mut self,
+        callee: u32,
+        frame_slot: u16,
+        depth: i64,
+        dst: u16,
+        ty: Type,
+        snap: SnapId,
+    ) -> Result<ir::Value, String> {
+        let cl_ty = cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number")?;
+        let entry = self.entry_slot(callee)?;
+        let left_cell = self.context_address(self.runtime.frames_left)?;
+        let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
+        let taken = self.b.ins().iadd_imm_s(left, -depth);
+        self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
+        let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
+        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
+        let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::SideExits));
+        let signature = self.b.func.signature.clone();
+        let signature = self.b.import_signature(signature);
+        let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
+        let status = self.b.inst_results(call)[0];
+        // Give the callee's frames back (the symbol's address is materialized again rather than
+        // kept across the call).
+        let left_cell = self.context_address(self.runtime.frames_left)?;
+        self.b.ins().store(MemFlagsData::new(), left, left_cell, 0);
+        let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
+        let exit = self.exit_block(snap)?;
+        let (exited, came_back) = self.branch_to_cold(returned, false);
+
+        // The callee exited: the VM re-creates its frame (and those of the calls it made).
+        self.b.switch_to_block(exited);
+        let exited_call = self.runtime.exited_call.ok_or("CallNative without its runtime function")?;
+        let entry_again = self.entry_slot(callee)?;
+        self.b.ins().call(exited_call, &[entry_again, status]);
+        self.b.ins().jump(exit, &[]);
+
+        // It returned: the result is in its slot 0, with its tag.
+        self.b.switch_to_block(came_back);
+        let want = ty.value_tag().ok_or("a native call must return a number")?;
+        let found = self.b.ins().load(types::I8, mem(), callee_frame, TAG_OFFSET);
+        let other = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
+        let (mismatch, done) = self.branch_to_cold(other, true);
+
+        // Another type: the interpreter takes it from the caller's result register.
+        self.b.switch_to_block(mismatch);
+        let take_result = self.runtime.take_result.ok_or("CallNative without its runtime function")?;
+        let (base, offset) = self.slot_place(dst);
+        let to = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        self.b.ins().call(take_result, &[callee_frame, to]);
+        self.b.ins().jump(exit, &[]);
+
+        self.b.switch_to_block(done);
+        Ok(self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET))
+    }
+}

@@ -1,0 +1,167 @@
+//! Function-entry traces and native calls in the recorder.
+//!
+//! A function-entry trace ([`Recorder::new_entry`]) starts at a hot function's first
+//! instruction and ends at its `Return` with `Ret`, which leaves the result in the frame's slot 0
+//! (its side traces end the same way). A call of a function that has an entry trace, or of the
+//! function being recorded itself (recursion), becomes a native call instead of being inlined
+//! when inlining is impossible (the function is already being inlined or recorded, or calls
+//! nest too deep): `EnterCheck` (may the call be made now?), `StoreSlot` for each argument
+//! (where the callee's trace reads its parameters: the callee's frame starts at the caller's
+//! first argument register, as the interpreter lays it), then, once the VM has run the call
+//! (the recorder does not follow it: the callee is recorded in its own trace), `CallNative`,
+//! typed by the result the call returned.
+//!
+//! Touches only the recorder's own state.
+
+use std::rc::Rc;
+
+use crate::interp::engine::bytecode::{Instr, Reg};
+use crate::interp::objects::value::{FunctionObj, Value};
+
+use super::{Abort, Recorder, Step, a, abort};
+use crate::jit::ir::{GLOBAL_SLOTS, Op, TraceObject, Type};
+
+/// A native call the VM is running (the recorder skips the callee's instructions).
+pub(super) struct PendingNative {
+    /// The callee (an index into `Trace::objects`), its frame's first slot, the frames it takes.
+    callee: u32,
+    frame: u16,
+    depth: i64,
+    /// The caller's register receiving the result, and where the caller goes on.
+    dst: Reg,
+    resume_pc: usize,
+    name: String,
+}
+
+impl Recorder {
+    /// Should the call of `function` be a native call? Only where it cannot be inlined: a
+    /// recursive call (of the function whose entry trace is being recorded, or of one being
+    /// inlined) or one nested too deep, and only of a function with an entry trace (or the one
+    /// being recorded, whose trace the call will reach once installed).
+    pub(super) fn wants_native_call(&self, function: &Rc<FunctionObj>) -> bool {
+        let code = &function.code;
+        let recorded_here = self.entry && Rc::ptr_eq(code, &self.code);
+        let inlined = Rc::ptr_eq(code, &self.code) || self.calls.iter().any(|c| Rc::ptr_eq(&c.code, code));
+        let too_deep = self.calls.len() >= super::calls::MAX_INLINE_DEPTH;
+        let compiled = code.jit_entry.native.get().is_some();
+        recorded_here || ((inlined || too_deep) && compiled)
+    }
+
+    /// Records a native call of `function` (held in trace slot `callee`) with `argc` arguments
+    /// from register `args`, its result into `dst`: the checks and the argument stores now, the
+    /// call itself when the VM has run it ([`Recorder::finish_native_call`]).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn native_call(
+        &mut self,
+        function: &Rc<FunctionObj>,
+        callee: u16,
+        dst: Reg,
+        args: Reg,
+        argc: u16,
+        pc: usize,
+        frame: &[crate::interp::objects::value::Value],
+    ) -> Result<(), Abort> {
+        let code = &function.code;
+        let name = code.name.clone();
+        if argc as usize != code.params.len() {
+            return abort(format!("a native call of {name}() that leaves arguments to their defaults"));
+        }
+        // A callee's trace reads and writes globals in memory: the caller's must be there too.
+        let globals_used = self.slots.keys().chain(self.written.iter()).any(|&slot| slot >= GLOBAL_SLOTS);
+        if globals_used {
+            return abort(format!("a native call of {name}() in a trace that uses globals"));
+        }
+        let mut values = Vec::with_capacity(argc as usize);
+        for i in 0..argc {
+            let (value, ty) = self.read(Reg(args.0 + i), frame, pc)?;
+            if ty.value_tag().is_none() && ty != Type::Ptr {
+                return abort(format!("passing {} to a native call of {name}()", a(ty.name())));
+            }
+            values.push(value);
+        }
+        let index = self.object_index(&TraceObject::Function(function.clone()));
+        let frame_slot = self.slot(args);
+        let depth = self.calls.len() as i64 + 1;
+        self.native_calls = true;
+        let snap = self.snapshot(pc);
+        self.emit(Op::EnterCheck { callee: index, frame: frame_slot, depth, snap }, Type::Void);
+        for (i, value) in values.into_iter().enumerate() {
+            self.emit(Op::StoreSlot { slot: frame_slot + i as u16, value }, Type::Void);
+        }
+        // The function's register is a dead temporary from here on; the callee runs in the
+        // slots from its frame up, and its result goes into `dst` (an exit after the call
+        // leaves it to the callee's `Return` or moves it there).
+        let above: Vec<u16> = self
+            .slots
+            .keys()
+            .chain(self.written.iter())
+            .copied()
+            .filter(|&slot| slot >= frame_slot && slot < GLOBAL_SLOTS)
+            .collect();
+        for slot in above {
+            self.forget(slot);
+        }
+        self.forget(callee);
+        self.forget(self.slot(dst));
+        self.native_pending =
+            Some(PendingNative { callee: index, frame: frame_slot, depth, dst, resume_pc: pc + 1, name });
+        if let Some(line) = self.recorded.last_mut() {
+            line.text.push_str(&format!("   -> native call of {}()", function.code.name));
+        }
+        Ok(())
+    }
+
+    /// Back from a native call that the VM ran: `CallNative`, typed by the result in `frame`.
+    pub(super) fn finish_native_call(&mut self, frame: &[Value]) -> Result<(), Abort> {
+        let Some(call) = self.native_pending.take() else { return Ok(()) };
+        let ty = match frame[call.dst.0 as usize] {
+            Value::Int(_) => Type::Int,
+            Value::Float(_) => Type::Float,
+            Value::Bool(_) => Type::Bool,
+            ref other => {
+                return abort(format!("a native call of {}() returned {}", call.name, a(other.type_name())));
+            }
+        };
+        let dst = self.slot(call.dst);
+        let snap = self.snapshot(call.resume_pc);
+        let op = Op::CallNative { callee: call.callee, frame: call.frame, depth: call.depth, dst, ty, snap };
+        let result = self.emit(op, ty);
+        self.write(call.dst, result)
+    }
+
+    /// A native call is running in the VM: true while its instructions are to be skipped.
+    pub(super) fn inside_native_call(&self, depth: usize) -> bool {
+        self.native_pending.is_some() && depth > self.depth + self.calls.len()
+    }
+
+    /// What an entry trace (or one of its side traces) does at `pc`, outside inlined calls:
+    /// at the function's `Return`, `Ret` ends it; a loop aborts it (the loop gets a trace of
+    /// its own, and a native call of a function whose trace ends in a loop would exit).
+    pub(super) fn entry_step(&mut self, pc: usize, frame: &[Value]) -> Result<Option<Step>, Abort> {
+        if self.cur.instrs[pc].loop_id().is_some() {
+            return abort(format!("{}() reaches a loop (the loop gets a trace of its own)", self.code.name));
+        }
+        let Instr::Return { src } = self.cur.instrs[pc] else { return Ok(None) };
+        let (value, ty) = self.read(src, frame, pc)?;
+        if ty == Type::Obj {
+            return abort(format!("{}() returns a function", self.code.name));
+        }
+        let snap = self.snapshot(pc);
+        self.emit(Op::Ret { value, snap }, Type::Void);
+        Ok(Some(Step::Returned))
+    }
+
+    /// Ends an entry trace (or a side trace of one) whose `Ret` was recorded.
+    pub fn close_return(mut self) -> (crate::jit::ir::Trace, Vec<super::RecordedInstr>) {
+        crate::jit::snap::prune_dead_slots(&mut self.trace, &self.code);
+        (self.trace, self.recorded)
+    }
+
+    /// Does the trace make native calls? (Then it must not read or write globals after one.)
+    pub(super) fn check_global_after_native_call(&self, slot: u16) -> Result<(), Abort> {
+        if self.native_calls && slot >= GLOBAL_SLOTS {
+            return abort(format!("{} is used after a native call", self.name_of(slot)));
+        }
+        Ok(())
+    }
+}
