@@ -452,9 +452,11 @@ impl JitHooks for Jit {
                 return LoopAction::Run(self.enter(tree));
             }
             // A builtin or function was rebound since: the trace may call what is no longer
-            // there. It is dropped, and the loop counts again.
+            // there. It is dropped, and the loop counts again, twice as long each time (a
+            // program that rebinds a function in every iteration must not recompile forever).
             state.tree = None;
-            return LoopAction::Wait(wait.saturating_sub(1));
+            state.aborts += 1;
+            return LoopAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
         }
         if !state.armed {
             // The first visit: the recording happens at visit number `wait`.
@@ -522,9 +524,11 @@ impl JitHooks for Jit {
         let wait = loop_wait(threshold, state.aborts);
         if state.tree.take().is_some() {
             // A builtin or function was rebound since it was installed: the trace may call what
-            // is no longer there. It is dropped, and the function counts again.
+            // is no longer there. It is dropped, and the function counts again, twice as long
+            // each time (no recompile storm when a function is rebound in every iteration).
             code.jit_entry.native.set(None);
-            return EntryAction::Wait(wait.saturating_sub(1));
+            state.aborts += 1;
+            return EntryAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
         }
         if !state.armed {
             // The first call: the recording happens at call number `wait`.
