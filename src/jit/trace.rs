@@ -458,12 +458,8 @@ impl JitHooks for Jit {
             state.aborts += 1;
             return LoopAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
         }
-        if !state.armed {
-            // The first visit: the recording happens at visit number `wait`.
-            state.armed = true;
-            if wait > 1 {
-                return LoopAction::Wait(wait - 2);
-            }
+        if let Some(visits) = first_visit_wait(&mut state.armed, wait) {
+            return LoopAction::Wait(visits);
         }
         if self.start_loop(&at, now) {
             return LoopAction::Recording;
@@ -530,12 +526,8 @@ impl JitHooks for Jit {
             state.aborts += 1;
             return EntryAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
         }
-        if !state.armed {
-            // The first call: the recording happens at call number `wait`.
-            state.armed = true;
-            if wait > 1 {
-                return EntryAction::Wait(wait - 2);
-            }
+        if let Some(calls) = first_visit_wait(&mut state.armed, wait) {
+            return EntryAction::Wait(calls);
         }
         self.start_function(code, now);
         EntryAction::Recording
@@ -568,4 +560,14 @@ impl JitHooks for Jit {
         }
         action
     }
+}
+
+/// A loop's or function's first visit arms it: the recording then happens at visit number
+/// `wait` (the countdown to set, or None to record at once).
+fn first_visit_wait(armed: &mut bool, wait: u32) -> Option<u32> {
+    if *armed {
+        return None;
+    }
+    *armed = true;
+    (wait > 1).then(|| wait - 2)
 }
