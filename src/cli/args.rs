@@ -1,5 +1,5 @@
 //! The command line's shape (clap): `toyjit [FLAGS] [FILE [ARGS...]]` as `python3 FILE` does,
-//! `toyjit run [FLAGS] FILE`, `toyjit repl`, `toyjit compare FILE`; plus the checks clap cannot
+//! `toyjit run [FLAGS] FILE [ARGS]`, `toyjit repl`, `toyjit compare FILE`; plus the checks clap cannot
 //! express with a helpful message (a `--trace-dump` level given with a space instead of `=`).
 //!
 //! Touches nothing: it only reads the argument list and describes what was asked.
@@ -15,7 +15,7 @@ use toyjit::driver::DEFAULT_JIT_THRESHOLD;
     version,
     about = "A tracing JIT for Toy, a small subset of Python 3",
     override_usage = "toyjit [FLAGS] [FILE [ARGS]...]   run FILE (- = stdin) as `python3 FILE` does\n       \
-                      toyjit run [FLAGS] FILE\n       \
+                      toyjit run [FLAGS] FILE [ARGS]...\n       \
                       toyjit compare FILE\n       \
                       toyjit [repl]                    the interactive prompt",
     args_conflicts_with_subcommands = true
@@ -47,6 +47,10 @@ pub enum Command {
 pub struct RunArgs {
     /// The program to run; `-` reads it from standard input.
     pub file: String,
+    /// The program's arguments: as with `toyjit FILE ARGS` (and python3), what follows FILE
+    /// belongs to the program, flags included; Toy programs cannot read them.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub program_args: Vec<String>,
     #[command(flatten)]
     pub flags: RunFlags,
 }
@@ -182,6 +186,10 @@ mod tests {
         assert_eq!(cli.command_line, ["f.toy", "--no-jit"]);
         let cli = Cli::try_parse_from(["toyjit", "run", "--no-jit", "f.toy"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Run(ref run)) if run.flags.no_jit && run.file == "f.toy"));
+        let cli = Cli::try_parse_from(["toyjit", "run", "f.toy", "a", "--stats"]).unwrap();
+        let Some(Command::Run(run)) = cli.command else { panic!("not a run: {cli:?}") };
+        assert!(!run.flags.stats);
+        assert_eq!((run.file.as_str(), run.program_args.as_slice()), ("f.toy", &strings(&["a", "--stats"])[..]));
     }
 
     #[test]
