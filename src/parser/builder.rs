@@ -141,12 +141,15 @@ pub fn if_exp(ix: &LineIndex, body: E, test: E, orelse: E) -> R<E> {
     node(ix, kind, s, t, d)
 }
 
-pub fn attribute(ix: &LineIndex, value: E, name: String, end: usize) -> R<E> {
-    let (s, d) = (start_of(&value), value.d);
+/// `value.name` spanning `start..end`: `start` is where the primary's text begins, before any
+/// parentheses around `value` (CPython's node starts there too: its caret lines do).
+pub fn attribute(ix: &LineIndex, value: E, name: String, start: usize, end: usize) -> R<E> {
+    let (s, d) = (start, value.d);
     node(ix, ExprKind::Attribute(Box::new(value.e), name), s, end, d)
 }
 
-pub fn subscript(ix: &LineIndex, value: E, index: E, end: usize) -> R<E> {
+/// `value[index]` spanning `start..end` (`start` as for [`attribute`]).
+pub fn subscript(ix: &LineIndex, value: E, index: E, start: usize, end: usize) -> R<E> {
     if let ExprKind::Tuple(items) = &index.e.kind
         && let Some(slice) = items.iter().find(|e| matches!(e.kind, ExprKind::Slice { .. }))
     {
@@ -158,7 +161,7 @@ pub fn subscript(ix: &LineIndex, value: E, index: E, end: usize) -> R<E> {
             t,
         );
     }
-    let (s, d) = (start_of(&value), value.d.max(index.d));
+    let (s, d) = (start, value.d.max(index.d));
     node(ix, ExprKind::Subscript(Box::new(value.e), Box::new(index.e)), s, end, d)
 }
 
@@ -176,7 +179,8 @@ pub fn slice(
     node(ix, ExprKind::Slice { lower: bx(lower), upper: bx(upper), step: bx(step) }, start, end, d)
 }
 
-pub fn call(ix: &LineIndex, func: E, args: Vec<Arg>, end: usize) -> R<E> {
+/// `func(args)` spanning `start..end` (`start` as for [`attribute`]).
+pub fn call(ix: &LineIndex, func: E, args: Vec<Arg>, start: usize, end: usize) -> R<E> {
     let mut positional = Vec::new();
     let mut keywords: Vec<(String, Expr)> = Vec::new();
     let mut d = func.d;
@@ -198,7 +202,7 @@ pub fn call(ix: &LineIndex, func: E, args: Vec<Arg>, end: usize) -> R<E> {
             }
         }
     }
-    let s = start_of(&func);
+    let s = start;
     node(ix, ExprKind::Call { func: Box::new(func.e), args: positional, kwargs: keywords }, s, end, d)
 }
 

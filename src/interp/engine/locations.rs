@@ -19,8 +19,8 @@ pub enum Anchor {
     None,
     /// `left OP right`: the operator is the first non-blank text between the operands.
     BinOp { left_end: u32, right_start: u32 },
-    /// `value[index]`: from the end of `value` past the `]`.
-    Subscript { value_end: u32, index_end: u32 },
+    /// `value[index]`: from the `[` after `value` to the end of the subscript.
+    Subscript { value_end: u32 },
     /// `obj.name(args)`: no anchor, but an AttributeError (the lookup failed) marks `obj.name`
     /// alone, as CPython does (its lookup and call are two instructions).
     MethodCall { name_end: u32 },
@@ -111,9 +111,12 @@ fn anchor_columns(
             let (left, right) = anchor?;
             Some((columns(left - line_start), columns(right - line_start)))
         }
-        Anchor::Subscript { value_end, index_end } => {
-            let (left, right) = (value_end as usize, index_end as usize + 1);
-            Some((columns(left - line_start), columns(right - line_start)))
+        Anchor::Subscript { value_end } => {
+            // As CPython: from the `[` (past the parentheses closing around the value) to the
+            // end of the subscript (past parentheses around the index).
+            let value_end = value_end as usize;
+            let bracket = source.get(value_end..location.end as usize)?.find('[')?;
+            Some((columns(value_end + bracket - line_start), columns(location.end as usize - line_start)))
         }
     }
 }
@@ -146,8 +149,11 @@ mod tests {
         let anchor = Anchor::BinOp { left_end: 5, right_start: 9 };
         assert_eq!(carets(source, location(source, "a // b", anchor)).as_deref(), Some("        ~~^^~~"));
         let source = "y = items[10]\n";
-        let anchor = Anchor::Subscript { value_end: 9, index_end: 12 };
+        let anchor = Anchor::Subscript { value_end: 9 };
         assert_eq!(carets(source, location(source, "items[10]", anchor)).as_deref(), Some("        ~~~~~^^^^"));
+        let source = "y = (items)[(10)]\n";
+        let anchor = Anchor::Subscript { value_end: 10 };
+        assert_eq!(carets(source, location(source, "(items)[(10)]", anchor)).as_deref(), Some("        ~~~~~~~^^^^^^"));
     }
 
     #[test]

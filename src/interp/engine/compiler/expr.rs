@@ -196,10 +196,9 @@ impl<'a> Compiler<'a> {
                     b.at = at;
                     b.emit(Instr::GetSlice { dst, obj, bounds });
                 } else {
-                    let index_end = index.span.end;
                     let index = self.expr(b, index)?;
                     b.at = at;
-                    b.at.location.anchor = Anchor::Subscript { value_end: obj_end, index_end };
+                    b.at.location.anchor = Anchor::Subscript { value_end: obj_end };
                     b.emit(Instr::GetItem { dst, obj, index });
                 }
             }
