@@ -199,6 +199,9 @@ instruction_table! {
     CheckBound { slot: Reg, name: NameIdx },
     /// `del` a local: UnboundLocalError if unbound, then unbind it.
     DeleteLocal { slot: Reg, name: NameIdx },
+    /// AttributeError unless `obj` has the method `method`: `obj.m(args)` looks `m` up before
+    /// its arguments run (emitted only where an argument might raise or have an effect).
+    CheckMethod { obj: Reg, method: NameIdx },
     /// `dst = a + b`
     Add { dst: Reg, a: Reg, b: Reg },
     /// `dst = a - b`
@@ -495,6 +498,7 @@ impl CodeObject {
                 Instr::CheckBound { name, .. }
                 | Instr::DeleteLocal { name, .. }
                 | Instr::CallMethod { method: name, .. }
+                | Instr::CheckMethod { method: name, .. }
                 | Instr::GetAttr { name, .. }
                 | Instr::ImportModule { name, .. } => (name.0 as usize) < self.names.len(),
                 Instr::CallKw { site, .. } => (site.0 as usize) < self.call_sites.len(),

@@ -322,6 +322,14 @@ impl Vm {
                         throw!(error::unbound_local(&code.names[name.0 as usize]));
                     }
                 }
+                Instr::CheckMethod { obj, method } => {
+                    let name = &code.names[method.0 as usize];
+                    if let Some(error) =
+                        methods::method_lookup_error(reg!(obj), code.method_ids[method.0 as usize], name)
+                    {
+                        throw!(error);
+                    }
+                }
                 Instr::DeleteLocal { slot, name } => {
                     if matches!(reg!(slot), Value::Unbound) {
                         throw!(error::unbound_local(&code.names[name.0 as usize]));

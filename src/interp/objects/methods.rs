@@ -178,6 +178,19 @@ pub fn get_attr(obj: &Value, name: &str) -> RtResult<Value> {
     }
 }
 
+/// The AttributeError `obj.name(...)` raises at its lookup, before its arguments run (`None`:
+/// the lookup succeeds; the call may still fail, after the arguments, as in CPython).
+pub fn method_lookup_error(obj: &Value, method: MethodId, name: &str) -> Option<RtError> {
+    match obj {
+        Value::Str(_) | Value::List(_) | Value::Dict(_) => {
+            (method == MethodId::Unknown || !has_method(obj, method)).then(|| no_attr(obj, name))
+        }
+        Value::Module(m) if m.name == "math" && BuiltinId::from_math_name(name).is_some() => None,
+        // A module's other attributes, an exception's `args`: found, and not callable.
+        _ => get_attr(obj, name).err(),
+    }
+}
+
 fn has_method(obj: &Value, m: MethodId) -> bool {
     use MethodId as M;
     match obj {

@@ -616,6 +616,19 @@ impl Recorder {
             Instr::CheckBound { slot, .. } => {
                 self.read(slot, frame, pc)?;
             }
+            Instr::CheckMethod { obj, method } => {
+                // Which methods a value has depends on its type alone: a list's type guard
+                // (the read) makes the check static. Other receivers' calls are not traced.
+                let name = &self.cur.names[method.0 as usize];
+                let id = self.cur.method_ids[method.0 as usize];
+                let receiver = &frame[obj.0 as usize];
+                if !matches!(receiver, Value::List(_))
+                    || crate::interp::objects::methods::method_lookup_error(receiver, id, name).is_some()
+                {
+                    return abort(format!("a call to the method {name}() (only list.append is traced)"));
+                }
+                self.read(obj, frame, pc)?;
+            }
             Instr::Add { dst, a, b } | Instr::AddInPlace { dst, a, b } => {
                 self.arith(BinOp::Add, dst, a, b, pc, frame)?
             }

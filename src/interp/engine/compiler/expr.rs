@@ -37,6 +37,19 @@ impl<'a> Compiler<'a> {
         Ok(r)
     }
 
+    /// May evaluating `e` raise or have an effect? Not for a literal or a local certainly
+    /// assigned here; anything else may.
+    fn may_act(&mut self, b: &FnBuilder<'_>, e: &Expr) -> CompileResult<bool> {
+        Ok(match &e.kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => false,
+            ExprKind::Name(name) => match self.resolve(b, name, e.span)? {
+                Place::Local(reg) => !(b.comprehension_vars.iter().any(|(_, r)| *r == reg) || b.is_assigned(name)),
+                Place::Global(_) => true,
+            },
+            _ => true,
+        })
+    }
+
     /// Emits `CheckBound` unless the local is certainly assigned here.
     pub(super) fn check_bound(&mut self, b: &mut FnBuilder<'_>, name: &str, reg: Reg) {
         let is_comprehension_var = b.comprehension_vars.iter().any(|(_, r)| *r == reg);
@@ -422,7 +435,19 @@ impl<'a> Compiler<'a> {
         let argc = u16::try_from(args.len() + kwargs.len())
             .map_err(|_| syntax_error("a call with more than 65,535 arguments is not supported in Toy", func.span))?;
         let (callee, method) = match &func.kind {
-            ExprKind::Attribute(obj, attr) => (self.expr(b, obj)?, Some(b.name(attr))),
+            ExprKind::Attribute(obj, attr) => {
+                let obj = self.expr(b, obj)?;
+                let method = b.name(attr);
+                // CPython looks the method up before the arguments run: where one could
+                // raise or print, an AttributeError must come first.
+                let mut arguments = args.iter().chain(kwargs.iter().map(|(_, v)| v));
+                if arguments.try_fold(false, |acts, e| Ok(acts || self.may_act(b, e)?))? {
+                    b.at = at;
+                    b.at.location.anchor = Anchor::MethodCall { name_end: func.span.end };
+                    b.emit(Instr::CheckMethod { obj, method });
+                }
+                (obj, Some(method))
+            }
             _ => (self.expr(b, func)?, None),
         };
         self.builtin_names.check_call(func, args.len(), kwargs)?;
