@@ -2,6 +2,7 @@
 //! modulo, power and correctly rounded int true division) and sequences (`str + str`,
 //! `list * n`, `dict | dict`, `str % args`). Error messages are CPython 3.11's.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use num_bigint::{BigInt, BigUint, Sign};
@@ -33,11 +34,13 @@ fn num(v: &Value) -> Option<Num<'_>> {
     }
 }
 
-fn to_big(n: Num<'_>) -> BigInt {
+/// The operand as a big int, borrowed when it is one: copying a 45,000-digit operand for
+/// each `//` took three quarters of a big-int program's instructions.
+fn to_big(n: Num<'_>) -> Cow<'_, BigInt> {
     match n {
-        Num::I(i) => BigInt::from(i),
-        Num::B(b) => b.clone(),
-        Num::F(_) => BigInt::zero(),
+        Num::I(i) => Cow::Owned(BigInt::from(i)),
+        Num::B(b) => Cow::Borrowed(b),
+        Num::F(_) => Cow::Owned(BigInt::zero()),
     }
 }
 
