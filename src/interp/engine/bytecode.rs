@@ -201,7 +201,8 @@ instruction_table! {
     DeleteLocal { slot: Reg, name: NameIdx },
     /// AttributeError unless `obj` has the method `method`: `obj.m(args)` looks `m` up before
     /// its arguments run (emitted only where an argument might raise or have an effect).
-    CheckMethod { obj: Reg, method: NameIdx },
+    /// `receivers`: which of str, list, dict have it (`methods::receivers`), the fast check.
+    CheckMethod { obj: Reg, method: NameIdx, receivers: u8 },
     /// `dst = a + b`
     Add { dst: Reg, a: Reg, b: Reg },
     /// `dst = a - b`

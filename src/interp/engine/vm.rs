@@ -322,12 +322,18 @@ impl Vm {
                         throw!(error::unbound_local(&code.names[name.0 as usize]));
                     }
                 }
-                Instr::CheckMethod { obj, method } => {
-                    let name = &code.names[method.0 as usize];
-                    if let Some(error) =
-                        methods::method_lookup_error(reg!(obj), code.method_ids[method.0 as usize], name)
-                    {
-                        throw!(error);
+                Instr::CheckMethod { obj, method, receivers } => {
+                    let receiver = match reg!(obj) {
+                        Value::Str(_) => methods::RECEIVER_STR,
+                        Value::List(_) => methods::RECEIVER_LIST,
+                        Value::Dict(_) => methods::RECEIVER_DICT,
+                        _ => 0,
+                    };
+                    if receiver & receivers == 0 {
+                        let (id, name) = (code.method_ids[method.0 as usize], &code.names[method.0 as usize]);
+                        if let Some(error) = methods::method_lookup_error(reg!(obj), id, name) {
+                            throw!(error);
+                        }
                     }
                 }
                 Instr::DeleteLocal { slot, name } => {

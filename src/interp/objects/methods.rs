@@ -178,6 +178,24 @@ pub fn get_attr(obj: &Value, name: &str) -> RtResult<Value> {
     }
 }
 
+/// Bits of [`receivers`]: which of str, list and dict have a method.
+pub const RECEIVER_STR: u8 = 1;
+pub const RECEIVER_LIST: u8 = 2;
+pub const RECEIVER_DICT: u8 = 4;
+
+/// Which of str, list and dict have the method `m` (bits `RECEIVER_*`): the compiler stores
+/// it in `CheckMethod`, so the common check is one bit test.
+pub fn receivers(m: MethodId) -> u8 {
+    let mut bits = 0;
+    for (kind, bit) in [(Receiver::Str, RECEIVER_STR), (Receiver::List, RECEIVER_LIST), (Receiver::Dict, RECEIVER_DICT)]
+    {
+        if m != MethodId::Unknown && kind.has(m) {
+            bits |= bit;
+        }
+    }
+    bits
+}
+
 /// The AttributeError `obj.name(...)` raises at its lookup, before its arguments run (`None`:
 /// the lookup succeeds; the call may still fail, after the arguments, as in CPython).
 pub fn method_lookup_error(obj: &Value, method: MethodId, name: &str) -> Option<RtError> {
@@ -192,56 +210,60 @@ pub fn method_lookup_error(obj: &Value, method: MethodId, name: &str) -> Option<
 }
 
 fn has_method(obj: &Value, m: MethodId) -> bool {
-    use MethodId as M;
     match obj {
-        Value::Str(_) => !matches!(
-            m,
-            M::Append
-                | M::Pop
-                | M::Insert
-                | M::Extend
-                | M::Remove
-                | M::Reverse
-                | M::Sort
-                | M::Copy
-                | M::Clear
-                | M::Get
-                | M::Keys
-                | M::Values
-                | M::Items
-                | M::Setdefault
-                | M::Update
-                | M::Popitem
-                | M::Args
-        ),
-        Value::List(_) => matches!(
-            m,
-            M::Append
-                | M::Pop
-                | M::Insert
-                | M::Extend
-                | M::Remove
-                | M::Reverse
-                | M::Sort
-                | M::Copy
-                | M::Clear
-                | M::Index
-                | M::Count
-        ),
-        Value::Dict(_) => matches!(
-            m,
-            M::Get
-                | M::Keys
-                | M::Values
-                | M::Items
-                | M::Setdefault
-                | M::Update
-                | M::Popitem
-                | M::Pop
-                | M::Copy
-                | M::Clear
-        ),
+        Value::Str(_) => Receiver::Str.has(m),
+        Value::List(_) => Receiver::List.has(m),
+        Value::Dict(_) => Receiver::Dict.has(m),
         _ => false,
+    }
+}
+
+/// The types that have methods.
+#[derive(Clone, Copy)]
+enum Receiver {
+    Str,
+    List,
+    Dict,
+}
+
+impl Receiver {
+    fn has(self, m: MethodId) -> bool {
+        use MethodId as M;
+        match self {
+            // Every method name the table lists before `append` is a str method; `index` and
+            // `count` are list methods too.
+            Receiver::Str => {
+                matches!(m, M::Index | M::Count)
+                    || !(Receiver::List.has(m) || Receiver::Dict.has(m) || matches!(m, M::Args))
+            }
+            Receiver::List => matches!(
+                m,
+                M::Append
+                    | M::Pop
+                    | M::Insert
+                    | M::Extend
+                    | M::Remove
+                    | M::Reverse
+                    | M::Sort
+                    | M::Copy
+                    | M::Clear
+                    | M::Index
+                    | M::Count
+            ),
+            Receiver::Dict => matches!(
+                m,
+                M::Get
+                    | M::Keys
+                    | M::Values
+                    | M::Items
+                    | M::Setdefault
+                    | M::Update
+                    | M::Popitem
+                    | M::Pop
+                    | M::Copy
+                    | M::Clear
+            ),
+        }
     }
 }
 

@@ -616,7 +616,7 @@ impl Recorder {
             Instr::CheckBound { slot, .. } => {
                 self.read(slot, frame, pc)?;
             }
-            Instr::CheckMethod { obj, method } => {
+            Instr::CheckMethod { obj, method, .. } => {
                 // Which methods a value has depends on its type alone: a list's type guard
                 // (the read) makes the check static. Other receivers' calls are not traced.
                 let name = &self.cur.names[method.0 as usize];

@@ -12,6 +12,7 @@ use crate::interp::engine::bytecode::{CallSite, Count, Instr, Label, Reg, SiteId
 use crate::interp::engine::compiler::large::DISPLAY_CHUNK;
 use crate::interp::engine::compiler::stmt::binary_instr;
 use crate::interp::engine::locations::Anchor;
+use crate::interp::objects::methods::{self, MethodId};
 use crate::interp::objects::value::Value;
 
 impl<'a> Compiler<'a> {
@@ -444,7 +445,8 @@ impl<'a> Compiler<'a> {
                 if arguments.try_fold(false, |acts, e| Ok(acts || self.may_act(b, e)?))? {
                     b.at = at;
                     b.at.location.anchor = Anchor::MethodCall { name_end: func.span.end };
-                    b.emit(Instr::CheckMethod { obj, method });
+                    let receivers = methods::receivers(MethodId::from_name(attr));
+                    b.emit(Instr::CheckMethod { obj, method, receivers });
                 }
                 (obj, Some(method))
             }
