@@ -22,6 +22,7 @@ use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::engine::calls::{self, KeywordCall};
+use crate::interp::engine::code_ref::CodeRef;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::slots::{fast_clone, frame_code, store};
 use crate::interp::objects::builtins;
@@ -51,7 +52,8 @@ impl Vm {
             return Err(Uncaught { exception: *error.0, traceback });
         }
         self.preload(&code, 0);
-        self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0), generator: false });
+        self.frames.push(Frame { code: CodeRef::new(&code), pc: 0, base: 0, return_to: Reg(0), generator: false });
+        self.code_roots.push(code);
         let result = self.execute(jit);
         self.frames.clear();
         self.stack.clear();
@@ -90,8 +92,8 @@ impl Vm {
         stop_depth: usize,
         mut skip_native: bool,
     ) -> Flow {
-        // The running frame's code, borrowed from its `Frame` (which holds the `Rc`) rather than
-        // counted again: re-read with `frame_code` whenever the top frame changes.
+        // The running frame's code (kept alive by the VM's roots, `code_ref.rs`): re-read with
+        // `frame_code` whenever the top frame changes.
         let top = self.frames.last().expect("a frame to run");
         let mut code: &CodeObject = frame_code(&top.code);
         let mut pc = top.pc;
@@ -285,8 +287,8 @@ impl Vm {
                     self.frames.last_mut().expect("a frame is running").pc = pc;
                     return Flow::SwitchMode { skip_native };
                 }
-                let running = &self.frames.last().expect("a frame is running").code;
-                let step = jit.record_step(running, pc, &self.running(code, base));
+                let running = self.frames.last().expect("a frame is running").code.to_rc();
+                let step = jit.record_step(&running, pc, &self.running(code, base));
                 self.recording_step(step);
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump
@@ -580,10 +582,11 @@ impl Vm {
                             // a count is taken).
                             let keep_alive = (func.0 >= args.0).then(|| function.clone());
                             let function: *const FunctionObj = Rc::as_ptr(function);
-                            self.frames.last_mut().expect("running").pc = pc;
+                            // SAFETY: a frame is running (this one).
+                            unsafe { self.frames.last_mut().unwrap_unchecked() }.pc = pc;
                             // SAFETY: see above.
                             attempt!(self.push_call(unsafe { &*function }, args_base, argc, dst));
-                            // SAFETY: the new frame holds the code (see `frame_code`). Taken
+                            // SAFETY: the VM's roots hold the code (see `frame_code`). Taken
                             // from the function, not read back from the frame just pushed:
                             // that load waited on the push's stores (measured: calls.toy 20%).
                             code = unsafe { &*Rc::as_ptr(&(*function).code) };
@@ -639,7 +642,7 @@ impl Vm {
                     match attempt!(self.call_with_keywords(code, base, func, site, dst)) {
                         KeywordCall::Returned(value) => set!(dst, value),
                         KeywordCall::Entered(function) => {
-                            // SAFETY: the new frame holds the code (see `frame_code`).
+                            // SAFETY: the VM's roots hold the code (see `frame_code`).
                             code = unsafe { &*Rc::as_ptr(&function.code) };
                             pc = 0;
                             set_base!(self.frames.last().expect("the callee's frame").base);
@@ -648,15 +651,25 @@ impl Vm {
                 }
                 Instr::Return { src } => {
                     let value = std::mem::take(unsafe { &mut *regs.add(src.0 as usize) });
-                    if self.frames.len() - 1 == stop_depth {
+                    let depth = self.frames.len();
+                    if depth - 1 == stop_depth {
                         return Flow::Done(Ok(value));
                     }
-                    let frame = self.pop_frame().expect("a frame returns");
-                    let caller = self.frames.last().expect("a caller");
+                    // What `pop_frame` does, for the frame that runs (`code` at `base`): its
+                    // parameters and named locals released, the frame dropped (plain data).
+                    for r in 0..code.nlocals {
+                        set!(Reg(r), Value::Unbound);
+                    }
+                    // SAFETY: `depth - 1 > stop_depth >= 0`, so this frame and its caller exist.
+                    let (return_to, caller) = unsafe {
+                        let return_to = self.frames.get_unchecked(depth - 1).return_to;
+                        self.frames.set_len(depth - 1);
+                        (return_to, *self.frames.get_unchecked(depth - 2))
+                    };
                     code = frame_code(&caller.code);
                     pc = caller.pc;
                     set_base!(caller.base);
-                    set!(frame.return_to, value);
+                    set!(return_to, value);
                 }
                 Instr::BuildList { dst, start, count } => {
                     let from = base + start.0 as usize;
