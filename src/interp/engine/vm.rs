@@ -293,9 +293,9 @@ impl Vm {
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump
             // and every jump target is in range, so pc stays inside `instrs`.
-            let instr = *unsafe { code.instrs.get_unchecked(pc) };
+            let instr: &Instr = unsafe { code.instrs.get_unchecked(pc) };
             pc += 1;
-            match instr {
+            match *instr {
                 Instr::Nop {} => {}
                 Instr::Move { dst, src } => set!(dst, fast_clone(reg!(src))),
                 Instr::Move2 { dst, src, dst2, src2 } => {
