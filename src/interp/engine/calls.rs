@@ -410,6 +410,26 @@ mod tests {
         assert_eq!(error.0.kind, ExcKind::RecursionError);
         assert_eq!(buffer, vm.stack.as_ptr(), "the stack moved");
     }
+
+    /// Frames do not count their code (`code_ref.rs`): a function defined by one module and
+    /// called from a later one (the REPL's inputs) runs on after its own module's code and its
+    /// last function value are gone, kept by the VM's roots.
+    #[test]
+    fn a_function_outlives_its_module_and_its_last_reference_while_it_runs() {
+        use crate::driver::compile;
+        let mut vm = Vm::new(Output::Capture(Vec::new()));
+        let define = "def f(n):\n    global f\n    f = 0\n    s = 0\n    for i in range(n):\n        s += i\n    return [s, n]\n";
+        let first = compile("<first>", define, &mut vm, Default::default()).expect("compiles");
+        vm.run_module(first, None).expect("runs");
+        for (name, source) in
+            [("<second>", "print(f(10), f)\n"), ("<third>", "def g(k):\n    return k * 2\nprint(g(21))\n")]
+        {
+            let code = compile(name, source, &mut vm, Default::default()).expect("compiles");
+            vm.run_module(code, None).expect("runs");
+        }
+        assert_eq!(vm.out.captured(), "[45, 10] 0\n42\n");
+        assert_eq!(vm.code_roots.len(), 3);
+    }
 }
 
 /// What a call with keyword arguments did (`Vm::call_with_keywords`).

@@ -96,6 +96,16 @@ impl Vm {
         // `frame_code` whenever the top frame changes.
         let top = self.frames.last().expect("a frame to run");
         let mut code: &CodeObject = frame_code(&top.code);
+        // `code.instrs`' buffer, kept beside `code` so that fetching an instruction is one load
+        // less on the path every dispatch waits for (the jump's target).
+        let mut instrs: *const Instr = code.instrs.as_ptr();
+        // The running frame's code changes: `code` and `instrs`, always together.
+        macro_rules! set_code {
+            ($code:expr) => {{
+                code = $code;
+                instrs = code.instrs.as_ptr();
+            }};
+        }
         let mut pc = top.pc;
         let mut base = top.base;
         // The running frame's registers: the stack never moves (`calls::STACK_SLOTS`), so this
@@ -135,7 +145,7 @@ impl Vm {
                 match self.unwind(error, jit.as_deref_mut()) {
                     Ok(()) => {
                         let frame = self.frames.last().expect("handler frame");
-                        code = frame_code(&frame.code);
+                        set_code!(frame_code(&frame.code));
                         pc = frame.pc;
                         set_base!(frame.base);
                         continue;
@@ -215,7 +225,17 @@ impl Vm {
                     let name = self.global_names.names[$global.0 as usize].clone();
                     throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
                 }
-                set!($dst, fast_clone(value));
+                // A call's function register usually holds that function already (the same
+                // global loaded there by the previous call at this stack position): then its
+                // count stands, and the increment and the old value's decrement are skipped.
+                // SAFETY: `$dst` is a verified register of this frame (see `reg!`).
+                let same = match (unsafe { &*regs.add($dst.0 as usize) }, value) {
+                    (Value::Function(held), Value::Function(global)) => Rc::ptr_eq(held, global),
+                    _ => false,
+                };
+                if !same {
+                    set!($dst, fast_clone(value));
+                }
             }};
         }
         macro_rules! slow_binary {
@@ -263,7 +283,7 @@ impl Vm {
                                 if self.frames.len() != depth {
                                     // The trace exited inside a call it had inlined.
                                     let top = self.frames.last().expect("the re-created frame");
-                                    code = frame_code(&top.code);
+                                    set_code!(frame_code(&top.code));
                                     set_base!(top.base);
                                 }
                                 if !RECORDING && self.recording {
@@ -293,7 +313,7 @@ impl Vm {
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump
             // and every jump target is in range, so pc stays inside `instrs`.
-            let instr: &Instr = unsafe { code.instrs.get_unchecked(pc) };
+            let instr: &Instr = unsafe { &*instrs.add(pc) };
             pc += 1;
             match *instr {
                 Instr::Nop {} => {}
@@ -589,7 +609,7 @@ impl Vm {
                             // SAFETY: the VM's roots hold the code (see `frame_code`). Taken
                             // from the function, not read back from the frame just pushed:
                             // that load waited on the push's stores (measured: calls.toy 20%).
-                            code = unsafe { &*Rc::as_ptr(&(*function).code) };
+                            set_code!(unsafe { &*Rc::as_ptr(&(*function).code) });
                             drop(keep_alive);
                             pc = 0;
                             set_base!(args_base);
@@ -604,7 +624,7 @@ impl Vm {
                                         // Its entry trace ran: it returned, or exited somewhere.
                                         pc = resume;
                                         let top = self.frames.last().expect("a frame is running");
-                                        code = frame_code(&top.code);
+                                        set_code!(frame_code(&top.code));
                                         set_base!(top.base);
                                     }
                                     if !RECORDING && self.recording {
@@ -643,7 +663,7 @@ impl Vm {
                         KeywordCall::Returned(value) => set!(dst, value),
                         KeywordCall::Entered(function) => {
                             // SAFETY: the VM's roots hold the code (see `frame_code`).
-                            code = unsafe { &*Rc::as_ptr(&function.code) };
+                            set_code!(unsafe { &*Rc::as_ptr(&function.code) });
                             pc = 0;
                             set_base!(self.frames.last().expect("the callee's frame").base);
                         }
@@ -666,7 +686,7 @@ impl Vm {
                         self.frames.set_len(depth - 1);
                         (return_to, *self.frames.get_unchecked(depth - 2))
                     };
-                    code = frame_code(&caller.code);
+                    set_code!(frame_code(&caller.code));
                     pc = caller.pc;
                     set_base!(caller.base);
                     set!(return_to, value);
