@@ -8,6 +8,7 @@
 use std::rc::Rc;
 
 use crate::interp::engine::bytecode::{CodeObject, Reg, SiteIdx};
+use crate::interp::engine::code_ref::CodeRef;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::Vm;
@@ -37,10 +38,12 @@ pub fn reserve_stack() -> Vec<Value> {
     stack
 }
 
-/// One activation: which code, where in it, and where its slots start on the stack.
-#[derive(Debug)]
+/// One activation: which code, where in it, and where its slots start on the stack. Plain
+/// data (no reference count: the VM's roots keep the code, see `code_ref.rs`), so pushing and
+/// popping one is a copy.
+#[derive(Debug, Clone, Copy)]
 pub struct Frame {
-    pub code: Rc<CodeObject>,
+    pub code: CodeRef,
     /// Index of the next instruction to execute.
     pub pc: usize,
     /// Stack index of slot 0.
@@ -205,7 +208,7 @@ impl Vm {
         if argc != code.params.len() || self.frames.len() >= self.frame_limit || self.stack.len() < frame_end {
             return self.push_call_slow(function, args_base, argc, return_to);
         }
-        self.enter_frame(&function.code, args_base, return_to);
+        self.enter_frame(CodeRef::new(&function.code), args_base, return_to);
         Ok(())
     }
 
@@ -235,7 +238,7 @@ impl Vm {
                 self.stack[args_base + first_default + i] = default.clone();
             }
         }
-        self.enter_frame(code, args_base, return_to);
+        self.enter_frame(CodeRef::new(code), args_base, return_to);
         Ok(())
     }
 
@@ -243,12 +246,15 @@ impl Vm {
     /// clears its locals (the slots may hold the caller's dead temporaries; the temporaries
     /// above them are written before they are read) and writes its preloaded literals.
     #[inline(always)]
-    fn enter_frame(&mut self, code: &Rc<CodeObject>, args_base: usize, return_to: Reg) {
-        for slot in &mut self.stack[args_base + code.params.len()..args_base + code.nlocals as usize] {
+    fn enter_frame(&mut self, code: CodeRef, args_base: usize, return_to: Reg) {
+        let locals = args_base + code.params.len()..args_base + code.nlocals as usize;
+        debug_assert!(locals.end <= self.stack.len(), "the frame's window is on the stack");
+        // SAFETY: the callers made room for the frame's `nslots` (>= `nlocals`) slots.
+        for slot in unsafe { self.stack.get_unchecked_mut(locals) } {
             store(slot, Value::Unbound);
         }
-        self.preload(code, args_base);
-        self.frames.push(Frame { code: code.clone(), pc: 0, base: args_base, return_to, generator: false });
+        self.preload(code.get(), args_base);
+        self.frames.push(Frame { code, pc: 0, base: args_base, return_to, generator: false });
     }
 
     /// Writes `code`'s preloaded number literals into its frame at `base`.
@@ -403,6 +409,26 @@ mod tests {
         let error = vm.ensure_stack(capacity + 1).expect_err("past the reservation");
         assert_eq!(error.0.kind, ExcKind::RecursionError);
         assert_eq!(buffer, vm.stack.as_ptr(), "the stack moved");
+    }
+
+    /// Frames do not count their code (`code_ref.rs`): a function defined by one module and
+    /// called from a later one (the REPL's inputs) runs on after its own module's code and its
+    /// last function value are gone, kept by the VM's roots.
+    #[test]
+    fn a_function_outlives_its_module_and_its_last_reference_while_it_runs() {
+        use crate::driver::compile;
+        let mut vm = Vm::new(Output::Capture(Vec::new()));
+        let define = "def f(n):\n    global f\n    f = 0\n    s = 0\n    for i in range(n):\n        s += i\n    return [s, n]\n";
+        let first = compile("<first>", define, &mut vm, Default::default()).expect("compiles");
+        vm.run_module(first, None).expect("runs");
+        for (name, source) in
+            [("<second>", "print(f(10), f)\n"), ("<third>", "def g(k):\n    return k * 2\nprint(g(21))\n")]
+        {
+            let code = compile(name, source, &mut vm, Default::default()).expect("compiles");
+            vm.run_module(code, None).expect("runs");
+        }
+        assert_eq!(vm.out.captured(), "[45, 10] 0\n42\n");
+        assert_eq!(vm.code_roots.len(), 3);
     }
 }
 

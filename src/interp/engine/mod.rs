@@ -6,6 +6,7 @@
 
 pub mod bytecode;
 pub mod calls;
+pub mod code_ref;
 pub mod compiler;
 pub mod interrupt;
 pub mod liveness;

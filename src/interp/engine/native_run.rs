@@ -8,6 +8,7 @@
 use std::rc::Rc;
 
 use crate::interp::engine::bytecode::{CodeObject, Instr};
+use crate::interp::engine::code_ref::CodeRef;
 use crate::interp::engine::native::{
     EntryAction, InlinedFrames, JitHooks, LINK_TO_ROOT, LoopAction, LoopAt, NativeCall, RETURNED, RecordStep, Running,
     native_context,
@@ -47,7 +48,7 @@ impl Vm {
         if self.recording {
             return None;
         }
-        let code = &self.frames.last().expect("a frame is running").code.clone();
+        let code = &self.frames.last().expect("a frame is running").code.to_rc();
         let action = jit.loop_hot(LoopAt { code, loop_id, header_pc, before_header: false }, &self.running(code, base));
         match action {
             LoopAction::Wait(visits) => {
@@ -191,7 +192,7 @@ impl Vm {
         if self.recording {
             return None;
         }
-        let code = self.frames.last().expect("the callee's frame").code.clone();
+        let code = self.frames.last().expect("the callee's frame").code.to_rc();
         let entry = &code.jit_entry;
         if entry.native.get().is_none() || entry.rebinds.get() != self.rebinds {
             match jit.function_hot(&code, &self.running(&code, base)) {
@@ -250,7 +251,7 @@ impl Vm {
             let action = jit.exit_taken(tree, exit, self.frames.len() + 1);
             let code = action.code.clone();
             pc = action.pc as usize;
-            self.frames.push(Frame { code: code.clone(), pc, base, return_to: dst, generator: false });
+            self.frames.push(Frame { code: CodeRef::new(&code), pc, base, return_to: dst, generator: false });
             // The trace read its literals as constants; the interpreter reads the registers.
             self.preload(&code, base);
             if let Some(frames) = &action.frames {
@@ -270,7 +271,7 @@ impl Vm {
         for (i, inlined) in exit.frames.iter().enumerate() {
             self.frames.last_mut().expect("the trace's frame").pc = resume_here;
             self.frames.push(Frame {
-                code: inlined.code.clone(),
+                code: CodeRef::new(&inlined.code),
                 pc,
                 base: base + inlined.base as usize,
                 return_to: inlined.return_to,

@@ -85,7 +85,7 @@ impl Vm {
     /// by nested runs over the same frame.
     pub(super) fn make_generator(&self, base: usize, body: usize) -> Value {
         let depth = self.frames.len() - 1;
-        let code = self.frames[depth].code.clone();
+        let code = self.frames[depth].code.to_rc();
         let generator = GenState { code, base, depth, pc: body, done: false };
         iter::iter_value(IterObj::Generator(generator))
     }

@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use crate::interp::engine::bytecode::Reg;
 use crate::interp::engine::calls::{Frame, error_address};
+use crate::interp::engine::code_ref::CodeRef;
 use crate::interp::engine::vm::Vm;
 use crate::interp::objects::builtins::{self, BuiltinId};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult};
@@ -40,7 +41,7 @@ impl Host for Vm {
         }
         let creator_on_top = self.frames.len() == generator.depth + 1
             && self.frames[generator.depth].base == generator.base
-            && Rc::ptr_eq(&self.frames[generator.depth].code, &generator.code);
+            && self.frames[generator.depth].code.is(&generator.code);
         if !creator_on_top {
             generator.done = true;
             return Err(RtError::new(
@@ -49,7 +50,7 @@ impl Host for Vm {
             ));
         }
         self.frames.push(Frame {
-            code: generator.code.clone(),
+            code: CodeRef::new(&generator.code),
             pc: generator.pc,
             base: generator.base,
             return_to: Reg(0),

@@ -4,9 +4,8 @@
 //!
 //! Touches nothing but the slots and values it is given.
 
-use std::rc::Rc;
-
 use crate::interp::engine::bytecode::CodeObject;
+use crate::interp::engine::code_ref::CodeRef;
 use crate::interp::objects::value::Value;
 
 /// True for values with no heap pointer (nothing to count or drop).
@@ -18,15 +17,13 @@ pub(super) fn is_scalar(value: &Value) -> bool {
 }
 
 /// The code a frame runs, as a reference not tied to the borrow of the frame stack, so that the
-/// dispatch loop can hold it while it changes the VM.
-///
-/// It stays valid while the frame is on the stack (the frame's `Rc` keeps the code alive); the
-/// dispatch loop calls this again whenever the top frame changes (a call, a return, an exception
-/// caught in another frame, an exit that re-creates inlined frames) and never uses the old
-/// reference after that.
-pub(super) fn frame_code<'a>(code: &Rc<CodeObject>) -> &'a CodeObject {
-    // SAFETY: see above: the loop keeps the reference only while `frame` runs.
-    unsafe { &*Rc::as_ptr(code) }
+/// dispatch loop can hold it while it changes the VM (the VM's roots keep every code object it
+/// runs alive: `code_ref.rs`). The dispatch loop calls this again whenever the top frame
+/// changes (a call, a return, an exception caught in another frame, an exit that re-creates
+/// inlined frames).
+#[inline(always)]
+pub(super) fn frame_code<'a>(code: &CodeRef) -> &'a CodeObject {
+    code.get()
 }
 
 /// `value.clone()`, without the out-of-line call for ints, floats, bools and None, nor for

@@ -41,6 +41,9 @@ pub struct Vm {
     /// How many frames may be pushed: `RECURSION_LIMIT` less the comprehensions running in
     /// all frames (each counts as a frame, as in CPython, where a comprehension is a call).
     pub(super) frame_limit: usize,
+    /// Every module this VM has run: they own (through their constants) every code object a
+    /// frame can run, so frames point at code without counting it (`code_ref.rs`).
+    pub(super) code_roots: Vec<std::rc::Rc<crate::interp::engine::bytecode::CodeObject>>,
 }
 
 impl Vm {
@@ -62,6 +65,7 @@ impl Vm {
             recording: false,
             measure_native_time: false,
             native_time: std::time::Duration::ZERO,
+            code_roots: Vec::new(),
         }
     }
 

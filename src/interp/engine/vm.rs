@@ -22,6 +22,7 @@ use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::engine::calls::{self, KeywordCall};
+use crate::interp::engine::code_ref::CodeRef;
 use crate::interp::engine::native::JitHooks;
 use crate::interp::engine::slots::{fast_clone, frame_code, store};
 use crate::interp::objects::builtins;
@@ -51,7 +52,8 @@ impl Vm {
             return Err(Uncaught { exception: *error.0, traceback });
         }
         self.preload(&code, 0);
-        self.frames.push(Frame { code, pc: 0, base: 0, return_to: Reg(0), generator: false });
+        self.frames.push(Frame { code: CodeRef::new(&code), pc: 0, base: 0, return_to: Reg(0), generator: false });
+        self.code_roots.push(code);
         let result = self.execute(jit);
         self.frames.clear();
         self.stack.clear();
@@ -90,10 +92,20 @@ impl Vm {
         stop_depth: usize,
         mut skip_native: bool,
     ) -> Flow {
-        // The running frame's code, borrowed from its `Frame` (which holds the `Rc`) rather than
-        // counted again: re-read with `frame_code` whenever the top frame changes.
+        // The running frame's code (kept alive by the VM's roots, `code_ref.rs`): re-read with
+        // `frame_code` whenever the top frame changes.
         let top = self.frames.last().expect("a frame to run");
         let mut code: &CodeObject = frame_code(&top.code);
+        // `code.instrs`' buffer, kept beside `code` so that fetching an instruction is one load
+        // less on the path every dispatch waits for (the jump's target).
+        let mut instrs: *const Instr = code.instrs.as_ptr();
+        // The running frame's code changes: `code` and `instrs`, always together.
+        macro_rules! set_code {
+            ($code:expr) => {{
+                code = $code;
+                instrs = code.instrs.as_ptr();
+            }};
+        }
         let mut pc = top.pc;
         let mut base = top.base;
         // The running frame's registers: the stack never moves (`calls::STACK_SLOTS`), so this
@@ -133,7 +145,7 @@ impl Vm {
                 match self.unwind(error, jit.as_deref_mut()) {
                     Ok(()) => {
                         let frame = self.frames.last().expect("handler frame");
-                        code = frame_code(&frame.code);
+                        set_code!(frame_code(&frame.code));
                         pc = frame.pc;
                         set_base!(frame.base);
                         continue;
@@ -213,7 +225,17 @@ impl Vm {
                     let name = self.global_names.names[$global.0 as usize].clone();
                     throw!(RtError::new(ExcKind::NameError, format!("name '{name}' is not defined")));
                 }
-                set!($dst, fast_clone(value));
+                // A call's function register usually holds that function already (the same
+                // global loaded there by the previous call at this stack position): then its
+                // count stands, and the increment and the old value's decrement are skipped.
+                // SAFETY: `$dst` is a verified register of this frame (see `reg!`).
+                let same = match (unsafe { &*regs.add($dst.0 as usize) }, value) {
+                    (Value::Function(held), Value::Function(global)) => Rc::ptr_eq(held, global),
+                    _ => false,
+                };
+                if !same {
+                    set!($dst, fast_clone(value));
+                }
             }};
         }
         macro_rules! slow_binary {
@@ -261,7 +283,7 @@ impl Vm {
                                 if self.frames.len() != depth {
                                     // The trace exited inside a call it had inlined.
                                     let top = self.frames.last().expect("the re-created frame");
-                                    code = frame_code(&top.code);
+                                    set_code!(frame_code(&top.code));
                                     set_base!(top.base);
                                 }
                                 if !RECORDING && self.recording {
@@ -285,15 +307,15 @@ impl Vm {
                     self.frames.last_mut().expect("a frame is running").pc = pc;
                     return Flow::SwitchMode { skip_native };
                 }
-                let running = &self.frames.last().expect("a frame is running").code;
-                let step = jit.record_step(running, pc, &self.running(code, base));
+                let running = self.frames.last().expect("a frame is running").code.to_rc();
+                let step = jit.record_step(&running, pc, &self.running(code, base));
                 self.recording_step(step);
             }
             // SAFETY: verify() checked that every code object ends in a return, raise or jump
             // and every jump target is in range, so pc stays inside `instrs`.
-            let instr = *unsafe { code.instrs.get_unchecked(pc) };
+            let instr: &Instr = unsafe { &*instrs.add(pc) };
             pc += 1;
-            match instr {
+            match *instr {
                 Instr::Nop {} => {}
                 Instr::Move { dst, src } => set!(dst, fast_clone(reg!(src))),
                 Instr::Move2 { dst, src, dst2, src2 } => {
@@ -594,13 +616,14 @@ impl Vm {
                             // a count is taken).
                             let keep_alive = (func.0 >= args.0).then(|| function.clone());
                             let function: *const FunctionObj = Rc::as_ptr(function);
-                            self.frames.last_mut().expect("running").pc = pc;
+                            // SAFETY: a frame is running (this one).
+                            unsafe { self.frames.last_mut().unwrap_unchecked() }.pc = pc;
                             // SAFETY: see above.
                             attempt!(self.push_call(unsafe { &*function }, args_base, argc, dst));
-                            // SAFETY: the new frame holds the code (see `frame_code`). Taken
+                            // SAFETY: the VM's roots hold the code (see `frame_code`). Taken
                             // from the function, not read back from the frame just pushed:
                             // that load waited on the push's stores (measured: calls.toy 20%).
-                            code = unsafe { &*Rc::as_ptr(&(*function).code) };
+                            set_code!(unsafe { &*Rc::as_ptr(&(*function).code) });
                             drop(keep_alive);
                             pc = 0;
                             set_base!(args_base);
@@ -615,7 +638,7 @@ impl Vm {
                                         // Its entry trace ran: it returned, or exited somewhere.
                                         pc = resume;
                                         let top = self.frames.last().expect("a frame is running");
-                                        code = frame_code(&top.code);
+                                        set_code!(frame_code(&top.code));
                                         set_base!(top.base);
                                     }
                                     if !RECORDING && self.recording {
@@ -653,8 +676,8 @@ impl Vm {
                     match attempt!(self.call_with_keywords(code, base, func, site, dst)) {
                         KeywordCall::Returned(value) => set!(dst, value),
                         KeywordCall::Entered(function) => {
-                            // SAFETY: the new frame holds the code (see `frame_code`).
-                            code = unsafe { &*Rc::as_ptr(&function.code) };
+                            // SAFETY: the VM's roots hold the code (see `frame_code`).
+                            set_code!(unsafe { &*Rc::as_ptr(&function.code) });
                             pc = 0;
                             set_base!(self.frames.last().expect("the callee's frame").base);
                         }
@@ -662,15 +685,25 @@ impl Vm {
                 }
                 Instr::Return { src } => {
                     let value = std::mem::take(unsafe { &mut *regs.add(src.0 as usize) });
-                    if self.frames.len() - 1 == stop_depth {
+                    let depth = self.frames.len();
+                    if depth - 1 == stop_depth {
                         return Flow::Done(Ok(value));
                     }
-                    let frame = self.pop_frame().expect("a frame returns");
-                    let caller = self.frames.last().expect("a caller");
-                    code = frame_code(&caller.code);
+                    // What `pop_frame` does, for the frame that runs (`code` at `base`): its
+                    // parameters and named locals released, the frame dropped (plain data).
+                    for r in 0..code.nlocals {
+                        set!(Reg(r), Value::Unbound);
+                    }
+                    // SAFETY: `depth - 1 > stop_depth >= 0`, so this frame and its caller exist.
+                    let (return_to, caller) = unsafe {
+                        let return_to = self.frames.get_unchecked(depth - 1).return_to;
+                        self.frames.set_len(depth - 1);
+                        (return_to, *self.frames.get_unchecked(depth - 2))
+                    };
+                    set_code!(frame_code(&caller.code));
                     pc = caller.pc;
                     set_base!(caller.base);
-                    set!(frame.return_to, value);
+                    set!(return_to, value);
                 }
                 Instr::BuildList { dst, start, count } => {
                     let from = base + start.0 as usize;
