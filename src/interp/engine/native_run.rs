@@ -108,12 +108,10 @@ impl Vm {
             // at once (it starts by reloading the frame).
             self.enter_native_context(depth);
             let exit = loop {
-                // SAFETY: the trace reads and writes only slots below `frame_extent` of this
-                // frame, which are on the stack; nothing else borrows the stack. Native calls
-                // inside it check `native_context` (recursion limit, stack end) first.
-                let status = unsafe {
-                    (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits)
-                };
+                // The trace reads and writes only slots below `frame_extent` of this frame, which
+                // are on the stack. Native calls inside it check `native_context` (recursion
+                // limit, stack end) first.
+                let status = self.run_machine_code(jit, call.entry, base, call.side_exits);
                 if status != LINK_TO_ROOT {
                     break status;
                 }
@@ -135,7 +133,11 @@ impl Vm {
                 self.recording = action.recording;
                 return (self.push_exited_calls(jit, pc), false);
             }
-            if action.recording || pc == header_pc || crate::interp::engine::interrupt::interrupt_pending() {
+            if action.recording
+                || pc == header_pc
+                || self.pending_error.is_some()
+                || crate::interp::engine::interrupt::interrupt_pending()
+            {
                 self.recording = action.recording;
                 return (pc, pc == header_pc);
             }
@@ -208,10 +210,8 @@ impl Vm {
         }
         let started = self.measure_native_time.then(std::time::Instant::now);
         self.enter_native_context(depth);
-        // SAFETY: as in `run_native`: the tree touches slots below `frame_extent` of this frame,
-        // which are on the stack, and nothing else borrows the stack.
-        let status =
-            unsafe { (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits) };
+        // As in `run_native`: the tree touches slots below `frame_extent` of this frame.
+        let status = self.run_machine_code(jit, call.entry, base, call.side_exits);
         if let Some(started) = started {
             self.native_time += started.elapsed();
         }

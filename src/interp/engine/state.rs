@@ -41,6 +41,12 @@ pub struct Vm {
     /// How many frames may be pushed: `RECURSION_LIMIT` less the comprehensions running in
     /// all frames (each counts as a frame, as in CPython, where a comprehension is a call).
     pub(super) frame_limit: usize,
+    /// Frames machine code holds that are not in `frames` (inlined and native calls around a
+    /// callee it runs in the interpreter, `interp_call.rs`): `frame_limit` is that much lower.
+    pub(super) hidden_frames: usize,
+    /// An exception a callee run from machine code raised: the trace exited after the call,
+    /// and the dispatch loop raises it there.
+    pub(super) pending_error: Option<RtError>,
 }
 
 impl Vm {
@@ -55,6 +61,8 @@ impl Vm {
             caught: None,
             frame_limit: crate::interp::engine::calls::RECURSION_LIMIT,
             floor: 0,
+            hidden_frames: 0,
+            pending_error: None,
             unwinding: Vec::new(),
             unwinding_error: 0,
             next_function_id: 1,

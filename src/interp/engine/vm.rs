@@ -264,6 +264,10 @@ impl Vm {
                                     code = frame_code(&top.code);
                                     set_base!(top.base);
                                 }
+                                if let Some(error) = self.pending_error.take() {
+                                    // A callee it ran in the interpreter raised: raised here.
+                                    throw!(error);
+                                }
                                 if !RECORDING && self.recording {
                                     // A side trace records from the exit on.
                                     switch_mode!();
@@ -603,6 +607,9 @@ impl Vm {
                                         let top = self.frames.last().expect("a frame is running");
                                         code = frame_code(&top.code);
                                         set_base!(top.base);
+                                        if let Some(error) = self.pending_error.take() {
+                                            throw!(error);
+                                        }
                                     }
                                     if !RECORDING && self.recording {
                                         // The function's recording starts at its first
