@@ -25,12 +25,15 @@ use crate::jit::ir::{GLOBAL_SLOTS, Op, Trace, TraceObject, Type};
 impl Recorder {
     /// Should the call of `function` run in the interpreter? When inlining it would link to its
     /// loop's trace (it has loops) or is impossible (recursion, calls nested too deep) and it
-    /// has no entry trace to call natively; never in a trace that uses globals.
+    /// has no entry trace to call natively; never in a trace that uses globals, nor in an entry
+    /// trace.
     pub(super) fn wants_interp_call(&self, function: &Rc<FunctionObj>) -> bool {
         let code = &function.code;
         let inlined = Rc::ptr_eq(code, &self.code) || self.calls.iter().any(|c| Rc::ptr_eq(&c.code, code));
         let too_deep = self.calls.len() >= super::calls::MAX_INLINE_DEPTH;
-        (code.loop_count > 0 || inlined || too_deep) && !self.uses_globals()
+        // Not from an entry trace: only loop trees make these calls, so only `run_native`
+        // (the VM's loop headers) meets an exception one raised.
+        (code.loop_count > 0 || inlined || too_deep) && !self.uses_globals() && !self.entry
     }
 
     /// Has the trace read or written a global?
