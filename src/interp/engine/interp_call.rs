@@ -94,7 +94,12 @@ impl Vm {
         let hidden = (self.frame_limit as i64 - limit).clamp(0, self.frame_limit as i64) as usize;
         self.frame_limit -= hidden;
         self.hidden_frames += hidden;
+        // The time of this call only (what calls deeper inside added is part of it).
+        let (outer_calls, started) = (self.interp_call_time, self.measure_native_time.then(std::time::Instant::now));
         let result = self.run_callee(jit, function, base, argc);
+        if let Some(started) = started {
+            self.interp_call_time = outer_calls + started.elapsed();
+        }
         self.frame_limit += hidden;
         self.hidden_frames -= hidden;
         native_context::restore(saved);

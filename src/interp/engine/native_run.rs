@@ -98,6 +98,7 @@ impl Vm {
                 return (header_pc, true);
             }
             let started = self.measure_native_time.then(std::time::Instant::now);
+            let in_callees = self.interp_call_time;
             // Inlined calls reach past the frame: their slots must be on the stack.
             if !self.ensure_native_room(base + call.frame_extent) {
                 // No room for its inlined frames: the interpreter runs the loop (and raises
@@ -120,7 +121,8 @@ impl Vm {
                 }
             };
             if let Some(started) = started {
-                let elapsed = started.elapsed();
+                // Calls the trees made in the interpreter are not time in their machine code.
+                let elapsed = started.elapsed().saturating_sub(self.interp_call_time.saturating_sub(in_callees));
                 self.native_time += elapsed;
                 jit.native_ran(call.tree, elapsed);
             }

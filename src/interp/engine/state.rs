@@ -47,6 +47,9 @@ pub struct Vm {
     /// An exception a callee run from machine code raised: the trace exited after the call,
     /// and the dispatch loop raises it there.
     pub(super) pending_error: Option<RtError>,
+    /// Time spent in calls machine code made in the interpreter (when native time is
+    /// measured): the clock around machine code leaves it out.
+    pub(super) interp_call_time: std::time::Duration,
 }
 
 impl Vm {
@@ -63,6 +66,7 @@ impl Vm {
             floor: 0,
             hidden_frames: 0,
             pending_error: None,
+            interp_call_time: std::time::Duration::ZERO,
             unwinding: Vec::new(),
             unwinding_error: 0,
             next_function_id: 1,
