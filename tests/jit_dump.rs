@@ -91,6 +91,14 @@ fn dump_of_a_loop_linking_to_a_callees_loop() {
     check("callee_loop");
 }
 
+/// A loop calling its own function (which has a loop): the recursive call runs in the
+/// interpreter (`CallInterp`, "calls count in the interpreter"), the callee's loop running this
+/// same trace.
+#[test]
+fn dump_of_a_recursive_call_run_in_the_interpreter() {
+    check("interp_call");
+}
+
 /// With nothing hot the dump says so, and with `--no-jit` it says the JIT is off (rather than
 /// printing nothing, which looks like a broken flag).
 #[test]

@@ -252,6 +252,14 @@ impl<'a> Describer<'a> {
                 format!("{}[{}] = {}", self.plain(list), self.plain(index), self.plain(value))
             }
             Op::ListAppend { list, value, .. } => format!("{}.append({})", self.plain(list), self.plain(value)),
+            Op::ListPop { list, .. } => format!("{}.pop(); exits if it is empty", self.plain(list)),
+            Op::CallInterp { callee, .. } => {
+                let object = self.trace.objects.get(callee as usize).map_or("?".into(), |o| o.to_string());
+                let name = object.trim_start_matches("<function ").trim_end_matches('>').to_string();
+                format!(
+                    "calls {name} in the interpreter (its loops run their traces); exits if it raises or returns another type"
+                )
+            }
             _ => match &self.assigned[r.0 as usize] {
                 Some(_) => self.assignment(r),
                 None => return None,

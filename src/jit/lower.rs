@@ -266,6 +266,18 @@ fn compile_with(
             &[types::F64, types::F64, pointer],
             &[types::F64],
         )?,
+        call_interp: import(
+            uses(|op| matches!(op, Op::CallInterp { .. })),
+            rt::CALL_INTERP,
+            &[pointer, pointer, pointer, types::I32, types::I32, types::I32],
+            &[types::I32],
+        )?,
+        list_pop: import(
+            uses(|op| matches!(op, Op::ListPop { .. })),
+            rt::LIST_POP,
+            &[pointer, pointer],
+            &[types::I32],
+        )?,
     };
     let config = module.get().target_config();
     // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
@@ -467,6 +479,8 @@ struct RuntimeFunctions {
     float_floordiv: Option<ir::FuncRef>,
     int_pow: Option<ir::FuncRef>,
     float_pow: Option<ir::FuncRef>,
+    call_interp: Option<ir::FuncRef>,
+    list_pop: Option<ir::FuncRef>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -500,7 +514,15 @@ fn build_function(
         frame,
         globals,
         runtime,
-        lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. }))),
+        // Calls may run code that resizes lists too.
+        lists_resize: members.iter().any(|m| {
+            m.trace.insts.iter().any(|i| {
+                matches!(
+                    i.op,
+                    Op::ListAppend { .. } | Op::ListPop { .. } | Op::CallNative { .. } | Op::CallInterp { .. }
+                )
+            })
+        }),
         members,
         shapes,
         objects,

@@ -9,7 +9,9 @@
 //! `native_context::FRAMES_LEFT` (a symbol) counts the frames left, taken by each native call for
 //! its callee and given back when it returns. Any other status means the callee exited: the
 //! caller records it (`EXITED_CALL`) and exits too, after the call, so that the VM re-creates
-//! every frame of the chain. Touches nothing but the function being built.
+//! every frame of the chain. `CallInterp` runs a callee in the interpreter instead, through the
+//! runtime (`interp::engine::interp_call`), with the same frame layout and result protocol.
+//! Touches nothing but the function being built.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
@@ -201,5 +203,41 @@ impl Lowerer<'_, '_> {
 
         self.b.switch_to_block(done);
         Ok(self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET))
+    }
+    /// `CallInterp`: runs the callee in the interpreter (a runtime call); the result if it
+    /// returned a value of type `ty` (`Void`: `None`, left in `dst` by the runtime), else an
+    /// exit (see the opcode's doc).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn call_interp(
+        &mut self,
+        callee: u32,
+        (frame_slot, argc, depth): (u16, i64, i64),
+        dst: u16,
+        ty: Type,
+        snap: SnapId,
+    ) -> Result<Option<ir::Value>, String> {
+        let object = self.t.objects.get(callee as usize).ok_or("a call of an unknown object")?;
+        let object = self.b.ins().iconst(types::I64, object as *const Value as i64);
+        let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
+        let (base, offset) = self.slot_place(dst);
+        let dst_address = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        let want = if ty == Type::Void {
+            crate::interp::objects::value::tag::NONE
+        } else {
+            ty.value_tag().ok_or("a call in the interpreter must give a number or None")?
+        };
+        let argc = self.b.ins().iconst(types::I32, argc);
+        let depth = self.b.ins().iconst(types::I32, depth);
+        let want = self.b.ins().iconst(types::I32, i64::from(want));
+        let call_interp = self.runtime.call_interp.ok_or("CallInterp without its runtime function")?;
+        let call = self.b.ins().call(call_interp, &[object, callee_frame, dst_address, argc, depth, want]);
+        let status = self.b.inst_results(call)[0];
+        let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
+        self.exit_unless(returned, snap)?;
+        if ty == Type::Void {
+            return Ok(None);
+        }
+        let cl_ty = cl_type(ty).ok_or("a call in the interpreter must give a number")?;
+        Ok(Some(self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET)))
     }
 }

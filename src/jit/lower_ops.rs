@@ -390,6 +390,18 @@ impl Lowerer<'_, '_> {
             Op::CallNative { callee, frame, depth, dst, ty, snap } => {
                 Some(self.call_native(callee, frame, depth, dst, ty, snap)?)
             }
+            Op::CallInterp { callee, frame, argc, depth, dst, ty, snap } => {
+                self.call_interp(callee, (frame, argc, depth), dst, ty, snap)?
+            }
+            Op::ListPop { list, result, snap } => {
+                let list = self.val(list)?;
+                let result_address = self.slot_address(result);
+                let list_pop = self.runtime.list_pop.ok_or("ListPop without its runtime function")?;
+                let call = self.b.ins().call(list_pop, &[list, result_address]);
+                let popped = self.b.inst_results(call)[0];
+                self.exit_when(popped, false, snap)?;
+                None
+            }
             Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } | Op::Ret { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }

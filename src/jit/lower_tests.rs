@@ -232,7 +232,8 @@ fn slots_named(trace: &Trace) -> Vec<u16> {
             | Op::SlotBool { slot }
             | Op::SlotPtr { slot }
             | Op::Phi { slot, .. }
-            | Op::ListAppend { result: slot, .. } => slots.push(slot),
+            | Op::ListAppend { result: slot, .. }
+            | Op::ListPop { result: slot, .. } => slots.push(slot),
             _ => {}
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! Each is `extern "C"`, registered with every trace's `JITModule` under a symbol name (so the
 //! dumped Cranelift IR shows a name, not an address). They touch only the frame slots, globals
-//! and lists they are given, and never run Toy code.
+//! and lists they are given, and never run Toy code (except `CALL_INTERP`, which is the VM's).
 
 use std::rc::Rc;
 
@@ -75,8 +75,16 @@ pub const EXITED_CALL: &str = "toyjit_exited_call";
 /// the callee's slot 0 into the caller's result register, before the caller exits.
 pub const TAKE_RESULT: &str = "toyjit_take_result";
 
+/// `CallInterp`: runs a Toy function in the interpreter (the VM's
+/// `interp::engine::interp_call::call_in_interpreter`, the one runtime function that runs Toy
+/// code).
+pub const CALL_INTERP: &str = "toyjit_call_interp";
+
+/// `ListPop`: pops a list's last element into a frame slot; 0 if the list is empty.
+pub const LIST_POP: &str = "toyjit_list_pop";
+
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 15] {
+pub fn symbols() -> [(&'static str, *const u8); 17] {
     use crate::interp::engine::native::native_context as context;
     [
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
@@ -94,6 +102,8 @@ pub fn symbols() -> [(&'static str, *const u8); 15] {
         (LIST_APPEND, list_append as *const u8),
         (SET_VALUE, set_value as *const u8),
         (SET_LIST, set_list as *const u8),
+        (CALL_INTERP, crate::interp::engine::interp_call::call_in_interpreter as *const u8),
+        (LIST_POP, list_pop as *const u8),
     ]
 }
 
@@ -195,5 +205,20 @@ extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot
     unsafe {
         borrowed_list(list).borrow_mut().push(value);
         *result_slot = Value::None;
+    }
+}
+
+extern "C" fn list_pop(list: usize, result_slot: *mut Value) -> u32 {
+    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is a slot of
+    // the frame the trace runs on, which nothing else borrows while it runs. The popped value
+    // is moved into the slot (dropping what it held) after the list's borrow ends.
+    let popped = unsafe { borrowed_list(list).borrow_mut().pop() };
+    match popped {
+        Some(value) => {
+            // SAFETY: see above.
+            unsafe { *result_slot = value };
+            1
+        }
+        None => 0,
     }
 }

@@ -91,6 +91,12 @@ pub fn known_at_exit<V: Copy>(
             // A native call's callee ran in the slots from its frame up (and may have written
             // globals).
             Op::CallNative { frame, .. } => known.retain(|&slot, _| slot < frame),
+            // A call in the interpreter likewise, and it may leave its result in `dst`.
+            Op::CallInterp { frame, dst, .. } => known.retain(|&slot, _| slot < frame && slot != dst),
+            // The runtime moved the popped element into the result register.
+            Op::ListPop { result, .. } => {
+                known.remove(&result);
+            }
             _ => {}
         }
     }

@@ -55,6 +55,18 @@ fn loop_wait(loop_threshold: u32, aborts: u32) -> u32 {
     loop_threshold.saturating_mul(1 << aborts.min(10))
 }
 
+/// How many times in a row a loop whose recording met the loop's end is tried again at its
+/// next visit, before it waits as after any failure (a loop that always ends after one
+/// iteration must not be recorded at every visit).
+const QUICK_RETRIES: u32 = 3;
+
+/// Does an abort `reason` say that the recorded iteration was the loop's last? (Then the next
+/// visit of the header, a first iteration, is a better time to record than a later one: with
+/// the waits doubling, a loop of two iterations would be met at its last one every time.)
+fn met_the_loop_end(reason: &str) -> bool {
+    reason.starts_with("the loop ended while recording") || reason.ends_with("returns from inside the loop")
+}
+
 /// The number of failed attempts after which the dump calls an exit blacklisted (the wait
 /// keeps doubling up to 1024 times the threshold, so it is retried now and then).
 pub const BLACKLIST_AFTER: u32 = 4;
@@ -68,6 +80,10 @@ struct LoopState {
     armed: bool,
     /// Failed recording attempts; each one doubles the wait before the next.
     aborts: u32,
+    /// Recordings that stopped because the iteration ended the loop (its last iteration:
+    /// the loop ended, or the function returned from inside it), retried at the loop's next
+    /// visit (its next first iteration) up to [`QUICK_RETRIES`] times in a row.
+    quick_retries: u32,
     /// Its tree (an index into `Jit::trees`), once compiled.
     tree: Option<usize>,
     /// The VM's count of rebound builtins when the tree was installed (see [`Running::rebinds`]).
@@ -294,7 +310,17 @@ impl Jit {
                 "[jit] aborted a side trace from T{} exit {} at {at}: {reason}",
                 side.parent_trace, side.parent_snapshot
             )),
-            Target::Loop(_) => self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}")),
+            Target::Loop(key) => {
+                self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}"));
+                if let Some(state) = self.loops.get_mut(key) {
+                    if !met_the_loop_end(reason) {
+                        state.quick_retries = 0;
+                    } else if state.quick_retries < QUICK_RETRIES {
+                        state.quick_retries += 1;
+                        return RecordStep::Failed { code: state.code.clone(), loop_id: state.loop_id, wait: 0 };
+                    }
+                }
+            }
             Target::Function(_) => {
                 self.forest.event(format!("[jit] aborted recording the function entry of {}: {reason}", code.name))
             }
@@ -443,6 +469,7 @@ impl JitHooks for Jit {
             loop_id: at.loop_id,
             armed: false,
             aborts: 0,
+            quick_retries: 0,
             tree: None,
             rebinds: 0,
         });

@@ -250,7 +250,8 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
         | Op::Leave { snap }
         | Op::Ret { snap, .. }
         | Op::EnterCheck { snap, .. }
-        | Op::CallNative { snap, .. } = inst.op
+        | Op::CallNative { snap, .. }
+        | Op::CallInterp { snap, .. } = inst.op
         {
             never[snap.0 as usize] = true;
         }
@@ -351,6 +352,9 @@ impl Forest {
     /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
     fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
         let layout = self.layout.ok_or("the list layout could not be measured")?;
+        if let Some(reason) = recorder::lists_across_interp_calls(recorded_trace) {
+            return Err(reason);
+        }
         let compile_start = Instant::now();
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
         let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;

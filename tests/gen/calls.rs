@@ -2,12 +2,13 @@
 //! with a loop inside, raising deep down and caught higher up), functions containing loops
 //! called from hot loops, and functions passed as values (in variables, as arguments, in a
 //! list, lambdas, defaults), each called from a loop that the JIT compiles, and recursion the
-//! JIT compiles into native calls (`nat_*`, see [`native_calls`]).
+//! JIT compiles into native calls (`nat_*`, see [`native_calls`]) or calls in the interpreter
+//! from a function's loop trace (`ic_*`, see [`interp_calls`]).
 //!
 //! The section has its own [`Rng`] (derived from the seed), so that adding it left every
 //! other draw, and so the rest of each seed's program, as it was; it goes first in the
 //! program (it ends with prints of its results and raises nothing uncaught, so programs that
-//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`, `nat_*`, `abs_diff`) are
+//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`, `nat_*`, `ic_*`, `abs_diff`) are
 //! ones the rest of the generator never makes. Touches only the lines it returns.
 
 use super::rng::Rng;
@@ -132,7 +133,42 @@ pub fn section(seed: u64) -> Vec<String> {
     }
     out.push("print('calls', fv_total)".into());
     native_calls(&mut rng, &mut out);
+    interp_calls(&mut rng, &mut out);
     out
+}
+
+/// Calls a function's loop trace makes in the interpreter (`ic_*`): a recursive function with a
+/// loop (backtracking over a list with append/pop, as queens does), a function with a loop
+/// called from a loop (its result a float now and then, or `None`), one passed as a value, one
+/// that raises now and then (caught in the calling loop), and, now and then, recursion past the
+/// limit through such calls (a RecursionError caught).
+fn interp_calls(rng: &mut Rng, out: &mut Vec<String>) {
+    let (n, m, k, fail) = (num(rng, 3, 6), num(rng, 5, 50), num(rng, 1, 9), num(rng, 3, 40));
+    let float_every = num(rng, 2, 9);
+    push_source(
+        out,
+        &format!(
+            "def ic_search(row, n, used, path):\n    if row == n:\n        return 1\n    count = 0\n    \
+             for c in range(n):\n        if used[c] or (row > 0 and path[-1] == c + 1):\n            continue\n        \
+             used[c] = True\n        path.append(c)\n        count += ic_search(row + 1, n, used, path)\n        \
+             path.pop()\n        used[c] = False\n    return count\n\
+             def ic_sum(a, b):\n    t = 0\n    for j in range(a % 9):\n        t += j * b\n    \
+             if a % {float_every} == 0:\n        return t / 2\n    return t % {m}\n\
+             def ic_note(out, a):\n    i = 0\n    while i < a % 4:\n        out.append(i + a)\n        i += 1\n\
+             def ic_risky(a):\n    s = 0\n    for j in range(3):\n        s += j\n    if a % {fail} == {k}:\n        \
+             raise ValueError('ic ' + str(a))\n    return s + a\n\
+             def ic_down(n, limit):\n    s = 0\n    j = 0\n    while j < 2:\n        s += j\n        \
+             if j == 1 and n < limit:\n            s += ic_down(n + 1, limit)\n        j += 1\n    return s\n\
+             def ic_driver(trips, f):\n    t = 0\n    seen = []\n    errors = 0\n    \
+             for i in range(trips):\n        t += ic_sum(i, {k}) + f(i, 2)\n        ic_note(seen, i)\n        \
+             t += ic_down(0, i % 7)\n        try:\n            t += ic_risky(i)\n        except ValueError:\n            \
+             errors += 1\n    return t, len(seen), errors, ic_search(0, {n}, [False] * {n}, [])"
+        ),
+    );
+    out.push(format!("print('interp', ic_driver({}, ic_sum))", num(rng, 50, 250)));
+    if rng.chance(25) {
+        push_source(out, "try:\n    ic_down(0, 10 ** 6)\nexcept RecursionError as e:\n    print('too deep', e)");
+    }
 }
 
 /// Functions the JIT calls natively from their own traces (`nat_*`): mutual recursion, recursion

@@ -141,18 +141,20 @@ impl Vm {
     #[cold]
     #[inline(never)]
     pub(super) fn leave_comprehension(&mut self) {
-        self.frame_limit = (self.frame_limit + 1).min(RECURSION_LIMIT);
+        self.frame_limit = (self.frame_limit + 1).min(RECURSION_LIMIT - self.hidden_frames);
     }
 
     /// After an exception left comprehensions without their `LeaveComprehension`: the ones
     /// still running are those around each caller's call (a handler is never inside one).
     fn recount_comprehensions(&mut self) {
-        if self.frame_limit == RECURSION_LIMIT {
+        // Frames machine code holds outside `frames` (`interp_call.rs`) stay counted.
+        let limit = RECURSION_LIMIT - self.hidden_frames;
+        if self.frame_limit == limit {
             return;
         }
         let callers = &self.frames[..self.frames.len() - 1];
         let open: usize = callers.iter().map(|f| f.code.comprehensions_open_at(f.pc.saturating_sub(1))).sum();
-        self.frame_limit = RECURSION_LIMIT.saturating_sub(open);
+        self.frame_limit = limit.saturating_sub(open);
     }
 
     /// Removes the top frame, releasing the values of its parameters and named locals. The

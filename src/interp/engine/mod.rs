@@ -8,6 +8,7 @@ pub mod bytecode;
 pub mod calls;
 pub mod code_ref;
 pub mod compiler;
+pub mod interp_call;
 pub mod interrupt;
 pub mod liveness;
 pub mod locations;

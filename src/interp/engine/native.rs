@@ -138,6 +138,28 @@ pub mod native_context {
         REBINDS.store(rebinds, Ordering::Relaxed);
     }
 
+    /// What [`enter`] set, kept around a callee run in the interpreter from machine code.
+    #[derive(Clone, Copy)]
+    pub struct Saved {
+        pub frames_left: i64,
+        stack_end: usize,
+        rebinds: u64,
+    }
+
+    pub fn save() -> Saved {
+        Saved {
+            frames_left: FRAMES_LEFT.load(Ordering::Relaxed),
+            stack_end: STACK_END.load(Ordering::Relaxed),
+            rebinds: REBINDS.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn restore(saved: Saved) {
+        FRAMES_LEFT.store(saved.frames_left, Ordering::Relaxed);
+        STACK_END.store(saved.stack_end, Ordering::Relaxed);
+        REBINDS.store(saved.rebinds, Ordering::Relaxed);
+    }
+
     /// A native call's callee (tree `tree`) took exit `exit`: its frame must be re-created.
     pub fn push_exited_call(tree: u32, exit: u32) {
         CHAIN.with(|chain| chain.borrow_mut().push((tree, exit)));

@@ -99,6 +99,7 @@ impl Vm {
                 return (header_pc, true);
             }
             let started = self.measure_native_time.then(std::time::Instant::now);
+            let in_callees = self.interp_call_time;
             // Inlined calls reach past the frame: their slots must be on the stack.
             if !self.ensure_native_room(base + call.frame_extent) {
                 // No room for its inlined frames: the interpreter runs the loop (and raises
@@ -109,12 +110,10 @@ impl Vm {
             // at once (it starts by reloading the frame).
             self.enter_native_context(depth);
             let exit = loop {
-                // SAFETY: the trace reads and writes only slots below `frame_extent` of this
-                // frame, which are on the stack; nothing else borrows the stack. Native calls
-                // inside it check `native_context` (recursion limit, stack end) first.
-                let status = unsafe {
-                    (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits)
-                };
+                // The trace reads and writes only slots below `frame_extent` of this frame, which
+                // are on the stack. Native calls inside it check `native_context` (recursion
+                // limit, stack end) first.
+                let status = self.run_machine_code(jit, call.entry, base, call.side_exits);
                 if status != LINK_TO_ROOT {
                     break status;
                 }
@@ -123,7 +122,8 @@ impl Vm {
                 }
             };
             if let Some(started) = started {
-                let elapsed = started.elapsed();
+                // Calls the trees made in the interpreter are not time in their machine code.
+                let elapsed = started.elapsed().saturating_sub(self.interp_call_time.saturating_sub(in_callees));
                 self.native_time += elapsed;
                 jit.native_ran(call.tree, elapsed);
             }
@@ -136,7 +136,11 @@ impl Vm {
                 self.recording = action.recording;
                 return (self.push_exited_calls(jit, pc), false);
             }
-            if action.recording || pc == header_pc || crate::interp::engine::interrupt::interrupt_pending() {
+            if action.recording
+                || pc == header_pc
+                || self.pending_error.is_some()
+                || crate::interp::engine::interrupt::interrupt_pending()
+            {
                 self.recording = action.recording;
                 return (pc, pc == header_pc);
             }
@@ -209,10 +213,8 @@ impl Vm {
         }
         let started = self.measure_native_time.then(std::time::Instant::now);
         self.enter_native_context(depth);
-        // SAFETY: as in `run_native`: the tree touches slots below `frame_extent` of this frame,
-        // which are on the stack, and nothing else borrows the stack.
-        let status =
-            unsafe { (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits) };
+        // As in `run_native`: the tree touches slots below `frame_extent` of this frame.
+        let status = self.run_machine_code(jit, call.entry, base, call.side_exits);
         if let Some(started) = started {
             self.native_time += started.elapsed();
         }

@@ -44,6 +44,15 @@ pub struct Vm {
     /// Every module this VM has run: they own (through their constants) every code object a
     /// frame can run, so frames point at code without counting it (`code_ref.rs`).
     pub(super) code_roots: Vec<std::rc::Rc<crate::interp::engine::bytecode::CodeObject>>,
+    /// Frames machine code holds that are not in `frames` (inlined and native calls around a
+    /// callee it runs in the interpreter, `interp_call.rs`): `frame_limit` is that much lower.
+    pub(super) hidden_frames: usize,
+    /// An exception a callee run from machine code raised: the trace exited after the call,
+    /// and the dispatch loop raises it there.
+    pub(super) pending_error: Option<RtError>,
+    /// Time spent in calls machine code made in the interpreter (when native time is
+    /// measured): the clock around machine code leaves it out.
+    pub(super) interp_call_time: std::time::Duration,
 }
 
 impl Vm {
@@ -58,6 +67,9 @@ impl Vm {
             caught: None,
             frame_limit: crate::interp::engine::calls::RECURSION_LIMIT,
             floor: 0,
+            hidden_frames: 0,
+            pending_error: None,
+            interp_call_time: std::time::Duration::ZERO,
             unwinding: Vec::new(),
             unwinding_error: 0,
             next_function_id: 1,

@@ -281,7 +281,7 @@ pub fn call_builtin(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &mu
     call_general(id, args, kwargs, host)
 }
 
-/// The commonest one-argument calls (`len`, `ord`, `chr`, `str`, `int` on the usual types),
+/// The commonest one-argument calls (`len`, `ord`, `chr`, `str`, `int`, `range` on the usual types),
 /// answered without the general argument checking; `None` for every other case (including
 /// all errors), which `call_general` then handles.
 #[inline]
@@ -297,6 +297,9 @@ fn call_one_common(id: BuiltinId, arg: &Value) -> Option<Value> {
         (B::Str, Value::Str(_)) => Some(arg.clone()),
         (B::Int, Value::Str(s)) => convert::plain_decimal(s.as_str()).map(Value::Int),
         (B::Int, Value::Int(_)) => Some(arg.clone()),
+        (B::Range, Value::Int(n)) => {
+            Some(Value::Range(Rc::new(crate::interp::objects::value::RangeObj { start: 0, stop: *n, step: 1 })))
+        }
         _ => None,
     }
 }

@@ -296,6 +296,35 @@ impl Kind for ElementType {
     }
 }
 
+/// What a `CallInterp` gives the trace: a number (`int`, `float`, `bool`: its value), or
+/// `none` (the call returns `None`, which stays in the frame: no value).
+pub struct CallResult;
+
+impl Kind for CallResult {
+    type Value = Type;
+    fn type_field(ty: Type) -> Option<Type> {
+        Some(ty)
+    }
+    fn check(ty: Type, _: &str, _: Type, _: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
+        if ty.value_tag().is_none() && ty != Type::Void {
+            return Err(format!("a call in the interpreter cannot give the trace {ty:?}"));
+        }
+        Ok(())
+    }
+    fn print(ty: Type, _: &dyn Labels) -> String {
+        if ty == Type::Void { "none".into() } else { ty.name().into() }
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Type, String> {
+        if text == "none" {
+            return Ok(Type::Void);
+        }
+        Type::named(text).ok_or_else(|| format!("bad type '{text}'"))
+    }
+    fn example(_: u32) -> Type {
+        Type::Int
+    }
+}
+
 /// A `Phi`'s type: any value type, not printed (the line's type column says it).
 pub struct PhiType;
 

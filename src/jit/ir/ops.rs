@@ -342,6 +342,18 @@ op_table! {
     /// returning (the VM re-creates its frame above this trace's), or returns another type
     /// (moved into slot `dst`), exits through `snap` (after the `Call`).
     CallNative { callee: Object, frame: Slot, depth: I64, dst: Slot, ty: ElementType, snap: Snap } -> TypeField, effect, "{callee} at {frame}, depth {depth}, as {ty} into {dst}";
+    /// A call the trace cannot inline or call natively (a recursive function with loops, a
+    /// function whose loops have traces): runs object `callee` in the interpreter (a nested run
+    /// of the dispatch loop, with the JIT on, so the callee's loops run their traces) on the
+    /// frame starting at slot `frame`, where `argc` arguments were stored, `depth` calls deep
+    /// (the calls inlined around it, plus one). Its result, of type `ty` (`none`: the call
+    /// returned `None`, left in slot `dst`), is the value. Exits through `snap` (after the
+    /// `Call`) if the callee raised (the interpreter raises it there), returned another type
+    /// (moved into `dst`), or rebound a global holding a function.
+    CallInterp { callee: Object, frame: Slot, argc: I64, depth: I64, dst: Slot, ty: CallResult, snap: Snap } -> TypeField, effect, "{callee} at {frame}, {argc} args, depth {depth}, as {ty} into {dst}";
+    /// `list.pop()` (a call into the runtime): the last element goes into frame slot `result`
+    /// in memory; exits through `snap` (before the call) if the list is empty.
+    ListPop { list: Ptr, result: Slot, snap: Snap } -> Void, effect, "{list} {result}";
     /// The loop header: the preamble (first iteration) ends here, the body starts. Printed as a
     /// rule line of its own (`---- loop`), without type or name.
     Loop -> Void, effect, "";

@@ -60,7 +60,10 @@ pub fn verify(trace: &Trace) -> Result<Shape, String> {
             }
         }
         match inst.op {
-            Op::ConstObj { index } | Op::EnterCheck { callee: index, .. } | Op::CallNative { callee: index, .. }
+            Op::ConstObj { index }
+            | Op::EnterCheck { callee: index, .. }
+            | Op::CallNative { callee: index, .. }
+            | Op::CallInterp { callee: index, .. }
                 if index as usize >= trace.objects.len() =>
             {
                 return fail(format!("object {index} does not exist"));

@@ -27,8 +27,12 @@ fn key(mut op: Op) -> Option<String> {
 
 pub fn run(trace: &Trace) -> Trace {
     let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
-    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListAppend { .. }));
-    let appends = trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. }));
+    // Calls run code that may store into lists and resize them: they count as both.
+    let resizes = |op: &Op| {
+        matches!(op, Op::ListAppend { .. } | Op::ListPop { .. } | Op::CallNative { .. } | Op::CallInterp { .. })
+    };
+    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. }) || resizes(&i.op));
+    let appends = trace.insts.iter().any(|i| resizes(&i.op));
     rebuild(trace, |out, _, op, ty| {
         // Entering the body: the previous iteration's stores may have changed any element, so a
         // preamble load is no stand-in for a body load.
@@ -36,7 +40,7 @@ pub fn run(trace: &Trace) -> Trace {
             // A store may change what a later load reads.
             seen.retain(|k, _| !k.starts_with("ListLoad"));
         }
-        if matches!(op, Op::ListAppend { .. }) || (matches!(op, Op::Loop) && appends) {
+        if resizes(&op) || (matches!(op, Op::Loop) && appends) {
             // An append changes lengths (and moves elements): nothing read from a list holds.
             seen.retain(|k, _| !k.starts_with("List"));
         }

@@ -29,8 +29,11 @@ mod arith;
 mod builtins;
 mod calls;
 mod globals;
+mod interp_call;
 mod loops;
 mod native;
+
+pub use interp_call::lists_across_interp_calls;
 
 use loops::loop_end;
 
@@ -158,6 +161,8 @@ pub struct Recorder {
     native_pending: Option<native::PendingNative>,
     /// Has the trace made a native call (after which it must not touch globals)?
     native_calls: bool,
+    /// Slots where a call run in the interpreter left `None` (the trace cannot read them).
+    nones: Vec<u16>,
 }
 
 impl Recorder {
@@ -198,6 +203,7 @@ impl Recorder {
             entry: false,
             native_pending: None,
             native_calls: false,
+            nones: Vec::new(),
         }
     }
 
@@ -293,6 +299,9 @@ impl Recorder {
         let slot = self.slot(reg);
         if self.held.contains_key(&slot) || self.ranges.contains_key(&slot) {
             return abort("a function, a class or a range used as a value");
+        }
+        if self.nones.contains(&slot) {
+            return abort("the None a call returned used as a value");
         }
         if let Some(&r) = self.slots.get(&slot) {
             return Ok((r, self.trace.ty(r)));
@@ -421,16 +430,18 @@ impl Recorder {
         Ok(())
     }
 
-    /// Slot `slot` no longer holds a function or an unbuilt range.
+    /// Slot `slot` no longer holds a function, an unbuilt range or a call's `None`.
     fn release(&mut self, slot: u16) {
         self.held.remove(&slot);
         self.ranges.remove(&slot);
+        self.nones.retain(|&s| s != slot);
     }
 
     /// Slot `slot` was written in memory by a runtime call (or is dead): it is no longer the
     /// trace's to write.
     fn forget(&mut self, slot: u16) {
         self.mark_assigned(slot);
+        self.nones.retain(|&s| s != slot);
         self.slots.remove(&slot);
         self.written.retain(|&s| s != slot);
         if let Some(side) = self.side.as_mut() {
@@ -755,6 +766,9 @@ impl Recorder {
                     Some(TraceObject::Function(function)) if self.wants_native_call(&function) => {
                         self.native_call(&function, callee, dst, args, argc.0, pc, frame)?;
                     }
+                    Some(TraceObject::Function(function)) if self.wants_interp_call(&function) => {
+                        self.interp_call((&function, callee), (dst, args, argc.0), pc, frame)?;
+                    }
                     Some(TraceObject::Function(function)) => {
                         // The function's register is a dead temporary from here on.
                         self.forget(callee);
@@ -768,6 +782,8 @@ impl Recorder {
                             self.guard_function(callee, &function, pc)?;
                             if self.wants_native_call(&function) {
                                 self.native_call(&function, callee, dst, args, argc.0, pc, frame)?;
+                            } else if self.wants_interp_call(&function) {
+                                self.interp_call((&function, callee), (dst, args, argc.0), pc, frame)?;
                             } else {
                                 self.enter_call(&function, dst, args, argc.0, pc)?;
                             }
@@ -795,29 +811,41 @@ impl Recorder {
                 self.write(Reg(iter.0 + 2), step)?;
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
-                let name = &self.cur.names[method.0 as usize];
-                let is_append =
-                    self.cur.method_ids[method.0 as usize] == crate::interp::objects::methods::MethodId::Append;
-                if !(is_append && argc.0 == 1 && matches!(frame[obj.0 as usize], Value::List(_))) {
-                    return abort(format!("a call to the method {name}() (only list.append is traced)"));
+                use crate::interp::objects::methods::MethodId;
+                let name = self.cur.names[method.0 as usize].clone();
+                let method_id = self.cur.method_ids[method.0 as usize];
+                let traced = match (&frame[obj.0 as usize], method_id, argc.0) {
+                    (Value::List(_), MethodId::Append, 1) => true,
+                    (Value::List(items), MethodId::Pop, 0) => !items.borrow().is_empty(),
+                    _ => false,
+                };
+                if !traced {
+                    return abort(format!("a call to the method {name}() (only list.append and list.pop are traced)"));
                 }
                 let (list, _) = self.read(obj, frame, pc)?;
-                let (value, ty) = self.read(args, frame, pc)?;
-                if ty.value_tag().is_none() && ty != Type::Ptr {
-                    return abort(format!("appending {} to a list", a(ty.name())));
-                }
                 let result = self.slot(dst);
-                // The runtime writes None into the result's register. In a loop, a register the
-                // trace read at entry would hold None in the next iteration; in a side trace
-                // (straight code), only a list read from it matters: the register keeps it alive.
+                // The runtime writes the result (None, the popped item) into its register. In a
+                // loop, a register the trace read at entry would hold it in the next iteration;
+                // in a side trace (straight code), only a list read from it matters: the
+                // register keeps it alive.
                 let read_at_entry = self.entry_loads.get(&result).map(|&(_, ty)| ty);
                 let harmless = self.side.is_some() && read_at_entry != Some(Type::Ptr);
                 if (read_at_entry.is_some() && !harmless)
                     || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
                 {
-                    return abort("the result of append() goes into a variable");
+                    return abort(format!("the result of {name}() goes into a variable"));
                 }
-                self.emit(Op::ListAppend { list, value, result }, Type::Void);
+                if method_id == MethodId::Pop {
+                    // An empty list exits before the call: the interpreter raises.
+                    let snap = self.snapshot(pc);
+                    self.emit(Op::ListPop { list, result, snap }, Type::Void);
+                } else {
+                    let (value, ty) = self.read(args, frame, pc)?;
+                    if ty.value_tag().is_none() && ty != Type::Ptr {
+                        return abort(format!("appending {} to a list", a(ty.name())));
+                    }
+                    self.emit(Op::ListAppend { list, value, result }, Type::Void);
+                }
                 self.forget(result);
             }
             Instr::SetItem { obj, index, value } => {

@@ -19,18 +19,21 @@ use crate::interp::engine::bytecode::{Instr, Reg};
 use crate::interp::objects::value::{FunctionObj, Value};
 
 use super::{Abort, Recorder, Step, a, abort};
-use crate::jit::ir::{GLOBAL_SLOTS, Op, TraceObject, Type};
+use crate::jit::ir::{GLOBAL_SLOTS, IrRef, Op, TraceObject, Type};
 
-/// A native call the VM is running (the recorder skips the callee's instructions).
+/// A native call (or a call in the interpreter, `interp_call.rs`) the VM is running (the
+/// recorder skips the callee's instructions).
 pub(super) struct PendingNative {
     /// The callee (an index into `Trace::objects`), its frame's first slot, the frames it takes.
-    callee: u32,
-    frame: u16,
-    depth: i64,
+    pub callee: u32,
+    pub frame: u16,
+    pub depth: i64,
     /// The caller's register receiving the result, and where the caller goes on.
-    dst: Reg,
-    resume_pc: usize,
-    name: String,
+    pub dst: Reg,
+    pub resume_pc: usize,
+    pub name: String,
+    /// A call in the interpreter with this many arguments (else a native call).
+    pub interp_argc: Option<u16>,
 }
 
 impl Recorder {
@@ -67,30 +70,62 @@ impl Recorder {
             return abort(format!("a native call of {name}() that leaves arguments to their defaults"));
         }
         // A callee's trace reads and writes globals in memory: the caller's must be there too.
-        let globals_used = self.slots.keys().chain(self.written.iter()).any(|&slot| slot >= GLOBAL_SLOTS);
-        if globals_used {
+        if self.uses_globals() {
             return abort(format!("a native call of {name}() in a trace that uses globals"));
         }
-        let mut values = Vec::with_capacity(argc as usize);
-        for i in 0..argc {
-            let (value, ty) = self.read(Reg(args.0 + i), frame, pc)?;
-            if ty.value_tag().is_none() && ty != Type::Ptr {
-                return abort(format!("passing {} to a native call of {name}()", a(ty.name())));
-            }
-            values.push(value);
-        }
+        let values = self.call_arguments((args, argc), pc, frame, &format!("a native call of {name}()"))?;
         let index = self.object_index(&TraceObject::Function(function.clone()));
         let frame_slot = self.slot(args);
         let depth = self.calls.len() as i64 + 1;
         self.native_calls = true;
         let snap = self.snapshot(pc);
         self.emit(Op::EnterCheck { callee: index, frame: frame_slot, depth, snap }, Type::Void);
-        for (i, value) in values.into_iter().enumerate() {
-            self.emit(Op::StoreSlot { slot: frame_slot + i as u16, value }, Type::Void);
-        }
         // The function's register is a dead temporary from here on; the callee runs in the
         // slots from its frame up, and its result goes into `dst` (an exit after the call
         // leaves it to the callee's `Return` or moves it there).
+        self.hand_over_frame(frame_slot, values, (callee, dst));
+        self.native_pending = Some(PendingNative {
+            callee: index,
+            frame: frame_slot,
+            depth,
+            dst,
+            resume_pc: pc + 1,
+            name,
+            interp_argc: None,
+        });
+        if let Some(line) = self.recorded.last_mut() {
+            line.text.push_str(&format!("   -> native call of {}()", function.code.name));
+        }
+        Ok(())
+    }
+
+    /// The IR values of a call's `argc` arguments from register `args` (numbers or lists, which
+    /// the callee reads from memory); `what` names the call for an abort.
+    pub(super) fn call_arguments(
+        &mut self,
+        (args, argc): (Reg, u16),
+        pc: usize,
+        frame: &[Value],
+        what: &str,
+    ) -> Result<Vec<IrRef>, Abort> {
+        let mut values = Vec::with_capacity(argc as usize);
+        for i in 0..argc {
+            let (value, ty) = self.read(Reg(args.0 + i), frame, pc)?;
+            if ty.value_tag().is_none() && ty != Type::Ptr {
+                return abort(format!("passing {} to {what}", a(ty.name())));
+            }
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    /// Stores a call's arguments where the callee's frame starts (`frame_slot`) and forgets
+    /// what the trace knew of the slots from there up, of the function's register and of the
+    /// result's register `dst` (the callee runs there, in memory).
+    pub(super) fn hand_over_frame(&mut self, frame_slot: u16, values: Vec<IrRef>, (callee, dst): (u16, Reg)) {
+        for (i, value) in values.into_iter().enumerate() {
+            self.emit(Op::StoreSlot { slot: frame_slot + i as u16, value }, Type::Void);
+        }
         let above: Vec<u16> = self
             .slots
             .keys()
@@ -103,17 +138,14 @@ impl Recorder {
         }
         self.forget(callee);
         self.forget(self.slot(dst));
-        self.native_pending =
-            Some(PendingNative { callee: index, frame: frame_slot, depth, dst, resume_pc: pc + 1, name });
-        if let Some(line) = self.recorded.last_mut() {
-            line.text.push_str(&format!("   -> native call of {}()", function.code.name));
-        }
-        Ok(())
     }
 
     /// Back from a native call that the VM ran: `CallNative`, typed by the result in `frame`.
     pub(super) fn finish_native_call(&mut self, frame: &[Value]) -> Result<(), Abort> {
         let Some(call) = self.native_pending.take() else { return Ok(()) };
+        if call.interp_argc.is_some() {
+            return self.finish_interp_call(call, frame);
+        }
         let ty = match frame[call.dst.0 as usize] {
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,

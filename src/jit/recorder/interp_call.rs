@@ -1,0 +1,123 @@
+//! Calls run in the interpreter (`CallInterp`): a call the trace can neither inline nor call
+//! natively — a function with loops (recursive or not), or a recursive call (or one nested too
+//! deep) of a function without an entry trace — is made by the machine code through the
+//! runtime, which runs the callee in a nested run of the dispatch loop with the JIT on (its
+//! loops run their own traces). The arguments are stored where the callee's frame starts, as
+//! for a native call (`native.rs`); while recording, the VM runs the callee and the recorder
+//! skips its instructions; the result's type then types the `CallInterp`.
+//!
+//! What the trace must not hold across such a call: globals (the callee reads and writes them
+//! in memory: the call is not made in a trace that uses globals, as for native calls), and a
+//! list it did not read from a variable it never assigns (the callee may drop every other
+//! reference to it; checked before compiling, [`lists_across_interp_calls`]).
+//!
+//! Touches only the recorder's own state.
+
+use std::rc::Rc;
+
+use crate::interp::engine::bytecode::Reg;
+use crate::interp::objects::value::{FunctionObj, Value};
+
+use super::native::PendingNative;
+use super::{Abort, Recorder, a, abort};
+use crate::jit::ir::{GLOBAL_SLOTS, Op, Trace, TraceObject, Type};
+
+impl Recorder {
+    /// Should the call of `function` run in the interpreter? When inlining it would link to its
+    /// loop's trace (it has loops) or is impossible (recursion, calls nested too deep) and it
+    /// has no entry trace to call natively; never in a trace that uses globals, nor in an entry
+    /// trace.
+    pub(super) fn wants_interp_call(&self, function: &Rc<FunctionObj>) -> bool {
+        let code = &function.code;
+        let inlined = Rc::ptr_eq(code, &self.code) || self.calls.iter().any(|c| Rc::ptr_eq(&c.code, code));
+        let too_deep = self.calls.len() >= super::calls::MAX_INLINE_DEPTH;
+        // Not from an entry trace: only loop trees make these calls, so only `run_native`
+        // (the VM's loop headers) meets an exception one raised.
+        (code.loop_count > 0 || inlined || too_deep) && !self.uses_globals() && !self.entry
+    }
+
+    /// Has the trace read or written a global?
+    pub(super) fn uses_globals(&self) -> bool {
+        self.slots.keys().chain(self.written.iter()).any(|&slot| slot >= GLOBAL_SLOTS)
+    }
+
+    /// Records a call of `function` (held in trace slot `callee`) in the interpreter, with
+    /// `argc` arguments from register `args`, its result into `dst`: the argument stores now,
+    /// the call when the VM has run it ([`Recorder::finish_interp_call`]).
+    pub(super) fn interp_call(
+        &mut self,
+        (function, callee): (&Rc<FunctionObj>, u16),
+        (dst, args, argc): (Reg, Reg, u16),
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let name = function.code.name.clone();
+        let values = self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"))?;
+        let dst_slot = self.slot(dst);
+        if self.entry_loads.get(&dst_slot).is_some_and(|&(_, ty)| ty == Type::Ptr) {
+            return abort(format!("the result of {name}() replaces the list in {}", self.name_of(dst_slot)));
+        }
+        let index = self.object_index(&TraceObject::Function(function.clone()));
+        let frame_slot = self.slot(args);
+        // The callee runs in the slots from its frame up; its result goes into `dst` (in
+        // memory, if it is not a number the trace takes).
+        self.hand_over_frame(frame_slot, values, (callee, dst));
+        self.native_calls = true;
+        self.native_pending = Some(PendingNative {
+            callee: index,
+            frame: frame_slot,
+            depth: self.calls.len() as i64 + 1,
+            dst,
+            resume_pc: pc + 1,
+            name: name.clone(),
+            interp_argc: Some(argc),
+        });
+        if let Some(line) = self.recorded.last_mut() {
+            line.text.push_str(&format!("   -> calls {name}() in the interpreter"));
+        }
+        Ok(())
+    }
+
+    /// Back from a call the VM ran in the interpreter: `CallInterp`, typed by its result.
+    pub(super) fn finish_interp_call(&mut self, call: PendingNative, frame: &[Value]) -> Result<(), Abort> {
+        let ty = match frame[call.dst.0 as usize] {
+            Value::Int(_) => Type::Int,
+            Value::Float(_) => Type::Float,
+            Value::Bool(_) => Type::Bool,
+            Value::None => Type::Void,
+            ref other => {
+                return abort(format!("{}() run in the interpreter returned {}", call.name, a(other.type_name())));
+            }
+        };
+        let dst = self.slot(call.dst);
+        let snap = self.snapshot(call.resume_pc);
+        let argc = i64::from(call.interp_argc.unwrap_or(0));
+        let op = Op::CallInterp { callee: call.callee, frame: call.frame, argc, depth: call.depth, dst, ty, snap };
+        let result = self.emit(op, ty);
+        if ty == Type::Void {
+            // `None` stays in memory, where an exit finds it; the trace cannot read it.
+            self.nones.push(dst);
+            return Ok(());
+        }
+        self.write(call.dst, result)
+    }
+}
+
+/// Why `trace` (recorded, its snapshots pruned to live slots) must not be compiled, if so: a
+/// list it holds across a call run in the interpreter, which may drop every other reference to
+/// it. A list the trace read from a slot it never assigns is safe (the slot keeps it, and is
+/// not in the snapshot); one it assigned to a slot that is live after the call is not.
+pub fn lists_across_interp_calls(trace: &Trace) -> Option<String> {
+    for inst in &trace.insts {
+        let Op::CallInterp { snap, .. } = inst.op else { continue };
+        for &(slot, value) in &trace.snapshots[snap.0 as usize].slots {
+            if trace.ty(value) == Type::Ptr {
+                return Some(format!(
+                    "{} holds a list across a call run in the interpreter (which may drop it)",
+                    trace.slot_label(slot)
+                ));
+            }
+        }
+    }
+    None
+}
