@@ -29,6 +29,7 @@ pub mod model;
 pub mod opt;
 pub mod recorder;
 pub mod runtime;
+pub mod runtime_tuples;
 pub mod snap;
 pub mod trace;
 pub mod tree;

@@ -108,12 +108,14 @@ impl Vm {
             // at once (it starts by reloading the frame).
             self.enter_native_context(depth);
             let exit = loop {
+                native_context::native_starts();
                 // SAFETY: the trace reads and writes only slots below `frame_extent` of this
                 // frame, which are on the stack; nothing else borrows the stack. Native calls
                 // inside it check `native_context` (recursion limit, stack end) first.
                 let status = unsafe {
                     (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits)
                 };
+                native_context::native_returned();
                 if status != LINK_TO_ROOT {
                     break status;
                 }
@@ -210,8 +212,10 @@ impl Vm {
         self.enter_native_context(depth);
         // SAFETY: as in `run_native`: the tree touches slots below `frame_extent` of this frame,
         // which are on the stack, and nothing else borrows the stack.
+        native_context::native_starts();
         let status =
             unsafe { (call.entry)(self.stack.as_mut_ptr().add(base), self.globals.as_mut_ptr(), call.side_exits) };
+        native_context::native_returned();
         if let Some(started) = started {
             self.native_time += started.elapsed();
         }

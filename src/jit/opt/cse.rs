@@ -27,12 +27,15 @@ fn key(mut op: Op) -> Option<String> {
 
 pub fn run(trace: &Trace) -> Trace {
     let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
-    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListAppend { .. }));
+    let stores_to_lists = trace
+        .insts
+        .iter()
+        .any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListStoreAny { .. } | Op::ListAppend { .. }));
     let appends = trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. }));
     rebuild(trace, |out, _, op, ty| {
         // Entering the body: the previous iteration's stores may have changed any element, so a
         // preamble load is no stand-in for a body load.
-        if matches!(op, Op::ListStore { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
+        if matches!(op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
             // A store may change what a later load reads.
             seen.retain(|k, _| !k.starts_with("ListLoad"));
         }

@@ -74,7 +74,7 @@ impl Recorder {
         let mut values = Vec::with_capacity(argc as usize);
         for i in 0..argc {
             let (value, ty) = self.read(Reg(args.0 + i), frame, pc)?;
-            if ty.value_tag().is_none() && ty != Type::Ptr {
+            if ty.value_tag().is_none() && !ty.is_heap() {
                 return abort(format!("passing {} to a native call of {name}()", a(ty.name())));
             }
             values.push(value);
@@ -118,6 +118,8 @@ impl Recorder {
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,
             Value::Bool(_) => Type::Bool,
+            Value::None => Type::NoneType,
+            Value::Tuple(_) => Type::Tuple,
             ref other => {
                 return abort(format!("a native call of {}() returned {}", call.name, a(other.type_name())));
             }
