@@ -11,11 +11,6 @@ use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::{Lowerer, cl_type};
 use crate::interp::objects::value::{Tuple, tag};
 
-/// A tuple's length and items never change: its header may be read once.
-fn tuple_header() -> MemFlagsData {
-    MemFlagsData::trusted().with_readonly().with_can_move()
-}
-
 /// Does this trace build tuples or replace list elements (so that its loop must drop the
 /// runtime's garbage at its back edge)?
 pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
@@ -30,15 +25,18 @@ impl Lowerer<'_, '_> {
     pub(super) fn lower_tuple_op(&mut self, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
         Ok(Some(match op {
             Op::TupleLen { tuple } => {
+                let flags = self.tuple_flags(tuple);
                 let tuple = self.val(tuple)?;
-                Some(self.b.ins().load(types::I64, tuple_header(), tuple, Tuple::LEN_OFFSET as i32))
+                Some(self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32))
             }
             Op::TupleIndex { tuple, index, snap } => {
+                let flags = self.tuple_flags(tuple);
                 let (tuple, index) = (self.val(tuple)?, self.val(index)?);
-                let len = self.b.ins().load(types::I64, tuple_header(), tuple, Tuple::LEN_OFFSET as i32);
+                let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
                 Some(self.normalised_index(index, len, snap)?)
             }
             Op::TupleLoad { tuple, index, ty: item_ty, snap } => {
+                let flags = self.tuple_flags(tuple);
                 let (tuple, index) = (self.val(tuple)?, self.val(index)?);
                 let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
                 let item = self.b.ins().iadd(tuple, offset);
@@ -47,7 +45,7 @@ impl Lowerer<'_, '_> {
                     None => item_ty.value_tag().ok_or("bad tuple load type")?,
                 };
                 let items = Tuple::ITEMS_OFFSET as i32;
-                let found = self.b.ins().load(types::I8, tuple_header(), item, items + TAG_OFFSET);
+                let found = self.b.ins().load(types::I8, flags, item, items + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
                 self.exit_if(differs, snap)?;
                 if ty == Type::NoneType {
@@ -55,13 +53,19 @@ impl Lowerer<'_, '_> {
                     return Ok(Some(Some(self.b.ins().iconst(types::I8, 0))));
                 }
                 let cl_ty = cl_type(ty).ok_or("bad tuple load type")?;
-                Some(self.b.ins().load(cl_ty, tuple_header(), item, items + PAYLOAD_OFFSET))
+                Some(self.b.ins().load(cl_ty, flags, item, items + PAYLOAD_OFFSET))
             }
             Op::NewTuple { len } => Some(self.new_tuple(len)?),
             Op::TupleInit { tuple, index, value } => {
+                let value_ty = self.t.trace.ty(value);
                 let tuple = self.val(tuple)?;
-                let (value_tag, payload) = self.tag_and_payload(value)?;
-                self.init_item(tuple, index, value_tag, payload)?;
+                if value_ty == Type::Ptr {
+                    // A list's count is the runtime's to change.
+                    let (value_tag, payload) = self.tag_and_payload(value)?;
+                    self.init_item(tuple, index, value_tag, payload)?;
+                } else {
+                    self.init_item_inline(tuple, index, value, value_ty)?;
+                }
                 None
             }
             Op::ListStoreAny { list, index, value } => {
@@ -73,6 +77,16 @@ impl Lowerer<'_, '_> {
             }
             _ => return Ok(None),
         }))
+    }
+
+    /// How to read tuple `tuple`: a tuple's length and items never change once it is built, so
+    /// they may be read once (`readonly`, hoisted) — except those of a tuple this trace builds,
+    /// whose items its own stores write.
+    fn tuple_flags(&self, tuple: IrRef) -> MemFlagsData {
+        match self.t.trace.insts[tuple.0 as usize].op {
+            Op::NewTuple { .. } => MemFlagsData::trusted(),
+            _ => MemFlagsData::trusted().with_readonly().with_can_move(),
+        }
     }
 
     /// A new tuple of `len` items (the runtime keeps the trace's reference).
@@ -93,6 +107,29 @@ impl Lowerer<'_, '_> {
         let init = self.runtime.tuple_init.ok_or("TupleInit without its runtime function")?;
         let index = self.b.ins().iconst(types::I64, index);
         self.b.ins().call(init, &[tuple, index, value_tag, payload]);
+        Ok(())
+    }
+
+    /// Writes item `index` of a tuple just built (its items are all `None`, nothing to drop):
+    /// a number or `None` is its tag and payload; a tuple also gets its count raised (the
+    /// count is the block's first word: `Tuple::REFCOUNT_OFFSET`).
+    fn init_item_inline(&mut self, tuple: ir::Value, index: i64, value: IrRef, ty: Type) -> Result<(), String> {
+        let item = Tuple::ITEMS_OFFSET as i32 + index as i32 * VALUE_SIZE;
+        let value_tag = ty.heap_tag().or(ty.value_tag()).ok_or("a tuple item that is not a number or a tuple")?;
+        let v = self.val(value)?;
+        if ty == Type::Tuple {
+            let count = self.b.ins().load(types::I64, MemFlagsData::trusted(), v, Tuple::REFCOUNT_OFFSET as i32);
+            let count = self.b.ins().iadd_imm_s(count, 1);
+            self.b.ins().store(MemFlagsData::trusted(), count, v, Tuple::REFCOUNT_OFFSET as i32);
+        }
+        let payload = match ty {
+            Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+            Type::Bool | Type::NoneType => self.b.ins().uextend(types::I64, v),
+            _ => v,
+        };
+        let value_tag = self.b.ins().iconst(types::I8, i64::from(value_tag));
+        self.b.ins().store(MemFlagsData::trusted(), value_tag, tuple, item + TAG_OFFSET);
+        self.b.ins().store(MemFlagsData::trusted(), payload, tuple, item + PAYLOAD_OFFSET);
         Ok(())
     }
 

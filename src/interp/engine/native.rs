@@ -191,9 +191,9 @@ pub mod native_context {
     /// Drops what [`keep_until_dropped`] kept: when native code has returned to the VM, and at
     /// the back edge of a loop that allocates (when no value it carries is a heap pointer).
     pub fn drop_garbage() {
-        let kept = GARBAGE.with(|garbage| std::mem::take(&mut *garbage.borrow_mut()));
-        // Dropped outside the borrow: a value's drop never reaches here, but keep it simple.
-        drop(kept);
+        // Cleared in place, keeping the buffer (a loop drops it every iteration). Dropping a
+        // value never comes back here (values are freed by Rust code, not by traces).
+        GARBAGE.with(|garbage| garbage.borrow_mut().clear());
     }
 
     /// Did a native call's callee exit since the last [`take_exited_calls`]?
