@@ -122,3 +122,10 @@ fn dump_of_fib_with_native_recursion() {
     assert_eq!(jit_status, interp_status, "fib: the JIT changed the exit status");
     insta::assert_snapshot!("fib", dump);
 }
+
+/// Allocation removal: a pair updated each iteration is never allocated in the loop; the
+/// exits that need it build it (`... materialized at exit N`).
+#[test]
+fn dump_of_a_virtual_loop_carried_pair() {
+    check("tuple_pair");
+}

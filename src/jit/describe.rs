@@ -116,6 +116,18 @@ impl<'a> Describer<'a> {
     }
 
     /// The expression of `r` and its precedence (Python's: comparisons 1 ... `**` 9, atoms 10).
+    /// A Phi's name: its slot's, or `pair[1]` for an item of a tuple allocation removal split
+    /// into one Phi per item.
+    fn phi_name(&self, r: IrRef, slot: u16) -> String {
+        let same_slot = |i: &super::ir::Inst| matches!(i.op, Op::Phi { slot: s, .. } if s == slot);
+        let items = self.trace.insts.iter().filter(|i| same_slot(i)).count();
+        if items < 2 {
+            return self.slot_name(slot);
+        }
+        let item = self.trace.insts[..r.0 as usize].iter().filter(|i| same_slot(i)).count();
+        format!("{}[{item}]", self.slot_name(slot))
+    }
+
     fn expression_at(&self, r: IrRef, depth: usize) -> (String, u8) {
         const ATOM: u8 = 10;
         let inst = &self.trace.insts[r.0 as usize];
@@ -141,13 +153,21 @@ impl<'a> Describer<'a> {
             Op::ConstFloat { value } => (format!("{value:?}"), ATOM),
             Op::ConstBool { value } => (if value { "True" } else { "False" }.into(), ATOM),
             // A trace reads a slot from memory only before writing it: at entry.
-            Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
-                match self.entry_values.iter().find(|(s, _)| *s == slot) {
-                    Some((_, expression)) => (expression.clone(), 1),
-                    None => (self.slot_name(slot), ATOM),
-                }
-            }
-            Op::Phi { slot, .. } => (self.slot_name(slot), ATOM),
+            Op::SlotInt { slot }
+            | Op::SlotFloat { slot }
+            | Op::SlotBool { slot }
+            | Op::SlotPtr { slot }
+            | Op::SlotTuple { slot } => match self.entry_values.iter().find(|(s, _)| *s == slot) {
+                Some((_, expression)) => (expression.clone(), 1),
+                None => (self.slot_name(slot), ATOM),
+            },
+            Op::Phi { slot, .. } => (self.phi_name(r, slot), ATOM),
+            Op::TupleLen { tuple } => call("len", tuple),
+            Op::TupleLoad { tuple, index, .. } => (
+                format!("{}[{}]", self.operand(tuple, depth, ATOM, false), self.expression_at(index, depth + 1).0),
+                ATOM,
+            ),
+            Op::NewTuple { len } => (format!("a new tuple of {len}"), ATOM),
             Op::AddInt { a, b, .. } | Op::AddFloat { a, b } => binary(a, "+", b, 6),
             Op::SubInt { a, b, .. } | Op::SubFloat { a, b } => binary(a, "-", b, 6),
             Op::MulInt { a, b, .. } | Op::MulFloat { a, b } => binary(a, "*", b, 7),
@@ -231,15 +251,28 @@ impl<'a> Describer<'a> {
             Op::ListIndex { list, index, .. } => {
                 format!("exits unless {} is a valid index of {}", self.plain(index), self.plain(list))
             }
-            Op::ListLoad { ty, .. } => {
+            Op::ListLoad { ty, .. } | Op::TupleLoad { ty, .. } => {
                 let noun = if ty == super::ir::Type::Ptr { "list" } else { ty.name() };
                 format!("{}; exits unless it is {}", self.assignment(r), article(noun))
+            }
+            Op::TupleIndex { tuple, index, .. } => {
+                format!("exits unless {} is a valid index of {}", self.plain(index), self.plain(tuple))
+            }
+            Op::TupleInit { tuple, index, value } => {
+                format!("item {index} of {} is {}", self.plain(tuple), self.plain(value))
+            }
+            Op::ListStoreAny { list, index, value } => {
+                format!("{}[{}] = {}", self.plain(list), self.plain(index), self.plain(value))
             }
             Op::FloatToInt { .. } => format!("{}; exits unless the float fits an int", self.assignment(r)),
             Op::GuardExactFloat { a, .. } => {
                 format!("exits unless float({}) is exact", self.plain(a))
             }
-            Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot }
+            Op::SlotInt { slot }
+            | Op::SlotFloat { slot }
+            | Op::SlotBool { slot }
+            | Op::SlotPtr { slot }
+            | Op::SlotTuple { slot }
                 if self.entry_values.iter().any(|(s, _)| *s == slot) =>
             {
                 format!("{} holds {}, as the exit left it", self.trace.slot_label(slot), self.expression(r))

@@ -179,6 +179,15 @@ pub fn readable_ir(record: &TraceRecord, with_clear_slots: bool) -> String {
             let _ = write!(out, " ({})", temporaries.join(", "));
         }
         out.push('\n');
+        // Allocation removal: the tuples this exit builds (the trace never allocated them).
+        for &(slot, v) in &snapshot.virtual_slots {
+            let _ = writeln!(
+                out,
+                "    {} = {} materialized at exit {i} (a virtual tuple: allocated only if this exit is taken)",
+                trace.slot_label(slot),
+                snapshot.virtual_text(v)
+            );
+        }
     }
     out
 }

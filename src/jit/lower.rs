@@ -54,6 +54,9 @@ mod ops;
 #[path = "lower_calls.rs"]
 mod calls;
 
+#[path = "lower_tuples.rs"]
+mod tuples;
+
 /// Machine code for one trace, and the module that owns it (freed on drop).
 pub struct CompiledTrace {
     /// Runs the trace on the frame whose slot 0 is at `frame`; returns the index of the
@@ -234,6 +237,13 @@ fn compile_with(
         Ok::<_, String>(Some(module.get().declare_func_in_func(id, &mut ctx.func)))
     };
     use super::runtime as rt;
+    use super::runtime_tuples as rtt;
+    // Tuples: built (by the trace or an exit), written by exits, or stored into lists.
+    let tuples = members.iter().any(|m| {
+        m.trace.insts.iter().any(|i| i.ty == Type::Tuple || matches!(i.op, Op::ListStoreAny { .. }))
+            || m.trace.snapshots.iter().any(|s| !s.virtuals.is_empty())
+    });
+    let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     let runtime = RuntimeFunctions {
         interrupt_flag,
@@ -242,7 +252,14 @@ fn compile_with(
         rebinds,
         exited_call: import(native_calls, rt::EXITED_CALL, &[pointer, types::I32], &[])?,
         take_result: import(native_calls, rt::TAKE_RESULT, &[pointer, pointer], &[])?,
-        clear_slot: import(stores || uses(|op| matches!(op, Op::ClearSlot { .. })), rt::CLEAR_SLOT, &[pointer], &[])?,
+        clear_slot: import(
+            stores
+                || exits_write(Type::NoneType)
+                || uses(|op| matches!(op, Op::ClearSlot { .. } | Op::ListStore { .. })),
+            rt::CLEAR_SLOT,
+            &[pointer],
+            &[],
+        )?,
         list_append: import(
             uses(|op| matches!(op, Op::ListAppend { .. })),
             rt::LIST_APPEND,
@@ -278,6 +295,13 @@ fn compile_with(
             &[pointer, pointer],
             &[types::I32],
         )?,
+        tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
+        tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
+        retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
+        set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
+        list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
+        drop_garbage: import(tuples, rtt::DROP_GARBAGE, &[], &[])?,
+        keep_result: import(tuples, rtt::KEEP_RESULT, &[pointer], &[])?,
     };
     let config = module.get().target_config();
     // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
@@ -350,6 +374,7 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
 fn new_module() -> Result<JITModule, String> {
     let mut builder = JITBuilder::with_isa(host_isa()?, default_libcall_names());
     builder.symbols(super::runtime::symbols());
+    builder.symbols(super::runtime_tuples::symbols());
     Ok(JITModule::new(builder))
 }
 
@@ -381,9 +406,10 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
 fn cl_type(ty: Type) -> Option<ir::Type> {
     match ty {
         // An object is the address of its `Value` (see `CompiledTrace::_objects`).
-        Type::Int | Type::Ptr | Type::Obj => Some(types::I64),
+        Type::Int | Type::Ptr | Type::Tuple | Type::Obj => Some(types::I64),
         Type::Float => Some(types::F64),
-        Type::Bool => Some(types::I8),
+        // `None` is its type: an i8 that is always 0 (a Phi or an exit needs some value).
+        Type::Bool | Type::NoneType => Some(types::I8),
         Type::Void => None,
     }
 }
@@ -481,6 +507,14 @@ struct RuntimeFunctions {
     float_pow: Option<ir::FuncRef>,
     call_interp: Option<ir::FuncRef>,
     list_pop: Option<ir::FuncRef>,
+    /// Tuples (`runtime_tuples.rs`).
+    tuple_new: Option<ir::FuncRef>,
+    tuple_init: Option<ir::FuncRef>,
+    retain_tuple: Option<ir::FuncRef>,
+    set_tuple: Option<ir::FuncRef>,
+    list_store_any: Option<ir::FuncRef>,
+    drop_garbage: Option<ir::FuncRef>,
+    keep_result: Option<ir::FuncRef>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -576,6 +610,14 @@ impl Lowerer<'_, '_> {
             self.lower(IrRef(at as u32))?;
         }
         let back_args = back_refs.iter().map(|&r| self.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
+        if tuples::makes_garbage(trace) {
+            // The garbage may hold what a carried heap pointer points to.
+            let carries_heap = trace.insts[loop_at + 1..loop_at + 1 + phis].iter().any(|i| i.ty.is_heap());
+            if carries_heap {
+                return Err("a loop carrying a list or tuple while it builds tuples or replaces list elements".into());
+            }
+            self.drop_garbage_at_back_edge()?;
+        }
         self.b.ins().jump(header, &back_args);
         self.emit_exits()
     }
@@ -628,14 +670,30 @@ impl Lowerer<'_, '_> {
         let trace = self.t.trace;
         let slots: Vec<(u16, IrRef)> =
             trace.snapshots[snap].slots.iter().copied().filter(|&(slot, _)| wanted(slot)).collect();
-        // Lists first get their references counted, then all slots are stored (see
-        // `runtime::RETAIN_LIST`).
+        // Virtual tuples are built first, counting their items while every slot still holds
+        // what kept them alive; then lists and tuples get their references counted, then all
+        // slots are stored (see `runtime::RETAIN_LIST`).
+        let virtual_slots: Vec<(u16, u32)> =
+            trace.snapshots[snap].virtual_slots.iter().copied().filter(|&(slot, _)| wanted(slot)).collect();
+        let built = if virtual_slots.is_empty() { Vec::new() } else { self.build_virtuals(snap)? };
         for &(_, r) in &slots {
-            if trace.ty(r) == Type::Ptr {
-                let list = self.val(r)?;
-                let retain = self.runtime.retain_list.ok_or("a list written without its runtime function")?;
-                self.b.ins().call(retain, &[list]);
-            }
+            let retain = match trace.ty(r) {
+                Type::Ptr => self.runtime.retain_list,
+                Type::Tuple => self.runtime.retain_tuple,
+                _ => continue,
+            };
+            let object = self.val(r)?;
+            let retain = retain.ok_or("a list or tuple written without its runtime function")?;
+            self.b.ins().call(retain, &[object]);
+        }
+        for &(_, v) in &virtual_slots {
+            let address = *built.get(v as usize).ok_or("a virtual slot without its tuple")?;
+            let retain = self.runtime.retain_tuple.ok_or("a tuple written without its runtime function")?;
+            self.b.ins().call(retain, &[address]);
+        }
+        for &(slot, v) in &virtual_slots {
+            let (base, offset) = self.slot_place(slot);
+            self.store_value(base, offset, built[v as usize], Type::Tuple)?;
         }
         for (slot, r) in slots {
             let value = self.val(r)?;

@@ -65,8 +65,9 @@ impl Lowerer<'_, '_> {
     /// held: a list through the runtime (counted first), a number inline after dropping a heap
     /// value the slot may hold.
     fn store_dropping(&mut self, base: ir::Value, offset: i32, value: ir::Value, ty: Type) -> Result<(), String> {
-        if ty == Type::Ptr {
-            let retain = self.runtime.retain_list.ok_or("a list stored without its runtime function")?;
+        if ty.is_heap() {
+            let retain = if ty == Type::Ptr { self.runtime.retain_list } else { self.runtime.retain_tuple };
+            let retain = retain.ok_or("a list or tuple stored without its runtime function")?;
             self.b.ins().call(retain, &[value]);
             return self.store_value(base, offset, value, ty);
         }
@@ -158,7 +159,8 @@ impl Lowerer<'_, '_> {
         ty: Type,
         snap: SnapId,
     ) -> Result<ir::Value, String> {
-        let cl_ty = cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number")?;
+        let cl_ty =
+            cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number, None or a tuple")?;
         let entry = self.entry_slot(callee)?;
         let left_cell = self.context_address(self.runtime.frames_left)?;
         let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
@@ -188,7 +190,7 @@ impl Lowerer<'_, '_> {
 
         // It returned: the result is in its slot 0, with its tag.
         self.b.switch_to_block(came_back);
-        let want = ty.value_tag().ok_or("a native call must return a number")?;
+        let want = ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None or a tuple")?;
         let found = self.b.ins().load(types::I8, mem(), callee_frame, TAG_OFFSET);
         let other = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
         let (mismatch, done) = self.branch_to_cold(other, true);
@@ -202,7 +204,17 @@ impl Lowerer<'_, '_> {
         self.b.ins().jump(exit, &[]);
 
         self.b.switch_to_block(done);
-        Ok(self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET))
+        if ty == Type::NoneType {
+            return Ok(self.b.ins().iconst(types::I8, 0));
+        }
+        let result = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+        if ty == Type::Tuple {
+            // The callee's slot 0 is reused by the next call made there: the tuple moves to
+            // the runtime's garbage, which keeps it alive while the trace may use it.
+            let keep = self.runtime.keep_result.ok_or("a tuple returned without its runtime function")?;
+            self.b.ins().call(keep, &[callee_frame]);
+        }
+        Ok(result)
     }
     /// `CallInterp`: runs the callee in the interpreter (a runtime call); the result if it
     /// returned a value of type `ty` (`Void`: `None`, left in `dst` by the runtime), else an

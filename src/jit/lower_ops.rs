@@ -66,10 +66,17 @@ impl Lowerer<'_, '_> {
     /// Lowers instruction `r` (not `Loop` or `Phi`, which `build_function` handles).
     pub(super) fn lower(&mut self, r: IrRef) -> Result<(), String> {
         let inst = self.t.trace.insts[r.0 as usize];
+        if let Some(result) = self.lower_tuple_op(inst.op, inst.ty)? {
+            if let Some(value) = result {
+                self.t.vals[r.0 as usize] = Some(value);
+            }
+            return Ok(());
+        }
         let result = match inst.op {
             Op::ConstInt { value } => Some(self.b.ins().iconst(types::I64, value)),
             Op::ConstFloat { value } => Some(self.b.ins().f64const(value)),
             Op::ConstBool { value } => Some(self.b.ins().iconst(types::I8, i64::from(value))),
+            Op::ConstNone => Some(self.b.ins().iconst(types::I8, 0)),
             Op::GuardTag { slot, tag, snap } => {
                 let known = self.t.inherited.get(&slot).map(|known| known.ty);
                 if known.is_some() && known == Type::of_tag(tag) {
@@ -95,12 +102,20 @@ impl Lowerer<'_, '_> {
                 self.drop_heap_value(base, offset)?;
                 None
             }
-            Op::SlotInt { slot } | Op::SlotPtr { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot }
+            Op::SlotInt { slot }
+            | Op::SlotPtr { slot }
+            | Op::SlotTuple { slot }
+            | Op::SlotFloat { slot }
+            | Op::SlotBool { slot }
                 if let Some(value) = self.inherited(slot, inst.ty) =>
             {
                 Some(value)
             }
-            Op::SlotInt { slot } | Op::SlotPtr { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } => {
+            Op::SlotInt { slot }
+            | Op::SlotPtr { slot }
+            | Op::SlotTuple { slot }
+            | Op::SlotFloat { slot }
+            | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
                 let ty = cl_type(inst.ty).ok_or("a slot load without a type")?;
                 Some(self.b.ins().load(ty, mem(), base, offset + PAYLOAD_OFFSET))
@@ -299,34 +314,26 @@ impl Lowerer<'_, '_> {
                 let (list, index) = (self.val(list)?, self.val(index)?);
                 let len =
                     self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset);
-                // The common case costs one unsigned compare (it checks 0 <= index < len); a
-                // negative index is normalised on a cold path, then checked the same way.
-                let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
-                let (normalise, join) = (self.b.create_block(), self.b.create_block());
-                self.b.set_cold_block(normalise);
-                let idx = self.b.append_block_param(join, types::I64);
-                self.b.ins().brif(in_range, join, &[BlockArg::Value(index)], normalise, &[]);
-                self.b.switch_to_block(normalise);
-                let from_end = self.b.ins().iadd(index, len);
-                let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, from_end, len);
-                self.exit_if(outside, snap)?;
-                self.b.ins().jump(join, &[BlockArg::Value(from_end)]);
-                self.b.switch_to_block(join);
-                Some(idx)
+                Some(self.normalised_index(index, len, snap)?)
             }
             Op::ListLoad { list, index, ty, snap } => {
                 let element = self.element_address(list, index)?;
                 // A list element that is a list stays alive in its list: traces never store
                 // over an element that holds a heap value.
-                let want = match ty {
-                    Type::Ptr => tag::LIST,
-                    _ => ty.value_tag().ok_or("bad list load type")?,
+                let want = match ty.heap_tag() {
+                    Some(heap) => heap,
+                    None => ty.value_tag().ok_or("bad list load type")?,
                 };
                 let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
                 self.exit_if(differs, snap)?;
-                let cl_ty = cl_type(ty).ok_or("bad list load type")?;
-                Some(self.b.ins().load(cl_ty, mem(), element, PAYLOAD_OFFSET))
+                if ty == Type::NoneType {
+                    // None has no payload to read.
+                    Some(self.b.ins().iconst(types::I8, 0))
+                } else {
+                    let cl_ty = cl_type(ty).ok_or("bad list load type")?;
+                    Some(self.b.ins().load(cl_ty, mem(), element, PAYLOAD_OFFSET))
+                }
             }
             Op::Select { cond, a, b } => {
                 let (cond, a, b) = (self.val(cond)?, self.val(a)?, self.val(b)?);
@@ -352,18 +359,7 @@ impl Lowerer<'_, '_> {
             }
             Op::ListAppend { list, value, result } => {
                 let list = self.val(list)?;
-                let ty = self.t.trace.ty(value);
-                let tag = match ty {
-                    Type::Ptr => tag::LIST,
-                    _ => ty.value_tag().ok_or("appending a value that is not a number or a list")?,
-                };
-                let value = self.val(value)?;
-                let payload = match ty {
-                    Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), value),
-                    Type::Bool => self.b.ins().uextend(types::I64, value),
-                    _ => value,
-                };
-                let tag = self.b.ins().iconst(types::I32, i64::from(tag));
+                let (tag, payload) = self.tag_and_payload(value)?;
                 let result_address = self.slot_address(result);
                 let list_append = self.runtime.list_append.ok_or("ListAppend without its runtime function")?;
                 self.b.ins().call(list_append, &[list, tag, payload, result_address]);
@@ -402,6 +398,12 @@ impl Lowerer<'_, '_> {
                 self.exit_when(popped, false, snap)?;
                 None
             }
+            Op::ListStoreAny { .. }
+            | Op::TupleLen { .. }
+            | Op::TupleIndex { .. }
+            | Op::TupleLoad { .. }
+            | Op::NewTuple { .. }
+            | Op::TupleInit { .. } => return Err(format!("{r}: {} is lowered in lower_tuples.rs", inst.op.name())),
             Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } | Op::Ret { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }
@@ -505,6 +507,30 @@ impl Lowerer<'_, '_> {
         self.b.ins().band(nonzero, differ)
     }
 
+    /// Python's index normalisation of `index` for a sequence of `len` items: `index + len` if
+    /// negative; exits through `snap` unless the result is in `0..len`. The common case costs
+    /// one unsigned compare (it checks 0 <= index < len); a negative index is normalised on a
+    /// cold path, then checked the same way.
+    pub(super) fn normalised_index(
+        &mut self,
+        index: ir::Value,
+        len: ir::Value,
+        snap: super::super::ir::SnapId,
+    ) -> Result<ir::Value, String> {
+        let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
+        let (normalise, join) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(normalise);
+        let idx = self.b.append_block_param(join, types::I64);
+        self.b.ins().brif(in_range, join, &[BlockArg::Value(index)], normalise, &[]);
+        self.b.switch_to_block(normalise);
+        let from_end = self.b.ins().iadd(index, len);
+        let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, from_end, len);
+        self.exit_if(outside, snap)?;
+        self.b.ins().jump(join, &[BlockArg::Value(from_end)]);
+        self.b.switch_to_block(join);
+        Ok(idx)
+    }
+
     /// The address of element `index` (already normalised) of `list`.
     fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
         let (list, index) = (self.val(list)?, self.val(index)?);
@@ -521,20 +547,34 @@ impl Lowerer<'_, '_> {
         value: ir::Value,
         ty: Type,
     ) -> Result<(), String> {
-        if ty == Type::Obj || ty == Type::Ptr {
-            // A function or builtin (the runtime clones it into the slot), or a list (the runtime
-            // stores the reference `write_snapshot` counted): either drops what the slot held.
-            let function = if ty == Type::Obj { self.runtime.set_value } else { self.runtime.set_list };
+        if ty == Type::Obj || ty.is_heap() {
+            // A function or builtin (the runtime clones it into the slot), or a list or tuple
+            // (the runtime stores the reference `write_snapshot` counted): each drops what the
+            // slot held.
+            let function = match ty {
+                Type::Obj => self.runtime.set_value,
+                Type::Tuple => self.runtime.set_tuple,
+                _ => self.runtime.set_list,
+            };
             let function = function.ok_or("an object written without its runtime function")?;
             let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
             self.b.ins().call(function, &[slot, value]);
             return Ok(());
         }
+        if ty == Type::NoneType {
+            // The slot may hold a list or tuple the trace read (`node = node[1]` reaching None):
+            // the runtime drops it (after the trace is done with it) and writes None.
+            return self.drop_heap_value(base, offset).map(|_| {
+                let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
+                self.b.ins().store(mem(), none, base, offset + TAG_OFFSET);
+            });
+        }
         let tag = ty.value_tag().ok_or_else(|| format!("cannot write a {ty:?} value into a Value"))?;
         let tag = self.b.ins().iconst(types::I8, i64::from(tag));
         self.b.ins().store(mem(), tag, base, offset + TAG_OFFSET);
         // A bool payload is a whole u64 0/1.
-        let payload = if ty == Type::Bool { self.b.ins().uextend(types::I64, value) } else { value };
+        let payload =
+            if matches!(ty, Type::Bool | Type::NoneType) { self.b.ins().uextend(types::I64, value) } else { value };
         self.b.ins().store(mem(), payload, base, offset + PAYLOAD_OFFSET);
         Ok(())
     }

@@ -8,10 +8,11 @@
 //!                frames an exit re-creates
 //!   ir/          the trace IR: one opcode table (ops.rs), printing and parsing its text, the
 //!                one verifier run after recording, after each pass and before lowering
-//!   opt/         the optimizer's passes
+//!   opt/         the optimizer's passes (virtualize.rs: allocation removal of tuples)
 //!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
-//!   runtime.rs   what machine code calls;  layout.rs: memory layout for native code
+//!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list);
+//!                layout.rs: memory layout for native code
 //!   model.rs     the trace model the dump and the explorer render (describe.rs: IR in words)
 //!   dump.rs      the teaching dump (text)
 //! ```
@@ -29,6 +30,7 @@ pub mod model;
 pub mod opt;
 pub mod recorder;
 pub mod runtime;
+pub mod runtime_tuples;
 pub mod snap;
 pub mod trace;
 pub mod tree;

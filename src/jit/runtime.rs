@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use crate::interp::objects::builtins::BuiltinId;
-use crate::interp::objects::value::{ListObj, Value, tag};
+use crate::interp::objects::value::{ListObj, Value};
 
 /// The builtins traces call (inlined as IR).
 pub const TRACED_BUILTINS: [BuiltinId; 8] = [
@@ -155,7 +155,7 @@ extern "C" fn float_floordiv(x: f64, y: f64) -> f64 {
 /// # Safety
 /// `bits` must come from the payload of a `Value::List` that is still alive (traces load
 /// lists from frame slots they never overwrite, so the frame keeps them alive).
-unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<ListObj>> {
+pub(super) unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<ListObj>> {
     // SAFETY: an `Rc<ListObj>` is one non-null pointer, and these are its bits (see above);
     // `ManuallyDrop` keeps this copy from releasing a reference it does not own.
     unsafe { std::mem::transmute::<usize, std::mem::ManuallyDrop<Rc<ListObj>>>(bits) }
@@ -183,23 +183,19 @@ extern "C" fn set_value(slot: *mut Value, value: *const Value) {
 extern "C" fn clear_slot(slot: *mut Value) {
     // SAFETY: native code passes the address of a slot of the frame it runs on, a valid,
     // initialised `Value` that nothing else borrows while the trace runs.
-    unsafe { *slot = Value::None };
+    let old = unsafe { std::mem::replace(&mut *slot, Value::None) };
+    // Trace values may point into a list or tuple the slot held (items the trace loaded):
+    // it is dropped once no trace value can reach it.
+    if matches!(old, Value::List(_) | Value::Tuple(_)) {
+        crate::interp::engine::native::native_context::keep_until_dropped(old);
+    }
 }
 
 /// `value_tag` and `payload` are a number's `Value` tag and its 8 payload bytes, as the trace
 /// holds it unboxed, or a list's tag and pointer (a trace's `ptr` value).
 extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot: *mut Value) {
-    let value = match value_tag as u8 {
-        tag::INT => Value::Int(payload as i64),
-        tag::FLOAT => Value::Float(f64::from_bits(payload)),
-        tag::BOOL => Value::Bool(payload != 0),
-        _ => {
-            // SAFETY: a trace's `ptr` value (see `borrowed_list`); cloning counts the new
-            // reference.
-            let element = unsafe { borrowed_list(payload as usize) };
-            Value::List(Rc::clone(&element))
-        }
-    };
+    // SAFETY: a list or tuple payload is a trace value, alive (see `borrowed_list`).
+    let value = unsafe { super::runtime_tuples::value_of_words(value_tag as u8, payload) };
     // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is a slot of
     // the frame the trace runs on, which nothing else borrows while it runs.
     unsafe {

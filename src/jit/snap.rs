@@ -43,7 +43,7 @@ pub fn capture(
     unbound: Vec<u16>,
 ) -> SnapId {
     let slots = written.iter().map(|&s| (s, values[&s])).collect();
-    trace.add_snapshot(Snapshot { pc: pc as u32, slots, call, unbound })
+    trace.add_snapshot(Snapshot { pc: pc as u32, slots, call, unbound, ..Snapshot::default() })
 }
 
 /// What a slot is known to hold once an exit has been taken: its type, and the value holding
@@ -81,7 +81,11 @@ pub fn known_at_exit<V: Copy>(
                     known.insert(slot, Known { ty, value });
                 }
             }
-            Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => {
+            Op::SlotInt { slot }
+            | Op::SlotFloat { slot }
+            | Op::SlotBool { slot }
+            | Op::SlotPtr { slot }
+            | Op::SlotTuple { slot } => {
                 known.insert(slot, Known { ty: inst.ty, value: value_of(IrRef(at as u32)) });
             }
             // The runtime wrote None into the call's result register.
@@ -103,6 +107,10 @@ pub fn known_at_exit<V: Copy>(
     if let Some(snapshot) = trace.snapshots.get(snap.0 as usize) {
         for &(slot, r) in &snapshot.slots {
             known.insert(slot, Known { ty: trace.ty(r), value: value_of(r) });
+        }
+        // A virtual tuple is built by the exit: a tuple, with no IR value holding it.
+        for &(slot, _) in &snapshot.virtual_slots {
+            known.insert(slot, Known { ty: Type::Tuple, value: None });
         }
     }
     known
@@ -197,10 +205,13 @@ pub fn prune_dead_slots(trace: &mut Trace, code: &Rc<CodeObject>) {
                 owner_is_live(&frames, &keys, &liveness, slot)
             })
             .collect();
-        pruned.push(slots);
+        let live = |slot: u16| slot >= GLOBAL_SLOTS || owner_is_live(&frames, &keys, &liveness, slot);
+        let virtual_slots: Vec<(u16, u32)> = snap.virtual_slots.iter().copied().filter(|&(s, _)| live(s)).collect();
+        pruned.push((slots, virtual_slots));
     }
-    for (snap, slots) in trace.snapshots.iter_mut().zip(pruned) {
+    for (snap, (slots, virtual_slots)) in trace.snapshots.iter_mut().zip(pruned) {
         snap.slots = slots;
+        snap.virtual_slots = virtual_slots;
     }
 }
 
@@ -282,7 +293,12 @@ def g(n):
         let at_header = [(t, value), (n, value), (temporary, value)];
         trace.add_snapshot(Snapshot { pc: header as u32, slots: at_header.to_vec(), ..Snapshot::default() });
         let in_f = [(t, value), (temporary, value), (x, value), (y, value), (GLOBAL_SLOTS + 3, value)];
-        trace.add_snapshot(Snapshot { pc: multiply as u32, slots: in_f.to_vec(), call: Some(0), unbound: vec![] });
+        trace.add_snapshot(Snapshot {
+            pc: multiply as u32,
+            slots: in_f.to_vec(),
+            call: Some(0),
+            ..Snapshot::default()
+        });
 
         prune_dead_slots(&mut trace, &g);
         let kept = |snap: usize| trace.snapshots[snap].slots.iter().map(|&(s, _)| s).collect::<Vec<_>>();

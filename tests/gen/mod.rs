@@ -38,6 +38,9 @@
 //!   ints at ±2**63 in containers, identity, non-ASCII text, dicts changed while iterated,
 //!   exceptions inside comprehensions, recursion near the limit, and the builtins that call back
 //!   (`key=`, `map`, `filter`, generator expressions, dict comprehensions), each exception caught.
+//! - then one or two self-contained tuple blocks ([`tuples`]): tuples in hot loops as the JIT
+//!   compiles them (pairs carried by a loop, tuples in lists, returned, nested, holding `None`,
+//!   indexed, identity), with `ValueError`/`IndexError` raised from inside traces and caught.
 //!
 //! Most programs keep their variables as locals of `def main():` (the others at the module
 //! level, where loops run over globals, which the JIT also compiles), and about two loops in
@@ -80,6 +83,7 @@ mod loops;
 mod program;
 mod rng;
 mod statements;
+mod tuples;
 mod types;
 
 use rng::Rng;
@@ -90,6 +94,10 @@ use types::*;
 pub fn generate(seed: u64, nan_in_containers: bool) -> String {
     let mut text = Gen::new(seed).program(seed);
     for line in extras::extras(seed, nan_in_containers) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in tuples::tuple_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

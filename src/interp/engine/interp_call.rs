@@ -66,7 +66,9 @@ impl Vm {
         // SAFETY: the trace reads and writes only slots below its tree's frame extent, which
         // are on the stack, and the globals; nothing else borrows the VM while it runs (a
         // `CallInterp` reaches it through `vm`, derived last from `self`).
+        native_context::native_starts();
         let status = unsafe { entry(frame, globals, side_exits) };
+        native_context::native_returned();
         REENTRY.set(saved);
         status
     }

@@ -165,6 +165,59 @@ pub mod native_context {
         CHAIN.with(|chain| chain.borrow_mut().push((tree, exit)));
     }
 
+    thread_local! {
+        /// Values machine code let go of while trace values may still point to them: the old
+        /// elements a trace's list stores replaced, and the trace's own reference to each tuple
+        /// it built. Dropped by [`drop_garbage`] when no trace value can reach them any more.
+        static GARBAGE: std::cell::RefCell<Vec<crate::interp::objects::value::Value>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Keeps `value` alive until the next [`drop_garbage`].
+    pub fn keep_until_dropped(value: crate::interp::objects::value::Value) {
+        GARBAGE.with(|garbage| garbage.borrow_mut().push(value));
+    }
+
+    thread_local! {
+        /// How many calls from the VM into machine code are running (more than one if machine
+        /// code ever runs the interpreter, which calls machine code again).
+        static NATIVE_RUNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// The VM is about to call machine code.
+    pub fn native_starts() {
+        NATIVE_RUNS.with(|runs| runs.set(runs.get() + 1));
+    }
+
+    /// Machine code returned to the VM: if no other machine code is running below, nothing
+    /// points into the garbage any more (the exit wrote what the interpreter needs).
+    pub fn native_returned() {
+        let left = NATIVE_RUNS.with(|runs| {
+            runs.set(runs.get().saturating_sub(1));
+            runs.get()
+        });
+        if left == 0 {
+            drop_garbage();
+        }
+    }
+
+    /// At the back edge of a loop whose carried values are no heap pointers: drops the garbage
+    /// unless machine code further down (which ran the interpreter, which ran this) may
+    /// still point into it.
+    pub fn drop_garbage_at_back_edge() {
+        if NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
+            drop_garbage();
+        }
+    }
+
+    /// Drops what [`keep_until_dropped`] kept: when native code has returned to the VM, and at
+    /// the back edge of a loop that allocates (when no value it carries is a heap pointer).
+    pub fn drop_garbage() {
+        // Cleared in place, keeping the buffer (a loop drops it every iteration). Dropping a
+        // value never comes back here (values are freed by Rust code, not by traces).
+        GARBAGE.with(|garbage| garbage.borrow_mut().clear());
+    }
+
     /// Did a native call's callee exit since the last [`take_exited_calls`]?
     pub fn calls_exited() -> bool {
         CHAIN.with(|chain| !chain.borrow().is_empty())

@@ -34,6 +34,8 @@ pub mod tag {
     /// because the enum below gives `List` this discriminant explicitly (a variant inserted
     /// before it would clash at compile time instead of silently renumbering).
     pub const LIST: u8 = 7;
+    /// `Value::Tuple`: traces hold tuples as `tuple` values (a pointer to the block).
+    pub const TUPLE: u8 = 8;
 }
 
 #[derive(Clone, Debug, Default)]
@@ -51,7 +53,7 @@ pub enum Value {
     BigInt(Rc<BigInt>),
     Str(Str),
     List(Rc<ListObj>) = tag::LIST,
-    Tuple(Tuple),
+    Tuple(Tuple) = tag::TUPLE,
     Dict(Rc<DictObj>),
     Range(Rc<RangeObj>),
     Function(Rc<FunctionObj>),

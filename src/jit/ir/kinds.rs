@@ -132,12 +132,14 @@ value_kinds! {
     Bool: |ty, result| ty == Type::Bool, "Bool";
     /// A list (a heap pointer the frame keeps alive).
     Ptr: |ty, result| ty == Type::Ptr, "Ptr";
+    /// A tuple (a pointer to its block).
+    Tup: |ty, result| ty == Type::Tuple, "Tuple";
     /// A value of the instruction's own result type (`Select`'s arms, a `Phi`'s inputs).
     Same: |ty, result| ty == result, format!("{result:?}");
-    /// A number a list element can hold unboxed: an int, a float or a bool.
-    Number: |ty, result| ty.value_tag().is_some(), "a number (Int, Float or Bool)";
-    /// Anything a list element can be: a number or a list.
-    Element: |ty, result| ty.value_tag().is_some() || ty == Type::Ptr, "a number or a list";
+    /// A value a list element can hold unboxed: an int, a float, a bool or None.
+    Number: |ty, result| ty.value_tag().is_some(), "a number (Int, Float or Bool) or None";
+    /// Anything a list element can be: a number, a list or a tuple.
+    Element: |ty, result| ty.value_tag().is_some() || ty.is_heap(), "a number, a list or a tuple";
 }
 
 /// The snapshot an instruction exits through (printed last on the line: `  snap3`).
@@ -250,8 +252,14 @@ impl Kind for Compare {
 pub struct ValueTag;
 
 /// The tags a trace guards, with their names in the dump.
-const TAG_NAMES: [(u8, &str); 5] =
-    [(tag::INT, "int"), (tag::FLOAT, "float"), (tag::BOOL, "bool"), (tag::NONE, "None"), (tag::LIST, "list")];
+const TAG_NAMES: [(u8, &str); 6] = [
+    (tag::INT, "int"),
+    (tag::FLOAT, "float"),
+    (tag::BOOL, "bool"),
+    (tag::NONE, "None"),
+    (tag::LIST, "list"),
+    (tag::TUPLE, "tuple"),
+];
 
 impl Kind for ValueTag {
     type Value = u8;
@@ -280,7 +288,7 @@ impl Kind for ElementType {
         Some(ty)
     }
     fn check(ty: Type, _: &str, _: Type, _: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
-        if ty.value_tag().is_none() && ty != Type::Ptr {
+        if ty.value_tag().is_none() && !ty.is_heap() {
             return Err(format!("cannot load a list element as {ty:?}"));
         }
         Ok(())

@@ -67,6 +67,65 @@ pub struct Snapshot {
     /// Slots of inlined frames that the interpreter must find unbound (locals the call has
     /// not assigned yet: the memory may hold anything).
     pub unbound: Vec<u16>,
+    /// Tuples the trace never allocated (allocation removal, `opt/virtualize.rs`) that this
+    /// exit builds before writing them: `(slot, index into virtuals)`.
+    pub virtual_slots: Vec<(u16, u32)>,
+    /// The virtual tuples of this exit, each built before any that contains it.
+    pub virtuals: Vec<VirtualTuple>,
+}
+
+/// A tuple that exists only as its items' values (allocation removal): an exit that must
+/// write it builds it (LuaJIT's sunk allocations, PyPy's virtuals).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct VirtualTuple {
+    pub items: Vec<SnapValue>,
+}
+
+/// An item of a [`VirtualTuple`]: an IR value, or another virtual tuple of the same snapshot
+/// (by index, always a smaller one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SnapValue {
+    Value(IrRef),
+    Virtual(u32),
+}
+
+impl Snapshot {
+    /// Every IR value this snapshot reads: its slots' and its virtual tuples' items.
+    pub fn values(&self) -> impl Iterator<Item = IrRef> + '_ {
+        let items = self.virtuals.iter().flat_map(|v| v.items.iter()).filter_map(|item| match item {
+            SnapValue::Value(r) => Some(*r),
+            SnapValue::Virtual(_) => None,
+        });
+        self.slots.iter().map(|&(_, r)| r).chain(items)
+    }
+
+    /// The text of virtual tuple `v`: `(%4, (%7, %8))`.
+    pub fn virtual_text(&self, v: u32) -> String {
+        let Some(tuple) = self.virtuals.get(v as usize) else { return "(?)".into() };
+        let items: Vec<String> = tuple
+            .items
+            .iter()
+            .map(|item| match *item {
+                SnapValue::Value(r) => r.to_string(),
+                // Items are always smaller indexes: the recursion ends.
+                SnapValue::Virtual(inner) if inner < v => self.virtual_text(inner),
+                SnapValue::Virtual(_) => "(?)".into(),
+            })
+            .collect();
+        if items.len() == 1 { format!("({},)", items[0]) } else { format!("({})", items.join(", ")) }
+    }
+
+    /// Renames every IR value this snapshot reads.
+    pub fn rename(&mut self, mut f: impl FnMut(IrRef) -> IrRef) {
+        for (_, r) in &mut self.slots {
+            *r = f(*r);
+        }
+        for item in self.virtuals.iter_mut().flat_map(|v| v.items.iter_mut()) {
+            if let SnapValue::Value(r) = item {
+                *r = f(*r);
+            }
+        }
+    }
 }
 
 /// A call of a Toy function that the trace inlined. Slot `s` of the callee's frame is trace

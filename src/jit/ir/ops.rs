@@ -33,6 +33,8 @@ pub enum ResultRule {
     Float,
     Bool,
     Ptr,
+    Tuple,
+    NoneType,
     Obj,
     /// The declared type, which must be an int or a float (`Select`).
     IntOrFloat,
@@ -49,6 +51,8 @@ impl ResultRule {
             ResultRule::Float => Type::Float,
             ResultRule::Bool => Type::Bool,
             ResultRule::Ptr => Type::Ptr,
+            ResultRule::Tuple => Type::Tuple,
+            ResultRule::NoneType => Type::NoneType,
             ResultRule::Obj => Type::Obj,
             ResultRule::IntOrFloat if matches!(declared, Type::Int | Type::Float) => declared,
             ResultRule::IntOrFloat => return Err(format!("of type {declared:?}: must be Int or Float")),
@@ -213,6 +217,8 @@ op_table! {
     ConstFloat { value: F64 } -> Float, pure, "{value}";
     /// A bool constant.
     ConstBool { value: Flag } -> Bool, pure, "{value}";
+    /// `None` (also what a slot or item guarded to hold `None` reads as: its type says it all).
+    ConstNone -> NoneType, pure, "";
     /// Exit unless frame slot `slot` holds a value with this `Value` tag (entry type check).
     GuardTag { slot: Slot, tag: ValueTag, snap: Snap } -> Void, guard, "{slot} is {tag}";
     /// If frame slot `slot` holds a heap value (a list, a string...), drop it, leaving `None`
@@ -227,6 +233,8 @@ op_table! {
     SlotBool { slot: Slot } -> Bool, pure, "{slot}";
     /// The heap object pointer in frame slot `slot` (a list), borrowed from the frame.
     SlotPtr { slot: Slot } -> Ptr, pure, "{slot}";
+    /// The tuple in frame slot `slot` (its tag was guarded), borrowed from the frame.
+    SlotTuple { slot: Slot } -> Tuple, pure, "{slot}";
     /// `a + b` on ints; exits through `snap` if it overflows (the interpreter redoes it with big ints).
     AddInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a - b` on ints; exits on overflow.
@@ -311,6 +319,24 @@ op_table! {
     /// `list.append(value)`, then frame slot `result` gets the call's `None` (a call into the
     /// runtime; the list's elements may move).
     ListAppend { list: Ptr, value: Element, result: Slot } -> Void, effect, "{list} {value} {result}";
+    /// `list[index] = value` (normalised index) for any value, a tuple or list too (a runtime
+    /// call: the list counts a reference to `value`; the old element goes to the runtime's
+    /// garbage list, freed when no trace value can point to it any more).
+    ListStoreAny { list: Ptr, index: Int, value: Element } -> Void, effect, "{list}, {index}, {value}";
+    /// `len(tuple)`.
+    TupleLen { tuple: Tup } -> Int, pure, "{tuple}";
+    /// Python's index normalisation for a tuple: `index + len` if negative; exits unless
+    /// `0 <= result < len`.
+    TupleIndex { tuple: Tup, index: Int, snap: Snap } -> Int, guard, "{tuple}, {index}";
+    /// Item `index` (normalised) of `tuple`, which must carry the `Value` tag of the result
+    /// type (`ty`); exits otherwise.
+    TupleLoad { tuple: Tup, index: Int, ty: ElementType, snap: Snap } -> TypeField, guard, "{tuple}[{index}] as {ty}";
+    /// A new tuple of `len` items (a runtime call; the items are filled by `TupleInit`). The
+    /// trace's own reference goes to the runtime's garbage list. Allocation removal
+    /// (`opt/virtualize.rs`) drops the tuples that do not escape the trace.
+    NewTuple { len: I64 } -> Tuple, effect, "{len}";
+    /// Item `index` of the new `tuple` is `value` (a counted reference for a list or tuple).
+    TupleInit { tuple: Tup, index: I64, value: Element } -> Void, effect, "{tuple}[{index}] = {value}";
     /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
     /// instruction of the loop body, so that no compiled loop runs forever.
     CheckInterrupt { snap: Snap } -> Void, effect, "";

@@ -59,7 +59,12 @@ impl Trace {
     /// `in g < f` for nested calls) when it resumes inside inlined calls.
     pub fn format_snapshot(&self, id: usize) -> String {
         let snap = &self.snapshots[id];
-        let slots: Vec<String> = snap.slots.iter().map(|(slot, r)| format!("{}={r}", self.slot_label(*slot))).collect();
+        let mut slots: Vec<String> =
+            snap.slots.iter().map(|(slot, r)| format!("{}={r}", self.slot_label(*slot))).collect();
+        // A virtual tuple: `r5(t)=(%4, (%7, %8))`, built by the exit.
+        slots.extend(
+            snap.virtual_slots.iter().map(|&(slot, v)| format!("{}={}", self.slot_label(slot), snap.virtual_text(v))),
+        );
         let mut place = String::new();
         let mut call = snap.call;
         while let Some(c) = call.and_then(|c| self.calls.get(c as usize)) {

@@ -44,6 +44,11 @@ pub enum Type {
     Bool,
     /// A pointer to a heap object (a list's `RefCell<Vec<Value>>`), kept alive by the frame.
     Ptr,
+    /// `None`: the value is its type (a trace never reads a payload for it).
+    NoneType,
+    /// A pointer to a tuple's block (`interp::objects::tuple`), kept alive by the frame, a
+    /// list or tuple holding it, or (if the trace built it) the runtime's garbage list.
+    Tuple,
     /// A function or builtin the trace loaded from a global (`Op::ConstObj`): no machine
     /// value, only written into the frame by exits.
     Obj,
@@ -57,13 +62,32 @@ impl Type {
             Type::Float => "float",
             Type::Bool => "bool",
             Type::Ptr => "ptr",
+            Type::Tuple => "tuple",
+            Type::NoneType => "None",
             Type::Obj => "obj",
         }
     }
 
     /// The type a name in the dump's type column stands for (`int`, `ptr`...; not `Void`).
     pub fn named(name: &str) -> Option<Type> {
-        [Type::Int, Type::Float, Type::Bool, Type::Ptr, Type::Obj].into_iter().find(|t| t.name() == name)
+        [Type::Int, Type::Float, Type::Bool, Type::NoneType, Type::Ptr, Type::Tuple, Type::Obj]
+            .into_iter()
+            .find(|t| t.name() == name)
+    }
+
+    /// Is this a heap object (a list or a tuple): a pointer whose exits count references?
+    pub fn is_heap(self) -> bool {
+        matches!(self, Type::Ptr | Type::Tuple)
+    }
+
+    /// The `Value` tag of a heap object of this type.
+    pub fn heap_tag(self) -> Option<u8> {
+        use crate::interp::objects::value::tag;
+        match self {
+            Type::Ptr => Some(tag::LIST),
+            Type::Tuple => Some(tag::TUPLE),
+            _ => None,
+        }
     }
 
     /// The `Value` tag of a slot holding this type (see `interp::objects::value::tag`).
@@ -73,6 +97,7 @@ impl Type {
             Type::Int => Some(tag::INT),
             Type::Float => Some(tag::FLOAT),
             Type::Bool => Some(tag::BOOL),
+            Type::NoneType => Some(tag::NONE),
             _ => None,
         }
     }
@@ -84,7 +109,9 @@ impl Type {
             t::INT => Some(Type::Int),
             t::FLOAT => Some(Type::Float),
             t::BOOL => Some(Type::Bool),
+            t::NONE => Some(Type::NoneType),
             t::LIST => Some(Type::Ptr),
+            t::TUPLE => Some(Type::Tuple),
             _ => None,
         }
     }

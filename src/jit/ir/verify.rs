@@ -100,15 +100,28 @@ pub fn verify(trace: &Trace) -> Result<Shape, String> {
         }
     }
     for (snap, snapshot) in trace.snapshots.iter().enumerate() {
-        for &(slot, r) in &snapshot.slots {
-            let label = || trace.slot_label(slot);
+        for (v, tuple) in snapshot.virtuals.iter().enumerate() {
+            for item in &tuple.items {
+                if let super::SnapValue::Virtual(inner) = *item
+                    && inner as usize >= v
+                {
+                    return Err(format!("snap{snap}: virtual tuple {v} holds virtual {inner}, not built before it"));
+                }
+            }
+        }
+        if let Some(&(slot, v)) = snapshot.virtual_slots.iter().find(|&&(_, v)| v as usize >= snapshot.virtuals.len()) {
+            return Err(format!("snap{snap}: {} is virtual tuple {v}, which does not exist", trace.slot_label(slot)));
+        }
+        let items = snapshot.values().skip(snapshot.slots.len()).map(|r| (u16::MAX, r));
+        for (slot, r) in snapshot.slots.iter().copied().chain(items) {
+            let label = || if slot == u16::MAX { "a virtual tuple's item".to_string() } else { trace.slot_label(slot) };
             let Some(ty) = ty_of(r) else { return Err(format!("snap{snap}: {}={r} does not exist", label())) };
             // Every value an exit writes must dominate the shared exit block.
             let first = first_use[snap];
             if first != usize::MAX && r.0 as usize >= first {
                 return Err(format!("snap{snap}: {}={r} is not defined before its first guard %{first}", label()));
             }
-            if ty.value_tag().is_none() && !matches!(ty, Type::Obj | Type::Ptr) {
+            if ty.value_tag().is_none() && !matches!(ty, Type::Obj | Type::Ptr | Type::Tuple) {
                 return Err(format!("snap{snap}: {}={r} has type {ty:?}, which an exit cannot write", label()));
             }
         }

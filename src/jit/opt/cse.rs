@@ -31,12 +31,13 @@ pub fn run(trace: &Trace) -> Trace {
     let resizes = |op: &Op| {
         matches!(op, Op::ListAppend { .. } | Op::ListPop { .. } | Op::CallNative { .. } | Op::CallInterp { .. })
     };
-    let stores_to_lists = trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. }) || resizes(&i.op));
+    let stores_to_lists =
+        trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || resizes(&i.op));
     let appends = trace.insts.iter().any(|i| resizes(&i.op));
     rebuild(trace, |out, _, op, ty| {
         // Entering the body: the previous iteration's stores may have changed any element, so a
         // preamble load is no stand-in for a body load.
-        if matches!(op, Op::ListStore { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
+        if matches!(op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
             // A store may change what a later load reads.
             seen.retain(|k, _| !k.starts_with("ListLoad"));
         }

@@ -15,8 +15,11 @@ pub fn run(trace: &Trace) -> Trace {
     let mut live = vec![false; n];
     // A `ClearSlot` makes room for an exit's write into its slot: with no exit writing the slot,
     // it has nothing to do (what the slot held stays there until the interpreter overwrites it).
-    let written: std::collections::HashSet<u16> =
-        trace.snapshots.iter().flat_map(|s| s.slots.iter().map(|&(slot, _)| slot)).collect();
+    let written: std::collections::HashSet<u16> = trace
+        .snapshots
+        .iter()
+        .flat_map(|s| s.slots.iter().map(|&(slot, _)| slot).chain(s.virtual_slots.iter().map(|&(slot, _)| slot)))
+        .collect();
     let needed = |op: &Op| match op {
         Op::ClearSlot { slot } => written.contains(slot),
         _ => true,
@@ -37,7 +40,7 @@ pub fn run(trace: &Trace) -> Trace {
             }
             let mut uses = inst.op.operands();
             if let Some(snap) = inst.op.snapshot() {
-                uses.extend(trace.snapshots[snap.0 as usize].slots.iter().map(|(_, r)| *r));
+                uses.extend(trace.snapshots[snap.0 as usize].values());
             }
             for r in uses {
                 if !live[r.0 as usize] {

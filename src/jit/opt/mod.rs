@@ -5,6 +5,8 @@
 //! dump prints them). The verifier runs after every pass.
 //!
 //! Passes, in order (one file each):
+//! 0. `virtualize.rs` — allocation removal: tuples built in the trace that never escape are
+//!    never allocated (their items stay IR values; exits build them from their snapshots).
 //! 1. `fold.rs` — constant folding and algebraic identities (`x + 0`, `x * 1`), guards on
 //!    constants that are known to hold.
 //! 2. `cse.rs` — common subexpression elimination, including guards already checked. Because the
@@ -16,6 +18,7 @@
 pub mod cse;
 pub mod dce;
 pub mod fold;
+pub mod virtualize;
 
 use super::ir::verify::verify;
 use super::ir::{IrRef, Op, SnapId, Snapshot, Trace, Type};
@@ -57,9 +60,7 @@ pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) ->
         }
     }
     for snapshot in &mut out.snapshots {
-        for (_, r) in &mut snapshot.slots {
-            *r = rename(&map, *r);
-        }
+        snapshot.rename(|r| rename(&map, r));
     }
     compact_snapshots(&mut out);
     out
@@ -93,7 +94,8 @@ fn compact_snapshots(trace: &mut Trace) {
 pub type Pass = (&'static str, fn(&Trace) -> Trace);
 
 /// The pass list, in order.
-pub const PASSES: [Pass; 3] = [("fold", fold::run), ("cse", cse::run), ("dce", dce::run)];
+pub const PASSES: [Pass; 4] =
+    [("allocation removal", virtualize::run), ("fold", fold::run), ("cse", cse::run), ("dce", dce::run)];
 
 /// Runs every pass, verifying after each; returns the result and one report line per pass.
 pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
@@ -111,9 +113,11 @@ pub fn optimize_keeping(trace: Trace, keep_stages: bool) -> Result<(Trace, Vec<S
     let mut stages = Vec::new();
     for (name, pass) in PASSES {
         let before = trace.insts.len();
+        let input = (name == "allocation removal").then(|| trace.clone());
         trace = pass(&trace);
         verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
-        report.push(format!("{name}: {before} -> {} instructions", trace.insts.len()));
+        let detail = input.map(|input| format!(": {}", virtualize::summary(&input, &trace))).unwrap_or_default();
+        report.push(format!("{name}{detail}: {before} -> {} instructions", trace.insts.len()));
         if keep_stages {
             stages.push((name, trace.clone()));
         }

@@ -98,6 +98,7 @@ impl Recorder {
                 return Ok(());
             }
             (BuiltinId::Len, [Type::Ptr]) => self.emit(Op::ListLen { list: refs[0] }, Type::Int),
+            (BuiltinId::Len, [Type::Tuple]) => self.emit(Op::TupleLen { tuple: refs[0] }, Type::Int),
             (BuiltinId::Float, [Type::Int]) => self.emit(Op::IntToFloat { a: refs[0] }, Type::Float),
             (BuiltinId::Float, [Type::Float]) => refs[0],
             (BuiltinId::Abs, [Type::Int]) => {
@@ -156,8 +157,8 @@ impl Recorder {
         let (_, ty) = self.read(args, frame, pc)?;
         let answer = match (class, ty) {
             (BuiltinId::Int, Type::Int | Type::Bool) | (BuiltinId::Float, Type::Float) => true,
-            (BuiltinId::Bool, Type::Bool) | (BuiltinId::List, Type::Ptr) => true,
-            (BuiltinId::Int | BuiltinId::Float | BuiltinId::Bool | BuiltinId::List, _) => false,
+            (BuiltinId::Bool, Type::Bool) | (BuiltinId::List, Type::Ptr) | (BuiltinId::Tuple, Type::Tuple) => true,
+            (BuiltinId::Int | BuiltinId::Float | BuiltinId::Bool | BuiltinId::List | BuiltinId::Tuple, _) => false,
             _ => return abort(format!("isinstance() with the class {}", class.name())),
         };
         let r = self.emit(Op::ConstBool { value: answer }, Type::Bool);

@@ -52,7 +52,13 @@ impl Recorder {
         frame: &[Value],
     ) -> Result<(), Abort> {
         let name = function.code.name.clone();
-        let values = self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"))?;
+        // A tuple the trace holds is borrowed from a frame slot, a list or the garbage list;
+        // the interpreter may drop the first two's reference while the callee runs.
+        if self.trace.insts.iter().any(|inst| inst.ty == Type::Tuple) {
+            return abort(format!("{name}() run in the interpreter while the trace holds a tuple"));
+        }
+        let values =
+            self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"), false)?;
         let dst_slot = self.slot(dst);
         if self.entry_loads.get(&dst_slot).is_some_and(|&(_, ty)| ty == Type::Ptr) {
             return abort(format!("the result of {name}() replaces the list in {}", self.name_of(dst_slot)));

@@ -159,7 +159,8 @@ impl Recorder {
                         Op::SlotInt { slot }
                         | Op::SlotFloat { slot }
                         | Op::SlotBool { slot }
-                        | Op::SlotPtr { slot } => {
+                        | Op::SlotPtr { slot }
+                        | Op::SlotTuple { slot } => {
                             if let Some(&phi) = phis.get(&slot) {
                                 map[r.0 as usize] = phi;
                             }
@@ -169,6 +170,7 @@ impl Recorder {
                         | Op::ConstInt { .. }
                         | Op::ConstFloat { .. }
                         | Op::ConstBool { .. }
+                        | Op::ConstNone
                         | Op::ConstObj { .. } => {}
                         op => {
                             let mut op = op.map_operands(|r| map[r.0 as usize]);

@@ -32,6 +32,7 @@ mod globals;
 mod interp_call;
 mod loops;
 mod native;
+mod tuples;
 
 pub use interp_call::lists_across_interp_calls;
 
@@ -338,7 +339,9 @@ impl Recorder {
             Value::Int(_) => Ok((tag::INT, Type::Int)),
             Value::Float(_) => Ok((tag::FLOAT, Type::Float)),
             Value::Bool(_) => Ok((tag::BOOL, Type::Bool)),
+            Value::None => Ok((tag::NONE, Type::NoneType)),
             Value::List(_) => Ok((tag::LIST, Type::Ptr)),
+            Value::Tuple(_) => Ok((tag::TUPLE, Type::Tuple)),
             Value::BigInt(_) => {
                 abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
             }
@@ -363,6 +366,9 @@ impl Recorder {
             Type::Int => Op::SlotInt { slot },
             Type::Float => Op::SlotFloat { slot },
             Type::Bool => Op::SlotBool { slot },
+            Type::Tuple => Op::SlotTuple { slot },
+            // None is its type: nothing to read.
+            Type::NoneType => Op::ConstNone,
             _ => Op::SlotPtr { slot },
         };
         // A side trace needs no guard for a slot whose type its parent established.
@@ -415,10 +421,12 @@ impl Recorder {
             // A list the trace read from a slot stays alive because the slot keeps it until an
             // exit writes the slot (lists written are counted references, see
             // `runtime::RETAIN_LIST`); a number written over it would leak it.
-            if read == Some(Type::Ptr) && self.trace.ty(value) != Type::Ptr {
-                return abort(format!("{} changes from a list to a number", self.name_of(slot)));
+            // (None is fine: exits writing None drop what the slot held, see `store_value`.)
+            let new_ty = self.trace.ty(value);
+            if read.is_some_and(Type::is_heap) && !new_ty.is_heap() && new_ty != Type::NoneType {
+                return abort(format!("{} changes from a list or tuple to a number", self.name_of(slot)));
             }
-            if read.is_none() && matches!(known, None | Some(Type::Ptr)) {
+            if read.is_none() && matches!(known, None | Some(Type::Ptr | Type::Tuple)) {
                 // An exit may overwrite this slot with a number: drop what it holds now (the
                 // instruction writing it would have dropped it too).
                 self.emit(Op::ClearSlot { slot }, Type::Void);
@@ -588,6 +596,15 @@ impl Recorder {
         use crate::parser::ast::BinOp;
         match instr {
             Instr::Nop {} | Instr::Jump { .. } => {}
+            Instr::BuildTuple { .. }
+            | Instr::BuildTuple2 { .. }
+            | Instr::BuildTuple3 { .. }
+            | Instr::Unpack { .. }
+            | Instr::JumpIfNone { .. }
+            | Instr::JumpIfNotNone { .. }
+            | Instr::LoadNone { .. }
+            | Instr::Is { .. }
+            | Instr::IsNot { .. } => self.record_tuple_instr(instr, pc, frame)?,
             Instr::LoopHeader { .. } => {
                 if pc != self.header_pc && self.side.is_none() {
                     return abort(self.other_loop_reached(pc));
@@ -732,6 +749,9 @@ impl Recorder {
                 let snap = self.snapshot(pc);
                 self.emit(Op::Guard { cond: truth_ref, expect: truth, snap }, Type::Void);
             }
+            Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Tuple(_)) => {
+                self.tuple_get_item(dst, obj, index, pc, frame)?
+            }
             Instr::GetItem { dst, obj, index } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
                 let element_type = match list_element(&frame[obj.0 as usize], &frame[index.0 as usize]) {
@@ -811,42 +831,7 @@ impl Recorder {
                 self.write(Reg(iter.0 + 2), step)?;
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
-                use crate::interp::objects::methods::MethodId;
-                let name = self.cur.names[method.0 as usize].clone();
-                let method_id = self.cur.method_ids[method.0 as usize];
-                let traced = match (&frame[obj.0 as usize], method_id, argc.0) {
-                    (Value::List(_), MethodId::Append, 1) => true,
-                    (Value::List(items), MethodId::Pop, 0) => !items.borrow().is_empty(),
-                    _ => false,
-                };
-                if !traced {
-                    return abort(format!("a call to the method {name}() (only list.append and list.pop are traced)"));
-                }
-                let (list, _) = self.read(obj, frame, pc)?;
-                let result = self.slot(dst);
-                // The runtime writes the result (None, the popped item) into its register. In a
-                // loop, a register the trace read at entry would hold it in the next iteration;
-                // in a side trace (straight code), only a list read from it matters: the
-                // register keeps it alive.
-                let read_at_entry = self.entry_loads.get(&result).map(|&(_, ty)| ty);
-                let harmless = self.side.is_some() && read_at_entry != Some(Type::Ptr);
-                if (read_at_entry.is_some() && !harmless)
-                    || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
-                {
-                    return abort(format!("the result of {name}() goes into a variable"));
-                }
-                if method_id == MethodId::Pop {
-                    // An empty list exits before the call: the interpreter raises.
-                    let snap = self.snapshot(pc);
-                    self.emit(Op::ListPop { list, result, snap }, Type::Void);
-                } else {
-                    let (value, ty) = self.read(args, frame, pc)?;
-                    if ty.value_tag().is_none() && ty != Type::Ptr {
-                        return abort(format!("appending {} to a list", a(ty.name())));
-                    }
-                    self.emit(Op::ListAppend { list, value, result }, Type::Void);
-                }
-                self.forget(result);
+                self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
             }
             Instr::SetItem { obj, index, value } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
@@ -857,8 +842,18 @@ impl Recorder {
                 if ty == Type::Ptr {
                     return abort("storing a list into a list");
                 }
-                let snap = self.snapshot(pc);
-                self.emit(Op::ListStore { list, index: index_ref, value: v, snap }, Type::Void);
+                let old_is_heap = matches!(
+                    list_element(&frame[obj.0 as usize], &frame[index.0 as usize]),
+                    Some(Value::List(_) | Value::Tuple(_))
+                );
+                if ty == Type::Tuple || old_is_heap {
+                    // The runtime counts the new element and keeps the old one until no trace
+                    // value can point to it.
+                    self.emit(Op::ListStoreAny { list, index: index_ref, value: v }, Type::Void);
+                } else {
+                    let snap = self.snapshot(pc);
+                    self.emit(Op::ListStore { list, index: index_ref, value: v, snap }, Type::Void);
+                }
             }
             other => return abort(format!("the bytecode {} is not supported by the JIT yet", other.name())),
         }
@@ -872,13 +867,15 @@ pub(super) fn a(name: &str) -> String {
     format!("{article} {name}")
 }
 
-/// The IR type a list element is loaded as (numbers only).
+/// The IR type a list or tuple element is loaded as (numbers, lists and tuples).
 fn element_type(element: &Value) -> Result<Type, Abort> {
     match element {
         Value::Int(_) => Ok(Type::Int),
         Value::Float(_) => Ok(Type::Float),
         Value::Bool(_) => Ok(Type::Bool),
         Value::List(_) => Ok(Type::Ptr),
+        Value::Tuple(_) => Ok(Type::Tuple),
+        Value::None => Ok(Type::NoneType),
         Value::BigInt(_) => abort("a list element holds an int beyond 64 bits (big ints stay in the interpreter)"),
         other => abort(format!("a list element holds {}", a(other.type_name()))),
     }

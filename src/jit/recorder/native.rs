@@ -73,7 +73,7 @@ impl Recorder {
         if self.uses_globals() {
             return abort(format!("a native call of {name}() in a trace that uses globals"));
         }
-        let values = self.call_arguments((args, argc), pc, frame, &format!("a native call of {name}()"))?;
+        let values = self.call_arguments((args, argc), pc, frame, &format!("a native call of {name}()"), true)?;
         let index = self.object_index(&TraceObject::Function(function.clone()));
         let frame_slot = self.slot(args);
         let depth = self.calls.len() as i64 + 1;
@@ -107,11 +107,13 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
         what: &str,
+        tuples_allowed: bool,
     ) -> Result<Vec<IrRef>, Abort> {
         let mut values = Vec::with_capacity(argc as usize);
         for i in 0..argc {
             let (value, ty) = self.read(Reg(args.0 + i), frame, pc)?;
-            if ty.value_tag().is_none() && ty != Type::Ptr {
+            let allowed = if tuples_allowed { ty.is_heap() } else { ty == Type::Ptr };
+            if ty.value_tag().is_none() && !allowed {
                 return abort(format!("passing {} to {what}", a(ty.name())));
             }
             values.push(value);
@@ -150,6 +152,8 @@ impl Recorder {
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,
             Value::Bool(_) => Type::Bool,
+            Value::None => Type::NoneType,
+            Value::Tuple(_) => Type::Tuple,
             ref other => {
                 return abort(format!("a native call of {}() returned {}", call.name, a(other.type_name())));
             }

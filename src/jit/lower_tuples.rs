@@ -1,0 +1,185 @@
+//! The Cranelift code for tuples (a part of `lower.rs`): reading a tuple's length and items
+//! inline, building one through the runtime (`runtime_tuples.rs`), storing any value into a
+//! list, building an exit's virtual tuples, and dropping the runtime's garbage at a loop's
+//! back edge. Touches nothing but the function being built.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+
+use super::super::ir::{IrRef, Op, SnapValue, Type};
+use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
+use super::{Lowerer, cl_type};
+use crate::interp::objects::value::{Tuple, tag};
+
+/// Does this trace build tuples or replace list elements (so that its loop must drop the
+/// runtime's garbage at its back edge)?
+pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
+    trace
+        .insts
+        .iter()
+        .any(|i| matches!(i.op, Op::NewTuple { .. } | Op::ListStoreAny { .. } | Op::CallNative { ty: Type::Tuple, .. }))
+}
+
+impl Lowerer<'_, '_> {
+    /// Lowers a tuple opcode (or `ListStoreAny`); `None` if `op` is not one.
+    pub(super) fn lower_tuple_op(&mut self, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
+        Ok(Some(match op {
+            Op::TupleLen { tuple } => {
+                let flags = self.tuple_flags(tuple);
+                let tuple = self.val(tuple)?;
+                Some(self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32))
+            }
+            Op::TupleIndex { tuple, index, snap } => {
+                let flags = self.tuple_flags(tuple);
+                let (tuple, index) = (self.val(tuple)?, self.val(index)?);
+                let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
+                Some(self.normalised_index(index, len, snap)?)
+            }
+            Op::TupleLoad { tuple, index, ty: item_ty, snap } => {
+                let flags = self.tuple_flags(tuple);
+                let (tuple, index) = (self.val(tuple)?, self.val(index)?);
+                let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
+                let item = self.b.ins().iadd(tuple, offset);
+                let want = match item_ty.heap_tag() {
+                    Some(heap) => heap,
+                    None => item_ty.value_tag().ok_or("bad tuple load type")?,
+                };
+                let items = Tuple::ITEMS_OFFSET as i32;
+                let found = self.b.ins().load(types::I8, flags, item, items + TAG_OFFSET);
+                let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
+                self.exit_if(differs, snap)?;
+                if ty == Type::NoneType {
+                    // None has no payload to read.
+                    return Ok(Some(Some(self.b.ins().iconst(types::I8, 0))));
+                }
+                let cl_ty = cl_type(ty).ok_or("bad tuple load type")?;
+                Some(self.b.ins().load(cl_ty, flags, item, items + PAYLOAD_OFFSET))
+            }
+            Op::NewTuple { len } => Some(self.new_tuple(len)?),
+            Op::TupleInit { tuple, index, value } => {
+                let value_ty = self.t.trace.ty(value);
+                let tuple = self.val(tuple)?;
+                if value_ty == Type::Ptr {
+                    // A list's count is the runtime's to change.
+                    let (value_tag, payload) = self.tag_and_payload(value)?;
+                    self.init_item(tuple, index, value_tag, payload)?;
+                } else {
+                    self.init_item_inline(tuple, index, value, value_ty)?;
+                }
+                None
+            }
+            Op::ListStoreAny { list, index, value } => {
+                let (list, index) = (self.val(list)?, self.val(index)?);
+                let (value_tag, payload) = self.tag_and_payload(value)?;
+                let store = self.runtime.list_store_any.ok_or("ListStoreAny without its runtime function")?;
+                self.b.ins().call(store, &[list, index, value_tag, payload]);
+                None
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// How to read tuple `tuple`: a tuple's length and items never change once it is built, so
+    /// they may be read once (`readonly`, hoisted) — except those of a tuple this trace builds,
+    /// whose items its own stores write.
+    fn tuple_flags(&self, tuple: IrRef) -> MemFlagsData {
+        match self.t.trace.insts[tuple.0 as usize].op {
+            Op::NewTuple { .. } => MemFlagsData::trusted(),
+            _ => MemFlagsData::trusted().with_readonly().with_can_move(),
+        }
+    }
+
+    /// A new tuple of `len` items (the runtime keeps the trace's reference).
+    fn new_tuple(&mut self, len: i64) -> Result<ir::Value, String> {
+        let new = self.runtime.tuple_new.ok_or("NewTuple without its runtime function")?;
+        let len = self.b.ins().iconst(types::I64, len);
+        let call = self.b.ins().call(new, &[len]);
+        Ok(self.b.inst_results(call)[0])
+    }
+
+    fn init_item(
+        &mut self,
+        tuple: ir::Value,
+        index: i64,
+        value_tag: ir::Value,
+        payload: ir::Value,
+    ) -> Result<(), String> {
+        let init = self.runtime.tuple_init.ok_or("TupleInit without its runtime function")?;
+        let index = self.b.ins().iconst(types::I64, index);
+        self.b.ins().call(init, &[tuple, index, value_tag, payload]);
+        Ok(())
+    }
+
+    /// Writes item `index` of a tuple just built (its items are all `None`, nothing to drop):
+    /// a number or `None` is its tag and payload; a tuple also gets its count raised (the
+    /// count is the block's first word: `Tuple::REFCOUNT_OFFSET`).
+    fn init_item_inline(&mut self, tuple: ir::Value, index: i64, value: IrRef, ty: Type) -> Result<(), String> {
+        let item = Tuple::ITEMS_OFFSET as i32 + index as i32 * VALUE_SIZE;
+        let value_tag = ty.heap_tag().or(ty.value_tag()).ok_or("a tuple item that is not a number or a tuple")?;
+        let v = self.val(value)?;
+        if ty == Type::Tuple {
+            let count = self.b.ins().load(types::I64, MemFlagsData::trusted(), v, Tuple::REFCOUNT_OFFSET as i32);
+            let count = self.b.ins().iadd_imm_s(count, 1);
+            self.b.ins().store(MemFlagsData::trusted(), count, v, Tuple::REFCOUNT_OFFSET as i32);
+        }
+        let payload = match ty {
+            Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+            Type::Bool | Type::NoneType => self.b.ins().uextend(types::I64, v),
+            _ => v,
+        };
+        let value_tag = self.b.ins().iconst(types::I8, i64::from(value_tag));
+        self.b.ins().store(MemFlagsData::trusted(), value_tag, tuple, item + TAG_OFFSET);
+        self.b.ins().store(MemFlagsData::trusted(), payload, tuple, item + PAYLOAD_OFFSET);
+        Ok(())
+    }
+
+    /// The `Value` tag (an i32) and payload word (an i64) of IR value `r`, as the runtime
+    /// takes a value.
+    pub(super) fn tag_and_payload(&mut self, r: IrRef) -> Result<(ir::Value, ir::Value), String> {
+        let ty = self.t.trace.ty(r);
+        let value_tag = match ty.heap_tag() {
+            Some(heap) => heap,
+            None => ty.value_tag().ok_or("a value that is not a number, a list or a tuple")?,
+        };
+        let value = self.val(r)?;
+        let payload = match ty {
+            Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), value),
+            Type::Bool | Type::NoneType => self.b.ins().uextend(types::I64, value),
+            _ => value,
+        };
+        Ok((self.b.ins().iconst(types::I32, i64::from(value_tag)), payload))
+    }
+
+    /// Builds the virtual tuples of snapshot `snap` (allocation removal), smallest index
+    /// first; returns their addresses, by index.
+    pub(super) fn build_virtuals(&mut self, snap: usize) -> Result<Vec<ir::Value>, String> {
+        let virtuals = self.t.trace.snapshots[snap].virtuals.clone();
+        let mut built: Vec<ir::Value> = Vec::with_capacity(virtuals.len());
+        for tuple in &virtuals {
+            let address = self.new_tuple(tuple.items.len() as i64)?;
+            for (index, item) in tuple.items.iter().enumerate() {
+                let (value_tag, payload) = match *item {
+                    SnapValue::Value(r) => self.tag_and_payload(r)?,
+                    SnapValue::Virtual(inner) => {
+                        let inner = *built.get(inner as usize).ok_or("a virtual tuple built before its item")?;
+                        (self.b.ins().iconst(types::I32, i64::from(tag::TUPLE)), inner)
+                    }
+                };
+                self.init_item(address, index as i64, value_tag, payload)?;
+            }
+            built.push(address);
+        }
+        Ok(built)
+    }
+
+    /// At a loop's back edge: drops the runtime's garbage if the trace makes any (the values
+    /// the loop carries are no heap pointers: checked when the loop is lowered).
+    pub(super) fn drop_garbage_at_back_edge(&mut self) -> Result<(), String> {
+        if !makes_garbage(self.t.trace) {
+            return Ok(());
+        }
+        let drop_garbage = self.runtime.drop_garbage.ok_or("a loop making garbage without its runtime function")?;
+        self.b.ins().call(drop_garbage, &[]);
+        Ok(())
+    }
+}

@@ -1,0 +1,192 @@
+//! Tuples in traces, and `list.append` (moved here from `mod.rs`): building a tuple
+//! (`NewTuple` and one `TupleInit` per item; allocation removal, `opt/virtualize.rs`, drops the
+//! ones that do not escape), unpacking one (a length guard, then a `TupleLoad` per item, each
+//! guarding its item's type), indexing one (`TupleIndex` for the bounds, `TupleLoad`), and the
+//! `is None` tests, which the types the trace guarded decide (None is a type of its own in
+//! traces, `ConstNone`).
+//!
+//! Touches only the recorder's own state.
+
+use crate::interp::engine::bytecode::{Instr, Reg};
+use crate::interp::objects::value::Value;
+
+use super::{Abort, Recorder, a, abort, element_type};
+use crate::jit::ir::{Cond, Op, Type};
+
+/// The longest tuple a trace builds (longer ones are rare in loops, and each item is an
+/// instruction).
+const MAX_TRACED_TUPLE: usize = 16;
+
+impl Recorder {
+    /// The tuple instructions (see the module doc).
+    pub(super) fn record_tuple_instr(&mut self, instr: Instr, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        match instr {
+            Instr::BuildTuple { dst, start, count } => {
+                let items: Vec<Reg> = (0..count.0).map(|i| Reg(start.0 + i)).collect();
+                self.build_tuple(dst, &items, pc, frame)
+            }
+            Instr::BuildTuple2 { dst, a, b } => self.build_tuple(dst, &[a, b], pc, frame),
+            Instr::BuildTuple3 { dst, a, b, c } => self.build_tuple(dst, &[a, b, c], pc, frame),
+            Instr::Unpack { dst, src, count } => self.unpack(dst, src, count.0, pc, frame),
+            Instr::JumpIfNone { a: reg, .. } | Instr::JumpIfNotNone { a: reg, .. } => {
+                // Whether a value is None is its type, which the trace guarded when it read it:
+                // the branch goes the way it goes now, always.
+                self.read(reg, frame, pc)?;
+                Ok(())
+            }
+            Instr::LoadNone { dst } => {
+                let none = self.emit(Op::ConstNone, Type::NoneType);
+                self.write(dst, none)
+            }
+            Instr::Is { dst, a: x, b: y } | Instr::IsNot { dst, a: x, b: y } => {
+                // Only `x is None` (either side): decided by the types the trace guarded.
+                let (_, x_ty) = self.read(x, frame, pc)?;
+                let (_, y_ty) = self.read(y, frame, pc)?;
+                if x_ty != Type::NoneType && y_ty != Type::NoneType {
+                    return abort(format!("`is` between {} and {}", a(x_ty.name()), a(y_ty.name())));
+                }
+                let same = x_ty == y_ty;
+                let value = if matches!(instr, Instr::Is { .. }) { same } else { !same };
+                let r = self.emit(Op::ConstBool { value }, Type::Bool);
+                self.write(dst, r)
+            }
+            other => abort(format!("the bytecode {} is not a tuple instruction", other.name())),
+        }
+    }
+
+    /// `dst = (items...)`.
+    fn build_tuple(&mut self, dst: Reg, items: &[Reg], pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        if items.len() > MAX_TRACED_TUPLE {
+            return abort(format!("a tuple of more than {MAX_TRACED_TUPLE} items"));
+        }
+        let mut values = Vec::with_capacity(items.len());
+        for &item in items {
+            let (value, ty) = self.read(item, frame, pc)?;
+            if ty.value_tag().is_none() && !ty.is_heap() {
+                return abort(format!("a tuple holding {}", a(ty.name())));
+            }
+            values.push(value);
+        }
+        let tuple = self.emit(Op::NewTuple { len: items.len() as i64 }, Type::Tuple);
+        for (index, value) in values.into_iter().enumerate() {
+            self.emit(Op::TupleInit { tuple, index: index as i64, value }, Type::Void);
+        }
+        self.write(dst, tuple)
+    }
+
+    /// `dst, dst+1, ... = src`: exits (the interpreter raises the ValueError) unless `src` has
+    /// exactly `count` items.
+    fn unpack(&mut self, dst: Reg, src: Reg, count: u16, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        let Value::Tuple(items) = &frame[src.0 as usize] else {
+            return abort(format!("unpacking {}", a(frame[src.0 as usize].type_name())));
+        };
+        let items = items.clone();
+        let (tuple, ty) = self.read(src, frame, pc)?;
+        if ty != Type::Tuple {
+            return abort(format!("unpacking {}", a(ty.name())));
+        }
+        if items.len() != count as usize {
+            return abort("unpacking a tuple of the wrong length while recording");
+        }
+        let snap = self.snapshot(pc);
+        let len = self.emit(Op::TupleLen { tuple }, Type::Int);
+        let expected = self.const_int(i64::from(count));
+        let same = self.emit(Op::CmpInt { cond: Cond::Eq, a: len, b: expected }, Type::Bool);
+        self.emit(Op::Guard { cond: same, expect: true, snap }, Type::Void);
+        // All items are read before any target is written (`src` may be a target).
+        let mut loaded = Vec::with_capacity(count as usize);
+        for (i, item) in items.iter().enumerate() {
+            let item_ty = element_type(item).map_err(|Abort(reason)| Abort(reason.replace("list element", "tuple")))?;
+            let index = self.const_int(i as i64);
+            let snap = self.snapshot(pc);
+            loaded.push(self.emit(Op::TupleLoad { tuple, index, ty: item_ty, snap }, item_ty));
+        }
+        for (i, value) in loaded.into_iter().enumerate() {
+            self.write(Reg(dst.0 + i as u16), value)?;
+        }
+        Ok(())
+    }
+
+    /// `dst = tuple[index]`.
+    pub(super) fn tuple_get_item(
+        &mut self,
+        dst: Reg,
+        obj: Reg,
+        index: Reg,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let (tuple, ty) = self.read(obj, frame, pc)?;
+        if ty != Type::Tuple {
+            return abort(format!("indexing {}", a(ty.name())));
+        }
+        let (i, index_ty) = self.read(index, frame, pc)?;
+        let Value::Int(i_now) = frame[index.0 as usize] else {
+            return abort(format!("a tuple index of type {}", index_ty.name()));
+        };
+        if index_ty != Type::Int {
+            return abort(format!("a tuple index of type {}", index_ty.name()));
+        }
+        let Value::Tuple(items) = &frame[obj.0 as usize] else { return abort("indexing a tuple that is not one") };
+        let len = items.len() as i64;
+        let at = if i_now < 0 { i_now + len } else { i_now };
+        let Some(item) = usize::try_from(at).ok().and_then(|at| items.get(at)) else {
+            return abort("a tuple index out of range while recording");
+        };
+        let item_ty = element_type(item).map_err(|Abort(reason)| Abort(reason.replace("list element", "tuple")))?;
+        let snap = self.snapshot(pc);
+        let normalised = self.emit(Op::TupleIndex { tuple, index: i, snap }, Type::Int);
+        let r = self.emit(Op::TupleLoad { tuple, index: normalised, ty: item_ty, snap }, item_ty);
+        self.write(dst, r)
+    }
+
+    /// `dst = obj.method(args...)`: only `list.append` is traced.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn call_method(
+        &mut self,
+        dst: Reg,
+        obj: Reg,
+        method: usize,
+        args: Reg,
+        argc: u16,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        use crate::interp::objects::methods::MethodId;
+        let name = self.cur.names[method].clone();
+        let method_id = self.cur.method_ids[method];
+        let traced = match (&frame[obj.0 as usize], method_id, argc) {
+            (Value::List(_), MethodId::Append, 1) => true,
+            (Value::List(items), MethodId::Pop, 0) => !items.borrow().is_empty(),
+            _ => false,
+        };
+        if !traced {
+            return abort(format!("a call to the method {name}() (only list.append and list.pop are traced)"));
+        }
+        let (list, _) = self.read(obj, frame, pc)?;
+        let result = self.slot(dst);
+        // The runtime writes the result (None, the popped item) into its register. In a loop, a
+        // register the trace read at entry would hold it in the next iteration; in a side trace
+        // (straight code), only a list or tuple read from it matters: the register keeps it alive.
+        let read_at_entry = self.entry_loads.get(&result).map(|&(_, ty)| ty);
+        let harmless = self.side.is_some() && !read_at_entry.is_some_and(Type::is_heap);
+        if (read_at_entry.is_some() && !harmless)
+            || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
+        {
+            return abort(format!("the result of {name}() goes into a variable"));
+        }
+        if method_id == MethodId::Pop {
+            // An empty list exits before the call: the interpreter raises.
+            let snap = self.snapshot(pc);
+            self.emit(Op::ListPop { list, result, snap }, Type::Void);
+        } else {
+            let (value, ty) = self.read(args, frame, pc)?;
+            if ty.value_tag().is_none() && !ty.is_heap() {
+                return abort(format!("appending {} to a list", a(ty.name())));
+            }
+            self.emit(Op::ListAppend { list, value, result }, Type::Void);
+        }
+        self.forget(result);
+        Ok(())
+    }
+}

@@ -1,0 +1,162 @@
+//! Runtime functions for tuples in traces (and for storing heap values into lists): building
+//! a tuple that escapes, filling its items, counting and storing references at exits, and
+//! the store of any value into a list element.
+//!
+//! The ownership rule (see docs/JIT.md, "Tuples and allocation removal"): a trace value that
+//! is a list or tuple is a borrowed pointer. What keeps it alive is a frame slot, a list or
+//! tuple holding it, or the garbage list of `interp::engine::native::native_context`: a tuple
+//! the trace builds is put there (the trace's own reference), and so is the old element a list
+//! store replaces. The garbage is dropped when machine code returns to the VM, or at the back
+//! edge of a loop that carries no heap pointer. Every other reference (an item, a list element,
+//! a slot an exit writes) is counted. Touches only the objects and slots it is given.
+
+use std::mem::ManuallyDrop;
+use std::rc::Rc;
+
+use super::runtime::borrowed_list;
+use crate::interp::engine::native::native_context;
+use crate::interp::objects::value::{Tuple, Value, tag};
+
+/// `NewTuple`: a new tuple of `len` items (all `None` until `TupleInit` fills them).
+pub const TUPLE_NEW: &str = "toyjit_tuple_new";
+/// `TupleInit`: item `index` of a new tuple gets a value (tag and payload words).
+pub const TUPLE_INIT: &str = "toyjit_tuple_init";
+/// Exits writing tuples, as `RETAIN_LIST`/`SET_LIST` for lists.
+pub const RETAIN_TUPLE: &str = "toyjit_retain_tuple";
+pub const SET_TUPLE: &str = "toyjit_set_tuple";
+/// `ListStoreAny`: `list[index] = value` for any value.
+pub const LIST_STORE_ANY: &str = "toyjit_list_store_any";
+/// The back edge of a loop that builds tuples or replaces list elements.
+pub const DROP_GARBAGE: &str = "toyjit_drop_garbage";
+/// `CallNative` that returned a tuple: moves it from the callee's slot 0 to the garbage.
+pub const KEEP_RESULT: &str = "toyjit_keep_result";
+
+/// The functions and their symbols, for `JITBuilder::symbol`.
+pub fn symbols() -> [(&'static str, *const u8); 7] {
+    [
+        (TUPLE_NEW, tuple_new as *const u8),
+        (TUPLE_INIT, tuple_init as *const u8),
+        (RETAIN_TUPLE, retain_tuple as *const u8),
+        (SET_TUPLE, set_tuple as *const u8),
+        (LIST_STORE_ANY, list_store_any as *const u8),
+        (DROP_GARBAGE, drop_garbage as *const u8),
+        (KEEP_RESULT, keep_result as *const u8),
+    ]
+}
+
+/// The tuple a trace's `tuple` value points to (the payload of a `Value::Tuple`).
+///
+/// # Safety
+/// `bits` must be the payload of a live tuple (see the module doc: something keeps every
+/// tuple a trace points to alive).
+unsafe fn borrowed_tuple(bits: usize) -> ManuallyDrop<Tuple> {
+    // SAFETY: a `Tuple` is one non-null pointer to its block, and these are its bits;
+    // `ManuallyDrop` keeps this copy from releasing a reference it does not own.
+    unsafe { std::mem::transmute::<usize, ManuallyDrop<Tuple>>(bits) }
+}
+
+/// The value a trace holds as a tag and a payload word, as a counted `Value`.
+///
+/// # Safety
+/// A list or tuple payload must point to a live object.
+pub(crate) unsafe fn value_of_words(value_tag: u8, payload: u64) -> Value {
+    match value_tag {
+        tag::INT => Value::Int(payload as i64),
+        tag::FLOAT => Value::Float(f64::from_bits(payload)),
+        tag::BOOL => Value::Bool(payload != 0),
+        tag::NONE => Value::None,
+        // SAFETY (both): the caller's promise; cloning counts the new reference.
+        tag::TUPLE => Value::Tuple(Tuple::clone(&*unsafe { borrowed_tuple(payload as usize) })),
+        _ => Value::List(Rc::clone(&*unsafe { borrowed_list(payload as usize) })),
+    }
+}
+
+extern "C" fn tuple_new(len: i64) -> usize {
+    let tuple = Tuple::from_fn(len as usize, |_| Value::None);
+    let address = tuple.addr();
+    // The trace's own reference: alive until the garbage is dropped.
+    native_context::keep_until_dropped(Value::Tuple(tuple));
+    address
+}
+
+extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64) {
+    // SAFETY: `tuple` was just built by `tuple_new` (kept alive by the garbage list) and no
+    // one else has seen it yet, so writing its item is writing a fresh object; `index` is
+    // below its length (the trace builds tuples from its own items); the payload is a trace
+    // value (alive, see the module doc).
+    unsafe {
+        let tuple = borrowed_tuple(tuple);
+        *tuple.items_ptr().add(index as usize) = value_of_words(value_tag as u8, payload);
+    }
+}
+
+extern "C" fn retain_tuple(tuple: usize) {
+    // SAFETY: a trace's `tuple` value (alive); the reference counted here is handed to
+    // `set_tuple` by the same exit.
+    std::mem::forget(Tuple::clone(&*unsafe { borrowed_tuple(tuple) }));
+}
+
+extern "C" fn set_tuple(slot: *mut Value, tuple: usize) {
+    // SAFETY: `tuple` was counted by `retain_tuple` for this store, so this handle owns a
+    // reference; `slot` is a slot of the frame (or a global) the trace runs on.
+    unsafe { *slot = Value::Tuple(ManuallyDrop::into_inner(borrowed_tuple(tuple))) };
+}
+
+extern "C" fn list_store_any(list: usize, index: i64, value_tag: u32, payload: u64) {
+    // SAFETY: `list` and a heap payload are trace values (alive); `index` was normalised and
+    // checked by `ListIndex`, and nothing resized the list since (a trace that appends reloads
+    // lengths; `ListIndex` comes right before the store).
+    unsafe {
+        let value = value_of_words(value_tag as u8, payload);
+        let list = borrowed_list(list);
+        let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
+        // Trace values may still point to the old element (or into it): dropped later.
+        if matches!(old, Value::List(_) | Value::Tuple(_)) {
+            native_context::keep_until_dropped(old);
+        }
+    }
+}
+
+extern "C" fn keep_result(slot: *mut Value) {
+    // SAFETY: `slot` is the slot 0 of a native callee's frame, which the trace runs on and
+    // nothing else borrows; the value moves out (leaving None), so it is owned once.
+    let value = unsafe { std::mem::replace(&mut *slot, Value::None) };
+    native_context::keep_until_dropped(value);
+}
+
+extern "C" fn drop_garbage() {
+    native_context::drop_garbage_at_back_edge();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_built_tuple_lives_in_the_garbage_until_an_exit_counts_it() {
+        let address = tuple_new(2);
+        tuple_init(address, 0, u32::from(tag::INT), 7);
+        tuple_init(address, 1, u32::from(tag::FLOAT), 2.5f64.to_bits());
+        let mut slot = Value::None;
+        retain_tuple(address);
+        set_tuple(&mut slot, address);
+        native_context::drop_garbage();
+        let Value::Tuple(t) = &slot else { panic!("not a tuple: {slot:?}") };
+        assert_eq!(t.refcount(), 1, "the slot's reference alone");
+        assert!(matches!(t[..], [Value::Int(7), Value::Float(f)] if f == 2.5));
+    }
+
+    #[test]
+    fn a_list_store_keeps_the_old_element_until_the_garbage_is_dropped() {
+        let old = Value::Tuple(Tuple::from_vec(vec![Value::Int(1)]));
+        let Value::Tuple(old_tuple) = &old else { unreachable!() };
+        let watch = old_tuple.clone();
+        let list = Value::list(vec![old]);
+        let new = Tuple::from_vec(vec![Value::Int(2)]);
+        list_store_any(crate::jit::layout::value_words(&list).1 as usize, 0, u32::from(tag::TUPLE), new.addr() as u64);
+        assert_eq!(watch.refcount(), 2, "the garbage's reference and ours");
+        assert_eq!(new.refcount(), 2, "the list counted its reference");
+        native_context::drop_garbage();
+        assert_eq!(watch.refcount(), 1);
+    }
+}
