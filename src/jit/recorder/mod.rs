@@ -1,5 +1,5 @@
 //! Trace recorder (bytecode → trace IR): the recorder's state, the slot reads and writes every
-//! opcode goes through, snapshots, and the per-instruction dispatch.
+//! opcode goes through (`slots.rs`), snapshots, and the per-instruction dispatch.
 //!
 //! The VM keeps executing normally while recording; before each instruction it calls
 //! [`Recorder::record`], which appends IR for what that instruction is about to do,
@@ -32,6 +32,7 @@ mod globals;
 mod interp_call;
 mod loops;
 mod native;
+mod slots;
 mod tuples;
 
 pub use interp_call::lists_across_interp_calls;
@@ -292,170 +293,6 @@ impl Recorder {
             Some(name) if !name.is_empty() && !name.starts_with('=') => format!("'{name}'"),
             _ => format!("a temporary (r{slot})"),
         }
-    }
-
-    /// The IR value of register `reg` of the running code (whose frame is `frame`), loading it
-    /// (behind a type guard) on first use.
-    fn read(&mut self, reg: Reg, frame: &[Value], pc: usize) -> Result<(IrRef, Type), Abort> {
-        let slot = self.slot(reg);
-        if self.held.contains_key(&slot) || self.ranges.contains_key(&slot) {
-            return abort("a function, a class or a range used as a value");
-        }
-        if self.nones.contains(&slot) {
-            return abort("the None a call returned used as a value");
-        }
-        if let Some(&r) = self.slots.get(&slot) {
-            return Ok((r, self.trace.ty(r)));
-        }
-        let local = reg.0 as usize;
-        // A hoisted literal's register (`=1`, see `hoist_constants`) is loaded once at entry
-        // and never written: it is a constant, which the passes can fold.
-        if self.cur.slot_names.get(local).is_some_and(|n| n.starts_with('=')) {
-            match frame[local] {
-                Value::Int(i) => return Ok((self.const_int(i), Type::Int)),
-                Value::Float(f) => return Ok((self.const_float(f), Type::Float)),
-                _ => {}
-            }
-        }
-        self.load_slot(slot, &frame[local], pc)
-    }
-
-    /// Guards that slot `slot` holds a value of `value`'s type (unless the trace already knows
-    /// what the slot holds), without loading it.
-    fn guard_slot_type(&mut self, slot: u16, value: &Value, pc: usize) -> Result<(), Abort> {
-        let known = self.side.as_ref().is_some_and(|side| side.known.contains_key(&slot));
-        if self.slots.contains_key(&slot) || self.entry_loads.contains_key(&slot) || known {
-            return Ok(());
-        }
-        let (tag_value, _) = self.slot_type(slot, value)?;
-        let snap = self.snapshot(pc);
-        self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
-        Ok(())
-    }
-
-    /// The `Value` tag and IR type of `value`, held in slot `slot`, if traces handle it.
-    fn slot_type(&self, slot: u16, value: &Value) -> Result<(u8, Type), Abort> {
-        match value {
-            Value::Int(_) => Ok((tag::INT, Type::Int)),
-            Value::Float(_) => Ok((tag::FLOAT, Type::Float)),
-            Value::Bool(_) => Ok((tag::BOOL, Type::Bool)),
-            Value::None => Ok((tag::NONE, Type::NoneType)),
-            Value::List(_) => Ok((tag::LIST, Type::Ptr)),
-            Value::Tuple(_) => Ok((tag::TUPLE, Type::Tuple)),
-            Value::BigInt(_) => {
-                abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
-            }
-            other => abort(format!(
-                "{} holds {} value; the JIT handles ints, floats, bools and lists",
-                self.name_of(slot),
-                a(other.type_name())
-            )),
-        }
-    }
-
-    /// The IR value of slot `slot` (a frame slot or a global), which holds `value` now: loaded
-    /// from memory behind a type guard (exiting to `pc`) the first time, unless a side trace's
-    /// parent established the type.
-    fn load_slot(&mut self, slot: u16, value: &Value, pc: usize) -> Result<(IrRef, Type), Abort> {
-        if let Some(&r) = self.slots.get(&slot) {
-            return Ok((r, self.trace.ty(r)));
-        }
-        self.check_global_after_native_call(slot)?;
-        let (tag_value, ty) = self.slot_type(slot, value)?;
-        let load = match ty {
-            Type::Int => Op::SlotInt { slot },
-            Type::Float => Op::SlotFloat { slot },
-            Type::Bool => Op::SlotBool { slot },
-            Type::Tuple => Op::SlotTuple { slot },
-            // None is its type: nothing to read.
-            Type::NoneType => Op::ConstNone,
-            _ => Op::SlotPtr { slot },
-        };
-        // A side trace needs no guard for a slot whose type its parent established.
-        match self.side.as_ref().and_then(|side| side.known.get(&slot)) {
-            Some(&known) if known == ty => {}
-            Some(&known) => {
-                let found = value.type_name();
-                return abort(format!(
-                    "{} holds {} where the parent trace had {}",
-                    self.name_of(slot),
-                    a(found),
-                    a(known.name())
-                ));
-            }
-            None => {
-                let snap = self.snapshot(pc);
-                self.emit(Op::GuardTag { slot, tag: tag_value, snap }, Type::Void);
-            }
-        }
-        let r = self.emit(load, ty);
-        self.slots.insert(slot, r);
-        self.entry_loads.insert(slot, (r, ty));
-        Ok((r, ty))
-    }
-
-    /// Register `reg` of the running code now holds IR value `value`.
-    /// `dst = src`: the register now names the same IR value (no IR emitted).
-    fn copy(&mut self, dst: Reg, src: Reg, frame: &[Value], pc: usize) -> Result<(), Abort> {
-        let (value, _) = self.read(src, frame, pc)?;
-        self.write(dst, value)
-    }
-
-    fn write(&mut self, reg: Reg, value: IrRef) -> Result<(), Abort> {
-        let slot = self.slot(reg);
-        self.write_slot(slot, value)
-    }
-
-    /// Trace slot `slot` now holds IR value `value`.
-    fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
-        if self.guarded_functions.contains(&slot) {
-            // Its guard reads the slot's memory, which the trace would no longer keep current.
-            return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));
-        }
-        self.check_global_after_native_call(slot)?;
-        self.release(slot);
-        self.mark_assigned(slot);
-        if !self.written.contains(&slot) {
-            let known = self.side.as_ref().and_then(|side| side.known.get(&slot)).copied();
-            let read = self.entry_loads.get(&slot).map(|&(_, ty)| ty);
-            // A list the trace read from a slot stays alive because the slot keeps it until an
-            // exit writes the slot (lists written are counted references, see
-            // `runtime::RETAIN_LIST`); a number written over it would leak it.
-            // (None is fine: exits writing None drop what the slot held, see `store_value`.)
-            let new_ty = self.trace.ty(value);
-            if read.is_some_and(Type::is_heap) && !new_ty.is_heap() && new_ty != Type::NoneType {
-                return abort(format!("{} changes from a list or tuple to a number", self.name_of(slot)));
-            }
-            if read.is_none() && matches!(known, None | Some(Type::Ptr | Type::Tuple)) {
-                // An exit may overwrite this slot with a number: drop what it holds now (the
-                // instruction writing it would have dropped it too).
-                self.emit(Op::ClearSlot { slot }, Type::Void);
-            }
-            self.written.push(slot);
-        }
-        self.slots.insert(slot, value);
-        self.events.push(Event::Write(slot, value));
-        Ok(())
-    }
-
-    /// Slot `slot` no longer holds a function, an unbuilt range or a call's `None`.
-    fn release(&mut self, slot: u16) {
-        self.held.remove(&slot);
-        self.ranges.remove(&slot);
-        self.nones.retain(|&s| s != slot);
-    }
-
-    /// Slot `slot` was written in memory by a runtime call (or is dead): it is no longer the
-    /// trace's to write.
-    fn forget(&mut self, slot: u16) {
-        self.mark_assigned(slot);
-        self.nones.retain(|&s| s != slot);
-        self.slots.remove(&slot);
-        self.written.retain(|&s| s != slot);
-        if let Some(side) = self.side.as_mut() {
-            side.known.remove(&slot);
-        }
-        self.events.push(Event::Forget(slot));
     }
 
     /// Records the instruction at `pc`, about to be executed on `frame`.

@@ -1,0 +1,157 @@
+//! Which runtime functions and data a trace tree's machine code uses, imported into its
+//! Cranelift function: only those some member's instructions (or exits) call, so a tree that
+//! calls nothing has a shorter Cranelift IR and module.
+//!
+//! Touches the module and function it is given.
+
+use cranelift_codegen::ir::{self, AbiParam, types};
+use cranelift_jit::JITModule;
+use cranelift_module::Module;
+
+use super::TreeMember;
+use crate::jit::ir::{Op, Type};
+
+/// The runtime functions (`runtime.rs`) a trace may call, each imported only when the trace
+/// has an operation (or an exit write) that calls it, and the Ctrl-C flag it may read.
+#[derive(Clone, Copy)]
+pub(super) struct RuntimeFunctions {
+    /// A symbol, not a constant, so that the dumped Cranelift IR holds no addresses.
+    pub(super) interrupt_flag: Option<ir::GlobalValue>,
+    /// `native_context`'s cells, read by native calls.
+    pub(super) frames_left: Option<ir::GlobalValue>,
+    pub(super) stack_end: Option<ir::GlobalValue>,
+    pub(super) rebinds: Option<ir::GlobalValue>,
+    pub(super) exited_call: Option<ir::FuncRef>,
+    pub(super) take_result: Option<ir::FuncRef>,
+    pub(super) clear_slot: Option<ir::FuncRef>,
+    pub(super) list_append: Option<ir::FuncRef>,
+    pub(super) set_value: Option<ir::FuncRef>,
+    pub(super) set_list: Option<ir::FuncRef>,
+    pub(super) retain_list: Option<ir::FuncRef>,
+    pub(super) float_mod: Option<ir::FuncRef>,
+    pub(super) float_floordiv: Option<ir::FuncRef>,
+    pub(super) int_pow: Option<ir::FuncRef>,
+    pub(super) float_pow: Option<ir::FuncRef>,
+    pub(super) call_interp: Option<ir::FuncRef>,
+    pub(super) list_pop: Option<ir::FuncRef>,
+    /// Tuples (`runtime_tuples.rs`).
+    pub(super) tuple_new: Option<ir::FuncRef>,
+    pub(super) tuple_init: Option<ir::FuncRef>,
+    pub(super) retain_tuple: Option<ir::FuncRef>,
+    pub(super) set_tuple: Option<ir::FuncRef>,
+    pub(super) list_store_any: Option<ir::FuncRef>,
+    pub(super) drop_garbage: Option<ir::FuncRef>,
+    pub(super) keep_result: Option<ir::FuncRef>,
+}
+
+/// Declares in `module`, and imports into `func`, the runtime functions and data `members`
+/// use.
+pub(super) fn import_runtime(
+    module: &mut JITModule,
+    func: &mut ir::Function,
+    members: &[TreeMember<'_>],
+) -> Result<RuntimeFunctions, String> {
+    let pointer = module.target_config().pointer_type();
+    // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
+    let uses = |op: fn(&Op) -> bool| members.iter().any(|m| m.trace.insts.iter().any(|i| op(&i.op)));
+    let exits_write = |ty: Type| {
+        members.iter().any(|m| m.trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| m.trace.ty(r) == ty)))
+    };
+    let mut import_data = |used: bool, name: &str| {
+        if !used {
+            return Ok(None);
+        }
+        let id =
+            module.declare_data(name, cranelift_module::Linkage::Import, true, false).map_err(|e| e.to_string())?;
+        Ok::<_, String>(Some(module.declare_data_in_func(id, func)))
+    };
+    let native_calls = uses(|op| matches!(op, Op::EnterCheck { .. } | Op::CallNative { .. }));
+    let interrupt_flag = import_data(
+        uses(|op| matches!(op, Op::CheckInterrupt { .. } | Op::EnterCheck { .. })),
+        crate::jit::runtime::INTERRUPT_FLAG,
+    )?;
+    let frames_left = import_data(native_calls, crate::jit::runtime::FRAMES_LEFT)?;
+    let stack_end = import_data(native_calls, crate::jit::runtime::STACK_END)?;
+    let rebinds = import_data(native_calls, crate::jit::runtime::REBINDS)?;
+    // Stores into frame slots (native calls' arguments, an entry trace's result) may drop what
+    // the slot held, or store a list.
+    let stores = uses(|op| matches!(op, Op::StoreSlot { .. } | Op::Ret { .. }));
+    let mut import = |used: bool, name: &str, params: &[ir::Type], returns: &[ir::Type]| {
+        if !used {
+            return Ok(None);
+        }
+        let mut signature = module.make_signature();
+        signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
+        signature.returns.extend(returns.iter().map(|&ty| AbiParam::new(ty)));
+        let id =
+            module.declare_function(name, cranelift_module::Linkage::Import, &signature).map_err(|e| e.to_string())?;
+        Ok::<_, String>(Some(module.declare_func_in_func(id, func)))
+    };
+    use crate::jit::runtime as rt;
+    use crate::jit::runtime_tuples as rtt;
+    // Tuples: built (by the trace or an exit), written by exits, or stored into lists.
+    let tuples = members.iter().any(|m| {
+        m.trace.insts.iter().any(|i| i.ty == Type::Tuple || matches!(i.op, Op::ListStoreAny { .. }))
+            || m.trace.snapshots.iter().any(|s| !s.virtuals.is_empty())
+    });
+    let word = types::I64;
+    let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
+    Ok(RuntimeFunctions {
+        interrupt_flag,
+        frames_left,
+        stack_end,
+        rebinds,
+        exited_call: import(native_calls, rt::EXITED_CALL, &[pointer, types::I32], &[])?,
+        take_result: import(native_calls, rt::TAKE_RESULT, &[pointer, pointer], &[])?,
+        clear_slot: import(
+            stores
+                || exits_write(Type::NoneType)
+                || uses(|op| matches!(op, Op::ClearSlot { .. } | Op::ListStore { .. })),
+            rt::CLEAR_SLOT,
+            &[pointer],
+            &[],
+        )?,
+        list_append: import(
+            uses(|op| matches!(op, Op::ListAppend { .. })),
+            rt::LIST_APPEND,
+            &[pointer, types::I32, types::I64, pointer],
+            &[],
+        )?,
+        set_value: import(exits_write(Type::Obj), rt::SET_VALUE, &[pointer, pointer], &[])?,
+        set_list: import(stores || exits_write(Type::Ptr), rt::SET_LIST, &[pointer, pointer], &[])?,
+        retain_list: import(stores || exits_write(Type::Ptr), rt::RETAIN_LIST, &[pointer], &[])?,
+        float_mod: import(uses(|op| matches!(op, Op::ModFloat { .. })), rt::FLOAT_MOD, &f64s, &[types::F64])?,
+        float_floordiv: import(
+            uses(|op| matches!(op, Op::FloorDivFloat { .. })),
+            rt::FLOAT_FLOORDIV,
+            &f64s,
+            &[types::F64],
+        )?,
+        int_pow: import(uses(|op| matches!(op, Op::PowInt { .. })), rt::INT_POW, &i64s, &[types::I64])?,
+        float_pow: import(
+            uses(|op| matches!(op, Op::PowFloat { .. })),
+            rt::FLOAT_POW,
+            &[types::F64, types::F64, pointer],
+            &[types::F64],
+        )?,
+        call_interp: import(
+            uses(|op| matches!(op, Op::CallInterp { .. })),
+            rt::CALL_INTERP,
+            &[pointer, pointer, pointer, types::I32, types::I32, types::I32],
+            &[types::I32],
+        )?,
+        list_pop: import(
+            uses(|op| matches!(op, Op::ListPop { .. })),
+            rt::LIST_POP,
+            &[pointer, pointer],
+            &[types::I32],
+        )?,
+        tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
+        tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
+        retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
+        set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
+        list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
+        drop_garbage: import(tuples, rtt::DROP_GARBAGE, &[], &[])?,
+        keep_result: import(tuples, rtt::KEEP_RESULT, &[pointer], &[])?,
+    })
+}
