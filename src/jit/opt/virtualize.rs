@@ -163,6 +163,13 @@ impl Analysis {
                 }
             }
         }
+        // One tuple carried by two Phis (`b = a` in the loop) would become two sets of item
+        // Phis and, at an exit, two objects where the program has one: it escapes.
+        for &(phi, member) in &joined {
+            if joined.iter().any(|&(other, m)| m == member && other != phi) {
+                escapes.insert(member);
+            }
+        }
         // Until nothing changes: escaping spreads through Phi groups and to items.
         loop {
             let before = escapes.len();

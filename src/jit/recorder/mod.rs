@@ -481,16 +481,14 @@ impl Recorder {
             Instr::CheckBound { slot, .. } => {
                 self.read(slot, frame, pc)?;
             }
-            Instr::CheckMethod { obj, method, .. } => {
-                // Which methods a value has depends on its type alone: a list's type guard
-                // (the read) makes the check static. Other receivers' calls are not traced.
-                let name = &self.cur.names[method.0 as usize];
-                let id = self.cur.method_ids[method.0 as usize];
-                let receiver = &frame[obj.0 as usize];
-                if !matches!(receiver, Value::List(_))
-                    || crate::interp::objects::methods::method_lookup_error(receiver, id, name).is_some()
-                {
-                    return abort(format!("a call to the method {name}() (only list.append is traced)"));
+            Instr::CheckMethod { obj, method, receivers } => {
+                // Which methods a value has depends on its type alone (the instruction's
+                // `receivers`): a list's type guard (the read) makes the check static. Other
+                // receivers' calls are not traced.
+                let has_it = receivers & crate::interp::objects::methods::RECEIVER_LIST != 0;
+                if !(has_it && matches!(frame[obj.0 as usize], Value::List(_))) {
+                    let name = &self.cur.names[method.0 as usize];
+                    return abort(format!("a call to the method {name}() (only list.append and list.pop are traced)"));
                 }
                 self.read(obj, frame, pc)?;
             }
