@@ -136,6 +136,17 @@ impl Lowerer<'_, '_> {
                 self.exit_if(is_min, snap)?;
                 Some(self.b.ins().ineg(a))
             }
+            Op::FloorDivInt { a, b, .. } if let Some(divisor) = self.positive_constant(b) => {
+                // A positive constant divisor: nothing to exit for, and Cranelift turns the
+                // division into a multiplication (no fast path, fewer blocks to compile).
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let q = self.b.ins().sdiv(a, b);
+                let multiple = self.b.ins().imul_imm_s(q, divisor);
+                let rem = self.b.ins().isub(a, multiple);
+                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, rem, 0);
+                let q_minus_one = self.b.ins().iadd_imm_s(q, -1);
+                Some(self.b.ins().select(negative, q_minus_one, q))
+            }
             Op::FloorDivInt { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
                 // Exit on b == 0 and on MIN // -1 (overflows; `sdiv` would trap on both).
@@ -155,6 +166,14 @@ impl Lowerer<'_, '_> {
                 let q_minus_one = self.b.ins().iadd_imm_s(q, -1);
                 let floored = self.b.ins().select(adjust, q_minus_one, q);
                 Some(self.join(join, &[floored])[0])
+            }
+            Op::ModInt { a, b, .. } if self.positive_constant(b).is_some() => {
+                let (a, b) = (self.val(a)?, self.val(b)?);
+                let rem = self.b.ins().srem(a, b);
+                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, rem, 0);
+                let floored = self.b.ins().iadd(rem, b);
+                self.t.truncated[r.0 as usize] = Some(rem);
+                Some(self.b.ins().select(negative, floored, rem))
             }
             Op::ModInt { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
@@ -500,6 +519,14 @@ impl Lowerer<'_, '_> {
     }
 
     /// Python's floor rule for a truncated remainder: nonzero with a sign unlike the divisor's.
+    /// The value of `r` if it is a constant int above zero (a divisor that needs no checks).
+    fn positive_constant(&self, r: IrRef) -> Option<i64> {
+        match self.t.trace.insts.get(r.0 as usize)?.op {
+            Op::ConstInt { value } if value > 0 => Some(value),
+            _ => None,
+        }
+    }
+
     fn remainder_needs_adjusting(&mut self, rem: ir::Value, divisor: ir::Value) -> ir::Value {
         let nonzero = self.b.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
         let signs = self.b.ins().bxor(rem, divisor);

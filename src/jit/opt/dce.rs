@@ -1,7 +1,8 @@
 //! Dead code elimination.
 //!
 //! Guarantees: every instruction with an effect (guards, stores, `Loop`) stays, except a
-//! `ClearSlot` of a slot that no snapshot writes; a pure
+//! `ClearSlot` of a slot that no snapshot writes or that an earlier `ClearSlot` already cleared
+//! (nothing in between writing the frame: see [`writes_frame`]); a pure
 //! instruction stays only if a kept instruction or the snapshot of a kept instruction uses its
 //! value. A `Phi` counts as pure: a kept `Phi` uses its `entry` and `back` values, and one that
 //! only its own back edge uses (a variable written before it is read in every iteration) goes.
@@ -53,7 +54,41 @@ pub fn run(trace: &Trace) -> Trace {
             break;
         }
     }
-    rebuild(trace, |_, i, op, ty| if live[i] { Action::Keep(op, ty) } else { Action::Drop })
+    // A slot cleared once holds no heap value until something writes the frame (exits leave
+    // the trace): a second `ClearSlot` of it (inlined calls reuse their callee's slots) would
+    // only cost the compiler two blocks and a call.
+    let mut cleared: Vec<u16> = Vec::new();
+    rebuild(trace, |_, i, op, ty| {
+        if !live[i] {
+            return Action::Drop;
+        }
+        if let Op::ClearSlot { slot } = op {
+            if cleared.contains(&slot) {
+                return Action::Drop;
+            }
+            cleared.push(slot);
+        } else if writes_frame(&op) {
+            cleared.clear();
+        }
+        Action::Keep(op, ty)
+    })
+}
+
+/// Can `op` store into the frame's slots (so that a slot cleared before may hold a heap value
+/// again)? Calls write their callee's frame and their result register; `Loop` starts the body,
+/// which runs again after the back edge.
+fn writes_frame(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::StoreSlot { .. }
+            | Op::CallNative { .. }
+            | Op::CallInterp { .. }
+            | Op::EnterCheck { .. }
+            | Op::ListPop { .. }
+            | Op::ListAppend { .. }
+            | Op::Loop
+            | Op::Phi { .. }
+    )
 }
 
 #[cfg(test)]
@@ -135,6 +170,32 @@ int   %11 = AddInt %8, %4  snap1
   snap1 @pc 5: r0(x)=%10 r1(x2)=%9
 ";
         check(before, expected);
+    }
+
+    #[test]
+    fn a_slot_cleared_again_is_cleared_once_unless_a_call_wrote_the_frame() {
+        // r5 is cleared, written by an exit only, cleared again (an inlined call reusing it):
+        // the second ClearSlot goes. After the native call's StoreSlot, r5 may hold a list
+        // again, so the third stays.
+        let before = "\
+      ClearSlot r5
+int   %1 = ConstInt 1
+bool  %2 = ConstBool True
+      Guard %2 is True  snap0
+      ClearSlot r5
+      Guard %2 is True  snap1
+      StoreSlot r6 = %1
+      ClearSlot r5
+      Guard %2 is True  snap2
+  snap0 @pc 1: r5=%1
+  snap1 @pc 2: r5=%1
+  snap2 @pc 3: r5=%1
+";
+        // The same trace without the second ClearSlot (`before`'s first line lost its indent to
+        // the string's line continuation).
+        let expected =
+            before.replacen("      ClearSlot r5\n      Guard %2 is True  snap1", "      Guard %2 is True  snap1", 1);
+        check(before, &format!("\n      {expected}"));
     }
 
     #[test]

@@ -109,19 +109,21 @@ impl Recorder {
     }
 }
 
+/// The words of [`lists_across_interp_calls`]'s refusal, which depends on the loop's shape
+/// alone (`trace.rs` backs off further after it).
+pub const LIST_HELD_ACROSS_INTERP_CALL: &str = "holds a list across a call run in the interpreter";
+
 /// Why `trace` (recorded, its snapshots pruned to live slots) must not be compiled, if so: a
 /// list it holds across a call run in the interpreter, which may drop every other reference to
 /// it. A list the trace read from a slot it never assigns is safe (the slot keeps it, and is
 /// not in the snapshot); one it assigned to a slot that is live after the call is not.
 pub fn lists_across_interp_calls(trace: &Trace) -> Option<String> {
+    let held = LIST_HELD_ACROSS_INTERP_CALL;
     for inst in &trace.insts {
         let Op::CallInterp { snap, .. } = inst.op else { continue };
         for &(slot, value) in &trace.snapshots[snap.0 as usize].slots {
             if trace.ty(value) == Type::Ptr {
-                return Some(format!(
-                    "{} holds a list across a call run in the interpreter (which may drop it)",
-                    trace.slot_label(slot)
-                ));
+                return Some(format!("{} {held} (which may drop it)", trace.slot_label(slot)));
             }
         }
     }

@@ -35,7 +35,7 @@ mod native;
 mod slots;
 mod tuples;
 
-pub use interp_call::lists_across_interp_calls;
+pub use interp_call::{LIST_HELD_ACROSS_INTERP_CALL, lists_across_interp_calls};
 
 use loops::loop_end;
 
