@@ -111,8 +111,8 @@ fn dump_says_when_nothing_was_compiled_or_the_jit_is_off() {
 }
 
 /// `programs/fib.toy` at the default threshold (the walkthrough in docs/JIT.md): fib's
-/// function-entry trace (its base case), the side trace of its other path with two native
-/// calls of fib itself, each returning to the trace that made it.
+/// function-entry trace (its recursive case, with two native calls of fib itself, each
+/// returning to the trace that made it), the side trace of its base case.
 #[test]
 fn dump_of_fib_with_native_recursion() {
     let program = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/programs/fib.toy"));
