@@ -114,6 +114,9 @@ impl Lowerer<'_, '_> {
         let ty = self.t.trace.ty(value);
         let value = self.val(value)?;
         let (base, offset) = self.slot_place(slot);
+        if !ty.is_heap() && self.holds_no_heap(slot) {
+            return self.store_value(base, offset, value, ty);
+        }
         self.store_dropping(base, offset, value, ty)
     }
 
@@ -124,7 +127,11 @@ impl Lowerer<'_, '_> {
         self.write_snapshot_slots(snap.0 as usize, |slot| slot >= GLOBAL_SLOTS)?;
         let ty = self.t.trace.ty(value);
         let value = self.val(value)?;
-        self.store_dropping(self.frame, 0, value, ty)?;
+        if !ty.is_heap() && self.holds_no_heap(0) {
+            self.store_value(self.frame, 0, value, ty)?;
+        } else {
+            self.store_dropping(self.frame, 0, value, ty)?;
+        }
         let status = self.b.ins().iconst(types::I32, i64::from(RETURNED));
         self.b.ins().return_(&[status]);
         Ok(())
