@@ -9,12 +9,13 @@
 //! tag guard that read the slot, `ClearSlot`, a number stored by `StoreSlot`, a native call's
 //! result (its tag was checked in the callee's slot 0). What unmakes one: a call (its callee
 //! runs in the slots from its frame up; its result register), a list's `pop()` or `append()`
-//! (they write their result's slot), a list or tuple stored by `StoreSlot`. Exits write the
-//! frame too, but the trace is left by then.
+//! (they write their result's slot), a list or tuple stored by `StoreSlot`, and any other
+//! operation with an effect (so that one added later is safe by default). Exits write the frame
+//! too, but the trace is left by then.
 
 use std::collections::HashSet;
 
-use super::super::ir::{GLOBAL_SLOTS, IrRef, Op};
+use super::super::ir::{Effect, GLOBAL_SLOTS, IrRef, Op};
 use super::Lowerer;
 use crate::interp::objects::value::tag;
 
@@ -63,6 +64,15 @@ impl Lowerer<'_, '_> {
             Op::ListPop { result, .. } | Op::ListAppend { result, .. } => {
                 known.remove(&result);
             }
+            // Writes to lists and tuples, checks: no frame slot changes.
+            Op::ListStore { .. }
+            | Op::ListStoreAny { .. }
+            | Op::NewTuple { .. }
+            | Op::TupleInit { .. }
+            | Op::CheckInterrupt { .. }
+            | Op::EnterCheck { .. } => {}
+            // Any other operation with an effect might write a slot (one added later, too).
+            other if other.effect() == Effect::Effect => known.clear(),
             _ => {}
         }
         // Globals are never known (other code reaches them).
