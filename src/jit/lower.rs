@@ -57,6 +57,9 @@ mod calls;
 #[path = "lower_tuples.rs"]
 mod tuples;
 
+#[path = "lower_slot_facts.rs"]
+mod slot_facts;
+
 #[path = "lower_imports.rs"]
 mod imports;
 use imports::RuntimeFunctions;
@@ -359,6 +362,8 @@ struct TraceState<'a> {
     /// when it starts (the values its parent wrote at the exit or had loaded), so that its
     /// slot loads and tag guards need not go to memory.
     inherited: HashMap<u16, Known<ir::Value>>,
+    /// In straight-line code, the frame slots known to hold no heap value (`lower_slot_facts.rs`).
+    heap_free: Option<std::collections::HashSet<u16>>,
 }
 
 impl<'a> TraceState<'a> {
@@ -379,6 +384,7 @@ impl<'a> TraceState<'a> {
             truncated: vec![None; trace.insts.len()],
             exits: vec![None; trace.snapshots.len()],
             inherited: HashMap::new(),
+            heap_free: None,
         }
     }
 }
@@ -443,8 +449,10 @@ impl Lowerer<'_, '_> {
         let Some(loop_at) = self.shapes[self.t.member].loop_at else {
             // A side trace (or a root linking to another loop): straight-line code, ending in `Link`.
             let (last, straight) = trace.insts.split_last().ok_or("an empty side trace")?;
+            self.keep_slot_facts();
             for at in 0..straight.len() {
                 self.lower(IrRef(at as u32))?;
+                self.note_slot_effects(IrRef(at as u32));
             }
             match last.op {
                 Op::Link { trace: target, snap } => self.link(target, snap)?,

@@ -98,8 +98,10 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::ClearSlot { slot } => {
-                let (base, offset) = self.slot_place(slot);
-                self.drop_heap_value(base, offset)?;
+                if !self.holds_no_heap(slot) {
+                    let (base, offset) = self.slot_place(slot);
+                    self.drop_heap_value(base, offset)?;
+                }
                 None
             }
             Op::SlotInt { slot }

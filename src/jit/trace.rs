@@ -382,6 +382,30 @@ impl Jit {
         slot.native.set(Some(built.entry));
     }
 
+    /// A side trace was attached to entry tree `tree`: the function's `EntrySlot` learns how far
+    /// the tree now reaches (its frame extent and inlined calls, which `EnterCheck` and the VM
+    /// check before a call), and, at the 1st, 2nd, 4th, 8th... side trace, the tree is compiled
+    /// again as one function, so that a call runs on into its side traces without a call through
+    /// the side-exit table. Native calls never pass through the VM, so an entry tree cannot wait
+    /// for runs to settle as a loop's does; the powers of two bound the recompiles per tree (at
+    /// most 7, as a tree has at most 64 side traces).
+    fn entry_tree_grew(&mut self, tree: usize) {
+        let built = &self.forest.trees[tree];
+        if built.side_traces.is_power_of_two() {
+            self.forest.compile_tree_as_one(tree);
+        }
+        let built = &mut self.forest.trees[tree];
+        built.merge_wait = 0;
+        let slot = &built.code.jit_entry;
+        // A tree dropped since (a rebound global) is not the function's any more.
+        if slot.tree.get() as usize != tree || slot.native.get().is_none() {
+            return;
+        }
+        slot.extent.set(built.frame_extent as u64);
+        slot.inline_depth.set(built.inline_depth as u32);
+        slot.native.set(Some(built.entry));
+    }
+
     /// Starts recording the entry of `code`, whose frame was just pushed.
     fn start_function(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) {
         self.recording_started = Some(Instant::now());
@@ -467,9 +491,12 @@ impl Jit {
         let (tree, exit) = (side.tree, side.exit);
         match self.forest.install_side(recorder, side, end) {
             Ok(_) => {
-                let tree = &mut self.forest.trees[tree];
-                tree.exits[exit].side = SideState::Attached;
-                tree.merge_wait = tree_settle_runs(self.threshold, tree.merges);
+                let built = &mut self.forest.trees[tree];
+                built.exits[exit].side = SideState::Attached;
+                built.merge_wait = tree_settle_runs(self.threshold, built.merges);
+                if built.function_entry {
+                    self.entry_tree_grew(tree);
+                }
             }
             Err(reason) => {
                 self.forest.stats.aborts += 1;
@@ -571,6 +598,7 @@ impl JitHooks for Jit {
             // is no longer there. It is dropped, and the function counts again, twice as long
             // each time (no recompile storm when a function is rebound in every iteration).
             code.jit_entry.native.set(None);
+            code.jit_entry.rebinds.set(u64::MAX);
             state.aborts += 1;
             return EntryAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
         }

@@ -614,8 +614,10 @@ impl Forest {
             return;
         }
         // The gain is mostly a side trace's link back to the root becoming a jump; a tree whose
-        // side traces all leave for other loops is not worth the compile time.
-        let links_back = ids[1..].iter().any(|id| {
+        // side traces all leave for other loops is not worth the compile time. An entry tree's
+        // side traces return: merged, a call no longer goes through the side-exit table.
+        let links_back = self.trees[tree].function_entry
+            || ids[1..].iter().any(|id| {
             matches!(self.metas[id].optimized.insts.last().map(|i| i.op), Some(Op::Link { trace, .. }) if trace == root_id)
         });
         if !links_back {

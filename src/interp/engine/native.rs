@@ -60,7 +60,8 @@ pub struct EntrySlot {
     pub side_exits: Cell<*const SideExitSlot>,
     /// How many slots from the frame's slot 0 the tree may touch.
     pub extent: Cell<u64>,
-    /// The VM's count of rebound globals when the tree was installed ([`Running::rebinds`]).
+    /// The VM's count of rebound globals when the tree was installed ([`Running::rebinds`]);
+    /// `u64::MAX` while none is (so that `EnterCheck` tests both with one comparison).
     pub rebinds: Cell<u64>,
     /// The JIT's number for the tree ([`NativeCall::tree`]).
     pub tree: Cell<u32>,
@@ -76,7 +77,7 @@ impl Default for EntrySlot {
             native: Cell::new(None),
             side_exits: Cell::new(std::ptr::null()),
             extent: Cell::new(0),
-            rebinds: Cell::new(0),
+            rebinds: Cell::new(u64::MAX),
             tree: Cell::new(0),
             countdown: Cell::new(0),
             inline_depth: Cell::new(0),
