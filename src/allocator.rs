@@ -20,6 +20,20 @@ use libmimalloc_sys::{
 /// The alignment every mimalloc block has (its blocks are whole machine words).
 const WORD_ALIGN: usize = std::mem::size_of::<usize>();
 
+/// Hands the pages no live block uses back to the system at once, instead of after mimalloc's
+/// usual delay: called after a burst of short-lived allocations (a JIT compile), so that the
+/// next burst does not add to the process's peak memory. Costs a walk over the heap's pages.
+pub fn return_free_pages() {
+    // SAFETY: `mi_collect` takes no pointers and may be called at any time on any thread.
+    unsafe { mi_collect(true) }
+}
+
+// Declared here: `libmimalloc-sys` exports it only with its `extended` feature, which pulls in
+// a crate for nothing else.
+unsafe extern "C" {
+    fn mi_collect(force: bool);
+}
+
 /// mimalloc as a Rust global allocator.
 pub struct Mimalloc;
 

@@ -28,7 +28,6 @@
 //! Touches: the frame, globals and list memory that the generated code reads and writes (nothing
 //! at compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -43,9 +42,11 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, ModuleError, default_libcall_names};
 
+use super::exit_plan::{self, ExitPlan, SlotPlace};
+use super::ir::GLOBAL_SLOTS;
 use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
-use super::layout::ListLayout;
+use super::layout::{ListLayout, VALUE_SIZE};
 use super::snap::{self, Known};
 
 #[path = "lower_ops.rs"]
@@ -77,6 +78,8 @@ pub struct CompiledTrace {
     pub code_size: usize,
     /// The functions and builtins whose addresses the code holds (`ConstObj`), per member.
     _objects: Box<[Box<[crate::interp::objects::value::Value]>]>,
+    /// The plans of exits written by one runtime call, whose addresses the code holds.
+    _exit_plans: Vec<Box<ExitPlan>>,
     /// Owns the code memory: held only to be freed on drop.
     _module: OwnedModule,
 }
@@ -163,15 +166,19 @@ pub fn compile_tree(
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());
     }
-    // Taken out while in use, so a compile that fails or panics halfway leaves nothing behind
-    // (the next one starts afresh).
-    let mut scratch = SCRATCH.with_borrow_mut(Option::take).unwrap_or_else(Scratch::new);
-    let compiled = compile_with(members, layout, listings, &shapes, &mut scratch)?;
-    SCRATCH.with_borrow_mut(|kept| *kept = Some(scratch));
-    Ok(compiled)
+    let mut scratch = Scratch::new();
+    let compiled = compile_with(members, layout, listings, &shapes, &mut scratch);
+    // Cranelift's working memory (mostly the register allocator's) is about 170 bytes per byte
+    // of machine code: for a large tree, megabytes the interpreter will not reuse soon. Freeing
+    // it and handing the emptied pages back to the system keeps the process's peak memory
+    // near the interpreter's (both cost about 0.1% of a run's instructions on bench/poly.toy,
+    // 28 compiles; keeping the contexts between compiles instead kept their peak size for good).
+    drop(scratch);
+    crate::allocator::return_free_pages();
+    compiled
 }
 
-/// Cranelift's working memory, kept between compiles.
+/// Cranelift's working memory for one compile.
 struct Scratch {
     ctx: Context,
     builder: FunctionBuilderContext,
@@ -181,12 +188,6 @@ impl Scratch {
     fn new() -> Scratch {
         Scratch { ctx: Context::new(), builder: FunctionBuilderContext::new() }
     }
-}
-
-thread_local! {
-    /// Reusing the contexts keeps their buffers (notably the register allocator's) instead of
-    /// allocating them afresh for every trace. Only the code lives in each trace's module.
-    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
 }
 
 fn compile_with(
@@ -210,7 +211,7 @@ fn compile_with(
     // the result).
     let objects: Box<[Box<[crate::interp::objects::value::Value]>]> =
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
-    build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
+    let exit_plans = build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
 
     ctx.set_disasm(listings.disassembly);
@@ -229,7 +230,15 @@ fn compile_with(
     // SAFETY: the function was declared with exactly this signature (three pointers in, i32
     // out) in the host's default calling convention, which is `extern "C"`.
     let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(address) };
-    Ok(CompiledTrace { entry, clif, disassembly, code_size, _objects: objects, _module: module })
+    Ok(CompiledTrace {
+        entry,
+        clif,
+        disassembly,
+        code_size,
+        _objects: objects,
+        _exit_plans: exit_plans,
+        _module: module,
+    })
 }
 
 /// Where a trace sits in its trace tree: decides what its exits return and how it ends.
@@ -338,6 +347,10 @@ struct Lowerer<'a, 'f> {
     root_start: Option<Block>,
     /// The trace being lowered.
     t: TraceState<'a>,
+    /// The plans of the exits that write through one runtime call (owned by the compiled
+    /// trace: the code holds their addresses), and the stack buffer their values go through.
+    exit_plans: Vec<Box<ExitPlan>>,
+    exit_buffer: Option<ir::StackSlot>,
 }
 
 /// What lowering one trace of the tree keeps (swapped out while a side trace is lowered inside
@@ -399,7 +412,7 @@ fn build_function(
     shapes: &[Shape],
     runtime: RuntimeFunctions,
     objects: &[Box<[crate::interp::objects::value::Value]>],
-) -> Result<(), String> {
+) -> Result<Vec<Box<ExitPlan>>, String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -434,11 +447,18 @@ fn build_function(
         objects,
         root_start,
         t: TraceState::new(0, members, objects, side_exits),
+        exit_plans: Vec::new(),
+        exit_buffer: None,
     };
+    let buffer_bytes = members.iter().map(|m| exit_plan::buffer_bytes(m.trace)).max().unwrap_or(0);
+    if buffer_bytes > 0 && lw.runtime.write_exit.is_some() {
+        let data = ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, buffer_bytes, 3);
+        lw.exit_buffer = Some(lw.b.create_sized_stack_slot(data));
+    }
     lw.lower_member()?;
     lw.b.seal_all_blocks();
     lw.b.finalize(config);
-    Ok(())
+    Ok(lw.exit_plans)
 }
 
 impl Lowerer<'_, '_> {
@@ -539,6 +559,23 @@ impl Lowerer<'_, '_> {
         self.write_snapshot_slots(snap, |_| true)
     }
 
+    /// Writes snapshot `snap` at an exit to the interpreter (or into a side trace): through
+    /// one runtime call ([`ExitPlan`]) if it needs any, else inline. Only for exits: a `Link`
+    /// or a call writes on the hot path, where inline stores are faster.
+    fn write_exit_snapshot(&mut self, snap: usize) -> Result<(), String> {
+        let trace = self.t.trace;
+        if let (Some(write_exit), Some(buffer)) = (self.runtime.write_exit, self.exit_buffer) {
+            let place = |slot: u16| match slot.checked_sub(GLOBAL_SLOTS) {
+                Some(global) => SlotPlace { global: true, offset: i32::from(global) * VALUE_SIZE },
+                None => SlotPlace { global: false, offset: ops::slot_offset(slot) },
+            };
+            if let Some(plan) = ExitPlan::for_snapshot(trace, &trace.snapshots[snap], |_| true, place) {
+                return self.write_by_plan(plan, write_exit, buffer);
+            }
+        }
+        self.write_snapshot(snap)
+    }
+
     /// Writes the slots of snapshot `snap` that `wanted` picks.
     fn write_snapshot_slots(&mut self, snap: usize, wanted: impl Fn(u16) -> bool) -> Result<(), String> {
         let trace = self.t.trace;
@@ -575,6 +612,25 @@ impl Lowerer<'_, '_> {
             let (base, offset) = self.slot_place(slot);
             self.store_value(base, offset, value, ty)?;
         }
+        Ok(())
+    }
+
+    /// Stores the words `plan` reads into the exit buffer, then calls `write_exit` with it.
+    fn write_by_plan(&mut self, plan: ExitPlan, write_exit: ir::FuncRef, buffer: ir::StackSlot) -> Result<(), String> {
+        let words = self.b.ins().stack_addr(types::I64, buffer, 0);
+        for (index, &r) in plan.words.iter().enumerate() {
+            let value = self.val(r)?;
+            let word = match self.t.trace.ty(r) {
+                Type::Float => self.b.ins().bitcast(types::I64, ir::MemFlagsData::new(), value),
+                Type::Bool | Type::NoneType => self.b.ins().uextend(types::I64, value),
+                _ => value,
+            };
+            self.b.ins().store(ir::MemFlagsData::trusted(), word, words, (index * 8) as i32);
+        }
+        let plan = Box::new(plan);
+        let address = self.b.ins().iconst(types::I64, &*plan as *const ExitPlan as i64);
+        self.exit_plans.push(plan);
+        self.b.ins().call(write_exit, &[self.frame, self.globals, address, words]);
         Ok(())
     }
 
@@ -633,7 +689,7 @@ impl Lowerer<'_, '_> {
         });
         for (&(snap, block), &child) in exits.iter().zip(&children) {
             self.b.switch_to_block(block);
-            self.write_snapshot(snap)?;
+            self.write_exit_snapshot(snap)?;
             match (child, dispatch) {
                 (Some(child), _) => self.lower_side_trace_at(child, snap)?,
                 (None, Some(dispatch)) => {

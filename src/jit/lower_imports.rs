@@ -42,6 +42,8 @@ pub(super) struct RuntimeFunctions {
     pub(super) list_store_any: Option<ir::FuncRef>,
     pub(super) drop_garbage: Option<ir::FuncRef>,
     pub(super) keep_result: Option<ir::FuncRef>,
+    /// Exits that write through an [`crate::jit::exit_plan::ExitPlan`].
+    pub(super) write_exit: Option<ir::FuncRef>,
 }
 
 /// Declares in `module`, and imports into `func`, the runtime functions and data `members`
@@ -153,5 +155,11 @@ pub(super) fn import_runtime(
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
         drop_garbage: import(tuples, rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(tuples, rtt::KEEP_RESULT, &[pointer], &[])?,
+        write_exit: import(
+            tuples || exits_write(Type::Ptr) || exits_write(Type::Obj) || exits_write(Type::NoneType),
+            crate::jit::exit_plan::WRITE_EXIT,
+            &[pointer; 4],
+            &[],
+        )?,
     })
 }

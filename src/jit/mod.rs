@@ -23,6 +23,7 @@
 pub mod asm_labels;
 pub mod describe;
 pub mod dump;
+pub mod exit_plan;
 pub mod ir;
 pub mod layout;
 pub mod lower;

@@ -84,7 +84,7 @@ pub const CALL_INTERP: &str = "toyjit_call_interp";
 pub const LIST_POP: &str = "toyjit_list_pop";
 
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 17] {
+pub fn symbols() -> [(&'static str, *const u8); 18] {
     use crate::interp::engine::native::native_context as context;
     [
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
@@ -104,6 +104,7 @@ pub fn symbols() -> [(&'static str, *const u8); 17] {
         (SET_LIST, set_list as *const u8),
         (CALL_INTERP, crate::interp::engine::interp_call::call_in_interpreter as *const u8),
         (LIST_POP, list_pop as *const u8),
+        (super::exit_plan::WRITE_EXIT, super::exit_plan::write_exit as *const u8),
     ]
 }
 
@@ -161,26 +162,26 @@ pub(super) unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<Lis
     unsafe { std::mem::transmute::<usize, std::mem::ManuallyDrop<Rc<ListObj>>>(bits) }
 }
 
-extern "C" fn retain_list(list: usize) {
+pub(super) extern "C" fn retain_list(list: usize) {
     // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`): the reference this counts
     // is handed to `set_list` by the same exit.
     let list = unsafe { borrowed_list(list) };
     std::mem::forget(Rc::clone(&list));
 }
 
-extern "C" fn set_list(slot: *mut Value, list: usize) {
+pub(super) extern "C" fn set_list(slot: *mut Value, list: usize) {
     // SAFETY: `list` was counted by `retain_list` for this store, so this `Rc` owns a reference;
     // `slot` is a slot of the frame (or a global) the trace runs on (see `clear_slot`).
     unsafe { *slot = Value::List(std::mem::ManuallyDrop::into_inner(borrowed_list(list))) };
 }
 
-extern "C" fn set_value(slot: *mut Value, value: *const Value) {
+pub(super) extern "C" fn set_value(slot: *mut Value, value: *const Value) {
     // SAFETY: `slot` is a slot of the frame the trace runs on (see `clear_slot`); `value` is
     // one of the compiled trace's own objects, alive as long as its machine code.
     unsafe { *slot = (*value).clone() };
 }
 
-extern "C" fn clear_slot(slot: *mut Value) {
+pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // SAFETY: native code passes the address of a slot of the frame it runs on, a valid,
     // initialised `Value` that nothing else borrows while the trace runs.
     let old = unsafe { std::mem::replace(&mut *slot, Value::None) };

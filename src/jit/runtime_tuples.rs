@@ -71,7 +71,7 @@ pub(crate) unsafe fn value_of_words(value_tag: u8, payload: u64) -> Value {
     }
 }
 
-extern "C" fn tuple_new(len: i64) -> usize {
+pub(super) extern "C" fn tuple_new(len: i64) -> usize {
     let tuple = Tuple::from_fn(len as usize, |_| Value::None);
     let address = tuple.addr();
     // The trace's own reference: alive until the garbage is dropped.
@@ -79,7 +79,7 @@ extern "C" fn tuple_new(len: i64) -> usize {
     address
 }
 
-extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64) {
+pub(super) extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64) {
     // SAFETY: `tuple` was just built by `tuple_new` (kept alive by the garbage list) and no
     // one else has seen it yet, so writing its item is writing a fresh object; `index` is
     // below its length (the trace builds tuples from its own items); the payload is a trace
@@ -90,13 +90,13 @@ extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64)
     }
 }
 
-extern "C" fn retain_tuple(tuple: usize) {
+pub(super) extern "C" fn retain_tuple(tuple: usize) {
     // SAFETY: a trace's `tuple` value (alive); the reference counted here is handed to
     // `set_tuple` by the same exit.
     std::mem::forget(Tuple::clone(&*unsafe { borrowed_tuple(tuple) }));
 }
 
-extern "C" fn set_tuple(slot: *mut Value, tuple: usize) {
+pub(super) extern "C" fn set_tuple(slot: *mut Value, tuple: usize) {
     // SAFETY: `tuple` was counted by `retain_tuple` for this store, so this handle owns a
     // reference; `slot` is a slot of the frame (or a global) the trace runs on.
     unsafe { *slot = Value::Tuple(ManuallyDrop::into_inner(borrowed_tuple(tuple))) };
