@@ -310,7 +310,7 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
 fn cl_type(ty: Type) -> Option<ir::Type> {
     match ty {
         // An object is the address of its `Value` (see `CompiledTrace::_objects`).
-        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Obj => Some(types::I64),
+        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Obj => Some(types::I64),
         Type::Float => Some(types::F64),
         // `None` is its type: an i8 that is always 0 (a Phi or an exit needs some value).
         Type::Bool | Type::NoneType => Some(types::I8),
@@ -554,6 +554,7 @@ impl Lowerer<'_, '_> {
                 Type::Ptr => self.runtime.retain_list,
                 Type::Tuple => self.runtime.retain_tuple,
                 Type::Str => self.runtime.retain_str,
+                Type::Dict => self.runtime.retain_dict,
                 _ => continue,
             };
             let object = self.val(r)?;

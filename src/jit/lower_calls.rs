@@ -69,6 +69,7 @@ impl Lowerer<'_, '_> {
             let retain = match ty {
                 Type::Ptr => self.runtime.retain_list,
                 Type::Str => self.runtime.retain_str,
+                Type::Dict => self.runtime.retain_dict,
                 _ => self.runtime.retain_tuple,
             };
             let retain = retain.ok_or("a list or tuple stored without its runtime function")?;

@@ -46,6 +46,8 @@ pub(super) struct RuntimeFunctions {
     pub(super) call_helper: Option<ir::FuncRef>,
     pub(super) retain_str: Option<ir::FuncRef>,
     pub(super) set_str: Option<ir::FuncRef>,
+    pub(super) retain_dict: Option<ir::FuncRef>,
+    pub(super) set_dict: Option<ir::FuncRef>,
     pub(super) carry: Option<ir::FuncRef>,
     pub(super) drop_garbage_carrying: Option<ir::FuncRef>,
 }
@@ -104,6 +106,7 @@ pub(super) fn import_runtime(
     // Strings: held, written by exits, or made by helpers (whose results may be carried).
     let strings =
         members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Str || super::strings::is_helper(&i.op)));
+    let dicts = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Dict));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -171,6 +174,8 @@ pub(super) fn import_runtime(
         )?,
         retain_str: import(strings, rts::RETAIN_STR, &[pointer], &[])?,
         set_str: import(strings, rts::SET_STR, &[pointer, pointer], &[])?,
+        retain_dict: import(dicts, rts::RETAIN_DICT, &[pointer], &[])?,
+        set_dict: import(dicts, rts::SET_DICT, &[pointer, pointer], &[])?,
         carry: import(strings || tuples, rts::CARRY, &[types::I32, word], &[])?,
         drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[], &[])?,
     })

@@ -110,6 +110,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
+            | Op::SlotDict { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot }
                 if let Some(value) = self.inherited(slot, inst.ty) =>
@@ -120,6 +121,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
+            | Op::SlotDict { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
@@ -572,6 +574,7 @@ impl Lowerer<'_, '_> {
                 Type::Obj => self.runtime.set_value,
                 Type::Tuple => self.runtime.set_tuple,
                 Type::Str => self.runtime.set_str,
+                Type::Dict => self.runtime.set_dict,
                 _ => self.runtime.set_list,
             };
             let function = function.ok_or("an object written without its runtime function")?;

@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
+use std::rc::Rc;
 
 use crate::interp::engine::native::native_context;
 use crate::interp::objects::builtins::call_builtin;
@@ -16,8 +17,8 @@ use crate::interp::objects::error::{RtResult, index_error};
 use crate::interp::objects::host::Detached;
 use crate::interp::objects::iter::str_char_at;
 use crate::interp::objects::methods::call_method;
-use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice};
-use crate::interp::objects::value::{Str, Value};
+use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, set_item};
+use crate::interp::objects::value::{DictObj, Str, Value};
 use crate::jit::ir::helpers::{Helper, HelperKind};
 use crate::parser::ast::{BinOp, CmpOp};
 
@@ -26,6 +27,9 @@ pub const CALL_HELPER: &str = "toyjit_call_helper";
 /// Exits writing strings, as `RETAIN_LIST`/`SET_LIST` for lists.
 pub const RETAIN_STR: &str = "toyjit_retain_str";
 pub const SET_STR: &str = "toyjit_set_str";
+/// Exits writing dicts.
+pub const RETAIN_DICT: &str = "toyjit_retain_dict";
+pub const SET_DICT: &str = "toyjit_set_dict";
 /// The back edge of a loop that carries heap values and makes garbage: each carried value is
 /// counted (`CARRY`), then the garbage is dropped keeping those (`DROP_GARBAGE_CARRYING`).
 pub const CARRY: &str = "toyjit_carry";
@@ -37,8 +41,10 @@ pub const DROP_GARBAGE_CARRYING: &str = "toyjit_drop_garbage_carrying";
 pub const HELPER_FAILED: i64 = i64::MIN;
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 5] {
+pub fn symbols() -> [(&'static str, *const u8); 7] {
     [
+        (RETAIN_DICT, retain_dict as *const u8),
+        (SET_DICT, set_dict as *const u8),
         (CALL_HELPER, call_helper as *const u8),
         (RETAIN_STR, retain_str as *const u8),
         (SET_STR, set_str as *const u8),
@@ -81,6 +87,7 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             Helper::GetItem => get_item(arg(0), arg(1)),
             Helper::Slice => get_slice(arg(0), arg(1), arg(2), arg(3)),
             Helper::BuildList => Ok(Value::list(args.to_vec())),
+            Helper::SetItem => set_item(arg(0), arg(1), arg(2).clone()).map(|()| Value::None),
             Helper::CharAt => match (arg(0), arg(1)) {
                 (Value::Str(text), &Value::Int(offset)) if offset >= 0 => str_char_at(text, offset as usize)
                     .map(|(ch, _)| ch)
@@ -113,7 +120,7 @@ fn result_word(value: Value, want: u8) -> i64 {
         Value::Float(f) => f.to_bits() as i64,
         Value::Bool(b) => i64::from(b),
         Value::None => 0,
-        heap @ (Value::Str(_) | Value::List(_) | Value::Tuple(_)) => {
+        heap @ (Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_)) => {
             native_context::keep_until_dropped(heap);
             address as i64
         }
@@ -147,6 +154,28 @@ extern "C" fn set_str(slot: *mut Value, text: usize) {
     // SAFETY: `text` was counted by `retain_str` for this store, so this handle owns a
     // reference; `slot` is a slot of the frame (or a global) the trace runs on.
     unsafe { *slot = Value::Str(ManuallyDrop::into_inner(borrowed_str(text))) };
+}
+
+/// The dict a trace's `dict` value points to.
+///
+/// # Safety
+/// `bits` must be the payload of a live dict (kept alive as a list is, see the module doc).
+pub(crate) unsafe fn borrowed_dict(bits: usize) -> ManuallyDrop<Rc<DictObj>> {
+    // SAFETY: an `Rc<DictObj>` is one non-null pointer, and these are its bits; `ManuallyDrop`
+    // keeps this copy from releasing a reference it does not own.
+    unsafe { std::mem::transmute::<usize, ManuallyDrop<Rc<DictObj>>>(bits) }
+}
+
+extern "C" fn retain_dict(dict: usize) {
+    // SAFETY: a trace's `dict` value (alive); the reference counted here is handed to
+    // `set_dict` by the same exit.
+    std::mem::forget(Rc::clone(&*unsafe { borrowed_dict(dict) }));
+}
+
+extern "C" fn set_dict(slot: *mut Value, dict: usize) {
+    // SAFETY: `dict` was counted by `retain_dict` for this store, so this handle owns a
+    // reference; `slot` is a slot of the frame (or a global) the trace runs on.
+    unsafe { *slot = Value::Dict(ManuallyDrop::into_inner(borrowed_dict(dict))) };
 }
 
 thread_local! {

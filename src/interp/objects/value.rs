@@ -38,6 +38,8 @@ pub mod tag {
     pub const TUPLE: u8 = 8;
     /// `Value::Str`: traces hold strings as `str` values (a pointer to the block).
     pub const STR: u8 = 6;
+    /// `Value::Dict`: traces hold dicts as `dict` values (the `Rc`'s pointer).
+    pub const DICT: u8 = 9;
 }
 
 #[derive(Clone, Debug, Default)]
@@ -56,7 +58,7 @@ pub enum Value {
     Str(Str) = tag::STR,
     List(Rc<ListObj>) = tag::LIST,
     Tuple(Tuple) = tag::TUPLE,
-    Dict(Rc<DictObj>),
+    Dict(Rc<DictObj>) = tag::DICT,
     Range(Rc<RangeObj>),
     Function(Rc<FunctionObj>),
     /// A builtin function, type (`int`, `list`, ...), exception class, or `math` function.

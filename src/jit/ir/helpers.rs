@@ -4,8 +4,8 @@
 //! runs it ([`HelperKind`]). The `Helper1`..`Helper4` opcodes name a helper; the runtime
 //! (`jit/runtime_strings.rs`) runs it.
 //!
-//! Every helper is pure: it reads its arguments and builds a new value, never changing one,
-//! so a trace may exit before it and let the interpreter run the instruction again (which is
+//! Every helper but `SetItem` is pure: it reads its arguments and builds a new value, never
+//! changing one (`SetItem` changes its dict only once it cannot fail), so a trace may exit before it and let the interpreter run the instruction again (which is
 //! how an exception a helper meets is raised: by the interpreter, exactly where it would be).
 //!
 //! Touches nothing: the table and lookups in it.
@@ -69,6 +69,9 @@ helper_table! {
     GetItem = "[]" => Op,
     /// `a[b:c:d]`.
     Slice = "[:]" => Op,
+    /// `a[b] = c` on a dict (the one helper that writes: it fails, for an unhashable key,
+    /// before changing anything).
+    SetItem = "[]=" => Op,
     /// `[a, b, ...]`: a new list of the arguments.
     BuildList = "list_of" => Op,
     /// The char of string `a` at byte offset `b` (a `for` loop over a string; fails at the end).
@@ -78,6 +81,7 @@ helper_table! {
     Ord = "ord" => Builtin(BuiltinId::Ord),
     Chr = "chr" => Builtin(BuiltinId::Chr),
     Repr = "repr" => Builtin(BuiltinId::Repr),
+    Len = "len" => Builtin(BuiltinId::Len),
     Join = ".join" => Method(MethodId::Join),
     Split = ".split" => Method(MethodId::Split),
     Rsplit = ".rsplit" => Method(MethodId::Rsplit),
@@ -106,6 +110,7 @@ helper_table! {
     Rjust = ".rjust" => Method(MethodId::Rjust),
     Removeprefix = ".removeprefix" => Method(MethodId::Removeprefix),
     Removesuffix = ".removesuffix" => Method(MethodId::Removesuffix),
+    Get = ".get" => Method(MethodId::Get),
 }
 
 impl Helper {

@@ -255,7 +255,7 @@ impl Kind for Compare {
 pub struct ValueTag;
 
 /// The tags a trace guards, with their names in the dump.
-const TAG_NAMES: [(u8, &str); 7] = [
+const TAG_NAMES: [(u8, &str); 8] = [
     (tag::INT, "int"),
     (tag::FLOAT, "float"),
     (tag::BOOL, "bool"),
@@ -263,6 +263,7 @@ const TAG_NAMES: [(u8, &str); 7] = [
     (tag::LIST, "list"),
     (tag::TUPLE, "tuple"),
     (tag::STR, "str"),
+    (tag::DICT, "dict"),
 ];
 
 impl Kind for ValueTag {

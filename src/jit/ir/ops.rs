@@ -35,6 +35,7 @@ pub enum ResultRule {
     Ptr,
     Tuple,
     Str,
+    Dict,
     NoneType,
     Obj,
     /// The declared type, which must be an int or a float (`Select`).
@@ -54,6 +55,7 @@ impl ResultRule {
             ResultRule::Ptr => Type::Ptr,
             ResultRule::Tuple => Type::Tuple,
             ResultRule::Str => Type::Str,
+            ResultRule::Dict => Type::Dict,
             ResultRule::NoneType => Type::NoneType,
             ResultRule::Obj => Type::Obj,
             ResultRule::IntOrFloat if matches!(declared, Type::Int | Type::Float) => declared,
@@ -239,6 +241,8 @@ op_table! {
     SlotTuple { slot: Slot } -> Tuple, pure, "{slot}";
     /// The string in frame slot `slot` (its tag was guarded), borrowed from the frame.
     SlotStr { slot: Slot } -> Str, pure, "{slot}";
+    /// The dict in frame slot `slot` (its tag was guarded), borrowed from the frame.
+    SlotDict { slot: Slot } -> Dict, pure, "{slot}";
     /// String constant number `index` of `Trace::objects` (the trace keeps it alive).
     ConstStr { index: Object } -> Str, pure, "{index}";
     /// `len(s)`: the string's char count (read from its header).

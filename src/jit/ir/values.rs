@@ -53,6 +53,8 @@ pub enum Type {
     /// list or tuple holding it, the trace's constants, or (if a helper made it) the
     /// runtime's garbage list.
     Str,
+    /// A dict (the `Rc`'s pointer), kept alive like a list.
+    Dict,
     /// A function or builtin the trace loaded from a global (`Op::ConstObj`): no machine
     /// value, only written into the frame by exits.
     Obj,
@@ -68,6 +70,7 @@ impl Type {
             Type::Ptr => "ptr",
             Type::Tuple => "tuple",
             Type::Str => "str",
+            Type::Dict => "dict",
             Type::NoneType => "None",
             Type::Obj => "obj",
         }
@@ -75,7 +78,7 @@ impl Type {
 
     /// The type a name in the dump's type column stands for (`int`, `ptr`...; not `Void`).
     pub fn named(name: &str) -> Option<Type> {
-        [Type::Int, Type::Float, Type::Bool, Type::NoneType, Type::Ptr, Type::Tuple, Type::Str, Type::Obj]
+        [Type::Int, Type::Float, Type::Bool, Type::NoneType, Type::Ptr, Type::Tuple, Type::Str, Type::Dict, Type::Obj]
             .into_iter()
             .find(|t| t.name() == name)
     }
@@ -83,7 +86,7 @@ impl Type {
     /// Is this a heap object (a list, a tuple or a string): a pointer whose exits count
     /// references?
     pub fn is_heap(self) -> bool {
-        matches!(self, Type::Ptr | Type::Tuple | Type::Str)
+        matches!(self, Type::Ptr | Type::Tuple | Type::Str | Type::Dict)
     }
 
     /// The `Value` tag of a heap object of this type.
@@ -93,6 +96,7 @@ impl Type {
             Type::Ptr => Some(tag::LIST),
             Type::Tuple => Some(tag::TUPLE),
             Type::Str => Some(tag::STR),
+            Type::Dict => Some(tag::DICT),
             _ => None,
         }
     }
@@ -120,6 +124,7 @@ impl Type {
             t::LIST => Some(Type::Ptr),
             t::TUPLE => Some(Type::Tuple),
             t::STR => Some(Type::Str),
+            t::DICT => Some(Type::Dict),
             _ => None,
         }
     }

@@ -167,7 +167,8 @@ impl Recorder {
                         | Op::SlotBool { slot }
                         | Op::SlotPtr { slot }
                         | Op::SlotTuple { slot }
-                        | Op::SlotStr { slot } => {
+                        | Op::SlotStr { slot }
+                        | Op::SlotDict { slot } => {
                             if let Some(&phi) = phis.get(&slot) {
                                 map[r.0 as usize] = phi;
                             }

@@ -491,12 +491,12 @@ impl Recorder {
                 // Which methods a value has depends on its type alone (the instruction's
                 // `receivers`): a list's type guard (the read) makes the check static. Other
                 // receivers' calls are not traced.
-                use crate::interp::objects::methods::{RECEIVER_LIST, RECEIVER_STR};
+                use crate::interp::objects::methods::{RECEIVER_DICT, RECEIVER_LIST, RECEIVER_STR};
                 let has_it = match frame[obj.0 as usize] {
                     Value::List(_) => receivers & RECEIVER_LIST != 0,
-                    // A string's methods run as helpers (those that have one).
-                    Value::Str(_) => {
-                        receivers & RECEIVER_STR != 0
+                    // A string's and a dict's methods run as helpers (those that have one).
+                    Value::Str(_) | Value::Dict(_) => {
+                        receivers & (RECEIVER_STR | RECEIVER_DICT) != 0
                             && crate::jit::ir::helpers::Helper::of_method(self.cur.method_ids[method.0 as usize])
                                 .is_some()
                     }
@@ -625,7 +625,7 @@ impl Recorder {
                 let items: Vec<Reg> = (0..count.0).map(|i| Reg(start.0 + i)).collect();
                 self.record_helper(crate::jit::ir::helpers::Helper::BuildList, dst, &items, pc, frame)?
             }
-            Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Str(_)) => {
+            Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Str(_) | Value::Dict(_)) => {
                 self.record_helper(crate::jit::ir::helpers::Helper::GetItem, dst, &[obj, index], pc, frame)?
             }
             Instr::GetSlice { dst, obj, bounds }
@@ -719,6 +719,9 @@ impl Recorder {
             Instr::CallMethod { dst, obj, method, args, argc } => {
                 self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
             }
+            Instr::SetItem { obj, index, value } if matches!(frame[obj.0 as usize], Value::Dict(_)) => {
+                self.record_dict_store(obj, index, value, pc, frame)?
+            }
             Instr::SetItem { obj, index, value } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
                 if list_element(&frame[obj.0 as usize], &frame[index.0 as usize]).is_none() {
@@ -762,6 +765,7 @@ fn element_type(element: &Value) -> Result<Type, Abort> {
         Value::List(_) => Ok(Type::Ptr),
         Value::Tuple(_) => Ok(Type::Tuple),
         Value::Str(_) => Ok(Type::Str),
+        Value::Dict(_) => Ok(Type::Dict),
         Value::None => Ok(Type::NoneType),
         Value::BigInt(_) => abort("a list element holds an int beyond 64 bits (big ints stay in the interpreter)"),
         other => abort(format!("a list element holds {}", a(other.type_name()))),

@@ -199,14 +199,38 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Result<(), Abort> {
-        if !matches!(frame[y.0 as usize], Value::Str(_) | Value::List(_) | Value::Tuple(_)) {
+        if !matches!(frame[y.0 as usize], Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_)) {
             return abort(format!("`in` on {}", a(frame[y.0 as usize].type_name())));
         }
         let helper = if negated { Helper::NotIn } else { Helper::In };
         self.record_helper(helper, dst, &[x, y], pc, frame)
     }
 
-    /// `dst = obj.method(args...)` on a string: a helper.
+    /// `obj[index] = value` on a dict: the one helper that writes (see `ir/helpers.rs`). Not
+    /// run while recording (the VM does the store next); its result is `None`.
+    pub(super) fn record_dict_store(
+        &mut self,
+        obj: Reg,
+        index: Reg,
+        value: Reg,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let mut args = [IrRef(0); 3];
+        for (arg, reg) in args.iter_mut().zip([obj, index, value]) {
+            let (r, ty) = self.read(reg, frame, pc)?;
+            if ty.value_tag().is_none() && !ty.is_heap() {
+                return abort(format!("storing {} into a dict", a(ty.name())));
+            }
+            *arg = r;
+        }
+        let snap = self.snapshot(pc);
+        let [a, b, c] = args;
+        self.emit(Op::Helper3 { fun: Helper::SetItem, a, b, c, ty: Type::NoneType, snap }, Type::NoneType);
+        Ok(())
+    }
+
+    /// `dst = obj.method(args...)` on a string or dict: a helper.
     pub(super) fn str_method(
         &mut self,
         dst: Reg,
@@ -218,7 +242,7 @@ impl Recorder {
         frame: &[Value],
     ) -> Result<(), Abort> {
         let Some(helper) = Helper::of_method(method) else {
-            return abort(format!("a call to the method str.{}() (not traced)", method.name()));
+            return abort(format!("a call to the method {}() (not traced)", method.name()));
         };
         let mut regs = vec![obj];
         regs.extend((0..argc).map(|i| Reg(args.0 + i)));
@@ -230,6 +254,7 @@ impl Recorder {
     pub(super) fn builtin_helper(&self, id: BuiltinId, args: Reg, argc: u16, frame: &[Value]) -> Option<Helper> {
         let first = frame.get(args.0 as usize).filter(|_| argc > 0);
         match id {
+            BuiltinId::Len if !matches!(first, Some(Value::Dict(_))) => None,
             BuiltinId::Int if !matches!(first, Some(Value::Str(_))) => None,
             _ => Helper::of_builtin(id),
         }
@@ -243,9 +268,9 @@ impl Recorder {
 pub(super) fn str_unsafe_across_interp_call(trace: &Trace, frame_slot: u16) -> Option<String> {
     trace.insts.iter().find_map(|inst| {
         let safe = match inst.op {
-            _ if inst.ty != Type::Str => true,
+            _ if !matches!(inst.ty, Type::Str | Type::Dict) => true,
             // The callee's frame starts at `frame_slot`: slots from there up are its own.
-            Op::SlotStr { slot } => slot < frame_slot.min(GLOBAL_SLOTS),
+            Op::SlotStr { slot } | Op::SlotDict { slot } => slot < frame_slot.min(GLOBAL_SLOTS),
             Op::ListLoad { list, .. } => crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
             Op::TupleLoad { .. } => false,
             _ => true,
