@@ -108,6 +108,25 @@ unsafe fn argument(value_tag: u64, payload: u64) -> Value {
     unsafe { super::runtime_tuples::value_of_words(value_tag as u8, payload) }
 }
 
+/// A value given as its tag and payload word, not counted: the trace's own value, borrowed.
+///
+/// # Safety
+/// `value_tag` must be the tag of a number, `None`, or a live list, tuple, string or dict whose
+/// pointer `payload` is (a bool's payload is 0 or 1), as a trace holds its values.
+unsafe fn borrowed_argument(value_tag: u8, payload: u64) -> ManuallyDrop<Value> {
+    use crate::jit::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
+    let mut value = std::mem::MaybeUninit::<Value>::zeroed();
+    let base = value.as_mut_ptr() as *mut u8;
+    // SAFETY: `Value` is `repr(C, u8)`, 16 bytes: the tag byte at `TAG_OFFSET`, the payload
+    // word at `PAYLOAD_OFFSET` (`layout.rs`, checked by its tests); the caller's tag and payload
+    // make a valid `Value` of that variant, which `ManuallyDrop` keeps from being released.
+    unsafe {
+        base.add(TAG_OFFSET as usize).write(value_tag);
+        (base.add(PAYLOAD_OFFSET as usize) as *mut u64).write_unaligned(payload);
+        ManuallyDrop::new(value.assume_init())
+    }
+}
+
 /// The payload word of `value` if it has tag `want` (a heap value is kept in the garbage, the
 /// trace's reference), else [`HELPER_FAILED`].
 fn result_word(value: Value, want: u8) -> i64 {
@@ -130,15 +149,18 @@ fn result_word(value: Value, want: u8) -> i64 {
 
 extern "C" fn call_helper(helper: u32, want: u32, argc: u32, args: *const u64) -> i64 {
     let Some(helper) = Helper::numbered(helper) else { return HELPER_FAILED };
-    // No allocation for the arguments: at most four (`Helper4`).
-    let mut values: [Value; 4] = Default::default();
+    // No allocation and no counting for the arguments: at most four (`Helper4`), borrowed.
+    let mut values: [ManuallyDrop<Value>; 4] = Default::default();
     let argc = (argc as usize).min(values.len());
     for (i, value) in values[..argc].iter_mut().enumerate() {
         // SAFETY: the trace stored `argc` (tag, payload) pairs of its own values (alive, see the
         // module doc) at `args`.
-        *value = unsafe { argument(*args.add(2 * i), *args.add(2 * i + 1)) };
+        *value = unsafe { borrowed_argument(*args.add(2 * i) as u8, *args.add(2 * i + 1)) };
     }
-    match run_helper(helper, &values[..argc]) {
+    // SAFETY: `ManuallyDrop<Value>` is `repr(transparent)` over `Value`, so the slices have one
+    // layout; the values are never dropped (they are borrowed).
+    let values = unsafe { &*(&values[..argc] as *const [ManuallyDrop<Value>] as *const [Value]) };
+    match run_helper(helper, values) {
         Ok(value) => result_word(value, want as u8),
         Err(_) => HELPER_FAILED,
     }
@@ -224,6 +246,24 @@ mod tests {
         // The wrong type, and an exception, fail.
         assert_eq!(call_helper(Helper::Split.number(), u32::from(tag::STR), 2, args.as_ptr()), HELPER_FAILED);
         assert_eq!(call_helper(Helper::Int.number(), u32::from(tag::INT), 1, args.as_ptr()), HELPER_FAILED);
+    }
+
+    #[test]
+    fn borrowed_arguments_read_back_without_counting() {
+        let text = Str::new("xy");
+        let (t, p) = words(&Value::Str(text.clone()));
+        {
+            // SAFETY: the tag and payload of a live string (ours).
+            let borrowed = unsafe { borrowed_argument(t as u8, p) };
+            assert!(matches!(&*borrowed, Value::Str(s) if s.as_str() == "xy"));
+        }
+        assert_eq!(text.refcount(), 1, "borrowing counted nothing");
+        for value in [Value::Int(-5), Value::Bool(true), Value::Float(2.5), Value::None] {
+            let (t, p) = words(&value);
+            // SAFETY: a number's or None's words.
+            let back = unsafe { borrowed_argument(t as u8, p) };
+            assert_eq!(format!("{:?}", *back), format!("{value:?}"));
+        }
     }
 
     #[test]
