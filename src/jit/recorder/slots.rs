@@ -62,7 +62,7 @@ impl Recorder {
                 abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
             }
             other => abort(format!(
-                "{} holds {} value; the JIT handles ints, floats, bools and lists",
+                "{} holds {} value; the JIT handles ints, floats, bools, None, lists, tuples, strings and dicts",
                 self.name_of(slot),
                 a(other.type_name())
             )),
