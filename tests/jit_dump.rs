@@ -123,6 +123,13 @@ fn dump_of_fib_with_native_recursion() {
     insta::assert_snapshot!("fib", dump);
 }
 
+/// Strings and dicts: a char loop with `ord`/`chr` inline, string methods and dict reads and
+/// writes as runtime helpers (`Helper1`..`Helper3`), a string carried by the loop.
+#[test]
+fn dump_of_strings_and_dicts() {
+    check("strings");
+}
+
 /// Allocation removal: a pair updated each iteration is never allocated in the loop; the
 /// exits that need it build it (`... materialized at exit N`).
 #[test]

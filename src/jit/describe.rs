@@ -157,7 +157,9 @@ impl<'a> Describer<'a> {
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot }
             | Op::SlotPtr { slot }
-            | Op::SlotTuple { slot } => match self.entry_values.iter().find(|(s, _)| *s == slot) {
+            | Op::SlotTuple { slot }
+            | Op::SlotStr { slot }
+            | Op::SlotDict { slot } => match self.entry_values.iter().find(|(s, _)| *s == slot) {
                 Some((_, expression)) => (expression.clone(), 1),
                 None => (self.slot_name(slot), ATOM),
             },
@@ -203,7 +205,8 @@ impl<'a> Describer<'a> {
                 ),
                 0,
             ),
-            Op::ConstObj { index } => {
+            Op::StrLen { s } => call("len", s),
+            Op::ConstObj { index } | Op::ConstStr { index } => {
                 (self.trace.objects.get(index as usize).map_or("?".into(), |o| o.to_string()), ATOM)
             }
             _ => (r.to_string(), ATOM),
@@ -273,6 +276,8 @@ impl<'a> Describer<'a> {
             | Op::SlotBool { slot }
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
+            | Op::SlotStr { slot }
+            | Op::SlotDict { slot }
                 if self.entry_values.iter().any(|(s, _)| *s == slot) =>
             {
                 format!("{} holds {}, as the exit left it", self.trace.slot_label(slot), self.expression(r))
@@ -303,7 +308,10 @@ impl<'a> Describer<'a> {
 }
 
 fn is_constant(op: &Op) -> bool {
-    matches!(op, Op::ConstInt { .. } | Op::ConstFloat { .. } | Op::ConstBool { .. } | Op::ConstObj { .. })
+    matches!(
+        op,
+        Op::ConstInt { .. } | Op::ConstFloat { .. } | Op::ConstBool { .. } | Op::ConstObj { .. } | Op::ConstStr { .. }
+    )
 }
 
 /// `a float`, `an int`.

@@ -60,6 +60,9 @@ mod tuples;
 
 #[path = "lower_slot_facts.rs"]
 mod slot_facts;
+#[path = "lower_strings.rs"]
+mod strings;
+pub use strings::is_helper;
 
 #[path = "lower_imports.rs"]
 mod imports;
@@ -286,6 +289,7 @@ fn new_module() -> Result<JITModule, String> {
     let mut builder = JITBuilder::with_isa(host_isa()?, default_libcall_names());
     builder.symbols(super::runtime::symbols());
     builder.symbols(super::runtime_tuples::symbols());
+    builder.symbols(super::runtime_strings::symbols());
     Ok(JITModule::new(builder))
 }
 
@@ -317,7 +321,7 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
 fn cl_type(ty: Type) -> Option<ir::Type> {
     match ty {
         // An object is the address of its `Value` (see `CompiledTrace::_objects`).
-        Type::Int | Type::Ptr | Type::Tuple | Type::Obj => Some(types::I64),
+        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Obj => Some(types::I64),
         Type::Float => Some(types::F64),
         // `None` is its type: an i8 that is always 0 (a Phi or an exit needs some value).
         Type::Bool | Type::NoneType => Some(types::I8),
@@ -505,12 +509,14 @@ impl Lowerer<'_, '_> {
         }
         let back_args = back_refs.iter().map(|&r| self.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
         if tuples::makes_garbage(trace) {
-            // The garbage may hold what a carried heap pointer points to.
-            let carries_heap = trace.insts[loop_at + 1..loop_at + 1 + phis].iter().any(|i| i.ty.is_heap());
-            if carries_heap {
-                return Err("a loop carrying a list or tuple while it builds tuples or replaces list elements".into());
+            // The garbage may hold what a carried heap pointer points to: those are counted
+            // first (`lower_strings.rs`).
+            let carried: Vec<IrRef> = back_refs.iter().copied().filter(|&r| trace.ty(r).is_heap()).collect();
+            if carried.is_empty() {
+                self.drop_garbage_at_back_edge()?;
+            } else {
+                self.drop_garbage_carrying(&carried)?;
             }
-            self.drop_garbage_at_back_edge()?;
         }
         self.b.ins().jump(header, &back_args);
         self.emit_exits()
@@ -591,6 +597,8 @@ impl Lowerer<'_, '_> {
             let retain = match trace.ty(r) {
                 Type::Ptr => self.runtime.retain_list,
                 Type::Tuple => self.runtime.retain_tuple,
+                Type::Str => self.runtime.retain_str,
+                Type::Dict => self.runtime.retain_dict,
                 _ => continue,
             };
             let object = self.val(r)?;

@@ -86,7 +86,12 @@ impl Lowerer<'_, '_> {
     /// value the slot may hold.
     fn store_dropping(&mut self, base: ir::Value, offset: i32, value: ir::Value, ty: Type) -> Result<(), String> {
         if ty.is_heap() {
-            let retain = if ty == Type::Ptr { self.runtime.retain_list } else { self.runtime.retain_tuple };
+            let retain = match ty {
+                Type::Ptr => self.runtime.retain_list,
+                Type::Str => self.runtime.retain_str,
+                Type::Dict => self.runtime.retain_dict,
+                _ => self.runtime.retain_tuple,
+            };
             let retain = retain.ok_or("a list or tuple stored without its runtime function")?;
             self.b.ins().call(retain, &[value]);
             return self.store_value(base, offset, value, ty);

@@ -44,6 +44,14 @@ pub(super) struct RuntimeFunctions {
     pub(super) keep_result: Option<ir::FuncRef>,
     /// Exits that write through an [`crate::jit::exit_plan::ExitPlan`].
     pub(super) write_exit: Option<ir::FuncRef>,
+    /// Strings and helpers (`runtime_strings.rs`).
+    pub(super) call_helper: Option<ir::FuncRef>,
+    pub(super) retain_str: Option<ir::FuncRef>,
+    pub(super) set_str: Option<ir::FuncRef>,
+    pub(super) retain_dict: Option<ir::FuncRef>,
+    pub(super) set_dict: Option<ir::FuncRef>,
+    pub(super) carry: Option<ir::FuncRef>,
+    pub(super) drop_garbage_carrying: Option<ir::FuncRef>,
 }
 
 /// Declares in `module`, and imports into `func`, the runtime functions and data `members`
@@ -90,12 +98,17 @@ pub(super) fn import_runtime(
         Ok::<_, String>(Some(module.declare_func_in_func(id, func)))
     };
     use crate::jit::runtime as rt;
+    use crate::jit::runtime_strings as rts;
     use crate::jit::runtime_tuples as rtt;
     // Tuples: built (by the trace or an exit), written by exits, or stored into lists.
     let tuples = members.iter().any(|m| {
         m.trace.insts.iter().any(|i| i.ty == Type::Tuple || matches!(i.op, Op::ListStoreAny { .. }))
             || m.trace.snapshots.iter().any(|s| !s.virtuals.is_empty())
     });
+    // Strings: held, written by exits, or made by helpers (whose results may be carried).
+    let strings =
+        members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Str || super::strings::is_helper(&i.op)));
+    let dicts = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Dict));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -153,7 +166,7 @@ pub(super) fn import_runtime(
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
-        drop_garbage: import(tuples, rtt::DROP_GARBAGE, &[], &[])?,
+        drop_garbage: import(tuples || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(tuples, rtt::KEEP_RESULT, &[pointer], &[])?,
         write_exit: import(
             tuples || exits_write(Type::Ptr) || exits_write(Type::Obj) || exits_write(Type::NoneType),
@@ -161,5 +174,17 @@ pub(super) fn import_runtime(
             &[pointer; 4],
             &[],
         )?,
+        call_helper: import(
+            uses(super::strings::is_helper),
+            rts::CALL_HELPER,
+            &[types::I32, types::I32, types::I32, pointer],
+            &[word],
+        )?,
+        retain_str: import(strings, rts::RETAIN_STR, &[pointer], &[])?,
+        set_str: import(strings, rts::SET_STR, &[pointer, pointer], &[])?,
+        retain_dict: import(dicts, rts::RETAIN_DICT, &[pointer], &[])?,
+        set_dict: import(dicts, rts::SET_DICT, &[pointer, pointer], &[])?,
+        carry: import(strings || tuples, rts::CARRY, &[types::I32, word], &[])?,
+        drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[], &[])?,
     })
 }

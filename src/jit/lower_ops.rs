@@ -66,7 +66,11 @@ impl Lowerer<'_, '_> {
     /// Lowers instruction `r` (not `Loop` or `Phi`, which `build_function` handles).
     pub(super) fn lower(&mut self, r: IrRef) -> Result<(), String> {
         let inst = self.t.trace.insts[r.0 as usize];
-        if let Some(result) = self.lower_tuple_op(inst.op, inst.ty)? {
+        let lowered = match self.lower_tuple_op(inst.op, inst.ty)? {
+            Some(result) => Some(result),
+            None => self.lower_string_op(inst.op, inst.ty)?,
+        };
+        if let Some(result) = lowered {
             if let Some(value) = result {
                 self.t.vals[r.0 as usize] = Some(value);
             }
@@ -107,6 +111,8 @@ impl Lowerer<'_, '_> {
             Op::SlotInt { slot }
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
+            | Op::SlotStr { slot }
+            | Op::SlotDict { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot }
                 if let Some(value) = self.inherited(slot, inst.ty) =>
@@ -116,6 +122,8 @@ impl Lowerer<'_, '_> {
             Op::SlotInt { slot }
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
+            | Op::SlotStr { slot }
+            | Op::SlotDict { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
@@ -425,6 +433,17 @@ impl Lowerer<'_, '_> {
             | Op::TupleLoad { .. }
             | Op::NewTuple { .. }
             | Op::TupleInit { .. } => return Err(format!("{r}: {} is lowered in lower_tuples.rs", inst.op.name())),
+            Op::ConstStr { .. }
+            | Op::StrLen { .. }
+            | Op::StrBytes { .. }
+            | Op::StrOrd { .. }
+            | Op::StrChr { .. }
+            | Op::StrCharAt { .. }
+            | Op::Helper0 { .. }
+            | Op::Helper1 { .. }
+            | Op::Helper2 { .. }
+            | Op::Helper3 { .. }
+            | Op::Helper4 { .. } => return Err(format!("{r}: {} is lowered in lower_strings.rs", inst.op.name())),
             Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } | Op::Ret { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }
@@ -583,6 +602,8 @@ impl Lowerer<'_, '_> {
             let function = match ty {
                 Type::Obj => self.runtime.set_value,
                 Type::Tuple => self.runtime.set_tuple,
+                Type::Str => self.runtime.set_str,
+                Type::Dict => self.runtime.set_dict,
                 _ => self.runtime.set_list,
             };
             let function = function.ok_or("an object written without its runtime function")?;

@@ -11,13 +11,13 @@ use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::{Lowerer, cl_type};
 use crate::interp::objects::value::{Tuple, tag};
 
-/// Does this trace build tuples or replace list elements (so that its loop must drop the
+/// Does this trace build tuples, replace list elements or call helpers (so that its loop must drop the
 /// runtime's garbage at its back edge)?
 pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
-    trace
-        .insts
-        .iter()
-        .any(|i| matches!(i.op, Op::NewTuple { .. } | Op::ListStoreAny { .. } | Op::CallNative { ty: Type::Tuple, .. }))
+    trace.insts.iter().any(|i| {
+        matches!(i.op, Op::NewTuple { .. } | Op::ListStoreAny { .. } | Op::CallNative { ty: Type::Tuple, .. })
+            || super::strings::is_helper(&i.op)
+    })
 }
 
 impl Lowerer<'_, '_> {
@@ -59,8 +59,8 @@ impl Lowerer<'_, '_> {
             Op::TupleInit { tuple, index, value } => {
                 let value_ty = self.t.trace.ty(value);
                 let tuple = self.val(tuple)?;
-                if value_ty == Type::Ptr {
-                    // A list's count is the runtime's to change.
+                if matches!(value_ty, Type::Ptr | Type::Str) {
+                    // A list's or string's count is the runtime's to change.
                     let (value_tag, payload) = self.tag_and_payload(value)?;
                     self.init_item(tuple, index, value_tag, payload)?;
                 } else {

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use super::runtime::borrowed_list;
 use crate::interp::engine::native::native_context;
-use crate::interp::objects::value::{Tuple, Value, tag};
+use crate::interp::objects::value::{Str, Tuple, Value, tag};
 
 /// `NewTuple`: a new tuple of `len` items (all `None` until `TupleInit` fills them).
 pub const TUPLE_NEW: &str = "toyjit_tuple_new";
@@ -58,7 +58,7 @@ unsafe fn borrowed_tuple(bits: usize) -> ManuallyDrop<Tuple> {
 /// The value a trace holds as a tag and a payload word, as a counted `Value`.
 ///
 /// # Safety
-/// A list or tuple payload must point to a live object.
+/// A list, tuple or string payload must point to a live object.
 pub(crate) unsafe fn value_of_words(value_tag: u8, payload: u64) -> Value {
     match value_tag {
         tag::INT => Value::Int(payload as i64),
@@ -67,6 +67,8 @@ pub(crate) unsafe fn value_of_words(value_tag: u8, payload: u64) -> Value {
         tag::NONE => Value::None,
         // SAFETY (both): the caller's promise; cloning counts the new reference.
         tag::TUPLE => Value::Tuple(Tuple::clone(&*unsafe { borrowed_tuple(payload as usize) })),
+        tag::DICT => Value::Dict(Rc::clone(&*unsafe { super::runtime_strings::borrowed_dict(payload as usize) })),
+        tag::STR => Value::Str(Str::clone(&*unsafe { super::runtime_strings::borrowed_str(payload as usize) })),
         _ => Value::List(Rc::clone(&*unsafe { borrowed_list(payload as usize) })),
     }
 }
@@ -111,7 +113,7 @@ extern "C" fn list_store_any(list: usize, index: i64, value_tag: u32, payload: u
         let list = borrowed_list(list);
         let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
         // Trace values may still point to the old element (or into it): dropped later.
-        if matches!(old, Value::List(_) | Value::Tuple(_)) {
+        if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_)) {
             native_context::keep_until_dropped(old);
         }
     }

@@ -85,7 +85,9 @@ pub fn known_at_exit<V: Copy>(
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot }
             | Op::SlotPtr { slot }
-            | Op::SlotTuple { slot } => {
+            | Op::SlotTuple { slot }
+            | Op::SlotStr { slot }
+            | Op::SlotDict { slot } => {
                 known.insert(slot, Known { ty: inst.ty, value: value_of(IrRef(at as u32)) });
             }
             // The runtime wrote None into the call's result register.

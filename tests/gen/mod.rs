@@ -41,6 +41,10 @@
 //! - then one or two self-contained tuple blocks ([`tuples`]): tuples in hot loops as the JIT
 //!   compiles them (pairs carried by a loop, tuples in lists, returned, nested, holding `None`,
 //!   indexed, identity), with `ValueError`/`IndexError` raised from inside traces and caught.
+//! - then one or two self-contained string blocks ([`strings`]): strings in hot loops (`for ch
+//!   in s` over ASCII and non-ASCII text, `ord`/`chr`, split/strip/replace/find, slicing,
+//!   comparisons, `+=` building, a string carried by a loop), with `ValueError` from `int()` and
+//!   `IndexError` from `s[i]` raised from inside traces and caught.
 //!
 //! Most programs keep their variables as locals of `def main():` (the others at the module
 //! level, where loops run over globals, which the JIT also compiles), and about two loops in
@@ -83,6 +87,7 @@ mod loops;
 mod program;
 mod rng;
 mod statements;
+mod strings;
 mod tuples;
 mod types;
 
@@ -98,6 +103,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in tuples::tuple_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in strings::string_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

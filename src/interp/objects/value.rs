@@ -36,6 +36,10 @@ pub mod tag {
     pub const LIST: u8 = 7;
     /// `Value::Tuple`: traces hold tuples as `tuple` values (a pointer to the block).
     pub const TUPLE: u8 = 8;
+    /// `Value::Str`: traces hold strings as `str` values (a pointer to the block).
+    pub const STR: u8 = 6;
+    /// `Value::Dict`: traces hold dicts as `dict` values (the `Rc`'s pointer).
+    pub const DICT: u8 = 9;
 }
 
 #[derive(Clone, Debug, Default)]
@@ -51,10 +55,10 @@ pub enum Value {
     Float(f64) = tag::FLOAT,
     /// Only for numbers outside the i64 range (invariant kept by [`Value::from_bigint`]).
     BigInt(Rc<BigInt>),
-    Str(Str),
+    Str(Str) = tag::STR,
     List(Rc<ListObj>) = tag::LIST,
     Tuple(Tuple) = tag::TUPLE,
-    Dict(Rc<DictObj>),
+    Dict(Rc<DictObj>) = tag::DICT,
     Range(Rc<RangeObj>),
     Function(Rc<FunctionObj>),
     /// A builtin function, type (`int`, `list`, ...), exception class, or `math` function.
@@ -228,6 +232,12 @@ thread_local! {
     /// iterating over or indexing an ASCII string allocates nothing.
     static LATIN1_CHARS: Vec<Str> =
         (0u8..=255).map(|b| Str::new(char::from(b).encode_utf8(&mut [0; 2]))).collect();
+}
+
+/// The address of this thread's one-character strings (256 `Str` handles of one pointer each,
+/// by code point): machine code reads a char there without a call (`jit/lower_strings.rs`).
+pub fn latin1_chars_address() -> usize {
+    LATIN1_CHARS.with(|table| table.as_ptr() as usize)
 }
 
 impl Value {

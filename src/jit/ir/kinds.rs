@@ -12,6 +12,7 @@
 //! Touches nothing: pure functions of the field, the trace being printed ([`Labels`]), or the
 //! parser's state ([`Names`]). Imports only `values.rs` from the IR.
 
+use super::helpers::Helper;
 use super::values::{Cond, IrRef, SnapId, Type};
 use crate::interp::objects::value::tag;
 
@@ -134,12 +135,14 @@ value_kinds! {
     Ptr: |ty, result| ty == Type::Ptr, "Ptr";
     /// A tuple (a pointer to its block).
     Tup: |ty, result| ty == Type::Tuple, "Tuple";
+    /// A string (a pointer to its block).
+    Text: |ty, result| ty == Type::Str, "Str";
     /// A value of the instruction's own result type (`Select`'s arms, a `Phi`'s inputs).
     Same: |ty, result| ty == result, format!("{result:?}");
     /// A value a list element can hold unboxed: an int, a float, a bool or None.
     Number: |ty, result| ty.value_tag().is_some(), "a number (Int, Float or Bool) or None";
-    /// Anything a list element can be: a number, a list or a tuple.
-    Element: |ty, result| ty.value_tag().is_some() || ty.is_heap(), "a number, a list or a tuple";
+    /// Anything a list element can be: a number, a list, a tuple or a string.
+    Element: |ty, result| ty.value_tag().is_some() || ty.is_heap(), "a number, a list, a tuple or a string";
 }
 
 /// The snapshot an instruction exits through (printed last on the line: `  snap3`).
@@ -252,13 +255,15 @@ impl Kind for Compare {
 pub struct ValueTag;
 
 /// The tags a trace guards, with their names in the dump.
-const TAG_NAMES: [(u8, &str); 6] = [
+const TAG_NAMES: [(u8, &str); 8] = [
     (tag::INT, "int"),
     (tag::FLOAT, "float"),
     (tag::BOOL, "bool"),
     (tag::NONE, "None"),
     (tag::LIST, "list"),
     (tag::TUPLE, "tuple"),
+    (tag::STR, "str"),
+    (tag::DICT, "dict"),
 ];
 
 impl Kind for ValueTag {
@@ -390,5 +395,21 @@ impl Kind for Object {
     }
     fn example(_: u32) -> u32 {
         0
+    }
+}
+
+/// A runtime helper ([`Helper`]), printed by name (`.split`, `str`, `+`).
+pub struct HelperFn;
+
+impl Kind for HelperFn {
+    type Value = Helper;
+    fn print(helper: Helper, _: &dyn Labels) -> String {
+        helper.name().into()
+    }
+    fn parse(text: &str, _: &mut dyn Names) -> Result<Helper, String> {
+        Helper::from_name(text).ok_or_else(|| format!("no helper named '{text}'"))
+    }
+    fn example(_: u32) -> Helper {
+        Helper::Split
     }
 }

@@ -26,6 +26,7 @@
 //!
 //! The folder is the IR and nothing else (it imports nothing from the rest of `src/jit`):
 //! - `values.rs`: what an operand is ([`IrRef`], [`SnapId`], [`Type`], [`Cond`], global slots);
+//! - `helpers.rs`: the runtime helpers the `Helper1`..`Helper4` opcodes name ([`helpers::Helper`]);
 //! - `kinds.rs`: the operand kinds the table's columns use (how each prints, parses, checks);
 //! - `ops.rs`: the opcode table, one row per [`Op`], from which every per-opcode question is
 //!   answered (operands, snapshot, effect, typing rule, text form);
@@ -43,6 +44,7 @@
 
 use std::fmt;
 
+pub mod helpers;
 pub mod kinds;
 pub mod ops;
 mod print;
@@ -203,6 +205,8 @@ impl PartialEq for Origins {
 pub enum TraceObject {
     Builtin(crate::interp::objects::builtins::BuiltinId),
     Function(std::rc::Rc<crate::interp::objects::value::FunctionObj>),
+    /// A string constant (`ConstStr`), printed as Rust writes a string literal.
+    Str(crate::interp::objects::value::Str),
 }
 
 impl TraceObject {
@@ -222,6 +226,7 @@ impl TraceObject {
         match self {
             TraceObject::Builtin(id) => Value::Builtin(*id),
             TraceObject::Function(f) => Value::Function(f.clone()),
+            TraceObject::Str(s) => Value::Str(s.clone()),
         }
     }
 }
@@ -231,6 +236,7 @@ impl PartialEq for TraceObject {
         match (self, other) {
             (TraceObject::Builtin(a), TraceObject::Builtin(b)) => a == b,
             (TraceObject::Function(a), TraceObject::Function(b)) => std::rc::Rc::ptr_eq(a, b),
+            (TraceObject::Str(a), TraceObject::Str(b)) => a.as_str() == b.as_str(),
             _ => false,
         }
     }
@@ -241,6 +247,7 @@ impl fmt::Display for TraceObject {
         match self {
             TraceObject::Builtin(id) => write!(f, "<builtin {}>", id.name()),
             TraceObject::Function(func) => write!(f, "<function {}>", func.code.name),
+            TraceObject::Str(s) => write!(f, "{:?}", s.as_str()),
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum ResultRule {
     Bool,
     Ptr,
     Tuple,
+    Str,
+    Dict,
     NoneType,
     Obj,
     /// The declared type, which must be an int or a float (`Select`).
@@ -52,6 +54,8 @@ impl ResultRule {
             ResultRule::Bool => Type::Bool,
             ResultRule::Ptr => Type::Ptr,
             ResultRule::Tuple => Type::Tuple,
+            ResultRule::Str => Type::Str,
+            ResultRule::Dict => Type::Dict,
             ResultRule::NoneType => Type::NoneType,
             ResultRule::Obj => Type::Obj,
             ResultRule::IntOrFloat if matches!(declared, Type::Int | Type::Float) => declared,
@@ -235,6 +239,38 @@ op_table! {
     SlotPtr { slot: Slot } -> Ptr, pure, "{slot}";
     /// The tuple in frame slot `slot` (its tag was guarded), borrowed from the frame.
     SlotTuple { slot: Slot } -> Tuple, pure, "{slot}";
+    /// The string in frame slot `slot` (its tag was guarded), borrowed from the frame.
+    SlotStr { slot: Slot } -> Str, pure, "{slot}";
+    /// The dict in frame slot `slot` (its tag was guarded), borrowed from the frame.
+    SlotDict { slot: Slot } -> Dict, pure, "{slot}";
+    /// String constant number `index` of `Trace::objects` (the trace keeps it alive).
+    ConstStr { index: Object } -> Str, pure, "{index}";
+    /// `len(s)`: the string's char count (read from its header).
+    StrLen { s: Text } -> Int, pure, "{s}";
+    /// The string's length in bytes of UTF-8 (a `for` loop over it steps by byte offsets).
+    StrBytes { s: Text } -> Int, pure, "{s}";
+    /// `ord(s)`: inline for a one-byte string, else the `ord` helper; exits if it fails (`s` is
+    /// not one char: the interpreter raises).
+    StrOrd { s: Text, snap: Snap } -> Int, guard, "{s}";
+    /// `chr(code)`: the cached one-char string below 256, else the `chr` helper; exits if it
+    /// fails (the interpreter raises).
+    StrChr { code: Int, snap: Snap } -> Str, effect, "{code}";
+    /// The char of `s` at byte `offset` (`for ch in s`): the cached one-char string for an
+    /// ASCII string, else the `char_at` helper; exits if it fails.
+    StrCharAt { s: Text, offset: Int, snap: Snap } -> Str, effect, "{s}, {offset}";
+    /// Runtime helper `fun` (`ir/helpers.rs`) on no value (`[]`: a new empty list), as `Helper1`.
+    Helper0 { fun: HelperFn, ty: ElementType, snap: Snap } -> TypeField, effect, "{fun}() as {ty}";
+    /// Runtime helper `fun` (`ir/helpers.rs`) on one value; its result has type `ty` (a new
+    /// string or list goes to the runtime's garbage list). Exits through `snap` (before the
+    /// instruction, which the interpreter then runs again, raising what it raises) if the
+    /// helper fails or its result has another type.
+    Helper1 { fun: HelperFn, a: Element, ty: ElementType, snap: Snap } -> TypeField, effect, "{fun}({a}) as {ty}";
+    /// Runtime helper `fun` on two values (`Helper1`).
+    Helper2 { fun: HelperFn, a: Element, b: Element, ty: ElementType, snap: Snap } -> TypeField, effect, "{fun}({a}, {b}) as {ty}";
+    /// Runtime helper `fun` on three values (`Helper1`).
+    Helper3 { fun: HelperFn, a: Element, b: Element, c: Element, ty: ElementType, snap: Snap } -> TypeField, effect, "{fun}({a}, {b}, {c}) as {ty}";
+    /// Runtime helper `fun` on four values (`Helper1`).
+    Helper4 { fun: HelperFn, a: Element, b: Element, c: Element, d: Element, ty: ElementType, snap: Snap } -> TypeField, effect, "{fun}({a}, {b}, {c}, {d}) as {ty}";
     /// `a + b` on ints; exits through `snap` if it overflows (the interpreter redoes it with big ints).
     AddInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
     /// `a - b` on ints; exits on overflow.

@@ -90,6 +90,8 @@ impl Names for ParseContext {
             }
             let id = u32::MAX - self.objects.len() as u32;
             TraceObject::Function(Rc::new(FunctionObj { code: stand_in_code(name), defaults: Vec::new(), id }))
+        } else if let Some(body) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            TraceObject::Str(crate::interp::objects::value::Str::new(&unescape(body)))
         } else {
             return Err(format!("bad object '{text}'"));
         };
@@ -206,6 +208,31 @@ fn parse_inst(line: &str, cx: &mut ParseContext) -> Result<(Op, Type), String> {
     let field = |f: &str| if f == "snap" { snap } else { fields.iter().find(|(n, _)| *n == f).map(|(_, t)| *t) };
     let op = Op::parse_fields(name, ty, field, cx)?.ok_or_else(|| format!("unknown opcode '{name}'"))?;
     Ok((op, ty))
+}
+
+/// The text of a string constant as `{:?}` printed it (the common escapes; `\u{..}` too).
+fn unescape(body: &str) -> String {
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('u') => {
+                let code: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                out.extend(u32::from_str_radix(&code, 16).ok().and_then(char::from_u32));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
 }
 
 fn is_snapshot(word: &str) -> bool {

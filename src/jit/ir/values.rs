@@ -49,6 +49,12 @@ pub enum Type {
     /// A pointer to a tuple's block (`interp::objects::tuple`), kept alive by the frame, a
     /// list or tuple holding it, or (if the trace built it) the runtime's garbage list.
     Tuple,
+    /// A pointer to a string's block (`interp::objects::str_obj`), kept alive by the frame, a
+    /// list or tuple holding it, the trace's constants, or (if a helper made it) the
+    /// runtime's garbage list.
+    Str,
+    /// A dict (the `Rc`'s pointer), kept alive like a list.
+    Dict,
     /// A function or builtin the trace loaded from a global (`Op::ConstObj`): no machine
     /// value, only written into the frame by exits.
     Obj,
@@ -63,6 +69,8 @@ impl Type {
             Type::Bool => "bool",
             Type::Ptr => "ptr",
             Type::Tuple => "tuple",
+            Type::Str => "str",
+            Type::Dict => "dict",
             Type::NoneType => "None",
             Type::Obj => "obj",
         }
@@ -70,14 +78,15 @@ impl Type {
 
     /// The type a name in the dump's type column stands for (`int`, `ptr`...; not `Void`).
     pub fn named(name: &str) -> Option<Type> {
-        [Type::Int, Type::Float, Type::Bool, Type::NoneType, Type::Ptr, Type::Tuple, Type::Obj]
+        [Type::Int, Type::Float, Type::Bool, Type::NoneType, Type::Ptr, Type::Tuple, Type::Str, Type::Dict, Type::Obj]
             .into_iter()
             .find(|t| t.name() == name)
     }
 
-    /// Is this a heap object (a list or a tuple): a pointer whose exits count references?
+    /// Is this a heap object (a list, a tuple or a string): a pointer whose exits count
+    /// references?
     pub fn is_heap(self) -> bool {
-        matches!(self, Type::Ptr | Type::Tuple)
+        matches!(self, Type::Ptr | Type::Tuple | Type::Str | Type::Dict)
     }
 
     /// The `Value` tag of a heap object of this type.
@@ -86,6 +95,8 @@ impl Type {
         match self {
             Type::Ptr => Some(tag::LIST),
             Type::Tuple => Some(tag::TUPLE),
+            Type::Str => Some(tag::STR),
+            Type::Dict => Some(tag::DICT),
             _ => None,
         }
     }
@@ -112,6 +123,8 @@ impl Type {
             t::NONE => Some(Type::NoneType),
             t::LIST => Some(Type::Ptr),
             t::TUPLE => Some(Type::Tuple),
+            t::STR => Some(Type::Str),
+            t::DICT => Some(Type::Dict),
             _ => None,
         }
     }

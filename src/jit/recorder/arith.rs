@@ -164,6 +164,9 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Result<(IrRef, bool), Abort> {
+        if let Some(compared) = self.str_compare(cond, a, b, pc, frame) {
+            return compared;
+        }
         let (left, x) = self.read_number(a, frame, pc)?;
         let (right, y) = self.read_number(b, frame, pc)?;
         let (x, y) = (&x, &y);

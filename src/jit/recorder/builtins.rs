@@ -63,6 +63,10 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Result<(), Abort> {
+        if let Some(helper) = self.builtin_helper(id, args, argc, frame) {
+            let regs: Vec<Reg> = (0..argc).map(|i| Reg(args.0 + i)).collect();
+            return self.record_helper(helper, dst, &regs, pc, frame);
+        }
         if crate::jit::runtime::traced_builtin(id).is_none() {
             return abort(format!("a call to the builtin {}() (not traced yet)", id.name()));
         }
@@ -99,6 +103,7 @@ impl Recorder {
             }
             (BuiltinId::Len, [Type::Ptr]) => self.emit(Op::ListLen { list: refs[0] }, Type::Int),
             (BuiltinId::Len, [Type::Tuple]) => self.emit(Op::TupleLen { tuple: refs[0] }, Type::Int),
+            (BuiltinId::Len, [Type::Str]) => self.emit(Op::StrLen { s: refs[0] }, Type::Int),
             (BuiltinId::Float, [Type::Int]) => self.emit(Op::IntToFloat { a: refs[0] }, Type::Float),
             (BuiltinId::Float, [Type::Float]) => refs[0],
             (BuiltinId::Abs, [Type::Int]) => {

@@ -57,6 +57,9 @@ impl Recorder {
         if self.trace.insts.iter().any(|inst| inst.ty == Type::Tuple) {
             return abort(format!("{name}() run in the interpreter while the trace holds a tuple"));
         }
+        if let Some(reason) = super::strings::str_unsafe_across_interp_call(&self.trace, self.slot(args)) {
+            return abort(reason);
+        }
         let values =
             self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"), false)?;
         let dst_slot = self.slot(dst);

@@ -86,13 +86,11 @@ impl Recorder {
         let len = self.emit(Op::ListLen { list }, Type::Int);
         let more = self.emit(Op::CmpInt { cond: Cond::Lt, a: index, b: len }, Type::Bool);
         let Some(element) = element else {
-            let snap = self.snapshot(pc);
-            self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
+            self.guard_loop_goes_on(more, false, exit, pc);
             return Ok(());
         };
         let element_type = element_type(&element)?;
-        let done = self.snapshot(exit);
-        self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
+        self.guard_loop_goes_on(more, true, exit, pc);
         let snap = self.snapshot(pc);
         // Never out of range after the guard; the bounds check keeps the load safe regardless.
         let position = self.emit(Op::ListIndex { list, index, snap }, Type::Int);
@@ -102,6 +100,14 @@ impl Recorder {
         self.write(Reg(iter.0 + 1), advanced)?;
         self.write(target, value)?;
         Ok(())
+    }
+
+    /// The guard of a `for` loop over a sequence on `more` (the position is before the end):
+    /// while the loop `goes_on`, exit after the loop when it fails; at its end (a side trace
+    /// recording the last iteration), exit to the header when it holds.
+    pub(super) fn guard_loop_goes_on(&mut self, more: IrRef, goes_on: bool, exit: usize, pc: usize) {
+        let snap = self.snapshot(if goes_on { exit } else { pc });
+        self.emit(Op::Guard { cond: more, expect: goes_on, snap }, Type::Void);
     }
 
     /// Ends the recording at the loop header: peels the recorded iteration into a preamble and
@@ -160,7 +166,9 @@ impl Recorder {
                         | Op::SlotFloat { slot }
                         | Op::SlotBool { slot }
                         | Op::SlotPtr { slot }
-                        | Op::SlotTuple { slot } => {
+                        | Op::SlotTuple { slot }
+                        | Op::SlotStr { slot }
+                        | Op::SlotDict { slot } => {
                             if let Some(&phi) = phis.get(&slot) {
                                 map[r.0 as usize] = phi;
                             }
@@ -171,7 +179,8 @@ impl Recorder {
                         | Op::ConstFloat { .. }
                         | Op::ConstBool { .. }
                         | Op::ConstNone
-                        | Op::ConstObj { .. } => {}
+                        | Op::ConstObj { .. }
+                        | Op::ConstStr { .. } => {}
                         op => {
                             let mut op = op.map_operands(|r| map[r.0 as usize]);
                             if let Some(snap) = op.snapshot() {

@@ -33,6 +33,7 @@ mod interp_call;
 mod loops;
 mod native;
 mod slots;
+mod strings;
 mod tuples;
 
 pub use interp_call::{LIST_HELD_ACROSS_INTERP_CALL, lists_across_interp_calls};
@@ -454,6 +455,7 @@ impl Recorder {
                 // The loop's state slots say what it iterates (see the VM's `GetIter`).
                 match &frame[iter.0 as usize] {
                     Value::List(_) => self.record_for_list(iter, target, exit.0 as usize, pc, frame)?,
+                    Value::Str(_) => self.record_for_str((iter, target), exit.0 as usize, pc, frame)?,
                     _ => self.record_for_range(iter, target, exit.0 as usize, pc, frame)?,
                 }
             }
@@ -467,6 +469,10 @@ impl Recorder {
                     Value::Int(i) => self.const_int(*i),
                     Value::Float(f) => self.const_float(*f),
                     Value::Bool(b) => self.emit(Op::ConstBool { value: *b }, Type::Bool),
+                    Value::Str(text) => {
+                        let text = text.clone();
+                        return self.load_str_const(dst, &text);
+                    }
                     Value::BigInt(_) => {
                         return abort("an int constant beyond 64 bits (big ints stay in the interpreter)");
                     }
@@ -485,23 +491,46 @@ impl Recorder {
                 // Which methods a value has depends on its type alone (the instruction's
                 // `receivers`): a list's type guard (the read) makes the check static. Other
                 // receivers' calls are not traced.
-                let has_it = receivers & crate::interp::objects::methods::RECEIVER_LIST != 0;
-                if !(has_it && matches!(frame[obj.0 as usize], Value::List(_))) {
+                use crate::interp::objects::methods::{RECEIVER_DICT, RECEIVER_LIST, RECEIVER_STR};
+                let has_it = match frame[obj.0 as usize] {
+                    Value::List(_) => receivers & RECEIVER_LIST != 0,
+                    // A string's and a dict's methods run as helpers (those that have one).
+                    Value::Str(_) | Value::Dict(_) => {
+                        receivers & (RECEIVER_STR | RECEIVER_DICT) != 0
+                            && crate::jit::ir::helpers::Helper::of_method(self.cur.method_ids[method.0 as usize])
+                                .is_some()
+                    }
+                    _ => false,
+                };
+                if !has_it {
                     let name = &self.cur.names[method.0 as usize];
-                    return abort(format!("a call to the method {name}() (only list.append and list.pop are traced)"));
+                    return abort(format!(
+                        "a call to the method {name}() (only list.append, list.pop and string methods are traced)"
+                    ));
                 }
                 self.read(obj, frame, pc)?;
             }
             Instr::Add { dst, a, b } | Instr::AddInPlace { dst, a, b } => {
-                self.arith(BinOp::Add, dst, a, b, pc, frame)?
+                match self.str_binary(BinOp::Add, dst, a, b, pc, frame) {
+                    Some(recorded) => recorded?,
+                    None => self.arith(BinOp::Add, dst, a, b, pc, frame)?,
+                }
             }
             Instr::Sub { dst, a, b } => self.arith(BinOp::Sub, dst, a, b, pc, frame)?,
             Instr::Mul { dst, a, b } | Instr::MulInPlace { dst, a, b } => {
-                self.arith(BinOp::Mul, dst, a, b, pc, frame)?
+                match self.str_binary(BinOp::Mul, dst, a, b, pc, frame) {
+                    Some(recorded) => recorded?,
+                    None => self.arith(BinOp::Mul, dst, a, b, pc, frame)?,
+                }
             }
             Instr::TrueDiv { dst, a, b } => self.arith(BinOp::TrueDiv, dst, a, b, pc, frame)?,
             Instr::FloorDiv { dst, a, b } => self.arith(BinOp::FloorDiv, dst, a, b, pc, frame)?,
-            Instr::Mod { dst, a, b } => self.arith(BinOp::Mod, dst, a, b, pc, frame)?,
+            Instr::Mod { dst, a, b } => match self.str_binary(BinOp::Mod, dst, a, b, pc, frame) {
+                Some(recorded) => recorded?,
+                None => self.arith(BinOp::Mod, dst, a, b, pc, frame)?,
+            },
+            Instr::In { dst, a, b } => self.record_contains(false, dst, a, b, pc, frame)?,
+            Instr::NotIn { dst, a, b } => self.record_contains(true, dst, a, b, pc, frame)?,
             Instr::Pow { dst, a, b } => self.arith(BinOp::Pow, dst, a, b, pc, frame)?,
             Instr::LShift { dst, a, b } => self.arith(BinOp::LShift, dst, a, b, pc, frame)?,
             Instr::RShift { dst, a, b } => self.arith(BinOp::RShift, dst, a, b, pc, frame)?,
@@ -574,6 +603,11 @@ impl Recorder {
                         let zero = self.const_int(0);
                         (self.emit(Op::CmpInt { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *i != 0)
                     }
+                    (Type::Str, Value::Str(text)) => {
+                        let len = self.emit(Op::StrLen { s: r }, Type::Int);
+                        let zero = self.const_int(0);
+                        (self.emit(Op::CmpInt { cond: Cond::Ne, a: len, b: zero }, Type::Bool), !text.is_empty())
+                    }
                     (Type::Float, Value::Float(f)) => {
                         // NaN is true: `!=` on floats is "unordered or not equal".
                         let zero = self.const_float(0.0);
@@ -586,6 +620,19 @@ impl Recorder {
             }
             Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Tuple(_)) => {
                 self.tuple_get_item(dst, obj, index, pc, frame)?
+            }
+            Instr::BuildList { dst, start, count } => {
+                let items: Vec<Reg> = (0..count.0).map(|i| Reg(start.0 + i)).collect();
+                self.record_helper(crate::jit::ir::helpers::Helper::BuildList, dst, &items, pc, frame)?
+            }
+            Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Str(_) | Value::Dict(_)) => {
+                self.record_helper(crate::jit::ir::helpers::Helper::GetItem, dst, &[obj, index], pc, frame)?
+            }
+            Instr::GetSlice { dst, obj, bounds }
+                if matches!(frame[obj.0 as usize], Value::Str(_) | Value::List(_) | Value::Tuple(_)) =>
+            {
+                let regs = [obj, bounds, Reg(bounds.0 + 1), Reg(bounds.0 + 2)];
+                self.record_helper(crate::jit::ir::helpers::Helper::Slice, dst, &regs, pc, frame)?
             }
             Instr::GetItem { dst, obj, index } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
@@ -624,6 +671,7 @@ impl Recorder {
                     Some(TraceObject::Function(function)) if self.wants_interp_call(&function) => {
                         self.interp_call((&function, callee), (dst, args, argc.0), pc, frame)?;
                     }
+                    Some(TraceObject::Str(_)) => return abort("a call of a string"),
                     Some(TraceObject::Function(function)) => {
                         // The function's register is a dead temporary from here on.
                         self.forget(callee);
@@ -648,6 +696,9 @@ impl Recorder {
                 }
             }
             Instr::GetIter { iter, src } => {
+                if let Value::Str(_) = frame[src.0 as usize] {
+                    return self.start_str_loop(iter, src, pc, frame);
+                }
                 if let Value::List(_) = frame[src.0 as usize] {
                     // A list is iterated by position (see the VM's `GetIter`): the list, then 0.
                     let (list, _) = self.read(src, frame, pc)?;
@@ -668,6 +719,9 @@ impl Recorder {
             Instr::CallMethod { dst, obj, method, args, argc } => {
                 self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
             }
+            Instr::SetItem { obj, index, value } if matches!(frame[obj.0 as usize], Value::Dict(_)) => {
+                self.record_dict_store(obj, index, value, pc, frame)?
+            }
             Instr::SetItem { obj, index, value } => {
                 let (list, index_ref) = self.list_index(obj, index, pc, frame)?;
                 if list_element(&frame[obj.0 as usize], &frame[index.0 as usize]).is_none() {
@@ -679,9 +733,9 @@ impl Recorder {
                 }
                 let old_is_heap = matches!(
                     list_element(&frame[obj.0 as usize], &frame[index.0 as usize]),
-                    Some(Value::List(_) | Value::Tuple(_))
+                    Some(Value::List(_) | Value::Tuple(_) | Value::Str(_))
                 );
-                if ty == Type::Tuple || old_is_heap {
+                if ty.is_heap() || old_is_heap {
                     // The runtime counts the new element and keeps the old one until no trace
                     // value can point to it.
                     self.emit(Op::ListStoreAny { list, index: index_ref, value: v }, Type::Void);
@@ -702,7 +756,7 @@ pub(super) fn a(name: &str) -> String {
     format!("{article} {name}")
 }
 
-/// The IR type a list or tuple element is loaded as (numbers, lists and tuples).
+/// The IR type a list or tuple element is loaded as (numbers, lists, tuples and strings).
 fn element_type(element: &Value) -> Result<Type, Abort> {
     match element {
         Value::Int(_) => Ok(Type::Int),
@@ -710,6 +764,8 @@ fn element_type(element: &Value) -> Result<Type, Abort> {
         Value::Bool(_) => Ok(Type::Bool),
         Value::List(_) => Ok(Type::Ptr),
         Value::Tuple(_) => Ok(Type::Tuple),
+        Value::Str(_) => Ok(Type::Str),
+        Value::Dict(_) => Ok(Type::Dict),
         Value::None => Ok(Type::NoneType),
         Value::BigInt(_) => abort("a list element holds an int beyond 64 bits (big ints stay in the interpreter)"),
         other => abort(format!("a list element holds {}", a(other.type_name()))),

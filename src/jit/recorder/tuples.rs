@@ -155,6 +155,9 @@ impl Recorder {
         use crate::interp::objects::methods::MethodId;
         let name = self.cur.names[method].clone();
         let method_id = self.cur.method_ids[method];
+        if let Value::Str(_) | Value::Dict(_) = frame[obj.0 as usize] {
+            return self.str_method(dst, obj, method_id, args, argc, pc, frame);
+        }
         let traced = match (&frame[obj.0 as usize], method_id, argc) {
             (Value::List(_), MethodId::Append, 1) => true,
             (Value::List(items), MethodId::Pop, 0) => !items.borrow().is_empty(),

@@ -1,0 +1,96 @@
+//! String blocks appended to a generated program, each self-contained (its own `s_` names,
+//! every exception it provokes caught): strings in hot loops, as the JIT compiles them (inline
+//! `len`, `ord`, `chr` and `for ch in s`; every other operation a runtime helper): a char loop
+//! over ASCII or non-ASCII text, a parse loop (`split`, `strip`, `replace`, `upper`, `find`,
+//! `startswith`, `in`, slicing, comparisons) where one item makes `int()` raise a `ValueError`
+//! from inside a trace, string building with `+=` and a string carried by the loop, and
+//! indexing past the end (an `IndexError` from inside a trace).
+//!
+//! Draws from its own [`Rng`] (seeded from the program's seed), so the main program of a seed
+//! does not change. Touches nothing but the lines it returns.
+
+use super::rng::Rng;
+
+/// The lines of one or two string blocks for `seed`, at the module level.
+pub fn string_blocks(seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed ^ 0x5171_26C3_9EA0_44B7);
+    let mut out = Vec::new();
+    for block in 0..rng.range(1, 2) as u64 {
+        let text = match rng.below(4) {
+            0 => char_loop(&mut rng, block),
+            1 => parse_loop(&mut rng, block),
+            2 => building(&mut rng, block),
+            _ => indexing(&mut rng, block),
+        };
+        out.extend(text.lines().map(str::to_string));
+    }
+    out
+}
+
+/// Trip counts around the default threshold (100), so some loops compile and others do not.
+fn trips(rng: &mut Rng) -> i64 {
+    rng.pick(&[5, 60, 150, 300, 700])
+}
+
+/// Text to loop over: ASCII, or with chars beyond ASCII and beyond Latin-1.
+fn text(rng: &mut Rng) -> &'static str {
+    rng.pick(&["the quick brown fox", "Zebra-42 yak!", "naïve café ÿ", "Ā日本 ok", ""])
+}
+
+/// `for ch in s` with `ord`/`chr` (codes past 255 too) and a char list joined.
+fn char_loop(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng) / 20 + 1;
+    let k = rng.range(1, 25);
+    let s = text(rng);
+    let hi = rng.pick(&[127, 255, 300]);
+    format!(
+        "def s_shift{b}(s, k):\n    out = []\n    for ch in s:\n        c = ord(ch)\n        if 97 <= c <= 122:\n            out.append(chr((c - 97 + k) % 26 + 97))\n        elif c > {hi}:\n            out.append(chr(c + 1))\n        else:\n            out.append(ch)\n    return ''.join(out)\n\
+         s_acc{b} = ''\n\
+         for i in range({n}):\n    s_acc{b} = s_shift{b}({s:?} * {reps}, i + {k})\n\
+         print('s_chars{b}', s_acc{b}, len(s_acc{b}))",
+        reps = rng.range(1, 12)
+    )
+}
+
+/// Lines split and taken apart; one bad number makes `int()` raise inside the loop.
+fn parse_loop(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng).max(1);
+    let bad = rng.range(0, n + 5);
+    let sep = rng.pick(&["' '", "','", "'-'"]);
+    let sep_text = &sep[1..2];
+    let word = rng.pick(&["GET", "put", "Post"]);
+    format!(
+        "s_lines{b} = ['  ' + {word:?} + {sep} + str(i * 7) + {sep} + 'x' * (i % 4) + 'é' * (i % 2) for i in range({n})]\n\
+         s_lines{b}[{bad} % len(s_lines{b})] = s_lines{b}[{bad} % len(s_lines{b})].replace('0', 'o')\n\
+         s_t{b} = 0\n\
+         s_best{b} = ''\n\
+         try:\n    for s_l in s_lines{b}:\n        p = s_l.strip().split({sep})\n        key = p[0].upper() + p[-1][:2]\n        if key.startswith('G') or 'T' in key or p[-1].endswith('x'):\n            s_t{b} += 1\n        if key > s_best{b}:\n            s_best{b} = key\n        s_t{b} += int(p[1]) + s_l.find({sep_text:?}) + len(key) + (key == s_best{b})\n\
+         except ValueError as e:\n    print('s_ve{b}', e)\n\
+         print('s_parse{b}', s_t{b}, s_best{b})"
+    )
+}
+
+/// `+=` building, a string carried from one iteration to the next, comparisons.
+fn building(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng);
+    let m = rng.range(2, 9);
+    let piece = rng.pick(&["'ab'", "'é'", "str(i % 10)", "chr(65 + i % 26)"]);
+    format!(
+        "def s_build{b}(n):\n    s_out = ''\n    s_prev = 'm'\n    s_n = 0\n    for i in range(n):\n        s_cur = {piece} * (1 + i % {m})\n        if s_cur < s_prev or s_cur == s_prev:\n            s_n += 1\n        s_prev = s_cur\n        if i % {m} == 0:\n            s_out += s_cur[-1:] + str(s_n)\n    return s_out[-30:], len(s_out), s_prev, s_n\n\
+         print('s_build{b}', s_build{b}({n}), s_build{b}(2))"
+    )
+}
+
+/// Indexing a string with variables, past its end once: an `IndexError` caught.
+fn indexing(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng);
+    let s = text(rng);
+    let bad = rng.range(0, n + 5);
+    format!(
+        "s_s{b} = {s:?} + 'tail'\n\
+         s_sum{b} = 0\n\
+         try:\n    for i in range({n}):\n        j = i % len(s_s{b})\n        if i == {bad}:\n            j = len(s_s{b}) + 2\n        s_sum{b} += ord(s_s{b}[j]) + ord(s_s{b}[-1 - j]) + len(s_s{b}[j:j + 2])\n\
+         except IndexError as e:\n    print('s_ie{b}', e)\n\
+         print('s_idx{b}', s_sum{b})"
+    )
+}
