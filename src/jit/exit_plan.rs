@@ -17,7 +17,7 @@
 
 use crate::interp::objects::value::{Value, tag};
 use crate::jit::ir::{IrRef, SnapValue, Snapshot, Trace, Type};
-use crate::jit::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
+use crate::jit::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
 
 /// Where a written slot lives: the frame (`slot_offset`) or the module's globals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,12 +195,8 @@ pub extern "C" fn write_exit(frame: *mut u8, globals: *mut u8, plan: *const Exit
         match write {
             SlotWrite::List(index) => rt::retain_list(words[index as usize] as usize),
             SlotWrite::Tuple(index) => rtt::retain_tuple(words[index as usize] as usize),
+            SlotWrite::Virtual(v) => rtt::retain_tuple(built[v as usize]),
             _ => {}
-        }
-    }
-    for &(_, write) in &plan.writes {
-        if let SlotWrite::Virtual(v) = write {
-            rtt::retain_tuple(built[v as usize]);
         }
     }
     for &(place, write) in &plan.writes {
@@ -244,5 +240,3 @@ pub fn buffer_bytes(trace: &Trace) -> u32 {
     let words = |s: &Snapshot| s.slots.len() + s.virtuals.iter().map(|t| t.items.len()).sum::<usize>();
     trace.snapshots.iter().map(words).max().unwrap_or(0) as u32 * 8
 }
-
-const _: () = assert!(VALUE_SIZE == 16);

@@ -43,10 +43,9 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, ModuleError, default_libcall_names};
 
 use super::exit_plan::{self, ExitPlan, SlotPlace};
-use super::ir::GLOBAL_SLOTS;
 use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
-use super::layout::{ListLayout, VALUE_SIZE};
+use super::layout::ListLayout;
 use super::snap::{self, Known};
 
 #[path = "lower_ops.rs"]
@@ -169,28 +168,15 @@ pub fn compile_tree(
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());
     }
-    let mut scratch = Scratch::new();
-    let compiled = compile_with(members, layout, listings, &shapes, &mut scratch);
+    let compiled = compile_with(members, layout, listings, &shapes);
     // Cranelift's working memory (mostly the register allocator's) is about 170 bytes per byte
-    // of machine code: for a large tree, megabytes the interpreter will not reuse soon. Freeing
-    // it and handing the emptied pages back to the system keeps the process's peak memory
-    // near the interpreter's (both cost about 0.1% of a run's instructions on bench/poly.toy,
-    // 28 compiles; keeping the contexts between compiles instead kept their peak size for good).
-    drop(scratch);
+    // of machine code: for a large tree, megabytes the interpreter will not reuse soon. It is
+    // made for each compile and freed with it (`compile_with`'s contexts), and the emptied
+    // pages go back to the system at once, which keeps the process's peak memory near the
+    // interpreter's (both cost about 0.1% of a run's instructions on bench/poly.toy, 28
+    // compiles; contexts kept between compiles kept their peak size for good).
     crate::allocator::return_free_pages();
     compiled
-}
-
-/// Cranelift's working memory for one compile.
-struct Scratch {
-    ctx: Context,
-    builder: FunctionBuilderContext,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch { ctx: Context::new(), builder: FunctionBuilderContext::new() }
-    }
 }
 
 fn compile_with(
@@ -198,15 +184,14 @@ fn compile_with(
     layout: &ListLayout,
     listings: Listings,
     shapes: &[Shape],
-    scratch: &mut Scratch,
 ) -> Result<CompiledTrace, String> {
     let mut module = OwnedModule(Some(new_module()?));
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
-    let Scratch { ctx, builder } = scratch;
-    module.get().clear_context(ctx);
+    let ctx = &mut module.get().make_context();
+    let builder = &mut FunctionBuilderContext::new();
     ctx.func.signature = entry_signature(module.get());
     let runtime = imports::import_runtime(module.get(), &mut ctx.func, members)?;
     let config = module.get().target_config();
@@ -571,9 +556,9 @@ impl Lowerer<'_, '_> {
     fn write_exit_snapshot(&mut self, snap: usize) -> Result<(), String> {
         let trace = self.t.trace;
         if let (Some(write_exit), Some(buffer)) = (self.runtime.write_exit, self.exit_buffer) {
-            let place = |slot: u16| match slot.checked_sub(GLOBAL_SLOTS) {
-                Some(global) => SlotPlace { global: true, offset: i32::from(global) * VALUE_SIZE },
-                None => SlotPlace { global: false, offset: ops::slot_offset(slot) },
+            let place = |slot: u16| {
+                let (global, offset) = ops::slot_location(slot);
+                SlotPlace { global, offset }
             };
             if let Some(plan) = ExitPlan::for_snapshot(trace, &trace.snapshots[snap], |_| true, place) {
                 return self.write_by_plan(plan, write_exit, buffer);

@@ -15,6 +15,15 @@ use super::{Lowerer, cl_type};
 use crate::interp::objects::value::tag;
 
 /// Byte offset of frame slot `slot` from the frame pointer.
+/// Where slot `slot` lives: in the module's globals (`true`) or the frame, and its offset in
+/// bytes there.
+pub(super) fn slot_location(slot: u16) -> (bool, i32) {
+    match slot.checked_sub(GLOBAL_SLOTS) {
+        Some(global) => (true, i32::from(global) * VALUE_SIZE),
+        None => (false, slot_offset(slot)),
+    }
+}
+
 pub(super) fn slot_offset(slot: u16) -> i32 {
     i32::from(slot) * VALUE_SIZE
 }
@@ -528,10 +537,8 @@ impl Lowerer<'_, '_> {
     }
 
     pub(super) fn slot_place(&self, slot: u16) -> (ir::Value, i32) {
-        match slot.checked_sub(GLOBAL_SLOTS) {
-            Some(global) => (self.globals, i32::from(global) * VALUE_SIZE),
-            None => (self.frame, slot_offset(slot)),
-        }
+        let (global, offset) = slot_location(slot);
+        (if global { self.globals } else { self.frame }, offset)
     }
 
     fn slot_address(&mut self, slot: u16) -> ir::Value {
