@@ -59,6 +59,9 @@ mod tuples;
 
 #[path = "lower_slot_facts.rs"]
 mod slot_facts;
+
+#[path = "lower_exit_chains.rs"]
+mod exit_chains;
 #[path = "lower_strings.rs"]
 mod strings;
 pub use strings::is_helper;
@@ -185,7 +188,11 @@ fn compile_with(
     listings: Listings,
     shapes: &[Shape],
 ) -> Result<CompiledTrace, String> {
-    let mut module = OwnedModule(Some(new_module()?));
+    // A side trace compiled on its own is straight-line code, and is compiled again inside
+    // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
+    // quarter of its time, buys little there (measured on bench/poly.toy).
+    let optimize = members.len() > 1 || members[0].place.is_root;
+    let mut module = OwnedModule(Some(new_module(optimize)?));
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
@@ -269,25 +276,27 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
     }
 }
 
-/// A JIT module of its own for one trace, on the process-wide ISA (see [`host_isa`]).
-fn new_module() -> Result<JITModule, String> {
-    let mut builder = JITBuilder::with_isa(host_isa()?, default_libcall_names());
+/// A JIT module of its own for one trace, on one of the process-wide ISAs (see [`host_isa`]).
+fn new_module(optimize: bool) -> Result<JITModule, String> {
+    let mut builder = JITBuilder::with_isa(host_isa(optimize)?, default_libcall_names());
     builder.symbols(super::runtime::symbols());
     builder.symbols(super::runtime_tuples::symbols());
     builder.symbols(super::runtime_strings::symbols());
     Ok(JITModule::new(builder))
 }
 
-/// The Cranelift target for the host, optimizing for speed; the verifier runs in debug builds
+/// The Cranelift target for the host, optimizing for speed (or, `optimize` false, not at all); the verifier runs in debug builds
 /// only. Built once per process and shared by every trace's module: detecting the CPU's
 /// features and building the flags cost about 0.1 ms the first time, per trace otherwise.
-fn host_isa() -> Result<OwnedTargetIsa, String> {
-    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    ISA.get_or_init(|| {
+fn host_isa(optimize: bool) -> Result<OwnedTargetIsa, String> {
+    static SPEED: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    static PLAIN: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    let (isa, opt_level) = if optimize { (&SPEED, "speed") } else { (&PLAIN, "none") };
+    isa.get_or_init(|| {
         let mut flags = settings::builder();
         let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
         for (name, value) in [
-            ("opt_level", "speed"),
+            ("opt_level", opt_level),
             ("enable_verifier", verifier),
             ("use_colocated_libcalls", "false"),
             ("is_pic", "false"),
@@ -680,19 +689,19 @@ impl Lowerer<'_, '_> {
             self.b.append_block_param(dispatch, types::I32);
             dispatch
         });
+        let mut to_vm = Vec::new();
         for (&(snap, block), &child) in exits.iter().zip(&children) {
-            self.b.switch_to_block(block);
-            self.write_exit_snapshot(snap)?;
-            match (child, dispatch) {
-                (Some(child), _) => self.lower_side_trace_at(child, snap)?,
-                (None, Some(dispatch)) => {
-                    let n = self.b.ins().iconst(types::I32, snap as i64);
-                    self.b.ins().jump(dispatch, &[BlockArg::Value(n)]);
+            match child {
+                Some(child) => {
+                    self.b.switch_to_block(block);
+                    self.write_exit_snapshot(snap)?;
+                    self.lower_side_trace_at(child, snap)?;
                 }
-                (None, None) => return Err("an exit without a side trace and no dispatch block".into()),
+                None => to_vm.push((snap, block)),
             }
         }
         let Some(dispatch) = dispatch else { return Ok(()) };
+        self.emit_shared_exits(&to_vm, dispatch)?;
 
         self.b.switch_to_block(dispatch);
         let number = self.b.block_params(dispatch)[0];
