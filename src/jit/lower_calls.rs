@@ -20,7 +20,7 @@ use super::super::ir::{GLOBAL_SLOTS, IrRef, SnapId, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
 use super::ops::{mem, slot_offset};
 use super::{Lowerer, cl_type};
-use crate::interp::engine::native::{EntrySlot, RETURNED};
+use crate::interp::engine::native::{EntrySlot, LINK_TO_ROOT, RETURNED};
 use crate::interp::objects::value::Value;
 
 /// Byte offsets of the `EntrySlot` fields native code reads.
@@ -31,6 +31,8 @@ fn entry_field(field: EntryField) -> i32 {
         EntryField::Extent => std::mem::offset_of!(EntrySlot, extent),
         EntryField::Rebinds => std::mem::offset_of!(EntrySlot, rebinds),
         EntryField::InlineDepth => std::mem::offset_of!(EntrySlot, inline_depth),
+        EntryField::LoopNative => std::mem::offset_of!(EntrySlot, loop_native),
+        EntryField::LoopSideExits => std::mem::offset_of!(EntrySlot, loop_side_exits),
     };
     offset as i32
 }
@@ -51,6 +53,8 @@ enum EntryField {
     Extent,
     Rebinds,
     InlineDepth,
+    LoopNative,
+    LoopSideExits,
 }
 
 impl Lowerer<'_, '_> {
@@ -148,17 +152,35 @@ impl Lowerer<'_, '_> {
     /// instructions a call, and 1.6x the run time, for the check alone).
     pub(super) fn enter_check(&mut self, callee: u32, frame_slot: u16, depth: i64, snap: SnapId) -> Result<(), String> {
         let entry = self.entry_slot(callee)?;
+        let exit = self.exit_block(snap)?;
+        self.branch_unless_callable(entry, frame_slot, depth, exit)
+    }
+
+    /// Branches to `refused` unless the entry code of `entry` may be called now on the frame at
+    /// `frame_slot`, `depth` calls deep (see `EnterCheck`); goes on in a new block if it may.
+    fn branch_unless_callable(
+        &mut self,
+        entry: ir::Value,
+        frame_slot: u16,
+        depth: i64,
+        refused: ir::Block,
+    ) -> Result<(), String> {
+        let refuse_if = |this: &mut Self, cond: ir::Value| {
+            let go_on = this.b.create_block();
+            this.b.ins().brif(cond, refused, &[], go_on, &[]);
+            this.b.switch_to_block(go_on);
+        };
         // The callee's code is installed and current: its `rebinds` is the VM's count of
         // rebound globals at its install, or `u64::MAX` while none is installed.
         let rebinds = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Rebinds));
         let current = self.context_address(self.runtime.rebinds, ContextCell::Rebinds)?;
         let current = self.b.ins().load(types::I64, MemFlagsData::new(), current, 0);
         let stale = self.b.ins().icmp(IntCC::NotEqual, rebinds, current);
-        self.exit_if(stale, snap)?;
+        refuse_if(self, stale);
         // Ctrl-C (the flag is an AtomicBool: one byte).
         let flag = self.context_address(self.runtime.interrupt_flag, ContextCell::Interrupt)?;
         let flag = self.b.ins().load(types::I8, MemFlagsData::new(), flag, 0);
-        self.exit_if(flag, snap)?;
+        refuse_if(self, flag);
         // The recursion limit: the callee's frame and the calls it inlines must fit.
         let inline_depth =
             self.b.ins().load(types::I32, MemFlagsData::new(), entry, entry_field(EntryField::InlineDepth));
@@ -167,7 +189,7 @@ impl Lowerer<'_, '_> {
         let left = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
         let left = self.b.ins().load(types::I64, MemFlagsData::new(), left, 0);
         let too_deep = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, left, needed);
-        self.exit_if(too_deep, snap)?;
+        refuse_if(self, too_deep);
         // The callee's frame (and the calls it inlines) must be on the stack.
         let extent = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Extent));
         let extent = self.b.ins().imul_imm_u(extent, i64::from(super::super::layout::VALUE_SIZE));
@@ -176,7 +198,97 @@ impl Lowerer<'_, '_> {
         let stack_end = self.context_address(self.runtime.stack_end, ContextCell::StackEnd)?;
         let stack_end = self.b.ins().load(types::I64, MemFlagsData::new(), stack_end, 0);
         let past_end = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, stack_end);
-        self.exit_if(past_end, snap)
+        refuse_if(self, past_end);
+        Ok(())
+    }
+
+    /// Calls the entry code of `entry` on `callee_frame` and returns its status: for a function
+    /// with a loop, the entry returns `LINK_TO_ROOT` at the loop's header, and the loop's tree
+    /// runs on the same frame (again while it returns `LINK_TO_ROOT`).
+    fn call_entry_code(&mut self, callee: u32, entry: ir::Value, callee_frame: ir::Value) -> Result<ir::Value, String> {
+        self.unbind_callee_locals(callee, callee_frame)?;
+        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
+        let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::SideExits));
+        let signature = self.b.func.signature.clone();
+        let signature = self.b.import_signature(signature);
+        let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
+        let first = self.b.inst_results(call)[0];
+        let check = self.b.create_block();
+        let again = self.b.create_block();
+        let done = self.b.create_block();
+        let status = self.b.append_block_param(check, types::I32);
+        let result = self.b.append_block_param(done, types::I32);
+        self.b.ins().jump(check, &[first.into()]);
+        self.b.switch_to_block(check);
+        let link = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(LINK_TO_ROOT));
+        self.b.ins().brif(link, again, &[], done, &[status.into()]);
+        self.b.switch_to_block(again);
+        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopNative));
+        let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopSideExits));
+        let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
+        let next = self.b.inst_results(call)[0];
+        self.b.ins().jump(check, &[next.into()]);
+        self.b.switch_to_block(done);
+        Ok(result)
+    }
+
+    /// Calls the entry code of `callee` natively on `callee_frame`, taking `depth` frames from
+    /// `FRAMES_LEFT` for the time of the call; exits through `snap` if it exited (recording the
+    /// callee's exit for the VM, `EXITED_CALL`). Returns the blocks for a result whose tag is
+    /// not `want` and for one that is, in that order (the current block is left ended).
+    fn call_checked(
+        &mut self,
+        callee: u32,
+        (entry, callee_frame): (ir::Value, ir::Value),
+        depth: i64,
+        want: u8,
+        snap: SnapId,
+    ) -> Result<(ir::Block, ir::Block), String> {
+        let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
+        let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
+        let taken = self.b.ins().iadd_imm_s(left, -depth);
+        self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
+        let status = self.call_entry_code(callee, entry, callee_frame)?;
+        // Give the callee's frames back (the symbol's address is materialized again rather than
+        // kept across the call).
+        let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
+        self.b.ins().store(MemFlagsData::new(), left, left_cell, 0);
+        let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
+        let exit = self.exit_block(snap)?;
+        let (exited, came_back) = self.branch_to_cold(returned, false);
+
+        // The callee exited: the VM re-creates its frame (and those of the calls it made).
+        self.b.switch_to_block(exited);
+        let exited_call = self.runtime.exited_call.ok_or("a native call without its runtime function")?;
+        let entry_again = self.entry_slot(callee)?;
+        self.b.ins().call(exited_call, &[entry_again, status]);
+        self.b.ins().jump(exit, &[]);
+
+        // It returned: the result is in its slot 0, with its tag.
+        self.b.switch_to_block(came_back);
+        let found = self.b.ins().load(types::I8, mem(), callee_frame, TAG_OFFSET);
+        let other = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
+        Ok(self.branch_to_cold(other, true))
+    }
+
+    /// Makes the locals of callee `callee` (object index) that are not parameters unbound in
+    /// its frame at `callee_frame`, as the interpreter's `Call` does: the slots may hold what
+    /// an earlier call there left, and the callee's code (an exit, a loop tree recorded under
+    /// the interpreter) may test whether a local is bound.
+    fn unbind_callee_locals(&mut self, callee: u32, callee_frame: ir::Value) -> Result<(), String> {
+        let object = self.t.objects.get(callee as usize).ok_or("a native call of an unknown object")?;
+        let Value::Function(function) = object else {
+            return Err("a native call of an object that is not a function".into());
+        };
+        let locals = function.code.params.len() as i32..function.code.nlocals as i32;
+        let value_size = super::super::layout::VALUE_SIZE;
+        for local in locals {
+            let offset = local * value_size;
+            self.drop_heap_value(callee_frame, offset)?;
+            let unbound = self.b.ins().iconst(types::I8, i64::from(crate::interp::objects::value::tag::UNBOUND));
+            self.b.ins().store(mem(), unbound, callee_frame, offset + TAG_OFFSET);
+        }
+        Ok(())
     }
 
     /// `CallNative`: calls the callee's entry trace on its frame; the result if it returned a
@@ -194,38 +306,10 @@ impl Lowerer<'_, '_> {
         let cl_ty =
             cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number, None or a tuple")?;
         let entry = self.entry_slot(callee)?;
-        let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
-        let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
-        let taken = self.b.ins().iadd_imm_s(left, -depth);
-        self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
-        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
-        let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::SideExits));
-        let signature = self.b.func.signature.clone();
-        let signature = self.b.import_signature(signature);
-        let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
-        let status = self.b.inst_results(call)[0];
-        // Give the callee's frames back (the symbol's address is materialized again rather than
-        // kept across the call).
-        let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
-        self.b.ins().store(MemFlagsData::new(), left, left_cell, 0);
-        let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
-        let exit = self.exit_block(snap)?;
-        let (exited, came_back) = self.branch_to_cold(returned, false);
-
-        // The callee exited: the VM re-creates its frame (and those of the calls it made).
-        self.b.switch_to_block(exited);
-        let exited_call = self.runtime.exited_call.ok_or("CallNative without its runtime function")?;
-        let entry_again = self.entry_slot(callee)?;
-        self.b.ins().call(exited_call, &[entry_again, status]);
-        self.b.ins().jump(exit, &[]);
-
-        // It returned: the result is in its slot 0, with its tag.
-        self.b.switch_to_block(came_back);
         let want = ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None or a tuple")?;
-        let found = self.b.ins().load(types::I8, mem(), callee_frame, TAG_OFFSET);
-        let other = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
-        let (mismatch, done) = self.branch_to_cold(other, true);
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
+        let exit = self.exit_block(snap)?;
 
         // Another type: the interpreter takes it from the caller's result register.
         self.b.switch_to_block(mismatch);
@@ -249,8 +333,10 @@ impl Lowerer<'_, '_> {
         Ok(result)
     }
     /// `CallInterp`: runs the callee in the interpreter (a runtime call); the result if it
-    /// returned a value of type `ty` (`Void`: `None`, left in `dst` by the runtime), else an
-    /// exit (see the opcode's doc).
+    /// returned a value of type `ty` (`Void`: `None`, left in `dst`), else an exit (see the
+    /// opcode's doc). When the callee has entry code by the time the call is made (a function
+    /// with a loop gets one after the trace was recorded: its recursive calls), and it may be
+    /// called now, the call is native instead, as `CallNative`'s.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn call_interp(
         &mut self,
@@ -261,6 +347,7 @@ impl Lowerer<'_, '_> {
         snap: SnapId,
     ) -> Result<Option<ir::Value>, String> {
         let object = self.t.objects.get(callee as usize).ok_or("a call of an unknown object")?;
+        let all_arguments = matches!(object, Value::Function(f) if f.code.params.len() as i64 == argc);
         let object = self.b.ins().iconst(types::I64, object as *const Value as i64);
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let (base, offset) = self.slot_place(dst);
@@ -270,6 +357,28 @@ impl Lowerer<'_, '_> {
         } else {
             ty.value_tag().ok_or("a call in the interpreter must give a number or None")?
         };
+        let cl_ty = if ty == Type::Void {
+            None
+        } else {
+            Some(cl_type(ty).ok_or("a call in the interpreter must give a number")?)
+        };
+        let join = self.b.create_block();
+        let result = cl_ty.map(|cl_ty| self.b.append_block_param(join, cl_ty));
+        let interp = self.b.create_block();
+        if all_arguments {
+            self.native_fast_path(
+                callee,
+                (frame_slot, depth),
+                (callee_frame, dst_address),
+                (want, cl_ty),
+                (snap, interp, join),
+            )?;
+        } else {
+            self.b.ins().jump(interp, &[]);
+        }
+
+        // In the interpreter.
+        self.b.switch_to_block(interp);
         let argc = self.b.ins().iconst(types::I32, argc);
         let depth = self.b.ins().iconst(types::I32, depth);
         let want = self.b.ins().iconst(types::I32, i64::from(want));
@@ -278,10 +387,50 @@ impl Lowerer<'_, '_> {
         let status = self.b.inst_results(call)[0];
         let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
         self.exit_unless(returned, snap)?;
-        if ty == Type::Void {
-            return Ok(None);
+        match cl_ty {
+            None => self.b.ins().jump(join, &[]),
+            Some(cl_ty) => {
+                let value = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+                self.b.ins().jump(join, &[value.into()])
+            }
+        };
+        self.b.switch_to_block(join);
+        Ok(result)
+    }
+
+    /// `CallInterp`'s native path: unless the callee's entry code may not be called now (then
+    /// to `interp`), calls it as `CallNative` does and jumps to `join` with the result (the
+    /// `None` of a procedure moved into the caller's `dst`), or exits through `snap`.
+    #[allow(clippy::type_complexity)]
+    fn native_fast_path(
+        &mut self,
+        callee: u32,
+        (frame_slot, depth): (u16, i64),
+        (callee_frame, dst_address): (ir::Value, ir::Value),
+        (want, cl_ty): (u8, Option<ir::types::Type>),
+        (snap, interp, join): (SnapId, ir::Block, ir::Block),
+    ) -> Result<(), String> {
+        let entry = self.entry_slot(callee)?;
+        self.branch_unless_callable(entry, frame_slot, depth, interp)?;
+        // Another type than the trace's goes to the caller's result register and the trace exits.
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
+        let exit = self.exit_block(snap)?;
+        let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
+        self.b.switch_to_block(mismatch);
+        self.b.ins().call(take_result, &[callee_frame, dst_address]);
+        self.b.ins().jump(exit, &[]);
+
+        self.b.switch_to_block(done);
+        match cl_ty {
+            None => {
+                self.b.ins().call(take_result, &[callee_frame, dst_address]);
+                self.b.ins().jump(join, &[]);
+            }
+            Some(cl_ty) => {
+                let value = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+                self.b.ins().jump(join, &[value.into()]);
+            }
         }
-        let cl_ty = cl_type(ty).ok_or("a call in the interpreter must give a number")?;
-        Ok(Some(self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET)))
+        Ok(())
     }
 }

@@ -75,9 +75,10 @@ pub(super) fn import_runtime(
             module.declare_data(name, cranelift_module::Linkage::Import, true, false).map_err(|e| e.to_string())?;
         Ok::<_, String>(Some(module.declare_data_in_func(id, func)))
     };
-    let native_calls = uses(|op| matches!(op, Op::EnterCheck { .. } | Op::CallNative { .. }));
+    // A call in the interpreter calls the callee's entry code natively when it has some.
+    let native_calls = uses(|op| matches!(op, Op::EnterCheck { .. } | Op::CallNative { .. } | Op::CallInterp { .. }));
     let interrupt_flag = import_data(
-        uses(|op| matches!(op, Op::CheckInterrupt { .. } | Op::EnterCheck { .. })),
+        uses(|op| matches!(op, Op::CheckInterrupt { .. } | Op::EnterCheck { .. } | Op::CallInterp { .. })),
         crate::jit::runtime::INTERRUPT_FLAG,
     )?;
     let frames_left = import_data(native_calls, crate::jit::runtime::FRAMES_LEFT)?;
@@ -120,6 +121,7 @@ pub(super) fn import_runtime(
         take_result: import(native_calls, rt::TAKE_RESULT, &[pointer, pointer], &[])?,
         clear_slot: import(
             stores
+                || native_calls
                 || exits_write(Type::NoneType)
                 || uses(|op| matches!(op, Op::ClearSlot { .. } | Op::ListStore { .. })),
             rt::CLEAR_SLOT,

@@ -32,7 +32,7 @@ use crate::interp::engine::native::{
 };
 
 use super::dump::DumpLevel;
-use super::recorder::{Recorder, SideStart, Step};
+use super::recorder::{self, Recorder, SideStart, Step};
 use super::tree::{Forest, SideEnd, SideState, SideTarget};
 
 /// How many times an exit is taken before a side trace is recorded there, for a loop
@@ -379,7 +379,10 @@ impl Jit {
         slot.inline_depth.set(built.inline_depth as u32);
         slot.rebinds.set(now.rebinds);
         slot.countdown.set(0);
-        slot.native.set(Some(built.entry));
+        slot.native.set(Some(built.entry_native()));
+        slot.loop_native.set(built.loop_native());
+        slot.loop_side_exits.set(built.side_exits);
+        slot.side_exits.set(built.entry_side_exits());
     }
 
     /// A side trace was attached to entry tree `tree`: the function's `EntrySlot` learns how far
@@ -403,7 +406,8 @@ impl Jit {
         }
         slot.extent.set(built.frame_extent as u64);
         slot.inline_depth.set(built.inline_depth as u32);
-        slot.native.set(Some(built.entry));
+        slot.native.set(Some(built.entry_native()));
+        slot.loop_native.set(built.loop_native());
     }
 
     /// Starts recording the entry of `code`, whose frame was just pushed.
@@ -470,19 +474,37 @@ impl Jit {
             }
             (Step::Leave { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Leave { pc }),
             (Step::Returned, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Return),
-            (Step::Returned, Target::Function(key)) => match self.forest.install_entry(recorder) {
-                Ok(tree) => {
-                    self.install_function(key, tree, now);
-                    RecordStep::Done
-                }
-                Err(reason) => {
-                    self.forest.stats.aborts += 1;
-                    self.forest.event(format!("[jit] could not compile a function entry: {reason}"));
-                    self.failed(Target::Function(key))
-                }
-            },
+            (Step::Link { trace, pc }, Target::Function(key)) => {
+                let installed = self.forest.install_entry_prefix(recorder, trace, pc);
+                self.function_installed(key, installed, now)
+            }
+            (Step::Returned, Target::Function(key)) if recorder.code.loop_count > 0 => {
+                // Its entry must run into its loop's tree: a path that returns before the loop
+                // is left to an exit of that entry.
+                self.recording = Some((recorder, Target::Function(key)));
+                self.abort("the function returned before reaching its loop")
+            }
+            (Step::Returned, Target::Function(key)) => {
+                let installed = self.forest.install_entry(recorder);
+                self.function_installed(key, installed, now)
+            }
             // A side trace ends only by linking or leaving (`Recorder::record`).
             (_, target) => self.failed(target),
+        }
+    }
+
+    /// A function's entry was compiled (the index of its tree) or not (why).
+    fn function_installed(&mut self, key: usize, installed: Result<usize, String>, now: &Running<'_>) -> RecordStep {
+        match installed {
+            Ok(tree) => {
+                self.install_function(key, tree, now);
+                RecordStep::Done
+            }
+            Err(reason) => {
+                self.forest.stats.aborts += 1;
+                self.forest.event(format!("[jit] could not compile a function entry: {reason}"));
+                self.failed(Target::Function(key))
+            }
         }
     }
 
@@ -494,7 +516,7 @@ impl Jit {
                 let built = &mut self.forest.trees[tree];
                 built.exits[exit].side = SideState::Attached;
                 built.merge_wait = tree_settle_runs(self.threshold, built.merges);
-                if built.function_entry {
+                if built.function_entry || built.prefix.is_some() {
                     self.entry_tree_grew(tree);
                 }
             }
@@ -580,8 +602,7 @@ impl JitHooks for Jit {
     }
 
     fn function_hot(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) -> EntryAction {
-        if code.loop_count > 0 {
-            // Its loops get traces of their own; an entry trace would end at the first one.
+        if recorder::is_module(code) {
             return EntryAction::Wait(u32::MAX);
         }
         let key = function_key(code);

@@ -167,9 +167,37 @@ pub(super) struct Tree {
     pub side_traces: usize,
     /// A function-entry tree (its root starts at the function's first instruction and returns).
     pub function_entry: bool,
+    /// The entry of the loop's function, when it has one that runs into this loop's tree.
+    pub prefix: Option<EntryPrefix>,
+}
+
+/// The function-entry trace of a function with a loop: it runs from the function's first
+/// instruction to the loop's header, where it returns `LINK_TO_ROOT` and its caller (the VM, or
+/// a native call) runs the loop's tree on the same frame. A member of the loop's tree (its
+/// exits are numbered among the tree's), never compiled into the tree's one function.
+pub(super) struct EntryPrefix {
+    /// The prefix trace's machine code and side-exit table.
+    pub entry: NativeEntry,
+    pub side_exits: *const SideExitSlot,
 }
 
 impl Tree {
+    /// The machine code a call of the tree's function runs first: the entry prefix, if the tree
+    /// has one, else the root (a function-entry tree).
+    pub fn entry_native(&self) -> NativeEntry {
+        self.prefix.as_ref().map_or(self.entry, |prefix| prefix.entry)
+    }
+
+    /// Its side-exit table.
+    pub fn entry_side_exits(&self) -> *const SideExitSlot {
+        self.prefix.as_ref().map_or(self.side_exits, |prefix| prefix.side_exits)
+    }
+
+    /// The loop a prefix links to (the root), if the tree has a prefix.
+    pub fn loop_native(&self) -> Option<NativeEntry> {
+        self.prefix.as_ref().map(|_| self.entry)
+    }
+
     /// The call the VM makes to run the tree (`index`: its number among the JIT's trees).
     pub fn call(&self, index: usize) -> NativeCall {
         NativeCall {
@@ -256,8 +284,10 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
             never[snap.0 as usize] = true;
         }
     }
+    // A function's side trace from there is its `Ret`; the module's would be empty.
+    let module = recorder::is_module(code);
     for (i, s) in trace.snapshots.iter().enumerate() {
-        if s.call.is_none() && matches!(code.instrs.get(s.pc as usize), Some(Instr::Return { .. })) {
+        if module && s.call.is_none() && matches!(code.instrs.get(s.pc as usize), Some(Instr::Return { .. })) {
             never[i] = true;
         }
     }
@@ -499,6 +529,7 @@ impl Forest {
             merges: 0,
             side_traces: 0,
             function_entry: false,
+            prefix: None,
         });
         Ok(self.trees.len() - 1)
     }
@@ -537,8 +568,45 @@ impl Forest {
             merges: 0,
             side_traces: 0,
             function_entry: true,
+            prefix: None,
         });
         Ok(self.trees.len() - 1)
+    }
+
+    /// Closes the entry recording of a function with a loop, which reached the header `pc` of
+    /// that loop's compiled tree (root trace `target`), and compiles it as the tree's entry
+    /// prefix; returns the tree's index (the caller installs the prefix in the function's
+    /// `EntrySlot`).
+    pub(super) fn install_entry_prefix(&mut self, recorder: Recorder, target: u32, pc: usize) -> Result<usize, String> {
+        let code = recorder.code.clone();
+        let tree =
+            self.trees.iter().position(|t| t.id == target && !t.function_entry).ok_or("the loop's tree is gone")?;
+        if self.trees[tree].prefix.is_some() {
+            return Err("the loop's tree has an entry already".into());
+        }
+        let recorded = recorder.close_side(target, pc);
+        let exit_base = self.trees[tree].exits.len() as u32;
+        let place = TreePlace { exit_base, root_trace: target, is_root: false };
+        let mut lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let id = self.next_id();
+        self.stats.entry_traces += 1;
+        let heading = format!("function entry of {} ({}:{})", code.name, self.filename, code.first_line);
+        let ending = format!("links to T{target}, the loop of {}() (run on the same frame)", code.name);
+        self.report((id, TraceKind::Entry, place), (&heading, &ending), &recorded, &code, &mut lowered);
+        let Lowered { trace, compiled, .. } = lowered;
+        let table = SideExitSlot::empty_table(trace.snapshots.len());
+        let (extent, inline_depth) = frame_reach(&trace, &code);
+        let exits = exits_of(&trace, id, &code);
+        let meta = TraceMeta::new(Rc::new(trace), place, None, &code, &HashMap::new(), table.as_ptr(), 1);
+        self.metas.insert(id, meta);
+        let built = &mut self.trees[tree];
+        built.prefix = Some(EntryPrefix { entry: compiled.entry, side_exits: table.as_ptr() });
+        built.exits.extend(exits);
+        built.frame_extent = built.frame_extent.max(extent);
+        built.inline_depth = built.inline_depth.max(inline_depth);
+        built.owners.push(Box::new(compiled));
+        built.owners.push(Box::new(table));
+        Ok(tree)
     }
 
     /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
@@ -609,6 +677,15 @@ impl Forest {
             self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
         // Trace numbers grow, so each side trace comes after its parent.
         ids.sort_unstable();
+        // An entry prefix and its side traces stay in pieces: the prefix is called on its own.
+        let mut members_only: Vec<u32> = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let parent = self.metas[&id].parent.map(|(trace, _)| trace);
+            if id == root_id || parent.is_some_and(|p| members_only.contains(&p)) {
+                members_only.push(id);
+            }
+        }
+        let ids = members_only;
         let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
         if size > MAX_TREE_INSTS_IN_ONE_FUNCTION || ids.first() != Some(&root_id) {
             return;
@@ -655,6 +732,13 @@ impl Forest {
                 let tree = &mut self.trees[tree];
                 tree.entry = compiled.entry;
                 tree.merges += 1;
+                if tree.prefix.is_some() {
+                    // The function's entry runs into the loop through its `EntrySlot`.
+                    let slot = &tree.code.jit_entry;
+                    if slot.native.get().is_some() && slot.loop_side_exits.get() == tree.side_exits {
+                        slot.loop_native.set(Some(compiled.entry));
+                    }
+                }
                 tree.owners.push(Box::new(compiled));
                 self.event(format!(
                     "[jit] the tree of T{root_id} is compiled again as one function, with {names} inside its exits"

@@ -140,11 +140,14 @@ pub fn section(seed: u64) -> Vec<String> {
 /// Calls a function's loop trace makes in the interpreter (`ic_*`): a recursive function with a
 /// loop (backtracking over a list with append/pop, as queens does), a function with a loop
 /// called from a loop (its result a float now and then, or `None`), one passed as a value, one
-/// that raises now and then (caught in the calling loop), and, now and then, recursion past the
-/// limit through such calls (a RecursionError caught).
+/// that raises now and then (caught in the calling loop), a recursive function with a loop that
+/// returns from inside its loop and raises some frames deep (caught in the calling loop), and,
+/// now and then, recursion past the limit through such calls (a RecursionError caught).
 fn interp_calls(rng: &mut Rng, out: &mut Vec<String>) {
     let (n, m, k, fail) = (num(rng, 3, 6), num(rng, 5, 50), num(rng, 1, 9), num(rng, 3, 40));
     let float_every = num(rng, 2, 9);
+    // A recursive function with a loop that returns from inside it, and raises `boom` deep.
+    let (stop, boom) = (num(rng, 3, 30), num(rng, 2, 40));
     push_source(
         out,
         &format!(
@@ -159,9 +162,13 @@ fn interp_calls(rng: &mut Rng, out: &mut Vec<String>) {
              raise ValueError('ic ' + str(a))\n    return s + a\n\
              def ic_down(n, limit):\n    s = 0\n    j = 0\n    while j < 2:\n        s += j\n        \
              if j == 1 and n < limit:\n            s += ic_down(n + 1, limit)\n        j += 1\n    return s\n\
+             def ic_dive(n, stop, boom):\n    t = 0\n    for j in range(2):\n        if j == 1:\n            \
+             if n == boom:\n                raise ValueError('dive ' + str(n))\n            if n >= stop:\n                \
+             return t + n\n            t += ic_dive(n + 1, stop, boom)\n        t += j\n    return t\n\
              def ic_driver(trips, f):\n    t = 0\n    seen = []\n    errors = 0\n    \
              for i in range(trips):\n        t += ic_sum(i, {k}) + f(i, 2)\n        ic_note(seen, i)\n        \
              t += ic_down(0, i % 7)\n        try:\n            t += ic_risky(i)\n        except ValueError:\n            \
+             errors += 1\n        try:\n            t += ic_dive(0, i % {stop}, {boom})\n        except ValueError:\n            \
              errors += 1\n    return t, len(seen), errors, ic_search(0, {n}, [False] * {n}, [])"
         ),
     );

@@ -23,6 +23,7 @@ use std::rc::Rc;
 use crate::interp::engine::bytecode::Reg;
 use crate::interp::engine::calls::error_address;
 use crate::interp::engine::native::{JitHooks, NativeEntry, RETURNED, SideExitSlot, native_context};
+use crate::interp::engine::native_run::EntryRun;
 use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::Vm;
 use crate::interp::objects::error::{RtError, RtResult};
@@ -145,8 +146,22 @@ impl Vm {
         argc: usize,
     ) -> RtResult<Value> {
         self.push_call(function, base, argc, Reg(0))?;
-        let saved_floor = std::mem::replace(&mut self.floor, self.frames.len() - 1);
-        let result = self.execute(Some(jit));
+        let callee_frame = self.frames.len() - 1;
+        let saved_floor = std::mem::replace(&mut self.floor, callee_frame);
+        // The callee's entry code, if it has some (counted as the interpreter's `Call` counts).
+        let result = match self.entry_in_interp_call(jit, &function.code, base) {
+            Some(EntryRun::Returned(value)) => Ok(value),
+            Some(EntryRun::Resume(pc)) => {
+                self.frames.last_mut().expect("a frame is running").pc = pc;
+                match self.pending_error.take() {
+                    Some(error) => {
+                        self.unwind(error, Some(jit)).and_then(|()| self.execute_until(Some(jit), callee_frame))
+                    }
+                    None => self.execute_until(Some(jit), callee_frame),
+                }
+            }
+            None => self.execute(Some(jit)),
+        };
         self.floor = saved_floor;
         if self.recording {
             // A recording started inside the callee must end there (it is not left running

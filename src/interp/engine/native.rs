@@ -69,6 +69,12 @@ pub struct EntrySlot {
     pub countdown: Cell<u32>,
     /// The deepest call the tree inlines ([`NativeCall::inline_depth`]).
     pub inline_depth: Cell<u32>,
+    /// For a function with a loop, `native` runs up to the loop's header and returns
+    /// [`LINK_TO_ROOT`]: the caller then runs the loop's tree, this, on the same frame (again
+    /// while it returns `LINK_TO_ROOT`). None for a function without a loop.
+    pub loop_native: Cell<Option<NativeEntry>>,
+    /// The loop tree's root side-exit table.
+    pub loop_side_exits: Cell<*const SideExitSlot>,
 }
 
 impl Default for EntrySlot {
@@ -81,6 +87,8 @@ impl Default for EntrySlot {
             tree: Cell::new(0),
             countdown: Cell::new(0),
             inline_depth: Cell::new(0),
+            loop_native: Cell::new(None),
+            loop_side_exits: Cell::new(std::ptr::null()),
         }
     }
 }

@@ -17,6 +17,14 @@ use crate::interp::engine::slots::store;
 use crate::interp::engine::vm::{Frame, Vm};
 use crate::interp::objects::value::Value;
 
+/// What running a function's entry code did ([`Vm::run_entry`]).
+pub(super) enum EntryRun {
+    /// It returned this result; the function's frame is still pushed.
+    Returned(Value),
+    /// It exited: resume at this pc of the top frame.
+    Resume(usize),
+}
+
 /// Slots the VM makes room for above a compiled tree's frame before calling it, for the frames of
 /// the native calls it makes (a native call that would pass the room exits, and the interpreter
 /// grows the stack).
@@ -127,6 +135,11 @@ impl Vm {
                 self.native_time += elapsed;
                 jit.native_ran(call.tree, elapsed);
             }
+            if exit == RETURNED {
+                // A side trace ended at the function's `Return` (`Ret`): the interpreter's
+                // `Return` finishes the call.
+                return (self.resume_at_return(code, base), false);
+            }
             let action = jit.exit_taken(call.tree, exit, depth);
             let pc = action.pc as usize;
             if let Some(frames) = &action.frames {
@@ -167,6 +180,37 @@ impl Vm {
         }
     }
 
+    /// A tree returned `RETURNED` on the frame at `base` of `code`, its result in slot 0: moves
+    /// the result into the register of the function's last `Return` and returns that pc (the
+    /// interpreter then returns exactly as it would: frames, depth, a nested run's end).
+    fn resume_at_return(&mut self, code: &CodeObject, base: usize) -> usize {
+        let (pc, src) = code
+            .instrs
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(pc, instr)| match instr {
+                Instr::Return { src } => Some((pc, *src)),
+                _ => None,
+            })
+            .expect("a function that returns has a Return");
+        let value = std::mem::take(&mut self.stack[base]);
+        store(&mut self.stack[base + src.0 as usize], value);
+        pc
+    }
+
+    /// Runs a function's entry code (`call`, from its `EntrySlot`) on the frame at `base`: for
+    /// a function with a loop, the entry returns `LINK_TO_ROOT` at the loop's header and the
+    /// loop's tree runs on (again while it returns `LINK_TO_ROOT`). Returns the last status.
+    fn run_entry_code(&mut self, jit: &mut dyn JitHooks, code: &CodeObject, call: &NativeCall, base: usize) -> u32 {
+        let mut status = self.run_machine_code(jit, call.entry, base, call.side_exits);
+        while status == LINK_TO_ROOT {
+            let Some(loop_native) = code.jit_entry.loop_native.get() else { break };
+            status = self.run_machine_code(jit, loop_native, base, code.jit_entry.loop_side_exits.get());
+        }
+        status
+    }
+
     /// Grows the stack to `len` slots, and by `NATIVE_STACK_MARGIN` more where the reservation
     /// allows (room for native calls' frames). False if even `len` does not fit.
     fn ensure_native_room(&mut self, len: usize) -> bool {
@@ -193,39 +237,83 @@ impl Vm {
     /// interpreter runs the function from its start).
     #[inline(never)]
     pub(super) fn function_entry_slow(&mut self, jit: &mut dyn JitHooks, base: usize) -> Option<usize> {
-        if self.recording {
+        let code = self.frames.last().expect("the callee's frame").code.to_rc();
+        if !self.entry_ready(jit, &code, base) {
             return None;
         }
-        let code = self.frames.last().expect("the callee's frame").code.to_rc();
+        match self.run_entry(jit, &code, base)? {
+            EntryRun::Returned(value) => {
+                // What `Return` does: the result goes to the caller's register.
+                let frame = self.pop_frame().expect("the callee's frame");
+                let caller = self.frames.last().expect("a caller");
+                let resume = caller.pc;
+                store(&mut self.stack[caller.base + frame.return_to.0 as usize], value);
+                Some(resume)
+            }
+            EntryRun::Resume(pc) => Some(pc),
+        }
+    }
+
+    /// The entry countdown of `code` (whose frame was just pushed at `base`) is over: true if
+    /// its entry code is installed and current, else asks the JIT (which may start recording
+    /// the function, or say how long to count).
+    fn entry_ready(&mut self, jit: &mut dyn JitHooks, code: &Rc<CodeObject>, base: usize) -> bool {
+        if self.recording {
+            return false;
+        }
         let entry = &code.jit_entry;
         if entry.native.get().is_none() || entry.rebinds.get() != self.rebinds {
-            match jit.function_hot(&code, &self.running(&code, base)) {
+            match jit.function_hot(code, &self.running(code, base)) {
                 EntryAction::Wait(calls) => code.jit_entry.countdown.set(calls),
                 EntryAction::Recording => self.recording = true,
             }
+            return false;
+        }
+        true
+    }
+
+    /// A call machine code makes in the interpreter (`interp_call.rs`) pushed the frame of
+    /// `code` at `base`: counts it as the interpreter's `Call` does, and runs its entry code if
+    /// it has some (see [`Vm::run_entry`]).
+    pub(super) fn entry_in_interp_call(
+        &mut self,
+        jit: &mut dyn JitHooks,
+        code: &Rc<CodeObject>,
+        base: usize,
+    ) -> Option<EntryRun> {
+        let entry = &code.jit_entry;
+        let left = entry.countdown.get();
+        if left > 0 {
+            entry.countdown.set(left - 1);
             return None;
         }
-        let call = entry.call()?;
+        if !self.entry_ready(jit, code, base) {
+            return None;
+        }
+        self.run_entry(jit, code, base)
+    }
+
+    /// Runs the entry code of `code` (installed and current) on its frame just pushed at `base`,
+    /// if the recursion limit and the stack allow: it returned its result (the frame is still
+    /// there), or exited (the frames it names are pushed; the pc to resume at in the top one).
+    pub(super) fn run_entry(&mut self, jit: &mut dyn JitHooks, code: &Rc<CodeObject>, base: usize) -> Option<EntryRun> {
+        let call = code.jit_entry.call()?;
         let depth = self.frames.len();
         if depth + call.inline_depth >= self.frame_limit || !self.ensure_native_room(base + call.frame_extent.max(1)) {
             // The interpreter runs it (and raises the RecursionError where it is due).
             return None;
         }
         let started = self.measure_native_time.then(std::time::Instant::now);
+        let in_callees = self.interp_call_time;
         self.enter_native_context(depth);
         // As in `run_native`: the tree touches slots below `frame_extent` of this frame.
-        let status = self.run_machine_code(jit, call.entry, base, call.side_exits);
+        let status = self.run_entry_code(jit, code, &call, base);
         if let Some(started) = started {
-            self.native_time += started.elapsed();
+            // Calls it made in the interpreter are not time in its machine code.
+            self.native_time += started.elapsed().saturating_sub(self.interp_call_time.saturating_sub(in_callees));
         }
         if status == RETURNED {
-            // What `Return` does: the result (in slot 0) goes to the caller's register.
-            let value = std::mem::take(&mut self.stack[base]);
-            let frame = self.pop_frame().expect("the callee's frame");
-            let caller = self.frames.last().expect("a caller");
-            let resume = caller.pc;
-            store(&mut self.stack[caller.base + frame.return_to.0 as usize], value);
-            return Some(resume);
+            return Some(EntryRun::Returned(std::mem::take(&mut self.stack[base])));
         }
         let action = jit.exit_taken(call.tree, status, depth);
         let pc = action.pc as usize;
@@ -233,7 +321,7 @@ impl Vm {
             self.push_inlined_frames(base, pc, frames);
         }
         self.recording = action.recording;
-        Some(self.push_exited_calls(jit, pc))
+        Some(EntryRun::Resume(self.push_exited_calls(jit, pc)))
     }
 
     /// After an exit that resumes at `pc` of the top frame: the native calls whose callees

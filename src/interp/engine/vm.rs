@@ -67,8 +67,16 @@ impl Vm {
     /// handler can end in its own jump to the next one (threaded dispatch: see
     /// docs/PERFORMANCE.md and .cargo/config.toml). The loop that runs leaves for the other
     /// whenever recording starts or stops; the frames hold everything needed to go on.
-    pub(super) fn execute(&mut self, mut jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
-        let stop_depth = self.frames.len() - 1;
+    pub(super) fn execute(&mut self, jit: Option<&mut dyn JitHooks>) -> Result<Value, Uncaught> {
+        self.execute_until(jit, self.frames.len() - 1)
+    }
+
+    /// Runs until the frame at `stop_depth` returns (frames above it run first).
+    pub(super) fn execute_until(
+        &mut self,
+        mut jit: Option<&mut dyn JitHooks>,
+        stop_depth: usize,
+    ) -> Result<Value, Uncaught> {
         let mut skip_native = false;
         loop {
             let flow = if self.recording && jit.is_some() {
@@ -645,11 +653,16 @@ impl Vm {
                                     entry.countdown.set(left - 1);
                                 } else {
                                     if let Some(resume) = self.function_entry_slow(jit, args_base) {
-                                        // Its entry trace ran: it returned, or exited somewhere.
+                                        // Its entry trace ran: it returned, or exited somewhere
+                                        // (maybe with an exception a callee run in the
+                                        // interpreter raised, to raise there).
                                         pc = resume;
                                         let top = self.frames.last().expect("a frame is running");
                                         set_code!(frame_code(&top.code));
                                         set_base!(top.base);
+                                        if let Some(error) = self.pending_error.take() {
+                                            throw!(error);
+                                        }
                                     }
                                     if !RECORDING && self.recording {
                                         // The function's recording starts at its first

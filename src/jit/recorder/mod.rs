@@ -100,6 +100,11 @@ enum Event {
     Forget(u16),
 }
 
+/// Is `code` the module's (whose `Return` ends the program, not a call)?
+pub fn is_module(code: &CodeObject) -> bool {
+    code.name == "<module>"
+}
+
 /// One recorded bytecode instruction, for the dump.
 #[derive(Clone, Debug)]
 pub struct RecordedInstr {
@@ -337,8 +342,17 @@ impl Recorder {
                 return Ok(Step::CalleeLoop { code: self.cur.clone(), loop_id, pc });
             }
         } else if let Some(side) = &self.side {
-            if matches!(self.cur.instrs[pc], Instr::Return { .. }) && !self.recorded.is_empty() {
-                return Ok(Step::Leave { pc });
+            if matches!(self.cur.instrs[pc], Instr::Return { .. }) {
+                // A function's loop tree returns natively (`Ret`), so that a call of the
+                // function stays in machine code; the module's `Return` is left to the VM.
+                if !is_module(&self.code) {
+                    let step = self.record_ret(pc, now.frame)?;
+                    self.push_listing(pc, now);
+                    return Ok(step);
+                }
+                if !self.recorded.is_empty() {
+                    return Ok(Step::Leave { pc });
+                }
             }
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
             if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {

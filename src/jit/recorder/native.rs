@@ -175,16 +175,28 @@ impl Recorder {
     /// its own, and a native call of a function whose trace ends in a loop would exit).
     pub(super) fn entry_step(&mut self, pc: usize, frame: &[Value]) -> Result<Option<Step>, Abort> {
         if self.cur.instrs[pc].loop_id().is_some() {
-            return abort(format!("{}() reaches a loop (the loop gets a trace of its own)", self.code.name));
+            // The entry of a function with a loop runs up to the loop, then its compiled tree.
+            if let Some(trace) = self.trace_at(pc) {
+                return Ok(Some(Step::Link { trace, pc }));
+            }
+            return abort(format!("{}() reaches a loop without a trace yet", self.code.name));
         }
-        let Instr::Return { src } = self.cur.instrs[pc] else { return Ok(None) };
+        if !matches!(self.cur.instrs[pc], Instr::Return { .. }) {
+            return Ok(None);
+        }
+        self.record_ret(pc, frame).map(Some)
+    }
+
+    /// `Ret` at the function's `Return` at `pc`: the result into the frame's slot 0.
+    pub(super) fn record_ret(&mut self, pc: usize, frame: &[Value]) -> Result<Step, Abort> {
+        let Instr::Return { src } = self.cur.instrs[pc] else { return abort("Ret away from a Return") };
         let (value, ty) = self.read(src, frame, pc)?;
         if ty == Type::Obj {
             return abort(format!("{}() returns a function", self.code.name));
         }
         let snap = self.snapshot(pc);
         self.emit(Op::Ret { value, snap }, Type::Void);
-        Ok(Some(Step::Returned))
+        Ok(Step::Returned)
     }
 
     /// Ends an entry trace (or a side trace of one) whose `Ret` was recorded.
