@@ -268,7 +268,9 @@ impl Lowerer<'_, '_> {
         let want = if ty == Type::Void {
             crate::interp::objects::value::tag::NONE
         } else {
-            ty.value_tag().ok_or("a call in the interpreter must give a number or None")?
+            ty.value_tag()
+                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict)))
+                .ok_or("a call in the interpreter must give a number, None, a string or a dict")?
         };
         let argc = self.b.ins().iconst(types::I32, argc);
         let depth = self.b.ins().iconst(types::I32, depth);
@@ -282,6 +284,13 @@ impl Lowerer<'_, '_> {
             return Ok(None);
         }
         let cl_ty = cl_type(ty).ok_or("a call in the interpreter must give a number")?;
-        Ok(Some(self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET)))
+        let result = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+        if ty.is_heap() {
+            // As a native call's tuple: the callee's slot 0 is reused by the next call made
+            // there, so the string or dict moves to the garbage, which keeps it alive.
+            let keep = self.runtime.keep_result.ok_or("a string returned without its runtime function")?;
+            self.b.ins().call(keep, &[callee_frame]);
+        }
+        Ok(Some(result))
     }
 }
