@@ -355,7 +355,9 @@ impl Lowerer<'_, '_> {
         let want = if ty == Type::Void {
             crate::interp::objects::value::tag::NONE
         } else {
-            ty.value_tag().ok_or("a call in the interpreter must give a number or None")?
+            ty.value_tag()
+                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict)))
+                .ok_or("a call in the interpreter must give a number, None, a string or a dict")?
         };
         let cl_ty = if ty == Type::Void {
             None
@@ -370,7 +372,7 @@ impl Lowerer<'_, '_> {
                 callee,
                 (frame_slot, depth),
                 (callee_frame, dst_address),
-                (want, cl_ty),
+                (want, ty, cl_ty),
                 (snap, interp, join),
             )?;
         } else {
@@ -391,6 +393,7 @@ impl Lowerer<'_, '_> {
             None => self.b.ins().jump(join, &[]),
             Some(cl_ty) => {
                 let value = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+                self.keep_heap_result(ty, callee_frame)?;
                 self.b.ins().jump(join, &[value.into()])
             }
         };
@@ -407,7 +410,7 @@ impl Lowerer<'_, '_> {
         callee: u32,
         (frame_slot, depth): (u16, i64),
         (callee_frame, dst_address): (ir::Value, ir::Value),
-        (want, cl_ty): (u8, Option<ir::types::Type>),
+        (want, ty, cl_ty): (u8, Type, Option<ir::types::Type>),
         (snap, interp, join): (SnapId, ir::Block, ir::Block),
     ) -> Result<(), String> {
         let entry = self.entry_slot(callee)?;
@@ -428,8 +431,20 @@ impl Lowerer<'_, '_> {
             }
             Some(cl_ty) => {
                 let value = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+                self.keep_heap_result(ty, callee_frame)?;
                 self.b.ins().jump(join, &[value.into()]);
             }
+        }
+        Ok(())
+    }
+
+    /// A string or dict a call returned: as a native call's tuple, the callee's slot 0 is
+    /// reused by the next call made there, so the value moves to the garbage, which keeps it
+    /// alive while the trace may use it.
+    fn keep_heap_result(&mut self, ty: Type, callee_frame: ir::Value) -> Result<(), String> {
+        if ty.is_heap() {
+            let keep = self.runtime.keep_result.ok_or("a string returned without its runtime function")?;
+            self.b.ins().call(keep, &[callee_frame]);
         }
         Ok(())
     }

@@ -169,7 +169,12 @@ pub(super) fn import_runtime(
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
         drop_garbage: import(tuples || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
-        keep_result: import(tuples, rtt::KEEP_RESULT, &[pointer], &[])?,
+        keep_result: import(
+            tuples || uses(|op| matches!(op, Op::CallInterp { ty, .. } if ty.is_heap())),
+            rtt::KEEP_RESULT,
+            &[pointer],
+            &[],
+        )?,
         write_exit: import(
             tuples || exits_write(Type::Ptr) || exits_write(Type::Obj) || exits_write(Type::NoneType),
             crate::jit::exit_plan::WRITE_EXIT,
@@ -187,6 +192,6 @@ pub(super) fn import_runtime(
         retain_dict: import(dicts, rts::RETAIN_DICT, &[pointer], &[])?,
         set_dict: import(dicts, rts::SET_DICT, &[pointer, pointer], &[])?,
         carry: import(strings || tuples, rts::CARRY, &[types::I32, word], &[])?,
-        drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[], &[])?,
+        drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[types::I32], &[])?,
     })
 }

@@ -162,12 +162,36 @@ impl Lowerer<'_, '_> {
     /// are counted (the runtime keeps them for one more iteration) before the garbage goes.
     pub(super) fn drop_garbage_carrying(&mut self, carried: &[IrRef]) -> Result<(), String> {
         let carry = self.runtime.carry.ok_or("a carried value without its runtime function")?;
-        for &r in carried {
-            let (value_tag, payload) = self.tag_and_payload(r)?;
-            self.b.ins().call(carry, &[value_tag, payload]);
-        }
-        let drop = self.runtime.drop_garbage_carrying.ok_or("a back edge without its runtime function")?;
-        self.b.ins().call(drop, &[]);
+        self.when_garbage_made(|this| {
+            for &r in carried {
+                let (value_tag, payload) = this.tag_and_payload(r)?;
+                this.b.ins().call(carry, &[value_tag, payload]);
+            }
+            let drop = this.runtime.drop_garbage_carrying.ok_or("a back edge without its runtime function")?;
+            let calls_interp = this.t.trace.insts.iter().any(|i| matches!(i.op, Op::CallInterp { .. }));
+            let keep_all = this.b.ins().iconst(types::I32, i64::from(calls_interp));
+            this.b.ins().call(drop, &[keep_all]);
+            Ok(())
+        })
+    }
+
+    /// Emits `body` behind a test of `native_context::GARBAGE_MADE`: an iteration that made no
+    /// garbage (the one-char strings of `for ch in s` and `chr()` come from a table) skips the
+    /// runtime calls of its back edge.
+    pub(super) fn when_garbage_made(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        use crate::interp::engine::native::native_context::GARBAGE_MADE;
+        let cell = self.b.ins().iconst(types::I64, &GARBAGE_MADE as *const std::sync::atomic::AtomicUsize as i64);
+        let made = self.b.ins().load(types::I64, MemFlagsData::new(), cell, 0);
+        let work = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(made, work, &[], done, &[]);
+        self.b.switch_to_block(work);
+        body(self)?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
     }
 }

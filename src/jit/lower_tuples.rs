@@ -179,7 +179,9 @@ impl Lowerer<'_, '_> {
             return Ok(());
         }
         let drop_garbage = self.runtime.drop_garbage.ok_or("a loop making garbage without its runtime function")?;
-        self.b.ins().call(drop_garbage, &[]);
-        Ok(())
+        self.when_garbage_made(|this| {
+            this.b.ins().call(drop_garbage, &[]);
+            Ok(())
+        })
     }
 }

@@ -211,12 +211,31 @@ extern "C" fn carry(value_tag: u32, payload: u64) {
     CARRIED.with(|carried| carried.borrow_mut().push(value));
 }
 
-extern "C" fn drop_garbage_carrying() {
+/// `keep_all`: nonzero when the trace calls the interpreter, whose callee may drop the other
+/// references to a carried value.
+extern "C" fn drop_garbage_carrying(keep_all: u32) {
     native_context::drop_garbage_at_back_edge();
     // The carried values' references go to the (new) garbage: alive for one more iteration.
+    // One that something else holds too (a list, a frame slot, the table of one-char strings)
+    // needs no keeping: what the trace does drops references only through the garbage (but
+    // for calls in the interpreter: `keep_all`). So a
+    // loop that made no new garbage leaves none, and its next back edge skips all this.
     let carried = CARRIED.with(|carried| std::mem::take(&mut *carried.borrow_mut()));
     for value in carried {
-        native_context::keep_until_dropped(value);
+        if keep_all != 0 || !held_elsewhere(&value) {
+            native_context::keep_until_dropped(value);
+        }
+    }
+}
+
+/// Does something besides this reference hold `value` (a heap value)?
+fn held_elsewhere(value: &Value) -> bool {
+    match value {
+        Value::Str(s) => s.refcount() > 1,
+        Value::Tuple(t) => t.refcount() > 1,
+        Value::List(l) => Rc::strong_count(l) > 1,
+        Value::Dict(d) => Rc::strong_count(d) > 1,
+        _ => true,
     }
 }
 
@@ -282,9 +301,26 @@ mod tests {
         let text = Str::new("kept");
         native_context::keep_until_dropped(Value::Str(text.clone()));
         carry(u32::from(tag::STR), text.addr() as u64);
-        drop_garbage_carrying();
+        drop_garbage_carrying(1);
         assert_eq!(text.refcount(), 2, "ours and the carried one in the garbage");
         native_context::drop_garbage();
         assert_eq!(text.refcount(), 1);
+    }
+
+    #[test]
+    fn a_carried_value_held_elsewhere_is_not_kept_but_one_only_the_trace_holds_is() {
+        let shared = Str::new("shared");
+        carry(u32::from(tag::STR), shared.addr() as u64);
+        drop_garbage_carrying(0);
+        assert_eq!(shared.refcount(), 1, "the list (here: `shared`) keeps it; the garbage does not");
+        let made = Value::Str(Str::new("made"));
+        let (t, p) = words(&made);
+        native_context::keep_until_dropped(made);
+        carry(t as u32, p);
+        drop_garbage_carrying(0);
+        // SAFETY: the string lives in the garbage (its only owner) until the next drop.
+        let kept = unsafe { borrowed_argument(t as u8, p) };
+        assert!(matches!(&*kept, Value::Str(s) if s.as_str() == "made" && s.refcount() == 1));
+        native_context::drop_garbage();
     }
 }

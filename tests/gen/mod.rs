@@ -44,7 +44,9 @@
 //! - then one or two self-contained string blocks ([`strings`]): strings in hot loops (`for ch
 //!   in s` over ASCII and non-ASCII text, `ord`/`chr`, split/strip/replace/find, slicing,
 //!   comparisons, `+=` building, a string carried by a loop), with `ValueError` from `int()` and
-//!   `IndexError` from `s[i]` raised from inside traces and caught.
+//!   `IndexError` from `s[i]` raised from inside traces and caught; and a function's loop
+//!   passing strings and a dict to a callee with loops (run in the interpreter) that iterates
+//!   the dict and returns a string or raises a caught `KeyError`.
 //!
 //! Most programs keep their variables as locals of `def main():` (the others at the module
 //! level, where loops run over globals, which the JIT also compiles), and about two loops in

@@ -4,7 +4,9 @@
 //! over ASCII or non-ASCII text, a parse loop (`split`, `strip`, `replace`, `upper`, `find`,
 //! `startswith`, `in`, slicing, comparisons) where one item makes `int()` raise a `ValueError`
 //! from inside a trace, string building with `+=` and a string carried by the loop, and
-//! indexing past the end (an `IndexError` from inside a trace).
+//! indexing past the end (an `IndexError` from inside a trace), and a function's loop passing
+//! strings and a dict to a callee with loops (a call run in the interpreter) that iterates the
+//! dict's keys, values or items and returns a string, or raises a `KeyError`.
 //!
 //! Draws from its own [`Rng`] (seeded from the program's seed), so the main program of a seed
 //! does not change. Touches nothing but the lines it returns.
@@ -16,10 +18,11 @@ pub fn string_blocks(seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed ^ 0x5171_26C3_9EA0_44B7);
     let mut out = Vec::new();
     for block in 0..rng.range(1, 2) as u64 {
-        let text = match rng.below(4) {
+        let text = match rng.below(5) {
             0 => char_loop(&mut rng, block),
             1 => parse_loop(&mut rng, block),
             2 => building(&mut rng, block),
+            3 => calls(&mut rng, block),
             _ => indexing(&mut rng, block),
         };
         out.extend(text.lines().map(str::to_string));
@@ -92,5 +95,28 @@ fn indexing(rng: &mut Rng, b: u64) -> String {
          try:\n    for i in range({n}):\n        j = i % len(s_s{b})\n        if i == {bad}:\n            j = len(s_s{b}) + 2\n        s_sum{b} += ord(s_s{b}[j]) + ord(s_s{b}[-1 - j]) + len(s_s{b}[j:j + 2])\n\
          except IndexError as e:\n    print('s_ie{b}', e)\n\
          print('s_idx{b}', s_sum{b})"
+    )
+}
+
+/// A function's loop calling a callee with loops: strings (built, constant, from a list) and a
+/// dict in, a string out; the callee walks the dict's keys, values or items and raises a
+/// `KeyError` for one missing key.
+fn calls(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng).max(1);
+    let bad = rng.range(0, n + 5);
+    let walk = rng.pick(&[
+        "for k in d:\n        acc += k",
+        "for v in d.values():\n        acc += str(v)",
+        "for k, v in d.items():\n        acc += k + str(v)",
+        "for k in d.keys():\n        acc = acc + k[:1]",
+    ]);
+    let word = rng.pick(&["'ab'", "words[i % 3]", "str(i % 5) + 'x'", "prev[-2:]"]);
+    format!(
+        "def s_walk{b}(d, key, word):\n    acc = word\n    {walk}\n    return acc[-6:] + str(d[key])\n\
+         def s_main{b}():\n    d = {{'a': 1, 'b': 2, 'c': 3}}\n    words = ['x', 'yy', 'zzz']\n    prev = 'start'\n    missing = 0\n\
+         \x20   for i in range({n}):\n        key = 'q' if i == {bad} else words[i % 3][:0] + 'abc'[i % 3]\n\
+         \x20       try:\n            prev = s_walk{b}(d, key, {word})\n        except KeyError as e:\n            missing += 1\n            prev = repr(e)\n\
+         \x20       d[prev[:2]] = i\n    print('s_calls{b}', prev, missing, len(d))\n\
+         s_main{b}()"
     )
 }

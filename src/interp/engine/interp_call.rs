@@ -99,7 +99,9 @@ impl Vm {
         self.hidden_frames += hidden;
         // The time of this call only (what calls deeper inside added is part of it).
         let (outer_calls, started) = (self.interp_call_time, self.measure_native_time.then(std::time::Instant::now));
+        let floor = native_context::garbage_floor_starts();
         let result = self.run_callee(jit, function, base, argc);
+        native_context::garbage_floor_ends(floor);
         if let Some(started) = started {
             self.interp_call_time = outer_calls + started.elapsed();
         }
@@ -205,9 +207,12 @@ pub extern "C" fn call_in_interpreter(
     vm.call_from_machine_code(jit, &function, (frame, dst), argc as usize, depth as usize, want as u8)
 }
 
-/// The `Value` tag of a number or `None` (what `CallInterp` may give the trace), else none.
+/// The `Value` tag of a number, `None`, a string or a dict (what `CallInterp` may give the
+/// trace), else none.
 fn tag_of(value: &Value) -> u8 {
     match value {
+        Value::Str(_) => tag::STR,
+        Value::Dict(_) => tag::DICT,
         Value::None => tag::NONE,
         Value::Bool(_) => tag::BOOL,
         Value::Int(_) => tag::INT,

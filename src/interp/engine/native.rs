@@ -133,6 +133,10 @@ pub mod native_context {
     /// The VM's count of rebound globals ([`super::Running::rebinds`]): an entry tree installed
     /// under another count is not called.
     pub static REBINDS: AtomicU64 = AtomicU64::new(0);
+    /// Nonzero when the garbage may hold something: a loop's back edge reads it and skips
+    /// counting its carried values and dropping the garbage when there is none (a hint only:
+    /// skipping a drop just keeps the garbage longer; shared by threads in tests, harmlessly).
+    pub static GARBAGE_MADE: AtomicUsize = AtomicUsize::new(0);
 
     thread_local! {
         /// Native calls whose callee exited instead of returning, innermost first: (the
@@ -184,6 +188,7 @@ pub mod native_context {
 
     /// Keeps `value` alive until the next [`drop_garbage`].
     pub fn keep_until_dropped(value: crate::interp::objects::value::Value) {
+        GARBAGE_MADE.store(1, Ordering::Relaxed);
         GARBAGE.with(|garbage| garbage.borrow_mut().push(value));
     }
 
@@ -207,15 +212,47 @@ pub mod native_context {
         });
         if left == 0 {
             drop_garbage();
+        } else {
+            drop_garbage_above_floor();
+        }
+    }
+
+    thread_local! {
+        /// While a call in the interpreter (`CallInterp`) runs: how much garbage the machine
+        /// code that made it had. Machine code running inside the call may drop what lies
+        /// above (the caller is paused; what it may point to is below).
+        static FLOOR: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// A call in the interpreter starts: the garbage made so far is kept until it returns.
+    /// Returns the previous floor, for [`garbage_floor_ends`].
+    pub fn garbage_floor_starts() -> Option<usize> {
+        let len = GARBAGE.with(|garbage| garbage.borrow().len());
+        FLOOR.with(|floor| floor.replace(Some(len)))
+    }
+
+    /// The call in the interpreter returned: the outer floor again.
+    pub fn garbage_floor_ends(previous: Option<usize>) {
+        FLOOR.with(|floor| floor.set(previous));
+        GARBAGE_MADE.store(1, Ordering::Relaxed);
+    }
+
+    /// Drops the garbage above the floor of the running call in the interpreter, if any.
+    fn drop_garbage_above_floor() {
+        if let Some(floor) = FLOOR.with(|floor| floor.get()) {
+            GARBAGE.with(|garbage| garbage.borrow_mut().truncate(floor));
+            GARBAGE_MADE.store(0, Ordering::Relaxed);
         }
     }
 
     /// At the back edge of a loop whose carried values are no heap pointers: drops the garbage
-    /// unless machine code further down (which ran the interpreter, which ran this) may
-    /// still point into it.
+    /// (inside a call in the interpreter, only what the call made: machine code further down
+    /// may still point into the rest).
     pub fn drop_garbage_at_back_edge() {
         if NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
             drop_garbage();
+        } else {
+            drop_garbage_above_floor();
         }
     }
 
@@ -225,6 +262,7 @@ pub mod native_context {
         // Cleared in place, keeping the buffer (a loop drops it every iteration). Dropping a
         // value never comes back here (values are freed by Rust code, not by traces).
         GARBAGE.with(|garbage| garbage.borrow_mut().clear());
+        GARBAGE_MADE.store(0, Ordering::Relaxed);
     }
 
     /// Did a native call's callee exit since the last [`take_exited_calls`]?

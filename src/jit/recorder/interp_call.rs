@@ -57,9 +57,6 @@ impl Recorder {
         if self.trace.insts.iter().any(|inst| inst.ty == Type::Tuple) {
             return abort(format!("{name}() run in the interpreter while the trace holds a tuple"));
         }
-        if let Some(reason) = super::strings::str_unsafe_across_interp_call(&self.trace, self.slot(args)) {
-            return abort(reason);
-        }
         let values =
             self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"), false)?;
         let dst_slot = self.slot(dst);
@@ -94,6 +91,8 @@ impl Recorder {
             Value::Float(_) => Type::Float,
             Value::Bool(_) => Type::Bool,
             Value::None => Type::Void,
+            Value::Str(_) => Type::Str,
+            Value::Dict(_) => Type::Dict,
             ref other => {
                 return abort(format!("{}() run in the interpreter returned {}", call.name, a(other.type_name())));
             }
@@ -130,5 +129,5 @@ pub fn lists_across_interp_calls(trace: &Trace) -> Option<String> {
             }
         }
     }
-    None
+    super::strings::strings_across_interp_calls(trace)
 }

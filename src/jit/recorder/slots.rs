@@ -141,10 +141,16 @@ impl Recorder {
             // `runtime::RETAIN_LIST`); a number written over it would leak it.
             // (None is fine: exits writing None drop what the slot held, see `store_value`.)
             let new_ty = self.trace.ty(value);
-            if read.is_some_and(Type::is_heap) && !new_ty.is_heap() && new_ty != Type::NoneType {
+            let heap_replaced = read.is_some_and(Type::is_heap) && !new_ty.is_heap() && new_ty != Type::NoneType;
+            // A side trace never comes back to its start, so the value it read may move to the
+            // garbage now (`ClearSlot`: kept alive while the trace runs); a loop would read
+            // it again in its next iteration, after the garbage is dropped.
+            if heap_replaced && self.side.is_none() {
                 return abort(format!("{} changes from a list or tuple to a number", self.name_of(slot)));
             }
-            if read.is_none() && matches!(known, None | Some(Type::Ptr | Type::Tuple | Type::Str | Type::Dict)) {
+            if heap_replaced
+                || read.is_none() && matches!(known, None | Some(Type::Ptr | Type::Tuple | Type::Str | Type::Dict))
+            {
                 // An exit may overwrite this slot with a number: drop what it holds now (the
                 // instruction writing it would have dropped it too).
                 self.emit(Op::ClearSlot { slot }, Type::Void);

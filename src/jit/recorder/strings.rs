@@ -261,21 +261,39 @@ impl Recorder {
     }
 }
 
-/// Why a call in the interpreter must not be recorded now, if so: the trace holds a string
-/// the callee could free (one read from a global, a list, a tuple or a slot of the callee's
-/// frame; a string a helper made is in the garbage, and a frame slot below the callee's frame
-/// keeps its own).
-pub(super) fn str_unsafe_across_interp_call(trace: &Trace, frame_slot: u16) -> Option<String> {
-    trace.insts.iter().find_map(|inst| {
-        let safe = match inst.op {
-            _ if !matches!(inst.ty, Type::Str | Type::Dict) => true,
-            // The callee's frame starts at `frame_slot`: slots from there up are its own.
-            Op::SlotStr { slot } | Op::SlotDict { slot } => slot < frame_slot.min(GLOBAL_SLOTS),
-            Op::ListLoad { list, .. } => crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
-            Op::TupleLoad { .. } => false,
-            _ => true,
-        };
-        (!safe)
-            .then(|| "a call run in the interpreter while the trace holds a string from a list, tuple or global".into())
-    })
+/// Why `trace` (as recorded) must not be compiled, if so: a string or dict the callee of a
+/// call run in the interpreter could free, read before the call and used after it (by an
+/// instruction or an exit). Unsafe are those read from a global, a list the trace did not
+/// build, a tuple, or a slot of the callee's frame; a string a helper (or a call) made is in
+/// the garbage, which a nested run never drops, and a frame slot below the callee's frame
+/// keeps its own. A value the loop carries into the next iteration is counted at the back
+/// edge (the lowering keeps every carried value when the trace calls the interpreter).
+pub fn strings_across_interp_calls(trace: &Trace) -> Option<String> {
+    let unsafe_before = |frame_slot: u16, r: IrRef| {
+        let inst = &trace.insts[r.0 as usize];
+        matches!(inst.ty, Type::Str | Type::Dict)
+            && match inst.op {
+                Op::SlotStr { slot } | Op::SlotDict { slot } => slot >= frame_slot.min(GLOBAL_SLOTS),
+                Op::ListLoad { list, .. } => !crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
+                Op::TupleLoad { .. } => true,
+                _ => false,
+            }
+    };
+    for (at, inst) in trace.insts.iter().enumerate() {
+        let Op::CallInterp { frame, .. } = inst.op else { continue };
+        let held = |r: IrRef| (r.0 as usize) < at && unsafe_before(frame, r);
+        let later = &trace.insts[at..];
+        let used = later.iter().skip(1).any(|i| i.op.operands().into_iter().any(held))
+            || later
+                .iter()
+                .filter_map(|i| i.op.snapshot())
+                .any(|snap| trace.snapshots[snap.0 as usize].slots.iter().any(|&(_, value)| held(value)));
+        if used {
+            return Some(
+                "holds a string or dict from a list, tuple or global across a call run in the interpreter (which may free it)"
+                    .into(),
+            );
+        }
+    }
+    None
 }
