@@ -76,6 +76,7 @@
 
 // Shared state and vocabulary are here; `impl Gen` is split by what it generates (each module
 // says what it may touch).
+mod bigints;
 mod calls;
 mod exceptions;
 mod expressions;
@@ -107,6 +108,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in strings::string_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in bigints::big_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

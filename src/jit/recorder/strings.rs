@@ -127,8 +127,12 @@ impl Recorder {
             Ok(result) => result,
             Err(_) => return abort(format!("{} raises while recording", helper.name())),
         };
-        let ty = element_type(&result)
-            .map_err(|Abort(reason)| Abort(reason.replace("a list element holds", "a result is")))?;
+        // A big int is a helper's result too (`big`), though not yet a list element the trace loads.
+        let ty = match result {
+            Value::BigInt(_) => Type::Big,
+            _ => element_type(&result)
+                .map_err(|Abort(reason)| Abort(reason.replace("a list element holds", "a result is")))?,
+        };
         let snap = self.snapshot(pc);
         let op = match *args.as_slice() {
             [] => Op::Helper0 { fun: helper, ty, snap },
@@ -175,14 +179,7 @@ impl Recorder {
         if !matches!((&frame[x.0 as usize], &frame[y.0 as usize]), (Value::Str(_), Value::Str(_))) {
             return None;
         }
-        let helper = match cond {
-            Cond::Lt => Helper::Lt,
-            Cond::Le => Helper::Le,
-            Cond::Gt => Helper::Gt,
-            Cond::Ge => Helper::Ge,
-            Cond::Eq => Helper::Eq,
-            Cond::Ne => Helper::Ne,
-        };
+        let helper = super::bigints::compare_helper(cond);
         Some(self.emit_helper(helper, &[x, y], pc, frame).and_then(|(r, now)| match now {
             Value::Bool(now) => Ok((r, now)),
             _ => abort("a string comparison that gave no bool"),
@@ -268,9 +265,9 @@ impl Recorder {
 pub(super) fn str_unsafe_across_interp_call(trace: &Trace, frame_slot: u16) -> Option<String> {
     trace.insts.iter().find_map(|inst| {
         let safe = match inst.op {
-            _ if !matches!(inst.ty, Type::Str | Type::Dict) => true,
+            _ if !matches!(inst.ty, Type::Str | Type::Dict | Type::Big) => true,
             // The callee's frame starts at `frame_slot`: slots from there up are its own.
-            Op::SlotStr { slot } | Op::SlotDict { slot } => slot < frame_slot.min(GLOBAL_SLOTS),
+            Op::SlotStr { slot } | Op::SlotDict { slot } | Op::SlotBig { slot } => slot < frame_slot.min(GLOBAL_SLOTS),
             Op::ListLoad { list, .. } => crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
             Op::TupleLoad { .. } => false,
             _ => true,
