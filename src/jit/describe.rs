@@ -159,7 +159,8 @@ impl<'a> Describer<'a> {
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
-            | Op::SlotDict { slot } => match self.entry_values.iter().find(|(s, _)| *s == slot) {
+            | Op::SlotDict { slot }
+            | Op::SlotBig { slot } => match self.entry_values.iter().find(|(s, _)| *s == slot) {
                 Some((_, expression)) => (expression.clone(), 1),
                 None => (self.slot_name(slot), ATOM),
             },
@@ -278,6 +279,7 @@ impl<'a> Describer<'a> {
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
             | Op::SlotDict { slot }
+            | Op::SlotBig { slot }
                 if self.entry_values.iter().any(|(s, _)| *s == slot) =>
             {
                 format!("{} holds {}, as the exit left it", self.trace.slot_label(slot), self.expression(r))

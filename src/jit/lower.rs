@@ -57,6 +57,8 @@ mod calls;
 #[path = "lower_tuples.rs"]
 mod tuples;
 
+#[path = "lower_bigints.rs"]
+mod bigints;
 #[path = "lower_slot_facts.rs"]
 mod slot_facts;
 
@@ -282,6 +284,7 @@ fn new_module(optimize: bool) -> Result<JITModule, String> {
     builder.symbols(super::runtime::symbols());
     builder.symbols(super::runtime_tuples::symbols());
     builder.symbols(super::runtime_strings::symbols());
+    builder.symbols(super::runtime_bigints::symbols());
     Ok(JITModule::new(builder))
 }
 
@@ -315,7 +318,7 @@ fn host_isa(optimize: bool) -> Result<OwnedTargetIsa, String> {
 fn cl_type(ty: Type) -> Option<ir::Type> {
     match ty {
         // An object is the address of its `Value` (see `CompiledTrace::_objects`).
-        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Obj => Some(types::I64),
+        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big | Type::Obj => Some(types::I64),
         Type::Float => Some(types::F64),
         // `None` is its type: an i8 that is always 0 (a Phi or an exit needs some value).
         Type::Bool | Type::NoneType => Some(types::I8),
@@ -593,6 +596,7 @@ impl Lowerer<'_, '_> {
                 Type::Tuple => self.runtime.retain_tuple,
                 Type::Str => self.runtime.retain_str,
                 Type::Dict => self.runtime.retain_dict,
+                Type::Big => self.runtime.retain_big,
                 _ => continue,
             };
             let object = self.val(r)?;
@@ -646,6 +650,13 @@ impl Lowerer<'_, '_> {
         if target == place.root_trace
             && let Some(start) = self.root_start
         {
+            // A tree whose side traces link back into its start may never reach its loop's
+            // back edge (bigpi's loop alternates between the root and a side trace every
+            // iteration): drop the garbage here too. The snapshot just stored every live
+            // value into the frame (counted), and the root's start reads them from there.
+            if let Some(drop_garbage) = self.runtime.drop_garbage {
+                self.b.ins().call(drop_garbage, &[]);
+            }
             self.b.ins().jump(start, &[]);
             return Ok(());
         }

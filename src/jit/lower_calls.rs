@@ -94,6 +94,7 @@ impl Lowerer<'_, '_> {
                 Type::Ptr => self.runtime.retain_list,
                 Type::Str => self.runtime.retain_str,
                 Type::Dict => self.runtime.retain_dict,
+                Type::Big => self.runtime.retain_big,
                 _ => self.runtime.retain_tuple,
             };
             let retain = retain.ok_or("a list or tuple stored without its runtime function")?;

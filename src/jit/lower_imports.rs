@@ -50,6 +50,9 @@ pub(super) struct RuntimeFunctions {
     pub(super) set_str: Option<ir::FuncRef>,
     pub(super) retain_dict: Option<ir::FuncRef>,
     pub(super) set_dict: Option<ir::FuncRef>,
+    pub(super) retain_big: Option<ir::FuncRef>,
+    pub(super) set_big: Option<ir::FuncRef>,
+    pub(super) number_helper: Option<ir::FuncRef>,
     pub(super) carry: Option<ir::FuncRef>,
     pub(super) drop_garbage_carrying: Option<ir::FuncRef>,
 }
@@ -110,6 +113,7 @@ pub(super) fn import_runtime(
     let strings =
         members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Str || super::strings::is_helper(&i.op)));
     let dicts = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Dict));
+    let bigs = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Big));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -191,6 +195,14 @@ pub(super) fn import_runtime(
         set_str: import(strings, rts::SET_STR, &[pointer, pointer], &[])?,
         retain_dict: import(dicts, rts::RETAIN_DICT, &[pointer], &[])?,
         set_dict: import(dicts, rts::SET_DICT, &[pointer, pointer], &[])?,
+        retain_big: import(bigs, crate::jit::runtime_bigints::RETAIN_BIG, &[pointer], &[])?,
+        set_big: import(bigs, crate::jit::runtime_bigints::SET_BIG, &[pointer, pointer], &[])?,
+        number_helper: import(
+            members.iter().any(|m| m.trace.insts.iter().any(|i| super::bigints::is_number_helper(m.trace, &i.op))),
+            crate::jit::runtime_bigints::NUMBER_HELPER,
+            &[types::I32, types::I32, types::I32, word, types::I32, word],
+            &[word],
+        )?,
         carry: import(strings || tuples, rts::CARRY, &[types::I32, word], &[])?,
         drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[types::I32], &[])?,
     })

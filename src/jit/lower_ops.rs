@@ -122,6 +122,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
             | Op::SlotDict { slot }
+            | Op::SlotBig { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot }
                 if let Some(value) = self.inherited(slot, inst.ty) =>
@@ -133,6 +134,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
             | Op::SlotDict { slot }
+            | Op::SlotBig { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
@@ -611,6 +613,7 @@ impl Lowerer<'_, '_> {
                 Type::Tuple => self.runtime.set_tuple,
                 Type::Str => self.runtime.set_str,
                 Type::Dict => self.runtime.set_dict,
+                Type::Big => self.runtime.set_big,
                 _ => self.runtime.set_list,
             };
             let function = function.ok_or("an object written without its runtime function")?;

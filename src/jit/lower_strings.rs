@@ -133,6 +133,9 @@ impl Lowerer<'_, '_> {
     /// Calls helper `fun` on `args` (stored as tag and payload pairs in this frame), exiting
     /// through `snap` if it fails; its result, of type `ty`.
     fn call_helper(&mut self, fun: Helper, args: &[IrRef], ty: Type, snap: SnapId) -> Result<ir::Value, String> {
+        if let Some(word) = self.call_number_helper(fun, args, ty)? {
+            return self.helper_result(word, ty, snap);
+        }
         let size = 16 * args.len().max(1) as u32;
         let buffer = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, size, 3));
         for (i, &arg) in args.iter().enumerate() {
@@ -149,6 +152,11 @@ impl Lowerer<'_, '_> {
         let helper = self.runtime.call_helper.ok_or("a helper call without its runtime function")?;
         let call = self.b.ins().call(helper, &[number, want, argc, address]);
         let word = self.b.inst_results(call)[0];
+        self.helper_result(word, ty, snap)
+    }
+
+    /// A helper's result word as a value of type `ty`, exiting through `snap` if it failed.
+    fn helper_result(&mut self, word: ir::Value, ty: Type, snap: SnapId) -> Result<ir::Value, String> {
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, word, HELPER_FAILED);
         self.exit_if(failed, snap)?;
         Ok(match ty {

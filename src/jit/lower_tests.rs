@@ -179,7 +179,9 @@ fn parse_value(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<V
                 t if t.contains(['.', 'e', 'n', 'N']) => {
                     t.parse::<f64>().map(Value::Float).map_err(|_| format!("bad float '{t}'"))
                 }
-                t => t.parse::<i64>().map(Value::Int).map_err(|_| format!("bad value '{t}'")),
+                t => t.parse::<i64>().map(Value::Int).or_else(|_| {
+                    t.parse::<num_bigint::BigInt>().map(Value::from_bigint).map_err(|_| format!("bad value '{t}'"))
+                }),
             }
         }
     }
@@ -189,6 +191,7 @@ fn parse_value(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<V
 fn show(v: &Value) -> String {
     match v {
         Value::Int(n) => n.to_string(),
+        Value::BigInt(n) => n.to_string(),
         Value::Float(x) => format!("{x:?}"),
         Value::Bool(b) => (if *b { "True" } else { "False" }).into(),
         Value::None => "None".into(),
@@ -201,6 +204,7 @@ fn show(v: &Value) -> String {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::BigInt(x), Value::BigInt(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::None, Value::None) => true,

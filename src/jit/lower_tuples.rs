@@ -59,8 +59,8 @@ impl Lowerer<'_, '_> {
             Op::TupleInit { tuple, index, value } => {
                 let value_ty = self.t.trace.ty(value);
                 let tuple = self.val(tuple)?;
-                if matches!(value_ty, Type::Ptr | Type::Str) {
-                    // A list's or string's count is the runtime's to change.
+                if matches!(value_ty, Type::Ptr | Type::Str | Type::Dict | Type::Big) {
+                    // A list's, string's, dict's or big int's count is the runtime's to change.
                     let (value_tag, payload) = self.tag_and_payload(value)?;
                     self.init_item(tuple, index, value_tag, payload)?;
                 } else {

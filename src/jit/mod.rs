@@ -32,6 +32,7 @@ pub mod model;
 pub mod opt;
 pub mod recorder;
 pub mod runtime;
+pub mod runtime_bigints;
 pub mod runtime_strings;
 pub mod runtime_tuples;
 pub mod snap;

@@ -187,7 +187,7 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     let old = unsafe { std::mem::replace(&mut *slot, Value::None) };
     // Trace values may point into a list or tuple the slot held (items the trace loaded):
     // it is dropped once no trace value can reach it.
-    if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_)) {
+    if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_)) {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
     }
 }

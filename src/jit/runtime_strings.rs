@@ -17,10 +17,10 @@ use crate::interp::objects::error::{RtResult, index_error};
 use crate::interp::objects::host::Detached;
 use crate::interp::objects::iter::str_char_at;
 use crate::interp::objects::methods::call_method;
-use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, set_item};
+use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, set_item, unary};
 use crate::interp::objects::value::{DictObj, Str, Value};
 use crate::jit::ir::helpers::{Helper, HelperKind};
-use crate::parser::ast::{BinOp, CmpOp};
+use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
 
 /// `Helper1`..`Helper4`: runs a helper on values given as (tag, payload) pairs in memory.
 pub const CALL_HELPER: &str = "toyjit_call_helper";
@@ -76,6 +76,16 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             Helper::Add => binary(BinOp::Add, arg(0), arg(1)),
             Helper::Mul => binary(BinOp::Mul, arg(0), arg(1)),
             Helper::Mod => binary(BinOp::Mod, arg(0), arg(1)),
+            Helper::Sub => binary(BinOp::Sub, arg(0), arg(1)),
+            Helper::FloorDiv => binary(BinOp::FloorDiv, arg(0), arg(1)),
+            Helper::TrueDiv => binary(BinOp::TrueDiv, arg(0), arg(1)),
+            Helper::Pow => binary(BinOp::Pow, arg(0), arg(1)),
+            Helper::LShift => binary(BinOp::LShift, arg(0), arg(1)),
+            Helper::RShift => binary(BinOp::RShift, arg(0), arg(1)),
+            Helper::BitAnd => binary(BinOp::BitAnd, arg(0), arg(1)),
+            Helper::BitOr => binary(BinOp::BitOr, arg(0), arg(1)),
+            Helper::BitXor => binary(BinOp::BitXor, arg(0), arg(1)),
+            Helper::Neg => unary(UnaryOp::Neg, arg(0)),
             Helper::Lt => compared(CmpOp::Lt),
             Helper::Le => compared(CmpOp::LtE),
             Helper::Gt => compared(CmpOp::Gt),
@@ -113,7 +123,7 @@ unsafe fn argument(value_tag: u64, payload: u64) -> Value {
 /// # Safety
 /// `value_tag` must be the tag of a number, `None`, or a live list, tuple, string or dict whose
 /// pointer `payload` is (a bool's payload is 0 or 1), as a trace holds its values.
-unsafe fn borrowed_argument(value_tag: u8, payload: u64) -> ManuallyDrop<Value> {
+pub(crate) unsafe fn borrowed_argument(value_tag: u8, payload: u64) -> ManuallyDrop<Value> {
     use crate::jit::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
     let mut value = std::mem::MaybeUninit::<Value>::zeroed();
     let base = value.as_mut_ptr() as *mut u8;
@@ -129,7 +139,7 @@ unsafe fn borrowed_argument(value_tag: u8, payload: u64) -> ManuallyDrop<Value> 
 
 /// The payload word of `value` if it has tag `want` (a heap value is kept in the garbage, the
 /// trace's reference), else [`HELPER_FAILED`].
-fn result_word(value: Value, want: u8) -> i64 {
+pub(crate) fn result_word(value: Value, want: u8) -> i64 {
     let (found, address) = crate::jit::layout::value_words(&value);
     if found != want {
         return HELPER_FAILED;
@@ -139,7 +149,7 @@ fn result_word(value: Value, want: u8) -> i64 {
         Value::Float(f) => f.to_bits() as i64,
         Value::Bool(b) => i64::from(b),
         Value::None => 0,
-        heap @ (Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_)) => {
+        heap @ (Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::BigInt(_)) => {
             native_context::keep_until_dropped(heap);
             address as i64
         }

@@ -68,6 +68,7 @@ pub(crate) unsafe fn value_of_words(value_tag: u8, payload: u64) -> Value {
         // SAFETY (both): the caller's promise; cloning counts the new reference.
         tag::TUPLE => Value::Tuple(Tuple::clone(&*unsafe { borrowed_tuple(payload as usize) })),
         tag::DICT => Value::Dict(Rc::clone(&*unsafe { super::runtime_strings::borrowed_dict(payload as usize) })),
+        tag::BIG => Value::BigInt(Rc::clone(&*unsafe { super::runtime_bigints::borrowed_big(payload as usize) })),
         tag::STR => Value::Str(Str::clone(&*unsafe { super::runtime_strings::borrowed_str(payload as usize) })),
         _ => Value::List(Rc::clone(&*unsafe { borrowed_list(payload as usize) })),
     }
@@ -113,7 +114,7 @@ extern "C" fn list_store_any(list: usize, index: i64, value_tag: u32, payload: u
         let list = borrowed_list(list);
         let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
         // Trace values may still point to the old element (or into it): dropped later.
-        if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_)) {
+        if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_)) {
             native_context::keep_until_dropped(old);
         }
     }

@@ -87,7 +87,8 @@ pub fn known_at_exit<V: Copy>(
             | Op::SlotPtr { slot }
             | Op::SlotTuple { slot }
             | Op::SlotStr { slot }
-            | Op::SlotDict { slot } => {
+            | Op::SlotDict { slot }
+            | Op::SlotBig { slot } => {
                 known.insert(slot, Known { ty: inst.ty, value: value_of(IrRef(at as u32)) });
             }
             // The runtime wrote None into the call's result register.

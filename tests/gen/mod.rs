@@ -78,6 +78,7 @@
 
 // Shared state and vocabulary are here; `impl Gen` is split by what it generates (each module
 // says what it may touch).
+mod bigints;
 mod calls;
 mod exceptions;
 mod expressions;
@@ -109,6 +110,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in strings::string_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in bigints::big_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

@@ -40,6 +40,8 @@ pub mod tag {
     pub const STR: u8 = 6;
     /// `Value::Dict`: traces hold dicts as `dict` values (the `Rc`'s pointer).
     pub const DICT: u8 = 9;
+    /// `Value::BigInt`: traces hold big ints as `big` values (the `Rc`'s pointer).
+    pub const BIG: u8 = 5;
 }
 
 #[derive(Clone, Debug, Default)]
@@ -54,7 +56,7 @@ pub enum Value {
     Int(i64) = tag::INT,
     Float(f64) = tag::FLOAT,
     /// Only for numbers outside the i64 range (invariant kept by [`Value::from_bigint`]).
-    BigInt(Rc<BigInt>),
+    BigInt(Rc<BigInt>) = tag::BIG,
     Str(Str) = tag::STR,
     List(Rc<ListObj>) = tag::LIST,
     Tuple(Tuple) = tag::TUPLE,

@@ -111,6 +111,20 @@ helper_table! {
     Removeprefix = ".removeprefix" => Method(MethodId::Removeprefix),
     Removesuffix = ".removesuffix" => Method(MethodId::Removesuffix),
     Get = ".get" => Method(MethodId::Get),
+    /// `a - b`, `a // b`, `a / b`, `a ** b`, `a << b`, `a >> b`, `a & b`, `a | b`, `a ^ b`
+    /// (with `+`, `*` and `%` above: the arithmetic of big ints, and of small ints whose
+    /// result needs a big int).
+    Sub = "-" => Op,
+    FloorDiv = "//" => Op,
+    TrueDiv = "/" => Op,
+    Pow = "**" => Op,
+    LShift = "<<" => Op,
+    RShift = ">>" => Op,
+    BitAnd = "&" => Op,
+    BitOr = "|" => Op,
+    BitXor = "^" => Op,
+    /// `-a` (of a big int).
+    Neg = "neg" => Op,
 }
 
 impl Helper {

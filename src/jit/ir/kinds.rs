@@ -255,7 +255,7 @@ impl Kind for Compare {
 pub struct ValueTag;
 
 /// The tags a trace guards, with their names in the dump.
-const TAG_NAMES: [(u8, &str); 8] = [
+const TAG_NAMES: [(u8, &str); 9] = [
     (tag::INT, "int"),
     (tag::FLOAT, "float"),
     (tag::BOOL, "bool"),
@@ -264,6 +264,7 @@ const TAG_NAMES: [(u8, &str); 8] = [
     (tag::TUPLE, "tuple"),
     (tag::STR, "str"),
     (tag::DICT, "dict"),
+    (tag::BIG, "big"),
 ];
 
 impl Kind for ValueTag {

@@ -36,6 +36,7 @@ pub enum ResultRule {
     Tuple,
     Str,
     Dict,
+    Big,
     NoneType,
     Obj,
     /// The declared type, which must be an int or a float (`Select`).
@@ -56,6 +57,7 @@ impl ResultRule {
             ResultRule::Tuple => Type::Tuple,
             ResultRule::Str => Type::Str,
             ResultRule::Dict => Type::Dict,
+            ResultRule::Big => Type::Big,
             ResultRule::NoneType => Type::NoneType,
             ResultRule::Obj => Type::Obj,
             ResultRule::IntOrFloat if matches!(declared, Type::Int | Type::Float) => declared,
@@ -243,6 +245,9 @@ op_table! {
     SlotStr { slot: Slot } -> Str, pure, "{slot}";
     /// The dict in frame slot `slot` (its tag was guarded), borrowed from the frame.
     SlotDict { slot: Slot } -> Dict, pure, "{slot}";
+    /// The int beyond 64 bits in frame slot `slot` (its tag was guarded `is big`), borrowed from
+    /// the frame; big ints are read and computed only through helpers.
+    SlotBig { slot: Slot } -> Big, pure, "{slot}";
     /// String constant number `index` of `Trace::objects` (the trace keeps it alive).
     ConstStr { index: Object } -> Str, pure, "{index}";
     /// `len(s)`: the string's char count (read from its header).

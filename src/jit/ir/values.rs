@@ -55,6 +55,9 @@ pub enum Type {
     Str,
     /// A dict (the `Rc`'s pointer), kept alive like a list.
     Dict,
+    /// An int beyond 64 bits (the `Rc<BigInt>`'s pointer), kept alive like a string: by the
+    /// frame, or (if a helper made it) the runtime's garbage list.
+    Big,
     /// A function or builtin the trace loaded from a global (`Op::ConstObj`): no machine
     /// value, only written into the frame by exits.
     Obj,
@@ -71,6 +74,7 @@ impl Type {
             Type::Tuple => "tuple",
             Type::Str => "str",
             Type::Dict => "dict",
+            Type::Big => "big",
             Type::NoneType => "None",
             Type::Obj => "obj",
         }
@@ -78,15 +82,26 @@ impl Type {
 
     /// The type a name in the dump's type column stands for (`int`, `ptr`...; not `Void`).
     pub fn named(name: &str) -> Option<Type> {
-        [Type::Int, Type::Float, Type::Bool, Type::NoneType, Type::Ptr, Type::Tuple, Type::Str, Type::Dict, Type::Obj]
-            .into_iter()
-            .find(|t| t.name() == name)
+        [
+            Type::Int,
+            Type::Float,
+            Type::Bool,
+            Type::NoneType,
+            Type::Ptr,
+            Type::Tuple,
+            Type::Str,
+            Type::Dict,
+            Type::Big,
+            Type::Obj,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
     }
 
     /// Is this a heap object (a list, a tuple or a string): a pointer whose exits count
     /// references?
     pub fn is_heap(self) -> bool {
-        matches!(self, Type::Ptr | Type::Tuple | Type::Str | Type::Dict)
+        matches!(self, Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big)
     }
 
     /// The `Value` tag of a heap object of this type.
@@ -97,6 +112,7 @@ impl Type {
             Type::Tuple => Some(tag::TUPLE),
             Type::Str => Some(tag::STR),
             Type::Dict => Some(tag::DICT),
+            Type::Big => Some(tag::BIG),
             _ => None,
         }
     }
@@ -125,6 +141,7 @@ impl Type {
             t::TUPLE => Some(Type::Tuple),
             t::STR => Some(Type::Str),
             t::DICT => Some(Type::Dict),
+            t::BIG => Some(Type::Big),
             _ => None,
         }
     }

@@ -121,7 +121,9 @@ pub fn verify(trace: &Trace) -> Result<Shape, String> {
             if first != usize::MAX && r.0 as usize >= first {
                 return Err(format!("snap{snap}: {}={r} is not defined before its first guard %{first}", label()));
             }
-            if ty.value_tag().is_none() && !matches!(ty, Type::Obj | Type::Ptr | Type::Tuple | Type::Str | Type::Dict) {
+            if ty.value_tag().is_none()
+                && !matches!(ty, Type::Obj | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big)
+            {
                 return Err(format!("snap{snap}: {}={r} has type {ty:?}, which an exit cannot write", label()));
             }
         }

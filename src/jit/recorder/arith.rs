@@ -52,6 +52,9 @@ impl Recorder {
         frame: &[Value],
     ) -> Result<(), Abort> {
         use crate::parser::ast::BinOp;
+        if let Some(recorded) = self.big_arith(op, dst, a, b, pc, frame) {
+            return recorded;
+        }
         let (left, x) = self.read_number(a, frame, pc)?;
         let (right, y) = self.read_number(b, frame, pc)?;
         let (x, y) = (&x, &y);
@@ -165,6 +168,9 @@ impl Recorder {
         frame: &[Value],
     ) -> Result<(IrRef, bool), Abort> {
         if let Some(compared) = self.str_compare(cond, a, b, pc, frame) {
+            return compared;
+        }
+        if let Some(compared) = self.big_compare(cond, a, b, pc, frame) {
             return compared;
         }
         let (left, x) = self.read_number(a, frame, pc)?;

@@ -168,7 +168,8 @@ impl Recorder {
                         | Op::SlotPtr { slot }
                         | Op::SlotTuple { slot }
                         | Op::SlotStr { slot }
-                        | Op::SlotDict { slot } => {
+                        | Op::SlotDict { slot }
+                        | Op::SlotBig { slot } => {
                             if let Some(&phi) = phis.get(&slot) {
                                 map[r.0 as usize] = phi;
                             }

@@ -26,6 +26,7 @@ use crate::interp::objects::value::{Value, tag};
 use super::ir::{Cond, IrRef, Op, Trace, TraceObject, Type};
 
 mod arith;
+mod bigints;
 mod builtins;
 mod calls;
 mod globals;
@@ -551,6 +552,7 @@ impl Recorder {
             Instr::BitAnd { dst, a, b } => self.arith(BinOp::BitAnd, dst, a, b, pc, frame)?,
             Instr::BitOr { dst, a, b } => self.arith(BinOp::BitOr, dst, a, b, pc, frame)?,
             Instr::BitXor { dst, a, b } => self.arith(BinOp::BitXor, dst, a, b, pc, frame)?,
+            Instr::Neg { dst, src } if let Some(recorded) = self.big_neg(dst, src, pc, frame) => recorded?,
             Instr::Neg { dst, src } => {
                 // A bool is negated as the int 0 or 1 (never overflows).
                 let ((r, ty), value) = self.read_number(src, frame, pc)?;

@@ -58,9 +58,7 @@ impl Recorder {
             Value::Tuple(_) => Ok((tag::TUPLE, Type::Tuple)),
             Value::Str(_) => Ok((tag::STR, Type::Str)),
             Value::Dict(_) => Ok((tag::DICT, Type::Dict)),
-            Value::BigInt(_) => {
-                abort(format!("{} holds an int beyond 64 bits (big ints stay in the interpreter)", self.name_of(slot)))
-            }
+            Value::BigInt(_) => Ok((tag::BIG, Type::Big)),
             other => abort(format!(
                 "{} holds {} value; the JIT handles ints, floats, bools, None, lists, tuples, strings and dicts",
                 self.name_of(slot),
@@ -85,6 +83,7 @@ impl Recorder {
             Type::Tuple => Op::SlotTuple { slot },
             Type::Str => Op::SlotStr { slot },
             Type::Dict => Op::SlotDict { slot },
+            Type::Big => Op::SlotBig { slot },
             // None is its type: nothing to read.
             Type::NoneType => Op::ConstNone,
             _ => Op::SlotPtr { slot },
@@ -149,7 +148,8 @@ impl Recorder {
                 return abort(format!("{} changes from a list or tuple to a number", self.name_of(slot)));
             }
             if heap_replaced
-                || read.is_none() && matches!(known, None | Some(Type::Ptr | Type::Tuple | Type::Str | Type::Dict))
+                || read.is_none()
+                    && matches!(known, None | Some(Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big))
             {
                 // An exit may overwrite this slot with a number: drop what it holds now (the
                 // instruction writing it would have dropped it too).

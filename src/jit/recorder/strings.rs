@@ -127,8 +127,12 @@ impl Recorder {
             Ok(result) => result,
             Err(_) => return abort(format!("{} raises while recording", helper.name())),
         };
-        let ty = element_type(&result)
-            .map_err(|Abort(reason)| Abort(reason.replace("a list element holds", "a result is")))?;
+        // A big int is a helper's result too (`big`), though not yet a list element the trace loads.
+        let ty = match result {
+            Value::BigInt(_) => Type::Big,
+            _ => element_type(&result)
+                .map_err(|Abort(reason)| Abort(reason.replace("a list element holds", "a result is")))?,
+        };
         let snap = self.snapshot(pc);
         let op = match *args.as_slice() {
             [] => Op::Helper0 { fun: helper, ty, snap },
@@ -175,14 +179,7 @@ impl Recorder {
         if !matches!((&frame[x.0 as usize], &frame[y.0 as usize]), (Value::Str(_), Value::Str(_))) {
             return None;
         }
-        let helper = match cond {
-            Cond::Lt => Helper::Lt,
-            Cond::Le => Helper::Le,
-            Cond::Gt => Helper::Gt,
-            Cond::Ge => Helper::Ge,
-            Cond::Eq => Helper::Eq,
-            Cond::Ne => Helper::Ne,
-        };
+        let helper = super::bigints::compare_helper(cond);
         Some(self.emit_helper(helper, &[x, y], pc, frame).and_then(|(r, now)| match now {
             Value::Bool(now) => Ok((r, now)),
             _ => abort("a string comparison that gave no bool"),
@@ -271,9 +268,11 @@ impl Recorder {
 pub fn strings_across_interp_calls(trace: &Trace) -> Option<String> {
     let unsafe_before = |frame_slot: u16, r: IrRef| {
         let inst = &trace.insts[r.0 as usize];
-        matches!(inst.ty, Type::Str | Type::Dict)
+        matches!(inst.ty, Type::Str | Type::Dict | Type::Big)
             && match inst.op {
-                Op::SlotStr { slot } | Op::SlotDict { slot } => slot >= frame_slot.min(GLOBAL_SLOTS),
+                Op::SlotStr { slot } | Op::SlotDict { slot } | Op::SlotBig { slot } => {
+                    slot >= frame_slot.min(GLOBAL_SLOTS)
+                }
                 Op::ListLoad { list, .. } => !crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
                 Op::TupleLoad { .. } => true,
                 _ => false,
