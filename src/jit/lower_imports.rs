@@ -109,6 +109,7 @@ pub(super) fn import_runtime(
     let strings =
         members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Str || super::strings::is_helper(&i.op)));
     let dicts = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Dict));
+    let garbage = members.iter().any(|m| super::tuples::makes_garbage(m.trace));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -166,7 +167,7 @@ pub(super) fn import_runtime(
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
-        drop_garbage: import(tuples || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
+        drop_garbage: import(tuples || garbage || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(tuples, rtt::KEEP_RESULT, &[pointer], &[])?,
         write_exit: import(
             tuples || exits_write(Type::Ptr) || exits_write(Type::Obj) || exits_write(Type::NoneType),
@@ -184,7 +185,7 @@ pub(super) fn import_runtime(
         set_str: import(strings, rts::SET_STR, &[pointer, pointer], &[])?,
         retain_dict: import(dicts, rts::RETAIN_DICT, &[pointer], &[])?,
         set_dict: import(dicts, rts::SET_DICT, &[pointer, pointer], &[])?,
-        carry: import(strings || tuples, rts::CARRY, &[types::I32, word], &[])?,
-        drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[], &[])?,
+        carry: import(strings || tuples || garbage, rts::CARRY, &[types::I32, word], &[])?,
+        drop_garbage_carrying: import(strings || tuples || garbage, rts::DROP_GARBAGE_CARRYING, &[], &[])?,
     })
 }
