@@ -114,6 +114,7 @@ pub(super) fn import_runtime(
         members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Str || super::strings::is_helper(&i.op)));
     let dicts = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Dict));
     let bigs = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Big));
+    let garbage = members.iter().any(|m| super::tuples::makes_garbage(m.trace));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -172,7 +173,7 @@ pub(super) fn import_runtime(
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
-        drop_garbage: import(tuples || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
+        drop_garbage: import(tuples || garbage || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(
             tuples || uses(|op| matches!(op, Op::CallInterp { ty, .. } if ty.is_heap())),
             rtt::KEEP_RESULT,
@@ -203,7 +204,7 @@ pub(super) fn import_runtime(
             &[types::I32, types::I32, types::I32, word, types::I32, word],
             &[word],
         )?,
-        carry: import(strings || tuples, rts::CARRY, &[types::I32, word], &[])?,
-        drop_garbage_carrying: import(strings || tuples, rts::DROP_GARBAGE_CARRYING, &[types::I32], &[])?,
+        carry: import(strings || tuples || garbage, rts::CARRY, &[types::I32, word], &[])?,
+        drop_garbage_carrying: import(strings || tuples || garbage, rts::DROP_GARBAGE_CARRYING, &[types::I32], &[])?,
     })
 }

@@ -2,7 +2,8 @@
 //! `None`) where it stands, so that `ClearSlot`, `StoreSlot` and `Ret` skip their test of the
 //! slot's tag (a load and a branch each). A loop pays them once, in its preamble; an entry trace
 //! pays them at every call (fib's side trace ran nine per call). A part of `lower.rs`; touches
-//! only `TraceState::heap_free`.
+//! only `TraceState::heap_free`, and `TraceState::inherited` at calls (what a side trace's
+//! parent knew of the slots a call may write, globals among them, holds no more after it).
 //!
 //! Kept only in straight-line code (side traces, function entries, roots that link): a loop
 //! body runs again after its own writes, so a loop trace keeps no facts. What makes a fact: a
@@ -36,9 +37,18 @@ impl Lowerer<'_, '_> {
         let op = trace.insts[r.0 as usize].op;
         // A tag guard skipped because the parent knew the type read nothing from memory.
         let guard_read_memory = |slot: u16| !self.t.inherited.contains_key(&slot);
+        let guard_read_memory = guard_read_memory(match op {
+            Op::GuardTag { slot, .. } => slot,
+            _ => 0,
+        });
+        // What a side trace inherited of the slots a call may write (its callee's frame, the
+        // globals) holds no more: the trace loads and guards them again after the call.
+        if let Op::CallNative { frame, .. } | Op::CallInterp { frame, .. } = op {
+            self.t.inherited.retain(|&slot, _| slot < frame);
+        }
         let Some(known) = self.t.heap_free.as_mut() else { return };
         match op {
-            Op::GuardTag { slot, tag: found, .. } if found <= tag::FLOAT && guard_read_memory(slot) => {
+            Op::GuardTag { slot, tag: found, .. } if found <= tag::FLOAT && guard_read_memory => {
                 known.insert(slot);
             }
             Op::ClearSlot { slot } => {

@@ -11,13 +11,17 @@ use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::{Lowerer, cl_type};
 use crate::interp::objects::value::{Tuple, tag};
 
-/// Does this trace build tuples, replace list elements or call helpers (so that its loop must drop the
-/// runtime's garbage at its back edge)?
+/// Does this trace build tuples, replace list elements, call helpers, clear or store slots or
+/// call the interpreter (so that its loop must drop the runtime's garbage at its back edge)?
 pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
-    trace.insts.iter().any(|i| {
-        matches!(i.op, Op::NewTuple { .. } | Op::ListStoreAny { .. } | Op::CallNative { ty: Type::Tuple, .. })
-            || super::strings::is_helper(&i.op)
-    })
+    // A loop body clearing or storing over slots, or calling the interpreter (whose traces
+    // leave their garbage to the outermost run), puts what they drop into the garbage.
+    let mut body = trace.insts.iter().skip_while(|i| !matches!(i.op, Op::Loop));
+    body.any(|i| matches!(i.op, Op::ClearSlot { .. } | Op::StoreSlot { .. } | Op::CallInterp { .. }))
+        || trace.insts.iter().any(|i| {
+            matches!(i.op, Op::NewTuple { .. } | Op::ListStoreAny { .. } | Op::CallNative { ty: Type::Tuple, .. })
+                || super::strings::is_helper(&i.op)
+        })
 }
 
 impl Lowerer<'_, '_> {

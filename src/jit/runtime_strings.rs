@@ -245,7 +245,8 @@ fn held_elsewhere(value: &Value) -> bool {
         Value::Tuple(t) => t.refcount() > 1,
         Value::List(l) => Rc::strong_count(l) > 1,
         Value::Dict(d) => Rc::strong_count(d) > 1,
-        _ => true,
+        // Any other kind (a big int) is kept: not knowing is no reason to free it.
+        _ => false,
     }
 }
 

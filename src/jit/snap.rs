@@ -73,8 +73,15 @@ pub fn known_at_exit<V: Copy>(
 ) -> HashMap<u16, Known<V>> {
     let mut known = inherited.clone();
     let first_use = trace.insts.iter().position(|i| i.op.snapshot() == Some(snap)).unwrap_or(trace.insts.len());
+    // A loop whose body calls: the previous iteration's call may have rebound any global.
+    let body_calls = trace
+        .insts
+        .iter()
+        .skip_while(|inst| !matches!(inst.op, Op::Loop))
+        .any(|inst| matches!(inst.op, Op::CallNative { .. } | Op::CallInterp { .. }));
     for (at, inst) in trace.insts[..first_use].iter().enumerate() {
         match inst.op {
+            Op::Loop if body_calls => known.retain(|&slot, _| slot < GLOBAL_SLOTS),
             Op::GuardTag { slot, tag, .. } => {
                 if let Some(ty) = Type::of_tag(tag) {
                     let value = known.get(&slot).filter(|k| k.ty == ty).and_then(|k| k.value);

@@ -3,12 +3,13 @@
 //! called from hot loops, and functions passed as values (in variables, as arguments, in a
 //! list, lambdas, defaults), each called from a loop that the JIT compiles, and recursion the
 //! JIT compiles into native calls (`nat_*`, see [`native_calls`]) or calls in the interpreter
-//! from a function's loop trace (`ic_*`, see [`interp_calls`]).
+//! from a function's loop trace (`ic_*`, see [`interp_calls`]), and module-level loops calling
+//! recursive functions that use globals (`gl_*`, `global_calls.rs`).
 //!
 //! The section has its own [`Rng`] (derived from the seed), so that adding it left every
 //! other draw, and so the rest of each seed's program, as it was; it goes first in the
 //! program (it ends with prints of its results and raises nothing uncaught, so programs that
-//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`, `nat_*`, `ic_*`, `abs_diff`) are
+//! end with an uncaught exception still run it). Its names (`rec_*`, `loopy_*`, `fv_*`, `nat_*`, `ic_*`, `gl_*`, `abs_diff`) are
 //! ones the rest of the generator never makes. Touches only the lines it returns.
 
 use super::rng::Rng;
@@ -134,6 +135,7 @@ pub fn section(seed: u64) -> Vec<String> {
     out.push("print('calls', fv_total)".into());
     native_calls(&mut rng, &mut out);
     interp_calls(&mut rng, &mut out);
+    super::global_calls::section(&mut rng, &mut out);
     out
 }
 

@@ -21,7 +21,8 @@
 //! - first in every program, a calls section of its own (`calls.rs`): recursive functions
 //!   (linear, doubly recursive, with a loop at each level, raising deep down and caught higher
 //!   up), a function containing a loop called from a hot loop, and functions passed as values
-//!   (arguments, variables, lambdas, defaults, a list of functions);
+//!   (arguments, variables, lambdas, defaults, a list of functions), and module-level loops
+//!   calling recursive functions that read and rebind globals (`global_calls.rs`);
 //! - `try`/`except` around statements and around whole loops: `ZeroDivisionError`, `IndexError`,
 //!   `ValueError`/`OverflowError` raised inside loops and caught;
 //! - printing intermediate values (rate-limited so output stays small) and, at the end, every
@@ -84,6 +85,7 @@ mod exceptions;
 mod expressions;
 mod extras;
 mod functions;
+mod global_calls;
 mod kernel;
 mod leaves;
 mod loops;

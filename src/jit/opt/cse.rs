@@ -3,7 +3,8 @@
 //! Guarantees: an instruction that repeats an earlier one — same operation, same operands,
 //! ignoring the snapshot — is replaced by it (a value) or removed (a guard: the earlier one
 //! already checked the same condition on the same values, and a trace is a straight line, so the
-//! earlier one dominates). List loads are reused only until the next list store.
+//! earlier one dominates). List loads are reused only until the next list store; loads and tag
+//! guards of globals only until the next call (which may rebind them).
 //!
 //! Because the loop body reads loop invariants through the preamble's values, an expression of
 //! invariants in the body is "the same" as its preamble copy: this pass is also loop-invariant
@@ -11,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::super::ir::{Effect, IrRef, Op, SnapId, Trace};
+use super::super::ir::{Effect, GLOBAL_SLOTS, IrRef, Op, SnapId, Trace};
 use super::{Action, rebuild};
 
 /// The instruction as a key: its operation with the snapshot blanked out. Only pure operations
@@ -34,7 +35,16 @@ pub fn run(trace: &Trace) -> Trace {
     let stores_to_lists =
         trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || resizes(&i.op));
     let appends = trace.insts.iter().any(|i| resizes(&i.op));
+    let calls = trace.insts.iter().any(|i| matches!(i.op, Op::CallNative { .. } | Op::CallInterp { .. }));
+    // Keys of loads and tag guards of globals, which a call may change in memory.
+    let mut global_keys: Vec<String> = Vec::new();
     rebuild(trace, |out, _, op, ty| {
+        // A call (and, in a loop with calls, the previous iteration's) may rebind any global.
+        if matches!(op, Op::CallNative { .. } | Op::CallInterp { .. }) || (matches!(op, Op::Loop) && calls) {
+            for key in global_keys.drain(..) {
+                seen.remove(&key);
+            }
+        }
         // Entering the body: the previous iteration's stores may have changed any element, so a
         // preamble load is no stand-in for a body load.
         if matches!(op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
@@ -52,11 +62,24 @@ pub fn run(trace: &Trace) -> Trace {
                 None => Action::Drop,
             };
         }
+        if reads_slot(&op).is_some_and(|slot| slot >= GLOBAL_SLOTS) {
+            global_keys.push(key.clone());
+        }
         let produces_value = ty != super::super::ir::Type::Void;
         let next = IrRef(out.insts.len() as u32);
         seen.insert(key, produces_value.then_some(next));
         Action::Keep(op, ty)
     })
+}
+
+/// The slot a load or a tag guard reads.
+fn reads_slot(op: &Op) -> Option<u16> {
+    match *op {
+        Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => Some(slot),
+        Op::SlotTuple { slot } | Op::SlotStr { slot } | Op::SlotDict { slot } => Some(slot),
+        Op::GuardTag { slot, .. } => Some(slot),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -161,5 +184,33 @@ bool  %3 = CmpInt %1 < %2
   snap0 @pc 3:
 ";
         check(before, expected);
+    }
+
+    /// A global's tag guard and load after a call are kept (the callee may have rebound it); a
+    /// frame slot's are merged with the ones before the call.
+    #[test]
+    fn a_call_keeps_the_loads_of_globals_after_it() {
+        use crate::jit::ir::{GLOBAL_SLOTS, Op, Snapshot, Trace, Type};
+        let mut t = Trace::default();
+        let snap = t.add_snapshot(Snapshot::default());
+        let (global, local) = (GLOBAL_SLOTS + 2, 1);
+        for slot in [global, local] {
+            t.push(Op::GuardTag { slot, tag: crate::interp::objects::value::tag::INT, snap }, Type::Void);
+            t.push(Op::SlotInt { slot }, Type::Int);
+        }
+        let call = Op::CallInterp { callee: 0, frame: 5, argc: 0, depth: 1, dst: 4, ty: Type::Int, snap };
+        t.push(call, Type::Int);
+        for slot in [global, local] {
+            t.push(Op::GuardTag { slot, tag: crate::interp::objects::value::tag::INT, snap }, Type::Void);
+            t.push(Op::SlotInt { slot }, Type::Int);
+        }
+        let out = super::run(&t);
+        let count = |slot: u16| {
+            out.insts
+                .iter()
+                .filter(|i| matches!(i.op, Op::SlotInt { slot: s } | Op::GuardTag { slot: s, .. } if s == slot))
+                .count()
+        };
+        assert_eq!((count(global), count(local)), (4, 2), "{out}");
     }
 }

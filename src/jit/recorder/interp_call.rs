@@ -7,7 +7,8 @@
 //! skips its instructions; the result's type then types the `CallInterp`.
 //!
 //! What the trace must not hold across such a call: globals (the callee reads and writes them
-//! in memory: the call is not made in a trace that uses globals, as for native calls), and a
+//! in memory: they are written back before the call and read again after it, as for native
+//! calls, `globals.rs`), and a
 //! list it did not read from a variable it never assigns (the callee may drop every other
 //! reference to it; checked before compiling, [`lists_across_interp_calls`]).
 //!
@@ -20,25 +21,24 @@ use crate::interp::objects::value::{FunctionObj, Value};
 
 use super::native::PendingNative;
 use super::{Abort, Recorder, a, abort};
-use crate::jit::ir::{GLOBAL_SLOTS, Op, Trace, TraceObject, Type};
+use crate::jit::ir::{Op, Trace, TraceObject, Type};
 
 impl Recorder {
     /// Should the call of `function` run in the interpreter? When inlining it would link to its
     /// loop's trace (it has loops) or is impossible (recursion, calls nested too deep) and it
-    /// has no entry trace to call natively; never in a trace that uses globals, nor in an entry
-    /// trace.
+    /// has no entry trace to call natively; never in an entry trace, and a function with loops
+    /// not from a trace that uses globals.
     pub(super) fn wants_interp_call(&self, function: &Rc<FunctionObj>) -> bool {
         let code = &function.code;
         let inlined = Rc::ptr_eq(code, &self.code) || self.calls.iter().any(|c| Rc::ptr_eq(&c.code, code));
         let too_deep = self.calls.len() >= super::calls::MAX_INLINE_DEPTH;
         // Not from an entry trace: only loop trees make these calls, so only `run_native`
         // (the VM's loop headers) meets an exception one raised.
-        (code.loop_count > 0 || inlined || too_deep) && !self.uses_globals() && !self.entry
-    }
-
-    /// Has the trace read or written a global?
-    pub(super) fn uses_globals(&self) -> bool {
-        self.slots.keys().chain(self.written.iter()).any(|&slot| slot >= GLOBAL_SLOTS)
+        // A function with loops called from a trace that uses globals is inlined and its loop
+        // linked to, as before calls wrote globals back (on trees' search loop a call in the
+        // interpreter measured ~10% faster: a choice left open, see docs/JIT.md).
+        let linked = code.loop_count > 0 && !self.uses_globals();
+        (linked || inlined || too_deep) && !self.entry
     }
 
     /// Records a call of `function` (held in trace slot `callee`) in the interpreter, with
@@ -52,23 +52,31 @@ impl Recorder {
         frame: &[Value],
     ) -> Result<(), Abort> {
         let name = function.code.name.clone();
-        // A tuple the trace holds is borrowed from a frame slot, a list or the garbage list;
-        // the interpreter may drop the first two's reference while the callee runs.
-        if self.trace.insts.iter().any(|inst| inst.ty == Type::Tuple) {
-            return abort(format!("{name}() run in the interpreter while the trace holds a tuple"));
+        // Lists, tuples, strings and dicts are stored counted in the callee's frame (what the
+        // trace holds across the call is checked when the call returns, and for strings and
+        // dicts before compiling: `strings::strings_across_interp_calls`); big ints stay out.
+        let values = self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"), true)?;
+        if values.iter().any(|&v| self.trace.ty(v) == Type::Big) {
+            return abort(format!("passing a big int to {name}() run in the interpreter"));
         }
-        let values =
-            self.call_arguments((args, argc), pc, frame, &format!("{name}() run in the interpreter"), false)?;
         let dst_slot = self.slot(dst);
         if self.entry_loads.get(&dst_slot).is_some_and(|&(_, ty)| ty == Type::Ptr) {
             return abort(format!("the result of {name}() replaces the list in {}", self.name_of(dst_slot)));
         }
         let index = self.object_index(&TraceObject::Function(function.clone()));
         let frame_slot = self.slot(args);
+        // The callee reads and writes globals in memory.
+        self.globals_to_memory(&name)?;
         // The callee runs in the slots from its frame up; its result goes into `dst` (in
         // memory, if it is not a number the trace takes).
         self.hand_over_frame(frame_slot, values, (callee, dst));
-        self.native_calls = true;
+        self.check_nothing_borrowed_from_globals(&name)?;
+        // A tuple the trace still holds is borrowed from a frame slot, a list or the garbage
+        // list; the interpreter may drop the first two's reference while the callee runs (its
+        // arguments are stored counted, and forgotten).
+        if self.slots.values().any(|&value| self.trace.ty(value) == Type::Tuple) {
+            return abort(format!("{name}() run in the interpreter while the trace holds a tuple"));
+        }
         self.native_pending = Some(PendingNative {
             callee: index,
             frame: frame_slot,

@@ -146,6 +146,18 @@ impl Recorder {
             body_slots.insert(slot, phi);
         }
         let mut body_written: Vec<u16> = carried.clone();
+        // Globals around calls (`globals.rs`): a call may change any global in memory, so the
+        // body reads them again (guards included) unless a Phi holds the current value (the
+        // trace wrote it after the last call and no call came since), and clears them again.
+        let calls =
+            self.trace.insts.iter().any(|inst| matches!(inst.op, Op::CallNative { .. } | Op::CallInterp { .. }));
+        let mut called_in_body = false;
+        // Globals the body stored since its last call: a carried global (a Phi) is current
+        // only in its register, so the body stores it before each call too.
+        let mut stored_since_call: Vec<(u16, bool)> = Vec::new();
+        let read_again = |slot: u16, called: bool, phis: &HashMap<u16, IrRef>| {
+            calls && slot >= GLOBAL_SLOTS && (called || !phis.contains_key(&slot))
+        };
         let mut map: Vec<IrRef> = (0..preamble_len as u32).map(IrRef).collect();
         for event in self.events.clone() {
             match event {
@@ -156,6 +168,9 @@ impl Recorder {
                     }
                 }
                 Event::Forget(slot) => {
+                    if calls && slot >= GLOBAL_SLOTS && body_written.contains(&slot) {
+                        self.store_before_call(slot, body_slots[&slot], &mut stored_since_call)?;
+                    }
                     body_slots.remove(&slot);
                     body_written.retain(|&s| s != slot);
                 }
@@ -169,14 +184,16 @@ impl Recorder {
                         | Op::SlotTuple { slot }
                         | Op::SlotStr { slot }
                         | Op::SlotDict { slot }
-                        | Op::SlotBig { slot } => {
+                        | Op::SlotBig { slot }
+                            if !read_again(slot, called_in_body, &phis) =>
+                        {
                             if let Some(&phi) = phis.get(&slot) {
                                 map[r.0 as usize] = phi;
                             }
                         }
-                        Op::GuardTag { .. }
-                        | Op::ClearSlot { .. }
-                        | Op::ConstInt { .. }
+                        Op::GuardTag { slot, .. } if !read_again(slot, called_in_body, &phis) => {}
+                        Op::ClearSlot { slot } if !(calls && slot >= GLOBAL_SLOTS) => {}
+                        Op::ConstInt { .. }
                         | Op::ConstFloat { .. }
                         | Op::ConstBool { .. }
                         | Op::ConstNone
@@ -193,6 +210,15 @@ impl Recorder {
                             // The body's copy comes from the same bytecode as the original.
                             self.trace.origins.current = self.trace.origin(r);
                             map[r.0 as usize] = self.trace.push(op, inst.ty);
+                            if matches!(op, Op::CallNative { .. } | Op::CallInterp { .. }) {
+                                called_in_body = true;
+                                stored_since_call.clear();
+                            }
+                            if let Op::StoreSlot { slot, value } = op
+                                && slot >= GLOBAL_SLOTS
+                            {
+                                stored_since_call.push((slot, self.trace.ty(value).is_heap()));
+                            }
                         }
                     }
                 }
@@ -212,6 +238,22 @@ impl Recorder {
         }
         prune_dead_slots(&mut self.trace, &self.code);
         Ok((self.trace, self.recorded))
+    }
+
+    /// In the peeled body, before a call: stores global `slot` (holding `value`) unless the body
+    /// already did since its last call. At most one list or tuple a call (see
+    /// [`Recorder::globals_to_memory`]).
+    fn store_before_call(&mut self, slot: u16, value: IrRef, stored: &mut Vec<(u16, bool)>) -> Result<(), Abort> {
+        if stored.iter().any(|&(s, _)| s == slot) {
+            return Ok(());
+        }
+        let heap = self.trace.ty(value).is_heap();
+        if heap && stored.iter().any(|&(_, h)| h) {
+            return abort("two globals changed to lists or tuples before a call in the loop");
+        }
+        self.trace.push(Op::StoreSlot { slot, value }, Type::Void);
+        stored.push((slot, heap));
+        Ok(())
     }
 
     /// Ends a side trace at the `Return` at `pc` of its tree's function: `Leave` (its exit writes

@@ -168,8 +168,9 @@ pub struct Recorder {
     pub entry: bool,
     /// A native call the VM is running, finished when it returns.
     native_pending: Option<native::PendingNative>,
-    /// Has the trace made a native call (after which it must not touch globals)?
-    native_calls: bool,
+    /// Globals a call may have changed since the trace last knew them (`globals.rs`): each
+    /// with the type it was read again with after the call, if it was.
+    reread_globals: HashMap<u16, Option<Type>>,
     /// Slots where a call run in the interpreter left `None` (the trace cannot read them).
     nones: Vec<u16>,
 }
@@ -211,7 +212,7 @@ impl Recorder {
             loop_traces,
             entry: false,
             native_pending: None,
-            native_calls: false,
+            reread_globals: HashMap::new(),
             nones: Vec::new(),
         }
     }
@@ -681,7 +682,7 @@ impl Recorder {
                             self.forget(callee);
                         }
                     }
-                    Some(TraceObject::Function(function)) if self.wants_native_call(&function) => {
+                    Some(TraceObject::Function(function)) if self.wants_native_call(&function, now.globals) => {
                         self.native_call(&function, callee, dst, args, argc.0, pc, frame)?;
                     }
                     Some(TraceObject::Function(function)) if self.wants_interp_call(&function) => {
@@ -699,7 +700,7 @@ impl Recorder {
                         Value::Function(function) => {
                             let function = function.clone();
                             self.guard_function(callee, &function, pc)?;
-                            if self.wants_native_call(&function) {
+                            if self.wants_native_call(&function, now.globals) {
                                 self.native_call(&function, callee, dst, args, argc.0, pc, frame)?;
                             } else if self.wants_interp_call(&function) {
                                 self.interp_call((&function, callee), (dst, args, argc.0), pc, frame)?;

@@ -9,13 +9,14 @@
 //! (where the callee's trace reads its parameters: the callee's frame starts at the caller's
 //! first argument register, as the interpreter lays it), then, once the VM has run the call
 //! (the recorder does not follow it: the callee is recorded in its own trace), `CallNative`,
-//! typed by the result the call returned.
+//! typed by the result the call returned. Before `EnterCheck`, the globals the trace changed
+//! are written back and all are forgotten (`globals.rs`: the callee works on them in memory).
 //!
 //! Touches only the recorder's own state.
 
 use std::rc::Rc;
 
-use crate::interp::engine::bytecode::{Instr, Reg};
+use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::objects::value::{FunctionObj, Value};
 
 use super::{Abort, Recorder, Step, a, abort};
@@ -40,14 +41,18 @@ impl Recorder {
     /// Should the call of `function` be a native call? Only where it cannot be inlined: a
     /// recursive call (of the function whose entry trace is being recorded, or of one being
     /// inlined) or one nested too deep, and only of a function with an entry trace (or the one
-    /// being recorded, whose trace the call will reach once installed).
-    pub(super) fn wants_native_call(&self, function: &Rc<FunctionObj>) -> bool {
+    /// being recorded, whose trace the call will reach once installed). In a trace that uses
+    /// globals, a compiled function that calls itself is called natively from the first level:
+    /// inlined, its locals would hold, across its recursive calls, tuples borrowed from a
+    /// global (which those calls may rebind; see `globals.rs`).
+    pub(super) fn wants_native_call(&self, function: &Rc<FunctionObj>, globals: &[Value]) -> bool {
         let code = &function.code;
         let recorded_here = self.entry && Rc::ptr_eq(code, &self.code);
         let inlined = Rc::ptr_eq(code, &self.code) || self.calls.iter().any(|c| Rc::ptr_eq(&c.code, code));
         let too_deep = self.calls.len() >= super::calls::MAX_INLINE_DEPTH;
         let compiled = code.jit_entry.native.get().is_some();
-        recorded_here || ((inlined || too_deep) && compiled)
+        let recursive = self.uses_globals() && calls_itself(code, globals);
+        recorded_here || ((inlined || too_deep || recursive) && compiled)
     }
 
     /// Records a native call of `function` (held in trace slot `callee`) with `argc` arguments
@@ -69,21 +74,19 @@ impl Recorder {
         if argc as usize != code.params.len() {
             return abort(format!("a native call of {name}() that leaves arguments to their defaults"));
         }
-        // A callee's trace reads and writes globals in memory: the caller's must be there too.
-        if self.uses_globals() {
-            return abort(format!("a native call of {name}() in a trace that uses globals"));
-        }
         let values = self.call_arguments((args, argc), pc, frame, &format!("a native call of {name}()"), true)?;
         let index = self.object_index(&TraceObject::Function(function.clone()));
         let frame_slot = self.slot(args);
         let depth = self.calls.len() as i64 + 1;
-        self.native_calls = true;
+        // A callee's trace reads and writes globals in memory: the caller's must be there too.
+        self.globals_to_memory(&name)?;
         let snap = self.snapshot(pc);
         self.emit(Op::EnterCheck { callee: index, frame: frame_slot, depth, snap }, Type::Void);
         // The function's register is a dead temporary from here on; the callee runs in the
         // slots from its frame up, and its result goes into `dst` (an exit after the call
         // leaves it to the callee's `Return` or moves it there).
         self.hand_over_frame(frame_slot, values, (callee, dst));
+        self.check_nothing_borrowed_from_globals(&name)?;
         self.native_pending = Some(PendingNative {
             callee: index,
             frame: frame_slot,
@@ -206,12 +209,12 @@ impl Recorder {
         crate::jit::snap::prune_dead_slots(&mut self.trace, &self.code);
         (self.trace, self.recorded)
     }
+}
 
-    /// Does the trace make native calls? (Then it must not read or write globals after one.)
-    pub(super) fn check_global_after_native_call(&self, slot: u16) -> Result<(), Abort> {
-        if self.native_calls && slot >= GLOBAL_SLOTS {
-            return abort(format!("{} is used after a native call", self.name_of(slot)));
-        }
-        Ok(())
-    }
+/// Does `code` load, from a global, the function it is the code of (a recursive function)?
+fn calls_itself(code: &Rc<CodeObject>, globals: &[Value]) -> bool {
+    code.instrs.iter().any(|instr| {
+        let (Instr::LoadGlobal { global, .. } | Instr::LoadGlobalMove { global, .. }) = instr else { return false };
+        matches!(globals.get(global.0 as usize), Some(Value::Function(f)) if Rc::ptr_eq(&f.code, code))
+    })
 }

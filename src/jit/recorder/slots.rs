@@ -38,7 +38,9 @@ impl Recorder {
     /// what the slot holds), without loading it.
     pub(super) fn guard_slot_type(&mut self, slot: u16, value: &Value, pc: usize) -> Result<(), Abort> {
         let known = self.side.as_ref().is_some_and(|side| side.known.contains_key(&slot));
-        if self.slots.contains_key(&slot) || self.entry_loads.contains_key(&slot) || known {
+        // A global a call may have changed is guarded again.
+        let read_before = self.entry_loads.contains_key(&slot) && self.reread_global(slot).is_none();
+        if self.slots.contains_key(&slot) || read_before || known {
             return Ok(());
         }
         let (tag_value, _) = self.slot_type(slot, value)?;
@@ -74,7 +76,6 @@ impl Recorder {
         if let Some(&r) = self.slots.get(&slot) {
             return Ok((r, self.trace.ty(r)));
         }
-        self.check_global_after_native_call(slot)?;
         let (tag_value, ty) = self.slot_type(slot, value)?;
         let load = match ty {
             Type::Int => Op::SlotInt { slot },
@@ -107,7 +108,13 @@ impl Recorder {
         }
         let r = self.emit(load, ty);
         self.slots.insert(slot, r);
-        self.entry_loads.insert(slot, (r, ty));
+        if self.reread_global(slot).is_some() {
+            // Read again after a call: the loop's entry load, if any, stays the first one.
+            self.note_reread(slot, ty);
+            self.entry_loads.entry(slot).or_insert((r, ty));
+        } else {
+            self.entry_loads.insert(slot, (r, ty));
+        }
         Ok((r, ty))
     }
 
@@ -129,12 +136,15 @@ impl Recorder {
             // Its guard reads the slot's memory, which the trace would no longer keep current.
             return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));
         }
-        self.check_global_after_native_call(slot)?;
         self.release(slot);
         self.mark_assigned(slot);
         if !self.written.contains(&slot) {
             let known = self.side.as_ref().and_then(|side| side.known.get(&slot)).copied();
-            let read = self.entry_loads.get(&slot).map(|&(_, ty)| ty);
+            // (For a global a call may have changed: what the trace read since the call.)
+            let read = match self.reread_global(slot) {
+                Some(reread) => reread,
+                None => self.entry_loads.get(&slot).map(|&(_, ty)| ty),
+            };
             // A list the trace read from a slot stays alive because the slot keeps it until an
             // exit writes the slot (lists written are counted references, see
             // `runtime::RETAIN_LIST`); a number written over it would leak it.
@@ -147,8 +157,13 @@ impl Recorder {
             if heap_replaced && self.side.is_none() {
                 return abort(format!("{} changes from a list or tuple to a number", self.name_of(slot)));
             }
+            // (A global a call may have changed and that gets a list or tuple needs none: the
+            // stores of those drop what the slot held, and `clear_slot` would keep it until the
+            // trace exits.)
+            let reread_gets_heap = self.reread_global(slot).is_some() && new_ty.is_heap();
             if heap_replaced
                 || read.is_none()
+                    && !reread_gets_heap
                     && matches!(known, None | Some(Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big))
             {
                 // An exit may overwrite this slot with a number: drop what it holds now (the
