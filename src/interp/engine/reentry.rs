@@ -27,6 +27,13 @@ use crate::parser::ast::CmpOp;
 type Kwargs<'a> = &'a [(Rc<str>, Value)];
 
 impl Host for Vm {
+    fn poll_interrupt(&mut self) -> RtResult<()> {
+        if crate::interp::engine::interrupt::take_interrupt() {
+            return Err(RtError::with_args(ExcKind::KeyboardInterrupt, vec![]));
+        }
+        Ok(())
+    }
+
     fn call(&mut self, func: &Value, args: &[Value]) -> RtResult<Value> {
         match func {
             Value::Function(function) => self.call_function_nested(function.clone(), args),

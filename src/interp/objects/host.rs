@@ -20,6 +20,11 @@ pub trait Host {
     fn resume(&mut self, generator: &mut GenState) -> RtResult<Option<Value>>;
     /// Where `print` writes.
     fn out(&mut self) -> &mut dyn Write;
+    /// `KeyboardInterrupt` if Ctrl-C was pressed: a builtin consuming a long iterator
+    /// (`sum(range(2 ** 62))`) asks now and then, so that Ctrl-C still stops the program.
+    fn poll_interrupt(&mut self) -> RtResult<()> {
+        Ok(())
+    }
 }
 
 /// A host without an interpreter: calls builtins, refuses Toy code.

@@ -38,7 +38,28 @@ pub fn run(trace: &Trace) -> Trace {
     let calls = trace.insts.iter().any(|i| matches!(i.op, Op::CallNative { .. } | Op::CallInterp { .. }));
     // Keys of loads and tag guards of globals, which a call may change in memory.
     let mut global_keys: Vec<String> = Vec::new();
+    // Keys of loads and tag guards of slots an operation writes in memory (a popped element,
+    // a call's result): reused only until the next such write (a regression:
+    // `tail.append(pair.pop())` appended the first iteration's element every time).
+    let memory_write = |op: &Op| match *op {
+        Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
+        Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
+        _ => None,
+    };
+    let written_in_memory: Vec<u16> = trace.insts.iter().filter_map(|i| memory_write(&i.op)).collect();
+    let mut memory_keys: Vec<(u16, String)> = Vec::new();
     rebuild(trace, |out, _, op, ty| {
+        if let Some(slot) = memory_write(&op) {
+            for (_, key) in memory_keys.iter().filter(|(s, _)| *s == slot) {
+                seen.remove(key);
+            }
+            memory_keys.retain(|(s, _)| *s != slot);
+        }
+        if matches!(op, Op::Loop) {
+            for (_, key) in memory_keys.drain(..) {
+                seen.remove(&key);
+            }
+        }
         // A call (and, in a loop with calls, the previous iteration's) may rebind any global.
         if matches!(op, Op::CallNative { .. } | Op::CallInterp { .. }) || (matches!(op, Op::Loop) && calls) {
             for key in global_keys.drain(..) {
@@ -65,6 +86,9 @@ pub fn run(trace: &Trace) -> Trace {
         if reads_slot(&op).is_some_and(|slot| slot >= GLOBAL_SLOTS) {
             global_keys.push(key.clone());
         }
+        if let Some(slot) = reads_slot(&op).filter(|slot| written_in_memory.contains(slot)) {
+            memory_keys.push((slot, key.clone()));
+        }
         let produces_value = ty != super::super::ir::Type::Void;
         let next = IrRef(out.insts.len() as u32);
         seen.insert(key, produces_value.then_some(next));
@@ -76,7 +100,7 @@ pub fn run(trace: &Trace) -> Trace {
 fn reads_slot(op: &Op) -> Option<u16> {
     match *op {
         Op::SlotInt { slot } | Op::SlotFloat { slot } | Op::SlotBool { slot } | Op::SlotPtr { slot } => Some(slot),
-        Op::SlotTuple { slot } | Op::SlotStr { slot } | Op::SlotDict { slot } => Some(slot),
+        Op::SlotTuple { slot } | Op::SlotStr { slot } | Op::SlotDict { slot } | Op::SlotBig { slot } => Some(slot),
         Op::GuardTag { slot, .. } => Some(slot),
         _ => None,
     }

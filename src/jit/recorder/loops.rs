@@ -4,7 +4,7 @@
 //!
 //! Touches only the recorder's own state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
 use crate::interp::objects::value::Value;
@@ -155,8 +155,22 @@ impl Recorder {
         // Globals the body stored since its last call: a carried global (a Phi) is current
         // only in its register, so the body stores it before each call too.
         let mut stored_since_call: Vec<(u16, bool)> = Vec::new();
+        // Slots an operation writes in memory (a popped element, `append`'s None, a call's
+        // result left in its register): the body's reads of them come after its own write
+        // and must read memory again (a regression: `tail.append(pair.pop())` appended the
+        // preamble's element every iteration).
+        let written_in_memory: HashSet<u16> = self
+            .trace
+            .insts
+            .iter()
+            .filter_map(|inst| match inst.op {
+                Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
+                Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
+                _ => None,
+            })
+            .collect();
         let read_again = |slot: u16, called: bool, phis: &HashMap<u16, IrRef>| {
-            calls && slot >= GLOBAL_SLOTS && (called || !phis.contains_key(&slot))
+            written_in_memory.contains(&slot) || calls && slot >= GLOBAL_SLOTS && (called || !phis.contains_key(&slot))
         };
         let mut map: Vec<IrRef> = (0..preamble_len as u32).map(IrRef).collect();
         for event in self.events.clone() {

@@ -107,7 +107,9 @@ pub(super) fn min_max(id: BuiltinId, args: &[Value], kwargs: Kwargs<'_>, host: &
         IterObj::Values { values: args.to_vec(), index: 0 }
     };
     let mut best: Option<(Value, Value)> = None;
+    let mut count: u32 = 0;
     while let Some(item) = items.next_with(host)? {
+        poll_now_and_then(&mut count, host)?;
         let item_key = match key {
             Some(f) => host.call(f, std::slice::from_ref(&item))?,
             None => item.clone(),
@@ -146,6 +148,15 @@ fn empty_min_max(name: &str, default: &Option<Value>) -> RtResult<Value> {
     }
 }
 
+/// Counts an item consumed, and every 65,536 asks the host whether Ctrl-C was pressed.
+fn poll_now_and_then(count: &mut u32, host: &mut dyn Host) -> RtResult<()> {
+    *count = count.wrapping_add(1);
+    if *count % (1 << 16) == 0 {
+        host.poll_interrupt()?;
+    }
+    Ok(())
+}
+
 /// `sum(iterable, start=0)`, adding left to right.
 pub(super) fn sum(args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> RtResult<Value> {
     let kw = take_kwargs("sum", kwargs, &["start"])?;
@@ -159,7 +170,9 @@ pub(super) fn sum(args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> Rt
     }
     let mut it = make_iter(&args[0])?;
     let mut total = start;
+    let mut count: u32 = 0;
     while let Some(v) = it.next_with(host)? {
+        poll_now_and_then(&mut count, host)?;
         total = match (&total, &v) {
             (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => Value::Int(a + b),
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
@@ -172,7 +185,9 @@ pub(super) fn sum(args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> Rt
 /// `any(iterable)` (`want_true`) / `all(iterable)`: stops at the first deciding item.
 pub(super) fn any_all(want_true: bool, iterable: &Value, host: &mut dyn Host) -> RtResult<Value> {
     let mut it = make_iter(iterable)?;
+    let mut count: u32 = 0;
     while let Some(x) = it.next_with(host)? {
+        poll_now_and_then(&mut count, host)?;
         if truthy(&x) == want_true {
             return Ok(Value::Bool(want_true));
         }
