@@ -16,7 +16,7 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 
-use super::super::ir::{GLOBAL_SLOTS, IrRef, Op, SnapId, Type};
+use super::super::ir::{GLOBAL_SLOTS, IrRef, SnapId, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
 use super::ops::{mem, slot_offset};
 use super::{Lowerer, cl_type};
@@ -349,16 +349,10 @@ impl Lowerer<'_, '_> {
     ) -> Result<Option<ir::Value>, String> {
         let object = self.t.objects.get(callee as usize).ok_or("a call of an unknown object")?;
         let all_arguments = matches!(object, Value::Function(f) if f.code.params.len() as i64 == argc);
-        // Strings and dicts passed or returned keep to the interpreter's path, whose frame
-        // handling counts their references (the native path crashed on them: golden
-        // jit_interp_str_args).
-        let trace = self.t.trace;
-        let strings_or_dicts = |t: Type| matches!(t, Type::Str | Type::Dict);
-        let passes_strings = trace.insts.iter().any(|inst| {
-            matches!(inst.op, Op::StoreSlot { slot, value }
-                if slot >= frame_slot && i64::from(slot - frame_slot) < argc && strings_or_dicts(trace.ty(value)))
-        });
-        let native_possible = all_arguments && !passes_strings && !strings_or_dicts(ty);
+        // A string or dict returned keeps to the interpreter's path, whose frame handling
+        // counts its references (the native path crashed on strings: golden
+        // jit_interp_str_args); the recorder passes no strings or dicts to such calls.
+        let native_possible = all_arguments && !matches!(ty, Type::Str | Type::Dict);
         let object = self.b.ins().iconst(types::I64, object as *const Value as i64);
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let (base, offset) = self.slot_place(dst);

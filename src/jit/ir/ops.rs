@@ -455,6 +455,17 @@ impl Op {
         self
     }
 
+    /// The frame slot this operation writes in memory besides its IR result, if any (a popped
+    /// element, `append`'s None, a call's result in its register): a later read of that slot
+    /// must read memory again (CSE and the loop body's peeling rely on this).
+    pub fn slot_written_in_memory(&self) -> Option<u16> {
+        match *self {
+            Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
+            Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
+            _ => None,
+        }
+    }
+
     /// The snapshot used if this operation exits the trace.
     pub fn snapshot(&self) -> Option<SnapId> {
         let mut op = *self;

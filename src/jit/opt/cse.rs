@@ -10,7 +10,7 @@
 //! invariants in the body is "the same" as its preamble copy: this pass is also loop-invariant
 //! code motion, and it removes the body's copies of invariant guards.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::super::ir::{Effect, GLOBAL_SLOTS, IrRef, Op, SnapId, Trace};
 use super::{Action, rebuild};
@@ -41,15 +41,10 @@ pub fn run(trace: &Trace) -> Trace {
     // Keys of loads and tag guards of slots an operation writes in memory (a popped element,
     // a call's result): reused only until the next such write (a regression:
     // `tail.append(pair.pop())` appended the first iteration's element every time).
-    let memory_write = |op: &Op| match *op {
-        Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
-        Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
-        _ => None,
-    };
-    let written_in_memory: Vec<u16> = trace.insts.iter().filter_map(|i| memory_write(&i.op)).collect();
+    let written_in_memory: HashSet<u16> = trace.insts.iter().filter_map(|i| i.op.slot_written_in_memory()).collect();
     let mut memory_keys: Vec<(u16, String)> = Vec::new();
     rebuild(trace, |out, _, op, ty| {
-        if let Some(slot) = memory_write(&op) {
+        if let Some(slot) = op.slot_written_in_memory() {
             for (_, key) in memory_keys.iter().filter(|(s, _)| *s == slot) {
                 seen.remove(key);
             }

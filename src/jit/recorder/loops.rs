@@ -159,16 +159,8 @@ impl Recorder {
         // result left in its register): the body's reads of them come after its own write
         // and must read memory again (a regression: `tail.append(pair.pop())` appended the
         // preamble's element every iteration).
-        let written_in_memory: HashSet<u16> = self
-            .trace
-            .insts
-            .iter()
-            .filter_map(|inst| match inst.op {
-                Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
-                Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
-                _ => None,
-            })
-            .collect();
+        let written_in_memory: HashSet<u16> =
+            self.trace.insts.iter().filter_map(|inst| inst.op.slot_written_in_memory()).collect();
         let read_again = |slot: u16, called: bool, phis: &HashMap<u16, IrRef>| {
             written_in_memory.contains(&slot) || calls && slot >= GLOBAL_SLOTS && (called || !phis.contains_key(&slot))
         };
