@@ -378,6 +378,9 @@ struct TraceState<'a> {
     inherited: HashMap<u16, Known<ir::Value>>,
     /// In straight-line code, the frame slots known to hold no heap value (`lower_slot_facts.rs`).
     heap_free: Option<std::collections::HashSet<u16>>,
+    /// The tuples whose reference goes straight to their one consumer
+    /// (`lower_tuples::handed_over_tuples`).
+    handed_over: Vec<bool>,
 }
 
 impl<'a> TraceState<'a> {
@@ -399,6 +402,7 @@ impl<'a> TraceState<'a> {
             exits: vec![None; trace.snapshots.len()],
             inherited: HashMap::new(),
             heap_free: None,
+            handed_over: tuples::handed_over_tuples(trace),
         }
     }
 }
@@ -593,7 +597,11 @@ impl Lowerer<'_, '_> {
         for &(_, r) in &slots {
             let retain = match trace.ty(r) {
                 Type::Ptr => self.runtime.retain_list,
-                Type::Tuple => self.runtime.retain_tuple,
+                Type::Tuple => {
+                    let tuple = self.val(r)?;
+                    self.retain_tuple_inline(tuple);
+                    continue;
+                }
                 Type::Str => self.runtime.retain_str,
                 Type::Dict => self.runtime.retain_dict,
                 Type::Big => self.runtime.retain_big,
@@ -605,8 +613,7 @@ impl Lowerer<'_, '_> {
         }
         for &(_, v) in &virtual_slots {
             let address = *built.get(v as usize).ok_or("a virtual slot without its tuple")?;
-            let retain = self.runtime.retain_tuple.ok_or("a tuple written without its runtime function")?;
-            self.b.ins().call(retain, &[address]);
+            self.retain_tuple_inline(address);
         }
         for &(slot, v) in &virtual_slots {
             let (base, offset) = self.slot_place(slot);

@@ -21,7 +21,7 @@ use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
 use super::ops::{mem, slot_offset};
 use super::{Lowerer, cl_type};
 use crate::interp::engine::native::{EntrySlot, LINK_TO_ROOT, RETURNED};
-use crate::interp::objects::value::Value;
+use crate::interp::objects::value::{Value, tag};
 
 /// Byte offsets of the `EntrySlot` fields native code reads.
 fn entry_field(field: EntryField) -> i32 {
@@ -89,6 +89,10 @@ impl Lowerer<'_, '_> {
     /// held: a list through the runtime (counted first), a number inline after dropping a heap
     /// value the slot may hold.
     fn store_dropping(&mut self, base: ir::Value, offset: i32, value: ir::Value, ty: Type) -> Result<(), String> {
+        if ty == Type::Tuple {
+            self.retain_tuple_inline(value);
+            return self.store_value(base, offset, value, ty);
+        }
         if ty.is_heap() {
             let retain = match ty {
                 Type::Ptr => self.runtime.retain_list,
@@ -136,8 +140,12 @@ impl Lowerer<'_, '_> {
     pub(super) fn ret(&mut self, value: IrRef, snap: SnapId) -> Result<(), String> {
         self.write_snapshot_slots(snap.0 as usize, |slot| slot >= GLOBAL_SLOTS)?;
         let ty = self.t.trace.ty(value);
+        let handed_over = self.handed_over(value);
         let value = self.val(value)?;
         if !ty.is_heap() && self.holds_no_heap(0) {
+            self.store_value(self.frame, 0, value, ty)?;
+        } else if handed_over {
+            // A tuple built for the result: the frame's slot takes the trace's reference.
             self.store_value(self.frame, 0, value, ty)?;
         } else {
             self.store_dropping(self.frame, 0, value, ty)?;
@@ -303,6 +311,7 @@ impl Lowerer<'_, '_> {
         dst: u16,
         ty: Type,
         snap: SnapId,
+        handed_over: bool,
     ) -> Result<ir::Value, String> {
         let cl_ty =
             cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number, None or a tuple")?;
@@ -325,7 +334,11 @@ impl Lowerer<'_, '_> {
             return Ok(self.b.ins().iconst(types::I8, 0));
         }
         let result = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
-        if ty == Type::Tuple {
+        if ty == Type::Tuple && handed_over {
+            // Its one consumer takes the slot's reference: the slot keeps None.
+            let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
+            self.b.ins().store(mem(), none, callee_frame, TAG_OFFSET);
+        } else if ty == Type::Tuple {
             // The callee's slot 0 is reused by the next call made there: the tuple moves to
             // the runtime's garbage, which keeps it alive while the trace may use it.
             let keep = self.runtime.keep_result.ok_or("a tuple returned without its runtime function")?;

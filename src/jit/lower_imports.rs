@@ -36,6 +36,8 @@ pub(super) struct RuntimeFunctions {
     pub(super) list_pop: Option<ir::FuncRef>,
     /// Tuples (`runtime_tuples.rs`).
     pub(super) tuple_new: Option<ir::FuncRef>,
+    pub(super) tuple_alloc: Option<ir::FuncRef>,
+    pub(super) list_store_owned: Option<ir::FuncRef>,
     pub(super) tuple_init: Option<ir::FuncRef>,
     pub(super) retain_tuple: Option<ir::FuncRef>,
     pub(super) set_tuple: Option<ir::FuncRef>,
@@ -169,6 +171,8 @@ pub(super) fn import_runtime(
             &[types::I32],
         )?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
+        tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,
+        list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer], &[])?,
         tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,

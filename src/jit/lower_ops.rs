@@ -75,7 +75,7 @@ impl Lowerer<'_, '_> {
     /// Lowers instruction `r` (not `Loop` or `Phi`, which `build_function` handles).
     pub(super) fn lower(&mut self, r: IrRef) -> Result<(), String> {
         let inst = self.t.trace.insts[r.0 as usize];
-        let lowered = match self.lower_tuple_op(inst.op, inst.ty)? {
+        let lowered = match self.lower_tuple_op(r, inst.op, inst.ty)? {
             Some(result) => Some(result),
             None => self.lower_string_op(inst.op, inst.ty)?,
         };
@@ -392,7 +392,19 @@ impl Lowerer<'_, '_> {
                 let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want_tag));
                 self.exit_if(differs, snap)?;
-                let found = self.b.ins().load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
+                // A builtin's payload is its id, narrower than the word (the rest is padding).
+                let (width, want_payload) = match object {
+                    crate::interp::objects::value::Value::Builtin(_) => {
+                        match std::mem::size_of::<crate::interp::objects::builtins::BuiltinId>() {
+                            1 => (types::I8, want_payload & 0xff),
+                            2 => (types::I16, want_payload & 0xffff),
+                            4 => (types::I32, want_payload & 0xffff_ffff),
+                            _ => (types::I64, want_payload),
+                        }
+                    }
+                    _ => (types::I64, want_payload),
+                };
+                let found = self.b.ins().load(width, mem(), base, offset + PAYLOAD_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, want_payload as i64);
                 self.exit_if(differs, snap)?;
                 None
@@ -424,7 +436,7 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::CallNative { callee, frame, depth, dst, ty, snap } => {
-                Some(self.call_native(callee, frame, depth, dst, ty, snap)?)
+                Some(self.call_native(callee, frame, depth, dst, ty, snap, self.handed_over(r))?)
             }
             Op::CallInterp { callee, frame, argc, depth, dst, ty, snap } => {
                 self.call_interp(callee, (frame, argc, depth), dst, ty, snap)?
@@ -604,6 +616,9 @@ impl Lowerer<'_, '_> {
         value: ir::Value,
         ty: Type,
     ) -> Result<(), String> {
+        if ty == Type::Tuple {
+            return self.store_tuple(base, offset, value);
+        }
         if ty == Type::Obj || ty.is_heap() {
             // A function or builtin (the runtime clones it into the slot), or a list or tuple
             // (the runtime stores the reference `write_snapshot` counted): each drops what the

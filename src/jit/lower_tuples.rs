@@ -6,7 +6,7 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 
-use super::super::ir::{IrRef, Op, SnapValue, Type};
+use super::super::ir::{GLOBAL_SLOTS, IrRef, Op, SnapValue, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::{Lowerer, cl_type};
 use crate::interp::objects::value::{Tuple, tag};
@@ -24,9 +24,81 @@ pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
         })
 }
 
+/// For each instruction: is it a `NewTuple` (or a `CallNative` returning a tuple) whose
+/// reference the trace hands over to the one place that keeps it — an item of another tuple
+/// being built (`TupleInit`), a list element (`ListStoreAny`) or the frame's result (`Ret`) —
+/// instead of keeping it in the runtime's garbage until the back edge? So
+/// when nothing else reads the tuple (no other instruction, no snapshot: no exit can see it),
+/// and nothing between the build and that store can exit or run other code (only the builds
+/// of tuples, their items, constants and slot clears come between), so the tuple is never
+/// left unowned.
+pub(super) fn handed_over_tuples(trace: &super::super::ir::Trace) -> Vec<bool> {
+    let n = trace.insts.len();
+    let mut uses = vec![0u32; n];
+    let mut consumer: Vec<Option<usize>> = vec![None; n];
+    for (at, inst) in trace.insts.iter().enumerate() {
+        inst.op.for_each_operand(|r| {
+            // A tuple's own item stores are not reads of it.
+            if !matches!(inst.op, Op::TupleInit { tuple, .. } if tuple == r) {
+                uses[r.0 as usize] += 1;
+                consumer[r.0 as usize] = Some(at);
+            }
+        });
+    }
+    // A `Ret`'s snapshot matters for the globals it writes only (the frame is released).
+    let mut snap_users = vec![0u32; trace.snapshots.len()];
+    let mut ret_snaps = vec![false; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Some(snap) = inst.op.snapshot() {
+            snap_users[snap.0 as usize] += 1;
+            ret_snaps[snap.0 as usize] |= matches!(inst.op, Op::Ret { .. });
+        }
+    }
+    for (id, snap) in trace.snapshots.iter().enumerate() {
+        let only_globals = ret_snaps[id] && snap_users[id] == 1;
+        for &(slot, r) in &snap.slots {
+            if !only_globals || slot >= GLOBAL_SLOTS {
+                uses[r.0 as usize] += 2;
+            }
+        }
+        for tuple in &snap.virtuals {
+            for item in &tuple.items {
+                if let SnapValue::Value(r) = *item {
+                    uses[r.0 as usize] += 2;
+                }
+            }
+        }
+    }
+    let mut handed = vec![false; n];
+    for (at, inst) in trace.insts.iter().enumerate() {
+        let built = matches!(inst.op, Op::NewTuple { .. } | Op::CallNative { ty: Type::Tuple, .. });
+        let (true, 1, Some(by)) = (built, uses[at], consumer[at]) else { continue };
+        let owner_takes_it = match trace.insts[by].op {
+            Op::TupleInit { tuple, value, .. } => value.0 as usize == at && tuple.0 as usize != at,
+            Op::ListStoreAny { value, .. } => value.0 as usize == at,
+            Op::Ret { value, .. } => value.0 as usize == at,
+            _ => false,
+        };
+        let quiet_between = trace.insts[at + 1..by].iter().all(|i| {
+            matches!(
+                i.op,
+                Op::NewTuple { .. } | Op::TupleInit { .. } | Op::ClearSlot { .. } | Op::ConstInt { .. } | Op::ConstNone
+            )
+        });
+        handed[at] = owner_takes_it && quiet_between;
+    }
+    handed
+}
+
 impl Lowerer<'_, '_> {
+    /// Is IR value `r` a tuple built by this trace whose reference its one consumer takes
+    /// over ([`handed_over_tuples`])?
+    pub(super) fn handed_over(&self, r: IrRef) -> bool {
+        self.t.handed_over.get(r.0 as usize).copied().unwrap_or(false)
+    }
+
     /// Lowers a tuple opcode (or `ListStoreAny`); `None` if `op` is not one.
-    pub(super) fn lower_tuple_op(&mut self, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
+    pub(super) fn lower_tuple_op(&mut self, r: IrRef, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
         Ok(Some(match op {
             Op::TupleLen { tuple } => {
                 let flags = self.tuple_flags(tuple);
@@ -59,6 +131,13 @@ impl Lowerer<'_, '_> {
                 let cl_ty = cl_type(ty).ok_or("bad tuple load type")?;
                 Some(self.b.ins().load(cl_ty, flags, item, items + PAYLOAD_OFFSET))
             }
+            Op::NewTuple { len } if self.handed_over(r) => {
+                // Its one consumer takes the reference: no garbage entry to drop later.
+                let alloc = self.runtime.tuple_alloc.ok_or("NewTuple without its runtime function")?;
+                let len = self.b.ins().iconst(types::I64, len);
+                let call = self.b.ins().call(alloc, &[len]);
+                Some(self.b.inst_results(call)[0])
+            }
             Op::NewTuple { len } => Some(self.new_tuple(len)?),
             Op::TupleInit { tuple, index, value } => {
                 let value_ty = self.t.trace.ty(value);
@@ -70,6 +149,12 @@ impl Lowerer<'_, '_> {
                 } else {
                     self.init_item_inline(tuple, index, value, value_ty)?;
                 }
+                None
+            }
+            Op::ListStoreAny { list, index, value } if self.handed_over(value) => {
+                let (list, index, tuple) = (self.val(list)?, self.val(index)?, self.val(value)?);
+                let store = self.runtime.list_store_owned.ok_or("ListStoreAny without its runtime function")?;
+                self.b.ins().call(store, &[list, index, tuple]);
                 None
             }
             Op::ListStoreAny { list, index, value } => {
@@ -121,10 +206,8 @@ impl Lowerer<'_, '_> {
         let item = Tuple::ITEMS_OFFSET as i32 + index as i32 * VALUE_SIZE;
         let value_tag = ty.heap_tag().or(ty.value_tag()).ok_or("a tuple item that is not a number or a tuple")?;
         let v = self.val(value)?;
-        if ty == Type::Tuple {
-            let count = self.b.ins().load(types::I64, MemFlagsData::trusted(), v, Tuple::REFCOUNT_OFFSET as i32);
-            let count = self.b.ins().iadd_imm_s(count, 1);
-            self.b.ins().store(MemFlagsData::trusted(), count, v, Tuple::REFCOUNT_OFFSET as i32);
+        if ty == Type::Tuple && !self.handed_over(value) {
+            self.retain_tuple_inline(v);
         }
         let payload = match ty {
             Type::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
@@ -134,6 +217,38 @@ impl Lowerer<'_, '_> {
         let value_tag = self.b.ins().iconst(types::I8, i64::from(value_tag));
         self.b.ins().store(MemFlagsData::trusted(), value_tag, tuple, item + TAG_OFFSET);
         self.b.ins().store(MemFlagsData::trusted(), payload, tuple, item + PAYLOAD_OFFSET);
+        Ok(())
+    }
+
+    /// Counts one more reference to tuple `tuple` inline (what `runtime_tuples::retain_tuple`
+    /// does, without the call: the count is the block's first word, `Tuple::REFCOUNT_OFFSET`).
+    pub(super) fn retain_tuple_inline(&mut self, tuple: ir::Value) {
+        let count = self.b.ins().load(types::I64, MemFlagsData::trusted(), tuple, Tuple::REFCOUNT_OFFSET as i32);
+        let count = self.b.ins().iadd_imm_s(count, 1);
+        self.b.ins().store(MemFlagsData::trusted(), count, tuple, Tuple::REFCOUNT_OFFSET as i32);
+    }
+
+    /// Stores tuple `tuple` (its reference already counted) into the slot at `base + offset`:
+    /// inline when the slot holds no heap value (nothing to drop: a number, None, unbound),
+    /// else through `runtime_tuples::set_tuple`, which drops what the slot held.
+    pub(super) fn store_tuple(&mut self, base: ir::Value, offset: i32, tuple: ir::Value) -> Result<(), String> {
+        let set_tuple = self.runtime.set_tuple.ok_or("a tuple written without its runtime function")?;
+        let found = self.b.ins().load(types::I8, MemFlagsData::trusted(), base, offset + TAG_OFFSET);
+        let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
+        let drop_old = self.b.create_block();
+        let inline = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(heap, drop_old, &[], inline, &[]);
+        self.b.switch_to_block(drop_old);
+        let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        self.b.ins().call(set_tuple, &[slot, tuple]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(inline);
+        let value_tag = self.b.ins().iconst(types::I8, i64::from(tag::TUPLE));
+        self.b.ins().store(MemFlagsData::trusted(), value_tag, base, offset + TAG_OFFSET);
+        self.b.ins().store(MemFlagsData::trusted(), tuple, base, offset + PAYLOAD_OFFSET);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
     }
 

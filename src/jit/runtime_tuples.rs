@@ -19,6 +19,11 @@ use crate::interp::objects::value::{Str, Tuple, Value, tag};
 
 /// `NewTuple`: a new tuple of `len` items (all `None` until `TupleInit` fills them).
 pub const TUPLE_NEW: &str = "toyjit_tuple_new";
+/// `NewTuple` of a tuple handed over to its one consumer (`lower_tuples::handed_over_tuples`):
+/// the caller owns the reference this returns.
+pub const TUPLE_ALLOC: &str = "toyjit_tuple_alloc";
+/// `ListStoreAny` of such a tuple: the list takes over the reference.
+pub const LIST_STORE_OWNED: &str = "toyjit_list_store_owned";
 /// `TupleInit`: item `index` of a new tuple gets a value (tag and payload words).
 pub const TUPLE_INIT: &str = "toyjit_tuple_init";
 /// Exits writing tuples, as `RETAIN_LIST`/`SET_LIST` for lists.
@@ -32,9 +37,11 @@ pub const DROP_GARBAGE: &str = "toyjit_drop_garbage";
 pub const KEEP_RESULT: &str = "toyjit_keep_result";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 7] {
+pub fn symbols() -> [(&'static str, *const u8); 9] {
     [
         (TUPLE_NEW, tuple_new as *const u8),
+        (TUPLE_ALLOC, tuple_alloc as *const u8),
+        (LIST_STORE_OWNED, list_store_owned as *const u8),
         (TUPLE_INIT, tuple_init as *const u8),
         (RETAIN_TUPLE, retain_tuple as *const u8),
         (SET_TUPLE, set_tuple as *const u8),
@@ -80,6 +87,27 @@ pub(super) extern "C" fn tuple_new(len: i64) -> usize {
     // The trace's own reference: alive until the garbage is dropped.
     native_context::keep_until_dropped(Value::Tuple(tuple));
     address
+}
+
+/// A new tuple of `len` items (all `None`), its one reference owned by the caller.
+pub(super) extern "C" fn tuple_alloc(len: i64) -> usize {
+    let tuple = ManuallyDrop::new(Tuple::from_fn(len as usize, |_| Value::None));
+    tuple.addr()
+}
+
+extern "C" fn list_store_owned(list: usize, index: i64, tuple: usize) {
+    // SAFETY: `list` is a trace value (alive); `index` was normalised and checked by
+    // `ListIndex` (as for `list_store_any`); `tuple` is a reference the trace hands over
+    // (`tuple_alloc`), so this handle owns it and the list takes it without counting again.
+    unsafe {
+        let value = Value::Tuple(ManuallyDrop::into_inner(borrowed_tuple(tuple)));
+        let list = borrowed_list(list);
+        let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
+        // Trace values may still point to the old element (or into it): dropped later.
+        if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_)) {
+            native_context::keep_until_dropped(old);
+        }
+    }
 }
 
 pub(super) extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64) {
@@ -147,6 +175,22 @@ mod tests {
         let Value::Tuple(t) = &slot else { panic!("not a tuple: {slot:?}") };
         assert_eq!(t.refcount(), 1, "the slot's reference alone");
         assert!(matches!(t[..], [Value::Int(7), Value::Float(f)] if f == 2.5));
+    }
+
+    #[test]
+    fn a_handed_over_tuple_is_owned_by_the_list_alone() {
+        let old = Tuple::from_vec(vec![Value::Int(1)]);
+        let list = Value::list(vec![Value::Tuple(old.clone())]);
+        let address = tuple_alloc(2);
+        tuple_init(address, 0, u32::from(tag::INT), 5);
+        tuple_init(address, 1, u32::from(tag::BOOL), 1);
+        list_store_owned(crate::jit::layout::value_words(&list).1 as usize, 0, address);
+        native_context::drop_garbage();
+        assert_eq!(old.refcount(), 1, "the old element left the list and the garbage");
+        let Value::List(items) = &list else { unreachable!() };
+        let Value::Tuple(new) = &items.borrow()[0] else { panic!("not a tuple") };
+        assert_eq!(new.refcount(), 1, "the list's reference alone: no garbage entry, no extra count");
+        assert!(matches!(new[..], [Value::Int(5), Value::Bool(true)]));
     }
 
     #[test]

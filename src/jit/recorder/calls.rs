@@ -104,10 +104,16 @@ impl Recorder {
     /// holds `function`, which the trace then inlines: the function becomes one of the trace's
     /// objects (which keeps it alive, so its address names it alone).
     pub(super) fn guard_function(&mut self, slot: u16, function: &Rc<FunctionObj>, pc: usize) -> Result<(), Abort> {
+        self.guard_object(slot, TraceObject::Function(function.clone()), pc)
+    }
+
+    /// `GuardObj`: exits unless `slot` holds `object` itself (a function or a builtin the
+    /// trace did not load: an argument, or a register written before a side trace began).
+    pub(super) fn guard_object(&mut self, slot: u16, object: TraceObject, pc: usize) -> Result<(), Abort> {
         if self.slots.contains_key(&slot) || self.written.contains(&slot) {
             return abort(format!("a call of {}, which the trace wrote", self.name_of(slot)));
         }
-        let index = self.object_index(&TraceObject::Function(function.clone()));
+        let index = self.object_index(&object);
         if !self.guarded_functions.contains(&slot) {
             self.guarded_functions.push(slot);
         }

@@ -708,6 +708,16 @@ impl Recorder {
                                 self.enter_call(&function, dst, args, argc.0, pc)?;
                             }
                         }
+                        // A builtin loaded before a side trace began: called behind a guard on
+                        // its identity (the global may have been rebound since).
+                        Value::Builtin(id) => {
+                            let id = *id;
+                            self.guard_object(callee, TraceObject::Builtin(id), pc)?;
+                            self.call_builtin(id, dst, args, argc.0, pc, frame)?;
+                            if callee != self.slot(dst) {
+                                self.forget(callee);
+                            }
+                        }
                         _ => return abort("a call to a value the JIT does not know"),
                     },
                 }
