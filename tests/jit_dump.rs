@@ -84,10 +84,11 @@ fn dump_of_an_inlined_call() {
 }
 
 /// A loop calling a function that has a loop: the callee's loop gets its trace first; the
-/// caller's trace inlines the call up to that loop's header and ends by linking to it (the
-/// exit re-creates the callee's frame and the VM enters its trace).
+/// caller's trace (at module level: it uses globals, stored before the call) calls it
+/// (`CallInterp`), which runs the callee's entry trace natively once it has one (until session
+/// 13 the call was inlined up to the loop's header and the trace ended by linking to it).
 #[test]
-fn dump_of_a_loop_linking_to_a_callees_loop() {
+fn dump_of_a_loop_calling_a_function_with_a_loop() {
     check("callee_loop");
 }
 

@@ -243,13 +243,14 @@ impl Lowerer<'_, '_> {
 
     /// Calls the entry code of `callee` natively on `callee_frame`, taking `depth` frames from
     /// `FRAMES_LEFT` for the time of the call; exits through `snap` if it exited (recording the
-    /// callee's exit for the VM, `EXITED_CALL`). Returns the blocks for a result whose tag is
+    /// callee's exit for the VM, `EXITED_CALL`); `keep_caller_garbage` (`CallInterp`'s native path) raises the
+    /// garbage floor around the call. Returns the blocks for a result whose tag is
     /// not `want` and for one that is, in that order (the current block is left ended).
     fn call_checked(
         &mut self,
         callee: u32,
         (entry, callee_frame): (ir::Value, ir::Value),
-        depth: i64,
+        (depth, keep_caller_garbage): (i64, bool),
         want: u8,
         snap: SnapId,
     ) -> Result<(ir::Block, ir::Block), String> {
@@ -257,7 +258,23 @@ impl Lowerer<'_, '_> {
         let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
         let taken = self.b.ins().iadd_imm_s(left, -depth);
         self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
+        // `CallInterp`'s native path may reach the callee's loops, whose back edges drop
+        // garbage: what this trace made so far stays below a floor until the callee returns
+        // (the differential generator's s_calls programs crashed or printed other strings).
+        let floor = match (keep_caller_garbage, self.runtime.garbage_floor_raise) {
+            (false, _) => None,
+            (true, Some(raise)) => {
+                let call = self.b.ins().call(raise, &[]);
+                Some(self.b.inst_results(call)[0])
+            }
+            (true, None) => return Err("a call in the interpreter without its runtime functions".into()),
+        };
         let status = self.call_entry_code(callee, entry, callee_frame)?;
+        if let Some(previous) = floor {
+            let lower =
+                self.runtime.garbage_floor_lower.ok_or("a call in the interpreter without its runtime functions")?;
+            self.b.ins().call(lower, &[previous]);
+        }
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
@@ -318,7 +335,7 @@ impl Lowerer<'_, '_> {
         let entry = self.entry_slot(callee)?;
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let want = ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None or a tuple")?;
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, false), want, snap)?;
         let exit = self.exit_block(snap)?;
 
         // Another type: the interpreter takes it from the caller's result register.
@@ -362,10 +379,7 @@ impl Lowerer<'_, '_> {
     ) -> Result<Option<ir::Value>, String> {
         let object = self.t.objects.get(callee as usize).ok_or("a call of an unknown object")?;
         let all_arguments = matches!(object, Value::Function(f) if f.code.params.len() as i64 == argc);
-        // A string or dict returned keeps to the interpreter's path, whose frame handling
-        // counts its references (the native path crashed on strings: golden
-        // jit_interp_str_args); the recorder passes no strings or dicts to such calls.
-        let native_possible = all_arguments && !matches!(ty, Type::Str | Type::Dict);
+        let native_possible = all_arguments;
         let object = self.b.ins().iconst(types::I64, object as *const Value as i64);
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let (base, offset) = self.slot_place(dst);
@@ -434,7 +448,7 @@ impl Lowerer<'_, '_> {
         let entry = self.entry_slot(callee)?;
         self.branch_unless_callable(entry, frame_slot, depth, interp)?;
         // Another type than the trace's goes to the caller's result register and the trace exits.
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, true), want, snap)?;
         let exit = self.exit_block(snap)?;
         let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
         self.b.switch_to_block(mismatch);

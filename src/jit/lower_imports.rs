@@ -34,6 +34,8 @@ pub(super) struct RuntimeFunctions {
     pub(super) float_pow: Option<ir::FuncRef>,
     pub(super) call_interp: Option<ir::FuncRef>,
     pub(super) list_pop: Option<ir::FuncRef>,
+    pub(super) garbage_floor_raise: Option<ir::FuncRef>,
+    pub(super) garbage_floor_lower: Option<ir::FuncRef>,
     /// Tuples (`runtime_tuples.rs`).
     pub(super) tuple_new: Option<ir::FuncRef>,
     pub(super) tuple_alloc: Option<ir::FuncRef>,
@@ -169,6 +171,18 @@ pub(super) fn import_runtime(
             rt::LIST_POP,
             &[pointer, pointer],
             &[types::I32],
+        )?,
+        garbage_floor_raise: import(
+            uses(|op| matches!(op, Op::CallInterp { .. })),
+            rt::GARBAGE_FLOOR_RAISE,
+            &[],
+            &[types::I64],
+        )?,
+        garbage_floor_lower: import(
+            uses(|op| matches!(op, Op::CallInterp { .. })),
+            rt::GARBAGE_FLOOR_LOWER,
+            &[types::I64],
+            &[],
         )?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
         tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,

@@ -246,10 +246,12 @@ pub mod native_context {
     }
 
     /// At the back edge of a loop whose carried values are no heap pointers: drops the garbage
-    /// (inside a call in the interpreter, only what the call made: machine code further down
-    /// may still point into the rest).
+    /// (inside a call in the interpreter or a native call from `CallInterp`, only what the call
+    /// made: machine code further down may still point into the rest).
     pub fn drop_garbage_at_back_edge() {
-        if NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
+        // A floor is set inside a call in the interpreter and inside `CallInterp`'s native
+        // path (the callee's code runs in the same run of machine code as its caller).
+        if FLOOR.with(|floor| floor.get()).is_none() && NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
             drop_garbage();
         } else {
             drop_garbage_above_floor();

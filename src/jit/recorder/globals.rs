@@ -130,7 +130,8 @@ impl Recorder {
     }
 }
 
-/// Does IR value `value` come, through its operands, from a load of a global? (`memo` caches
+/// Does IR value `value` come, through its operands, from a load of a global, and not through
+/// a helper or call that returned its own counted reference? (`memo` caches
 /// the answer per instruction; an explicit stack keeps long traces off the Rust stack.)
 fn borrows_from_global(trace: &crate::jit::ir::Trace, value: IrRef, memo: &mut [Option<bool>]) -> bool {
     let mut stack = vec![value];
@@ -156,7 +157,12 @@ fn borrows_from_global(trace: &crate::jit::ir::Trace, value: IrRef, memo: &mut [
             memo[at] = Some(true);
             return true;
         }
-        stack.extend(op.operands());
+        // What a helper or a call returned is counted in the garbage (even when it is an
+        // object it was given, `"" + s`): the trace owns it, whatever its operands were.
+        let owned = crate::jit::lower::is_helper(&op) || matches!(op, Op::CallInterp { .. } | Op::CallNative { .. });
+        if !owned {
+            stack.extend(op.operands());
+        }
     }
     // Nothing reachable from `value` reads a global (answers for the rest are not cached).
     memo[value.0 as usize] = Some(false);

@@ -26,18 +26,18 @@ use crate::jit::ir::{Op, Trace, TraceObject, Type};
 impl Recorder {
     /// Should the call of `function` run in the interpreter? When inlining it would link to its
     /// loop's trace (it has loops) or is impossible (recursion, calls nested too deep) and it
-    /// has no entry trace to call natively; never in an entry trace, and a function with loops
-    /// not from a trace that uses globals.
+    /// has no entry trace to call natively; never in an entry trace.
     pub(super) fn wants_interp_call(&self, function: &Rc<FunctionObj>) -> bool {
         let code = &function.code;
         let inlined = Rc::ptr_eq(code, &self.code) || self.calls.iter().any(|c| Rc::ptr_eq(&c.code, code));
         let too_deep = self.calls.len() >= super::calls::MAX_INLINE_DEPTH;
         // Not from an entry trace: only loop trees make these calls, so only `run_native`
         // (the VM's loop headers) meets an exception one raised.
-        // A function with loops called from a trace that uses globals is inlined and its loop
-        // linked to, as before calls wrote globals back (on trees' search loop a call in the
-        // interpreter measured ~10% faster: a choice left open, see docs/JIT.md).
-        let linked = code.loop_count > 0 && !self.uses_globals();
+        // A function with loops is called, also from a trace that uses globals (written back
+        // before the call): inlining it up to its loop and linking there ended the caller's
+        // trace at every call (bench/strings.toy's caesar: 300k exits, the rest of the
+        // iteration interpreted; see docs/JIT.md).
+        let linked = code.loop_count > 0;
         (linked || inlined || too_deep) && !self.entry
     }
 
@@ -59,7 +59,7 @@ impl Recorder {
         // Strings and dicts as arguments stay out too for now: with calls in the interpreter
         // running the callee's entry code, the differential generator's s_calls programs
         // printed other strings at --jit-threshold 1 (seeds 28, 189, 271).
-        if let Some(&value) = values.iter().find(|&&v| matches!(self.trace.ty(v), Type::Big | Type::Str | Type::Dict)) {
+        if let Some(&value) = values.iter().find(|&&v| matches!(self.trace.ty(v), Type::Big)) {
             let ty = self.trace.ty(value);
             return abort(format!("passing {} to {name}() run in the interpreter", a(ty.name())));
         }

@@ -155,25 +155,29 @@ impl Recorder {
         // Globals the body stored since its last call: a carried global (a Phi) is current
         // only in its register, so the body stores it before each call too.
         let mut stored_since_call: Vec<(u16, bool)> = Vec::new();
-        // Slots an operation writes in memory (a popped element, `append`'s None, a call's
-        // result left in its register): the body's reads of them come after its own write
-        // and must read memory again (a regression: `tail.append(pair.pop())` appended the
-        // preamble's element every iteration).
-        let written_in_memory: HashSet<u16> =
-            self.trace.insts.iter().filter_map(|inst| inst.op.slot_written_in_memory()).collect();
-        let read_again = |slot: u16, called: bool, phis: &HashMap<u16, IrRef>| {
-            written_in_memory.contains(&slot) || calls && slot >= GLOBAL_SLOTS && (called || !phis.contains_key(&slot))
+        // Slots memory holds the current value of, at this point of the body: written in
+        // memory by an operation (a popped element, `append`'s None, a call's `None`) or
+        // forgotten by the recorder, and not written by the trace since. The body reads those
+        // again (a regression: `tail.append(pair.pop())` appended the preamble's element every
+        // iteration); any other slot a Phi carries is read from its Phi, where it is current
+        // (a regression: `p = f(p)` with `f` called natively or in the interpreter read `p`'s
+        // stale slot, as the call's result stays in a register).
+        let mut in_memory_now: HashSet<u16> = HashSet::new();
+        let read_again = |slot: u16, called: bool, phis: &HashMap<u16, IrRef>, in_memory: &HashSet<u16>| {
+            in_memory.contains(&slot) || calls && slot >= GLOBAL_SLOTS && (called || !phis.contains_key(&slot))
         };
         let mut map: Vec<IrRef> = (0..preamble_len as u32).map(IrRef).collect();
         for event in self.events.clone() {
             match event {
                 Event::Write(slot, value) => {
+                    in_memory_now.remove(&slot);
                     body_slots.insert(slot, map[value.0 as usize]);
                     if !body_written.contains(&slot) {
                         body_written.push(slot);
                     }
                 }
                 Event::Forget(slot) => {
+                    in_memory_now.insert(slot);
                     if calls && slot >= GLOBAL_SLOTS && body_written.contains(&slot) {
                         self.store_before_call(slot, body_slots[&slot], &mut stored_since_call)?;
                     }
@@ -182,6 +186,9 @@ impl Recorder {
                 }
                 Event::Inst(r) => {
                     let inst = self.trace.insts[r.0 as usize];
+                    if let Some(slot) = inst.op.slot_written_in_memory() {
+                        in_memory_now.insert(slot);
+                    }
                     match inst.op {
                         Op::SlotInt { slot }
                         | Op::SlotFloat { slot }
@@ -191,13 +198,13 @@ impl Recorder {
                         | Op::SlotStr { slot }
                         | Op::SlotDict { slot }
                         | Op::SlotBig { slot }
-                            if !read_again(slot, called_in_body, &phis) =>
+                            if !read_again(slot, called_in_body, &phis, &in_memory_now) =>
                         {
                             if let Some(&phi) = phis.get(&slot) {
                                 map[r.0 as usize] = phi;
                             }
                         }
-                        Op::GuardTag { slot, .. } if !read_again(slot, called_in_body, &phis) => {}
+                        Op::GuardTag { slot, .. } if !read_again(slot, called_in_body, &phis, &in_memory_now) => {}
                         Op::ClearSlot { slot } if !(calls && slot >= GLOBAL_SLOTS) => {}
                         Op::ConstInt { .. }
                         | Op::ConstFloat { .. }
