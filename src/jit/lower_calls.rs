@@ -249,7 +249,7 @@ impl Lowerer<'_, '_> {
         let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
         let taken = self.b.ins().iadd_imm_s(left, -depth);
         self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
-        let status = self.call_entry_code(callee, entry, callee_frame)?;
+        let status = self.with_garbage_floor(|this| this.call_entry_code(callee, entry, callee_frame))?;
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
@@ -304,11 +304,11 @@ impl Lowerer<'_, '_> {
         ty: Type,
         snap: SnapId,
     ) -> Result<ir::Value, String> {
-        let cl_ty =
-            cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number, None or a tuple")?;
+        let cl_ty = cl_type(ty).ok_or("a native call must return a number, None, a list or a tuple")?;
         let entry = self.entry_slot(callee)?;
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
-        let want = ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None or a tuple")?;
+        let want =
+            ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
         let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
         let exit = self.exit_block(snap)?;
 
@@ -325,9 +325,9 @@ impl Lowerer<'_, '_> {
             return Ok(self.b.ins().iconst(types::I8, 0));
         }
         let result = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
-        if ty == Type::Tuple {
-            // The callee's slot 0 is reused by the next call made there: the tuple moves to
-            // the runtime's garbage, which keeps it alive while the trace may use it.
+        if matches!(ty, Type::Tuple | Type::Ptr) {
+            // The callee's slot 0 is reused by the next call made there: the tuple or list
+            // moves to the runtime's garbage, which keeps it alive while the trace may use it.
             let keep = self.runtime.keep_result.ok_or("a tuple returned without its runtime function")?;
             self.b.ins().call(keep, &[callee_frame]);
         }

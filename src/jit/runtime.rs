@@ -201,7 +201,7 @@ extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot
     // the frame the trace runs on, which nothing else borrows while it runs.
     unsafe {
         borrowed_list(list).borrow_mut().push(value);
-        *result_slot = Value::None;
+        super::runtime_lists::set_result(result_slot, Value::None);
     }
 }
 
@@ -213,7 +213,7 @@ extern "C" fn list_pop(list: usize, result_slot: *mut Value) -> u32 {
     match popped {
         Some(value) => {
             // SAFETY: see above.
-            unsafe { *result_slot = value };
+            unsafe { super::runtime_lists::set_result(result_slot, value) };
             1
         }
         None => 0,

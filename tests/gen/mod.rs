@@ -88,6 +88,7 @@ mod functions;
 mod global_calls;
 mod kernel;
 mod leaves;
+mod lists;
 mod loops;
 mod program;
 mod rng;
@@ -116,6 +117,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in bigints::big_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in lists::list_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

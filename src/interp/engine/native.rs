@@ -246,10 +246,10 @@ pub mod native_context {
     }
 
     /// At the back edge of a loop whose carried values are no heap pointers: drops the garbage
-    /// (inside a call in the interpreter, only what the call made: machine code further down
-    /// may still point into the rest).
+    /// (inside a call in the interpreter or a native call from a trace holding garbage, only
+    /// what the call made: machine code further down may still point into the rest).
     pub fn drop_garbage_at_back_edge() {
-        if NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
+        if NATIVE_RUNS.with(|runs| runs.get()) <= 1 && FLOOR.with(|floor| floor.get()).is_none() {
             drop_garbage();
         } else {
             drop_garbage_above_floor();
