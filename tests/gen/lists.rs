@@ -41,7 +41,7 @@ fn methods(rng: &mut Rng, b: u64) -> String {
     format!(
         "def l_methods{b}(n):\n    a = [1, 2]\n    h = 0\n    errors = 0\n    for i in range(n):\n        \
          a.extend({arg})\n        a.insert({at}, i)\n        if i % {every} == 0:\n            \
-         try:\n                while True:\n                    h = (h * 7 + len(a) + a.pop()) % 1000003 if len(a) > 30 else h\n                    if len(a) <= 30:\n                        a.pop()\n                        a.pop()\n                        break\n            \
+         try:\n                while True:\n                    h = (h * 7 + len(a) + len(str(a.pop()))) % 1000003 if len(a) > 30 else h\n                    if len(a) <= 30:\n                        a.pop()\n                        a.pop()\n                        break\n            \
          except IndexError:\n                errors += 1\n                a = [i]\n        \
          try:\n            a.extend(i if i % {bad} == 0 else [])\n        except TypeError:\n            errors += 100\n        \
          h = (h * 31 + len(a) + len(str(a[0])) + len(str(a[-1]))) % 1000003\n    \
