@@ -293,6 +293,10 @@ impl<'a> Describer<'a> {
             }
             Op::ListAppend { list, value, .. } => format!("{}.append({})", self.plain(list), self.plain(value)),
             Op::ListPop { list, .. } => format!("{}.pop(); exits if it is empty", self.plain(list)),
+            Op::ListExtend { list, value, .. } => format!("{}.extend({})", self.plain(list), self.plain(value)),
+            Op::ListInsert { list, index, value, .. } => {
+                format!("{}.insert({}, {})", self.plain(list), self.plain(index), self.plain(value))
+            }
             Op::CallInterp { callee, .. } => {
                 let object = self.trace.objects.get(callee as usize).map_or("?".into(), |o| o.to_string());
                 let name = object.trim_start_matches("<function ").trim_end_matches('>').to_string();

@@ -21,6 +21,8 @@ pub const PAYLOAD_OFFSET: i32 = 8;
 pub struct ListLayout {
     pub data_pointer_offset: i32,
     pub length_offset: i32,
+    /// The capacity's offset (an append with room left is inline: `lower_lists.rs`).
+    pub capacity_offset: i32,
 }
 
 fn payload_word(value: &Value) -> usize {
@@ -50,6 +52,9 @@ impl ListLayout {
         let words = std::mem::size_of::<Vec<Value>>() / 8;
         let mut data_offset = None;
         let mut length_offset = None;
+        let mut capacity_offset = None;
+        // SAFETY: as above.
+        let capacity = unsafe { (*list.as_ptr()).capacity() };
         for i in 0..words {
             // SAFETY: reads the Vec header's words, inside the allocation.
             let word = unsafe { *((vec_address + 8 * i) as *const usize) };
@@ -57,9 +62,15 @@ impl ListLayout {
                 data_offset = Some(vec_address + 8 * i - payload);
             } else if word == len {
                 length_offset = Some(vec_address + 8 * i - payload);
+            } else if word == capacity {
+                capacity_offset = Some(vec_address + 8 * i - payload);
             }
         }
-        Some(ListLayout { data_pointer_offset: data_offset? as i32, length_offset: length_offset? as i32 })
+        Some(ListLayout {
+            data_pointer_offset: data_offset? as i32,
+            length_offset: length_offset? as i32,
+            capacity_offset: capacity_offset? as i32,
+        })
     }
 }
 
@@ -75,6 +86,9 @@ mod tests {
         unsafe {
             let len = *((payload + layout.length_offset as usize) as *const usize);
             assert_eq!(len, 5);
+            let Value::List(items) = &list else { unreachable!() };
+            let capacity = *((payload + layout.capacity_offset as usize) as *const usize);
+            assert_eq!(capacity, (*items.as_ptr()).capacity());
             let data = *((payload + layout.data_pointer_offset as usize) as *const usize);
             let third = data + 2 * VALUE_SIZE as usize;
             assert_eq!(*(third as *const u8), crate::interp::objects::value::tag::INT);

@@ -57,6 +57,9 @@ mod calls;
 #[path = "lower_tuples.rs"]
 mod tuples;
 
+#[path = "lower_lists.rs"]
+mod lists;
+
 #[path = "lower_bigints.rs"]
 mod bigints;
 #[path = "lower_slot_facts.rs"]
@@ -285,6 +288,7 @@ fn new_module(optimize: bool) -> Result<JITModule, String> {
     builder.symbols(super::runtime_tuples::symbols());
     builder.symbols(super::runtime_strings::symbols());
     builder.symbols(super::runtime_bigints::symbols());
+    builder.symbols(super::runtime_lists::symbols());
     Ok(JITModule::new(builder))
 }
 
@@ -439,14 +443,7 @@ fn build_function(
         globals,
         runtime,
         // Calls may run code that resizes lists too.
-        lists_resize: members.iter().any(|m| {
-            m.trace.insts.iter().any(|i| {
-                matches!(
-                    i.op,
-                    Op::ListAppend { .. } | Op::ListPop { .. } | Op::CallNative { .. } | Op::CallInterp { .. }
-                )
-            })
-        }),
+        lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| i.op.resizes_lists())),
         members,
         shapes,
         objects,

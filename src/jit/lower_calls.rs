@@ -258,23 +258,13 @@ impl Lowerer<'_, '_> {
         let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
         let taken = self.b.ins().iadd_imm_s(left, -depth);
         self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
-        // `CallInterp`'s native path may reach the callee's loops, whose back edges drop
-        // garbage: what this trace made so far stays below a floor until the callee returns
-        // (the differential generator's s_calls programs crashed or printed other strings).
-        let floor = match (keep_caller_garbage, self.runtime.garbage_floor_raise) {
-            (false, _) => None,
-            (true, Some(raise)) => {
-                let call = self.b.ins().call(raise, &[]);
-                Some(self.b.inst_results(call)[0])
-            }
-            (true, None) => return Err("a call in the interpreter without its runtime functions".into()),
-        };
-        let status = self.call_entry_code(callee, entry, callee_frame)?;
-        if let Some(previous) = floor {
-            let lower =
-                self.runtime.garbage_floor_lower.ok_or("a call in the interpreter without its runtime functions")?;
-            self.b.ins().call(lower, &[previous]);
+        // The callee's loops drop garbage at their back edges: what this trace holds stays
+        // below a floor until the callee returns (`CallInterp`'s native path always raises it:
+        // the differential generator's s_calls programs crashed or printed other strings).
+        if keep_caller_garbage && self.runtime.native_floor_starts.is_none() {
+            return Err("a call in the interpreter without its runtime functions".into());
         }
+        let status = self.with_garbage_floor(|this| this.call_entry_code(callee, entry, callee_frame))?;
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
@@ -330,11 +320,11 @@ impl Lowerer<'_, '_> {
         snap: SnapId,
         handed_over: bool,
     ) -> Result<ir::Value, String> {
-        let cl_ty =
-            cl_type(ty).filter(|_| ty != Type::Ptr).ok_or("a native call must return a number, None or a tuple")?;
+        let cl_ty = cl_type(ty).ok_or("a native call must return a number, None, a list or a tuple")?;
         let entry = self.entry_slot(callee)?;
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
-        let want = ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None or a tuple")?;
+        let want =
+            ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
         let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, false), want, snap)?;
         let exit = self.exit_block(snap)?;
 
@@ -355,9 +345,9 @@ impl Lowerer<'_, '_> {
             // Its one consumer takes the slot's reference: the slot keeps None.
             let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
             self.b.ins().store(mem(), none, callee_frame, TAG_OFFSET);
-        } else if ty == Type::Tuple {
-            // The callee's slot 0 is reused by the next call made there: the tuple moves to
-            // the runtime's garbage, which keeps it alive while the trace may use it.
+        } else if matches!(ty, Type::Tuple | Type::Ptr) {
+            // The callee's slot 0 is reused by the next call made there: the tuple or list
+            // moves to the runtime's garbage, which keeps it alive while the trace may use it.
             let keep = self.runtime.keep_result.ok_or("a tuple returned without its runtime function")?;
             self.b.ins().call(keep, &[callee_frame]);
         }

@@ -34,8 +34,11 @@ pub(super) struct RuntimeFunctions {
     pub(super) float_pow: Option<ir::FuncRef>,
     pub(super) call_interp: Option<ir::FuncRef>,
     pub(super) list_pop: Option<ir::FuncRef>,
-    pub(super) garbage_floor_raise: Option<ir::FuncRef>,
-    pub(super) garbage_floor_lower: Option<ir::FuncRef>,
+    /// Lists (`runtime_lists.rs`).
+    pub(super) list_extend: Option<ir::FuncRef>,
+    pub(super) list_insert: Option<ir::FuncRef>,
+    pub(super) native_floor_starts: Option<ir::FuncRef>,
+    pub(super) native_floor_ends: Option<ir::FuncRef>,
     /// Tuples (`runtime_tuples.rs`).
     pub(super) tuple_new: Option<ir::FuncRef>,
     pub(super) tuple_alloc: Option<ir::FuncRef>,
@@ -106,6 +109,7 @@ pub(super) fn import_runtime(
         Ok::<_, String>(Some(module.declare_func_in_func(id, func)))
     };
     use crate::jit::runtime as rt;
+    use crate::jit::runtime_lists as rtl;
     use crate::jit::runtime_strings as rts;
     use crate::jit::runtime_tuples as rtt;
     // Tuples: built (by the trace or an exit), written by exits, or stored into lists.
@@ -119,6 +123,7 @@ pub(super) fn import_runtime(
     let dicts = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Dict));
     let bigs = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Big));
     let garbage = members.iter().any(|m| super::tuples::makes_garbage(m.trace));
+    let garbage_values = members.iter().any(|m| super::lists::holds_garbage_values(m.trace));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -132,7 +137,7 @@ pub(super) fn import_runtime(
             stores
                 || native_calls
                 || exits_write(Type::NoneType)
-                || uses(|op| matches!(op, Op::ClearSlot { .. } | Op::ListStore { .. })),
+                || uses(|op| matches!(op, Op::ClearSlot { .. } | Op::ListStore { .. } | Op::ListAppend { .. })),
             rt::CLEAR_SLOT,
             &[pointer],
             &[],
@@ -172,18 +177,22 @@ pub(super) fn import_runtime(
             &[pointer, pointer],
             &[types::I32],
         )?,
-        garbage_floor_raise: import(
-            uses(|op| matches!(op, Op::CallInterp { .. })),
-            rt::GARBAGE_FLOOR_RAISE,
-            &[],
-            &[types::I64],
+        list_extend: import(
+            uses(|op| matches!(op, Op::ListExtend { .. })),
+            rtl::LIST_EXTEND,
+            &[pointer, types::I32, types::I64, pointer],
+            &[types::I32],
         )?,
-        garbage_floor_lower: import(
-            uses(|op| matches!(op, Op::CallInterp { .. })),
-            rt::GARBAGE_FLOOR_LOWER,
-            &[types::I64],
-            &[],
+        list_insert: import(
+            uses(|op| matches!(op, Op::ListInsert { .. })),
+            rtl::LIST_INSERT,
+            &[pointer, types::I64, types::I32, types::I64, pointer],
+            &[types::I32],
         )?,
+        native_floor_starts: import(
+            (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. })), rtl::FLOOR_STARTS, &[], &[types::I64])?,
+        native_floor_ends: import(
+            (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. })), rtl::FLOOR_ENDS, &[types::I64], &[])?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
         tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,
         list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer], &[])?,
@@ -193,7 +202,7 @@ pub(super) fn import_runtime(
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
         drop_garbage: import(tuples || garbage || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(
-            tuples || uses(|op| matches!(op, Op::CallInterp { ty, .. } if ty.is_heap())),
+            tuples || uses(|op| matches!(op, Op::CallInterp { ty, .. } | Op::CallNative { ty, .. } if ty.is_heap())),
             rtt::KEEP_RESULT,
             &[pointer],
             &[],

@@ -77,7 +77,10 @@ impl Lowerer<'_, '_> {
         let inst = self.t.trace.insts[r.0 as usize];
         let lowered = match self.lower_tuple_op(r, inst.op, inst.ty)? {
             Some(result) => Some(result),
-            None => self.lower_string_op(inst.op, inst.ty)?,
+            None => match self.lower_list_op(inst.op)? {
+                Some(result) => Some(result),
+                None => self.lower_string_op(inst.op, inst.ty)?,
+            },
         };
         if let Some(result) = lowered {
             if let Some(value) = result {
@@ -410,11 +413,7 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::ListAppend { list, value, result } => {
-                let list = self.val(list)?;
-                let (tag, payload) = self.tag_and_payload(value)?;
-                let result_address = self.slot_address(result);
-                let list_append = self.runtime.list_append.ok_or("ListAppend without its runtime function")?;
-                self.b.ins().call(list_append, &[list, tag, payload, result_address]);
+                self.list_append(list, value, result)?;
                 None
             }
             Op::ListStore { list, index, value, snap } => {
@@ -449,6 +448,9 @@ impl Lowerer<'_, '_> {
                 let popped = self.b.inst_results(call)[0];
                 self.exit_when(popped, false, snap)?;
                 None
+            }
+            Op::ListExtend { .. } | Op::ListInsert { .. } => {
+                return Err(format!("{r}: {} is lowered in lower_lists.rs", inst.op.name()));
             }
             Op::ListStoreAny { .. }
             | Op::TupleLen { .. }
@@ -555,7 +557,7 @@ impl Lowerer<'_, '_> {
         (if global { self.globals } else { self.frame }, offset)
     }
 
-    fn slot_address(&mut self, slot: u16) -> ir::Value {
+    pub(super) fn slot_address(&mut self, slot: u16) -> ir::Value {
         let (base, offset) = self.slot_place(slot);
         self.b.ins().iadd_imm_u(base, i64::from(offset))
     }

@@ -71,7 +71,10 @@ impl Lowerer<'_, '_> {
                 known.retain(|&slot| slot < frame);
                 known.remove(&dst);
             }
-            Op::ListPop { result, .. } | Op::ListAppend { result, .. } => {
+            Op::ListPop { result, .. }
+            | Op::ListAppend { result, .. }
+            | Op::ListExtend { result, .. }
+            | Op::ListInsert { result, .. } => {
                 known.remove(&result);
             }
             // Writes to lists and tuples, checks: no frame slot changes.

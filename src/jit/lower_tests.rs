@@ -237,7 +237,9 @@ fn slots_named(trace: &Trace) -> Vec<u16> {
             | Op::SlotPtr { slot }
             | Op::Phi { slot, .. }
             | Op::ListAppend { result: slot, .. }
-            | Op::ListPop { result: slot, .. } => slots.push(slot),
+            | Op::ListPop { result: slot, .. }
+            | Op::ListExtend { result: slot, .. }
+            | Op::ListInsert { result: slot, .. } => slots.push(slot),
             _ => {}
         }
     }

@@ -12,7 +12,8 @@
 //!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
-//!                runtime_strings.rs: strings and the helpers of ir/helpers.rs);
+//!                runtime_strings.rs: strings and the helpers of ir/helpers.rs;
+//!                runtime_lists.rs: list methods, the garbage floor of native calls);
 //!                layout.rs: memory layout for native code
 //!   model.rs     the trace model the dump and the explorer render (describe.rs: IR in words)
 //!   dump.rs      the teaching dump (text)
@@ -33,6 +34,7 @@ pub mod opt;
 pub mod recorder;
 pub mod runtime;
 pub mod runtime_bigints;
+pub mod runtime_lists;
 pub mod runtime_strings;
 pub mod runtime_tuples;
 pub mod snap;

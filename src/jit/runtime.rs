@@ -83,14 +83,8 @@ pub const CALL_INTERP: &str = "toyjit_call_interp";
 /// `ListPop`: pops a list's last element into a frame slot; 0 if the list is empty.
 pub const LIST_POP: &str = "toyjit_list_pop";
 
-/// `CallInterp`'s native path, around the callee's code: the garbage the caller made so far
-/// is kept until the callee returns (the callee's loops drop only what lies above), as for a
-/// call run in the interpreter; the raise returns the previous floor, which the lower restores.
-pub const GARBAGE_FLOOR_RAISE: &str = "toyjit_garbage_floor_raise";
-pub const GARBAGE_FLOOR_LOWER: &str = "toyjit_garbage_floor_lower";
-
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 20] {
+pub fn symbols() -> [(&'static str, *const u8); 18] {
     use crate::interp::engine::native::native_context as context;
     [
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
@@ -110,8 +104,6 @@ pub fn symbols() -> [(&'static str, *const u8); 20] {
         (SET_LIST, set_list as *const u8),
         (CALL_INTERP, crate::interp::engine::interp_call::call_in_interpreter as *const u8),
         (LIST_POP, list_pop as *const u8),
-        (GARBAGE_FLOOR_RAISE, garbage_floor_raise as *const u8),
-        (GARBAGE_FLOOR_LOWER, garbage_floor_lower as *const u8),
         (super::exit_plan::WRITE_EXIT, super::exit_plan::write_exit as *const u8),
     ]
 }
@@ -123,15 +115,6 @@ extern "C" fn exited_call(entry: *const crate::interp::engine::native::EntrySlot
 }
 
 /// The previous floor as a word: -1 for none.
-extern "C" fn garbage_floor_raise() -> i64 {
-    crate::interp::engine::native::native_context::garbage_floor_starts().map_or(-1, |floor| floor as i64)
-}
-
-extern "C" fn garbage_floor_lower(previous: i64) {
-    let previous = usize::try_from(previous).ok();
-    crate::interp::engine::native::native_context::garbage_floor_ends(previous);
-}
-
 extern "C" fn take_result(from: *mut Value, to: *mut Value) {
     // SAFETY: both are slots of the frames the trace runs on (the callee's slot 0 and the
     // caller's result register: distinct slots, since the callee's frame starts above the
@@ -219,7 +202,7 @@ extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot
     // the frame the trace runs on, which nothing else borrows while it runs.
     unsafe {
         borrowed_list(list).borrow_mut().push(value);
-        *result_slot = Value::None;
+        super::runtime_lists::set_result(result_slot, Value::None);
     }
 }
 
@@ -231,7 +214,7 @@ extern "C" fn list_pop(list: usize, result_slot: *mut Value) -> u32 {
     match popped {
         Some(value) => {
             // SAFETY: see above.
-            unsafe { *result_slot = value };
+            unsafe { super::runtime_lists::set_result(result_slot, value) };
             1
         }
         None => 0,

@@ -69,6 +69,14 @@ fn function_threshold(loop_threshold: u32) -> u32 {
 /// iteration must not be recorded at every visit).
 const QUICK_RETRIES: u32 = 3;
 
+/// How many times in a row a function's entry is recorded again at its next call after the
+/// recorded call returned before reaching the function's loop (a recursion's base case is
+/// about every other call of merge_sort).
+const QUICK_RETRIES_AT_ENTRY: u32 = 8;
+
+/// Why a recording of a function's entry that returned before its loop stopped.
+const RETURNED_BEFORE_LOOP: &str = "the function returned before reaching its loop";
+
 /// Aborts added for a refusal the loop's shape decides (a list held across a call in the
 /// interpreter): the next try waits 2^5 times longer than after an ordinary abort.
 const SHAPE_REFUSAL_EXTRA_ABORTS: u32 = 5;
@@ -110,6 +118,9 @@ struct FunctionState {
     code: Rc<CodeObject>,
     armed: bool,
     aborts: u32,
+    /// Recordings retried at once after returning before the function's loop (see
+    /// [`QUICK_RETRIES_AT_ENTRY`]).
+    quick_retries: u32,
     /// Its entry tree (an index into `Jit::trees`), once compiled.
     tree: Option<usize>,
 }
@@ -480,9 +491,18 @@ impl Jit {
             }
             (Step::Returned, Target::Function(key)) if recorder.code.loop_count > 0 => {
                 // Its entry must run into its loop's tree: a path that returns before the loop
-                // is left to an exit of that entry.
+                // (merge_sort's base case) is left to an exit of that entry. The next call
+                // often takes the loop: it is recorded at once, a few times in a row.
                 self.recording = Some((recorder, Target::Function(key)));
-                self.abort("the function returned before reaching its loop")
+                let step = self.abort(RETURNED_BEFORE_LOOP);
+                if let Some(state) = self.functions.get_mut(&key)
+                    && state.quick_retries < QUICK_RETRIES_AT_ENTRY
+                {
+                    state.quick_retries += 1;
+                    state.aborts = state.aborts.saturating_sub(1);
+                    state.code.jit_entry.countdown.set(0);
+                }
+                step
             }
             (Step::Returned, Target::Function(key)) => {
                 let installed = self.forest.install_entry(recorder);
@@ -611,6 +631,7 @@ impl JitHooks for Jit {
             code: code.clone(),
             armed: false,
             aborts: 0,
+            quick_retries: 0,
             tree: None,
         });
         let wait = loop_wait(threshold, state.aborts);

@@ -15,7 +15,10 @@
 //! - `//` and `%` with negative and float operands, true division, `**` with negative exponents,
 //!   bitwise ops and shifts, chained comparisons mixing ints, floats and big ints;
 //! - list reads and writes with negative indices, length-preserving `append`/`pop`/`insert`,
-//!   list aliasing, lists passed to helpers that mutate them;
+//!   list aliasing, lists passed to helpers that mutate them; and, appended (`lists.rs`), lists
+//!   built in hot loops: `extend` (itself, slices, tuples, strings, an int raising `TypeError`),
+//!   `insert` at out-of-range indexes, `pop` until `IndexError`, slices with any bounds and steps,
+//!   `+`/`*` on lists, `list(x)`, a merge sort returning lists from compiled recursive calls;
 //! - `break`, `continue`, `return` from inside loops, `if`/`elif`/`else` whose direction alternates;
 //! - calls to small helper functions from inside loops (some of which raise);
 //! - first in every program, a calls section of its own (`calls.rs`): recursive functions
@@ -88,6 +91,7 @@ mod functions;
 mod global_calls;
 mod kernel;
 mod leaves;
+mod lists;
 mod loops;
 mod program;
 mod rng;
@@ -116,6 +120,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in bigints::big_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in lists::list_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

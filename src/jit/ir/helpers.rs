@@ -82,6 +82,8 @@ helper_table! {
     Chr = "chr" => Builtin(BuiltinId::Chr),
     Repr = "repr" => Builtin(BuiltinId::Repr),
     Len = "len" => Builtin(BuiltinId::Len),
+    /// `list(x)`: a new list of a list's, tuple's or string's items, a dict's keys.
+    List = "list" => Builtin(BuiltinId::List),
     Join = ".join" => Method(MethodId::Join),
     Split = ".split" => Method(MethodId::Split),
     Rsplit = ".rsplit" => Method(MethodId::Rsplit),

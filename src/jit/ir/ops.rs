@@ -357,8 +357,9 @@ op_table! {
     /// `list[index] = value` (normalised index); exits if the old element is a heap value
     /// (dropping it is the interpreter's job).
     ListStore { list: Ptr, index: Int, value: Number, snap: Snap } -> Void, effect, "{list}, {index}, {value}";
-    /// `list.append(value)`, then frame slot `result` gets the call's `None` (a call into the
-    /// runtime; the list's elements may move).
+    /// `list.append(value)`, then frame slot `result` gets the call's `None` (inline for a
+    /// number into a list with room left, else a call into the runtime; the list's elements
+    /// may move).
     ListAppend { list: Ptr, value: Element, result: Slot } -> Void, effect, "{list} {value} {result}";
     /// `list[index] = value` (normalised index) for any value, a tuple or list too (a runtime
     /// call: the list counts a reference to `value`; the old element goes to the runtime's
@@ -421,6 +422,14 @@ op_table! {
     /// `list.pop()` (a call into the runtime): the last element goes into frame slot `result`
     /// in memory; exits through `snap` (before the call) if the list is empty.
     ListPop { list: Ptr, result: Slot, snap: Snap } -> Void, effect, "{list} {result}";
+    /// `list.extend(value)` (a call into the runtime, the interpreter's own `extend`: a list
+    /// extended with itself doubles), then frame slot `result` gets the call's `None`; exits
+    /// through `snap` (before the call, nothing changed) if it fails.
+    ListExtend { list: Ptr, value: Element, result: Slot, snap: Snap } -> Void, effect, "{list} {value} {result}";
+    /// `list.insert(index, value)` (a call into the runtime; any index, clamped as Python's),
+    /// then frame slot `result` gets the call's `None`; exits through `snap` (before the call)
+    /// if it fails.
+    ListInsert { list: Ptr, index: Int, value: Element, result: Slot, snap: Snap } -> Void, effect, "{list} {index} {value} {result}";
     /// The loop header: the preamble (first iteration) ends here, the body starts. Printed as a
     /// rule line of its own (`---- loop`), without type or name.
     Loop -> Void, effect, "";
@@ -461,9 +470,25 @@ impl Op {
     pub fn slot_written_in_memory(&self) -> Option<u16> {
         match *self {
             Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
+            Op::ListExtend { result, .. } | Op::ListInsert { result, .. } => Some(result),
             Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
             _ => None,
         }
+    }
+
+    /// Does this operation change list lengths (and move elements): the list methods the
+    /// runtime runs, and calls, whose code may run them? Nothing read from a list before it
+    /// holds after it.
+    pub fn resizes_lists(&self) -> bool {
+        matches!(
+            self,
+            Op::ListAppend { .. }
+                | Op::ListPop { .. }
+                | Op::ListExtend { .. }
+                | Op::ListInsert { .. }
+                | Op::CallNative { .. }
+                | Op::CallInterp { .. }
+        )
     }
 
     /// The snapshot used if this operation exits the trace.

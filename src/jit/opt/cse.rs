@@ -29,9 +29,7 @@ fn key(mut op: Op) -> Option<String> {
 pub fn run(trace: &Trace) -> Trace {
     let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
     // Calls run code that may store into lists and resize them: they count as both.
-    let resizes = |op: &Op| {
-        matches!(op, Op::ListAppend { .. } | Op::ListPop { .. } | Op::CallNative { .. } | Op::CallInterp { .. })
-    };
+    let resizes = Op::resizes_lists;
     let stores_to_lists =
         trace.insts.iter().any(|i| matches!(i.op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || resizes(&i.op));
     let appends = trace.insts.iter().any(|i| resizes(&i.op));

@@ -85,6 +85,8 @@ fn writes_frame(op: &Op) -> bool {
             | Op::CallInterp { .. }
             | Op::EnterCheck { .. }
             | Op::ListPop { .. }
+            | Op::ListExtend { .. }
+            | Op::ListInsert { .. }
             | Op::ListAppend { .. }
             | Op::Loop
             | Op::Phi { .. }

@@ -31,6 +31,7 @@ mod builtins;
 mod calls;
 mod globals;
 mod interp_call;
+mod lists;
 mod loops;
 mod native;
 mod slots;
@@ -527,6 +528,9 @@ impl Recorder {
                 self.read(obj, frame, pc)?;
             }
             Instr::Add { dst, a, b } | Instr::AddInPlace { dst, a, b } => {
+                if matches!(instr, Instr::AddInPlace { .. }) {
+                    self.refuse_list_in_place("+", a, b, frame)?;
+                }
                 match self.str_binary(BinOp::Add, dst, a, b, pc, frame) {
                     Some(recorded) => recorded?,
                     None => self.arith(BinOp::Add, dst, a, b, pc, frame)?,
@@ -534,6 +538,9 @@ impl Recorder {
             }
             Instr::Sub { dst, a, b } => self.arith(BinOp::Sub, dst, a, b, pc, frame)?,
             Instr::Mul { dst, a, b } | Instr::MulInPlace { dst, a, b } => {
+                if matches!(instr, Instr::MulInPlace { .. }) {
+                    self.refuse_list_in_place("*", a, b, frame)?;
+                }
                 match self.str_binary(BinOp::Mul, dst, a, b, pc, frame) {
                     Some(recorded) => recorded?,
                     None => self.arith(BinOp::Mul, dst, a, b, pc, frame)?,

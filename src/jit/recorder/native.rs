@@ -159,6 +159,8 @@ impl Recorder {
             Value::Bool(_) => Type::Bool,
             Value::None => Type::NoneType,
             Value::Tuple(_) => Type::Tuple,
+            // Moved to the garbage after the call (`toyjit_keep_result`), which keeps it alive.
+            Value::List(_) => Type::Ptr,
             ref other => {
                 return abort(format!("a native call of {}() returned {}", call.name, a(other.type_name())));
             }

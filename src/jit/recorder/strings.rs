@@ -145,8 +145,9 @@ impl Recorder {
         Ok((self.emit(op, ty), result))
     }
 
-    /// `a + b`, `a * b` or `a % b` where either operand is a string: a helper (`None`: not on
-    /// a string, the arithmetic of numbers).
+    /// `a + b`, `a * b` or `a % b` where either operand is a string or a list (`+=` and `*=`
+    /// on a list were refused: `recorder/lists.rs`): a helper (`None`: the arithmetic of
+    /// numbers).
     pub(super) fn str_binary(
         &mut self,
         op: BinOp,
@@ -156,7 +157,8 @@ impl Recorder {
         pc: usize,
         frame: &[Value],
     ) -> Option<Result<(), Abort>> {
-        let on_str = matches!(frame[x.0 as usize], Value::Str(_)) || matches!(frame[y.0 as usize], Value::Str(_));
+        let on_str = |v: &Value| matches!(v, Value::Str(_) | Value::List(_));
+        let on_str = on_str(&frame[x.0 as usize]) || on_str(&frame[y.0 as usize]);
         let helper = match op {
             BinOp::Add => Helper::Add,
             BinOp::Mul => Helper::Mul,

@@ -140,7 +140,8 @@ impl Recorder {
         self.write(dst, r)
     }
 
-    /// `dst = obj.method(args...)`: only `list.append` is traced.
+    /// `dst = obj.method(args...)`: `list.append`, `extend`, `insert` and `pop` (strings' and
+    /// dicts' methods: `str_method`).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn call_method(
         &mut self,
@@ -159,20 +160,23 @@ impl Recorder {
             return self.str_method(dst, obj, method_id, args, argc, pc, frame);
         }
         let traced = match (&frame[obj.0 as usize], method_id, argc) {
-            (Value::List(_), MethodId::Append, 1) => true,
+            (Value::List(_), MethodId::Append | MethodId::Extend, 1) | (Value::List(_), MethodId::Insert, 2) => true,
             (Value::List(items), MethodId::Pop, 0) => !items.borrow().is_empty(),
             _ => false,
         };
         if !traced {
-            return abort(format!("a call to the method {name}() (only list.append and list.pop are traced)"));
+            return abort(format!(
+                "a call to the method {name}() (only list.append, extend, insert and pop are traced)"
+            ));
         }
         let (list, _) = self.read(obj, frame, pc)?;
         let result = self.slot(dst);
         // The runtime writes the result (None, the popped item) into its register. In a loop, a
         // register the trace read at entry would hold it in the next iteration; in a side trace
-        // (straight code), only a list or tuple read from it matters: the register keeps it alive.
+        // (straight code) it is harmless: the register's old value, if a heap value the trace
+        // may still hold, goes to the garbage (`runtime_lists::set_result`).
         let read_at_entry = self.entry_loads.get(&result).map(|&(_, ty)| ty);
-        let harmless = self.side.is_some() && !read_at_entry.is_some_and(Type::is_heap);
+        let harmless = self.side.is_some();
         if (read_at_entry.is_some() && !harmless)
             || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
         {
@@ -183,11 +187,36 @@ impl Recorder {
             let snap = self.snapshot(pc);
             self.emit(Op::ListPop { list, result, snap }, Type::Void);
         } else {
-            let (value, ty) = self.read(args, frame, pc)?;
-            if ty.value_tag().is_none() && !ty.is_heap() {
-                return abort(format!("appending {} to a list", a(ty.name())));
+            let value_reg = if method_id == MethodId::Insert { Reg(args.0 + 1) } else { args };
+            // A known bug: an item `pop()` put into its register in this trace is read back
+            // stale in a loop (`L.insert(0, L.pop())`, `tail.append(pair.pop())`: differential
+            // seed 97229). Refused until the re-read is fixed.
+            let value_slot = self.slot(value_reg);
+            if self.trace.insts.iter().any(|i| matches!(i.op, Op::ListPop { result, .. } if result == value_slot)) {
+                return abort(format!("an item popped in this trace passed to {name}()"));
             }
-            self.emit(Op::ListAppend { list, value, result }, Type::Void);
+            let (value, ty) = self.read(value_reg, frame, pc)?;
+            if ty.value_tag().is_none() && !ty.is_heap() {
+                return abort(format!("passing {} to {name}()", a(ty.name())));
+            }
+            // `extend` and `insert` raise (a value that is not iterable) before changing the
+            // list: the trace exits before the call and the interpreter raises.
+            let snap = self.snapshot(pc);
+            match method_id {
+                MethodId::Extend => {
+                    self.emit(Op::ListExtend { list, value, result, snap }, Type::Void);
+                }
+                MethodId::Insert => {
+                    let (index, index_ty) = self.read(args, frame, pc)?;
+                    if index_ty != Type::Int {
+                        return abort(format!("an insert() index of type {}", index_ty.name()));
+                    }
+                    self.emit(Op::ListInsert { list, index, value, result, snap }, Type::Void);
+                }
+                _ => {
+                    self.emit(Op::ListAppend { list, value, result }, Type::Void);
+                }
+            }
         }
         self.forget(result);
         Ok(())

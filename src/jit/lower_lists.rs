@@ -1,0 +1,121 @@
+//! The Cranelift code for list methods (a part of `lower.rs`; `runtime_lists.rs` runs what is
+//! not inline): `ListAppend` (a number into a list with room left: inline), `ListExtend` and
+//! `ListInsert`, each a call whose status the trace checks (0: the method raised before
+//! changing anything, and the trace exits before the instruction, so the interpreter raises
+//! exactly where it would), and the garbage floor around native calls. Touches nothing but the
+//! function being built.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+
+use super::super::ir::{IrRef, Op, Trace, Type};
+use super::super::layout::{TAG_OFFSET, VALUE_SIZE};
+use super::Lowerer;
+use super::ops::mem;
+use crate::interp::objects::value::tag;
+
+/// Does this trace hold values only the garbage keeps alive (what helpers, tuple builds and
+/// calls returned), which a native callee's loop could drop? Then its native calls raise the
+/// garbage floor (see [`Lowerer::with_garbage_floor`]).
+pub(super) fn holds_garbage_values(trace: &Trace) -> bool {
+    trace.insts.iter().any(|i| {
+        i.ty.is_heap()
+            && (super::is_helper(&i.op)
+                || matches!(i.op, Op::NewTuple { .. } | Op::CallNative { .. } | Op::CallInterp { .. }))
+    })
+}
+
+impl Lowerer<'_, '_> {
+    /// Lowers a list-method opcode; `None` if `op` is not one.
+    pub(super) fn lower_list_op(&mut self, op: Op) -> Result<Option<Option<ir::Value>>, String> {
+        let (call, snap) = match op {
+            Op::ListExtend { list, value, result, snap } => {
+                let list = self.val(list)?;
+                let (tag, payload) = self.tag_and_payload(value)?;
+                let result_address = self.slot_address(result);
+                let extend = self.runtime.list_extend.ok_or("ListExtend without its runtime function")?;
+                (self.b.ins().call(extend, &[list, tag, payload, result_address]), snap)
+            }
+            Op::ListInsert { list, index, value, result, snap } => {
+                let list = self.val(list)?;
+                let index = self.val(index)?;
+                let (tag, payload) = self.tag_and_payload(value)?;
+                let result_address = self.slot_address(result);
+                let insert = self.runtime.list_insert.ok_or("ListInsert without its runtime function")?;
+                (self.b.ins().call(insert, &[list, index, tag, payload, result_address]), snap)
+            }
+            _ => return Ok(None),
+        };
+        let ran = self.b.inst_results(call)[0];
+        self.exit_when(ran, false, snap)?;
+        Ok(Some(None))
+    }
+
+    /// `ListAppend`. A number appended to a list with room left is stored inline (the element
+    /// at `data + len`, the length plus one; the interpreter does not run while machine code
+    /// does, so nothing borrows the list's `RefCell`), and the call's `None` is written into its
+    /// register (an old heap value there goes to the garbage, as `runtime_lists::set_result`
+    /// does). Anything else, or a full list, calls the runtime (`toyjit_list_append`).
+    pub(super) fn list_append(&mut self, list: IrRef, value: IrRef, result: u16) -> Result<(), String> {
+        let ty = self.t.trace.ty(value);
+        let list = self.val(list)?;
+        let list_append = self.runtime.list_append.ok_or("ListAppend without its runtime function")?;
+        if !matches!(ty, Type::Int | Type::Float | Type::Bool) {
+            let (tag, payload) = self.tag_and_payload(value)?;
+            let result_address = self.slot_address(result);
+            self.b.ins().call(list_append, &[list, tag, payload, result_address]);
+            return Ok(());
+        }
+        let flags = MemFlagsData::trusted();
+        let len = self.b.ins().load(types::I64, flags, list, self.layout.length_offset);
+        let capacity = self.b.ins().load(types::I64, flags, list, self.layout.capacity_offset);
+        let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, capacity);
+        let (inline, full, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(full);
+        self.b.ins().brif(room, inline, &[], full, &[]);
+
+        self.b.switch_to_block(full);
+        let (tag, payload) = self.tag_and_payload(value)?;
+        let result_address = self.slot_address(result);
+        self.b.ins().call(list_append, &[list, tag, payload, result_address]);
+        self.b.ins().jump(done, &[]);
+
+        self.b.switch_to_block(inline);
+        let data = self.b.ins().load(types::I64, flags, list, self.layout.data_pointer_offset);
+        let offset = self.b.ins().imul_imm_s(len, i64::from(VALUE_SIZE));
+        let element = self.b.ins().iadd(data, offset);
+        let number = self.val(value)?;
+        self.store_value(element, 0, number, ty)?;
+        let longer = self.b.ins().iadd_imm_s(len, 1);
+        self.b.ins().store(flags, longer, list, self.layout.length_offset);
+        let (base, slot_offset) = self.slot_place(result);
+        if !self.holds_no_heap(result) {
+            self.drop_heap_value(base, slot_offset)?;
+        }
+        let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
+        self.b.ins().store(mem(), none, base, slot_offset + TAG_OFFSET);
+        self.b.ins().jump(done, &[]);
+
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    /// Calls `emit_call` (a native call's machine code) with the runtime's garbage floor raised
+    /// to what the garbage holds now when the tree may hold values in it (a list a helper or
+    /// an earlier call returned: the floor functions are imported then): the callee's loops
+    /// then drop, at their back edges, only the garbage they made. Returns what `emit_call`
+    /// returned.
+    pub(super) fn with_garbage_floor<T>(
+        &mut self,
+        emit_call: impl FnOnce(&mut Self) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let (Some(starts), Some(ends)) = (self.runtime.native_floor_starts, self.runtime.native_floor_ends) else {
+            return emit_call(self);
+        };
+        let call = self.b.ins().call(starts, &[]);
+        let previous = self.b.inst_results(call)[0];
+        let result = emit_call(self)?;
+        self.b.ins().call(ends, &[previous]);
+        Ok(result)
+    }
+}
