@@ -334,8 +334,12 @@ pub fn name_loop_state(trace: &mut Trace, recorded: &[RecordedInstr]) {
             continue;
         };
         let is_list = trace.insts.iter().any(|i| matches!(i.op, Op::SlotPtr { slot } if slot == iter));
-        let names: &[&str] = if is_list { &["list", "index"] } else { &["next", "stop", "step"] };
-        let kind = if is_list { "iter" } else { "range" };
+        let is_dict = trace.insts.iter().any(|i| matches!(i.op, Op::SlotIter { slot } if slot == iter));
+        let (names, kind): (&[&str], _) = match (is_list, is_dict) {
+            (true, _) => (&["list", "index"], "iter"),
+            (_, true) => (&["iterator"], "dict"),
+            _ => (&["next", "stop", "step"], "range"),
+        };
         for (k, part) in names.iter().enumerate() {
             let slot = iter as usize + k;
             if trace.slot_names.len() <= slot {

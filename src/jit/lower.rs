@@ -62,6 +62,8 @@ mod lists;
 
 #[path = "lower_bigints.rs"]
 mod bigints;
+#[path = "lower_dicts.rs"]
+mod dicts;
 #[path = "lower_slot_facts.rs"]
 mod slot_facts;
 
@@ -289,6 +291,7 @@ fn new_module(optimize: bool) -> Result<JITModule, String> {
     builder.symbols(super::runtime_strings::symbols());
     builder.symbols(super::runtime_bigints::symbols());
     builder.symbols(super::runtime_lists::symbols());
+    builder.symbols(super::runtime_dicts::symbols());
     Ok(JITModule::new(builder))
 }
 
@@ -322,7 +325,9 @@ fn host_isa(optimize: bool) -> Result<OwnedTargetIsa, String> {
 fn cl_type(ty: Type) -> Option<ir::Type> {
     match ty {
         // An object is the address of its `Value` (see `CompiledTrace::_objects`).
-        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big | Type::Obj => Some(types::I64),
+        Type::Int | Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big | Type::Iter | Type::Obj => {
+            Some(types::I64)
+        }
         Type::Float => Some(types::F64),
         // `None` is its type: an i8 that is always 0 (a Phi or an exit needs some value).
         Type::Bool | Type::NoneType => Some(types::I8),

@@ -60,6 +60,9 @@ pub(super) struct RuntimeFunctions {
     pub(super) retain_big: Option<ir::FuncRef>,
     pub(super) set_big: Option<ir::FuncRef>,
     pub(super) number_helper: Option<ir::FuncRef>,
+    /// Dicts (`runtime_dicts.rs`).
+    pub(super) dict_helper: Option<ir::FuncRef>,
+    pub(super) dict_next: Option<ir::FuncRef>,
     pub(super) carry: Option<ir::FuncRef>,
     pub(super) drop_garbage_carrying: Option<ir::FuncRef>,
 }
@@ -229,6 +232,18 @@ pub(super) fn import_runtime(
             members.iter().any(|m| m.trace.insts.iter().any(|i| super::bigints::is_number_helper(m.trace, &i.op))),
             crate::jit::runtime_bigints::NUMBER_HELPER,
             &[types::I32, types::I32, types::I32, word, types::I32, word],
+            &[word],
+        )?,
+        dict_helper: import(
+            members.iter().any(|m| m.trace.insts.iter().any(|i| super::dicts::is_dict_helper(m.trace, &i.op))),
+            crate::jit::runtime_dicts::DICT_HELPER,
+            &[types::I32, types::I32, pointer, types::I32, word, types::I32, word],
+            &[word],
+        )?,
+        dict_next: import(
+            uses(|op| matches!(op, Op::DictNext { .. })),
+            crate::jit::runtime_dicts::DICT_NEXT,
+            &[pointer, types::I32],
             &[word],
         )?,
         carry: import(strings || tuples || garbage, rts::CARRY, &[types::I32, word], &[])?,

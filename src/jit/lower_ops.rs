@@ -126,6 +126,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotStr { slot }
             | Op::SlotDict { slot }
             | Op::SlotBig { slot }
+            | Op::SlotIter { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot }
                 if let Some(value) = self.inherited(slot, inst.ty) =>
@@ -138,6 +139,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotStr { slot }
             | Op::SlotDict { slot }
             | Op::SlotBig { slot }
+            | Op::SlotIter { slot }
             | Op::SlotFloat { slot }
             | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
@@ -468,7 +470,8 @@ impl Lowerer<'_, '_> {
             | Op::Helper1 { .. }
             | Op::Helper2 { .. }
             | Op::Helper3 { .. }
-            | Op::Helper4 { .. } => return Err(format!("{r}: {} is lowered in lower_strings.rs", inst.op.name())),
+            | Op::Helper4 { .. }
+            | Op::DictNext { .. } => return Err(format!("{r}: {} is lowered in lower_strings.rs", inst.op.name())),
             Op::Loop | Op::Phi { .. } | Op::Link { .. } | Op::Leave { .. } | Op::Ret { .. } => {
                 return Err(format!("{r}: {} is not an ordinary instruction", inst.op.name()));
             }

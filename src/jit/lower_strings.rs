@@ -26,6 +26,7 @@ pub fn is_helper(op: &Op) -> bool {
             | Op::Helper2 { .. }
             | Op::Helper3 { .. }
             | Op::Helper4 { .. }
+            | Op::DictNext { .. }
     )
 }
 
@@ -43,6 +44,7 @@ impl Lowerer<'_, '_> {
             Op::StrOrd { s, snap } => Some(self.str_ord(s, snap)?),
             Op::StrChr { code, snap } => Some(self.str_chr(code, snap)?),
             Op::StrCharAt { s, offset, snap } => Some(self.str_char_at(s, offset, snap)?),
+            Op::DictNext { iter, snap, .. } => Some(self.dict_next(iter, ty, snap)?),
             Op::Helper0 { fun, snap, .. } => Some(self.call_helper(fun, &[], ty, snap)?),
             Op::Helper1 { fun, a, snap, .. } => Some(self.call_helper(fun, &[a], ty, snap)?),
             Op::Helper2 { fun, a, b, snap, .. } => Some(self.call_helper(fun, &[a, b], ty, snap)?),
@@ -136,6 +138,9 @@ impl Lowerer<'_, '_> {
         if let Some(word) = self.call_number_helper(fun, args, ty)? {
             return self.helper_result(word, ty, snap);
         }
+        if let Some(word) = self.call_dict_helper(fun, args, ty)? {
+            return self.helper_result(word, ty, snap);
+        }
         let size = 16 * args.len().max(1) as u32;
         let buffer = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, size, 3));
         for (i, &arg) in args.iter().enumerate() {
@@ -156,7 +161,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// A helper's result word as a value of type `ty`, exiting through `snap` if it failed.
-    fn helper_result(&mut self, word: ir::Value, ty: Type, snap: SnapId) -> Result<ir::Value, String> {
+    pub(super) fn helper_result(&mut self, word: ir::Value, ty: Type, snap: SnapId) -> Result<ir::Value, String> {
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, word, HELPER_FAILED);
         self.exit_if(failed, snap)?;
         Ok(match ty {

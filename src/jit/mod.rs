@@ -35,6 +35,7 @@ pub mod recorder;
 pub mod runtime;
 pub mod runtime_bigints;
 pub mod runtime_lists;
+pub mod runtime_dicts;
 pub mod runtime_strings;
 pub mod runtime_tuples;
 pub mod snap;

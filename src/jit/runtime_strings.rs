@@ -230,12 +230,20 @@ extern "C" fn drop_garbage_carrying(keep_all: u32) {
     // needs no keeping: what the trace does drops references only through the garbage (but
     // for calls in the interpreter: `keep_all`). So a
     // loop that made no new garbage leaves none, and its next back edge skips all this.
-    let carried = CARRIED.with(|carried| std::mem::take(&mut *carried.borrow_mut()));
-    for value in carried {
+    // The buffer is taken and put back, so that it keeps its capacity: a loop that carries a
+    // value allocates nothing for it at each back edge.
+    let mut carried = CARRIED.with(|carried| std::mem::take(&mut *carried.borrow_mut()));
+    for value in carried.drain(..) {
         if keep_all != 0 || !held_elsewhere(&value) {
             native_context::keep_until_dropped(value);
         }
     }
+    CARRIED.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.capacity() < carried.capacity() {
+            *slot = carried;
+        }
+    });
 }
 
 /// Does something besides this reference hold `value` (a heap value)?

@@ -51,6 +51,10 @@
 //!   `IndexError` from `s[i]` raised from inside traces and caught; and a function's loop
 //!   passing strings and a dict to a callee with loops (run in the interpreter) that iterates
 //!   the dict and returns a string or raises a caught `KeyError`.
+//! - then one dict block ([`dicts`]): counting with `in`/`+=`/`.get` over keys of mixed types
+//!   (`1`, `1.0`, `True`, tuples, strings), hot `for` loops over a dict, its `keys()`,
+//!   `values()` or `items()`, a dict changed during its loop (`RuntimeError`, caught) and a
+//!   missing key (`KeyError`, caught).
 //!
 //! Most programs keep their variables as locals of `def main():` (the others at the module
 //! level, where loops run over globals, which the JIT also compiles), and about two loops in
@@ -84,6 +88,7 @@
 // says what it may touch).
 mod bigints;
 mod calls;
+mod dicts;
 mod exceptions;
 mod expressions;
 mod extras;
@@ -116,6 +121,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in strings::string_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in dicts::dict_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

@@ -42,6 +42,8 @@ pub mod tag {
     pub const DICT: u8 = 9;
     /// `Value::BigInt`: traces hold big ints as `big` values (the `Rc`'s pointer).
     pub const BIG: u8 = 5;
+    /// `Value::Iterator`: a trace reads a dict loop's iterator from its slot (an `iter` value).
+    pub const ITERATOR: u8 = 15;
 }
 
 #[derive(Clone, Debug, Default)]
@@ -70,7 +72,7 @@ pub enum Value {
     /// An exception instance (`ValueError("x")`, or the one bound by `except E as e`).
     Exception(Rc<ExcObj>),
     /// An iterator: what `enumerate`, `zip`, `reversed` return, and a `for` loop's state.
-    Iterator(Rc<RefCell<IterObj>>),
+    Iterator(Rc<RefCell<IterObj>>) = tag::ITERATOR,
 }
 
 /// A mutable list: values stored inline (no allocation per int or float element).

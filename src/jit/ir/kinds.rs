@@ -137,6 +137,8 @@ value_kinds! {
     Tup: |ty, result| ty == Type::Tuple, "Tuple";
     /// A string (a pointer to its block).
     Text: |ty, result| ty == Type::Str, "Str";
+    /// A dict's iterator (`SlotIter`).
+    DictIt: |ty, result| ty == Type::Iter, "Iter";
     /// A value of the instruction's own result type (`Select`'s arms, a `Phi`'s inputs).
     Same: |ty, result| ty == result, format!("{result:?}");
     /// A value a list element can hold unboxed: an int, a float, a bool or None.
@@ -255,7 +257,7 @@ impl Kind for Compare {
 pub struct ValueTag;
 
 /// The tags a trace guards, with their names in the dump.
-const TAG_NAMES: [(u8, &str); 9] = [
+const TAG_NAMES: [(u8, &str); 10] = [
     (tag::INT, "int"),
     (tag::FLOAT, "float"),
     (tag::BOOL, "bool"),
@@ -265,6 +267,7 @@ const TAG_NAMES: [(u8, &str); 9] = [
     (tag::STR, "str"),
     (tag::DICT, "dict"),
     (tag::BIG, "big"),
+    (tag::ITERATOR, "iter"),
 ];
 
 impl Kind for ValueTag {

@@ -37,6 +37,7 @@ pub enum ResultRule {
     Str,
     Dict,
     Big,
+    Iter,
     NoneType,
     Obj,
     /// The declared type, which must be an int or a float (`Select`).
@@ -58,6 +59,7 @@ impl ResultRule {
             ResultRule::Str => Type::Str,
             ResultRule::Dict => Type::Dict,
             ResultRule::Big => Type::Big,
+            ResultRule::Iter => Type::Iter,
             ResultRule::NoneType => Type::NoneType,
             ResultRule::Obj => Type::Obj,
             ResultRule::IntOrFloat if matches!(declared, Type::Int | Type::Float) => declared,
@@ -248,6 +250,13 @@ op_table! {
     /// The int beyond 64 bits in frame slot `slot` (its tag was guarded `is big`), borrowed from
     /// the frame; big ints are read and computed only through helpers.
     SlotBig { slot: Slot } -> Big, pure, "{slot}";
+    /// The dict iterator in a `for` loop's own slot (its tag was guarded), borrowed from the
+    /// frame; only `DictNext` reads it.
+    SlotIter { slot: Slot } -> Iter, pure, "{slot}";
+    /// The next key, value or `(key, value)` tuple of dict iterator `iter`, of type `ty`,
+    /// advancing it; exits (the iterator unchanged) at the end, when the dict changed size, or
+    /// for another type, so the interpreter ends the loop or raises the `RuntimeError`.
+    DictNext { iter: DictIt, ty: ElementType, snap: Snap } -> TypeField, effect, "{iter} as {ty}";
     /// String constant number `index` of `Trace::objects` (the trace keeps it alive).
     ConstStr { index: Object } -> Str, pure, "{index}";
     /// `len(s)`: the string's char count (read from its header).

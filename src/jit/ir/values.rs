@@ -58,6 +58,9 @@ pub enum Type {
     /// An int beyond 64 bits (the `Rc<BigInt>`'s pointer), kept alive like a string: by the
     /// frame, or (if a helper made it) the runtime's garbage list.
     Big,
+    /// A dict's iterator (`for k in d`, `d.keys()`, `.values()`, `.items()`: the `Rc`'s pointer),
+    /// read from the loop's own slot, which no trace writes; only `DictNext` takes it.
+    Iter,
     /// A function or builtin the trace loaded from a global (`Op::ConstObj`): no machine
     /// value, only written into the frame by exits.
     Obj,
@@ -75,6 +78,7 @@ impl Type {
             Type::Str => "str",
             Type::Dict => "dict",
             Type::Big => "big",
+            Type::Iter => "iter",
             Type::NoneType => "None",
             Type::Obj => "obj",
         }
@@ -92,6 +96,7 @@ impl Type {
             Type::Str,
             Type::Dict,
             Type::Big,
+            Type::Iter,
             Type::Obj,
         ]
         .into_iter()

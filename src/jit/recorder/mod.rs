@@ -29,6 +29,7 @@ mod arith;
 mod bigints;
 mod builtins;
 mod calls;
+mod dicts;
 mod globals;
 mod interp_call;
 mod lists;
@@ -473,6 +474,7 @@ impl Recorder {
                 match &frame[iter.0 as usize] {
                     Value::List(_) => self.record_for_list(iter, target, exit.0 as usize, pc, frame)?,
                     Value::Str(_) => self.record_for_str((iter, target), exit.0 as usize, pc, frame)?,
+                    value if dicts::is_dict_loop(value) => self.record_for_dict(iter, target, pc, frame)?,
                     _ => self.record_for_range(iter, target, exit.0 as usize, pc, frame)?,
                 }
             }

@@ -132,6 +132,10 @@ impl Recorder {
 
     /// Trace slot `slot` now holds IR value `value`.
     pub(super) fn write_slot(&mut self, slot: u16, value: IrRef) -> Result<(), Abort> {
+        if self.trace.ty(value) == Type::Iter {
+            // Only its own loop's `DictNext` reads an iterator: no exit can write one back.
+            return abort("an iterator assigned in a trace");
+        }
         if self.guarded_functions.contains(&slot) {
             // Its guard reads the slot's memory, which the trace would no longer keep current.
             return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));

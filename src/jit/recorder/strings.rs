@@ -205,30 +205,6 @@ impl Recorder {
         self.record_helper(helper, dst, &[x, y], pc, frame)
     }
 
-    /// `obj[index] = value` on a dict: the one helper that writes (see `ir/helpers.rs`). Not
-    /// run while recording (the VM does the store next); its result is `None`.
-    pub(super) fn record_dict_store(
-        &mut self,
-        obj: Reg,
-        index: Reg,
-        value: Reg,
-        pc: usize,
-        frame: &[Value],
-    ) -> Result<(), Abort> {
-        let mut args = [IrRef(0); 3];
-        for (arg, reg) in args.iter_mut().zip([obj, index, value]) {
-            let (r, ty) = self.read(reg, frame, pc)?;
-            if ty.value_tag().is_none() && !ty.is_heap() {
-                return abort(format!("storing {} into a dict", a(ty.name())));
-            }
-            *arg = r;
-        }
-        let snap = self.snapshot(pc);
-        let [a, b, c] = args;
-        self.emit(Op::Helper3 { fun: Helper::SetItem, a, b, c, ty: Type::NoneType, snap }, Type::NoneType);
-        Ok(())
-    }
-
     /// `dst = obj.method(args...)` on a string or dict: a helper.
     pub(super) fn str_method(
         &mut self,

@@ -1,0 +1,79 @@
+//! Dicts in traces: `d[k] = v` (the one dict helper that writes; `d[k]`, `k in d` and
+//! `d.get(k, default)` are recorded as the other helpers are, `strings.rs`), and `for` loops
+//! over a dict, its `keys()`, `values()` or `items()`: the loop's slot holds the interpreter's
+//! dict iterator, read once (`SlotIter`, behind a tag guard) and advanced by `DictNext`,
+//! which exits before `ForIter`, leaving the iterator unchanged, at the end of the dict, when
+//! the dict changed size (the interpreter raises the `RuntimeError`) or for an item of another
+//! type than the recording saw.
+//!
+//! Touches only the recorder's own state.
+
+use crate::interp::engine::bytecode::Reg;
+use crate::interp::objects::value::{Value, tag};
+use crate::jit::ir::helpers::Helper;
+use crate::jit::ir::{IrRef, Op, Type};
+use crate::jit::runtime_dicts::{is_dict_iterator, peek_dict_item};
+
+use super::{Abort, Recorder, a, abort, element_type};
+
+/// Is `value` (a `for` loop's slot) a dict iterator that `record_for_dict` traces?
+pub(super) fn is_dict_loop(value: &Value) -> bool {
+    matches!(value, Value::Iterator(iter) if is_dict_iterator(&iter.borrow()))
+}
+
+impl Recorder {
+    /// `obj[index] = value` on a dict: the one helper that writes (see `ir/helpers.rs`). Not
+    /// run while recording (the VM does the store next); its result is `None`.
+    pub(super) fn record_dict_store(
+        &mut self,
+        obj: Reg,
+        index: Reg,
+        value: Reg,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let mut args = [IrRef(0); 3];
+        for (arg, reg) in args.iter_mut().zip([obj, index, value]) {
+            let (r, ty) = self.read(reg, frame, pc)?;
+            if ty.value_tag().is_none() && !ty.is_heap() {
+                return abort(format!("storing {} into a dict", a(ty.name())));
+            }
+            *arg = r;
+        }
+        let snap = self.snapshot(pc);
+        let [a, b, c] = args;
+        self.emit(Op::Helper3 { fun: Helper::SetItem, a, b, c, ty: Type::NoneType, snap }, Type::NoneType);
+        Ok(())
+    }
+
+    /// `ForIter` over a dict iterator: the next key, value or `(key, value)` tuple
+    /// (`DictNext`, of the type the item has now), into `target`.
+    pub(super) fn record_for_dict(&mut self, iter: Reg, target: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
+        let Value::Iterator(it) = &frame[iter.0 as usize] else { return abort("a dict loop without its iterator") };
+        let item = match peek_dict_item(&it.borrow()) {
+            Ok(Some(item)) => item,
+            Ok(None) => return abort("the loop ended while recording"),
+            Err(()) => return abort("a dict that changed size during its loop"),
+        };
+        let ty = element_type(&item)?;
+        let iterator = self.iterator_slot(iter, pc);
+        let snap = self.snapshot(pc);
+        let next = self.emit(Op::DictNext { iter: iterator, ty, snap }, ty);
+        self.write(target, next)
+    }
+
+    /// The loop's iterator, read from its slot behind a tag guard the first time. Only
+    /// `DictNext` reads it, and no trace writes it (the recorder never reads an iterator
+    /// elsewhere, so no exit has one to write back).
+    fn iterator_slot(&mut self, iter: Reg, pc: usize) -> IrRef {
+        let slot = self.slot(iter);
+        if let Some(&r) = self.slots.get(&slot) {
+            return r;
+        }
+        let snap = self.snapshot(pc);
+        self.emit(Op::GuardTag { slot, tag: tag::ITERATOR, snap }, Type::Void);
+        let r = self.emit(Op::SlotIter { slot }, Type::Iter);
+        self.slots.insert(slot, r);
+        r
+    }
+}

@@ -1,0 +1,267 @@
+//! Dicts in traces, the fast path: `d[k]`, `k in d`, `k not in d`, `d.get(k[, default])` and
+//! `d[k] = v` as one runtime function, [`DICT_HELPER`], called with its operands in registers
+//! (`lower_dicts.rs`) instead of the generic `toyjit_call_helper` with an argument buffer and
+//! a dispatch over the helper table. Its result word and its failure are the generic helper's
+//! (`runtime_strings.rs`): a missing key for `d[k]` or an unhashable key fails, and the trace
+//! exits before the instruction so that the interpreter raises exactly what it raises.
+//!
+//! **The last lookup is remembered** (per thread: the dict's address and the entry's index),
+//! so `if w in freq: freq[w] += 1` (three lookups of one key) and `d[k] = d.get(k, 0) + 1`
+//! (two) hash and probe once. The remembered index is only a hint: it is used when the entry
+//! there holds a key equal to the one looked up, by the dict's own equality, and a dict never
+//! holds two equal keys, so that entry is the key's, whatever happened to the dict since (or to
+//! the memory at that address). Nothing needs forgetting.
+//!
+//! **Iterating a dict** (`for k in d`, `d.keys()`, `.values()`, `.items()`): [`DICT_NEXT`]
+//! gives the item the interpreter's iterator would give and advances it, or fails leaving it
+//! unchanged (at the end, when the dict changed size, for an item of another type), so the
+//! trace exits before `ForIter` and the interpreter ends the loop or raises exactly its
+//! `RuntimeError`.
+//!
+//! Touches only the dicts and iterators it is given (the one `d[k] = v` stores into) and the remembered
+//! lookup.
+
+use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
+use std::rc::Rc;
+
+use indexmap::Equivalent;
+use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
+
+use crate::interp::objects::value::{DictMap, DictViewKind, HashKey, IterObj, Value};
+use crate::jit::ir::helpers::Helper;
+use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_argument, borrowed_dict, result_word};
+
+/// `(helper, want, dict, key_tag, key, extra_tag, extra) -> word`: helper `In`, `NotIn`,
+/// `GetItem`, `Get` (`extra`: the default) or `SetItem` (`extra`: the value) on a dict.
+pub const DICT_HELPER: &str = "toyjit_dict_helper";
+
+/// `(iterator, want) -> word`: `DictNext`, the next item of a `for` loop over a dict.
+pub const DICT_NEXT: &str = "toyjit_dict_next";
+
+/// The functions and their symbols, for `JITBuilder::symbol`.
+pub fn symbols() -> [(&'static str, *const u8); 2] {
+    [(DICT_HELPER, dict_helper as *const u8), (DICT_NEXT, dict_next as *const u8)]
+}
+
+/// The item a dict iterator gives next, without advancing it: `Ok(None)` at the end,
+/// `Err(())` if it is no dict iterator or its dict changed size (the interpreter raises the
+/// `RuntimeError`). The recorder learns the item's type from it.
+pub fn peek_dict_item(iter: &IterObj) -> Result<Option<Value>, ()> {
+    let (dict, index, expected_len, kind) = match iter {
+        IterObj::DictKeys { dict, index, expected_len } => (dict, *index, *expected_len, DictViewKind::Keys),
+        IterObj::DictIter { dict, index, expected_len, kind } => (dict, *index, *expected_len, *kind),
+        _ => return Err(()),
+    };
+    let map = dict.borrow();
+    if map.len() != expected_len {
+        return Err(());
+    }
+    Ok(map.get_index(index).map(|(key, value)| match kind {
+        DictViewKind::Keys => key.0.clone(),
+        DictViewKind::Values => value.clone(),
+        DictViewKind::Items => Value::tuple(vec![key.0.clone(), value.clone()]),
+    }))
+}
+
+/// Is `iter` a dict iterator (what `DictNext` runs)?
+pub fn is_dict_iterator(iter: &IterObj) -> bool {
+    matches!(iter, IterObj::DictKeys { .. } | IterObj::DictIter { .. })
+}
+
+/// The helpers [`DICT_HELPER`] runs, and where each one's dict and key are among its
+/// arguments: `(dict, key)` positions (`k in d` has the dict second).
+pub fn dict_operands(helper: Helper) -> Option<(usize, usize)> {
+    match helper {
+        Helper::In | Helper::NotIn => Some((1, 0)),
+        Helper::GetItem | Helper::Get | Helper::SetItem => Some((0, 1)),
+        _ => None,
+    }
+}
+
+thread_local! {
+    /// The last entry found or stored: (the dict's address, the entry's index).
+    static LAST_LOOKUP: Cell<(usize, usize)> = const { Cell::new((0, usize::MAX)) };
+}
+
+/// The index of `key`'s entry in `map` (the dict at `address`), trying the remembered one first.
+fn find(map: &DictMap, address: usize, key: &Value) -> Option<Option<usize>> {
+    let lookup = HashKey::borrowed(key).ok()?;
+    let (last_dict, last_index) = LAST_LOOKUP.get();
+    if last_dict == address
+        && let Some((stored, _)) = map.get_index(last_index)
+        && lookup.equivalent(stored)
+    {
+        return Some(Some(last_index));
+    }
+    let found = map.get_index_of(&lookup);
+    if let Some(index) = found {
+        LAST_LOOKUP.set((address, index));
+    }
+    Some(found)
+}
+
+/// `d[k] = v`: the value replaced (dropped by the caller, once the dict is no longer
+/// borrowed), or `None` for an unhashable key (nothing changed).
+fn store(map: &mut DictMap, address: usize, key: &Value, value: Value) -> Option<Option<Value>> {
+    let lookup = HashKey::borrowed(key).ok()?;
+    let (last_dict, last_index) = LAST_LOOKUP.get();
+    if last_dict == address
+        && let Some((stored, slot)) = map.get_index_mut(last_index)
+        && lookup.equivalent(stored)
+    {
+        return Some(Some(std::mem::replace(slot, value)));
+    }
+    let (index, old) = match map.raw_entry_mut_v1().from_key(&lookup) {
+        RawEntryMut::Occupied(mut entry) => (entry.index(), Some(entry.insert(value))),
+        RawEntryMut::Vacant(entry) => {
+            entry.insert(HashKey(key.clone()), value);
+            (map.len() - 1, None)
+        }
+    };
+    LAST_LOOKUP.set((address, index));
+    Some(old)
+}
+
+extern "C" fn dict_helper(
+    helper: u32,
+    want: u32,
+    dict: usize,
+    key_tag: u32,
+    key: u64,
+    extra_tag: u32,
+    extra: u64,
+) -> i64 {
+    let Some(helper) = Helper::numbered(helper) else { return HELPER_FAILED };
+    // SAFETY: the trace passes its own values (alive: see `runtime_strings.rs`): a dict, and
+    // the key and the extra operand as their tags and payloads (`None` when there is none).
+    let (d, key, extra) = unsafe {
+        (borrowed_dict(dict), borrowed_argument(key_tag as u8, key), borrowed_argument(extra_tag as u8, extra))
+    };
+    let want = want as u8;
+    if helper == Helper::SetItem {
+        let value = Value::clone(&extra);
+        let old = store(&mut d.borrow_mut(), dict, &key, value);
+        return match old {
+            Some(old) => {
+                drop(old);
+                result_word(Value::None, want)
+            }
+            None => HELPER_FAILED,
+        };
+    }
+    let map = d.borrow();
+    let Some(found) = find(&map, dict, &key) else { return HELPER_FAILED };
+    let result = match (helper, found) {
+        (Helper::In, found) => Value::Bool(found.is_some()),
+        (Helper::NotIn, found) => Value::Bool(found.is_none()),
+        (Helper::GetItem | Helper::Get, Some(index)) => map[index].clone(),
+        (Helper::Get, None) => ManuallyDrop::into_inner(extra.clone()),
+        _ => return HELPER_FAILED,
+    };
+    drop(map);
+    result_word(result, want)
+}
+
+extern "C" fn dict_next(iter: usize, want: u32) -> i64 {
+    // SAFETY: the trace's `iter` value, the `Rc`'s pointer of the iterator in the loop's slot,
+    // which the frame keeps alive; `ManuallyDrop` keeps this copy from releasing it.
+    let iter = unsafe { std::mem::transmute::<usize, ManuallyDrop<Rc<RefCell<IterObj>>>>(iter) };
+    let mut iter = iter.borrow_mut();
+    // Failing leaves the iterator as it was: the interpreter's `ForIter` then ends the loop,
+    // raises "dictionary changed size during iteration", or takes the item of another type.
+    let Ok(Some(item)) = peek_dict_item(&iter) else { return HELPER_FAILED };
+    if crate::jit::layout::value_words(&item).0 != want as u8 {
+        return HELPER_FAILED;
+    }
+    match &mut *iter {
+        IterObj::DictKeys { index, .. } | IterObj::DictIter { index, .. } => *index += 1,
+        _ => return HELPER_FAILED,
+    }
+    result_word(item, want as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::engine::native::native_context;
+    use crate::interp::objects::value::tag;
+
+    fn words(value: &Value) -> (u32, u64) {
+        let (t, p) = crate::jit::layout::value_words(value);
+        (u32::from(t), p)
+    }
+
+    fn new_dict() -> Value {
+        Value::Dict(std::rc::Rc::new(std::cell::RefCell::new(DictMap::default())))
+    }
+
+    fn run(helper: Helper, want: u8, dict: &Value, key: &Value, extra: &Value) -> i64 {
+        let (_, d) = words(dict);
+        let (kt, k) = words(key);
+        let (et, e) = words(extra);
+        dict_helper(helper.number(), u32::from(want), d as usize, kt, k, et, e)
+    }
+
+    #[test]
+    fn lookups_stores_and_failures_are_the_interpreters() {
+        let dict = new_dict();
+        let (word, other) = (Value::str("word"), Value::str("word"));
+        assert_eq!(run(Helper::In, tag::BOOL, &dict, &word, &Value::None), 0);
+        assert_eq!(run(Helper::GetItem, tag::INT, &dict, &word, &Value::None), HELPER_FAILED, "KeyError");
+        assert_eq!(run(Helper::Get, tag::INT, &dict, &word, &Value::Int(7)), 7);
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &word, &Value::Int(1)), 0);
+        // An equal key that is another object finds the entry; so does the same one, twice.
+        assert_eq!(run(Helper::In, tag::BOOL, &dict, &other, &Value::None), 1);
+        assert_eq!(run(Helper::NotIn, tag::BOOL, &dict, &word, &Value::None), 0);
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &other, &Value::Int(2)), 0);
+        assert_eq!(run(Helper::GetItem, tag::INT, &dict, &word, &Value::None), 2);
+        assert_eq!(run(Helper::GetItem, tag::STR, &dict, &word, &Value::None), HELPER_FAILED, "another type");
+        // `1`, `1.0` and `True` are one key; an unhashable key fails before changing anything.
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(1), &Value::Int(10)), 0);
+        assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::Bool(true), &Value::None), 10);
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::list(vec![]), &Value::Int(0)), HELPER_FAILED);
+        let Value::Dict(d) = &dict else { unreachable!() };
+        assert_eq!(d.borrow().len(), 2);
+        native_context::drop_garbage();
+    }
+
+    #[test]
+    fn a_remembered_index_is_only_a_hint() {
+        let dict = new_dict();
+        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
+            assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::str(name), &Value::Int(i as i64)), 0);
+        }
+        // "c" is remembered at index 2; removing "a" moves it to index 1, and index 2 is gone.
+        let Value::Dict(d) = &dict else { unreachable!() };
+        d.borrow_mut().shift_remove(&HashKey(Value::str("a")));
+        assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::str("c"), &Value::None), 2);
+        assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::str("a"), &Value::None), HELPER_FAILED);
+        // Another dict at the remembered address is looked up anew.
+        let fresh = new_dict();
+        assert_eq!(run(Helper::In, tag::BOOL, &fresh, &Value::str("c"), &Value::None), 0);
+        native_context::drop_garbage();
+    }
+
+    #[test]
+    fn dict_next_advances_only_when_it_gives_an_item() {
+        let dict = new_dict();
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::str("a"), &Value::Int(1)), 0);
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(2), &Value::Int(2)), 0);
+        let iterator = Value::Iterator(Rc::new(RefCell::new(crate::interp::objects::iter::make_iter(&dict).unwrap())));
+        let (iter_tag, address) = crate::jit::layout::value_words(&iterator);
+        assert_eq!(iter_tag, tag::ITERATOR, "the tag a trace guards");
+        let Value::Iterator(it) = &iterator else { unreachable!() };
+        // The first key is a str: asking for an int fails and leaves the iterator where it was.
+        assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
+        assert_ne!(dict_next(address as usize, u32::from(tag::STR)), HELPER_FAILED);
+        assert_eq!(dict_next(address as usize, u32::from(tag::INT)), 2);
+        // The end, and a dict that changed size, fail; the interpreter then sees the same.
+        assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
+        assert!(matches!(it.borrow_mut().next_value(), Ok(None)));
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(3), &Value::Int(3)), 0);
+        assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
+        assert!(it.borrow_mut().next_value().is_err(), "dictionary changed size during iteration");
+        native_context::drop_garbage();
+    }
+}
