@@ -243,14 +243,14 @@ impl Lowerer<'_, '_> {
 
     /// Calls the entry code of `callee` natively on `callee_frame`, taking `depth` frames from
     /// `FRAMES_LEFT` for the time of the call; exits through `snap` if it exited (recording the
-    /// callee's exit for the VM, `EXITED_CALL`); `keep_caller_garbage` (`CallInterp`'s native path) raises the
-    /// garbage floor around the call. Returns the blocks for a result whose tag is
+    /// callee's exit for the VM, `EXITED_CALL`), with the garbage floor raised around the call
+    /// when the trace imported it ([`Lowerer::with_garbage_floor`]). Returns the blocks for a result whose tag is
     /// not `want` and for one that is, in that order (the current block is left ended).
     fn call_checked(
         &mut self,
         callee: u32,
         (entry, callee_frame): (ir::Value, ir::Value),
-        (depth, keep_caller_garbage): (i64, bool),
+        depth: i64,
         want: u8,
         snap: SnapId,
     ) -> Result<(ir::Block, ir::Block), String> {
@@ -259,11 +259,9 @@ impl Lowerer<'_, '_> {
         let taken = self.b.ins().iadd_imm_s(left, -depth);
         self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
         // The callee's loops drop garbage at their back edges: what this trace holds stays
-        // below a floor until the callee returns (`CallInterp`'s native path always raises it:
-        // the differential generator's s_calls programs crashed or printed other strings).
-        if keep_caller_garbage && self.runtime.native_floor_starts.is_none() {
-            return Err("a call in the interpreter without its runtime functions".into());
-        }
+        // below a floor until the callee returns. Every trace with a `CallInterp` imports the
+        // floor (`lower_imports.rs`): the differential generator's s_calls programs crashed or
+        // printed other strings when its native path dropped the caller's garbage.
         let status = self.with_garbage_floor(|this| this.call_entry_code(callee, entry, callee_frame))?;
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
@@ -325,7 +323,7 @@ impl Lowerer<'_, '_> {
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let want =
             ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, false), want, snap)?;
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
         let exit = self.exit_block(snap)?;
 
         // Another type: the interpreter takes it from the caller's result register.
@@ -438,7 +436,7 @@ impl Lowerer<'_, '_> {
         let entry = self.entry_slot(callee)?;
         self.branch_unless_callable(entry, frame_slot, depth, interp)?;
         // Another type than the trace's goes to the caller's result register and the trace exits.
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, true), want, snap)?;
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
         let exit = self.exit_block(snap)?;
         let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
         self.b.switch_to_block(mismatch);

@@ -127,6 +127,9 @@ pub(super) fn import_runtime(
     let bigs = members.iter().any(|m| m.trace.insts.iter().any(|i| i.ty == Type::Big));
     let garbage = members.iter().any(|m| super::tuples::makes_garbage(m.trace));
     let garbage_values = members.iter().any(|m| super::lists::holds_garbage_values(m.trace));
+    // The garbage floor around native calls: for traces that call natively while holding
+    // garbage, and always around `CallInterp`'s native path.
+    let garbage_floor = (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. }));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -192,10 +195,8 @@ pub(super) fn import_runtime(
             &[pointer, types::I64, types::I32, types::I64, pointer],
             &[types::I32],
         )?,
-        native_floor_starts: import(
-            (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. })), rtl::FLOOR_STARTS, &[], &[types::I64])?,
-        native_floor_ends: import(
-            (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. })), rtl::FLOOR_ENDS, &[types::I64], &[])?,
+        native_floor_starts: import(garbage_floor, rtl::FLOOR_STARTS, &[], &[types::I64])?,
+        native_floor_ends: import(garbage_floor, rtl::FLOOR_ENDS, &[types::I64], &[])?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
         tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,
         list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer], &[])?,
