@@ -10,7 +10,8 @@
 //! (two) hash and probe once. The remembered index is only a hint: it is used when the entry
 //! there holds a key equal to the one looked up, by the dict's own equality, and a dict never
 //! holds two equal keys, so that entry is the key's, whatever happened to the dict since (or to
-//! the memory at that address). Nothing needs forgetting.
+//! the memory at that address). Nothing needs forgetting. A `for` loop over a dict's keys or
+//! items remembers each entry it gives, so `for k in d: ... d[k]` does not probe either.
 //!
 //! **Iterating a dict** (`for k in d`, `d.keys()`, `.values()`, `.items()`): [`DICT_NEXT`]
 //! gives the item the interpreter's iterator would give and advances it, or fails leaving it
@@ -28,7 +29,7 @@ use std::rc::Rc;
 use indexmap::Equivalent;
 use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
 
-use crate::interp::objects::value::{DictMap, DictViewKind, HashKey, IterObj, Value};
+use crate::interp::objects::value::{DictMap, DictObj, DictViewKind, HashKey, IterObj, Value};
 use crate::jit::ir::helpers::Helper;
 use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_argument, borrowed_dict, result_word};
 
@@ -80,8 +81,13 @@ pub fn dict_operands(helper: Helper) -> Option<(usize, usize)> {
 }
 
 thread_local! {
-    /// The last entry found or stored: (the dict's address, the entry's index).
+    /// The last entry found, stored or iterated: (the dict's address, the entry's index).
     static LAST_LOOKUP: Cell<(usize, usize)> = const { Cell::new((0, usize::MAX)) };
+}
+
+/// The address [`LAST_LOOKUP`] knows a dict by.
+fn dict_address(dict: &Rc<DictObj>) -> usize {
+    Rc::as_ptr(dict) as usize
 }
 
 /// The index of `key`'s entry in `map` (the dict at `address`), trying the remembered one first.
@@ -139,6 +145,7 @@ extern "C" fn dict_helper(
         (borrowed_dict(dict), borrowed_argument(key_tag as u8, key), borrowed_argument(extra_tag as u8, extra))
     };
     let want = want as u8;
+    let dict = dict_address(&d);
     if helper == Helper::SetItem {
         let value = Value::clone(&extra);
         let old = store(&mut d.borrow_mut(), dict, &key, value);
@@ -175,7 +182,11 @@ extern "C" fn dict_next(iter: usize, want: u32) -> i64 {
         return HELPER_FAILED;
     }
     match &mut *iter {
-        IterObj::DictKeys { index, .. } | IterObj::DictIter { index, .. } => *index += 1,
+        IterObj::DictKeys { dict, index, .. } | IterObj::DictIter { dict, index, .. } => {
+            // The entry whose key (or item) this is: `d[k]` in the loop's body finds it there.
+            LAST_LOOKUP.set((dict_address(dict), *index));
+            *index += 1;
+        }
         _ => return HELPER_FAILED,
     }
     result_word(item, want as u8)
@@ -262,6 +273,24 @@ mod tests {
         assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(3), &Value::Int(3)), 0);
         assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
         assert!(it.borrow_mut().next_value().is_err(), "dictionary changed size during iteration");
+        native_context::drop_garbage();
+    }
+
+    #[test]
+    fn a_loop_over_the_keys_finds_each_keys_value_where_it_is() {
+        let dict = new_dict();
+        for i in 0..4 {
+            assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(i), &Value::Int(10 * i)), 0);
+        }
+        let iterator = Value::Iterator(Rc::new(RefCell::new(crate::interp::objects::iter::make_iter(&dict).unwrap())));
+        let (_, address) = crate::jit::layout::value_words(&iterator);
+        for i in 0..4 {
+            let key = dict_next(address as usize, u32::from(tag::INT));
+            assert_eq!(key, i);
+            assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::Int(key), &Value::None), 10 * i);
+            // The remembered entry is another key's: a lookup of that key still probes.
+            assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::Int(3 - i), &Value::None), 10 * (3 - i));
+        }
         native_context::drop_garbage();
     }
 }
