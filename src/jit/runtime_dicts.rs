@@ -159,15 +159,33 @@ extern "C" fn dict_helper(
     }
     let map = d.borrow();
     let Some(found) = find(&map, dict, &key) else { return HELPER_FAILED };
-    let result = match (helper, found) {
-        (Helper::In, found) => Value::Bool(found.is_some()),
-        (Helper::NotIn, found) => Value::Bool(found.is_none()),
-        (Helper::GetItem | Helper::Get, Some(index)) => map[index].clone(),
-        (Helper::Get, None) => ManuallyDrop::into_inner(extra.clone()),
-        _ => return HELPER_FAILED,
-    };
-    drop(map);
-    result_word(result, want)
+    match (helper, found) {
+        (Helper::In, found) => result_word(Value::Bool(found.is_some()), want),
+        (Helper::NotIn, found) => result_word(Value::Bool(found.is_none()), want),
+        (Helper::GetItem | Helper::Get, Some(index)) => match map.get_index(index) {
+            Some((_, value)) => word_of(value, want),
+            None => HELPER_FAILED,
+        },
+        (Helper::Get, None) => word_of(&extra, want),
+        _ => HELPER_FAILED,
+    }
+}
+
+/// The result word of `value` (an entry's value or the default, not moved out): a number's
+/// payload as it is, a heap value's counted and kept in the garbage as `result_word` does.
+/// No cloning and dropping for the usual int counts.
+#[inline]
+fn word_of(value: &Value, want: u8) -> i64 {
+    if crate::jit::layout::value_words(value).0 != want {
+        return HELPER_FAILED;
+    }
+    match *value {
+        Value::Int(i) => i,
+        Value::Float(f) => f.to_bits() as i64,
+        Value::Bool(b) => i64::from(b),
+        Value::None => 0,
+        ref heap => result_word(heap.clone(), want),
+    }
 }
 
 extern "C" fn dict_next(iter: usize, want: u32) -> i64 {
