@@ -2,7 +2,7 @@
 //! exception it provokes caught): dicts in hot loops as the JIT compiles them: counting with
 //! `in`, `d[k] += 1` and `d.get(k, 0) + 1` (the lookup the runtime remembers), keys of mixed
 //! types (`1`, `1.0`, `True`, tuples, strings), `for` loops over a dict, its `keys()`,
-//! `values()` or `items()`, a dict changed during its loop (`RuntimeError`, caught) and a
+//! `values()` or `items()` (and the loop's key or another looked up in it), a dict changed during its loop (`RuntimeError`, caught) and a
 //! missing key (`KeyError`, caught), and an entry deleted between two hot loops (the remembered
 //! index moves).
 //!
@@ -37,6 +37,10 @@ pub fn dict_blocks(seed: u64) -> Vec<String> {
         ("k in d_c{b}.keys()", "d_c{b}[k]"),
         ("v in d_c{b}.values()", "v"),
         ("k, v in d_c{b}.items()", "v + len(str(k))"),
+        // The loop's key looked up again, and another key (the entry the loop gives is
+        // remembered: the other key's lookup must not take it).
+        ("k, v in d_c{b}.items()", "v * 2 - d_c{b}[k] + d_c{b}.get(1, 5)"),
+        ("k in d_c{b}", "d_c{b}.get(k, 0) + (k in d_c{b}) + d_c{b}.get('w1', 3)"),
     ]);
     let walk = format!("for {header}:\n    d_s{{b}} = (d_s{{b}} * 7 + {term}) % 100003\n");
     let change = rng.pick(&["d_c{b}['new'] = 1", "del d_c{b}[k]", "d_c{b}.pop(k)", "d_c{b}[k] = 0"]);
