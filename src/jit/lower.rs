@@ -69,6 +69,8 @@ mod slot_facts;
 
 #[path = "lower_exit_chains.rs"]
 mod exit_chains;
+#[path = "lower_str_append.rs"]
+mod str_append;
 #[path = "lower_strings.rs"]
 mod strings;
 pub use strings::is_helper;

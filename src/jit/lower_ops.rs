@@ -79,7 +79,7 @@ impl Lowerer<'_, '_> {
             Some(result) => Some(result),
             None => match self.lower_list_op(inst.op)? {
                 Some(result) => Some(result),
-                None => self.lower_string_op(inst.op, inst.ty)?,
+                None => self.lower_string_op(r, inst.op, inst.ty)?,
             },
         };
         if let Some(result) = lowered {

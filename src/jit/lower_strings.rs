@@ -32,7 +32,7 @@ pub fn is_helper(op: &Op) -> bool {
 
 impl Lowerer<'_, '_> {
     /// Lowers a string opcode; `None` if `op` is not one.
-    pub(super) fn lower_string_op(&mut self, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
+    pub(super) fn lower_string_op(&mut self, r: IrRef, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
         Ok(Some(match op {
             Op::ConstStr { index } => {
                 let object = self.t.objects.get(index as usize).ok_or("ConstStr of an unknown object")?;
@@ -47,7 +47,10 @@ impl Lowerer<'_, '_> {
             Op::DictNext { iter, snap, .. } => Some(self.dict_next(iter, ty, snap)?),
             Op::Helper0 { fun, snap, .. } => Some(self.call_helper(fun, &[], ty, snap)?),
             Op::Helper1 { fun, a, snap, .. } => Some(self.call_helper(fun, &[a], ty, snap)?),
-            Op::Helper2 { fun, a, b, snap, .. } => Some(self.call_helper(fun, &[a, b], ty, snap)?),
+            Op::Helper2 { fun, a, b, snap, .. } => {
+                let fun = if super::str_append::appends_in_place(self.t.trace, r) { Helper::AppendStr } else { fun };
+                Some(self.call_helper(fun, &[a, b], ty, snap)?)
+            }
             Op::Helper3 { fun, a, b, c, snap, .. } => Some(self.call_helper(fun, &[a, b, c], ty, snap)?),
             Op::Helper4 { fun, a, b, c, d, snap, .. } => Some(self.call_helper(fun, &[a, b, c, d], ty, snap)?),
             _ => return Ok(None),

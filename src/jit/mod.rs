@@ -12,7 +12,8 @@
 //!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
-//!                runtime_strings.rs: strings and the helpers of ir/helpers.rs;
+//!                runtime_strings.rs: strings and the helpers of ir/helpers.rs, whose common
+//!                cases runtime_str_fast.rs runs directly;
 //!                runtime_lists.rs: list methods, the garbage floor of native calls);
 //!                layout.rs: memory layout for native code
 //!   model.rs     the trace model the dump and the explorer render (describe.rs: IR in words)
@@ -36,6 +37,7 @@ pub mod runtime;
 pub mod runtime_bigints;
 pub mod runtime_dicts;
 pub mod runtime_lists;
+pub mod runtime_str_fast;
 pub mod runtime_strings;
 pub mod runtime_tuples;
 pub mod snap;

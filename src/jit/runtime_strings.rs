@@ -73,7 +73,7 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             call_method(arg(0), id, id.name(), args.get(1..).unwrap_or(&[]), &[], &mut Detached(&mut std::io::sink()))
         }
         HelperKind::Op => match helper {
-            Helper::Add => binary(BinOp::Add, arg(0), arg(1)),
+            Helper::Add | Helper::AppendStr => binary(BinOp::Add, arg(0), arg(1)),
             Helper::Mul => binary(BinOp::Mul, arg(0), arg(1)),
             Helper::Mod => binary(BinOp::Mod, arg(0), arg(1)),
             Helper::Sub => binary(BinOp::Sub, arg(0), arg(1)),
@@ -170,6 +170,9 @@ extern "C" fn call_helper(helper: u32, want: u32, argc: u32, args: *const u64) -
     // SAFETY: `ManuallyDrop<Value>` is `repr(transparent)` over `Value`, so the slices have one
     // layout; the values are never dropped (they are borrowed).
     let values = unsafe { &*(&values[..argc] as *const [ManuallyDrop<Value>] as *const [Value]) };
+    if let Some(value) = super::runtime_str_fast::run_fast(helper, values) {
+        return result_word(value, want as u8);
+    }
     match run_helper(helper, values) {
         Ok(value) => result_word(value, want as u8),
         Err(_) => HELPER_FAILED,

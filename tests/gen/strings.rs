@@ -6,7 +6,10 @@
 //! from inside a trace, string building with `+=` and a string carried by the loop, and
 //! indexing past the end (an `IndexError` from inside a trace), and a function's loop passing
 //! strings and a dict to a callee with loops (a call run in the interpreter) that iterates the
-//! dict's keys, values or items and returns a string, or raises a `KeyError`.
+//! dict's keys, values or items and returns a string, or raises a `KeyError`; and a loop of
+//! the helpers' common cases next to their general ones (text beyond ASCII, separators of
+//! several bytes, negative indices and steps, `int()` of spaced, signed or big numbers, a
+//! `join` of a tuple or of a list with a non-string in it).
 //!
 //! Draws from its own [`Rng`] (seeded from the program's seed), so the main program of a seed
 //! does not change. Touches nothing but the lines it returns.
@@ -18,11 +21,12 @@ pub fn string_blocks(seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed ^ 0x5171_26C3_9EA0_44B7);
     let mut out = Vec::new();
     for block in 0..rng.range(1, 2) as u64 {
-        let text = match rng.below(5) {
+        let text = match rng.below(6) {
             0 => char_loop(&mut rng, block),
             1 => parse_loop(&mut rng, block),
             2 => building(&mut rng, block),
             3 => calls(&mut rng, block),
+            4 => helpers(&mut rng, block),
             _ => indexing(&mut rng, block),
         };
         out.extend(text.lines().map(str::to_string));
@@ -81,6 +85,27 @@ fn building(rng: &mut Rng, b: u64) -> String {
     format!(
         "def s_build{b}(n):\n    s_out = ''\n    s_prev = 'm'\n    s_n = 0\n    for i in range(n):\n        s_cur = {piece} * (1 + i % {m})\n        if s_cur < s_prev or s_cur == s_prev:\n            s_n += 1\n        s_prev = s_cur\n        if i % {m} == 0:\n            s_out += s_cur[-1:] + str(s_n)\n    return s_out[-30:], len(s_out), s_prev, s_n\n\
          print('s_build{b}', s_build{b}({n}), s_build{b}(2))"
+    )
+}
+
+/// The string helpers on ASCII and non-ASCII text, each one's error raised once in the loop.
+fn helpers(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng);
+    let bad = rng.range(0, n + 5);
+    let s = text(rng);
+    let sep = rng.pick(&["' '", "'o'", "'é'", "'ab'", "', '"]);
+    let number = rng.pick(&["' -7'", "'+12'", "'1_000'", "'123456789012345678901234'", "str(i)"]);
+    let items = rng.pick(&["(s_w, 'z')", "[s_w, s_w[::-1]]", "(s_w,)", "[s_w, i]"]);
+    format!(
+        "s_text{b} = {s:?} + ' Tail, ab'\n\
+         s_acc{b} = 0\n\
+         try:\n    for i in range({n}):\n        s_w = s_text{b}[i % 5:i % 5 + 3 + i % 7]\n\
+         \x20       s_parts = s_text{b}.split({sep})\n        s_j = '|'.join({items}) if i != {bad} else '|'.join([s_w, i])\n\
+         \x20       s_acc{b} += len(s_parts) + len(s_j) + s_text{b}.find(s_w) + (s_w in s_text{b}) + (s_w < s_j)\n\
+         \x20       s_acc{b} += int({number}) % 1000 + ord(s_text{b}[-1 - i % 9]) + len(s_w.replace('a', 'AA').upper())\n\
+         \x20       s_acc{b} += s_text{b}.startswith(s_w) + s_j.endswith('z') + len(s_text{b}[::-2])\n\
+         except TypeError as e:\n    print('s_te{b}', e)\n\
+         print('s_helpers{b}', s_acc{b})"
     )
 }
 

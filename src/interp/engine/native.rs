@@ -192,6 +192,20 @@ pub mod native_context {
         GARBAGE.with(|garbage| garbage.borrow_mut().push(value));
     }
 
+    /// Takes back the newest garbage value when it is the string at `address` and nothing else
+    /// holds it (a trace appends to a string it made and reads nothing else from:
+    /// `jit/runtime_str_fast.rs`); `None`, changing nothing, otherwise.
+    pub fn take_newest_garbage_str(address: usize) -> Option<crate::interp::objects::value::Value> {
+        use crate::interp::objects::value::Value;
+        GARBAGE.with(|garbage| {
+            let mut garbage = garbage.borrow_mut();
+            match garbage.last() {
+                Some(Value::Str(s)) if s.addr() == address && s.refcount() == 1 => garbage.pop(),
+                _ => None,
+            }
+        })
+    }
+
     thread_local! {
         /// How many calls from the VM into machine code are running (more than one if machine
         /// code ever runs the interpreter, which calls machine code again).

@@ -88,8 +88,11 @@ fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
         return Ok(only.clone());
     }
     let mut text = StrBuilder::with_capacity(bytes as usize);
+    // `"".join(chars)` is common: an empty separator is not copied (a zero-length copy is
+    // still a call of memcpy).
+    let has_sep = !sep.is_empty();
     for (i, item) in items.iter().enumerate() {
-        if i > 0 {
+        if i > 0 && has_sep {
             text.push_obj(sep);
         }
         if let Value::Str(x) = item {
