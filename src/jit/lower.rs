@@ -30,6 +30,7 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
@@ -94,6 +95,23 @@ pub struct CompiledTrace {
     _exit_plans: Vec<Box<ExitPlan>>,
     /// Owns the code memory: held only to be freed on drop.
     _module: OwnedModule,
+    /// Where this compile's time went (for `--stats`).
+    pub cost: CompileCost,
+}
+
+/// Where one compile's time went: our lowering, Cranelift's compile, and making and finalizing
+/// the code memory; and how large the Cranelift function was.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompileCost {
+    /// Building the Cranelift function from the trace IR (imports, blocks, instructions).
+    pub lowering: std::time::Duration,
+    /// Cranelift's `define_function`: its optimizer, register allocation, emission.
+    pub cranelift: std::time::Duration,
+    /// Making the `JITModule` and finalizing its code memory.
+    pub module: std::time::Duration,
+    /// Cranelift instructions and blocks of the function built.
+    pub clif_insts: usize,
+    pub clif_blocks: usize,
 }
 
 /// A `JITModule` whose code memory is freed when it is dropped.
@@ -199,7 +217,11 @@ fn compile_with(
     // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
     // quarter of its time, buys little there (measured on bench/poly.toy).
     let optimize = members.len() > 1 || members[0].place.is_root;
+    let mut cost = CompileCost::default();
+    let started = Instant::now();
     let mut module = OwnedModule(Some(new_module(optimize)?));
+    cost.module = started.elapsed();
+    let started = Instant::now();
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
@@ -215,12 +237,18 @@ fn compile_with(
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
     let exit_plans = build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
+    cost.clif_insts = ctx.func.dfg.num_insts();
+    cost.clif_blocks = ctx.func.dfg.num_blocks();
+    cost.lowering = started.elapsed();
 
     ctx.set_disasm(listings.disassembly);
     let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
+    let started = Instant::now();
     if let Err(e) = module.get().define_function(id, ctx) {
         return Err(describe_error(ctx, e));
     }
+    cost.cranelift = started.elapsed();
+    let started = Instant::now();
     let (code_size, disassembly) = match ctx.compiled_code() {
         Some(code) => {
             (code.code_info().total_size as usize, if listings.disassembly { code.vcode.clone() } else { None })
@@ -228,6 +256,7 @@ fn compile_with(
         None => return Err("Cranelift produced no code".into()),
     };
     module.get().finalize_definitions().map_err(|e| e.to_string())?;
+    cost.module += started.elapsed();
     let address = module.get().get_finalized_function(id);
     // SAFETY: the function was declared with exactly this signature (three pointers in, i32
     // out) in the host's default calling convention, which is `extern "C"`.
@@ -240,6 +269,7 @@ fn compile_with(
         _objects: objects,
         _exit_plans: exit_plans,
         _module: module,
+        cost,
     })
 }
 

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
+use super::compile_stats::{CompileKind, CompileStats};
 use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
 use super::layout::ListLayout;
@@ -40,6 +41,8 @@ pub struct Stats {
     pub aborts: u32,
     pub recording: Duration,
     pub compiling: Duration,
+    /// `compiling` by kind of compile and by phase.
+    pub compiles: CompileStats,
 }
 
 /// A side trace being recorded: where it will be attached.
@@ -380,7 +383,12 @@ impl Forest {
     }
 
     /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
-    fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
+    fn optimize_and_lower(
+        &mut self,
+        recorded_trace: &Trace,
+        place: TreePlace,
+        kind: CompileKind,
+    ) -> Result<Lowered, String> {
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         if let Some(reason) = recorder::lists_across_interp_calls(recorded_trace) {
             return Err(reason);
@@ -388,12 +396,15 @@ impl Forest {
         let compile_start = Instant::now();
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
         let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
+        let optimizer = compile_start.elapsed();
         let listings = lower::Listings {
             clif: self.keep_model || self.dump_level.shows_full_ir(),
             disassembly: self.keep_model || self.dump_level.shows_machine_code(),
         };
         let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
-        self.stats.compiling += compile_start.elapsed();
+        let total = compile_start.elapsed();
+        self.stats.compiling += total;
+        self.stats.compiles.record(kind, trace.insts.len(), optimizer, total, &compiled.cost);
         let mut stages: Vec<IrStage> = stages.into_iter().map(|(name, trace)| IrStage { name, trace }).collect();
         if keep_stages {
             stages.insert(0, IrStage { name: "recorded", trace: recorded_trace.clone() });
@@ -501,7 +512,8 @@ impl Forest {
         ending: &str,
         links_to: Option<u32>,
     ) -> Result<usize, String> {
-        let mut lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let mut lowered =
+            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Root)?;
         let id = self.next_id();
         let start = self.location(code, header_pc);
         let heading = format!("the loop at {start}");
@@ -539,7 +551,8 @@ impl Forest {
     pub(super) fn install_entry(&mut self, recorder: Recorder) -> Result<usize, String> {
         let code = recorder.code.clone();
         let recorded = recorder.close_return();
-        let mut lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let mut lowered =
+            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Entry)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let start = self.location(&code, 0);
@@ -587,7 +600,7 @@ impl Forest {
         let recorded = recorder.close_side(target, pc);
         let exit_base = self.trees[tree].exits.len() as u32;
         let place = TreePlace { exit_base, root_trace: target, is_root: false };
-        let mut lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let heading = format!("function entry of {} ({}:{})", code.name, self.filename, code.first_line);
@@ -630,7 +643,7 @@ impl Forest {
             }
         };
         let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
-        let mut lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side)?;
         let id = self.next_id();
         self.trees[side.tree].side_traces += 1;
         let start = self.location(&start_code, start_pc);
@@ -719,7 +732,11 @@ impl Forest {
         let listings = lower::Listings { clif: false, disassembly: self.dump_level.shows_machine_code() };
         let compile_start = Instant::now();
         let compiled = members.and_then(|members| lower::compile_tree(&members, &layout, listings));
-        self.stats.compiling += compile_start.elapsed();
+        let total = compile_start.elapsed();
+        self.stats.compiling += total;
+        if let Ok(compiled) = &compiled {
+            self.stats.compiles.record(CompileKind::TreeAsOne, size, Duration::ZERO, total, &compiled.cost);
+        }
         let names = ids[1..].iter().map(|id| format!("T{id}")).collect::<Vec<_>>().join(", ");
         match compiled {
             Ok(compiled) => {
@@ -767,6 +784,8 @@ impl Forest {
         if let Some(native) = native_time {
             line.push_str(&format!(", in native code: {:.3} ms", native.as_secs_f64() * 1e3));
         }
+        line.push('\n');
+        line.push_str(&s.compiles.line());
         line
     }
 
