@@ -343,6 +343,10 @@ fn host_isa(optimize: bool) -> Result<OwnedTargetIsa, String> {
         ] {
             flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
         }
+        if !optimize && std::env::var_os("TOYJIT_SIDE_SINGLE_PASS").is_some() {
+            let (name, value) = ("regalloc_algorithm", "single_pass");
+            flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
+        }
         cranelift_native::builder()
             .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
             .finish(settings::Flags::new(flags))

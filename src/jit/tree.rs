@@ -17,12 +17,12 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
-use super::compile_stats::{CompileKind, CompileStats};
+use super::compile_stats::{CompileClock, CompileKind, CompileStats};
 use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
 use super::layout::ListLayout;
@@ -393,7 +393,7 @@ impl Forest {
         if let Some(reason) = recorder::lists_across_interp_calls(recorded_trace) {
             return Err(reason);
         }
-        let compile_start = Instant::now();
+        let compile_start = CompileClock::start();
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
         let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
         let optimizer = compile_start.elapsed();
@@ -402,9 +402,8 @@ impl Forest {
             disassembly: self.keep_model || self.dump_level.shows_machine_code(),
         };
         let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
-        let total = compile_start.elapsed();
-        self.stats.compiling += total;
-        self.stats.compiles.record(kind, trace.insts.len(), optimizer, total, &compiled.cost);
+        self.stats.compiling +=
+            self.stats.compiles.record(kind, trace.insts.len(), &compile_start, optimizer, &compiled.cost);
         let mut stages: Vec<IrStage> = stages.into_iter().map(|(name, trace)| IrStage { name, trace }).collect();
         if keep_stages {
             stages.insert(0, IrStage { name: "recorded", trace: recorded_trace.clone() });
@@ -730,13 +729,14 @@ impl Forest {
             .collect();
         let Some(layout) = self.layout else { return };
         let listings = lower::Listings { clif: false, disassembly: self.dump_level.shows_machine_code() };
-        let compile_start = Instant::now();
+        let compile_start = CompileClock::start();
         let compiled = members.and_then(|members| lower::compile_tree(&members, &layout, listings));
-        let total = compile_start.elapsed();
-        self.stats.compiling += total;
-        if let Ok(compiled) = &compiled {
-            self.stats.compiles.record(CompileKind::TreeAsOne, size, Duration::ZERO, total, &compiled.cost);
-        }
+        self.stats.compiling += match &compiled {
+            Ok(compiled) => {
+                self.stats.compiles.record(CompileKind::TreeAsOne, size, &compile_start, Duration::ZERO, &compiled.cost)
+            }
+            Err(_) => compile_start.elapsed(),
+        };
         let names = ids[1..].iter().map(|id| format!("T{id}")).collect::<Vec<_>>().join(", ");
         match compiled {
             Ok(compiled) => {
