@@ -22,7 +22,8 @@
 //! start block instead of returning.
 //!
 //! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
-//! (per thread) between traces; only the code memory belongs to each trace. Text listings
+//! (per thread) between small compiles (`lower_contexts.rs`); only the code memory belongs to
+//! each trace. Text listings
 //! (Cranelift IR, machine code) are produced only when the dump asks for them.
 //!
 //! Touches: the frame, globals and list memory that the generated code reads and writes (nothing
@@ -73,6 +74,10 @@ mod exit_chains;
 #[path = "lower_strings.rs"]
 mod strings;
 pub use strings::is_helper;
+
+#[path = "lower_contexts.rs"]
+mod contexts;
+use contexts::CompileContexts;
 
 #[path = "lower_imports.rs"]
 mod imports;
@@ -196,15 +201,9 @@ pub fn compile_tree(
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());
     }
-    let compiled = compile_with(members, layout, listings, &shapes);
-    // Cranelift's working memory (mostly the register allocator's) is about 170 bytes per byte
-    // of machine code: for a large tree, megabytes the interpreter will not reuse soon. It is
-    // made for each compile and freed with it (`compile_with`'s contexts), and the emptied
-    // pages go back to the system at once, which keeps the process's peak memory near the
-    // interpreter's (both cost about 0.1% of a run's instructions on bench/poly.toy, 28
-    // compiles; contexts kept between compiles kept their peak size for good).
-    crate::allocator::return_free_pages();
-    compiled
+    // Cranelift's working memory is kept for the next compile or handed back at once
+    // (`lower_contexts.rs`).
+    compile_with(members, layout, listings, &shapes)
 }
 
 fn compile_with(
@@ -226,8 +225,8 @@ fn compile_with(
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
-    let ctx = &mut module.get().make_context();
-    let builder = &mut FunctionBuilderContext::new();
+    let mut contexts = CompileContexts::take();
+    let (ctx, builder) = (&mut contexts.ctx, &mut contexts.builder);
     ctx.func.signature = entry_signature(module.get());
     let runtime = imports::import_runtime(module.get(), &mut ctx.func, members)?;
     let config = module.get().target_config();
@@ -255,6 +254,7 @@ fn compile_with(
         }
         None => return Err("Cranelift produced no code".into()),
     };
+    contexts.keep_after(code_size);
     module.get().finalize_definitions().map_err(|e| e.to_string())?;
     cost.module += started.elapsed();
     let address = module.get().get_finalized_function(id);
