@@ -160,6 +160,20 @@ pub fn compile_trace(
     compile_tree(&[TreeMember { trace, place, parent: None }], layout, listings)
 }
 
+/// Compiles side trace `trace` for the time until its tree is compiled again as one function
+/// (which replaces this code): as cheaply as Cranelift can, its single-pass register allocator
+/// (a compile about a third cheaper; the code keeps values in stack slots across its guards).
+pub fn compile_side_trace_for_now(
+    trace: &Trace,
+    layout: &ListLayout,
+    place: TreePlace,
+    listings: Listings,
+) -> Result<CompiledTrace, String> {
+    let members = [TreeMember { trace, place, parent: None }];
+    let shapes = check_members(&members)?;
+    compile_with(&members, layout, listings, &shapes, Tier::ForNow)
+}
+
 /// One trace of a tree compiled as one function (see [`compile_tree`]).
 #[derive(Clone, Copy)]
 pub struct TreeMember<'a> {
@@ -179,6 +193,31 @@ pub fn compile_tree(
     layout: &ListLayout,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
+    let shapes = check_members(members)?;
+    // A side trace compiled on its own is straight-line code, and is compiled again inside
+    // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
+    // quarter of its time, buys little there (measured on bench/poly.toy).
+    let tier = if members.len() > 1 || members[0].place.is_root { Tier::Optimized } else { Tier::Plain };
+    // Cranelift's working memory is kept for the next compile or handed back at once
+    // (`lower_contexts.rs`).
+    compile_with(members, layout, listings, &shapes, tier)
+}
+
+/// How much Cranelift works on a function (see [`host_isa`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tier {
+    /// Roots and trees: the e-graph optimizer and the backtracking register allocator.
+    Optimized,
+    /// A side trace on its own: no e-graph optimizer.
+    Plain,
+    /// A side trace whose tree will soon be compiled again as one function: no e-graph
+    /// optimizer, the single-pass register allocator.
+    ForNow,
+}
+
+/// Checks a tree's members (their order and parents, and each trace with the verifier) and
+/// returns their shapes.
+fn check_members(members: &[TreeMember<'_>]) -> Result<Vec<Shape>, String> {
     let mut shapes = Vec::with_capacity(members.len());
     for (i, member) in members.iter().enumerate() {
         if i > 0 && (member.place.is_root || member.place.root_trace != members[0].place.root_trace) {
@@ -201,9 +240,7 @@ pub fn compile_tree(
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());
     }
-    // Cranelift's working memory is kept for the next compile or handed back at once
-    // (`lower_contexts.rs`).
-    compile_with(members, layout, listings, &shapes)
+    Ok(shapes)
 }
 
 fn compile_with(
@@ -211,14 +248,11 @@ fn compile_with(
     layout: &ListLayout,
     listings: Listings,
     shapes: &[Shape],
+    tier: Tier,
 ) -> Result<CompiledTrace, String> {
-    // A side trace compiled on its own is straight-line code, and is compiled again inside
-    // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
-    // quarter of its time, buys little there (measured on bench/poly.toy).
-    let optimize = members.len() > 1 || members[0].place.is_root;
     let mut cost = CompileCost::default();
     let started = Instant::now();
-    let mut module = OwnedModule(Some(new_module(optimize)?));
+    let mut module = OwnedModule(Some(new_module(tier)?));
     cost.module = started.elapsed();
     let started = Instant::now();
     let pointer = module.get().target_config().pointer_type();
@@ -314,8 +348,8 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
 }
 
 /// A JIT module of its own for one trace, on one of the process-wide ISAs (see [`host_isa`]).
-fn new_module(optimize: bool) -> Result<JITModule, String> {
-    let mut builder = JITBuilder::with_isa(host_isa(optimize)?, default_libcall_names());
+fn new_module(tier: Tier) -> Result<JITModule, String> {
+    let mut builder = JITBuilder::with_isa(host_isa(tier)?, default_libcall_names());
     builder.symbols(super::runtime::symbols());
     builder.symbols(super::runtime_tuples::symbols());
     builder.symbols(super::runtime_strings::symbols());
@@ -325,26 +359,29 @@ fn new_module(optimize: bool) -> Result<JITModule, String> {
     Ok(JITModule::new(builder))
 }
 
-/// The Cranelift target for the host, optimizing for speed (or, `optimize` false, not at all); the verifier runs in debug builds
+/// The Cranelift target for the host for `tier`: optimizing for speed, or not at all (and with
+/// the single-pass register allocator for code compiled for now); the verifier runs in debug builds
 /// only. Built once per process and shared by every trace's module: detecting the CPU's
 /// features and building the flags cost about 0.1 ms the first time, per trace otherwise.
-fn host_isa(optimize: bool) -> Result<OwnedTargetIsa, String> {
+fn host_isa(tier: Tier) -> Result<OwnedTargetIsa, String> {
     static SPEED: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     static PLAIN: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    let (isa, opt_level) = if optimize { (&SPEED, "speed") } else { (&PLAIN, "none") };
+    static FOR_NOW: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    let (isa, opt_level, regalloc) = match tier {
+        Tier::Optimized => (&SPEED, "speed", "backtracking"),
+        Tier::Plain => (&PLAIN, "none", "backtracking"),
+        Tier::ForNow => (&FOR_NOW, "none", "single_pass"),
+    };
     isa.get_or_init(|| {
         let mut flags = settings::builder();
         let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
         for (name, value) in [
             ("opt_level", opt_level),
+            ("regalloc_algorithm", regalloc),
             ("enable_verifier", verifier),
             ("use_colocated_libcalls", "false"),
             ("is_pic", "false"),
         ] {
-            flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
-        }
-        if !optimize && std::env::var_os("TOYJIT_SIDE_SINGLE_PASS").is_some() {
-            let (name, value) = ("regalloc_algorithm", "single_pass");
             flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
         }
         cranelift_native::builder()
