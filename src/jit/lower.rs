@@ -22,7 +22,8 @@
 //! start block instead of returning.
 //!
 //! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
-//! (per thread) between traces; only the code memory belongs to each trace. Text listings
+//! (per thread) between small compiles (`lower_contexts.rs`); only the code memory belongs to
+//! each trace. Text listings
 //! (Cranelift IR, machine code) are produced only when the dump asks for them.
 //!
 //! Touches: the frame, globals and list memory that the generated code reads and writes (nothing
@@ -30,6 +31,7 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
@@ -75,6 +77,10 @@ mod str_append;
 mod strings;
 pub use strings::is_helper;
 
+#[path = "lower_contexts.rs"]
+mod contexts;
+use contexts::CompileContexts;
+
 #[path = "lower_imports.rs"]
 mod imports;
 use imports::RuntimeFunctions;
@@ -96,6 +102,23 @@ pub struct CompiledTrace {
     _exit_plans: Vec<Box<ExitPlan>>,
     /// Owns the code memory: held only to be freed on drop.
     _module: OwnedModule,
+    /// Where this compile's time went (for `--stats`).
+    pub cost: CompileCost,
+}
+
+/// Where one compile's time went: our lowering, Cranelift's compile, and making and finalizing
+/// the code memory; and how large the Cranelift function was.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompileCost {
+    /// Building the Cranelift function from the trace IR (imports, blocks, instructions).
+    pub lowering: std::time::Duration,
+    /// Cranelift's `define_function`: its optimizer, register allocation, emission.
+    pub cranelift: std::time::Duration,
+    /// Making the `JITModule` and finalizing its code memory.
+    pub module: std::time::Duration,
+    /// Cranelift instructions and blocks of the function built.
+    pub clif_insts: usize,
+    pub clif_blocks: usize,
 }
 
 /// A `JITModule` whose code memory is freed when it is dropped.
@@ -139,6 +162,20 @@ pub fn compile_trace(
     compile_tree(&[TreeMember { trace, place, parent: None }], layout, listings)
 }
 
+/// Compiles side trace `trace` for the time until its tree is compiled again as one function
+/// (which replaces this code): as cheaply as Cranelift can, its single-pass register allocator
+/// (a compile about a third cheaper; the code keeps values in stack slots across its guards).
+pub fn compile_side_trace_for_now(
+    trace: &Trace,
+    layout: &ListLayout,
+    place: TreePlace,
+    listings: Listings,
+) -> Result<CompiledTrace, String> {
+    let members = [TreeMember { trace, place, parent: None }];
+    let shapes = check_members(&members)?;
+    compile_with(&members, layout, listings, &shapes, Tier::ForNow)
+}
+
 /// One trace of a tree compiled as one function (see [`compile_tree`]).
 #[derive(Clone, Copy)]
 pub struct TreeMember<'a> {
@@ -158,6 +195,31 @@ pub fn compile_tree(
     layout: &ListLayout,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
+    let shapes = check_members(members)?;
+    // A side trace compiled on its own is straight-line code, and is compiled again inside
+    // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
+    // quarter of its time, buys little there (measured on bench/poly.toy).
+    let tier = if members.len() > 1 || members[0].place.is_root { Tier::Optimized } else { Tier::Plain };
+    // Cranelift's working memory is kept for the next compile or handed back at once
+    // (`lower_contexts.rs`).
+    compile_with(members, layout, listings, &shapes, tier)
+}
+
+/// How much Cranelift works on a function (see [`host_isa`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tier {
+    /// Roots and trees: the e-graph optimizer and the backtracking register allocator.
+    Optimized,
+    /// A side trace on its own: no e-graph optimizer.
+    Plain,
+    /// A side trace whose tree will soon be compiled again as one function: no e-graph
+    /// optimizer, the single-pass register allocator.
+    ForNow,
+}
+
+/// Checks a tree's members (their order and parents, and each trace with the verifier) and
+/// returns their shapes.
+fn check_members(members: &[TreeMember<'_>]) -> Result<Vec<Shape>, String> {
     let mut shapes = Vec::with_capacity(members.len());
     for (i, member) in members.iter().enumerate() {
         if i > 0 && (member.place.is_root || member.place.root_trace != members[0].place.root_trace) {
@@ -180,15 +242,7 @@ pub fn compile_tree(
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());
     }
-    let compiled = compile_with(members, layout, listings, &shapes);
-    // Cranelift's working memory (mostly the register allocator's) is about 170 bytes per byte
-    // of machine code: for a large tree, megabytes the interpreter will not reuse soon. It is
-    // made for each compile and freed with it (`compile_with`'s contexts), and the emptied
-    // pages go back to the system at once, which keeps the process's peak memory near the
-    // interpreter's (both cost about 0.1% of a run's instructions on bench/poly.toy, 28
-    // compiles; contexts kept between compiles kept their peak size for good).
-    crate::allocator::return_free_pages();
-    compiled
+    Ok(shapes)
 }
 
 fn compile_with(
@@ -196,18 +250,19 @@ fn compile_with(
     layout: &ListLayout,
     listings: Listings,
     shapes: &[Shape],
+    tier: Tier,
 ) -> Result<CompiledTrace, String> {
-    // A side trace compiled on its own is straight-line code, and is compiled again inside
-    // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
-    // quarter of its time, buys little there (measured on bench/poly.toy).
-    let optimize = members.len() > 1 || members[0].place.is_root;
-    let mut module = OwnedModule(Some(new_module(optimize)?));
+    let mut cost = CompileCost::default();
+    let started = Instant::now();
+    let mut module = OwnedModule(Some(new_module(tier)?));
+    cost.module = started.elapsed();
+    let started = Instant::now();
     let pointer = module.get().target_config().pointer_type();
     if pointer != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
-    let ctx = &mut module.get().make_context();
-    let builder = &mut FunctionBuilderContext::new();
+    let mut contexts = CompileContexts::take();
+    let (ctx, builder) = (&mut contexts.ctx, &mut contexts.builder);
     ctx.func.signature = entry_signature(module.get());
     let runtime = imports::import_runtime(module.get(), &mut ctx.func, members)?;
     let config = module.get().target_config();
@@ -217,19 +272,27 @@ fn compile_with(
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
     let exit_plans = build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
+    cost.clif_insts = ctx.func.dfg.num_insts();
+    cost.clif_blocks = ctx.func.dfg.num_blocks();
+    cost.lowering = started.elapsed();
 
     ctx.set_disasm(listings.disassembly);
     let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
+    let started = Instant::now();
     if let Err(e) = module.get().define_function(id, ctx) {
         return Err(describe_error(ctx, e));
     }
+    cost.cranelift = started.elapsed();
+    let started = Instant::now();
     let (code_size, disassembly) = match ctx.compiled_code() {
         Some(code) => {
             (code.code_info().total_size as usize, if listings.disassembly { code.vcode.clone() } else { None })
         }
         None => return Err("Cranelift produced no code".into()),
     };
+    contexts.keep_after(code_size);
     module.get().finalize_definitions().map_err(|e| e.to_string())?;
+    cost.module += started.elapsed();
     let address = module.get().get_finalized_function(id);
     // SAFETY: the function was declared with exactly this signature (three pointers in, i32
     // out) in the host's default calling convention, which is `extern "C"`.
@@ -242,6 +305,7 @@ fn compile_with(
         _objects: objects,
         _exit_plans: exit_plans,
         _module: module,
+        cost,
     })
 }
 
@@ -286,8 +350,8 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
 }
 
 /// A JIT module of its own for one trace, on one of the process-wide ISAs (see [`host_isa`]).
-fn new_module(optimize: bool) -> Result<JITModule, String> {
-    let mut builder = JITBuilder::with_isa(host_isa(optimize)?, default_libcall_names());
+fn new_module(tier: Tier) -> Result<JITModule, String> {
+    let mut builder = JITBuilder::with_isa(host_isa(tier)?, default_libcall_names());
     builder.symbols(super::runtime::symbols());
     builder.symbols(super::runtime_tuples::symbols());
     builder.symbols(super::runtime_strings::symbols());
@@ -297,18 +361,25 @@ fn new_module(optimize: bool) -> Result<JITModule, String> {
     Ok(JITModule::new(builder))
 }
 
-/// The Cranelift target for the host, optimizing for speed (or, `optimize` false, not at all); the verifier runs in debug builds
+/// The Cranelift target for the host for `tier`: optimizing for speed, or not at all (and with
+/// the single-pass register allocator for code compiled for now); the verifier runs in debug builds
 /// only. Built once per process and shared by every trace's module: detecting the CPU's
 /// features and building the flags cost about 0.1 ms the first time, per trace otherwise.
-fn host_isa(optimize: bool) -> Result<OwnedTargetIsa, String> {
+fn host_isa(tier: Tier) -> Result<OwnedTargetIsa, String> {
     static SPEED: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     static PLAIN: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    let (isa, opt_level) = if optimize { (&SPEED, "speed") } else { (&PLAIN, "none") };
+    static FOR_NOW: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    let (isa, opt_level, regalloc) = match tier {
+        Tier::Optimized => (&SPEED, "speed", "backtracking"),
+        Tier::Plain => (&PLAIN, "none", "backtracking"),
+        Tier::ForNow => (&FOR_NOW, "none", "single_pass"),
+    };
     isa.get_or_init(|| {
         let mut flags = settings::builder();
         let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
         for (name, value) in [
             ("opt_level", opt_level),
+            ("regalloc_algorithm", regalloc),
             ("enable_verifier", verifier),
             ("use_colocated_libcalls", "false"),
             ("is_pic", "false"),

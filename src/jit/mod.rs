@@ -11,6 +11,7 @@
 //!   opt/         the optimizer's passes (virtualize.rs: allocation removal of tuples)
 //!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
+//!                (compile_stats.rs: where compile time goes, for --stats)
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
 //!                runtime_strings.rs: strings and the helpers of ir/helpers.rs, whose common
 //!                cases runtime_str_fast.rs runs directly;
@@ -24,6 +25,7 @@
 //! the VM as a `&mut dyn JitHooks`.
 
 pub mod asm_labels;
+pub mod compile_stats;
 pub mod describe;
 pub mod dump;
 pub mod exit_plan;

@@ -17,11 +17,12 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
+use super::compile_stats::{CompileClock, CompileKind, CompileStats};
 use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
 use super::layout::ListLayout;
@@ -40,6 +41,8 @@ pub struct Stats {
     pub aborts: u32,
     pub recording: Duration,
     pub compiling: Duration,
+    /// `compiling` by kind of compile and by phase.
+    pub compiles: CompileStats,
 }
 
 /// A side trace being recorded: where it will be attached.
@@ -82,6 +85,11 @@ pub(super) struct Forest {
     /// Per trace: per exit, the temporaries it writes and the expressions they hold (a side
     /// trace grown there reads them: `r28` is `zr2 + zi2`).
     exit_values: HashMap<u32, Vec<Vec<(u16, String)>>>,
+}
+
+/// Does `trace` end linking to the root trace `root_id` (re-entering its loop)?
+fn links_to(trace: &Trace, root_id: u32) -> bool {
+    matches!(trace.insts.last().map(|i| i.op), Some(Op::Link { trace, .. }) if trace == root_id)
 }
 
 /// A recorded trace and its bytecode, as `Recorder::close`/`close_side` return them.
@@ -380,20 +388,32 @@ impl Forest {
     }
 
     /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
-    fn optimize_and_lower(&mut self, recorded_trace: &Trace, place: TreePlace) -> Result<Lowered, String> {
+    fn optimize_and_lower(
+        &mut self,
+        recorded_trace: &Trace,
+        place: TreePlace,
+        kind: CompileKind,
+        for_now: bool,
+    ) -> Result<Lowered, String> {
         let layout = self.layout.ok_or("the list layout could not be measured")?;
         if let Some(reason) = recorder::lists_across_interp_calls(recorded_trace) {
             return Err(reason);
         }
-        let compile_start = Instant::now();
+        let compile_start = CompileClock::start();
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
         let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
+        let optimizer = compile_start.elapsed();
         let listings = lower::Listings {
             clif: self.keep_model || self.dump_level.shows_full_ir(),
             disassembly: self.keep_model || self.dump_level.shows_machine_code(),
         };
-        let compiled = lower::compile_trace(&trace, &layout, place, listings)?;
-        self.stats.compiling += compile_start.elapsed();
+        let compiled = if for_now {
+            lower::compile_side_trace_for_now(&trace, &layout, place, listings)?
+        } else {
+            lower::compile_trace(&trace, &layout, place, listings)?
+        };
+        self.stats.compiling +=
+            self.stats.compiles.record(kind, trace.insts.len(), &compile_start, optimizer, &compiled.cost);
         let mut stages: Vec<IrStage> = stages.into_iter().map(|(name, trace)| IrStage { name, trace }).collect();
         if keep_stages {
             stages.insert(0, IrStage { name: "recorded", trace: recorded_trace.clone() });
@@ -501,7 +521,8 @@ impl Forest {
         ending: &str,
         links_to: Option<u32>,
     ) -> Result<usize, String> {
-        let mut lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let mut lowered =
+            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Root, false)?;
         let id = self.next_id();
         let start = self.location(code, header_pc);
         let heading = format!("the loop at {start}");
@@ -539,7 +560,8 @@ impl Forest {
     pub(super) fn install_entry(&mut self, recorder: Recorder) -> Result<usize, String> {
         let code = recorder.code.clone();
         let recorded = recorder.close_return();
-        let mut lowered = self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id))?;
+        let mut lowered =
+            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Entry, false)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let start = self.location(&code, 0);
@@ -587,7 +609,7 @@ impl Forest {
         let recorded = recorder.close_side(target, pc);
         let exit_base = self.trees[tree].exits.len() as u32;
         let place = TreePlace { exit_base, root_trace: target, is_root: false };
-        let mut lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side, false)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let heading = format!("function entry of {} ({}:{})", code.name, self.filename, code.first_line);
@@ -630,7 +652,8 @@ impl Forest {
             }
         };
         let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
-        let mut lowered = self.optimize_and_lower(&recorded.0, place)?;
+        let for_now = self.side_trace_merged_at_once(side.tree, side.parent_trace, recorded.0.insts.len());
+        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side, for_now)?;
         let id = self.next_id();
         self.trees[side.tree].side_traces += 1;
         let start = self.location(&start_code, start_pc);
@@ -664,6 +687,42 @@ impl Forest {
         Ok(id)
     }
 
+    /// The traces of the tree of root `root_id` that compiling it as one function takes, parents
+    /// before their side traces: the root and the side traces hanging from it (an entry
+    /// prefix and its side traces stay in pieces: the prefix is called on its own).
+    fn one_function_members(&self, root_id: u32) -> Vec<u32> {
+        let mut ids: Vec<u32> =
+            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
+        // Trace numbers grow, so each side trace comes after its parent.
+        ids.sort_unstable();
+        let mut members: Vec<u32> = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let parent = self.metas[&id].parent.map(|(trace, _)| trace);
+            if id == root_id || parent.is_some_and(|p| members.contains(&p)) {
+                members.push(id);
+            }
+        }
+        members
+    }
+
+    /// Will a side trace of `insts` instructions (at most), from an exit of `parent` in tree
+    /// `tree`, be compiled again inside its tree as one function at once (a function's entry
+    /// tree at its 1st, 2nd, 4th... side trace, when the tree takes its parent and stays within
+    /// `MAX_TREE_INSTS_IN_ONE_FUNCTION`)? Then its own code is hardly used
+    /// (`lower::compile_side_trace_for_now`).
+    fn side_trace_merged_at_once(&self, tree: usize, parent: u32, insts: usize) -> bool {
+        let built = &self.trees[tree];
+        let members = self.one_function_members(built.id);
+        let size: usize = members.iter().map(|id| self.metas[id].optimized.insts.len()).sum::<usize>() + insts;
+        // A function's entry tree is compiled again at its 1st, 2nd, 4th... side trace
+        // (`Jit::entry_tree_grew`): then at once. A loop's tree is compiled again once it
+        // settles, counted in runs from the VM, which may come late: betting on it, with the
+        // side trace's cheap code hot until then, cost bench/sorting.toy 1% more instructions
+        // (0.3% fewer compiling, 1% more running), so a loop's side trace is not bet on.
+        let merged_at_once = built.function_entry && (built.side_traces + 1).is_power_of_two();
+        merged_at_once && members.contains(&parent) && size <= MAX_TREE_INSTS_IN_ONE_FUNCTION
+    }
+
     /// Compiles tree `tree` again as one function, its side traces inside the exits they hang
     /// from, and installs it as the tree's entry: an exit then runs on into its side trace
     /// without a call, and a side trace's link back to the root is a jump to the root's start,
@@ -673,19 +732,7 @@ impl Forest {
     /// still name them); if this fails, the tree keeps them.
     pub(super) fn compile_tree_as_one(&mut self, tree: usize) {
         let root_id = self.trees[tree].id;
-        let mut ids: Vec<u32> =
-            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
-        // Trace numbers grow, so each side trace comes after its parent.
-        ids.sort_unstable();
-        // An entry prefix and its side traces stay in pieces: the prefix is called on its own.
-        let mut members_only: Vec<u32> = Vec::with_capacity(ids.len());
-        for &id in &ids {
-            let parent = self.metas[&id].parent.map(|(trace, _)| trace);
-            if id == root_id || parent.is_some_and(|p| members_only.contains(&p)) {
-                members_only.push(id);
-            }
-        }
-        let ids = members_only;
+        let ids = self.one_function_members(root_id);
         let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
         if size > MAX_TREE_INSTS_IN_ONE_FUNCTION || ids.first() != Some(&root_id) {
             return;
@@ -693,10 +740,8 @@ impl Forest {
         // The gain is mostly a side trace's link back to the root becoming a jump; a tree whose
         // side traces all leave for other loops is not worth the compile time. An entry tree's
         // side traces return: merged, a call no longer goes through the side-exit table.
-        let links_back = self.trees[tree].function_entry
-            || ids[1..].iter().any(|id| {
-            matches!(self.metas[id].optimized.insts.last().map(|i| i.op), Some(Op::Link { trace, .. }) if trace == root_id)
-        });
+        let links_back =
+            self.trees[tree].function_entry || ids[1..].iter().any(|id| links_to(&self.metas[id].optimized, root_id));
         if !links_back {
             return;
         }
@@ -717,9 +762,14 @@ impl Forest {
             .collect();
         let Some(layout) = self.layout else { return };
         let listings = lower::Listings { clif: false, disassembly: self.dump_level.shows_machine_code() };
-        let compile_start = Instant::now();
+        let compile_start = CompileClock::start();
         let compiled = members.and_then(|members| lower::compile_tree(&members, &layout, listings));
-        self.stats.compiling += compile_start.elapsed();
+        self.stats.compiling += match &compiled {
+            Ok(compiled) => {
+                self.stats.compiles.record(CompileKind::TreeAsOne, size, &compile_start, Duration::ZERO, &compiled.cost)
+            }
+            Err(_) => compile_start.elapsed(),
+        };
         let names = ids[1..].iter().map(|id| format!("T{id}")).collect::<Vec<_>>().join(", ");
         match compiled {
             Ok(compiled) => {
@@ -767,6 +817,8 @@ impl Forest {
         if let Some(native) = native_time {
             line.push_str(&format!(", in native code: {:.3} ms", native.as_secs_f64() * 1e3));
         }
+        line.push('\n');
+        line.push_str(&s.compiles.line());
         line
     }
 

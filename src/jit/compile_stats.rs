@@ -1,0 +1,157 @@
+//! Where compile time goes, per kind of compile, for `--stats`' second line.
+//!
+//! Each compile (a root, a side trace, a function entry, a tree compiled again as one function)
+//! adds its IR size and its time, split into our optimizer, our lowering to Cranelift IR,
+//! Cranelift's compile, and the code memory's module (`lower::CompileCost`). Touches nothing
+//! but its own counters; `TOYJIT_COMPILE_LOG` set in the environment prints one line per
+//! compile to stderr as well.
+
+use std::time::{Duration, Instant};
+
+use super::lower::CompileCost;
+
+/// What was compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompileKind {
+    /// A loop's root trace.
+    Root,
+    /// A side trace (or an entry prefix: a side trace of the loop's tree) compiled on its own.
+    Side,
+    /// A function-entry trace.
+    Entry,
+    /// A whole tree compiled again as one function.
+    TreeAsOne,
+}
+
+impl CompileKind {
+    const ALL: [CompileKind; 4] = [CompileKind::Root, CompileKind::Side, CompileKind::Entry, CompileKind::TreeAsOne];
+
+    fn name(self) -> &'static str {
+        match self {
+            CompileKind::Root => "roots",
+            CompileKind::Side => "side traces",
+            CompileKind::Entry => "function entries",
+            CompileKind::TreeAsOne => "trees as one function",
+        }
+    }
+}
+
+/// The compiles of one kind: how many, their trace-IR instructions, their time.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    count: u32,
+    ir_insts: usize,
+    total: Duration,
+}
+
+/// The clocks of one compile: wall time (what `--stats`' "compiling" adds up) and this
+/// thread's CPU time (what the compile cost on a loaded machine, where the wall time also
+/// counts the time other processes ran).
+pub struct CompileClock {
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl CompileClock {
+    pub fn start() -> CompileClock {
+        CompileClock { wall: Instant::now(), cpu: cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) }
+    }
+
+    /// Wall time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.wall.elapsed()
+    }
+
+    fn cpu_elapsed(&self) -> Duration {
+        cpu_time(libc::CLOCK_THREAD_CPUTIME_ID).saturating_sub(self.cpu)
+    }
+}
+
+/// The CPU time of `clock` (a thread's or the process's), zero if it cannot be read.
+fn cpu_time(clock: libc::clockid_t) -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid, writable timespec; the call writes only it.
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// Compile time by kind and by phase.
+#[derive(Clone, Debug, Default)]
+pub struct CompileStats {
+    by_kind: [Tally; 4],
+    /// The compiles' CPU time, all kinds.
+    cpu: Duration,
+    optimizer: Duration,
+    lowering: Duration,
+    cranelift: Duration,
+    module: Duration,
+}
+
+impl CompileStats {
+    /// Counts one compile of `ir_insts` trace-IR instructions started at `clock`, of which
+    /// `optimizer` in our passes and `cost` in lowering and Cranelift. Returns its wall time.
+    pub fn record(
+        &mut self,
+        kind: CompileKind,
+        ir_insts: usize,
+        clock: &CompileClock,
+        optimizer: Duration,
+        cost: &CompileCost,
+    ) -> Duration {
+        let total = clock.elapsed();
+        let cpu = clock.cpu_elapsed();
+        self.cpu += cpu;
+        let tally = &mut self.by_kind[CompileKind::ALL.iter().position(|&k| k == kind).unwrap_or(0)];
+        tally.count += 1;
+        tally.ir_insts += ir_insts;
+        tally.total += total;
+        self.optimizer += optimizer;
+        self.lowering += cost.lowering;
+        self.cranelift += cost.cranelift;
+        self.module += cost.module;
+        if std::env::var_os("TOYJIT_COMPILE_LOG").is_some() {
+            eprintln!(
+                "[compile] {:<22} ir {:>4} clif {:>5} insts {:>4} blocks: cpu {:>7.3} ms, wall {:>7.3} ms = optimizer {:.3} + lowering {:.3} + cranelift {:.3} + module {:.3}",
+                kind.name(),
+                ir_insts,
+                cost.clif_insts,
+                cost.clif_blocks,
+                ms(cpu),
+                ms(total),
+                ms(optimizer),
+                ms(cost.lowering),
+                ms(cost.cranelift),
+                ms(cost.module)
+            );
+        }
+        total
+    }
+
+    /// The `--stats` line: per kind, compiles, IR instructions and milliseconds; then the
+    /// phases over all compiles, and the compiles' share of the process's CPU time so far.
+    pub fn line(&self) -> String {
+        let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
+        let share = if process.is_zero() { 0.0 } else { 100.0 * self.cpu.as_secs_f64() / process.as_secs_f64() };
+        let kinds: Vec<String> = CompileKind::ALL
+            .iter()
+            .zip(&self.by_kind)
+            .filter(|(_, t)| t.count > 0)
+            .map(|(kind, t)| format!("{} {} ({} IR insts, {:.3} ms)", kind.name(), t.count, t.ir_insts, ms(t.total)))
+            .collect();
+        format!(
+            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time {:.3} ms, {share:.1}% of the process's",
+            if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
+            ms(self.optimizer),
+            ms(self.lowering),
+            ms(self.cranelift),
+            ms(self.module),
+            ms(self.cpu)
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
