@@ -187,9 +187,24 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // initialised `Value` that nothing else borrows while the trace runs.
     let old = unsafe { std::mem::replace(&mut *slot, Value::None) };
     // Trace values may point into a list or tuple the slot held (items the trace loaded):
-    // it is dropped once no trace value can reach it.
-    if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_)) {
+    // its last reference is dropped once no trace value can reach it. Another reference
+    // (a tree node's parent, the list it came from, a caller's variable) is dropped at once:
+    // that frees nothing, and every trace value is kept alive by where it was read from, which
+    // lets go of it only into the garbage or at an exit that counts what it writes first.
+    if is_last_reference(&old) {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
+    }
+}
+
+/// Is `value` a heap object with no other reference (dropping it would free it)?
+fn is_last_reference(value: &Value) -> bool {
+    match value {
+        Value::Tuple(tuple) => tuple.refcount() == 1,
+        Value::Str(text) => text.refcount() == 1,
+        Value::List(list) => Rc::strong_count(list) == 1,
+        Value::Dict(dict) => Rc::strong_count(dict) == 1,
+        Value::BigInt(big) => Rc::strong_count(big) == 1,
+        _ => false,
     }
 }
 

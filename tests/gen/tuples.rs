@@ -17,12 +17,13 @@ pub fn tuple_blocks(seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed ^ 0x7091_E5B1_0C4D_2A11);
     let mut out = Vec::new();
     for block in 0..rng.range(1, 2) as u64 {
-        let text = match rng.below(6) {
+        let text = match rng.below(7) {
             0 => pair_recurrence(&mut rng, block),
             1 => list_of_tuples(&mut rng, block),
             2 => returned_tuples(&mut rng, block),
             3 => identity(&mut rng, block),
             4 => indexing(&mut rng, block),
+            5 => shared_tree(&mut rng, block),
             _ => unpack_errors(&mut rng, block),
         };
         out.extend(text.lines().map(str::to_string));
@@ -100,6 +101,26 @@ fn identity(rng: &mut Rng, b: u64) -> String {
         "def t_same{b}(n):\n    t_keep = []\n    t_a = (0,)\n    t_b = t_a\n    for i in range(n):\n        t_a = (i, i % 3)\n        t_b = t_a\n        if i % 4 == 1:\n            t_keep.append(t_a)\n            t_keep.append(t_b)\n        if i == {at}:\n            break\n    print('t_is{b}', t_a is t_b, t_a == t_b, len(t_keep) > 1 and t_keep[0] is t_keep[1], t_a)\n    return t_a\n\
          t_r{b} = t_same{b}({n})\n\
          print(t_r{b} is t_r{b}, t_r{b})"
+    )
+}
+
+/// A tree of `(key, left, right)` tuples built by a recursive function (native calls of its
+/// entry trace) and searched by a loop whose direction changes (side traces linking back to the
+/// root, clearing slots that hold tuples the tree shares), a variable going from a shared tuple
+/// to a number, and a key of another type raising `TypeError` deep in the recursion.
+fn shared_tree(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng);
+    let (m, k) = (rng.pick(&[50, 1000, 65536]), rng.range(3, 40));
+    // From 1: the tree has a root (an int key) for the other key to be compared with.
+    let bad = rng.range(1, n + 5);
+    format!(
+        "def t_ins{b}(node, key):\n    if node is None:\n        return (key, None, None)\n    k, l, r = node\n    if key < k:\n        return (k, t_ins{b}(l, key), r)\n    if key > k:\n        return (k, l, t_ins{b}(r, key))\n    return node\n\
+         def t_find{b}(node, key):\n    d = 0\n    last = node\n    while node is not None:\n        k, l, r = node\n        last = node\n        if key == k:\n            last = d\n            return d, last\n        node = l if key < k else r\n        d += 1\n    return -d, last is None\n\
+         t_root{b} = None\n\
+         t_err{b} = 0\n\
+         for i in range({n}):\n    try:\n        t_root{b} = t_ins{b}(t_root{b}, 'x' if i == {bad} else i * {k} % {m})\n    except TypeError:\n        t_err{b} += 1\n\
+         t_hits{b} = [t_find{b}(t_root{b}, q) for q in range(0, {m}, {m} // 25 + 1)]\n\
+         print('t_tree{b}', t_err{b}, t_hits{b}[:6], t_root{b} is not None and t_root{b}[0])"
     )
 }
 

@@ -12,10 +12,13 @@
 //!
 //! The block is allocated with [`Tuple::allocate`] (the one allocation function) and freed by the
 //! last [`Drop`]; the refcount is a plain (non-atomic) count, as `Rc`'s is: values never cross
-//! threads. Touches nothing but its own block and the items' refcounts.
+//! threads. Blocks of small tuples are recycled through per-length free lists (CPython keeps
+//! the same): a program that builds and drops pairs in a loop (a particle step, a tree node
+//! copied on a path) reuses the same few blocks instead of calling the allocator twice per
+//! tuple. Touches nothing but its own block, the items' refcounts and the free lists.
 
 use std::alloc::{self, Layout};
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -59,11 +62,18 @@ impl Tuple {
     /// # Safety
     /// The caller must write all `len` items (see [`Tuple::items_ptr`]) before the tuple is read,
     /// cloned or dropped.
+    #[inline]
     pub unsafe fn allocate(len: usize) -> Tuple {
-        let layout = Self::layout(len);
-        // SAFETY: the layout is never zero-sized (the header alone is 16 bytes).
-        let raw = unsafe { alloc::alloc(layout) } as *mut TupleHeader;
-        let Some(header) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
+        let header = match free_lists::pop(len) {
+            Some(recycled) => recycled,
+            None => {
+                let layout = Self::layout(len);
+                // SAFETY: the layout is never zero-sized (the header alone is 16 bytes).
+                let raw = unsafe { alloc::alloc(layout) } as *mut TupleHeader;
+                let Some(header) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
+                header
+            }
+        };
         // SAFETY: `header` points to fresh memory big and aligned enough for a `TupleHeader`.
         unsafe { header.as_ptr().write(TupleHeader { refcount: Cell::new(1), len }) };
         Tuple { header, _owns: PhantomData }
@@ -171,15 +181,108 @@ impl Drop for Tuple {
 }
 
 impl Tuple {
-    /// Drops the items and frees the block (the last handle is going away).
+    /// Drops the items and frees the block (the last handle is going away): onto its length's
+    /// free list if there is room, else back to the allocator.
     #[inline(never)]
     unsafe fn free(&mut self) {
         // SAFETY (caller): no other handle exists; the items are initialised.
         unsafe {
             let len = self.header.as_ref().len;
-            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(self.items_ptr(), len));
-            alloc::dealloc(self.header.as_ptr() as *mut u8, Self::layout(len));
+            let items = self.items_ptr();
+            for i in 0..len {
+                let item = items.add(i);
+                // Numbers, bools and `None` own nothing: skip the call into the drop glue.
+                if !matches!(*item, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None) {
+                    std::ptr::drop_in_place(item);
+                }
+            }
+            if !free_lists::push(self.header, len) {
+                alloc::dealloc(self.header.as_ptr() as *mut u8, Self::layout(len));
+            }
         }
+    }
+}
+
+/// Per-length lists of freed blocks, linked through their refcount word (a free block has no
+/// handle, so the word is unused), at most [`free_lists::KEPT`] blocks each. Per thread, as
+/// the tuples are.
+mod free_lists {
+    use super::*;
+
+    /// Tuples of 1 to `LENGTHS` items are recycled (pairs, points, tree nodes, records).
+    const LENGTHS: usize = 8;
+    /// Blocks kept per length (CPython keeps 2000): enough for a loop's churn, and a program
+    /// that drops a big structure gives the rest back to the allocator.
+    pub(super) const KEPT: usize = 2000;
+
+    struct Lists {
+        heads: [*mut TupleHeader; LENGTHS],
+        counts: [usize; LENGTHS],
+    }
+
+    impl Drop for Lists {
+        fn drop(&mut self) {
+            for (len, head) in (1..=LENGTHS).zip(self.heads) {
+                let mut block = head;
+                while !block.is_null() {
+                    // SAFETY: every block on list `len` came from `Tuple::layout(len)` and is
+                    // owned by the list alone; its refcount word holds the next block.
+                    unsafe {
+                        let next = (*block).refcount.get() as *mut TupleHeader;
+                        alloc::dealloc(block as *mut u8, Tuple::layout(len));
+                        block = next;
+                    }
+                }
+            }
+        }
+    }
+
+    thread_local! {
+        static LISTS: UnsafeCell<Lists> =
+            const { UnsafeCell::new(Lists { heads: [std::ptr::null_mut(); LENGTHS], counts: [0; LENGTHS] }) };
+    }
+
+    /// A recycled block for `len` items (its header still to be written), if one is kept.
+    #[inline]
+    pub(super) fn pop(len: usize) -> Option<NonNull<TupleHeader>> {
+        if len == 0 || len > LENGTHS {
+            return None;
+        }
+        // `try_with`: while the thread's locals are being destroyed, allocate normally.
+        LISTS
+            .try_with(|lists| {
+                // SAFETY: only this thread reaches its lists, and no call below re-enters them.
+                let lists = unsafe { &mut *lists.get() };
+                let head = NonNull::new(lists.heads[len - 1])?;
+                // SAFETY: a kept block's refcount word holds the next block (or null).
+                lists.heads[len - 1] = unsafe { head.as_ref() }.refcount.get() as *mut TupleHeader;
+                lists.counts[len - 1] -= 1;
+                Some(head)
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Keeps the block of a freed tuple of `len` items (its items already dropped); false if
+    /// its list is full (or the length is not recycled): the caller frees it.
+    #[inline]
+    pub(super) fn push(block: NonNull<TupleHeader>, len: usize) -> bool {
+        if len == 0 || len > LENGTHS {
+            return false;
+        }
+        LISTS
+            .try_with(|lists| {
+                // SAFETY: as in `pop`; the block has no handle left, so its refcount word is free.
+                let lists = unsafe { &mut *lists.get() };
+                if lists.counts[len - 1] >= KEPT {
+                    return false;
+                }
+                unsafe { block.as_ref() }.refcount.set(lists.heads[len - 1] as usize);
+                lists.heads[len - 1] = block.as_ptr();
+                lists.counts[len - 1] += 1;
+                true
+            })
+            .unwrap_or(false)
     }
 }
 
@@ -248,6 +351,33 @@ mod tests {
         assert_eq!(rc.refcount(), 2, "the items live while one handle does");
         drop(u);
         assert_eq!(rc.refcount(), 1, "the last drop releases the items");
+    }
+
+    #[test]
+    fn a_freed_small_tuple_block_is_reused_with_a_fresh_header() {
+        let leaf = Value::str("item");
+        let Value::Str(rc) = &leaf else { unreachable!() };
+        let first = Tuple::from_vec(vec![leaf.clone(), Value::Int(1)]);
+        let address = first.addr();
+        drop(first);
+        assert_eq!(rc.refcount(), 1, "the freed tuple released its items");
+        let second = Tuple::from_vec(vec![Value::Int(2), Value::Int(3)]);
+        assert_eq!(second.addr(), address, "the block went back to the free list for pairs");
+        assert_eq!(second.refcount(), 1);
+        assert_eq!(ints(&second), [2, 3]);
+        let triple = Tuple::from_vec(vec![Value::Int(4), Value::Int(5), Value::Int(6)]);
+        assert_ne!(triple.addr(), address, "a block is reused only for its own length");
+    }
+
+    #[test]
+    fn free_lists_keep_a_bounded_number_of_blocks() {
+        // More pairs than a list keeps, all freed: the rest go back to the allocator.
+        let pairs: Vec<Tuple> =
+            (0..free_lists::KEPT + 100).map(|i| Tuple::from_vec(vec![Value::Int(i as i64); 2])).collect();
+        drop(pairs);
+        let again: Vec<Tuple> =
+            (0..free_lists::KEPT + 100).map(|i| Tuple::from_vec(vec![Value::Int(i as i64); 2])).collect();
+        assert!(again.iter().enumerate().all(|(i, t)| ints(t) == [i as i64, i as i64] && t.refcount() == 1));
     }
 
     #[test]
