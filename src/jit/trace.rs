@@ -398,14 +398,15 @@ impl Jit {
 
     /// A side trace was attached to entry tree `tree`: the function's `EntrySlot` learns how far
     /// the tree now reaches (its frame extent and inlined calls, which `EnterCheck` and the VM
-    /// check before a call), and, at the 1st, 2nd, 4th, 8th... side trace, the tree is compiled
-    /// again as one function, so that a call runs on into its side traces without a call through
-    /// the side-exit table. Native calls never pass through the VM, so an entry tree cannot wait
-    /// for runs to settle as a loop's does; the powers of two bound the recompiles per tree (at
-    /// most 7, as a tree has at most 64 side traces).
+    /// check before a call), and, at its 1st, 4th, 16th, 64th side trace (a loop's tree with a
+    /// prefix: 1st, 2nd, 4th, 8th...; [`Tree::merges_at`]), the tree is compiled again as one
+    /// function, so that a call runs on into its side traces without a call through the
+    /// side-exit table. Native calls never pass through the VM, so an entry tree cannot wait
+    /// for runs to settle as a loop's does; the powers bound the recompiles per tree (at most
+    /// 4, or 7, as a tree has at most 64 side traces).
     fn entry_tree_grew(&mut self, tree: usize) {
         let built = &self.forest.trees[tree];
-        if built.side_traces.is_power_of_two() {
+        if built.merges_at(built.side_traces) {
             self.forest.compile_tree_as_one(tree);
         }
         let built = &mut self.forest.trees[tree];

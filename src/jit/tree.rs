@@ -190,6 +190,20 @@ pub(super) struct EntryPrefix {
 }
 
 impl Tree {
+    /// Is this tree, a function's entry tree or a loop's tree with an entry prefix, compiled
+    /// again as one function when its `side_traces`-th side trace is attached
+    /// (`Jit::entry_tree_grew`)? A function's entry tree (no loop) at its 1st, 4th, 16th and
+    /// 64th: its side traces return, so until it is recompiled a call only goes through the
+    /// side-exit table, and each recompile costs about as much as all its side traces
+    /// attached since (at 1, 2, 4, 8... bench/trees.toy spent 7 of its 10 recompiles on entry
+    /// trees soon replaced). A loop's tree with a prefix at its 1st, 2nd, 4th, 8th...: until
+    /// then every iteration through a side trace linking back goes through the VM (at 1, 4,
+    /// 16 bench/sorting.toy's merge_sort loop ran 1% more instructions).
+    pub(super) fn merges_at(&self, side_traces: usize) -> bool {
+        let every_other = self.function_entry && self.prefix.is_none();
+        side_traces.is_power_of_two() && (!every_other || side_traces.trailing_zeros() % 2 == 0)
+    }
+
     /// The machine code a call of the tree's function runs first: the entry prefix, if the tree
     /// has one, else the root (a function-entry tree).
     pub fn entry_native(&self) -> NativeEntry {
@@ -707,19 +721,19 @@ impl Forest {
 
     /// Will a side trace of `insts` instructions (at most), from an exit of `parent` in tree
     /// `tree`, be compiled again inside its tree as one function at once (a function's entry
-    /// tree at its 1st, 2nd, 4th... side trace, when the tree takes its parent and stays within
-    /// `MAX_TREE_INSTS_IN_ONE_FUNCTION`)? Then its own code is hardly used
+    /// tree at its 1st, 4th, 16th... side trace: [`Tree::merges_at`], when the tree takes its
+    /// parent and stays within `MAX_TREE_INSTS_IN_ONE_FUNCTION`)? Then its own code is hardly used
     /// (`lower::compile_side_trace_for_now`).
     fn side_trace_merged_at_once(&self, tree: usize, parent: u32, insts: usize) -> bool {
         let built = &self.trees[tree];
         let members = self.one_function_members(built.id);
         let size: usize = members.iter().map(|id| self.metas[id].optimized.insts.len()).sum::<usize>() + insts;
-        // A function's entry tree is compiled again at its 1st, 2nd, 4th... side trace
+        // A function's entry tree is compiled again at its 1st, 4th, 16th... side trace
         // (`Jit::entry_tree_grew`): then at once. A loop's tree is compiled again once it
         // settles, counted in runs from the VM, which may come late: betting on it, with the
         // side trace's cheap code hot until then, cost bench/sorting.toy 1% more instructions
         // (0.3% fewer compiling, 1% more running), so a loop's side trace is not bet on.
-        let merged_at_once = built.function_entry && (built.side_traces + 1).is_power_of_two();
+        let merged_at_once = built.function_entry && built.merges_at(built.side_traces + 1);
         merged_at_once && members.contains(&parent) && size <= MAX_TREE_INSTS_IN_ONE_FUNCTION
     }
 
