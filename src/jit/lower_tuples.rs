@@ -87,9 +87,26 @@ pub(super) fn handed_over_tuples(trace: &super::super::ir::Trace) -> Vec<bool> {
                 Op::NewTuple { .. } | Op::TupleInit { .. } | Op::ClearSlot { .. } | Op::ConstInt { .. } | Op::ConstNone
             )
         });
-        handed[at] = owner_takes_it && quiet_between;
+        handed[at] = owner_takes_it && quiet_between && initialised_before(trace, at, by);
     }
     handed
+}
+
+/// Does a `TupleInit` write every item of the tuple `NewTuple` at `at` builds before
+/// instruction `by`? (`runtime_tuples::tuple_alloc` leaves the items of a handed-over tuple
+/// unwritten: no `None` fill.) A `CallNative` result is a whole tuple already.
+fn initialised_before(trace: &super::super::ir::Trace, at: usize, by: usize) -> bool {
+    let Op::NewTuple { len } = trace.insts[at].op else { return true };
+    let mut written = vec![false; len.max(0) as usize];
+    for inst in &trace.insts[at + 1..by] {
+        if let Op::TupleInit { tuple, index, .. } = inst.op
+            && tuple.0 as usize == at
+            && let Some(item) = written.get_mut(index as usize)
+        {
+            *item = true;
+        }
+    }
+    written.iter().all(|&w| w)
 }
 
 impl Lowerer<'_, '_> {

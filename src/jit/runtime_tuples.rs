@@ -89,9 +89,13 @@ pub(super) extern "C" fn tuple_new(len: i64) -> usize {
     address
 }
 
-/// A new tuple of `len` items (all `None`), its one reference owned by the caller.
+/// A new tuple of `len` items, its one reference owned by the caller; its items are NOT
+/// initialised: `lower_tuples::handed_over_tuples` hands a tuple over only when a `TupleInit`
+/// writes each of its items before anything can exit, read it or run other code.
 pub(super) extern "C" fn tuple_alloc(len: i64) -> usize {
-    let tuple = ManuallyDrop::new(Tuple::from_fn(len as usize, |_| Value::None));
+    // SAFETY: the trace writes every item before the tuple is read, counted or dropped (the
+    // condition above), and `tuple_init` writes an item without dropping what was there.
+    let tuple = ManuallyDrop::new(unsafe { Tuple::allocate(len as usize) });
     tuple.addr()
 }
 
@@ -111,13 +115,15 @@ extern "C" fn list_store_owned(list: usize, index: i64, tuple: usize) {
 }
 
 pub(super) extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64) {
-    // SAFETY: `tuple` was just built by `tuple_new` (kept alive by the garbage list) and no
-    // one else has seen it yet, so writing its item is writing a fresh object; `index` is
-    // below its length (the trace builds tuples from its own items); the payload is a trace
-    // value (alive, see the module doc).
+    // SAFETY: `tuple` was just built by `tuple_new` (kept alive by the garbage list) or
+    // `tuple_alloc` (owned by the trace) and no one else has seen it yet, so writing its item
+    // is writing a fresh object; the item is `None` (`tuple_new`) or not initialised
+    // (`tuple_alloc`): written without dropping it. `index` is below its length (the trace
+    // builds tuples from its own items); the payload is a trace value (alive, see the module
+    // doc).
     unsafe {
         let tuple = borrowed_tuple(tuple);
-        *tuple.items_ptr().add(index as usize) = value_of_words(value_tag as u8, payload);
+        tuple.items_ptr().add(index as usize).write(value_of_words(value_tag as u8, payload));
     }
 }
 
