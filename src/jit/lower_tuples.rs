@@ -116,6 +116,12 @@ impl Lowerer<'_, '_> {
         self.t.handed_over.get(r.0 as usize).copied().unwrap_or(false)
     }
 
+    /// May the `ListStoreAny` at `r` free the element it replaces at once
+    /// ([`super::old_elements::frees_old_element`])?
+    fn frees_old_element(&self, r: IrRef) -> bool {
+        self.t.frees_old.get(r.0 as usize).copied().unwrap_or(false)
+    }
+
     /// Lowers a tuple opcode (or `ListStoreAny`); `None` if `op` is not one.
     pub(super) fn lower_tuple_op(&mut self, r: IrRef, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
         Ok(Some(match op {
@@ -173,14 +179,18 @@ impl Lowerer<'_, '_> {
             Op::ListStoreAny { list, index, value } if self.handed_over(value) => {
                 let (list, index, tuple) = (self.val(list)?, self.val(index)?, self.val(value)?);
                 let store = self.runtime.list_store_owned.ok_or("ListStoreAny without its runtime function")?;
-                self.b.ins().call(store, &[list, index, tuple]);
+                let free_old = i64::from(self.frees_old_element(r));
+                let free_old = self.b.ins().iconst(types::I64, free_old);
+                self.b.ins().call(store, &[list, index, tuple, free_old]);
                 None
             }
             Op::ListStoreAny { list, index, value } => {
                 let (list, index) = (self.val(list)?, self.val(index)?);
                 let (value_tag, payload) = self.tag_and_payload(value)?;
                 let store = self.runtime.list_store_any.ok_or("ListStoreAny without its runtime function")?;
-                self.b.ins().call(store, &[list, index, value_tag, payload]);
+                let free_old = i64::from(self.frees_old_element(r));
+                let free_old = self.b.ins().iconst(types::I64, free_old);
+                self.b.ins().call(store, &[list, index, value_tag, payload, free_old]);
                 None
             }
             _ => return Ok(None),
