@@ -102,3 +102,57 @@ fn suspect_values(trace: &Trace) -> Vec<bool> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jit::ir::{Snapshot, Type};
+
+    /// `parts[i] = (parts[i][0], 1)` in a loop; `read_after` adds a use, after the store, of
+    /// the tuple loaded from the old element (through an exit's snapshot).
+    fn particle_loop(read_after: bool) -> Trace {
+        let mut t = Trace::default();
+        t.push(Op::Loop, Type::Void);
+        let parts = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
+        let i = t.push(Op::SlotInt { slot: 1 }, Type::Int);
+        let snap = t.add_snapshot(Snapshot::default());
+        let index = t.push(Op::ListIndex { list: parts, index: i, snap }, Type::Int);
+        let old = t.push(Op::ListLoad { list: parts, index, ty: Type::Tuple, snap }, Type::Tuple);
+        let zero = t.push(Op::ConstInt { value: 0 }, Type::Int);
+        let pos = t.push(Op::TupleLoad { tuple: old, index: zero, ty: Type::Tuple, snap }, Type::Tuple);
+        let new = t.push(Op::NewTuple { len: 2 }, Type::Tuple);
+        t.push(Op::TupleInit { tuple: new, index: 0, value: pos }, Type::Void);
+        t.push(Op::TupleInit { tuple: new, index: 1, value: zero }, Type::Void);
+        t.push(Op::ListStoreAny { list: parts, index, value: new }, Type::Void);
+        let slots = if read_after { vec![(2, pos)] } else { vec![(1, i)] };
+        let exit = t.add_snapshot(Snapshot { slots, ..Snapshot::default() });
+        t.push(Op::CheckInterrupt { snap: exit }, Type::Void);
+        t
+    }
+
+    #[test]
+    fn a_store_frees_the_old_element_when_nothing_read_from_it_is_used_later() {
+        let t = particle_loop(false);
+        let store = t.insts.iter().position(|i| matches!(i.op, Op::ListStoreAny { .. })).unwrap();
+        let frees = frees_old_element(&t);
+        assert!(frees[store]);
+        assert_eq!(frees.iter().filter(|&&f| f).count(), 1);
+    }
+
+    #[test]
+    fn a_store_keeps_the_old_element_when_an_exit_after_it_writes_an_item_of_it() {
+        let t = particle_loop(true);
+        assert!(!frees_old_element(&t).iter().any(|&f| f));
+    }
+
+    #[test]
+    fn a_store_keeps_the_old_element_when_the_slot_it_came_from_is_written() {
+        let mut t = particle_loop(false);
+        t.push(Op::ClearSlot { slot: 0 }, Type::Void);
+        // `parts` is now suspect (the trace writes its slot) and is read after the store.
+        let parts = IrRef(1);
+        let snap = t.add_snapshot(Snapshot::default());
+        t.push(Op::ListIndex { list: parts, index: IrRef(2), snap }, Type::Int);
+        assert!(!frees_old_element(&t).iter().any(|&f| f));
+    }
+}
