@@ -59,6 +59,9 @@ mod calls;
 #[path = "lower_tuples.rs"]
 mod tuples;
 
+#[path = "lower_old_elements.rs"]
+mod old_elements;
+
 #[path = "lower_lists.rs"]
 mod lists;
 
@@ -463,6 +466,9 @@ struct TraceState<'a> {
     /// The tuples whose reference goes straight to their one consumer
     /// (`lower_tuples::handed_over_tuples`).
     handed_over: Vec<bool>,
+    /// The list stores that free the element they replace at once
+    /// (`lower_old_elements::frees_old_element`).
+    frees_old: Vec<bool>,
 }
 
 impl<'a> TraceState<'a> {
@@ -485,6 +491,7 @@ impl<'a> TraceState<'a> {
             inherited: HashMap::new(),
             heap_free: None,
             handed_over: tuples::handed_over_tuples(trace),
+            frees_old: old_elements::frees_old_element(trace),
         }
     }
 }

@@ -199,11 +199,11 @@ pub(super) fn import_runtime(
         native_floor_ends: import(garbage_floor, rtl::FLOOR_ENDS, &[types::I64], &[])?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
         tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,
-        list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer], &[])?,
+        list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer, word], &[])?,
         tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
-        list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word], &[])?,
+        list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word, word], &[])?,
         drop_garbage: import(tuples || garbage || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(
             tuples || uses(|op| matches!(op, Op::CallInterp { ty, .. } | Op::CallNative { ty, .. } if ty.is_heap())),

@@ -87,9 +87,26 @@ pub(super) fn handed_over_tuples(trace: &super::super::ir::Trace) -> Vec<bool> {
                 Op::NewTuple { .. } | Op::TupleInit { .. } | Op::ClearSlot { .. } | Op::ConstInt { .. } | Op::ConstNone
             )
         });
-        handed[at] = owner_takes_it && quiet_between;
+        handed[at] = owner_takes_it && quiet_between && initialised_before(trace, at, by);
     }
     handed
+}
+
+/// Does a `TupleInit` write every item of the tuple `NewTuple` at `at` builds before
+/// instruction `by`? (`runtime_tuples::tuple_alloc` leaves the items of a handed-over tuple
+/// unwritten: no `None` fill.) A `CallNative` result is a whole tuple already.
+fn initialised_before(trace: &super::super::ir::Trace, at: usize, by: usize) -> bool {
+    let Op::NewTuple { len } = trace.insts[at].op else { return true };
+    let mut written = vec![false; len.max(0) as usize];
+    for inst in &trace.insts[at + 1..by] {
+        if let Op::TupleInit { tuple, index, .. } = inst.op
+            && tuple.0 as usize == at
+            && let Some(item) = written.get_mut(index as usize)
+        {
+            *item = true;
+        }
+    }
+    written.iter().all(|&w| w)
 }
 
 impl Lowerer<'_, '_> {
@@ -97,6 +114,12 @@ impl Lowerer<'_, '_> {
     /// over ([`handed_over_tuples`])?
     pub(super) fn handed_over(&self, r: IrRef) -> bool {
         self.t.handed_over.get(r.0 as usize).copied().unwrap_or(false)
+    }
+
+    /// May the `ListStoreAny` at `r` free the element it replaces at once
+    /// ([`super::old_elements::frees_old_element`])?
+    fn frees_old_element(&self, r: IrRef) -> bool {
+        self.t.frees_old.get(r.0 as usize).copied().unwrap_or(false)
     }
 
     /// Lowers a tuple opcode (or `ListStoreAny`); `None` if `op` is not one.
@@ -156,14 +179,18 @@ impl Lowerer<'_, '_> {
             Op::ListStoreAny { list, index, value } if self.handed_over(value) => {
                 let (list, index, tuple) = (self.val(list)?, self.val(index)?, self.val(value)?);
                 let store = self.runtime.list_store_owned.ok_or("ListStoreAny without its runtime function")?;
-                self.b.ins().call(store, &[list, index, tuple]);
+                let free_old = i64::from(self.frees_old_element(r));
+                let free_old = self.b.ins().iconst(types::I64, free_old);
+                self.b.ins().call(store, &[list, index, tuple, free_old]);
                 None
             }
             Op::ListStoreAny { list, index, value } => {
                 let (list, index) = (self.val(list)?, self.val(index)?);
                 let (value_tag, payload) = self.tag_and_payload(value)?;
                 let store = self.runtime.list_store_any.ok_or("ListStoreAny without its runtime function")?;
-                self.b.ins().call(store, &[list, index, value_tag, payload]);
+                let free_old = i64::from(self.frees_old_element(r));
+                let free_old = self.b.ins().iconst(types::I64, free_old);
+                self.b.ins().call(store, &[list, index, value_tag, payload, free_old]);
                 None
             }
             _ => return Ok(None),

@@ -22,7 +22,8 @@ pub const TUPLE_NEW: &str = "toyjit_tuple_new";
 /// `NewTuple` of a tuple handed over to its one consumer (`lower_tuples::handed_over_tuples`):
 /// the caller owns the reference this returns.
 pub const TUPLE_ALLOC: &str = "toyjit_tuple_alloc";
-/// `ListStoreAny` of such a tuple: the list takes over the reference.
+/// `ListStoreAny` of such a tuple: the list takes over the reference. Both list stores take a
+/// last word: may the old element be freed at once (`lower_old_elements.rs`)?
 pub const LIST_STORE_OWNED: &str = "toyjit_list_store_owned";
 /// `TupleInit`: item `index` of a new tuple gets a value (tag and payload words).
 pub const TUPLE_INIT: &str = "toyjit_tuple_init";
@@ -89,35 +90,53 @@ pub(super) extern "C" fn tuple_new(len: i64) -> usize {
     address
 }
 
-/// A new tuple of `len` items (all `None`), its one reference owned by the caller.
+/// A new tuple of `len` items, its one reference owned by the caller; its items are NOT
+/// initialised: `lower_tuples::handed_over_tuples` hands a tuple over only when a `TupleInit`
+/// writes each of its items before anything can exit, read it or run other code.
 pub(super) extern "C" fn tuple_alloc(len: i64) -> usize {
-    let tuple = ManuallyDrop::new(Tuple::from_fn(len as usize, |_| Value::None));
+    // SAFETY: the trace writes every item before the tuple is read, counted or dropped (the
+    // condition above), and `tuple_init` writes an item without dropping what was there.
+    let tuple = ManuallyDrop::new(unsafe { Tuple::allocate(len as usize) });
     tuple.addr()
 }
 
-extern "C" fn list_store_owned(list: usize, index: i64, tuple: usize) {
-    // SAFETY: `list` is a trace value (alive); `index` was normalised and checked by
-    // `ListIndex` (as for `list_store_any`); `tuple` is a reference the trace hands over
-    // (`tuple_alloc`), so this handle owns it and the list takes it without counting again.
-    unsafe {
-        let value = Value::Tuple(ManuallyDrop::into_inner(borrowed_tuple(tuple)));
-        let list = borrowed_list(list);
-        let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
-        // Trace values may still point to the old element (or into it): dropped later.
-        if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_)) {
-            native_context::keep_until_dropped(old);
-        }
+extern "C" fn list_store_owned(list: usize, index: i64, tuple: usize, free_old: i64) {
+    // SAFETY: `tuple` is a reference the trace hands over (`tuple_alloc`), so this handle owns
+    // it and the list takes it without counting again; the rest as for `replace_element`.
+    unsafe { replace_element(list, index, Value::Tuple(ManuallyDrop::into_inner(borrowed_tuple(tuple))), free_old) }
+}
+
+/// `list[index] = value` (the list takes `value`'s reference). The old element, if a heap
+/// value, goes to the garbage — trace values may still point to it or into it — unless the
+/// trace frees it at once (`free_old`, `lower_old_elements::frees_old_element`: nothing that
+/// may point into it is used before the back edge) and the back edge would drop this
+/// iteration's garbage anyway (`native_context::back_edge_drops_new_garbage`).
+///
+/// # Safety
+/// `list` is a trace value (alive); `index` was normalised and checked by `ListIndex`, and
+/// nothing resized the list since (a trace that appends reloads lengths; `ListIndex` comes
+/// right before the store).
+unsafe fn replace_element(list: usize, index: i64, value: Value, free_old: i64) {
+    let list = unsafe { borrowed_list(list) };
+    let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
+    if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_))
+        && (free_old == 0 || !native_context::back_edge_drops_new_garbage())
+    {
+        native_context::keep_until_dropped(old);
     }
+    // Else `old` is dropped here, the list's borrow released first.
 }
 
 pub(super) extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, payload: u64) {
-    // SAFETY: `tuple` was just built by `tuple_new` (kept alive by the garbage list) and no
-    // one else has seen it yet, so writing its item is writing a fresh object; `index` is
-    // below its length (the trace builds tuples from its own items); the payload is a trace
-    // value (alive, see the module doc).
+    // SAFETY: `tuple` was just built by `tuple_new` (kept alive by the garbage list) or
+    // `tuple_alloc` (owned by the trace) and no one else has seen it yet, so writing its item
+    // is writing a fresh object; the item is `None` (`tuple_new`) or not initialised
+    // (`tuple_alloc`): written without dropping it. `index` is below its length (the trace
+    // builds tuples from its own items); the payload is a trace value (alive, see the module
+    // doc).
     unsafe {
         let tuple = borrowed_tuple(tuple);
-        *tuple.items_ptr().add(index as usize) = value_of_words(value_tag as u8, payload);
+        tuple.items_ptr().add(index as usize).write(value_of_words(value_tag as u8, payload));
     }
 }
 
@@ -133,19 +152,10 @@ pub(super) extern "C" fn set_tuple(slot: *mut Value, tuple: usize) {
     unsafe { *slot = Value::Tuple(ManuallyDrop::into_inner(borrowed_tuple(tuple))) };
 }
 
-extern "C" fn list_store_any(list: usize, index: i64, value_tag: u32, payload: u64) {
-    // SAFETY: `list` and a heap payload are trace values (alive); `index` was normalised and
-    // checked by `ListIndex`, and nothing resized the list since (a trace that appends reloads
-    // lengths; `ListIndex` comes right before the store).
-    unsafe {
-        let value = value_of_words(value_tag as u8, payload);
-        let list = borrowed_list(list);
-        let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
-        // Trace values may still point to the old element (or into it): dropped later.
-        if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_)) {
-            native_context::keep_until_dropped(old);
-        }
-    }
+extern "C" fn list_store_any(list: usize, index: i64, value_tag: u32, payload: u64, free_old: i64) {
+    // SAFETY: a heap payload is a trace value (alive; counted by `value_of_words`); the rest
+    // as for `replace_element`.
+    unsafe { replace_element(list, index, value_of_words(value_tag as u8, payload), free_old) }
 }
 
 extern "C" fn keep_result(slot: *mut Value) {
@@ -184,7 +194,7 @@ mod tests {
         let address = tuple_alloc(2);
         tuple_init(address, 0, u32::from(tag::INT), 5);
         tuple_init(address, 1, u32::from(tag::BOOL), 1);
-        list_store_owned(crate::jit::layout::value_words(&list).1 as usize, 0, address);
+        list_store_owned(crate::jit::layout::value_words(&list).1 as usize, 0, address, 0);
         native_context::drop_garbage();
         assert_eq!(old.refcount(), 1, "the old element left the list and the garbage");
         let Value::List(items) = &list else { unreachable!() };
@@ -200,7 +210,13 @@ mod tests {
         let watch = old_tuple.clone();
         let list = Value::list(vec![old]);
         let new = Tuple::from_vec(vec![Value::Int(2)]);
-        list_store_any(crate::jit::layout::value_words(&list).1 as usize, 0, u32::from(tag::TUPLE), new.addr() as u64);
+        list_store_any(
+            crate::jit::layout::value_words(&list).1 as usize,
+            0,
+            u32::from(tag::TUPLE),
+            new.addr() as u64,
+            0,
+        );
         assert_eq!(watch.refcount(), 2, "the garbage's reference and ours");
         assert_eq!(new.refcount(), 2, "the list counted its reference");
         native_context::drop_garbage();

@@ -272,6 +272,14 @@ pub mod native_context {
         }
     }
 
+    /// Would a loop's back edge drop the garbage made since the last one (the whole garbage,
+    /// or what lies above a call's floor)? Not while machine code below runs the interpreter
+    /// without a floor. A list store may then free the element it replaces at once
+    /// (`jit/lower_old_elements.rs`).
+    pub fn back_edge_drops_new_garbage() -> bool {
+        FLOOR.with(|floor| floor.get()).is_some() || NATIVE_RUNS.with(|runs| runs.get()) <= 1
+    }
+
     /// Drops what [`keep_until_dropped`] kept: when native code has returned to the VM, and at
     /// the back edge of a loop that allocates (when no value it carries is a heap pointer).
     pub fn drop_garbage() {
