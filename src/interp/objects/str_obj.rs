@@ -227,8 +227,15 @@ impl Str {
     /// Reallocates the block for at least `needed` bytes (doubling, so appends amortise).
     #[cold]
     fn grow(&mut self, needed: usize) {
+        /// From this many bytes on, a string grown in place doubles its block.
+        const DOUBLING_FROM: usize = 256;
         let old = self.head().capacity as usize;
-        let capacity = needed.max(old.saturating_mul(2)).max(16).min(MAX_BYTES.max(needed));
+        // Short strings grow to what they need (the allocator's size classes leave some
+        // room, and reallocating in place is cheap): a string built by a few `+` and then kept
+        // (a dict key) holds no spare half. Longer ones double, so a string built piece by
+        // piece stays linear.
+        let capacity = if needed < DOUBLING_FROM { needed } else { needed.max(old.saturating_mul(2)) };
+        let capacity = capacity.max(16).min(MAX_BYTES.max(needed));
         let new_layout = Self::layout(capacity);
         // SAFETY: the block is this handle's alone; it was allocated with `layout(old)` and is
         // reallocated to a non-zero size with the same alignment. The header and the first

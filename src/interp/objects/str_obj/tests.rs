@@ -83,14 +83,17 @@ fn try_append_grows_a_unique_string_in_place_and_refuses_a_shared_one() {
         assert!(s.try_append(piece, piece.chars().count()));
         expected.push_str(piece);
         if s.head().capacity != capacity {
-            growths += 1;
+            // Short strings grow to what they need; from 256 bytes on the block doubles.
+            if capacity >= 256 {
+                growths += 1;
+            }
             capacity = s.head().capacity;
         }
     }
     assert_eq!(s.as_str(), expected);
     assert_eq!(s.char_count(), expected.chars().count());
     assert!(!s.is_ascii());
-    assert!(growths < 20, "doubling: {growths} reallocations for 2000 appends");
+    assert!(growths < 8, "doubling: {growths} reallocations past 256 bytes for 2000 appends");
 
     let other = s.clone();
     assert!(!s.try_append("x", 1), "shared: unchanged");
