@@ -191,20 +191,23 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // (a tree node's parent, the list it came from, a caller's variable) is dropped at once:
     // that frees nothing, and every trace value is kept alive by where it was read from, which
     // lets go of it only into the garbage or at an exit that counts what it writes first.
-    if is_last_reference(&old) {
+    if heap_refcount(&old) == Some(1) {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
     }
 }
 
-/// Is `value` a heap object with no other reference (dropping it would free it)?
-fn is_last_reference(value: &Value) -> bool {
+/// How many handles share `value`'s object, if it is a heap object (a list, tuple, string,
+/// dict or big int: what a trace may point to or into); `None` for numbers, bools, `None` and
+/// the other kinds. The one test of "is it on the heap, and is this its last reference" for
+/// the runtime's stores and its garbage.
+pub(super) fn heap_refcount(value: &Value) -> Option<usize> {
     match value {
-        Value::Tuple(tuple) => tuple.refcount() == 1,
-        Value::Str(text) => text.refcount() == 1,
-        Value::List(list) => Rc::strong_count(list) == 1,
-        Value::Dict(dict) => Rc::strong_count(dict) == 1,
-        Value::BigInt(big) => Rc::strong_count(big) == 1,
-        _ => false,
+        Value::Tuple(tuple) => Some(tuple.refcount()),
+        Value::Str(text) => Some(text.refcount()),
+        Value::List(list) => Some(Rc::strong_count(list)),
+        Value::Dict(dict) => Some(Rc::strong_count(dict)),
+        Value::BigInt(big) => Some(Rc::strong_count(big)),
+        _ => None,
     }
 }
 

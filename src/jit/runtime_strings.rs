@@ -251,14 +251,8 @@ extern "C" fn drop_garbage_carrying(keep_all: u32) {
 
 /// Does something besides this reference hold `value` (a heap value)?
 fn held_elsewhere(value: &Value) -> bool {
-    match value {
-        Value::Str(s) => s.refcount() > 1,
-        Value::Tuple(t) => t.refcount() > 1,
-        Value::List(l) => Rc::strong_count(l) > 1,
-        Value::Dict(d) => Rc::strong_count(d) > 1,
-        // Any other kind (a big int) is kept: not knowing is no reason to free it.
-        _ => false,
-    }
+    // A big int is kept whatever its count: not knowing is no reason to free it.
+    !matches!(value, Value::BigInt(_)) && super::runtime::heap_refcount(value).is_some_and(|count| count > 1)
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ extern "C" fn list_store_owned(list: usize, index: i64, tuple: usize, free_old: 
 unsafe fn replace_element(list: usize, index: i64, value: Value, free_old: i64) {
     let list = unsafe { borrowed_list(list) };
     let old = std::mem::replace(&mut list.borrow_mut()[index as usize], value);
-    if matches!(old, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Dict(_) | Value::BigInt(_))
+    if super::runtime::heap_refcount(&old).is_some()
         && (free_old == 0 || !native_context::back_edge_drops_new_garbage())
     {
         native_context::keep_until_dropped(old);
