@@ -10,8 +10,10 @@
 //! twice). The address
 //! space is limited (`MEMORY_LIMIT`) so a runaway allocation cannot take the machine; an abort
 //! saying "memory allocation ... failed" under that limit is counted apart, not as a crash.
-//! Every finding is saved to `<target tmp>/fuzz-findings/KIND-N.toy` with a `.txt` describing it;
-//! inputs that ran (not a SyntaxError) join the pool of seeds.
+//! Every finding is saved to `<target tmp>/fuzz-findings/run-SECONDS-seedS/KIND-N.toy` with a `.txt`
+//! describing it, one folder per run so a later run never erases an earlier run's findings (a run
+//! with no finding removes its empty folder); the failing test's message also quotes the first
+//! finding's program, so a CI log keeps it. Inputs that ran (not a SyntaxError) join the pool of seeds.
 //!
 //! Knobs: `TOYJIT_FUZZ_SECONDS` (default 8: the short run of `cargo test`),
 //! `TOYJIT_FUZZ_SEED` (default 1), `TOYJIT_FUZZ_JOBS` (default 2), `TOYJIT_FUZZ_BIN` (the binary
@@ -195,6 +197,8 @@ struct Tally {
     interrupted: AtomicU64,
     memory_limit: AtomicU64,
     findings: Mutex<Vec<String>>,
+    /// The first finding's program, quoted in the failure message.
+    first_input: Mutex<Option<String>>,
 }
 
 fn save_finding(dir: &Path, tally: &Tally, kind: &str, input: &[u8], detail: String) {
@@ -203,6 +207,18 @@ fn save_finding(dir: &Path, tally: &Tally, kind: &str, input: &[u8], detail: Str
     let _ = fs::write(dir.join(format!("{name}.toy")), input);
     let _ = fs::write(dir.join(format!("{name}.txt")), &detail);
     findings.push(format!("{name}: {}", detail.lines().next().unwrap_or("")));
+    tally.first_input.lock().unwrap().get_or_insert_with(|| {
+        let text = String::from_utf8_lossy(input);
+        let shown: String = text.chars().take(4000).collect();
+        format!("---- {name}.toy ----\n{shown}\n---- {detail}")
+    });
+}
+
+/// The failure message: one line per finding, then the first finding's program and its detail.
+fn report(tally: &Tally) -> String {
+    let findings = tally.findings.lock().unwrap();
+    let first = tally.first_input.lock().unwrap();
+    format!("{} problems:\n{}\n{}", findings.len(), findings.join("\n"), first.as_deref().unwrap_or(""))
 }
 
 /// Runs `input` as the fuzzer does; true when it ran to its end (a candidate seed).
@@ -298,18 +314,19 @@ fn fuzz_the_whole_pipeline() {
     let seconds = env_u64("TOYJIT_FUZZ_SECONDS", 8);
     let seed = env_u64("TOYJIT_FUZZ_SEED", 1);
     let jobs = env_u64("TOYJIT_FUZZ_JOBS", 2).max(1);
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let findings_dir = std::env::var_os("TOYJIT_FUZZ_FINDINGS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-findings"));
-    let _ = fs::remove_dir_all(&findings_dir);
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-findings"))
+        .join(format!("run-{}-seed{seed}", since_epoch.as_secs()));
     fs::create_dir_all(&findings_dir).unwrap();
     let pool = Mutex::new(seeds());
     assert!(pool.lock().unwrap().len() > 50, "the seed programs were not found");
     let tally = Tally::default();
     if let Some(dir) = std::env::var_os("TOYJIT_FUZZ_REPLAY") {
         replay(Path::new(&dir), &tally, &findings_dir);
-        let findings = tally.findings.lock().unwrap();
-        assert!(findings.is_empty(), "{} problems:\n{}", findings.len(), findings.join("\n"));
+        let _ = fs::remove_dir(&findings_dir); // only if empty: no finding
+        assert!(tally.findings.lock().unwrap().is_empty(), "{}", report(&tally));
         return;
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -319,7 +336,8 @@ fn fuzz_the_whole_pipeline() {
             scope.spawn(move || worker(index, seed, deadline, pool, tally, dir));
         }
     });
-    let findings = tally.findings.lock().unwrap();
+    let found = tally.findings.lock().unwrap().len();
+    let _ = fs::remove_dir(&findings_dir); // only if empty: no finding
     eprintln!(
         "fuzz: {} inputs in {seconds} s (seed {seed}, {jobs} jobs): {} ran to the end, {} compared with --no-jit, \
          {} interrupted at the budget, {} hit the memory limit; {} findings (in {})",
@@ -328,8 +346,8 @@ fn fuzz_the_whole_pipeline() {
         tally.compared.load(Ordering::Relaxed),
         tally.interrupted.load(Ordering::Relaxed),
         tally.memory_limit.load(Ordering::Relaxed),
-        findings.len(),
+        found,
         findings_dir.display()
     );
-    assert!(findings.is_empty(), "the fuzzer found {} problems:\n{}", findings.len(), findings.join("\n"));
+    assert!(found == 0, "the fuzzer found {}", report(&tally));
 }
