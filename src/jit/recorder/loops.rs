@@ -222,6 +222,14 @@ impl Recorder {
                             }
                             // The body's copy comes from the same bytecode as the original.
                             self.trace.origins.current = self.trace.origin(r);
+                            if matches!(op, Op::CallNative { .. } | Op::CallInterp { .. }) {
+                                self.globals_in_registers_to_memory(
+                                    &body_written,
+                                    &body_slots,
+                                    &in_memory_now,
+                                    &mut stored_since_call,
+                                )?;
+                            }
                             map[r.0 as usize] = self.trace.push(op, inst.ty);
                             if matches!(op, Op::CallNative { .. } | Op::CallInterp { .. }) {
                                 called_in_body = true;
@@ -251,6 +259,31 @@ impl Recorder {
         }
         prune_dead_slots(&mut self.trace, &self.code);
         Ok((self.trace, self.recorded))
+    }
+
+    /// In the peeled body, before a call: stores every global the body holds in a register
+    /// (carried by a Phi or written in the body, not in memory since), as the callee may read it
+    /// and the body reads globals again after a call. The preamble's `Forget` events store only
+    /// what the preamble wrote before its call: a global the loop writes after its call (`hits +=
+    /// 1` after `if has_factor(n):`) is carried into the next iteration's call by its Phi alone
+    /// (a regression: the body read it again after the call from its stale slot and lost an
+    /// increment per iteration).
+    fn globals_in_registers_to_memory(
+        &mut self,
+        body_written: &[u16],
+        body_slots: &HashMap<u16, IrRef>,
+        in_memory_now: &HashSet<u16>,
+        stored_since_call: &mut Vec<(u16, bool)>,
+    ) -> Result<(), Abort> {
+        for &slot in body_written {
+            if slot >= GLOBAL_SLOTS
+                && !in_memory_now.contains(&slot)
+                && let Some(&value) = body_slots.get(&slot)
+            {
+                self.store_before_call(slot, value, stored_since_call)?;
+            }
+        }
+        Ok(())
     }
 
     /// In the peeled body, before a call: stores global `slot` (holding `value`) unless the body
