@@ -5,7 +5,8 @@
 //! again after it: a global the loop writes and the callee reads, one the callee rebinds with
 //! `global` (now and then to a tuple, or to a float), a tree of tuples rebuilt by a recursive
 //! insert and searched by a function with a loop, and an exception raised deep down and
-//! caught in the loop. Touches only the lines it returns.
+//! caught in the loop, and counts the loop writes only after its last call (`gl_hits`, carried
+//! into the next iteration's calls in a register). Touches only the lines it returns.
 
 use super::rng::Rng;
 
@@ -32,12 +33,13 @@ pub(super) fn section(rng: &mut Rng, out: &mut Vec<String>) {
          if key > k:\n        return (k, left, gl_insert(right, key))\n    return node\n\
          def gl_find(node, key):\n    while node is not None:\n        if key == node[0]:\n            \
          return True\n        node = node[1] if key < node[0] else node[2]\n    return False\n\
-         gl_total = 0\ngl_errors = 0\ngl_root = None\n\
+         gl_total = 0\ngl_errors = 0\ngl_root = None\ngl_hits = 0\ngl_misses = 0\n\
          for i in range({trips}):\n    gl_base = i % {m}\n    try:\n        \
          gl_total = (gl_total + gl_walk(i % {depth})) % 1000003\n    except KeyError:\n        \
          gl_errors += 1\n    gl_total += gl_loopy(i)\n    gl_root = gl_insert(gl_root, i * {k} % {m})\n    \
-         if gl_find(gl_root, i % {m}):\n        gl_total += 1\n\
-         print('globals', gl_total, gl_calls, gl_scale, gl_errors, gl_base)"
+         if gl_find(gl_root, i % {m}):\n        gl_total += 1\n    \
+         if gl_find(gl_root, i % {k}):\n        gl_hits += 1\n    else:\n        gl_misses += 1\n\
+         print('globals', gl_total, gl_calls, gl_scale, gl_errors, gl_base, gl_hits, gl_misses)"
     );
     out.extend(lines.lines().map(str::to_string));
 }
