@@ -26,9 +26,7 @@ use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
-use indexmap::Equivalent;
-use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
-
+use crate::interp::objects::iter::{DictCursor, dict_peek};
 use crate::interp::objects::value::{DictMap, DictObj, DictViewKind, HashKey, IterObj, Value};
 use crate::jit::ir::helpers::Helper;
 use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_argument, borrowed_dict, result_word};
@@ -49,20 +47,21 @@ pub fn symbols() -> [(&'static str, *const u8); 2] {
 /// `Err(())` if it is no dict iterator or its dict changed size (the interpreter raises the
 /// `RuntimeError`). The recorder learns the item's type from it.
 pub fn peek_dict_item(iter: &IterObj) -> Result<Option<Value>, ()> {
-    let (dict, index, expected_len, kind) = match iter {
-        IterObj::DictKeys { dict, index, expected_len } => (dict, *index, *expected_len, DictViewKind::Keys),
-        IterObj::DictIter { dict, index, expected_len, kind } => (dict, *index, *expected_len, *kind),
+    peek_dict_entry(iter).map(|found| found.map(|(_, item)| item))
+}
+
+/// [`peek_dict_item`] and the position of the item's entry in the dict.
+fn peek_dict_entry(iter: &IterObj) -> Result<Option<(usize, Value)>, ()> {
+    let (dict, cursor, kind) = match iter {
+        IterObj::DictKeys { dict, index, expected_len, remaining } => {
+            (dict, DictCursor { index: *index, expected_len: *expected_len, remaining: *remaining }, DictViewKind::Keys)
+        }
+        IterObj::DictIter { dict, index, expected_len, remaining, kind } => {
+            (dict, DictCursor { index: *index, expected_len: *expected_len, remaining: *remaining }, *kind)
+        }
         _ => return Err(()),
     };
-    let map = dict.borrow();
-    if map.len() != expected_len {
-        return Err(());
-    }
-    Ok(map.get_index(index).map(|(key, value)| match kind {
-        DictViewKind::Keys => key.0.clone(),
-        DictViewKind::Values => value.clone(),
-        DictViewKind::Items => Value::tuple(vec![key.0.clone(), value.clone()]),
-    }))
+    dict_peek(dict, &cursor, kind).map_err(|_| ())
 }
 
 /// Is `iter` a dict iterator (what `DictNext` runs)?
@@ -94,10 +93,7 @@ fn dict_address(dict: &Rc<DictObj>) -> usize {
 fn find(map: &DictMap, address: usize, key: &Value) -> Option<Option<usize>> {
     let lookup = HashKey::borrowed(key).ok()?;
     let (last_dict, last_index) = LAST_LOOKUP.get();
-    if last_dict == address
-        && let Some((stored, _)) = map.get_index(last_index)
-        && lookup.equivalent(stored)
-    {
+    if last_dict == address && map.entry_is(last_index, &lookup) {
         return Some(Some(last_index));
     }
     let found = map.get_index_of(&lookup);
@@ -113,18 +109,12 @@ fn store(map: &mut DictMap, address: usize, key: &Value, value: Value) -> Option
     let lookup = HashKey::borrowed(key).ok()?;
     let (last_dict, last_index) = LAST_LOOKUP.get();
     if last_dict == address
-        && let Some((stored, slot)) = map.get_index_mut(last_index)
-        && lookup.equivalent(stored)
+        && map.entry_is(last_index, &lookup)
+        && let Some((_, slot)) = map.get_index_mut(last_index)
     {
         return Some(Some(std::mem::replace(slot, value)));
     }
-    let (index, old) = match map.raw_entry_mut_v1().from_key(&lookup) {
-        RawEntryMut::Occupied(mut entry) => (entry.index(), Some(entry.insert(value))),
-        RawEntryMut::Vacant(entry) => {
-            entry.insert(HashKey(key.clone()), value);
-            (map.len() - 1, None)
-        }
-    };
+    let (index, old) = map.insert_borrowed(&lookup, value);
     LAST_LOOKUP.set((address, index));
     Some(old)
 }
@@ -195,15 +185,16 @@ extern "C" fn dict_next(iter: usize, want: u32) -> i64 {
     let mut iter = iter.borrow_mut();
     // Failing leaves the iterator as it was: the interpreter's `ForIter` then ends the loop,
     // raises "dictionary changed size during iteration", or takes the item of another type.
-    let Ok(Some(item)) = peek_dict_item(&iter) else { return HELPER_FAILED };
+    let Ok(Some((position, item))) = peek_dict_entry(&iter) else { return HELPER_FAILED };
     if crate::jit::layout::value_words(&item).0 != want as u8 {
         return HELPER_FAILED;
     }
     match &mut *iter {
-        IterObj::DictKeys { dict, index, .. } | IterObj::DictIter { dict, index, .. } => {
+        IterObj::DictKeys { dict, index, remaining, .. } | IterObj::DictIter { dict, index, remaining, .. } => {
             // The entry whose key (or item) this is: `d[k]` in the loop's body finds it there.
-            LAST_LOOKUP.set((dict_address(dict), *index));
-            *index += 1;
+            LAST_LOOKUP.set((dict_address(dict), position));
+            *index = position + 1;
+            *remaining -= 1;
         }
         _ => return HELPER_FAILED,
     }
@@ -261,9 +252,12 @@ mod tests {
         for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
             assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::str(name), &Value::Int(i as i64)), 0);
         }
-        // "c" is remembered at index 2; removing "a" moves it to index 1, and index 2 is gone.
+        // "c" is remembered at index 2; removing it leaves a hole there.
         let Value::Dict(d) = &dict else { unreachable!() };
-        d.borrow_mut().shift_remove(&HashKey(Value::str("a")));
+        d.borrow_mut().remove(&HashKey::borrowed(&Value::str("c")).unwrap());
+        assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::str("c"), &Value::None), HELPER_FAILED);
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::str("c"), &Value::Int(2)), 0);
+        d.borrow_mut().remove(&HashKey::borrowed(&Value::str("a")).unwrap());
         assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::str("c"), &Value::None), 2);
         assert_eq!(run(Helper::GetItem, tag::INT, &dict, &Value::str("a"), &Value::None), HELPER_FAILED);
         // Another dict at the remembered address is looked up anew.
@@ -285,10 +279,18 @@ mod tests {
         assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
         assert_ne!(dict_next(address as usize, u32::from(tag::STR)), HELPER_FAILED);
         assert_eq!(dict_next(address as usize, u32::from(tag::INT)), 2);
-        // The end, and a dict that changed size, fail; the interpreter then sees the same.
+        // The end fails; the interpreter then sees the same (and the iterator stays exhausted,
+        // as CPython's forgets its dict, whatever happens to the dict afterwards).
         assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
         assert!(matches!(it.borrow_mut().next_value(), Ok(None)));
         assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(3), &Value::Int(3)), 0);
+        assert!(matches!(it.borrow_mut().next_value(), Ok(None)));
+        // A dict that changed size during a loop fails, and the interpreter raises.
+        let iterator = Value::Iterator(Rc::new(RefCell::new(crate::interp::objects::iter::make_iter(&dict).unwrap())));
+        let (_, address) = crate::jit::layout::value_words(&iterator);
+        let Value::Iterator(it) = &iterator else { unreachable!() };
+        assert_ne!(dict_next(address as usize, u32::from(tag::STR)), HELPER_FAILED);
+        assert_eq!(run(Helper::SetItem, tag::NONE, &dict, &Value::Int(4), &Value::Int(4)), 0);
         assert_eq!(dict_next(address as usize, u32::from(tag::INT)), HELPER_FAILED);
         assert!(it.borrow_mut().next_value().is_err(), "dictionary changed size during iteration");
         native_context::drop_garbage();

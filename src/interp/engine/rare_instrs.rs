@@ -24,7 +24,7 @@ impl Vm {
     /// `{k1: v1, ...}` from `count` key/value pairs in the registers from `start`.
     pub(super) fn build_dict(&self, base: usize, start: Reg, count: Count) -> RtResult<Value> {
         let from = base + start.0 as usize;
-        let mut map = DictMap::with_capacity_and_hasher(count.0 as usize, Default::default());
+        let mut map = DictMap::with_capacity(count.0 as usize);
         for i in 0..count.0 as usize {
             let key = HashKey::new(self.stack[from + 2 * i].clone())?;
             map.insert(key, self.stack[from + 2 * i + 1].clone());

@@ -478,6 +478,9 @@ fn dict_call(args: &[Value], kwargs: Kwargs<'_>, host: &mut dyn Host) -> RtResul
 pub(crate) fn dict_update(target: &Value, src: &Value, host: &mut dyn Host) -> RtResult<()> {
     if let Value::Dict(d) = src {
         let entries: Vec<(Value, Value)> = d.borrow().iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+        if let Value::Dict(target) = target {
+            target.borrow_mut().reserve_for_merge(entries.len());
+        }
         for (k, v) in entries {
             ops::set_item(target, &k, v)?;
         }

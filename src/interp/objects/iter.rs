@@ -30,14 +30,20 @@ pub fn make_iter(v: &Value) -> RtResult<IterObj> {
         Value::Str(s) => IterObj::Str { text: s.clone(), byte_index: 0 },
         Value::Dict(d) => {
             let expected_len = d.borrow().len();
-            IterObj::DictKeys { dict: d.clone(), index: 0, expected_len }
+            IterObj::DictKeys { dict: d.clone(), index: 0, expected_len, remaining: expected_len }
         }
         Value::Range(r) => IterObj::Range { next: r.start, stop: r.stop, step: r.step },
         Value::Iterator(it) => {
             let fresh = match &*it.borrow() {
                 IterObj::DictView { dict, kind } => {
                     let expected_len = dict.borrow().len();
-                    Some(IterObj::DictIter { dict: dict.clone(), index: 0, expected_len, kind: *kind })
+                    Some(IterObj::DictIter {
+                        dict: dict.clone(),
+                        index: 0,
+                        expected_len,
+                        remaining: expected_len,
+                        kind: *kind,
+                    })
                 }
                 IterObj::BigRange(r) => Some(IterObj::BigRangeIter { next: r.start.clone(), range: r.clone() }),
                 _ => None,
@@ -69,14 +75,68 @@ pub fn str_char_at(text: &StrObj, offset: usize) -> Option<(Value, usize)> {
     Some((Value::char(c), offset + c.len_utf8()))
 }
 
-fn dict_entry(dict: &DictObj, index: usize, kind: DictViewKind) -> Option<Value> {
+/// Where a dict iterator stands: the position it looks from (`usize::MAX` once exhausted, as
+/// CPython forgets the dict), the size it expects (`usize::MAX` once it raised that the size
+/// changed: it keeps raising), the items it may still give.
+pub struct DictCursor {
+    pub index: usize,
+    pub expected_len: usize,
+    pub remaining: usize,
+}
+
+/// What a dict iterator at `cursor` gives next, without moving it, as CPython 3.11's
+/// `dictiter_iternext*`: `Ok(None)` at the end; the item and the position of its entry; or
+/// the `RuntimeError` when the dict changed size, or when it holds an entry beyond the items
+/// it had (same size, a key deleted and another added: "keys changed").
+pub fn dict_peek(dict: &DictObj, cursor: &DictCursor, kind: DictViewKind) -> Result<Option<(usize, Value)>, RtError> {
+    if cursor.index == usize::MAX {
+        return Ok(None);
+    }
     let d = dict.borrow();
-    let (k, v) = d.get_index(index)?;
-    Some(match kind {
+    if d.len() != cursor.expected_len {
+        return Err(changed_size());
+    }
+    let Some((position, k, v)) = d.next_entry(cursor.index) else { return Ok(None) };
+    if cursor.remaining == 0 {
+        return Err(RtError::new(ExcKind::RuntimeError, "dictionary keys changed during iteration"));
+    }
+    let item = match kind {
         DictViewKind::Keys => k.0.clone(),
         DictViewKind::Values => v.clone(),
         DictViewKind::Items => Value::tuple(vec![k.0.clone(), v.clone()]),
-    })
+    };
+    Ok(Some((position, item)))
+}
+
+/// One step of a dict iterator: [`dict_peek`], then the cursor moved past what it gave (or
+/// made to remember the end or the error, as CPython's iterator does).
+fn dict_next(
+    dict: &DictObj,
+    index: &mut usize,
+    expected_len: &mut usize,
+    remaining: &mut usize,
+    kind: DictViewKind,
+) -> RtResult<Option<Value>> {
+    let cursor = DictCursor { index: *index, expected_len: *expected_len, remaining: *remaining };
+    match dict_peek(dict, &cursor, kind) {
+        Ok(Some((position, item))) => {
+            *index = position + 1;
+            *remaining -= 1;
+            Ok(Some(item))
+        }
+        Ok(None) => {
+            *index = usize::MAX;
+            Ok(None)
+        }
+        Err(e) => {
+            if *remaining == 0 && dict.borrow().len() == *expected_len {
+                *index = usize::MAX;
+            } else {
+                *expected_len = usize::MAX;
+            }
+            Err(e)
+        }
+    }
 }
 
 impl IterObj {
@@ -120,25 +180,11 @@ impl IterObj {
                 }
                 None => Ok(None),
             },
-            IterObj::DictKeys { dict, index, expected_len } => {
-                if dict.borrow().len() != *expected_len {
-                    return Err(changed_size());
-                }
-                let v = dict_entry(dict, *index, DictViewKind::Keys);
-                if v.is_some() {
-                    *index += 1;
-                }
-                Ok(v)
+            IterObj::DictKeys { dict, index, expected_len, remaining } => {
+                dict_next(dict, index, expected_len, remaining, DictViewKind::Keys)
             }
-            IterObj::DictIter { dict, index, expected_len, kind } => {
-                if dict.borrow().len() != *expected_len {
-                    return Err(changed_size());
-                }
-                let v = dict_entry(dict, *index, *kind);
-                if v.is_some() {
-                    *index += 1;
-                }
-                Ok(v)
+            IterObj::DictIter { dict, index, expected_len, remaining, kind } => {
+                dict_next(dict, index, expected_len, remaining, *kind)
             }
             IterObj::Values { values, index } => {
                 let v = values.get(*index).cloned();

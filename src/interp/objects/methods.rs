@@ -444,7 +444,7 @@ fn dict_method(obj: &Value, method: MethodId, call: MethodCall<'_, '_>) -> RtRes
         M::Pop => {
             expect_args("pop", args, 1, 2)?;
             let key = HashKey::borrowed(&args[0])?;
-            let removed = dict.borrow_mut().shift_remove(&key);
+            let removed = dict.borrow_mut().remove(&key);
             match (removed, args.get(1)) {
                 (Some(v), _) => Ok(v),
                 (None, Some(d)) => Ok(d.clone()),
@@ -483,7 +483,7 @@ fn dict_method(obj: &Value, method: MethodId, call: MethodCall<'_, '_>) -> RtRes
         }
         M::Copy => {
             no_args("dict.copy", args)?;
-            Ok(Value::Dict(Rc::new(std::cell::RefCell::new(dict.borrow().clone()))))
+            Ok(Value::Dict(Rc::new(std::cell::RefCell::new(dict.borrow().copy()))))
         }
         M::Clear => {
             no_args("dict.clear", args)?;

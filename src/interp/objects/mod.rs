@@ -6,6 +6,7 @@
 //! how instructions are dispatched.
 
 pub mod builtins;
+pub mod dict_map;
 pub mod error;
 pub mod format;
 pub mod hashkey;

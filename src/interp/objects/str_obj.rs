@@ -178,6 +178,22 @@ impl Str {
         self.header.as_ptr() as usize
     }
 
+    /// The text of the string whose block is at `addr`, for a table that keeps strings'
+    /// addresses beside the strings themselves (`dict_map.rs`).
+    ///
+    /// # Safety
+    /// `addr` is [`Str::addr`] of a string that stays alive and unchanged for `'a`.
+    #[inline(always)]
+    pub unsafe fn text_at<'a>(addr: usize) -> &'a str {
+        // SAFETY: the caller's string is alive for 'a, so its block holds the header and `len`
+        // bytes of UTF-8 text after it.
+        unsafe {
+            let header = &*(addr as *const StrHeader);
+            let bytes = std::slice::from_raw_parts((addr as *const u8).add(Self::BYTES_OFFSET), header.len as usize);
+            std::str::from_utf8_unchecked(bytes)
+        }
+    }
+
     /// How many handles share this block.
     pub fn refcount(&self) -> usize {
         self.head().refcount.get() as usize

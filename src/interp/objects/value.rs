@@ -14,7 +14,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use indexmap::IndexMap;
 use num_bigint::BigInt;
 
 use crate::interp::engine::bytecode::CodeObject;
@@ -81,9 +80,9 @@ pub type ListObj = RefCell<Vec<Value>>;
 /// A dict: insertion-ordered, keyed by hashable values.
 pub type DictObj = RefCell<DictMap>;
 
-/// The map inside a dict. Hashes are never visible to programs, so the hasher is a fast
-/// non-keyed one (FxHash over the per-key hash of `hashkey.rs`), not SipHash.
-pub type DictMap = IndexMap<HashKey, Value, rustc_hash::FxBuildHasher>;
+/// The map inside a dict: CPython's compact dict (`dict_map.rs`). Hashes are never visible to
+/// programs, so they are fast non-keyed ones (`hashkey.rs`), not SipHash.
+pub use crate::interp::objects::dict_map::DictMap;
 
 /// `range(start, stop, step)` as a value (i64 bounds; ranges over big ints are
 /// `IterObj::BigRange` values).
@@ -147,8 +146,11 @@ pub enum IterObj {
     /// Over a snapshot of a dict's keys or items (the dict is checked for size changes).
     DictKeys {
         dict: Rc<DictObj>,
+        /// The position in the dict's entries (holes included) to look from.
         index: usize,
         expected_len: usize,
+        /// Items still to give: finding one more is "dictionary keys changed during iteration".
+        remaining: usize,
     },
     /// Values already materialised (reversed, dict.values(), dict.items(), ...).
     Values {
@@ -173,8 +175,10 @@ pub enum IterObj {
     /// Iteration over a dict's keys, values or items by position (size changes are errors).
     DictIter {
         dict: Rc<DictObj>,
+        /// As in `DictKeys`.
         index: usize,
         expected_len: usize,
+        remaining: usize,
         kind: DictViewKind,
     },
     /// A `range` value with a bound outside i64 (`range(2**64, 2**64 + 10)`): re-iterable like a

@@ -640,7 +640,8 @@ fn sequence_op(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtResult<Value
         (BinOp::Mul, s, n) if is_sequence(s) => repeat(s, n),
         (BinOp::Mul, n, s) if is_sequence(s) => repeat(s, n),
         (BinOp::BitOr, Value::Dict(x), Value::Dict(y)) => {
-            let mut merged = x.borrow().clone();
+            let mut merged = x.borrow().copy();
+            merged.reserve_for_merge(y.borrow().len());
             for (k, v) in y.borrow().iter() {
                 merged.insert(k.clone(), v.clone());
             }

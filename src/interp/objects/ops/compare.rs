@@ -200,7 +200,7 @@ fn eq_depth(a: &Value, b: &Value, depth: u32) -> RtResult<bool> {
                 return Ok(false);
             }
             for (k, v) in x.iter() {
-                match y.get(k) {
+                match y.get(&crate::interp::objects::value::HashKey::borrowed(&k.0)?) {
                     Some(w) if item_eq(v, w, depth)? => {}
                     _ => return Ok(false),
                 }

@@ -4,8 +4,6 @@
 
 use std::rc::Rc;
 
-use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
-
 use super::{check_seq_size, range_item, range_len};
 use crate::interp::objects::error::{ExcKind, RtError, RtResult, index_error, overflow_error, type_error, value_error};
 use crate::interp::objects::iter::collect;
@@ -139,15 +137,7 @@ pub fn set_item(obj: &Value, index: &Value, value: Value) -> RtResult<()> {
         Value::Dict(d) => {
             // One hash; the key is cloned only when it is new.
             let lookup = HashKey::borrowed(index)?;
-            let mut map = d.borrow_mut();
-            let old = match map.raw_entry_mut_v1().from_key(&lookup) {
-                RawEntryMut::Occupied(mut entry) => Some(entry.insert(value)),
-                RawEntryMut::Vacant(entry) => {
-                    entry.insert(HashKey(index.clone()), value);
-                    None
-                }
-            };
-            drop(map);
+            let (_, old) = d.borrow_mut().insert_borrowed(&lookup, value);
             drop(old);
             Ok(())
         }
@@ -178,7 +168,7 @@ pub fn del_item(obj: &Value, index: &Value) -> RtResult<()> {
         },
         Value::Dict(d) => {
             let key = HashKey::borrowed(index)?;
-            let old = d.borrow_mut().shift_remove(&key);
+            let old = d.borrow_mut().remove(&key);
             match old {
                 Some(_) => Ok(()),
                 None => Err(key_error(index)),
