@@ -132,6 +132,10 @@ unsafe fn replace_element(list: usize, index: i64, value: Value, free_old: i64) 
         && (free_old == 0 || !native_context::back_edge_drops_new_garbage())
     {
         native_context::keep_until_dropped(old);
+    } else if let Value::Tuple(tuple) = old {
+        // The common case (a list of records, points or pairs), released without the drop
+        // glue's match over every variant.
+        drop(tuple);
     }
     // Else `old` is dropped here, the list's borrow released first.
 }

@@ -187,31 +187,56 @@ impl Tuple {
     #[inline(never)]
     unsafe fn free(&mut self) {
         // SAFETY (caller): no other handle exists; the items are initialised.
-        unsafe {
-            let len = self.header.as_ref().len;
-            let items = self.items_ptr();
-            for i in 0..len {
-                let item = items.add(i);
-                match &mut *item {
-                    // Numbers, bools and `None` own nothing: skip the call into the drop glue.
-                    Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None => {}
-                    // A tuple item (a pair of pairs, a tree node's child) is released here,
-                    // not through the drop glue's match over every variant.
-                    Value::Tuple(child) => {
-                        let count = &child.header.as_ref().refcount;
-                        let left = count.get() - 1;
-                        count.set(left);
-                        if left == 0 {
-                            child.free();
-                        }
+        unsafe { free_block(self.header) }
+    }
+}
+
+/// Is a value with this tag one that owns nothing (a number, a bool, `None`)?
+#[inline(always)]
+fn owns_nothing(item: &Value) -> bool {
+    matches!(item, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None)
+}
+
+/// Drops the items of the block at `header` and frees it. A tuple item whose last reference
+/// this was (a pair of pairs, a tree node's child) is released here, not through the drop
+/// glue's match over every variant.
+///
+/// # Safety
+/// No handle to the block is left; its items are initialised.
+#[inline(never)]
+unsafe fn free_block(header: NonNull<TupleHeader>) {
+    unsafe {
+        let len = header.as_ref().len;
+        let items = (header.as_ptr() as *mut u8).add(Tuple::ITEMS_OFFSET) as *mut Value;
+        for i in 0..len {
+            let item = items.add(i);
+            match &*item {
+                item if owns_nothing(item) => {}
+                Value::Tuple(child) => {
+                    let count = &child.header.as_ref().refcount;
+                    let left = count.get() - 1;
+                    count.set(left);
+                    if left == 0 {
+                        free_block(child.header);
                     }
-                    _ => std::ptr::drop_in_place(item),
                 }
-            }
-            if !free_lists::push(self.header, len) {
-                alloc::dealloc(self.header.as_ptr() as *mut u8, Self::layout(len));
+                _ => std::ptr::drop_in_place(item),
             }
         }
+        recycle_block(header, len);
+    }
+}
+
+/// Puts a block whose items are dropped onto its length's free list, or gives it back to the
+/// allocator when the list is full.
+///
+/// # Safety
+/// No handle to the block is left; its items are dropped (or own nothing).
+#[inline(always)]
+unsafe fn recycle_block(header: NonNull<TupleHeader>, len: usize) {
+    if !free_lists::push(header, len) {
+        // SAFETY (caller): the block came from `Tuple::layout(len)` and is unused.
+        unsafe { alloc::dealloc(header.as_ptr() as *mut u8, Tuple::layout(len)) };
     }
 }
 
