@@ -320,6 +320,13 @@ pub(crate) mod free_lists {
         let _ = RELEASE.try_with(|_| ());
     }
 
+    /// How many blocks of `len` items the thread keeps (`usize::MAX` once its lists closed).
+    #[cfg(test)]
+    pub(super) fn kept(len: usize) -> usize {
+        // SAFETY: only this thread reaches its lists.
+        unsafe { (*this_thread()).counts[len - 1] }
+    }
+
     /// A recycled block for `len` items (its header still to be written), if one is kept.
     #[inline(always)]
     pub(super) fn pop(len: usize) -> Option<NonNull<TupleHeader>> {
@@ -446,6 +453,24 @@ mod tests {
         let again: Vec<Tuple> =
             (0..free_lists::KEPT + 100).map(|i| Tuple::from_vec(vec![Value::Int(i as i64); 2])).collect();
         assert!(again.iter().enumerate().all(|(i, t)| ints(t) == [i as i64, i as i64] && t.refcount() == 1));
+    }
+
+    #[test]
+    fn a_thread_gives_its_kept_blocks_back_when_it_ends() {
+        std::thread::spawn(|| {
+            let pairs: Vec<Tuple> = (0..100).map(|i| Tuple::from_vec(vec![Value::Int(i); 2])).collect();
+            drop(pairs);
+            assert_eq!(free_lists::kept(2), 100, "the pairs' blocks are kept for reuse");
+            // What the thread's end runs (its registered `Release`): the lists close.
+            drop(free_lists::Release);
+            assert_eq!(free_lists::kept(2), usize::MAX);
+            let late = Tuple::from_vec(vec![Value::Int(1), Value::Int(2)]);
+            assert_eq!(ints(&late), [1, 2], "a closed list gives no block: the allocator does");
+            drop(late);
+            assert_eq!(free_lists::kept(2), usize::MAX, "a closed list keeps nothing");
+        })
+        .join()
+        .expect("the thread's tuples were freed");
     }
 
     #[test]
