@@ -61,6 +61,8 @@ mod tuples;
 
 #[path = "lower_old_elements.rs"]
 mod old_elements;
+#[path = "lower_tuple_blocks.rs"]
+mod tuple_blocks;
 
 #[path = "lower_lists.rs"]
 mod lists;
@@ -437,6 +439,9 @@ struct Lowerer<'a, 'f> {
     /// trace: the code holds their addresses), and the stack buffer their values go through.
     exit_plans: Vec<Box<ExitPlan>>,
     exit_buffer: Option<ir::StackSlot>,
+    /// The address of the thread's free lists of tuple blocks, read at the function's entry
+    /// when a trace pops them inline (`lower_tuple_blocks.rs`).
+    tuple_blocks: Option<ir::Value>,
 }
 
 /// What lowering one trace of the tree keeps (swapped out while a side trace is lowered inside
@@ -517,10 +522,6 @@ fn build_function(
     // With side traces in the function, the root's start is a block of its own that their
     // links jump back to.
     let root_start = (members.len() > 1).then(|| b.create_block());
-    if let Some(start) = root_start {
-        b.ins().jump(start, &[]);
-        b.switch_to_block(start);
-    }
     let mut lw = Lowerer {
         b,
         layout,
@@ -536,7 +537,14 @@ fn build_function(
         t: TraceState::new(0, members, objects, side_exits),
         exit_plans: Vec::new(),
         exit_buffer: None,
+        tuple_blocks: None,
     };
+    // Still in the entry block (before the root's start, which links jump back to).
+    lw.tuple_blocks = lw.read_tuple_blocks(members);
+    if let Some(start) = root_start {
+        lw.b.ins().jump(start, &[]);
+        lw.b.switch_to_block(start);
+    }
     let buffer_bytes = members.iter().map(|m| exit_plan::buffer_bytes(m.trace)).max().unwrap_or(0);
     if buffer_bytes > 0 && lw.runtime.write_exit.is_some() {
         let data = ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, buffer_bytes, 3);

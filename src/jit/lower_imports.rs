@@ -42,6 +42,7 @@ pub(super) struct RuntimeFunctions {
     /// Tuples (`runtime_tuples.rs`).
     pub(super) tuple_new: Option<ir::FuncRef>,
     pub(super) tuple_alloc: Option<ir::FuncRef>,
+    pub(super) tuple_blocks: Option<ir::FuncRef>,
     pub(super) list_store_owned: Option<ir::FuncRef>,
     pub(super) tuple_init: Option<ir::FuncRef>,
     pub(super) retain_tuple: Option<ir::FuncRef>,
@@ -199,6 +200,7 @@ pub(super) fn import_runtime(
         native_floor_ends: import(garbage_floor, rtl::FLOOR_ENDS, &[types::I64], &[])?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
         tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,
+        tuple_blocks: import(tuples, rtt::TUPLE_BLOCKS, &[], &[pointer])?,
         list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer, word], &[])?,
         tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,

@@ -158,10 +158,7 @@ impl Lowerer<'_, '_> {
             }
             Op::NewTuple { len } if self.handed_over(r) => {
                 // Its one consumer takes the reference: no garbage entry to drop later.
-                let alloc = self.runtime.tuple_alloc.ok_or("NewTuple without its runtime function")?;
-                let len = self.b.ins().iconst(types::I64, len);
-                let call = self.b.ins().call(alloc, &[len]);
-                Some(self.b.inst_results(call)[0])
+                Some(self.alloc_handed_over_tuple(len)?)
             }
             Op::NewTuple { len } => Some(self.new_tuple(len)?),
             Op::TupleInit { tuple, index, value } => {

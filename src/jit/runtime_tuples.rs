@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use super::runtime::borrowed_list;
 use crate::interp::engine::native::native_context;
+use crate::interp::objects::tuple::free_lists;
 use crate::interp::objects::value::{Str, Tuple, Value, tag};
 
 /// `NewTuple`: a new tuple of `len` items (all `None` until `TupleInit` fills them).
@@ -22,6 +23,9 @@ pub const TUPLE_NEW: &str = "toyjit_tuple_new";
 /// `NewTuple` of a tuple handed over to its one consumer (`lower_tuples::handed_over_tuples`):
 /// the caller owns the reference this returns.
 pub const TUPLE_ALLOC: &str = "toyjit_tuple_alloc";
+/// The address of the thread's free lists of tuple blocks, which machine code pops inline
+/// (`lower_tuple_blocks.rs`), read once when a function starts.
+pub const TUPLE_BLOCKS: &str = "toyjit_tuple_blocks";
 /// `ListStoreAny` of such a tuple: the list takes over the reference. Both list stores take a
 /// last word: may the old element be freed at once (`lower_old_elements.rs`)?
 pub const LIST_STORE_OWNED: &str = "toyjit_list_store_owned";
@@ -38,8 +42,9 @@ pub const DROP_GARBAGE: &str = "toyjit_drop_garbage";
 pub const KEEP_RESULT: &str = "toyjit_keep_result";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 9] {
+pub fn symbols() -> [(&'static str, *const u8); 10] {
     [
+        (TUPLE_BLOCKS, tuple_blocks as *const u8),
         (TUPLE_NEW, tuple_new as *const u8),
         (TUPLE_ALLOC, tuple_alloc as *const u8),
         (LIST_STORE_OWNED, list_store_owned as *const u8),
@@ -100,6 +105,10 @@ pub(super) extern "C" fn tuple_alloc(len: i64) -> usize {
     tuple.addr()
 }
 
+extern "C" fn tuple_blocks() -> *mut free_lists::Lists {
+    free_lists::this_thread()
+}
+
 extern "C" fn list_store_owned(list: usize, index: i64, tuple: usize, free_old: i64) {
     // SAFETY: `tuple` is a reference the trace hands over (`tuple_alloc`), so this handle owns
     // it and the list takes it without counting again; the rest as for `replace_element`.
@@ -123,6 +132,10 @@ unsafe fn replace_element(list: usize, index: i64, value: Value, free_old: i64) 
         && (free_old == 0 || !native_context::back_edge_drops_new_garbage())
     {
         native_context::keep_until_dropped(old);
+    } else if let Value::Tuple(tuple) = old {
+        // The common case (a list of records, points or pairs), released without the drop
+        // glue's match over every variant.
+        drop(tuple);
     }
     // Else `old` is dropped here, the list's borrow released first.
 }

@@ -67,6 +67,7 @@ impl Tuple {
         let header = match free_lists::pop(len) {
             Some(recycled) => recycled,
             None => {
+                free_lists::will_keep_blocks();
                 let layout = Self::layout(len);
                 // SAFETY: the layout is never zero-sized (the header alone is 16 bytes).
                 let raw = unsafe { alloc::alloc(layout) } as *mut TupleHeader;
@@ -186,44 +187,113 @@ impl Tuple {
     #[inline(never)]
     unsafe fn free(&mut self) {
         // SAFETY (caller): no other handle exists; the items are initialised.
-        unsafe {
-            let len = self.header.as_ref().len;
-            let items = self.items_ptr();
-            for i in 0..len {
-                let item = items.add(i);
-                // Numbers, bools and `None` own nothing: skip the call into the drop glue.
-                if !matches!(*item, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None) {
-                    std::ptr::drop_in_place(item);
+        unsafe { free_block(self.header) }
+    }
+}
+
+/// Is a value with this tag one that owns nothing (a number, a bool, `None`)?
+#[inline(always)]
+fn owns_nothing(item: &Value) -> bool {
+    matches!(item, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None)
+}
+
+/// Drops the items of the block at `header` and frees it. A tuple item whose last reference
+/// this was (a pair of pairs, a tree node's child) is released here, not through the drop
+/// glue's match over every variant.
+///
+/// # Safety
+/// No handle to the block is left; its items are initialised.
+#[inline(never)]
+unsafe fn free_block(header: NonNull<TupleHeader>) {
+    unsafe {
+        let len = header.as_ref().len;
+        let items = (header.as_ptr() as *mut u8).add(Tuple::ITEMS_OFFSET) as *mut Value;
+        for i in 0..len {
+            let item = items.add(i);
+            match &*item {
+                item if owns_nothing(item) => {}
+                Value::Tuple(child) => {
+                    let count = &child.header.as_ref().refcount;
+                    let left = count.get() - 1;
+                    count.set(left);
+                    if left == 0 {
+                        free_block(child.header);
+                    }
                 }
-            }
-            if !free_lists::push(self.header, len) {
-                alloc::dealloc(self.header.as_ptr() as *mut u8, Self::layout(len));
+                _ => std::ptr::drop_in_place(item),
             }
         }
+        recycle_block(header, len);
+    }
+}
+
+/// Puts a block whose items are dropped onto its length's free list, or gives it back to the
+/// allocator when the list is full.
+///
+/// # Safety
+/// No handle to the block is left; its items are dropped (or own nothing).
+#[inline(always)]
+unsafe fn recycle_block(header: NonNull<TupleHeader>, len: usize) {
+    if !free_lists::push(header, len) {
+        // SAFETY (caller): the block came from `Tuple::layout(len)` and is unused.
+        unsafe { alloc::dealloc(header.as_ptr() as *mut u8, Tuple::layout(len)) };
     }
 }
 
 /// Per-length lists of freed blocks, linked through their refcount word (a free block has no
 /// handle, so the word is unused), at most [`free_lists::KEPT`] blocks each. Per thread, as
 /// the tuples are.
-mod free_lists {
+///
+/// The lists themselves are a thread-local without a destructor, so reaching them is one
+/// thread-pointer-relative address (a thread-local with a destructor is checked and registered
+/// on every access: a third of a pop). What they hold is given back to the allocator when the
+/// thread ends by a second thread-local, [`free_lists::Release`], whose destructor is
+/// registered on the allocator's path (every block a list keeps was allocated there first);
+/// after it ran, the lists are closed: freed blocks go back to the allocator.
+pub(crate) mod free_lists {
     use super::*;
 
     /// Tuples of 1 to `LENGTHS` items are recycled (pairs, points, tree nodes, records).
-    const LENGTHS: usize = 8;
+    pub(crate) const LENGTHS: usize = 8;
     /// Blocks kept per length (CPython keeps 2000): enough for a loop's churn, and a program
     /// that drops a big structure gives the rest back to the allocator.
-    pub(super) const KEPT: usize = 2000;
+    pub(crate) const KEPT: usize = 2000;
 
-    struct Lists {
+    /// The heads and counts of the lists (`repr(C)`: machine code pops and pushes blocks at
+    /// [`Lists::HEADS_OFFSET`] and [`Lists::COUNTS_OFFSET`], `jit/lower_tuple_blocks.rs`).
+    #[repr(C)]
+    pub(crate) struct Lists {
+        /// The first free block of each length (item count 1 at index 0), or null.
         heads: [*mut TupleHeader; LENGTHS],
+        /// How many blocks each list holds; `usize::MAX` once the thread's lists are closed,
+        /// so that no block is kept (a push sees a full list; a pop finds no head).
         counts: [usize; LENGTHS],
     }
 
-    impl Drop for Lists {
+    impl Lists {
+        pub(crate) const HEADS_OFFSET: usize = std::mem::offset_of!(Lists, heads);
+        pub(crate) const COUNTS_OFFSET: usize = std::mem::offset_of!(Lists, counts);
+    }
+
+    thread_local! {
+        static LISTS: UnsafeCell<Lists> =
+            const { UnsafeCell::new(Lists { heads: [std::ptr::null_mut(); LENGTHS], counts: [0; LENGTHS] }) };
+        static RELEASE: Release = const { Release };
+    }
+
+    /// Gives the blocks of the thread's lists back to the allocator when the thread ends.
+    pub(super) struct Release;
+
+    impl Drop for Release {
         fn drop(&mut self) {
-            for (len, head) in (1..=LENGTHS).zip(self.heads) {
-                let mut block = head;
+            let lists = this_thread();
+            for (len, index) in (1..=LENGTHS).zip(0..LENGTHS) {
+                // SAFETY: only this thread reaches its lists; closing them first means a
+                // tuple freed by a later destructor goes back to the allocator.
+                let mut block = unsafe {
+                    (*lists).counts[index] = usize::MAX;
+                    std::mem::replace(&mut (*lists).heads[index], std::ptr::null_mut())
+                };
                 while !block.is_null() {
                     // SAFETY: every block on list `len` came from `Tuple::layout(len)` and is
                     // owned by the list alone; its refcount word holds the next block.
@@ -237,52 +307,57 @@ mod free_lists {
         }
     }
 
-    thread_local! {
-        static LISTS: UnsafeCell<Lists> =
-            const { UnsafeCell::new(Lists { heads: [std::ptr::null_mut(); LENGTHS], counts: [0; LENGTHS] }) };
+    /// This thread's lists (machine code that pops blocks reads them through this address).
+    #[inline(always)]
+    pub(crate) fn this_thread() -> *mut Lists {
+        LISTS.with(|lists| lists.get())
+    }
+
+    /// A block is about to come from the allocator: make sure the thread gives its kept blocks
+    /// back when it ends (registers [`Release`] once; nothing if the thread is ending).
+    #[inline]
+    pub(super) fn will_keep_blocks() {
+        let _ = RELEASE.try_with(|_| ());
+    }
+
+    /// How many blocks of `len` items the thread keeps (`usize::MAX` once its lists closed).
+    #[cfg(test)]
+    pub(super) fn kept(len: usize) -> usize {
+        // SAFETY: only this thread reaches its lists.
+        unsafe { (*this_thread()).counts[len - 1] }
     }
 
     /// A recycled block for `len` items (its header still to be written), if one is kept.
-    #[inline]
+    #[inline(always)]
     pub(super) fn pop(len: usize) -> Option<NonNull<TupleHeader>> {
-        if len == 0 || len > LENGTHS {
+        if len.wrapping_sub(1) >= LENGTHS {
             return None;
         }
-        // `try_with`: while the thread's locals are being destroyed, allocate normally.
-        LISTS
-            .try_with(|lists| {
-                // SAFETY: only this thread reaches its lists, and no call below re-enters them.
-                let lists = unsafe { &mut *lists.get() };
-                let head = NonNull::new(lists.heads[len - 1])?;
-                // SAFETY: a kept block's refcount word holds the next block (or null).
-                lists.heads[len - 1] = unsafe { head.as_ref() }.refcount.get() as *mut TupleHeader;
-                lists.counts[len - 1] -= 1;
-                Some(head)
-            })
-            .ok()
-            .flatten()
+        // SAFETY: only this thread reaches its lists, and nothing below re-enters them.
+        let lists = unsafe { &mut *this_thread() };
+        let head = NonNull::new(lists.heads[len - 1])?;
+        // SAFETY: a kept block's refcount word holds the next block (or null).
+        lists.heads[len - 1] = unsafe { head.as_ref() }.refcount.get() as *mut TupleHeader;
+        lists.counts[len - 1] -= 1;
+        Some(head)
     }
 
     /// Keeps the block of a freed tuple of `len` items (its items already dropped); false if
-    /// its list is full (or the length is not recycled): the caller frees it.
-    #[inline]
+    /// its list is full or closed (or the length is not recycled): the caller frees it.
+    #[inline(always)]
     pub(super) fn push(block: NonNull<TupleHeader>, len: usize) -> bool {
-        if len == 0 || len > LENGTHS {
+        if len.wrapping_sub(1) >= LENGTHS {
             return false;
         }
-        LISTS
-            .try_with(|lists| {
-                // SAFETY: as in `pop`; the block has no handle left, so its refcount word is free.
-                let lists = unsafe { &mut *lists.get() };
-                if lists.counts[len - 1] >= KEPT {
-                    return false;
-                }
-                unsafe { block.as_ref() }.refcount.set(lists.heads[len - 1] as usize);
-                lists.heads[len - 1] = block.as_ptr();
-                lists.counts[len - 1] += 1;
-                true
-            })
-            .unwrap_or(false)
+        // SAFETY: as in `pop`; the block has no handle left, so its refcount word is free.
+        let lists = unsafe { &mut *this_thread() };
+        if lists.counts[len - 1] >= KEPT {
+            return false;
+        }
+        unsafe { block.as_ref() }.refcount.set(lists.heads[len - 1] as usize);
+        lists.heads[len - 1] = block.as_ptr();
+        lists.counts[len - 1] += 1;
+        true
     }
 }
 
@@ -378,6 +453,24 @@ mod tests {
         let again: Vec<Tuple> =
             (0..free_lists::KEPT + 100).map(|i| Tuple::from_vec(vec![Value::Int(i as i64); 2])).collect();
         assert!(again.iter().enumerate().all(|(i, t)| ints(t) == [i as i64, i as i64] && t.refcount() == 1));
+    }
+
+    #[test]
+    fn a_thread_gives_its_kept_blocks_back_when_it_ends() {
+        std::thread::spawn(|| {
+            let pairs: Vec<Tuple> = (0..100).map(|i| Tuple::from_vec(vec![Value::Int(i); 2])).collect();
+            drop(pairs);
+            assert_eq!(free_lists::kept(2), 100, "the pairs' blocks are kept for reuse");
+            // What the thread's end runs (its registered `Release`): the lists close.
+            drop(free_lists::Release);
+            assert_eq!(free_lists::kept(2), usize::MAX);
+            let late = Tuple::from_vec(vec![Value::Int(1), Value::Int(2)]);
+            assert_eq!(ints(&late), [1, 2], "a closed list gives no block: the allocator does");
+            drop(late);
+            assert_eq!(free_lists::kept(2), usize::MAX, "a closed list keeps nothing");
+        })
+        .join()
+        .expect("the thread's tuples were freed");
     }
 
     #[test]
