@@ -62,9 +62,6 @@ mod tuples;
 #[path = "lower_old_elements.rs"]
 mod old_elements;
 
-#[path = "lower_call_garbage.rs"]
-mod call_garbage;
-
 #[path = "lower_lists.rs"]
 mod lists;
 
@@ -472,9 +469,6 @@ struct TraceState<'a> {
     /// The list stores that free the element they replace at once
     /// (`lower_old_elements::frees_old_element`).
     frees_old: Vec<bool>,
-    /// The native calls whose callee's garbage is dropped when it returns
-    /// (`lower_call_garbage::drops_callee_garbage`).
-    drops_callee_garbage: Vec<bool>,
 }
 
 impl<'a> TraceState<'a> {
@@ -498,7 +492,6 @@ impl<'a> TraceState<'a> {
             heap_free: None,
             handed_over: tuples::handed_over_tuples(trace),
             frees_old: old_elements::frees_old_element(trace),
-            drops_callee_garbage: call_garbage::drops_callee_garbage(trace),
         }
     }
 }

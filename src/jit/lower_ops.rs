@@ -437,8 +437,7 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::CallNative { callee, frame, depth, dst, ty, snap } => {
-                let drops_garbage = self.t.drops_callee_garbage[r.0 as usize];
-                Some(self.call_native(callee, frame, depth, dst, ty, snap, (self.handed_over(r), drops_garbage))?)
+                Some(self.call_native(callee, frame, depth, dst, ty, snap, self.handed_over(r))?)
             }
             Op::CallInterp { callee, frame, argc, depth, dst, ty, snap } => {
                 self.call_interp(callee, (frame, argc, depth), dst, ty, snap)?

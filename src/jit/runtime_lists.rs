@@ -25,25 +25,14 @@ pub const LIST_INSERT: &str = "toyjit_list_insert";
 /// back edges drop the garbage down to (`native_context::garbage_floor_starts`), and back.
 pub const FLOOR_STARTS: &str = "toyjit_native_floor_starts";
 pub const FLOOR_ENDS: &str = "toyjit_native_floor_ends";
-/// As [`FLOOR_ENDS`], dropping the callee's garbage first (`jit/lower_call_garbage.rs` says
-/// when the caller may).
-pub const FLOOR_ENDS_DROPPING: &str = "toyjit_native_floor_ends_dropping";
-/// Around a native call whose caller may use, after it, what the callee lets go of: the floor
-/// as [`FLOOR_STARTS`] and [`FLOOR_ENDS`], and no callee's garbage dropped at its return
-/// meanwhile (`native_context::borrowing_call_starts`).
-pub const BORROWING_CALL_STARTS: &str = "toyjit_native_borrowing_call_starts";
-pub const BORROWING_CALL_ENDS: &str = "toyjit_native_borrowing_call_ends";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 7] {
+pub fn symbols() -> [(&'static str, *const u8); 4] {
     [
         (LIST_EXTEND, list_extend as *const u8),
         (LIST_INSERT, list_insert as *const u8),
         (FLOOR_STARTS, floor_starts as *const u8),
         (FLOOR_ENDS, floor_ends as *const u8),
-        (FLOOR_ENDS_DROPPING, floor_ends_dropping as *const u8),
-        (BORROWING_CALL_STARTS, borrowing_call_starts as *const u8),
-        (BORROWING_CALL_ENDS, borrowing_call_ends as *const u8),
     ]
 }
 
@@ -101,19 +90,6 @@ extern "C" fn floor_starts() -> i64 {
 
 extern "C" fn floor_ends(previous: i64) {
     native_context::garbage_floor_ends(usize::try_from(previous).ok());
-}
-
-extern "C" fn floor_ends_dropping(previous: i64) {
-    native_context::garbage_floor_ends_dropping(usize::try_from(previous).ok());
-}
-
-/// As [`floor_starts`], for a call whose caller borrows (see [`BORROWING_CALL_STARTS`]).
-extern "C" fn borrowing_call_starts() -> i64 {
-    native_context::borrowing_call_starts().map_or(-1, |floor| floor as i64)
-}
-
-extern "C" fn borrowing_call_ends(previous: i64) {
-    native_context::borrowing_call_ends(usize::try_from(previous).ok());
 }
 
 #[cfg(test)]

@@ -251,39 +251,6 @@ pub mod native_context {
         GARBAGE_MADE.store(1, Ordering::Relaxed);
     }
 
-    thread_local! {
-        /// How many native calls are running whose caller may still use a value the callee
-        /// lets go of (`jit/lower_call_garbage.rs`): while any is, no callee's garbage is
-        /// dropped at its return (a caller further down may point into it).
-        static CALLERS_BORROWING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-
-    /// A native call returned, and nothing its caller still uses may point into what the
-    /// callee let go of (`jit/lower_call_garbage.rs`): drops the garbage the call made (above
-    /// its floor) unless a caller further down may, then the outer floor again.
-    pub fn garbage_floor_ends_dropping(previous: Option<usize>) {
-        if CALLERS_BORROWING.with(|n| n.get()) == 0
-            && let Some(floor) = FLOOR.with(|floor| floor.get())
-        {
-            GARBAGE.with(|garbage| garbage.borrow_mut().truncate(floor));
-        }
-        garbage_floor_ends(previous);
-    }
-
-    /// A native call starts whose caller may use, after it, a value the callee lets go of:
-    /// [`garbage_floor_starts`], and no callee's garbage is dropped at its return until
-    /// [`borrowing_call_ends`].
-    pub fn borrowing_call_starts() -> Option<usize> {
-        CALLERS_BORROWING.with(|n| n.set(n.get() + 1));
-        garbage_floor_starts()
-    }
-
-    /// The call [`borrowing_call_starts`] started returned (or exited).
-    pub fn borrowing_call_ends(previous: Option<usize>) {
-        CALLERS_BORROWING.with(|n| n.set(n.get().saturating_sub(1)));
-        garbage_floor_ends(previous);
-    }
-
     /// Drops the garbage above the floor of the running call in the interpreter, if any.
     fn drop_garbage_above_floor() {
         if let Some(floor) = FLOOR.with(|floor| floor.get()) {
