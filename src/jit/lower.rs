@@ -78,6 +78,8 @@ mod slot_facts;
 mod exit_chains;
 #[path = "lower_str_append.rs"]
 mod str_append;
+#[path = "lower_str_direct.rs"]
+mod str_direct;
 #[path = "lower_strings.rs"]
 mod strings;
 pub use strings::is_helper;
@@ -360,6 +362,7 @@ fn new_module(tier: Tier) -> Result<JITModule, String> {
     builder.symbols(super::runtime::symbols());
     builder.symbols(super::runtime_tuples::symbols());
     builder.symbols(super::runtime_strings::symbols());
+    builder.symbols(super::runtime_str_direct::symbols());
     builder.symbols(super::runtime_bigints::symbols());
     builder.symbols(super::runtime_lists::symbols());
     builder.symbols(super::runtime_dicts::symbols());

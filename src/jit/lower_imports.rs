@@ -61,6 +61,8 @@ pub(super) struct RuntimeFunctions {
     pub(super) retain_big: Option<ir::FuncRef>,
     pub(super) set_big: Option<ir::FuncRef>,
     pub(super) number_helper: Option<ir::FuncRef>,
+    /// The common string helpers called directly (`runtime_str_direct.rs`).
+    pub(super) str_direct: super::str_direct::DirectFunctions,
     /// Dicts (`runtime_dicts.rs`).
     pub(super) dict_helper: Option<ir::FuncRef>,
     pub(super) dict_next: Option<ir::FuncRef>,
@@ -249,6 +251,7 @@ pub(super) fn import_runtime(
             &[pointer, types::I32],
             &[word],
         )?,
+        str_direct: super::str_direct::import(members.iter().map(|m| m.trace), &mut import)?,
         carry: import(strings || tuples || garbage, rts::CARRY, &[types::I32, word], &[])?,
         drop_garbage_carrying: import(strings || tuples || garbage, rts::DROP_GARBAGE_CARRYING, &[types::I32], &[])?,
     })

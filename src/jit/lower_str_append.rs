@@ -1,8 +1,9 @@
 //! Which string concatenations of a trace may append to their left operand in place (a part
 //! of `lower.rs`): `%b = Helper2 +(%a, %x) as str` where the trace reads `%a` nowhere else —
-//! no other instruction uses it, and no exit after `%b` writes it. Such a `+` calls the helper
-//! `AppendStr` (`runtime_str_fast.rs`), which appends in place when, at run time, `%a` is
-//! the string the trace made last and nothing else holds it; so `"user" + str(n) + " " + ...`
+//! no other instruction uses it, and no exit after `%b` writes it. Such a `+` calls
+//! `toyjit_str_append` (`runtime_str_direct.rs`, lowered by `lower_str_direct.rs`), which
+//! appends in place when, at run time, `%a` is a string the trace made recently and nothing
+//! else holds it; so `"user" + str(n) + " " + ...`
 //! copies each piece about once instead of once per `+` after it. The trace IR (and the dump)
 //! is unchanged: this is a choice of the lowering.
 //!

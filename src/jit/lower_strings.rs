@@ -1,6 +1,6 @@
 //! The Cranelift code for strings (a part of `lower.rs`): a string constant's address, a
 //! string's length read from its header, the calls of runtime helpers (`Helper1`..`Helper4`,
-//! `runtime_strings.rs`) with the exit each takes when its helper fails, and the back edge of
+//! `runtime_strings.rs`; the common string ones are direct calls, `lower_str_direct.rs`) with the exit each takes when its helper fails, and the back edge of
 //! a loop that carries heap values while it makes garbage. Touches nothing but the function
 //! being built.
 
@@ -33,6 +33,11 @@ pub fn is_helper(op: &Op) -> bool {
 impl Lowerer<'_, '_> {
     /// Lowers a string opcode; `None` if `op` is not one.
     pub(super) fn lower_string_op(&mut self, r: IrRef, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
+        if let Op::Helper1 { snap, .. } | Op::Helper2 { snap, .. } = op
+            && let Some(value) = self.lower_direct_helper(r, ty, snap)?
+        {
+            return Ok(Some(Some(value)));
+        }
         Ok(Some(match op {
             Op::ConstStr { index } => {
                 let object = self.t.objects.get(index as usize).ok_or("ConstStr of an unknown object")?;
@@ -47,10 +52,7 @@ impl Lowerer<'_, '_> {
             Op::DictNext { iter, snap, .. } => Some(self.dict_next(iter, ty, snap)?),
             Op::Helper0 { fun, snap, .. } => Some(self.call_helper(fun, &[], ty, snap)?),
             Op::Helper1 { fun, a, snap, .. } => Some(self.call_helper(fun, &[a], ty, snap)?),
-            Op::Helper2 { fun, a, b, snap, .. } => {
-                let fun = if super::str_append::appends_in_place(self.t.trace, r) { Helper::AppendStr } else { fun };
-                Some(self.call_helper(fun, &[a, b], ty, snap)?)
-            }
+            Op::Helper2 { fun, a, b, snap, .. } => Some(self.call_helper(fun, &[a, b], ty, snap)?),
             Op::Helper3 { fun, a, b, c, snap, .. } => Some(self.call_helper(fun, &[a, b, c], ty, snap)?),
             Op::Helper4 { fun, a, b, c, d, snap, .. } => Some(self.call_helper(fun, &[a, b, c, d], ty, snap)?),
             _ => return Ok(None),

@@ -14,7 +14,8 @@
 //!                (compile_stats.rs: where compile time goes, for --stats)
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
 //!                runtime_strings.rs: strings and the helpers of ir/helpers.rs, whose common
-//!                cases runtime_str_fast.rs runs directly;
+//!                cases runtime_str_fast.rs runs directly, the commonest through their own
+//!                entry points in runtime_str_direct.rs;
 //!                runtime_lists.rs: list methods, the garbage floor of native calls);
 //!                layout.rs: memory layout for native code
 //!   model.rs     the trace model the dump and the explorer render (describe.rs: IR in words)
@@ -39,6 +40,7 @@ pub mod runtime;
 pub mod runtime_bigints;
 pub mod runtime_dicts;
 pub mod runtime_lists;
+pub mod runtime_str_direct;
 pub mod runtime_str_fast;
 pub mod runtime_strings;
 pub mod runtime_tuples;

@@ -12,24 +12,22 @@
 //! path's, value for value (the unit tests compare the two). Touches nothing but the values it
 //! builds.
 
-use crate::interp::engine::native::native_context;
 use crate::interp::objects::builtins::int_from_str;
 use crate::interp::objects::ops::{check_str_size, get_slice};
 use crate::interp::objects::text;
-use crate::interp::objects::value::{StrBuilder, StrObj, Value};
+use crate::interp::objects::value::{StrObj, Value};
 use crate::jit::ir::helpers::Helper;
 
 /// `helper` on `args` by its common case, or `None` to take the generic path.
 pub fn run_fast(helper: Helper, args: &[Value]) -> Option<Value> {
     match (helper, args) {
         (Helper::Add, [Value::Str(x), Value::Str(y)]) => text::concat(x, y).ok(),
-        (Helper::AppendStr, [Value::Str(x), Value::Str(y)]) => appended(x.addr(), y),
         (
             Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge,
             [Value::Str(x), Value::Str(y)],
         ) => Some(Value::Bool(compared(helper, x, y))),
-        (Helper::In, [Value::Str(needle), Value::Str(hay)]) => Some(Value::Bool(hay.contains(needle.as_str()))),
-        (Helper::NotIn, [Value::Str(needle), Value::Str(hay)]) => Some(Value::Bool(!hay.contains(needle.as_str()))),
+        (Helper::In, [Value::Str(needle), Value::Str(hay)]) => Some(Value::Bool(find_bytes(hay, needle).is_some())),
+        (Helper::NotIn, [Value::Str(needle), Value::Str(hay)]) => Some(Value::Bool(find_bytes(hay, needle).is_none())),
         (Helper::Str, [Value::Int(n)]) => Some(text::int_str(*n)),
         (Helper::Int, [Value::Str(s)]) => int_from_str(s, 10).ok(),
         (Helper::Upper | Helper::Lower, [Value::Str(s)]) if s.is_ascii() => {
@@ -39,7 +37,7 @@ pub fn run_fast(helper: Helper, args: &[Value]) -> Option<Value> {
         (Helper::Endswith, [Value::Str(s), Value::Str(suffix)]) => Some(Value::Bool(s.ends_with(suffix.as_str()))),
         // An ASCII string's byte offsets are its char indices.
         (Helper::Find, [Value::Str(s), Value::Str(needle)]) if s.is_ascii() => {
-            Some(Value::Int(s.find(needle.as_str()).map_or(-1, |at| at as i64)))
+            Some(Value::Int(find_bytes(s, needle).map_or(-1, |at| at as i64)))
         }
         (Helper::Replace, [Value::Str(s), Value::Str(old), Value::Str(new)]) => replaced(s, old, new),
         (Helper::Split, [Value::Str(s)]) if s.is_ascii() => Some(Value::list(text::split_ascii_whitespace(s, -1))),
@@ -51,36 +49,6 @@ pub fn run_fast(helper: Helper, args: &[Value]) -> Option<Value> {
         }
         _ => None,
     }
-}
-
-/// `x + y` where the trace reads the string at `x` nowhere after (`lower_str_append.rs`):
-/// when the trace made it (it is the newest garbage) and nothing else holds it, `y` is
-/// appended in place (its block grows by doubling, so a chain `a + b + c + ...` copies each
-/// piece about once), and the result goes back into the garbage (`result_word`) in its
-/// place. Otherwise a new string, as `+`.
-fn appended(x: usize, y: &StrObj) -> Option<Value> {
-    if x != (y as *const StrObj as *const u8 as usize) {
-        if let Some(mut owned) = native_context::take_newest_garbage_str(x) {
-            // `append` fails (MemoryError past the size cap) before changing anything: the
-            // string goes back where it was, and the generic path fails the helper.
-            if text::append(&mut owned, y).is_ok() {
-                return Some(owned);
-            }
-            native_context::keep_until_dropped(owned);
-            return None;
-        }
-    }
-    // SAFETY: `x` is the address of the live string the trace passed (see `call_helper`).
-    let x = unsafe { crate::jit::runtime_strings::borrowed_str(x) };
-    let bytes = x.len() as u64 + y.len() as u64;
-    check_str_size(bytes).ok()?;
-    // Exactly its size: the result may be the chain's last (a dict key, a list item), and room
-    // kept for appends that never come is memory held for the string's life (wordfreq's
-    // bigram keys: 137 -> 184 MB). The next `+` of a chain grows it (`StrObj::try_append`).
-    let mut out = StrBuilder::with_capacity(bytes as usize);
-    out.push_obj(&x);
-    out.push_obj(y);
-    Some(Value::Str(out.finish()))
 }
 
 /// `x < y` and the others: by code point, which is UTF-8's byte order.
@@ -103,11 +71,47 @@ fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
         return None;
     }
     if new.len() > old.len() {
-        let growth = ((new.len() - old.len()) as u64).saturating_mul(s.matches(old.as_str()).count() as u64);
+        let growth = ((new.len() - old.len()) as u64).saturating_mul(matches(s, old).count() as u64);
         check_str_size(s.len() as u64 + growth).ok()?;
     }
-    let result = s.replace(old.as_str(), new.as_str());
+    let mut result = String::with_capacity(s.len());
+    let mut rest = 0;
+    for at in matches(s, old) {
+        result.push_str(&s[rest..at]);
+        result.push_str(new);
+        rest = at + old.len();
+    }
+    result.push_str(&s[rest..]);
     Some(if s.is_ascii() && new.is_ascii() { Value::ascii_str(result) } else { Value::str(result) })
+}
+
+/// The byte offset of the first `needle` in `hay`. Both are UTF-8, which never matches inside
+/// a char, so this is `str::find`'s answer; for the short texts of a loop a scan for the first
+/// byte is cheaper than setting up `str::find`'s two-way search, which longer ones still use.
+fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
+    /// Up to this many bytes of `hay`, the scan.
+    const SHORT: usize = 256;
+    let (bytes, wanted) = (hay.as_bytes(), needle.as_bytes());
+    match wanted {
+        [] => Some(0),
+        _ if wanted.len() > bytes.len() => None,
+        &[byte] if bytes.len() <= SHORT => bytes.iter().position(|&b| b == byte),
+        &[first, ..] if bytes.len() <= SHORT => {
+            (0..=bytes.len() - wanted.len()).find(|&at| bytes[at] == first && bytes[at..].starts_with(wanted))
+        }
+        _ => hay.find(needle),
+    }
+}
+
+/// The byte offsets of the non-overlapping matches of the non-empty `needle` in `hay`, left to
+/// right (as `str::match_indices`).
+fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + find_bytes(&hay[from..], needle)?;
+        from = at + needle.len().max(1);
+        Some(at)
+    })
 }
 
 /// `s.split(sep)` with a non-empty separator: every piece, as a new list.
@@ -181,6 +185,23 @@ mod tests {
         ];
         for (helper, args) in cases {
             assert!(agrees(helper, &args), "{helper:?} on {args:?} ran the generic path");
+        }
+    }
+
+    #[test]
+    fn the_byte_search_finds_what_str_find_finds() {
+        let long = "ab".repeat(200) + "abc";
+        let texts = ["", "a", "aaa", "abcabc", "é-é", "日本語本", "x.html.html", long.as_str()];
+        let needles = ["", "a", "aa", "bc", "é", "本", ".html", "abc", "zz"];
+        for hay in texts {
+            for needle in needles {
+                assert_eq!(find_bytes(hay, needle), hay.find(needle), "{needle:?} in {hay:?}");
+                if !needle.is_empty() {
+                    let ours: Vec<usize> = matches(hay, needle).collect();
+                    let std: Vec<usize> = hay.match_indices(needle).map(|(at, _)| at).collect();
+                    assert_eq!(ours, std, "{needle:?} in {hay:?}");
+                }
+            }
         }
     }
 

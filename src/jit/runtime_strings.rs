@@ -73,7 +73,7 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             call_method(arg(0), id, id.name(), args.get(1..).unwrap_or(&[]), &[], &mut Detached(&mut std::io::sink()))
         }
         HelperKind::Op => match helper {
-            Helper::Add | Helper::AppendStr => binary(BinOp::Add, arg(0), arg(1)),
+            Helper::Add => binary(BinOp::Add, arg(0), arg(1)),
             Helper::Mul => binary(BinOp::Mul, arg(0), arg(1)),
             Helper::Mod => binary(BinOp::Mod, arg(0), arg(1)),
             Helper::Sub => binary(BinOp::Sub, arg(0), arg(1)),

@@ -192,15 +192,28 @@ pub mod native_context {
         GARBAGE.with(|garbage| garbage.borrow_mut().push(value));
     }
 
-    /// Takes back the newest garbage value when it is the string at `address` and nothing else
-    /// holds it (a trace appends to a string it made and reads nothing else from:
-    /// `jit/runtime_str_fast.rs`); `None`, changing nothing, otherwise.
-    pub fn take_newest_garbage_str(address: usize) -> Option<crate::interp::objects::value::Value> {
+    /// Runs `change` on the string at `address` where it lies in the recent garbage (the last
+    /// few values, above the floor of a running call in the interpreter) when nothing else
+    /// holds it: a trace appends to a string it made and reads nothing else from
+    /// (`jit/runtime_str_direct.rs`), even when it made another value since (`s + str(n)`).
+    /// `None`, changing nothing, when it is not there. `change` must not reach the garbage.
+    pub fn change_recent_garbage_str<R>(
+        address: usize,
+        change: impl FnOnce(&mut crate::interp::objects::value::Str) -> R,
+    ) -> Option<R> {
         use crate::interp::objects::value::Value;
+        /// How far back to look: a chain of `+` makes one value per piece.
+        const RECENT: usize = 4;
+        let floor = FLOOR.with(|floor| floor.get()).unwrap_or(0);
         GARBAGE.with(|garbage| {
             let mut garbage = garbage.borrow_mut();
-            match garbage.last() {
-                Some(Value::Str(s)) if s.addr() == address && s.refcount() == 1 => garbage.pop(),
+            let from = garbage.len().saturating_sub(RECENT).max(floor);
+            let found = garbage[from..]
+                .iter_mut()
+                .rev()
+                .find(|value| matches!(value, Value::Str(s) if s.addr() == address && s.refcount() == 1));
+            match found {
+                Some(Value::Str(s)) => Some(change(s)),
                 _ => None,
             }
         })
@@ -242,6 +255,9 @@ pub mod native_context {
     /// Returns the previous floor, for [`garbage_floor_ends`].
     pub fn garbage_floor_starts() -> Option<usize> {
         let len = GARBAGE.with(|garbage| garbage.borrow().len());
+        // Nothing lies above the new floor yet: a loop in the call that makes no garbage has
+        // none to drop at its back edges ([`garbage_floor_ends`] sets the flag again).
+        GARBAGE_MADE.store(0, Ordering::Relaxed);
         FLOOR.with(|floor| floor.replace(Some(len)))
     }
 

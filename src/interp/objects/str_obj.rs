@@ -212,6 +212,19 @@ impl Str {
         true
     }
 
+    /// [`Str::try_append`], first growing the block (when it must grow) to hold `room` more
+    /// bytes after `piece`: the appends a trace knows will follow then fit without reallocating.
+    pub fn try_append_with_room(&mut self, piece: &str, chars: usize, room: usize) -> bool {
+        if self.head().refcount.get() != 1 {
+            return false;
+        }
+        let needed = self.head().len as usize + piece.len();
+        if needed > self.head().capacity as usize {
+            self.grow(needed.saturating_add(room).min(MAX_BYTES.max(needed)));
+        }
+        self.try_append(piece, chars)
+    }
+
     /// Appends to a block only this handle holds (refcount 1, no `&StrObj` alive: the caller
     /// has `&mut self`), growing it when needed.
     #[inline]

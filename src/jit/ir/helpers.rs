@@ -127,10 +127,6 @@ helper_table! {
     BitXor = "^" => Op,
     /// `-a` (of a big int).
     Neg = "neg" => Op,
-    /// `a + b` of two strings where the trace reads `a` nowhere else (the lowering's choice,
-    /// `lower_str_append.rs`): appends to `a` in place when the trace made it and nothing
-    /// else holds it, else a new string as `+`.
-    AppendStr = "+=" => Op,
 }
 
 impl Helper {

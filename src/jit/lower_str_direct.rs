@@ -1,0 +1,207 @@
+//! The string helpers lowered to direct calls (a part of `lower.rs`): where the trace knows
+//! the operands' types, `a + b` of two strings, `str(n)` of an int, `int(s)` of a string and
+//! the comparisons of two strings call their own runtime function (`runtime_str_direct.rs`)
+//! with payload words in registers, not `call_helper` with (tag, payload) pairs in memory.
+//! The trace IR and the dump are unchanged: this is a choice of the lowering.
+//!
+//! The first `+` of a chain `a + b + c + ...` that appends in place (`lower_str_append.rs`)
+//! allocates room for the pieces that follow: each constant piece's length, a guess for the
+//! others; the appends after it then rarely grow the block.
+//!
+//! Touches nothing but the function being built.
+
+use cranelift_codegen::ir::{self, InstBuilder, types};
+
+use super::super::ir::helpers::Helper;
+use super::super::ir::{IrRef, Op, SnapId, Trace, Type};
+use super::Lowerer;
+use super::str_append::appends_in_place;
+use crate::interp::objects::value::Value;
+
+/// The runtime functions of `runtime_str_direct.rs`, each imported when a trace calls it.
+#[derive(Clone, Copy, Default)]
+pub(super) struct DirectFunctions {
+    concat: Option<ir::FuncRef>,
+    append: Option<ir::FuncRef>,
+    of_int: Option<ir::FuncRef>,
+    int_of: Option<ir::FuncRef>,
+    compare: Option<ir::FuncRef>,
+}
+
+/// Which direct function runs `op` of `trace`, if one does.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Direct {
+    Concat,
+    Append,
+    OfInt,
+    IntOf,
+    Compare,
+}
+
+fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
+    let inst = trace.insts.get(r.0 as usize)?;
+    let strs = |refs: &[IrRef]| refs.iter().all(|&x| trace.ty(x) == Type::Str);
+    match inst.op {
+        Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
+            Some(if appends_in_place(trace, r) { Direct::Append } else { Direct::Concat })
+        }
+        Op::Helper2 {
+            fun: Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge, a, b, ..
+        } if inst.ty == Type::Bool && strs(&[a, b]) => Some(Direct::Compare),
+        Op::Helper1 { fun: Helper::Str, a, .. } if inst.ty == Type::Str && trace.ty(a) == Type::Int => {
+            Some(Direct::OfInt)
+        }
+        Op::Helper1 { fun: Helper::Int, a, .. } if inst.ty == Type::Int && trace.ty(a) == Type::Str => {
+            Some(Direct::IntOf)
+        }
+        _ => None,
+    }
+}
+
+/// Imports the direct functions `traces` call, through `import` (`lower_imports.rs`'s: used,
+/// name, parameters, results).
+pub(super) fn import<'t>(
+    traces: impl Iterator<Item = &'t Trace> + Clone,
+    mut import: impl FnMut(bool, &str, &[ir::Type], &[ir::Type]) -> Result<Option<ir::FuncRef>, String>,
+) -> Result<DirectFunctions, String> {
+    use crate::jit::runtime_str_direct as rt;
+    let uses =
+        |kind: Direct| traces.clone().any(|t| (0..t.insts.len()).any(|i| direct(t, IrRef(i as u32)) == Some(kind)));
+    let word = types::I64;
+    Ok(DirectFunctions {
+        concat: import(
+            uses(Direct::Concat) || uses(Direct::Append),
+            rt::STR_CONCAT,
+            &[word, word, types::I32],
+            &[word],
+        )?,
+        append: import(uses(Direct::Append), rt::STR_APPEND, &[word, word, types::I32], &[word])?,
+        of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
+        int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
+        compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
+    })
+}
+
+/// Bytes guessed for a piece of a chain whose length the trace does not know (a word, a
+/// number): a guess too small costs a reallocation, one too large a few bytes of the block.
+const GUESSED_PIECE: usize = 8;
+/// The most room a chain's first `+` asks for.
+const MAX_ROOM: usize = 1024;
+
+impl Lowerer<'_, '_> {
+    /// Lowers instruction `r` (a helper call) to a direct call, if one runs it: its value, of
+    /// type `ty`, exiting through `snap` where the helper fails.
+    pub(super) fn lower_direct_helper(
+        &mut self,
+        r: IrRef,
+        ty: Type,
+        snap: SnapId,
+    ) -> Result<Option<ir::Value>, String> {
+        let trace = self.t.trace;
+        let Some(kind) = direct(trace, r) else { return Ok(None) };
+        let missing = || format!("a direct string helper ({kind:?}) without its runtime function");
+        let functions = self.runtime.str_direct;
+        let word = match (kind, trace.insts[r.0 as usize].op) {
+            (Direct::Concat | Direct::Append, Op::Helper2 { a, b, .. }) => {
+                let function = if kind == Direct::Append { functions.append } else { functions.concat };
+                let room = self.chain_room(r, a);
+                let (x, y) = (self.val(a)?, self.val(b)?);
+                let room = self.b.ins().iconst(types::I32, room as i64);
+                let call = self.b.ins().call(function.ok_or_else(missing)?, &[x, y, room]);
+                self.b.inst_results(call)[0]
+            }
+            (Direct::Compare, Op::Helper2 { fun, a, b, .. }) => {
+                let (x, y) = (self.val(a)?, self.val(b)?);
+                let number = self.b.ins().iconst(types::I32, i64::from(fun.number()));
+                let call = self.b.ins().call(functions.compare.ok_or_else(missing)?, &[number, x, y]);
+                // Comparing two strings never fails.
+                let word = self.b.inst_results(call)[0];
+                return Ok(Some(self.b.ins().ireduce(types::I8, word)));
+            }
+            (Direct::OfInt | Direct::IntOf, Op::Helper1 { a, .. }) => {
+                let function = if kind == Direct::OfInt { functions.of_int } else { functions.int_of };
+                let x = self.val(a)?;
+                let call = self.b.ins().call(function.ok_or_else(missing)?, &[x]);
+                self.b.inst_results(call)[0]
+            }
+            _ => return Err(format!("a direct string helper ({kind:?}) of another shape")),
+        };
+        self.helper_result(word, ty, snap).map(Some)
+    }
+
+    /// The room the `+` at `r` (left operand `a`) leaves for the appends that follow it in
+    /// place: nothing unless it starts a chain (makes a new string, or appends to one no `+`
+    /// of this trace made).
+    fn chain_room(&self, r: IrRef, a: IrRef) -> usize {
+        let trace = self.t.trace;
+        let continues_chain =
+            appends_in_place(trace, r) && matches!(trace.insts[a.0 as usize].op, Op::Helper2 { fun: Helper::Add, .. });
+        if continues_chain {
+            return 0;
+        }
+        let mut room = 0;
+        let mut at = r;
+        while let Some((next, piece)) = next_append(trace, at) {
+            room += match trace.insts[piece.0 as usize].op {
+                Op::ConstStr { index } => match self.t.objects.get(index as usize) {
+                    Some(Value::Str(s)) => s.len(),
+                    _ => GUESSED_PIECE,
+                },
+                _ => GUESSED_PIECE,
+            };
+            if room >= MAX_ROOM {
+                return MAX_ROOM;
+            }
+            at = next;
+        }
+        room
+    }
+}
+
+/// The `+` that appends in place to the string `r` makes, and the piece it appends.
+fn next_append(trace: &Trace, r: IrRef) -> Option<(IrRef, IrRef)> {
+    let (next, piece) = trace.insts.iter().enumerate().skip(r.0 as usize + 1).find_map(|(i, inst)| match inst.op {
+        Op::Helper2 { fun: Helper::Add, a, b, .. } if a == r => Some((IrRef(i as u32), b)),
+        _ => None,
+    })?;
+    (direct(trace, next) == Some(Direct::Append)).then_some((next, piece))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jit::ir::Snapshot;
+
+    /// `x + "ab" + y + "c"`, each `+` with its own exit, the last returned.
+    fn chain() -> Trace {
+        let mut t = Trace::default();
+        let snap = |t: &mut Trace| t.add_snapshot(Snapshot::default());
+        let x = t.push(Op::SlotStr { slot: 0 }, Type::Str);
+        let y = t.push(Op::SlotStr { slot: 1 }, Type::Str);
+        let n = t.push(Op::SlotInt { slot: 2 }, Type::Int);
+        let ab = t.push(Op::ConstStr { index: 0 }, Type::Str);
+        let s = snap(&mut t);
+        let first = t.push(Op::Helper2 { fun: Helper::Add, a: x, b: ab, ty: Type::Str, snap: s }, Type::Str);
+        let s = snap(&mut t);
+        let second = t.push(Op::Helper2 { fun: Helper::Add, a: first, b: y, ty: Type::Str, snap: s }, Type::Str);
+        let s = snap(&mut t);
+        let digits = t.push(Op::Helper1 { fun: Helper::Str, a: n, ty: Type::Str, snap: s }, Type::Str);
+        let s = snap(&mut t);
+        let third = t.push(Op::Helper2 { fun: Helper::Add, a: second, b: digits, ty: Type::Str, snap: s }, Type::Str);
+        let s = snap(&mut t);
+        t.push(Op::Ret { value: third, snap: s }, Type::Void);
+        t
+    }
+
+    #[test]
+    fn string_helpers_of_known_types_are_direct() {
+        let t = chain();
+        let kinds: Vec<Option<Direct>> = (0..t.insts.len()).map(|i| direct(&t, IrRef(i as u32))).collect();
+        use Direct::*;
+        // `x` is a slot's string (read by its `+` only: the runtime decides); the others append.
+        assert_eq!(kinds[4..9], [Some(Append), Some(Append), Some(OfInt), Some(Append), None]);
+        assert_eq!(next_append(&t, IrRef(4)), Some((IrRef(5), IrRef(1))));
+        assert_eq!(next_append(&t, IrRef(5)), Some((IrRef(7), IrRef(6))));
+        assert_eq!(next_append(&t, IrRef(7)), None);
+    }
+}

@@ -1,0 +1,197 @@
+//! Direct entry points for the string helpers traces call most (`lower_str_direct.rs` picks
+//! them when the trace knows its operands' types): `a + b` of two strings (a new string, or
+//! appended in place), `str(n)` of an int, `int(s)` of a string, and the comparisons of two
+//! strings. Each takes its operands as payload words and returns the result word, so it skips
+//! what `runtime_strings::call_helper` does for any helper: storing (tag, payload) pairs,
+//! decoding the helper's number, matching the argument types, checking the result's type.
+//!
+//! The contract is the helpers' (see `runtime_strings.rs`): a heap result is kept in the
+//! garbage, the trace's reference; [`HELPER_FAILED`] where the interpreter would raise (or the
+//! result is not of the trace's type), and the trace exits for the interpreter to redo the
+//! operation and raise exactly what CPython raises. Touches nothing but the values it builds.
+
+use crate::interp::engine::native::native_context;
+use crate::interp::objects::builtins::int_from_str;
+use crate::interp::objects::ops::check_str_size;
+use crate::interp::objects::text;
+use crate::interp::objects::value::{Str, StrBuilder, Value};
+use crate::jit::ir::helpers::Helper;
+use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_str};
+
+/// `x + y` of two strings, a new string (with room for `room` more bytes).
+pub const STR_CONCAT: &str = "toyjit_str_concat";
+/// `x + y` where the trace reads `x` nowhere after: appended in place when it can be.
+pub const STR_APPEND: &str = "toyjit_str_append";
+/// `str(n)` of an int.
+pub const STR_OF_INT: &str = "toyjit_str_of_int";
+/// `int(s)` of a string.
+pub const INT_OF_STR: &str = "toyjit_int_of_str";
+/// `x < y` and the other comparisons of two strings, by helper number: 0 or 1, never failing.
+pub const STR_COMPARE: &str = "toyjit_str_compare";
+
+/// The functions and their symbols, for `JITBuilder::symbol`.
+pub fn symbols() -> [(&'static str, *const u8); 5] {
+    [
+        (STR_CONCAT, str_concat as *const u8),
+        (STR_APPEND, str_append as *const u8),
+        (STR_OF_INT, str_of_int as *const u8),
+        (INT_OF_STR, int_of_str as *const u8),
+        (STR_COMPARE, str_compare as *const u8),
+    ]
+}
+
+/// Puts `text` into the garbage (the trace's reference) and returns its address.
+fn kept(text: Str) -> i64 {
+    let address = text.addr() as i64;
+    native_context::keep_until_dropped(Value::Str(text));
+    address
+}
+
+/// `x + y`, a new string of their size plus `room` bytes: a chain `a + b + c + ...` whose
+/// first `+` knows roughly how much the next ones add (`lower_str_direct.rs`) appends them in
+/// place without growing the block.
+extern "C" fn str_concat(x: usize, y: usize, room: u32) -> i64 {
+    // SAFETY: `x` and `y` are trace `str` values, alive (see `runtime_strings.rs`).
+    let (x, y) = unsafe { (borrowed_str(x), borrowed_str(y)) };
+    let bytes = x.len() as u64 + y.len() as u64;
+    if check_str_size(bytes).is_err() {
+        return HELPER_FAILED;
+    }
+    let mut out = StrBuilder::with_capacity(bytes as usize + room as usize);
+    out.push_obj(&x);
+    out.push_obj(&y);
+    kept(out.finish())
+}
+
+/// `x + y` where the trace reads the string at `x` nowhere after (`lower_str_append.rs`): when
+/// the trace made it (it is recent garbage) and nothing else holds it, `y` is appended in
+/// place and the string goes back into the garbage; otherwise a new string, as `+`.
+extern "C" fn str_append(x: usize, y: usize, room: u32) -> i64 {
+    // SAFETY: as in `str_concat`.
+    let piece = unsafe { borrowed_str(y) };
+    if x != y {
+        // The string may move (its block grows): its new address, or `None` past the size cap,
+        // changing nothing (the interpreter raises).
+        let appended = native_context::change_recent_garbage_str(x, |owned| {
+            check_str_size(owned.len() as u64 + piece.len() as u64).ok()?;
+            owned.try_append_with_room(piece.as_str(), piece.char_count(), room as usize).then(|| owned.addr())
+        });
+        if let Some(result) = appended {
+            return result.map_or(HELPER_FAILED, |address| address as i64);
+        }
+    }
+    str_concat(x, y, room)
+}
+
+extern "C" fn str_of_int(n: i64) -> i64 {
+    match text::int_str(n) {
+        Value::Str(s) => kept(s),
+        _ => HELPER_FAILED,
+    }
+}
+
+/// `int(s)`: an int that fits in 64 bits (and is not [`HELPER_FAILED`]'s bits), else the
+/// interpreter's (a big int, or the ValueError).
+extern "C" fn int_of_str(s: usize) -> i64 {
+    // SAFETY: `s` is a trace `str` value, alive.
+    let s = unsafe { borrowed_str(s) };
+    match int_from_str(&s, 10) {
+        Ok(Value::Int(n)) => n,
+        _ => HELPER_FAILED,
+    }
+}
+
+/// Compares by code point, which is UTF-8's byte order; a string equals itself.
+extern "C" fn str_compare(helper: u32, x: usize, y: usize) -> i64 {
+    let helper = Helper::numbered(helper);
+    if x == y {
+        return i64::from(matches!(helper, Some(Helper::Eq | Helper::Le | Helper::Ge)));
+    }
+    // SAFETY: `x` and `y` are trace `str` values, alive.
+    let (x, y) = unsafe { (borrowed_str(x), borrowed_str(y)) };
+    let result = match helper {
+        Some(Helper::Eq) => x.as_bytes() == y.as_bytes(),
+        Some(Helper::Ne) => x.as_bytes() != y.as_bytes(),
+        Some(Helper::Lt) => x.as_bytes() < y.as_bytes(),
+        Some(Helper::Le) => x.as_bytes() <= y.as_bytes(),
+        Some(Helper::Gt) => x.as_bytes() > y.as_bytes(),
+        _ => x.as_bytes() >= y.as_bytes(),
+    };
+    i64::from(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jit::runtime_strings::run_helper;
+
+    fn text_at(word: i64) -> String {
+        // SAFETY: a result word of a direct helper: a string the garbage keeps.
+        unsafe { borrowed_str(word as usize) }.as_str().to_string()
+    }
+
+    #[test]
+    fn concat_and_append_agree_with_plus_and_keep_their_result() {
+        let (a, b) = (Str::new("ab"), Str::new("é!"));
+        let word = str_concat(a.addr(), b.addr(), 16);
+        assert_eq!(text_at(word), "abé!");
+        // The new string is the garbage's: appending to it works in place.
+        let appended = str_append(word as usize, a.addr(), 0);
+        assert_eq!(appended, word, "appended in place, room kept");
+        assert_eq!(text_at(appended), "abé!ab");
+        // SAFETY: the garbage keeps it.
+        assert_eq!(unsafe { borrowed_str(appended as usize) }.char_count(), 6);
+        // A string the garbage does not own (ours) gets a new string; it is unchanged.
+        let copy = str_append(a.addr(), b.addr(), 0);
+        assert_ne!(copy, a.addr() as i64);
+        assert_eq!((a.as_str(), text_at(copy).as_str()), ("ab", "abé!"));
+        // `s + s`, the same string on both sides.
+        let twice = str_append(copy as usize, copy as usize, 0);
+        assert_eq!(text_at(twice), "abé!abé!");
+        native_context::drop_garbage();
+        assert_eq!((a.refcount(), b.refcount()), (1, 1));
+    }
+
+    #[test]
+    fn an_append_reaches_past_newer_garbage() {
+        let (x, y) = (Str::new("x"), Str::new("y"));
+        // Room for what follows: the block does not move.
+        let word = str_concat(x.addr(), y.addr(), 8);
+        let newer = str_of_int(-12);
+        assert_eq!(str_append(word as usize, newer as usize, 0), word, "in place, below the newer");
+        assert_eq!(text_at(word), "xy-12");
+        native_context::drop_garbage();
+    }
+
+    #[test]
+    fn numbers_and_comparisons_agree_with_the_interpreter() {
+        for n in [0, -7, i64::MAX, i64::MIN] {
+            assert_eq!(text_at(str_of_int(n)), n.to_string());
+        }
+        for (s, want) in
+            [("  -0042 ", -42), ("1_000", 1000), ("x", HELPER_FAILED), ("99999999999999999999", HELPER_FAILED)]
+        {
+            assert_eq!(int_of_str(Str::new(s).addr()), want, "int({s:?})");
+        }
+        let words = ["", "a", "ab", "b", "é", "z"];
+        for helper in [Helper::Eq, Helper::Ne, Helper::Lt, Helper::Le, Helper::Gt, Helper::Ge] {
+            for x in words {
+                for y in words {
+                    let (sx, sy) = (Str::new(x), Str::new(y));
+                    let generic = run_helper(helper, &[Value::Str(sx.clone()), Value::Str(sy.clone())]).unwrap();
+                    let direct = str_compare(helper.number(), sx.addr(), sy.addr());
+                    assert_eq!(
+                        format!("{generic:?}"),
+                        format!("{:?}", Value::Bool(direct == 1)),
+                        "{x:?} {helper:?} {y:?}"
+                    );
+                }
+                let same = Str::new(x);
+                let generic = run_helper(helper, &[Value::Str(same.clone()), Value::Str(same.clone())]).unwrap();
+                let direct = str_compare(helper.number(), same.addr(), same.addr());
+                assert_eq!(format!("{generic:?}"), format!("{:?}", Value::Bool(direct == 1)));
+            }
+        }
+        native_context::drop_garbage();
+    }
+}
