@@ -7,9 +7,10 @@
 //! them. Each call site costs the register allocator dearly (every value live across it, every
 //! caller-saved register clobbered): the exits were most of a trace's machine code, compile
 //! time and compile memory (about 170 bytes of Cranelift working memory per byte of code).
-//! So an exit that needs any runtime call stores the values it writes into a buffer on the
+//! So an exit that needs enough runtime calls stores the values it writes into a buffer on the
 //! stack and makes one call, [`write_exit`], with an [`ExitPlan`] built at compile time: the
-//! same writes, in the same order, done by the same runtime functions.
+//! same writes, in the same order, done by the same runtime functions. (An exit leaving for the
+//! VM makes that call from its trace's one restore block: `lower.rs`.)
 //!
 //! Touches: at compile time nothing (the plan is data, owned by the compiled trace); at run
 //! time, the frame's and the globals' slots the plan names, through the runtime functions
@@ -40,9 +41,13 @@ pub enum ItemSource {
 pub enum SlotWrite {
     /// Virtual tuple `n` of the plan.
     Virtual(u32),
-    /// The list, tuple or function whose pointer is word `index` of the buffer.
+    /// The list, tuple, str, dict, big int or function whose pointer is word `index` of the
+    /// buffer.
     List(u32),
     Tuple(u32),
+    Str(u32),
+    Dict(u32),
+    Big(u32),
     Object(u32),
     /// `None` (a heap value the slot held is dropped once no trace value reaches it).
     NoneValue,
@@ -67,7 +72,7 @@ pub struct ExitPlan {
 /// tuple is counted, then stored; a function is cloned in; `None` may drop a heap value.
 fn inline_calls(ty: Type) -> usize {
     match ty {
-        Type::Ptr | Type::Tuple => 2,
+        Type::Ptr | Type::Tuple | Type::Str | Type::Dict | Type::Big => 2,
         Type::Obj | Type::NoneType => 1,
         _ => 0,
     }
@@ -80,7 +85,15 @@ fn inline_calls(ty: Type) -> usize {
 /// instructions in all; bench/poly.toy, from 1 call on, 20%). From 8 calls on, the
 /// difference is under the calls' own cost, and the code much smaller: a tuple loop's exits
 /// of 15 calls each were most of its machine code and compile memory.
-const MIN_CALLS_FOR_A_PLAN: usize = 8;
+pub const MIN_CALLS_IN_PLACE: usize = 8;
+
+/// The same for an exit leaving for the VM: its machine code then only stores the plan's words
+/// and jumps to its trace's one restore block, which makes the call (`lower.rs`). Such an exit is
+/// cold until a side trace is attached to it through the side-exit table (then its writes run
+/// each time the side trace does). From 1 call on, compiles were 10-20% cheaper on the tuple,
+/// string and sorting benchmarks, but bench/sorting.toy ran 1.1% and bench/trees.toy 0.6% more
+/// instructions in all (a hot exit writing two strings, 4 calls); from 5 on, none ran more.
+pub const MIN_CALLS_TO_VM: usize = 5;
 
 impl ExitPlan {
     /// The plan for writing the slots of `snapshot` that `wanted` picks, if the exit needs a
@@ -91,6 +104,7 @@ impl ExitPlan {
         snapshot: &Snapshot,
         wanted: impl Fn(u16) -> bool,
         place: impl Fn(u16) -> SlotPlace,
+        min_calls: usize,
     ) -> Option<ExitPlan> {
         let slots: Vec<(u16, IrRef)> = snapshot.slots.iter().copied().filter(|&(slot, _)| wanted(slot)).collect();
         let virtual_slots: Vec<(u16, u32)> =
@@ -103,7 +117,7 @@ impl ExitPlan {
             snapshot.virtuals.iter().map(|t| 1 + t.items.len()).sum::<usize>() + 2 * virtual_slots.len()
         };
         let slot_calls: usize = slots.iter().map(|&(_, r)| inline_calls(trace.ty(r))).sum();
-        if virtual_calls + slot_calls < MIN_CALLS_FOR_A_PLAN {
+        if virtual_calls + slot_calls < min_calls {
             return None;
         }
         let mut plan = ExitPlan::default();
@@ -132,6 +146,9 @@ impl ExitPlan {
             let write = match trace.ty(r) {
                 Type::Ptr => SlotWrite::List(plan.word(r)),
                 Type::Tuple => SlotWrite::Tuple(plan.word(r)),
+                Type::Str => SlotWrite::Str(plan.word(r)),
+                Type::Dict => SlotWrite::Dict(plan.word(r)),
+                Type::Big => SlotWrite::Big(plan.word(r)),
                 Type::Obj => SlotWrite::Object(plan.word(r)),
                 Type::NoneType => SlotWrite::NoneValue,
                 ty @ (Type::Int | Type::Float | Type::Bool) => {
@@ -166,11 +183,14 @@ pub const WRITE_EXIT: &str = "toyjit_write_exit";
 /// slot still holds what keeps them alive), count a reference for every list and tuple about
 /// to be stored, then store the slots (each store drops what the slot held).
 pub extern "C" fn write_exit(frame: *mut u8, globals: *mut u8, plan: *const ExitPlan, words: *const u64) {
-    use crate::jit::runtime as rt;
     use crate::jit::runtime_tuples as rtt;
     // SAFETY: `plan` is owned by the compiled trace whose code calls this (alive while its code
     // runs); `words` is that code's stack buffer of `plan.words.len()` words, just filled.
     let (plan, words) = unsafe { (&*plan, std::slice::from_raw_parts(words, (*plan).words.len())) };
+    if plan.virtuals.is_empty() {
+        // The usual exit, and the one that may be hot: no tuple to build.
+        return write_slots(frame, globals, plan, words, &[]);
+    }
     // The built tuples' addresses: on the stack for the usual few (exits can be hot).
     let mut few = [0usize; 8];
     let mut many = Vec::new();
@@ -191,10 +211,24 @@ pub extern "C" fn write_exit(frame: *mut u8, globals: *mut u8, plan: *const Exit
         }
         built[n] = tuple;
     }
+    write_slots(frame, globals, plan, words, built)
+}
+
+/// Counts a reference for every object `plan` stores, then stores its slots (`built`: the
+/// virtual tuples' addresses).
+#[inline(always)]
+fn write_slots(frame: *mut u8, globals: *mut u8, plan: &ExitPlan, words: &[u64], built: &[usize]) {
+    use crate::jit::runtime as rt;
+    use crate::jit::runtime_bigints as rtb;
+    use crate::jit::runtime_strings as rts;
+    use crate::jit::runtime_tuples as rtt;
     for &(_, write) in &plan.writes {
         match write {
             SlotWrite::List(index) => rt::retain_list(words[index as usize] as usize),
             SlotWrite::Tuple(index) => rtt::retain_tuple(words[index as usize] as usize),
+            SlotWrite::Str(index) => rts::retain_str(words[index as usize] as usize),
+            SlotWrite::Dict(index) => rts::retain_dict(words[index as usize] as usize),
+            SlotWrite::Big(index) => rtb::retain_big(words[index as usize] as usize),
             SlotWrite::Virtual(v) => rtt::retain_tuple(built[v as usize]),
             _ => {}
         }
@@ -209,6 +243,9 @@ pub extern "C" fn write_exit(frame: *mut u8, globals: *mut u8, plan: *const Exit
             SlotWrite::Virtual(v) => rtt::set_tuple(value_slot, built[v as usize]),
             SlotWrite::List(index) => rt::set_list(value_slot, words[index as usize] as usize),
             SlotWrite::Tuple(index) => rtt::set_tuple(value_slot, words[index as usize] as usize),
+            SlotWrite::Str(index) => rts::set_str(value_slot, words[index as usize] as usize),
+            SlotWrite::Dict(index) => rts::set_dict(value_slot, words[index as usize] as usize),
+            SlotWrite::Big(index) => rtb::set_big(value_slot, words[index as usize] as usize),
             SlotWrite::Object(index) => rt::set_value(value_slot, words[index as usize] as *const Value),
             SlotWrite::NoneValue => {
                 // SAFETY (both): `slot` is a whole `Value`; a tag above FLOAT is a heap value,
@@ -239,4 +276,50 @@ pub extern "C" fn write_exit(frame: *mut u8, globals: *mut u8, plan: *const Exit
 pub fn buffer_bytes(trace: &Trace) -> u32 {
     let words = |s: &Snapshot| s.slots.len() + s.virtuals.iter().map(|t| t.items.len()).sum::<usize>();
     trace.snapshots.iter().map(words).max().unwrap_or(0) as u32 * 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jit::ir::text::parse_trace;
+
+    /// A str, a dict, a big int and an int, read from the frame; snap1 writes all four back
+    /// (the str twice), snap2 only the int.
+    const TRACE: &str = "\
+      GuardTag r0 is str  snap0
+str   %1 = SlotStr r0
+      GuardTag r1 is dict  snap0
+dict  %3 = SlotDict r1
+      GuardTag r2 is int  snap0
+int   %5 = SlotInt r2
+  snap0 @pc 0:
+  snap1 @pc 1: r4=%1 r5=%3 r6=%5 r7=%1
+  snap2 @pc 2: r6=%5
+";
+
+    fn place(slot: u16) -> SlotPlace {
+        SlotPlace { global: false, offset: i32::from(slot) * 16 }
+    }
+
+    #[test]
+    fn a_plan_writes_strs_and_dicts_counting_each_once_per_slot() {
+        let trace = parse_trace(TRACE).expect("parses");
+        let plan = ExitPlan::for_snapshot(&trace, &trace.snapshots[1], |_| true, place, MIN_CALLS_TO_VM)
+            .expect("three heap slots are six inline calls");
+        // One word per value, however many slots get it.
+        assert_eq!(plan.words, vec![IrRef(1), IrRef(3), IrRef(5)]);
+        assert_eq!(
+            plan.writes,
+            vec![
+                (place(4), SlotWrite::Str(0)),
+                (place(5), SlotWrite::Dict(1)),
+                (place(6), SlotWrite::Number { value_tag: tag::INT, index: 2 }),
+                (place(7), SlotWrite::Str(0)),
+            ]
+        );
+        // Over the threshold for exits running on into a side trace: inline.
+        assert_eq!(ExitPlan::for_snapshot(&trace, &trace.snapshots[1], |_| true, place, MIN_CALLS_IN_PLACE), None);
+        // Numbers only: no runtime call, so no plan.
+        assert_eq!(ExitPlan::for_snapshot(&trace, &trace.snapshots[2], |_| true, place, 1), None);
+    }
 }

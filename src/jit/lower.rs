@@ -11,7 +11,10 @@
 //!                 live in registers; the body ends with jump loop(back values of the Phis)
 //!   exitN:        one cold block per snapshot used: stores each (slot, value) of snapshot N
 //!                 into the frame or the globals (numbers: tag byte + payload; lists and
-//!                 functions: a runtime call that counts the reference) and returns N
+//!                 functions: a runtime call that counts the reference) and returns N; or,
+//!                 when writing it would take runtime calls, stores the values into the exit
+//!                 buffer and jumps to the one restore block, whose one call writes the frame
+//!                 by the exit's plan (`exit_plan.rs`), then returns N
 //! ```
 //!
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
@@ -477,6 +480,8 @@ struct TraceState<'a> {
     /// The list stores that free the element they replace at once
     /// (`lower_old_elements::frees_old_element`).
     frees_old: Vec<bool>,
+    /// The block whose one call writes the exits leaving for the VM by their plans.
+    restore: Option<Block>,
 }
 
 impl<'a> TraceState<'a> {
@@ -500,6 +505,7 @@ impl<'a> TraceState<'a> {
             heap_free: None,
             handed_over: tuples::handed_over_tuples(trace),
             frees_old: old_elements::frees_old_element(trace),
+            restore: None,
         }
     }
 }
@@ -663,17 +669,71 @@ impl Lowerer<'_, '_> {
     /// one runtime call ([`ExitPlan`]) if it needs any, else inline. Only for exits: a `Link`
     /// or a call writes on the hot path, where inline stores are faster.
     fn write_exit_snapshot(&mut self, snap: usize) -> Result<(), String> {
-        let trace = self.t.trace;
-        if let (Some(write_exit), Some(buffer)) = (self.runtime.write_exit, self.exit_buffer) {
-            let place = |slot: u16| {
-                let (global, offset) = ops::slot_location(slot);
-                SlotPlace { global, offset }
-            };
-            if let Some(plan) = ExitPlan::for_snapshot(trace, &trace.snapshots[snap], |_| true, place) {
-                return self.write_by_plan(plan, write_exit, buffer);
-            }
+        if let (Some(write_exit), Some(buffer)) = (self.runtime.write_exit, self.exit_buffer)
+            && let Some(plan) = self.exit_plan(snap, exit_plan::MIN_CALLS_IN_PLACE)
+        {
+            let (words, address) = self.store_plan_words(plan, buffer)?;
+            self.b.ins().call(write_exit, &[self.frame, self.globals, address, words]);
+            return Ok(());
         }
         self.write_snapshot(snap)
+    }
+
+    /// The plan for writing snapshot `snap` of the current trace through one runtime call, if
+    /// it needs at least `min_calls` inline runtime calls (see [`ExitPlan::for_snapshot`]).
+    fn exit_plan(&self, snap: usize, min_calls: usize) -> Option<ExitPlan> {
+        let trace = self.t.trace;
+        let place = |slot: u16| {
+            let (global, offset) = ops::slot_location(slot);
+            SlotPlace { global, offset }
+        };
+        ExitPlan::for_snapshot(trace, &trace.snapshots[snap], |_| true, place, min_calls)
+    }
+
+    /// Writes exit `snap` (leaving for the VM as exit `number`) and goes on to `dispatch`: the
+    /// usual exit only stores the values its plan reads into the exit buffer and jumps to the
+    /// trace's one restore block, whose one runtime call writes the frame (`exit_plan.rs`); an
+    /// exit whose plan would not pay writes inline.
+    pub(super) fn write_exit_to_vm(&mut self, snap: usize, number: ir::Value, dispatch: Block) -> Result<(), String> {
+        if let (Some(_), Some(buffer)) = (self.runtime.write_exit, self.exit_buffer)
+            && let Some(plan) = self.exit_plan(snap, exit_plan::MIN_CALLS_TO_VM)
+        {
+            let (_, address) = self.store_plan_words(plan, buffer)?;
+            let restore = self.restore_block();
+            self.b.ins().jump(restore, &[BlockArg::Value(number), BlockArg::Value(address)]);
+            return Ok(());
+        }
+        self.write_snapshot(snap)?;
+        self.b.ins().jump(dispatch, &[BlockArg::Value(number)]);
+        Ok(())
+    }
+
+    /// The current trace's restore block (exit number, plan address), created on first use and
+    /// filled by [`Lowerer::fill_restore_block`].
+    fn restore_block(&mut self) -> Block {
+        if let Some(block) = self.t.restore {
+            return block;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.b.append_block_param(block, types::I32);
+        self.b.append_block_param(block, types::I64);
+        self.t.restore = Some(block);
+        block
+    }
+
+    /// The restore block: one call writes the exit's plan from the exit buffer, then on to
+    /// `dispatch` with the exit number.
+    fn fill_restore_block(&mut self, dispatch: Block) -> Result<(), String> {
+        let Some(block) = self.t.restore else { return Ok(()) };
+        let write_exit = self.runtime.write_exit.ok_or("a restore block without toyjit_write_exit")?;
+        let buffer = self.exit_buffer.ok_or("a restore block without the exit buffer")?;
+        self.b.switch_to_block(block);
+        let (number, plan) = (self.b.block_params(block)[0], self.b.block_params(block)[1]);
+        let words = self.b.ins().stack_addr(types::I64, buffer, 0);
+        self.b.ins().call(write_exit, &[self.frame, self.globals, plan, words]);
+        self.b.ins().jump(dispatch, &[BlockArg::Value(number)]);
+        Ok(())
     }
 
     /// Writes the slots of snapshot `snap` that `wanted` picks.
@@ -721,8 +781,9 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// Stores the words `plan` reads into the exit buffer, then calls `write_exit` with it.
-    fn write_by_plan(&mut self, plan: ExitPlan, write_exit: ir::FuncRef, buffer: ir::StackSlot) -> Result<(), String> {
+    /// Stores the words `plan` reads into the exit buffer; returns the buffer's address and the
+    /// plan's (the compiled trace keeps the plan).
+    fn store_plan_words(&mut self, plan: ExitPlan, buffer: ir::StackSlot) -> Result<(ir::Value, ir::Value), String> {
         let words = self.b.ins().stack_addr(types::I64, buffer, 0);
         for (index, &r) in plan.words.iter().enumerate() {
             let value = self.val(r)?;
@@ -736,8 +797,7 @@ impl Lowerer<'_, '_> {
         let plan = Box::new(plan);
         let address = self.b.ins().iconst(types::I64, &*plan as *const ExitPlan as i64);
         self.exit_plans.push(plan);
-        self.b.ins().call(write_exit, &[self.frame, self.globals, address, words]);
-        Ok(())
+        Ok((words, address))
     }
 
     /// The end of a side trace (`Link`): write the snapshot, then re-enter the root's loop or
@@ -813,6 +873,7 @@ impl Lowerer<'_, '_> {
         }
         let Some(dispatch) = dispatch else { return Ok(()) };
         self.emit_shared_exits(&to_vm, dispatch)?;
+        self.fill_restore_block(dispatch)?;
 
         self.b.switch_to_block(dispatch);
         let number = self.b.block_params(dispatch)[0];

@@ -78,8 +78,7 @@ impl Lowerer<'_, '_> {
             } else if writes[k].is_some() {
                 self.store_and_go_on(k, number, &writes, &bases, &writers, dispatch)?;
             } else {
-                self.write_exit_snapshot(snap)?;
-                self.b.ins().jump(dispatch, &[BlockArg::Value(number)]);
+                self.write_exit_to_vm(snap, number, dispatch)?;
             }
         }
         Ok(())

@@ -216,7 +216,10 @@ pub(super) fn import_runtime(
             &[],
         )?,
         write_exit: import(
-            tuples || exits_write(Type::Ptr) || exits_write(Type::Obj) || exits_write(Type::NoneType),
+            tuples
+                || [Type::Ptr, Type::Obj, Type::NoneType, Type::Str, Type::Dict, Type::Big]
+                    .into_iter()
+                    .any(&exits_write),
             crate::jit::exit_plan::WRITE_EXIT,
             &[pointer; 4],
             &[],

@@ -91,13 +91,13 @@ pub(crate) unsafe fn borrowed_big(bits: usize) -> ManuallyDrop<Rc<BigInt>> {
     unsafe { std::mem::transmute::<usize, ManuallyDrop<Rc<BigInt>>>(bits) }
 }
 
-extern "C" fn retain_big(big: usize) {
+pub(super) extern "C" fn retain_big(big: usize) {
     // SAFETY: a trace's `big` value (alive); the reference counted here is handed to `set_big`
     // by the same exit.
     std::mem::forget(Rc::clone(&*unsafe { borrowed_big(big) }));
 }
 
-extern "C" fn set_big(slot: *mut Value, big: usize) {
+pub(super) extern "C" fn set_big(slot: *mut Value, big: usize) {
     // SAFETY: `big` was counted by `retain_big` for this store, so this handle owns a
     // reference; `slot` is a slot of the frame (or a global) the trace runs on.
     unsafe { *slot = Value::BigInt(ManuallyDrop::into_inner(borrowed_big(big))) };

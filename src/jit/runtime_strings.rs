@@ -179,13 +179,13 @@ extern "C" fn call_helper(helper: u32, want: u32, argc: u32, args: *const u64) -
     }
 }
 
-extern "C" fn retain_str(text: usize) {
+pub(super) extern "C" fn retain_str(text: usize) {
     // SAFETY: a trace's `str` value (alive); the reference counted here is handed to `set_str`
     // by the same exit.
     std::mem::forget(Str::clone(&*unsafe { borrowed_str(text) }));
 }
 
-extern "C" fn set_str(slot: *mut Value, text: usize) {
+pub(super) extern "C" fn set_str(slot: *mut Value, text: usize) {
     // SAFETY: `text` was counted by `retain_str` for this store, so this handle owns a
     // reference; `slot` is a slot of the frame (or a global) the trace runs on.
     unsafe { *slot = Value::Str(ManuallyDrop::into_inner(borrowed_str(text))) };
@@ -201,13 +201,13 @@ pub(crate) unsafe fn borrowed_dict(bits: usize) -> ManuallyDrop<Rc<DictObj>> {
     unsafe { std::mem::transmute::<usize, ManuallyDrop<Rc<DictObj>>>(bits) }
 }
 
-extern "C" fn retain_dict(dict: usize) {
+pub(super) extern "C" fn retain_dict(dict: usize) {
     // SAFETY: a trace's `dict` value (alive); the reference counted here is handed to
     // `set_dict` by the same exit.
     std::mem::forget(Rc::clone(&*unsafe { borrowed_dict(dict) }));
 }
 
-extern "C" fn set_dict(slot: *mut Value, dict: usize) {
+pub(super) extern "C" fn set_dict(slot: *mut Value, dict: usize) {
     // SAFETY: `dict` was counted by `retain_dict` for this store, so this handle owns a
     // reference; `slot` is a slot of the frame (or a global) the trace runs on.
     unsafe { *slot = Value::Dict(ManuallyDrop::into_inner(borrowed_dict(dict))) };
