@@ -161,7 +161,9 @@ impl Recorder {
         };
         let (_, ty) = self.read(args, frame, pc)?;
         let answer = match (class, ty) {
-            (BuiltinId::Int, Type::Int | Type::Bool) | (BuiltinId::Float, Type::Float) => true,
+            // A big int is an `int` too (a regression: an int grown past 64 bits took the
+            // `else` of `if isinstance(n, int)` in traces).
+            (BuiltinId::Int, Type::Int | Type::Bool | Type::Big) | (BuiltinId::Float, Type::Float) => true,
             (BuiltinId::Bool, Type::Bool) | (BuiltinId::List, Type::Ptr) | (BuiltinId::Tuple, Type::Tuple) => true,
             (BuiltinId::Int | BuiltinId::Float | BuiltinId::Bool | BuiltinId::List | BuiltinId::Tuple, _) => false,
             _ => return abort(format!("isinstance() with the class {}", class.name())),
