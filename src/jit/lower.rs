@@ -369,6 +369,7 @@ fn new_module(tier: Tier) -> Result<JITModule, String> {
     builder.symbols(super::runtime_bigints::symbols());
     builder.symbols(super::runtime_lists::symbols());
     builder.symbols(super::runtime_dicts::symbols());
+    builder.symbols(super::runtime_dict_direct::symbols());
     Ok(JITModule::new(builder))
 }
 

@@ -66,6 +66,8 @@ pub(super) struct RuntimeFunctions {
     /// Dicts (`runtime_dicts.rs`).
     pub(super) dict_helper: Option<ir::FuncRef>,
     pub(super) dict_next: Option<ir::FuncRef>,
+    /// The dict helpers on `str` and `int` keys called directly (`runtime_dict_direct.rs`).
+    pub(super) dict_direct: super::dicts::DirectFunctions,
     pub(super) carry: Option<ir::FuncRef>,
     pub(super) drop_garbage_carrying: Option<ir::FuncRef>,
 }
@@ -255,6 +257,7 @@ pub(super) fn import_runtime(
             &[word],
         )?,
         str_direct: super::str_direct::import(members.iter().map(|m| m.trace), &mut import)?,
+        dict_direct: super::dicts::import(members.iter().map(|m| m.trace), &mut import)?,
         carry: import(strings || tuples || garbage, rts::CARRY, &[types::I32, word], &[])?,
         drop_garbage_carrying: import(strings || tuples || garbage, rts::DROP_GARBAGE_CARRYING, &[types::I32], &[])?,
     })

@@ -15,7 +15,8 @@
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
 //!                runtime_strings.rs: strings and the helpers of ir/helpers.rs, whose common
 //!                cases runtime_str_fast.rs runs directly, the commonest through their own
-//!                entry points in runtime_str_direct.rs;
+//!                entry points in runtime_str_direct.rs; runtime_dicts.rs: dicts, the
+//!                commonest helpers on str and int keys in runtime_dict_direct.rs;
 //!                runtime_lists.rs: list methods, the garbage floor of native calls);
 //!                layout.rs: memory layout for native code
 //!   model.rs     the trace model the dump and the explorer render (describe.rs: IR in words)
@@ -38,6 +39,7 @@ pub mod opt;
 pub mod recorder;
 pub mod runtime;
 pub mod runtime_bigints;
+pub mod runtime_dict_direct;
 pub mod runtime_dicts;
 pub mod runtime_lists;
 pub mod runtime_str_direct;

@@ -85,12 +85,12 @@ thread_local! {
 }
 
 /// The address [`LAST_LOOKUP`] knows a dict by.
-fn dict_address(dict: &Rc<DictObj>) -> usize {
+pub(crate) fn dict_address(dict: &Rc<DictObj>) -> usize {
     Rc::as_ptr(dict) as usize
 }
 
 /// The index of `key`'s entry in `map` (the dict at `address`), trying the remembered one first.
-fn find(map: &DictMap, address: usize, key: &Value) -> Option<Option<usize>> {
+pub(crate) fn find(map: &DictMap, address: usize, key: &Value) -> Option<Option<usize>> {
     let lookup = HashKey::borrowed(key).ok()?;
     let (last_dict, last_index) = LAST_LOOKUP.get();
     if last_dict == address && map.entry_is(last_index, &lookup) {
@@ -105,7 +105,7 @@ fn find(map: &DictMap, address: usize, key: &Value) -> Option<Option<usize>> {
 
 /// `d[k] = v`: the value replaced (dropped by the caller, once the dict is no longer
 /// borrowed), or `None` for an unhashable key (nothing changed).
-fn store(map: &mut DictMap, address: usize, key: &Value, value: Value) -> Option<Option<Value>> {
+pub(crate) fn store(map: &mut DictMap, address: usize, key: &Value, value: Value) -> Option<Option<Value>> {
     let lookup = HashKey::borrowed(key).ok()?;
     let (last_dict, last_index) = LAST_LOOKUP.get();
     if last_dict == address
@@ -119,7 +119,7 @@ fn store(map: &mut DictMap, address: usize, key: &Value, value: Value) -> Option
     Some(old)
 }
 
-extern "C" fn dict_helper(
+pub(crate) extern "C" fn dict_helper(
     helper: u32,
     want: u32,
     dict: usize,
@@ -165,7 +165,7 @@ extern "C" fn dict_helper(
 /// payload as it is, a heap value's counted and kept in the garbage as `result_word` does.
 /// No cloning and dropping for the usual int counts.
 #[inline]
-fn word_of(value: &Value, want: u8) -> i64 {
+pub(crate) fn word_of(value: &Value, want: u8) -> i64 {
     if crate::jit::layout::value_words(value).0 != want {
         return HELPER_FAILED;
     }
