@@ -11,9 +11,9 @@
 //! and the trace exits before the instruction so that the interpreter raises exactly what
 //! CPython raises. A `str` or `int` key is always hashable. Touches only the dict it is given.
 
-use crate::interp::objects::value::{Value, tag};
-use crate::jit::runtime_dicts::{dict_address, find, store, word_of};
-use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_argument, borrowed_dict, result_word};
+use crate::interp::objects::value::tag;
+use crate::jit::runtime_dicts::{dict_address, find, get_word, set_item_word};
+use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_argument, borrowed_dict};
 
 /// `(dict, key, want) -> word`: `d[k]`, by key type (`str`, `int`: so are the others).
 pub const GET_ITEM: [&str; 2] = ["toyjit_dict_get_item_str", "toyjit_dict_get_item_int"];
@@ -46,17 +46,9 @@ pub fn symbols() -> [(&'static str, *const u8); 10] {
 
 extern "C" fn get_item<const KEY: u8>(dict: usize, key: u64, want: u32) -> i64 {
     // SAFETY: the trace's own values (alive: see `runtime_strings.rs`): a dict, and a key of
-    // type `KEY` as its payload.
+    // type `KEY` as its payload. A missing key fails: the interpreter raises the KeyError.
     let (d, key) = unsafe { (borrowed_dict(dict), borrowed_argument(KEY, key)) };
-    let map = d.borrow();
-    match find(&map, dict_address(&d), &key) {
-        Some(Some(index)) => match map.get_index(index) {
-            Some((_, value)) => word_of(value, want as u8),
-            None => HELPER_FAILED,
-        },
-        // The KeyError: the interpreter raises it.
-        _ => HELPER_FAILED,
-    }
+    get_word(&d, &key, None, want as u8)
 }
 
 extern "C" fn contains<const KEY: u8, const NOT: bool>(dict: usize, key: u64) -> i64 {
@@ -73,38 +65,21 @@ extern "C" fn get_or<const KEY: u8>(dict: usize, key: u64, want: u32, default_ta
     // SAFETY: as in `get_item`; the default is the trace's value, as its tag and payload.
     let (d, key, default) =
         unsafe { (borrowed_dict(dict), borrowed_argument(KEY, key), borrowed_argument(default_tag as u8, default)) };
-    let map = d.borrow();
-    match find(&map, dict_address(&d), &key) {
-        Some(Some(index)) => match map.get_index(index) {
-            Some((_, value)) => word_of(value, want as u8),
-            None => HELPER_FAILED,
-        },
-        Some(None) => word_of(&default, want as u8),
-        None => HELPER_FAILED,
-    }
+    get_word(&d, &key, Some(&default), want as u8)
 }
 
 extern "C" fn set_item<const KEY: u8>(dict: usize, key: u64, value_tag: u32, value: u64) -> i64 {
-    // SAFETY: as in `get_item`; the value is the trace's, as its tag and payload (counted
-    // below for the dict's reference).
+    // SAFETY: as in `get_item`; the value is the trace's, as its tag and payload.
     let (d, key, value) =
         unsafe { (borrowed_dict(dict), borrowed_argument(KEY, key), borrowed_argument(value_tag as u8, value)) };
-    let address = dict_address(&d);
-    let old = store(&mut d.borrow_mut(), address, &key, Value::clone(&value));
-    match old {
-        // The value replaced is dropped once the dict is no longer borrowed.
-        Some(old) => {
-            drop(old);
-            result_word(Value::None, tag::NONE)
-        }
-        None => HELPER_FAILED,
-    }
+    set_item_word(&d, &key, &value, tag::NONE)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::interp::engine::native::native_context;
+    use crate::interp::objects::value::Value;
     use crate::jit::ir::helpers::Helper;
     use crate::jit::layout::value_words;
     use crate::jit::runtime_dicts::dict_helper;

@@ -135,29 +135,47 @@ pub(crate) extern "C" fn dict_helper(
         (borrowed_dict(dict), borrowed_argument(key_tag as u8, key), borrowed_argument(extra_tag as u8, extra))
     };
     let want = want as u8;
-    let dict = dict_address(&d);
-    if helper == Helper::SetItem {
-        let value = Value::clone(&extra);
-        let old = store(&mut d.borrow_mut(), dict, &key, value);
-        return match old {
-            Some(old) => {
-                drop(old);
-                result_word(Value::None, want)
+    match helper {
+        Helper::SetItem => set_item_word(&d, &key, &extra, want),
+        Helper::GetItem => get_word(&d, &key, None, want),
+        Helper::Get => get_word(&d, &key, Some(&extra), want),
+        Helper::In | Helper::NotIn => {
+            let map = d.borrow();
+            match find(&map, dict_address(&d), &key) {
+                Some(found) => result_word(Value::Bool(found.is_some() == (helper == Helper::In)), want),
+                None => HELPER_FAILED,
             }
-            None => HELPER_FAILED,
-        };
+        }
+        _ => HELPER_FAILED,
     }
+}
+
+/// `d[k]` (no `default`: a missing key fails, the interpreter raises the KeyError) or
+/// `d.get(k, default)`: the word of the value found (see [`word_of`]), or [`HELPER_FAILED`].
+/// The body of `DICT_HELPER`'s and the direct entry points' lookups (`runtime_dict_direct.rs`).
+pub(crate) fn get_word(d: &Rc<DictObj>, key: &Value, default: Option<&Value>, want: u8) -> i64 {
     let map = d.borrow();
-    let Some(found) = find(&map, dict, &key) else { return HELPER_FAILED };
-    match (helper, found) {
-        (Helper::In, found) => result_word(Value::Bool(found.is_some()), want),
-        (Helper::NotIn, found) => result_word(Value::Bool(found.is_none()), want),
-        (Helper::GetItem | Helper::Get, Some(index)) => match map.get_index(index) {
+    match (find(&map, dict_address(d), key), default) {
+        (Some(Some(index)), _) => match map.get_index(index) {
             Some((_, value)) => word_of(value, want),
             None => HELPER_FAILED,
         },
-        (Helper::Get, None) => word_of(&extra, want),
+        (Some(None), Some(default)) => word_of(default, want),
         _ => HELPER_FAILED,
+    }
+}
+
+/// `d[k] = value` (the value counted for the dict's reference): `None`'s word, or
+/// [`HELPER_FAILED`] for an unhashable key. The replaced value is dropped once the dict is no
+/// longer borrowed. Shared as [`get_word`] is.
+pub(crate) fn set_item_word(d: &Rc<DictObj>, key: &Value, value: &Value, want: u8) -> i64 {
+    let old = store(&mut d.borrow_mut(), dict_address(d), key, Value::clone(value));
+    match old {
+        Some(old) => {
+            drop(old);
+            result_word(Value::None, want)
+        }
+        None => HELPER_FAILED,
     }
 }
 
