@@ -9,8 +9,9 @@
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
-use num_bigint::BigInt;
+use num_bigint::{BigInt, Sign};
 
+use crate::interp::objects::error::RtResult;
 use crate::interp::objects::ops::{binary, compare};
 use crate::interp::objects::value::Value;
 use crate::jit::ir::helpers::Helper;
@@ -78,6 +79,37 @@ extern "C" fn number_helper(helper: u32, want: u32, a_tag: u32, a: u64, b_tag: u
     match result {
         Ok(value) => result_word(value, want as u8),
         Err(_) => HELPER_FAILED,
+    }
+}
+
+/// `a % c` where `q == a // c` and `c` is a small int (`Helper::ModOfQuotient`, paired by
+/// `opt/divmod.rs`): Python's floor division makes `a == q * c + r` with `r` between 0 and `c`
+/// (excluded; the sign of `c`), so `r` fits 64 bits and is `a - q * c` modulo 2**64: the
+/// lowest words of `a` and `q` give it, whatever their size. A result out of that range (not
+/// a quotient of this division) falls back to the full remainder.
+pub fn mod_of_quotient(a: &Value, q: &Value, c: &Value) -> RtResult<Value> {
+    if let (Some(a_low), Some(q_low), &Value::Int(c)) = (low_word(a), low_word(q), c)
+        && c != 0
+    {
+        let r = a_low.wrapping_sub(q_low.wrapping_mul(c as u64)) as i64;
+        let in_range = if c > 0 { (0..c).contains(&r) } else { (c + 1..=0).contains(&r) };
+        if in_range {
+            return Ok(Value::Int(r));
+        }
+    }
+    binary(BinOp::Mod, a, c)
+}
+
+/// The lowest 64 bits of an int in two's complement.
+fn low_word(v: &Value) -> Option<u64> {
+    match v {
+        &Value::Int(i) => Some(i as u64),
+        &Value::Bool(b) => Some(u64::from(b)),
+        Value::BigInt(b) => {
+            let low = b.iter_u64_digits().next().unwrap_or(0);
+            Some(if b.sign() == Sign::Minus { low.wrapping_neg() } else { low })
+        }
+        _ => None,
     }
 }
 
@@ -152,6 +184,32 @@ mod tests {
         assert_eq!(call(Helper::Mod, tag::BIG, 1000), HELPER_FAILED);
         assert_eq!(number_helper(Helper::Split.number(), 0, 0, 0, 0, 0), HELPER_FAILED);
         assert_eq!(Rc::strong_count(&rc), 2, "the arguments were borrowed, not counted");
+    }
+
+    #[test]
+    fn a_remainder_from_its_quotient_is_the_remainder() {
+        let big = |s: &str| Value::from_bigint(s.parse::<BigInt>().unwrap());
+        let dividends = [
+            big("123456789012345678901234567890123456789"),
+            big("-123456789012345678901234567890123456789"),
+            big("340282366920938463463374607431768211456"),
+            big("-18446744073709551616"),
+            Value::Int(-7),
+            Value::Int(i64::MIN),
+        ];
+        for a in &dividends {
+            for c in [10, 7, -10, -3, 1, -1, 1_000_000_000_000_000_000, i64::MAX, i64::MIN] {
+                let c = Value::Int(c);
+                let q = binary(BinOp::FloorDiv, a, &c).unwrap();
+                let expected = binary(BinOp::Mod, a, &c).unwrap();
+                let got = mod_of_quotient(a, &q, &c).unwrap();
+                assert_eq!(format!("{got:?}"), format!("{expected:?}"), "{a:?} % {c:?}");
+            }
+        }
+        // Not a quotient of the division (out of range): the full remainder.
+        let a = big("123456789012345678901234567890");
+        assert!(matches!(mod_of_quotient(&a, &Value::Int(0), &Value::Int(10)), Ok(Value::Int(0))));
+        assert!(mod_of_quotient(&a, &Value::Int(0), &Value::Int(0)).is_err(), "modulo by zero raises");
     }
 
     #[test]

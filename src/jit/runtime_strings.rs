@@ -86,6 +86,7 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             Helper::BitOr => binary(BinOp::BitOr, arg(0), arg(1)),
             Helper::BitXor => binary(BinOp::BitXor, arg(0), arg(1)),
             Helper::Neg => unary(UnaryOp::Neg, arg(0)),
+            Helper::ModOfQuotient => super::runtime_bigints::mod_of_quotient(arg(0), arg(1), arg(2)),
             Helper::Lt => compared(CmpOp::Lt),
             Helper::Le => compared(CmpOp::LtE),
             Helper::Gt => compared(CmpOp::Gt),

@@ -15,11 +15,12 @@ pub fn big_blocks(seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed ^ 0x0B16_1A75_D00D_F00D);
     let mut out = Vec::new();
     for block in 0..rng.range(1, 2) as u64 {
-        let text = match rng.below(5) {
+        let text = match rng.below(6) {
             0 => overflow(&mut rng, block),
             1 => shrink(&mut rng, block),
             2 => mixed(&mut rng, block),
             3 => zero_divisor(&mut rng, block),
+            4 => digits(&mut rng, block),
             _ => lists(&mut rng, block),
         };
         out.extend(text.lines().map(str::to_string));
@@ -75,6 +76,25 @@ fn zero_divisor(rng: &mut Rng, b: u64) -> String {
         "b_t{b} = 0\n\
          try:\n    for i in range({n}):\n        d = {zero_at} - i\n        b_t{b} += (2 ** 80 + i) // d + (3 ** 60) % d\nexcept ZeroDivisionError as e:\n    print('b_zde{b}', e)\n\
          print('b_div{b}', b_t{b})"
+    )
+}
+
+/// A big int cut into digits by `%` and `//` of one divisor, in either order (the optimizer
+/// shares their division, `opt/divmod.rs`), down to a small int and zero; a divisor that
+/// may reach zero partway: caught.
+fn digits(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng);
+    let x = rng.pick(&["7 ** 200", "-(3 ** 150)", "10 ** 60 + 12345", "2 ** 130 - 1"]);
+    let base = rng.pick(&["10", "7", "-10", "1000", "2 ** 40 + 3", "-(2 ** 62)"]);
+    let step = rng.pick(&[
+        "r = x % d\n            x //= d",
+        "q = x // d\n            r = x % d\n            x = q",
+        "x, r = x // d, x % d",
+    ]);
+    let zero_at = rng.pick(&["-1", "3", "40", "120"]);
+    format!(
+        "def b_digits{b}(x, base, n):\n    out = []\n    try:\n        for i in range(n):\n            if x == 0:\n                break\n            d = 0 if i == {zero_at} else base\n            {step}\n            out.append(r)\n    except ZeroDivisionError as e:\n        out.append(str(e))\n    return len(out), out[:4], out[-3:], x\n\
+         print('b_digits{b}', b_digits{b}({x}, {base}, {n}))"
     )
 }
 

@@ -127,6 +127,10 @@ helper_table! {
     BitXor = "^" => Op,
     /// `-a` (of a big int).
     Neg = "neg" => Op,
+    /// `a % c` given `b == a // c`, for a small int `c`: the remainder `a - b * c`, found from
+    /// the operands' lowest 64 bits alone (the optimizer's `opt/divmod.rs` pairs a remainder
+    /// with the quotient of the same division, so a big int is divided once).
+    ModOfQuotient = "mod_of_quotient" => Op,
 }
 
 impl Helper {

@@ -6,6 +6,9 @@
 //! earlier one dominates). List loads are reused only until the next list store; loads and tag
 //! guards of globals only until the next call (which may rebind them).
 //!
+//! A remainder of a big int by a small int shares the division of the quotient of the same
+//! operands (`divmod.rs`).
+//!
 //! Because the loop body reads loop invariants through the preamble's values, an expression of
 //! invariants in the body is "the same" as its preamble copy: this pass is also loop-invariant
 //! code motion, and it removes the body's copies of invariant guards.
@@ -41,7 +44,7 @@ pub fn run(trace: &Trace) -> Trace {
     // `tail.append(pair.pop())` appended the first iteration's element every time).
     let written_in_memory: HashSet<u16> = trace.insts.iter().filter_map(|i| i.op.slot_written_in_memory()).collect();
     let mut memory_keys: Vec<(u16, String)> = Vec::new();
-    rebuild(trace, |out, _, op, ty| {
+    let merged = rebuild(trace, |out, _, op, ty| {
         if let Some(slot) = op.slot_written_in_memory() {
             for (_, key) in memory_keys.iter().filter(|(s, _)| *s == slot) {
                 seen.remove(key);
@@ -86,7 +89,8 @@ pub fn run(trace: &Trace) -> Trace {
         let next = IrRef(out.insts.len() as u32);
         seen.insert(key, produces_value.then_some(next));
         Action::Keep(op, ty)
-    })
+    });
+    super::divmod::share_divisions(merged)
 }
 
 /// The slot a load or a tag guard reads.

@@ -17,6 +17,7 @@
 
 pub mod cse;
 pub mod dce;
+pub mod divmod;
 pub mod fold;
 pub mod virtualize;
 
@@ -31,6 +32,9 @@ pub enum Action {
     Replace(IrRef),
     /// Emit nothing (only for instructions without a used value: proven guards, dead code).
     Drop,
+    /// Emit the first operation, then the second, whose value is the instruction's (the
+    /// second may name the first: it is at `out.insts.len()` when `decide` returns).
+    Two((Op, Type), (Op, Type)),
 }
 
 /// Rebuilds `trace`, asking `decide` about each instruction in order. `decide` sees the trace
@@ -52,6 +56,10 @@ pub fn rebuild(trace: &Trace, mut decide: impl FnMut(&Trace, usize, Op, Type) ->
             Action::Keep(op, ty) => map[i] = Some(out.push(op, ty)),
             Action::Replace(r) => map[i] = Some(r),
             Action::Drop => {}
+            Action::Two((first, first_ty), (second, ty)) => {
+                out.push(first, first_ty);
+                map[i] = Some(out.push(second, ty));
+            }
         }
     }
     for inst in &mut out.insts {
