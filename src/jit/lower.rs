@@ -67,6 +67,9 @@ mod old_elements;
 #[path = "lower_tuple_blocks.rs"]
 mod tuple_blocks;
 
+#[path = "lower_call_garbage.rs"]
+mod call_garbage;
+
 #[path = "lower_lists.rs"]
 mod lists;
 
@@ -483,6 +486,9 @@ struct TraceState<'a> {
     frees_old: Vec<bool>,
     /// The block whose one call writes the exits leaving for the VM by their plans.
     restore: Option<Block>,
+    /// The native calls whose callee's garbage is dropped when it returns
+    /// (`lower_call_garbage::drops_callee_garbage`).
+    drops_callee_garbage: Vec<bool>,
 }
 
 impl<'a> TraceState<'a> {
@@ -507,6 +513,7 @@ impl<'a> TraceState<'a> {
             handed_over: tuples::handed_over_tuples(trace),
             frees_old: old_elements::frees_old_element(trace),
             restore: None,
+            drops_callee_garbage: call_garbage::drops_callee_garbage(trace),
         }
     }
 }

@@ -250,7 +250,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         callee: u32,
         (entry, callee_frame): (ir::Value, ir::Value),
-        depth: i64,
+        (depth, drops_garbage): (i64, Option<bool>),
         want: u8,
         snap: SnapId,
     ) -> Result<(ir::Block, ir::Block), String> {
@@ -262,7 +262,8 @@ impl Lowerer<'_, '_> {
         // below a floor until the callee returns. Every trace with a `CallInterp` imports the
         // floor (`lower_imports.rs`): the differential generator's s_calls programs crashed or
         // printed other strings when its native path dropped the caller's garbage.
-        let status = self.with_garbage_floor(|this| this.call_entry_code(callee, entry, callee_frame))?;
+        let status =
+            self.with_garbage_floor(drops_garbage, |this| this.call_entry_code(callee, entry, callee_frame))?;
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
@@ -316,14 +317,15 @@ impl Lowerer<'_, '_> {
         dst: u16,
         ty: Type,
         snap: SnapId,
-        handed_over: bool,
+        (handed_over, drops_garbage): (bool, bool),
     ) -> Result<ir::Value, String> {
         let cl_ty = cl_type(ty).ok_or("a native call must return a number, None, a list or a tuple")?;
         let entry = self.entry_slot(callee)?;
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let want =
             ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
+        let (mismatch, done) =
+            self.call_checked(callee, (entry, callee_frame), (depth, Some(drops_garbage)), want, snap)?;
         let exit = self.exit_block(snap)?;
 
         // Another type: the interpreter takes it from the caller's result register.
@@ -436,7 +438,9 @@ impl Lowerer<'_, '_> {
         let entry = self.entry_slot(callee)?;
         self.branch_unless_callable(entry, frame_slot, depth, interp)?;
         // Another type than the trace's goes to the caller's result register and the trace exits.
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), depth, want, snap)?;
+        // The callee's garbage stays until the caller drops its own (`lower_call_garbage.rs`
+        // decides only for `CallNative`).
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, None), want, snap)?;
         let exit = self.exit_block(snap)?;
         let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
         self.b.switch_to_block(mismatch);

@@ -39,6 +39,11 @@ pub(super) struct RuntimeFunctions {
     pub(super) list_insert: Option<ir::FuncRef>,
     pub(super) native_floor_starts: Option<ir::FuncRef>,
     pub(super) native_floor_ends: Option<ir::FuncRef>,
+    /// `native_floor_ends` dropping the callee's garbage (`lower_call_garbage.rs`).
+    pub(super) native_floor_ends_dropping: Option<ir::FuncRef>,
+    /// The floor around a native call whose caller may use what the callee lets go of.
+    pub(super) borrowing_call_starts: Option<ir::FuncRef>,
+    pub(super) borrowing_call_ends: Option<ir::FuncRef>,
     /// Tuples (`runtime_tuples.rs`).
     pub(super) tuple_new: Option<ir::FuncRef>,
     pub(super) tuple_alloc: Option<ir::FuncRef>,
@@ -135,6 +140,11 @@ pub(super) fn import_runtime(
     // The garbage floor around native calls: for traces that call natively while holding
     // garbage, and always around `CallInterp`'s native path.
     let garbage_floor = (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. }));
+    // Native calls whose caller may use what the callee lets go of (`lower_call_garbage.rs`).
+    let borrowing_calls = members.iter().any(|m| {
+        let drops = super::call_garbage::drops_callee_garbage(m.trace);
+        m.trace.insts.iter().zip(drops).any(|(i, drops)| matches!(i.op, Op::CallNative { .. }) && !drops)
+    });
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -202,6 +212,14 @@ pub(super) fn import_runtime(
         )?,
         native_floor_starts: import(garbage_floor, rtl::FLOOR_STARTS, &[], &[types::I64])?,
         native_floor_ends: import(garbage_floor, rtl::FLOOR_ENDS, &[types::I64], &[])?,
+        native_floor_ends_dropping: import(
+            garbage_floor && uses(|op| matches!(op, Op::CallNative { .. })),
+            rtl::FLOOR_ENDS_DROPPING,
+            &[types::I64],
+            &[],
+        )?,
+        borrowing_call_starts: import(borrowing_calls, rtl::BORROWING_CALL_STARTS, &[], &[types::I64])?,
+        borrowing_call_ends: import(borrowing_calls, rtl::BORROWING_CALL_ENDS, &[types::I64], &[])?,
         tuple_new: import(tuples, rtt::TUPLE_NEW, &[word], &[pointer])?,
         tuple_alloc: import(tuples, rtt::TUPLE_ALLOC, &[word], &[pointer])?,
         tuple_blocks: import(tuples, rtt::TUPLE_BLOCKS, &[], &[pointer])?,

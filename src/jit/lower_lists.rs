@@ -103,13 +103,21 @@ impl Lowerer<'_, '_> {
     /// Calls `emit_call` (a native call's machine code) with the runtime's garbage floor raised
     /// to what the garbage holds now when the tree may hold values in it (a list a helper or
     /// an earlier call returned: the floor functions are imported then): the callee's loops
-    /// then drop, at their back edges, only the garbage they made. Returns what `emit_call`
-    /// returned.
+    /// then drop, at their back edges, only the garbage they made. For a `CallNative`,
+    /// `drops_garbage` says whether the garbage the callee made is dropped when it returns
+    /// (`lower_call_garbage.rs`); if not, the call always raises the floor and keeps the
+    /// garbage of every callee's callee until it returns. Returns what `emit_call` returned.
     pub(super) fn with_garbage_floor<T>(
         &mut self,
+        drops_garbage: Option<bool>,
         emit_call: impl FnOnce(&mut Self) -> Result<T, String>,
     ) -> Result<T, String> {
-        let (Some(starts), Some(ends)) = (self.runtime.native_floor_starts, self.runtime.native_floor_ends) else {
+        let (starts, ends) = match drops_garbage {
+            Some(true) => (self.runtime.native_floor_starts, self.runtime.native_floor_ends_dropping),
+            Some(false) => (self.runtime.borrowing_call_starts, self.runtime.borrowing_call_ends),
+            None => (self.runtime.native_floor_starts, self.runtime.native_floor_ends),
+        };
+        let (Some(starts), Some(ends)) = (starts, ends) else {
             return emit_call(self);
         };
         let call = self.b.ins().call(starts, &[]);

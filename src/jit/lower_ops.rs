@@ -437,7 +437,8 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::CallNative { callee, frame, depth, dst, ty, snap } => {
-                Some(self.call_native(callee, frame, depth, dst, ty, snap, self.handed_over(r))?)
+                let drops_garbage = self.t.drops_callee_garbage[r.0 as usize];
+                Some(self.call_native(callee, frame, depth, dst, ty, snap, (self.handed_over(r), drops_garbage))?)
             }
             Op::CallInterp { callee, frame, argc, depth, dst, ty, snap } => {
                 self.call_interp(callee, (frame, argc, depth), dst, ty, snap)?

@@ -32,8 +32,8 @@ pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
 /// instead of keeping it in the runtime's garbage until the back edge? So
 /// when nothing else reads the tuple (no other instruction, no snapshot: no exit can see it),
 /// and nothing between the build and that store can exit or run other code (only the builds
-/// of tuples, their items, constants and slot clears come between), so the tuple is never
-/// left unowned.
+/// of tuples, their items, constants, slot loads and slot clears come between), so the tuple
+/// is never left unowned.
 pub(super) fn handed_over_tuples(trace: &super::super::ir::Trace) -> Vec<bool> {
     let n = trace.insts.len();
     let mut uses = vec![0u32; n];
@@ -81,10 +81,24 @@ pub(super) fn handed_over_tuples(trace: &super::super::ir::Trace) -> Vec<bool> {
             Op::Ret { value, .. } => value.0 as usize == at,
             _ => false,
         };
+        // A slot's load reads a value the frame holds (`return (k, left, f(right))`): it
+        // neither exits nor runs code.
         let quiet_between = trace.insts[at + 1..by].iter().all(|i| {
             matches!(
                 i.op,
-                Op::NewTuple { .. } | Op::TupleInit { .. } | Op::ClearSlot { .. } | Op::ConstInt { .. } | Op::ConstNone
+                Op::NewTuple { .. }
+                    | Op::TupleInit { .. }
+                    | Op::ClearSlot { .. }
+                    | Op::ConstInt { .. }
+                    | Op::ConstNone
+                    | Op::SlotInt { .. }
+                    | Op::SlotFloat { .. }
+                    | Op::SlotBool { .. }
+                    | Op::SlotPtr { .. }
+                    | Op::SlotTuple { .. }
+                    | Op::SlotStr { .. }
+                    | Op::SlotDict { .. }
+                    | Op::SlotBig { .. }
             )
         });
         handed[at] = owner_takes_it && quiet_between && initialised_before(trace, at, by);

@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use crate::interp::engine::native::native_context;
+use crate::interp::engine::native::native_context::{self, FloorMark};
 use crate::interp::objects::host::Detached;
 use crate::interp::objects::methods::{MethodId, call_method};
 use crate::interp::objects::value::Value;
@@ -25,14 +25,25 @@ pub const LIST_INSERT: &str = "toyjit_list_insert";
 /// back edges drop the garbage down to (`native_context::garbage_floor_starts`), and back.
 pub const FLOOR_STARTS: &str = "toyjit_native_floor_starts";
 pub const FLOOR_ENDS: &str = "toyjit_native_floor_ends";
+/// As [`FLOOR_ENDS`], dropping the callee's garbage first (`jit/lower_call_garbage.rs` says
+/// when the caller may).
+pub const FLOOR_ENDS_DROPPING: &str = "toyjit_native_floor_ends_dropping";
+/// Around a native call whose caller may use, after it, what the callee lets go of: the floor
+/// as [`FLOOR_STARTS`] and [`FLOOR_ENDS`], and no callee's garbage dropped at its return
+/// meanwhile (`native_context::borrowing_call_starts`).
+pub const BORROWING_CALL_STARTS: &str = "toyjit_native_borrowing_call_starts";
+pub const BORROWING_CALL_ENDS: &str = "toyjit_native_borrowing_call_ends";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 4] {
+pub fn symbols() -> [(&'static str, *const u8); 7] {
     [
         (LIST_EXTEND, list_extend as *const u8),
         (LIST_INSERT, list_insert as *const u8),
         (FLOOR_STARTS, floor_starts as *const u8),
         (FLOOR_ENDS, floor_ends as *const u8),
+        (FLOOR_ENDS_DROPPING, floor_ends_dropping as *const u8),
+        (BORROWING_CALL_STARTS, borrowing_call_starts as *const u8),
+        (BORROWING_CALL_ENDS, borrowing_call_ends as *const u8),
     ]
 }
 
@@ -83,13 +94,26 @@ extern "C" fn list_insert(list: usize, index: i64, value_tag: u32, payload: u64,
     unsafe { run_list_method(list, MethodId::Insert, &[Value::Int(index), value], result_slot) }
 }
 
-/// The previous floor, as a word (`-1`: none), for [`floor_ends`].
+/// What [`floor_ends`] restores, as a word (`native_context::FloorMark::to_word`).
 extern "C" fn floor_starts() -> i64 {
-    native_context::garbage_floor_starts().map_or(-1, |floor| floor as i64)
+    native_context::garbage_floor_starts().to_word()
 }
 
-extern "C" fn floor_ends(previous: i64) {
-    native_context::garbage_floor_ends(usize::try_from(previous).ok());
+extern "C" fn floor_ends(mark: i64) {
+    native_context::garbage_floor_ends(FloorMark::from_word(mark));
+}
+
+extern "C" fn floor_ends_dropping(mark: i64) {
+    native_context::garbage_floor_ends_dropping(FloorMark::from_word(mark));
+}
+
+/// As [`floor_starts`], for a call whose caller borrows (see [`BORROWING_CALL_STARTS`]).
+extern "C" fn borrowing_call_starts() -> i64 {
+    native_context::borrowing_call_starts().to_word()
+}
+
+extern "C" fn borrowing_call_ends(mark: i64) {
+    native_context::borrowing_call_ends(FloorMark::from_word(mark));
 }
 
 #[cfg(test)]
@@ -151,7 +175,7 @@ mod tests {
         native_context::keep_until_dropped(callees.clone());
         native_context::drop_garbage_at_back_edge();
         floor_ends(previous);
-        assert_eq!(previous, -1);
+        assert_eq!(previous >> 1, 0, "no floor below (bit 0: whether garbage lay above it)");
         let count = |list: &Value| match list {
             Value::List(rc) => Rc::strong_count(rc),
             _ => 0,
@@ -159,5 +183,31 @@ mod tests {
         assert_eq!((count(&callers), count(&callees)), (2, 1), "the callee's back edge dropped only its own garbage");
         native_context::drop_garbage();
         assert_eq!(count(&callers), 1);
+    }
+
+    #[test]
+    fn a_native_return_drops_the_callees_garbage_unless_a_caller_borrows() {
+        let count = |list: &Value| match list {
+            Value::List(rc) => Rc::strong_count(rc),
+            _ => 0,
+        };
+        let (callers, callees, borrowed) = (list_of(&[1]), list_of(&[2]), list_of(&[3]));
+        native_context::drop_garbage();
+        native_context::keep_until_dropped(callers.clone());
+        let outer = floor_starts();
+        native_context::keep_until_dropped(callees.clone());
+        // The flag is shared by the test threads: another may have cleared it since.
+        native_context::GARBAGE_MADE.store(1, std::sync::atomic::Ordering::Relaxed);
+        floor_ends_dropping(outer);
+        assert_eq!((count(&callers), count(&callees)), (2, 1), "only the callee's garbage went");
+        // A caller that may still use what its callee lets go of: no deeper return drops.
+        let borrowing = borrowing_call_starts();
+        let inner = floor_starts();
+        native_context::keep_until_dropped(borrowed.clone());
+        floor_ends_dropping(inner);
+        borrowing_call_ends(borrowing);
+        assert_eq!(count(&borrowed), 2, "kept while the borrowing call ran");
+        native_context::drop_garbage();
+        assert_eq!((count(&callers), count(&borrowed)), (1, 1));
     }
 }

@@ -178,18 +178,49 @@ pub mod native_context {
         CHAIN.with(|chain| chain.borrow_mut().push((tree, exit)));
     }
 
+    /// The runtime's garbage: values machine code let go of while trace values may still point
+    /// to them (the old elements a trace's list stores replaced, the trace's own reference to
+    /// each tuple it built, ...), and the floors that keep what a caller may still use. One
+    /// thread-local, so that the calls machine code makes around each native call reach it
+    /// once.
+    ///
+    /// The list is never dropped: a thread ends with it empty (machine code returning to the
+    /// VM empties it), and without drop glue the thread-local needs no registration check at
+    /// each of those calls.
+    struct Garbage {
+        values: std::cell::RefCell<std::mem::ManuallyDrop<Vec<crate::interp::objects::value::Value>>>,
+        /// While a call in the interpreter (`CallInterp`) or a native call from a trace runs:
+        /// how much garbage its caller had ([`NO_FLOOR`]: none runs). Machine code running
+        /// inside the call may drop what lies above (what the caller may point to is below).
+        floor: std::cell::Cell<usize>,
+        /// How many native calls are running whose caller may still use a value the callee
+        /// lets go of (`jit/lower_call_garbage.rs`): while any is, no callee's garbage is
+        /// dropped at its return (a caller further down may point into it).
+        callers_borrowing: std::cell::Cell<usize>,
+    }
+
+    /// [`Garbage::floor`] when no call raised one.
+    const NO_FLOOR: usize = usize::MAX;
+
     thread_local! {
-        /// Values machine code let go of while trace values may still point to them: the old
-        /// elements a trace's list stores replaced, and the trace's own reference to each tuple
-        /// it built. Dropped by [`drop_garbage`] when no trace value can reach them any more.
-        static GARBAGE: std::cell::RefCell<Vec<crate::interp::objects::value::Value>> =
-            const { std::cell::RefCell::new(Vec::new()) };
+        static GARBAGE: Garbage = const {
+            Garbage {
+                values: std::cell::RefCell::new(std::mem::ManuallyDrop::new(Vec::new())),
+                floor: std::cell::Cell::new(NO_FLOOR),
+                callers_borrowing: std::cell::Cell::new(0),
+            }
+        };
+    }
+
+    /// The floor of the running call, if any.
+    fn floor() -> Option<usize> {
+        Some(GARBAGE.with(|garbage| garbage.floor.get())).filter(|&floor| floor != NO_FLOOR)
     }
 
     /// Keeps `value` alive until the next [`drop_garbage`].
     pub fn keep_until_dropped(value: crate::interp::objects::value::Value) {
         GARBAGE_MADE.store(1, Ordering::Relaxed);
-        GARBAGE.with(|garbage| garbage.borrow_mut().push(value));
+        GARBAGE.with(|garbage| garbage.values.borrow_mut().push(value));
     }
 
     /// Runs `change` on the string at `address` where it lies in the recent garbage (the last
@@ -204,9 +235,9 @@ pub mod native_context {
         use crate::interp::objects::value::Value;
         /// How far back to look: a chain of `+` makes one value per piece.
         const RECENT: usize = 4;
-        let floor = FLOOR.with(|floor| floor.get()).unwrap_or(0);
+        let floor = floor().unwrap_or(0);
         GARBAGE.with(|garbage| {
-            let mut garbage = garbage.borrow_mut();
+            let mut garbage = garbage.values.borrow_mut();
             let from = garbage.len().saturating_sub(RECENT).max(floor);
             let found = garbage[from..]
                 .iter_mut()
@@ -244,35 +275,106 @@ pub mod native_context {
         }
     }
 
-    thread_local! {
-        /// While a call in the interpreter (`CallInterp`) runs: how much garbage the machine
-        /// code that made it had. Machine code running inside the call may drop what lies
-        /// above (the caller is paused; what it may point to is below).
-        static FLOOR: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
-    }
+    /// What starting a floor saved, for ending it: the floor below it, and whether garbage lay
+    /// above that one then ([`GARBAGE_MADE`]). Machine code keeps it as one word: bit 0 the
+    /// flag, above it the floor plus one (0: none).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct FloorMark(i64);
 
-    /// A call in the interpreter starts: the garbage made so far is kept until it returns.
-    /// Returns the previous floor, for [`garbage_floor_ends`].
-    pub fn garbage_floor_starts() -> Option<usize> {
-        let len = GARBAGE.with(|garbage| garbage.borrow().len());
-        // Nothing lies above the new floor yet: a loop in the call that makes no garbage has
-        // none to drop at its back edges ([`garbage_floor_ends`] sets the flag again).
-        GARBAGE_MADE.store(0, Ordering::Relaxed);
-        FLOOR.with(|floor| floor.replace(Some(len)))
-    }
-
-    /// The call in the interpreter returned: the outer floor again.
-    pub fn garbage_floor_ends(previous: Option<usize>) {
-        FLOOR.with(|floor| floor.set(previous));
-        GARBAGE_MADE.store(1, Ordering::Relaxed);
-    }
-
-    /// Drops the garbage above the floor of the running call in the interpreter, if any.
-    fn drop_garbage_above_floor() {
-        if let Some(floor) = FLOOR.with(|floor| floor.get()) {
-            GARBAGE.with(|garbage| garbage.borrow_mut().truncate(floor));
-            GARBAGE_MADE.store(0, Ordering::Relaxed);
+    impl FloorMark {
+        pub fn to_word(self) -> i64 {
+            self.0
         }
+
+        pub fn from_word(word: i64) -> FloorMark {
+            FloorMark(word)
+        }
+
+        fn new(previous: usize, made_below: bool) -> FloorMark {
+            // NO_FLOOR + 1 wraps to 0.
+            FloorMark(((previous.wrapping_add(1) as i64) << 1) | i64::from(made_below))
+        }
+
+        fn previous(self) -> usize {
+            ((self.0 as u64 >> 1) as usize).wrapping_sub(1)
+        }
+
+        fn made_below(self) -> bool {
+            self.0 & 1 != 0
+        }
+    }
+
+    /// A call in the interpreter (or a native call from a trace) starts: the garbage made so
+    /// far is kept until it returns. Returns what [`garbage_floor_ends`] restores.
+    #[inline]
+    pub fn garbage_floor_starts() -> FloorMark {
+        let made_below = GARBAGE_MADE.load(Ordering::Relaxed) != 0;
+        // Nothing lies above the new floor yet: a loop in the call that makes no garbage has
+        // none to drop at its back edges.
+        GARBAGE_MADE.store(0, Ordering::Relaxed);
+        let previous = GARBAGE.with(|garbage| garbage.floor.replace(garbage.values.borrow().len()));
+        FloorMark::new(previous, made_below)
+    }
+
+    /// The call returned: the outer floor again. Garbage lies above it if the call left some
+    /// above its own floor or some lay there before the call: a callee that left none (or
+    /// whose garbage [`garbage_floor_ends_dropping`] dropped) leaves its caller's back edges
+    /// and returns nothing to look at.
+    #[inline]
+    pub fn garbage_floor_ends(mark: FloorMark) {
+        GARBAGE.with(|garbage| garbage.floor.set(mark.previous()));
+        if mark.made_below() {
+            GARBAGE_MADE.store(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A native call returned, and nothing its caller still uses may point into what the
+    /// callee let go of (`jit/lower_call_garbage.rs`): drops the garbage the call made (above
+    /// its floor) unless a caller further down may, then the outer floor again. A callee that
+    /// left no garbage costs a load and a branch more than [`garbage_floor_ends`].
+    #[inline]
+    pub fn garbage_floor_ends_dropping(mark: FloorMark) {
+        if GARBAGE_MADE.load(Ordering::Relaxed) != 0 {
+            drop_callee_garbage();
+        }
+        garbage_floor_ends(mark);
+    }
+
+    /// The drop of [`garbage_floor_ends_dropping`], out of line: most callees leave nothing.
+    #[cold]
+    #[inline(never)]
+    fn drop_callee_garbage() {
+        GARBAGE.with(|garbage| {
+            if garbage.callers_borrowing.get() == 0 {
+                garbage.values.borrow_mut().truncate(garbage.floor.get());
+                GARBAGE_MADE.store(0, Ordering::Relaxed);
+            }
+        });
+    }
+
+    /// A native call starts whose caller may use, after it, a value the callee lets go of:
+    /// [`garbage_floor_starts`], and no callee's garbage is dropped at its return until
+    /// [`borrowing_call_ends`].
+    pub fn borrowing_call_starts() -> FloorMark {
+        GARBAGE.with(|garbage| garbage.callers_borrowing.set(garbage.callers_borrowing.get() + 1));
+        garbage_floor_starts()
+    }
+
+    /// The call [`borrowing_call_starts`] started returned (or exited).
+    pub fn borrowing_call_ends(mark: FloorMark) {
+        GARBAGE.with(|garbage| garbage.callers_borrowing.set(garbage.callers_borrowing.get().saturating_sub(1)));
+        garbage_floor_ends(mark);
+    }
+
+    /// Drops the garbage above the floor of the running call, if any.
+    fn drop_garbage_above_floor() {
+        GARBAGE.with(|garbage| {
+            let floor = garbage.floor.get();
+            if floor != NO_FLOOR {
+                garbage.values.borrow_mut().truncate(floor);
+                GARBAGE_MADE.store(0, Ordering::Relaxed);
+            }
+        });
     }
 
     /// At the back edge of a loop whose carried values are no heap pointers: drops the garbage
@@ -281,10 +383,12 @@ pub mod native_context {
     pub fn drop_garbage_at_back_edge() {
         // A floor is set inside a call in the interpreter and inside `CallInterp`'s native
         // path (the callee's code runs in the same run of machine code as its caller).
-        if FLOOR.with(|floor| floor.get()).is_none() && NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
+        let floor = GARBAGE.with(|garbage| garbage.floor.get());
+        if floor != NO_FLOOR {
+            GARBAGE.with(|garbage| garbage.values.borrow_mut().truncate(floor));
+            GARBAGE_MADE.store(0, Ordering::Relaxed);
+        } else if NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
             drop_garbage();
-        } else {
-            drop_garbage_above_floor();
         }
     }
 
@@ -293,7 +397,7 @@ pub mod native_context {
     /// without a floor. A list store may then free the element it replaces at once
     /// (`jit/lower_old_elements.rs`).
     pub fn back_edge_drops_new_garbage() -> bool {
-        FLOOR.with(|floor| floor.get()).is_some() || NATIVE_RUNS.with(|runs| runs.get()) <= 1
+        floor().is_some() || NATIVE_RUNS.with(|runs| runs.get()) <= 1
     }
 
     /// Drops what [`keep_until_dropped`] kept: when native code has returned to the VM, and at
@@ -301,7 +405,7 @@ pub mod native_context {
     pub fn drop_garbage() {
         // Cleared in place, keeping the buffer (a loop drops it every iteration). Dropping a
         // value never comes back here (values are freed by Rust code, not by traces).
-        GARBAGE.with(|garbage| garbage.borrow_mut().clear());
+        GARBAGE.with(|garbage| garbage.values.borrow_mut().clear());
         GARBAGE_MADE.store(0, Ordering::Relaxed);
     }
 
