@@ -244,11 +244,13 @@ impl Jit {
     /// A run of tree `tree` starts: counts it towards the tree's settling (compiling it again
     /// as one function when it has settled) and returns the call to make.
     fn enter(&mut self, tree: usize) -> NativeCall {
-        let wait = self.forest.trees[tree].merge_wait;
+        let built = &mut self.forest.trees[tree];
+        let wait = built.merge_wait;
         if wait > 0 {
-            self.forest.trees[tree].merge_wait = wait - 1;
+            built.merge_wait = wait - 1;
+            built.runs_since_merge += 1;
             if wait == 1 {
-                self.forest.compile_tree_as_one(tree);
+                self.forest.tree_settled(tree, self.threshold);
             }
         }
         self.forest.trees[tree].call(tree)
