@@ -16,7 +16,8 @@
 //! per failed attempt) a side trace is recorded from it and attached (`tree.rs`); after
 //! [`BLACKLIST_AFTER`] failures the dump calls the exit blacklisted, but it is tried again after
 //! ever longer waits (LuaJIT's cliffs come from never forgiving). A tree that grew a side trace
-//! runs [`tree_settle_runs`] times before it is compiled again as one function.
+//! runs [`tree_settle_runs`] times, and then until its runs pay for the compile
+//! (`Forest::tree_settled`), before it is compiled again as one function.
 //!
 //! Touches: the loops' states and the recording under way; drives the recorder (`recorder/`)
 //! and asks the [`Forest`] (`tree.rs`) to install what it recorded.

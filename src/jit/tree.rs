@@ -6,8 +6,9 @@
 //! whether a side trace hangs from it), and the code memory it owns. Installing happens three
 //! ways: a closed loop becomes a new tree ([`Forest::install_loop`]); a side trace is written
 //! into its parent's side-exit table, so that the VM never sees that exit again
-//! ([`Forest::install_side`]); and a tree that has settled is compiled again as one function,
-//! its side traces inside their parents' exits ([`Forest::compile_tree_as_one`]). [`TraceMeta`] keeps,
+//! ([`Forest::install_side`]); and a tree that has settled, and run long enough to pay for it
+//! ([`Forest::tree_settled`]), is compiled again as one function, its side traces inside their
+//! parents' exits ([`Forest::compile_tree_as_one`]). [`TraceMeta`] keeps,
 //! per trace, what growing and recompiling the tree needs (the optimized IR, the slot types
 //! known at each exit).
 //!
