@@ -119,7 +119,7 @@ const MAX_TREE_INSTS_IN_ONE_FUNCTION: usize = 400;
 
 /// Runs of a loop's tree, per trace-IR instruction of the tree and per iteration of the loop
 /// threshold, before it is compiled again as one function ([`Forest::tree_settled`]).
-const MERGE_RUNS_PER_INST: u64 = 10;
+const MERGE_RUNS_PER_INST: u64 = 5;
 
 /// Whether an exit may grow a side trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -754,7 +754,10 @@ impl Forest {
     /// of the tree: a loop that keeps going round through its side traces gets its one
     /// function, one that ends soon after keeps its pieces (bench/tuples.toy: 41,000 and
     /// 74,000 links back in trees of 280 and 219 instructions, whose compiles took 5 and 4 ms
-    /// and bought nothing measurable; bench/heat.toy: 103,000 in 110).
+    /// and bought nothing measurable). Measured (process CPU, 5 against 10 and 3): at 10,
+    /// bench/poly.toy waited 360,000 runs for its merge and ran 4% longer, bench/heat.toy
+    /// (103,000 links back in a tree of 110) kept its pieces and ran 3% shorter; at 3,
+    /// bench/tuples.toy compiled its 219-instruction tree too and ran 4% longer.
     ///
     /// [`tree_settle_runs`]: super::trace::tree_settle_runs
     pub(super) fn tree_settled(&mut self, tree: usize, loop_threshold: u32) {
