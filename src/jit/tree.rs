@@ -117,9 +117,11 @@ const MAX_SIDE_TRACE_DEPTH: u32 = 16;
 /// time outweighed what the jumps saved.
 const MAX_TREE_INSTS_IN_ONE_FUNCTION: usize = 400;
 
-/// Runs of a loop's tree, per trace-IR instruction of the tree and per iteration of the loop
-/// threshold, before it is compiled again as one function ([`Forest::tree_settled`]).
-const MERGE_RUNS_PER_INST: u64 = 5;
+/// Runs of a loop's tree per Cranelift instruction of its traces' own functions, at the
+/// default loop threshold (scaled with the threshold), before it is compiled again as one
+/// function ([`Forest::tree_settled`]).
+const MERGE_RUNS_PER_CLIF_INST: u64 = 90;
+const DEFAULT_LOOP_THRESHOLD: u32 = crate::driver::DEFAULT_JIT_THRESHOLD;
 
 /// Whether an exit may grow a side trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,6 +261,9 @@ pub(super) struct TraceMeta {
     optimized: Rc<Trace>,
     place: TreePlace,
     parent: Option<(u32, u32)>,
+    /// Cranelift instructions of the trace's own function: what the trace adds to the price of
+    /// compiling its tree as one function ([`Forest::tree_settled`]).
+    clif_insts: usize,
 }
 
 impl TraceMeta {
@@ -279,7 +284,12 @@ impl TraceMeta {
             optimized: trace,
             place,
             parent,
+            clif_insts: 0,
         }
+    }
+
+    fn with_clif_insts(self, clif_insts: usize) -> TraceMeta {
+        TraceMeta { clif_insts, ..self }
     }
 }
 
@@ -554,11 +564,13 @@ impl Forest {
         let kind = TraceKind::Root { links_to };
         self.report((id, kind, TreePlace::root(id)), (&heading, ending), &recorded, code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let place = TreePlace::root(id);
         let (frame_extent, inline_depth) = frame_reach(&trace, code);
         let exits = exits_of(&trace, id, code);
-        let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0);
+        let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0)
+            .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         self.trees.push(Tree {
             id,
@@ -597,10 +609,12 @@ impl Forest {
         let ending = format!("returns from {}() (its result in slot 0)", code.name);
         self.report((id, TraceKind::Entry, TreePlace::root(id)), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (frame_extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(Rc::new(trace), TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0);
+        let meta = TraceMeta::new(Rc::new(trace), TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
+            .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         self.trees.push(Tree {
             id,
@@ -645,10 +659,12 @@ impl Forest {
         let ending = format!("links to T{target}, the loop of {}() (run on the same frame)", code.name);
         self.report((id, TraceKind::Entry, place), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(Rc::new(trace), place, None, &code, &HashMap::new(), table.as_ptr(), 1);
+        let meta = TraceMeta::new(Rc::new(trace), place, None, &code, &HashMap::new(), table.as_ptr(), 1)
+            .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         let built = &mut self.trees[tree];
         built.prefix = Some(EntryPrefix { entry: compiled.entry, side_exits: table.as_ptr() });
@@ -690,6 +706,7 @@ impl Forest {
         let kind = TraceKind::Side { parent: side.parent_trace, exit: side.parent_snapshot };
         self.report((id, kind, place), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
         let depth = parent.depth + 1;
@@ -701,7 +718,8 @@ impl Forest {
         let (extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
         let parent_at = Some((side.parent_trace, side.parent_snapshot));
-        let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth);
+        let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth)
+            .with_clif_insts(clif_insts);
         let tree = &mut self.trees[side.tree];
         tree.exits.extend(exits);
         tree.frame_extent = tree.frame_extent.max(extent);
@@ -746,18 +764,21 @@ impl Forest {
     /// Loop tree `tree` has settled (run [`tree_settle_runs`] times since its last side trace
     /// was attached): compiles it again as one function if it has run long enough to pay for
     /// the compile, else waits the runs still missing. Like renting skis until the rent paid
-    /// would have bought them: a compile costs about 12-20 microseconds per trace-IR
-    /// instruction, and what it saves comes per run (a link back to the root, a call of a side
-    /// trace through the side-exit table: a few nanoseconds each; bench/poly.toy, 4.9 million
-    /// links back, ran 36 ms longer with its tree in pieces). So the runs counted since the
-    /// tree was last compiled must reach `MERGE_RUNS_PER_INST` loop thresholds per instruction
-    /// of the tree: a loop that keeps going round through its side traces gets its one
+    /// would have bought them: the price is Cranelift's work, about in proportion to the
+    /// Cranelift instructions of the function (the sum of its traces' own functions', known
+    /// from their compiles: 5-14 per trace-IR instruction, so IR instructions misjudge it),
+    /// and what it saves comes per run (a link back to the root, a call of a side trace
+    /// through the side-exit table; bench/poly.toy, 4.9 million links back, ran 36 ms longer
+    /// with its tree in pieces). So the runs counted since the tree was last compiled must
+    /// reach `MERGE_RUNS_PER_CLIF_INST` per Cranelift instruction (at the default loop
+    /// threshold): a loop that keeps going round through its side traces gets its one
     /// function, one that ends soon after keeps its pieces (bench/tuples.toy: 41,000 and
-    /// 74,000 links back in trees of 280 and 219 instructions, whose compiles took 5 and 4 ms
-    /// and bought nothing measurable). Measured (process CPU, 5 against 10 and 3): at 10,
-    /// bench/poly.toy waited 360,000 runs for its merge and ran 4% longer, bench/heat.toy
-    /// (103,000 links back in a tree of 110) kept its pieces and ran 3% shorter; at 3,
-    /// bench/tuples.toy compiled its 219-instruction tree too and ran 4% longer.
+    /// 74,000 links back in trees of 2,063 and 2,234 Cranelift instructions, whose compiles
+    /// took 5 and 4 ms and bought nothing measurable; bench/strings.toy: 228,000 in a tree of
+    /// 4,800, whose compile took 15 ms at the end of the run). Measured (process CPU), per IR
+    /// instruction instead: 1,000 runs made bench/poly.toy wait 360,000 runs and run 4%
+    /// longer, 300 made bench/tuples.toy compile its tree and run 4% longer; 90 runs per
+    /// Cranelift instruction is about 500 per IR instruction in poly.
     ///
     /// [`tree_settle_runs`]: super::trace::tree_settle_runs
     pub(super) fn tree_settled(&mut self, tree: usize, loop_threshold: u32) {
@@ -767,8 +788,10 @@ impl Forest {
             // What it would take is what it took last time: nothing to wait for.
             return;
         }
-        let size: usize = members.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
-        let paid_by = (size as u64).saturating_mul(MERGE_RUNS_PER_INST).saturating_mul(loop_threshold.max(1) as u64);
+        let price: usize = members.iter().map(|id| self.metas[id].clif_insts).sum();
+        let paid_by =
+            (price as u64).saturating_mul(MERGE_RUNS_PER_CLIF_INST).saturating_mul(loop_threshold.max(1) as u64)
+                / u64::from(DEFAULT_LOOP_THRESHOLD);
         if built.runs_since_merge >= paid_by {
             self.compile_tree_as_one(tree);
         } else {
