@@ -600,8 +600,10 @@ impl Lowerer<'_, '_> {
         self.b.switch_to_block(normalise);
         let from_end = self.b.ins().iadd(index, len);
         let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, from_end, len);
-        self.exit_if(outside, snap)?;
-        self.b.ins().jump(join, &[BlockArg::Value(from_end)]);
+        // Straight to the exit or the join: no block of its own between them (one block fewer
+        // per index for Cranelift to compile).
+        let exit = self.exit_block(snap)?;
+        self.b.ins().brif(outside, exit, &[], join, &[BlockArg::Value(from_end)]);
         self.b.switch_to_block(join);
         Ok(idx)
     }

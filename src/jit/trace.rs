@@ -16,7 +16,8 @@
 //! per failed attempt) a side trace is recorded from it and attached (`tree.rs`); after
 //! [`BLACKLIST_AFTER`] failures the dump calls the exit blacklisted, but it is tried again after
 //! ever longer waits (LuaJIT's cliffs come from never forgiving). A tree that grew a side trace
-//! runs [`tree_settle_runs`] times before it is compiled again as one function.
+//! runs [`tree_settle_runs`] times, and then until its runs pay for the compile
+//! (`Forest::tree_settled`), before it is compiled again as one function.
 //!
 //! Touches: the loops' states and the recording under way; drives the recorder (`recorder/`)
 //! and asks the [`Forest`] (`tree.rs`) to install what it recorded.
@@ -244,11 +245,13 @@ impl Jit {
     /// A run of tree `tree` starts: counts it towards the tree's settling (compiling it again
     /// as one function when it has settled) and returns the call to make.
     fn enter(&mut self, tree: usize) -> NativeCall {
-        let wait = self.forest.trees[tree].merge_wait;
+        let built = &mut self.forest.trees[tree];
+        let wait = built.merge_wait;
         if wait > 0 {
-            self.forest.trees[tree].merge_wait = wait - 1;
+            built.merge_wait = wait - 1;
+            built.runs_since_merge += 1;
             if wait == 1 {
-                self.forest.compile_tree_as_one(tree);
+                self.forest.tree_settled(tree, self.threshold);
             }
         }
         self.forest.trees[tree].call(tree)

@@ -6,8 +6,9 @@
 //! whether a side trace hangs from it), and the code memory it owns. Installing happens three
 //! ways: a closed loop becomes a new tree ([`Forest::install_loop`]); a side trace is written
 //! into its parent's side-exit table, so that the VM never sees that exit again
-//! ([`Forest::install_side`]); and a tree that has settled is compiled again as one function,
-//! its side traces inside their parents' exits ([`Forest::compile_tree_as_one`]). [`TraceMeta`] keeps,
+//! ([`Forest::install_side`]); and a tree that has settled, and run long enough to pay for it
+//! ([`Forest::tree_settled`]), is compiled again as one function, its side traces inside their
+//! parents' exits ([`Forest::compile_tree_as_one`]). [`TraceMeta`] keeps,
 //! per trace, what growing and recompiling the tree needs (the optimized IR, the slot types
 //! known at each exit).
 //!
@@ -108,13 +109,19 @@ struct Lowered {
 const MAX_SIDE_TRACES_PER_TREE: usize = 64;
 const MAX_SIDE_TRACE_DEPTH: u32 = 16;
 
-/// A tree is compiled as one function while its traces have at most this many instructions in
-/// all; a larger tree keeps calling its side traces through the side-exit tables. Each compile
+/// A tree compiled as one function takes its traces up to this many instructions in all (the
+/// earliest first); the side traces left out are called through the side-exit tables. Each compile
 /// of the whole tree costs time in proportion to its size (about 20 microseconds per
 /// instruction), and a large tree (many types, many branches) is compiled again each time it
 /// grows: measured on the polymorphic benchmark (20 side traces, 657 instructions), the compile
 /// time outweighed what the jumps saved.
 const MAX_TREE_INSTS_IN_ONE_FUNCTION: usize = 400;
+
+/// Runs of a loop's tree per Cranelift instruction of its traces' own functions, at the
+/// default loop threshold (scaled with the threshold), before it is compiled again as one
+/// function ([`Forest::tree_settled`]).
+const MERGE_RUNS_PER_CLIF_INST: u64 = 90;
+const DEFAULT_LOOP_THRESHOLD: u32 = crate::driver::DEFAULT_JIT_THRESHOLD;
 
 /// Whether an exit may grow a side trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,6 +176,12 @@ pub(super) struct Tree {
     /// attached since (0: nothing to do). Set when a side trace is attached, so that a tree
     /// growing several side traces in a row is compiled once they have settled.
     pub merge_wait: u32,
+    /// Runs of the tree counted while it waited to be compiled again as one function, since it
+    /// last was (or was compiled at all): what the compile must be paid by
+    /// ([`Forest::tree_settled`]).
+    pub runs_since_merge: u64,
+    /// How many traces its last compile as one function took (0: none yet).
+    pub merged_members: usize,
     /// How many times the tree was compiled as one function (each time, the next waits longer).
     pub merges: u32,
     /// Side traces attached.
@@ -248,6 +261,9 @@ pub(super) struct TraceMeta {
     optimized: Rc<Trace>,
     place: TreePlace,
     parent: Option<(u32, u32)>,
+    /// Cranelift instructions of the trace's own function: what the trace adds to the price of
+    /// compiling its tree as one function ([`Forest::tree_settled`]).
+    clif_insts: usize,
 }
 
 impl TraceMeta {
@@ -268,7 +284,12 @@ impl TraceMeta {
             optimized: trace,
             place,
             parent,
+            clif_insts: 0,
         }
+    }
+
+    fn with_clif_insts(self, clif_insts: usize) -> TraceMeta {
+        TraceMeta { clif_insts, ..self }
     }
 }
 
@@ -543,11 +564,13 @@ impl Forest {
         let kind = TraceKind::Root { links_to };
         self.report((id, kind, TreePlace::root(id)), (&heading, ending), &recorded, code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let place = TreePlace::root(id);
         let (frame_extent, inline_depth) = frame_reach(&trace, code);
         let exits = exits_of(&trace, id, code);
-        let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0);
+        let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0)
+            .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         self.trees.push(Tree {
             id,
@@ -561,6 +584,8 @@ impl Forest {
             inline_depth,
             owners: vec![Box::new(compiled), Box::new(table)],
             merge_wait: 0,
+            runs_since_merge: 0,
+            merged_members: 0,
             merges: 0,
             side_traces: 0,
             function_entry: false,
@@ -584,10 +609,12 @@ impl Forest {
         let ending = format!("returns from {}() (its result in slot 0)", code.name);
         self.report((id, TraceKind::Entry, TreePlace::root(id)), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (frame_extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(Rc::new(trace), TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0);
+        let meta = TraceMeta::new(Rc::new(trace), TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
+            .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         self.trees.push(Tree {
             id,
@@ -601,6 +628,8 @@ impl Forest {
             inline_depth,
             owners: vec![Box::new(compiled), Box::new(table)],
             merge_wait: 0,
+            runs_since_merge: 0,
+            merged_members: 0,
             merges: 0,
             side_traces: 0,
             function_entry: true,
@@ -630,10 +659,12 @@ impl Forest {
         let ending = format!("links to T{target}, the loop of {}() (run on the same frame)", code.name);
         self.report((id, TraceKind::Entry, place), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(Rc::new(trace), place, None, &code, &HashMap::new(), table.as_ptr(), 1);
+        let meta = TraceMeta::new(Rc::new(trace), place, None, &code, &HashMap::new(), table.as_ptr(), 1)
+            .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         let built = &mut self.trees[tree];
         built.prefix = Some(EntryPrefix { entry: compiled.entry, side_exits: table.as_ptr() });
@@ -675,6 +706,7 @@ impl Forest {
         let kind = TraceKind::Side { parent: side.parent_trace, exit: side.parent_snapshot };
         self.report((id, kind, place), (&heading, &ending), &recorded, &code, &mut lowered);
         let Lowered { trace, compiled, .. } = lowered;
+        let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
         let depth = parent.depth + 1;
@@ -686,7 +718,8 @@ impl Forest {
         let (extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
         let parent_at = Some((side.parent_trace, side.parent_snapshot));
-        let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth);
+        let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth)
+            .with_clif_insts(clif_insts);
         let tree = &mut self.trees[side.tree];
         tree.exits.extend(exits);
         tree.frame_extent = tree.frame_extent.max(extent);
@@ -703,20 +736,68 @@ impl Forest {
 
     /// The traces of the tree of root `root_id` that compiling it as one function takes, parents
     /// before their side traces: the root and the side traces hanging from it (an entry
-    /// prefix and its side traces stay in pieces: the prefix is called on its own).
+    /// prefix and its side traces stay in pieces: the prefix is called on its own), the
+    /// earliest first, up to `MAX_TREE_INSTS_IN_ONE_FUNCTION` instructions in all. A side trace
+    /// that would pass the limit stays out, with its own side traces, and is called through
+    /// its parent's side-exit table as before (the first side traces of a loop are its
+    /// hottest paths: bench/poly.toy's tree grows to 544 instructions while it runs long
+    /// enough to pay for its compile). Empty if the root alone passes the limit.
     fn one_function_members(&self, root_id: u32) -> Vec<u32> {
         let mut ids: Vec<u32> =
             self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
         // Trace numbers grow, so each side trace comes after its parent.
         ids.sort_unstable();
         let mut members: Vec<u32> = Vec::with_capacity(ids.len());
+        let mut size = 0;
         for &id in &ids {
-            let parent = self.metas[&id].parent.map(|(trace, _)| trace);
-            if id == root_id || parent.is_some_and(|p| members.contains(&p)) {
+            let meta = &self.metas[&id];
+            let parent = meta.parent.map(|(trace, _)| trace);
+            let fits = size + meta.optimized.insts.len() <= MAX_TREE_INSTS_IN_ONE_FUNCTION;
+            if fits && (id == root_id || parent.is_some_and(|p| members.contains(&p))) {
                 members.push(id);
+                size += meta.optimized.insts.len();
             }
         }
         members
+    }
+
+    /// Loop tree `tree` has settled (run [`tree_settle_runs`] times since its last side trace
+    /// was attached): compiles it again as one function if it has run long enough to pay for
+    /// the compile, else waits the runs still missing. Like renting skis until the rent paid
+    /// would have bought them: the price is Cranelift's work, about in proportion to the
+    /// Cranelift instructions of the function (the sum of its traces' own functions', known
+    /// from their compiles: 5-14 per trace-IR instruction, so IR instructions misjudge it),
+    /// and what it saves comes per run (a link back to the root, a call of a side trace
+    /// through the side-exit table; bench/poly.toy, 4.9 million links back, ran 36 ms longer
+    /// with its tree in pieces). So the runs counted since the tree was last compiled must
+    /// reach `MERGE_RUNS_PER_CLIF_INST` per Cranelift instruction (at the default loop
+    /// threshold): a loop that keeps going round through its side traces gets its one
+    /// function, one that ends soon after keeps its pieces (bench/tuples.toy: 41,000 and
+    /// 74,000 links back in trees of 2,063 and 2,234 Cranelift instructions, whose compiles
+    /// took 5 and 4 ms and bought nothing measurable; bench/strings.toy: 228,000 in a tree of
+    /// 4,800, whose compile took 15 ms at the end of the run). Measured (process CPU), per IR
+    /// instruction instead: 1,000 runs made bench/poly.toy wait 360,000 runs and run 4%
+    /// longer, 300 made bench/tuples.toy compile its tree and run 4% longer; 90 runs per
+    /// Cranelift instruction is about 500 per IR instruction in poly.
+    ///
+    /// [`tree_settle_runs`]: super::trace::tree_settle_runs
+    pub(super) fn tree_settled(&mut self, tree: usize, loop_threshold: u32) {
+        let built = &self.trees[tree];
+        let members = self.one_function_members(built.id);
+        if members.len() == built.merged_members {
+            // What it would take is what it took last time: nothing to wait for.
+            return;
+        }
+        let price: usize = members.iter().map(|id| self.metas[id].clif_insts).sum();
+        let paid_by =
+            (price as u64).saturating_mul(MERGE_RUNS_PER_CLIF_INST).saturating_mul(loop_threshold.max(1) as u64)
+                / u64::from(DEFAULT_LOOP_THRESHOLD);
+        if built.runs_since_merge >= paid_by {
+            self.compile_tree_as_one(tree);
+        } else {
+            let missing = paid_by - built.runs_since_merge;
+            self.trees[tree].merge_wait = u32::try_from(missing).unwrap_or(u32::MAX);
+        }
     }
 
     /// Will a side trace of `insts` instructions (at most), from an exit of `parent` in tree
@@ -740,15 +821,18 @@ impl Forest {
     /// Compiles tree `tree` again as one function, its side traces inside the exits they hang
     /// from, and installs it as the tree's entry: an exit then runs on into its side trace
     /// without a call, and a side trace's link back to the root is a jump to the root's start,
-    /// not a return to the VM. Only trees with a side trace linking back to the root, and of
-    /// at most `MAX_TREE_INSTS_IN_ONE_FUNCTION` instructions, are compiled again. The traces
+    /// not a return to the VM. Only trees with a side trace linking back to the root are
+    /// compiled again, and only their earliest traces up to `MAX_TREE_INSTS_IN_ONE_FUNCTION`
+    /// instructions (`one_function_members`), and only when that takes more traces than the
+    /// last time. The traces
     /// compiled one by one stay as they are (they are still right, and the side-exit tables
     /// still name them); if this fails, the tree keeps them.
     pub(super) fn compile_tree_as_one(&mut self, tree: usize) {
         let root_id = self.trees[tree].id;
         let ids = self.one_function_members(root_id);
         let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
-        if size > MAX_TREE_INSTS_IN_ONE_FUNCTION || ids.first() != Some(&root_id) {
+        // Nothing new to take since the last time (the traces left out stay out).
+        if ids.first() != Some(&root_id) || ids.len() == self.trees[tree].merged_members {
             return;
         }
         // The gain is mostly a side trace's link back to the root becoming a jump; a tree whose
@@ -796,6 +880,8 @@ impl Forest {
                 let tree = &mut self.trees[tree];
                 tree.entry = compiled.entry;
                 tree.merges += 1;
+                tree.runs_since_merge = 0;
+                tree.merged_members = ids.len();
                 if tree.prefix.is_some() {
                     // The function's entry runs into the loop through its `EntrySlot`.
                     let slot = &tree.code.jit_entry;
