@@ -1,7 +1,9 @@
 //! The string helpers lowered to direct calls (a part of `lower.rs`): where the trace knows
 //! the operands' types, `a + b` of two strings, `str(n)` of an int, `int(s)` of a string and
 //! the comparisons of two strings call their own runtime function (`runtime_str_direct.rs`)
-//! with payload words in registers, not `call_helper` with (tag, payload) pairs in memory.
+//! with payload words in registers, not `call_helper` with (tag, payload) pairs in memory; so
+//! do the string methods, indexing and slices of `runtime_str_methods::METHODS` (a slice's
+//! `None` bounds as a mask of operand bits).
 //! The trace IR and the dump are unchanged: this is a choice of the lowering.
 //!
 //! The first `+` of a chain `a + b + c + ...` that appends in place (`lower_str_append.rs`)
@@ -17,8 +19,10 @@ use super::super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::Lowerer;
 use super::str_append::appends_in_place;
 use crate::interp::objects::value::Value;
+use crate::jit::runtime_str_methods::{METHODS, Operand};
 
-/// The runtime functions of `runtime_str_direct.rs`, each imported when a trace calls it.
+/// The runtime functions of `runtime_str_direct.rs` and `runtime_str_methods.rs`, each
+/// imported when a trace calls it.
 #[derive(Clone, Copy, Default)]
 pub(super) struct DirectFunctions {
     concat: Option<ir::FuncRef>,
@@ -26,6 +30,8 @@ pub(super) struct DirectFunctions {
     of_int: Option<ir::FuncRef>,
     int_of: Option<ir::FuncRef>,
     compare: Option<ir::FuncRef>,
+    /// By index in `METHODS`.
+    methods: [Option<ir::FuncRef>; METHODS.len()],
 }
 
 /// Which direct function runs `op` of `trace`, if one does.
@@ -36,11 +42,43 @@ enum Direct {
     OfInt,
     IntOf,
     Compare,
+    /// `METHODS[i]`.
+    Method(usize),
+}
+
+/// A helper instruction's function and operands.
+fn helper_call(op: &Op) -> Option<(Helper, Vec<IrRef>)> {
+    Some(match *op {
+        Op::Helper1 { fun, a, .. } => (fun, vec![a]),
+        Op::Helper2 { fun, a, b, .. } => (fun, vec![a, b]),
+        Op::Helper3 { fun, a, b, c, .. } => (fun, vec![a, b, c]),
+        Op::Helper4 { fun, a, b, c, d, .. } => (fun, vec![a, b, c, d]),
+        _ => return None,
+    })
+}
+
+/// The entry of `METHODS` that runs helper instruction `r` (of result type `ty`), if one does.
+fn method(trace: &Trace, op: &Op, ty: Type) -> Option<usize> {
+    let (fun, args) = helper_call(op)?;
+    let fits = |operand: Operand, x: &IrRef| match (operand, trace.ty(*x)) {
+        (Operand::Str, Type::Str) | (Operand::List, Type::Ptr) | (Operand::Int, Type::Int) => true,
+        (Operand::IntOrNone, found) => matches!(found, Type::Int | Type::NoneType),
+        _ => false,
+    };
+    METHODS.iter().position(|m| {
+        m.helper == fun
+            && m.result == ty
+            && m.operands.len() == args.len()
+            && m.operands.iter().zip(&args).all(|(&operand, x)| fits(operand, x))
+    })
 }
 
 fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
     let inst = trace.insts.get(r.0 as usize)?;
     let strs = |refs: &[IrRef]| refs.iter().all(|&x| trace.ty(x) == Type::Str);
+    if let Some(index) = method(trace, &inst.op, inst.ty) {
+        return Some(Direct::Method(index));
+    }
     match inst.op {
         Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
             Some(if appends_in_place(trace, r) { Direct::Append } else { Direct::Concat })
@@ -79,6 +117,17 @@ pub(super) fn import<'t>(
         of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
         int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
         compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
+        methods: {
+            let mut methods = [None; METHODS.len()];
+            for (index, m) in METHODS.iter().enumerate() {
+                let mut params = vec![word; m.operands.len()];
+                if m.takes_none_mask() {
+                    params.push(types::I32);
+                }
+                methods[index] = import(uses(Direct::Method(index)), m.symbol, &params, &[word])?;
+            }
+            methods
+        },
     })
 }
 
@@ -122,6 +171,25 @@ impl Lowerer<'_, '_> {
                 let function = if kind == Direct::OfInt { functions.of_int } else { functions.int_of };
                 let x = self.val(a)?;
                 let call = self.b.ins().call(function.ok_or_else(missing)?, &[x]);
+                self.b.inst_results(call)[0]
+            }
+            (Direct::Method(index), op) => {
+                let (_, args) = helper_call(&op).ok_or_else(missing)?;
+                let mut words = Vec::with_capacity(args.len() + 1);
+                let mut nones = 0;
+                for (i, &arg) in args.iter().enumerate() {
+                    words.push(if trace.ty(arg) == Type::NoneType {
+                        nones |= 1 << i;
+                        self.b.ins().iconst(types::I64, 0)
+                    } else {
+                        self.val(arg)?
+                    });
+                }
+                if METHODS[index].takes_none_mask() {
+                    words.push(self.b.ins().iconst(types::I32, nones));
+                }
+                let function = functions.methods[index].ok_or_else(missing)?;
+                let call = self.b.ins().call(function, &words);
                 self.b.inst_results(call)[0]
             }
             _ => return Err(format!("a direct string helper ({kind:?}) of another shape")),

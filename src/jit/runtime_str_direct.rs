@@ -29,8 +29,9 @@ pub const INT_OF_STR: &str = "toyjit_int_of_str";
 /// `x < y` and the other comparisons of two strings, by helper number: 0 or 1, never failing.
 pub const STR_COMPARE: &str = "toyjit_str_compare";
 
-/// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 5] {
+/// The functions and their symbols, for `JITBuilder::symbol`, with those of the methods
+/// (`runtime_str_methods.rs`).
+pub fn symbols() -> impl Iterator<Item = (&'static str, *const u8)> {
     [
         (STR_CONCAT, str_concat as *const u8),
         (STR_APPEND, str_append as *const u8),
@@ -38,6 +39,8 @@ pub fn symbols() -> [(&'static str, *const u8); 5] {
         (INT_OF_STR, int_of_str as *const u8),
         (STR_COMPARE, str_compare as *const u8),
     ]
+    .into_iter()
+    .chain(super::runtime_str_methods::symbols())
 }
 
 /// Puts `text` into the garbage (the trace's reference) and returns its address.

@@ -66,7 +66,7 @@ fn compared(helper: Helper, x: &StrObj, y: &StrObj) -> bool {
 
 /// `s.replace(old, new)` with a non-empty `old` (the empty one inserts between chars: the
 /// generic path); a result past the size cap is the generic path's MemoryError.
-fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
+pub(crate) fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
     if old.is_empty() {
         return None;
     }
@@ -88,7 +88,7 @@ fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
 /// The byte offset of the first `needle` in `hay`. Both are UTF-8, which never matches inside
 /// a char, so this is `str::find`'s answer; for the short texts of a loop a scan for the first
 /// byte is cheaper than setting up `str::find`'s two-way search, which longer ones still use.
-fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
     /// Up to this many bytes of `hay`, the scan.
     const SHORT: usize = 256;
     let (bytes, wanted) = (hay.as_bytes(), needle.as_bytes());
@@ -115,7 +115,7 @@ fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + '
 }
 
 /// `s.split(sep)` with a non-empty separator: every piece, as a new list.
-fn split_on(s: &StrObj, sep: &StrObj) -> Value {
+pub(crate) fn split_on(s: &StrObj, sep: &StrObj) -> Value {
     let ascii = s.is_ascii();
     let piece = |p: &str| text::piece(p, ascii);
     Value::list(match sep.as_bytes() {
@@ -126,7 +126,7 @@ fn split_on(s: &StrObj, sep: &StrObj) -> Value {
 }
 
 /// `s[index]` of an ASCII string: the shared one-char string, `None` (IndexError) outside it.
-fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
+pub(crate) fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
     let len = s.len() as i64;
     let at = if index < 0 { index + len } else { index };
     (0..len).contains(&at).then(|| Value::char(char::from(s.as_bytes()[at as usize])))

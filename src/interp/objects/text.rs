@@ -68,7 +68,7 @@ pub fn join(sep: &StrObj, iterable: &Value) -> RtResult<Value> {
     }
 }
 
-fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
+pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
     let gaps = items.len().saturating_sub(1);
     let mut bytes = sep.len() as u64 * gaps as u64;
     for (i, item) in items.iter().enumerate() {
