@@ -27,6 +27,7 @@ use crate::jit::runtime_str_methods::{METHODS, Operand};
 pub(super) struct DirectFunctions {
     concat: Option<ir::FuncRef>,
     append: Option<ir::FuncRef>,
+    append_fresh: Option<ir::FuncRef>,
     of_int: Option<ir::FuncRef>,
     int_of: Option<ir::FuncRef>,
     compare: Option<ir::FuncRef>,
@@ -39,6 +40,8 @@ pub(super) struct DirectFunctions {
 enum Direct {
     Concat,
     Append,
+    /// An append to what an earlier `+` of the same iteration made.
+    AppendFresh,
     OfInt,
     IntOf,
     Compare,
@@ -81,7 +84,11 @@ fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
     }
     match inst.op {
         Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
-            Some(if appends_in_place(trace, r) { Direct::Append } else { Direct::Concat })
+            Some(match appends_in_place(trace, r) {
+                true if made_by_plus_this_iteration(trace, a, r) => Direct::AppendFresh,
+                true => Direct::Append,
+                false => Direct::Concat,
+            })
         }
         Op::Helper2 {
             fun: Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge, a, b, ..
@@ -94,6 +101,17 @@ fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
         }
         _ => None,
     }
+}
+
+/// Is `a`, the left operand of the `+` at `r`, a string a direct `+` made earlier in the same
+/// iteration (no loop head between them)? Then only the garbage holds it: nothing that runs in
+/// between can take a reference to a value no other instruction reads, and no back edge has
+/// dropped the garbage since.
+fn made_by_plus_this_iteration(trace: &Trace, a: IrRef, r: IrRef) -> bool {
+    let between = trace.insts.get(a.0 as usize..r.0 as usize).unwrap_or(&[]);
+    matches!(trace.insts.get(a.0 as usize).map(|i| i.op), Some(Op::Helper2 { fun: Helper::Add, .. }))
+        && matches!(direct(trace, a), Some(Direct::Concat | Direct::Append | Direct::AppendFresh))
+        && !between.iter().any(|i| matches!(i.op, Op::Loop))
 }
 
 /// Imports the direct functions `traces` call, through `import` (`lower_imports.rs`'s: used,
@@ -113,7 +131,13 @@ pub(super) fn import<'t>(
             &[word, word, types::I32],
             &[word],
         )?,
-        append: import(uses(Direct::Append), rt::STR_APPEND, &[word, word, types::I32], &[word])?,
+        append: import(
+            uses(Direct::Append) || uses(Direct::AppendFresh),
+            rt::STR_APPEND,
+            &[word, word, types::I32],
+            &[word],
+        )?,
+        append_fresh: import(uses(Direct::AppendFresh), rt::STR_APPEND_FRESH, &[word, word, types::I32], &[word])?,
         of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
         int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
         compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
@@ -151,8 +175,12 @@ impl Lowerer<'_, '_> {
         let missing = || format!("a direct string helper ({kind:?}) without its runtime function");
         let functions = self.runtime.str_direct;
         let word = match (kind, trace.insts[r.0 as usize].op) {
-            (Direct::Concat | Direct::Append, Op::Helper2 { a, b, .. }) => {
-                let function = if kind == Direct::Append { functions.append } else { functions.concat };
+            (Direct::Concat | Direct::Append | Direct::AppendFresh, Op::Helper2 { a, b, .. }) => {
+                let function = match kind {
+                    Direct::Append => functions.append,
+                    Direct::AppendFresh => functions.append_fresh,
+                    _ => functions.concat,
+                };
                 let room = self.chain_room(r, a);
                 let (x, y) = (self.val(a)?, self.val(b)?);
                 let room = self.b.ins().iconst(types::I32, room as i64);
@@ -232,7 +260,7 @@ fn next_append(trace: &Trace, r: IrRef) -> Option<(IrRef, IrRef)> {
         Op::Helper2 { fun: Helper::Add, a, b, .. } if a == r => Some((IrRef(i as u32), b)),
         _ => None,
     })?;
-    (direct(trace, next) == Some(Direct::Append)).then_some((next, piece))
+    matches!(direct(trace, next), Some(Direct::Append | Direct::AppendFresh)).then_some((next, piece))
 }
 
 #[cfg(test)]
@@ -266,8 +294,9 @@ mod tests {
         let t = chain();
         let kinds: Vec<Option<Direct>> = (0..t.insts.len()).map(|i| direct(&t, IrRef(i as u32))).collect();
         use Direct::*;
-        // `x` is a slot's string (read by its `+` only: the runtime decides); the others append.
-        assert_eq!(kinds[4..9], [Some(Append), Some(Append), Some(OfInt), Some(Append), None]);
+        // `x` is a slot's string (read by its `+` only: the runtime decides); the others append
+        // to what the `+` before made.
+        assert_eq!(kinds[4..9], [Some(Append), Some(AppendFresh), Some(OfInt), Some(AppendFresh), None]);
         assert_eq!(next_append(&t, IrRef(4)), Some((IrRef(5), IrRef(1))));
         assert_eq!(next_append(&t, IrRef(5)), Some((IrRef(7), IrRef(6))));
         assert_eq!(next_append(&t, IrRef(7)), None);

@@ -71,9 +71,13 @@ pub fn join(sep: &StrObj, iterable: &Value) -> RtResult<Value> {
 pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
     let gaps = items.len().saturating_sub(1);
     let mut bytes = sep.len() as u64 * gaps as u64;
+    let mut chars = sep.char_count() * gaps;
     for (i, item) in items.iter().enumerate() {
         match item {
-            Value::Str(x) => bytes += x.len() as u64,
+            Value::Str(x) => {
+                bytes += x.len() as u64;
+                chars += x.char_count();
+            }
             other => {
                 return Err(type_error(format!(
                     "sequence item {i}: expected str instance, {} found",
@@ -88,17 +92,11 @@ pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
         return Ok(only.clone());
     }
     let mut text = StrBuilder::with_capacity(bytes as usize);
-    // `"".join(chars)` is common: an empty separator is not copied (a zero-length copy is
-    // still a call of memcpy).
-    let has_sep = !sep.is_empty();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 && has_sep {
-            text.push_obj(sep);
-        }
-        if let Value::Str(x) = item {
-            text.push_obj(x);
-        }
-    }
+    let pieces = items.iter().filter_map(|item| if let Value::Str(x) = item { Some(&**x) } else { None });
+    // SAFETY: the builder has room for `bytes`, the pieces' and separators' bytes summed
+    // above (every item is a string, and none changes while `items` is borrowed), of `chars`
+    // chars.
+    unsafe { text.push_joined(sep, pieces, chars) };
     Ok(Value::Str(text.finish()))
 }
 
