@@ -233,12 +233,56 @@ extern "C" fn str_slice(s: usize, lower: i64, upper: i64, step: i64, nones: u32)
     unsafe { run_on_words(Helper::Slice, &words, tag::STR) }
 }
 
+/// Python's first index, step and item count of `[lower:upper:step]` over `len` items (as
+/// `subscript::slice_indices`, in 64 bits: the bounds are clamped to `-1..=len` first).
+fn slice_range(len: usize, lower: Option<i64>, upper: Option<i64>, step: i64) -> (i64, i64, usize) {
+    let step = step.max(-i64::MAX);
+    let len = len as i64;
+    let adjust = |bound: Option<i64>, if_backwards: i64, if_forwards: i64| match bound {
+        None if step < 0 => if_backwards,
+        None => if_forwards,
+        Some(b) if b < 0 => match b + len {
+            b if b < 0 => {
+                if step < 0 {
+                    -1
+                } else {
+                    0
+                }
+            }
+            b => b,
+        },
+        Some(b) if b >= len => {
+            if step < 0 {
+                len - 1
+            } else {
+                len
+            }
+        }
+        Some(b) => b,
+    };
+    let (start, stop) = (adjust(lower, len - 1, 0), adjust(upper, -1, len));
+    let count = match step < 0 {
+        true if stop < start => (start - stop - 1) / -step + 1,
+        false if start < stop => (stop - start - 1) / step + 1,
+        _ => 0,
+    };
+    (start, step, count as usize)
+}
+
 /// `l[lower:upper:step]`, a new list; the mask as for [`str_slice`].
 extern "C" fn list_slice(list: usize, lower: i64, upper: i64, step: i64, nones: u32) -> i64 {
     let (lower, upper, step) = (bound(lower, nones, 1), bound(upper, nones, 2), bound(step, nones, 3));
-    let words = [(tag::LIST, list as u64), bound_words(lower), bound_words(upper), bound_words(step)];
-    // SAFETY: a list (a trace `ptr` value) and ints or `None`s.
-    unsafe { run_on_words(Helper::Slice, &words, tag::LIST) }
+    if step == Some(0) {
+        // The ValueError.
+        return HELPER_FAILED;
+    }
+    // SAFETY: a list (a trace `ptr` value).
+    let items = unsafe { borrowed_list(list) };
+    let items = items.borrow();
+    let (start, step, count) = slice_range(items.len(), lower, upper, step.unwrap_or(1));
+    // Each index lies inside the list (with two or more items the step is at most its length).
+    let picked = (0..count as i64).map(|k| items[(start + step * k) as usize].clone()).collect();
+    kept(Value::list(picked))
 }
 
 #[cfg(test)]

@@ -445,6 +445,16 @@ impl StrBuilder {
         }
     }
 
+    /// Maps the ASCII letters written so far to upper or lower case, in place (other bytes stay
+    /// as they are, so the text stays UTF-8 with the same char count).
+    pub fn map_ascii_case(&mut self, upper: bool) {
+        let len = self.block.head().len as usize;
+        let bytes = self.block.text_start();
+        // SAFETY: the block is the builder's alone, and its first `len` bytes are written text.
+        let text = unsafe { std::slice::from_raw_parts_mut(bytes, len) };
+        if upper { text.make_ascii_uppercase() } else { text.make_ascii_lowercase() }
+    }
+
     /// The text so far.
     pub fn as_str(&self) -> &str {
         self.block.as_str()

@@ -144,9 +144,13 @@ pub fn piece(text: &str, parent_is_ascii: bool) -> Value {
     if parent_is_ascii { Value::ascii_str(text) } else { Value::str(text) }
 }
 
-/// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too.
+/// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too. The
+/// text is copied into its new block and mapped there (one allocation).
 pub fn ascii_case(text: &str, upper: bool) -> Value {
-    Value::ascii_str(if upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() })
+    let mut out = StrBuilder::with_capacity(text.len());
+    out.push_ascii(text);
+    out.map_ascii_case(upper);
+    Value::Str(out.finish())
 }
 
 /// Python's whitespace among the ASCII chars (`is_space` restricted to them): `\t`..`\r`,
@@ -160,7 +164,8 @@ pub fn is_ascii_space(byte: u8) -> bool {
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let bytes = text.as_bytes();
     let space = is_ascii_space;
-    let mut out = Vec::new();
+    // Room for the words of a short line at once (a word and its separator take two bytes).
+    let mut out = Vec::with_capacity((bytes.len() / 2 + 1).min(8));
     let mut i = 0;
     loop {
         while i < bytes.len() && space(bytes[i]) {

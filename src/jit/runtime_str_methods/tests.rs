@@ -99,11 +99,29 @@ fn direct_methods_agree_with_the_interpreter() {
         for i in [-10, -3, -1, 0, 1, 2, 9, i64::MIN, i64::MAX] {
             check(Helper::GetItem, vec![s(x), Value::Int(i)]);
         }
-        let bounds =
-            [Value::None, Value::Int(-20), Value::Int(-2), Value::Int(0), Value::Int(1), Value::Int(3), Value::Int(99)];
+        let bounds = [
+            Value::None,
+            Value::Int(i64::MIN),
+            Value::Int(-20),
+            Value::Int(-2),
+            Value::Int(0),
+            Value::Int(1),
+            Value::Int(3),
+            Value::Int(99),
+            Value::Int(i64::MAX),
+        ];
         for lower in &bounds {
             for upper in &bounds {
-                for step in [Value::None, Value::Int(1), Value::Int(2), Value::Int(-1), Value::Int(0)] {
+                for step in [
+                    Value::None,
+                    Value::Int(1),
+                    Value::Int(2),
+                    Value::Int(-1),
+                    Value::Int(-3),
+                    Value::Int(0),
+                    Value::Int(i64::MIN),
+                    Value::Int(i64::MAX),
+                ] {
                     check(Helper::Slice, vec![s(x), lower.clone(), upper.clone(), step.clone()]);
                     let list = Value::list(x.chars().map(|c| s(&c.to_string())).collect());
                     check(Helper::Slice, vec![list, lower.clone(), upper.clone(), step]);
