@@ -49,20 +49,35 @@ enum Direct {
     Method(usize),
 }
 
-/// A helper instruction's function and operands.
-fn helper_call(op: &Op) -> Option<(Helper, Vec<IrRef>)> {
-    Some(match *op {
-        Op::Helper1 { fun, a, .. } => (fun, vec![a]),
-        Op::Helper2 { fun, a, b, .. } => (fun, vec![a, b]),
-        Op::Helper3 { fun, a, b, c, .. } => (fun, vec![a, b, c]),
-        Op::Helper4 { fun, a, b, c, d, .. } => (fun, vec![a, b, c, d]),
-        _ => return None,
-    })
+/// A helper instruction's function and operands (the first `count` of the four).
+struct HelperCall {
+    fun: Helper,
+    operands: [IrRef; 4],
+    count: usize,
+}
+
+impl HelperCall {
+    fn of(op: &Op) -> Option<HelperCall> {
+        let none = IrRef(0);
+        let (fun, operands, count) = match *op {
+            Op::Helper1 { fun, a, .. } => (fun, [a, none, none, none], 1),
+            Op::Helper2 { fun, a, b, .. } => (fun, [a, b, none, none], 2),
+            Op::Helper3 { fun, a, b, c, .. } => (fun, [a, b, c, none], 3),
+            Op::Helper4 { fun, a, b, c, d, .. } => (fun, [a, b, c, d], 4),
+            _ => return None,
+        };
+        Some(HelperCall { fun, operands, count })
+    }
+
+    fn args(&self) -> &[IrRef] {
+        &self.operands[..self.count]
+    }
 }
 
 /// The entry of `METHODS` that runs helper instruction `r` (of result type `ty`), if one does.
 fn method(trace: &Trace, op: &Op, ty: Type) -> Option<usize> {
-    let (fun, args) = helper_call(op)?;
+    let call = HelperCall::of(op)?;
+    let (fun, args) = (call.fun, call.args());
     let fits = |operand: Operand, x: &IrRef| match (operand, trace.ty(*x)) {
         (Operand::Str, Type::Str) | (Operand::List, Type::Ptr) | (Operand::Int, Type::Int) => true,
         (Operand::IntOrNone, found) => matches!(found, Type::Int | Type::NoneType),
@@ -72,7 +87,7 @@ fn method(trace: &Trace, op: &Op, ty: Type) -> Option<usize> {
         m.helper == fun
             && m.result == ty
             && m.operands.len() == args.len()
-            && m.operands.iter().zip(&args).all(|(&operand, x)| fits(operand, x))
+            && m.operands.iter().zip(args).all(|(&operand, x)| fits(operand, x))
     })
 }
 
@@ -117,12 +132,22 @@ fn made_by_plus_this_iteration(trace: &Trace, a: IrRef, r: IrRef) -> bool {
 /// Imports the direct functions `traces` call, through `import` (`lower_imports.rs`'s: used,
 /// name, parameters, results).
 pub(super) fn import<'t>(
-    traces: impl Iterator<Item = &'t Trace> + Clone,
+    traces: impl Iterator<Item = &'t Trace>,
     mut import: impl FnMut(bool, &str, &[ir::Type], &[ir::Type]) -> Result<Option<ir::FuncRef>, String>,
 ) -> Result<DirectFunctions, String> {
     use crate::jit::runtime_str_direct as rt;
-    let uses =
-        |kind: Direct| traces.clone().any(|t| (0..t.insts.len()).any(|i| direct(t, IrRef(i as u32)) == Some(kind)));
+    // One pass over the traces: the kinds they call.
+    let mut called: Vec<Direct> = Vec::new();
+    for t in traces {
+        for i in 0..t.insts.len() {
+            if let Some(kind) = direct(t, IrRef(i as u32))
+                && !called.contains(&kind)
+            {
+                called.push(kind);
+            }
+        }
+    }
+    let uses = |kind: Direct| called.contains(&kind);
     let word = types::I64;
     Ok(DirectFunctions {
         concat: import(
@@ -202,7 +227,8 @@ impl Lowerer<'_, '_> {
                 self.b.inst_results(call)[0]
             }
             (Direct::Method(index), op) => {
-                let (_, args) = helper_call(&op).ok_or_else(missing)?;
+                let call = HelperCall::of(&op).ok_or_else(missing)?;
+                let args = call.args();
                 let mut words = Vec::with_capacity(args.len() + 1);
                 let mut nones = 0;
                 for (i, &arg) in args.iter().enumerate() {
