@@ -1,5 +1,5 @@
 //! The Cranelift code for list methods (a part of `lower.rs`; `runtime_lists.rs` runs what is
-//! not inline): `ListAppend` (a number into a list with room left: inline), `ListExtend` and
+//! not inline): `ListAppend` (a number or a string into a list with room left: inline), `ListExtend` and
 //! `ListInsert`, each a call whose status the trace checks (0: the method raised before
 //! changing anything, and the trace exits before the instruction, so the interpreter raises
 //! exactly where it would), and the garbage floor around native calls. Touches nothing but the
@@ -9,10 +9,10 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 
 use super::super::ir::{IrRef, Op, Trace, Type};
-use super::super::layout::{TAG_OFFSET, VALUE_SIZE};
+use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use super::Lowerer;
 use super::ops::mem;
-use crate::interp::objects::value::tag;
+use crate::interp::objects::value::{Str, tag};
 
 /// Does this trace hold values only the garbage keeps alive (what helpers, tuple builds and
 /// calls returned), which a native callee's loop could drop? Then its native calls raise the
@@ -51,16 +51,18 @@ impl Lowerer<'_, '_> {
         Ok(Some(None))
     }
 
-    /// `ListAppend`. A number appended to a list with room left is stored inline (the element
-    /// at `data + len`, the length plus one; the interpreter does not run while machine code
-    /// does, so nothing borrows the list's `RefCell`), and the call's `None` is written into its
-    /// register (an old heap value there goes to the garbage, as `runtime_lists::set_result`
-    /// does). Anything else, or a full list, calls the runtime (`toyjit_list_append`).
+    /// `ListAppend`. A number or a string appended to a list with room left is stored inline
+    /// (the element at `data + len`, the length plus one; the interpreter does not run while
+    /// machine code does, so nothing borrows the list's `RefCell`; a string's block counts the
+    /// list's reference, `refcount + 1`, as `Str::clone` does), and the call's `None` is written
+    /// into its register (an old heap value there goes to the garbage, as
+    /// `runtime_lists::set_result` does). Anything else, a full list, or a string whose count
+    /// is at its maximum (`Str::clone` aborts there), calls the runtime (`toyjit_list_append`).
     pub(super) fn list_append(&mut self, list: IrRef, value: IrRef, result: u16) -> Result<(), String> {
         let ty = self.t.trace.ty(value);
         let list = self.val(list)?;
         let list_append = self.runtime.list_append.ok_or("ListAppend without its runtime function")?;
-        if !matches!(ty, Type::Int | Type::Float | Type::Bool) {
+        if !matches!(ty, Type::Int | Type::Float | Type::Bool | Type::Str) {
             let (tag, payload) = self.tag_and_payload(value)?;
             let result_address = self.slot_address(result);
             self.b.ins().call(list_append, &[list, tag, payload, result_address]);
@@ -69,7 +71,17 @@ impl Lowerer<'_, '_> {
         let flags = MemFlagsData::trusted();
         let len = self.b.ins().load(types::I64, flags, list, self.layout.length_offset);
         let capacity = self.b.ins().load(types::I64, flags, list, self.layout.capacity_offset);
-        let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, capacity);
+        let mut room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, capacity);
+        let mut counted = None;
+        if ty == Type::Str {
+            let text = self.val(value)?;
+            let refcount = self.b.ins().load(types::I32, flags, text, Str::REFCOUNT_OFFSET as i32);
+            let more = self.b.ins().iadd_imm_s(refcount, 1);
+            // The u32 count wrapped to 0: `Str::clone` aborts there, so the runtime does.
+            let countable = self.b.ins().icmp_imm_s(IntCC::NotEqual, more, 0);
+            room = self.b.ins().band(room, countable);
+            counted = Some((text, more));
+        }
         let (inline, full, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(full);
         self.b.ins().brif(room, inline, &[], full, &[]);
@@ -84,8 +96,18 @@ impl Lowerer<'_, '_> {
         let data = self.b.ins().load(types::I64, flags, list, self.layout.data_pointer_offset);
         let offset = self.b.ins().imul_imm_s(len, i64::from(VALUE_SIZE));
         let element = self.b.ins().iadd(data, offset);
-        let number = self.val(value)?;
-        self.store_value(element, 0, number, ty)?;
+        match counted {
+            Some((text, more)) => {
+                self.b.ins().store(flags, more, text, Str::REFCOUNT_OFFSET as i32);
+                let str_tag = self.b.ins().iconst(types::I8, i64::from(tag::STR));
+                self.b.ins().store(mem(), str_tag, element, TAG_OFFSET);
+                self.b.ins().store(mem(), text, element, PAYLOAD_OFFSET);
+            }
+            None => {
+                let number = self.val(value)?;
+                self.store_value(element, 0, number, ty)?;
+            }
+        }
         let longer = self.b.ins().iadd_imm_s(len, 1);
         self.b.ins().store(flags, longer, list, self.layout.length_offset);
         let (base, slot_offset) = self.slot_place(result);

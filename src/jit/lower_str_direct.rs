@@ -1,7 +1,9 @@
 //! The string helpers lowered to direct calls (a part of `lower.rs`): where the trace knows
 //! the operands' types, `a + b` of two strings, `str(n)` of an int, `int(s)` of a string and
 //! the comparisons of two strings call their own runtime function (`runtime_str_direct.rs`)
-//! with payload words in registers, not `call_helper` with (tag, payload) pairs in memory.
+//! with payload words in registers, not `call_helper` with (tag, payload) pairs in memory; so
+//! do the string methods, indexing and slices of `runtime_str_methods::METHODS` (a slice's
+//! `None` bounds as a mask of operand bits).
 //! The trace IR and the dump are unchanged: this is a choice of the lowering.
 //!
 //! The first `+` of a chain `a + b + c + ...` that appends in place (`lower_str_append.rs`)
@@ -17,15 +19,20 @@ use super::super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::Lowerer;
 use super::str_append::appends_in_place;
 use crate::interp::objects::value::Value;
+use crate::jit::runtime_str_methods::{METHODS, Operand};
 
-/// The runtime functions of `runtime_str_direct.rs`, each imported when a trace calls it.
+/// The runtime functions of `runtime_str_direct.rs` and `runtime_str_methods.rs`, each
+/// imported when a trace calls it.
 #[derive(Clone, Copy, Default)]
 pub(super) struct DirectFunctions {
     concat: Option<ir::FuncRef>,
     append: Option<ir::FuncRef>,
+    append_fresh: Option<ir::FuncRef>,
     of_int: Option<ir::FuncRef>,
     int_of: Option<ir::FuncRef>,
     compare: Option<ir::FuncRef>,
+    /// By index in `METHODS`.
+    methods: [Option<ir::FuncRef>; METHODS.len()],
 }
 
 /// Which direct function runs `op` of `trace`, if one does.
@@ -33,17 +40,70 @@ pub(super) struct DirectFunctions {
 enum Direct {
     Concat,
     Append,
+    /// An append to what an earlier `+` of the same iteration made.
+    AppendFresh,
     OfInt,
     IntOf,
     Compare,
+    /// `METHODS[i]`.
+    Method(usize),
+}
+
+/// A helper instruction's function and operands (the first `count` of the four).
+struct HelperCall {
+    fun: Helper,
+    operands: [IrRef; 4],
+    count: usize,
+}
+
+impl HelperCall {
+    fn of(op: &Op) -> Option<HelperCall> {
+        let none = IrRef(0);
+        let (fun, operands, count) = match *op {
+            Op::Helper1 { fun, a, .. } => (fun, [a, none, none, none], 1),
+            Op::Helper2 { fun, a, b, .. } => (fun, [a, b, none, none], 2),
+            Op::Helper3 { fun, a, b, c, .. } => (fun, [a, b, c, none], 3),
+            Op::Helper4 { fun, a, b, c, d, .. } => (fun, [a, b, c, d], 4),
+            _ => return None,
+        };
+        Some(HelperCall { fun, operands, count })
+    }
+
+    fn args(&self) -> &[IrRef] {
+        &self.operands[..self.count]
+    }
+}
+
+/// The entry of `METHODS` that runs helper instruction `r` (of result type `ty`), if one does.
+fn method(trace: &Trace, op: &Op, ty: Type) -> Option<usize> {
+    let call = HelperCall::of(op)?;
+    let (fun, args) = (call.fun, call.args());
+    let fits = |operand: Operand, x: &IrRef| match (operand, trace.ty(*x)) {
+        (Operand::Str, Type::Str) | (Operand::List, Type::Ptr) | (Operand::Int, Type::Int) => true,
+        (Operand::IntOrNone, found) => matches!(found, Type::Int | Type::NoneType),
+        _ => false,
+    };
+    METHODS.iter().position(|m| {
+        m.helper == fun
+            && m.result == ty
+            && m.operands.len() == args.len()
+            && m.operands.iter().zip(args).all(|(&operand, x)| fits(operand, x))
+    })
 }
 
 fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
     let inst = trace.insts.get(r.0 as usize)?;
     let strs = |refs: &[IrRef]| refs.iter().all(|&x| trace.ty(x) == Type::Str);
+    if let Some(index) = method(trace, &inst.op, inst.ty) {
+        return Some(Direct::Method(index));
+    }
     match inst.op {
         Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
-            Some(if appends_in_place(trace, r) { Direct::Append } else { Direct::Concat })
+            Some(match appends_in_place(trace, r) {
+                true if made_by_plus_this_iteration(trace, a, r) => Direct::AppendFresh,
+                true => Direct::Append,
+                false => Direct::Concat,
+            })
         }
         Op::Helper2 {
             fun: Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge, a, b, ..
@@ -58,15 +118,36 @@ fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
     }
 }
 
+/// Is `a`, the left operand of the `+` at `r`, a string a direct `+` made earlier in the same
+/// iteration (no loop head between them)? Then only the garbage holds it: nothing that runs in
+/// between can take a reference to a value no other instruction reads, and no back edge has
+/// dropped the garbage since.
+fn made_by_plus_this_iteration(trace: &Trace, a: IrRef, r: IrRef) -> bool {
+    let between = trace.insts.get(a.0 as usize..r.0 as usize).unwrap_or(&[]);
+    matches!(trace.insts.get(a.0 as usize).map(|i| i.op), Some(Op::Helper2 { fun: Helper::Add, .. }))
+        && matches!(direct(trace, a), Some(Direct::Concat | Direct::Append | Direct::AppendFresh))
+        && !between.iter().any(|i| matches!(i.op, Op::Loop))
+}
+
 /// Imports the direct functions `traces` call, through `import` (`lower_imports.rs`'s: used,
 /// name, parameters, results).
 pub(super) fn import<'t>(
-    traces: impl Iterator<Item = &'t Trace> + Clone,
+    traces: impl Iterator<Item = &'t Trace>,
     mut import: impl FnMut(bool, &str, &[ir::Type], &[ir::Type]) -> Result<Option<ir::FuncRef>, String>,
 ) -> Result<DirectFunctions, String> {
     use crate::jit::runtime_str_direct as rt;
-    let uses =
-        |kind: Direct| traces.clone().any(|t| (0..t.insts.len()).any(|i| direct(t, IrRef(i as u32)) == Some(kind)));
+    // One pass over the traces: the kinds they call.
+    let mut called: Vec<Direct> = Vec::new();
+    for t in traces {
+        for i in 0..t.insts.len() {
+            if let Some(kind) = direct(t, IrRef(i as u32))
+                && !called.contains(&kind)
+            {
+                called.push(kind);
+            }
+        }
+    }
+    let uses = |kind: Direct| called.contains(&kind);
     let word = types::I64;
     Ok(DirectFunctions {
         concat: import(
@@ -75,10 +156,27 @@ pub(super) fn import<'t>(
             &[word, word, types::I32],
             &[word],
         )?,
-        append: import(uses(Direct::Append), rt::STR_APPEND, &[word, word, types::I32], &[word])?,
+        append: import(
+            uses(Direct::Append) || uses(Direct::AppendFresh),
+            rt::STR_APPEND,
+            &[word, word, types::I32],
+            &[word],
+        )?,
+        append_fresh: import(uses(Direct::AppendFresh), rt::STR_APPEND_FRESH, &[word, word, types::I32], &[word])?,
         of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
         int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
         compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
+        methods: {
+            let mut methods = [None; METHODS.len()];
+            for (index, m) in METHODS.iter().enumerate() {
+                let mut params = vec![word; m.operands.len()];
+                if m.takes_none_mask() {
+                    params.push(types::I32);
+                }
+                methods[index] = import(uses(Direct::Method(index)), m.symbol, &params, &[word])?;
+            }
+            methods
+        },
     })
 }
 
@@ -102,8 +200,12 @@ impl Lowerer<'_, '_> {
         let missing = || format!("a direct string helper ({kind:?}) without its runtime function");
         let functions = self.runtime.str_direct;
         let word = match (kind, trace.insts[r.0 as usize].op) {
-            (Direct::Concat | Direct::Append, Op::Helper2 { a, b, .. }) => {
-                let function = if kind == Direct::Append { functions.append } else { functions.concat };
+            (Direct::Concat | Direct::Append | Direct::AppendFresh, Op::Helper2 { a, b, .. }) => {
+                let function = match kind {
+                    Direct::Append => functions.append,
+                    Direct::AppendFresh => functions.append_fresh,
+                    _ => functions.concat,
+                };
                 let room = self.chain_room(r, a);
                 let (x, y) = (self.val(a)?, self.val(b)?);
                 let room = self.b.ins().iconst(types::I32, room as i64);
@@ -122,6 +224,26 @@ impl Lowerer<'_, '_> {
                 let function = if kind == Direct::OfInt { functions.of_int } else { functions.int_of };
                 let x = self.val(a)?;
                 let call = self.b.ins().call(function.ok_or_else(missing)?, &[x]);
+                self.b.inst_results(call)[0]
+            }
+            (Direct::Method(index), op) => {
+                let call = HelperCall::of(&op).ok_or_else(missing)?;
+                let args = call.args();
+                let mut words = Vec::with_capacity(args.len() + 1);
+                let mut nones = 0;
+                for (i, &arg) in args.iter().enumerate() {
+                    words.push(if trace.ty(arg) == Type::NoneType {
+                        nones |= 1 << i;
+                        self.b.ins().iconst(types::I64, 0)
+                    } else {
+                        self.val(arg)?
+                    });
+                }
+                if METHODS[index].takes_none_mask() {
+                    words.push(self.b.ins().iconst(types::I32, nones));
+                }
+                let function = functions.methods[index].ok_or_else(missing)?;
+                let call = self.b.ins().call(function, &words);
                 self.b.inst_results(call)[0]
             }
             _ => return Err(format!("a direct string helper ({kind:?}) of another shape")),
@@ -164,7 +286,7 @@ fn next_append(trace: &Trace, r: IrRef) -> Option<(IrRef, IrRef)> {
         Op::Helper2 { fun: Helper::Add, a, b, .. } if a == r => Some((IrRef(i as u32), b)),
         _ => None,
     })?;
-    (direct(trace, next) == Some(Direct::Append)).then_some((next, piece))
+    matches!(direct(trace, next), Some(Direct::Append | Direct::AppendFresh)).then_some((next, piece))
 }
 
 #[cfg(test)]
@@ -198,8 +320,9 @@ mod tests {
         let t = chain();
         let kinds: Vec<Option<Direct>> = (0..t.insts.len()).map(|i| direct(&t, IrRef(i as u32))).collect();
         use Direct::*;
-        // `x` is a slot's string (read by its `+` only: the runtime decides); the others append.
-        assert_eq!(kinds[4..9], [Some(Append), Some(Append), Some(OfInt), Some(Append), None]);
+        // `x` is a slot's string (read by its `+` only: the runtime decides); the others append
+        // to what the `+` before made.
+        assert_eq!(kinds[4..9], [Some(Append), Some(AppendFresh), Some(OfInt), Some(AppendFresh), None]);
         assert_eq!(next_append(&t, IrRef(4)), Some((IrRef(5), IrRef(1))));
         assert_eq!(next_append(&t, IrRef(5)), Some((IrRef(7), IrRef(6))));
         assert_eq!(next_append(&t, IrRef(7)), None);

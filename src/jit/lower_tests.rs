@@ -569,6 +569,26 @@ fn an_exit_swapping_two_lists_keeps_both_alive() {
     assert_eq!((weak_first.strong_count(), weak_second.strong_count()), (0, 0));
 }
 
+/// A string appended inline (list_append_strings.ir checks the values) is counted once per
+/// append, as the runtime's append counts it; the list's drop releases those references.
+#[test]
+fn strings_appended_inline_are_counted() {
+    use crate::interp::objects::value::Str;
+    let compiled = compile(&load_one("list_append_strings.ir"));
+    let (s, t) = (Str::new("ab"), Str::new("é"));
+    for room in [8, 0] {
+        let list = std::rc::Rc::new(std::cell::RefCell::new(Vec::with_capacity(room)));
+        let mut frame = vec![Value::List(list.clone()), Value::Str(s.clone()), Value::Str(t.clone())];
+        frame.resize(7, Value::None);
+        assert_eq!(run(&compiled, &mut frame), 1);
+        assert_eq!(list.borrow().len(), 3);
+        assert_eq!((s.refcount(), t.refcount()), (4, 3), "ours, the frame's and the list's (room for {room})");
+        drop(frame);
+        drop(list);
+        assert_eq!((s.refcount(), t.refcount()), (1, 1));
+    }
+}
+
 /// A bool written back is a whole word: reading its payload as an int gives 1
 /// (bools_written_back.ir checks the values).
 #[test]

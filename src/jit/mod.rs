@@ -15,7 +15,8 @@
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
 //!                runtime_strings.rs: strings and the helpers of ir/helpers.rs, whose common
 //!                cases runtime_str_fast.rs runs directly, the commonest through their own
-//!                entry points in runtime_str_direct.rs; runtime_dicts.rs: dicts, the
+//!                entry points in runtime_str_direct.rs and, for methods, indexing and
+//!                slices, runtime_str_methods.rs; runtime_dicts.rs: dicts, the
 //!                commonest helpers on str and int keys in runtime_dict_direct.rs;
 //!                runtime_lists.rs: list methods, the garbage floor of native calls);
 //!                layout.rs: memory layout for native code
@@ -44,6 +45,7 @@ pub mod runtime_dicts;
 pub mod runtime_lists;
 pub mod runtime_str_direct;
 pub mod runtime_str_fast;
+pub mod runtime_str_methods;
 pub mod runtime_strings;
 pub mod runtime_tuples;
 pub mod snap;

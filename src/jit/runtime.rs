@@ -157,7 +157,7 @@ extern "C" fn float_floordiv(x: f64, y: f64) -> f64 {
 /// # Safety
 /// `bits` must come from the payload of a `Value::List` that is still alive (traces load
 /// lists from frame slots they never overwrite, so the frame keeps them alive).
-pub(super) unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<ListObj>> {
+pub(crate) unsafe fn borrowed_list(bits: usize) -> std::mem::ManuallyDrop<Rc<ListObj>> {
     // SAFETY: an `Rc<ListObj>` is one non-null pointer, and these are its bits (see above);
     // `ManuallyDrop` keeps this copy from releasing a reference it does not own.
     unsafe { std::mem::transmute::<usize, std::mem::ManuallyDrop<Rc<ListObj>>>(bits) }

@@ -22,6 +22,9 @@ use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_str};
 pub const STR_CONCAT: &str = "toyjit_str_concat";
 /// `x + y` where the trace reads `x` nowhere after: appended in place when it can be.
 pub const STR_APPEND: &str = "toyjit_str_append";
+/// `x + y` where `x` is what an earlier `+` of the same iteration made and nothing else reads:
+/// appended where it lies when it fits its block, else as [`STR_APPEND`].
+pub const STR_APPEND_FRESH: &str = "toyjit_str_append_fresh";
 /// `str(n)` of an int.
 pub const STR_OF_INT: &str = "toyjit_str_of_int";
 /// `int(s)` of a string.
@@ -29,15 +32,19 @@ pub const INT_OF_STR: &str = "toyjit_int_of_str";
 /// `x < y` and the other comparisons of two strings, by helper number: 0 or 1, never failing.
 pub const STR_COMPARE: &str = "toyjit_str_compare";
 
-/// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 5] {
+/// The functions and their symbols, for `JITBuilder::symbol`, with those of the methods
+/// (`runtime_str_methods.rs`).
+pub fn symbols() -> impl Iterator<Item = (&'static str, *const u8)> {
     [
         (STR_CONCAT, str_concat as *const u8),
         (STR_APPEND, str_append as *const u8),
+        (STR_APPEND_FRESH, str_append_fresh as *const u8),
         (STR_OF_INT, str_of_int as *const u8),
         (INT_OF_STR, int_of_str as *const u8),
         (STR_COMPARE, str_compare as *const u8),
     ]
+    .into_iter()
+    .chain(super::runtime_str_methods::symbols())
 }
 
 /// Puts `text` into the garbage (the trace's reference) and returns its address.
@@ -81,6 +88,23 @@ extern "C" fn str_append(x: usize, y: usize, room: u32) -> i64 {
         }
     }
     str_concat(x, y, room)
+}
+
+/// `x + y` where the trace made `x` by an earlier `+` of this iteration and reads it nowhere
+/// else (`lower_str_direct.rs`): the garbage holds its only reference, so `y` is appended
+/// where the string lies when it fits the room its block has, without looking the string up
+/// in the garbage (the block does not move, so the garbage's handle stays valid); otherwise as
+/// [`str_append`] (which grows the block and updates the garbage).
+extern "C" fn str_append_fresh(x: usize, y: usize, room: u32) -> i64 {
+    if x != y {
+        // SAFETY: as in `str_concat`; `x`'s one handle is the garbage's, which nothing uses
+        // while this runs, and the block does not move.
+        let (mut owned, piece) = unsafe { (borrowed_str(x), borrowed_str(y)) };
+        if owned.try_append_in_place(piece.as_str(), piece.char_count()) {
+            return x as i64;
+        }
+    }
+    str_append(x, y, room)
 }
 
 extern "C" fn str_of_int(n: i64) -> i64 {

@@ -15,7 +15,7 @@
 use crate::interp::objects::builtins::int_from_str;
 use crate::interp::objects::ops::{check_str_size, get_slice};
 use crate::interp::objects::text;
-use crate::interp::objects::value::{StrObj, Value};
+use crate::interp::objects::value::{StrBuilder, StrObj, Value};
 use crate::jit::ir::helpers::Helper;
 
 /// `helper` on `args` by its common case, or `None` to take the generic path.
@@ -66,7 +66,7 @@ fn compared(helper: Helper, x: &StrObj, y: &StrObj) -> bool {
 
 /// `s.replace(old, new)` with a non-empty `old` (the empty one inserts between chars: the
 /// generic path); a result past the size cap is the generic path's MemoryError.
-fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
+pub(crate) fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
     if old.is_empty() {
         return None;
     }
@@ -74,33 +74,66 @@ fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
         let growth = ((new.len() - old.len()) as u64).saturating_mul(matches(s, old).count() as u64);
         check_str_size(s.len() as u64 + growth).ok()?;
     }
-    let mut result = String::with_capacity(s.len());
+    // Built in its block (grown if the text grows); the char count is summed from the parts'.
+    let mut result = StrBuilder::with_capacity(s.len());
+    let ascii = s.is_ascii();
     let mut rest = 0;
     for at in matches(s, old) {
-        result.push_str(&s[rest..at]);
-        result.push_str(new);
+        let kept = &s[rest..at];
+        result.push_counted(kept, if ascii { kept.len() } else { kept.chars().count() });
+        result.push_obj(new);
         rest = at + old.len();
     }
-    result.push_str(&s[rest..]);
-    Some(if s.is_ascii() && new.is_ascii() { Value::ascii_str(result) } else { Value::str(result) })
+    let kept = &s[rest..];
+    result.push_counted(kept, if ascii { kept.len() } else { kept.chars().count() });
+    Some(Value::Str(result.finish()))
 }
 
 /// The byte offset of the first `needle` in `hay`. Both are UTF-8, which never matches inside
 /// a char, so this is `str::find`'s answer; for the short texts of a loop a scan for the first
 /// byte is cheaper than setting up `str::find`'s two-way search, which longer ones still use.
-fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
     /// Up to this many bytes of `hay`, the scan.
     const SHORT: usize = 256;
     let (bytes, wanted) = (hay.as_bytes(), needle.as_bytes());
     match wanted {
         [] => Some(0),
         _ if wanted.len() > bytes.len() => None,
-        &[byte] if bytes.len() <= SHORT => bytes.iter().position(|&b| b == byte),
+        &[byte] if bytes.len() <= SHORT => find_byte(bytes, byte),
         &[first, ..] if bytes.len() <= SHORT => {
-            (0..=bytes.len() - wanted.len()).find(|&at| bytes[at] == first && bytes[at..].starts_with(wanted))
+            let last_start = bytes.len() - wanted.len();
+            let mut from = 0;
+            while let Some(found) = find_byte(&bytes[from..=last_start], first) {
+                let at = from + found;
+                if bytes[at..].starts_with(wanted) {
+                    return Some(at);
+                }
+                from = at + 1;
+            }
+            None
         }
         _ => hay.find(needle),
     }
+}
+
+/// The offset of the first `byte` in `bytes`: eight bytes at a time (a word has a zero byte
+/// where it equals the byte repeated), then byte by byte.
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let repeated = ONES * u64::from(byte);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ repeated;
+        // Nonzero exactly when some byte of `word` is zero; its lowest set bit marks the first.
+        let zero_bytes = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zero_bytes != 0 {
+            return Some(at + zero_bytes.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == byte).map(|i| at + i)
 }
 
 /// The byte offsets of the non-overlapping matches of the non-empty `needle` in `hay`, left to
@@ -114,19 +147,23 @@ fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + '
     })
 }
 
-/// `s.split(sep)` with a non-empty separator: every piece, as a new list.
-fn split_on(s: &StrObj, sep: &StrObj) -> Value {
+/// `s.split(sep)` with a non-empty separator: every piece, as a new list (the separators
+/// found by [`find_bytes`]).
+pub(crate) fn split_on(s: &StrObj, sep: &StrObj) -> Value {
     let ascii = s.is_ascii();
     let piece = |p: &str| text::piece(p, ascii);
-    Value::list(match sep.as_bytes() {
-        // A one-byte separator is an ASCII char: a byte search.
-        &[byte] => s.split(char::from(byte)).map(piece).collect(),
-        _ => s.split(sep.as_str()).map(piece).collect(),
-    })
+    let mut pieces = Vec::new();
+    let mut rest = 0;
+    for at in matches(s, sep) {
+        pieces.push(piece(&s[rest..at]));
+        rest = at + sep.len();
+    }
+    pieces.push(piece(&s[rest..]));
+    Value::list(pieces)
 }
 
 /// `s[index]` of an ASCII string: the shared one-char string, `None` (IndexError) outside it.
-fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
+pub(crate) fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
     let len = s.len() as i64;
     let at = if index < 0 { index + len } else { index };
     (0..len).contains(&at).then(|| Value::char(char::from(s.as_bytes()[at as usize])))

@@ -160,22 +160,39 @@ pub(crate) fn result_word(value: Value, want: u8) -> i64 {
 
 extern "C" fn call_helper(helper: u32, want: u32, argc: u32, args: *const u64) -> i64 {
     let Some(helper) = Helper::numbered(helper) else { return HELPER_FAILED };
+    let mut words = [(0u8, 0u64); 4];
+    let argc = (argc as usize).min(words.len());
+    for (i, word) in words[..argc].iter_mut().enumerate() {
+        // SAFETY: the trace stored `argc` (tag, payload) pairs at `args`.
+        *word = unsafe { (*args.add(2 * i) as u8, *args.add(2 * i + 1)) };
+    }
+    // SAFETY: the pairs are the trace's own values (alive, see the module doc).
+    unsafe { run_on_words(helper, &words[..argc], want as u8) }
+}
+
+/// Runs `helper` on the values given as (tag, payload) pairs (at most four): its fast path
+/// (`runtime_str_fast.rs`) or the interpreter's function; the result word of type `want`, or
+/// [`HELPER_FAILED`]. The direct entry points (`runtime_str_methods.rs`) call this for the cases
+/// their own fast paths leave.
+///
+/// # Safety
+/// Each pair must be a trace value as [`borrowed_argument`] takes it (alive, of its tag's type).
+pub(crate) unsafe fn run_on_words(helper: Helper, words: &[(u8, u64)], want: u8) -> i64 {
     // No allocation and no counting for the arguments: at most four (`Helper4`), borrowed.
     let mut values: [ManuallyDrop<Value>; 4] = Default::default();
-    let argc = (argc as usize).min(values.len());
-    for (i, value) in values[..argc].iter_mut().enumerate() {
-        // SAFETY: the trace stored `argc` (tag, payload) pairs of its own values (alive, see the
-        // module doc) at `args`.
-        *value = unsafe { borrowed_argument(*args.add(2 * i) as u8, *args.add(2 * i + 1)) };
+    let argc = words.len().min(values.len());
+    for (value, &(value_tag, payload)) in values[..argc].iter_mut().zip(words) {
+        // SAFETY: the caller's promise.
+        *value = unsafe { borrowed_argument(value_tag, payload) };
     }
     // SAFETY: `ManuallyDrop<Value>` is `repr(transparent)` over `Value`, so the slices have one
     // layout; the values are never dropped (they are borrowed).
     let values = unsafe { &*(&values[..argc] as *const [ManuallyDrop<Value>] as *const [Value]) };
     if let Some(value) = super::runtime_str_fast::run_fast(helper, values) {
-        return result_word(value, want as u8);
+        return result_word(value, want);
     }
     match run_helper(helper, values) {
-        Ok(value) => result_word(value, want as u8),
+        Ok(value) => result_word(value, want),
         Err(_) => HELPER_FAILED,
     }
 }

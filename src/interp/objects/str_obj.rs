@@ -212,6 +212,17 @@ impl Str {
         true
     }
 
+    /// [`Str::try_append`] only where the block need not grow: it stays where it is, so every
+    /// copy of its address stays valid (a trace's, the garbage list's). False, changing
+    /// nothing, when the string is shared or `piece` does not fit its capacity.
+    pub fn try_append_in_place(&mut self, piece: &str, chars: usize) -> bool {
+        let head = self.head();
+        if head.refcount.get() != 1 || head.len as usize + piece.len() > head.capacity as usize {
+            return false;
+        }
+        self.try_append(piece, chars)
+    }
+
     /// [`Str::try_append`], first growing the block (when it must grow) to hold `room` more
     /// bytes after `piece`: the appends a trace knows will follow then fit without reallocating.
     pub fn try_append_with_room(&mut self, piece: &str, chars: usize, room: usize) -> bool {
@@ -250,6 +261,27 @@ impl Str {
             }
             (*header).len = needed as u32;
             (*header).char_count += chars as u32;
+        }
+    }
+
+    /// Where the text starts in the block.
+    fn text_start(&mut self) -> *mut u8 {
+        // SAFETY: the bytes follow the header inside the block.
+        unsafe { (self.header.as_ptr() as *mut u8).add(Self::BYTES_OFFSET) }
+    }
+
+    /// Sets the header's byte length and char count after bytes were written past the old
+    /// length.
+    ///
+    /// # Safety
+    /// The block is this handle's alone, and its first `len` bytes are UTF-8 text of `chars`
+    /// chars, within its capacity.
+    unsafe fn set_len_and_chars(&mut self, len: usize, chars: usize) {
+        let header = self.header.as_ptr();
+        // SAFETY: the caller's promise; the header is this handle's to write.
+        unsafe {
+            (*header).len = len as u32;
+            (*header).char_count = chars as u32;
         }
     }
 
@@ -321,6 +353,24 @@ impl fmt::Debug for Str {
     }
 }
 
+/// Copies `part` to `bytes + at`; the offset after it. A one-byte part (an ASCII char, the
+/// common piece of a join) is stored without a call to memcpy.
+///
+/// # Safety
+/// `bytes + at` has room for `part`, which does not overlap it.
+#[inline(always)]
+unsafe fn copy_bytes(part: &[u8], bytes: *mut u8, at: usize) -> usize {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match *part {
+            [] => {}
+            [byte] => bytes.add(at).write(byte),
+            _ => std::ptr::copy_nonoverlapping(part.as_ptr(), bytes.add(at), part.len()),
+        }
+    }
+    at + part.len()
+}
+
 /// A string being built: a block only the builder holds, grown as pieces are pushed, its char
 /// count summed from what each push says. `finish` hands it out as a [`Str`].
 pub struct StrBuilder {
@@ -357,6 +407,52 @@ impl StrBuilder {
     pub fn push_str(&mut self, piece: &str) {
         let chars = if piece.is_ascii() { piece.len() } else { piece.chars().count() };
         self.block.push_unique(piece, chars);
+    }
+
+    /// Appends each of `pieces` with `sep` between them (`sep.join(pieces)`), `chars` chars in
+    /// all: one pass that keeps the length in a register and writes each piece where it goes
+    /// (a one-byte piece, the common char of a `"".join`, without a call to memcpy), with no
+    /// capacity check per piece.
+    ///
+    /// # Safety
+    /// The builder has room for all of it: the pieces' bytes and the separators' (the caller
+    /// summed them and sized the builder), and `chars` is their char count.
+    pub unsafe fn push_joined<'a>(&mut self, sep: &StrObj, pieces: impl Iterator<Item = &'a StrObj>, chars: usize) {
+        let block = &mut self.block;
+        let start = block.head().len as usize;
+        let bytes = block.text_start();
+        let mut at = start;
+        // SAFETY: the caller's promise: every copy lands inside the block, which is the
+        // builder's alone; the pieces are other objects' text (or the separator's), which
+        // cannot lie in this block's unused tail, so the copies do not overlap. Whole pieces
+        // of UTF-8 keep the text UTF-8.
+        unsafe {
+            if sep.is_empty() {
+                for piece in pieces {
+                    at = copy_bytes(piece.as_bytes(), bytes, at);
+                }
+            } else {
+                for (i, piece) in pieces.enumerate() {
+                    if i > 0 {
+                        at = copy_bytes(sep.as_bytes(), bytes, at);
+                    }
+                    at = copy_bytes(piece.as_bytes(), bytes, at);
+                }
+            }
+            debug_assert!(at <= block.head().capacity as usize);
+            let chars = block.head().char_count as usize + chars;
+            block.set_len_and_chars(at, chars);
+        }
+    }
+
+    /// Maps the ASCII letters written so far to upper or lower case, in place (other bytes stay
+    /// as they are, so the text stays UTF-8 with the same char count).
+    pub fn map_ascii_case(&mut self, upper: bool) {
+        let len = self.block.head().len as usize;
+        let bytes = self.block.text_start();
+        // SAFETY: the block is the builder's alone, and its first `len` bytes are written text.
+        let text = unsafe { std::slice::from_raw_parts_mut(bytes, len) };
+        if upper { text.make_ascii_uppercase() } else { text.make_ascii_lowercase() }
     }
 
     /// The text so far.

@@ -68,12 +68,16 @@ pub fn join(sep: &StrObj, iterable: &Value) -> RtResult<Value> {
     }
 }
 
-fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
+pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
     let gaps = items.len().saturating_sub(1);
     let mut bytes = sep.len() as u64 * gaps as u64;
+    let mut chars = sep.char_count() * gaps;
     for (i, item) in items.iter().enumerate() {
         match item {
-            Value::Str(x) => bytes += x.len() as u64,
+            Value::Str(x) => {
+                bytes += x.len() as u64;
+                chars += x.char_count();
+            }
             other => {
                 return Err(type_error(format!(
                     "sequence item {i}: expected str instance, {} found",
@@ -88,17 +92,11 @@ fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
         return Ok(only.clone());
     }
     let mut text = StrBuilder::with_capacity(bytes as usize);
-    // `"".join(chars)` is common: an empty separator is not copied (a zero-length copy is
-    // still a call of memcpy).
-    let has_sep = !sep.is_empty();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 && has_sep {
-            text.push_obj(sep);
-        }
-        if let Value::Str(x) = item {
-            text.push_obj(x);
-        }
-    }
+    let pieces = items.iter().filter_map(|item| if let Value::Str(x) = item { Some(&**x) } else { None });
+    // SAFETY: the builder has room for `bytes`, the pieces' and separators' bytes summed
+    // above (every item is a string, and none changes while `items` is borrowed), of `chars`
+    // chars.
+    unsafe { text.push_joined(sep, pieces, chars) };
     Ok(Value::Str(text.finish()))
 }
 
@@ -146,9 +144,13 @@ pub fn piece(text: &str, parent_is_ascii: bool) -> Value {
     if parent_is_ascii { Value::ascii_str(text) } else { Value::str(text) }
 }
 
-/// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too.
+/// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too. The
+/// text is copied into its new block and mapped there (one allocation).
 pub fn ascii_case(text: &str, upper: bool) -> Value {
-    Value::ascii_str(if upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() })
+    let mut out = StrBuilder::with_capacity(text.len());
+    out.push_ascii(text);
+    out.map_ascii_case(upper);
+    Value::Str(out.finish())
 }
 
 /// Python's whitespace among the ASCII chars (`is_space` restricted to them): `\t`..`\r`,
@@ -162,7 +164,8 @@ pub fn is_ascii_space(byte: u8) -> bool {
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let bytes = text.as_bytes();
     let space = is_ascii_space;
-    let mut out = Vec::new();
+    // Room for the words of a short line at once (a word and its separator take two bytes).
+    let mut out = Vec::with_capacity((bytes.len() / 2 + 1).min(8));
     let mut i = 0;
     loop {
         while i < bytes.len() && space(bytes[i]) {

@@ -117,3 +117,39 @@ fn the_builder_sums_counts_and_grows_past_its_first_capacity() {
     let empty = StrBuilder::with_capacity(0).finish();
     assert_eq!((empty.as_str(), empty.char_count(), empty.is_ascii()), ("", 0, true));
 }
+
+#[test]
+fn joined_pieces_fill_a_sized_builder() {
+    let texts = ["a", "", "é", "日本", "xyz", "b"];
+    let pieces: Vec<Str> = texts.iter().map(|t| Str::new(t)).collect();
+    for sep in ["", "-", "·|"] {
+        let want = texts.join(sep);
+        let mut builder = StrBuilder::with_capacity(1 + want.len());
+        builder.push_ascii("<");
+        // SAFETY: sized for "<" and the join, whose chars these are.
+        unsafe { builder.push_joined(&Str::new(sep), pieces.iter().map(|p| &**p), want.chars().count()) };
+        let joined = builder.finish();
+        assert_eq!(joined.as_str(), format!("<{want}"), "sep {sep:?}");
+        assert_eq!(joined.char_count(), 1 + want.chars().count());
+    }
+    let mut empty = StrBuilder::with_capacity(0);
+    // SAFETY: nothing to write.
+    unsafe { empty.push_joined(&Str::new("-"), std::iter::empty(), 0) };
+    let empty = empty.finish();
+    assert_eq!((empty.as_str(), empty.char_count()), ("", 0));
+}
+
+#[test]
+fn an_append_in_place_never_moves_the_block() {
+    let mut builder = StrBuilder::with_capacity(8);
+    builder.push_ascii("ab");
+    let mut s = builder.finish();
+    let at = s.addr();
+    assert!(s.try_append_in_place("cdé", 3));
+    assert_eq!((s.as_str(), s.char_count(), s.addr()), ("abcdé", 5, at));
+    assert!(!s.try_append_in_place("xyz", 3), "past the capacity: unchanged");
+    assert_eq!(s.as_str(), "abcdé");
+    let shared = s.clone();
+    assert!(!s.try_append_in_place("", 0), "shared");
+    drop(shared);
+}
