@@ -14,6 +14,7 @@
 //! than 1 on a string) go to the same code `call_helper` runs (`run_on_words`). Touches nothing
 //! but the values it builds.
 
+use crate::interp::objects::ops::{pick, slice_range};
 use crate::interp::objects::text;
 use crate::interp::objects::value::{Value, tag};
 use crate::jit::ir::Type;
@@ -211,62 +212,18 @@ fn bound_words(bound: Option<i64>) -> (u8, u64) {
     bound.map_or((tag::NONE, 0), |n| (tag::INT, n as u64))
 }
 
-/// Python's bounds of `[lower:upper]` (step 1) on a sequence of `len` items: `start..stop`.
-fn unit_step_range(len: usize, lower: Option<i64>, upper: Option<i64>) -> std::ops::Range<usize> {
-    let len = len as i64;
-    let clamp = |b: i64| if b < 0 { (b + len).max(0) } else { b.min(len) };
-    let start = lower.map_or(0, clamp);
-    let stop = upper.map_or(len, clamp).max(start);
-    start as usize..stop as usize
-}
-
 /// `s[lower:upper:step]`; the mask's bits 1, 2 and 3 say which bounds are `None`.
 extern "C" fn str_slice(s: usize, lower: i64, upper: i64, step: i64, nones: u32) -> i64 {
     let text = unsafe { borrowed_str(s) };
     let (lower, upper, step) = (bound(lower, nones, 1), bound(upper, nones, 2), bound(step, nones, 3));
     if text.is_ascii() && matches!(step, None | Some(1)) {
         // A new string, the whole one too (as the interpreter's slice).
-        return kept(Value::ascii_str(&text[unit_step_range(text.len(), lower, upper)]));
+        let (start, _, count) = slice_range(text.len(), lower, upper, 1);
+        return kept(Value::ascii_str(&text[start as usize..start as usize + count]));
     }
     let words = [(tag::STR, s as u64), bound_words(lower), bound_words(upper), bound_words(step)];
     // SAFETY: a `str` and ints or `None`s.
     unsafe { run_on_words(Helper::Slice, &words, tag::STR) }
-}
-
-/// Python's first index, step and item count of `[lower:upper:step]` over `len` items (as
-/// `subscript::slice_indices`, in 64 bits: the bounds are clamped to `-1..=len` first).
-fn slice_range(len: usize, lower: Option<i64>, upper: Option<i64>, step: i64) -> (i64, i64, usize) {
-    let step = step.max(-i64::MAX);
-    let len = len as i64;
-    let adjust = |bound: Option<i64>, if_backwards: i64, if_forwards: i64| match bound {
-        None if step < 0 => if_backwards,
-        None => if_forwards,
-        Some(b) if b < 0 => match b + len {
-            b if b < 0 => {
-                if step < 0 {
-                    -1
-                } else {
-                    0
-                }
-            }
-            b => b,
-        },
-        Some(b) if b >= len => {
-            if step < 0 {
-                len - 1
-            } else {
-                len
-            }
-        }
-        Some(b) => b,
-    };
-    let (start, stop) = (adjust(lower, len - 1, 0), adjust(upper, -1, len));
-    let count = match step < 0 {
-        true if stop < start => (start - stop - 1) / -step + 1,
-        false if start < stop => (stop - start - 1) / step + 1,
-        _ => 0,
-    };
-    (start, step, count as usize)
 }
 
 /// `l[lower:upper:step]`, a new list; the mask as for [`str_slice`].
@@ -280,9 +237,7 @@ extern "C" fn list_slice(list: usize, lower: i64, upper: i64, step: i64, nones: 
     let items = unsafe { borrowed_list(list) };
     let items = items.borrow();
     let (start, step, count) = slice_range(items.len(), lower, upper, step.unwrap_or(1));
-    // Each index lies inside the list (with two or more items the step is at most its length).
-    let picked = (0..count as i64).map(|k| items[(start + step * k) as usize].clone()).collect();
-    kept(Value::list(picked))
+    kept(Value::list(pick(&items, start, step, count)))
 }
 
 #[cfg(test)]

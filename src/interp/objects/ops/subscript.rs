@@ -195,46 +195,50 @@ pub fn slice_indices(len: usize, lower: &Value, upper: &Value, step: &Value) -> 
     let step = match slice_bound(step)? {
         None => 1,
         Some(0) => return Err(value_error("slice step cannot be zero")),
-        Some(s) => s.max(-i64::MAX),
+        Some(s) => s,
     };
-    let len = len as i128;
-    let step128 = step as i128;
-    let adjust = |bound: Option<i64>, default_neg: i128, default_pos: i128| -> i128 {
-        match bound {
-            None => {
-                if step < 0 {
-                    default_neg
-                } else {
-                    default_pos
-                }
-            }
-            Some(b) => {
-                let mut b = b as i128;
-                if b < 0 {
-                    b += len;
-                    if b < 0 {
-                        b = if step < 0 { -1 } else { 0 };
-                    }
-                } else if b >= len {
-                    b = if step < 0 { len - 1 } else { len };
-                }
-                b
-            }
-        }
-    };
-    let start = adjust(slice_bound(lower)?, len - 1, 0);
-    let stop = adjust(slice_bound(upper)?, -1, len);
-    let count = if step < 0 {
-        if stop < start { (start - stop - 1) / (-step128) + 1 } else { 0 }
-    } else if start < stop {
-        (stop - start - 1) / step128 + 1
-    } else {
-        0
-    };
-    Ok((start as i64, step, count as usize))
+    Ok(slice_range(len, slice_bound(lower)?, slice_bound(upper)?, step))
 }
 
-fn pick<T: Clone>(items: &[T], start: i64, step: i64, count: usize) -> Vec<T> {
+/// `(start, step, slicelength)` of `[lower:upper:step]` over `len` items (`None`: a bound left
+/// out), for a `step` that is not 0. Exact in 64 bits: each bound is clamped to `-1..=len`
+/// before any difference is taken, and the step to `-i64::MAX..`.
+pub fn slice_range(len: usize, lower: Option<i64>, upper: Option<i64>, step: i64) -> (i64, i64, usize) {
+    let step = step.max(-i64::MAX);
+    let len = len as i64;
+    let adjust = |bound: Option<i64>, if_backwards: i64, if_forwards: i64| match bound {
+        None if step < 0 => if_backwards,
+        None => if_forwards,
+        Some(b) if b < 0 => match b + len {
+            b if b < 0 => {
+                if step < 0 {
+                    -1
+                } else {
+                    0
+                }
+            }
+            b => b,
+        },
+        Some(b) if b >= len => {
+            if step < 0 {
+                len - 1
+            } else {
+                len
+            }
+        }
+        Some(b) => b,
+    };
+    let (start, stop) = (adjust(lower, len - 1, 0), adjust(upper, -1, len));
+    let count = match step < 0 {
+        true if stop < start => (start - stop - 1) / -step + 1,
+        false if start < stop => (stop - start - 1) / step + 1,
+        _ => 0,
+    };
+    (start, step, count as usize)
+}
+
+/// The `count` items from `start` on, `step` apart, of a slice [`slice_range`] resolved.
+pub fn pick<T: Clone>(items: &[T], start: i64, step: i64, count: usize) -> Vec<T> {
     if step == 1 {
         let s = start as usize;
         return items[s..s + count].to_vec();
