@@ -144,6 +144,12 @@ pub fn if_exp(ix: &LineIndex, body: E, test: E, orelse: E) -> R<E> {
 /// `value.name` spanning `start..end`: `start` is where the primary's text begins, before any
 /// parentheses around `value` (CPython's node starts there too: its caret lines do).
 pub fn attribute(ix: &LineIndex, value: E, name: String, start: usize, end: usize) -> R<E> {
+    // Every Python object has dunder attributes (`__class__`, `__qualname__`, `__len__`...);
+    // Toy has only `__name__` (of types, builtins and functions): the others would be a wrong
+    // AttributeError at run time, so they are refused before the program runs.
+    if name.starts_with("__") && name.ends_with("__") && name != "__name__" {
+        return unsupported(ix, &format!("the attribute '{name}' is not supported in Toy"), start, end);
+    }
     let (s, d) = (start, value.d);
     node(ix, ExprKind::Attribute(Box::new(value.e), name), s, end, d)
 }

@@ -161,6 +161,10 @@ pub fn get_attr(obj: &Value, name: &str) -> RtResult<Value> {
     match obj {
         Value::Module(m) => module_attr(m, name),
         Value::Exception(e) if name == "args" => Ok(Value::tuple(e.args.clone())),
+        // `type(e).__name__`, `f.__name__`: the plain name (a nested function's too, as in
+        // CPython; `__qualname__` is not in Toy).
+        Value::Builtin(id) if name == "__name__" => Ok(Value::str(id.name())),
+        Value::Function(f) if name == "__name__" => Ok(Value::str(&f.code.name)),
         _ => {
             let method = MethodId::from_name(name);
             if method != MethodId::Unknown && method != MethodId::Args && has_method(obj, method) {

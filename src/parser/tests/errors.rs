@@ -148,6 +148,8 @@ fn unsupported_features_are_named() {
         ("if True:\n\tprint(1)\n", "tab in indentation", 2),
         ("x = f'{a:{w}}'\n", "nested replacement fields", 1),
         ("x = a[1:2, 3]\n", "multi-dimensional slicing", 1),
+        ("def f(): pass\nprint(f.__qualname__)\n", "'__qualname__'", 2),
+        ("n = [1].__len__()\n", "'__len__'", 1),
         ("print('this runs in CPython')\nclass A: pass\n", "class", 2),
     ];
     for (src, feature, line) in cases {

@@ -224,4 +224,8 @@ fn module_and_exception_attributes() {
     }));
     assert_eq!(show(get_attr(&e, "args")), "('x',)");
     assert_eq!(show(get_attr(&i(1), "foo")), "!AttributeError: 'int' object has no attribute 'foo'");
+    // `__name__` of a type or builtin; of an int it is still an AttributeError.
+    let int_type = crate::interp::objects::builtins::type_of(&i(1));
+    assert_eq!(show(get_attr(&int_type, "__name__")), "'int'");
+    assert_eq!(show(get_attr(&i(1), "__name__")), "!AttributeError: 'int' object has no attribute '__name__'");
 }
