@@ -177,3 +177,21 @@ fn pieces_of_every_short_length_are_copied_whole() {
         assert_eq!(builder.finish().as_str(), format!("<{piece}>"), "a piece of {len} bytes");
     }
 }
+
+#[test]
+fn case_mapping_eight_bytes_at_a_time_agrees_with_the_byte_rule() {
+    // Every ASCII byte, and UTF-8 text (its bytes above 0x7f are never letters), at every
+    // alignment against the eight-byte words.
+    let mut all: String = (0u8..128).map(char::from).collect();
+    all.push_str("é日本Zz");
+    for start in 0..all.len() {
+        let Some(text) = all.get(start..) else { continue };
+        for upper in [true, false] {
+            let mut builder = StrBuilder::with_capacity(text.len());
+            builder.push_str(text);
+            builder.map_ascii_case(upper);
+            let want = if upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() };
+            assert_eq!(builder.as_str(), want, "from byte {start}, upper {upper}");
+        }
+    }
+}
