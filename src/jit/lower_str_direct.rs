@@ -60,6 +60,7 @@ impl HelperCall {
     fn of(op: &Op) -> Option<HelperCall> {
         let none = IrRef(0);
         let (fun, operands, count) = match *op {
+            Op::Helper0 { fun, .. } => (fun, [none; 4], 0),
             Op::Helper1 { fun, a, .. } => (fun, [a, none, none, none], 1),
             Op::Helper2 { fun, a, b, .. } => (fun, [a, b, none, none], 2),
             Op::Helper3 { fun, a, b, c, .. } => (fun, [a, b, c, none], 3),

@@ -33,8 +33,11 @@ pub fn is_helper(op: &Op) -> bool {
 impl Lowerer<'_, '_> {
     /// Lowers a string opcode; `None` if `op` is not one.
     pub(super) fn lower_string_op(&mut self, r: IrRef, op: Op, ty: Type) -> Result<Option<Option<ir::Value>>, String> {
-        if let Op::Helper1 { snap, .. } | Op::Helper2 { snap, .. } | Op::Helper3 { snap, .. } | Op::Helper4 { snap, .. } =
-            op
+        if let Op::Helper0 { snap, .. }
+        | Op::Helper1 { snap, .. }
+        | Op::Helper2 { snap, .. }
+        | Op::Helper3 { snap, .. }
+        | Op::Helper4 { snap, .. } = op
             && let Some(value) = self.lower_direct_helper(r, ty, snap)?
         {
             return Ok(Some(Some(value)));

@@ -219,7 +219,7 @@ extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot
     // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is a slot of
     // the frame the trace runs on, which nothing else borrows while it runs.
     unsafe {
-        borrowed_list(list).borrow_mut().push(value);
+        crate::interp::objects::list_growth::append(&mut borrowed_list(list).borrow_mut(), value);
         super::runtime_lists::set_result(result_slot, Value::None);
     }
 }

@@ -176,6 +176,26 @@ mod tests {
     use super::*;
     use crate::jit::runtime_strings::run_helper;
 
+    #[test]
+    fn the_byte_search_finds_what_str_find_finds_at_every_length_and_place() {
+        for len in 0..40 {
+            for place in 0..=len {
+                // `x` at `place` (none when it is `len`), another `x` after it, and a byte
+                // whose borrow could fool a word test (`y` = `x` + 1) everywhere else.
+                let mut text = vec![b'y'; len];
+                if place < len {
+                    text[place] = b'x';
+                    if place + 3 < len {
+                        text[place + 3] = b'x';
+                    }
+                }
+                let text = String::from_utf8(text).expect("ASCII");
+                assert_eq!(find_bytes(&text, "x"), text.find('x'), "{text:?}");
+                assert_eq!(find_bytes(&text, "xy"), text.find("xy"), "{text:?}");
+            }
+        }
+    }
+
     fn s(text: &str) -> Value {
         Value::str(text)
     }

@@ -2,7 +2,7 @@
 //! (`lower_str_direct.rs` picks them when the trace knows the operands' types): `.split()`,
 //! `.split(sep)`, `sep.join(list)`, `.replace`, `.upper()`, `.lower()`, `.find`,
 //! `.startswith`, `.endswith`, `in` / `not in` of strings, `s[i]`, and `s[a:b:c]` / `l[a:b:c]`
-//! with int or `None` bounds. Each takes its operands as payload words in registers (a slice's
+//! with int or `None` bounds; and the empty list display `[]` (a loop's `out = []`). Each takes its operands as payload words in registers (a slice's
 //! `None` bounds as a bit mask) and returns the result word, skipping what
 //! `runtime_strings::call_helper` does for any helper: the (tag, payload) buffer, decoding the
 //! helper's number, matching the argument types, checking the result's type.
@@ -57,7 +57,7 @@ impl Method {
 use Operand::{Int, IntOrNone, List, Str as S};
 
 /// The direct entry points, one per (helper, operand types).
-pub const METHODS: [Method; 14] = [
+pub const METHODS: [Method; 15] = [
     method(Helper::Split, &[S], Type::Ptr, "toyjit_str_split_whitespace", split_whitespace as *const u8),
     method(Helper::Split, &[S, S], Type::Ptr, "toyjit_str_split", split as *const u8),
     method(Helper::Join, &[S, List], Type::Str, "toyjit_str_join_list", join_list as *const u8),
@@ -78,6 +78,7 @@ pub const METHODS: [Method; 14] = [
         "toyjit_list_slice",
         list_slice as *const u8,
     ),
+    method(Helper::BuildList, &[], Type::Ptr, "toyjit_list_new", new_list as *const u8),
 ];
 
 /// One row of [`METHODS`].
@@ -107,6 +108,11 @@ fn generic_on_strs(helper: Helper, args: &[usize], want: u8) -> i64 {
     let words: Vec<(u8, u64)> = args.iter().map(|&s| (tag::STR, s as u64)).collect();
     // SAFETY: each word is a trace `str` value, alive.
     unsafe { run_on_words(helper, &words, want) }
+}
+
+/// `[]`: a new empty list (the `out = []` before a loop that appends to it).
+extern "C" fn new_list() -> i64 {
+    kept(Value::list(Vec::new()))
 }
 
 extern "C" fn split_whitespace(s: usize) -> i64 {

@@ -685,7 +685,10 @@ impl Vm {
                     let argc = argc.0 as usize;
                     let method_id = code.method_ids[method.0 as usize];
                     if let (Value::List(list), MethodId::Append, 1) = (reg!(obj), method_id, argc) {
-                        list.borrow_mut().push(self.stack[args_base].clone());
+                        crate::interp::objects::list_growth::append(
+                            &mut list.borrow_mut(),
+                            self.stack[args_base].clone(),
+                        );
                         set!(dst, Value::None);
                     } else {
                         let name = &code.names[method.0 as usize];

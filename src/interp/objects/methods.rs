@@ -285,7 +285,7 @@ fn list_method(obj: &Value, method: MethodId, call: MethodCall<'_, '_>) -> RtRes
             if items.len() as u64 >= ops::MAX_SEQ_ELEMS {
                 return Err(crate::interp::objects::error::memory_error());
             }
-            items.push(v);
+            crate::interp::objects::list_growth::append(&mut items, v);
             Ok(Value::None)
         }
         M::Extend => {

@@ -12,6 +12,7 @@ pub mod format;
 pub mod hashkey;
 pub mod host;
 pub mod iter;
+pub mod list_growth;
 pub mod methods;
 pub mod ops;
 pub mod output;

@@ -160,6 +160,29 @@ impl Str {
         builder.finish()
     }
 
+    /// The string of `bytes`, one char each: `None` (the block freed) as soon as one is
+    /// `None` or not ASCII. One pass, a store per byte (`"".join` of one-char strings).
+    pub fn from_ascii_bytes(bytes: impl ExactSizeIterator<Item = Option<u8>>) -> Option<Str> {
+        let count = bytes.len();
+        let mut block = Self::allocate(count);
+        let text = block.text_start();
+        let mut written = 0;
+        for byte in bytes {
+            let byte = byte.filter(u8::is_ascii)?;
+            if written == count {
+                // More than the iterator said: not a string this function makes.
+                return None;
+            }
+            // SAFETY: `written < count`, the block's capacity, and the block is this
+            // function's alone.
+            unsafe { text.add(written).write(byte) };
+            written += 1;
+        }
+        // SAFETY: the first `written` bytes were written above, each an ASCII char.
+        unsafe { block.set_len_and_chars(written, written) };
+        Some(block)
+    }
+
     /// The header.
     #[inline(always)]
     fn head(&self) -> &StrHeader {

@@ -10,7 +10,7 @@
 use crate::interp::objects::error::{RtResult, type_error};
 use crate::interp::objects::iter::make_iter;
 use crate::interp::objects::ops::check_str_size;
-use crate::interp::objects::value::{StrBuilder, StrObj, Value};
+use crate::interp::objects::value::{Str, StrBuilder, StrObj, Value};
 
 /// `x + y`: one buffer of the exact size; the ASCII flag and char count come from the operands.
 pub fn concat(x: &StrObj, y: &StrObj) -> RtResult<Value> {
@@ -69,6 +69,15 @@ pub fn join(sep: &StrObj, iterable: &Value) -> RtResult<Value> {
 }
 
 pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
+    // `"".join` of chars (a loop appended one-char strings): one pass when the first item is
+    // one byte, taken as a sign that all are.
+    if sep.is_empty()
+        && let [Value::Str(first), _, ..] = items
+        && first.len() == 1
+        && let Some(joined) = join_one_byte_strs(items)
+    {
+        return Ok(joined);
+    }
     let gaps = items.len().saturating_sub(1);
     let mut bytes = sep.len() as u64 * gaps as u64;
     let mut chars = sep.char_count() * gaps;
@@ -98,6 +107,19 @@ pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
     // chars.
     unsafe { text.push_joined(sep, pieces, chars) };
     Ok(Value::Str(text.finish()))
+}
+
+/// `"".join(items)` when every item is a one-byte string (an ASCII char), written in one pass
+/// without summing the lengths first; `None`, having made nothing, when one is not.
+fn join_one_byte_strs(items: &[Value]) -> Option<Value> {
+    let bytes = items.iter().map(|item| match item {
+        Value::Str(x) => match *x.as_bytes() {
+            [byte] => Some(byte),
+            _ => None,
+        },
+        _ => None,
+    });
+    Str::from_ascii_bytes(bytes).map(Value::Str)
 }
 
 /// Appends the decimal digits of `n` (what `str(n)` and `print(n)` show), without going

@@ -153,3 +153,45 @@ fn an_append_in_place_never_moves_the_block() {
     assert!(!s.try_append_in_place("", 0), "shared");
     drop(shared);
 }
+
+#[test]
+fn one_byte_chars_make_a_string_or_nothing() {
+    let made = Str::from_ascii_bytes([Some(b'a'), Some(b'-'), Some(b'z')].into_iter()).expect("three chars");
+    assert_eq!((made.as_str(), made.char_count(), made.is_ascii()), ("a-z", 3, true));
+    let empty = Str::from_ascii_bytes(std::iter::empty()).expect("no chars");
+    assert_eq!((empty.as_str(), empty.char_count()), ("", 0));
+    assert!(Str::from_ascii_bytes([Some(b'a'), None, Some(b'b')].into_iter()).is_none());
+    // A byte that is not a whole char on its own is refused.
+    assert!(Str::from_ascii_bytes([Some(b'a'), Some(0xc3)].into_iter()).is_none());
+}
+
+#[test]
+fn pieces_of_every_short_length_are_copied_whole() {
+    let source: String = (0..40u8).map(|i| char::from(b'a' + i % 26)).collect();
+    for len in 0..=40 {
+        let piece = &source[..len];
+        let mut builder = StrBuilder::with_capacity(0);
+        builder.push_ascii("<");
+        builder.push_ascii(piece);
+        builder.push_ascii(">");
+        assert_eq!(builder.finish().as_str(), format!("<{piece}>"), "a piece of {len} bytes");
+    }
+}
+
+#[test]
+fn case_mapping_eight_bytes_at_a_time_agrees_with_the_byte_rule() {
+    // Every ASCII byte, and UTF-8 text (its bytes above 0x7f are never letters), at every
+    // alignment against the eight-byte words.
+    let mut all: String = (0u8..128).map(char::from).collect();
+    all.push_str("é日本Zz");
+    for start in 0..all.len() {
+        let Some(text) = all.get(start..) else { continue };
+        for upper in [true, false] {
+            let mut builder = StrBuilder::with_capacity(text.len());
+            builder.push_str(text);
+            builder.map_ascii_case(upper);
+            let want = if upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() };
+            assert_eq!(builder.as_str(), want, "from byte {start}, upper {upper}");
+        }
+    }
+}
