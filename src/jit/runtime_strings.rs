@@ -17,7 +17,7 @@ use crate::interp::objects::error::{RtResult, index_error};
 use crate::interp::objects::host::Detached;
 use crate::interp::objects::iter::str_char_at;
 use crate::interp::objects::methods::call_method;
-use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, set_item, unary};
+use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, is_same, set_item, unary};
 use crate::interp::objects::value::{DictObj, Str, Value};
 use crate::jit::ir::helpers::{Helper, HelperKind};
 use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
@@ -93,6 +93,8 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             Helper::Ge => compared(CmpOp::GtE),
             Helper::Eq => compared(CmpOp::Eq),
             Helper::Ne => compared(CmpOp::NotEq),
+            Helper::Is => Ok(Value::Bool(is_same(arg(0), arg(1)))),
+            Helper::IsNot => Ok(Value::Bool(!is_same(arg(0), arg(1)))),
             Helper::In => contains(arg(1), arg(0)).map(Value::Bool),
             Helper::NotIn => contains(arg(1), arg(0)).map(|found| Value::Bool(!found)),
             Helper::GetItem => get_item(arg(0), arg(1)),

@@ -61,6 +61,10 @@ helper_table! {
     Ge = ">=" => Op,
     Eq = "==" => Op,
     Ne = "!=" => Op,
+    /// `a is b`, `a is not b` (strings, lists, tuples, dicts, big ints, floats: the same
+    /// object, `ops::is_same`; `recorder/identity.rs` decides the other cases inline).
+    Is = "is" => Op,
+    IsNot = "is_not" => Op,
     /// `a in b`.
     In = "in" => Op,
     /// `a not in b`.

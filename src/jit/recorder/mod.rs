@@ -31,6 +31,7 @@ mod builtins;
 mod calls;
 mod dicts;
 mod globals;
+mod identity;
 mod interp_call;
 mod lists;
 mod loops;
@@ -458,9 +459,9 @@ impl Recorder {
             | Instr::Unpack { .. }
             | Instr::JumpIfNone { .. }
             | Instr::JumpIfNotNone { .. }
-            | Instr::LoadNone { .. }
-            | Instr::Is { .. }
-            | Instr::IsNot { .. } => self.record_tuple_instr(instr, pc, frame)?,
+            | Instr::LoadNone { .. } => self.record_tuple_instr(instr, pc, frame)?,
+            Instr::Is { dst, a, b } => self.record_is(dst, (a, b), false, pc, frame)?,
+            Instr::IsNot { dst, a, b } => self.record_is(dst, (a, b), true, pc, frame)?,
             Instr::LoopHeader { .. } => {
                 if pc != self.header_pc && self.side.is_none() {
                     return abort(self.other_loop_reached(pc));
