@@ -30,6 +30,7 @@ mod bigints;
 mod builtins;
 mod calls;
 mod dicts;
+mod fstrings;
 mod globals;
 mod identity;
 mod interp_call;
@@ -794,6 +795,10 @@ impl Recorder {
                     self.emit(Op::ListStore { list, index: index_ref, value: v, snap }, Type::Void);
                 }
             }
+            Instr::FormatValue { dst, src, spec, conversion } => {
+                self.record_format_value(dst, src, (spec, conversion), pc, frame)?
+            }
+            Instr::BuildString { dst, start, count } => self.record_build_string(dst, (start, count.0), pc, frame)?,
             other => return abort(format!("the bytecode {} is not supported by the JIT yet", other.name())),
         }
         Ok(())

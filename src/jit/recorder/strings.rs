@@ -21,7 +21,7 @@ use crate::parser::ast::BinOp;
 use super::{Abort, Recorder, a, abort, element_type};
 
 /// The most arguments a helper takes (`Helper4`).
-const MAX_HELPER_ARGS: usize = 4;
+pub(super) const MAX_HELPER_ARGS: usize = 4;
 
 impl Recorder {
     /// `dst = "text"`: a constant the trace holds.
@@ -122,8 +122,21 @@ impl Recorder {
             args.push(r);
         }
         let values: Vec<Value> = regs.iter().map(|reg| frame[reg.0 as usize].clone()).collect();
+        self.emit_helper_on(helper, &args, &values, pc)
+    }
+
+    /// A call of `helper` on the IR values `args`, which hold `values` now (at most
+    /// [`MAX_HELPER_ARGS`]), exiting before instruction `pc` if it fails; its IR value and the
+    /// value it gives now.
+    pub(super) fn emit_helper_on(
+        &mut self,
+        helper: Helper,
+        args: &[IrRef],
+        values: &[Value],
+        pc: usize,
+    ) -> Result<(IrRef, Value), Abort> {
         // Helpers are pure: running one now only tells the type of its result.
-        let result = match run_helper(helper, &values) {
+        let result = match run_helper(helper, values) {
             Ok(result) => result,
             Err(_) => return abort(format!("{} raises while recording", helper.name())),
         };
@@ -134,13 +147,13 @@ impl Recorder {
                 .map_err(|Abort(reason)| Abort(reason.replace("a list element holds", "a result is")))?,
         };
         let snap = self.snapshot(pc);
-        let op = match *args.as_slice() {
+        let op = match *args {
             [] => Op::Helper0 { fun: helper, ty, snap },
             [a] => Op::Helper1 { fun: helper, a, ty, snap },
             [a, b] => Op::Helper2 { fun: helper, a, b, ty, snap },
             [a, b, c] => Op::Helper3 { fun: helper, a, b, c, ty, snap },
             [a, b, c, d] => Op::Helper4 { fun: helper, a, b, c, d, ty, snap },
-            _ => unreachable!("checked above"),
+            _ => return abort(format!("{} with {} arguments", helper.name(), args.len())),
         };
         Ok((self.emit(op, ty), result))
     }
