@@ -286,7 +286,7 @@ impl<'a> Describer<'a> {
             }
             Op::CheckInterrupt { .. } => "exits if Ctrl-C was pressed".into(),
             Op::Link { trace, .. } => format!("exits to go on in T{trace} (a link)"),
-            Op::Leave { .. } => "returns to the interpreter, which returns from the function".into(),
+            Op::Leave { .. } => "returns to the interpreter, which goes on where the exit resumes".into(),
             Op::Phi { .. } => format!("{} when an iteration starts", self.expression(r)),
             Op::ListStore { list, index, value, .. } => {
                 format!("{}[{}] = {}", self.plain(list), self.plain(index), self.plain(value))

@@ -55,6 +55,7 @@ pub(super) struct RuntimeFunctions {
     pub(super) list_store_any: Option<ir::FuncRef>,
     pub(super) drop_garbage: Option<ir::FuncRef>,
     pub(super) keep_result: Option<ir::FuncRef>,
+    pub(super) keep_alive: Option<ir::FuncRef>,
     /// Exits that write through an [`crate::jit::exit_plan::ExitPlan`].
     pub(super) write_exit: Option<ir::FuncRef>,
     /// Strings and helpers (`runtime_strings.rs`).
@@ -226,6 +227,7 @@ pub(super) fn import_runtime(
         list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer, word], &[])?,
         tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
+        keep_alive: import(uses(|op| matches!(op, Op::KeepAlive { .. })), rtt::KEEP_ALIVE, &[types::I32, word], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word, word], &[])?,
         drop_garbage: import(tuples || garbage || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,

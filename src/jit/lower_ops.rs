@@ -460,6 +460,7 @@ impl Lowerer<'_, '_> {
             | Op::TupleIndex { .. }
             | Op::TupleLoad { .. }
             | Op::NewTuple { .. }
+            | Op::KeepAlive { .. }
             | Op::TupleInit { .. } => return Err(format!("{r}: {} is lowered in lower_tuples.rs", inst.op.name())),
             Op::ConstStr { .. }
             | Op::StrLen { .. }

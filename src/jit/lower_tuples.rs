@@ -187,6 +187,12 @@ impl Lowerer<'_, '_> {
                 }
                 None
             }
+            Op::KeepAlive { value } => {
+                let (value_tag, payload) = self.tag_and_payload(value)?;
+                let keep = self.runtime.keep_alive.ok_or("KeepAlive without its runtime function")?;
+                self.b.ins().call(keep, &[value_tag, payload]);
+                None
+            }
             Op::ListStoreAny { list, index, value } if self.handed_over(value) => {
                 let (list, index, tuple) = (self.val(list)?, self.val(index)?, self.val(value)?);
                 let store = self.runtime.list_store_owned.ok_or("ListStoreAny without its runtime function")?;

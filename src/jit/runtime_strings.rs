@@ -14,10 +14,12 @@ use std::rc::Rc;
 use crate::interp::engine::native::native_context;
 use crate::interp::objects::builtins::call_builtin;
 use crate::interp::objects::error::{RtResult, index_error};
+use crate::interp::objects::format::{conversion as conversion_of, format_spec};
 use crate::interp::objects::host::Detached;
 use crate::interp::objects::iter::str_char_at;
 use crate::interp::objects::methods::call_method;
-use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, set_item, unary};
+use crate::interp::objects::ops::{binary, compare, contains, get_item, get_slice, is_same, set_item, unary};
+use crate::interp::objects::text::concat_all;
 use crate::interp::objects::value::{DictObj, Str, Value};
 use crate::jit::ir::helpers::{Helper, HelperKind};
 use crate::parser::ast::{BinOp, CmpOp, UnaryOp};
@@ -93,6 +95,10 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             Helper::Ge => compared(CmpOp::GtE),
             Helper::Eq => compared(CmpOp::Eq),
             Helper::Ne => compared(CmpOp::NotEq),
+            Helper::Format => format_value(arg(0), arg(1), arg(2)),
+            Helper::Concat => Ok(concat_all(args)),
+            Helper::Is => Ok(Value::Bool(is_same(arg(0), arg(1)))),
+            Helper::IsNot => Ok(Value::Bool(!is_same(arg(0), arg(1)))),
             Helper::In => contains(arg(1), arg(0)).map(Value::Bool),
             Helper::NotIn => contains(arg(1), arg(0)).map(|found| Value::Bool(!found)),
             Helper::GetItem => get_item(arg(0), arg(1)),
@@ -108,6 +114,16 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             other => unreachable!("{other:?} is run by the interpreter function its kind names"),
         },
     }
+}
+
+/// An f-string's `{value!conversion:spec}`, as the VM's `FormatValue` computes it.
+fn format_value(value: &Value, spec: &Value, conversion: &Value) -> RtResult<Value> {
+    let converted = match conversion {
+        &Value::Int(c) if c != 0 => Some(Value::str(conversion_of(value, char::from(c as u8))?)),
+        _ => None,
+    };
+    let Value::Str(spec) = spec else { return Err(index_error("a format spec that is not a string")) };
+    Ok(Value::str(format_spec(converted.as_ref().unwrap_or(value), spec.as_str())?))
 }
 
 /// A value given as its tag and payload word, as a counted `Value`.

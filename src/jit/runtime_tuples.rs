@@ -40,9 +40,11 @@ pub const LIST_STORE_ANY: &str = "toyjit_list_store_any";
 pub const DROP_GARBAGE: &str = "toyjit_drop_garbage";
 /// `CallNative` that returned a tuple: moves it from the callee's slot 0 to the garbage.
 pub const KEEP_RESULT: &str = "toyjit_keep_result";
+/// `KeepAlive`: a counted reference to a value into the garbage.
+pub const KEEP_ALIVE: &str = "toyjit_keep_alive";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 10] {
+pub fn symbols() -> [(&'static str, *const u8); 11] {
     [
         (TUPLE_BLOCKS, tuple_blocks as *const u8),
         (TUPLE_NEW, tuple_new as *const u8),
@@ -54,6 +56,7 @@ pub fn symbols() -> [(&'static str, *const u8); 10] {
         (LIST_STORE_ANY, list_store_any as *const u8),
         (DROP_GARBAGE, drop_garbage as *const u8),
         (KEEP_RESULT, keep_result as *const u8),
+        (KEEP_ALIVE, keep_alive as *const u8),
     ]
 }
 
@@ -169,6 +172,11 @@ extern "C" fn list_store_any(list: usize, index: i64, value_tag: u32, payload: u
     // SAFETY: a heap payload is a trace value (alive; counted by `value_of_words`); the rest
     // as for `replace_element`.
     unsafe { replace_element(list, index, value_of_words(value_tag as u8, payload), free_old) }
+}
+
+extern "C" fn keep_alive(value_tag: u32, payload: u64) {
+    // SAFETY: a trace value (alive now); the reference counted here is the garbage's.
+    native_context::keep_until_dropped(unsafe { value_of_words(value_tag as u8, payload) });
 }
 
 extern "C" fn keep_result(slot: *mut Value) {

@@ -309,6 +309,7 @@ impl Jit {
             Ok(mut recorder) => {
                 recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
                 recorder.entry = function_entry;
+                recorder.leaves_at_untraced_loops = self.forest.trees[tree].exits[exit].side_aborts >= BLACKLIST_AFTER;
                 let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
                 self.recording = Some((recorder, Target::Side(target)));
                 true

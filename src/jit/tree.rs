@@ -293,8 +293,8 @@ impl TraceMeta {
     }
 }
 
-/// How a side trace ends: linking to a loop's trace at its header `pc`, or leaving at the
-/// `Return` at `pc` of its tree's function.
+/// How a side trace ends: linking to a loop's trace at its header `pc`, or leaving to the VM at
+/// `pc` (the module's `Return`, or the header of a loop without a trace).
 pub enum SideEnd {
     Link {
         trace: u32,
@@ -688,6 +688,13 @@ impl Forest {
                 (recorder.close_side(target, pc), format!("links to T{target} (re-enters its loop)"))
             }
             SideEnd::Link { trace: target, pc } => (recorder.close_side(target, pc), self.link_ending(target, &code)),
+            SideEnd::Leave { pc } if code.instrs[pc].loop_id().is_some() => {
+                let line = code.lines[pc];
+                (
+                    recorder.close_leave(pc),
+                    format!("leaves at the loop at line {line}, which has no trace yet (the VM goes on there)"),
+                )
+            }
             SideEnd::Leave { pc } => {
                 let name = &start_code.name;
                 (recorder.close_leave(pc), format!("leaves at the return of {name}() (the VM returns)"))

@@ -55,6 +55,11 @@
 //!   (`1`, `1.0`, `True`, tuples, strings), hot `for` loops over a dict, its `keys()`,
 //!   `values()` or `items()`, a dict changed during its loop (`RuntimeError`, caught) and a
 //!   missing key (`KeyError`, caught).
+//! - then one template block ([`templates`]): a loop over values of every kind testing them
+//!   with `is True`/`is None`/`is`, `isinstance(v, str|dict|...)`, `==`/`!=` across kinds, and
+//!   formatting them with f-strings (a `:d` spec raising for a float, caught); and a loop over
+//!   node tuples calling a function with a loop (run in the interpreter) that replaces the
+//!   nodes while the caller holds one.
 //!
 //! Most programs keep their variables as locals of `def main():` (the others at the module
 //! level, where loops run over globals, which the JIT also compiles), and about two loops in
@@ -102,6 +107,7 @@ mod program;
 mod rng;
 mod statements;
 mod strings;
+mod templates;
 mod tuples;
 mod types;
 
@@ -133,6 +139,10 @@ pub fn generate(seed: u64, nan_in_containers: bool) -> String {
         text.push('\n');
     }
     for line in lists::list_blocks(seed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for line in templates::template_blocks(seed) {
         text.push_str(&line);
         text.push('\n');
     }

@@ -61,8 +61,17 @@ helper_table! {
     Ge = ">=" => Op,
     Eq = "==" => Op,
     Ne = "!=" => Op,
+    /// `a is b`, `a is not b` (strings, lists, tuples, dicts, big ints, floats: the same
+    /// object, `ops::is_same`; `recorder/identity.rs` decides the other cases inline).
+    Is = "is" => Op,
+    IsNot = "is_not" => Op,
     /// `a in b`.
     In = "in" => Op,
+    /// `format(a, b)` after conversion `c` (0: none, else `ord('r')`, `ord('s')`, `ord('a')`):
+    /// an f-string's `{a!c:b}`.
+    Format = "format" => Op,
+    /// `a + b + ...` of 1 to 4 strings: an f-string's pieces joined.
+    Concat = "concat" => Op,
     /// `a not in b`.
     NotIn = "not_in" => Op,
     /// `a[b]`.
@@ -80,6 +89,8 @@ helper_table! {
     Int = "int" => Builtin(BuiltinId::Int),
     Ord = "ord" => Builtin(BuiltinId::Ord),
     Chr = "chr" => Builtin(BuiltinId::Chr),
+    /// `round(x)`, `round(x, n)` (of numbers: the interpreter's own rounding).
+    Round = "round" => Builtin(BuiltinId::Round),
     Repr = "repr" => Builtin(BuiltinId::Repr),
     Len = "len" => Builtin(BuiltinId::Len),
     /// `list(x)`: a new list of a list's, tuple's or string's items, a dict's keys.

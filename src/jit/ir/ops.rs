@@ -388,6 +388,12 @@ op_table! {
     NewTuple { len: I64 } -> Tuple, effect, "{len}";
     /// Item `index` of the new `tuple` is `value` (a counted reference for a list or tuple).
     TupleInit { tuple: Tup, index: I64, value: Element } -> Void, effect, "{tuple}[{index}] = {value}";
+    /// Counts a reference to the tuple, string or dict `value` into the runtime's garbage list
+    /// (a runtime call), so that it stays alive until the garbage is next dropped (the back
+    /// edge, or the return to the VM): emitted before a call in the interpreter for each such
+    /// value the trace holds that the callee could free (read from a list, a tuple, a global:
+    /// the callee may drop every other reference to it).
+    KeepAlive { value: Element } -> Void, effect, "{value}";
     /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
     /// instruction of the loop body, so that no compiled loop runs forever.
     CheckInterrupt { snap: Snap } -> Void, effect, "";

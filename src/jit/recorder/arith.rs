@@ -170,6 +170,9 @@ impl Recorder {
         if let Some(compared) = self.str_compare(cond, a, b, pc, frame) {
             return compared;
         }
+        if let Some(decided) = self.compare_by_kind(cond, (a, b), pc, frame) {
+            return decided;
+        }
         if let Some(compared) = self.big_compare(cond, a, b, pc, frame) {
             return compared;
         }

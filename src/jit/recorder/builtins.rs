@@ -144,8 +144,8 @@ impl Recorder {
         self.write(dst, result)
     }
 
-    /// `isinstance(x, C)` for a class `C` the trace loaded (`int`, `float`, `bool`, `list`): a
-    /// constant, since the trace knows the type of `x` (its type guard or how it computed it).
+    /// `isinstance(x, C)` for a class `C` the trace loaded (`int`, `float`, `bool`, `list`, `tuple`,
+    /// `str`, `dict`): a constant, since the trace knows the type of `x` (its type guard or how it computed it).
     pub(super) fn call_isinstance(
         &mut self,
         dst: Reg,
@@ -165,7 +165,17 @@ impl Recorder {
             // `else` of `if isinstance(n, int)` in traces).
             (BuiltinId::Int, Type::Int | Type::Bool | Type::Big) | (BuiltinId::Float, Type::Float) => true,
             (BuiltinId::Bool, Type::Bool) | (BuiltinId::List, Type::Ptr) | (BuiltinId::Tuple, Type::Tuple) => true,
-            (BuiltinId::Int | BuiltinId::Float | BuiltinId::Bool | BuiltinId::List | BuiltinId::Tuple, _) => false,
+            (BuiltinId::Str, Type::Str) | (BuiltinId::Dict, Type::Dict) => true,
+            (
+                BuiltinId::Int
+                | BuiltinId::Float
+                | BuiltinId::Bool
+                | BuiltinId::List
+                | BuiltinId::Tuple
+                | BuiltinId::Str
+                | BuiltinId::Dict,
+                _,
+            ) => false,
             _ => return abort(format!("isinstance() with the class {}", class.name())),
         };
         let r = self.emit(Op::ConstBool { value: answer }, Type::Bool);

@@ -21,7 +21,7 @@ use crate::interp::objects::value::{FunctionObj, Value};
 
 use super::native::PendingNative;
 use super::{Abort, Recorder, a, abort};
-use crate::jit::ir::{Op, Trace, TraceObject, Type};
+use crate::jit::ir::{IrRef, Op, Trace, TraceObject, Type};
 
 impl Recorder {
     /// Should the call of `function` run in the interpreter? When inlining it would link to its
@@ -75,12 +75,11 @@ impl Recorder {
         // memory, if it is not a number the trace takes).
         self.hand_over_frame(frame_slot, values, (callee, dst));
         self.check_nothing_borrowed_from_globals(&name)?;
-        // A tuple the trace still holds is borrowed from a frame slot, a list or the garbage
-        // list; the interpreter may drop the first two's reference while the callee runs (its
-        // arguments are stored counted, and forgotten).
-        if self.slots.values().any(|&value| self.trace.ty(value) == Type::Tuple) {
-            return abort(format!("{name}() run in the interpreter while the trace holds a tuple"));
-        }
+        // A tuple, string or dict the trace still holds is borrowed from a frame slot, a list, a
+        // tuple, a global or the garbage list; the interpreter may drop all but the last's
+        // references while the callee runs (its arguments are stored counted, and forgotten):
+        // the garbage keeps one more.
+        self.keep_held_values(frame_slot);
         self.native_pending = Some(PendingNative {
             callee: index,
             frame: frame_slot,
@@ -94,6 +93,25 @@ impl Recorder {
             line.text.push_str(&format!("   -> calls {name}() in the interpreter"));
         }
         Ok(())
+    }
+
+    /// `KeepAlive` for each value a slot holds that the callee of a call at `frame_slot` could
+    /// free: a tuple the trace did not build (one it built is in the garbage already, or
+    /// virtual), a string or dict borrowed from outside ([`super::strings::borrowed_from_outside`]);
+    /// once each.
+    fn keep_held_values(&mut self, frame_slot: u16) {
+        let mut held: Vec<IrRef> = self.slots.values().copied().collect();
+        held.sort_by_key(|v| v.0);
+        held.dedup();
+        for value in held {
+            let keep = match self.trace.ty(value) {
+                Type::Tuple => !matches!(self.trace.insts[value.0 as usize].op, Op::NewTuple { .. }),
+                _ => super::strings::borrowed_from_outside(&self.trace, frame_slot, value),
+            };
+            if keep {
+                self.emit(Op::KeepAlive { value }, Type::Void);
+            }
+        }
     }
 
     /// Back from a call the VM ran in the interpreter: `CallInterp`, typed by its result.

@@ -302,8 +302,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// Ends a side trace at the `Return` at `pc` of its tree's function: `Leave` (its exit writes
-    /// the slots the side trace changed that are live there, the returned value among them).
+    /// Ends a side trace at `pc` (the module's `Return`, or a loop header without a trace):
+    /// `Leave` (its exit writes the slots the side trace changed that are live there, the
+    /// returned value or the loop's state among them).
     pub fn close_leave(mut self, pc: usize) -> (Trace, Vec<RecordedInstr>) {
         let snap = self.snapshot(pc);
         self.trace.push(Op::Leave { snap }, Type::Void);

@@ -30,7 +30,9 @@ mod bigints;
 mod builtins;
 mod calls;
 mod dicts;
+mod fstrings;
 mod globals;
+mod identity;
 mod interp_call;
 mod lists;
 mod loops;
@@ -65,8 +67,8 @@ pub enum Step {
         trace: u32,
         pc: usize,
     },
-    /// A side trace reached the `Return` of its tree's function (at `pc`): it ends there, and
-    /// the interpreter returns.
+    /// A side trace reached the module's `Return` (at `pc`), or the header of a loop that has
+    /// no trace: it ends there, and the interpreter goes on at `pc`.
     Leave {
         pc: usize,
     },
@@ -168,6 +170,9 @@ pub struct Recorder {
     loop_traces: Vec<Option<u32>>,
     /// Recording a function-entry trace, or a side trace of one (see `native.rs`).
     pub entry: bool,
+    /// A side trace that reaches the header of a loop without a trace ends there (`Leave`)
+    /// instead of aborting: set by the JIT for an exit whose side traces failed often.
+    pub leaves_at_untraced_loops: bool,
     /// A native call the VM is running, finished when it returns.
     native_pending: Option<native::PendingNative>,
     /// Globals a call may have changed since the trace last knew them (`globals.rs`): each
@@ -213,6 +218,7 @@ impl Recorder {
             headers_passed: Vec::new(),
             loop_traces,
             entry: false,
+            leaves_at_untraced_loops: false,
             native_pending: None,
             reread_globals: HashMap::new(),
             nones: Vec::new(),
@@ -400,8 +406,10 @@ impl Recorder {
     }
 
     /// Where a side trace ends: at its root's loop header (after at least one instruction), or
-    /// at the header of another loop that has a trace. Other loop headers are passed once (an
-    /// outer loop's); a second visit is an inner loop without a trace, and aborts.
+    /// at the header of another loop that has a trace (`Link`). A loop around the root's loop is
+    /// passed once (an outer loop's); a second visit aborts. Any other loop aborts too (it
+    /// should get a trace of its own, to link to), unless [`Recorder::leaves_at_untraced_loops`]:
+    /// then the side trace ends there (`Leave`: the interpreter goes on at the header).
     fn side_trace_end(&mut self, root_trace: u32, root_header_pc: usize, pc: usize) -> Result<Option<Step>, Abort> {
         if self.code.instrs[pc].loop_id().is_none() {
             return Ok(None);
@@ -420,6 +428,13 @@ impl Recorder {
         // trace of its own (the interpreter counts it while this exit stays cold), instead of
         // being unrolled into ever longer side traces.
         let encloses_root = pc < root_header_pc && loop_end(&self.code, pc) > loop_end(&self.code, root_header_pc);
+        if !encloses_root && self.leaves_at_untraced_loops {
+            // Aborting again would leave the whole path to the interpreter until the loop gets
+            // a trace, which a loop of mostly 0 or 1 iterations gets late (a template's
+            // `for name, arg in filters:`: 215k exits of programs/template.toy). Once the loop
+            // has a trace, the VM enters it from here.
+            return Ok(Some(Step::Leave { pc }));
+        }
         if !encloses_root || self.headers_passed.contains(&pc) {
             return abort("the side trace runs into an inner loop that has no trace of its own yet");
         }
@@ -458,9 +473,9 @@ impl Recorder {
             | Instr::Unpack { .. }
             | Instr::JumpIfNone { .. }
             | Instr::JumpIfNotNone { .. }
-            | Instr::LoadNone { .. }
-            | Instr::Is { .. }
-            | Instr::IsNot { .. } => self.record_tuple_instr(instr, pc, frame)?,
+            | Instr::LoadNone { .. } => self.record_tuple_instr(instr, pc, frame)?,
+            Instr::Is { dst, a, b } => self.record_is(dst, (a, b), false, pc, frame)?,
+            Instr::IsNot { dst, a, b } => self.record_is(dst, (a, b), true, pc, frame)?,
             Instr::LoopHeader { .. } => {
                 if pc != self.header_pc && self.side.is_none() {
                     return abort(self.other_loop_reached(pc));
@@ -780,6 +795,10 @@ impl Recorder {
                     self.emit(Op::ListStore { list, index: index_ref, value: v, snap }, Type::Void);
                 }
             }
+            Instr::FormatValue { dst, src, spec, conversion } => {
+                self.record_format_value(dst, src, (spec, conversion), pc, frame)?
+            }
+            Instr::BuildString { dst, start, count } => self.record_build_string(dst, (start, count.0), pc, frame)?,
             other => return abort(format!("the bytecode {} is not supported by the JIT yet", other.name())),
         }
         Ok(())

@@ -21,7 +21,7 @@ use crate::parser::ast::BinOp;
 use super::{Abort, Recorder, a, abort, element_type};
 
 /// The most arguments a helper takes (`Helper4`).
-const MAX_HELPER_ARGS: usize = 4;
+pub(super) const MAX_HELPER_ARGS: usize = 4;
 
 impl Recorder {
     /// `dst = "text"`: a constant the trace holds.
@@ -122,8 +122,21 @@ impl Recorder {
             args.push(r);
         }
         let values: Vec<Value> = regs.iter().map(|reg| frame[reg.0 as usize].clone()).collect();
+        self.emit_helper_on(helper, &args, &values, pc)
+    }
+
+    /// A call of `helper` on the IR values `args`, which hold `values` now (at most
+    /// [`MAX_HELPER_ARGS`]), exiting before instruction `pc` if it fails; its IR value and the
+    /// value it gives now.
+    pub(super) fn emit_helper_on(
+        &mut self,
+        helper: Helper,
+        args: &[IrRef],
+        values: &[Value],
+        pc: usize,
+    ) -> Result<(IrRef, Value), Abort> {
         // Helpers are pure: running one now only tells the type of its result.
-        let result = match run_helper(helper, &values) {
+        let result = match run_helper(helper, values) {
             Ok(result) => result,
             Err(_) => return abort(format!("{} raises while recording", helper.name())),
         };
@@ -134,13 +147,13 @@ impl Recorder {
                 .map_err(|Abort(reason)| Abort(reason.replace("a list element holds", "a result is")))?,
         };
         let snap = self.snapshot(pc);
-        let op = match *args.as_slice() {
+        let op = match *args {
             [] => Op::Helper0 { fun: helper, ty, snap },
             [a] => Op::Helper1 { fun: helper, a, ty, snap },
             [a, b] => Op::Helper2 { fun: helper, a, b, ty, snap },
             [a, b, c] => Op::Helper3 { fun: helper, a, b, c, ty, snap },
             [a, b, c, d] => Op::Helper4 { fun: helper, a, b, c, d, ty, snap },
-            _ => unreachable!("checked above"),
+            _ => return abort(format!("{} with {} arguments", helper.name(), args.len())),
         };
         Ok((self.emit(op, ty), result))
     }
@@ -236,6 +249,20 @@ impl Recorder {
     }
 }
 
+/// Is `r` a string, dict or big int that the callee of a call in the interpreter whose frame
+/// starts at `frame_slot` could free: one read from a global, a list the trace did not build, a
+/// tuple, or a slot of the callee's frame?
+pub(super) fn borrowed_from_outside(trace: &Trace, frame_slot: u16, r: IrRef) -> bool {
+    let inst = &trace.insts[r.0 as usize];
+    matches!(inst.ty, Type::Str | Type::Dict | Type::Big)
+        && match inst.op {
+            Op::SlotStr { slot } | Op::SlotDict { slot } | Op::SlotBig { slot } => slot >= frame_slot.min(GLOBAL_SLOTS),
+            Op::ListLoad { list, .. } => !crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
+            Op::TupleLoad { .. } => true,
+            _ => false,
+        }
+}
+
 /// Why `trace` (as recorded) must not be compiled, if so: a string or dict the callee of a
 /// call run in the interpreter could free, read before the call and used after it (by an
 /// instruction or an exit). Unsafe are those read from a global, a list the trace did not
@@ -244,21 +271,17 @@ impl Recorder {
 /// keeps its own. A value the loop carries into the next iteration is counted at the back
 /// edge (the lowering keeps every carried value when the trace calls the interpreter).
 pub fn strings_across_interp_calls(trace: &Trace) -> Option<String> {
-    let unsafe_before = |frame_slot: u16, r: IrRef| {
-        let inst = &trace.insts[r.0 as usize];
-        matches!(inst.ty, Type::Str | Type::Dict | Type::Big)
-            && match inst.op {
-                Op::SlotStr { slot } | Op::SlotDict { slot } | Op::SlotBig { slot } => {
-                    slot >= frame_slot.min(GLOBAL_SLOTS)
-                }
-                Op::ListLoad { list, .. } => !crate::jit::lower::is_helper(&trace.insts[list.0 as usize].op),
-                Op::TupleLoad { .. } => true,
-                _ => false,
-            }
+    // What the recorder kept alive (`KeepAlive`) just before a call is safe across it.
+    let kept_before = |at: usize, r: IrRef| {
+        trace.insts[..at]
+            .iter()
+            .rev()
+            .take_while(|i| matches!(i.op, Op::KeepAlive { .. }))
+            .any(|i| i.op == Op::KeepAlive { value: r })
     };
     for (at, inst) in trace.insts.iter().enumerate() {
         let Op::CallInterp { frame, .. } = inst.op else { continue };
-        let held = |r: IrRef| (r.0 as usize) < at && unsafe_before(frame, r);
+        let held = |r: IrRef| (r.0 as usize) < at && borrowed_from_outside(trace, frame, r) && !kept_before(at, r);
         let later = &trace.insts[at..];
         let used = later.iter().skip(1).any(|i| i.op.operands().into_iter().any(held))
             || later

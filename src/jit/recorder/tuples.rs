@@ -2,8 +2,8 @@
 //! (`NewTuple` and one `TupleInit` per item; allocation removal, `opt/virtualize.rs`, drops the
 //! ones that do not escape), unpacking one (a length guard, then a `TupleLoad` per item, each
 //! guarding its item's type), indexing one (`TupleIndex` for the bounds, `TupleLoad`), and the
-//! `is None` tests, which the types the trace guarded decide (None is a type of its own in
-//! traces, `ConstNone`).
+//! `is None` jumps, which the types the trace guarded decide (None is a type of its own in
+//! traces, `ConstNone`; `x is y` is `identity.rs`'s).
 //!
 //! Touches only the recorder's own state.
 
@@ -37,18 +37,6 @@ impl Recorder {
             Instr::LoadNone { dst } => {
                 let none = self.emit(Op::ConstNone, Type::NoneType);
                 self.write(dst, none)
-            }
-            Instr::Is { dst, a: x, b: y } | Instr::IsNot { dst, a: x, b: y } => {
-                // Only `x is None` (either side): decided by the types the trace guarded.
-                let (_, x_ty) = self.read(x, frame, pc)?;
-                let (_, y_ty) = self.read(y, frame, pc)?;
-                if x_ty != Type::NoneType && y_ty != Type::NoneType {
-                    return abort(format!("`is` between {} and {}", a(x_ty.name()), a(y_ty.name())));
-                }
-                let same = x_ty == y_ty;
-                let value = if matches!(instr, Instr::Is { .. }) { same } else { !same };
-                let r = self.emit(Op::ConstBool { value }, Type::Bool);
-                self.write(dst, r)
             }
             other => abort(format!("the bytecode {} is not a tuple instruction", other.name())),
         }
