@@ -75,6 +75,8 @@ mod lists;
 
 #[path = "lower_bigints.rs"]
 mod bigints;
+#[path = "lower_clear_slots.rs"]
+mod clear_slots;
 #[path = "lower_dicts.rs"]
 mod dicts;
 #[path = "lower_slot_facts.rs"]

@@ -51,6 +51,11 @@ pub const FLOAT_FLOORDIV: &str = "toyjit_float_floordiv";
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
 pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 
+/// A run of `ClearSlot`s checked with one branch (`lower_clear_slots.rs`): does what
+/// `clear_slot` does for each slot of a set (bit `i` of the mask: the slot `i` values above the
+/// address given) that holds a heap value.
+pub const CLEAR_HEAP_SLOTS: &str = "toyjit_clear_heap_slots";
+
 /// `ListAppend`: appends a number to the list in a frame slot and sets the call's result slot to
 /// `None`, as `lst.append(x)` does.
 pub const LIST_APPEND: &str = "toyjit_list_append";
@@ -84,7 +89,7 @@ pub const CALL_INTERP: &str = "toyjit_call_interp";
 pub const LIST_POP: &str = "toyjit_list_pop";
 
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 18] {
+pub fn symbols() -> [(&'static str, *const u8); 19] {
     use crate::interp::engine::native::native_context as context;
     [
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
@@ -99,6 +104,7 @@ pub fn symbols() -> [(&'static str, *const u8); 18] {
         (FLOAT_MOD, float_mod as *const u8),
         (FLOAT_FLOORDIV, float_floordiv as *const u8),
         (CLEAR_SLOT, clear_slot as *const u8),
+        (CLEAR_HEAP_SLOTS, clear_heap_slots as *const u8),
         (LIST_APPEND, list_append as *const u8),
         (SET_VALUE, set_value as *const u8),
         (SET_LIST, set_list as *const u8),
@@ -193,6 +199,26 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // lets go of it only into the garbage or at an exit that counts what it writes first.
     if heap_refcount(&old) == Some(1) {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
+    }
+}
+
+pub(super) extern "C" fn clear_heap_slots(first: *mut Value, mask: u64) {
+    let mut bits = mask;
+    while bits != 0 {
+        let i = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        // SAFETY: native code passes the address of a frame slot (or global) and a mask of
+        // slots at most 63 above it in the same frame (or the globals), all valid `Value`s.
+        let slot = unsafe { first.add(i) };
+        // The same test as the inline one: a tag above FLOAT (anything but a number, a bool,
+        // `None` or unbound).
+        let holds_heap = !matches!(
+            unsafe { &*slot },
+            Value::Unbound | Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)
+        );
+        if holds_heap {
+            clear_slot(slot);
+        }
     }
 }
 
