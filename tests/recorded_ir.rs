@@ -96,19 +96,19 @@ main()
 ";
     let expected = "
 ---- trace IR as recorded (the first iteration (preamble), then the loop body) ----
-0000        ClearSlot r5
-0001        GuardTag r0(x) is float  snap0
-0002  float %2 = SlotFloat r0(x)
-0003  float %3 = ConstFloat 1.5
-0004  float %4 = MulFloat %2, %3
+0000        GuardTag r0(x) is float  snap0
+0001  float %1 = SlotFloat r0(x)
+0002  float %2 = ConstFloat 1.5
+0003  float %3 = MulFloat %1, %2
+0004        ClearSlot r5
 0005  float %5 = ConstFloat 0.25
-0006  float %6 = AddFloat %4, %5
+0006  float %6 = AddFloat %3, %5
 0007  float %7 = ConstFloat 10.0
 0008  bool  %8 = CmpFloat %6 < %7
 0009        Guard %8 is True  snap1
 0010  ------------------------------ loop
 0011  float %11 = Phi r0(x) [%6, %13]
-0012  float %12 = MulFloat %11, %3
+0012  float %12 = MulFloat %11, %2
 0013  float %13 = AddFloat %12, %5
 0014  bool  %14 = CmpFloat %13 < %7
 0015        Guard %14 is True  snap2
@@ -194,35 +194,35 @@ main()
 ";
     let expected = "
 ---- trace IR as recorded (the first iteration (preamble), then the loop body) ----
-0000        ClearSlot r7(scale.v)
-0001        ClearSlot r6
-0002        ClearSlot r9
-0003        GuardTag r0(i) is int  snap0
-0004  int   %4 = SlotInt r0(i)
-0005  obj   %5 = ConstObj <function scale>
-0006  int   %6 = ConstInt 3
-0007  int   %7 = MulInt %4, %6  snap1
+0000        GuardTag r0(i) is int  snap0
+0001  int   %1 = SlotInt r0(i)
+0002        ClearSlot r7(scale.v)
+0003  obj   %3 = ConstObj <function scale>
+0004        ClearSlot r6
+0005  int   %5 = ConstInt 3
+0006  int   %6 = MulInt %1, %5  snap1
+0007        ClearSlot r9
 0008        ClearSlot r5
 0009        GuardTag r1(s) is int  snap2
 0010  int   %10 = SlotInt r1(s)
-0011  int   %11 = AddInt %10, %7  snap2
+0011  int   %11 = AddInt %10, %6  snap2
 0012  int   %12 = ConstInt 1
-0013  int   %13 = AddInt %4, %12  snap3
+0013  int   %13 = AddInt %1, %12  snap3
 0014  int   %14 = ConstInt 50
 0015  bool  %15 = CmpInt %13 < %14
 0016        Guard %15 is True  snap4
 0017  ------------------------------ loop
 0018  int   %18 = Phi r1(s) [%11, %21]
 0019  int   %19 = Phi r0(i) [%13, %22]
-0020  int   %20 = MulInt %19, %6  snap5
+0020  int   %20 = MulInt %19, %5  snap5
 0021  int   %21 = AddInt %18, %20  snap6
 0022  int   %22 = AddInt %19, %12  snap7
 0023  bool  %23 = CmpInt %22 < %14
 0024        Guard %23 is True  snap8
 0025        CheckInterrupt   snap9
   snap0 @pc 4:
-  snap1 @pc 0 in scale: r7(scale.v)=%4
-  snap2 @pc 6: r5=%7
+  snap1 @pc 0 in scale: r7(scale.v)=%1
+  snap2 @pc 6: r5=%6
   snap3 @pc 7: r1(s)=%11
   snap4 @pc 8: r1(s)=%11 r0(i)=%13
   snap5 @pc 0 in scale: r1(s)=%18 r0(i)=%19 r7(scale.v)=%19

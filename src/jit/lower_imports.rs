@@ -25,7 +25,7 @@ pub(super) struct RuntimeFunctions {
     pub(super) take_result: Option<ir::FuncRef>,
     pub(super) clear_slot: Option<ir::FuncRef>,
     /// Runs of `ClearSlot`s (`lower_clear_slots.rs`).
-    pub(super) clear_heap_slots: Option<ir::FuncRef>,
+    pub(super) clear_slot_if_heap: Option<ir::FuncRef>,
     pub(super) list_append: Option<ir::FuncRef>,
     pub(super) set_value: Option<ir::FuncRef>,
     pub(super) set_list: Option<ir::FuncRef>,
@@ -165,10 +165,10 @@ pub(super) fn import_runtime(
             &[pointer],
             &[],
         )?,
-        clear_heap_slots: import(
+        clear_slot_if_heap: import(
             members.iter().any(|m| super::clear_slots::has_run(m.trace)),
-            rt::CLEAR_HEAP_SLOTS,
-            &[pointer, types::I64],
+            rt::CLEAR_SLOT_IF_HEAP,
+            &[pointer],
             &[],
         )?,
         list_append: import(

@@ -28,7 +28,6 @@
 //! the VM as a `&mut dyn JitHooks`.
 
 pub mod asm_labels;
-pub mod clear_hoist;
 pub mod compile_stats;
 pub mod describe;
 pub mod dump;

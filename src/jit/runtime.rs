@@ -6,8 +6,9 @@
 
 use std::rc::Rc;
 
+use super::layout::TAG_OFFSET;
 use crate::interp::objects::builtins::BuiltinId;
-use crate::interp::objects::value::{ListObj, Value};
+use crate::interp::objects::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
 pub const TRACED_BUILTINS: [BuiltinId; 8] = [
@@ -51,10 +52,9 @@ pub const FLOAT_FLOORDIV: &str = "toyjit_float_floordiv";
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
 pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 
-/// A run of `ClearSlot`s checked with one branch (`lower_clear_slots.rs`): does what
-/// `clear_slot` does for each slot of a set (bit `i` of the mask: the slot `i` values above the
-/// address given) that holds a heap value.
-pub const CLEAR_HEAP_SLOTS: &str = "toyjit_clear_heap_slots";
+/// A run of `ClearSlot`s checked with one branch (`lower_clear_slots.rs`): what `clear_slot`
+/// does, for a slot of the run that holds a heap value (the branch says only that one does).
+pub const CLEAR_SLOT_IF_HEAP: &str = "toyjit_clear_slot_if_heap";
 
 /// `ListAppend`: appends a number to the list in a frame slot and sets the call's result slot to
 /// `None`, as `lst.append(x)` does.
@@ -104,7 +104,7 @@ pub fn symbols() -> [(&'static str, *const u8); 19] {
         (FLOAT_MOD, float_mod as *const u8),
         (FLOAT_FLOORDIV, float_floordiv as *const u8),
         (CLEAR_SLOT, clear_slot as *const u8),
-        (CLEAR_HEAP_SLOTS, clear_heap_slots as *const u8),
+        (CLEAR_SLOT_IF_HEAP, clear_slot_if_heap as *const u8),
         (LIST_APPEND, list_append as *const u8),
         (SET_VALUE, set_value as *const u8),
         (SET_LIST, set_list as *const u8),
@@ -202,23 +202,11 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     }
 }
 
-pub(super) extern "C" fn clear_heap_slots(first: *mut Value, mask: u64) {
-    let mut bits = mask;
-    while bits != 0 {
-        let i = bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        // SAFETY: native code passes the address of a frame slot (or global) and a mask of
-        // slots at most 63 above it in the same frame (or the globals), all valid `Value`s.
-        let slot = unsafe { first.add(i) };
-        // The same test as the inline one: a tag above FLOAT (anything but a number, a bool,
-        // `None` or unbound).
-        let holds_heap = !matches!(
-            unsafe { &*slot },
-            Value::Unbound | Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)
-        );
-        if holds_heap {
-            clear_slot(slot);
-        }
+pub(super) extern "C" fn clear_slot_if_heap(slot: *mut Value) {
+    // SAFETY: as `clear_slot`'s; a `Value`'s first byte is its tag. (Kept to a load and a
+    // compare when the slot holds a number: a run's other slots often do.)
+    if unsafe { *slot.cast::<u8>().add(TAG_OFFSET as usize) } > tag::FLOAT {
+        clear_slot(slot);
     }
 }
 

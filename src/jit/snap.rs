@@ -183,38 +183,9 @@ pub fn exit_lines(trace: &Trace, code: &CodeObject) -> Vec<u32> {
 /// Drops dead slots from `trace`'s snapshots; `code` is the code of the frame the trace runs on
 /// (slot 0 is its register 0).
 pub fn prune_dead_slots(trace: &mut Trace, code: &Rc<CodeObject>) {
-    let mut liveness = SlotLiveness::new(code);
+    let mut liveness: HashMap<*const CodeObject, Liveness> = HashMap::new();
     let mut pruned = Vec::with_capacity(trace.snapshots.len());
     for snap in &trace.snapshots {
-        let live = liveness.at(trace, snap);
-        // Globals are always kept; a slot in no frame is junk.
-        let slots: Vec<(u16, IrRef)> = snap.slots.iter().copied().filter(|&(slot, _)| live(slot)).collect();
-        let virtual_slots: Vec<(u16, u32)> = snap.virtual_slots.iter().copied().filter(|&(s, _)| live(s)).collect();
-        pruned.push((slots, virtual_slots));
-    }
-    for (snap, (slots, virtual_slots)) in trace.snapshots.iter_mut().zip(pruned) {
-        snap.slots = slots;
-        snap.virtual_slots = virtual_slots;
-    }
-    super::clear_hoist::hoist_clear_slots(trace, &mut liveness);
-}
-
-/// Which slots are live where a snapshot resumes (`interp::liveness`, per code object, computed
-/// once): a slot is judged in the innermost frame that holds it, a global is always live, a
-/// slot in no frame is dead.
-pub(crate) struct SlotLiveness {
-    code: Rc<CodeObject>,
-    per_code: HashMap<*const CodeObject, Liveness>,
-}
-
-impl SlotLiveness {
-    /// For traces running on a frame of `code` (slot 0 is its register 0).
-    pub(crate) fn new(code: &Rc<CodeObject>) -> SlotLiveness {
-        SlotLiveness { code: code.clone(), per_code: HashMap::new() }
-    }
-
-    /// The test "is this slot live where `snap` resumes?".
-    pub(crate) fn at(&mut self, trace: &Trace, snap: &Snapshot) -> impl Fn(u16) -> bool + '_ {
         // Frames innermost first: (code, slot 0 in the trace, pc it resumes at).
         let chain = trace.call_chain(snap);
         let mut frames: Vec<(Rc<CodeObject>, u16, usize)> = Vec::with_capacity(chain.len() + 1);
@@ -223,24 +194,47 @@ impl SlotLiveness {
             frames.push((call.code.clone(), call.base, resume));
             resume = call.caller_resume as usize;
         }
-        frames.push((self.code.clone(), 0, resume));
-        for (code, _, _) in &frames {
-            self.per_code.entry(Rc::as_ptr(code)).or_insert_with(|| Liveness::of(code));
-        }
-        let per_code = &self.per_code;
-        move |slot: u16| slot >= GLOBAL_SLOTS || owner_is_live(&frames, per_code, slot)
+        frames.push((code.clone(), 0, resume));
+        let keys: Vec<*const CodeObject> = frames
+            .iter()
+            .map(|(code, _, _)| {
+                let key = Rc::as_ptr(code);
+                liveness.entry(key).or_insert_with(|| Liveness::of(code));
+                key
+            })
+            .collect();
+        let slots: Vec<(u16, IrRef)> = snap
+            .slots
+            .iter()
+            .copied()
+            .filter(|&(slot, _)| {
+                if slot >= GLOBAL_SLOTS {
+                    return true;
+                }
+                // The innermost frame the slot belongs to decides; a slot in no frame is junk.
+                owner_is_live(&frames, &keys, &liveness, slot)
+            })
+            .collect();
+        let live = |slot: u16| slot >= GLOBAL_SLOTS || owner_is_live(&frames, &keys, &liveness, slot);
+        let virtual_slots: Vec<(u16, u32)> = snap.virtual_slots.iter().copied().filter(|&(s, _)| live(s)).collect();
+        pruned.push((slots, virtual_slots));
+    }
+    for (snap, (slots, virtual_slots)) in trace.snapshots.iter_mut().zip(pruned) {
+        snap.slots = slots;
+        snap.virtual_slots = virtual_slots;
     }
 }
 
 /// Is `slot` live in the innermost frame that holds it? (Frames are innermost first.)
 fn owner_is_live(
     frames: &[(Rc<CodeObject>, u16, usize)],
+    keys: &[*const CodeObject],
     liveness: &HashMap<*const CodeObject, Liveness>,
     slot: u16,
 ) -> bool {
-    for (code, base, pc) in frames {
+    for ((code, base, pc), key) in frames.iter().zip(keys) {
         if let Some(local) = slot.checked_sub(*base).filter(|&local| local < code.nslots) {
-            return liveness[&Rc::as_ptr(code)].is_live(*pc, local);
+            return liveness[key].is_live(*pc, local);
         }
     }
     false
