@@ -75,6 +75,8 @@ mod lists;
 
 #[path = "lower_bigints.rs"]
 mod bigints;
+#[path = "lower_clear_slots.rs"]
+mod clear_slots;
 #[path = "lower_dicts.rs"]
 mod dicts;
 #[path = "lower_slot_facts.rs"]
@@ -489,6 +491,8 @@ struct TraceState<'a> {
     /// The native calls whose callee's garbage is dropped when it returns
     /// (`lower_call_garbage::drops_callee_garbage`).
     drops_callee_garbage: Vec<bool>,
+    /// The string helpers called directly (`lower_str_direct::direct_kinds`).
+    direct_kinds: Vec<Option<str_direct::Direct>>,
 }
 
 impl<'a> TraceState<'a> {
@@ -514,6 +518,7 @@ impl<'a> TraceState<'a> {
             frees_old: old_elements::frees_old_element(trace),
             restore: None,
             drops_callee_garbage: call_garbage::drops_callee_garbage(trace),
+            direct_kinds: str_direct::direct_kinds(trace),
         }
     }
 }

@@ -24,6 +24,8 @@ pub(super) struct RuntimeFunctions {
     pub(super) exited_call: Option<ir::FuncRef>,
     pub(super) take_result: Option<ir::FuncRef>,
     pub(super) clear_slot: Option<ir::FuncRef>,
+    /// Runs of `ClearSlot`s (`lower_clear_slots.rs`).
+    pub(super) clear_slot_if_heap: Option<ir::FuncRef>,
     pub(super) list_append: Option<ir::FuncRef>,
     pub(super) set_value: Option<ir::FuncRef>,
     pub(super) set_list: Option<ir::FuncRef>,
@@ -161,6 +163,12 @@ pub(super) fn import_runtime(
                 || exits_write(Type::NoneType)
                 || uses(|op| matches!(op, Op::ClearSlot { .. } | Op::ListStore { .. } | Op::ListAppend { .. })),
             rt::CLEAR_SLOT,
+            &[pointer],
+            &[],
+        )?,
+        clear_slot_if_heap: import(
+            members.iter().any(|m| super::clear_slots::has_run(m.trace)),
+            rt::CLEAR_SLOT_IF_HEAP,
             &[pointer],
             &[],
         )?,

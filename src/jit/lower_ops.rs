@@ -113,11 +113,8 @@ impl Lowerer<'_, '_> {
                 self.exit_when(flag, true, snap)?;
                 None
             }
-            Op::ClearSlot { slot } => {
-                if !self.holds_no_heap(slot) {
-                    let (base, offset) = self.slot_place(slot);
-                    self.drop_heap_value(base, offset)?;
-                }
+            Op::ClearSlot { .. } => {
+                self.lower_clear_slot(r)?;
                 None
             }
             Op::SlotInt { slot }

@@ -37,7 +37,7 @@ pub(super) struct DirectFunctions {
 
 /// Which direct function runs `op` of `trace`, if one does.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Direct {
+pub(super) enum Direct {
     Concat,
     Append,
     /// An append to what an earlier `+` of the same iteration made.
@@ -92,41 +92,55 @@ fn method(trace: &Trace, op: &Op, ty: Type) -> Option<usize> {
     })
 }
 
-fn direct(trace: &Trace, r: IrRef) -> Option<Direct> {
-    let inst = trace.insts.get(r.0 as usize)?;
-    let strs = |refs: &[IrRef]| refs.iter().all(|&x| trace.ty(x) == Type::Str);
-    if let Some(index) = method(trace, &inst.op, inst.ty) {
-        return Some(Direct::Method(index));
+/// For each instruction of `trace`: the direct function that runs it, if one does (one pass;
+/// the lowering keeps it per trace, `TraceState::direct_kinds`).
+pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
+    if !trace.insts.iter().any(|inst| HelperCall::of(&inst.op).is_some()) {
+        return vec![None; trace.insts.len()];
     }
-    match inst.op {
-        Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
-            Some(match appends_in_place(trace, r) {
-                true if made_by_plus_this_iteration(trace, a, r) => Direct::AppendFresh,
-                true => Direct::Append,
-                false => Direct::Concat,
-            })
-        }
-        Op::Helper2 {
-            fun: Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge, a, b, ..
-        } if inst.ty == Type::Bool && strs(&[a, b]) => Some(Direct::Compare),
-        Op::Helper1 { fun: Helper::Str, a, .. } if inst.ty == Type::Str && trace.ty(a) == Type::Int => {
-            Some(Direct::OfInt)
-        }
-        Op::Helper1 { fun: Helper::Int, a, .. } if inst.ty == Type::Int && trace.ty(a) == Type::Str => {
-            Some(Direct::IntOf)
-        }
-        _ => None,
+    let appends = appends_in_place(trace);
+    let mut kinds: Vec<Option<Direct>> = Vec::with_capacity(trace.insts.len());
+    for (r, inst) in trace.insts.iter().enumerate() {
+        let strs = |refs: &[IrRef]| refs.iter().all(|&x| trace.ty(x) == Type::Str);
+        let kind = if let Some(index) = method(trace, &inst.op, inst.ty) {
+            Some(Direct::Method(index))
+        } else {
+            match inst.op {
+                Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
+                    Some(match appends[r] {
+                        true if made_by_plus_this_iteration(trace, &kinds, a, r) => Direct::AppendFresh,
+                        true => Direct::Append,
+                        false => Direct::Concat,
+                    })
+                }
+                Op::Helper2 {
+                    fun: Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge,
+                    a,
+                    b,
+                    ..
+                } if inst.ty == Type::Bool && strs(&[a, b]) => Some(Direct::Compare),
+                Op::Helper1 { fun: Helper::Str, a, .. } if inst.ty == Type::Str && trace.ty(a) == Type::Int => {
+                    Some(Direct::OfInt)
+                }
+                Op::Helper1 { fun: Helper::Int, a, .. } if inst.ty == Type::Int && trace.ty(a) == Type::Str => {
+                    Some(Direct::IntOf)
+                }
+                _ => None,
+            }
+        };
+        kinds.push(kind);
     }
+    kinds
 }
 
 /// Is `a`, the left operand of the `+` at `r`, a string a direct `+` made earlier in the same
 /// iteration (no loop head between them)? Then only the garbage holds it: nothing that runs in
 /// between can take a reference to a value no other instruction reads, and no back edge has
-/// dropped the garbage since.
-fn made_by_plus_this_iteration(trace: &Trace, a: IrRef, r: IrRef) -> bool {
-    let between = trace.insts.get(a.0 as usize..r.0 as usize).unwrap_or(&[]);
+/// dropped the garbage since. (`kinds`: those of the instructions before `r`.)
+fn made_by_plus_this_iteration(trace: &Trace, kinds: &[Option<Direct>], a: IrRef, r: usize) -> bool {
+    let between = trace.insts.get(a.0 as usize..r).unwrap_or(&[]);
     matches!(trace.insts.get(a.0 as usize).map(|i| i.op), Some(Op::Helper2 { fun: Helper::Add, .. }))
-        && matches!(direct(trace, a), Some(Direct::Concat | Direct::Append | Direct::AppendFresh))
+        && matches!(kinds.get(a.0 as usize), Some(Some(Direct::Concat | Direct::Append | Direct::AppendFresh)))
         && !between.iter().any(|i| matches!(i.op, Op::Loop))
 }
 
@@ -140,10 +154,8 @@ pub(super) fn import<'t>(
     // One pass over the traces: the kinds they call.
     let mut called: Vec<Direct> = Vec::new();
     for t in traces {
-        for i in 0..t.insts.len() {
-            if let Some(kind) = direct(t, IrRef(i as u32))
-                && !called.contains(&kind)
-            {
+        for kind in direct_kinds(t).into_iter().flatten() {
+            if !called.contains(&kind) {
                 called.push(kind);
             }
         }
@@ -197,7 +209,7 @@ impl Lowerer<'_, '_> {
         snap: SnapId,
     ) -> Result<Option<ir::Value>, String> {
         let trace = self.t.trace;
-        let Some(kind) = direct(trace, r) else { return Ok(None) };
+        let Some(kind) = self.t.direct_kinds.get(r.0 as usize).copied().flatten() else { return Ok(None) };
         let missing = || format!("a direct string helper ({kind:?}) without its runtime function");
         let functions = self.runtime.str_direct;
         let word = match (kind, trace.insts[r.0 as usize].op) {
@@ -257,14 +269,16 @@ impl Lowerer<'_, '_> {
     /// of this trace made).
     fn chain_room(&self, r: IrRef, a: IrRef) -> usize {
         let trace = self.t.trace;
-        let continues_chain =
-            appends_in_place(trace, r) && matches!(trace.insts[a.0 as usize].op, Op::Helper2 { fun: Helper::Add, .. });
+        let kinds = &self.t.direct_kinds;
+        // (A `+` of two strings appends in place exactly when its kind is an append.)
+        let appends = matches!(kinds.get(r.0 as usize), Some(Some(Direct::Append | Direct::AppendFresh)));
+        let continues_chain = appends && matches!(trace.insts[a.0 as usize].op, Op::Helper2 { fun: Helper::Add, .. });
         if continues_chain {
             return 0;
         }
         let mut room = 0;
         let mut at = r;
-        while let Some((next, piece)) = next_append(trace, at) {
+        while let Some((next, piece)) = next_append(trace, kinds, at) {
             room += match trace.insts[piece.0 as usize].op {
                 Op::ConstStr { index } => match self.t.objects.get(index as usize) {
                     Some(Value::Str(s)) => s.len(),
@@ -282,12 +296,12 @@ impl Lowerer<'_, '_> {
 }
 
 /// The `+` that appends in place to the string `r` makes, and the piece it appends.
-fn next_append(trace: &Trace, r: IrRef) -> Option<(IrRef, IrRef)> {
+fn next_append(trace: &Trace, kinds: &[Option<Direct>], r: IrRef) -> Option<(IrRef, IrRef)> {
     let (next, piece) = trace.insts.iter().enumerate().skip(r.0 as usize + 1).find_map(|(i, inst)| match inst.op {
         Op::Helper2 { fun: Helper::Add, a, b, .. } if a == r => Some((IrRef(i as u32), b)),
         _ => None,
     })?;
-    matches!(direct(trace, next), Some(Direct::Append | Direct::AppendFresh)).then_some((next, piece))
+    matches!(kinds.get(next.0 as usize), Some(Some(Direct::Append | Direct::AppendFresh))).then_some((next, piece))
 }
 
 #[cfg(test)]
@@ -319,13 +333,13 @@ mod tests {
     #[test]
     fn string_helpers_of_known_types_are_direct() {
         let t = chain();
-        let kinds: Vec<Option<Direct>> = (0..t.insts.len()).map(|i| direct(&t, IrRef(i as u32))).collect();
+        let kinds = direct_kinds(&t);
         use Direct::*;
         // `x` is a slot's string (read by its `+` only: the runtime decides); the others append
         // to what the `+` before made.
         assert_eq!(kinds[4..9], [Some(Append), Some(AppendFresh), Some(OfInt), Some(AppendFresh), None]);
-        assert_eq!(next_append(&t, IrRef(4)), Some((IrRef(5), IrRef(1))));
-        assert_eq!(next_append(&t, IrRef(5)), Some((IrRef(7), IrRef(6))));
-        assert_eq!(next_append(&t, IrRef(7)), None);
+        assert_eq!(next_append(&t, &kinds, IrRef(4)), Some((IrRef(5), IrRef(1))));
+        assert_eq!(next_append(&t, &kinds, IrRef(5)), Some((IrRef(7), IrRef(6))));
+        assert_eq!(next_append(&t, &kinds, IrRef(7)), None);
     }
 }

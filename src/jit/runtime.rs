@@ -6,8 +6,9 @@
 
 use std::rc::Rc;
 
+use super::layout::TAG_OFFSET;
 use crate::interp::objects::builtins::BuiltinId;
-use crate::interp::objects::value::{ListObj, Value};
+use crate::interp::objects::value::{ListObj, Value, tag};
 
 /// The builtins traces call (inlined as IR).
 pub const TRACED_BUILTINS: [BuiltinId; 8] = [
@@ -51,6 +52,10 @@ pub const FLOAT_FLOORDIV: &str = "toyjit_float_floordiv";
 /// `ClearSlot`: drops the value in a frame slot, leaving `None`.
 pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 
+/// A run of `ClearSlot`s checked with one branch (`lower_clear_slots.rs`): what `clear_slot`
+/// does, for a slot of the run that holds a heap value (the branch says only that one does).
+pub const CLEAR_SLOT_IF_HEAP: &str = "toyjit_clear_slot_if_heap";
+
 /// `ListAppend`: appends a number to the list in a frame slot and sets the call's result slot to
 /// `None`, as `lst.append(x)` does.
 pub const LIST_APPEND: &str = "toyjit_list_append";
@@ -84,7 +89,7 @@ pub const CALL_INTERP: &str = "toyjit_call_interp";
 pub const LIST_POP: &str = "toyjit_list_pop";
 
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 18] {
+pub fn symbols() -> [(&'static str, *const u8); 19] {
     use crate::interp::engine::native::native_context as context;
     [
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
@@ -99,6 +104,7 @@ pub fn symbols() -> [(&'static str, *const u8); 18] {
         (FLOAT_MOD, float_mod as *const u8),
         (FLOAT_FLOORDIV, float_floordiv as *const u8),
         (CLEAR_SLOT, clear_slot as *const u8),
+        (CLEAR_SLOT_IF_HEAP, clear_slot_if_heap as *const u8),
         (LIST_APPEND, list_append as *const u8),
         (SET_VALUE, set_value as *const u8),
         (SET_LIST, set_list as *const u8),
@@ -193,6 +199,14 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // lets go of it only into the garbage or at an exit that counts what it writes first.
     if heap_refcount(&old) == Some(1) {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
+    }
+}
+
+pub(super) extern "C" fn clear_slot_if_heap(slot: *mut Value) {
+    // SAFETY: as `clear_slot`'s; a `Value`'s first byte is its tag. (Kept to a load and a
+    // compare when the slot holds a number: a run's other slots often do.)
+    if unsafe { *slot.cast::<u8>().add(TAG_OFFSET as usize) } > tag::FLOAT {
+        clear_slot(slot);
     }
 }
 

@@ -6,7 +6,8 @@
 //! instruction stays only if a kept instruction or the snapshot of a kept instruction uses its
 //! value. A `Phi` counts as pure: a kept `Phi` uses its `entry` and `back` values, and one that
 //! only its own back edge uses (a variable written before it is read in every iteration) goes.
-//! Snapshots belong to kept instructions only, so none names a removed `Phi`.
+//! Snapshots belong to kept instructions only, so none names a removed `Phi`. The result's
+//! `ClearSlot`s then move down to where they are needed (`clear_sink.rs`).
 
 use super::super::ir::{Op, Trace};
 use super::{Action, rebuild};
@@ -58,7 +59,7 @@ pub fn run(trace: &Trace) -> Trace {
     // the trace): a second `ClearSlot` of it (inlined calls reuse their callee's slots) would
     // only cost the compiler two blocks and a call.
     let mut cleared: Vec<u16> = Vec::new();
-    rebuild(trace, |_, i, op, ty| {
+    let kept = rebuild(trace, |_, i, op, ty| {
         if !live[i] {
             return Action::Drop;
         }
@@ -71,7 +72,10 @@ pub fn run(trace: &Trace) -> Trace {
             cleared.clear();
         }
         Action::Keep(op, ty)
-    })
+    });
+    // The `ClearSlot`s left move down to where they are needed (one pass over the result, not
+    // a pass of its own: most traces move none).
+    super::clear_sink::run(kept)
 }
 
 /// Can `op` store into the frame's slots (so that a slot cleared before may hold a heap value
@@ -180,24 +184,24 @@ int   %11 = AddInt %8, %4  snap1
         // the second ClearSlot goes. After the native call's StoreSlot, r5 may hold a list
         // again, so the third stays.
         let before = "\
+int   %0 = ConstInt 1
+bool  %1 = ConstBool True
       ClearSlot r5
-int   %1 = ConstInt 1
-bool  %2 = ConstBool True
-      Guard %2 is True  snap0
+      Guard %1 is True  snap0
       ClearSlot r5
-      Guard %2 is True  snap1
-      StoreSlot r6 = %1
+      Guard %1 is True  snap1
+      StoreSlot r6 = %0
       ClearSlot r5
-      Guard %2 is True  snap2
-  snap0 @pc 1: r5=%1
-  snap1 @pc 2: r5=%1
-  snap2 @pc 3: r5=%1
+      Guard %1 is True  snap2
+  snap0 @pc 1: r5=%0
+  snap1 @pc 2: r5=%0
+  snap2 @pc 3: r5=%0
 ";
-        // The same trace without the second ClearSlot (`before`'s first line lost its indent to
-        // the string's line continuation).
+        // The same trace without the second ClearSlot. (Each ClearSlot is right before the
+        // first exit writing r5, so none moves down: `clear_sink.rs`.)
         let expected =
-            before.replacen("      ClearSlot r5\n      Guard %2 is True  snap1", "      Guard %2 is True  snap1", 1);
-        check(before, &format!("\n      {expected}"));
+            before.replacen("      ClearSlot r5\n      Guard %1 is True  snap1", "      Guard %1 is True  snap1", 1);
+        check(before, &format!("\n{expected}"));
     }
 
     #[test]

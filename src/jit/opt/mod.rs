@@ -14,7 +14,11 @@
 //!    in the body is the same expression as in the preamble: CSE hoists it out of the loop.
 //! 3. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses),
 //!    `Phi`s only their own back edge uses included.
+//!    Its output goes through `clear_sink.rs`: in straight-line code each `ClearSlot` moves
+//!    down to the first instruction that needs it, so that several meet (the lowering checks a
+//!    run of them with one branch).
 
+pub mod clear_sink;
 pub mod cse;
 pub mod dce;
 pub mod divmod;
