@@ -2,7 +2,7 @@
 //! them together) checked with one branch. A part of `lower.rs`; emits code only where the trace's `ClearSlot`s are.
 //!
 //! One `ClearSlot` is a tag load, a compare, a branch, a cold block calling `clear_slot` and a
-//! continuation block (`Lowerer::drop_heap_value`). A run of them loads every slot's tag, takes
+//! continuation block (`Lowerer::drop_heap_values` with one slot). A run of them loads every slot's tag, takes
 //! the highest (`umax`), and branches once: the cold block calls `clear_slot_if_heap` for each
 //! slot, which does what `clear_slot` does if the slot holds a heap value. For `n` slots: about
 //! `4n + 2` Cranelift instructions and 2 blocks instead of `7n` and `2n`. (One call clearing a
@@ -12,7 +12,7 @@
 //! `ClearSlot` skips them.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, types};
+use cranelift_codegen::ir::{self, InstBuilder, types};
 
 use super::super::ir::{IrRef, Op, Trace};
 use super::super::layout::TAG_OFFSET;
@@ -52,40 +52,38 @@ impl Lowerer<'_, '_> {
             .collect();
         slots.sort_unstable();
         slots.dedup();
-        match slots[..] {
-            [] => Ok(()),
-            [slot] => {
-                let (base, offset) = self.slot_place(slot);
-                self.drop_heap_value(base, offset)
-            }
-            _ => self.drop_heap_values(&slots),
-        }
+        let places: Vec<(ir::Value, i32)> = slots.iter().map(|&slot| self.slot_place(slot)).collect();
+        self.drop_heap_values(&places)
     }
 
-    /// Drops what the `slots` (sorted, two or more) hold if any holds a heap value.
-    fn drop_heap_values(&mut self, slots: &[u16]) -> Result<(), String> {
+    /// Drops what the values at `places` (frame or global slots: base and offset) hold if any
+    /// holds a heap value: one branch on the highest tag, then a cold block that clears them
+    /// (`clear_slot` for one place, whose tag the branch tested; `clear_slot_if_heap` for each
+    /// of several). Nothing for no place.
+    pub(super) fn drop_heap_values(&mut self, places: &[(ir::Value, i32)]) -> Result<(), String> {
         let mut highest = None;
-        for &slot in slots {
-            let (base, offset) = self.slot_place(slot);
+        for &(base, offset) in places {
             let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
             highest = Some(match highest {
                 None => found,
                 Some(before) => self.b.ins().umax(before, found),
             });
         }
-        let highest = highest.ok_or("an empty run of ClearSlots")?;
+        let Some(highest) = highest else { return Ok(()) };
         let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, highest, i64::from(tag::FLOAT));
         let clear = self.b.create_block();
         let done = self.b.create_block();
         self.b.set_cold_block(clear);
         self.b.ins().brif(heap, clear, &[], done, &[]);
         self.b.switch_to_block(clear);
-        let clear_slot_if_heap =
-            self.runtime.clear_slot_if_heap.ok_or("a run of ClearSlots without its runtime function")?;
-        for &slot in slots {
-            let (base, offset) = self.slot_place(slot);
+        let clear_one = if places.len() == 1 {
+            self.runtime.clear_slot.ok_or("a slot cleared without its runtime function")?
+        } else {
+            self.runtime.clear_slot_if_heap.ok_or("a run of ClearSlots without its runtime function")?
+        };
+        for &(base, offset) in places {
             let address = self.b.ins().iadd_imm_s(base, i64::from(offset));
-            self.b.ins().call(clear_slot_if_heap, &[address]);
+            self.b.ins().call(clear_one, &[address]);
         }
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);

@@ -533,32 +533,20 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    /// The address of frame slot `slot`, for the runtime functions that write a whole `Value`.
-    /// Where slot `slot` lives: the frame and the slot's offset, or (for `GLOBAL_SLOTS` and
-    /// above) the globals and the global's offset.
     /// If the slot at `base + offset` holds a heap value, drops it (a call into the runtime,
     /// leaving `None`), so that a number may be stored over it.
     pub(super) fn drop_heap_value(&mut self, base: ir::Value, offset: i32) -> Result<(), String> {
-        let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
-        let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
-        let clear = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.set_cold_block(clear);
-        self.b.ins().brif(heap, clear, &[], done, &[]);
-        self.b.switch_to_block(clear);
-        let address = self.b.ins().iadd_imm_s(base, i64::from(offset));
-        let clear_slot = self.runtime.clear_slot.ok_or("a slot cleared without its runtime function")?;
-        self.b.ins().call(clear_slot, &[address]);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
-        Ok(())
+        self.drop_heap_values(&[(base, offset)])
     }
 
+    /// Where slot `slot` lives: the frame and the slot's offset, or (for `GLOBAL_SLOTS` and
+    /// above) the globals and the global's offset.
     pub(super) fn slot_place(&self, slot: u16) -> (ir::Value, i32) {
         let (global, offset) = slot_location(slot);
         (if global { self.globals } else { self.frame }, offset)
     }
 
+    /// The address of frame slot `slot`, for the runtime functions that write a whole `Value`.
     pub(super) fn slot_address(&mut self, slot: u16) -> ir::Value {
         let (base, offset) = self.slot_place(slot);
         self.b.ins().iadd_imm_u(base, i64::from(offset))
