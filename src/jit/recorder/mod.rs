@@ -39,6 +39,7 @@ mod loops;
 mod native;
 mod slots;
 mod strings;
+mod truth;
 mod tuples;
 
 pub use interp_call::{LIST_HELD_ACROSS_INTERP_CALL, lists_across_interp_calls};
@@ -636,29 +637,7 @@ impl Recorder {
             Instr::JumpIfNotLtE { a, b, .. } => self.compare_jump(Cond::Le, a, b, pc, frame)?,
             Instr::JumpIfNotGt { a, b, .. } => self.compare_jump(Cond::Gt, a, b, pc, frame)?,
             Instr::JumpIfNotGtE { a, b, .. } => self.compare_jump(Cond::Ge, a, b, pc, frame)?,
-            Instr::JumpIfFalse { cond, .. } | Instr::JumpIfTrue { cond, .. } => {
-                let (r, ty) = self.read(cond, frame, pc)?;
-                let (truth_ref, truth) = match (ty, &frame[cond.0 as usize]) {
-                    (Type::Bool, Value::Bool(b)) => (r, *b),
-                    (Type::Int, Value::Int(i)) => {
-                        let zero = self.const_int(0);
-                        (self.emit(Op::CmpInt { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *i != 0)
-                    }
-                    (Type::Str, Value::Str(text)) => {
-                        let len = self.emit(Op::StrLen { s: r }, Type::Int);
-                        let zero = self.const_int(0);
-                        (self.emit(Op::CmpInt { cond: Cond::Ne, a: len, b: zero }, Type::Bool), !text.is_empty())
-                    }
-                    (Type::Float, Value::Float(f)) => {
-                        // NaN is true: `!=` on floats is "unordered or not equal".
-                        let zero = self.const_float(0.0);
-                        (self.emit(Op::CmpFloat { cond: Cond::Ne, a: r, b: zero }, Type::Bool), *f != 0.0)
-                    }
-                    _ => return abort(format!("testing the truth of {}", a(ty.name()))),
-                };
-                let snap = self.snapshot(pc);
-                self.emit(Op::Guard { cond: truth_ref, expect: truth, snap }, Type::Void);
-            }
+            Instr::JumpIfFalse { cond, .. } | Instr::JumpIfTrue { cond, .. } => self.truth_jump(cond, pc, frame)?,
             Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Tuple(_)) => {
                 self.tuple_get_item(dst, obj, index, pc, frame)?
             }

@@ -10,8 +10,8 @@
 use crate::interp::engine::bytecode::{Instr, Reg};
 use crate::interp::objects::value::Value;
 
-use super::{Abort, Recorder, a, abort, element_type};
-use crate::jit::ir::{Cond, Op, Type};
+use super::{Abort, Recorder, a, abort, element_type, list_element};
+use crate::jit::ir::{Cond, IrRef, Op, Type};
 
 /// The longest tuple a trace builds (longer ones are rare in loops, and each item is an
 /// instruction).
@@ -165,9 +165,12 @@ impl Recorder {
         // may still hold, goes to the garbage (`runtime_lists::set_result`).
         let read_at_entry = self.entry_loads.get(&result).map(|&(_, ty)| ty);
         let harmless = self.side.is_some();
-        if (read_at_entry.is_some() && !harmless)
-            || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty())
-        {
+        let into_variable = (read_at_entry.is_some() && !harmless)
+            || self.cur.slot_names.get(dst.0 as usize).is_some_and(|n| !n.is_empty());
+        if into_variable && method_id == MethodId::Pop {
+            return self.pop_into_variable(dst, list, pc, frame[obj.0 as usize].clone());
+        }
+        if into_variable {
             return abort(format!("the result of {name}() goes into a variable"));
         }
         if method_id == MethodId::Pop {
@@ -208,5 +211,26 @@ impl Recorder {
         }
         self.forget(result);
         Ok(())
+    }
+
+    /// `x = list.pop()` where `x` is a variable (or a register the loop read at entry): the
+    /// trace cannot merely forget the register the runtime writes, since the loop's next
+    /// iteration (or a later read) would take the value it had before. So the trace loads the
+    /// last element first (behind a type guard; an empty list exits there and the interpreter
+    /// raises), pops it into the register, and names the loaded value as the register's: the
+    /// register keeps the popped element alive (or the garbage does, once overwritten).
+    fn pop_into_variable(&mut self, dst: Reg, list: IrRef, pc: usize, now: Value) -> Result<(), Abort> {
+        let last = self.const_int(-1);
+        let Some(element) = list_element(&now, &Value::Int(-1)) else {
+            return abort("pop() from an empty list while recording");
+        };
+        let element_type = element_type(&element)?;
+        let snap = self.snapshot(pc);
+        let index = self.emit(Op::ListIndex { list, index: last, snap }, Type::Int);
+        let popped = self.emit(Op::ListLoad { list, index, ty: element_type, snap }, element_type);
+        let result = self.slot(dst);
+        self.emit(Op::ListPop { list, result, snap }, Type::Void);
+        self.forget(result);
+        self.write(dst, popped)
     }
 }
