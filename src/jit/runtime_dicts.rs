@@ -26,6 +26,7 @@ use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
+use crate::interp::objects::error::{RtResult, index_error};
 use crate::interp::objects::iter::{DictCursor, dict_peek};
 use crate::interp::objects::value::{DictMap, DictObj, DictViewKind, HashKey, IterObj, Value};
 use crate::jit::ir::helpers::Helper;
@@ -77,6 +78,18 @@ pub fn dict_operands(helper: Helper) -> Option<(usize, usize)> {
         Helper::GetItem | Helper::Get | Helper::SetItem => Some((0, 1)),
         _ => None,
     }
+}
+
+/// `{k1: v1, k2: v2}` from its keys and values in turn (the `dict_of` helper): a new dict, as
+/// the interpreter's `BuildDict` makes it; an unhashable key fails (the trace exits and the
+/// interpreter raises).
+pub(crate) fn dict_of(pairs: &[Value]) -> RtResult<Value> {
+    let mut map = DictMap::with_capacity(pairs.len() / 2);
+    for pair in pairs.chunks(2) {
+        let [key, value] = pair else { return Err(index_error("dict_of with a key and no value")) };
+        map.insert(HashKey::new(key.clone())?, value.clone());
+    }
+    Ok(Value::Dict(Rc::new(RefCell::new(map))))
 }
 
 thread_local! {

@@ -104,6 +104,7 @@ pub fn run_helper(helper: Helper, args: &[Value]) -> RtResult<Value> {
             Helper::GetItem => get_item(arg(0), arg(1)),
             Helper::Slice => get_slice(arg(0), arg(1), arg(2), arg(3)),
             Helper::BuildList => Ok(Value::list(args.to_vec())),
+            Helper::BuildDict => super::runtime_dicts::dict_of(args),
             Helper::SetItem => set_item(arg(0), arg(1), arg(2).clone()).map(|()| Value::None),
             Helper::CharAt => match (arg(0), arg(1)) {
                 (Value::Str(text), &Value::Int(offset)) if offset >= 0 => str_char_at(text, offset as usize)

@@ -83,6 +83,8 @@ helper_table! {
     SetItem = "[]=" => Op,
     /// `[a, b, ...]`: a new list of the arguments.
     BuildList = "list_of" => Op,
+    /// `{a: b, c: d}`: a new dict of keys and values in turn (up to two pairs).
+    BuildDict = "dict_of" => Op,
     /// The char of string `a` at byte offset `b` (a `for` loop over a string; fails at the end).
     CharAt = "char_at" => Op,
     Str = "str" => Builtin(BuiltinId::Str),

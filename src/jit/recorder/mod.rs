@@ -645,6 +645,13 @@ impl Recorder {
                 let items: Vec<Reg> = (0..count.0).map(|i| Reg(start.0 + i)).collect();
                 self.record_helper(crate::jit::ir::helpers::Helper::BuildList, dst, &items, pc, frame)?
             }
+            Instr::BuildDict { dst, start, count } => {
+                if count.0 > 2 {
+                    return abort("a dict display of more than two pairs");
+                }
+                let items: Vec<Reg> = (0..count.0 * 2).map(|i| Reg(start.0 + i)).collect();
+                self.record_helper(crate::jit::ir::helpers::Helper::BuildDict, dst, &items, pc, frame)?
+            }
             Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Str(_) | Value::Dict(_)) => {
                 self.record_helper(crate::jit::ir::helpers::Helper::GetItem, dst, &[obj, index], pc, frame)?
             }
