@@ -4,7 +4,9 @@
 //! negative and out-of-range indexes; `pop` until `IndexError`; `extend` of an int raising
 //! `TypeError`), slices with negative and out-of-range bounds and steps taken before the list
 //! changes, `a + b`, `[x] * k`, `list(x)`, and a recursive merge sort whose base case returns
-//! before its loop (lists returned from compiled calls, held across the next call).
+//! before its loop (lists returned from compiled calls, held across the next call), and a
+//! worklist drained with `while stack:` and `item = stack.pop()` into a variable the loop
+//! read before (items of mixed types: the pop's type guard exits), with dict displays.
 //!
 //! Draws from its own [`Rng`] (seeded from the program's seed), so the main program of a seed
 //! does not change. Touches nothing but the lines it returns.
@@ -16,9 +18,10 @@ pub fn list_blocks(seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed ^ 0x0715_7B10_C5ED_BEEF);
     let mut out = Vec::new();
     for block in 0..rng.range(1, 2) as u64 {
-        let text = match rng.below(3) {
+        let text = match rng.below(4) {
             0 => methods(&mut rng, block),
             1 => slices(&mut rng, block),
+            2 => work_stack(&mut rng, block),
             _ => merge_sort(&mut rng, block),
         };
         out.extend(text.lines().map(str::to_string));
@@ -82,5 +85,30 @@ fn merge_sort(rng: &mut Rng, b: u64) -> String {
          for i in range({n}):\n    l_data{b}.append((i * 7919 + 13) % {m}{floats})\n\
          l_sorted{b} = l_msort{b}(l_data{b})\n\
          print('l_msort{b}', l_sorted{b} == sorted(l_data{b}), l_sorted{b}[:4], len(l_sorted{b}))"
+    )
+}
+
+/// A worklist in the style of an interpreter or a graph walk: `while stack:` (the truth of a
+/// list), `item = stack.pop()` into a variable the loop read at its top, items of several
+/// types (ints, strings, tuples, None, lists) dispatched with `isinstance`, the truth of a
+/// tuple and a list, and dict displays (`{}`, `{k: v, k2: v2}`) made in the loop.
+fn work_stack(rng: &mut Rng, b: u64) -> String {
+    let n = trips(rng);
+    let seed = rng.pick(&["[9]", "[40, 'ab', (3, 'c')]", "[None, 7, [1, 2, 3]]", "[(5, 6), '', 0]", "[2.5, 12]"]);
+    let split = rng.pick(&["item // 2", "item - 3", "item % 5"]);
+    let every = rng.range(2, 9);
+    format!(
+        "def l_work{b}(n):\n    stack = {seed}\n    item = None\n    seen = {{}}\n    h = 0\n    steps = 0\n    \
+         while stack:\n        h = (h * 31 + len(str(item))) % 1000003\n        item = stack.pop()\n        steps += 1\n        \
+         if steps > n:\n            break\n        \
+         if isinstance(item, int) and item > 1:\n            stack.append({split})\n            stack.append(str(item))\n        \
+         elif isinstance(item, str):\n            if item:\n                stack.append(item[1:])\n            else:\n                stack.append(None)\n        \
+         elif isinstance(item, tuple):\n            if item:\n                stack.append(item[1:])\n                stack.append(item[0])\n        \
+         elif isinstance(item, list):\n            if item:\n                stack.append(item[:-1])\n        \
+         elif item is None:\n            stack.append((steps % 7, 'x' * (steps % 3)))\n        \
+         rec = {{}} if steps % {every} else {{'s': steps, 'k': len(stack)}}\n        \
+         key = str(item)[:6]\n        seen[key] = seen.get(key, 0) + len(rec)\n    \
+         return h, steps, len(seen), stack[-3:]\n\
+         print('l_work{b}', l_work{b}({n}))"
     )
 }
