@@ -275,12 +275,39 @@ pub(crate) fn format_int_spec(v: &IntArg<'_>, s: &Spec) -> RtResult<String> {
     Ok(finish_number(sign_str(v.negative(), s), prefix, &digits, s, group_size, len))
 }
 
+/// Digits after the point beyond which a double's exact decimal expansion has only zeros (the
+/// smallest subnormal, 2**-1074, has 1074), and significant digits likewise (at most 767).
+const EXACT_FIXED_DIGITS: usize = 1100;
+const EXACT_SCI_DIGITS: usize = 800;
+
+/// `x` with `p` digits after the point (Rust's exact `{:.p$}`), zeros past the exact expansion
+/// written by hand: Rust's formatting panics for a precision above 65535 (`{x:.1000000f}`).
+fn fixed_digits(x: f64, p: usize) -> String {
+    if p <= EXACT_FIXED_DIGITS {
+        return format!("{x:.p$}");
+    }
+    let mut out = format!("{x:.EXACT_FIXED_DIGITS$}");
+    out.extend(std::iter::repeat_n('0', p - EXACT_FIXED_DIGITS));
+    out
+}
+
+/// `x` as `d.ddde±x` with `p` digits after the point (Rust's `{:.p$e}`), likewise padded.
+fn sci_digits(x: f64, p: usize) -> String {
+    if p <= EXACT_SCI_DIGITS {
+        return format!("{x:.p$e}");
+    }
+    let mut out = format!("{x:.EXACT_SCI_DIGITS$e}");
+    let at = out.find('e').unwrap_or(out.len());
+    out.insert_str(at, &"0".repeat(p - EXACT_SCI_DIGITS));
+    out
+}
+
 /// The text of a non-negative finite float for `ty` in e/f/g/%/none (lowercase).
 fn float_body(x: f64, ty: Option<char>, precision: Option<usize>, alt: bool) -> String {
     match ty {
         Some('f') | Some('F') | Some('%') => {
             let p = precision.unwrap_or(6);
-            let mut out = format!("{x:.p$}");
+            let mut out = fixed_digits(x, p);
             if alt && p == 0 {
                 out.push('.');
             }
@@ -288,7 +315,7 @@ fn float_body(x: f64, ty: Option<char>, precision: Option<usize>, alt: bool) -> 
         }
         Some('e') | Some('E') => {
             let p = precision.unwrap_or(6);
-            let (_, digits, exp) = split_exp(&format!("{x:.p$e}"));
+            let (_, digits, exp) = split_exp(&sci_digits(x, p));
             let mut out = String::new();
             out.push_str(&digits[..1]);
             if p > 0 || alt {
@@ -303,7 +330,7 @@ fn float_body(x: f64, ty: Option<char>, precision: Option<usize>, alt: bool) -> 
             // g, G, n, or no type with a precision.
             let add_dot_0 = ty.is_none();
             let p = precision.unwrap_or(6).max(1);
-            let (_, mut digits, exp) = split_exp(&format!("{:.*e}", p - 1, x));
+            let (_, mut digits, exp) = split_exp(&sci_digits(x, p - 1));
             let sci_limit = if add_dot_0 { p as i32 - 1 } else { p as i32 };
             let sci = exp < -4 || exp >= sci_limit;
             if !alt {
