@@ -47,6 +47,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, ModuleError, default_libcall_names};
 
+use super::exit_handover;
 use super::exit_plan::{self, ExitPlan, SlotPlace};
 use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
@@ -188,7 +189,7 @@ pub fn compile_side_trace_for_now(
 ) -> Result<CompiledTrace, String> {
     let members = [TreeMember { trace, place, parent: None }];
     let shapes = check_members(&members)?;
-    compile_with(&members, layout, listings, &shapes, Tier::ForNow)
+    compile_with(&members, layout, listings, &shapes, Tier::ForNow, &[false])
 }
 
 /// One trace of a tree compiled as one function (see [`compile_tree`]).
@@ -210,6 +211,17 @@ pub fn compile_tree(
     layout: &ListLayout,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
+    // Exits whose side trace runs on in the function and takes their writes over: those side
+    // traces are compiled from the traces `exit_handover` makes (each exit then writes nothing).
+    let handover: Vec<exit_handover::Member<'_>> =
+        members.iter().map(|m| exit_handover::Member { trace: m.trace, parent: m.parent }).collect();
+    let taken = exit_handover::hand_over(&handover);
+    let members: Vec<TreeMember<'_>> = members
+        .iter()
+        .zip(&taken)
+        .map(|(m, taken)| TreeMember { trace: taken.as_ref().unwrap_or(m.trace), ..*m })
+        .collect();
+    let members = &members[..];
     let shapes = check_members(members)?;
     // A side trace compiled on its own is straight-line code, and is compiled again inside
     // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
@@ -217,7 +229,8 @@ pub fn compile_tree(
     let tier = if members.len() > 1 || members[0].place.is_root { Tier::Optimized } else { Tier::Plain };
     // Cranelift's working memory is kept for the next compile or handed back at once
     // (`lower_contexts.rs`).
-    compile_with(members, layout, listings, &shapes, tier)
+    let takes_over: Vec<bool> = taken.iter().map(Option::is_some).collect();
+    compile_with(members, layout, listings, &shapes, tier, &takes_over)
 }
 
 /// How much Cranelift works on a function (see [`host_isa`]).
@@ -266,6 +279,7 @@ fn compile_with(
     listings: Listings,
     shapes: &[Shape],
     tier: Tier,
+    takes_over: &[bool],
 ) -> Result<CompiledTrace, String> {
     let mut cost = CompileCost::default();
     let started = Instant::now();
@@ -285,7 +299,8 @@ fn compile_with(
     // the result).
     let objects: Box<[Box<[crate::interp::objects::value::Value]>]> =
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
-    let exit_plans = build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
+    let exit_plans =
+        build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects, takes_over)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
     cost.clif_insts = ctx.func.dfg.num_insts();
     cost.clif_blocks = ctx.func.dfg.num_blocks();
@@ -440,6 +455,9 @@ struct Lowerer<'a, 'f> {
     lists_resize: bool,
     /// The traces of the tree, their shapes and their `ConstObj` objects.
     members: &'a [TreeMember<'a>],
+    /// Per member: does it take its parent's exit's writes over (`exit_handover.rs`)? That
+    /// exit then writes nothing.
+    takes_over: &'a [bool],
     shapes: &'a [Shape],
     objects: &'a [Box<[crate::interp::objects::value::Value]>],
     /// Where the root trace starts (its preamble): a side trace's `Link` to the root jumps here
@@ -533,6 +551,7 @@ fn build_function(
     shapes: &[Shape],
     runtime: RuntimeFunctions,
     objects: &[Box<[crate::interp::objects::value::Value]>],
+    takes_over: &[bool],
 ) -> Result<Vec<Box<ExitPlan>>, String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -553,6 +572,7 @@ fn build_function(
         // Calls may run code that resizes lists too.
         lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| i.op.resizes_lists())),
         members,
+        takes_over,
         shapes,
         objects,
         root_start,
@@ -878,7 +898,9 @@ impl Lowerer<'_, '_> {
             match child {
                 Some(child) => {
                     self.b.switch_to_block(block);
-                    self.write_exit_snapshot(snap)?;
+                    if !self.takes_over.get(child).copied().unwrap_or(false) {
+                        self.write_exit_snapshot(snap)?;
+                    }
                     self.lower_side_trace_at(child, snap)?;
                 }
                 None => to_vm.push((snap, block)),

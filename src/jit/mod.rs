@@ -31,6 +31,7 @@ pub mod asm_labels;
 pub mod compile_stats;
 pub mod describe;
 pub mod dump;
+pub mod exit_handover;
 pub mod exit_plan;
 pub mod ir;
 pub mod layout;
