@@ -113,7 +113,7 @@ fn add_handed_over(snapshot: &mut Snapshot, handed: &[(u16, IrRef)]) {
 /// Does `inst` neither read nor write the frame behind the snapshots' back (given the types of
 /// the handed-over slots, `handed`)? A load or tag guard of a handed-over slot is answered from
 /// the parent's value, so it must be of that value's type.
-fn leaves_the_frame_alone(inst: &Inst, handed: impl Fn(u16) -> Option<Type>) -> bool {
+pub fn leaves_the_frame_alone(inst: &Inst, handed: impl Fn(u16) -> Option<Type>) -> bool {
     match inst.op {
         Op::GuardTag { slot, tag, .. } => handed(slot).is_none_or(|ty| Type::of_tag(tag) == Some(ty)),
         Op::SlotInt { slot }

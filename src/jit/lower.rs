@@ -47,12 +47,12 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, ModuleError, default_libcall_names};
 
-use super::exit_handover;
 use super::exit_plan::{self, ExitPlan, SlotPlace};
 use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
 use super::snap::{self, Known};
+use super::{exit_handover, loop_link};
 
 #[path = "lower_ops.rs"]
 mod ops;
@@ -85,6 +85,8 @@ mod slot_facts;
 
 #[path = "lower_exit_chains.rs"]
 mod exit_chains;
+#[path = "lower_loop_link.rs"]
+mod loop_link_lowering;
 #[path = "lower_str_append.rs"]
 mod str_append;
 #[path = "lower_str_direct.rs"]
@@ -189,7 +191,18 @@ pub fn compile_side_trace_for_now(
 ) -> Result<CompiledTrace, String> {
     let members = [TreeMember { trace, place, parent: None }];
     let shapes = check_members(&members)?;
-    compile_with(&members, layout, listings, &shapes, Tier::ForNow, &[false])
+    compile_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
+}
+
+/// How a tree compiled as one function passes state on, per member (empty: as written).
+#[derive(Default)]
+struct Handover {
+    /// Does it take its parent's exit's writes over (`exit_handover.rs`)? That exit then
+    /// writes nothing.
+    takes_over: Vec<bool>,
+    /// Does its `Link` to the root enter the root's loop body with the carried values
+    /// (`loop_link.rs`)?
+    enters_body: Vec<bool>,
 }
 
 /// One trace of a tree compiled as one function (see [`compile_tree`]).
@@ -216,6 +229,11 @@ pub fn compile_tree(
     let handover: Vec<exit_handover::Member<'_>> =
         members.iter().map(|m| exit_handover::Member { trace: m.trace, parent: m.parent }).collect();
     let taken = exit_handover::hand_over(&handover);
+    let handover: Vec<exit_handover::Member<'_>> = handover
+        .iter()
+        .zip(&taken)
+        .map(|(m, taken)| exit_handover::Member { trace: taken.as_ref().unwrap_or(m.trace), parent: m.parent })
+        .collect();
     let members: Vec<TreeMember<'_>> = members
         .iter()
         .zip(&taken)
@@ -229,8 +247,11 @@ pub fn compile_tree(
     let tier = if members.len() > 1 || members[0].place.is_root { Tier::Optimized } else { Tier::Plain };
     // Cranelift's working memory is kept for the next compile or handed back at once
     // (`lower_contexts.rs`).
-    let takes_over: Vec<bool> = taken.iter().map(Option::is_some).collect();
-    compile_with(members, layout, listings, &shapes, tier, &takes_over)
+    let handover = Handover {
+        takes_over: taken.iter().map(Option::is_some).collect(),
+        enters_body: loop_link::links_into_body(&handover),
+    };
+    compile_with(members, layout, listings, &shapes, tier, &handover)
 }
 
 /// How much Cranelift works on a function (see [`host_isa`]).
@@ -279,7 +300,7 @@ fn compile_with(
     listings: Listings,
     shapes: &[Shape],
     tier: Tier,
-    takes_over: &[bool],
+    handover: &Handover,
 ) -> Result<CompiledTrace, String> {
     let mut cost = CompileCost::default();
     let started = Instant::now();
@@ -300,7 +321,7 @@ fn compile_with(
     let objects: Box<[Box<[crate::interp::objects::value::Value]>]> =
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
     let exit_plans =
-        build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects, takes_over)?;
+        build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects, handover)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
     cost.clif_insts = ctx.func.dfg.num_insts();
     cost.clif_blocks = ctx.func.dfg.num_blocks();
@@ -455,14 +476,16 @@ struct Lowerer<'a, 'f> {
     lists_resize: bool,
     /// The traces of the tree, their shapes and their `ConstObj` objects.
     members: &'a [TreeMember<'a>],
-    /// Per member: does it take its parent's exit's writes over (`exit_handover.rs`)? That
-    /// exit then writes nothing.
-    takes_over: &'a [bool],
+    /// How state passes from exits to side traces and from links to the loop.
+    handover: &'a Handover,
     shapes: &'a [Shape],
     objects: &'a [Box<[crate::interp::objects::value::Value]>],
     /// Where the root trace starts (its preamble): a side trace's `Link` to the root jumps here
     /// when the tree is one function.
     root_start: Option<Block>,
+    /// The root's loop header and its `Phi`s (slot, type), once lowered, when the tree is one
+    /// function: a link into the body jumps there (`loop_link.rs`).
+    root_loop: Option<(Block, Vec<(u16, Type)>)>,
     /// The trace being lowered.
     t: TraceState<'a>,
     /// The plans of the exits that write through one runtime call (owned by the compiled
@@ -551,7 +574,7 @@ fn build_function(
     shapes: &[Shape],
     runtime: RuntimeFunctions,
     objects: &[Box<[crate::interp::objects::value::Value]>],
-    takes_over: &[bool],
+    handover: &Handover,
 ) -> Result<Vec<Box<ExitPlan>>, String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -572,10 +595,11 @@ fn build_function(
         // Calls may run code that resizes lists too.
         lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| i.op.resizes_lists())),
         members,
-        takes_over,
+        handover,
         shapes,
         objects,
         root_start,
+        root_loop: None,
         t: TraceState::new(0, members, objects, side_exits),
         exit_plans: Vec::new(),
         exit_buffer: None,
@@ -637,6 +661,13 @@ impl Lowerer<'_, '_> {
         }
         self.b.ins().jump(header, &entry_args);
         self.b.switch_to_block(header);
+        if self.t.member == 0 && self.root_start.is_some() {
+            let phis = trace.insts[loop_at + 1..loop_at + 1 + phis].iter().filter_map(|inst| match inst.op {
+                Op::Phi { slot, .. } => Some((slot, inst.ty)),
+                _ => None,
+            });
+            self.root_loop = Some((header, phis.collect()));
+        }
         for at in loop_at + 1 + phis..trace.insts.len() {
             self.lower(IrRef(at as u32))?;
         }
@@ -838,8 +869,14 @@ impl Lowerer<'_, '_> {
     /// returning `LINK_TO_ROOT` (the root's exit code passes it on, the VM calls the root
     /// again); compiled with its tree, it jumps to the root's start.
     fn link(&mut self, target: u32, snap: SnapId) -> Result<(), String> {
-        self.write_snapshot(snap.0 as usize)?;
         let place = self.t.place;
+        if target == place.root_trace
+            && self.handover.enters_body.get(self.t.member).copied().unwrap_or(false)
+            && self.link_into_body(snap.0 as usize)?
+        {
+            return Ok(());
+        }
+        self.write_snapshot(snap.0 as usize)?;
         if target == place.root_trace
             && let Some(start) = self.root_start
         {
@@ -898,7 +935,7 @@ impl Lowerer<'_, '_> {
             match child {
                 Some(child) => {
                     self.b.switch_to_block(block);
-                    if !self.takes_over.get(child).copied().unwrap_or(false) {
+                    if !self.handover.takes_over.get(child).copied().unwrap_or(false) {
                         self.write_exit_snapshot(snap)?;
                     }
                     self.lower_side_trace_at(child, snap)?;

@@ -35,6 +35,7 @@ pub mod exit_handover;
 pub mod exit_plan;
 pub mod ir;
 pub mod layout;
+pub mod loop_link;
 pub mod lower;
 pub mod model;
 pub mod opt;
