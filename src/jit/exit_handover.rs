@@ -18,9 +18,9 @@
 //! slots live where it resumes added. The exit itself then writes nothing.
 //!
 //! Only where the frame is not read or written behind the snapshots' back: the side trace
-//! holds only pure instructions, guards, `ClearSlot`s and interrupt checks (no call, no store,
-//! no list method: any of those reads or writes the frame, or frees what the unwritten values
-//! point into) and ends in `Link` or `Leave`; the exit is not inside an inlined call and
+//! holds only pure instructions, guards, `ClearSlot`s, interrupt checks and stores of numbers
+//! over numbers in lists (no call, no slot store, no list method: any of those reads or writes
+//! the frame, or frees what the unwritten values point into) and ends in `Link` or `Leave`; the exit is not inside an inlined call and
 //! builds no virtual tuple; every handed-over slot can be named in the side trace. Otherwise
 //! the exit writes its snapshot as before. The values handed over are kept alive by what they
 //! were read from, as inside the parent: a `ClearSlot` moves a last reference into the garbage,
@@ -129,6 +129,9 @@ pub fn leaves_the_frame_alone(inst: &Inst, handed: impl Fn(u16) -> Option<Type>)
         // It drops what the frame holds (into the garbage if it is the last reference); the
         // side trace writes the slot again before any exit that needs it.
         Op::ClearSlot { .. } | Op::CheckInterrupt { .. } => true,
+        // A number over a number in a list (it exits if the old element is a heap value):
+        // nothing is freed, the frame is not touched.
+        Op::ListStore { .. } => true,
         op => op.effect() != Effect::Effect,
     }
 }

@@ -14,7 +14,8 @@
 //! the body only if:
 //! - its snapshot writes every `Phi` slot, with a value of the `Phi`'s type;
 //! - the side traces from the root's exit down to the link (the link's trace and its parents)
-//!   neither read nor write the frame behind their snapshots (`exit_handover::leaves_the_frame_alone`),
+//!   neither read nor write the frame behind their snapshots (`exit_handover::leaves_the_frame_alone`)
+//!   nor store into lists (the body may use an element the preamble loaded),
 //!   and none of their snapshots and `ClearSlot`s touches a slot the preamble loaded or
 //!   guarded other than the `Phi` slots (the loop invariants: the body uses the preamble's
 //!   values of them);
@@ -163,7 +164,10 @@ fn enters_body(members: &[Member<'_>], index: usize, trace: &Trace, phis: &[(u16
     loop {
         let here = &members[member];
         let Some((_, body)) = here.trace.insts.split_last() else { return false };
-        if !body.iter().all(|inst| leaves_the_frame_alone(inst, |_| None)) {
+        // No list store either: the body may use list elements the preamble loaded.
+        let keeps_state =
+            |inst: &super::ir::Inst| leaves_the_frame_alone(inst, |_| None) && !matches!(inst.op, Op::ListStore { .. });
+        if !body.iter().all(keeps_state) {
             return false;
         }
         let cleared: Vec<u16> = body
