@@ -20,9 +20,10 @@
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
 //!
 //! [`compile_tree`] builds one function for a whole trace tree: each side trace's code goes into
-//! the exit block of the guard it starts from (after the exit's stores), starting from the
-//! values its parent had (`snap::known_at_exit`), and its `Link` back to the root jumps to the root's
-//! start block instead of returning.
+//! the exit block of the guard it starts from (after the exit's stores, or with them handed over
+//! to the side trace: `exit_handover.rs`), starting from the values its parent had
+//! (`snap::known_at_exit`), and its `Link` back to the root jumps to the root's start block, or
+//! to its loop header with the carried values (`loop_link.rs`), instead of returning.
 //!
 //! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
 //! (per thread) between small compiles (`lower_contexts.rs`); only the code memory belongs to
