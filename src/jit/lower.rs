@@ -20,9 +20,10 @@
 //! Guards are always branches, never traps. The per-opcode lowering lives in `lower_ops.rs`.
 //!
 //! [`compile_tree`] builds one function for a whole trace tree: each side trace's code goes into
-//! the exit block of the guard it starts from (after the exit's stores), starting from the
-//! values its parent had (`snap::known_at_exit`), and its `Link` back to the root jumps to the root's
-//! start block instead of returning.
+//! the exit block of the guard it starts from (after the exit's stores, or with them handed over
+//! to the side trace: `exit_handover.rs`), starting from the values its parent had
+//! (`snap::known_at_exit`), and its `Link` back to the root jumps to the root's start block, or
+//! to its loop header with the carried values (`loop_link.rs`), instead of returning.
 //!
 //! Compile time: the target ISA is built once per process and Cranelift's contexts are reused
 //! (per thread) between small compiles (`lower_contexts.rs`); only the code memory belongs to
@@ -52,6 +53,7 @@ use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
 use super::snap::{self, Known};
+use super::{exit_handover, loop_link};
 
 #[path = "lower_ops.rs"]
 mod ops;
@@ -84,6 +86,8 @@ mod slot_facts;
 
 #[path = "lower_exit_chains.rs"]
 mod exit_chains;
+#[path = "lower_loop_link.rs"]
+mod loop_link_lowering;
 #[path = "lower_str_append.rs"]
 mod str_append;
 #[path = "lower_str_direct.rs"]
@@ -188,7 +192,18 @@ pub fn compile_side_trace_for_now(
 ) -> Result<CompiledTrace, String> {
     let members = [TreeMember { trace, place, parent: None }];
     let shapes = check_members(&members)?;
-    compile_with(&members, layout, listings, &shapes, Tier::ForNow)
+    compile_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
+}
+
+/// How a tree compiled as one function passes state on, per member (empty: as written).
+#[derive(Default)]
+struct Handover {
+    /// Does it take its parent's exit's writes over (`exit_handover.rs`)? That exit then
+    /// writes nothing.
+    takes_over: Vec<bool>,
+    /// Does its `Link` to the root enter the root's loop body with the carried values
+    /// (`loop_link.rs`)?
+    enters_body: Vec<bool>,
 }
 
 /// One trace of a tree compiled as one function (see [`compile_tree`]).
@@ -210,6 +225,22 @@ pub fn compile_tree(
     layout: &ListLayout,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
+    // Exits whose side trace runs on in the function and takes their writes over: those side
+    // traces are compiled from the traces `exit_handover` makes (each exit then writes nothing).
+    let handover: Vec<exit_handover::Member<'_>> =
+        members.iter().map(|m| exit_handover::Member { trace: m.trace, parent: m.parent }).collect();
+    let taken = exit_handover::hand_over(&handover);
+    let handover: Vec<exit_handover::Member<'_>> = handover
+        .iter()
+        .zip(&taken)
+        .map(|(m, taken)| exit_handover::Member { trace: taken.as_ref().unwrap_or(m.trace), parent: m.parent })
+        .collect();
+    let members: Vec<TreeMember<'_>> = members
+        .iter()
+        .zip(&taken)
+        .map(|(m, taken)| TreeMember { trace: taken.as_ref().unwrap_or(m.trace), ..*m })
+        .collect();
+    let members = &members[..];
     let shapes = check_members(members)?;
     // A side trace compiled on its own is straight-line code, and is compiled again inside
     // its tree once the tree settles (or runs rarely): Cranelift's e-graph optimizer, a
@@ -217,7 +248,11 @@ pub fn compile_tree(
     let tier = if members.len() > 1 || members[0].place.is_root { Tier::Optimized } else { Tier::Plain };
     // Cranelift's working memory is kept for the next compile or handed back at once
     // (`lower_contexts.rs`).
-    compile_with(members, layout, listings, &shapes, tier)
+    let handover = Handover {
+        takes_over: taken.iter().map(Option::is_some).collect(),
+        enters_body: loop_link::links_into_body(&handover),
+    };
+    compile_with(members, layout, listings, &shapes, tier, &handover)
 }
 
 /// How much Cranelift works on a function (see [`host_isa`]).
@@ -266,6 +301,7 @@ fn compile_with(
     listings: Listings,
     shapes: &[Shape],
     tier: Tier,
+    handover: &Handover,
 ) -> Result<CompiledTrace, String> {
     let mut cost = CompileCost::default();
     let started = Instant::now();
@@ -285,7 +321,8 @@ fn compile_with(
     // the result).
     let objects: Box<[Box<[crate::interp::objects::value::Value]>]> =
         members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
-    let exit_plans = build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects)?;
+    let exit_plans =
+        build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects, handover)?;
     let clif = listings.clif.then(|| ctx.func.display().to_string());
     cost.clif_insts = ctx.func.dfg.num_insts();
     cost.clif_blocks = ctx.func.dfg.num_blocks();
@@ -440,11 +477,16 @@ struct Lowerer<'a, 'f> {
     lists_resize: bool,
     /// The traces of the tree, their shapes and their `ConstObj` objects.
     members: &'a [TreeMember<'a>],
+    /// How state passes from exits to side traces and from links to the loop.
+    handover: &'a Handover,
     shapes: &'a [Shape],
     objects: &'a [Box<[crate::interp::objects::value::Value]>],
     /// Where the root trace starts (its preamble): a side trace's `Link` to the root jumps here
     /// when the tree is one function.
     root_start: Option<Block>,
+    /// The root's loop header and its `Phi`s (slot, type), once lowered, when the tree is one
+    /// function: a link into the body jumps there (`loop_link.rs`).
+    root_loop: Option<(Block, Vec<(u16, Type)>)>,
     /// The trace being lowered.
     t: TraceState<'a>,
     /// The plans of the exits that write through one runtime call (owned by the compiled
@@ -533,6 +575,7 @@ fn build_function(
     shapes: &[Shape],
     runtime: RuntimeFunctions,
     objects: &[Box<[crate::interp::objects::value::Value]>],
+    handover: &Handover,
 ) -> Result<Vec<Box<ExitPlan>>, String> {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -553,9 +596,11 @@ fn build_function(
         // Calls may run code that resizes lists too.
         lists_resize: members.iter().any(|m| m.trace.insts.iter().any(|i| i.op.resizes_lists())),
         members,
+        handover,
         shapes,
         objects,
         root_start,
+        root_loop: None,
         t: TraceState::new(0, members, objects, side_exits),
         exit_plans: Vec::new(),
         exit_buffer: None,
@@ -617,6 +662,13 @@ impl Lowerer<'_, '_> {
         }
         self.b.ins().jump(header, &entry_args);
         self.b.switch_to_block(header);
+        if self.t.member == 0 && self.root_start.is_some() {
+            let phis = trace.insts[loop_at + 1..loop_at + 1 + phis].iter().filter_map(|inst| match inst.op {
+                Op::Phi { slot, .. } => Some((slot, inst.ty)),
+                _ => None,
+            });
+            self.root_loop = Some((header, phis.collect()));
+        }
         for at in loop_at + 1 + phis..trace.insts.len() {
             self.lower(IrRef(at as u32))?;
         }
@@ -818,8 +870,14 @@ impl Lowerer<'_, '_> {
     /// returning `LINK_TO_ROOT` (the root's exit code passes it on, the VM calls the root
     /// again); compiled with its tree, it jumps to the root's start.
     fn link(&mut self, target: u32, snap: SnapId) -> Result<(), String> {
-        self.write_snapshot(snap.0 as usize)?;
         let place = self.t.place;
+        if target == place.root_trace
+            && self.handover.enters_body.get(self.t.member).copied().unwrap_or(false)
+            && self.link_into_body(snap.0 as usize)?
+        {
+            return Ok(());
+        }
+        self.write_snapshot(snap.0 as usize)?;
         if target == place.root_trace
             && let Some(start) = self.root_start
         {
@@ -878,7 +936,9 @@ impl Lowerer<'_, '_> {
             match child {
                 Some(child) => {
                     self.b.switch_to_block(block);
-                    self.write_exit_snapshot(snap)?;
+                    if !self.handover.takes_over.get(child).copied().unwrap_or(false) {
+                        self.write_exit_snapshot(snap)?;
+                    }
                     self.lower_side_trace_at(child, snap)?;
                 }
                 None => to_vm.push((snap, block)),

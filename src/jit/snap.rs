@@ -217,11 +217,21 @@ pub fn prune_dead_slots(trace: &mut Trace, code: &Rc<CodeObject>) {
             .collect();
         let live = |slot: u16| slot >= GLOBAL_SLOTS || owner_is_live(&frames, &keys, &liveness, slot);
         let virtual_slots: Vec<(u16, u32)> = snap.virtual_slots.iter().copied().filter(|&(s, _)| live(s)).collect();
-        pruned.push((slots, virtual_slots));
+        // Every frame slot's liveness, for the slots a parent's exit leaves to a side trace
+        // (`exit_handover.rs`).
+        let frame_slots = frames.iter().map(|(code, base, _)| usize::from(*base) + code.nslots as usize).max();
+        let mut bits = vec![0u64; frame_slots.unwrap_or(0).div_ceil(64)];
+        for slot in 0..frame_slots.unwrap_or(0).min(usize::from(GLOBAL_SLOTS)) as u16 {
+            if owner_is_live(&frames, &keys, &liveness, slot) {
+                bits[usize::from(slot / 64)] |= 1 << (slot % 64);
+            }
+        }
+        pruned.push((slots, virtual_slots, bits));
     }
-    for (snap, (slots, virtual_slots)) in trace.snapshots.iter_mut().zip(pruned) {
+    for (snap, (slots, virtual_slots, bits)) in trace.snapshots.iter_mut().zip(pruned) {
         snap.slots = slots;
         snap.virtual_slots = virtual_slots;
+        snap.live = Some(bits);
     }
 }
 

@@ -74,6 +74,9 @@ pub struct Snapshot {
     pub virtual_slots: Vec<(u16, u32)>,
     /// The virtual tuples of this exit, each built before any that contains it.
     pub virtuals: Vec<VirtualTuple>,
+    /// The frame slots live where it resumes, one bit per slot (`snap::prune_dead_slots`);
+    /// `None` (not computed): every slot counts as live. Globals are always live.
+    pub live: Option<Vec<u64>>,
 }
 
 /// A tuple that exists only as its items' values (allocation removal): an exit that must
@@ -115,6 +118,15 @@ impl Snapshot {
             })
             .collect();
         if items.len() == 1 { format!("({},)", items[0]) } else { format!("({})", items.join(", ")) }
+    }
+
+    /// Is `slot` live where this snapshot resumes (some path may read it before writing it)?
+    pub fn is_live(&self, slot: u16) -> bool {
+        match &self.live {
+            _ if slot >= GLOBAL_SLOTS => true,
+            None => true,
+            Some(bits) => bits.get(usize::from(slot / 64)).is_some_and(|word| word >> (slot % 64) & 1 == 1),
+        }
     }
 
     /// Renames every IR value this snapshot reads.
