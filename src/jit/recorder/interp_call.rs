@@ -38,7 +38,7 @@ impl Recorder {
         // trace at every call (bench/strings.toy's caesar: 300k exits, the rest of the
         // iteration interpreted; see docs/JIT.md).
         let linked = code.loop_count > 0;
-        (linked || inlined || too_deep) && !self.entry
+        linked || inlined || too_deep
     }
 
     /// Records a call of `function` (held in trace slot `callee`) in the interpreter, with
