@@ -374,8 +374,9 @@ impl Lowerer<'_, '_> {
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let (base, offset) = self.slot_place(dst);
         let dst_address = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        // `Void`: the result, whatever its type, stays in `dst` (the trace reads it from there).
         let want = if ty == Type::Void {
-            crate::interp::objects::value::tag::NONE
+            crate::interp::engine::interp_call::ANY_RESULT
         } else {
             ty.value_tag()
                 .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict)))
@@ -440,12 +441,18 @@ impl Lowerer<'_, '_> {
         // Another type than the trace's goes to the caller's result register and the trace exits.
         // The callee's garbage stays until the caller drops its own (`lower_call_garbage.rs`
         // decides only for `CallNative`).
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, None), want, snap)?;
-        let exit = self.exit_block(snap)?;
+        // A result left in `dst` (`Void`): None is the quick path, any other type is moved too.
+        let checked = if ty == Type::Void { tag::NONE } else { want };
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, None), checked, snap)?;
         let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
         self.b.switch_to_block(mismatch);
         self.b.ins().call(take_result, &[callee_frame, dst_address]);
-        self.b.ins().jump(exit, &[]);
+        if ty == Type::Void {
+            self.b.ins().jump(join, &[]);
+        } else {
+            let exit = self.exit_block(snap)?;
+            self.b.ins().jump(exit, &[]);
+        }
 
         self.b.switch_to_block(done);
         match cl_ty {

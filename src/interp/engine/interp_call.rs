@@ -34,6 +34,10 @@ use crate::interp::objects::value::{FunctionObj, Value, tag};
 /// trace's (it is in the caller's result slot), or rebound a global holding a function.
 pub const CALL_EXITS: u32 = 0;
 
+/// The `want` of a call whose result, of any type, goes into the caller's result slot (the
+/// trace reads it from there behind a type guard, which may grow a side trace): no tag's.
+pub const ANY_RESULT: u8 = 0xFE;
+
 /// The VM and the JIT that machine code running now was called with.
 #[derive(Clone, Copy)]
 struct Reentry {
@@ -76,8 +80,8 @@ impl Vm {
 
     /// `CallInterp`: runs `function` with `argc` arguments on the frame at `frame` (a stack
     /// address), `depth` calls deep in the machine code's frame; returns `RETURNED` with the
-    /// result in the frame's slot 0 when it has the tag `want` (`tag::NONE`: stored into `dst`
-    /// instead), else `CALL_EXITS`.
+    /// result in the frame's slot 0 when it has the tag `want` (`tag::NONE`, or any value for
+    /// [`ANY_RESULT`]: stored into `dst` instead), else `CALL_EXITS`.
     fn call_from_machine_code(
         &mut self,
         jit: &mut dyn JitHooks,
@@ -118,6 +122,11 @@ impl Vm {
                 };
                 if self.rebinds != rebinds {
                     return moved(value);
+                }
+                if want == ANY_RESULT {
+                    // SAFETY: as above.
+                    store(unsafe { &mut *dst }, value);
+                    return RETURNED;
                 }
                 match (tag_of(&value), want) {
                     (tag::NONE, tag::NONE) => {
