@@ -249,7 +249,7 @@ impl Lowerer<'_, '_> {
     fn call_checked(
         &mut self,
         callee: u32,
-        (entry, callee_frame): (ir::Value, ir::Value),
+        (entry, callee_frame, dst_address): (ir::Value, ir::Value, ir::Value),
         (depth, drops_garbage): (i64, Option<bool>),
         want: u8,
         snap: SnapId,
@@ -272,12 +272,17 @@ impl Lowerer<'_, '_> {
         let exit = self.exit_block(snap)?;
         let (exited, came_back) = self.branch_to_cold(returned, false);
 
-        // The callee exited: the VM re-creates its frame (and those of the calls it made).
+        // The callee exited: the VM finishes it in the interpreter and this trace goes on with
+        // its result, unless it raised (or rebound a function's global): then this trace exits.
         self.b.switch_to_block(exited);
-        let exited_call = self.runtime.exited_call.ok_or("a native call without its runtime function")?;
-        let entry_again = self.entry_slot(callee)?;
-        self.b.ins().call(exited_call, &[entry_again, status]);
-        self.b.ins().jump(exit, &[]);
+        let finish = self.runtime.finish_exited_call.ok_or("a native call without its runtime function")?;
+        let object = self.t.objects.get(callee as usize).ok_or("a native call of an unknown object")?;
+        let object = self.b.ins().iconst(types::I64, object as *const Value as i64);
+        let depth = self.b.ins().iconst(types::I32, depth);
+        let call = self.b.ins().call(finish, &[object, callee_frame, dst_address, status, depth]);
+        let finished = self.b.inst_results(call)[0];
+        let finished = self.b.ins().icmp_imm_u(IntCC::Equal, finished, i64::from(RETURNED));
+        self.b.ins().brif(finished, came_back, &[], exit, &[]);
 
         // It returned: the result is in its slot 0, with its tag.
         self.b.switch_to_block(came_back);
@@ -324,15 +329,15 @@ impl Lowerer<'_, '_> {
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let want =
             ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
+        let (base, offset) = self.slot_place(dst);
+        let to = self.b.ins().iadd_imm_s(base, i64::from(offset));
         let (mismatch, done) =
-            self.call_checked(callee, (entry, callee_frame), (depth, Some(drops_garbage)), want, snap)?;
+            self.call_checked(callee, (entry, callee_frame, to), (depth, Some(drops_garbage)), want, snap)?;
         let exit = self.exit_block(snap)?;
 
         // Another type: the interpreter takes it from the caller's result register.
         self.b.switch_to_block(mismatch);
         let take_result = self.runtime.take_result.ok_or("CallNative without its runtime function")?;
-        let (base, offset) = self.slot_place(dst);
-        let to = self.b.ins().iadd_imm_s(base, i64::from(offset));
         self.b.ins().call(take_result, &[callee_frame, to]);
         self.b.ins().jump(exit, &[]);
 
@@ -443,7 +448,8 @@ impl Lowerer<'_, '_> {
         // decides only for `CallNative`).
         // A result left in `dst` (`Void`): None is the quick path, any other type is moved too.
         let checked = if ty == Type::Void { tag::NONE } else { want };
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, None), checked, snap)?;
+        let (mismatch, done) =
+            self.call_checked(callee, (entry, callee_frame, dst_address), (depth, None), checked, snap)?;
         let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
         self.b.switch_to_block(mismatch);
         self.b.ins().call(take_result, &[callee_frame, dst_address]);
