@@ -9,8 +9,9 @@
 //! `native_context::FRAMES_LEFT` (a symbol) counts the frames left, taken by each native call for
 //! its callee and given back when it returns. Any other status means the callee exited: the
 //! caller has the VM finish the callee in the interpreter (`FINISH_EXITED_CALL`) and goes on
-//! with its result, or exits after the call if it raised. `CallInterp` runs a callee in the interpreter instead, through the
-//! runtime (`interp::engine::interp_call`), with the same frame layout and result protocol.
+//! with its result, or exits after the call if it raised. `CallInterp` runs a callee in the
+//! interpreter instead, through the runtime (`interp::engine::interp_call`), with the same
+//! frame layout and result protocol.
 //! Touches nothing but the function being built.
 
 use cranelift_codegen::ir::condcodes::IntCC;
