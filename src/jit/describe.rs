@@ -297,12 +297,15 @@ impl<'a> Describer<'a> {
             Op::ListInsert { list, index, value, .. } => {
                 format!("{}.insert({}, {})", self.plain(list), self.plain(index), self.plain(value))
             }
-            Op::CallInterp { callee, .. } => {
+            Op::CallInterp { callee, ty, .. } => {
                 let object = self.trace.objects.get(callee as usize).map_or("?".into(), |o| o.to_string());
                 let name = object.trim_start_matches("<function ").trim_end_matches('>').to_string();
-                format!(
-                    "calls {name} in the interpreter (its loops run their traces); exits if it raises or returns another type"
-                )
+                let exits = if ty == crate::jit::ir::Type::Void {
+                    "exits if it raises (the result, of any type, stays in its register)"
+                } else {
+                    "exits if it raises or returns another type"
+                };
+                format!("calls {name} in the interpreter (its loops run their traces); {exits}")
             }
             _ => match &self.assigned[r.0 as usize] {
                 Some(_) => self.assignment(r),

@@ -8,9 +8,10 @@
 //! leaves its result in its slot 0 and returns `RETURNED`. The recursion limit is the VM's:
 //! `native_context::FRAMES_LEFT` (a symbol) counts the frames left, taken by each native call for
 //! its callee and given back when it returns. Any other status means the callee exited: the
-//! caller records it (`EXITED_CALL`) and exits too, after the call, so that the VM re-creates
-//! every frame of the chain. `CallInterp` runs a callee in the interpreter instead, through the
-//! runtime (`interp::engine::interp_call`), with the same frame layout and result protocol.
+//! caller has the VM finish the callee in the interpreter (`FINISH_EXITED_CALL`) and goes on
+//! with its result, or exits after the call if it raised. `CallInterp` runs a callee in the
+//! interpreter instead, through the runtime (`interp::engine::interp_call`), with the same
+//! frame layout and result protocol.
 //! Touches nothing but the function being built.
 
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -213,8 +214,15 @@ impl Lowerer<'_, '_> {
 
     /// Calls the entry code of `entry` on `callee_frame` and returns its status: for a function
     /// with a loop, the entry returns `LINK_TO_ROOT` at the loop's header, and the loop's tree
-    /// runs on the same frame (again while it returns `LINK_TO_ROOT`).
-    fn call_entry_code(&mut self, callee: u32, entry: ir::Value, callee_frame: ir::Value) -> Result<ir::Value, String> {
+    /// runs on the same frame (again while it returns `LINK_TO_ROOT`). When the callee exits,
+    /// the VM finishes it in the interpreter (`toyjit_finish_exited_call`, PyPy's
+    /// `assembler_helper`): `RETURNED` then, or `CALL_EXITS` if it raised or rebound a
+    /// function's global (its result in `dst`).
+    fn call_entry_code(
+        &mut self,
+        callee: u32,
+        (entry, callee_frame, dst): (ir::Value, ir::Value, u16),
+    ) -> Result<ir::Value, String> {
         self.unbind_callee_locals(callee, callee_frame)?;
         let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
         let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::SideExits));
@@ -223,33 +231,58 @@ impl Lowerer<'_, '_> {
         let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
         let first = self.b.inst_results(call)[0];
         let check = self.b.create_block();
+        let not_returned = self.b.create_block();
         let again = self.b.create_block();
+        let exited = self.b.create_block();
         let done = self.b.create_block();
+        // Out of the straight line, so that a call that returned falls through to `done`.
+        for block in [not_returned, again, exited] {
+            self.b.set_cold_block(block);
+        }
         let status = self.b.append_block_param(check, types::I32);
         let result = self.b.append_block_param(done, types::I32);
         self.b.ins().jump(check, &[first.into()]);
+        // `RETURNED` first: the hot path of a function without a loop compares once, as before.
         self.b.switch_to_block(check);
+        let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
+        self.b.ins().brif(returned, done, &[status.into()], not_returned, &[]);
+        self.b.switch_to_block(not_returned);
         let link = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(LINK_TO_ROOT));
-        self.b.ins().brif(link, again, &[], done, &[status.into()]);
+        self.b.ins().brif(link, again, &[], exited, &[]);
         self.b.switch_to_block(again);
         let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopNative));
         let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopSideExits));
         let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
         let next = self.b.inst_results(call)[0];
         self.b.ins().jump(check, &[next.into()]);
+
+        // Computed here, on the cold path: the result register's address kept across the call
+        // cost bench/calls.toy's recursive calls 1.5% more instructions.
+        self.b.switch_to_block(exited);
+        let finish = self.runtime.finish_exited_call.ok_or("a native call without its runtime function")?;
+        let object = self.t.objects.get(callee as usize).ok_or("a native call of an unknown object")?;
+        let object = self.b.ins().iconst(types::I64, object as *const Value as i64);
+        let (base, offset) = self.slot_place(dst);
+        let dst_address = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        // The callee's frames are still taken from `FRAMES_LEFT` here: none more to count.
+        let depth = self.b.ins().iconst(types::I32, 0);
+        let call = self.b.ins().call(finish, &[object, callee_frame, dst_address, status, depth]);
+        let finished = self.b.inst_results(call)[0];
+        self.b.ins().jump(done, &[finished.into()]);
         self.b.switch_to_block(done);
         Ok(result)
     }
 
     /// Calls the entry code of `callee` natively on `callee_frame`, taking `depth` frames from
-    /// `FRAMES_LEFT` for the time of the call; exits through `snap` if it exited (recording the
-    /// callee's exit for the VM, `EXITED_CALL`), with the garbage floor raised around the call
-    /// when the trace imported it ([`Lowerer::with_garbage_floor`]). Returns the blocks for a result whose tag is
-    /// not `want` and for one that is, in that order (the current block is left ended).
+    /// `FRAMES_LEFT` for the time of the call; exits through `snap` if it did not return (the
+    /// callee raised, or rebound a function's global), with the garbage floor raised around the
+    /// call when the trace imported it ([`Lowerer::with_garbage_floor`]). Returns the blocks for
+    /// a result whose tag is not `want` and for one that is, in that order (the current block is
+    /// left ended).
     fn call_checked(
         &mut self,
         callee: u32,
-        (entry, callee_frame): (ir::Value, ir::Value),
+        (entry, callee_frame, dst): (ir::Value, ir::Value, u16),
         (depth, drops_garbage): (i64, Option<bool>),
         want: u8,
         snap: SnapId,
@@ -263,7 +296,7 @@ impl Lowerer<'_, '_> {
         // floor (`lower_imports.rs`): the differential generator's s_calls programs crashed or
         // printed other strings when its native path dropped the caller's garbage.
         let status =
-            self.with_garbage_floor(drops_garbage, |this| this.call_entry_code(callee, entry, callee_frame))?;
+            self.with_garbage_floor(drops_garbage, |this| this.call_entry_code(callee, (entry, callee_frame, dst)))?;
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
@@ -271,12 +304,7 @@ impl Lowerer<'_, '_> {
         let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
         let exit = self.exit_block(snap)?;
         let (exited, came_back) = self.branch_to_cold(returned, false);
-
-        // The callee exited: the VM re-creates its frame (and those of the calls it made).
         self.b.switch_to_block(exited);
-        let exited_call = self.runtime.exited_call.ok_or("a native call without its runtime function")?;
-        let entry_again = self.entry_slot(callee)?;
-        self.b.ins().call(exited_call, &[entry_again, status]);
         self.b.ins().jump(exit, &[]);
 
         // It returned: the result is in its slot 0, with its tag.
@@ -325,7 +353,7 @@ impl Lowerer<'_, '_> {
         let want =
             ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
         let (mismatch, done) =
-            self.call_checked(callee, (entry, callee_frame), (depth, Some(drops_garbage)), want, snap)?;
+            self.call_checked(callee, (entry, callee_frame, dst), (depth, Some(drops_garbage)), want, snap)?;
         let exit = self.exit_block(snap)?;
 
         // Another type: the interpreter takes it from the caller's result register.
@@ -374,8 +402,9 @@ impl Lowerer<'_, '_> {
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let (base, offset) = self.slot_place(dst);
         let dst_address = self.b.ins().iadd_imm_s(base, i64::from(offset));
+        // `Void`: the result, whatever its type, stays in `dst` (the trace reads it from there).
         let want = if ty == Type::Void {
-            crate::interp::objects::value::tag::NONE
+            crate::interp::engine::interp_call::ANY_RESULT
         } else {
             ty.value_tag()
                 .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict)))
@@ -393,7 +422,7 @@ impl Lowerer<'_, '_> {
             self.native_fast_path(
                 callee,
                 (frame_slot, depth),
-                (callee_frame, dst_address),
+                (callee_frame, dst_address, dst),
                 (want, ty, cl_ty),
                 (snap, interp, join),
             )?;
@@ -431,7 +460,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         callee: u32,
         (frame_slot, depth): (u16, i64),
-        (callee_frame, dst_address): (ir::Value, ir::Value),
+        (callee_frame, dst_address, dst): (ir::Value, ir::Value, u16),
         (want, ty, cl_ty): (u8, Type, Option<ir::types::Type>),
         (snap, interp, join): (SnapId, ir::Block, ir::Block),
     ) -> Result<(), String> {
@@ -440,12 +469,18 @@ impl Lowerer<'_, '_> {
         // Another type than the trace's goes to the caller's result register and the trace exits.
         // The callee's garbage stays until the caller drops its own (`lower_call_garbage.rs`
         // decides only for `CallNative`).
-        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame), (depth, None), want, snap)?;
-        let exit = self.exit_block(snap)?;
+        // A result left in `dst` (`Void`): None is the quick path, any other type is moved too.
+        let checked = if ty == Type::Void { tag::NONE } else { want };
+        let (mismatch, done) = self.call_checked(callee, (entry, callee_frame, dst), (depth, None), checked, snap)?;
         let take_result = self.runtime.take_result.ok_or("CallInterp without its runtime function")?;
         self.b.switch_to_block(mismatch);
         self.b.ins().call(take_result, &[callee_frame, dst_address]);
-        self.b.ins().jump(exit, &[]);
+        if ty == Type::Void {
+            self.b.ins().jump(join, &[]);
+        } else {
+            let exit = self.exit_block(snap)?;
+            self.b.ins().jump(exit, &[]);
+        }
 
         self.b.switch_to_block(done);
         match cl_ty {

@@ -21,7 +21,7 @@ pub(super) struct RuntimeFunctions {
     pub(super) frames_left: Option<ir::GlobalValue>,
     pub(super) stack_end: Option<ir::GlobalValue>,
     pub(super) rebinds: Option<ir::GlobalValue>,
-    pub(super) exited_call: Option<ir::FuncRef>,
+    pub(super) finish_exited_call: Option<ir::FuncRef>,
     pub(super) take_result: Option<ir::FuncRef>,
     pub(super) clear_slot: Option<ir::FuncRef>,
     /// Runs of `ClearSlot`s (`lower_clear_slots.rs`).
@@ -155,7 +155,12 @@ pub(super) fn import_runtime(
         frames_left,
         stack_end,
         rebinds,
-        exited_call: import(native_calls, rt::EXITED_CALL, &[pointer, types::I32], &[])?,
+        finish_exited_call: import(
+            native_calls,
+            rt::FINISH_EXITED_CALL,
+            &[pointer, pointer, pointer, types::I32, types::I32],
+            &[types::I32],
+        )?,
         take_result: import(native_calls, rt::TAKE_RESULT, &[pointer, pointer], &[])?,
         clear_slot: import(
             stores

@@ -46,6 +46,10 @@ impl Lowerer<'_, '_> {
         if let Op::CallNative { frame, .. } | Op::CallInterp { frame, .. } = op {
             self.t.inherited.retain(|&slot, _| slot < frame);
         }
+        // Nor of a slot the operation writes in memory (a call's result left in `dst`).
+        if let Some(slot) = op.slot_written_in_memory() {
+            self.t.inherited.remove(&slot);
+        }
         let Some(known) = self.t.heap_free.as_mut() else { return };
         match op {
             Op::GuardTag { slot, tag: found, .. } if found <= tag::FLOAT && guard_read_memory => {

@@ -4,6 +4,7 @@
 //! with payload words in registers, not `call_helper` with (tag, payload) pairs in memory; so
 //! do the string methods, indexing and slices of `runtime_str_methods::METHODS` (a slice's
 //! `None` bounds as a mask of operand bits).
+//! `==` and `!=` test lengths and short constants inline first (`lower_str_eq.rs`).
 //! The trace IR and the dump are unchanged: this is a choice of the lowering.
 //!
 //! The first `+` of a chain `a + b + c + ...` that appends in place (`lower_str_append.rs`)
@@ -20,6 +21,10 @@ use super::Lowerer;
 use super::str_append::appends_in_place;
 use crate::interp::objects::value::Value;
 use crate::jit::runtime_str_methods::{METHODS, Operand};
+
+/// `==` and `!=` inline.
+#[path = "lower_str_eq.rs"]
+mod str_eq;
 
 /// The runtime functions of `runtime_str_direct.rs` and `runtime_str_methods.rs`, each
 /// imported when a trace calls it.
@@ -224,6 +229,16 @@ impl Lowerer<'_, '_> {
                 let room = self.b.ins().iconst(types::I32, room as i64);
                 let call = self.b.ins().call(function.ok_or_else(missing)?, &[x, y, room]);
                 self.b.inst_results(call)[0]
+            }
+            (Direct::Compare, Op::Helper2 { fun: fun @ (Helper::Eq | Helper::Ne), a, b, .. }) => {
+                let compare = functions.compare.ok_or_else(missing)?;
+                let value = self.str_equality((a, b), fun == Helper::Ne, |this, x, y| {
+                    let number = this.b.ins().iconst(types::I32, i64::from(fun.number()));
+                    let call = this.b.ins().call(compare, &[number, x, y]);
+                    let word = this.b.inst_results(call)[0];
+                    this.b.ins().ireduce(types::I8, word)
+                })?;
+                return Ok(Some(value));
             }
             (Direct::Compare, Op::Helper2 { fun, a, b, .. }) => {
                 let (x, y) = (self.val(a)?, self.val(b)?);

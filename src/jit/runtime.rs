@@ -72,9 +72,10 @@ pub const FRAMES_LEFT: &str = "toyjit_frames_left";
 pub const STACK_END: &str = "toyjit_stack_end";
 pub const REBINDS: &str = "toyjit_rebinds";
 
-/// `CallNative` whose callee exited: records the callee's tree and exit for the VM, which
-/// re-creates the callee's frame (`native_context::push_exited_call`).
-pub const EXITED_CALL: &str = "toyjit_exited_call";
+/// A native call (`CallNative`, `CallInterp`'s native path) whose callee exited: the VM
+/// finishes the callee in the interpreter and the caller goes on with its result
+/// (`interp::engine::interp_call::finish_exited_call`), or the caller exits after the call.
+pub const FINISH_EXITED_CALL: &str = "toyjit_finish_exited_call";
 
 /// `CallNative` whose callee returned a value of another type than the trace's: moves it from
 /// the callee's slot 0 into the caller's result register, before the caller exits.
@@ -95,7 +96,7 @@ pub fn symbols() -> [(&'static str, *const u8); 19] {
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
         (STACK_END, (&context::STACK_END as *const std::sync::atomic::AtomicUsize).cast()),
         (REBINDS, (&context::REBINDS as *const std::sync::atomic::AtomicU64).cast()),
-        (EXITED_CALL, exited_call as *const u8),
+        (FINISH_EXITED_CALL, crate::interp::engine::interp_call::finish_exited_call as *const u8),
         (TAKE_RESULT, take_result as *const u8),
         (INTERRUPT_FLAG, crate::interp::engine::interrupt::flag_address().cast()),
         (INT_POW, int_pow as *const u8),
@@ -112,12 +113,6 @@ pub fn symbols() -> [(&'static str, *const u8); 19] {
         (LIST_POP, list_pop as *const u8),
         (super::exit_plan::WRITE_EXIT, super::exit_plan::write_exit as *const u8),
     ]
-}
-
-extern "C" fn exited_call(entry: *const crate::interp::engine::native::EntrySlot, exit: u32) {
-    // SAFETY: `entry` is the `EntrySlot` of a function object the calling trace keeps alive.
-    let tree = unsafe { (*entry).tree.get() };
-    crate::interp::engine::native::native_context::push_exited_call(tree, exit);
 }
 
 /// The previous floor as a word: -1 for none.

@@ -315,13 +315,20 @@ impl Vm {
         if status == RETURNED {
             return Some(EntryRun::Returned(std::mem::take(&mut self.stack[base])));
         }
-        let action = jit.exit_taken(call.tree, status, depth);
+        Some(EntryRun::Resume(self.take_exit(jit, (call.tree, status), base)))
+    }
+
+    /// Exit `status` of `tree`, taken on the frame at `base` (the top frame): pushes the frames
+    /// of the calls it was inside and of the native calls that exited below it, and returns the
+    /// pc to resume at in the new top frame.
+    pub(super) fn take_exit(&mut self, jit: &mut dyn JitHooks, (tree, status): (u32, u32), base: usize) -> usize {
+        let action = jit.exit_taken(tree, status, self.frames.len());
         let pc = action.pc as usize;
         if let Some(frames) = &action.frames {
             self.push_inlined_frames(base, pc, frames);
         }
         self.recording = action.recording;
-        Some(EntryRun::Resume(self.push_exited_calls(jit, pc)))
+        self.push_exited_calls(jit, pc)
     }
 
     /// After an exit that resumes at `pc` of the top frame: the native calls whose callees

@@ -429,10 +429,11 @@ op_table! {
     /// function whose loops have traces): runs object `callee` in the interpreter (a nested run
     /// of the dispatch loop, with the JIT on, so the callee's loops run their traces) on the
     /// frame starting at slot `frame`, where `argc` arguments were stored, `depth` calls deep
-    /// (the calls inlined around it, plus one). Its result, of type `ty` (`none`: the call
-    /// returned `None`, left in slot `dst`), is the value. Exits through `snap` (after the
-    /// `Call`) if the callee raised (the interpreter raises it there), returned another type
-    /// (moved into `dst`), or rebound a global holding a function.
+    /// (the calls inlined around it, plus one). Its result, of type `ty` (`none`: the result,
+    /// of any type, left in slot `dst`, where the trace reads it behind a type guard), is the
+    /// value. Exits through `snap` (after the `Call`) if the callee raised (the interpreter
+    /// raises it there), returned another type (moved into `dst`; never for `none`), or rebound
+    /// a global holding a function.
     CallInterp { callee: Object, frame: Slot, argc: I64, depth: I64, dst: Slot, ty: CallResult, snap: Snap } -> TypeField, effect, "{callee} at {frame}, {argc} args, depth {depth}, as {ty} into {dst}";
     /// `list.pop()` (a call into the runtime): the last element goes into frame slot `result`
     /// in memory; exits through `snap` (before the call) if the list is empty.

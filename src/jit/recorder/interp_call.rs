@@ -38,7 +38,7 @@ impl Recorder {
         // trace at every call (bench/strings.toy's caesar: 300k exits, the rest of the
         // iteration interpreted; see docs/JIT.md).
         let linked = code.loop_count > 0;
-        (linked || inlined || too_deep) && !self.entry
+        linked || inlined || too_deep
     }
 
     /// Records a call of `function` (held in trace slot `callee`) in the interpreter, with
@@ -79,7 +79,7 @@ impl Recorder {
         // tuple, a global or the garbage list; the interpreter may drop all but the last's
         // references while the callee runs (its arguments are stored counted, and forgotten):
         // the garbage keeps one more.
-        self.keep_held_values(frame_slot);
+        self.keep_held_values(frame_slot, dst_slot);
         self.native_pending = Some(PendingNative {
             callee: index,
             frame: frame_slot,
@@ -99,13 +99,17 @@ impl Recorder {
     /// free: a tuple the trace did not build (one it built is in the garbage already, or
     /// virtual), a string or dict borrowed from outside ([`super::strings::borrowed_from_outside`]);
     /// once each.
-    fn keep_held_values(&mut self, frame_slot: u16) {
+    fn keep_held_values(&mut self, frame_slot: u16, dst_slot: u16) {
         let mut held: Vec<IrRef> = self.slots.values().copied().collect();
         held.sort_by_key(|v| v.0);
         held.dedup();
         for value in held {
+            // The call's result register, overwritten in memory by the call, no longer keeps
+            // what the trace loaded from it.
+            let from_dst = loaded_slot(&self.trace.insts[value.0 as usize].op) == Some(dst_slot);
             let keep = match self.trace.ty(value) {
                 Type::Tuple => !matches!(self.trace.insts[value.0 as usize].op, Op::NewTuple { .. }),
+                Type::Str | Type::Dict if from_dst => true,
                 _ => super::strings::borrowed_from_outside(&self.trace, frame_slot, value),
             };
             if keep {
@@ -114,12 +118,19 @@ impl Recorder {
         }
     }
 
-    /// Back from a call the VM ran in the interpreter: `CallInterp`, typed by its result.
+    /// Back from a call the VM ran in the interpreter: `CallInterp`, typed by its result. A
+    /// number comes back in a register (another type exits). Anything else stays in the
+    /// caller's register (`Void`): in straight-line code (a side trace, an entry trace) the
+    /// trace reads it from there behind a type guard, whose exit grows a side trace when
+    /// another type comes back often (a lookup returning a string, a list, None...); a loop
+    /// takes a string or dict in a register and cannot read a `None`.
     pub(super) fn finish_interp_call(&mut self, call: PendingNative, frame: &[Value]) -> Result<(), Abort> {
+        let straight = self.side.is_some() || self.entry;
         let ty = match frame[call.dst.0 as usize] {
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,
             Value::Bool(_) => Type::Bool,
+            _ if straight => Type::Void,
             Value::None => Type::Void,
             Value::Str(_) => Type::Str,
             Value::Dict(_) => Type::Dict,
@@ -133,11 +144,23 @@ impl Recorder {
         let op = Op::CallInterp { callee: call.callee, frame: call.frame, argc, depth: call.depth, dst, ty, snap };
         let result = self.emit(op, ty);
         if ty == Type::Void {
-            // `None` stays in memory, where an exit finds it; the trace cannot read it.
-            self.nones.push(dst);
+            self.forget(dst);
+            if !straight {
+                // A loop's `None` stays in memory, where an exit finds it; the trace cannot
+                // read it (the next iteration would find the register changed).
+                self.nones.push(dst);
+            }
             return Ok(());
         }
         self.write(call.dst, result)
+    }
+}
+
+/// The frame slot a string or dict load reads.
+fn loaded_slot(op: &Op) -> Option<u16> {
+    match *op {
+        Op::SlotStr { slot } | Op::SlotDict { slot } => Some(slot),
+        _ => None,
     }
 }
 
