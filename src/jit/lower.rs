@@ -53,7 +53,7 @@ use super::ir::verify::{Shape, verify_for_lowering};
 use super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::layout::ListLayout;
 use super::snap::{self, Known};
-use super::{exit_handover, loop_link};
+use super::{compile_guard, exit_handover, loop_link};
 
 #[path = "lower_ops.rs"]
 mod ops;
@@ -171,7 +171,8 @@ pub struct Listings {
 }
 
 /// Compiles `trace` to machine code. `layout` locates a list's elements and length.
-/// Returns `Err` (never panics) for any trace it cannot or must not compile.
+/// Returns `Err` for any trace it cannot or must not compile, and for a panic while compiling
+/// (`compile_guard.rs`): never panics.
 pub fn compile_trace(
     trace: &Trace,
     layout: &ListLayout,
@@ -190,9 +191,11 @@ pub fn compile_side_trace_for_now(
     place: TreePlace,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
-    let members = [TreeMember { trace, place, parent: None }];
-    let shapes = check_members(&members)?;
-    compile_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
+    compile_guard::guarded(|| {
+        let members = [TreeMember { trace, place, parent: None }];
+        let shapes = check_members(&members)?;
+        compile_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
+    })
 }
 
 /// How a tree compiled as one function passes state on, per member (empty: as written).
@@ -221,6 +224,14 @@ pub struct TreeMember<'a> {
 /// to the root's start instead of returning to the VM. Exit numbers, side-exit tables and what
 /// each exit writes are the same as when the members are compiled one by one.
 pub fn compile_tree(
+    members: &[TreeMember<'_>],
+    layout: &ListLayout,
+    listings: Listings,
+) -> Result<CompiledTrace, String> {
+    compile_guard::guarded(|| compile_tree_unguarded(members, layout, listings))
+}
+
+fn compile_tree_unguarded(
     members: &[TreeMember<'_>],
     layout: &ListLayout,
     listings: Listings,

@@ -28,6 +28,7 @@
 //! the VM as a `&mut dyn JitHooks`.
 
 pub mod asm_labels;
+pub mod compile_guard;
 pub mod compile_stats;
 pub mod describe;
 pub mod dump;
