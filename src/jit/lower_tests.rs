@@ -38,6 +38,7 @@
 //! gave; all files run, and the test reports every failure.
 
 use super::*;
+use crate::interp::engine::native::SideExitSlot;
 use crate::interp::objects::value::Value;
 use crate::jit::ir::GLOBAL_SLOTS;
 use crate::jit::ir::text::parse_trace;
