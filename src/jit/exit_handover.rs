@@ -114,17 +114,11 @@ fn add_handed_over(snapshot: &mut Snapshot, handed: &[(u16, IrRef)]) {
 /// the handed-over slots, `handed`)? A load or tag guard of a handed-over slot is answered from
 /// the parent's value, so it must be of that value's type.
 pub fn leaves_the_frame_alone(inst: &Inst, handed: impl Fn(u16) -> Option<Type>) -> bool {
+    if let Some(slot) = inst.op.slot_loaded() {
+        return handed(slot).is_none_or(|ty| ty == inst.ty);
+    }
     match inst.op {
         Op::GuardTag { slot, tag, .. } => handed(slot).is_none_or(|ty| Type::of_tag(tag) == Some(ty)),
-        Op::SlotInt { slot }
-        | Op::SlotFloat { slot }
-        | Op::SlotBool { slot }
-        | Op::SlotPtr { slot }
-        | Op::SlotTuple { slot }
-        | Op::SlotStr { slot }
-        | Op::SlotDict { slot }
-        | Op::SlotBig { slot }
-        | Op::SlotIter { slot } => handed(slot).is_none_or(|ty| ty == inst.ty),
         Op::GuardObj { slot, .. } => handed(slot).is_none(),
         // It drops what the frame holds (into the garbage if it is the last reference); the
         // side trace writes the slot again before any exit that needs it.

@@ -81,7 +81,7 @@ impl RootFacts {
         for (at, inst) in root.insts[..loop_at].iter().enumerate() {
             let slot = match inst.op {
                 Op::GuardTag { slot, .. } | Op::GuardObj { slot, .. } => Some(slot),
-                op => slot_loaded(op),
+                op => op.slot_loaded(),
             };
             if let Some(slot) = slot {
                 if phi_slots.contains(&slot) {
@@ -130,22 +130,6 @@ impl RootFacts {
             .filter(|(_, inst)| inst.op.snapshot() == Some(snap))
             .all(|(at, _)| self.varies[at]);
         rest_is_its_guards && guards_vary
-    }
-}
-
-/// The slot a slot load reads.
-fn slot_loaded(op: Op) -> Option<u16> {
-    match op {
-        Op::SlotInt { slot }
-        | Op::SlotFloat { slot }
-        | Op::SlotBool { slot }
-        | Op::SlotPtr { slot }
-        | Op::SlotTuple { slot }
-        | Op::SlotStr { slot }
-        | Op::SlotDict { slot }
-        | Op::SlotBig { slot }
-        | Op::SlotIter { slot } => Some(slot),
-        _ => None,
     }
 }
 

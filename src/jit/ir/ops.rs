@@ -480,6 +480,22 @@ impl Op {
         self
     }
 
+    /// The frame slot this operation loads, if it is a slot load (`SlotInt` ... `SlotIter`).
+    pub fn slot_loaded(&self) -> Option<u16> {
+        match *self {
+            Op::SlotInt { slot }
+            | Op::SlotFloat { slot }
+            | Op::SlotBool { slot }
+            | Op::SlotPtr { slot }
+            | Op::SlotTuple { slot }
+            | Op::SlotStr { slot }
+            | Op::SlotDict { slot }
+            | Op::SlotBig { slot }
+            | Op::SlotIter { slot } => Some(slot),
+            _ => None,
+        }
+    }
+
     /// The frame slot this operation writes in memory besides its IR result, if any (a popped
     /// element, `append`'s None, a call's result in its register): a later read of that slot
     /// must read memory again (CSE and the loop body's peeling rely on this).
