@@ -66,6 +66,8 @@ mod tuples;
 
 #[path = "lower_old_elements.rs"]
 mod old_elements;
+#[path = "lower_old_tuples.rs"]
+mod old_tuples;
 #[path = "lower_tuple_blocks.rs"]
 mod tuple_blocks;
 
@@ -509,6 +511,9 @@ struct Lowerer<'a, 'f> {
     /// The address of the thread's free lists of tuple blocks, read at the function's entry
     /// when a trace pops them inline (`lower_tuple_blocks.rs`).
     tuple_blocks: Option<ir::Value>,
+    /// May this run free the elements list stores replace at once (`lower_old_tuples.rs`)?
+    /// Read at the function's entry when a trace frees an element whose shape it knows.
+    frees_at_once: Option<ir::Value>,
 }
 
 /// What lowering one trace of the tree keeps (swapped out while a side trace is lowered inside
@@ -541,6 +546,9 @@ struct TraceState<'a> {
     /// The list stores that free the element they replace at once
     /// (`lower_old_elements::frees_old_element`).
     frees_old: Vec<bool>,
+    /// The old elements of those stores whose shape the trace knows
+    /// (`lower_old_tuples::old_elements`).
+    old_elements: Vec<Option<old_tuples::OldElement>>,
     /// The block whose one call writes the exits leaving for the VM by their plans.
     restore: Option<Block>,
     /// The native calls whose callee's garbage is dropped when it returns
@@ -558,6 +566,8 @@ impl<'a> TraceState<'a> {
         side_exits: ir::Value,
     ) -> TraceState<'a> {
         let trace = members[member].trace;
+        let handed_over = tuples::handed_over_tuples(trace);
+        let frees_old = old_elements::frees_old_element(trace);
         TraceState {
             member,
             trace,
@@ -569,8 +579,9 @@ impl<'a> TraceState<'a> {
             exits: vec![None; trace.snapshots.len()],
             inherited: HashMap::new(),
             heap_free: None,
-            handed_over: tuples::handed_over_tuples(trace),
-            frees_old: old_elements::frees_old_element(trace),
+            old_elements: old_tuples::old_elements(trace, &frees_old, &handed_over),
+            handed_over,
+            frees_old,
             restore: None,
             drops_callee_garbage: call_garbage::drops_callee_garbage(trace),
             direct_kinds: str_direct::direct_kinds(trace),
@@ -618,9 +629,11 @@ fn build_function(
         exit_plans: Vec::new(),
         exit_buffer: None,
         tuple_blocks: None,
+        frees_at_once: None,
     };
     // Still in the entry block (before the root's start, which links jump back to).
     lw.tuple_blocks = lw.read_tuple_blocks(members);
+    lw.frees_at_once = lw.read_frees_at_once(members);
     if let Some(start) = root_start {
         lw.b.ins().jump(start, &[]);
         lw.b.switch_to_block(start);

@@ -58,6 +58,10 @@ pub(super) struct RuntimeFunctions {
     pub(super) drop_garbage: Option<ir::FuncRef>,
     pub(super) keep_result: Option<ir::FuncRef>,
     pub(super) keep_alive: Option<ir::FuncRef>,
+    /// Replaced elements freed inline (`lower_old_tuples.rs`).
+    pub(super) frees_at_once: Option<ir::FuncRef>,
+    pub(super) tuple_free: Option<ir::FuncRef>,
+    pub(super) tuple_recycle: Option<ir::FuncRef>,
     /// Exits that write through an [`crate::jit::exit_plan::ExitPlan`].
     pub(super) write_exit: Option<ir::FuncRef>,
     /// Strings and helpers (`runtime_strings.rs`).
@@ -148,6 +152,7 @@ pub(super) fn import_runtime(
         let drops = super::call_garbage::drops_callee_garbage(m.trace);
         m.trace.insts.iter().zip(drops).any(|(i, drops)| matches!(i.op, Op::CallNative { .. }) && !drops)
     });
+    let stores_any = uses(|op| matches!(op, Op::ListStoreAny { .. }));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
     Ok(RuntimeFunctions {
@@ -243,6 +248,9 @@ pub(super) fn import_runtime(
         keep_alive: import(uses(|op| matches!(op, Op::KeepAlive { .. })), rtt::KEEP_ALIVE, &[types::I32, word], &[])?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word, word], &[])?,
+        frees_at_once: import(stores_any, rtt::FREES_AT_ONCE, &[], &[word])?,
+        tuple_free: import(stores_any, rtt::TUPLE_FREE, &[pointer], &[])?,
+        tuple_recycle: import(stores_any, rtt::TUPLE_RECYCLE, &[pointer], &[])?,
         drop_garbage: import(tuples || garbage || uses(super::strings::is_helper), rtt::DROP_GARBAGE, &[], &[])?,
         keep_result: import(
             tuples || uses(|op| matches!(op, Op::CallInterp { ty, .. } | Op::CallNative { ty, .. } if ty.is_heap())),

@@ -595,7 +595,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// The address of element `index` (already normalised) of `list`.
-    fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
+    pub(super) fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
         let (list, index) = (self.val(list)?, self.val(index)?);
         let data = self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.data_pointer_offset);
         let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));

@@ -193,25 +193,35 @@ impl Lowerer<'_, '_> {
                 self.b.ins().call(keep, &[value_tag, payload]);
                 None
             }
-            Op::ListStoreAny { list, index, value } if self.handed_over(value) => {
-                let (list, index, tuple) = (self.val(list)?, self.val(index)?, self.val(value)?);
-                let store = self.runtime.list_store_owned.ok_or("ListStoreAny without its runtime function")?;
-                let free_old = i64::from(self.frees_old_element(r));
-                let free_old = self.b.ins().iconst(types::I64, free_old);
-                self.b.ins().call(store, &[list, index, tuple, free_old]);
-                None
-            }
             Op::ListStoreAny { list, index, value } => {
-                let (list, index) = (self.val(list)?, self.val(index)?);
-                let (value_tag, payload) = self.tag_and_payload(value)?;
-                let store = self.runtime.list_store_any.ok_or("ListStoreAny without its runtime function")?;
-                let free_old = i64::from(self.frees_old_element(r));
-                let free_old = self.b.ins().iconst(types::I64, free_old);
-                self.b.ins().call(store, &[list, index, value_tag, payload, free_old]);
+                match self.known_old_element(r) {
+                    // The old element is a tuple the trace read: freed inline (`lower_old_tuples.rs`).
+                    Some(old) => self.store_over_known_tuple(list, index, value, &old, |this| {
+                        this.list_store_call(r, list, index, value)
+                    })?,
+                    None => self.list_store_call(r, list, index, value)?,
+                }
                 None
             }
             _ => return Ok(None),
         }))
+    }
+
+    /// `list[index] = value` by the runtime, which frees or keeps the old element.
+    fn list_store_call(&mut self, r: IrRef, list: IrRef, index: IrRef, value: IrRef) -> Result<(), String> {
+        let (list, index) = (self.val(list)?, self.val(index)?);
+        let free_old = i64::from(self.frees_old_element(r));
+        let free_old = self.b.ins().iconst(types::I64, free_old);
+        if self.handed_over(value) {
+            let tuple = self.val(value)?;
+            let store = self.runtime.list_store_owned.ok_or("ListStoreAny without its runtime function")?;
+            self.b.ins().call(store, &[list, index, tuple, free_old]);
+        } else {
+            let (value_tag, payload) = self.tag_and_payload(value)?;
+            let store = self.runtime.list_store_any.ok_or("ListStoreAny without its runtime function")?;
+            self.b.ins().call(store, &[list, index, value_tag, payload, free_old]);
+        }
+        Ok(())
     }
 
     /// How to read tuple `tuple`: a tuple's length and items never change once it is built, so

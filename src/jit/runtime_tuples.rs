@@ -42,9 +42,16 @@ pub const DROP_GARBAGE: &str = "toyjit_drop_garbage";
 pub const KEEP_RESULT: &str = "toyjit_keep_result";
 /// `KeepAlive`: a counted reference to a value into the garbage.
 pub const KEEP_ALIVE: &str = "toyjit_keep_alive";
+/// A list store freeing a replaced tuple inline (`lower_old_tuples.rs`): may this run of
+/// machine code free replaced elements at once (read when the function starts)? A tuple
+/// block whose count machine code took to 0, freed (its items dropped); one whose items it
+/// released itself, recycled.
+pub const FREES_AT_ONCE: &str = "toyjit_frees_replaced_at_once";
+pub const TUPLE_FREE: &str = "toyjit_tuple_free";
+pub const TUPLE_RECYCLE: &str = "toyjit_tuple_recycle";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 11] {
+pub fn symbols() -> [(&'static str, *const u8); 14] {
     [
         (TUPLE_BLOCKS, tuple_blocks as *const u8),
         (TUPLE_NEW, tuple_new as *const u8),
@@ -57,6 +64,9 @@ pub fn symbols() -> [(&'static str, *const u8); 11] {
         (DROP_GARBAGE, drop_garbage as *const u8),
         (KEEP_RESULT, keep_result as *const u8),
         (KEEP_ALIVE, keep_alive as *const u8),
+        (FREES_AT_ONCE, frees_replaced_at_once as *const u8),
+        (TUPLE_FREE, tuple_free as *const u8),
+        (TUPLE_RECYCLE, tuple_recycle as *const u8),
     ]
 }
 
@@ -184,6 +194,23 @@ extern "C" fn keep_result(slot: *mut Value) {
     // nothing else borrows; the value moves out (leaving None), so it is owned once.
     let value = unsafe { std::mem::replace(&mut *slot, Value::None) };
     native_context::keep_until_dropped(value);
+}
+
+/// Read once per run of a function whose list stores free a replaced tuple inline: nothing in
+/// such a trace calls other code, so the answer holds for the whole run.
+extern "C" fn frees_replaced_at_once() -> i64 {
+    i64::from(native_context::back_edge_drops_new_garbage())
+}
+
+extern "C" fn tuple_free(tuple: usize) {
+    // SAFETY: machine code took the count of this live block to 0 (it held the last
+    // reference, the list element it just overwrote), and its items are intact.
+    unsafe { crate::interp::objects::tuple::free_unreferenced(tuple) }
+}
+
+extern "C" fn tuple_recycle(tuple: usize) {
+    // SAFETY: as for `tuple_free`, and machine code released every item already.
+    unsafe { crate::interp::objects::tuple::recycle_released(tuple) }
 }
 
 extern "C" fn drop_garbage() {

@@ -227,6 +227,29 @@ unsafe fn free_block(header: NonNull<TupleHeader>) {
     }
 }
 
+/// Frees the block at `address` whose count machine code took to 0 (a list store replacing
+/// its last holder, `jit/lower_old_tuples.rs`): drops its items, recycles the block.
+///
+/// # Safety
+/// `address` is a tuple block with count 0 and no handle left; its items are initialised.
+pub(crate) unsafe fn free_unreferenced(address: usize) {
+    // SAFETY (caller): a block address is never null.
+    unsafe { free_block(NonNull::new_unchecked(address as *mut TupleHeader)) }
+}
+
+/// Recycles the block at `address` whose count machine code took to 0 and whose items it
+/// released itself (`jit/lower_old_tuples.rs`, when its length's free list is full).
+///
+/// # Safety
+/// As for [`free_unreferenced`], the items released (they are not read again).
+pub(crate) unsafe fn recycle_released(address: usize) {
+    // SAFETY (caller): as above; the length word is intact.
+    unsafe {
+        let header = NonNull::new_unchecked(address as *mut TupleHeader);
+        recycle_block(header, header.as_ref().len);
+    }
+}
+
 /// Puts a block whose items are dropped onto its length's free list, or gives it back to the
 /// allocator when the list is full.
 ///
