@@ -146,6 +146,17 @@ impl Lowerer<'_, '_> {
             }
             Op::TupleIndex { tuple, index, snap } => {
                 let flags = self.tuple_flags(tuple);
+                if let Op::ConstInt { value: k } = self.t.trace.insts[index.0 as usize].op
+                    && k >= 0
+                {
+                    // `p[0]`, `p[1]`: a constant index that is not negative needs no
+                    // normalising, only `k < len`, and is its own result (folded into the load).
+                    let tuple = self.val(tuple)?;
+                    let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
+                    let inside = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, len, k);
+                    self.exit_unless(inside, snap)?;
+                    return Ok(Some(Some(self.b.ins().iconst(types::I64, k))));
+                }
                 let (tuple, index) = (self.val(tuple)?, self.val(index)?);
                 let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
                 Some(self.normalised_index(index, len, snap)?)
