@@ -199,31 +199,43 @@ fn owns_nothing(item: &Value) -> bool {
 
 /// Drops the items of the block at `header` and frees it. A tuple item whose last reference
 /// this was (a pair of pairs, a tree node's child) is released here, not through the drop
-/// glue's match over every variant.
+/// glue's match over every variant, and without recursion: such children wait on a stack
+/// linked through their refcount words (unused once the count is 0), so freeing a tree costs
+/// no call per node and a chain of a million nested tuples cannot overflow the stack.
 ///
 /// # Safety
 /// No handle to the block is left; its items are initialised.
 #[inline(never)]
 unsafe fn free_block(header: NonNull<TupleHeader>) {
     unsafe {
-        let len = header.as_ref().len;
-        let items = (header.as_ptr() as *mut u8).add(Tuple::ITEMS_OFFSET) as *mut Value;
-        for i in 0..len {
-            let item = items.add(i);
-            match &*item {
-                item if owns_nothing(item) => {}
-                Value::Tuple(child) => {
-                    let count = &child.header.as_ref().refcount;
-                    let left = count.get() - 1;
-                    count.set(left);
-                    if left == 0 {
-                        free_block(child.header);
+        let mut pending: *mut TupleHeader = std::ptr::null_mut();
+        let mut block = header;
+        loop {
+            let len = block.as_ref().len;
+            let items = (block.as_ptr() as *mut u8).add(Tuple::ITEMS_OFFSET) as *mut Value;
+            for i in 0..len {
+                let item = items.add(i);
+                match &*item {
+                    item if owns_nothing(item) => {}
+                    Value::Tuple(child) => {
+                        let count = &child.header.as_ref().refcount;
+                        let left = count.get() - 1;
+                        if left == 0 {
+                            count.set(pending as usize);
+                            pending = child.header.as_ptr();
+                        } else {
+                            count.set(left);
+                        }
                     }
+                    _ => std::ptr::drop_in_place(item),
                 }
-                _ => std::ptr::drop_in_place(item),
             }
+            recycle_block(block, len);
+            let Some(next) = NonNull::new(pending) else { return };
+            // The next waiting child: its refcount word links to the one below it.
+            pending = next.as_ref().refcount.get() as *mut TupleHeader;
+            block = next;
         }
-        recycle_block(header, len);
     }
 }
 
@@ -494,6 +506,21 @@ mod tests {
         })
         .join()
         .expect("the thread's tuples were freed");
+    }
+
+    #[test]
+    fn a_deep_chain_of_nested_tuples_is_freed_without_recursion() {
+        let mut chain = Tuple::from_vec(vec![Value::Int(0)]);
+        for i in 1..1_000_000 {
+            chain = Tuple::from_vec(vec![Value::Tuple(chain), Value::Int(i)]);
+        }
+        let shared = match &chain[0] {
+            Value::Tuple(inner) => inner.clone(),
+            _ => unreachable!(),
+        };
+        drop(chain);
+        assert_eq!(shared.refcount(), 1, "the child still held elsewhere survives");
+        assert!(matches!(shared[1], Value::Int(999_998)));
     }
 
     #[test]
