@@ -1,5 +1,5 @@
 //! A panic while compiling a trace becomes a compile error, not a crash. Cranelift checks its
-//! input with assertions (its verifier is off in release builds, `lower.rs`'s `host_isa`), and
+//! input with assertions (its verifier is off in release builds, `lower_module.rs`'s `host_isa`), and
 //! the lowering builds Cranelift functions through `FunctionBuilder`, which asserts too: an
 //! invalid function would panic, and with nothing to catch it the process would die in the
 //! middle of a user's program. Under [`guarded`] the panic unwinds to the compile's caller,

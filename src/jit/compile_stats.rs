@@ -4,9 +4,13 @@
 //! adds its IR size and its time, split into our optimizer, our lowering to Cranelift IR,
 //! Cranelift's compile, and the code memory's module (`lower::CompileCost`). Touches nothing
 //! but its own counters; `TOYJIT_COMPILE_LOG` set in the environment prints one line per
-//! compile to stderr as well.
+//! compile to stderr as well, and `TOYJIT_COMPILE_LOG=passes` adds to `--stats` where
+//! Cranelift's time went, pass by pass (its own timings, summed over the run's compiles).
 
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
+
+use cranelift_codegen::timing::{self, PassTimes};
 
 use super::lower::CompileCost;
 
@@ -150,6 +154,31 @@ impl CompileStats {
             ms(self.cpu)
         )
     }
+}
+
+thread_local! {
+    /// Cranelift's pass timings of this thread's compiles so far (when they are logged).
+    static PASSES: RefCell<PassTimes> = RefCell::new(PassTimes::default());
+}
+
+/// Does `TOYJIT_COMPILE_LOG=passes` ask for Cranelift's pass timings? Read once.
+fn log_passes() -> bool {
+    static PASSES_LOGGED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PASSES_LOGGED.get_or_init(|| std::env::var("TOYJIT_COMPILE_LOG").is_ok_and(|v| v == "passes"))
+}
+
+/// After one of Cranelift's compiles (no pass running): adds its pass timings to the run's,
+/// when they are logged.
+pub fn note_cranelift_passes() {
+    if log_passes() {
+        let times = timing::take_current();
+        PASSES.with(|p| p.borrow_mut().add(&times));
+    }
+}
+
+/// Cranelift's pass timings summed over this thread's compiles (a table), when they are logged.
+pub fn cranelift_passes() -> Option<String> {
+    log_passes().then(|| PASSES.with(|p| format!("[jit] Cranelift's passes, all compiles (seconds):\n{}", p.borrow())))
 }
 
 fn ms(d: Duration) -> f64 {

@@ -35,18 +35,16 @@
 //! at compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
 pub use crate::interp::engine::native::NativeEntry;
-use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
-use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_codegen::{CodegenError, Context};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Module, ModuleError, default_libcall_names};
+use cranelift_jit::JITModule;
+use cranelift_module::{Module, ModuleError};
 
 use super::exit_plan::{self, ExitPlan};
 use super::ir::verify::{Shape, verify_for_lowering};
@@ -102,7 +100,10 @@ pub use strings::is_helper;
 
 #[path = "lower_contexts.rs"]
 mod contexts;
+#[path = "lower_module.rs"]
+mod module;
 use contexts::CompileContexts;
+use module::{OwnedModule, new_module};
 
 #[path = "lower_imports.rs"]
 mod imports;
@@ -142,26 +143,6 @@ pub struct CompileCost {
     /// Cranelift instructions and blocks of the function built.
     pub clif_insts: usize,
     pub clif_blocks: usize,
-}
-
-/// A `JITModule` whose code memory is freed when it is dropped.
-struct OwnedModule(Option<JITModule>);
-
-impl Drop for OwnedModule {
-    fn drop(&mut self) {
-        if let Some(module) = self.0.take() {
-            // SAFETY: nobody calls into this module's code any more: the function pointer
-            // lives only in the `CompiledTrace` being dropped (and the VM drops the trace
-            // only when it will no longer run it).
-            unsafe { module.free_memory() };
-        }
-    }
-}
-
-impl OwnedModule {
-    fn get(&mut self) -> &mut JITModule {
-        self.0.as_mut().expect("module is present until drop")
-    }
 }
 
 /// Which text listings [`compile_trace`] produces. Only the dump reads them, and printing the
@@ -270,7 +251,7 @@ fn compile_tree_unguarded(
     compile_with(members, layout, listings, &shapes, tier, &handover)
 }
 
-/// How much Cranelift works on a function (see [`host_isa`]).
+/// How much Cranelift works on a function (see `lower_module.rs`'s `host_isa`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tier {
     /// Roots and trees: the e-graph optimizer and the backtracking register allocator.
@@ -346,10 +327,12 @@ fn compile_with(
     ctx.set_disasm(listings.disassembly);
     let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
     let started = Instant::now();
-    if let Err(e) = module.get().define_function(id, ctx) {
+    let defined = module.get().define_function(id, ctx);
+    cost.cranelift = started.elapsed();
+    super::compile_stats::note_cranelift_passes();
+    if let Err(e) = defined {
         return Err(describe_error(ctx, e));
     }
-    cost.cranelift = started.elapsed();
     let started = Instant::now();
     let (code_size, disassembly) = match ctx.compiled_code() {
         Some(code) => {
@@ -414,53 +397,6 @@ fn describe_error(ctx: &Context, error: ModuleError) -> String {
         }
         other => format!("Cranelift could not compile the trace: {other}"),
     }
-}
-
-/// A JIT module of its own for one trace, on one of the process-wide ISAs (see [`host_isa`]).
-fn new_module(tier: Tier) -> Result<JITModule, String> {
-    let mut builder = JITBuilder::with_isa(host_isa(tier)?, default_libcall_names());
-    builder.symbols(super::runtime::symbols());
-    builder.symbols(super::runtime_tuples::symbols());
-    builder.symbols(super::runtime_strings::symbols());
-    builder.symbols(super::runtime_str_direct::symbols());
-    builder.symbols(super::runtime_bigints::symbols());
-    builder.symbols(super::runtime_lists::symbols());
-    builder.symbols(super::runtime_dicts::symbols());
-    builder.symbols(super::runtime_dict_direct::symbols());
-    Ok(JITModule::new(builder))
-}
-
-/// The Cranelift target for the host for `tier`: optimizing for speed, or not at all (and with
-/// the single-pass register allocator for code compiled for now); the verifier runs in debug builds
-/// only. Built once per process and shared by every trace's module: detecting the CPU's
-/// features and building the flags cost about 0.1 ms the first time, per trace otherwise.
-fn host_isa(tier: Tier) -> Result<OwnedTargetIsa, String> {
-    static SPEED: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    static PLAIN: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    static FOR_NOW: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    let (isa, opt_level, regalloc) = match tier {
-        Tier::Optimized => (&SPEED, "speed", "backtracking"),
-        Tier::Plain => (&PLAIN, "none", "backtracking"),
-        Tier::ForNow => (&FOR_NOW, "none", "single_pass"),
-    };
-    isa.get_or_init(|| {
-        let mut flags = settings::builder();
-        let verifier = if cfg!(debug_assertions) { "true" } else { "false" };
-        for (name, value) in [
-            ("opt_level", opt_level),
-            ("regalloc_algorithm", regalloc),
-            ("enable_verifier", verifier),
-            ("use_colocated_libcalls", "false"),
-            ("is_pic", "false"),
-        ] {
-            flags.set(name, value).map_err(|e| format!("Cranelift setting {name}: {e}"))?;
-        }
-        cranelift_native::builder()
-            .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| format!("Cranelift could not target this machine: {e}"))
-    })
-    .clone()
 }
 
 /// The Cranelift type of an IR value (`None` for `Void`).
@@ -722,3 +658,7 @@ impl Lowerer<'_, '_> {
 #[cfg(test)]
 #[path = "lower_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "lower_cost_tests.rs"]
+mod cost_tests;

@@ -749,6 +749,10 @@ impl Forest {
         }
         line.push('\n');
         line.push_str(&s.compiles.line());
+        if let Some(passes) = super::compile_stats::cranelift_passes() {
+            line.push('\n');
+            line.push_str(passes.trim_end());
+        }
         line
     }
 
