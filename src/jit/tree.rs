@@ -139,6 +139,22 @@ pub(super) struct Exit {
     pub side: SideState,
     /// Failed attempts to record a side trace here; each doubles the wait before the next.
     pub side_aborts: u32,
+    /// A `Link` or `Leave` to the header of another loop of the frame the tree runs on: the
+    /// VM goes on in that loop's tree at once when it has one (a stitched jump, `Jit::stitch`).
+    pub stitch: Option<StitchTo>,
+    /// Of `count`, the times it went on in another tree's native code at once.
+    pub stitched: u64,
+}
+
+/// Where a stitched jump goes: the loop whose header an exit resumes at, and the tree it was
+/// last found to have.
+pub(super) struct StitchTo {
+    /// The loop's number in the tree's code (`CodeObject::jit_loops`).
+    pub loop_id: usize,
+    /// The loop's tree (an index into `Forest::trees`) and the count of rebound globals under
+    /// which it was found current: still current while the count is the same (a loop's tree is
+    /// dropped only when that count changed, and the count never goes back).
+    pub found: Option<(usize, u64)>,
 }
 
 /// Machine code for one loop and the side traces grown from its exits.
@@ -323,6 +339,17 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
             never[i] = true;
         }
     }
+    // Links and `Leave`s resuming at a loop header of this frame (not inside inlined calls,
+    // whose frames the VM must push first) may go on in that loop's tree.
+    let mut stitch: Vec<Option<usize>> = vec![None; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Op::Link { snap, .. } | Op::Leave { snap } = inst.op {
+            let s = &trace.snapshots[snap.0 as usize];
+            if s.call.is_none() {
+                stitch[snap.0 as usize] = code.instrs.get(s.pc as usize).and_then(Instr::loop_id);
+            }
+        }
+    }
     trace
         .snapshots
         .iter()
@@ -336,6 +363,8 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
             snapshot: i as u32,
             side: if never[i] { SideState::Never } else { SideState::Cold },
             side_aborts: 0,
+            stitch: stitch[i].map(|loop_id| StitchTo { loop_id, found: None }),
+            stitched: 0,
         })
         .collect()
 }
@@ -532,7 +561,7 @@ impl Forest {
                 "links to T{target}, the loop of {}() at {} (the VM pushes the inlined calls' frames and enters it at once)",
                 tree.code.name, tree.start
             ),
-            _ => format!("links to T{target} (the VM enters it at once)"),
+            _ => format!("links to T{target} (and goes on in T{target}'s native code)"),
         }
     }
 
@@ -777,6 +806,19 @@ impl Forest {
                     );
                     if exit.side == SideState::Attached {
                         text.push_str(", then its side trace ran");
+                    }
+                    if let Some((target, _)) = exit.stitch.as_ref().and_then(|to| to.found)
+                        && exit.stitched > 0
+                    {
+                        let times = if exit.stitched == count {
+                            "each time".to_string()
+                        } else {
+                            format!("{} times", exit.stitched)
+                        };
+                        text.push_str(&format!(
+                            ": T{} goes on in T{}'s native code ({times})",
+                            exit.trace_id, self.trees[target].id
+                        ));
                     }
                     match by_trace.iter_mut().find(|(t, _)| *t == exit.trace_id) {
                         Some((_, list)) => list.push(text),

@@ -87,10 +87,12 @@ impl Vm {
     /// and whether to skip the JIT at that pc once (at the loop's own header, which then runs
     /// once in the interpreter: re-entering at once would fail the same guard forever). The JIT
     /// is told of each exit (it counts it, and may start recording a side trace there); an exit
-    /// inside calls the trace had inlined gets their frames pushed. An exit that lands on the
-    /// header of another loop of this code whose countdown is over visits that header at once
-    /// (a side trace linking to another compiled loop enters it without a trip through the
-    /// dispatch loop). Kept out of the dispatch loop so that it stays small.
+    /// inside calls the trace had inlined gets their frames pushed. A link or `Leave` to the
+    /// header of another loop of this frame that has a tree goes on in that tree at once (a
+    /// stitched jump: the JIT names the tree, [`JitHooks::stitch`]); any other exit that lands
+    /// on the header of another loop of this code whose countdown is over visits that header at
+    /// once, without a trip through the dispatch loop. Kept out of the dispatch loop so that it
+    /// stays small.
     #[inline(never)]
     fn run_native(
         &mut self,
@@ -139,6 +141,17 @@ impl Vm {
                 // A side trace ended at the function's `Return` (`Ret`): the interpreter's
                 // `Return` finishes the call.
                 return (self.resume_at_return(code, base), false);
+            }
+            if self.pending_error.is_none()
+                && !native_context::calls_exited()
+                && !crate::interp::engine::interrupt::interrupt_pending()
+                && let Some((next, next_header)) = jit.stitch(call.tree, exit, self.rebinds)
+            {
+                // A stitched jump: the exit ended at another loop's header, whose tree runs on
+                // the frame as the exit wrote it (no dispatch, no `loop_hot`).
+                call = next;
+                header_pc = next_header;
+                continue;
             }
             let action = jit.exit_taken(call.tree, exit, depth);
             let pc = action.pc as usize;
