@@ -159,6 +159,9 @@ pub struct Recorder {
     held: HashMap<u16, super::ir::TraceObject>,
     /// Slots holding a `range(...)` not built (start, stop, step), until `GetIter` takes it.
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
+    /// Slots holding a dict's `keys()`, `values()` or `items()` not built (the dict and the
+    /// `DictIterInto` kind), until the next instruction, a `GetIter`, takes it.
+    dict_views: HashMap<u16, (IrRef, i64)>,
     /// Why the recording cannot go on (found where no error can be returned).
     poisoned: Option<String>,
     /// Slots holding a function the trace calls behind a `GuardObj` (never written by it).
@@ -214,6 +217,7 @@ impl Recorder {
             pending_global: None,
             held: HashMap::new(),
             ranges: HashMap::new(),
+            dict_views: HashMap::new(),
             poisoned: None,
             guarded_functions: Vec::new(),
             headers_passed: Vec::new(),
@@ -733,6 +737,9 @@ impl Recorder {
                 }
             }
             Instr::GetIter { iter, src } => {
+                if self.start_dict_loop(iter, src, pc, frame)? {
+                    return Ok(());
+                }
                 if let Value::Str(_) = frame[src.0 as usize] {
                     return self.start_str_loop(iter, src, pc, frame);
                 }
@@ -754,7 +761,9 @@ impl Recorder {
                 self.write(Reg(iter.0 + 2), step)?;
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
-                self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
+                if !self.dict_view(dst, obj, (method.0 as usize, argc.0), pc, frame)? {
+                    self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
+                }
             }
             Instr::SetItem { obj, index, value } if matches!(frame[obj.0 as usize], Value::Dict(_)) => {
                 self.record_dict_store(obj, index, value, pc, frame)?
