@@ -370,7 +370,7 @@ impl Recorder {
                 }
             }
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
-            if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {
+            if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc, now.frame)? {
                 return Ok(step);
             }
         } else if pc == self.header_pc && !self.recorded.is_empty() {
@@ -415,7 +415,13 @@ impl Recorder {
     /// passed once (an outer loop's); a second visit aborts. Any other loop aborts too (it
     /// should get a trace of its own, to link to), unless [`Recorder::leaves_at_untraced_loops`]:
     /// then the side trace ends there (`Leave`: the interpreter goes on at the header).
-    fn side_trace_end(&mut self, root_trace: u32, root_header_pc: usize, pc: usize) -> Result<Option<Step>, Abort> {
+    fn side_trace_end(
+        &mut self,
+        root_trace: u32,
+        root_header_pc: usize,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<Option<Step>, Abort> {
         if self.code.instrs[pc].loop_id().is_none() {
             return Ok(None);
         }
@@ -433,6 +439,11 @@ impl Recorder {
         // trace of its own (the interpreter counts it while this exit stays cold), instead of
         // being unrolled into ever longer side traces.
         let encloses_root = pc < root_header_pc && loop_end(&self.code, pc) > loop_end(&self.code, root_header_pc);
+        if !encloses_root && loops::ends_at_once(&self.code, pc, frame) {
+            // A loop without a trace that ends at once (mostly 0 iterations: a template's
+            // filters): its end is recorded (`ForIter`), the side trace goes on after it.
+            return Ok(None);
+        }
         if !encloses_root && self.leaves_at_untraced_loops {
             // Aborting again would leave the whole path to the interpreter until the loop gets
             // a trace, which a loop of mostly 0 or 1 iterations gets late (a template's
