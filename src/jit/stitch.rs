@@ -6,15 +6,45 @@
 //! looks the loop up by its key). The exit has written its snapshot, so the frame is exactly
 //! what the interpreter would see at that header, and what the other tree's preamble reads.
 //!
-//! Touches: the exit's counts and its cached target (`tree::StitchTo`); enters the target
-//! tree as `loop_hot` would (`Jit::enter`).
+//! Touches: the exit's counts and its cached target ([`StitchTo`]); enters the target tree as
+//! `loop_hot` would (`Jit::enter`). Also finds, when a trace is installed, which of its exits
+//! may be stitched ([`stitch_targets`]).
 //!
 //! [`JitHooks::exit_taken`]: crate::interp::engine::native::JitHooks::exit_taken
 //! [`JitHooks::loop_hot`]: crate::interp::engine::native::JitHooks::loop_hot
 
+use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::NativeCall;
 
 use super::{Jit, loop_key};
+use crate::jit::ir::{Op, Trace};
+
+/// Where a stitched jump goes: the loop whose header an exit resumes at, and the tree it was
+/// last found to have.
+pub(in crate::jit) struct StitchTo {
+    /// The loop's number in the tree's code (`CodeObject::jit_loops`).
+    pub loop_id: usize,
+    /// The loop's tree (an index into `Forest::trees`) and the count of rebound globals under
+    /// which it was found current: still current while the count is the same (a loop's tree is
+    /// dropped only when that count changed, and the count never goes back).
+    pub found: Option<(usize, u64)>,
+}
+
+/// Per snapshot of `trace` (a trace of `code`'s loop tree): the loop whose header its exit
+/// resumes at, for the `Link`s and `Leave`s that end at a loop header of this frame (not inside
+/// inlined calls, whose frames the VM must push first): those may go on in that loop's tree.
+pub(in crate::jit) fn stitch_targets(trace: &Trace, code: &CodeObject) -> Vec<Option<usize>> {
+    let mut stitch: Vec<Option<usize>> = vec![None; trace.snapshots.len()];
+    for inst in &trace.insts {
+        if let Op::Link { snap, .. } | Op::Leave { snap } = inst.op {
+            let s = &trace.snapshots[snap.0 as usize];
+            if s.call.is_none() {
+                stitch[snap.0 as usize] = code.instrs.get(s.pc as usize).and_then(Instr::loop_id);
+            }
+        }
+    }
+    stitch
+}
 
 impl Jit {
     /// Exit `exit` of `tree` was taken (no native call below it exited, no error or Ctrl-C

@@ -37,7 +37,7 @@ use super::recorder::{self, Recorder, SideStart, Step};
 use super::tree::{Forest, SideEnd, SideState, SideTarget};
 
 #[path = "stitch.rs"]
-mod stitch;
+pub(super) mod stitch;
 
 /// How many times an exit is taken before a side trace is recorded there, for a loop
 /// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).

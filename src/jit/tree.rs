@@ -35,6 +35,7 @@ use super::model::{AbortLog, EventKind, IrStage, JitEvent, TraceKind, TraceParts
 use super::opt;
 use super::recorder::{self, Recorder};
 use super::snap;
+use super::trace::stitch::{self, StitchTo};
 
 /// Counters for `--stats`.
 #[derive(Debug, Default, Clone)]
@@ -144,17 +145,6 @@ pub(super) struct Exit {
     pub stitch: Option<StitchTo>,
     /// Of `count`, the times it went on in another tree's native code at once.
     pub stitched: u64,
-}
-
-/// Where a stitched jump goes: the loop whose header an exit resumes at, and the tree it was
-/// last found to have.
-pub(super) struct StitchTo {
-    /// The loop's number in the tree's code (`CodeObject::jit_loops`).
-    pub loop_id: usize,
-    /// The loop's tree (an index into `Forest::trees`) and the count of rebound globals under
-    /// which it was found current: still current while the count is the same (a loop's tree is
-    /// dropped only when that count changed, and the count never goes back).
-    pub found: Option<(usize, u64)>,
 }
 
 /// Machine code for one loop and the side traces grown from its exits.
@@ -339,17 +329,7 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
             never[i] = true;
         }
     }
-    // Links and `Leave`s resuming at a loop header of this frame (not inside inlined calls,
-    // whose frames the VM must push first) may go on in that loop's tree.
-    let mut stitch: Vec<Option<usize>> = vec![None; trace.snapshots.len()];
-    for inst in &trace.insts {
-        if let Op::Link { snap, .. } | Op::Leave { snap } = inst.op {
-            let s = &trace.snapshots[snap.0 as usize];
-            if s.call.is_none() {
-                stitch[snap.0 as usize] = code.instrs.get(s.pc as usize).and_then(Instr::loop_id);
-            }
-        }
-    }
+    let stitch = stitch::stitch_targets(trace, code);
     trace
         .snapshots
         .iter()
