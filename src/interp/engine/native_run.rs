@@ -142,11 +142,7 @@ impl Vm {
                 // `Return` finishes the call.
                 return (self.resume_at_return(code, base), false);
             }
-            if self.pending_error.is_none()
-                && !native_context::calls_exited()
-                && !crate::interp::engine::interrupt::interrupt_pending()
-                && let Some((next, next_header)) = jit.stitch(call.tree, exit, self.rebinds)
-            {
+            if let Some((next, next_header)) = self.stitch(jit, call.tree, exit) {
                 // A stitched jump: the exit ended at another loop's header, whose tree runs on
                 // the frame as the exit wrote it (no dispatch, no `loop_hot`).
                 call = next;
@@ -191,6 +187,20 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Exit `exit` of `tree` was just taken: the tree to go on in at once, and its header's pc,
+    /// if the JIT names one ([`JitHooks::stitch`]) and nothing is pending (an error, Ctrl-C,
+    /// a native call below that exited). Out of line, so that `run_native`'s loop stays tight.
+    #[inline(never)]
+    fn stitch(&mut self, jit: &mut dyn JitHooks, tree: u32, exit: u32) -> Option<(NativeCall, usize)> {
+        if self.pending_error.is_some()
+            || native_context::calls_exited()
+            || crate::interp::engine::interrupt::interrupt_pending()
+        {
+            return None;
+        }
+        jit.stitch(tree, exit, self.rebinds)
     }
 
     /// A tree returned `RETURNED` on the frame at `base` of `code`, its result in slot 0: moves
