@@ -47,12 +47,17 @@ pub(in crate::jit) fn stitch_targets(trace: &Trace, code: &CodeObject) -> Vec<Op
 }
 
 impl Jit {
-    /// Exit `exit` of `tree` was taken (no native call below it exited, no error or Ctrl-C
-    /// is pending, nothing is being recorded): if it resumes at the header of another loop of
-    /// the frame whose tree is compiled and current under `rebinds`, counts it as taken and
-    /// stitched, and returns that tree's call and the header's pc. Else None (the exit is
-    /// taken as usual).
-    pub(super) fn stitch(&mut self, tree: usize, exit: usize, rebinds: u64) -> Option<(NativeCall, usize)> {
+    /// Exit `exit` of `tree` was taken (no error is pending, nothing is being recorded): if it
+    /// resumes at the header of another loop of the frame whose tree is compiled and current
+    /// under `rebinds`, and `pending` says false (no native call below it exited, no Ctrl-C:
+    /// asked last, most exits never get there), counts it as taken and stitched, and returns
+    /// that tree's call and the header's pc. Else None (the exit is taken as usual).
+    pub(super) fn stitch(
+        &mut self,
+        (tree, exit): (usize, usize),
+        rebinds: u64,
+        pending: &dyn Fn() -> bool,
+    ) -> Option<(NativeCall, usize)> {
         let from = self.forest.trees.get(tree)?;
         let to = from.exits.get(exit)?.stitch.as_ref()?;
         if from.code.jit_loops[to.loop_id].countdown.get() != 0 {
@@ -71,8 +76,9 @@ impl Jit {
             }
         };
         let header_pc = self.forest.trees[target].header_pc;
-        if target == tree || header_pc != self.forest.trees[tree].exits[exit].pc as usize {
-            // Its own header (that runs once in the interpreter), or a tree of another place.
+        if target == tree || header_pc != self.forest.trees[tree].exits[exit].pc as usize || pending() {
+            // Its own header (that runs once in the interpreter), a tree of another place, or
+            // something the interpreter must see first.
             return None;
         }
         let info = &mut self.forest.trees[tree].exits[exit];

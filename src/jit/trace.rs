@@ -667,11 +667,17 @@ impl JitHooks for Jit {
         call
     }
 
-    fn stitch(&mut self, tree: u32, exit: u32, rebinds: u64) -> Option<(NativeCall, usize)> {
+    fn stitch(
+        &mut self,
+        tree: u32,
+        exit: u32,
+        rebinds: u64,
+        pending: &dyn Fn() -> bool,
+    ) -> Option<(NativeCall, usize)> {
         if self.recording.is_some() {
             return None;
         }
-        Jit::stitch(self, tree as usize, exit as usize, rebinds)
+        Jit::stitch(self, (tree as usize, exit as usize), rebinds, pending)
     }
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {

@@ -194,13 +194,12 @@ impl Vm {
     /// a native call below that exited). Out of line, so that `run_native`'s loop stays tight.
     #[inline(never)]
     fn stitch(&mut self, jit: &mut dyn JitHooks, tree: u32, exit: u32) -> Option<(NativeCall, usize)> {
-        if self.pending_error.is_some()
-            || native_context::calls_exited()
-            || crate::interp::engine::interrupt::interrupt_pending()
-        {
+        if self.pending_error.is_some() {
             return None;
         }
-        jit.stitch(tree, exit, self.rebinds)
+        // Asked only of an exit that would be stitched (most exits are not).
+        let pending = || native_context::calls_exited() || crate::interp::engine::interrupt::interrupt_pending();
+        jit.stitch(tree, exit, self.rebinds, &pending)
     }
 
     /// A tree returned `RETURNED` on the frame at `base` of `code`, its result in slot 0: moves
