@@ -169,7 +169,7 @@ fn the_explorer_page_renders_the_trace_tree_and_links_guards_to_source_lines() {
 #[test]
 fn exit_summaries_parse() {
     let dump = "[jit] T2 at f.toy:7 in f: exit 3 (line 9: if n % p[0] == 0) taken 10 times, then its side trace ran, \
-                exit 4 (line 9: the link into T1: the VM enters T1 at once) taken 64044 times\n[jit] T5: exit 6 (line 7: unless float(x) > 1) taken 1 time";
+                exit 4 (line 9: the link into T1) taken 64044 times: T2 goes on in T1's native code (64040 times)\n[jit] T5: exit 6 (line 7: unless float(x) > 1) taken 1 time";
     assert_eq!(exit_counts(dump), vec![(2, 3, 10), (2, 4, 64044), (5, 6, 1)]);
 }
 

@@ -169,6 +169,17 @@ impl Lowerer<'_, '_> {
         Ok(Some(self.b.inst_results(call)[0]))
     }
 
+    /// `DictIterInto`: a new iterator over `dict` (of `kind`, see the opcode) through
+    /// `DICT_ITER_INTO`, which stores it into frame slot `slot`; its address.
+    pub(super) fn dict_iter_into(&mut self, dict: IrRef, kind: i64, slot: u16) -> Result<ir::Value, String> {
+        let dict = self.val(dict)?;
+        let address = self.slot_address(slot);
+        let kind = self.b.ins().iconst(types::I32, kind);
+        let function = self.runtime.dict_iter_into.ok_or("a dict loop started without its runtime function")?;
+        let call = self.b.ins().call(function, &[address, dict, kind]);
+        Ok(self.b.inst_results(call)[0])
+    }
+
     /// `DictNext`: the next item of dict iterator `iter` through `DICT_NEXT`, exiting through
     /// `snap` when there is none (or the dict changed size, or it has another type).
     pub(super) fn dict_next(&mut self, iter: IrRef, ty: Type, snap: SnapId) -> Result<ir::Value, String> {

@@ -78,6 +78,8 @@ pub(super) struct RuntimeFunctions {
     /// Dicts (`runtime_dicts.rs`).
     pub(super) dict_helper: Option<ir::FuncRef>,
     pub(super) dict_next: Option<ir::FuncRef>,
+    pub(super) dict_iter_into: Option<ir::FuncRef>,
+    pub(super) dict_more: Option<ir::FuncRef>,
     /// The dict helpers on `str` and `int` keys called directly (`runtime_dict_direct.rs`).
     pub(super) dict_direct: super::dicts::DirectFunctions,
     pub(super) carry: Option<ir::FuncRef>,
@@ -296,6 +298,18 @@ pub(super) fn import_runtime(
             crate::jit::runtime_dicts::DICT_NEXT,
             &[pointer, types::I32],
             &[word],
+        )?,
+        dict_iter_into: import(
+            uses(|op| matches!(op, Op::DictIterInto { .. })),
+            crate::jit::runtime_dicts::DICT_ITER_INTO,
+            &[pointer, pointer, types::I32],
+            &[word],
+        )?,
+        dict_more: import(
+            uses(|op| matches!(op, Op::DictMore { .. })),
+            crate::jit::runtime_dicts::DICT_MORE,
+            &[pointer],
+            &[types::I8],
         )?,
         str_direct: super::str_direct::import(members.iter().map(|m| m.trace), &mut import)?,
         dict_direct: super::dicts::import(members.iter().map(|m| m.trace), &mut import)?,

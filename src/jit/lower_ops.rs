@@ -440,6 +440,13 @@ impl Lowerer<'_, '_> {
             Op::CallInterp { callee, frame, argc, depth, dst, ty, snap } => {
                 self.call_interp(callee, (frame, argc, depth), dst, ty, snap)?
             }
+            Op::DictIterInto { dict, kind, result } => Some(self.dict_iter_into(dict, kind, result)?),
+            Op::DictMore { iter } => {
+                let iter = self.val(iter)?;
+                let dict_more = self.runtime.dict_more.ok_or("DictMore without its runtime function")?;
+                let call = self.b.ins().call(dict_more, &[iter]);
+                Some(self.b.inst_results(call)[0])
+            }
             Op::ListPop { list, result, snap } => {
                 let list = self.val(list)?;
                 let result_address = self.slot_address(result);

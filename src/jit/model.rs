@@ -124,7 +124,7 @@ impl TraceRecord {
                 let reasons = &mut exit_reasons[snap.0 as usize];
                 if let super::ir::Op::Link { trace, .. } = inst.op {
                     // The link is what takes this exit (the Ctrl-C poll before it, rarely).
-                    *reasons = vec![format!("the link into T{trace}: the VM enters T{trace} at once")];
+                    *reasons = vec![format!("the link into T{trace}")];
                     continue;
                 }
                 // `zr2 = zr * zr; exits if ...` says why in its second half.

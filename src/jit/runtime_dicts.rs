@@ -39,9 +39,22 @@ pub const DICT_HELPER: &str = "toyjit_dict_helper";
 /// `(iterator, want) -> word`: `DictNext`, the next item of a `for` loop over a dict.
 pub const DICT_NEXT: &str = "toyjit_dict_next";
 
+/// `(slot, dict, kind) -> iterator`: `DictIterInto`, a new iterator over a dict (`kind` 0) or
+/// its keys, values or items (1, 2, 3) stored into a `for` loop's slot.
+pub const DICT_ITER_INTO: &str = "toyjit_dict_iter_into";
+
+/// `(iterator) -> bool`: `DictMore`, whether a dict loop goes on (an item is left, or the dict
+/// changed size).
+pub const DICT_MORE: &str = "toyjit_dict_more";
+
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 2] {
-    [(DICT_HELPER, dict_helper as *const u8), (DICT_NEXT, dict_next as *const u8)]
+pub fn symbols() -> [(&'static str, *const u8); 4] {
+    [
+        (DICT_HELPER, dict_helper as *const u8),
+        (DICT_NEXT, dict_next as *const u8),
+        (DICT_ITER_INTO, dict_iter_into as *const u8),
+        (DICT_MORE, dict_more as *const u8),
+    ]
 }
 
 /// The item a dict iterator gives next, without advancing it: `Ok(None)` at the end,
@@ -230,6 +243,39 @@ extern "C" fn dict_next(iter: usize, want: u32) -> i64 {
         _ => return HELPER_FAILED,
     }
     result_word(item, want as u8)
+}
+
+extern "C" fn dict_more(iter: usize) -> u8 {
+    // SAFETY: as in `dict_next`: the iterator in the loop's slot, which the frame keeps alive.
+    let iter = unsafe { std::mem::transmute::<usize, ManuallyDrop<Rc<RefCell<IterObj>>>>(iter) };
+    // Only the end (`Ok(None)`) ends the loop; a dict that changed size goes to the interpreter.
+    u8::from(!matches!(peek_dict_entry(&iter.borrow()), Ok(None)))
+}
+
+extern "C" fn dict_iter_into(slot: *mut Value, dict: usize, kind: u32) -> usize {
+    // SAFETY: the trace's `dict` value, alive (see `borrowed_dict`).
+    let dict = Rc::clone(&*unsafe { borrowed_dict(dict) });
+    let len = dict.borrow().len();
+    // What the interpreter's `GetIter` makes of a dict, or of one of its views.
+    let state = match kind {
+        0 => IterObj::DictKeys { dict, index: 0, expected_len: len, remaining: len },
+        _ => {
+            let kind = match kind {
+                1 => DictViewKind::Keys,
+                2 => DictViewKind::Values,
+                _ => DictViewKind::Items,
+            };
+            IterObj::DictIter { dict, index: 0, expected_len: len, remaining: len, kind }
+        }
+    };
+    let iterator = Value::Iterator(Rc::new(RefCell::new(state)));
+    let word = crate::jit::layout::value_words(&iterator).1 as usize;
+    // SAFETY: `slot` is the loop's iterator slot in the frame the trace runs on. What it held
+    // (the loop's last iterator) may still be pointed to by the trace: the garbage keeps it
+    // until the trace drops its garbage.
+    let old = std::mem::replace(unsafe { &mut *slot }, iterator);
+    crate::interp::engine::native::native_context::keep_until_dropped(old);
+    word
 }
 
 #[cfg(test)]

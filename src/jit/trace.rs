@@ -36,6 +36,9 @@ use super::dump::DumpLevel;
 use super::recorder::{self, Recorder, SideStart, Step};
 use super::tree::{Forest, SideEnd, SideState, SideTarget};
 
+#[path = "stitch.rs"]
+pub(super) mod stitch;
+
 /// How many times an exit is taken before a side trace is recorded there, for a loop
 /// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
 pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
@@ -662,6 +665,19 @@ impl JitHooks for Jit {
         // The VM calls this between runs of the machine code, inside its clock.
         self.forest.compiling_in_native += self.forest.stats.compiling - compiling;
         call
+    }
+
+    fn stitch(
+        &mut self,
+        tree: u32,
+        exit: u32,
+        rebinds: u64,
+        pending: &dyn Fn() -> bool,
+    ) -> Option<(NativeCall, usize)> {
+        if self.recording.is_some() {
+            return None;
+        }
+        Jit::stitch(self, (tree as usize, exit as usize), rebinds, pending)
     }
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {

@@ -35,6 +35,7 @@ use super::model::{AbortLog, EventKind, IrStage, JitEvent, TraceKind, TraceParts
 use super::opt;
 use super::recorder::{self, Recorder};
 use super::snap;
+use super::trace::stitch::{self, StitchTo};
 
 /// Counters for `--stats`.
 #[derive(Debug, Default, Clone)]
@@ -139,6 +140,11 @@ pub(super) struct Exit {
     pub side: SideState,
     /// Failed attempts to record a side trace here; each doubles the wait before the next.
     pub side_aborts: u32,
+    /// A `Link` or `Leave` to the header of another loop of the frame the tree runs on: the
+    /// VM goes on in that loop's tree at once when it has one (a stitched jump, `Jit::stitch`).
+    pub stitch: Option<StitchTo>,
+    /// Of `count`, the times it went on in another tree's native code at once.
+    pub stitched: u64,
 }
 
 /// Machine code for one loop and the side traces grown from its exits.
@@ -323,6 +329,7 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
             never[i] = true;
         }
     }
+    let stitch = stitch::stitch_targets(trace, code);
     trace
         .snapshots
         .iter()
@@ -336,6 +343,8 @@ fn exits_of(trace: &Trace, trace_id: u32, code: &CodeObject) -> Vec<Exit> {
             snapshot: i as u32,
             side: if never[i] { SideState::Never } else { SideState::Cold },
             side_aborts: 0,
+            stitch: stitch[i].map(|loop_id| StitchTo { loop_id, found: None }),
+            stitched: 0,
         })
         .collect()
 }
@@ -532,7 +541,7 @@ impl Forest {
                 "links to T{target}, the loop of {}() at {} (the VM pushes the inlined calls' frames and enters it at once)",
                 tree.code.name, tree.start
             ),
-            _ => format!("links to T{target} (the VM enters it at once)"),
+            _ => format!("links to T{target} (and goes on in T{target}'s native code)"),
         }
     }
 
@@ -781,6 +790,19 @@ impl Forest {
                     );
                     if exit.side == SideState::Attached {
                         text.push_str(", then its side trace ran");
+                    }
+                    if let Some((target, _)) = exit.stitch.as_ref().and_then(|to| to.found)
+                        && exit.stitched > 0
+                    {
+                        let times = if exit.stitched == count {
+                            "each time".to_string()
+                        } else {
+                            format!("{} times", exit.stitched)
+                        };
+                        text.push_str(&format!(
+                            ": T{} goes on in T{}'s native code ({times})",
+                            exit.trace_id, self.trees[target].id
+                        ));
                     }
                     match by_trace.iter_mut().find(|(t, _)| *t == exit.trace_id) {
                         Some((_, list)) => list.push(text),

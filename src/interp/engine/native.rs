@@ -583,6 +583,22 @@ pub trait JitHooks {
     /// recording). The VM then runs `code.jit_entry`'s machine code if it has some.
     fn function_hot(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) -> EntryAction;
 
+    /// The machine code of `tree` returned exit `exit` (no error is pending): if the exit
+    /// resumes at the header of another loop of the same frame that has a compiled tree, and
+    /// `pending` says false (no native call below it exited, no Ctrl-C), the JIT counts the
+    /// exit and returns that tree's call and the header's pc, and the VM runs it at once, on
+    /// the frame as the exit wrote it (a stitched jump). None: the VM takes the exit as usual
+    /// ([`JitHooks::exit_taken`]).
+    fn stitch(
+        &mut self,
+        _tree: u32,
+        _exit: u32,
+        _rebinds: u64,
+        _pending: &dyn Fn() -> bool,
+    ) -> Option<(NativeCall, usize)> {
+        None
+    }
+
     /// The machine code of `tree`, run on a frame at depth `depth`, returned exit `exit`.
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction;
 }

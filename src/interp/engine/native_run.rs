@@ -87,10 +87,12 @@ impl Vm {
     /// and whether to skip the JIT at that pc once (at the loop's own header, which then runs
     /// once in the interpreter: re-entering at once would fail the same guard forever). The JIT
     /// is told of each exit (it counts it, and may start recording a side trace there); an exit
-    /// inside calls the trace had inlined gets their frames pushed. An exit that lands on the
-    /// header of another loop of this code whose countdown is over visits that header at once
-    /// (a side trace linking to another compiled loop enters it without a trip through the
-    /// dispatch loop). Kept out of the dispatch loop so that it stays small.
+    /// inside calls the trace had inlined gets their frames pushed. A link or `Leave` to the
+    /// header of another loop of this frame that has a tree goes on in that tree at once (a
+    /// stitched jump: the JIT names the tree, [`JitHooks::stitch`]); any other exit that lands
+    /// on the header of another loop of this code whose countdown is over visits that header at
+    /// once, without a trip through the dispatch loop. Kept out of the dispatch loop so that it
+    /// stays small.
     #[inline(never)]
     fn run_native(
         &mut self,
@@ -140,6 +142,13 @@ impl Vm {
                 // `Return` finishes the call.
                 return (self.resume_at_return(code, base), false);
             }
+            if let Some((next, next_header)) = self.stitch(jit, call.tree, exit) {
+                // A stitched jump: the exit ended at another loop's header, whose tree runs on
+                // the frame as the exit wrote it (no dispatch, no `loop_hot`).
+                call = next;
+                header_pc = next_header;
+                continue;
+            }
             let action = jit.exit_taken(call.tree, exit, depth);
             let pc = action.pc as usize;
             if let Some(frames) = &action.frames {
@@ -178,6 +187,19 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Exit `exit` of `tree` was just taken: the tree to go on in at once, and its header's pc,
+    /// if the JIT names one ([`JitHooks::stitch`]) and nothing is pending (an error, Ctrl-C,
+    /// a native call below that exited). Out of line, so that `run_native`'s loop stays tight.
+    #[inline(never)]
+    fn stitch(&mut self, jit: &mut dyn JitHooks, tree: u32, exit: u32) -> Option<(NativeCall, usize)> {
+        if self.pending_error.is_some() {
+            return None;
+        }
+        // Asked only of an exit that would be stitched (most exits are not).
+        let pending = || native_context::calls_exited() || crate::interp::engine::interrupt::interrupt_pending();
+        jit.stitch(tree, exit, self.rebinds, &pending)
     }
 
     /// A tree returned `RETURNED` on the frame at `base` of `code`, its result in slot 0: moves

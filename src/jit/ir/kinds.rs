@@ -137,6 +137,8 @@ value_kinds! {
     Tup: |ty, result| ty == Type::Tuple, "Tuple";
     /// A string (a pointer to its block).
     Text: |ty, result| ty == Type::Str, "Str";
+    /// A dict.
+    DictVal: |ty, result| ty == Type::Dict, "Dict";
     /// A dict's iterator (`SlotIter`).
     DictIt: |ty, result| ty == Type::Iter, "Iter";
     /// A value of the instruction's own result type (`Select`'s arms, a `Phi`'s inputs).

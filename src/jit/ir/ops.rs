@@ -257,6 +257,15 @@ op_table! {
     /// advancing it; exits (the iterator unchanged) at the end, when the dict changed size, or
     /// for another type, so the interpreter ends the loop or raises the `RuntimeError`.
     DictNext { iter: DictIt, ty: ElementType, snap: Snap } -> TypeField, effect, "{iter} as {ty}";
+    /// A `for` loop over dict `dict` (`kind` 0), its `keys()`, `values()` or `items()` (1, 2,
+    /// 3) started in the trace: a new dict iterator, as the interpreter's `GetIter` makes it (a
+    /// call into the runtime), stored at once into the loop's slot `result` (what the slot held
+    /// goes to the garbage); the loop's `DictNext` takes it.
+    DictIterInto { dict: DictVal, kind: I64, result: Slot } -> Iter, effect, "{dict} {kind} {result}";
+    /// Has dict iterator `iter` an item left (or did its dict change size: the interpreter's
+    /// `ForIter` then raises)? What a side trace that records a dict loop's end guards (a call
+    /// into the runtime; read where it stands, since `DictNext` advances the iterator).
+    DictMore { iter: DictIt } -> Bool, effect, "{iter}";
     /// String constant number `index` of `Trace::objects` (the trace keeps it alive).
     ConstStr { index: Object } -> Str, pure, "{index}";
     /// `len(s)`: the string's char count (read from its header).
@@ -503,6 +512,7 @@ impl Op {
         match *self {
             Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
             Op::ListExtend { result, .. } | Op::ListInsert { result, .. } => Some(result),
+            Op::DictIterInto { result, .. } => Some(result),
             Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
             _ => None,
         }

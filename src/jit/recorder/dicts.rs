@@ -8,7 +8,7 @@
 //!
 //! Touches only the recorder's own state.
 
-use crate::interp::engine::bytecode::Reg;
+use crate::interp::engine::bytecode::{Instr, Reg};
 use crate::interp::objects::value::{Value, tag};
 use crate::jit::ir::helpers::Helper;
 use crate::jit::ir::{IrRef, Op, Type};
@@ -46,12 +46,75 @@ impl Recorder {
         Ok(())
     }
 
+    /// `d.keys()`, `d.values()` or `d.items()` whose view the next instruction, a `for` loop's
+    /// `GetIter`, takes: nothing is built (the view stays in the recorder, `dict_views`; the
+    /// register keeps what it held, a temporary nothing else reads). False for any other call.
+    pub(super) fn dict_view(
+        &mut self,
+        dst: Reg,
+        obj: Reg,
+        (method, argc): (usize, u16),
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<bool, Abort> {
+        use crate::interp::objects::methods::MethodId;
+        let kind = match self.cur.method_ids[method] {
+            MethodId::Keys => 1,
+            MethodId::Values => 2,
+            MethodId::Items => 3,
+            _ => return Ok(false),
+        };
+        let taken_by_loop = matches!(self.cur.instrs.get(pc + 1), Some(Instr::GetIter { src, .. }) if *src == dst);
+        if argc != 0 || !taken_by_loop || !matches!(frame[obj.0 as usize], Value::Dict(_)) {
+            return Ok(false);
+        }
+        let (dict, ty) = self.read(obj, frame, pc)?;
+        if ty != Type::Dict {
+            return Ok(false);
+        }
+        let slot = self.slot(dst);
+        self.dict_views.insert(slot, (dict, kind));
+        Ok(true)
+    }
+
+    /// `GetIter` of a `for` loop over a dict or a view [`Recorder::dict_view`] left: a new
+    /// iterator in the loop's slot (`DictIterInto`, written in memory at once), which the
+    /// loop's `ForIter` then reads (a loop with a trace of its own: the trace links to it).
+    /// False for anything else.
+    pub(super) fn start_dict_loop(&mut self, iter: Reg, src: Reg, pc: usize, frame: &[Value]) -> Result<bool, Abort> {
+        let (dict, kind) = match self.dict_views.remove(&self.slot(src)) {
+            Some(view) => view,
+            None if matches!(frame[src.0 as usize], Value::Dict(_)) => {
+                let (dict, ty) = self.read(src, frame, pc)?;
+                if ty != Type::Dict {
+                    return Ok(false);
+                }
+                (dict, 0)
+            }
+            None => return Ok(false),
+        };
+        let slot = self.slot(iter);
+        self.forget(slot);
+        let iterator = self.emit(Op::DictIterInto { dict, kind, result: slot }, Type::Iter);
+        self.slots.insert(slot, iterator);
+        Ok(true)
+    }
+
     /// `ForIter` over a dict iterator: the next key, value or `(key, value)` tuple
     /// (`DictNext`, of the type the item has now), into `target`.
     pub(super) fn record_for_dict(&mut self, iter: Reg, target: Reg, pc: usize, frame: &[Value]) -> Result<(), Abort> {
         let Value::Iterator(it) = &frame[iter.0 as usize] else { return abort("a dict loop without its iterator") };
         let item = match peek_dict_item(&it.borrow()) {
             Ok(Some(item)) => item,
+            Ok(None) if self.side.is_some() => {
+                // A side trace records the loop's end: the interpreter jumps after the loop
+                // without touching a slot; the guard exits to the header while items are left.
+                let iterator = self.iterator_slot(iter, pc);
+                let more = self.emit(Op::DictMore { iter: iterator }, Type::Bool);
+                let snap = self.snapshot(pc);
+                self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
+                return Ok(());
+            }
             Ok(None) => return abort("the loop ended while recording"),
             Err(()) => return abort("a dict that changed size during its loop"),
         };

@@ -118,19 +118,20 @@ impl Recorder {
         }
     }
 
-    /// Back from a call the VM ran in the interpreter: `CallInterp`, typed by its result. A
-    /// number comes back in a register (another type exits). Anything else stays in the
-    /// caller's register (`Void`): in straight-line code (a side trace, an entry trace) the
-    /// trace reads it from there behind a type guard, whose exit grows a side trace when
-    /// another type comes back often (a lookup returning a string, a list, None...); a loop
-    /// takes a string or dict in a register and cannot read a `None`.
+    /// Back from a call the VM ran in the interpreter: `CallInterp`, typed by its result. In
+    /// straight-line code (a side trace, an entry trace) any result, a number too, stays in the
+    /// caller's register (`Void`): the trace reads it from there behind a type guard, whose
+    /// exit grows a side trace when another type comes back often (a lookup returning an int,
+    /// a string, a list, None...). In a loop a number comes back in a register (another type
+    /// exits), a string or dict too, and a `None` stays in the register (the loop cannot read
+    /// it).
     pub(super) fn finish_interp_call(&mut self, call: PendingNative, frame: &[Value]) -> Result<(), Abort> {
         let straight = self.side.is_some() || self.entry;
         let ty = match frame[call.dst.0 as usize] {
+            _ if straight => Type::Void,
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,
             Value::Bool(_) => Type::Bool,
-            _ if straight => Type::Void,
             Value::None => Type::Void,
             Value::Str(_) => Type::Str,
             Value::Dict(_) => Type::Dict,

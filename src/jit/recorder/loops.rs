@@ -323,6 +323,34 @@ impl Recorder {
     }
 }
 
+/// Does the `for` loop whose header is at `pc` end at once, its iterator in `frame` having
+/// nothing left (an empty list, range, string or dict, or one at its end)? A side trace records
+/// such a loop's end (a guard that it has nothing left) and goes on after it.
+pub(super) fn ends_at_once(code: &CodeObject, pc: usize, frame: &[Value]) -> bool {
+    let Some(Instr::ForIter { iter, .. }) = code.instrs.get(pc) else { return false };
+    let state = |i: usize| frame.get(iter.0 as usize + i);
+    match (state(0), state(1), state(2)) {
+        (Some(Value::List(items)), Some(Value::Int(index)), _) => {
+            usize::try_from(*index).map_or(true, |i| i >= items.borrow().len())
+        }
+        (Some(Value::Str(text)), Some(Value::Int(offset)), _) => {
+            usize::try_from(*offset).ok().and_then(|at| crate::interp::objects::iter::str_char_at(text, at)).is_none()
+        }
+        (Some(Value::Int(next)), Some(Value::Int(stop)), Some(Value::Int(step))) => {
+            if *step > 0 {
+                next >= stop
+            } else {
+                next <= stop
+            }
+        }
+        (Some(Value::Iterator(it)), _, _) => {
+            super::dicts::is_dict_loop(&Value::Iterator(it.clone()))
+                && matches!(crate::jit::runtime_dicts::peek_dict_item(&it.borrow()), Ok(None))
+        }
+        _ => false,
+    }
+}
+
 /// The last pc of the loop whose header is at `header_pc`: the last jump back to the header.
 pub(super) fn loop_end(code: &CodeObject, header_pc: usize) -> usize {
     let jumps_to_header =

@@ -159,6 +159,9 @@ pub struct Recorder {
     held: HashMap<u16, super::ir::TraceObject>,
     /// Slots holding a `range(...)` not built (start, stop, step), until `GetIter` takes it.
     ranges: HashMap<u16, (IrRef, IrRef, IrRef)>,
+    /// Slots holding a dict's `keys()`, `values()` or `items()` not built (the dict and the
+    /// `DictIterInto` kind), until the next instruction, a `GetIter`, takes it.
+    dict_views: HashMap<u16, (IrRef, i64)>,
     /// Why the recording cannot go on (found where no error can be returned).
     poisoned: Option<String>,
     /// Slots holding a function the trace calls behind a `GuardObj` (never written by it).
@@ -214,6 +217,7 @@ impl Recorder {
             pending_global: None,
             held: HashMap::new(),
             ranges: HashMap::new(),
+            dict_views: HashMap::new(),
             poisoned: None,
             guarded_functions: Vec::new(),
             headers_passed: Vec::new(),
@@ -366,7 +370,7 @@ impl Recorder {
                 }
             }
             let (root_trace, root_header_pc) = (side.root_trace, side.root_header_pc);
-            if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc)? {
+            if let Some(step) = self.side_trace_end(root_trace, root_header_pc, pc, now.frame)? {
                 return Ok(step);
             }
         } else if pc == self.header_pc && !self.recorded.is_empty() {
@@ -411,7 +415,13 @@ impl Recorder {
     /// passed once (an outer loop's); a second visit aborts. Any other loop aborts too (it
     /// should get a trace of its own, to link to), unless [`Recorder::leaves_at_untraced_loops`]:
     /// then the side trace ends there (`Leave`: the interpreter goes on at the header).
-    fn side_trace_end(&mut self, root_trace: u32, root_header_pc: usize, pc: usize) -> Result<Option<Step>, Abort> {
+    fn side_trace_end(
+        &mut self,
+        root_trace: u32,
+        root_header_pc: usize,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<Option<Step>, Abort> {
         if self.code.instrs[pc].loop_id().is_none() {
             return Ok(None);
         }
@@ -429,6 +439,11 @@ impl Recorder {
         // trace of its own (the interpreter counts it while this exit stays cold), instead of
         // being unrolled into ever longer side traces.
         let encloses_root = pc < root_header_pc && loop_end(&self.code, pc) > loop_end(&self.code, root_header_pc);
+        if !encloses_root && loops::ends_at_once(&self.code, pc, frame) {
+            // A loop without a trace that ends at once (mostly 0 iterations: a template's
+            // filters): its end is recorded (`ForIter`), the side trace goes on after it.
+            return Ok(None);
+        }
         if !encloses_root && self.leaves_at_untraced_loops {
             // Aborting again would leave the whole path to the interpreter until the loop gets
             // a trace, which a loop of mostly 0 or 1 iterations gets late (a template's
@@ -733,6 +748,9 @@ impl Recorder {
                 }
             }
             Instr::GetIter { iter, src } => {
+                if self.start_dict_loop(iter, src, pc, frame)? {
+                    return Ok(());
+                }
                 if let Value::Str(_) = frame[src.0 as usize] {
                     return self.start_str_loop(iter, src, pc, frame);
                 }
@@ -754,7 +772,9 @@ impl Recorder {
                 self.write(Reg(iter.0 + 2), step)?;
             }
             Instr::CallMethod { dst, obj, method, args, argc } => {
-                self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
+                if !self.dict_view(dst, obj, (method.0 as usize, argc.0), pc, frame)? {
+                    self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?
+                }
             }
             Instr::SetItem { obj, index, value } if matches!(frame[obj.0 as usize], Value::Dict(_)) => {
                 self.record_dict_store(obj, index, value, pc, frame)?

@@ -185,6 +185,7 @@ impl Recorder {
     pub(super) fn release(&mut self, slot: u16) {
         self.held.remove(&slot);
         self.ranges.remove(&slot);
+        self.dict_views.remove(&slot);
         self.nones.retain(|&s| s != slot);
     }
 
