@@ -430,6 +430,9 @@ pub struct CodeObject {
     /// Each comprehension's `EnterComprehension..LeaveComprehension` pcs (for the recursion
     /// depth after an exception leaves comprehensions without their `LeaveComprehension`).
     pub comprehensions: Vec<(u32, u32)>,
+    /// The pcs, ascending, of the arithmetic of augmented assignments (`x -= y`): their
+    /// "unsupported operand" errors name the operator `-=`, as CPython's do.
+    pub in_place_ops: Vec<u32>,
 }
 
 impl CodeObject {

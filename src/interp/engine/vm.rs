@@ -148,7 +148,12 @@ impl Vm {
         // Raises the error of a failed operation: jump to a handler or leave the VM.
         macro_rules! throw {
             ($err:expr) => {{
-                let error = $err;
+                let mut error = $err;
+                // An augmented assignment's arithmetic runs no Toy code (a generator is never its
+                // operand), so what it raised is its own error.
+                if code.in_place_ops.binary_search(&(pc.saturating_sub(1) as u32)).is_ok() {
+                    error = ops::name_in_place_operator(error);
+                }
                 self.frames.last_mut().expect("a frame is running").pc = pc;
                 match self.unwind(error, jit.as_deref_mut()) {
                     Ok(()) => {
@@ -244,6 +249,17 @@ impl Vm {
                 if !same {
                     set!($dst, fast_clone(value));
                 }
+            }};
+        }
+        // `&`, `|`, `^`: two ints at once; anything else (bools, big ints, and the TypeError of
+        // a float) through `ops::binary`.
+        macro_rules! bitwise {
+            ($dst:expr, $a:expr, $b:expr, $op:expr, $bits:tt) => {{
+                let result = match (reg!($a), reg!($b)) {
+                    (Value::Int(x), Value::Int(y)) => Value::Int(x $bits y),
+                    (x, y) => attempt!(ops::binary($op, x, y)),
+                };
+                set!($dst, result);
             }};
         }
         macro_rules! slow_binary {
@@ -438,15 +454,9 @@ impl Vm {
                 }
                 Instr::LShift { dst, a, b } => slow_binary!(dst, a, b, BinOp::LShift),
                 Instr::RShift { dst, a, b } => slow_binary!(dst, a, b, BinOp::RShift),
-                Instr::BitAnd { dst, a, b } => {
-                    binary!(dst, a, b, BinOp::BitAnd, |x: i64, y: i64| Some(x & y), |_: f64, _: f64| f64::NAN)
-                }
-                Instr::BitOr { dst, a, b } => {
-                    binary!(dst, a, b, BinOp::BitOr, |x: i64, y: i64| Some(x | y), |_: f64, _: f64| f64::NAN)
-                }
-                Instr::BitXor { dst, a, b } => {
-                    binary!(dst, a, b, BinOp::BitXor, |x: i64, y: i64| Some(x ^ y), |_: f64, _: f64| f64::NAN)
-                }
+                Instr::BitAnd { dst, a, b } => bitwise!(dst, a, b, BinOp::BitAnd, &),
+                Instr::BitOr { dst, a, b } => bitwise!(dst, a, b, BinOp::BitOr, |),
+                Instr::BitXor { dst, a, b } => bitwise!(dst, a, b, BinOp::BitXor, ^),
                 Instr::Neg { dst, src } => {
                     let result = match reg!(src) {
                         Value::Int(x) if *x != i64::MIN => Value::Int(-x),

@@ -13,7 +13,7 @@ mod subscript;
 
 pub use arith::{
     big_to_f64, binary, binary_inplace, divmod, float_divmod, float_floordiv, float_mod, float_pow, index_of,
-    int_pow_mod, int_to_bigint, num_to_f64, true_divide_ints, unary,
+    int_pow_mod, int_to_bigint, name_in_place_operator, num_to_f64, true_divide_ints, unary,
 };
 pub use compare::{
     compare, contains, equals, is_identical_heap, is_same, numeric_eq, same_or_equal, sort_values, value_lt,

@@ -251,6 +251,15 @@ impl<'s> FnBuilder<'s> {
         self.fuse_barrier
     }
 
+    /// Emits the arithmetic of an augmented assignment (see `CodeObject::in_place_ops`).
+    fn emit_in_place(&mut self, instr: Instr) -> usize {
+        let pc = self.emit(instr);
+        if self.code.in_place_ops.last() != Some(&(pc as u32)) {
+            self.code.in_place_ops.push(pc as u32);
+        }
+        pc
+    }
+
     fn emit(&mut self, instr: Instr) -> usize {
         if let Some(fused) = self.fuse_with_last(instr) {
             *self.code.instrs.last_mut().expect("fused with the last instruction") = fused;

@@ -512,14 +512,14 @@ impl<'a> Compiler<'a> {
                 Place::Local(reg) => {
                     self.check_bound(b, name, reg);
                     let rhs = self.expr(b, value)?;
-                    b.emit(binary_instr(op, reg, reg, rhs, true));
+                    b.emit_in_place(binary_instr(op, reg, reg, rhs, true));
                     Ok(())
                 }
                 Place::Global(global) => {
                     let current = b.temp();
                     b.emit(Instr::LoadGlobal { dst: current, global });
                     let rhs = self.expr(b, value)?;
-                    b.emit(binary_instr(op, current, current, rhs, true));
+                    b.emit_in_place(binary_instr(op, current, current, rhs, true));
                     b.emit(Instr::StoreGlobal { global, src: current });
                     Ok(())
                 }
@@ -530,7 +530,7 @@ impl<'a> Compiler<'a> {
                 let current = b.temp();
                 b.emit(Instr::GetItem { dst: current, obj, index });
                 let rhs = self.expr(b, value)?;
-                b.emit(binary_instr(op, current, current, rhs, true));
+                b.emit_in_place(binary_instr(op, current, current, rhs, true));
                 b.emit(Instr::SetItem { obj, index, value: current });
                 Ok(())
             }

@@ -176,6 +176,27 @@ fn unsupported(op: BinOp, a: &Value, b: &Value, inplace: bool) -> RtError {
     type_error(format!("unsupported operand type(s) for {}: '{}' and '{}'", sym, a.type_name(), b.type_name()))
 }
 
+/// `error` as an augmented assignment raises it: "unsupported operand type(s) for -=" where
+/// the operation said `-` (and `**=` where it said `** or pow()`); any other error unchanged.
+pub fn name_in_place_operator(mut error: RtError) -> RtError {
+    const PREFIX: &str = "unsupported operand type(s) for ";
+    if error.0.kind != ExcKind::TypeError {
+        return error;
+    }
+    let renamed = match error.0.args.first() {
+        Some(Value::Str(message)) => message.as_str().strip_prefix(PREFIX).and_then(|rest| {
+            let (symbol, types) = rest.split_once(':')?;
+            let symbol = symbol.strip_suffix(" or pow()").unwrap_or(symbol);
+            (!symbol.ends_with('=')).then(|| format!("{PREFIX}{symbol}=:{types}"))
+        }),
+        _ => None,
+    };
+    if let Some(message) = renamed {
+        error.0.args[0] = Value::str(message);
+    }
+    error
+}
+
 /// `a op b` with Python semantics.
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> RtResult<Value> {
     binary_impl(op, a, b, false)
