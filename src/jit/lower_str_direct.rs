@@ -5,6 +5,8 @@
 //! do the string methods, indexing and slices of `runtime_str_methods::METHODS` (a slice's
 //! `None` bounds as a mask of operand bits).
 //! `==` and `!=` test lengths and short constants inline first (`lower_str_eq.rs`).
+//! The comparisons of two tuples call `runtime_tuples`'s `TUPLE_COMPARE` the same way (it
+//! fails where the interpreter raises: the trace exits before the comparison).
 //! The trace IR and the dump are unchanged: this is a choice of the lowering.
 //!
 //! The first `+` of a chain `a + b + c + ...` that appends in place (`lower_str_append.rs`)
@@ -36,6 +38,7 @@ pub(super) struct DirectFunctions {
     of_int: Option<ir::FuncRef>,
     int_of: Option<ir::FuncRef>,
     compare: Option<ir::FuncRef>,
+    tuple_compare: Option<ir::FuncRef>,
     /// By index in `METHODS`.
     methods: [Option<ir::FuncRef>; METHODS.len()],
 }
@@ -50,6 +53,8 @@ pub(super) enum Direct {
     OfInt,
     IntOf,
     Compare,
+    /// A comparison of two tuples.
+    TupleCompare,
     /// `METHODS[i]`.
     Method(usize),
 }
@@ -106,7 +111,8 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
     let appends = appends_in_place(trace);
     let mut kinds: Vec<Option<Direct>> = Vec::with_capacity(trace.insts.len());
     for (r, inst) in trace.insts.iter().enumerate() {
-        let strs = |refs: &[IrRef]| refs.iter().all(|&x| trace.ty(x) == Type::Str);
+        let all = |refs: &[IrRef], ty: Type| refs.iter().all(|&x| trace.ty(x) == ty);
+        let strs = |refs: &[IrRef]| all(refs, Type::Str);
         let kind = if let Some(index) = method(trace, &inst.op, inst.ty) {
             Some(Direct::Method(index))
         } else {
@@ -124,6 +130,12 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
                     b,
                     ..
                 } if inst.ty == Type::Bool && strs(&[a, b]) => Some(Direct::Compare),
+                Op::Helper2 {
+                    fun: Helper::Eq | Helper::Ne | Helper::Lt | Helper::Le | Helper::Gt | Helper::Ge,
+                    a,
+                    b,
+                    ..
+                } if inst.ty == Type::Bool && all(&[a, b], Type::Tuple) => Some(Direct::TupleCompare),
                 Op::Helper1 { fun: Helper::Str, a, .. } if inst.ty == Type::Str && trace.ty(a) == Type::Int => {
                     Some(Direct::OfInt)
                 }
@@ -184,6 +196,12 @@ pub(super) fn import<'t>(
         of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
         int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
         compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
+        tuple_compare: import(
+            uses(Direct::TupleCompare),
+            crate::jit::runtime_tuples::TUPLE_COMPARE,
+            &[types::I32, word, word],
+            &[word],
+        )?,
         methods: {
             let mut methods = [None; METHODS.len()];
             for (index, m) in METHODS.iter().enumerate() {
@@ -247,6 +265,12 @@ impl Lowerer<'_, '_> {
                 // Comparing two strings never fails.
                 let word = self.b.inst_results(call)[0];
                 return Ok(Some(self.b.ins().ireduce(types::I8, word)));
+            }
+            (Direct::TupleCompare, Op::Helper2 { fun, a, b, .. }) => {
+                let (x, y) = (self.val(a)?, self.val(b)?);
+                let number = self.b.ins().iconst(types::I32, i64::from(fun.number()));
+                let call = self.b.ins().call(functions.tuple_compare.ok_or_else(missing)?, &[number, x, y]);
+                self.b.inst_results(call)[0]
             }
             (Direct::OfInt | Direct::IntOf, Op::Helper1 { a, .. }) => {
                 let function = if kind == Direct::OfInt { functions.of_int } else { functions.int_of };

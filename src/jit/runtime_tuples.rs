@@ -15,8 +15,12 @@ use std::rc::Rc;
 
 use super::runtime::borrowed_list;
 use crate::interp::engine::native::native_context;
+use crate::interp::objects::ops::compare;
 use crate::interp::objects::tuple::free_lists;
 use crate::interp::objects::value::{Str, Tuple, Value, tag};
+use crate::jit::ir::helpers::Helper;
+use crate::jit::runtime_strings::HELPER_FAILED;
+use crate::parser::ast::CmpOp;
 
 /// `NewTuple`: a new tuple of `len` items (all `None` until `TupleInit` fills them).
 pub const TUPLE_NEW: &str = "toyjit_tuple_new";
@@ -36,6 +40,9 @@ pub const RETAIN_TUPLE: &str = "toyjit_retain_tuple";
 pub const SET_TUPLE: &str = "toyjit_set_tuple";
 /// `ListStoreAny`: `list[index] = value` for any value.
 pub const LIST_STORE_ANY: &str = "toyjit_list_store_any";
+/// `x < y` and the other comparisons of two tuples, by helper number: 0 or 1, or
+/// `HELPER_FAILED` where the interpreter raises (`(1, "a") < (1, 2)`).
+pub const TUPLE_COMPARE: &str = "toyjit_tuple_compare";
 /// The back edge of a loop that builds tuples or replaces list elements.
 pub const DROP_GARBAGE: &str = "toyjit_drop_garbage";
 /// `CallNative` that returned a tuple: moves it from the callee's slot 0 to the garbage.
@@ -51,8 +58,9 @@ pub const TUPLE_FREE: &str = "toyjit_tuple_free";
 pub const TUPLE_RECYCLE: &str = "toyjit_tuple_recycle";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 14] {
+pub fn symbols() -> [(&'static str, *const u8); 15] {
     [
+        (TUPLE_COMPARE, tuple_compare as *const u8),
         (TUPLE_BLOCKS, tuple_blocks as *const u8),
         (TUPLE_NEW, tuple_new as *const u8),
         (TUPLE_ALLOC, tuple_alloc as *const u8),
@@ -79,6 +87,43 @@ unsafe fn borrowed_tuple(bits: usize) -> ManuallyDrop<Tuple> {
     // SAFETY: a `Tuple` is one non-null pointer to its block, and these are its bits;
     // `ManuallyDrop` keeps this copy from releasing a reference it does not own.
     unsafe { std::mem::transmute::<usize, ManuallyDrop<Tuple>>(bits) }
+}
+
+/// `x op y` of two tuples (`op` by helper number), as the interpreter compares them, without
+/// the generic helper's (tag, payload) pairs: 0 or 1, or `HELPER_FAILED` where it raises, and
+/// the trace exits for the interpreter to raise. Two different ints first (a heap of
+/// `(distance, node)`) decide without a call.
+extern "C" fn tuple_compare(helper: u32, x: usize, y: usize) -> i64 {
+    let op = match Helper::numbered(helper) {
+        Some(Helper::Eq) => CmpOp::Eq,
+        Some(Helper::Ne) => CmpOp::NotEq,
+        Some(Helper::Lt) => CmpOp::Lt,
+        Some(Helper::Le) => CmpOp::LtE,
+        Some(Helper::Gt) => CmpOp::Gt,
+        Some(Helper::Ge) => CmpOp::GtE,
+        _ => return HELPER_FAILED,
+    };
+    // SAFETY: `x` and `y` are trace `tuple` values, alive (see the module doc).
+    let (x, y) = unsafe { (borrowed_tuple(x), borrowed_tuple(y)) };
+    if let (Some(Value::Int(p)), Some(Value::Int(q))) = (x.first(), y.first())
+        && p != q
+    {
+        return i64::from(match op {
+            CmpOp::Eq => false,
+            CmpOp::NotEq => true,
+            CmpOp::Lt | CmpOp::LtE => p < q,
+            _ => p > q,
+        });
+    }
+    // Values that borrow the tuples: never dropped, so no count changes.
+    let (x, y) = (
+        ManuallyDrop::new(Value::Tuple(ManuallyDrop::into_inner(x))),
+        ManuallyDrop::new(Value::Tuple(ManuallyDrop::into_inner(y))),
+    );
+    match compare(op, &x, &y) {
+        Ok(answer) => i64::from(answer),
+        Err(_) => HELPER_FAILED,
+    }
 }
 
 /// The value a trace holds as a tag and a payload word, as a counted `Value`.
@@ -269,5 +314,40 @@ mod tests {
         assert_eq!(new.refcount(), 2, "the list counted its reference");
         native_context::drop_garbage();
         assert_eq!(watch.refcount(), 1);
+    }
+
+    #[test]
+    fn tuple_comparisons_agree_with_the_interpreter_and_fail_where_it_raises() {
+        use crate::jit::runtime_strings::run_helper;
+        let t = |items: Vec<Value>| Tuple::from_vec(items);
+        let (i, f, s) = (Value::Int, Value::Float, |x: &str| Value::Str(Str::new(x)));
+        let tuples = [
+            t(vec![]),
+            t(vec![i(1)]),
+            t(vec![i(1), i(2)]),
+            t(vec![i(1), i(3)]),
+            t(vec![i(2), i(0)]),
+            t(vec![f(1.0), i(2)]),
+            t(vec![f(f64::NAN), i(2)]),
+            t(vec![Value::Bool(true), i(2), i(0)]),
+            t(vec![i(1), s("a")]),
+            t(vec![s("a"), i(1)]),
+            t(vec![Value::Tuple(t(vec![i(1)])), i(1)]),
+        ];
+        for helper in [Helper::Eq, Helper::Ne, Helper::Lt, Helper::Le, Helper::Gt, Helper::Ge] {
+            for x in &tuples {
+                for y in &tuples {
+                    let generic = run_helper(helper, &[Value::Tuple(x.clone()), Value::Tuple(y.clone())]);
+                    let want = match generic {
+                        Ok(Value::Bool(b)) => i64::from(b),
+                        _ => HELPER_FAILED,
+                    };
+                    assert_eq!(tuple_compare(helper.number(), x.addr(), y.addr()), want, "{x:?} {helper:?} {y:?}");
+                }
+            }
+        }
+        // `(1, "a") < (1, 2)` raises; the counts are untouched.
+        assert_eq!(tuple_compare(Helper::Lt.number(), tuples[8].addr(), tuples[2].addr()), HELPER_FAILED);
+        assert!(tuples.iter().all(|x| x.refcount() == 1));
     }
 }
