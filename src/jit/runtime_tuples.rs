@@ -10,6 +10,7 @@
 //! edge of a loop that carries no heap pointer. Every other reference (an item, a list element,
 //! a slot an exit writes) is counted. Touches only the objects and slots it is given.
 
+use std::cmp::Ordering;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
@@ -91,8 +92,8 @@ unsafe fn borrowed_tuple(bits: usize) -> ManuallyDrop<Tuple> {
 
 /// `x op y` of two tuples (`op` by helper number), as the interpreter compares them, without
 /// the generic helper's (tag, payload) pairs: 0 or 1, or `HELPER_FAILED` where it raises, and
-/// the trace exits for the interpreter to raise. Two different ints first (a heap of
-/// `(distance, node)`) decide without a call.
+/// the trace exits for the interpreter to raise. Tuples of ints and strings (a heap of
+/// `(distance, node)`) are decided here, without the interpreter's recursion.
 extern "C" fn tuple_compare(helper: u32, x: usize, y: usize) -> i64 {
     let op = match Helper::numbered(helper) {
         Some(Helper::Eq) => CmpOp::Eq,
@@ -105,15 +106,8 @@ extern "C" fn tuple_compare(helper: u32, x: usize, y: usize) -> i64 {
     };
     // SAFETY: `x` and `y` are trace `tuple` values, alive (see the module doc).
     let (x, y) = unsafe { (borrowed_tuple(x), borrowed_tuple(y)) };
-    if let (Some(Value::Int(p)), Some(Value::Int(q))) = (x.first(), y.first())
-        && p != q
-    {
-        return i64::from(match op {
-            CmpOp::Eq => false,
-            CmpOp::NotEq => true,
-            CmpOp::Lt | CmpOp::LtE => p < q,
-            _ => p > q,
-        });
+    if let Some(answer) = compare_ints_and_strs(op, &x, &y) {
+        return i64::from(answer);
     }
     // Values that borrow the tuples: never dropped, so no count changes.
     let (x, y) = (
@@ -124,6 +118,35 @@ extern "C" fn tuple_compare(helper: u32, x: usize, y: usize) -> i64 {
         Ok(answer) => i64::from(answer),
         Err(_) => HELPER_FAILED,
     }
+}
+
+/// `x op y` decided item by item while the items met are ints or strings (what the
+/// interpreter's comparison answers for them, without its recursion); `None` at any other
+/// item, for the interpreter's comparison to decide (and raise).
+fn compare_ints_and_strs(op: CmpOp, x: &[Value], y: &[Value]) -> Option<bool> {
+    if matches!(op, CmpOp::Eq | CmpOp::NotEq) && x.len() != y.len() {
+        return Some(op == CmpOp::NotEq);
+    }
+    let mut order = x.len().cmp(&y.len());
+    for (p, q) in x.iter().zip(y) {
+        let items = match (p, q) {
+            (Value::Int(p), Value::Int(q)) => p.cmp(q),
+            (Value::Str(p), Value::Str(q)) => p.as_bytes().cmp(q.as_bytes()),
+            _ => return None,
+        };
+        if items != Ordering::Equal {
+            order = items;
+            break;
+        }
+    }
+    Some(match op {
+        CmpOp::Eq => order == Ordering::Equal,
+        CmpOp::NotEq => order != Ordering::Equal,
+        CmpOp::Lt => order == Ordering::Less,
+        CmpOp::LtE => order != Ordering::Greater,
+        CmpOp::Gt => order == Ordering::Greater,
+        _ => order != Ordering::Less,
+    })
 }
 
 /// The value a trace holds as a tag and a payload word, as a counted `Value`.
@@ -333,6 +356,9 @@ mod tests {
             t(vec![i(1), s("a")]),
             t(vec![s("a"), i(1)]),
             t(vec![Value::Tuple(t(vec![i(1)])), i(1)]),
+            t(vec![s("a"), s("b")]),
+            t(vec![s("a"), s("é")]),
+            t(vec![i(1), s("a"), i(0)]),
         ];
         for helper in [Helper::Eq, Helper::Ne, Helper::Lt, Helper::Le, Helper::Gt, Helper::Ge] {
             for x in &tuples {
