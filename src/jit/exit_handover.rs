@@ -135,15 +135,6 @@ pub fn leaves_the_frame_alone(inst: &Inst, handed: impl Fn(u16) -> Option<Type>)
 fn naming(parent: &Trace, slot: u16, r: IrRef, objects: &mut Vec<super::ir::TraceObject>) -> Option<Inst> {
     let ty = parent.ty(r);
     let op = match ty {
-        Type::Int => Op::SlotInt { slot },
-        Type::Float => Op::SlotFloat { slot },
-        Type::Bool => Op::SlotBool { slot },
-        Type::Ptr => Op::SlotPtr { slot },
-        Type::Tuple => Op::SlotTuple { slot },
-        Type::Str => Op::SlotStr { slot },
-        Type::Dict => Op::SlotDict { slot },
-        Type::Big => Op::SlotBig { slot },
-        Type::Iter => Op::SlotIter { slot },
         Type::NoneType => Op::ConstNone,
         Type::Obj => match parent.insts.get(r.0 as usize)?.op {
             Op::ConstObj { index } => {
@@ -152,7 +143,7 @@ fn naming(parent: &Trace, slot: u16, r: IrRef, objects: &mut Vec<super::ir::Trac
             }
             _ => return None,
         },
-        _ => return None,
+        _ => Op::slot_load(ty, slot)?,
     };
     Some(Inst { op, ty })
 }

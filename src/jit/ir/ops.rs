@@ -489,6 +489,23 @@ impl Op {
         self
     }
 
+    /// The load of frame slot `slot` as a value of type `ty` (`SlotInt` ... `SlotIter`), if
+    /// such a load exists (not for `None`, `Obj` or `Void`).
+    pub fn slot_load(ty: Type, slot: u16) -> Option<Op> {
+        Some(match ty {
+            Type::Int => Op::SlotInt { slot },
+            Type::Float => Op::SlotFloat { slot },
+            Type::Bool => Op::SlotBool { slot },
+            Type::Ptr => Op::SlotPtr { slot },
+            Type::Tuple => Op::SlotTuple { slot },
+            Type::Str => Op::SlotStr { slot },
+            Type::Dict => Op::SlotDict { slot },
+            Type::Big => Op::SlotBig { slot },
+            Type::Iter => Op::SlotIter { slot },
+            Type::NoneType | Type::Obj | Type::Void => return None,
+        })
+    }
+
     /// The frame slot this operation loads, if it is a slot load (`SlotInt` ... `SlotIter`).
     pub fn slot_loaded(&self) -> Option<u16> {
         match *self {

@@ -78,16 +78,11 @@ impl Recorder {
         }
         let (tag_value, ty) = self.slot_type(slot, value)?;
         let load = match ty {
-            Type::Int => Op::SlotInt { slot },
-            Type::Float => Op::SlotFloat { slot },
-            Type::Bool => Op::SlotBool { slot },
-            Type::Tuple => Op::SlotTuple { slot },
-            Type::Str => Op::SlotStr { slot },
-            Type::Dict => Op::SlotDict { slot },
-            Type::Big => Op::SlotBig { slot },
             // None is its type: nothing to read.
             Type::NoneType => Op::ConstNone,
-            _ => Op::SlotPtr { slot },
+            // An iterator, like anything else held by reference, is read as a pointer here.
+            Type::Iter => Op::SlotPtr { slot },
+            _ => Op::slot_load(ty, slot).unwrap_or(Op::SlotPtr { slot }),
         };
         // A side trace needs no guard for a slot whose type its parent established.
         match self.side.as_ref().and_then(|side| side.known.get(&slot)) {

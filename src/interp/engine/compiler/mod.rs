@@ -254,9 +254,7 @@ impl<'s> FnBuilder<'s> {
     /// Emits the arithmetic of an augmented assignment (see `CodeObject::in_place_ops`).
     fn emit_in_place(&mut self, instr: Instr) -> usize {
         let pc = self.emit(instr);
-        if self.code.in_place_ops.last() != Some(&(pc as u32)) {
-            self.code.in_place_ops.push(pc as u32);
-        }
+        self.code.in_place_ops.push(pc as u32);
         pc
     }
 
