@@ -487,9 +487,10 @@ struct TraceState<'a> {
     old_elements: Vec<Option<old_tuples::OldElement>>,
     /// The block whose one call writes the exits leaving for the VM by their plans.
     restore: Option<Block>,
-    /// The native calls whose callee's garbage is dropped when it returns
-    /// (`lower_call_garbage::drops_callee_garbage`).
-    drops_callee_garbage: Vec<bool>,
+    /// Per call (`CallNative`, `CallInterp`): the values it keeps alive for the caller
+    /// (`lower_call_garbage::borrowed_across_calls`). A native call with none drops its
+    /// callee's garbage when the callee returns.
+    borrowed_across_calls: Vec<Vec<IrRef>>,
     /// The string helpers called directly (`lower_str_direct::direct_kinds`).
     direct_kinds: Vec<Option<str_direct::Direct>>,
 }
@@ -519,7 +520,7 @@ impl<'a> TraceState<'a> {
             handed_over,
             frees_old,
             restore: None,
-            drops_callee_garbage: call_garbage::drops_callee_garbage(trace),
+            borrowed_across_calls: call_garbage::borrowed_across_calls(trace),
             direct_kinds: str_direct::direct_kinds(trace),
         }
     }

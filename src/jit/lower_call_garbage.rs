@@ -1,5 +1,6 @@
-//! Which native calls may drop, when the callee returns, the garbage it made (a part of
-//! `lower.rs`'s analysis, used by `lower_calls.rs`). Reads the trace only.
+//! Which values a call (`CallNative`, `CallInterp`) must keep alive for its caller, and which
+//! native calls may drop, when the callee returns, the garbage it made (a part of `lower.rs`'s
+//! analysis, used by `lower_calls.rs`). Reads the trace only.
 //!
 //! A native call raises the runtime's garbage floor (`native_context::garbage_floor_starts`):
 //! what the callee puts into the garbage lies above it. Before, that stayed there until the
@@ -27,24 +28,53 @@
 //!
 //! Everything else (list elements, `Phi`s, dict iteration values, global loads, ...) is
 //! "suspect".
+//!
+//! The garbage is not the only way a callee lets go of a value: run in the interpreter (a
+//! `CallInterp`, or a native callee that exits and is finished there) it frees an element it
+//! overwrites at once, and its own loops drop their garbage at their back edges. So every call
+//! keeps the suspect values its caller uses after it alive: before the call, each gets a
+//! counted reference in the garbage, below the callee's floor (`Lowerer::keep_borrowed_alive`).
+//! Without it, a trace that read `t = data[i]`, called a function storing into `data[i]` and
+//! then used `t` read freed memory (`tests/golden/jit_call_keeps_borrowed_alive.toy`: a
+//! segfault at `--jit-threshold 2`, wrong totals at 3).
 
 use super::super::ir::{IrRef, Op, SnapValue, Trace};
 
 /// For each instruction: is it a `CallNative` whose callee's garbage may be dropped when it
-/// returns?
+/// returns (its caller uses, after it, no value the callee may let go of)?
 pub(super) fn drops_callee_garbage(trace: &Trace) -> Vec<bool> {
+    let borrowed = borrowed_across_calls(trace);
+    trace
+        .insts
+        .iter()
+        .zip(&borrowed)
+        .map(|(inst, borrowed)| matches!(inst.op, Op::CallNative { .. }) && borrowed.is_empty())
+        .collect()
+}
+
+/// For each instruction that calls other code (`CallNative`, `CallInterp`): the heap values
+/// defined before it, not the trace's own, that the trace uses after it (see the module doc).
+/// The callee may let go of them: a store into the list a tuple was read from frees the tuple
+/// at once in the interpreter (a `CallInterp`, or a native callee that exits and is finished
+/// there), and a callee's loop drops its garbage at its back edges. The call keeps each one
+/// alive with a counted reference in the garbage below the callee's floor
+/// (`lower_calls.rs`), so that nothing the callee does frees it before the caller is done.
+pub(super) fn borrowed_across_calls(trace: &Trace) -> Vec<Vec<IrRef>> {
     let n = trace.insts.len();
-    let mut drops = vec![false; n];
+    let mut borrowed = vec![Vec::new(); n];
     let loop_at = trace.insts.iter().position(|i| matches!(i.op, Op::Loop));
     let owned = owned_values(trace);
     for at in 0..n {
-        let Op::CallNative { frame, .. } = trace.insts[at].op else { continue };
+        let frame = match trace.insts[at].op {
+            Op::CallNative { frame, .. } | Op::CallInterp { frame, .. } => frame,
+            _ => continue,
+        };
         let in_loop_body = loop_at.is_some_and(|l| l < at);
         let suspect = |r: IrRef| {
             let i = r.0 as usize;
             trace.insts[i].ty.is_heap() && !owned_below(trace, &owned, r, frame)
         };
-        let mut safe = true;
+        let mut found: Vec<IrRef> = Vec::new();
         for use_at in 0..n {
             // The values defined before `before` that this instruction's uses may not include.
             let before = if use_at >= at {
@@ -56,27 +86,31 @@ pub(super) fn drops_callee_garbage(trace: &Trace) -> Vec<bool> {
             } else {
                 continue;
             };
-            if uses_any(trace, use_at, |r| (r.0 as usize) < before && suspect(r)) {
-                safe = false;
-                break;
-            }
+            for_each_use(trace, use_at, |r| {
+                if (r.0 as usize) < before && suspect(r) && !found.contains(&r) {
+                    found.push(r);
+                }
+            });
         }
-        drops[at] = safe;
+        found.sort_by_key(|r| r.0);
+        borrowed[at] = found;
     }
-    drops
+    borrowed
 }
 
-/// Does instruction `at` (its operands, or its snapshot's values) use a value `bad` picks?
-fn uses_any(trace: &Trace, at: usize, bad: impl Fn(IrRef) -> bool) -> bool {
+/// Calls `each` with every value instruction `at` uses (its operands, its snapshot's values).
+fn for_each_use(trace: &Trace, at: usize, mut each: impl FnMut(IrRef)) {
     let inst = &trace.insts[at];
-    let mut found = false;
-    inst.op.for_each_operand(|r| found |= bad(r));
+    inst.op.for_each_operand(&mut each);
     if let Some(snap) = inst.op.snapshot() {
         let snap = &trace.snapshots[snap.0 as usize];
-        found |= snap.slots.iter().any(|&(_, r)| bad(r));
-        found |= snap.virtuals.iter().flat_map(|t| &t.items).any(|item| matches!(*item, SnapValue::Value(r) if bad(r)));
+        snap.slots.iter().for_each(|&(_, r)| each(r));
+        for item in snap.virtuals.iter().flat_map(|t| &t.items) {
+            if let SnapValue::Value(r) = *item {
+                each(r);
+            }
+        }
     }
-    found
 }
 
 /// For each instruction: is its value the trace's own whatever a callee does (a tuple it

@@ -337,6 +337,21 @@ impl Lowerer<'_, '_> {
     /// `CallNative`: calls the callee's entry trace on its frame; the result if it returned a
     /// value of type `ty`, else an exit (see the opcode's doc).
     #[allow(clippy::too_many_arguments)]
+    /// Before call `r`: keeps each value the caller borrows across it alive, a counted
+    /// reference in the runtime's garbage below the callee's floor (what the callee lets go of
+    /// then frees nothing the caller still uses: `lower_call_garbage::borrowed_across_calls`).
+    /// Returns whether there were none (a native callee's garbage is then dropped when it
+    /// returns).
+    pub(super) fn keep_borrowed_alive(&mut self, r: IrRef) -> Result<bool, String> {
+        let borrowed = self.t.borrowed_across_calls[r.0 as usize].clone();
+        for &value in &borrowed {
+            let (value_tag, payload) = self.tag_and_payload(value)?;
+            let keep = self.runtime.keep_alive.ok_or("a call keeping values alive without its runtime function")?;
+            self.b.ins().call(keep, &[value_tag, payload]);
+        }
+        Ok(borrowed.is_empty())
+    }
+
     pub(super) fn call_native(
         &mut self,
         callee: u32,

@@ -154,6 +154,9 @@ pub(super) fn import_runtime(
         let drops = super::call_garbage::drops_callee_garbage(m.trace);
         m.trace.insts.iter().zip(drops).any(|(i, drops)| matches!(i.op, Op::CallNative { .. }) && !drops)
     });
+    // Calls that keep values alive for their caller (`lower_call_garbage.rs`).
+    let keeps_borrowed =
+        members.iter().any(|m| super::call_garbage::borrowed_across_calls(m.trace).iter().any(|b| !b.is_empty()));
     let stores_any = uses(|op| matches!(op, Op::ListStoreAny { .. }));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);
@@ -247,7 +250,12 @@ pub(super) fn import_runtime(
         list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer, word], &[])?,
         tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
         retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
-        keep_alive: import(uses(|op| matches!(op, Op::KeepAlive { .. })), rtt::KEEP_ALIVE, &[types::I32, word], &[])?,
+        keep_alive: import(
+            uses(|op| matches!(op, Op::KeepAlive { .. })) || keeps_borrowed,
+            rtt::KEEP_ALIVE,
+            &[types::I32, word],
+            &[],
+        )?,
         set_tuple: import(tuples, rtt::SET_TUPLE, &[pointer, pointer], &[])?,
         list_store_any: import(tuples, rtt::LIST_STORE_ANY, &[pointer, word, types::I32, word, word], &[])?,
         frees_at_once: import(stores_any, rtt::FREES_AT_ONCE, &[], &[word])?,

@@ -434,10 +434,11 @@ impl Lowerer<'_, '_> {
                 None
             }
             Op::CallNative { callee, frame, depth, dst, ty, snap } => {
-                let drops_garbage = self.t.drops_callee_garbage[r.0 as usize];
+                let drops_garbage = self.keep_borrowed_alive(r)?;
                 Some(self.call_native(callee, frame, depth, dst, ty, snap, (self.handed_over(r), drops_garbage))?)
             }
             Op::CallInterp { callee, frame, argc, depth, dst, ty, snap } => {
+                self.keep_borrowed_alive(r)?;
                 self.call_interp(callee, (frame, argc, depth), dst, ty, snap)?
             }
             Op::DictIterInto { dict, kind, result } => Some(self.dict_iter_into(dict, kind, result)?),
