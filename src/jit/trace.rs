@@ -492,6 +492,7 @@ impl Jit {
                 self.close_side(recorder, side, SideEnd::Link { trace, pc })
             }
             (Step::Leave { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Leave { pc }),
+            (Step::Raises { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Raise { pc }),
             (Step::Returned, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Return),
             (Step::Link { trace, pc }, Target::Function(key)) => {
                 let installed = self.forest.install_entry_prefix(recorder, trace, pc);

@@ -37,6 +37,7 @@ mod interp_call;
 mod lists;
 mod loops;
 mod native;
+mod raises;
 mod slots;
 mod strings;
 mod truth;
@@ -71,6 +72,11 @@ pub enum Step {
     /// A side trace reached the module's `Return` (at `pc`), or the header of a loop that has
     /// no trace: it ends there, and the interpreter goes on at `pc`.
     Leave {
+        pc: usize,
+    },
+    /// A side trace reached a raise (at `pc` of the running code, maybe an inlined callee's):
+    /// it ends there (`Leave`), and the interpreter raises (`raises.rs`).
+    Raises {
         pc: usize,
     },
     /// A function-entry trace (or a side trace of one) reached its function's `Return`: it
@@ -380,6 +386,9 @@ impl Recorder {
         {
             // An inner loop that has a trace: this iteration ends by linking to it.
             return Ok(Step::Link { trace, pc });
+        }
+        if self.side.is_some() && raises::raises_at(&self.cur, pc) {
+            return Ok(Step::Raises { pc });
         }
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
