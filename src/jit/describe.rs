@@ -294,6 +294,7 @@ impl<'a> Describer<'a> {
             Op::ListAppend { list, value, .. } => format!("{}.append({})", self.plain(list), self.plain(value)),
             Op::ListPop { list, .. } => format!("{}.pop(); exits if it is empty", self.plain(list)),
             Op::ListExtend { list, value, .. } => format!("{}.extend({})", self.plain(list), self.plain(value)),
+            Op::ListReverse { list, .. } => format!("{}.reverse()", self.plain(list)),
             Op::ListInsert { list, index, value, .. } => {
                 format!("{}.insert({}, {})", self.plain(list), self.plain(index), self.plain(value))
             }

@@ -225,8 +225,8 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// The end of a side trace at its function's `Return` (`Leave`): write the snapshot, then
-    /// return its exit number (the VM executes the `Return`).
+    /// The end of a side trace at the module's `Return`, a raise or an untraced loop's header
+    /// (`Leave`): write the snapshot, then return its exit number (the VM goes on there).
     pub(super) fn leave(&mut self, snap: SnapId) -> Result<(), String> {
         self.write_snapshot(snap.0 as usize)?;
         let status = self.b.ins().iconst(types::I32, i64::from(self.t.place.exit_base + snap.0));

@@ -38,6 +38,7 @@ pub(super) struct RuntimeFunctions {
     pub(super) list_pop: Option<ir::FuncRef>,
     /// Lists (`runtime_lists.rs`).
     pub(super) list_extend: Option<ir::FuncRef>,
+    pub(super) list_reverse: Option<ir::FuncRef>,
     pub(super) list_insert: Option<ir::FuncRef>,
     pub(super) native_floor_starts: Option<ir::FuncRef>,
     pub(super) native_floor_ends: Option<ir::FuncRef>,
@@ -226,6 +227,12 @@ pub(super) fn import_runtime(
             uses(|op| matches!(op, Op::ListExtend { .. })),
             rtl::LIST_EXTEND,
             &[pointer, types::I32, types::I64, pointer],
+            &[types::I32],
+        )?,
+        list_reverse: import(
+            uses(|op| matches!(op, Op::ListReverse { .. })),
+            rtl::LIST_REVERSE,
+            &[pointer, pointer],
             &[types::I32],
         )?,
         list_insert: import(

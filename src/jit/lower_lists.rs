@@ -36,6 +36,12 @@ impl Lowerer<'_, '_> {
                 let extend = self.runtime.list_extend.ok_or("ListExtend without its runtime function")?;
                 (self.b.ins().call(extend, &[list, tag, payload, result_address]), snap)
             }
+            Op::ListReverse { list, result, snap } => {
+                let list = self.val(list)?;
+                let result_address = self.slot_address(result);
+                let reverse = self.runtime.list_reverse.ok_or("ListReverse without its runtime function")?;
+                (self.b.ins().call(reverse, &[list, result_address]), snap)
+            }
             Op::ListInsert { list, index, value, result, snap } => {
                 let list = self.val(list)?;
                 let index = self.val(index)?;

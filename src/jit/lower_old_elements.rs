@@ -79,7 +79,8 @@ fn suspect_values(trace: &Trace) -> Vec<bool> {
             Op::ListAppend { result, .. }
             | Op::ListPop { result, .. }
             | Op::ListExtend { result, .. }
-            | Op::ListInsert { result, .. } => {
+            | Op::ListInsert { result, .. }
+            | Op::ListReverse { result, .. } => {
                 written.insert(result);
             }
             _ => {}

@@ -457,7 +457,7 @@ impl Lowerer<'_, '_> {
                 self.exit_when(popped, false, snap)?;
                 None
             }
-            Op::ListExtend { .. } | Op::ListInsert { .. } => {
+            Op::ListExtend { .. } | Op::ListInsert { .. } | Op::ListReverse { .. } => {
                 return Err(format!("{r}: {} is lowered in lower_lists.rs", inst.op.name()));
             }
             Op::ListStoreAny { .. }

@@ -78,7 +78,8 @@ impl Lowerer<'_, '_> {
             Op::ListPop { result, .. }
             | Op::ListAppend { result, .. }
             | Op::ListExtend { result, .. }
-            | Op::ListInsert { result, .. } => {
+            | Op::ListInsert { result, .. }
+            | Op::ListReverse { result, .. } => {
                 known.remove(&result);
             }
             // Writes to lists and tuples, checks: no frame slot changes.

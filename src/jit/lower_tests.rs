@@ -240,7 +240,8 @@ fn slots_named(trace: &Trace) -> Vec<u16> {
             | Op::ListAppend { result: slot, .. }
             | Op::ListPop { result: slot, .. }
             | Op::ListExtend { result: slot, .. }
-            | Op::ListInsert { result: slot, .. } => slots.push(slot),
+            | Op::ListInsert { result: slot, .. }
+            | Op::ListReverse { result: slot, .. } => slots.push(slot),
             _ => {}
         }
     }

@@ -1,5 +1,5 @@
 //! Runtime functions for lists in traces beyond `append` and `pop` (`runtime.rs`): the list
-//! methods a trace calls (`ListExtend`, `ListInsert`), each run by the interpreter's own method
+//! methods a trace calls (`ListExtend`, `ListInsert`, `ListReverse`), each run by the interpreter's own method
 //! and returning a status the trace checks, and the garbage floor around a native call (the
 //! callee's loops drop only the garbage they made, never what the caller's trace still holds).
 //!
@@ -21,6 +21,8 @@ use super::runtime_tuples::value_of_words;
 pub const LIST_EXTEND: &str = "toyjit_list_extend";
 /// `ListInsert`: `list.insert(index, value)`; 1 if it ran, 0 if it raised (nothing changed).
 pub const LIST_INSERT: &str = "toyjit_list_insert";
+/// `ListReverse`: `list.reverse()`; 1 (it cannot raise).
+pub const LIST_REVERSE: &str = "toyjit_list_reverse";
 /// Around a native call from a trace holding values in the garbage: the floor the callee's
 /// back edges drop the garbage down to (`native_context::garbage_floor_starts`), and back.
 pub const FLOOR_STARTS: &str = "toyjit_native_floor_starts";
@@ -35,9 +37,10 @@ pub const BORROWING_CALL_STARTS: &str = "toyjit_native_borrowing_call_starts";
 pub const BORROWING_CALL_ENDS: &str = "toyjit_native_borrowing_call_ends";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 7] {
+pub fn symbols() -> [(&'static str, *const u8); 8] {
     [
         (LIST_EXTEND, list_extend as *const u8),
+        (LIST_REVERSE, list_reverse as *const u8),
         (LIST_INSERT, list_insert as *const u8),
         (FLOOR_STARTS, floor_starts as *const u8),
         (FLOOR_ENDS, floor_ends as *const u8),
@@ -92,6 +95,11 @@ extern "C" fn list_insert(list: usize, index: i64, value_tag: u32, payload: u64,
     let value = unsafe { value_of_words(value_tag as u8, payload) };
     // SAFETY: `list` and `result_slot` are what `ListInsert` passes (see `run_list_method`).
     unsafe { run_list_method(list, MethodId::Insert, &[Value::Int(index), value], result_slot) }
+}
+
+extern "C" fn list_reverse(list: usize, result_slot: *mut Value) -> u32 {
+    // SAFETY: `list` and `result_slot` are what `ListReverse` passes (see `run_list_method`).
+    unsafe { run_list_method(list, MethodId::Reverse, &[], result_slot) }
 }
 
 /// What [`floor_ends`] restores, as a word (`native_context::FloorMark::to_word`).

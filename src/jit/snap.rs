@@ -108,7 +108,10 @@ pub fn known_at_exit<V: Copy>(
             // A call in the interpreter likewise, and it may leave its result in `dst`.
             Op::CallInterp { frame, dst, .. } => known.retain(|&slot, _| slot < frame && slot != dst),
             // The runtime moved the popped element into the result register.
-            Op::ListPop { result, .. } | Op::ListExtend { result, .. } | Op::ListInsert { result, .. } => {
+            Op::ListPop { result, .. }
+            | Op::ListExtend { result, .. }
+            | Op::ListInsert { result, .. }
+            | Op::ListReverse { result, .. } => {
                 known.remove(&result);
             }
             _ => {}

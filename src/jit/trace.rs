@@ -109,6 +109,9 @@ struct LoopState {
     /// the loop ended, or the function returned from inside it), retried at the loop's next
     /// visit (its next first iteration) up to [`QUICK_RETRIES`] times in a row.
     quick_retries: u32,
+    /// A recording of it ended with the loop (its iteration was the last, or left it): a loop
+    /// of few iterations, which a function's entry trace may record through (`entry_step`).
+    short: bool,
     /// Its tree (an index into `Jit::trees`), once compiled.
     tree: Option<usize>,
     /// The VM's count of rebound builtins when the tree was installed (see [`Running::rebinds`]).
@@ -344,6 +347,7 @@ impl Jit {
             Target::Loop(key) => {
                 self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}"));
                 if let Some(state) = self.loops.get_mut(key) {
+                    state.short |= met_the_loop_end(reason) || reason.starts_with(super::recorder::LEFT_THE_LOOP);
                     if !met_the_loop_end(reason) {
                         state.quick_retries = 0;
                     } else if state.quick_retries < QUICK_RETRIES {
@@ -434,6 +438,8 @@ impl Jit {
         self.recording_started = Some(Instant::now());
         let traces = self.loop_traces(code);
         let mut recorder = Recorder::new_entry(code, now.depth, traces);
+        recorder.short_loops =
+            (0..code.jit_loops.len()).map(|id| self.loops.get(&loop_key(code, id)).is_some_and(|l| l.short)).collect();
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
         self.recording = Some((recorder, Target::Function(function_key(code))));
     }
@@ -492,12 +498,15 @@ impl Jit {
                 self.close_side(recorder, side, SideEnd::Link { trace, pc })
             }
             (Step::Leave { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Leave { pc }),
+            (Step::Raises { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Raise { pc }),
             (Step::Returned, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Return),
             (Step::Link { trace, pc }, Target::Function(key)) => {
                 let installed = self.forest.install_entry_prefix(recorder, trace, pc);
                 self.function_installed(key, installed, now)
             }
-            (Step::Returned, Target::Function(key)) if recorder.code.loop_count > 0 => {
+            (Step::Returned, Target::Function(key))
+                if recorder.code.loop_count > 0 && !recorder.passed_untraced_loops() =>
+            {
                 // Its entry must run into its loop's tree: a path that returns before the loop
                 // (merge_sort's base case) is left to an exit of that entry. The next call
                 // often takes the loop: it is recorded at once, a few times in a row.
@@ -568,6 +577,7 @@ impl JitHooks for Jit {
             armed: false,
             aborts: 0,
             quick_retries: 0,
+            short: false,
             tree: None,
             rebinds: 0,
         });

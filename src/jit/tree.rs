@@ -298,6 +298,11 @@ pub enum SideEnd {
     Leave {
         pc: usize,
     },
+    /// A side trace reached a raise at `pc` (maybe in an inlined callee): leaving to the VM,
+    /// which raises there (`recorder/raises.rs`).
+    Raise {
+        pc: usize,
+    },
     /// A side trace of a function-entry tree reached the function's `Return` (`Ret`).
     Return,
 }
@@ -697,6 +702,7 @@ impl Forest {
                 let name = &start_code.name;
                 (recorder.close_leave(pc), format!("leaves at the return of {name}() (the VM returns)"))
             }
+            SideEnd::Raise { pc } => (recorder.close_leave(pc), "leaves where it raises (the VM raises)".into()),
             SideEnd::Return => {
                 (recorder.close_return(), format!("returns from {}() (its result in slot 0)", code.name))
             }

@@ -98,7 +98,7 @@ fn digits(rng: &mut Rng, b: u64) -> String {
     )
 }
 
-/// Lists built in a hot loop: displays, slicing, `extend`, `insert`. (Not `tail.append(pair.pop())`
+/// Lists built in a hot loop: displays, slicing, `extend`, `insert`, `reverse`. (Not `tail.append(pair.pop())`
 /// until the list is empty: at `--jit-threshold 1` the JIT appends a stale item there, a bug
 /// of `ListPop` left for its owner.)
 fn lists(rng: &mut Rng, b: u64) -> String {
@@ -106,7 +106,7 @@ fn lists(rng: &mut Rng, b: u64) -> String {
     let cut = rng.range(0, 6);
     let pops = rng.range(1, 12);
     format!(
-        "def b_lists{b}(n):\n    out = []\n    h = 0\n    for i in range(n):\n        pair = [i, i * 2, i % 3]\n        out.extend(pair[{cut}:])\n        head = out[:3]\n        h = (h * 31 + sum(head) + len(out[-4:])) % 1000003\n        if i % 5 == 0:\n            out.insert(0, i)\n    tail = out[-{pops}:]\n    return h, len(out), out[-5:], tail\n\
+        "def b_lists{b}(n):\n    out = []\n    h = 0\n    for i in range(n):\n        pair = [i, i * 2, i % 3]\n        out.extend(pair[{cut}:])\n        head = out[:3]\n        h = (h * 31 + sum(head) + len(out[-4:])) % 1000003\n        if i % 5 == 0:\n            out.insert(0, i)\n        if i % 7 == 3:\n            out.reverse()\n    tail = out[-{pops}:]\n    return h, len(out), out[-5:], tail\n\
          print('b_lists{b}', b_lists{b}({n}))"
     )
 }

@@ -82,14 +82,22 @@ fn recursive(rng: &mut Rng, out: &mut Vec<String>, id: usize) -> String {
     call
 }
 
-/// A function `loopy_N(n, k)` containing a loop (a `for` over a range, a `while`, or a `for`
-/// over a list), for calling from a hot loop.
+/// A function `loopy_N(n, k)` containing a loop (a `for` over a range, a `while`, a `for`
+/// over a list, or short loops: a `while` that mostly breaks in its first iteration and a
+/// `for` of none or one), for calling from a hot loop.
 fn with_loop(rng: &mut Rng, out: &mut Vec<String>, id: usize) -> String {
     let name = format!("loopy_{id}");
     let m = num(rng, 3, 50);
-    let body = match rng.below(3) {
+    let body = match rng.below(4) {
         0 => format!("    t = 0\n    for j in range(n):\n        t = (t + j * k) % {m}\n    return t"),
         1 => format!("    steps = 0\n    while n > 0:\n        n = n - 2\n        steps += k\n    return steps % {m}"),
+        // Short loops (mostly one iteration, then a break; none or one): the entry trace
+        // records through them.
+        2 => format!(
+            "    found = -1\n    i = n % 3\n    while i >= 0:\n        if (k + i) % 4 != 1:\n            \
+             found = i\n            break\n        i -= 1\n    for x in [n, k][: n % 2]:\n        \
+             found += x\n    return found % {m}"
+        ),
         _ => format!("    acc = 0\n    for x in [n, k, n - k, 3]:\n        acc += x\n    return acc % {m}"),
     };
     push_source(out, &format!("def {name}(n, k):\n{body}"));

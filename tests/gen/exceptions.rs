@@ -1,6 +1,7 @@
 //! `impl Gen`: exceptions — `try`/`except` around statements and loops (`try_stmt`), what a
 //! handler does (`handler_stmt`), and the risky statements a `try` catches: `ZeroDivisionError`,
-//! `IndexError`, `ValueError`/`OverflowError` (`risky_stmt`, `num_target`, `risky_call`).
+//! `IndexError`, `ValueError`/`OverflowError` (`risky_stmt`, `num_target`, `risky_call`), the
+//! first also raised by hand (`raise ZeroDivisionError(...)`).
 //!
 //! Emits lines; changes no generator state of its own beyond what the statements it calls do.
 
@@ -86,6 +87,14 @@ impl Gen {
         let which = self.rng.pick(&bits);
         let nums = self.vars_where(c, |v| v.mutable && v.kind == Kind::Num);
         let ints = self.vars_where(c, |v| v.mutable && v.kind == Kind::Int);
+        if which == ZDE && self.chance(35) {
+            // Raised by hand in a hot loop's body (a side trace ends at the raise).
+            let dv = self.risky_int_divisor(c);
+            let shown = self.num_leaf(c);
+            self.emit(c.indent, &format!("if {} == 0:", dv.at(11)));
+            self.emit(c.indent + 1, &format!("raise ZeroDivisionError('raised at ' + str({}))", shown.s));
+            return;
+        }
         let text = match which {
             ZDE => {
                 if let Some(call) = self.risky_call(c) {

@@ -1,5 +1,6 @@
 //! `impl Gen`: the functions a program defines besides its kernel — small helpers `h0`, `h1`,
-//! ... called from loops, some of which raise (`helper`), and a "work" function with its own
+//! ... called from loops, some of which raise (`helper`: a division by zero, or first the same
+//! error raised by hand), and a "work" function with its own
 //! locals and loops that returns them as a tuple (`work`, `declare_local`, `list_local`), with
 //! the globals a function may read (`seen_globals`).
 //!
@@ -62,6 +63,11 @@ impl Gen {
         let e = if risky {
             let a = self.num_expr(&c, 1);
             let dv = self.risky_num_divisor(&c);
+            if self.chance(40) {
+                // The same error raised by hand first: a side trace ends at the raise.
+                self.emit(1, &format!("if {} == 0:", dv.at(11)));
+                self.emit(2, &format!("raise ZeroDivisionError('{name} gave up on ' + str({}))", a.s));
+            }
             Ex::new(format!("{} // {}", a.at(11), dv.at(12)), arith(a.ty, dv.ty), a.bits, 11)
         } else {
             self.num_expr(&c, 2)

@@ -451,6 +451,10 @@ op_table! {
     /// extended with itself doubles), then frame slot `result` gets the call's `None`; exits
     /// through `snap` (before the call, nothing changed) if it fails.
     ListExtend { list: Ptr, value: Element, result: Slot, snap: Snap } -> Void, effect, "{list} {value} {result}";
+    /// `list.reverse()` (a call into the runtime, the interpreter's own `reverse`), then frame
+    /// slot `result` gets the call's `None`; it never fails (`snap`, before the call, is there
+    /// as for the other list methods the runtime runs).
+    ListReverse { list: Ptr, result: Slot, snap: Snap } -> Void, effect, "{list} {result}";
     /// `list.insert(index, value)` (a call into the runtime; any index, clamped as Python's),
     /// then frame slot `result` gets the call's `None`; exits through `snap` (before the call)
     /// if it fails.
@@ -528,7 +532,9 @@ impl Op {
     pub fn slot_written_in_memory(&self) -> Option<u16> {
         match *self {
             Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
-            Op::ListExtend { result, .. } | Op::ListInsert { result, .. } => Some(result),
+            Op::ListExtend { result, .. } | Op::ListInsert { result, .. } | Op::ListReverse { result, .. } => {
+                Some(result)
+            }
             Op::DictIterInto { result, .. } => Some(result),
             Op::CallNative { dst, .. } | Op::CallInterp { dst, .. } => Some(dst),
             _ => None,
@@ -545,6 +551,7 @@ impl Op {
                 | Op::ListPop { .. }
                 | Op::ListExtend { .. }
                 | Op::ListInsert { .. }
+                | Op::ListReverse { .. }
                 | Op::CallNative { .. }
                 | Op::CallInterp { .. }
         )

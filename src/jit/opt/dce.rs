@@ -91,6 +91,7 @@ fn writes_frame(op: &Op) -> bool {
             | Op::ListPop { .. }
             | Op::ListExtend { .. }
             | Op::ListInsert { .. }
+            | Op::ListReverse { .. }
             | Op::ListAppend { .. }
             | Op::Loop
             | Op::Phi { .. }

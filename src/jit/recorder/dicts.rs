@@ -106,7 +106,7 @@ impl Recorder {
         let Value::Iterator(it) = &frame[iter.0 as usize] else { return abort("a dict loop without its iterator") };
         let item = match peek_dict_item(&it.borrow()) {
             Ok(Some(item)) => item,
-            Ok(None) if self.side.is_some() => {
+            Ok(None) if self.straight() => {
                 // A side trace records the loop's end: the interpreter jumps after the loop
                 // without touching a slot; the guard exits to the header while items are left.
                 let iterator = self.iterator_slot(iter, pc);

@@ -32,7 +32,7 @@ impl Recorder {
         };
         let (next_value, stop_value, step_value) = (*next, *stop, *step);
         let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
-        if !continues && self.side.is_none() {
+        if !continues && !self.straight() {
             return abort("the loop ended while recording");
         }
         if continues && next_value.checked_add(step_value).is_none() {
@@ -78,7 +78,7 @@ impl Recorder {
             return abort("a list loop without its index");
         };
         let element = usize::try_from(*index).ok().and_then(|i| items.borrow().get(i).cloned());
-        if element.is_none() && self.side.is_none() {
+        if element.is_none() && !self.straight() {
             return abort("the loop ended while recording");
         }
         let (list, _) = self.read(iter, frame, pc)?;

@@ -37,6 +37,7 @@ mod interp_call;
 mod lists;
 mod loops;
 mod native;
+mod raises;
 mod slots;
 mod strings;
 mod truth;
@@ -45,6 +46,9 @@ mod tuples;
 pub use interp_call::{LIST_HELD_ACROSS_INTERP_CALL, lists_across_interp_calls};
 
 use loops::loop_end;
+
+/// How an abort begins when the recorded iteration left its loop (the loop is a short one).
+pub const LEFT_THE_LOOP: &str = "the iteration left the loop";
 
 /// Longest iteration the recorder follows (in bytecode instructions).
 const MAX_RECORDED_INSTRUCTIONS: usize = 2000;
@@ -71,6 +75,11 @@ pub enum Step {
     /// A side trace reached the module's `Return` (at `pc`), or the header of a loop that has
     /// no trace: it ends there, and the interpreter goes on at `pc`.
     Leave {
+        pc: usize,
+    },
+    /// A side trace reached a raise (at `pc` of the running code, maybe an inlined callee's):
+    /// it ends there (`Leave`), and the interpreter raises (`raises.rs`).
+    Raises {
         pc: usize,
     },
     /// A function-entry trace (or a side trace of one) reached its function's `Return`: it
@@ -174,6 +183,9 @@ pub struct Recorder {
     loop_traces: Vec<Option<u32>>,
     /// Recording a function-entry trace, or a side trace of one (see `native.rs`).
     pub entry: bool,
+    /// Per loop of `code`: did a recording of it end with the loop (a loop of few iterations,
+    /// which a function-entry recording may run through once: `native.rs`'s `entry_step`)?
+    pub short_loops: Vec<bool>,
     /// A side trace that reaches the header of a loop without a trace ends there (`Leave`)
     /// instead of aborting: set by the JIT for an exit whose side traces failed often.
     pub leaves_at_untraced_loops: bool,
@@ -223,6 +235,7 @@ impl Recorder {
             headers_passed: Vec::new(),
             loop_traces,
             entry: false,
+            short_loops: Vec::new(),
             leaves_at_untraced_loops: false,
             native_pending: None,
             reread_globals: HashMap::new(),
@@ -258,6 +271,19 @@ impl Recorder {
             recorder.resume_in_calls(&frames.frames, &frames.unbound)?;
         }
         Ok(recorder)
+    }
+
+    /// Does the trace run straight through, never coming back to where it started (a side
+    /// trace or a function entry), so that the loops it meets are recorded through (their end,
+    /// or an iteration: `native.rs`'s `entry_step`) rather than being the loop it closes?
+    fn straight(&self) -> bool {
+        self.side.is_some() || self.entry
+    }
+
+    /// Did this function-entry recording run through a loop without a trace (see
+    /// `native.rs`'s `entry_step`)? Then returning is its end, not a path before the loop.
+    pub fn passed_untraced_loops(&self) -> bool {
+        self.entry && self.side.is_none() && !self.headers_passed.is_empty()
     }
 
     /// Where the recording started: the loop's header, or the exit a side trace starts at.
@@ -381,6 +407,9 @@ impl Recorder {
             // An inner loop that has a trace: this iteration ends by linking to it.
             return Ok(Step::Link { trace, pc });
         }
+        if self.side.is_some() && raises::raises_at(&self.cur, pc) {
+            return Ok(Step::Raises { pc });
+        }
         if self.recorded.len() >= MAX_RECORDED_INSTRUCTIONS {
             return abort(format!("the loop body is longer than {MAX_RECORDED_INSTRUCTIONS} bytecode instructions"));
         }
@@ -474,7 +503,7 @@ impl Recorder {
         if self.inside_loop(pc) {
             "an inner loop starts inside the loop (the inner loop gets its own trace; side traces join them)".into()
         } else {
-            "the iteration left the loop and reached an outer loop (side traces join them)".into()
+            format!("{LEFT_THE_LOOP} and reached an outer loop (side traces join them)")
         }
     }
 
@@ -493,12 +522,12 @@ impl Recorder {
             Instr::Is { dst, a, b } => self.record_is(dst, (a, b), false, pc, frame)?,
             Instr::IsNot { dst, a, b } => self.record_is(dst, (a, b), true, pc, frame)?,
             Instr::LoopHeader { .. } => {
-                if pc != self.header_pc && self.side.is_none() {
+                if pc != self.header_pc && !self.straight() {
                     return abort(self.other_loop_reached(pc));
                 }
             }
             Instr::ForIter { iter, target, exit, .. } => {
-                if pc != self.header_pc && self.side.is_none() {
+                if pc != self.header_pc && !self.straight() {
                     return abort(self.other_loop_reached(pc));
                 }
                 // The loop's state slots say what it iterates (see the VM's `GetIter`).

@@ -178,13 +178,26 @@ impl Recorder {
     }
 
     /// What an entry trace (or one of its side traces) does at `pc`, outside inlined calls:
-    /// at the function's `Return`, `Ret` ends it; a loop aborts it (the loop gets a trace of
-    /// its own, and a native call of a function whose trace ends in a loop would exit).
+    /// at the function's `Return`, `Ret` ends it; a loop with a trace ends it with `Link`. A
+    /// loop without one is recorded through where it ends at once (its end: a guard that
+    /// nothing is left), and, by the entry itself, at its first visit if it is a short loop
+    /// (one iteration: a loop whose own recordings ended with it, of 0 or 1 iterations, a
+    /// lookup through the scopes that finds the name in the first, would otherwise never get a
+    /// trace and keep the whole function in the interpreter); a second visit aborts (the loop gets a trace of its own, and a native call of a function
+    /// whose trace ends in a loop would exit).
     pub(super) fn entry_step(&mut self, pc: usize, frame: &[Value]) -> Result<Option<Step>, Abort> {
         if self.cur.instrs[pc].loop_id().is_some() {
             // The entry of a function with a loop runs up to the loop, then its compiled tree.
             if let Some(trace) = self.trace_at(pc) {
                 return Ok(Some(Step::Link { trace, pc }));
+            }
+            if super::loops::ends_at_once(&self.cur, pc, frame) {
+                return Ok(None);
+            }
+            let short = self.cur.instrs[pc].loop_id().is_some_and(|id| self.short_loops.get(id) == Some(&true));
+            if short && self.side.is_none() && !self.headers_passed.contains(&pc) {
+                self.headers_passed.push(pc);
+                return Ok(None);
             }
             return abort(format!("{}() reaches a loop without a trace yet", self.code.name));
         }

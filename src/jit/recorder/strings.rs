@@ -52,7 +52,7 @@ impl Recorder {
             return abort("a string loop without its offset");
         };
         let has_next = usize::try_from(*offset).ok().and_then(|at| str_char_at(text, at)).is_some();
-        if !has_next && self.side.is_none() {
+        if !has_next && !self.straight() {
             return abort("the loop ended while recording");
         }
         let (text, _) = self.read(iter, frame, pc)?;

@@ -128,7 +128,7 @@ impl Recorder {
         self.write(dst, r)
     }
 
-    /// `dst = obj.method(args...)`: `list.append`, `extend`, `insert` and `pop` (strings' and
+    /// `dst = obj.method(args...)`: `list.append`, `extend`, `insert`, `pop` and `reverse` (strings' and
     /// dicts' methods: `str_method`).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn call_method(
@@ -150,11 +150,12 @@ impl Recorder {
         let traced = match (&frame[obj.0 as usize], method_id, argc) {
             (Value::List(_), MethodId::Append | MethodId::Extend, 1) | (Value::List(_), MethodId::Insert, 2) => true,
             (Value::List(items), MethodId::Pop, 0) => !items.borrow().is_empty(),
+            (Value::List(_), MethodId::Reverse, 0) => true,
             _ => false,
         };
         if !traced {
             return abort(format!(
-                "a call to the method {name}() (only list.append, extend, insert and pop are traced)"
+                "a call to the method {name}() (only list.append, extend, insert, pop and reverse are traced)"
             ));
         }
         let (list, _) = self.read(obj, frame, pc)?;
@@ -177,6 +178,9 @@ impl Recorder {
             // An empty list exits before the call: the interpreter raises.
             let snap = self.snapshot(pc);
             self.emit(Op::ListPop { list, result, snap }, Type::Void);
+        } else if method_id == MethodId::Reverse {
+            let snap = self.snapshot(pc);
+            self.emit(Op::ListReverse { list, result, snap }, Type::Void);
         } else {
             let value_reg = if method_id == MethodId::Insert { Reg(args.0 + 1) } else { args };
             // A known bug: an item `pop()` put into its register in this trace is read back
