@@ -31,12 +31,18 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The three ways every program is run; all must give CPython's answer.
+/// The four ways every program is run; all must give CPython's answer.
 ///
-/// `--no-jit` is the pure interpreter, `[]` the default (JIT at its normal threshold) and
-/// `--jit-threshold 1` the stress mode that traces every loop at once. The binary accepts the
-/// JIT flags even before the JIT exists (they are no-ops then), so this list never changes.
-pub const MODES: &[&[&str]] = &[&["--no-jit"], &[], &["--jit-threshold", "1"]];
+/// `--no-jit` is the pure interpreter, `[]` the default (JIT at its normal threshold, Cranelift
+/// on a compile thread on a machine with two cores or more) and `--jit-threshold 1` the stress
+/// mode that traces every loop at once, with Cranelift on the interpreter's thread
+/// (deterministic) and on the compile thread (installs come whenever the compile is done).
+pub const MODES: &[&[&str]] = &[
+    &["--no-jit"],
+    &[],
+    &["--jit-threshold", "1", "--jit-compile=inline"],
+    &["--jit-threshold", "1", "--jit-compile=background"],
+];
 
 /// Per-run timeout for the small test programs (the conformance runner's default).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
