@@ -172,7 +172,7 @@ impl CompileStats {
     /// The `--stats` line: per kind, compiles, IR instructions and milliseconds; then the
     /// phases over all compiles, and the compiles' CPU time on each thread with its share of
     /// the process's CPU time so far; then the stale results dropped.
-    pub fn line(&self) -> String {
+    pub fn line(&self, taken_back: u32) -> String {
         let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
         let share_of = |d: Duration| {
             if process.is_zero() { 0.0 } else { 100.0 * d.as_secs_f64() / process.as_secs_f64() }
@@ -185,7 +185,7 @@ impl CompileStats {
             .map(|(kind, t)| format!("{} {} ({} IR insts, {:.3} ms)", kind.name(), t.count, t.ir_insts, ms(t.total)))
             .collect();
         format!(
-            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's; on the compile thread {:.3} ms, {background_share:.1}% of the process's; stale results dropped: {}",
+            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's; on the compile thread {:.3} ms, {background_share:.1}% of the process's; taken back from the compile thread: {taken_back}; stale results dropped: {}; the interpreter's thread's CPU time in all {:.3} ms",
             if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
             ms(self.optimizer),
             ms(self.lowering),
@@ -193,7 +193,8 @@ impl CompileStats {
             ms(self.module),
             ms(self.cpu),
             ms(self.background_cpu),
-            self.stale
+            self.stale,
+            ms(cpu_time(libc::CLOCK_THREAD_CPUTIME_ID))
         )
     }
 }

@@ -429,7 +429,7 @@ impl Jit {
     /// 4, or 7, as a tree has at most 64 side traces).
     fn entry_tree_grew(&mut self, tree: usize) {
         let built = &self.forest.trees[tree];
-        if built.merges_at(built.side_traces) {
+        if built.merges_at(built.attached_sides) {
             self.forest.compile_tree_as_one(tree);
             self.apply_ready();
         }
@@ -563,7 +563,7 @@ impl Jit {
         while let Some(installed) = self.forest.next_installed() {
             match installed {
                 Installed::Root { key, rebinds, job, result } => self.root_compiled(key, rebinds, job, result),
-                Installed::Side { result: Ok(()), .. } => {}
+                Installed::Side { tree, result: Ok(()), .. } => self.side_attached(tree),
                 Installed::Side { tree, exit, result: Err(reason) } => {
                     self.forest.stats.aborts += 1;
                     self.forest.event(format!("[jit] could not compile a side trace: {reason}"));
@@ -601,22 +601,23 @@ impl Jit {
         }
     }
 
+    /// A side trace was attached to `tree`: the tree settles before it is compiled again as
+    /// one function (an entry tree's `EntrySlot` learns how far it reaches now).
+    fn side_attached(&mut self, tree: usize) {
+        let built = &mut self.forest.trees[tree];
+        built.merge_wait = tree_settle_runs(self.threshold, built.merges);
+        if built.function_entry || built.prefix.is_some() {
+            self.entry_tree_grew(tree);
+        }
+    }
+
     /// Compiles and attaches a side trace that ended (`end`).
     fn close_side(&mut self, recorder: Recorder, side: SideTarget, end: SideEnd) -> RecordStep {
         let (tree, exit) = (side.tree, side.exit);
         match self.forest.install_side(recorder, side, end) {
-            Ok(_) => {
-                // Attached at once in the inline mode (or failed: the exit is cold again).
-                self.apply_ready();
-                let built = &mut self.forest.trees[tree];
-                if built.exits[exit].side == SideState::Cold {
-                    return RecordStep::Done;
-                }
-                built.merge_wait = tree_settle_runs(self.threshold, built.merges);
-                if built.function_entry || built.prefix.is_some() {
-                    self.entry_tree_grew(tree);
-                }
-            }
+            // Attached at once in the inline mode (then `side_attached`), else when it is
+            // compiled.
+            Ok(_) => self.apply_ready(),
             Err(reason) => {
                 self.forest.stats.aborts += 1;
                 self.forest.event(format!("[jit] could not compile a side trace: {reason}"));

@@ -193,6 +193,8 @@ pub(super) struct Tree {
     pub merges: u32,
     /// Side traces attached.
     pub side_traces: usize,
+    /// Of them, those whose code is attached (the others are compiling: `tree_compiles.rs`).
+    pub attached_sides: usize,
     /// A function-entry tree (its root starts at the function's first instruction and returns).
     pub function_entry: bool,
     /// The entry of the loop's function, when it has one that runs into this loop's tree.
@@ -242,6 +244,7 @@ impl Tree {
             merged_members: 0,
             merges: 0,
             side_traces: 0,
+            attached_sides: 0,
             function_entry: false,
             prefix: None,
             retired: false,
@@ -287,9 +290,7 @@ impl Tree {
             tree: index as u32,
             frame_extent: self.frame_extent,
             inline_depth: self.inline_depth,
-            // Each run tells the JIT while the tree settles, or while its one function is
-            // being compiled (the JIT polls for it then).
-            settling: self.merge_wait > 0 || self.merging.is_some(),
+            settling: self.merge_wait > 0,
         }
     }
 }
@@ -312,6 +313,10 @@ pub(super) struct TraceMeta {
     /// Cranelift instructions of the trace's own function: what the trace adds to the price of
     /// compiling its tree as one function ([`Forest::tree_settled`]).
     clif_insts: usize,
+    /// Is its code in place? A side trace's is not while it compiles (`tree_compiles.rs`):
+    /// its tree is not compiled as one function with it until then (the function would load
+    /// its side-exit table from its parent's table, where it is not yet).
+    attached: bool,
 }
 
 impl TraceMeta {
@@ -333,6 +338,7 @@ impl TraceMeta {
             place,
             parent,
             clif_insts: 0,
+            attached: true,
         }
     }
 
@@ -640,6 +646,7 @@ impl Forest {
             merged_members: 0,
             merges: 0,
             side_traces: 0,
+            attached_sides: 0,
             function_entry: true,
             prefix: None,
             retired: false,
@@ -704,7 +711,7 @@ impl Forest {
             line.push_str(&format!(", in native code: {:.3} ms", native.as_secs_f64() * 1e3));
         }
         line.push('\n');
-        line.push_str(&s.compiles.line());
+        line.push_str(&s.compiles.line(self.compiler.taken_back));
         if let Some(passes) = super::compile_stats::cranelift_passes() {
             line.push('\n');
             line.push_str(passes.trim_end());

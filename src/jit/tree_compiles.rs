@@ -23,7 +23,7 @@ use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::native::SideExitSlot;
 
 use super::super::compile_stats::{CompileClock, CompileKind, Spent};
-use super::super::compile_thread::{CompileMode, Generated};
+use super::super::compile_thread::{CompileMode, Generated, Ran};
 use super::super::ir::Trace;
 use super::super::lower::{self, TreePlace};
 use super::super::model::{IrStage, TraceKind};
@@ -89,6 +89,8 @@ pub(super) struct Pending {
     optimizer: Duration,
     /// Time on the interpreter's thread so far (preparing; in the inline mode generating too).
     spent: Spent,
+    /// When it was submitted (`TOYJIT_COMPILE_LOG` shows how long it took to come back).
+    submitted: std::time::Instant,
 }
 
 /// What the lifecycle learns when a compile came back and was installed (or failed).
@@ -115,11 +117,13 @@ impl Forest {
     /// Hands a prepared compile (started at `clock`) to the compiler; returns its job number.
     fn submit(&mut self, prepared: lower::Prepared, clock: &CompileClock, waiting: Waiting, what: Submitted) -> u64 {
         let lower::Prepared { job, rest } = prepared;
-        let number = self.compiler.submit(job, self.compile_mode());
+        let urgent = !matches!(waiting, Waiting::TreeAsOne { .. });
+        let number = self.compiler.submit(job, self.compile_mode(), urgent);
         // In the inline mode, the code generation is in here too.
         let spent = clock.spent();
         let Submitted { kind, ir_insts, optimizer, optimized } = what;
-        self.pending.insert(number, Pending { waiting, rest, optimized, kind, ir_insts, optimizer, spent });
+        let submitted = std::time::Instant::now();
+        self.pending.insert(number, Pending { waiting, rest, optimized, kind, ir_insts, optimizer, spent, submitted });
         number
     }
 
@@ -158,8 +162,11 @@ impl Forest {
     }
 
     fn install(&mut self, generated: Generated, pending: Pending) -> Option<Installed> {
-        let Generated { job, code, cpu, in_background } = generated;
-        let Pending { waiting, rest, optimized, kind, ir_insts, optimizer, spent } = pending;
+        let Generated { job, code, cpu, wall, ran } = generated;
+        let Pending { waiting, rest, optimized, kind, ir_insts, optimizer, spent, submitted } = pending;
+        if std::env::var_os("TOYJIT_COMPILE_LOG").is_some() {
+            eprintln!("[compile] job {job} back after {:.3} ms", submitted.elapsed().as_secs_f64() * 1e3);
+        }
         if !self.still_wanted(&waiting, job) {
             // Dropping `rest` frees its module (no code was placed in it).
             self.stats.compiles.dropped_stale();
@@ -170,8 +177,10 @@ impl Forest {
         }
         let clock = CompileClock::start();
         let compiled = code.and_then(|code| lower::finish(rest, code));
-        let background = if in_background { cpu } else { Duration::ZERO };
-        let spent = spent + clock.spent();
+        let background = if ran == Ran::Background { cpu } else { Duration::ZERO };
+        // Generated inline, it is in `spent` already; taken back, it is not.
+        let taken_back = if ran == Ran::TakenBack { Spent { wall, cpu } } else { Spent::default() };
+        let spent = spent + taken_back + clock.spent();
         self.stats.compiling += match &compiled {
             Ok(compiled) => self.stats.compiles.record(kind, ir_insts, spent, background, optimizer, &compiled.cost),
             Err(_) => spent.wall,
@@ -332,8 +341,9 @@ impl Forest {
         let (extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
         let parent_at = Some((side.parent_trace, side.parent_snapshot));
-        let meta =
+        let mut meta =
             TraceMeta::new(trace, place, parent_at, &code, &known, table.as_ptr(), depth).with_clif_insts(clif_insts);
+        meta.attached = false;
         let tree = &mut self.trees[side.tree];
         tree.exits.extend(exits);
         tree.frame_extent = tree.frame_extent.max(extent);
@@ -355,7 +365,8 @@ impl Forest {
         compiled: lower::CompiledTrace,
         (start, ending): (&str, &str),
     ) {
-        let Some(meta) = self.metas.get(&id) else { return };
+        let Some(meta) = self.metas.get_mut(&id) else { return };
+        meta.attached = true;
         let table = meta.side_exits;
         let Some(parent) = self.metas.get(&side.parent_trace) else { return };
         // SAFETY: the parent's table has one slot per snapshot of the parent and lives as long
@@ -365,6 +376,7 @@ impl Forest {
         slot.table.set(table);
         let tree = &mut self.trees[side.tree];
         tree.exits[side.exit].side = SideState::Attached;
+        tree.attached_sides += 1;
         tree.owners.push(Box::new(compiled));
         self.event(format!(
             "[jit] side trace T{id} attached to T{} exit {} (at {start}); it {ending}",

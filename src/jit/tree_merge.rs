@@ -32,7 +32,7 @@ impl Forest {
     /// enough to pay for its compile). Empty if the root alone passes the limit.
     pub(super) fn one_function_members(&self, root_id: u32) -> Vec<u32> {
         let mut ids: Vec<u32> =
-            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
+            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id && m.attached).map(|(&id, _)| id).collect();
         // Trace numbers grow, so each side trace comes after its parent.
         ids.sort_unstable();
         let mut members: Vec<u32> = Vec::with_capacity(ids.len());
