@@ -186,6 +186,22 @@ impl Compiler {
         Some(generated)
     }
 
+    /// Generates job `number` here and now if the compile thread has not started it (it is
+    /// then ready for [`Compiler::try_next`]); false if it has.
+    pub fn take_back(&mut self, number: u64) -> bool {
+        let Some(worker) = self.worker.as_ref() else { return false };
+        let Ok(mut queue) = worker.queue.0.lock() else { return false };
+        let found = queue.waiting.iter_mut().find_map(|jobs| {
+            let at = jobs.iter().position(|queued| queued.number == number)?;
+            jobs.remove(at)
+        });
+        drop(queue);
+        let Some(queued) = found else { return false };
+        self.taken_back += 1;
+        self.ready.push_back(generate(queued.number, queued.job, Ran::TakenBack));
+        true
+    }
+
     /// The compile thread, started at the first call.
     fn worker(&mut self) -> Option<&Worker> {
         if self.worker.is_none() && !self.no_thread {

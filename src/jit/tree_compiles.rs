@@ -109,6 +109,11 @@ impl Forest {
         if self.dump_level.shows_events() || self.keep_model { CompileMode::Inline } else { self.requested_mode }
     }
 
+    /// Generates compile `job` on this thread now, if the compile thread has not started it.
+    pub(in crate::jit) fn take_back(&mut self, job: u64) -> bool {
+        self.compiler.take_back(job)
+    }
+
     /// Are compiles under way?
     pub(in crate::jit) fn has_pending(&self) -> bool {
         self.compiler.has_pending()
