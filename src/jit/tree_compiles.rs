@@ -123,17 +123,16 @@ impl Forest {
     fn submit(&mut self, prepared: lower::Prepared, clock: &CompileClock, waiting: Waiting, what: Submitted) -> u64 {
         let lower::Prepared { job, rest } = prepared;
         let urgent = !matches!(waiting, Waiting::TreeAsOne { .. });
-        let tree = match &waiting {
-            Waiting::Side { side, .. } => Some(side.tree),
-            Waiting::TreeAsOne { tree, .. } => Some(*tree),
-            Waiting::Root { .. } => None,
-        };
         // A function's entry tree (or a loop's tree with an entry prefix) runs from native
-        // calls, which visit no safe point: a result could wait there for the rest of the run
-        // (bench/calls.toy's tak(): one call from the module, then 300 ms of native recursion
-        // through the side-exit table, its one function never installed). Its compiles are
-        // few (at most 64 side traces and 7 one-function compiles per tree) and run at once.
-        let entered_natively = tree.is_some_and(|t| self.trees[t].function_entry || self.trees[t].prefix.is_some());
+        // calls, which visit no safe point but its exits: its one function could wait there
+        // for the rest of the run (bench/calls.toy's tak(): one call from the module, then
+        // 300 ms of native recursion through the side-exit table, its one function never
+        // installed). It is compiled as one function at most 7 times: at once. (Its side
+        // traces come back at its exits, which poll.)
+        let entered_natively = match &waiting {
+            Waiting::TreeAsOne { tree, .. } => self.trees[*tree].function_entry || self.trees[*tree].prefix.is_some(),
+            _ => false,
+        };
         let mode = if entered_natively { CompileMode::Inline } else { self.compile_mode() };
         let number = self.compiler.submit(job, mode, urgent);
         // In the inline mode, the code generation is in here too.
