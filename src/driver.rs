@@ -16,6 +16,7 @@ use crate::interp::objects::format;
 use crate::interp::objects::output::{FLUSH_AT_EXIT_FAILED, Output};
 use crate::interp::objects::value::Value;
 use crate::jit::Jit;
+use crate::jit::compile_thread::CompileMode;
 use crate::jit::dump::DumpLevel;
 use crate::parser::{self, LineIndex};
 
@@ -34,6 +35,8 @@ pub struct RunOptions {
     pub stats: bool,
     /// Write the explorer page there (`--explore`).
     pub explore: Option<String>,
+    /// Where the JIT's code generation runs (`--jit-compile`); `None`: the machine's default.
+    pub jit_compile: Option<CompileMode>,
 }
 
 impl Default for RunOptions {
@@ -45,6 +48,7 @@ impl Default for RunOptions {
             dump_level: DumpLevel::Off,
             stats: false,
             explore: None,
+            jit_compile: None,
         }
     }
 }
@@ -71,6 +75,9 @@ pub fn run_source(filename: &str, source: &str, options: &RunOptions, out: Outpu
     let mut jit = options.jit.then(|| Jit::new(filename, options.dump_level, options.jit_threshold));
     if let (Some(jit), Some(_)) = (jit.as_mut(), &options.explore) {
         jit.keep_model();
+    }
+    if let (Some(jit), Some(mode)) = (jit.as_mut(), options.jit_compile) {
+        jit.set_compile_mode(mode);
     }
     vm.measure_native_time = options.jit && (options.stats || options.explore.is_some());
     let started = std::time::Instant::now();

@@ -15,6 +15,7 @@ use clap::Parser;
 use cli::args::{Cli, Command, RunFlags};
 use toyjit::driver::{RunOptions, run_source};
 use toyjit::interp::objects::output::Output;
+use toyjit::jit::compile_thread::CompileMode;
 use toyjit::jit::dump::DumpLevel;
 use toyjit::repl::{self, ReplOptions};
 
@@ -102,6 +103,7 @@ fn run(file: &str, args: RunFlags) -> i32 {
         dump_level,
         stats: args.stats,
         explore: args.explore,
+        jit_compile: args.jit_compile.as_deref().and_then(CompileMode::named),
     };
     if let Err(e) = repl::install_sigint_handler() {
         eprintln!("toyjit: cannot install the Ctrl-C handler: {e}");
@@ -156,7 +158,7 @@ fn main() -> ExitCode {
 /// likely meant for toyjit, so say where it goes (stderr only: the run goes on).
 fn warn_about_flags_after_file(program_args: &[String]) {
     let own_flag = |arg: &String| {
-        ["--no-jit", "--jit-threshold", "--dump-bytecode", "--stats", "--trace-dump", "--explore"]
+        ["--no-jit", "--jit-threshold", "--jit-compile", "--dump-bytecode", "--stats", "--trace-dump", "--explore"]
             .iter()
             .any(|flag| arg == flag || arg.starts_with(&format!("{flag}=")))
     };

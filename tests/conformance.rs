@@ -1,7 +1,7 @@
 //! The conformance suite (`tests/conformance-suite`): every program, in every mode of
-//! [`common::MODES`] (`--no-jit`, default, `--jit-threshold 1`), must print exactly what CPython
-//! 3.11 printed and exit with the same status; programs in `unsupported/` must be rejected with
-//! status 1, empty stdout and "not supported" on stderr.
+//! [`common::MODES`] (`--no-jit`, default in the background, `--jit-threshold 1` inline), must
+//! print exactly what CPython 3.11 printed and exit with the same status; programs in
+//! `unsupported/` must be rejected with status 1, empty stdout and "not supported" on stderr.
 //!
 //! Same checks as the suite's own `run` script (which stays the reference; see its README), plus
 //! "no Rust panic on stderr". All failures are listed together at the end.

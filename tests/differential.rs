@@ -22,7 +22,9 @@
 //! - `TOYJIT_DIFF_NAN=1`: let the generator put `nan` in containers (identity-then-equality,
 //!   which the interpreter is about to get; off by default, see `tests/gen/extras.rs`);
 //! - `TOYJIT_DIFF_DUMP=DIR`: write every generated program to `DIR/seed-N.toy`;
-//! - `TOYJIT_TEST_JOBS=N`: worker threads (default: cores, clamped to 2..=4).
+//! - `TOYJIT_TEST_JOBS=N`: worker threads (default: cores, clamped to 2..=4);
+//! - `TOYJIT_DIFF_COMPILE=inline|background`: where the JIT modes run Cranelift
+//!   (`--jit-compile`); by default even seeds inline, odd seeds in the background.
 //!
 //! A longer campaign, by hand (see README.md, "Testing against CPython"):
 //!
@@ -125,11 +127,27 @@ fn crash(out: &RunOutput) -> Option<String> {
     None
 }
 
-/// Checks one program in every mode; returns the problems found, one line each.
-fn check_program(file: &Path, python: bool) -> Vec<String> {
+/// Where the JIT modes of program `seed` run Cranelift (`--jit-compile`): as
+/// `TOYJIT_DIFF_COMPILE` says, else inline for even seeds and in the background for odd ones.
+fn compile_flag(seed: u64) -> String {
+    let mode = match std::env::var("TOYJIT_DIFF_COMPILE") {
+        Ok(mode) if mode == "inline" || mode == "background" => mode,
+        _ if seed % 2 == 0 => "inline".to_string(),
+        _ => "background".to_string(),
+    };
+    format!("--jit-compile={mode}")
+}
+
+/// Checks one program in every mode (the JIT's with `compile`, a `--jit-compile` flag);
+/// returns the problems found, one line each.
+fn check_program(file: &Path, python: bool, compile: &str) -> Vec<String> {
     let run = |mode: &[&str]| {
         let mut cmd = Command::new(common::toyjit());
-        cmd.arg("run").args(mode).arg(file);
+        cmd.arg("run").args(mode);
+        if mode != MODES[0] {
+            cmd.arg(compile);
+        }
+        cmd.arg(file);
         common::run_with_timeout(&mut cmd, None, TIMEOUT).expect("cannot run toyjit")
     };
     let mut problems = Vec::new();
@@ -149,7 +167,7 @@ fn check_program(file: &Path, python: bool) -> Vec<String> {
         )),
     }
     for mode in &MODES[1..] {
-        let label = mode_label(mode);
+        let label = format!("{} {compile}", mode_label(mode));
         let out = run(mode);
         if let Some(why) = crash(&out) {
             problems.push(format!("[{label}] {why}"));
@@ -232,7 +250,7 @@ fn jit_matches_interpreter_on_random_programs() {
                     if let Some(d) = &dump {
                         fs::write(d.join(format!("seed-{seed}.toy")), &source).expect("cannot dump a program");
                     }
-                    let problems = check_program(&file, python);
+                    let problems = check_program(&file, python, &compile_flag(seed));
                     let _ = fs::remove_file(&file);
                     if !problems.is_empty() {
                         failures.lock().unwrap_or_else(|e| e.into_inner()).push((seed, source, problems));

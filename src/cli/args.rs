@@ -64,6 +64,11 @@ pub struct RunFlags {
     /// Loop iterations before a loop is traced (1 traces at once).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_JIT_THRESHOLD, value_parser = clap::value_parser!(u32).range(1..))]
     pub jit_threshold: u32,
+    /// Where the JIT runs Cranelift: `background` (a compile thread; the interpreter goes on
+    /// meanwhile; the default on a machine with more than one core) or `inline` (on the
+    /// interpreter's thread: what is compiled when depends only on the program).
+    #[arg(long, value_name = "WHERE", value_parser = ["inline", "background"])]
+    pub jit_compile: Option<String>,
     /// Print the bytecode of the program instead of running it.
     #[arg(long)]
     pub dump_bytecode: bool,
@@ -93,6 +98,7 @@ impl Default for RunFlags {
         RunFlags {
             no_jit: false,
             jit_threshold: DEFAULT_JIT_THRESHOLD,
+            jit_compile: None,
             dump_bytecode: false,
             stats: false,
             trace_dump: None,

@@ -2,7 +2,10 @@
 //!
 //! Each compile (a root, a side trace, a function entry, a tree compiled again as one function)
 //! adds its IR size and its time, split into our optimizer, our lowering to Cranelift IR,
-//! Cranelift's compile, and the code memory's module (`lower::CompileCost`). Touches nothing
+//! Cranelift's compile, and the code memory's module (`lower::CompileCost`); the CPU time it
+//! took on the interpreter's thread (preparing and finishing; code generation too in the
+//! inline mode) and on the compile thread (`compile_thread.rs`), and how many results came back
+//! too late to install (stale). Touches nothing
 //! but its own counters; `TOYJIT_COMPILE_LOG` set in the environment prints one line per
 //! compile to stderr as well, and `TOYJIT_COMPILE_LOG=passes` adds to `--stats` where
 //! Cranelift's time went, pass by pass (its own timings, summed over the run's compiles).
@@ -66,9 +69,29 @@ impl CompileClock {
         self.wall.elapsed()
     }
 
-    fn cpu_elapsed(&self) -> Duration {
-        cpu_time(libc::CLOCK_THREAD_CPUTIME_ID).saturating_sub(self.cpu)
+    /// The wall and CPU time since the start.
+    pub fn spent(&self) -> Spent {
+        Spent { wall: self.wall.elapsed(), cpu: cpu_time(libc::CLOCK_THREAD_CPUTIME_ID).saturating_sub(self.cpu) }
     }
+}
+
+/// Time a compile spent on the interpreter's thread: wall and CPU.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Spent {
+    pub wall: Duration,
+    pub cpu: Duration,
+}
+
+impl std::ops::Add for Spent {
+    type Output = Spent;
+    fn add(self, other: Spent) -> Spent {
+        Spent { wall: self.wall + other.wall, cpu: self.cpu + other.cpu }
+    }
+}
+
+/// This thread's CPU time so far (zero if it cannot be read).
+pub fn thread_cpu_time() -> Duration {
+    cpu_time(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
 /// The CPU time of `clock` (a thread's or the process's), zero if it cannot be read.
@@ -85,8 +108,12 @@ fn cpu_time(clock: libc::clockid_t) -> Duration {
 #[derive(Clone, Debug, Default)]
 pub struct CompileStats {
     by_kind: [Tally; 4],
-    /// The compiles' CPU time, all kinds.
+    /// The compiles' CPU time on the interpreter's thread, all kinds.
     cpu: Duration,
+    /// Their code generation's CPU time on the compile thread.
+    background_cpu: Duration,
+    /// Results dropped because what they were for had changed meanwhile.
+    stale: u32,
     optimizer: Duration,
     lowering: Duration,
     cranelift: Duration,
@@ -94,19 +121,22 @@ pub struct CompileStats {
 }
 
 impl CompileStats {
-    /// Counts one compile of `ir_insts` trace-IR instructions started at `clock`, of which
-    /// `optimizer` in our passes and `cost` in lowering and Cranelift. Returns its wall time.
+    /// Counts one compile of `ir_insts` trace-IR instructions that took `main` on the
+    /// interpreter's thread and `background` (CPU) on the compile thread, of which `optimizer`
+    /// in our passes and `cost` in lowering and Cranelift. Returns its wall time on the
+    /// interpreter's thread.
     pub fn record(
         &mut self,
         kind: CompileKind,
         ir_insts: usize,
-        clock: &CompileClock,
+        main: Spent,
+        background: Duration,
         optimizer: Duration,
         cost: &CompileCost,
     ) -> Duration {
-        let total = clock.elapsed();
-        let cpu = clock.cpu_elapsed();
+        let (total, cpu) = (main.wall, main.cpu);
         self.cpu += cpu;
+        self.background_cpu += background;
         let tally = &mut self.by_kind[CompileKind::ALL.iter().position(|&k| k == kind).unwrap_or(0)];
         tally.count += 1;
         tally.ir_insts += ir_insts;
@@ -117,12 +147,13 @@ impl CompileStats {
         self.module += cost.module;
         if std::env::var_os("TOYJIT_COMPILE_LOG").is_some() {
             eprintln!(
-                "[compile] {:<22} ir {:>4} clif {:>5} insts {:>4} blocks: cpu {:>7.3} ms, wall {:>7.3} ms = optimizer {:.3} + lowering {:.3} + cranelift {:.3} + module {:.3}",
+                "[compile] {:<22} ir {:>4} clif {:>5} insts {:>4} blocks: cpu {:>7.3} ms (+ {:.3} ms on the compile thread), wall {:>7.3} ms; optimizer {:.3} + lowering {:.3} + cranelift {:.3} + module {:.3}",
                 kind.name(),
                 ir_insts,
                 cost.clif_insts,
                 cost.clif_blocks,
                 ms(cpu),
+                ms(background),
                 ms(total),
                 ms(optimizer),
                 ms(cost.lowering),
@@ -133,11 +164,20 @@ impl CompileStats {
         total
     }
 
+    /// A result came back for something that changed meanwhile, and was dropped.
+    pub fn dropped_stale(&mut self) {
+        self.stale += 1;
+    }
+
     /// The `--stats` line: per kind, compiles, IR instructions and milliseconds; then the
-    /// phases over all compiles, and the compiles' share of the process's CPU time so far.
-    pub fn line(&self) -> String {
+    /// phases over all compiles, and the compiles' CPU time on each thread with its share of
+    /// the process's CPU time so far; then the stale results dropped.
+    pub fn line(&self, taken_back: u32) -> String {
         let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
-        let share = if process.is_zero() { 0.0 } else { 100.0 * self.cpu.as_secs_f64() / process.as_secs_f64() };
+        let share_of = |d: Duration| {
+            if process.is_zero() { 0.0 } else { 100.0 * d.as_secs_f64() / process.as_secs_f64() }
+        };
+        let (share, background_share) = (share_of(self.cpu), share_of(self.background_cpu));
         let kinds: Vec<String> = CompileKind::ALL
             .iter()
             .zip(&self.by_kind)
@@ -145,13 +185,16 @@ impl CompileStats {
             .map(|(kind, t)| format!("{} {} ({} IR insts, {:.3} ms)", kind.name(), t.count, t.ir_insts, ms(t.total)))
             .collect();
         format!(
-            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time {:.3} ms, {share:.1}% of the process's",
+            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's; on the compile thread {:.3} ms, {background_share:.1}% of the process's; taken back from the compile thread: {taken_back}; stale results dropped: {}; the interpreter's thread's CPU time in all {:.3} ms",
             if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
             ms(self.optimizer),
             ms(self.lowering),
             ms(self.cranelift),
             ms(self.module),
-            ms(self.cpu)
+            ms(self.cpu),
+            ms(self.background_cpu),
+            self.stale,
+            ms(cpu_time(libc::CLOCK_THREAD_CPUTIME_ID))
         )
     }
 }

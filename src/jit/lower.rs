@@ -35,16 +35,15 @@
 //! at compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
 pub use crate::interp::engine::native::NativeEntry;
 use cranelift_codegen::isa::TargetFrontendConfig;
-use cranelift_codegen::{CodegenError, Context};
+
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::JITModule;
-use cranelift_module::{Module, ModuleError};
+use cranelift_module::Module;
 
 use super::exit_plan::{self, ExitPlan};
 use super::ir::verify::{Shape, verify_for_lowering};
@@ -98,12 +97,15 @@ mod str_direct;
 mod strings;
 pub use strings::is_helper;
 
+#[path = "lower_codegen.rs"]
+mod codegen;
 #[path = "lower_contexts.rs"]
 mod contexts;
 #[path = "lower_module.rs"]
 mod module;
-use contexts::CompileContexts;
-use module::{OwnedModule, new_module};
+use codegen::prepare_with;
+pub use codegen::{Code, CodegenJob, FinishParts, Prepared, codegen, finish};
+use module::OwnedModule;
 
 #[path = "lower_imports.rs"]
 mod imports;
@@ -155,31 +157,42 @@ pub struct Listings {
     pub disassembly: bool,
 }
 
-/// Compiles `trace` to machine code. `layout` locates a list's elements and length.
-/// Returns `Err` for any trace it cannot or must not compile, and for a panic while compiling
-/// (`compile_guard.rs`): never panics.
+/// Compiles `trace` to machine code on this thread. `layout` locates a list's elements and
+/// length. Returns `Err` for any trace it cannot or must not compile, and for a panic while
+/// compiling (`compile_guard.rs`): never panics.
 pub fn compile_trace(
     trace: &Trace,
     layout: &ListLayout,
     place: TreePlace,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
-    compile_tree(&[TreeMember { trace, place, parent: None }], layout, listings)
+    prepare_trace(trace, layout, place, listings)?.compile_here()
 }
 
-/// Compiles side trace `trace` for the time until its tree is compiled again as one function
-/// (which replaces this code): as cheaply as Cranelift can, its single-pass register allocator
-/// (a compile about a third cheaper; the code keeps values in stack slots across its guards).
-pub fn compile_side_trace_for_now(
+/// The first part of [`compile_trace`] (`lower_codegen.rs`): the Cranelift function, ready for
+/// code generation on any thread.
+pub fn prepare_trace(
     trace: &Trace,
     layout: &ListLayout,
     place: TreePlace,
     listings: Listings,
-) -> Result<CompiledTrace, String> {
+) -> Result<Prepared, String> {
+    prepare_tree(&[TreeMember { trace, place, parent: None }], layout, listings)
+}
+
+/// Prepares side trace `trace` for the time until its tree is compiled again as one function
+/// (which replaces this code): as cheaply as Cranelift can, its single-pass register allocator
+/// (a compile about a third cheaper; the code keeps values in stack slots across its guards).
+pub fn prepare_side_trace_for_now(
+    trace: &Trace,
+    layout: &ListLayout,
+    place: TreePlace,
+    listings: Listings,
+) -> Result<Prepared, String> {
     compile_guard::guarded(|| {
         let members = [TreeMember { trace, place, parent: None }];
         let shapes = check_members(&members)?;
-        compile_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
+        prepare_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
     })
 }
 
@@ -213,14 +226,19 @@ pub fn compile_tree(
     layout: &ListLayout,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
-    compile_guard::guarded(|| compile_tree_unguarded(members, layout, listings))
+    prepare_tree(members, layout, listings)?.compile_here()
 }
 
-fn compile_tree_unguarded(
+/// The first part of [`compile_tree`], on the interpreter's thread (`lower_codegen.rs`).
+pub fn prepare_tree(members: &[TreeMember<'_>], layout: &ListLayout, listings: Listings) -> Result<Prepared, String> {
+    compile_guard::guarded(|| prepare_tree_unguarded(members, layout, listings))
+}
+
+fn prepare_tree_unguarded(
     members: &[TreeMember<'_>],
     layout: &ListLayout,
     listings: Listings,
-) -> Result<CompiledTrace, String> {
+) -> Result<Prepared, String> {
     // Exits whose side trace runs on in the function and takes their writes over: those side
     // traces are compiled from the traces `exit_handover` makes (each exit then writes nothing).
     let handover: Vec<exit_handover::Member<'_>> =
@@ -248,7 +266,7 @@ fn compile_tree_unguarded(
         takes_over: taken.iter().map(Option::is_some).collect(),
         enters_body: loop_link::links_into_body(&handover),
     };
-    compile_with(members, layout, listings, &shapes, tier, &handover)
+    prepare_with(members, layout, listings, &shapes, tier, &handover)
 }
 
 /// How much Cranelift works on a function (see `lower_module.rs`'s `host_isa`).
@@ -291,74 +309,6 @@ fn check_members(members: &[TreeMember<'_>]) -> Result<Vec<Shape>, String> {
     Ok(shapes)
 }
 
-fn compile_with(
-    members: &[TreeMember<'_>],
-    layout: &ListLayout,
-    listings: Listings,
-    shapes: &[Shape],
-    tier: Tier,
-    handover: &Handover,
-) -> Result<CompiledTrace, String> {
-    let mut cost = CompileCost::default();
-    let started = Instant::now();
-    let mut module = OwnedModule(Some(new_module(tier)?));
-    cost.module = started.elapsed();
-    let started = Instant::now();
-    let pointer = module.get().target_config().pointer_type();
-    if pointer != types::I64 {
-        return Err("the JIT needs a 64-bit target".into());
-    }
-    let mut contexts = CompileContexts::take();
-    let (ctx, builder) = (&mut contexts.ctx, &mut contexts.builder);
-    ctx.func.signature = entry_signature(module.get());
-    let runtime = imports::import_runtime(module.get(), &mut ctx.func, members)?;
-    let config = module.get().target_config();
-    // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
-    // the result).
-    let objects: Box<[Box<[crate::interp::objects::value::Value]>]> =
-        members.iter().map(|m| m.trace.objects.iter().map(|o| o.to_value()).collect()).collect();
-    let exit_plans =
-        build_function(&mut ctx.func, builder, config, members, layout, shapes, runtime, &objects, handover)?;
-    let clif = listings.clif.then(|| ctx.func.display().to_string());
-    cost.clif_insts = ctx.func.dfg.num_insts();
-    cost.clif_blocks = ctx.func.dfg.num_blocks();
-    cost.lowering = started.elapsed();
-
-    ctx.set_disasm(listings.disassembly);
-    let id = module.get().declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let defined = module.get().define_function(id, ctx);
-    cost.cranelift = started.elapsed();
-    super::compile_stats::note_cranelift_passes();
-    if let Err(e) = defined {
-        return Err(describe_error(ctx, e));
-    }
-    let started = Instant::now();
-    let (code_size, disassembly) = match ctx.compiled_code() {
-        Some(code) => {
-            (code.code_info().total_size as usize, if listings.disassembly { code.vcode.clone() } else { None })
-        }
-        None => return Err("Cranelift produced no code".into()),
-    };
-    contexts.keep_after(code_size);
-    module.get().finalize_definitions().map_err(|e| e.to_string())?;
-    cost.module += started.elapsed();
-    let address = module.get().get_finalized_function(id);
-    // SAFETY: the function was declared with exactly this signature (three pointers in, i32
-    // out) in the host's default calling convention, which is `extern "C"`.
-    let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(address) };
-    Ok(CompiledTrace {
-        entry,
-        clif,
-        disassembly,
-        code_size,
-        _objects: objects,
-        _exit_plans: exit_plans,
-        _module: module,
-        cost,
-    })
-}
-
 /// Where a trace sits in its trace tree: decides what its exits return and how it ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TreePlace {
@@ -385,18 +335,6 @@ fn entry_signature(module: &JITModule) -> ir::Signature {
     signature.params.extend([pointer; 3].map(AbiParam::new));
     signature.returns.push(AbiParam::new(types::I32));
     signature
-}
-
-fn describe_error(ctx: &Context, error: ModuleError) -> String {
-    match error {
-        ModuleError::Compilation(CodegenError::Verifier(errors)) => {
-            format!(
-                "the Cranelift verifier rejected the code:\n{}",
-                cranelift_codegen::print_errors::pretty_verifier_error(&ctx.func, None, errors)
-            )
-        }
-        other => format!("Cranelift could not compile the trace: {other}"),
-    }
 }
 
 /// The Cranelift type of an IR value (`None` for `Void`).

@@ -1,5 +1,8 @@
 //! Cranelift's contexts, kept from one compile to the next on the same thread, and when the
-//! compiler's working memory goes back to the system.
+//! compiler's working memory goes back to the system. The function builder's context lives on
+//! the thread that prepares compiles (the interpreter's), the compile context on the thread
+//! that generates code (the compile thread, or the interpreter's in the inline mode:
+//! `lower_codegen.rs`).
 //!
 //! A compile's working memory (the register allocator's above all) is about 170 bytes per
 //! byte of machine code. Made afresh for each compile, it is allocated and page-faulted in
@@ -21,24 +24,37 @@ use cranelift_frontend::FunctionBuilderContext;
 const KEEP_CONTEXTS_UP_TO: usize = 8 * 1024;
 
 thread_local! {
-    static KEPT: RefCell<Option<(Context, FunctionBuilderContext)>> = const { RefCell::new(None) };
+    static KEPT: RefCell<Option<Context>> = const { RefCell::new(None) };
+    static BUILDER: RefCell<Option<FunctionBuilderContext>> = const { RefCell::new(None) };
 }
 
-/// The contexts of one compile. Dropped, they are kept for the next compile if
+/// Runs `build` with this thread's function builder context (kept between compiles: the
+/// builder leaves it cleared).
+pub(super) fn with_builder<T>(build: impl FnOnce(&mut FunctionBuilderContext) -> T) -> T {
+    let mut builder = BUILDER.with(|b| b.borrow_mut().take()).unwrap_or_default();
+    let result = build(&mut builder);
+    BUILDER.with(|b| *b.borrow_mut() = Some(builder));
+    result
+}
+
+/// A new, empty function to build.
+pub(super) fn take_function() -> cranelift_codegen::ir::Function {
+    cranelift_codegen::ir::Function::new()
+}
+
+/// The compile context of one code generation. Dropped, it is kept for the next one if
 /// [`CompileContexts::keep_after`] allowed it, otherwise freed with the free pages.
 pub(super) struct CompileContexts {
     pub ctx: Context,
-    pub builder: FunctionBuilderContext,
     keep: bool,
 }
 
 impl CompileContexts {
-    /// The contexts the last compile on this thread kept (cleared), or new ones.
+    /// The context the last code generation on this thread kept (cleared), or a new one.
     pub fn take() -> CompileContexts {
-        let (mut ctx, builder) =
-            KEPT.with(|k| k.borrow_mut().take()).unwrap_or_else(|| (Context::new(), FunctionBuilderContext::new()));
+        let mut ctx = KEPT.with(|k| k.borrow_mut().take()).unwrap_or_else(Context::new);
         ctx.clear();
-        CompileContexts { ctx, builder, keep: false }
+        CompileContexts { ctx, keep: false }
     }
 
     /// The compile made `code_size` bytes of machine code: keep the contexts if that is small.
@@ -51,12 +67,10 @@ impl Drop for CompileContexts {
     fn drop(&mut self) {
         if self.keep {
             let ctx = std::mem::replace(&mut self.ctx, Context::new());
-            let builder = std::mem::take(&mut self.builder);
-            KEPT.with(|k| *k.borrow_mut() = Some((ctx, builder)));
+            KEPT.with(|k| *k.borrow_mut() = Some(ctx));
         } else {
-            // Drop the large contexts first, then hand their pages back.
+            // Drop the large context first, then hand its pages back.
             self.ctx = Context::new();
-            self.builder = FunctionBuilderContext::new();
             crate::allocator::return_free_pages();
         }
     }

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData};
 
+use super::module::new_module;
 use super::*;
+use cranelift_codegen::Context;
 
 /// Builds `fn(frame, globals, side exits) -> i32` with `guards` guards: each loads a slot, adds
 /// to a running sum, compares and branches to a cold exit block that stores the sum and returns

@@ -63,7 +63,7 @@ fn runtime_symbols() -> &'static HashMap<&'static str, usize> {
 /// the single-pass register allocator for code compiled for now); the verifier runs in debug builds
 /// only. Built once per process and shared by every trace's module: detecting the CPU's
 /// features and building the flags cost about 0.1 ms the first time, per trace otherwise.
-fn host_isa(tier: Tier) -> Result<OwnedTargetIsa, String> {
+pub(super) fn host_isa(tier: Tier) -> Result<OwnedTargetIsa, String> {
     static SPEED: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     static PLAIN: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     static FOR_NOW: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();

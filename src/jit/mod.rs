@@ -9,9 +9,12 @@
 //!   ir/          the trace IR: one opcode table (ops.rs), printing and parsing its text, the
 //!                one verifier run after recording, after each pass and before lowering
 //!   opt/         the optimizer's passes (virtualize.rs: allocation removal of tuples)
-//!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode)
+//!   lower.rs     trace IR → Cranelift → machine code (lower_ops.rs: per opcode; lower_codegen.rs:
+//!                a compile in three parts, prepare / codegen / finish)
+//!   compile_thread.rs  where codegen runs: a compile thread, or inline
 //!   tree.rs      trace trees: installing roots and side traces, compiling a tree as one function
-//!                (compile_stats.rs: where compile time goes, for --stats)
+//!                (tree_compiles.rs: compiles under way and their installs; compile_stats.rs:
+//!                where compile time goes, for --stats)
 //!   runtime.rs   what machine code calls (runtime_tuples.rs: tuples, the garbage list;
 //!                runtime_strings.rs: strings and the helpers of ir/helpers.rs, whose common
 //!                cases runtime_str_fast.rs runs directly, the commonest through their own
@@ -30,6 +33,7 @@
 pub mod asm_labels;
 pub mod compile_guard;
 pub mod compile_stats;
+pub mod compile_thread;
 pub mod describe;
 pub mod dump;
 pub mod exit_handover;

@@ -34,7 +34,7 @@ use crate::interp::engine::native::{
 
 use super::dump::DumpLevel;
 use super::recorder::{self, Recorder, SideStart, Step};
-use super::tree::{Forest, SideEnd, SideState, SideTarget};
+use super::tree::{Forest, Installed, SideEnd, SideState, SideTarget};
 
 #[path = "stitch.rs"]
 pub(super) mod stitch;
@@ -52,6 +52,10 @@ pub fn hot_exit_threshold(loop_threshold: u32) -> u64 {
 pub fn tree_settle_runs(loop_threshold: u32, merges: u32) -> u32 {
     loop_threshold.max(1).saturating_mul(1 << (2 * merges).min(20))
 }
+
+/// Visits of a loop's header between two looks at whether its root's compile came back
+/// (each look costs a hook call and a channel poll; a compile takes a millisecond or more).
+const POLL_VISITS: u32 = 31;
 
 /// Visits of a loop's header before it is recorded: the threshold, doubled per failed
 /// recording (up to 1024 times).
@@ -114,8 +118,11 @@ struct LoopState {
     short: bool,
     /// Its tree (an index into `Jit::trees`), once compiled.
     tree: Option<usize>,
-    /// The VM's count of rebound builtins when the tree was installed (see [`Running::rebinds`]).
+    /// The VM's count of rebound builtins when the tree was recorded (see [`Running::rebinds`]).
     rebinds: u64,
+    /// The job number of its root's compile, while it is under way (`tree_compiles.rs`):
+    /// the header is interpreted meanwhile.
+    compiling: Option<u64>,
 }
 
 /// What the JIT knows of one function's entry (see [`LoopState`]; the countdown and the
@@ -213,6 +220,12 @@ impl Jit {
         std::mem::take(&mut self.forest.dump)
     }
 
+    /// Where Cranelift's code generation runs from now on (`compile_thread.rs`; the dump and
+    /// the explorer compile inline whatever the mode).
+    pub fn set_compile_mode(&mut self, mode: super::compile_thread::CompileMode) {
+        self.forest.set_compile_mode(mode);
+    }
+
     /// Keeps the trace model from now on, for [`Jit::run_report`] (`--explore`).
     pub fn keep_model(&mut self) {
         self.forest.keep_model = true;
@@ -248,6 +261,12 @@ impl Jit {
             .collect()
     }
 
+    /// Is the root of a loop of `code` being compiled?
+    fn loop_compiling(&self, code: &CodeObject) -> bool {
+        (0..code.jit_loops.len())
+            .any(|id| self.loops.get(&loop_key(code, id)).is_some_and(|state| state.compiling.is_some()))
+    }
+
     /// A run of tree `tree` starts: counts it towards the tree's settling (compiling it again
     /// as one function when it has settled) and returns the call to make.
     fn enter(&mut self, tree: usize) -> NativeCall {
@@ -259,6 +278,9 @@ impl Jit {
             if wait == 1 {
                 self.forest.tree_settled(tree, self.threshold);
             }
+        }
+        if self.forest.has_pending() {
+            self.apply_ready();
         }
         self.forest.trees[tree].call(tree)
     }
@@ -417,8 +439,9 @@ impl Jit {
     /// 4, or 7, as a tree has at most 64 side traces).
     fn entry_tree_grew(&mut self, tree: usize) {
         let built = &self.forest.trees[tree];
-        if built.merges_at(built.side_traces) {
+        if built.merges_at(built.attached_sides) {
             self.forest.compile_tree_as_one(tree);
+            self.apply_ready();
         }
         let built = &mut self.forest.trees[tree];
         built.merge_wait = 0;
@@ -468,15 +491,18 @@ impl Jit {
                 let installed = match step {
                     // A loop whose iteration runs into an inner loop with a trace: a root trace
                     // that does not loop but links to the inner one.
-                    Step::Link { trace, pc } => self.forest.install_linking_root(recorder, trace, pc),
-                    _ => self.forest.install_loop(recorder),
+                    Step::Link { trace, pc } => {
+                        self.forest.install_linking_root(recorder, trace, pc, (key, now.rebinds))
+                    }
+                    _ => self.forest.install_loop(recorder, key, now.rebinds),
                 };
                 match installed {
-                    Ok(tree) => {
+                    Ok(job) => {
                         if let Some(state) = self.loops.get_mut(&key) {
-                            state.tree = Some(tree);
-                            state.rebinds = now.rebinds;
+                            state.compiling = Some(job);
                         }
+                        // Installed at once in the inline mode (a failure sets the countdown).
+                        self.apply_ready();
                         RecordStep::Done
                     }
                     Err(reason) => {
@@ -545,18 +571,68 @@ impl Jit {
         }
     }
 
+    /// Installs every compile that came back (`tree_compiles.rs`), and does for each what
+    /// the lifecycle does after a compile: a loop gets its tree, or waits longer after a
+    /// failure; an exit whose side trace failed is counted against.
+    fn apply_ready(&mut self) {
+        while let Some(installed) = self.forest.next_installed() {
+            match installed {
+                Installed::Root { key, rebinds, job, result } => self.root_compiled(key, rebinds, job, result),
+                Installed::Side { tree, result: Ok(()), .. } => self.side_attached(tree),
+                Installed::Side { tree, exit, result: Err(reason) } => {
+                    self.forest.stats.aborts += 1;
+                    self.forest.event(format!("[jit] could not compile a side trace: {reason}"));
+                    self.side_failed(tree, exit);
+                }
+            }
+        }
+    }
+
+    /// The root of loop `key` (recorded with `rebinds` rebound builtins) came back from job
+    /// `job`: its tree (an index into the forest's trees), or why it failed.
+    fn root_compiled(&mut self, key: usize, rebinds: u64, job: u64, result: Result<usize, String>) {
+        let state = self.loops.get_mut(&key).filter(|state| state.compiling == Some(job));
+        let Some(state) = state else {
+            // Nobody waits for it any more.
+            if let Ok(tree) = result {
+                self.forest.trees[tree].retired = true;
+                self.forest.stats.compiles.dropped_stale();
+            }
+            return;
+        };
+        state.compiling = None;
+        match result {
+            Ok(tree) => {
+                state.tree = Some(tree);
+                state.rebinds = rebinds;
+            }
+            Err(reason) => {
+                self.forest.stats.aborts += 1;
+                self.forest.event(format!("[jit] could not compile the loop: {reason}"));
+                if let RecordStep::Failed { code, loop_id, wait } = self.failed(Target::Loop(key)) {
+                    code.jit_loops[loop_id].countdown.set(wait);
+                }
+            }
+        }
+    }
+
+    /// A side trace was attached to `tree`: the tree settles before it is compiled again as
+    /// one function (an entry tree's `EntrySlot` learns how far it reaches now).
+    fn side_attached(&mut self, tree: usize) {
+        let built = &mut self.forest.trees[tree];
+        built.merge_wait = tree_settle_runs(self.threshold, built.merges);
+        if built.function_entry || built.prefix.is_some() {
+            self.entry_tree_grew(tree);
+        }
+    }
+
     /// Compiles and attaches a side trace that ended (`end`).
     fn close_side(&mut self, recorder: Recorder, side: SideTarget, end: SideEnd) -> RecordStep {
         let (tree, exit) = (side.tree, side.exit);
         match self.forest.install_side(recorder, side, end) {
-            Ok(_) => {
-                let built = &mut self.forest.trees[tree];
-                built.exits[exit].side = SideState::Attached;
-                built.merge_wait = tree_settle_runs(self.threshold, built.merges);
-                if built.function_entry || built.prefix.is_some() {
-                    self.entry_tree_grew(tree);
-                }
-            }
+            // Attached at once in the inline mode (then `side_attached`), else when it is
+            // compiled.
+            Ok(_) => self.apply_ready(),
             Err(reason) => {
                 self.forest.stats.aborts += 1;
                 self.forest.event(format!("[jit] could not compile a side trace: {reason}"));
@@ -571,6 +647,10 @@ impl JitHooks for Jit {
     fn loop_hot(&mut self, at: LoopAt<'_>, now: &Running<'_>) -> LoopAction {
         let key = loop_key(at.code, at.loop_id);
         let threshold = self.threshold;
+        let was_compiling = self.loops.get(&key).is_some_and(|state| state.compiling.is_some());
+        if self.forest.has_pending() {
+            self.apply_ready();
+        }
         let state = self.loops.entry(key).or_insert_with(|| LoopState {
             code: at.code.clone(),
             loop_id: at.loop_id,
@@ -580,8 +660,17 @@ impl JitHooks for Jit {
             short: false,
             tree: None,
             rebinds: 0,
+            compiling: None,
         });
         let wait = loop_wait(threshold, state.aborts);
+        if state.compiling.is_some() {
+            // Its root is being compiled: interpret, and look again soon.
+            return LoopAction::Wait(POLL_VISITS);
+        }
+        if was_compiling && state.tree.is_none() {
+            // Its compile failed just now: wait as after any failure.
+            return LoopAction::Wait(at.code.jit_loops[at.loop_id].countdown.get());
+        }
         if let Some(tree) = state.tree {
             if state.rebinds == now.rebinds {
                 return LoopAction::Run(self.enter(tree));
@@ -591,6 +680,7 @@ impl JitHooks for Jit {
             // program that rebinds a function in every iteration must not recompile forever).
             state.tree = None;
             state.aborts += 1;
+            self.forest.trees[tree].retired = true;
             return LoopAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
         }
         if let Some(visits) = first_visit_wait(&mut state.armed, wait) {
@@ -643,6 +733,9 @@ impl JitHooks for Jit {
         if recorder::is_module(code) {
             return EntryAction::Wait(u32::MAX);
         }
+        if self.forest.has_pending() {
+            self.apply_ready();
+        }
         let key = function_key(code);
         let threshold = function_threshold(self.threshold);
         let state = self.functions.entry(key).or_insert_with(|| FunctionState {
@@ -653,7 +746,8 @@ impl JitHooks for Jit {
             tree: None,
         });
         let wait = loop_wait(threshold, state.aborts);
-        if state.tree.take().is_some() {
+        if let Some(tree) = state.tree.take() {
+            self.forest.trees[tree].retired = true;
             // A builtin or function was rebound since it was installed: the trace may call what
             // is no longer there. It is dropped, and the function counts again, twice as long
             // each time (no recompile storm when a function is rebound in every iteration).
@@ -664,6 +758,22 @@ impl JitHooks for Jit {
         }
         if let Some(calls) = first_visit_wait(&mut state.armed, wait) {
             return EntryAction::Wait(calls);
+        }
+        if self.loop_compiling(code) {
+            // Its entry would reach a loop whose root is being compiled, and abort (an entry
+            // runs into its loop's tree; bench/wordfreq.toy's ways() aborted 30 times and ran
+            // 200 ms longer in the interpreter): the root is compiled now if the compile thread
+            // has not started it, else the function asks again soon (nothing failed).
+            let jobs: Vec<u64> = (0..code.jit_loops.len())
+                .filter_map(|id| self.loops.get(&loop_key(code, id)).and_then(|state| state.compiling))
+                .collect();
+            for job in jobs {
+                self.forest.take_back(job);
+            }
+            self.apply_ready();
+            if self.loop_compiling(code) {
+                return EntryAction::Wait(POLL_VISITS);
+            }
         }
         self.start_function(code, now);
         EntryAction::Recording
@@ -692,6 +802,9 @@ impl JitHooks for Jit {
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {
         let (tree, exit) = (tree as usize, exit as usize);
+        if self.forest.has_pending() {
+            self.apply_ready();
+        }
         let hot_after = hot_exit_threshold(self.threshold);
         let recording = self.recording.is_some();
         let code = self.forest.trees[tree].code.clone();

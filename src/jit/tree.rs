@@ -24,11 +24,14 @@ use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
 use super::compile_stats::{CompileClock, CompileKind, CompileStats};
+use super::compile_thread::{CompileMode, Compiler};
 use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
 use super::layout::ListLayout;
 use super::lower::{self, TreePlace};
 
+#[path = "tree_compiles.rs"]
+mod compiles;
 #[path = "tree_merge.rs"]
 mod merge;
 use super::model::{AbortLog, EventKind, IrStage, JitEvent, TraceKind, TraceParts, TraceRecord};
@@ -36,6 +39,7 @@ use super::opt;
 use super::recorder::{self, Recorder};
 use super::snap;
 use super::trace::stitch::{self, StitchTo};
+pub(in crate::jit) use compiles::Installed;
 
 /// Counters for `--stats`.
 #[derive(Debug, Default, Clone)]
@@ -90,6 +94,11 @@ pub(super) struct Forest {
     /// Per trace: per exit, the temporaries it writes and the expressions they hold (a side
     /// trace grown there reads them: `r28` is `zr2 + zi2`).
     exit_values: HashMap<u32, Vec<Vec<(u16, String)>>>,
+    /// Where code generation runs (`compile_thread.rs`), as asked for, and the compiles
+    /// under way (`tree_compiles.rs`).
+    requested_mode: CompileMode,
+    compiler: Compiler,
+    pending: HashMap<u64, compiles::Pending>,
 }
 
 /// Does `trace` end linking to the root trace `root_id` (re-entering its loop)?
@@ -102,7 +111,7 @@ type Recorded = (Trace, Vec<recorder::RecordedInstr>);
 
 /// A trace after the optimizer and Cranelift.
 struct Lowered {
-    trace: Trace,
+    trace: Rc<Trace>,
     pass_report: Vec<String>,
     /// The IR after each pass, when the dump or the explorer shows it.
     stages: Vec<IrStage>,
@@ -122,6 +131,9 @@ pub(super) enum SideState {
     Attached,
     /// Never: the exit resumes at a loop header (an interrupt check, a link to another loop).
     Never,
+    /// Its side trace is being compiled (job number): until it is attached, the exit goes to
+    /// the VM, counted, and is not recorded again (`tree_compiles.rs`).
+    Compiling(u64),
 }
 
 /// One exit of a trace tree.
@@ -181,10 +193,18 @@ pub(super) struct Tree {
     pub merges: u32,
     /// Side traces attached.
     pub side_traces: usize,
+    /// Of them, those whose code is attached (the others are compiling: `tree_compiles.rs`).
+    pub attached_sides: usize,
     /// A function-entry tree (its root starts at the function's first instruction and returns).
     pub function_entry: bool,
     /// The entry of the loop's function, when it has one that runs into this loop's tree.
     pub prefix: Option<EntryPrefix>,
+    /// Dropped (a global it loaded was rebound): kept for the exit summary, never run again,
+    /// and no compile under way is installed into it.
+    pub retired: bool,
+    /// Its compile as one function under way: the job's number and how many traces it takes
+    /// (only the last one asked for is installed).
+    pub merging: Option<(u64, usize)>,
 }
 
 /// The function-entry trace of a function with a loop: it runs from the function's first
@@ -198,6 +218,40 @@ pub(super) struct EntryPrefix {
 }
 
 impl Tree {
+    /// A new tree of root trace `id`, without side traces, its code owned by nobody yet.
+    fn new(
+        id: u32,
+        code: Rc<CodeObject>,
+        header_pc: usize,
+        start: String,
+        entry: NativeEntry,
+        side_exits: *const SideExitSlot,
+        exits: Vec<Exit>,
+    ) -> Tree {
+        Tree {
+            id,
+            code,
+            header_pc,
+            start,
+            entry,
+            side_exits,
+            exits,
+            frame_extent: 0,
+            inline_depth: 0,
+            owners: Vec::new(),
+            merge_wait: 0,
+            runs_since_merge: 0,
+            merged_members: 0,
+            merges: 0,
+            side_traces: 0,
+            attached_sides: 0,
+            function_entry: false,
+            prefix: None,
+            retired: false,
+            merging: None,
+        }
+    }
+
     /// Is this tree, a function's entry tree or a loop's tree with an entry prefix, compiled
     /// again as one function when its `side_traces`-th side trace is attached
     /// (`Jit::entry_tree_grew`)? A function's entry tree (no loop) at its 1st, 4th, 16th and
@@ -259,6 +313,10 @@ pub(super) struct TraceMeta {
     /// Cranelift instructions of the trace's own function: what the trace adds to the price of
     /// compiling its tree as one function ([`Forest::tree_settled`]).
     clif_insts: usize,
+    /// Is its code in place? A side trace's is not while it compiles (`tree_compiles.rs`):
+    /// its tree is not compiled as one function with it until then (the function would load
+    /// its side-exit table from its parent's table, where it is not yet).
+    attached: bool,
 }
 
 impl TraceMeta {
@@ -280,6 +338,7 @@ impl TraceMeta {
             place,
             parent,
             clif_insts: 0,
+            attached: true,
         }
     }
 
@@ -380,7 +439,15 @@ impl Forest {
             exit_reasons: HashMap::new(),
             exit_values: HashMap::new(),
             compiling_in_native: Duration::ZERO,
+            requested_mode: CompileMode::for_this_machine(),
+            compiler: Compiler::new(),
+            pending: HashMap::new(),
         }
+    }
+
+    /// Where code generation runs from now on.
+    pub fn set_compile_mode(&mut self, mode: CompileMode) {
+        self.requested_mode = mode;
     }
 
     /// `file:line in function` of `pc` in `code`, as the dump names places.
@@ -425,37 +492,56 @@ impl Forest {
         }
     }
 
-    /// Optimizes and compiles a trace; returns the machine code with the optimized IR.
+    /// Optimizes a trace and prepares its compile (`lower_codegen.rs`), on this thread.
+    fn optimize_and_prepare(
+        &mut self,
+        recorded_trace: &Trace,
+        place: TreePlace,
+        for_now: bool,
+    ) -> Result<compiles::Optimized, String> {
+        let layout = self.layout.ok_or("the list layout could not be measured")?;
+        if let Some(reason) = recorder::lists_across_interp_calls(recorded_trace) {
+            return Err(reason);
+        }
+        let clock = CompileClock::start();
+        let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
+        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
+        let optimizer = clock.elapsed();
+        let listings = lower::Listings {
+            clif: self.keep_model || self.dump_level.shows_full_ir(),
+            disassembly: self.keep_model || self.dump_level.shows_machine_code(),
+        };
+        let prepared = if for_now {
+            lower::prepare_side_trace_for_now(&trace, &layout, place, listings)?
+        } else {
+            lower::prepare_trace(&trace, &layout, place, listings)?
+        };
+        let mut stages: Vec<IrStage> = stages.into_iter().map(|(name, trace)| IrStage { name, trace }).collect();
+        if keep_stages {
+            stages.insert(0, IrStage { name: "recorded", trace: recorded_trace.clone() });
+        }
+        Ok(compiles::Optimized { trace: Rc::new(trace), pass_report, stages, optimizer, clock, prepared })
+    }
+
+    /// Optimizes and compiles a trace on this thread; returns the machine code with the
+    /// optimized IR.
     fn optimize_and_lower(
         &mut self,
         recorded_trace: &Trace,
         place: TreePlace,
         kind: CompileKind,
-        for_now: bool,
     ) -> Result<Lowered, String> {
-        let layout = self.layout.ok_or("the list layout could not be measured")?;
-        if let Some(reason) = recorder::lists_across_interp_calls(recorded_trace) {
-            return Err(reason);
-        }
-        let compile_start = CompileClock::start();
-        let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
-        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
-        let optimizer = compile_start.elapsed();
-        let listings = lower::Listings {
-            clif: self.keep_model || self.dump_level.shows_full_ir(),
-            disassembly: self.keep_model || self.dump_level.shows_machine_code(),
-        };
-        let compiled = if for_now {
-            lower::compile_side_trace_for_now(&trace, &layout, place, listings)?
-        } else {
-            lower::compile_trace(&trace, &layout, place, listings)?
-        };
-        self.stats.compiling +=
-            self.stats.compiles.record(kind, trace.insts.len(), &compile_start, optimizer, &compiled.cost);
-        let mut stages: Vec<IrStage> = stages.into_iter().map(|(name, trace)| IrStage { name, trace }).collect();
-        if keep_stages {
-            stages.insert(0, IrStage { name: "recorded", trace: recorded_trace.clone() });
-        }
+        let optimized = self.optimize_and_prepare(recorded_trace, place, false)?;
+        let compiles::Optimized { trace, pass_report, stages, optimizer, clock, prepared } = optimized;
+        let compiled = prepared.compile_here()?;
+        self.stats.compiling += self.stats.compiles.record(
+            kind,
+            trace.insts.len(),
+            clock.spent(),
+            Duration::ZERO,
+            optimizer,
+            &compiled.cost,
+        );
         Ok(Lowered { trace, pass_report, stages, compiled })
     }
 
@@ -515,29 +601,6 @@ impl Forest {
         }
     }
 
-    /// Closes the recorded loop and compiles it into a new trace tree; returns its index.
-    pub(super) fn install_loop(&mut self, recorder: Recorder) -> Result<usize, String> {
-        let code = recorder.code.clone();
-        let header_pc = recorder.header_pc;
-        let recorded = recorder.close().map_err(|a| a.0)?;
-        self.install_root(&code, header_pc, recorded, "loops back to its start", None)
-    }
-
-    /// Ends a loop's recording at the header of an inner loop that has a trace (`target`, at
-    /// `target_pc`): the new root runs the outer loop's part of an iteration, then links there.
-    pub(super) fn install_linking_root(
-        &mut self,
-        recorder: Recorder,
-        target: u32,
-        target_pc: usize,
-    ) -> Result<usize, String> {
-        let code = recorder.code.clone();
-        let header_pc = recorder.header_pc;
-        let recorded = recorder.close_side(target, target_pc);
-        let ending = self.link_ending(target, &code);
-        self.install_root(&code, header_pc, recorded, &ending, Some(target))
-    }
-
     /// How the dump describes a `Link` from a trace of `code` to the root trace `target` of
     /// another loop: one of the same function, or one of a function the trace inlined.
     fn link_ending(&self, target: u32, code: &Rc<CodeObject>) -> String {
@@ -550,60 +613,13 @@ impl Forest {
         }
     }
 
-    /// Optimizes and compiles a root trace; returns the index of its new tree.
-    fn install_root(
-        &mut self,
-        code: &Rc<CodeObject>,
-        header_pc: usize,
-        recorded: Recorded,
-        ending: &str,
-        links_to: Option<u32>,
-    ) -> Result<usize, String> {
-        let mut lowered =
-            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Root, false)?;
-        let id = self.next_id();
-        let start = self.location(code, header_pc);
-        let heading = format!("the loop at {start}");
-        let kind = TraceKind::Root { links_to };
-        self.report((id, kind, TreePlace::root(id)), (&heading, ending), &recorded, code, &mut lowered);
-        let Lowered { trace, compiled, .. } = lowered;
-        let clif_insts = compiled.cost.clif_insts;
-        let table = SideExitSlot::empty_table(trace.snapshots.len());
-        let place = TreePlace::root(id);
-        let (frame_extent, inline_depth) = frame_reach(&trace, code);
-        let exits = exits_of(&trace, id, code);
-        let meta = TraceMeta::new(Rc::new(trace), place, None, code, &HashMap::new(), table.as_ptr(), 0)
-            .with_clif_insts(clif_insts);
-        self.metas.insert(id, meta);
-        self.trees.push(Tree {
-            id,
-            code: code.clone(),
-            header_pc,
-            start,
-            entry: compiled.entry,
-            side_exits: table.as_ptr(),
-            exits,
-            frame_extent,
-            inline_depth,
-            owners: vec![Box::new(compiled), Box::new(table)],
-            merge_wait: 0,
-            runs_since_merge: 0,
-            merged_members: 0,
-            merges: 0,
-            side_traces: 0,
-            function_entry: false,
-            prefix: None,
-        });
-        Ok(self.trees.len() - 1)
-    }
-
     /// Closes a function-entry recording (ended by `Ret`) and compiles it into a new trace
     /// tree; returns its index. The caller installs it in the function's `EntrySlot`.
     pub(super) fn install_entry(&mut self, recorder: Recorder) -> Result<usize, String> {
         let code = recorder.code.clone();
         let recorded = recorder.close_return();
         let mut lowered =
-            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Entry, false)?;
+            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Entry)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let start = self.location(&code, 0);
@@ -616,7 +632,7 @@ impl Forest {
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (frame_extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(Rc::new(trace), TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
+        let meta = TraceMeta::new(trace, TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
             .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         self.trees.push(Tree {
@@ -635,8 +651,11 @@ impl Forest {
             merged_members: 0,
             merges: 0,
             side_traces: 0,
+            attached_sides: 0,
             function_entry: true,
             prefix: None,
+            retired: false,
+            merging: None,
         });
         Ok(self.trees.len() - 1)
     }
@@ -655,7 +674,7 @@ impl Forest {
         let recorded = recorder.close_side(target, pc);
         let exit_base = self.trees[tree].exits.len() as u32;
         let place = TreePlace { exit_base, root_trace: target, is_root: false };
-        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side, false)?;
+        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let heading = format!("function entry of {} ({}:{})", code.name, self.filename, code.first_line);
@@ -666,8 +685,8 @@ impl Forest {
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(Rc::new(trace), place, None, &code, &HashMap::new(), table.as_ptr(), 1)
-            .with_clif_insts(clif_insts);
+        let meta =
+            TraceMeta::new(trace, place, None, &code, &HashMap::new(), table.as_ptr(), 1).with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         let built = &mut self.trees[tree];
         built.prefix = Some(EntryPrefix { entry: compiled.entry, side_exits: table.as_ptr() });
@@ -677,72 +696,6 @@ impl Forest {
         built.owners.push(Box::new(compiled));
         built.owners.push(Box::new(table));
         Ok(tree)
-    }
-
-    /// Closes a side trace at a loop header, compiles it and attaches it to its exit.
-    pub(super) fn install_side(&mut self, recorder: Recorder, side: SideTarget, end: SideEnd) -> Result<u32, String> {
-        let code = recorder.code.clone();
-        let (start_code, start_pc) = recorder.start();
-        let start_code = start_code.clone();
-        let known = recorder.side.as_ref().map(|s| s.known.clone()).unwrap_or_default();
-        let (root_id, exit_base) = (self.trees[side.tree].id, self.trees[side.tree].exits.len() as u32);
-        let (recorded, ending) = match end {
-            SideEnd::Link { trace: target, pc } if target == root_id => {
-                (recorder.close_side(target, pc), format!("links to T{target} (re-enters its loop)"))
-            }
-            SideEnd::Link { trace: target, pc } => (recorder.close_side(target, pc), self.link_ending(target, &code)),
-            SideEnd::Leave { pc } if code.instrs[pc].loop_id().is_some() => {
-                let line = code.lines[pc];
-                (
-                    recorder.close_leave(pc),
-                    format!("leaves at the loop at line {line}, which has no trace yet (the VM goes on there)"),
-                )
-            }
-            SideEnd::Leave { pc } => {
-                let name = &start_code.name;
-                (recorder.close_leave(pc), format!("leaves at the return of {name}() (the VM returns)"))
-            }
-            SideEnd::Raise { pc } => (recorder.close_leave(pc), "leaves where it raises (the VM raises)".into()),
-            SideEnd::Return => {
-                (recorder.close_return(), format!("returns from {}() (its result in slot 0)", code.name))
-            }
-        };
-        let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
-        let for_now = self.side_trace_merged_at_once(side.tree, side.parent_trace, recorded.0.insts.len());
-        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side, for_now)?;
-        let id = self.next_id();
-        self.trees[side.tree].side_traces += 1;
-        let start = self.location(&start_code, start_pc);
-        let heading = format!("side trace of T{} exit {}, at {start}", side.parent_trace, side.parent_snapshot);
-        let kind = TraceKind::Side { parent: side.parent_trace, exit: side.parent_snapshot };
-        self.report((id, kind, place), (&heading, &ending), &recorded, &code, &mut lowered);
-        let Lowered { trace, compiled, .. } = lowered;
-        let clif_insts = compiled.cost.clif_insts;
-        let table = SideExitSlot::empty_table(trace.snapshots.len());
-        let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
-        let depth = parent.depth + 1;
-        // SAFETY: the parent's table has one slot per snapshot of the parent and lives as long
-        // as the tree (`Tree::owners`); `parent_snapshot` is one of them.
-        let slot = unsafe { &*parent.side_exits.add(side.parent_snapshot as usize) };
-        slot.entry.set(Some(compiled.entry));
-        slot.table.set(table.as_ptr());
-        let (extent, inline_depth) = frame_reach(&trace, &code);
-        let exits = exits_of(&trace, id, &code);
-        let parent_at = Some((side.parent_trace, side.parent_snapshot));
-        let meta = TraceMeta::new(Rc::new(trace), place, parent_at, &code, &known, table.as_ptr(), depth)
-            .with_clif_insts(clif_insts);
-        let tree = &mut self.trees[side.tree];
-        tree.exits.extend(exits);
-        tree.frame_extent = tree.frame_extent.max(extent);
-        tree.inline_depth = tree.inline_depth.max(inline_depth);
-        tree.owners.push(Box::new(compiled));
-        tree.owners.push(Box::new(table));
-        self.metas.insert(id, meta);
-        self.event(format!(
-            "[jit] side trace T{id} attached to T{} exit {} (at {start}); it {ending}",
-            side.parent_trace, side.parent_snapshot
-        ));
-        Ok(id)
     }
 
     /// Traces compiled and side traces among them, exits taken: the `--stats` line and the
@@ -763,7 +716,7 @@ impl Forest {
             line.push_str(&format!(", in native code: {:.3} ms", native.as_secs_f64() * 1e3));
         }
         line.push('\n');
-        line.push_str(&s.compiles.line());
+        line.push_str(&s.compiles.line(self.compiler.taken_back));
         if let Some(passes) = super::compile_stats::cranelift_passes() {
             line.push('\n');
             line.push_str(passes.trim_end());

@@ -3,9 +3,7 @@
 //! cost model in Cranelift instructions), and the compile and install themselves. A part of
 //! `tree.rs`; touches the forest's trees, metas and stats.
 
-use std::time::Duration;
-
-use super::super::compile_stats::{CompileClock, CompileKind};
+use super::super::compile_stats::CompileClock;
 use super::super::lower;
 use super::{Forest, links_to};
 
@@ -34,7 +32,7 @@ impl Forest {
     /// enough to pay for its compile). Empty if the root alone passes the limit.
     pub(super) fn one_function_members(&self, root_id: u32) -> Vec<u32> {
         let mut ids: Vec<u32> =
-            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id).map(|(&id, _)| id).collect();
+            self.metas.iter().filter(|(_, m)| m.place.root_trace == root_id && m.attached).map(|(&id, _)| id).collect();
         // Trace numbers grow, so each side trace comes after its parent.
         ids.sort_unstable();
         let mut members: Vec<u32> = Vec::with_capacity(ids.len());
@@ -74,8 +72,9 @@ impl Forest {
     pub(in crate::jit) fn tree_settled(&mut self, tree: usize, loop_threshold: u32) {
         let built = &self.trees[tree];
         let members = self.one_function_members(built.id);
-        if members.len() == built.merged_members {
-            // What it would take is what it took last time: nothing to wait for.
+        if members.len() == built.merged_members || built.merging.is_some_and(|(_, n)| n == members.len()) {
+            // What it would take is what it took last time (or takes now, its compile under
+            // way): nothing to wait for.
             return;
         }
         let price: usize = members.iter().map(|id| self.metas[id].clif_insts).sum();
@@ -122,7 +121,9 @@ impl Forest {
         let ids = self.one_function_members(root_id);
         let size: usize = ids.iter().map(|id| self.metas[id].optimized.insts.len()).sum();
         // Nothing new to take since the last time (the traces left out stay out).
-        if ids.first() != Some(&root_id) || ids.len() == self.trees[tree].merged_members {
+        // Nor when the same traces are being compiled as one function already.
+        let under_way = self.trees[tree].merging.is_some_and(|(_, members)| members == ids.len());
+        if ids.first() != Some(&root_id) || ids.len() == self.trees[tree].merged_members || under_way {
             return;
         }
         // The gain is mostly a side trace's link back to the root becoming a jump; a tree whose
@@ -150,14 +151,25 @@ impl Forest {
             .collect();
         let Some(layout) = self.layout else { return };
         let listings = lower::Listings { clif: false, disassembly: self.dump_level.shows_machine_code() };
-        let compile_start = CompileClock::start();
-        let compiled = members.and_then(|members| lower::compile_tree(&members, &layout, listings));
-        self.stats.compiling += match &compiled {
-            Ok(compiled) => {
-                self.stats.compiles.record(CompileKind::TreeAsOne, size, &compile_start, Duration::ZERO, &compiled.cost)
+        let clock = CompileClock::start();
+        match members.and_then(|members| lower::prepare_tree(&members, &layout, listings)) {
+            Ok(prepared) => self.submit_tree_as_one(tree, (ids, size), prepared, &clock),
+            Err(reason) => {
+                self.stats.compiling += clock.elapsed();
+                self.install_tree_as_one(tree, &ids, Err(reason));
             }
-            Err(_) => compile_start.elapsed(),
-        };
+        }
+    }
+
+    /// Installs the compile of `tree` as one function of the traces `ids` as the tree's entry
+    /// (or reports why it failed: the tree keeps its pieces).
+    pub(super) fn install_tree_as_one(
+        &mut self,
+        tree: usize,
+        ids: &[u32],
+        compiled: Result<lower::CompiledTrace, String>,
+    ) {
+        let root_id = self.trees[tree].id;
         let names = ids[1..].iter().map(|id| format!("T{id}")).collect::<Vec<_>>().join(", ");
         match compiled {
             Ok(compiled) => {
@@ -172,12 +184,16 @@ impl Forest {
                 tree.merges += 1;
                 tree.runs_since_merge = 0;
                 tree.merged_members = ids.len();
+                let slot = &tree.code.jit_entry;
                 if tree.prefix.is_some() {
                     // The function's entry runs into the loop through its `EntrySlot`.
-                    let slot = &tree.code.jit_entry;
                     if slot.native.get().is_some() && slot.loop_side_exits.get() == tree.side_exits {
                         slot.loop_native.set(Some(compiled.entry));
                     }
+                } else if tree.function_entry && slot.native.get().is_some() && slot.side_exits.get() == tree.side_exits
+                {
+                    // A function's entry tree: calls run the one function from now on.
+                    slot.native.set(Some(compiled.entry));
                 }
                 tree.owners.push(Box::new(compiled));
                 self.event(format!(

@@ -437,6 +437,18 @@ pub type NativeEntry =
 /// and the VM calls the root again at once.
 pub const LINK_TO_ROOT: u32 = u32::MAX;
 
+/// Set by the JIT's compile thread when it has sent back a compile: the VM then calls
+/// [`JitHooks::tree_ran`] at the next link back to a tree's root, so that code compiled in the
+/// background (a tree as one function above all) is installed while a loop runs in machine
+/// code, without a call at every link back. Cleared by the JIT before it polls.
+pub static COMPILED_CODE_WAITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Has the compile thread sent back code not polled for yet (see [`COMPILED_CODE_WAITING`])?
+#[inline]
+pub fn compiled_code_waiting() -> bool {
+    COMPILED_CODE_WAITING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// One exit's link to its side trace, read by that exit's machine code: if `entry` is set, the
 /// exit calls it (with `table`, the side trace's own side-exit table) instead of returning.
 /// `repr(C)` because generated code loads `entry` at offset 0 and `table` at offset 8. Only the

@@ -127,7 +127,7 @@ impl Vm {
                 if status != LINK_TO_ROOT {
                     break status;
                 }
-                if call.settling {
+                if call.settling || crate::interp::engine::native::compiled_code_waiting() {
                     call = jit.tree_ran(call.tree);
                 }
             };

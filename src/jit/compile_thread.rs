@@ -1,0 +1,280 @@
+//! Where Cranelift's code generation runs: on one compile thread of its own (the background
+//! mode), or at once on the interpreter's thread (the inline mode, deterministic).
+//!
+//! The interpreter's thread prepares a compile (`lower_codegen.rs`) and [`Compiler::submit`]s
+//! its [`CodegenJob`], which owns nothing of the interpreter's, to a queue shared with the
+//! thread; it never waits for the thread: it polls with [`Compiler::try_next`] at the safe
+//! points the JIT already visits (`trace.rs`), and finishes what came back. An urgent job the
+//! thread has not started after [`TAKE_BACK_AFTER`] (all cores busy) is taken back and
+//! generated on the interpreter's thread at that poll. The thread is started at the first
+//! background compile and ends when the compiler is dropped or with the process: nothing waits
+//! for it, and it touches only its own data and Cranelift's contexts of its thread.
+//!
+//! Touches: its thread, the shared queue, the results' channel, its queue of results compiled
+//! inline.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use super::compile_stats::thread_cpu_time;
+use super::lower::{self, Code, CodegenJob};
+use crate::interp::engine::native::COMPILED_CODE_WAITING;
+
+/// Where code generation runs (`--jit-compile=inline|background`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompileMode {
+    /// At once on the interpreter's thread: what compiles when depends only on the program.
+    Inline,
+    /// On the compile thread, while the interpreter runs on.
+    Background,
+}
+
+impl CompileMode {
+    /// The default: in the background when the machine has more than one core to run on.
+    pub fn for_this_machine() -> CompileMode {
+        match std::thread::available_parallelism() {
+            Ok(cores) if cores.get() > 1 => CompileMode::Background,
+            _ => CompileMode::Inline,
+        }
+    }
+
+    /// The mode named `name` on the command line.
+    pub fn named(name: &str) -> Option<CompileMode> {
+        match name {
+            "inline" => Some(CompileMode::Inline),
+            "background" => Some(CompileMode::Background),
+            _ => None,
+        }
+    }
+}
+
+/// One code generation done: the job's number, its result, and what it cost on its thread.
+pub struct Generated {
+    pub job: u64,
+    pub code: Result<Code, String>,
+    /// CPU time of the code generation.
+    pub cpu: Duration,
+    /// Its wall time.
+    pub wall: Duration,
+    /// Where it ran: on the compile thread, inline (within the submission), or on the
+    /// interpreter's thread after it was taken back from the queue (at a poll).
+    pub ran: Ran,
+}
+
+/// Where a code generation ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ran {
+    Background,
+    Inline,
+    TakenBack,
+}
+
+/// A job waiting for the compile thread: its number, when it was submitted, the job.
+struct Queued {
+    number: u64,
+    submitted: Instant,
+    job: CodegenJob,
+}
+
+/// The jobs not started yet, shared by both threads: urgent ones (something is interpreted
+/// until they are there: a loop's root, a side trace) first, then the others (a tree as one
+/// function, which only makes the tree faster); and whether the interpreter's side is gone.
+#[derive(Default)]
+struct Queue {
+    waiting: [VecDeque<Queued>; 2],
+    closed: bool,
+}
+
+/// The compile thread as the interpreter's thread holds it: the shared queue (and its signal)
+/// and the results' channel.
+struct Worker {
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    results: Receiver<Generated>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let (queue, signal) = &*self.queue;
+        if let Ok(mut queue) = queue.lock() {
+            queue.closed = true;
+        }
+        signal.notify_one();
+    }
+}
+
+/// How long an urgent job may wait for the compile thread to start it before the interpreter's
+/// thread takes it back and generates it itself: on a machine whose cores are all busy, the
+/// compile thread may wait milliseconds for a core, while the code's loop or exit runs in the
+/// interpreter (measured on bench/poly.toy with another process on the second core: results
+/// came back 1-5 ms after compiles of 0.1 ms). On a machine with a core free, the thread starts
+/// a job within microseconds and nothing is taken back.
+const TAKE_BACK_AFTER: Duration = Duration::from_micros(1500);
+
+/// Hands code generation out and takes its results back (see the module doc).
+pub struct Compiler {
+    worker: Option<Worker>,
+    /// Could the thread not be started? Then every compile is inline.
+    no_thread: bool,
+    next_job: u64,
+    /// Results of inline compiles, not taken yet.
+    ready: VecDeque<Generated>,
+    /// Jobs submitted whose result was not taken yet.
+    in_flight: usize,
+    /// Urgent jobs taken back from the queue (see [`TAKE_BACK_AFTER`]).
+    pub taken_back: u32,
+}
+
+/// The compile thread's stack: Cranelift's passes recurse little, but a large tree's function
+/// is large.
+const COMPILE_THREAD_STACK: usize = 16 << 20;
+
+impl Compiler {
+    pub fn new() -> Compiler {
+        Compiler { worker: None, no_thread: false, next_job: 1, ready: VecDeque::new(), in_flight: 0, taken_back: 0 }
+    }
+
+    /// Submits a code generation in `mode`; returns the job's number (its result comes back
+    /// from [`Compiler::try_next`], at once in the inline mode). An `urgent` job (something is
+    /// interpreted until it is there) goes before the others waiting on the compile thread.
+    pub fn submit(&mut self, job: CodegenJob, mode: CompileMode, urgent: bool) -> u64 {
+        let number = self.next_job;
+        self.next_job += 1;
+        self.in_flight += 1;
+        if let (CompileMode::Background, Some(worker)) = (mode, self.worker()) {
+            let (queue, signal) = &*worker.queue;
+            if let Ok(mut queue) = queue.lock() {
+                queue.waiting[usize::from(!urgent)].push_back(Queued { number, submitted: Instant::now(), job });
+                signal.notify_one();
+                return number;
+            }
+            // A poisoned lock cannot happen (nothing panics holding it); the job is lost with
+            // it, and stays in flight: its loop or exit is interpreted.
+            return number;
+        }
+        self.ready.push_back(generate(number, job, Ran::Inline));
+        number
+    }
+
+    /// Are results still to come?
+    pub fn has_pending(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    /// The next result ready, without waiting (an urgent job the compile thread has not
+    /// started for [`TAKE_BACK_AFTER`] is generated here and then).
+    pub fn try_next(&mut self) -> Option<Generated> {
+        let generated = match self.ready.pop_front() {
+            Some(generated) => generated,
+            None => {
+                let worker = self.worker.as_ref()?;
+                // Cleared before looking: a result sent after the look sets it again.
+                COMPILED_CODE_WAITING.store(false, Ordering::Release);
+                match worker.results.try_recv() {
+                    Ok(generated) => generated,
+                    Err(_) => {
+                        let late = take_back_late(&worker.queue)?;
+                        self.taken_back += 1;
+                        generate(late.number, late.job, Ran::TakenBack)
+                    }
+                }
+            }
+        };
+        self.in_flight -= 1;
+        Some(generated)
+    }
+
+    /// Generates job `number` here and now if the compile thread has not started it (it is
+    /// then ready for [`Compiler::try_next`]); false if it has.
+    pub fn take_back(&mut self, number: u64) -> bool {
+        let Some(worker) = self.worker.as_ref() else { return false };
+        let Ok(mut queue) = worker.queue.0.lock() else { return false };
+        let found = queue.waiting.iter_mut().find_map(|jobs| {
+            let at = jobs.iter().position(|queued| queued.number == number)?;
+            jobs.remove(at)
+        });
+        drop(queue);
+        let Some(queued) = found else { return false };
+        self.taken_back += 1;
+        self.ready.push_back(generate(queued.number, queued.job, Ran::TakenBack));
+        true
+    }
+
+    /// The compile thread, started at the first call.
+    fn worker(&mut self) -> Option<&Worker> {
+        if self.worker.is_none() && !self.no_thread {
+            self.worker = start_worker();
+            self.no_thread = self.worker.is_none();
+        }
+        self.worker.as_ref()
+    }
+}
+
+impl Default for Compiler {
+    fn default() -> Compiler {
+        Compiler::new()
+    }
+}
+
+/// The oldest urgent job, if the compile thread has left it waiting too long (never blocks:
+/// if the thread holds the lock, it is taking a job right now).
+fn take_back_late(queue: &(Mutex<Queue>, Condvar)) -> Option<Queued> {
+    let mut queue = queue.0.try_lock().ok()?;
+    let urgent = &mut queue.waiting[0];
+    if urgent.front()?.submitted.elapsed() < TAKE_BACK_AFTER {
+        return None;
+    }
+    urgent.pop_front()
+}
+
+/// Starts the compile thread: it generates each job's code, urgent ones first, each kind in
+/// the order submitted, and sends it back, until the interpreter's side is gone.
+fn start_worker() -> Option<Worker> {
+    let queue = Arc::new((Mutex::new(Queue::default()), Condvar::new()));
+    let (results_out, results) = mpsc::channel::<Generated>();
+    let shared = Arc::clone(&queue);
+    std::thread::Builder::new()
+        .name("toyjit-compile".into())
+        .stack_size(COMPILE_THREAD_STACK)
+        .spawn(move || {
+            while let Some(next) = next_job(&shared) {
+                if results_out.send(generate(next.number, next.job, Ran::Background)).is_err() {
+                    break;
+                }
+                COMPILED_CODE_WAITING.store(true, Ordering::Release);
+            }
+        })
+        .ok()?;
+    Some(Worker { queue, results })
+}
+
+/// The compile thread's next job, waiting for one; `None` once the interpreter's side is gone.
+fn next_job(shared: &(Mutex<Queue>, Condvar)) -> Option<Queued> {
+    let (queue, signal) = shared;
+    let mut queue = queue.lock().ok()?;
+    loop {
+        if queue.closed {
+            return None;
+        }
+        if let Some(next) = queue.waiting.iter_mut().find_map(VecDeque::pop_front) {
+            return Some(next);
+        }
+        queue = signal.wait(queue).ok()?;
+    }
+}
+
+/// Generates one job's code on this thread, timing it.
+fn generate(number: u64, job: CodegenJob, ran: Ran) -> Generated {
+    let cpu = thread_cpu_time();
+    let wall = Instant::now();
+    let code = lower::codegen(job);
+    // Without a thread clock, the wall time (the thread runs nothing else meanwhile).
+    let wall = wall.elapsed();
+    let cpu = match thread_cpu_time().checked_sub(cpu) {
+        Some(spent) if !spent.is_zero() => spent,
+        _ => wall,
+    };
+    Generated { job: number, code, cpu, wall, ran }
+}
