@@ -1,5 +1,5 @@
 //! The conformance suite (`tests/conformance-suite`): every program, in every mode of
-//! [`common::MODES`] (`--no-jit`, default in the background, `--jit-threshold 1` inline), must
+//! [`common::MODES`] (`--no-jit`, default in the background, `--jit-threshold 1` inline, `--jit-threshold 2` in the background), must
 //! print exactly what CPython 3.11 printed and exit with the same status; programs in
 //! `unsupported/` must be rejected with status 1, empty stdout and "not supported" on stderr.
 //!

@@ -4,8 +4,8 @@
 //! For each seed, `gen::generate(seed, nan)` (see `tests/gen/mod.rs`) writes a random program full of
 //! hot loops, type changes, int overflow, negative indices, early exits, calls and caught
 //! exceptions. The program runs under `toyjit run --no-jit` (the reference), `toyjit run`
-//! (JIT at the default threshold) and `toyjit run --jit-threshold 1` (every loop traced at
-//! once). All three must give the same stdout and exit status, nothing may panic, a status-1
+//! (JIT at the default threshold), `toyjit run --jit-threshold 1` (every loop traced at
+//! once) and `toyjit run --jit-threshold 2`. All four must give the same stdout and exit status, nothing may panic, a status-1
 //! run must end stderr with the same exception line in every mode, and that exception must be
 //! one the generator means to raise (`ZeroDivisionError`, `IndexError`, `ValueError`,
 //! `OverflowError`). A failing program is saved to
@@ -46,7 +46,8 @@ use std::time::{Duration, Instant};
 use common::RunOutput;
 
 /// The modes compared; the first is the reference.
-const MODES: &[&[&str]] = &[&["--no-jit"], &[], &["--jit-threshold", "1"]];
+/// `--jit-threshold 2` catches what the states after one run leave (see `common::MODES`).
+const MODES: &[&[&str]] = &[&["--no-jit"], &[], &["--jit-threshold", "1"], &["--jit-threshold", "2"]];
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Exceptions the generated programs may end with (the extra blocks catch all of theirs).
 const INTENDED: &[&str] = &["ZeroDivisionError", "IndexError", "ValueError", "OverflowError"];

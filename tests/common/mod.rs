@@ -31,15 +31,21 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The three ways every program is run; all must give CPython's answer.
+/// The four ways every program is run; all must give CPython's answer.
 ///
 /// `--no-jit` is the pure interpreter, the second the default threshold with Cranelift on the
-/// compile thread (installs come whenever a compile is done), and `--jit-threshold 1` the
-/// stress mode that traces every loop at once, with Cranelift on the interpreter's thread
-/// (deterministic). (The stress mode in the background found a bug of native calls that main
-/// has at `--jit-threshold 2`: a fourth mode waits for its fix.)
-pub const MODES: &[&[&str]] =
-    &[&["--no-jit"], &["--jit-compile=background"], &["--jit-threshold", "1", "--jit-compile=inline"]];
+/// compile thread (installs come whenever a compile is done), `--jit-threshold 1` the stress
+/// mode that traces every loop at once, with Cranelift on the interpreter's thread
+/// (deterministic), and `--jit-threshold 2` in the background: loops and exits hot after one
+/// run, so that traces meet what the interpreter left in the states between (a native callee
+/// finished in the interpreter freed a value its caller still used there:
+/// `tests/golden/jit_call_keeps_borrowed_alive.toy`).
+pub const MODES: &[&[&str]] = &[
+    &["--no-jit"],
+    &["--jit-compile=background"],
+    &["--jit-threshold", "1", "--jit-compile=inline"],
+    &["--jit-threshold", "2", "--jit-compile=background"],
+];
 
 /// Per-run timeout for the small test programs (the conformance runner's default).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
