@@ -2,7 +2,7 @@
 //!
 //! Each compile (a root, a side trace, a function entry, a tree compiled again as one function)
 //! adds its IR size and its time, split into our optimizer, our lowering to Cranelift IR,
-//! Cranelift's compile, and the code memory's module (`lower::CompileCost`); the CPU time it
+//! Cranelift's compile, and the code memory's module ([`CompileCost`]); the CPU time it
 //! took on the interpreter's thread (preparing and finishing; code generation too in the
 //! inline mode) and on the compile thread (`compile_thread.rs`), and how many results came back
 //! too late to install (stale). Touches nothing
@@ -14,8 +14,6 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use cranelift_codegen::timing::{self, PassTimes};
-
-use super::lower::CompileCost;
 
 /// What was compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,4 +224,19 @@ pub fn cranelift_passes() -> Option<String> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// Where one compile's time went: our lowering, Cranelift's compile, and making and finalizing
+/// the code memory; and how large the Cranelift function was.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompileCost {
+    /// Building the Cranelift function from the trace IR (imports, blocks, instructions).
+    pub lowering: std::time::Duration,
+    /// Cranelift's `define_function`: its optimizer, register allocation, emission.
+    pub cranelift: std::time::Duration,
+    /// Making the `JITModule` and finalizing its code memory.
+    pub module: std::time::Duration,
+    /// Cranelift instructions and blocks of the function built.
+    pub clif_insts: usize,
+    pub clif_blocks: usize,
 }

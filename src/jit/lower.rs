@@ -34,6 +34,7 @@
 //! Touches: the frame, globals and list memory that the generated code reads and writes (nothing
 //! at compile time); allocates executable memory owned by the returned [`CompiledTrace`].
 
+pub use super::compile_stats::CompileCost;
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
@@ -130,21 +131,6 @@ pub struct CompiledTrace {
     _module: OwnedModule,
     /// Where this compile's time went (for `--stats`).
     pub cost: CompileCost,
-}
-
-/// Where one compile's time went: our lowering, Cranelift's compile, and making and finalizing
-/// the code memory; and how large the Cranelift function was.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CompileCost {
-    /// Building the Cranelift function from the trace IR (imports, blocks, instructions).
-    pub lowering: std::time::Duration,
-    /// Cranelift's `define_function`: its optimizer, register allocation, emission.
-    pub cranelift: std::time::Duration,
-    /// Making the `JITModule` and finalizing its code memory.
-    pub module: std::time::Duration,
-    /// Cranelift instructions and blocks of the function built.
-    pub clif_insts: usize,
-    pub clif_blocks: usize,
 }
 
 /// Which text listings [`compile_trace`] produces. Only the dump reads them, and printing the
