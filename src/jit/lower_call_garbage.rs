@@ -41,8 +41,10 @@
 use super::super::ir::{IrRef, Op, SnapValue, Trace};
 
 /// For each instruction: is it a `CallNative` whose callee's garbage may be dropped when it
-/// returns (its caller uses, after it, no value the callee may let go of)?
-pub(super) fn drops_callee_garbage(trace: &Trace) -> Vec<bool> {
+/// returns (its caller uses, after it, no value the callee may let go of)? The lowering reads
+/// the same from [`borrowed_across_calls`] (an empty list).
+#[cfg(test)]
+fn drops_callee_garbage(trace: &Trace) -> Vec<bool> {
     let borrowed = borrowed_across_calls(trace);
     trace
         .insts

@@ -150,14 +150,13 @@ pub(super) fn import_runtime(
     // The garbage floor around native calls: for traces that call natively while holding
     // garbage, and always around `CallInterp`'s native path.
     let garbage_floor = (native_calls && garbage_values) || uses(|op| matches!(op, Op::CallInterp { .. }));
-    // Native calls whose caller may use what the callee lets go of (`lower_call_garbage.rs`).
-    let borrowing_calls = members.iter().any(|m| {
-        let drops = super::call_garbage::drops_callee_garbage(m.trace);
-        m.trace.insts.iter().zip(drops).any(|(i, drops)| matches!(i.op, Op::CallNative { .. }) && !drops)
+    // What each call keeps alive for its caller (`lower_call_garbage.rs`): native calls with
+    // such values raise the floor for a borrowing caller; any call with them keeps them alive.
+    let borrowed: Vec<_> = members.iter().map(|m| super::call_garbage::borrowed_across_calls(m.trace)).collect();
+    let borrowing_calls = members.iter().zip(&borrowed).any(|(m, borrowed)| {
+        m.trace.insts.iter().zip(borrowed).any(|(i, b)| matches!(i.op, Op::CallNative { .. }) && !b.is_empty())
     });
-    // Calls that keep values alive for their caller (`lower_call_garbage.rs`).
-    let keeps_borrowed =
-        members.iter().any(|m| super::call_garbage::borrowed_across_calls(m.trace).iter().any(|b| !b.is_empty()));
+    let keeps_borrowed = borrowed.iter().flatten().any(|b| !b.is_empty());
     let stores_any = uses(|op| matches!(op, Op::ListStoreAny { .. }));
     let word = types::I64;
     let (f64s, i64s) = ([types::F64, types::F64], [types::I64, types::I64, pointer]);

@@ -279,9 +279,7 @@ impl Jit {
                 self.forest.tree_settled(tree, self.threshold);
             }
         }
-        if self.forest.has_pending() {
-            self.apply_ready();
-        }
+        self.apply_ready();
         self.forest.trees[tree].call(tree)
     }
 
@@ -571,10 +569,19 @@ impl Jit {
         }
     }
 
+    /// Installs every compile that came back, if any is under way (the check is all that the
+    /// safe points pay when none is).
+    #[inline]
+    fn apply_ready(&mut self) {
+        if self.forest.has_pending() {
+            self.install_ready();
+        }
+    }
+
     /// Installs every compile that came back (`tree_compiles.rs`), and does for each what
     /// the lifecycle does after a compile: a loop gets its tree, or waits longer after a
     /// failure; an exit whose side trace failed is counted against.
-    fn apply_ready(&mut self) {
+    fn install_ready(&mut self) {
         while let Some(installed) = self.forest.next_installed() {
             match installed {
                 Installed::Root { key, rebinds, job, result } => self.root_compiled(key, rebinds, job, result),
@@ -648,9 +655,7 @@ impl JitHooks for Jit {
         let key = loop_key(at.code, at.loop_id);
         let threshold = self.threshold;
         let was_compiling = self.loops.get(&key).is_some_and(|state| state.compiling.is_some());
-        if self.forest.has_pending() {
-            self.apply_ready();
-        }
+        self.apply_ready();
         let state = self.loops.entry(key).or_insert_with(|| LoopState {
             code: at.code.clone(),
             loop_id: at.loop_id,
@@ -733,9 +738,7 @@ impl JitHooks for Jit {
         if recorder::is_module(code) {
             return EntryAction::Wait(u32::MAX);
         }
-        if self.forest.has_pending() {
-            self.apply_ready();
-        }
+        self.apply_ready();
         let key = function_key(code);
         let threshold = function_threshold(self.threshold);
         let state = self.functions.entry(key).or_insert_with(|| FunctionState {
@@ -802,9 +805,7 @@ impl JitHooks for Jit {
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {
         let (tree, exit) = (tree as usize, exit as usize);
-        if self.forest.has_pending() {
-            self.apply_ready();
-        }
+        self.apply_ready();
         let hot_after = hot_exit_threshold(self.threshold);
         let recording = self.recording.is_some();
         let code = self.forest.trees[tree].code.clone();

@@ -635,28 +635,12 @@ impl Forest {
         let meta = TraceMeta::new(trace, TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
             .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
-        self.trees.push(Tree {
-            id,
-            code: code.clone(),
-            header_pc: 0,
-            start,
-            entry: compiled.entry,
-            side_exits: table.as_ptr(),
-            exits,
-            frame_extent: frame_extent.max(1),
-            inline_depth,
-            owners: vec![Box::new(compiled), Box::new(table)],
-            merge_wait: 0,
-            runs_since_merge: 0,
-            merged_members: 0,
-            merges: 0,
-            side_traces: 0,
-            attached_sides: 0,
-            function_entry: true,
-            prefix: None,
-            retired: false,
-            merging: None,
-        });
+        let mut tree = Tree::new(id, code.clone(), 0, start, compiled.entry, table.as_ptr(), exits);
+        tree.frame_extent = frame_extent.max(1);
+        tree.inline_depth = inline_depth;
+        tree.function_entry = true;
+        tree.owners = vec![Box::new(compiled), Box::new(table)];
+        self.trees.push(tree);
         Ok(self.trees.len() - 1)
     }
 
