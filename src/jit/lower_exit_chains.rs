@@ -14,7 +14,7 @@
 //! every block jumping to it also writes, so each value's definition dominates every
 //! predecessor of the writer, hence the writer.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder, types};
 

@@ -75,16 +75,18 @@ pub trait Kind {
 }
 
 /// Checks that value operand `r` (field `field`) exists and has a type `ok` accepts.
-fn check_ref(
+/// (`expected` says what it must be, for the error only: the verifier checks every operand of
+/// every pass's output, so nothing is formatted unless it fails.)
+fn check_ref<E: std::fmt::Display>(
     r: IrRef,
     field: &str,
     ty_of: &dyn Fn(IrRef) -> Option<Type>,
     ok: impl Fn(Type) -> bool,
-    expected: impl std::fmt::Display,
+    expected: impl Fn() -> E,
 ) -> Result<(), String> {
     match ty_of(r) {
         Some(ty) if ok(ty) => Ok(()),
-        Some(ty) => Err(format!("{field} value {r} has type {ty:?}, expected {expected}")),
+        Some(ty) => Err(format!("{field} value {r} has type {ty:?}, expected {}", expected())),
         None => Err(format!("{field} value {r} does not exist")),
     }
 }
@@ -109,7 +111,7 @@ macro_rules! value_kinds {
             }
             fn check(r: IrRef, field: &str, $result: Type, ty_of: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
                 let _ = $result;
-                check_ref(r, field, ty_of, |$ty: Type| $ok, $expected)
+                check_ref(r, field, ty_of, |$ty: Type| $ok, || $expected)
             }
             fn print(r: IrRef, _: &dyn Labels) -> String {
                 r.to_string()

@@ -28,6 +28,7 @@
 //! - `values.rs`: what an operand is ([`IrRef`], [`SnapId`], [`Type`], [`Cond`], global slots);
 //! - `helpers.rs`: the runtime helpers the `Helper1`..`Helper4` opcodes name ([`helpers::Helper`]);
 //! - `kinds.rs`: the operand kinds the table's columns use (how each prints, parses, checks);
+//! - `op_key.rs`: an operation as a hashable key (what CSE compares);
 //! - `ops.rs`: the opcode table, one row per [`Op`], from which every per-opcode question is
 //!   answered (operands, snapshot, effect, typing rule, text form);
 //! - this file: the trace ([`Trace`], [`Inst`], [`Snapshot`], [`InlinedCall`], [`TraceObject`]);
@@ -46,6 +47,7 @@ use std::fmt;
 
 pub mod helpers;
 pub mod kinds;
+pub mod op_key;
 pub mod ops;
 mod print;
 pub mod text;

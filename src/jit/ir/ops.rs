@@ -22,6 +22,7 @@
 //! Touches nothing: the table and the functions derived from it.
 
 use super::kinds::{self, Kind, Labels, Names};
+use super::op_key::{KEY_WORDS, KeyWord, OpKey};
 use super::values::{IrRef, SnapId, Type};
 
 /// How an opcode's result type is found.
@@ -100,6 +101,9 @@ macro_rules! op_table {
             $( $(#[doc = $doc])* $name $({ $($field: <kinds::$kind as Kind>::Value),* })?, )*
         }
 
+        // Every row's fields fit in a key (`Op::key`).
+        $( const _: () = assert!({ let fields: &[&str] = &[$($(stringify!($field)),*)?]; fields.len() } <= KEY_WORDS); )*
+
         /// Every opcode: its name, its doc, its text form (the table, for docs and tests).
         pub const OPCODES: &[(&str, &str, &str)] = &[ $( (stringify!($name), concat!($($doc),*), $text) ),* ];
 
@@ -164,6 +168,17 @@ macro_rules! op_table {
                     } )*
                 }
                 Ok(result)
+            }
+
+            /// The operation as a hashable key: its opcode and every field (the snapshot
+            /// too; CSE blanks it first). See `op_key.rs`.
+            pub fn key(&self) -> OpKey {
+                let fields: &[u64] = match *self {
+                    $( Op::$name { $($($field),*)? } => &[ $($( KeyWord::word($field) ),*)? ], )*
+                };
+                let mut words = [0u64; KEY_WORDS];
+                words[..fields.len()].copy_from_slice(fields);
+                OpKey::new(self.name(), words)
             }
 
             /// Each field's name and text (the snapshot's too), for the printer.

@@ -49,7 +49,9 @@ pub fn run(trace: Trace) -> Trace {
     if moves.is_empty() {
         return trace;
     }
-    let mut out = trace.clone();
+    let mut out = trace;
+    let insts = std::mem::take(&mut out.insts);
+    let origins = std::mem::take(&mut out.origins.of);
     // New order: before each instruction, the `ClearSlot`s that go there (in their old order),
     // then the instruction unless it moved itself.
     let mut arriving: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
@@ -65,13 +67,12 @@ pub fn run(trace: Trace) -> Trace {
         new_index[old] = new as u32;
     }
     let rename = |r: IrRef| IrRef(new_index[r.0 as usize]);
-    out.insts.clear();
-    out.origins.of.clear();
+    out.insts.reserve(n);
     for &old in &order {
-        let mut inst = trace.insts[old];
+        let mut inst = insts[old];
         inst.op = inst.op.map_operands(rename);
         out.insts.push(inst);
-        out.origins.of.push(trace.origins.of.get(old).copied().unwrap_or(NO_ORIGIN));
+        out.origins.of.push(origins.get(old).copied().unwrap_or(NO_ORIGIN));
     }
     for snapshot in &mut out.snapshots {
         snapshot.rename(rename);
@@ -141,6 +142,6 @@ bool  %4 = CmpInt %3 < %2
   snap1 @pc 1:
   snap2 @pc 2: r2=%3 r3=%1
 ";
-        check_pass(|trace| run(trace.clone()), before, expected);
+        check_pass(run, before, expected);
     }
 }

@@ -13,24 +13,25 @@
 //! invariants in the body is "the same" as its preamble copy: this pass is also loop-invariant
 //! code motion, and it removes the body's copies of invariant guards.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::super::ir::op_key::OpKey;
 use super::super::ir::{Effect, GLOBAL_SLOTS, IrRef, Op, SnapId, Trace};
 use super::{Action, rebuild};
 
 /// The instruction as a key: its operation with the snapshot blanked out. Only pure operations
 /// and guards have one (the opcode table's effect column): stores, calls and markers are never
 /// merged.
-fn key(mut op: Op) -> Option<String> {
+fn key(mut op: Op) -> Option<OpKey> {
     if op.effect() == Effect::Effect {
         return None;
     }
     op.set_snapshot(SnapId(0));
-    Some(format!("{op:?}"))
+    Some(op.key())
 }
 
-pub fn run(trace: &Trace) -> Trace {
-    let mut seen: HashMap<String, Option<IrRef>> = HashMap::new();
+pub fn run(trace: Trace) -> Trace {
+    let mut seen: FxHashMap<OpKey, Option<IrRef>> = FxHashMap::default();
     // Calls run code that may store into lists and resize them: they count as both.
     let resizes = Op::resizes_lists;
     let stores_to_lists =
@@ -38,12 +39,12 @@ pub fn run(trace: &Trace) -> Trace {
     let appends = trace.insts.iter().any(|i| resizes(&i.op));
     let calls = trace.insts.iter().any(|i| matches!(i.op, Op::CallNative { .. } | Op::CallInterp { .. }));
     // Keys of loads and tag guards of globals, which a call may change in memory.
-    let mut global_keys: Vec<String> = Vec::new();
+    let mut global_keys: Vec<OpKey> = Vec::new();
     // Keys of loads and tag guards of slots an operation writes in memory (a popped element,
     // a call's result): reused only until the next such write (a regression:
     // `tail.append(pair.pop())` appended the first iteration's element every time).
-    let written_in_memory: HashSet<u16> = trace.insts.iter().filter_map(|i| i.op.slot_written_in_memory()).collect();
-    let mut memory_keys: Vec<(u16, String)> = Vec::new();
+    let written_in_memory: FxHashSet<u16> = trace.insts.iter().filter_map(|i| i.op.slot_written_in_memory()).collect();
+    let mut memory_keys: Vec<(u16, OpKey)> = Vec::new();
     let merged = rebuild(trace, |out, _, op, ty| {
         if let Some(slot) = op.slot_written_in_memory() {
             for (_, key) in memory_keys.iter().filter(|(s, _)| *s == slot) {
@@ -66,11 +67,11 @@ pub fn run(trace: &Trace) -> Trace {
         // preamble load is no stand-in for a body load.
         if matches!(op, Op::ListStore { .. } | Op::ListStoreAny { .. }) || (matches!(op, Op::Loop) && stores_to_lists) {
             // A store may change what a later load reads.
-            seen.retain(|k, _| !k.starts_with("ListLoad"));
+            seen.retain(|k, _| !k.opcode().starts_with("ListLoad"));
         }
         if resizes(&op) || (matches!(op, Op::Loop) && appends) {
             // An append changes lengths (and moves elements): nothing read from a list holds.
-            seen.retain(|k, _| !k.starts_with("List"));
+            seen.retain(|k, _| !k.opcode().starts_with("List"));
         }
         let Some(key) = key(op) else { return Action::Keep(op, ty) };
         if let Some(&earlier) = seen.get(&key) {
@@ -80,10 +81,10 @@ pub fn run(trace: &Trace) -> Trace {
             };
         }
         if reads_slot(&op).is_some_and(|slot| slot >= GLOBAL_SLOTS) {
-            global_keys.push(key.clone());
+            global_keys.push(key);
         }
         if let Some(slot) = reads_slot(&op).filter(|slot| written_in_memory.contains(slot)) {
-            memory_keys.push((slot, key.clone()));
+            memory_keys.push((slot, key));
         }
         let produces_value = ty != super::super::ir::Type::Void;
         let next = IrRef(out.insts.len() as u32);
@@ -225,7 +226,7 @@ bool  %3 = CmpInt %1 < %2
             t.push(Op::GuardTag { slot, tag: crate::interp::objects::value::tag::INT, snap }, Type::Void);
             t.push(Op::SlotInt { slot }, Type::Int);
         }
-        let out = super::run(&t);
+        let out = super::run(t);
         let count = |slot: u16| {
             out.insts
                 .iter()

@@ -12,12 +12,12 @@
 use super::super::ir::{Op, Trace};
 use super::{Action, rebuild};
 
-pub fn run(trace: &Trace) -> Trace {
+pub fn run(trace: Trace) -> Trace {
     let n = trace.insts.len();
     let mut live = vec![false; n];
     // A `ClearSlot` makes room for an exit's write into its slot: with no exit writing the slot,
     // it has nothing to do (what the slot held stays there until the interpreter overwrites it).
-    let written: std::collections::HashSet<u16> = trace
+    let written: rustc_hash::FxHashSet<u16> = trace
         .snapshots
         .iter()
         .flat_map(|s| s.slots.iter().map(|&(slot, _)| slot).chain(s.virtual_slots.iter().map(|&(slot, _)| slot)))

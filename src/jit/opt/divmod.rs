@@ -17,7 +17,7 @@
 //!
 //! Touches nothing but the trace it rebuilds.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::super::ir::helpers::Helper;
 use super::super::ir::{IrRef, Op, Trace, Type};
@@ -58,8 +58,9 @@ pub fn share_divisions(trace: Trace) -> Trace {
         return trace;
     }
     // The new name of each quotient, once emitted (at its remainder's place when it moves).
-    let mut quotient_value: HashMap<usize, IrRef> = HashMap::new();
-    rebuild(&trace, |out, i, op, ty| match roles.get(&i) {
+    let mut quotient_value: HashMap<usize, IrRef> = HashMap::default();
+    let insts = trace.insts.clone();
+    rebuild(trace, |out, i, op, ty| match roles.get(&i) {
         Some(&Role::Remainder { quotient }) => {
             let Op::Helper2 { a, b, snap, .. } = op else { unreachable!("a paired remainder is a Helper2") };
             let remainder = |q| Op::Helper3 { fun: Helper::ModOfQuotient, a, b: q, c: b, ty: Type::Int, snap };
@@ -67,7 +68,7 @@ pub fn share_divisions(trace: Trace) -> Trace {
                 return Action::Keep(remainder(q), ty);
             }
             // The quotient moves here, on this remainder's operands and snapshot.
-            let moved = &trace.insts[quotient];
+            let moved = &insts[quotient];
             let Op::Helper2 { fun, ty: q_ty, .. } = moved.op else { unreachable!("a paired quotient is a Helper2") };
             let q = IrRef(out.insts.len() as u32);
             quotient_value.insert(quotient, q);
@@ -86,7 +87,7 @@ pub fn share_divisions(trace: Trace) -> Trace {
 fn pair_divisions(trace: &Trace) -> HashMap<usize, Role> {
     let loop_start = trace.loop_start().unwrap_or(usize::MAX);
     let in_body = |i: usize| i > loop_start;
-    let mut roles: HashMap<usize, Role> = HashMap::new();
+    let mut roles: HashMap<usize, Role> = HashMap::default();
     for (i, inst) in trace.insts.iter().enumerate() {
         let Some(operands) = division(trace, &inst.op, inst.ty, Helper::Mod) else { continue };
         let divides = |j: usize| {

@@ -46,7 +46,7 @@ fn float_const(value: f64) -> Action {
     Action::Keep(Op::ConstFloat { value }, Type::Float)
 }
 
-pub fn run(trace: &Trace) -> Trace {
+pub fn run(trace: Trace) -> Trace {
     rebuild(trace, |out, _, op, ty| {
         let both_ints = |a, b| Some((int(out, a)?, int(out, b)?));
         let both_floats = |a, b| Some((float(out, a)?, float(out, b)?));

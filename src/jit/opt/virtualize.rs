@@ -17,27 +17,31 @@
 //! Touches only the trace it is given (returned rewritten; unchanged if anything unexpected
 //! turns up).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::super::ir::{IrRef, Op, SnapValue, Snapshot, Trace, Type, VirtualTuple};
 
-/// The line the optimizer's report prints for this pass: how many tuples were removed and how
-/// many are still built.
-pub fn summary(before: &Trace, after: &Trace) -> String {
-    let built = |t: &Trace| t.insts.iter().filter(|i| matches!(i.op, Op::NewTuple { .. })).count();
-    let (was, left) = (built(before), built(after));
+/// How many tuples `trace` builds (`NewTuple`s).
+pub fn tuples_built(trace: &Trace) -> usize {
+    trace.insts.iter().filter(|i| matches!(i.op, Op::NewTuple { .. })).count()
+}
+
+/// The line the optimizer's report prints for this pass: how many tuples were removed (of the
+/// `was` built before it) and how many are still built.
+pub fn summary(was: usize, after: &Trace) -> String {
+    let left = tuples_built(after);
     format!("{} tuples virtual, {left} escape", was.saturating_sub(left))
 }
 
-pub fn run(trace: &Trace) -> Trace {
+pub fn run(trace: Trace) -> Trace {
     if !trace.insts.iter().any(|i| matches!(i.op, Op::NewTuple { .. })) {
-        return trace.clone();
+        return trace;
     }
-    let analysis = Analysis::of(trace);
+    let analysis = Analysis::of(&trace);
     if analysis.virtual_tuples.is_empty() {
-        return trace.clone();
+        return trace;
     }
-    Rewrite::new(trace, &analysis).run().unwrap_or_else(|| trace.clone())
+    Rewrite::new(&trace, &analysis).run().unwrap_or(trace)
 }
 
 /// Which tuples stay virtual.
@@ -51,11 +55,11 @@ struct Analysis {
 impl Analysis {
     fn of(trace: &Trace) -> Analysis {
         let insts = &trace.insts;
-        let mut len: HashMap<IrRef, i64> = HashMap::new();
+        let mut len: HashMap<IrRef, i64> = HashMap::default();
         // The item types and values of each NewTuple (`None` until its TupleInit).
-        let mut item_types: HashMap<IrRef, Vec<Option<Type>>> = HashMap::new();
-        let mut item_values: HashMap<IrRef, Vec<Option<IrRef>>> = HashMap::new();
-        let mut constants: HashMap<IrRef, i64> = HashMap::new();
+        let mut item_types: HashMap<IrRef, Vec<Option<Type>>> = HashMap::default();
+        let mut item_values: HashMap<IrRef, Vec<Option<IrRef>>> = HashMap::default();
+        let mut constants: HashMap<IrRef, i64> = HashMap::default();
         for (at, inst) in insts.iter().enumerate() {
             let r = IrRef(at as u32);
             match inst.op {
@@ -88,7 +92,7 @@ impl Analysis {
                 item_types.insert(IrRef(at as u32), a.clone());
             }
         }
-        let mut escapes: HashSet<IrRef> = HashSet::new();
+        let mut escapes: HashSet<IrRef> = HashSet::default();
         // Phi groups: a candidate Phi and its entry and back stand or fall together.
         let mut joined: Vec<(IrRef, IrRef)> = Vec::new();
         // Items: (tuple, item): if the tuple escapes, so does the item.
@@ -100,7 +104,7 @@ impl Analysis {
             (0..n).contains(&i).then_some(i)
         };
         // A load of an item that is itself a candidate tuple is that tuple (nested tuples).
-        let mut alias: HashMap<IrRef, IrRef> = HashMap::new();
+        let mut alias: HashMap<IrRef, IrRef> = HashMap::default();
         for (at, inst) in insts.iter().enumerate() {
             let r = IrRef(at as u32);
             let op = inst.op.map_operands(|operand| alias.get(&operand).copied().unwrap_or(operand));
@@ -223,7 +227,7 @@ impl<'a> Rewrite<'a> {
             map: vec![None; trace.insts.len()],
             tuples: Vec::new(),
             pending_backs: Vec::new(),
-            constants: HashMap::new(),
+            constants: HashMap::default(),
         }
     }
 
@@ -354,7 +358,7 @@ impl<'a> Rewrite<'a> {
             let mut new =
                 Snapshot { slots: Vec::new(), virtual_slots: Vec::new(), virtuals: Vec::new(), ..snap.clone() };
             // The virtual tuples of this snapshot, by their index in `self.tuples`.
-            let mut described: HashMap<usize, u32> = HashMap::new();
+            let mut described: HashMap<usize, u32> = HashMap::default();
             for &(slot, r) in &snap.slots {
                 match self.map[r.0 as usize]? {
                     Val::Real(new_r) => new.slots.push((slot, new_r)),
@@ -423,14 +427,14 @@ mod tests {
         let zero = t.push(Op::ConstInt { value: 0 }, Type::Int);
         let x = t.push(Op::TupleLoad { tuple, index: zero, ty: Type::Int, snap: snap1 }, Type::Int);
         t.push(Op::Ret { value: x, snap: SnapId(0) }, Type::Void);
-        let out = run(&t);
+        let out = run(t.clone());
         crate::jit::ir::verify::verify(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
         assert!(!out.insts.iter().any(|i| matches!(i.op, Op::NewTuple { .. } | Op::TupleInit { .. })), "{out}");
         assert!(matches!(out.insts.last().map(|i| i.op), Some(Op::Ret { value, .. }) if value == IrRef(0)), "{out}");
         let exit = &out.snapshots[1];
         assert_eq!(exit.virtual_slots, vec![(3, 0)]);
         assert_eq!(exit.virtuals[0].items, vec![SnapValue::Value(IrRef(0)), SnapValue::Value(IrRef(2))]);
-        assert_eq!(summary(&t, &out), "1 tuples virtual, 0 escape");
+        assert_eq!(summary(tuples_built(&t), &out), "1 tuples virtual, 0 escape");
     }
 
     /// A tuple returned out of the trace escapes: built as recorded.
@@ -442,8 +446,8 @@ mod tests {
         t.push(Op::TupleInit { tuple, index: 0, value: a }, Type::Void);
         let snap = t.add_snapshot(Snapshot::default());
         t.push(Op::Ret { value: tuple, snap }, Type::Void);
-        let out = run(&t);
+        let out = run(t.clone());
         assert_eq!(out, t);
-        assert_eq!(summary(&t, &out), "0 tuples virtual, 1 escape");
+        assert_eq!(summary(tuples_built(&t), &out), "0 tuples virtual, 1 escape");
     }
 }
