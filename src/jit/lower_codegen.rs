@@ -60,6 +60,9 @@ pub struct Code {
     code_size: usize,
     /// Cranelift's compile (wall time, on the thread that ran it).
     cranelift: Duration,
+    /// The compiled function, to be cleared and built again by the next compile
+    /// (`lower_contexts.rs`), after a small compile.
+    spare_function: Option<ir::Function>,
 }
 
 /// What stays on the interpreter's thread until the code comes back: the module (with its
@@ -159,9 +162,10 @@ pub fn codegen(job: CodegenJob) -> Result<Code, String> {
             disassembly: if job.disassembly { compiled.vcode.clone() } else { None },
             code_size,
             cranelift,
+            spare_function: None,
         };
-        contexts.keep_after(code_size);
-        Ok(code)
+        let spare_function = contexts.keep_after(code_size);
+        Ok(Code { spare_function, ..code })
     })
 }
 
@@ -170,6 +174,9 @@ pub fn finish(rest: FinishParts, code: Code) -> Result<CompiledTrace, String> {
     super::compile_guard::guarded(|| {
         let FinishParts { mut module, id, objects, exit_plans, clif, mut cost } = rest;
         cost.cranelift = code.cranelift;
+        if let Some(function) = code.spare_function {
+            contexts::keep_function(function);
+        }
         let started = Instant::now();
         module
             .get()
