@@ -3,8 +3,9 @@
 //! with the runtime's symbols looked up in one table built once per process. A part of
 //! `lower.rs`; touches only the modules it makes and the code memory they own.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
@@ -43,8 +44,8 @@ pub(super) fn new_module(tier: Tier) -> Result<JITModule, String> {
 }
 
 /// Every runtime function and static the generated code may name, by symbol: built once.
-fn runtime_symbols() -> &'static HashMap<&'static str, usize> {
-    static SYMBOLS: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+fn runtime_symbols() -> &'static FxHashMap<&'static str, usize> {
+    static SYMBOLS: OnceLock<FxHashMap<&'static str, usize>> = OnceLock::new();
     SYMBOLS.get_or_init(|| {
         let mut all: Vec<(&'static str, *const u8)> = Vec::new();
         all.extend(crate::jit::runtime::symbols());

@@ -9,7 +9,7 @@
 //! Snapshots belong to kept instructions only, so none names a removed `Phi`. The result's
 //! `ClearSlot`s then move down to where they are needed (`clear_sink.rs`).
 
-use super::super::ir::{Op, Trace};
+use super::super::ir::{IrRef, Op, Trace};
 use super::{Action, rebuild};
 
 pub fn run(trace: Trace) -> Trace {
@@ -40,15 +40,15 @@ pub fn run(trace: Trace) -> Trace {
             if !live[i] {
                 continue;
             }
-            let mut uses = inst.op.operands();
-            if let Some(snap) = inst.op.snapshot() {
-                uses.extend(trace.snapshots[snap.0 as usize].values());
-            }
-            for r in uses {
+            let mut mark = |r: IrRef| {
                 if !live[r.0 as usize] {
                     live[r.0 as usize] = true;
                     changed = true;
                 }
+            };
+            inst.op.for_each_operand(&mut mark);
+            if let Some(snap) = inst.op.snapshot() {
+                trace.snapshots[snap.0 as usize].values().for_each(mark);
             }
         }
         if !changed {
