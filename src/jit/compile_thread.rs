@@ -163,6 +163,15 @@ impl Compiler {
         self.in_flight > 0
     }
 
+    /// Clears `COMPILED_CODE_WAITING` when no result is to come (the thread sets it after
+    /// sending one, which may be after the result was taken: left set, every call entering an
+    /// entry tree would go through the interpreter).
+    pub fn no_result_waiting(&self) {
+        if self.in_flight == 0 {
+            COMPILED_CODE_WAITING.store(false, Ordering::Release);
+        }
+    }
+
     /// The next result ready, without waiting (an urgent job the compile thread has not
     /// started for [`TAKE_BACK_AFTER`] is generated here and then).
     pub fn try_next(&mut self) -> Option<Generated> {

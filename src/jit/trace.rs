@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::native::{
-    EntryAction, ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running,
+    EntryAction, ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, POLL_AT_ENTRY, RecordStep, Running,
 };
 
 use super::dump::DumpLevel;
@@ -578,6 +578,16 @@ impl Jit {
         }
     }
 
+    /// The code a call of `tree`'s function enters returned [`POLL_AT_ENTRY`]: installs what
+    /// came back and has the call run in the interpreter from the function's start (no exit is
+    /// counted: nothing failed, and no side trace may start there).
+    fn poll_at_entry(&mut self, tree: usize) -> ExitAction {
+        self.apply_ready();
+        self.forest.no_compile_waiting();
+        let code = self.forest.trees[tree].code.clone();
+        ExitAction { code, pc: 0, frames: None, recording: false }
+    }
+
     /// Installs every compile that came back (`tree_compiles.rs`), and does for each what
     /// the lifecycle does after a compile: a loop gets its tree, or waits longer after a
     /// failure; an exit whose side trace failed is counted against.
@@ -797,13 +807,16 @@ impl JitHooks for Jit {
         rebinds: u64,
         pending: &dyn Fn() -> bool,
     ) -> Option<(NativeCall, usize)> {
-        if self.recording.is_some() {
+        if self.recording.is_some() || exit == POLL_AT_ENTRY {
             return None;
         }
         Jit::stitch(self, (tree as usize, exit as usize), rebinds, pending)
     }
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {
+        if exit == POLL_AT_ENTRY {
+            return self.poll_at_entry(tree as usize);
+        }
         let (tree, exit) = (tree as usize, exit as usize);
         self.apply_ready();
         let hot_after = hot_exit_threshold(self.threshold);

@@ -618,22 +618,39 @@ impl Forest {
     pub(super) fn install_entry(&mut self, recorder: Recorder) -> Result<usize, String> {
         let code = recorder.code.clone();
         let recorded = recorder.close_return();
-        let mut lowered =
-            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Entry)?;
+        let mut lowered = self.optimize_and_lower(
+            &recorded.0,
+            TreePlace::root(self.next_trace_id).entered_by_calls(),
+            CompileKind::Entry,
+        )?;
         let id = self.next_id();
         self.stats.entry_traces += 1;
         let start = self.location(&code, 0);
         let place = format!("{}:{}", self.filename, code.first_line);
         let heading = format!("function entry of {} ({place})", code.name);
         let ending = format!("returns from {}() (its result in slot 0)", code.name);
-        self.report((id, TraceKind::Entry, TreePlace::root(id)), (&heading, &ending), &recorded, &code, &mut lowered);
+        self.report(
+            (id, TraceKind::Entry, TreePlace::root(id).entered_by_calls()),
+            (&heading, &ending),
+            &recorded,
+            &code,
+            &mut lowered,
+        );
         let Lowered { trace, compiled, .. } = lowered;
         let clif_insts = compiled.cost.clif_insts;
         let table = SideExitSlot::empty_table(trace.snapshots.len());
         let (frame_extent, inline_depth) = frame_reach(&trace, &code);
         let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(trace, TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
-            .with_clif_insts(clif_insts);
+        let meta = TraceMeta::new(
+            trace,
+            TreePlace::root(id).entered_by_calls(),
+            None,
+            &code,
+            &HashMap::new(),
+            table.as_ptr(),
+            0,
+        )
+        .with_clif_insts(clif_insts);
         self.metas.insert(id, meta);
         let mut tree = Tree::new(id, code.clone(), 0, start, compiled.entry, table.as_ptr(), exits);
         tree.frame_extent = frame_extent.max(1);
@@ -657,7 +674,7 @@ impl Forest {
         }
         let recorded = recorder.close_side(target, pc);
         let exit_base = self.trees[tree].exits.len() as u32;
-        let place = TreePlace { exit_base, root_trace: target, is_root: false };
+        let place = TreePlace::side(exit_base, target).entered_by_calls();
         let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side)?;
         let id = self.next_id();
         self.stats.entry_traces += 1;

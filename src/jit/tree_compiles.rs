@@ -114,6 +114,12 @@ impl Forest {
         self.compiler.take_back(job)
     }
 
+    /// Clears the compile thread's "code waiting" flag if no compile is under way (it sets
+    /// the flag after sending a result, which may come after the result was taken).
+    pub(in crate::jit) fn no_compile_waiting(&mut self) {
+        self.compiler.no_result_waiting();
+    }
+
     /// Are compiles under way?
     pub(in crate::jit) fn has_pending(&self) -> bool {
         self.compiler.has_pending()
@@ -124,17 +130,11 @@ impl Forest {
         let lower::Prepared { job, rest } = prepared;
         let urgent = !matches!(waiting, Waiting::TreeAsOne { .. });
         // A function's entry tree (or a loop's tree with an entry prefix) runs from native
-        // calls, which visit no safe point but its exits: its one function could wait there
-        // for the rest of the run (bench/calls.toy's tak(): one call from the module, then
-        // 300 ms of native recursion through the side-exit table, its one function never
-        // installed). It is compiled as one function at most 7 times: at once. (Its side
-        // traces come back at its exits, which poll.)
-        let entered_natively = match &waiting {
-            Waiting::TreeAsOne { tree, .. } => self.trees[*tree].function_entry || self.trees[*tree].prefix.is_some(),
-            _ => false,
-        };
-        let mode = if entered_natively { CompileMode::Inline } else { self.compile_mode() };
-        let number = self.compiler.submit(job, mode, urgent);
+        // calls, which visit no safe point but exits: its code starts with a poll
+        // (`lower_entry_poll.rs`), so that its one function compiled in the background is
+        // installed at the next call once it is ready (bench/calls.toy's tak(): one call from
+        // the module, then 300 ms of native recursion).
+        let number = self.compiler.submit(job, self.compile_mode(), urgent);
         // In the inline mode, the code generation is in here too.
         let spent = clock.spent();
         let Submitted { kind, ir_insts, optimizer, optimized } = what;
@@ -343,7 +343,7 @@ impl Forest {
                 (recorder.close_return(), format!("returns from {}() (its result in slot 0)", code.name))
             }
         };
-        let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
+        let place = TreePlace::side(exit_base, root_id);
         let for_now = self.side_trace_merged_at_once(side.tree, side.parent_trace, recorded.0.insts.len());
         let optimized = self.optimize_and_prepare(&recorded.0, place, for_now)?;
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;
