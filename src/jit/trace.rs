@@ -137,6 +137,9 @@ struct FunctionState {
     quick_retries: u32,
     /// Its entry tree (an index into `Jit::trees`), once compiled.
     tree: Option<usize>,
+    /// The job number of its entry's compile, while it is under way (`tree_entries.rs`): the
+    /// function is interpreted meanwhile.
+    compiling: Option<u64>,
 }
 
 /// A function's key: the address of its code object.
@@ -410,7 +413,7 @@ impl Jit {
 
     /// Installs entry tree `tree` of the function `key` in its code object's `EntrySlot`, where
     /// the VM and native calls find it.
-    fn install_function(&mut self, key: usize, tree: usize, now: &Running<'_>) {
+    fn install_function(&mut self, key: usize, tree: usize, rebinds: u64) {
         let Some(state) = self.functions.get_mut(&key) else { return };
         state.tree = Some(tree);
         let built = &self.forest.trees[tree];
@@ -419,7 +422,7 @@ impl Jit {
         slot.tree.set(tree as u32);
         slot.extent.set(built.frame_extent as u64);
         slot.inline_depth.set(built.inline_depth as u32);
-        slot.rebinds.set(now.rebinds);
+        slot.rebinds.set(rebinds);
         slot.countdown.set(0);
         slot.native.set(Some(built.entry_native()));
         slot.loop_native.set(built.loop_native());
@@ -525,8 +528,8 @@ impl Jit {
             (Step::Raises { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Raise { pc }),
             (Step::Returned, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Return),
             (Step::Link { trace, pc }, Target::Function(key)) => {
-                let installed = self.forest.install_entry_prefix(recorder, trace, pc);
-                self.function_installed(key, installed, now)
+                let submitted = self.forest.submit_entry_prefix(recorder, (trace, pc), (key, now.rebinds));
+                self.function_submitted(key, submitted)
             }
             (Step::Returned, Target::Function(key))
                 if recorder.code.loop_count > 0 && !recorder.passed_untraced_loops() =>
@@ -546,27 +549,56 @@ impl Jit {
                 step
             }
             (Step::Returned, Target::Function(key)) => {
-                let installed = self.forest.install_entry(recorder);
-                self.function_installed(key, installed, now)
+                let submitted = self.forest.submit_entry(recorder, (key, now.rebinds));
+                self.function_submitted(key, submitted)
             }
             // A side trace ends only by linking or leaving (`Recorder::record`).
             (_, target) => self.failed(target),
         }
     }
 
-    /// A function's entry was compiled (the index of its tree) or not (why).
-    fn function_installed(&mut self, key: usize, installed: Result<usize, String>, now: &Running<'_>) -> RecordStep {
-        match installed {
-            Ok(tree) => {
-                self.install_function(key, tree, now);
+    /// A function's entry was submitted (the job's number: the function runs in the
+    /// interpreter until it is installed, in the inline mode at once) or not (why).
+    fn function_submitted(&mut self, key: usize, submitted: Result<u64, String>) -> RecordStep {
+        match submitted {
+            Ok(job) => {
+                if let Some(state) = self.functions.get_mut(&key) {
+                    state.compiling = Some(job);
+                }
+                self.apply_ready();
                 RecordStep::Done
             }
+            Err(reason) => self.entry_failed(key, &reason),
+        }
+    }
+
+    /// The entry of the function `key` (recorded with `rebinds` rebound globals) came back
+    /// from job `job`: its tree (an index into the forest's trees; the loop's tree it is the
+    /// entry `prefix` of), or why it failed.
+    fn entry_compiled(&mut self, (key, rebinds): (usize, u64), job: u64, prefix: bool, result: Result<usize, String>) {
+        let state = self.functions.get_mut(&key).filter(|state| state.compiling == Some(job));
+        let Some(state) = state else {
+            // Nobody waits for it any more.
+            if let (Ok(tree), false) = (result, prefix) {
+                self.forest.trees[tree].retired = true;
+                self.forest.stats.compiles.dropped_stale();
+            }
+            return;
+        };
+        state.compiling = None;
+        match result {
+            Ok(tree) => self.install_function(key, tree, rebinds),
             Err(reason) => {
-                self.forest.stats.aborts += 1;
-                self.forest.event(format!("[jit] could not compile a function entry: {reason}"));
-                self.failed(Target::Function(key))
+                self.entry_failed(key, &reason);
             }
         }
+    }
+
+    /// A function's entry could not be compiled: the next try waits longer.
+    fn entry_failed(&mut self, key: usize, reason: &str) -> RecordStep {
+        self.forest.stats.aborts += 1;
+        self.forest.event(format!("[jit] could not compile a function entry: {reason}"));
+        self.failed(Target::Function(key))
     }
 
     /// Installs every compile that came back, if any is under way (the check is all that the
@@ -595,6 +627,7 @@ impl Jit {
         while let Some(installed) = self.forest.next_installed() {
             match installed {
                 Installed::Root { key, rebinds, job, result } => self.root_compiled(key, rebinds, job, result),
+                Installed::Entry { waiter, job, prefix, result } => self.entry_compiled(waiter, job, prefix, result),
                 Installed::Side { tree, result: Ok(()), .. } => self.side_attached(tree),
                 Installed::Side { tree, exit, result: Err(reason) } => {
                     self.forest.stats.aborts += 1;
@@ -757,7 +790,12 @@ impl JitHooks for Jit {
             aborts: 0,
             quick_retries: 0,
             tree: None,
+            compiling: None,
         });
+        if state.compiling.is_some() {
+            // Its entry is being compiled: interpret, and look again soon.
+            return EntryAction::Wait(POLL_VISITS);
+        }
         let wait = loop_wait(threshold, state.aborts);
         if let Some(tree) = state.tree.take() {
             self.forest.trees[tree].retired = true;

@@ -41,8 +41,12 @@ pub(super) struct Optimized {
     pub prepared: lower::Prepared,
 }
 
+/// Who waits for a function's entry: the function's key and the lifecycle's count of rebound
+/// globals when it was recorded.
+pub(in crate::jit) type EntryWaiter = (usize, u64);
+
 /// What a compile under way is for.
-enum Waiting {
+pub(super) enum Waiting {
     /// A loop's root trace `id`: a new tree once compiled.
     Root {
         id: u32,
@@ -65,6 +69,11 @@ enum Waiting {
     },
     /// `tree` as one function of the traces `ids`.
     TreeAsOne { tree: usize, ids: Vec<u32> },
+    /// Entry trace `id` of `code`: a new tree once compiled (`tree_entries.rs`).
+    Entry { id: u32, code: Rc<CodeObject>, waiter: EntryWaiter },
+    /// Entry prefix `id` of `code`, for loop tree `tree` (whose metas and exits are in place
+    /// already).
+    Prefix { id: u32, tree: usize, code: Rc<CodeObject>, waiter: EntryWaiter },
 }
 
 /// What a submission reports to the stats, and keeps for the dump.
@@ -99,6 +108,9 @@ pub(in crate::jit) enum Installed {
     Root { key: usize, rebinds: u64, job: u64, result: Result<usize, String> },
     /// The side trace of `exit` of `tree`.
     Side { tree: usize, exit: usize, result: Result<(), String> },
+    /// The entry of the function `waiter` names: the index of its tree (a new one, or the
+    /// loop's tree it is the `prefix` of).
+    Entry { waiter: EntryWaiter, job: u64, prefix: bool, result: Result<usize, String> },
 }
 
 impl Forest {
@@ -144,7 +156,13 @@ impl Forest {
     }
 
     /// Submits an optimized trace's compile.
-    fn submit_trace(&mut self, optimized: Optimized, kind: CompileKind, waiting: Waiting, recorded: Recorded) -> u64 {
+    pub(super) fn submit_trace(
+        &mut self,
+        optimized: Optimized,
+        kind: CompileKind,
+        waiting: Waiting,
+        recorded: Recorded,
+    ) -> u64 {
         let Optimized { trace, pass_report, stages, optimizer, clock, prepared } = optimized;
         let ir_insts = trace.insts.len();
         let what = Submitted { kind, ir_insts, optimizer, optimized: Some((trace, pass_report, stages, recorded)) };
@@ -165,7 +183,9 @@ impl Forest {
     /// Is what `waiting` goes into still there and the same?
     fn still_wanted(&self, waiting: &Waiting, job: u64) -> bool {
         match waiting {
-            Waiting::Root { .. } => true,
+            // The lifecycle checks that the function still waits; a prefix, that its tree
+            // is still there (`attach_prefix`).
+            Waiting::Root { .. } | Waiting::Entry { .. } | Waiting::Prefix { .. } => true,
             Waiting::Side { side, .. } => {
                 let tree = &self.trees[side.tree];
                 !tree.retired && tree.exits[side.exit].side == SideState::Compiling(job)
@@ -214,6 +234,28 @@ impl Forest {
                     self.install_root(id, &code, header_pc, (&recorded, &ending, links_to), lowered)
                 });
                 Some(Installed::Root { key, rebinds, job, result })
+            }
+            Waiting::Entry { id, code, waiter } => {
+                let result = compiled.map(|compiled| {
+                    let (trace, report, stages, recorded) = optimized.expect("an entry's compile keeps its trace");
+                    let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                    self.build_entry_tree(id, &code, &recorded, lowered)
+                });
+                Some(Installed::Entry { waiter, job, prefix: false, result })
+            }
+            Waiting::Prefix { id, tree, code, waiter } => {
+                let result = match compiled {
+                    Ok(compiled) => {
+                        let (trace, report, stages, recorded) = optimized.expect("an entry's compile keeps its trace");
+                        let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                        self.attach_prefix((id, tree), &code, &recorded, lowered)
+                    }
+                    Err(reason) => {
+                        self.metas.remove(&id);
+                        Err(reason)
+                    }
+                };
+                Some(Installed::Entry { waiter, job, prefix: true, result })
             }
             Waiting::Side { id, side, code, place, heading, ending, start } => {
                 let (tree, exit) = (side.tree, side.exit);
