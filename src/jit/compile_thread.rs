@@ -110,8 +110,13 @@ impl Drop for Worker {
 /// compile thread may wait milliseconds for a core, while the code's loop or exit runs in the
 /// interpreter (measured on bench/poly.toy with another process on the second core: results
 /// came back 1-5 ms after compiles of 0.1 ms). On a machine with a core free, the thread starts
-/// a job within microseconds and nothing is taken back.
-const TAKE_BACK_AFTER: Duration = Duration::from_micros(1500);
+/// a job within microseconds and nothing is taken back. Measured with function entries in the
+/// background too, three sessions on two cores (the interpreter's thread's CPU time, median of
+/// 5-7, and its compile share): never taking back cost calls.toy 5%, poly.toy 12%, ledger 9%
+/// and template 17% more time, but halved the shares (tuples 8.4% -> 4.2%, json_parse 13.4% ->
+/// 6.8%); 5 ms instead of 1.5 ms ran as fast (within 3% each way) with lower shares (poly 6.2% ->
+/// 4.0-4.7%, json_parse 13.4% -> 8.8-9.2%, markdown 8.9% -> 6.2%).
+const TAKE_BACK_AFTER: Duration = Duration::from_millis(5);
 
 /// Hands code generation out and takes its results back (see the module doc).
 pub struct Compiler {

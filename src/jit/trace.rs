@@ -796,6 +796,11 @@ impl JitHooks for Jit {
             // Its entry is being compiled: interpret, and look again soon.
             return EntryAction::Wait(POLL_VISITS);
         }
+        let slot = &code.jit_entry;
+        if state.tree.is_some() && slot.native.get().is_some() && slot.rebinds.get() == now.rebinds {
+            // Installed just now (`apply_ready`): the next call runs it.
+            return EntryAction::Wait(0);
+        }
         let wait = loop_wait(threshold, state.aborts);
         if let Some(tree) = state.tree.take() {
             self.forest.trees[tree].retired = true;
