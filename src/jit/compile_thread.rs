@@ -62,6 +62,8 @@ pub struct Generated {
     /// Where it ran: on the compile thread, inline (within the submission), or on the
     /// interpreter's thread after it was taken back from the queue (at a poll).
     pub ran: Ran,
+    /// When it was done (`TOYJIT_COMPILE_LOG` shows how long it waited to be installed).
+    pub done: Instant,
 }
 
 /// Where a code generation ran.
@@ -290,5 +292,5 @@ fn generate(number: u64, job: CodegenJob, ran: Ran) -> Generated {
         Some(spent) if !spent.is_zero() => spent,
         _ => wall,
     };
-    Generated { job: number, code, cpu, wall, ran }
+    Generated { job: number, code, cpu, wall, ran, done: Instant::now() }
 }

@@ -198,10 +198,15 @@ impl Forest {
     }
 
     fn install(&mut self, generated: Generated, pending: Pending) -> Option<Installed> {
-        let Generated { job, code, cpu, wall, ran } = generated;
+        let Generated { job, code, cpu, wall, ran, done } = generated;
         let Pending { waiting, rest, optimized, kind, ir_insts, optimizer, spent, submitted } = pending;
         if std::env::var_os("TOYJIT_COMPILE_LOG").is_some() {
-            eprintln!("[compile] job {job} back after {:.3} ms", submitted.elapsed().as_secs_f64() * 1e3);
+            let (since_submitted, since_done) = (submitted.elapsed(), done.elapsed());
+            eprintln!(
+                "[compile] job {job} back after {:.3} ms, installed {:.3} ms after it was ready",
+                since_submitted.as_secs_f64() * 1e3,
+                since_done.as_secs_f64() * 1e3
+            );
         }
         if !self.still_wanted(&waiting, job) {
             // Dropping `rest` frees its module (no code was placed in it).
