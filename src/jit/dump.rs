@@ -75,7 +75,8 @@ pub fn trace_report(record: &TraceRecord, level: DumpLevel) -> String {
         TraceKind::Side { parent, exit } => {
             (format!("a side trace, grown from exit {exit} of T{parent}"), "from the exit on")
         }
-        TraceKind::Entry => ("a function-entry trace".to_string(), "from the function's first instruction"),
+        TraceKind::Entry => (
+            "a function-entry trace; its machine code starts with a poll: when code compiled in the background waits, the call runs in the interpreter, which installs it".to_string(), "from the function's first instruction"),
     };
     let _ = writeln!(out, "==== trace T{id}: {} ({kind}) ====", record.heading);
     let _ = writeln!(out, "---- recorded bytecode ({what}; line, pc, instruction) ----");

@@ -84,6 +84,8 @@ mod dicts;
 #[path = "lower_slot_facts.rs"]
 mod slot_facts;
 
+#[path = "lower_entry_poll.rs"]
+mod entry_poll;
 #[path = "lower_exit_chains.rs"]
 mod exit_chains;
 #[path = "lower_exits.rs"]
@@ -304,12 +306,26 @@ pub struct TreePlace {
     pub root_trace: u32,
     /// Is this the root (a loop) rather than a side trace?
     pub is_root: bool,
+    /// Is it entered by calls of its function (a function's entry tree's root, an entry
+    /// prefix)? Its function then starts by polling for compiled code waiting
+    /// (`lower_entry_poll.rs`).
+    pub polls_at_entry: bool,
 }
 
 impl TreePlace {
     /// A root trace: its exits are numbered from 0.
     pub fn root(trace_id: u32) -> TreePlace {
-        TreePlace { exit_base: 0, root_trace: trace_id, is_root: true }
+        TreePlace { exit_base: 0, root_trace: trace_id, is_root: true, polls_at_entry: false }
+    }
+
+    /// A side trace of the tree of `root_trace`, its exits numbered from `exit_base`.
+    pub fn side(exit_base: u32, root_trace: u32) -> TreePlace {
+        TreePlace { exit_base, root_trace, is_root: false, polls_at_entry: false }
+    }
+
+    /// The same place, entered by calls of its function (see [`TreePlace::polls_at_entry`]).
+    pub fn entered_by_calls(self) -> TreePlace {
+        TreePlace { polls_at_entry: true, ..self }
     }
 }
 
@@ -493,6 +509,9 @@ fn build_function(
         frees_at_once: None,
     };
     // Still in the entry block (before the root's start, which links jump back to).
+    if members[0].place.polls_at_entry {
+        lw.poll_at_entry();
+    }
     lw.tuple_blocks = lw.read_tuple_blocks(members);
     lw.frees_at_once = lw.read_frees_at_once(members);
     if let Some(start) = root_start {

@@ -280,8 +280,7 @@ fn places(traces: &[FileTrace]) -> Vec<TreePlace> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let place =
-                if i == 0 { TreePlace::root(1) } else { TreePlace { exit_base: base, root_trace: 1, is_root: false } };
+            let place = if i == 0 { TreePlace::root(1) } else { TreePlace::side(base, 1) };
             base += t.trace.snapshots.len() as u32;
             place
         })
@@ -610,7 +609,7 @@ fn a_bool_written_back_fills_its_payload_word() {
 fn a_tree_is_rejected_when_a_side_trace_hangs_from_nowhere() {
     let traces = load("side_trace_links_to_the_root.ir");
     let (root, side) = (&traces[0], &traces[1]);
-    let side_place = TreePlace { exit_base: 4, root_trace: 1, is_root: false };
+    let side_place = TreePlace::side(4, 1);
     let root_member = TreeMember { trace: root, place: TreePlace::root(1), parent: None };
     for parent in [None, Some((1, 3)), Some((0, 99))] {
         let members = [root_member, TreeMember { trace: side, place: side_place, parent }];
@@ -631,7 +630,7 @@ fn a_tree_is_rejected_when_a_side_trace_hangs_from_nowhere() {
 fn a_side_trace_must_end_in_link_and_a_root_must_loop_or_link() {
     let traces = load("side_trace_links_to_the_root.ir");
     let (root, side) = (&traces[0], &traces[1]);
-    let side_place = TreePlace { exit_base: 4, root_trace: 1, is_root: false };
+    let side_place = TreePlace::side(4, 1);
     let err = compile_trace(root, &layout(), side_place, Listings::default()).err().expect("a loop is no side trace");
     assert!(err.contains("must end in Link"), "{err}");
     compile_trace(side, &layout(), TreePlace::root(2), Listings::default()).expect("a linking root compiles");

@@ -19,6 +19,9 @@
 //! runs [`tree_settle_runs`] times, and then until its runs pay for the compile
 //! (`Forest::tree_settled`), before it is compiled again as one function.
 //!
+//! A function's entry (when it is recorded, its compile submitted and installed in its
+//! `EntrySlot`, the poll at its start answered) is in `trace_entries.rs`.
+//!
 //! Touches: the loops' states and the recording under way; drives the recorder (`recorder/`)
 //! and asks the [`Forest`] (`tree.rs`) to install what it recorded.
 
@@ -29,15 +32,18 @@ use std::time::Instant;
 
 use crate::interp::engine::bytecode::CodeObject;
 use crate::interp::engine::native::{
-    EntryAction, ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, RecordStep, Running,
+    EntryAction, ExitAction, JitHooks, LoopAction, LoopAt, LoopSlot, NativeCall, POLL_AT_ENTRY, RecordStep, Running,
 };
 
 use super::dump::DumpLevel;
-use super::recorder::{self, Recorder, SideStart, Step};
+use super::recorder::{Recorder, SideStart, Step};
 use super::tree::{Forest, Installed, SideEnd, SideState, SideTarget};
 
+#[path = "trace_entries.rs"]
+mod entries;
 #[path = "stitch.rs"]
 pub(super) mod stitch;
+use entries::FunctionState;
 
 /// How many times an exit is taken before a side trace is recorded there, for a loop
 /// threshold of `loop_threshold` (a tenth of it: exits of a hot loop are hot sooner).
@@ -123,25 +129,6 @@ struct LoopState {
     /// The job number of its root's compile, while it is under way (`tree_compiles.rs`):
     /// the header is interpreted meanwhile.
     compiling: Option<u64>,
-}
-
-/// What the JIT knows of one function's entry (see [`LoopState`]; the countdown and the
-/// installed code are in the code object's `EntrySlot`).
-struct FunctionState {
-    /// Keeps the code object (and so the function's key, its address) alive.
-    code: Rc<CodeObject>,
-    armed: bool,
-    aborts: u32,
-    /// Recordings retried at once after returning before the function's loop (see
-    /// [`QUICK_RETRIES_AT_ENTRY`]).
-    quick_retries: u32,
-    /// Its entry tree (an index into `Jit::trees`), once compiled.
-    tree: Option<usize>,
-}
-
-/// A function's key: the address of its code object.
-fn function_key(code: &CodeObject) -> usize {
-    code as *const CodeObject as usize
 }
 
 /// A loop's key: the address of its `LoopSlot`, fixed for as long as its code object lives.
@@ -408,63 +395,6 @@ impl Jit {
         }
     }
 
-    /// Installs entry tree `tree` of the function `key` in its code object's `EntrySlot`, where
-    /// the VM and native calls find it.
-    fn install_function(&mut self, key: usize, tree: usize, now: &Running<'_>) {
-        let Some(state) = self.functions.get_mut(&key) else { return };
-        state.tree = Some(tree);
-        let built = &self.forest.trees[tree];
-        let slot = &state.code.jit_entry;
-        slot.side_exits.set(built.side_exits);
-        slot.tree.set(tree as u32);
-        slot.extent.set(built.frame_extent as u64);
-        slot.inline_depth.set(built.inline_depth as u32);
-        slot.rebinds.set(now.rebinds);
-        slot.countdown.set(0);
-        slot.native.set(Some(built.entry_native()));
-        slot.loop_native.set(built.loop_native());
-        slot.loop_side_exits.set(built.side_exits);
-        slot.side_exits.set(built.entry_side_exits());
-    }
-
-    /// A side trace was attached to entry tree `tree`: the function's `EntrySlot` learns how far
-    /// the tree now reaches (its frame extent and inlined calls, which `EnterCheck` and the VM
-    /// check before a call), and, at its 1st, 4th, 16th, 64th side trace (a loop's tree with a
-    /// prefix: 1st, 2nd, 4th, 8th...; [`Tree::merges_at`]), the tree is compiled again as one
-    /// function, so that a call runs on into its side traces without a call through the
-    /// side-exit table. Native calls never pass through the VM, so an entry tree cannot wait
-    /// for runs to settle as a loop's does; the powers bound the recompiles per tree (at most
-    /// 4, or 7, as a tree has at most 64 side traces).
-    fn entry_tree_grew(&mut self, tree: usize) {
-        let built = &self.forest.trees[tree];
-        if built.merges_at(built.attached_sides) {
-            self.forest.compile_tree_as_one(tree);
-            self.apply_ready();
-        }
-        let built = &mut self.forest.trees[tree];
-        built.merge_wait = 0;
-        let slot = &built.code.jit_entry;
-        // A tree dropped since (a rebound global) is not the function's any more.
-        if slot.tree.get() as usize != tree || slot.native.get().is_none() {
-            return;
-        }
-        slot.extent.set(built.frame_extent as u64);
-        slot.inline_depth.set(built.inline_depth as u32);
-        slot.native.set(Some(built.entry_native()));
-        slot.loop_native.set(built.loop_native());
-    }
-
-    /// Starts recording the entry of `code`, whose frame was just pushed.
-    fn start_function(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) {
-        self.recording_started = Some(Instant::now());
-        let traces = self.loop_traces(code);
-        let mut recorder = Recorder::new_entry(code, now.depth, traces);
-        recorder.short_loops =
-            (0..code.jit_loops.len()).map(|id| self.loops.get(&loop_key(code, id)).is_some_and(|l| l.short)).collect();
-        recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
-        self.recording = Some((recorder, Target::Function(function_key(code))));
-    }
-
     /// A side trace could not be recorded at `exit` of `tree`: the next try waits longer.
     fn side_failed(&mut self, tree: usize, exit: usize) {
         let info = &mut self.forest.trees[tree].exits[exit];
@@ -525,8 +455,8 @@ impl Jit {
             (Step::Raises { pc }, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Raise { pc }),
             (Step::Returned, Target::Side(side)) => self.close_side(recorder, side, SideEnd::Return),
             (Step::Link { trace, pc }, Target::Function(key)) => {
-                let installed = self.forest.install_entry_prefix(recorder, trace, pc);
-                self.function_installed(key, installed, now)
+                let submitted = self.forest.submit_entry_prefix(recorder, (trace, pc), (key, now.rebinds));
+                self.function_submitted(key, submitted)
             }
             (Step::Returned, Target::Function(key))
                 if recorder.code.loop_count > 0 && !recorder.passed_untraced_loops() =>
@@ -546,26 +476,11 @@ impl Jit {
                 step
             }
             (Step::Returned, Target::Function(key)) => {
-                let installed = self.forest.install_entry(recorder);
-                self.function_installed(key, installed, now)
+                let submitted = self.forest.submit_entry(recorder, (key, now.rebinds));
+                self.function_submitted(key, submitted)
             }
             // A side trace ends only by linking or leaving (`Recorder::record`).
             (_, target) => self.failed(target),
-        }
-    }
-
-    /// A function's entry was compiled (the index of its tree) or not (why).
-    fn function_installed(&mut self, key: usize, installed: Result<usize, String>, now: &Running<'_>) -> RecordStep {
-        match installed {
-            Ok(tree) => {
-                self.install_function(key, tree, now);
-                RecordStep::Done
-            }
-            Err(reason) => {
-                self.forest.stats.aborts += 1;
-                self.forest.event(format!("[jit] could not compile a function entry: {reason}"));
-                self.failed(Target::Function(key))
-            }
         }
     }
 
@@ -585,6 +500,7 @@ impl Jit {
         while let Some(installed) = self.forest.next_installed() {
             match installed {
                 Installed::Root { key, rebinds, job, result } => self.root_compiled(key, rebinds, job, result),
+                Installed::Entry { waiter, job, prefix, result } => self.entry_compiled(waiter, job, prefix, result),
                 Installed::Side { tree, result: Ok(()), .. } => self.side_attached(tree),
                 Installed::Side { tree, exit, result: Err(reason) } => {
                     self.forest.stats.aborts += 1;
@@ -735,51 +651,7 @@ impl JitHooks for Jit {
     }
 
     fn function_hot(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) -> EntryAction {
-        if recorder::is_module(code) {
-            return EntryAction::Wait(u32::MAX);
-        }
-        self.apply_ready();
-        let key = function_key(code);
-        let threshold = function_threshold(self.threshold);
-        let state = self.functions.entry(key).or_insert_with(|| FunctionState {
-            code: code.clone(),
-            armed: false,
-            aborts: 0,
-            quick_retries: 0,
-            tree: None,
-        });
-        let wait = loop_wait(threshold, state.aborts);
-        if let Some(tree) = state.tree.take() {
-            self.forest.trees[tree].retired = true;
-            // A builtin or function was rebound since it was installed: the trace may call what
-            // is no longer there. It is dropped, and the function counts again, twice as long
-            // each time (no recompile storm when a function is rebound in every iteration).
-            code.jit_entry.native.set(None);
-            code.jit_entry.rebinds.set(u64::MAX);
-            state.aborts += 1;
-            return EntryAction::Wait(loop_wait(threshold, state.aborts).saturating_sub(1));
-        }
-        if let Some(calls) = first_visit_wait(&mut state.armed, wait) {
-            return EntryAction::Wait(calls);
-        }
-        if self.loop_compiling(code) {
-            // Its entry would reach a loop whose root is being compiled, and abort (an entry
-            // runs into its loop's tree; bench/wordfreq.toy's ways() aborted 30 times and ran
-            // 200 ms longer in the interpreter): the root is compiled now if the compile thread
-            // has not started it, else the function asks again soon (nothing failed).
-            let jobs: Vec<u64> = (0..code.jit_loops.len())
-                .filter_map(|id| self.loops.get(&loop_key(code, id)).and_then(|state| state.compiling))
-                .collect();
-            for job in jobs {
-                self.forest.take_back(job);
-            }
-            self.apply_ready();
-            if self.loop_compiling(code) {
-                return EntryAction::Wait(POLL_VISITS);
-            }
-        }
-        self.start_function(code, now);
-        EntryAction::Recording
+        self.entry_hot(code, now)
     }
 
     fn tree_ran(&mut self, tree: u32) -> NativeCall {
@@ -797,13 +669,16 @@ impl JitHooks for Jit {
         rebinds: u64,
         pending: &dyn Fn() -> bool,
     ) -> Option<(NativeCall, usize)> {
-        if self.recording.is_some() {
+        if self.recording.is_some() || exit == POLL_AT_ENTRY {
             return None;
         }
         Jit::stitch(self, (tree as usize, exit as usize), rebinds, pending)
     }
 
     fn exit_taken(&mut self, tree: u32, exit: u32, depth: usize) -> ExitAction {
+        if exit == POLL_AT_ENTRY {
+            return self.poll_at_entry(tree as usize);
+        }
         let (tree, exit) = (tree as usize, exit as usize);
         self.apply_ready();
         let hot_after = hot_exit_threshold(self.threshold);

@@ -23,7 +23,7 @@ use std::time::Duration;
 use crate::interp::engine::bytecode::{CodeObject, Instr};
 use crate::interp::engine::native::{InlinedFrames, NativeCall, NativeEntry, SideExitSlot};
 
-use super::compile_stats::{CompileClock, CompileKind, CompileStats};
+use super::compile_stats::{CompileClock, CompileStats};
 use super::compile_thread::{CompileMode, Compiler};
 use super::dump::{self, DumpLevel};
 use super::ir::{Op, Trace, Type};
@@ -32,11 +32,13 @@ use super::lower::{self, TreePlace};
 
 #[path = "tree_compiles.rs"]
 mod compiles;
+#[path = "tree_entries.rs"]
+mod entries;
 #[path = "tree_merge.rs"]
 mod merge;
 use super::model::{AbortLog, EventKind, IrStage, JitEvent, TraceKind, TraceParts, TraceRecord};
 use super::opt;
-use super::recorder::{self, Recorder};
+use super::recorder;
 use super::snap;
 use super::trace::stitch::{self, StitchTo};
 pub(in crate::jit) use compiles::Installed;
@@ -523,28 +525,6 @@ impl Forest {
         Ok(compiles::Optimized { trace: Rc::new(trace), pass_report, stages, optimizer, clock, prepared })
     }
 
-    /// Optimizes and compiles a trace on this thread; returns the machine code with the
-    /// optimized IR.
-    fn optimize_and_lower(
-        &mut self,
-        recorded_trace: &Trace,
-        place: TreePlace,
-        kind: CompileKind,
-    ) -> Result<Lowered, String> {
-        let optimized = self.optimize_and_prepare(recorded_trace, place, false)?;
-        let compiles::Optimized { trace, pass_report, stages, optimizer, clock, prepared } = optimized;
-        let compiled = prepared.compile_here()?;
-        self.stats.compiling += self.stats.compiles.record(
-            kind,
-            trace.insts.len(),
-            clock.spent(),
-            Duration::ZERO,
-            optimizer,
-            &compiled.cost,
-        );
-        Ok(Lowered { trace, pass_report, stages, compiled })
-    }
-
     /// A new trace number, counted in `--stats`.
     fn next_id(&mut self) -> u32 {
         let id = self.next_trace_id;
@@ -611,75 +591,6 @@ impl Forest {
             ),
             _ => format!("links to T{target} (and goes on in T{target}'s native code)"),
         }
-    }
-
-    /// Closes a function-entry recording (ended by `Ret`) and compiles it into a new trace
-    /// tree; returns its index. The caller installs it in the function's `EntrySlot`.
-    pub(super) fn install_entry(&mut self, recorder: Recorder) -> Result<usize, String> {
-        let code = recorder.code.clone();
-        let recorded = recorder.close_return();
-        let mut lowered =
-            self.optimize_and_lower(&recorded.0, TreePlace::root(self.next_trace_id), CompileKind::Entry)?;
-        let id = self.next_id();
-        self.stats.entry_traces += 1;
-        let start = self.location(&code, 0);
-        let place = format!("{}:{}", self.filename, code.first_line);
-        let heading = format!("function entry of {} ({place})", code.name);
-        let ending = format!("returns from {}() (its result in slot 0)", code.name);
-        self.report((id, TraceKind::Entry, TreePlace::root(id)), (&heading, &ending), &recorded, &code, &mut lowered);
-        let Lowered { trace, compiled, .. } = lowered;
-        let clif_insts = compiled.cost.clif_insts;
-        let table = SideExitSlot::empty_table(trace.snapshots.len());
-        let (frame_extent, inline_depth) = frame_reach(&trace, &code);
-        let exits = exits_of(&trace, id, &code);
-        let meta = TraceMeta::new(trace, TreePlace::root(id), None, &code, &HashMap::new(), table.as_ptr(), 0)
-            .with_clif_insts(clif_insts);
-        self.metas.insert(id, meta);
-        let mut tree = Tree::new(id, code.clone(), 0, start, compiled.entry, table.as_ptr(), exits);
-        tree.frame_extent = frame_extent.max(1);
-        tree.inline_depth = inline_depth;
-        tree.function_entry = true;
-        tree.owners = vec![Box::new(compiled), Box::new(table)];
-        self.trees.push(tree);
-        Ok(self.trees.len() - 1)
-    }
-
-    /// Closes the entry recording of a function with a loop, which reached the header `pc` of
-    /// that loop's compiled tree (root trace `target`), and compiles it as the tree's entry
-    /// prefix; returns the tree's index (the caller installs the prefix in the function's
-    /// `EntrySlot`).
-    pub(super) fn install_entry_prefix(&mut self, recorder: Recorder, target: u32, pc: usize) -> Result<usize, String> {
-        let code = recorder.code.clone();
-        let tree =
-            self.trees.iter().position(|t| t.id == target && !t.function_entry).ok_or("the loop's tree is gone")?;
-        if self.trees[tree].prefix.is_some() {
-            return Err("the loop's tree has an entry already".into());
-        }
-        let recorded = recorder.close_side(target, pc);
-        let exit_base = self.trees[tree].exits.len() as u32;
-        let place = TreePlace { exit_base, root_trace: target, is_root: false };
-        let mut lowered = self.optimize_and_lower(&recorded.0, place, CompileKind::Side)?;
-        let id = self.next_id();
-        self.stats.entry_traces += 1;
-        let heading = format!("function entry of {} ({}:{})", code.name, self.filename, code.first_line);
-        let ending = format!("links to T{target}, the loop of {}() (run on the same frame)", code.name);
-        self.report((id, TraceKind::Entry, place), (&heading, &ending), &recorded, &code, &mut lowered);
-        let Lowered { trace, compiled, .. } = lowered;
-        let clif_insts = compiled.cost.clif_insts;
-        let table = SideExitSlot::empty_table(trace.snapshots.len());
-        let (extent, inline_depth) = frame_reach(&trace, &code);
-        let exits = exits_of(&trace, id, &code);
-        let meta =
-            TraceMeta::new(trace, place, None, &code, &HashMap::new(), table.as_ptr(), 1).with_clif_insts(clif_insts);
-        self.metas.insert(id, meta);
-        let built = &mut self.trees[tree];
-        built.prefix = Some(EntryPrefix { entry: compiled.entry, side_exits: table.as_ptr() });
-        built.exits.extend(exits);
-        built.frame_extent = built.frame_extent.max(extent);
-        built.inline_depth = built.inline_depth.max(inline_depth);
-        built.owners.push(Box::new(compiled));
-        built.owners.push(Box::new(table));
-        Ok(tree)
     }
 
     /// Traces compiled and side traces among them, exits taken: the `--stats` line and the

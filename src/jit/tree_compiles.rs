@@ -41,8 +41,12 @@ pub(super) struct Optimized {
     pub prepared: lower::Prepared,
 }
 
+/// Who waits for a function's entry: the function's key and the lifecycle's count of rebound
+/// globals when it was recorded.
+pub(in crate::jit) type EntryWaiter = (usize, u64);
+
 /// What a compile under way is for.
-enum Waiting {
+pub(super) enum Waiting {
     /// A loop's root trace `id`: a new tree once compiled.
     Root {
         id: u32,
@@ -65,6 +69,11 @@ enum Waiting {
     },
     /// `tree` as one function of the traces `ids`.
     TreeAsOne { tree: usize, ids: Vec<u32> },
+    /// Entry trace `id` of `code`: a new tree once compiled (`tree_entries.rs`).
+    Entry { id: u32, code: Rc<CodeObject>, waiter: EntryWaiter },
+    /// Entry prefix `id` of `code`, for loop tree `tree` (whose metas and exits are in place
+    /// already).
+    Prefix { id: u32, tree: usize, code: Rc<CodeObject>, waiter: EntryWaiter },
 }
 
 /// What a submission reports to the stats, and keeps for the dump.
@@ -99,6 +108,9 @@ pub(in crate::jit) enum Installed {
     Root { key: usize, rebinds: u64, job: u64, result: Result<usize, String> },
     /// The side trace of `exit` of `tree`.
     Side { tree: usize, exit: usize, result: Result<(), String> },
+    /// The entry of the function `waiter` names: the index of its tree (a new one, or the
+    /// loop's tree it is the `prefix` of).
+    Entry { waiter: EntryWaiter, job: u64, prefix: bool, result: Result<usize, String> },
 }
 
 impl Forest {
@@ -114,6 +126,12 @@ impl Forest {
         self.compiler.take_back(job)
     }
 
+    /// Clears the compile thread's "code waiting" flag if no compile is under way (it sets
+    /// the flag after sending a result, which may come after the result was taken).
+    pub(in crate::jit) fn no_compile_waiting(&mut self) {
+        self.compiler.no_result_waiting();
+    }
+
     /// Are compiles under way?
     pub(in crate::jit) fn has_pending(&self) -> bool {
         self.compiler.has_pending()
@@ -124,17 +142,11 @@ impl Forest {
         let lower::Prepared { job, rest } = prepared;
         let urgent = !matches!(waiting, Waiting::TreeAsOne { .. });
         // A function's entry tree (or a loop's tree with an entry prefix) runs from native
-        // calls, which visit no safe point but its exits: its one function could wait there
-        // for the rest of the run (bench/calls.toy's tak(): one call from the module, then
-        // 300 ms of native recursion through the side-exit table, its one function never
-        // installed). It is compiled as one function at most 7 times: at once. (Its side
-        // traces come back at its exits, which poll.)
-        let entered_natively = match &waiting {
-            Waiting::TreeAsOne { tree, .. } => self.trees[*tree].function_entry || self.trees[*tree].prefix.is_some(),
-            _ => false,
-        };
-        let mode = if entered_natively { CompileMode::Inline } else { self.compile_mode() };
-        let number = self.compiler.submit(job, mode, urgent);
+        // calls, which visit no safe point but exits: its code starts with a poll
+        // (`lower_entry_poll.rs`), so that its one function compiled in the background is
+        // installed at the next call once it is ready (bench/calls.toy's tak(): one call from
+        // the module, then 300 ms of native recursion).
+        let number = self.compiler.submit(job, self.compile_mode(), urgent);
         // In the inline mode, the code generation is in here too.
         let spent = clock.spent();
         let Submitted { kind, ir_insts, optimizer, optimized } = what;
@@ -144,7 +156,13 @@ impl Forest {
     }
 
     /// Submits an optimized trace's compile.
-    fn submit_trace(&mut self, optimized: Optimized, kind: CompileKind, waiting: Waiting, recorded: Recorded) -> u64 {
+    pub(super) fn submit_trace(
+        &mut self,
+        optimized: Optimized,
+        kind: CompileKind,
+        waiting: Waiting,
+        recorded: Recorded,
+    ) -> u64 {
         let Optimized { trace, pass_report, stages, optimizer, clock, prepared } = optimized;
         let ir_insts = trace.insts.len();
         let what = Submitted { kind, ir_insts, optimizer, optimized: Some((trace, pass_report, stages, recorded)) };
@@ -165,7 +183,9 @@ impl Forest {
     /// Is what `waiting` goes into still there and the same?
     fn still_wanted(&self, waiting: &Waiting, job: u64) -> bool {
         match waiting {
-            Waiting::Root { .. } => true,
+            // The lifecycle checks that the function still waits; a prefix, that its tree
+            // is still there (`attach_prefix`).
+            Waiting::Root { .. } | Waiting::Entry { .. } | Waiting::Prefix { .. } => true,
             Waiting::Side { side, .. } => {
                 let tree = &self.trees[side.tree];
                 !tree.retired && tree.exits[side.exit].side == SideState::Compiling(job)
@@ -178,10 +198,15 @@ impl Forest {
     }
 
     fn install(&mut self, generated: Generated, pending: Pending) -> Option<Installed> {
-        let Generated { job, code, cpu, wall, ran } = generated;
+        let Generated { job, code, cpu, wall, ran, done } = generated;
         let Pending { waiting, rest, optimized, kind, ir_insts, optimizer, spent, submitted } = pending;
         if std::env::var_os("TOYJIT_COMPILE_LOG").is_some() {
-            eprintln!("[compile] job {job} back after {:.3} ms", submitted.elapsed().as_secs_f64() * 1e3);
+            let (since_submitted, since_done) = (submitted.elapsed(), done.elapsed());
+            eprintln!(
+                "[compile] job {job} back after {:.3} ms, installed {:.3} ms after it was ready",
+                since_submitted.as_secs_f64() * 1e3,
+                since_done.as_secs_f64() * 1e3
+            );
         }
         if !self.still_wanted(&waiting, job) {
             // Dropping `rest` frees its module (no code was placed in it).
@@ -214,6 +239,28 @@ impl Forest {
                     self.install_root(id, &code, header_pc, (&recorded, &ending, links_to), lowered)
                 });
                 Some(Installed::Root { key, rebinds, job, result })
+            }
+            Waiting::Entry { id, code, waiter } => {
+                let result = compiled.map(|compiled| {
+                    let (trace, report, stages, recorded) = optimized.expect("an entry's compile keeps its trace");
+                    let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                    self.build_entry_tree(id, &code, &recorded, lowered)
+                });
+                Some(Installed::Entry { waiter, job, prefix: false, result })
+            }
+            Waiting::Prefix { id, tree, code, waiter } => {
+                let result = match compiled {
+                    Ok(compiled) => {
+                        let (trace, report, stages, recorded) = optimized.expect("an entry's compile keeps its trace");
+                        let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                        self.attach_prefix((id, tree), &code, &recorded, lowered)
+                    }
+                    Err(reason) => {
+                        self.metas.remove(&id);
+                        Err(reason)
+                    }
+                };
+                Some(Installed::Entry { waiter, job, prefix: true, result })
             }
             Waiting::Side { id, side, code, place, heading, ending, start } => {
                 let (tree, exit) = (side.tree, side.exit);
@@ -343,7 +390,7 @@ impl Forest {
                 (recorder.close_return(), format!("returns from {}() (its result in slot 0)", code.name))
             }
         };
-        let place = TreePlace { exit_base, root_trace: root_id, is_root: false };
+        let place = TreePlace::side(exit_base, root_id);
         let for_now = self.side_trace_merged_at_once(side.tree, side.parent_trace, recorded.0.insts.len());
         let optimized = self.optimize_and_prepare(&recorded.0, place, for_now)?;
         let parent = self.metas.get(&side.parent_trace).ok_or("the parent trace is unknown")?;

@@ -117,6 +117,12 @@ impl EntrySlot {
 /// (the caller moves it where the interpreter's `Return` would, and releases the frame).
 pub const RETURNED: u32 = u32::MAX - 1;
 
+/// What the code a call of a function enters (its entry tree, or its entry prefix) returns at
+/// its start, before touching anything, when compiled code waits to be installed
+/// ([`COMPILED_CODE_WAITING`]): the call goes on in the interpreter at the function's first
+/// instruction, after [`JitHooks::exit_taken`] installed what came back (it counts no exit).
+pub const POLL_AT_ENTRY: u32 = u32::MAX - 2;
+
 /// What native code shares with the VM while it runs: set by the VM before it calls machine
 /// code, read and updated by native calls (`CallNative`) through their symbols
 /// (`jit::runtime`). Plain statics: the VM and its machine code run on one thread.
