@@ -98,6 +98,8 @@ mod str_direct;
 mod strings;
 pub use strings::is_helper;
 
+#[path = "lower_code_memory.rs"]
+mod code_memory;
 #[path = "lower_codegen.rs"]
 mod codegen;
 #[path = "lower_contexts.rs"]

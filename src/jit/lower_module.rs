@@ -1,5 +1,6 @@
 //! The code memory and target of a compile: a `JITModule` of its own per trace (so that its
-//! code is freed with the trace), on one of the process-wide Cranelift targets (one per `Tier`),
+//! code is freed with the trace; its pieces of code memory come from one region shared by all
+//! modules: `lower_code_memory.rs`), on one of the process-wide Cranelift targets (one per `Tier`),
 //! with the runtime's symbols looked up in one table built once per process. A part of
 //! `lower.rs`; touches only the modules it makes and the code memory they own.
 
@@ -40,6 +41,9 @@ impl OwnedModule {
 pub(super) fn new_module(tier: Tier) -> Result<JITModule, String> {
     let mut builder = JITBuilder::with_isa(host_isa(tier)?, default_libcall_names());
     builder.symbol_lookup_fn(Box::new(|name| runtime_symbols().get(name).map(|&address| address as *const u8)));
+    if let Some(pieces) = super::code_memory::provider() {
+        builder.memory_provider(Box::new(pieces));
+    }
     Ok(JITModule::new(builder))
 }
 
