@@ -29,7 +29,7 @@ use super::super::exit_plan::ExitPlan;
 use super::super::ir::verify::Shape;
 use super::super::layout::ListLayout;
 use super::contexts::{self, CompileContexts};
-use super::module::{OwnedModule, host_isa, new_module};
+use super::module::{OwnedModule, host_isa, new_module, resolve_runtime_relocs};
 use super::{
     CompileCost, CompiledTrace, Handover, Listings, NativeEntry, Tier, TreeMember, build_function, entry_signature,
     imports,
@@ -170,7 +170,7 @@ pub fn codegen(job: CodegenJob) -> Result<Code, String> {
 }
 
 /// Places generated code in the prepared module's executable memory: the compiled trace.
-pub fn finish(rest: FinishParts, code: Code) -> Result<CompiledTrace, String> {
+pub fn finish(rest: FinishParts, mut code: Code) -> Result<CompiledTrace, String> {
     super::compile_guard::guarded(|| {
         let FinishParts { mut module, id, objects, exit_plans, clif, mut cost } = rest;
         cost.cranelift = code.cranelift;
@@ -178,6 +178,7 @@ pub fn finish(rest: FinishParts, code: Code) -> Result<CompiledTrace, String> {
             contexts::keep_function(function);
         }
         let started = Instant::now();
+        resolve_runtime_relocs(module.get(), &mut code.bytes, &mut code.relocs);
         module
             .get()
             .define_function_bytes(id, code.alignment, &code.bytes, &code.relocs)
