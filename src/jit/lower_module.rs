@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{DataId, FuncId, Linkage, Module, ModuleReloc, ModuleRelocTarget, default_libcall_names};
+use cranelift_module::{ModuleReloc, ModuleRelocTarget, default_libcall_names};
 
 use super::Tier;
 
@@ -48,42 +49,78 @@ pub(super) fn new_module(tier: Tier) -> Result<JITModule, String> {
     Ok(JITModule::new(builder))
 }
 
-/// Writes into `bytes` the addresses of the runtime functions and statics that `relocs` name
-/// (exactly what `finalize_definitions` would write there) and keeps in `relocs` only the rest,
-/// for the module: it resolves each relocation through a new `String` and a SipHash (about a
-/// twentieth of a compile's prepare and finish on json_parse).
-pub(super) fn resolve_runtime_relocs(module: &JITModule, bytes: &mut [u8], relocs: &mut Vec<ModuleReloc>) {
-    let declarations = module.declarations();
-    relocs.retain(|reloc| {
-        let ModuleRelocTarget::User { namespace, index } = reloc.name else { return true };
-        let (name, linkage) = match namespace {
-            0 => {
-                let declaration = declarations.get_function_decl(FuncId::from_u32(index));
-                (declaration.name.as_deref(), declaration.linkage)
+/// The runtime's functions and statics a compile's function names, not declared in its module:
+/// they are named as the module would have numbered its declarations (functions in namespace 0,
+/// statics in 1, in the order imported: the Cranelift IR reads the same), and their addresses
+/// are written into the code by [`RuntimeImports::resolve`]. Declaring them in each module (a
+/// `String` and a SipHash per name) and letting it resolve each relocation (another `String`
+/// and SipHash) was about a seventh of a compile's prepare and finish on json_parse.
+#[derive(Default)]
+pub(super) struct RuntimeImports {
+    functions: Vec<usize>,
+    statics: Vec<usize>,
+}
+
+impl RuntimeImports {
+    /// Imports the runtime function `name` into `func` (as `declare_func_in_func` would).
+    pub(super) fn function(
+        &mut self,
+        func: &mut ir::Function,
+        name: &str,
+        signature: ir::Signature,
+    ) -> Result<ir::FuncRef, String> {
+        let index = self.functions.len() as u32;
+        self.functions.push(address_of(name)?);
+        let signature = func.import_signature(signature);
+        let name = func.declare_imported_user_function(ir::UserExternalName { namespace: 0, index });
+        Ok(func.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::user(name),
+            signature,
+            colocated: false,
+            patchable: false,
+        }))
+    }
+
+    /// Imports the runtime static `name` into `func` (as `declare_data_in_func` would).
+    pub(super) fn static_value(&mut self, func: &mut ir::Function, name: &str) -> Result<ir::GlobalValue, String> {
+        let index = self.statics.len() as u32;
+        self.statics.push(address_of(name)?);
+        let name = func.declare_imported_user_function(ir::UserExternalName { namespace: 1, index });
+        Ok(func.create_global_value(ir::GlobalValueData::Symbol {
+            name: ir::ExternalName::user(name),
+            offset: ir::immediates::Imm64::new(0),
+            colocated: false,
+            tls: false,
+        }))
+    }
+
+    /// Writes into `bytes` the addresses `relocs` name (what the module's `finalize_definitions`
+    /// would write there for declared imports) and keeps in `relocs` only the rest, for the module.
+    pub(super) fn resolve(&self, bytes: &mut [u8], relocs: &mut Vec<ModuleReloc>) -> Result<(), String> {
+        let mut failed = None;
+        relocs.retain(|reloc| {
+            let ModuleRelocTarget::User { namespace, index } = reloc.name else { return true };
+            let table = if namespace == 0 { &self.functions } else { &self.statics };
+            let target = table
+                .get(index as usize)
+                .filter(|_| namespace <= 1 && reloc.kind == Reloc::Abs8)
+                .and_then(|&address| address.checked_add_signed(isize::try_from(reloc.addend).ok()?));
+            let slot = bytes.get_mut(reloc.offset as usize..).and_then(|rest| rest.get_mut(..8));
+            match (target, slot) {
+                (Some(target), Some(slot)) => slot.copy_from_slice(&(target as u64).to_ne_bytes()),
+                _ => {
+                    failed =
+                        Some(format!("a relocation the JIT does not resolve: {:?} to {:?}", reloc.kind, reloc.name))
+                }
             }
-            1 => {
-                let declaration = declarations.get_data_decl(DataId::from_u32(index));
-                (declaration.name.as_deref(), declaration.linkage)
-            }
-            _ => return true,
-        };
-        let address = match name.and_then(|name| runtime_symbols().get(name)) {
-            Some(&address) if linkage == Linkage::Import && reloc.kind == Reloc::Abs8 => address,
-            _ => return true,
-        };
-        let Some(target) = isize::try_from(reloc.addend).ok().and_then(|addend| address.checked_add_signed(addend))
-        else {
-            return true;
-        };
-        let at = reloc.offset as usize;
-        match bytes.get_mut(at..at + 8) {
-            Some(slot) => {
-                slot.copy_from_slice(&(target as u64).to_ne_bytes());
-                false
-            }
-            None => true,
-        }
-    });
+            false
+        });
+        failed.map_or(Ok(()), Err)
+    }
+}
+
+fn address_of(name: &str) -> Result<usize, String> {
+    runtime_symbols().get(name).copied().ok_or_else(|| format!("no runtime symbol {name}"))
 }
 
 /// Every runtime function and static the generated code may name, by symbol: built once.
