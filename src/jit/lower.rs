@@ -100,10 +100,14 @@ mod str_direct;
 mod strings;
 pub use strings::is_helper;
 
+#[path = "lower_code_memory.rs"]
+mod code_memory;
 #[path = "lower_codegen.rs"]
 mod codegen;
 #[path = "lower_contexts.rs"]
 mod contexts;
+#[path = "lower_memory.rs"]
+mod memory;
 #[path = "lower_module.rs"]
 mod module;
 use codegen::prepare_with;
@@ -390,6 +394,8 @@ struct Lowerer<'a, 'f> {
     /// May this run free the elements list stores replace at once (`lower_old_tuples.rs`)?
     /// Read at the function's entry when a trace frees an element whose shape it knows.
     frees_at_once: Option<ir::Value>,
+    /// The memory flags the loads and stores use, interned in the function (`lower_memory.rs`).
+    mem_flags: Vec<(ir::MemFlagsData, ir::MemFlags)>,
 }
 
 /// What lowering one trace of the tree keeps (swapped out while a side trace is lowered inside
@@ -507,6 +513,7 @@ fn build_function(
         exit_buffer: None,
         tuple_blocks: None,
         frees_at_once: None,
+        mem_flags: Vec::new(),
     };
     // Still in the entry block (before the root's start, which links jump back to).
     if members[0].place.polls_at_entry {

@@ -182,31 +182,30 @@ impl Lowerer<'_, '_> {
         };
         // The callee's code is installed and current: its `rebinds` is the VM's count of
         // rebound globals at its install, or `u64::MAX` while none is installed.
-        let rebinds = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Rebinds));
+        let rebinds = self.load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Rebinds));
         let current = self.context_address(self.runtime.rebinds, ContextCell::Rebinds)?;
-        let current = self.b.ins().load(types::I64, MemFlagsData::new(), current, 0);
+        let current = self.load(types::I64, MemFlagsData::new(), current, 0);
         let stale = self.b.ins().icmp(IntCC::NotEqual, rebinds, current);
         refuse_if(self, stale);
         // Ctrl-C (the flag is an AtomicBool: one byte).
         let flag = self.context_address(self.runtime.interrupt_flag, ContextCell::Interrupt)?;
-        let flag = self.b.ins().load(types::I8, MemFlagsData::new(), flag, 0);
+        let flag = self.load(types::I8, MemFlagsData::new(), flag, 0);
         refuse_if(self, flag);
         // The recursion limit: the callee's frame and the calls it inlines must fit.
-        let inline_depth =
-            self.b.ins().load(types::I32, MemFlagsData::new(), entry, entry_field(EntryField::InlineDepth));
+        let inline_depth = self.load(types::I32, MemFlagsData::new(), entry, entry_field(EntryField::InlineDepth));
         let inline_depth = self.b.ins().uextend(types::I64, inline_depth);
         let needed = self.b.ins().iadd_imm_s(inline_depth, depth);
         let left = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
-        let left = self.b.ins().load(types::I64, MemFlagsData::new(), left, 0);
+        let left = self.load(types::I64, MemFlagsData::new(), left, 0);
         let too_deep = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, left, needed);
         refuse_if(self, too_deep);
         // The callee's frame (and the calls it inlines) must be on the stack.
-        let extent = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Extent));
+        let extent = self.load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Extent));
         let extent = self.b.ins().imul_imm_u(extent, i64::from(super::super::layout::VALUE_SIZE));
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
         let end = self.b.ins().iadd(callee_frame, extent);
         let stack_end = self.context_address(self.runtime.stack_end, ContextCell::StackEnd)?;
-        let stack_end = self.b.ins().load(types::I64, MemFlagsData::new(), stack_end, 0);
+        let stack_end = self.load(types::I64, MemFlagsData::new(), stack_end, 0);
         let past_end = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, stack_end);
         refuse_if(self, past_end);
         Ok(())
@@ -224,8 +223,8 @@ impl Lowerer<'_, '_> {
         (entry, callee_frame, dst): (ir::Value, ir::Value, u16),
     ) -> Result<ir::Value, String> {
         self.unbind_callee_locals(callee, callee_frame)?;
-        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
-        let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::SideExits));
+        let native = self.load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::Native));
+        let table = self.load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::SideExits));
         let signature = self.b.func.signature.clone();
         let signature = self.b.import_signature(signature);
         let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
@@ -250,8 +249,8 @@ impl Lowerer<'_, '_> {
         let link = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(LINK_TO_ROOT));
         self.b.ins().brif(link, again, &[], exited, &[]);
         self.b.switch_to_block(again);
-        let native = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopNative));
-        let table = self.b.ins().load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopSideExits));
+        let native = self.load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopNative));
+        let table = self.load(types::I64, MemFlagsData::new(), entry, entry_field(EntryField::LoopSideExits));
         let call = self.b.ins().call_indirect(signature, native, &[callee_frame, self.globals, table]);
         let next = self.b.inst_results(call)[0];
         self.b.ins().jump(check, &[next.into()]);
@@ -288,9 +287,9 @@ impl Lowerer<'_, '_> {
         snap: SnapId,
     ) -> Result<(ir::Block, ir::Block), String> {
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
-        let left = self.b.ins().load(types::I64, MemFlagsData::new(), left_cell, 0);
+        let left = self.load(types::I64, MemFlagsData::new(), left_cell, 0);
         let taken = self.b.ins().iadd_imm_s(left, -depth);
-        self.b.ins().store(MemFlagsData::new(), taken, left_cell, 0);
+        self.store(MemFlagsData::new(), taken, left_cell, 0);
         // The callee's loops drop garbage at their back edges: what this trace holds stays
         // below a floor until the callee returns. Every trace with a `CallInterp` imports the
         // floor (`lower_imports.rs`): the differential generator's s_calls programs crashed or
@@ -300,7 +299,7 @@ impl Lowerer<'_, '_> {
         // Give the callee's frames back (the symbol's address is materialized again rather than
         // kept across the call).
         let left_cell = self.context_address(self.runtime.frames_left, ContextCell::FramesLeft)?;
-        self.b.ins().store(MemFlagsData::new(), left, left_cell, 0);
+        self.store(MemFlagsData::new(), left, left_cell, 0);
         let returned = self.b.ins().icmp_imm_u(IntCC::Equal, status, i64::from(RETURNED));
         let exit = self.exit_block(snap)?;
         let (exited, came_back) = self.branch_to_cold(returned, false);
@@ -309,7 +308,7 @@ impl Lowerer<'_, '_> {
 
         // It returned: the result is in its slot 0, with its tag.
         self.b.switch_to_block(came_back);
-        let found = self.b.ins().load(types::I8, mem(), callee_frame, TAG_OFFSET);
+        let found = self.load(types::I8, mem(), callee_frame, TAG_OFFSET);
         let other = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
         Ok(self.branch_to_cold(other, true))
     }
@@ -329,7 +328,7 @@ impl Lowerer<'_, '_> {
             let offset = local * value_size;
             self.drop_heap_value(callee_frame, offset)?;
             let unbound = self.b.ins().iconst(types::I8, i64::from(crate::interp::objects::value::tag::UNBOUND));
-            self.b.ins().store(mem(), unbound, callee_frame, offset + TAG_OFFSET);
+            self.store(mem(), unbound, callee_frame, offset + TAG_OFFSET);
         }
         Ok(())
     }
@@ -383,11 +382,11 @@ impl Lowerer<'_, '_> {
         if ty == Type::NoneType {
             return Ok(self.b.ins().iconst(types::I8, 0));
         }
-        let result = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+        let result = self.load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
         if ty == Type::Tuple && handed_over {
             // Its one consumer takes the slot's reference: the slot keeps None.
             let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
-            self.b.ins().store(mem(), none, callee_frame, TAG_OFFSET);
+            self.store(mem(), none, callee_frame, TAG_OFFSET);
         } else if matches!(ty, Type::Tuple | Type::Ptr) {
             // The callee's slot 0 is reused by the next call made there: the tuple or list
             // moves to the runtime's garbage, which keeps it alive while the trace may use it.
@@ -458,7 +457,7 @@ impl Lowerer<'_, '_> {
         match cl_ty {
             None => self.b.ins().jump(join, &[]),
             Some(cl_ty) => {
-                let value = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+                let value = self.load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
                 self.keep_heap_result(ty, callee_frame)?;
                 self.b.ins().jump(join, &[value.into()])
             }
@@ -504,7 +503,7 @@ impl Lowerer<'_, '_> {
                 self.b.ins().jump(join, &[]);
             }
             Some(cl_ty) => {
-                let value = self.b.ins().load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
+                let value = self.load(cl_ty, mem(), callee_frame, PAYLOAD_OFFSET);
                 self.keep_heap_result(ty, callee_frame)?;
                 self.b.ins().jump(join, &[value.into()]);
             }

@@ -63,7 +63,7 @@ impl Lowerer<'_, '_> {
     pub(super) fn drop_heap_values(&mut self, places: &[(ir::Value, i32)]) -> Result<(), String> {
         let mut highest = None;
         for &(base, offset) in places {
-            let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
+            let found = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
             highest = Some(match highest {
                 None => found,
                 Some(before) => self.b.ins().umax(before, found),

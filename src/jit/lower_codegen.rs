@@ -3,12 +3,14 @@
 //!
 //! ```text
 //!   prepare  (interpreter's thread)  the trace IR → a Cranelift `Function`, in a `JITModule` of
-//!                                    its own (imports declared), the exit plans, the `ConstObj`
+//!                                    its own (the runtime's imports named, not declared in it:
+//!                                    `RuntimeImports`), the exit plans, the `ConstObj`
 //!                                    objects, the Cranelift IR text if asked: everything that
 //!                                    touches `Rc`s, `Value`s, the trace IR, the runtime's objects
 //!   codegen  (any thread)            `Context::compile` only: the bytes, their alignment, the
 //!                                    relocations, the disassembly if asked (Send in, Send out)
-//!   finish   (interpreter's thread)  `define_function_bytes` and `finalize_definitions` in the
+//!   finish   (interpreter's thread)  the runtime's addresses written into the code,
+//!                                    `define_function_bytes` and `finalize_definitions` in the
 //!                                    prepared module: the entry pointer, a `CompiledTrace`
 //! ```
 //!
@@ -29,7 +31,7 @@ use super::super::exit_plan::ExitPlan;
 use super::super::ir::verify::Shape;
 use super::super::layout::ListLayout;
 use super::contexts::{self, CompileContexts};
-use super::module::{OwnedModule, host_isa, new_module};
+use super::module::{OwnedModule, RuntimeImports, host_isa, new_module};
 use super::{
     CompileCost, CompiledTrace, Handover, Listings, NativeEntry, Tier, TreeMember, build_function, entry_signature,
     imports,
@@ -65,11 +67,13 @@ pub struct Code {
     spare_function: Option<ir::Function>,
 }
 
-/// What stays on the interpreter's thread until the code comes back: the module (with its
-/// imports declared), the objects and exit plans the code will hold the addresses of.
+/// What stays on the interpreter's thread until the code comes back: the module, the runtime
+/// imports to resolve, the objects and exit plans the code will hold the addresses of.
 pub struct FinishParts {
     module: OwnedModule,
     id: FuncId,
+    /// The runtime functions and statics the code names, resolved when it comes back.
+    imported: RuntimeImports,
     objects: Box<[Box<[Value]>]>,
     exit_plans: Vec<Box<ExitPlan>>,
     clif: Option<String>,
@@ -111,7 +115,8 @@ pub(super) fn prepare_with(
     }
     let mut func = contexts::take_function();
     func.signature = entry_signature(module.get());
-    let runtime = imports::import_runtime(module.get(), &mut func, members)?;
+    let mut imported = RuntimeImports::default();
+    let runtime = imports::import_runtime(module.get(), &mut func, members, &mut imported)?;
     let config = module.get().target_config();
     // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
     // the result).
@@ -127,7 +132,7 @@ pub(super) fn prepare_with(
     cost.lowering = started.elapsed();
     Ok(Prepared {
         job: CodegenJob { func, tier, id, disassembly: listings.disassembly },
-        rest: FinishParts { module, id, objects, exit_plans, clif, cost },
+        rest: FinishParts { module, id, imported, objects, exit_plans, clif, cost },
     })
 }
 
@@ -170,14 +175,15 @@ pub fn codegen(job: CodegenJob) -> Result<Code, String> {
 }
 
 /// Places generated code in the prepared module's executable memory: the compiled trace.
-pub fn finish(rest: FinishParts, code: Code) -> Result<CompiledTrace, String> {
+pub fn finish(rest: FinishParts, mut code: Code) -> Result<CompiledTrace, String> {
     super::compile_guard::guarded(|| {
-        let FinishParts { mut module, id, objects, exit_plans, clif, mut cost } = rest;
+        let FinishParts { mut module, id, imported, objects, exit_plans, clif, mut cost } = rest;
         cost.cranelift = code.cranelift;
         if let Some(function) = code.spare_function {
             contexts::keep_function(function);
         }
         let started = Instant::now();
+        imported.resolve(&mut code.bytes, &mut code.relocs)?;
         module
             .get()
             .define_function_bytes(id, code.alignment, &code.bytes, &code.relocs)

@@ -185,7 +185,7 @@ impl Lowerer<'_, '_> {
                 Type::Bool | Type::NoneType => self.b.ins().uextend(types::I64, value),
                 _ => value,
             };
-            self.b.ins().store(ir::MemFlagsData::trusted(), word, words, (index * 8) as i32);
+            self.store(ir::MemFlagsData::trusted(), word, words, (index * 8) as i32);
         }
         let plan = Box::new(plan);
         let address = self.b.ins().iconst(types::I64, &*plan as *const ExitPlan as i64);
@@ -281,7 +281,7 @@ impl Lowerer<'_, '_> {
         let index = self.b.ins().uextend(types::I64, number);
         let offset = self.b.ins().imul_imm_u(index, std::mem::size_of::<SideExitSlot>() as i64);
         let slot = self.b.ins().iadd(self.t.side_exits, offset);
-        let side = self.b.ins().load(types::I64, ops::mem(), slot, 0);
+        let side = self.load(types::I64, ops::mem(), slot, 0);
         let call = self.b.create_block();
         let leave = self.b.create_block();
         self.b.set_cold_block(call);
@@ -289,7 +289,7 @@ impl Lowerer<'_, '_> {
         self.b.ins().brif(side, call, &[], leave, &[]);
 
         self.b.switch_to_block(call);
-        let table = self.b.ins().load(types::I64, ops::mem(), slot, 8);
+        let table = self.load(types::I64, ops::mem(), slot, 8);
         let signature = self.b.func.signature.clone();
         let signature = self.b.import_signature(signature);
         let args = [self.frame, self.globals, table];
@@ -324,7 +324,7 @@ impl Lowerer<'_, '_> {
     pub(super) fn lower_side_trace_at(&mut self, child: usize, snap: usize) -> Result<(), String> {
         let offset = (snap * std::mem::size_of::<SideExitSlot>()) as i32;
         // The child's own side-exit table, as the exit's `dispatch` would pass it.
-        let table = self.b.ins().load(types::I64, ops::mem(), self.t.side_exits, offset + 8);
+        let table = self.load(types::I64, ops::mem(), self.t.side_exits, offset + 8);
         let mut state = TraceState::new(child, self.members, self.objects, table);
         state.inherited = self.known_at_exit(snap);
         let parent = std::mem::replace(&mut self.t, state);

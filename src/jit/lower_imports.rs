@@ -2,13 +2,15 @@
 //! Cranelift function: only those some member's instructions (or exits) call, so a tree that
 //! calls nothing has a shorter Cranelift IR and module.
 //!
-//! Touches the module and function it is given.
+//! Touches the function it is given (the module only for its target's pointer type and calling
+//! convention).
 
 use cranelift_codegen::ir::{self, AbiParam, types};
 use cranelift_jit::JITModule;
 use cranelift_module::Module;
 
 use super::TreeMember;
+use super::module::RuntimeImports;
 use crate::jit::ir::{Op, Type};
 
 /// The runtime functions (`runtime.rs`) a trace may call, each imported only when the trace
@@ -87,12 +89,13 @@ pub(super) struct RuntimeFunctions {
     pub(super) drop_garbage_carrying: Option<ir::FuncRef>,
 }
 
-/// Declares in `module`, and imports into `func`, the runtime functions and data `members`
-/// use.
+/// Imports into `func` the runtime functions and data `members` use (named for `imported`:
+/// `lower_module.rs`).
 pub(super) fn import_runtime(
-    module: &mut JITModule,
+    module: &JITModule,
     func: &mut ir::Function,
     members: &[TreeMember<'_>],
+    imported: &mut RuntimeImports,
 ) -> Result<RuntimeFunctions, String> {
     let pointer = module.target_config().pointer_type();
     // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
@@ -100,14 +103,8 @@ pub(super) fn import_runtime(
     let exits_write = |ty: Type| {
         members.iter().any(|m| m.trace.snapshots.iter().any(|s| s.slots.iter().any(|&(_, r)| m.trace.ty(r) == ty)))
     };
-    let mut import_data = |used: bool, name: &str| {
-        if !used {
-            return Ok(None);
-        }
-        let id =
-            module.declare_data(name, cranelift_module::Linkage::Import, true, false).map_err(|e| e.to_string())?;
-        Ok::<_, String>(Some(module.declare_data_in_func(id, func)))
-    };
+    let mut import_data =
+        |used: bool, name: &str| if used { imported.static_value(func, name).map(Some) } else { Ok(None) };
     // A call in the interpreter calls the callee's entry code natively when it has some.
     let native_calls = uses(|op| matches!(op, Op::EnterCheck { .. } | Op::CallNative { .. } | Op::CallInterp { .. }));
     let interrupt_flag = import_data(
@@ -127,9 +124,7 @@ pub(super) fn import_runtime(
         let mut signature = module.make_signature();
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
         signature.returns.extend(returns.iter().map(|&ty| AbiParam::new(ty)));
-        let id =
-            module.declare_function(name, cranelift_module::Linkage::Import, &signature).map_err(|e| e.to_string())?;
-        Ok::<_, String>(Some(module.declare_func_in_func(id, func)))
+        Ok::<_, String>(Some(imported.function(func, name, signature)?))
     };
     use crate::jit::runtime as rt;
     use crate::jit::runtime_lists as rtl;

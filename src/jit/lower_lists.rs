@@ -75,13 +75,13 @@ impl Lowerer<'_, '_> {
             return Ok(());
         }
         let flags = MemFlagsData::trusted();
-        let len = self.b.ins().load(types::I64, flags, list, self.layout.length_offset);
-        let capacity = self.b.ins().load(types::I64, flags, list, self.layout.capacity_offset);
+        let len = self.load(types::I64, flags, list, self.layout.length_offset);
+        let capacity = self.load(types::I64, flags, list, self.layout.capacity_offset);
         let mut room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, capacity);
         let mut counted = None;
         if ty == Type::Str {
             let text = self.val(value)?;
-            let refcount = self.b.ins().load(types::I32, flags, text, Str::REFCOUNT_OFFSET as i32);
+            let refcount = self.load(types::I32, flags, text, Str::REFCOUNT_OFFSET as i32);
             let more = self.b.ins().iadd_imm_s(refcount, 1);
             // The u32 count wrapped to 0: `Str::clone` aborts there, so the runtime does.
             let countable = self.b.ins().icmp_imm_s(IntCC::NotEqual, more, 0);
@@ -99,15 +99,15 @@ impl Lowerer<'_, '_> {
         self.b.ins().jump(done, &[]);
 
         self.b.switch_to_block(inline);
-        let data = self.b.ins().load(types::I64, flags, list, self.layout.data_pointer_offset);
+        let data = self.load(types::I64, flags, list, self.layout.data_pointer_offset);
         let offset = self.b.ins().imul_imm_s(len, i64::from(VALUE_SIZE));
         let element = self.b.ins().iadd(data, offset);
         match counted {
             Some((text, more)) => {
-                self.b.ins().store(flags, more, text, Str::REFCOUNT_OFFSET as i32);
+                self.store(flags, more, text, Str::REFCOUNT_OFFSET as i32);
                 let str_tag = self.b.ins().iconst(types::I8, i64::from(tag::STR));
-                self.b.ins().store(mem(), str_tag, element, TAG_OFFSET);
-                self.b.ins().store(mem(), text, element, PAYLOAD_OFFSET);
+                self.store(mem(), str_tag, element, TAG_OFFSET);
+                self.store(mem(), text, element, PAYLOAD_OFFSET);
             }
             None => {
                 let number = self.val(value)?;
@@ -115,13 +115,13 @@ impl Lowerer<'_, '_> {
             }
         }
         let longer = self.b.ins().iadd_imm_s(len, 1);
-        self.b.ins().store(flags, longer, list, self.layout.length_offset);
+        self.store(flags, longer, list, self.layout.length_offset);
         let (base, slot_offset) = self.slot_place(result);
         if !self.holds_no_heap(result) {
             self.drop_heap_value(base, slot_offset)?;
         }
         let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
-        self.b.ins().store(mem(), none, base, slot_offset + TAG_OFFSET);
+        self.store(mem(), none, base, slot_offset + TAG_OFFSET);
         self.b.ins().jump(done, &[]);
 
         self.b.switch_to_block(done);

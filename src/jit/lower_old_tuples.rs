@@ -167,8 +167,8 @@ impl Lowerer<'_, '_> {
         };
         let flags = MemFlagsData::trusted();
         let element = self.element_address(list, index)?;
-        let old_tag = self.b.ins().load(types::I8, flags, element, TAG_OFFSET);
-        let old_payload = self.b.ins().load(types::I64, flags, element, PAYLOAD_OFFSET);
+        let old_tag = self.load(types::I8, flags, element, TAG_OFFSET);
+        let old_payload = self.load(types::I64, flags, element, PAYLOAD_OFFSET);
         let loaded = self.val(old.loaded)?;
         let is_tuple = self.b.ins().icmp_imm_u(IntCC::Equal, old_tag, i64::from(tag::TUPLE));
         let same = self.b.ins().icmp(IntCC::Equal, old_payload, loaded);
@@ -189,8 +189,8 @@ impl Lowerer<'_, '_> {
         let new_tag = ty.heap_tag().or(ty.value_tag()).ok_or("a stored value that is not a tuple or a number")?;
         let (_, payload) = self.tag_and_payload(value)?;
         let new_tag = self.b.ins().iconst(types::I8, i64::from(new_tag));
-        self.b.ins().store(flags, new_tag, element, TAG_OFFSET);
-        self.b.ins().store(flags, payload, element, PAYLOAD_OFFSET);
+        self.store(flags, new_tag, element, TAG_OFFSET);
+        self.store(flags, payload, element, PAYLOAD_OFFSET);
         self.release_known_tuple(old_payload, Some(&old.known))?;
         self.b.ins().jump(done, &[]);
 
@@ -204,9 +204,9 @@ impl Lowerer<'_, '_> {
     fn release_known_tuple(&mut self, tuple: ir::Value, known: Option<&KnownTuple>) -> Result<(), String> {
         let flags = MemFlagsData::trusted();
         let free = self.runtime.tuple_free.ok_or("a tuple freed without its runtime function")?;
-        let count = self.b.ins().load(types::I64, flags, tuple, Tuple::REFCOUNT_OFFSET as i32);
+        let count = self.load(types::I64, flags, tuple, Tuple::REFCOUNT_OFFSET as i32);
         let count = self.b.ins().iadd_imm_s(count, -1);
-        self.b.ins().store(flags, count, tuple, Tuple::REFCOUNT_OFFSET as i32);
+        self.store(flags, count, tuple, Tuple::REFCOUNT_OFFSET as i32);
         let (last, done) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(count, done, &[], last, &[]);
         self.b.switch_to_block(last);
@@ -216,7 +216,7 @@ impl Lowerer<'_, '_> {
             self.b.switch_to_block(done);
             return Ok(());
         };
-        let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
+        let len = self.load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
         let as_known = self.b.ins().icmp_imm_u(IntCC::Equal, len, known.items.len() as i64);
         let (items, other) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(other);
@@ -231,7 +231,7 @@ impl Lowerer<'_, '_> {
             if let KnownItem::Tuple(inner) = item {
                 // The item's type was guarded when the trace read it, and a tuple never changes.
                 let at = Tuple::ITEMS_OFFSET as i32 + i as i32 * VALUE_SIZE + PAYLOAD_OFFSET;
-                let child = self.b.ins().load(types::I64, flags, tuple, at);
+                let child = self.load(types::I64, flags, tuple, at);
                 self.release_known_tuple(child, inner.as_ref())?;
             }
         }
@@ -254,7 +254,7 @@ impl Lowerer<'_, '_> {
         let word = std::mem::size_of::<usize>() as i32;
         let head_at = (Lists::HEADS_OFFSET as i32) + (len as i32 - 1) * word;
         let count_at = (Lists::COUNTS_OFFSET as i32) + (len as i32 - 1) * word;
-        let count = self.b.ins().load(types::I64, flags, lists, count_at);
+        let count = self.load(types::I64, flags, lists, count_at);
         let room = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, count, free_lists::KEPT as i64);
         let (push, full, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(full);
@@ -266,11 +266,11 @@ impl Lowerer<'_, '_> {
 
         self.b.switch_to_block(push);
         // A free block's refcount word links it to the next one.
-        let head = self.b.ins().load(types::I64, flags, lists, head_at);
-        self.b.ins().store(flags, head, tuple, Tuple::REFCOUNT_OFFSET as i32);
-        self.b.ins().store(flags, tuple, lists, head_at);
+        let head = self.load(types::I64, flags, lists, head_at);
+        self.store(flags, head, tuple, Tuple::REFCOUNT_OFFSET as i32);
+        self.store(flags, tuple, lists, head_at);
         let count = self.b.ins().iadd_imm_s(count, 1);
-        self.b.ins().store(flags, count, lists, count_at);
+        self.store(flags, count, lists, count_at);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())

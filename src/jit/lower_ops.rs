@@ -100,7 +100,7 @@ impl Lowerer<'_, '_> {
                     return Ok(());
                 }
                 let (base, offset) = self.slot_place(slot);
-                let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
+                let found = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(tag));
                 self.exit_if(differs, snap)?;
                 None
@@ -109,7 +109,7 @@ impl Lowerer<'_, '_> {
                 // The flag is an AtomicBool: one byte, read with a plain load (a relaxed read).
                 let symbol = self.runtime.interrupt_flag.ok_or("a CheckInterrupt without the flag's symbol")?;
                 let address = self.b.ins().symbol_value(types::I64, symbol);
-                let flag = self.b.ins().load(types::I8, MemFlagsData::new(), address, 0);
+                let flag = self.load(types::I8, MemFlagsData::new(), address, 0);
                 self.exit_when(flag, true, snap)?;
                 None
             }
@@ -141,7 +141,7 @@ impl Lowerer<'_, '_> {
             | Op::SlotBool { slot } => {
                 let (base, offset) = self.slot_place(slot);
                 let ty = cl_type(inst.ty).ok_or("a slot load without a type")?;
-                Some(self.b.ins().load(ty, mem(), base, offset + PAYLOAD_OFFSET))
+                Some(self.load(ty, mem(), base, offset + PAYLOAD_OFFSET))
             }
             Op::AddInt { a, b, snap } | Op::SubInt { a, b, snap } | Op::MulInt { a, b, snap } => {
                 let (a, b) = (self.val(a)?, self.val(b)?);
@@ -350,12 +350,11 @@ impl Lowerer<'_, '_> {
             }
             Op::ListLen { list } => {
                 let list = self.val(list)?;
-                Some(self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset))
+                Some(self.load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset))
             }
             Op::ListIndex { list, index, snap } => {
                 let (list, index) = (self.val(list)?, self.val(index)?);
-                let len =
-                    self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset);
+                let len = self.load(types::I64, list_header(self.lists_resize), list, self.layout.length_offset);
                 Some(self.normalised_index(index, len, snap)?)
             }
             Op::ListLoad { list, index, ty, snap } => {
@@ -366,7 +365,7 @@ impl Lowerer<'_, '_> {
                     Some(heap) => heap,
                     None => ty.value_tag().ok_or("bad list load type")?,
                 };
-                let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
+                let found = self.load(types::I8, mem(), element, TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
                 self.exit_if(differs, snap)?;
                 if ty == Type::NoneType {
@@ -374,7 +373,7 @@ impl Lowerer<'_, '_> {
                     Some(self.b.ins().iconst(types::I8, 0))
                 } else {
                     let cl_ty = cl_type(ty).ok_or("bad list load type")?;
-                    Some(self.b.ins().load(cl_ty, mem(), element, PAYLOAD_OFFSET))
+                    Some(self.load(cl_ty, mem(), element, PAYLOAD_OFFSET))
                 }
             }
             Op::Select { cond, a, b } => {
@@ -391,7 +390,7 @@ impl Lowerer<'_, '_> {
                 // the trace keeps the object alive, so no other object can have that address.
                 let (want_tag, want_payload) = value_words(object);
                 let (base, offset) = self.slot_place(slot);
-                let found = self.b.ins().load(types::I8, mem(), base, offset + TAG_OFFSET);
+                let found = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want_tag));
                 self.exit_if(differs, snap)?;
                 // A builtin's payload is its id, narrower than the word (the rest is padding).
@@ -406,7 +405,7 @@ impl Lowerer<'_, '_> {
                     }
                     _ => (types::I64, want_payload),
                 };
-                let found = self.b.ins().load(width, mem(), base, offset + PAYLOAD_OFFSET);
+                let found = self.load(width, mem(), base, offset + PAYLOAD_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, want_payload as i64);
                 self.exit_if(differs, snap)?;
                 None
@@ -417,7 +416,7 @@ impl Lowerer<'_, '_> {
             }
             Op::ListStore { list, index, value, snap } => {
                 let element = self.element_address(list, index)?;
-                let found = self.b.ins().load(types::I8, mem(), element, TAG_OFFSET);
+                let found = self.load(types::I8, mem(), element, TAG_OFFSET);
                 let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
                 self.exit_if(heap, snap)?;
                 let ty = self.t.trace.ty(value);
@@ -605,7 +604,7 @@ impl Lowerer<'_, '_> {
     /// The address of element `index` (already normalised) of `list`.
     pub(super) fn element_address(&mut self, list: IrRef, index: IrRef) -> Result<ir::Value, String> {
         let (list, index) = (self.val(list)?, self.val(index)?);
-        let data = self.b.ins().load(types::I64, list_header(self.lists_resize), list, self.layout.data_pointer_offset);
+        let data = self.load(types::I64, list_header(self.lists_resize), list, self.layout.data_pointer_offset);
         let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
         Ok(self.b.ins().iadd(data, offset))
     }
@@ -643,16 +642,16 @@ impl Lowerer<'_, '_> {
             // the runtime drops it (after the trace is done with it) and writes None.
             return self.drop_heap_value(base, offset).map(|_| {
                 let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
-                self.b.ins().store(mem(), none, base, offset + TAG_OFFSET);
+                self.store(mem(), none, base, offset + TAG_OFFSET);
             });
         }
         let tag = ty.value_tag().ok_or_else(|| format!("cannot write a {ty:?} value into a Value"))?;
         let tag = self.b.ins().iconst(types::I8, i64::from(tag));
-        self.b.ins().store(mem(), tag, base, offset + TAG_OFFSET);
+        self.store(mem(), tag, base, offset + TAG_OFFSET);
         // A bool payload is a whole u64 0/1.
         let payload =
             if matches!(ty, Type::Bool | Type::NoneType) { self.b.ins().uextend(types::I64, value) } else { value };
-        self.b.ins().store(mem(), payload, base, offset + PAYLOAD_OFFSET);
+        self.store(mem(), payload, base, offset + PAYLOAD_OFFSET);
         Ok(())
     }
 }

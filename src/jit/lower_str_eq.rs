@@ -41,7 +41,7 @@ impl Lowerer<'_, '_> {
         let done = self.b.create_block();
         let result = self.b.append_block_param(done, types::I8);
         let unequal = self.b.ins().iconst(types::I8, i64::from(negate));
-        let x_len = self.b.ins().load(types::I32, MemFlagsData::trusted(), x, Str::LEN_OFFSET as i32);
+        let x_len = self.load(types::I32, MemFlagsData::trusted(), x, Str::LEN_OFFSET as i32);
         let same_len = self.b.create_block();
         let constant = self.constant_str_bytes(b).map(|bytes| (x, bytes)).or_else(|| {
             // The constant on the left (`"upper" == name`): the same test, operands swapped.
@@ -53,7 +53,7 @@ impl Lowerer<'_, '_> {
                 let text_len = if text == x {
                     x_len
                 } else {
-                    self.b.ins().load(types::I32, MemFlagsData::trusted(), text, Str::LEN_OFFSET as i32)
+                    self.load(types::I32, MemFlagsData::trusted(), text, Str::LEN_OFFSET as i32)
                 };
                 let fits = self.b.ins().icmp_imm_u(IntCC::Equal, text_len, bytes.len() as i64);
                 self.b.ins().brif(fits, same_len, &[], done, &[BlockArg::Value(unequal)]);
@@ -69,7 +69,7 @@ impl Lowerer<'_, '_> {
                 let same = self.b.ins().icmp(IntCC::Equal, x, y);
                 self.b.ins().brif(same, done, &[BlockArg::Value(equal)], different, &[]);
                 self.b.switch_to_block(different);
-                let y_len = self.b.ins().load(types::I32, MemFlagsData::trusted(), y, Str::LEN_OFFSET as i32);
+                let y_len = self.load(types::I32, MemFlagsData::trusted(), y, Str::LEN_OFFSET as i32);
                 let fits = self.b.ins().icmp(IntCC::Equal, x_len, y_len);
                 self.b.ins().brif(fits, same_len, &[], done, &[BlockArg::Value(unequal)]);
                 self.b.switch_to_block(same_len);
@@ -104,7 +104,7 @@ impl Lowerer<'_, '_> {
             let expected = i64::from_le_bytes(word);
             let offset = (Str::BYTES_OFFSET + start) as i32;
             // The text is not aligned for wider loads.
-            let loaded = self.b.ins().load(ty, MemFlagsData::new().with_notrap(), text, offset);
+            let loaded = self.load(ty, MemFlagsData::new().with_notrap(), text, offset);
             let expected = self.b.ins().iconst(ty, expected);
             let here = self.b.ins().icmp(IntCC::Equal, loaded, expected);
             equal = Some(match equal {

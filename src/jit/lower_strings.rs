@@ -67,7 +67,7 @@ impl Lowerer<'_, '_> {
     /// may grow in place (`s += t` in the interpreter), so it is read where the trace reads it.
     fn header_word(&mut self, s: IrRef, offset: usize) -> Result<ir::Value, String> {
         let s = self.val(s)?;
-        let word = self.b.ins().load(types::I32, MemFlagsData::trusted(), s, offset as i32);
+        let word = self.load(types::I32, MemFlagsData::trusted(), s, offset as i32);
         Ok(self.b.ins().uextend(types::I64, word))
     }
 
@@ -77,7 +77,7 @@ impl Lowerer<'_, '_> {
         let one_byte = self.b.ins().icmp_imm_u(IntCC::Equal, len, 1);
         let text = self.val(s)?;
         self.fast_or_helper(one_byte, Helper::Ord, &[s], Type::Int, snap, |this| {
-            let byte = this.b.ins().load(types::I8, MemFlagsData::trusted(), text, Str::BYTES_OFFSET as i32);
+            let byte = this.load(types::I8, MemFlagsData::trusted(), text, Str::BYTES_OFFSET as i32);
             this.b.ins().uextend(types::I64, byte)
         })
     }
@@ -100,7 +100,7 @@ impl Lowerer<'_, '_> {
         let fast = self.b.ins().band(ascii, inside);
         self.fast_or_helper(fast, Helper::CharAt, &[s, offset], Type::Str, snap, |this| {
             let address = this.b.ins().iadd(text, at);
-            let byte = this.b.ins().load(types::I8, MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
+            let byte = this.load(types::I8, MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
             let byte = this.b.ins().uextend(types::I64, byte);
             this.latin1_char(byte)
         })
@@ -112,7 +112,7 @@ impl Lowerer<'_, '_> {
         let table = self.b.ins().iconst(types::I64, crate::interp::objects::value::latin1_chars_address() as i64);
         let offset = self.b.ins().imul_imm_s(code, std::mem::size_of::<Str>() as i64);
         let entry = self.b.ins().iadd(table, offset);
-        self.b.ins().load(types::I64, MemFlagsData::trusted(), entry, 0)
+        self.load(types::I64, MemFlagsData::trusted(), entry, 0)
     }
 
     /// `fast(self)` where `cond` holds, else the helper `fun` on `args` (a cold block, which
@@ -206,7 +206,7 @@ impl Lowerer<'_, '_> {
     ) -> Result<(), String> {
         use crate::interp::engine::native::native_context::GARBAGE_MADE;
         let cell = self.b.ins().iconst(types::I64, &GARBAGE_MADE as *const std::sync::atomic::AtomicUsize as i64);
-        let made = self.b.ins().load(types::I64, MemFlagsData::new(), cell, 0);
+        let made = self.load(types::I64, MemFlagsData::new(), cell, 0);
         let work = self.b.create_block();
         let done = self.b.create_block();
         self.b.ins().brif(made, work, &[], done, &[]);

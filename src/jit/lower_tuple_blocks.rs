@@ -52,7 +52,7 @@ impl Lowerer<'_, '_> {
         let word = std::mem::size_of::<usize>() as i32;
         let head_at = (Lists::HEADS_OFFSET as i32) + (len as i32 - 1) * word;
         let count_at = (Lists::COUNTS_OFFSET as i32) + (len as i32 - 1) * word;
-        let head = self.b.ins().load(types::I64, flags, lists, head_at);
+        let head = self.load(types::I64, flags, lists, head_at);
         let (pop, empty, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         let block = self.b.append_block_param(done, types::I64);
         self.b.set_cold_block(empty);
@@ -66,15 +66,15 @@ impl Lowerer<'_, '_> {
 
         self.b.switch_to_block(pop);
         // A free block's refcount word links it to the next one.
-        let next = self.b.ins().load(types::I64, flags, head, Tuple::REFCOUNT_OFFSET as i32);
-        self.b.ins().store(flags, next, lists, head_at);
-        let count = self.b.ins().load(types::I64, flags, lists, count_at);
+        let next = self.load(types::I64, flags, head, Tuple::REFCOUNT_OFFSET as i32);
+        self.store(flags, next, lists, head_at);
+        let count = self.load(types::I64, flags, lists, count_at);
         let count = self.b.ins().iadd_imm_s(count, -1);
-        self.b.ins().store(flags, count, lists, count_at);
+        self.store(flags, count, lists, count_at);
         let one = self.b.ins().iconst(types::I64, 1);
-        self.b.ins().store(flags, one, head, Tuple::REFCOUNT_OFFSET as i32);
+        self.store(flags, one, head, Tuple::REFCOUNT_OFFSET as i32);
         let len_value = self.b.ins().iconst(types::I64, len);
-        self.b.ins().store(flags, len_value, head, Tuple::LEN_OFFSET as i32);
+        self.store(flags, len_value, head, Tuple::LEN_OFFSET as i32);
         self.b.ins().jump(done, &[ir::BlockArg::Value(head)]);
 
         self.b.switch_to_block(done);

@@ -142,7 +142,7 @@ impl Lowerer<'_, '_> {
             Op::TupleLen { tuple } => {
                 let flags = self.tuple_flags(tuple);
                 let tuple = self.val(tuple)?;
-                Some(self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32))
+                Some(self.load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32))
             }
             Op::TupleIndex { tuple, index, snap } => {
                 let flags = self.tuple_flags(tuple);
@@ -152,13 +152,13 @@ impl Lowerer<'_, '_> {
                     // `p[0]`, `p[1]`: a constant index that is not negative needs no
                     // normalising, only `k < len`, and is its own result (folded into the load).
                     let tuple = self.val(tuple)?;
-                    let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
+                    let len = self.load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
                     let inside = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, len, k);
                     self.exit_unless(inside, snap)?;
                     return Ok(Some(Some(self.b.ins().iconst(types::I64, k))));
                 }
                 let (tuple, index) = (self.val(tuple)?, self.val(index)?);
-                let len = self.b.ins().load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
+                let len = self.load(types::I64, flags, tuple, Tuple::LEN_OFFSET as i32);
                 Some(self.normalised_index(index, len, snap)?)
             }
             Op::TupleLoad { tuple, index, ty: item_ty, snap } => {
@@ -171,7 +171,7 @@ impl Lowerer<'_, '_> {
                     None => item_ty.value_tag().ok_or("bad tuple load type")?,
                 };
                 let items = Tuple::ITEMS_OFFSET as i32;
-                let found = self.b.ins().load(types::I8, flags, item, items + TAG_OFFSET);
+                let found = self.load(types::I8, flags, item, items + TAG_OFFSET);
                 let differs = self.b.ins().icmp_imm_u(IntCC::NotEqual, found, i64::from(want));
                 self.exit_if(differs, snap)?;
                 if ty == Type::NoneType {
@@ -179,7 +179,7 @@ impl Lowerer<'_, '_> {
                     return Ok(Some(Some(self.b.ins().iconst(types::I8, 0))));
                 }
                 let cl_ty = cl_type(ty).ok_or("bad tuple load type")?;
-                Some(self.b.ins().load(cl_ty, flags, item, items + PAYLOAD_OFFSET))
+                Some(self.load(cl_ty, flags, item, items + PAYLOAD_OFFSET))
             }
             Op::NewTuple { len } if self.handed_over(r) => {
                 // Its one consumer takes the reference: no garbage entry to drop later.
@@ -282,17 +282,17 @@ impl Lowerer<'_, '_> {
             _ => v,
         };
         let value_tag = self.b.ins().iconst(types::I8, i64::from(value_tag));
-        self.b.ins().store(MemFlagsData::trusted(), value_tag, tuple, item + TAG_OFFSET);
-        self.b.ins().store(MemFlagsData::trusted(), payload, tuple, item + PAYLOAD_OFFSET);
+        self.store(MemFlagsData::trusted(), value_tag, tuple, item + TAG_OFFSET);
+        self.store(MemFlagsData::trusted(), payload, tuple, item + PAYLOAD_OFFSET);
         Ok(())
     }
 
     /// Counts one more reference to tuple `tuple` inline (what `runtime_tuples::retain_tuple`
     /// does, without the call: the count is the block's first word, `Tuple::REFCOUNT_OFFSET`).
     pub(super) fn retain_tuple_inline(&mut self, tuple: ir::Value) {
-        let count = self.b.ins().load(types::I64, MemFlagsData::trusted(), tuple, Tuple::REFCOUNT_OFFSET as i32);
+        let count = self.load(types::I64, MemFlagsData::trusted(), tuple, Tuple::REFCOUNT_OFFSET as i32);
         let count = self.b.ins().iadd_imm_s(count, 1);
-        self.b.ins().store(MemFlagsData::trusted(), count, tuple, Tuple::REFCOUNT_OFFSET as i32);
+        self.store(MemFlagsData::trusted(), count, tuple, Tuple::REFCOUNT_OFFSET as i32);
     }
 
     /// Stores tuple `tuple` (its reference already counted) into the slot at `base + offset`:
@@ -300,7 +300,7 @@ impl Lowerer<'_, '_> {
     /// else through `runtime_tuples::set_tuple`, which drops what the slot held.
     pub(super) fn store_tuple(&mut self, base: ir::Value, offset: i32, tuple: ir::Value) -> Result<(), String> {
         let set_tuple = self.runtime.set_tuple.ok_or("a tuple written without its runtime function")?;
-        let found = self.b.ins().load(types::I8, MemFlagsData::trusted(), base, offset + TAG_OFFSET);
+        let found = self.load(types::I8, MemFlagsData::trusted(), base, offset + TAG_OFFSET);
         let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
         let drop_old = self.b.create_block();
         let inline = self.b.create_block();
@@ -312,8 +312,8 @@ impl Lowerer<'_, '_> {
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(inline);
         let value_tag = self.b.ins().iconst(types::I8, i64::from(tag::TUPLE));
-        self.b.ins().store(MemFlagsData::trusted(), value_tag, base, offset + TAG_OFFSET);
-        self.b.ins().store(MemFlagsData::trusted(), tuple, base, offset + PAYLOAD_OFFSET);
+        self.store(MemFlagsData::trusted(), value_tag, base, offset + TAG_OFFSET);
+        self.store(MemFlagsData::trusted(), tuple, base, offset + PAYLOAD_OFFSET);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
