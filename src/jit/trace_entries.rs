@@ -45,7 +45,6 @@ impl Jit {
         state.tree = Some(tree);
         let built = &self.forest.trees[tree];
         let slot = &state.code.jit_entry;
-        slot.side_exits.set(built.side_exits);
         slot.tree.set(tree as u32);
         slot.extent.set(built.frame_extent as u64);
         slot.inline_depth.set(built.inline_depth as u32);

@@ -113,6 +113,13 @@ pub(in crate::jit) enum Installed {
     Entry { waiter: EntryWaiter, job: u64, prefix: bool, result: Result<usize, String> },
 }
 
+/// A trace's compiled code with the optimized trace and recording its submission kept (every
+/// compile of one trace keeps them; only a tree compiled as one function has none).
+fn with_trace(optimized: Option<TraceParts>, compiled: lower::CompiledTrace) -> (Lowered, Recorded) {
+    let (trace, pass_report, stages, recorded) = optimized.expect("a trace's compile keeps its trace");
+    (Lowered { trace, pass_report, stages, compiled }, recorded)
+}
+
 impl Forest {
     /// Where code generation runs now: the requested mode, but inline whenever the dump or the
     /// explorer is on (they show compiles in the order they happen, which must not depend on
@@ -234,16 +241,14 @@ impl Forest {
             }
             Waiting::Root { id, key, rebinds, code, header_pc, ending, links_to } => {
                 let result = compiled.map(|compiled| {
-                    let (trace, report, stages, recorded) = optimized.expect("a root's compile keeps its trace");
-                    let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                    let (lowered, recorded) = with_trace(optimized, compiled);
                     self.install_root(id, &code, header_pc, (&recorded, &ending, links_to), lowered)
                 });
                 Some(Installed::Root { key, rebinds, job, result })
             }
             Waiting::Entry { id, code, waiter } => {
                 let result = compiled.map(|compiled| {
-                    let (trace, report, stages, recorded) = optimized.expect("an entry's compile keeps its trace");
-                    let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                    let (lowered, recorded) = with_trace(optimized, compiled);
                     self.build_entry_tree(id, &code, &recorded, lowered)
                 });
                 Some(Installed::Entry { waiter, job, prefix: false, result })
@@ -251,8 +256,7 @@ impl Forest {
             Waiting::Prefix { id, tree, code, waiter } => {
                 let result = match compiled {
                     Ok(compiled) => {
-                        let (trace, report, stages, recorded) = optimized.expect("an entry's compile keeps its trace");
-                        let lowered = Lowered { trace, pass_report: report, stages, compiled };
+                        let (lowered, recorded) = with_trace(optimized, compiled);
                         self.attach_prefix((id, tree), &code, &recorded, lowered)
                     }
                     Err(reason) => {
@@ -266,9 +270,7 @@ impl Forest {
                 let (tree, exit) = (side.tree, side.exit);
                 let result = match compiled {
                     Ok(compiled) => {
-                        let (trace, report, stages, recorded) =
-                            optimized.expect("a side trace's compile keeps its trace");
-                        let mut lowered = Lowered { trace, pass_report: report, stages, compiled };
+                        let (mut lowered, recorded) = with_trace(optimized, compiled);
                         let kind = TraceKind::Side { parent: side.parent_trace, exit: side.parent_snapshot };
                         self.report((id, kind, place), (&heading, &ending), &recorded, &code, &mut lowered);
                         self.attach_side(id, &side, lowered.compiled, (&start, &ending));
