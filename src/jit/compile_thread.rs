@@ -7,16 +7,17 @@
 //! thread; it never waits for the thread: it polls with [`Compiler::try_next`] at the safe
 //! points the JIT already visits (`trace.rs`), and finishes what came back. An urgent job the
 //! thread has not started after [`TAKE_BACK_AFTER`] (all cores busy) is taken back and
-//! generated on the interpreter's thread at that poll. The threads are started at the first
-//! background compile and end when the compiler is dropped or with the process: nothing waits
-//! for them, and each touches only its own data and Cranelift's contexts of its thread.
+//! generated on the interpreter's thread at that poll. The first thread is started at the first
+//! background compile, the second only when a job comes while the first has one already (each
+//! thread's stack, allocator heap and kept Cranelift contexts are peak memory); they end when
+//! the compiler is dropped or with the process: nothing waits for them, and each touches only its own data and Cranelift's contexts of its thread.
 //!
 //! Touches: its thread, the shared queue, the results' channel, its queue of results compiled
 //! inline.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,8 @@ struct Queued {
 struct Queue {
     waiting: [VecDeque<Queued>; 2],
     closed: bool,
+    /// Jobs a compile thread is generating.
+    running: usize,
 }
 
 /// The compile thread as the interpreter's thread holds it: the shared queue (and its signal)
@@ -96,6 +99,10 @@ struct Queue {
 struct Worker {
     queue: Arc<(Mutex<Queue>, Condvar)>,
     results: Receiver<Generated>,
+    /// The sending end each new thread gets a copy of.
+    results_out: Sender<Generated>,
+    /// Threads started so far (at most [`COMPILE_THREADS`]).
+    started: usize,
 }
 
 impl Drop for Worker {
@@ -142,7 +149,8 @@ pub struct Compiler {
 /// interpreter's thread's compile share json_parse 11.4% -> 8.4%, markdown 7.1% -> 5.6%,
 /// dijkstra 6.3% -> 5.3%, ledger 5.5% -> 4.1%, tuples 5.9% -> 5.2%; wall time 0.90-1.01x (fib,
 /// poly, dijkstra, calls faster); peak memory +0.5 MB (tuples) to +1.7 MB (json_parse), each
-/// thread keeping its Cranelift contexts. Results may come back in another order than
+/// thread keeping its Cranelift contexts (so the second starts only when a job comes while the first
+/// has one already). Results may come back in another order than
 /// submitted: every install checks that what it goes into still waits for it
 /// (`tree_compiles.rs`), and no job depends on another's code being installed first.
 const COMPILE_THREADS: usize = 2;
@@ -167,7 +175,15 @@ impl Compiler {
             let (queue, signal) = &*worker.queue;
             if let Ok(mut queue) = queue.lock() {
                 queue.waiting[usize::from(!urgent)].push_back(Queued { number, submitted: Instant::now(), job });
+                let work = queue.running + queue.waiting.iter().map(VecDeque::len).sum::<usize>();
+                drop(queue);
                 signal.notify_one();
+                if work > worker.started
+                    && worker.started < COMPILE_THREADS
+                    && spawn_thread(&worker.queue, &worker.results_out)
+                {
+                    worker.started += 1;
+                }
                 return number;
             }
             // A poisoned lock cannot happen (nothing panics holding it); the job is lost with
@@ -232,12 +248,12 @@ impl Compiler {
     }
 
     /// The compile thread, started at the first call.
-    fn worker(&mut self) -> Option<&Worker> {
+    fn worker(&mut self) -> Option<&mut Worker> {
         if self.worker.is_none() && !self.no_thread {
             self.worker = start_worker();
             self.no_thread = self.worker.is_none();
         }
-        self.worker.as_ref()
+        self.worker.as_mut()
     }
 }
 
@@ -258,40 +274,47 @@ fn take_back_late(queue: &(Mutex<Queue>, Condvar)) -> Option<Queued> {
     urgent.pop_front()
 }
 
-/// Starts the compile threads: each takes the next job, urgent ones first, each kind in the
-/// order submitted, generates its code and sends it back, until the interpreter's side is
-/// gone. None if not even one could be started.
+/// Starts the first compile thread (see [`spawn_thread`]); None if it could not be started.
 fn start_worker() -> Option<Worker> {
     let queue = Arc::new((Mutex::new(Queue::default()), Condvar::new()));
     let (results_out, results) = mpsc::channel::<Generated>();
-    let mut started = 0;
-    for _ in 0..COMPILE_THREADS {
-        let shared = Arc::clone(&queue);
-        let results_out = results_out.clone();
-        let spawned = std::thread::Builder::new().name("toyjit-compile".into()).stack_size(COMPILE_THREAD_STACK).spawn(
-            move || {
-                while let Some(next) = next_job(&shared) {
-                    if results_out.send(generate(next.number, next.job, Ran::Background)).is_err() {
-                        break;
-                    }
-                    COMPILED_CODE_WAITING.store(true, Ordering::Release);
+    spawn_thread(&queue, &results_out).then_some(Worker { queue, results, results_out, started: 1 })
+}
+
+/// Starts a compile thread: it takes the next job, urgent ones first, each kind in the order
+/// submitted, generates its code and sends it back, until the interpreter's side is gone.
+/// False if it could not be started.
+fn spawn_thread(queue: &Arc<(Mutex<Queue>, Condvar)>, results_out: &Sender<Generated>) -> bool {
+    let shared = Arc::clone(queue);
+    let results_out = results_out.clone();
+    std::thread::Builder::new()
+        .name("toyjit-compile".into())
+        .stack_size(COMPILE_THREAD_STACK)
+        .spawn(move || {
+            let mut finished = false;
+            while let Some(next) = next_job(&shared, finished) {
+                finished = true;
+                if results_out.send(generate(next.number, next.job, Ran::Background)).is_err() {
+                    break;
                 }
-            },
-        );
-        started += usize::from(spawned.is_ok());
-    }
-    (started > 0).then_some(Worker { queue, results })
+                COMPILED_CODE_WAITING.store(true, Ordering::Release);
+            }
+        })
+        .is_ok()
 }
 
 /// The compile thread's next job, waiting for one; `None` once the interpreter's side is gone.
-fn next_job(shared: &(Mutex<Queue>, Condvar)) -> Option<Queued> {
+/// `finished`: the thread has generated the job it took before.
+fn next_job(shared: &(Mutex<Queue>, Condvar), finished: bool) -> Option<Queued> {
     let (queue, signal) = shared;
     let mut queue = queue.lock().ok()?;
+    queue.running -= usize::from(finished);
     loop {
         if queue.closed {
             return None;
         }
         if let Some(next) = queue.waiting.iter_mut().find_map(VecDeque::pop_front) {
+            queue.running += 1;
             return Some(next);
         }
         queue = signal.wait(queue).ok()?;
