@@ -309,6 +309,7 @@ fn next_job(shared: &(Mutex<Queue>, Condvar), finished: bool) -> Option<Queued> 
     let (queue, signal) = shared;
     let mut queue = queue.lock().ok()?;
     queue.running -= usize::from(finished);
+    let mut collect = finished;
     loop {
         if queue.closed {
             return None;
@@ -316,6 +317,14 @@ fn next_job(shared: &(Mutex<Queue>, Condvar), finished: bool) -> Option<Queued> 
         if let Some(next) = queue.waiting.iter_mut().find_map(VecDeque::pop_front) {
             queue.running += 1;
             return Some(next);
+        }
+        if std::mem::take(&mut collect) {
+            // Going idle: hand back the pages the compiles freed (an idle thread's allocator
+            // heap never gives them back by itself), without holding the queue.
+            drop(queue);
+            crate::allocator::return_free_pages();
+            queue = shared.0.lock().ok()?;
+            continue;
         }
         queue = signal.wait(queue).ok()?;
     }
