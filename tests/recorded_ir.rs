@@ -143,10 +143,10 @@ main()
 0004  int   %4 = ListLen %1
 0005  bool  %5 = CmpInt %3 < %4
 0006        Guard %5 is True  snap1
-0007  int   %7 = ListIndex %1, %3  snap2
+0007  int   %7 = ListIndexInRange %1, %3  snap2
 0008  int   %8 = ListLoad %1[%7] as int  snap2
 0009  int   %9 = ConstInt 1
-0010  int   %10 = AddInt %3, %9  snap2
+0010  int   %10 = AddIntUnchecked %3, %9
 0011        ClearSlot r2(v)
 0012        GuardTag r1(s) is int  snap3
 0013  int   %13 = SlotInt r1(s)
@@ -158,9 +158,9 @@ main()
 0019  int   %19 = ListLen %1
 0020  bool  %20 = CmpInt %16 < %19
 0021        Guard %20 is True  snap4
-0022  int   %22 = ListIndex %1, %16  snap5
+0022  int   %22 = ListIndexInRange %1, %16  snap5
 0023  int   %23 = ListLoad %1[%22] as int  snap5
-0024  int   %24 = AddInt %16, %9  snap5
+0024  int   %24 = AddIntUnchecked %16, %9
 0025  int   %25 = AddInt %18, %23  snap6
 0026        CheckInterrupt   snap7
   snap0 @pc 11:

@@ -171,8 +171,8 @@ impl<'a> Describer<'a> {
                 ATOM,
             ),
             Op::NewTuple { len } => (format!("a new tuple of {len}"), ATOM),
-            Op::AddInt { a, b, .. } | Op::AddFloat { a, b } => binary(a, "+", b, 6),
-            Op::SubInt { a, b, .. } | Op::SubFloat { a, b } => binary(a, "-", b, 6),
+            Op::AddInt { a, b, .. } | Op::AddIntUnchecked { a, b } | Op::AddFloat { a, b } => binary(a, "+", b, 6),
+            Op::SubInt { a, b, .. } | Op::SubIntUnchecked { a, b } | Op::SubFloat { a, b } => binary(a, "-", b, 6),
             Op::MulInt { a, b, .. } | Op::MulFloat { a, b } => binary(a, "*", b, 7),
             Op::DivFloat { a, b, .. } => binary(a, "/", b, 7),
             Op::FloorDivInt { a, b, .. } | Op::FloorDivFloat { a, b, .. } => binary(a, "//", b, 7),
@@ -192,7 +192,7 @@ impl<'a> Describer<'a> {
             Op::IntToFloat { a } => call("float", a),
             Op::FloatToInt { a, .. } | Op::BoolToInt { a } => call("int", a),
             Op::ListLen { list } => call("len", list),
-            Op::ListIndex { index, .. } => self.expression_at(index, depth),
+            Op::ListIndex { index, .. } | Op::ListIndexInRange { index, .. } => self.expression_at(index, depth),
             Op::ListLoad { list, index, .. } => (
                 format!("{}[{}]", self.operand(list, depth, ATOM, false), self.expression_at(index, depth + 1).0),
                 ATOM,
@@ -254,6 +254,10 @@ impl<'a> Describer<'a> {
             }
             Op::ListIndex { list, index, .. } => {
                 format!("exits unless {} is a valid index of {}", self.plain(index), self.plain(list))
+            }
+            Op::ListIndexInRange { list, index, .. } => {
+                let index = self.plain(index);
+                format!("exits unless 0 <= {index} < len({})", self.plain(list))
             }
             Op::ListLoad { ty, .. } | Op::TupleLoad { ty, .. } => {
                 let noun = if ty == super::ir::Type::Ptr { "list" } else { ty.name() };

@@ -9,7 +9,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 
 use super::super::ir::{IrRef, Op, Trace, Type};
-use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
+use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
 use super::Lowerer;
 use super::ops::mem;
 use crate::interp::objects::value::{Str, tag};
@@ -100,7 +100,7 @@ impl Lowerer<'_, '_> {
 
         self.b.switch_to_block(inline);
         let data = self.load(types::I64, flags, list, self.layout.data_pointer_offset);
-        let offset = self.b.ins().imul_imm_s(len, i64::from(VALUE_SIZE));
+        let offset = self.value_offset(len);
         let element = self.b.ins().iadd(data, offset);
         match counted {
             Some((text, more)) => {

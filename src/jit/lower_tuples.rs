@@ -164,7 +164,7 @@ impl Lowerer<'_, '_> {
             Op::TupleLoad { tuple, index, ty: item_ty, snap } => {
                 let flags = self.tuple_flags(tuple);
                 let (tuple, index) = (self.val(tuple)?, self.val(index)?);
-                let offset = self.b.ins().imul_imm_s(index, i64::from(VALUE_SIZE));
+                let offset = self.value_offset(index);
                 let item = self.b.ins().iadd(tuple, offset);
                 let want = match item_ty.heap_tag() {
                     Some(heap) => heap,

@@ -330,6 +330,11 @@ op_table! {
     /// `a ** b` on ints (a runtime call); exits if `b < 0` (a float result) or the result
     /// does not fit 64 bits.
     PowInt { a: Int, b: Int, snap: Snap } -> Int, guard, "{a}, {b}";
+    /// `a + b` on ints proven to fit 64 bits (a range counter below its stop, an index a
+    /// bounds check limited: `opt/overflow.rs`), so nothing to check.
+    AddIntUnchecked { a: Int, b: Int } -> Int, pure, "{a}, {b}";
+    /// `a - b` on ints proven to fit 64 bits (`AddIntUnchecked`).
+    SubIntUnchecked { a: Int, b: Int } -> Int, pure, "{a}, {b}";
     /// `a & b`
     AndInt { a: Int, b: Int } -> Int, pure, "{a}, {b}";
     /// `a | b`
@@ -384,6 +389,9 @@ op_table! {
     ListLen { list: Ptr } -> Int, pure, "{list}";
     /// Python's index normalisation: `index + len` if negative; exits unless `0 <= result < len`.
     ListIndex { list: Ptr, index: Int, snap: Snap } -> Int, guard, "{list}, {index}";
+    /// `index` itself; exits unless `0 <= index < len` (recorded where the index was not
+    /// negative: no normalising path; a negative index exits, and its side trace normalises).
+    ListIndexInRange { list: Ptr, index: Int, snap: Snap } -> Int, guard, "{list}, {index}";
     /// Element `index` (normalised) of `list`, which must carry the `Value` tag of the result
     /// type (`ty`); exits otherwise.
     ListLoad { list: Ptr, index: Int, ty: ElementType, snap: Snap } -> TypeField, guard, "{list}[{index}] as {ty}";

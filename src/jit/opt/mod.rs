@@ -12,7 +12,10 @@
 //! 2. `cse.rs` — common subexpression elimination, including guards already checked. Because the
 //!    loop body reads loop invariants through the preamble's values, an operation on invariants
 //!    in the body is the same expression as in the preamble: CSE hoists it out of the loop.
-//! 3. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses),
+//! 3. `overflow.rs` — overflow check elimination: int additions and subtractions whose
+//!    operands are known small (an index past its bounds check, a length, a constant) cannot
+//!    overflow and exit no more.
+//! 4. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses),
 //!    `Phi`s only their own back edge uses included.
 //!    Its output goes through `clear_sink.rs`: in straight-line code each `ClearSlot` moves
 //!    down to the first instruction that needs it, so that several meet (the lowering checks a
@@ -23,6 +26,7 @@ pub mod cse;
 pub mod dce;
 pub mod divmod;
 pub mod fold;
+pub mod overflow;
 pub mod virtualize;
 
 use super::ir::verify::verify;
@@ -121,8 +125,13 @@ fn compact_snapshots(trace: &mut Trace) {
 pub type Pass = (&'static str, fn(Trace) -> Trace);
 
 /// The pass list, in order.
-pub const PASSES: [Pass; 4] =
-    [("allocation removal", virtualize::run), ("fold", fold::run), ("cse", cse::run), ("dce", dce::run)];
+pub const PASSES: [Pass; 5] = [
+    ("allocation removal", virtualize::run),
+    ("fold", fold::run),
+    ("cse", cse::run),
+    ("overflow checks", overflow::run),
+    ("dce", dce::run),
+];
 
 /// Runs every pass, verifying after each; returns the result and one report line per pass.
 pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {

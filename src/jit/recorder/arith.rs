@@ -28,7 +28,12 @@ impl Recorder {
             return abort(format!("a list index of type {}", index_ty.name()));
         }
         let snap = self.snapshot(pc);
-        let normalised = self.emit(Op::ListIndex { list, index: i, snap }, Type::Int);
+        // An index that is not negative when recorded is checked as such (one compare, the
+        // index itself the position); a negative one is normalised.
+        let normalised = match &frame[index.0 as usize] {
+            Value::Int(at) if *at >= 0 => self.emit(Op::ListIndexInRange { list, index: i, snap }, Type::Int),
+            _ => self.emit(Op::ListIndex { list, index: i, snap }, Type::Int),
+        };
         Ok((list, normalised))
     }
 

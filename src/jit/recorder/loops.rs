@@ -57,7 +57,16 @@ impl Recorder {
         // that it can grow a side trace of its own.
         let done = self.snapshot(exit);
         self.emit(Op::Guard { cond: more, expect: true, snap: done }, Type::Void);
-        let advanced = self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int);
+        // `next` is short of `stop` in the direction of `step`, so `next + step` cannot overflow
+        // where `stop + step` does not: check that instead, an invariant of the loop (the body's
+        // copy is the preamble's, which CSE finds), and advance without a check. A range whose
+        // `stop + step` overflows keeps the check on the counter.
+        let advanced = if stop_value.checked_add(step_value).is_some() {
+            self.emit(Op::AddInt { a: stop, b: step, snap }, Type::Int);
+            self.emit(Op::AddIntUnchecked { a: next, b: step }, Type::Int)
+        } else {
+            self.emit(Op::AddInt { a: next, b: step, snap }, Type::Int)
+        };
         self.write(iter, advanced)?;
         self.write(target, next)?;
         Ok(())
@@ -93,10 +102,11 @@ impl Recorder {
         self.guard_loop_goes_on(more, true, exit, pc);
         let snap = self.snapshot(pc);
         // Never out of range after the guard; the bounds check keeps the load safe regardless.
-        let position = self.emit(Op::ListIndex { list, index, snap }, Type::Int);
+        let position = self.emit(Op::ListIndexInRange { list, index, snap }, Type::Int);
         let value = self.emit(Op::ListLoad { list, index: position, ty: element_type, snap }, element_type);
+        // Below the length (guarded above), so `index + 1` fits.
         let one = self.const_int(1);
-        let advanced = self.emit(Op::AddInt { a: index, b: one, snap }, Type::Int);
+        let advanced = self.emit(Op::AddIntUnchecked { a: index, b: one }, Type::Int);
         self.write(Reg(iter.0 + 1), advanced)?;
         self.write(target, value)?;
         Ok(())
