@@ -169,13 +169,16 @@ impl CompileStats {
 
     /// The `--stats` line: per kind, compiles, IR instructions and milliseconds; then the
     /// phases over all compiles, and the compiles' CPU time on each thread with its share of
-    /// the process's CPU time so far; then the stale results dropped.
+    /// the process's CPU time so far (and, on the interpreter's thread, of that thread's own:
+    /// the stricter figure, which the compile threads' time does not dilute); then the stale
+    /// results dropped.
     pub fn line(&self, taken_back: u32) -> String {
         let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
-        let share_of = |d: Duration| {
-            if process.is_zero() { 0.0 } else { 100.0 * d.as_secs_f64() / process.as_secs_f64() }
-        };
-        let (share, background_share) = (share_of(self.cpu), share_of(self.background_cpu));
+        let thread = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        let share =
+            |d: Duration, of: Duration| if of.is_zero() { 0.0 } else { 100.0 * d.as_secs_f64() / of.as_secs_f64() };
+        let (share, own_share, background_share) =
+            (share(self.cpu, process), share(self.cpu, thread), share(self.background_cpu, process));
         let kinds: Vec<String> = CompileKind::ALL
             .iter()
             .zip(&self.by_kind)
@@ -183,7 +186,7 @@ impl CompileStats {
             .map(|(kind, t)| format!("{} {} ({} IR insts, {:.3} ms)", kind.name(), t.count, t.ir_insts, ms(t.total)))
             .collect();
         format!(
-            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's; on the compile thread {:.3} ms, {background_share:.1}% of the process's; taken back from the compile thread: {taken_back}; stale results dropped: {}; the interpreter's thread's CPU time in all {:.3} ms",
+            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's, {own_share:.1}% of the thread's own; on the compile thread {:.3} ms, {background_share:.1}% of the process's; taken back from the compile thread: {taken_back}; stale results dropped: {}; the interpreter's thread's CPU time in all {:.3} ms",
             if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
             ms(self.optimizer),
             ms(self.lowering),
@@ -192,7 +195,7 @@ impl CompileStats {
             ms(self.cpu),
             ms(self.background_cpu),
             self.stale,
-            ms(cpu_time(libc::CLOCK_THREAD_CPUTIME_ID))
+            ms(thread)
         )
     }
 }
