@@ -300,7 +300,7 @@ impl Jit {
             .forest
             .metas
             .get(&parent_trace)
-            .and_then(|meta| meta.known_at_exit.get(parent_snapshot as usize).cloned())
+            .and_then(|meta| meta.types_at_exit(parent_snapshot))
             .unwrap_or_default();
         self.recording_started = Some(Instant::now());
         let refusal = self.forest.side_trace_refusal(tree, parent_trace);
