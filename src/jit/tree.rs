@@ -513,7 +513,9 @@ impl Forest {
         }
         let clock = CompileClock::start();
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
-        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
+        // The report lines only for what shows them (`Forest::report`).
+        let keep = opt::Keep { stages: keep_stages, report: self.keep_model || self.dump_level.shows_events() };
+        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep)?;
         let optimizer = clock.elapsed();
         let listings = lower::Listings {
             clif: self.keep_model || self.dump_level.shows_full_ir(),
