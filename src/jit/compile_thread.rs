@@ -21,6 +21,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::compile_stats::thread_cpu_time;
+use super::layout::ListLayout;
 use super::lower::{self, Code, CodegenJob};
 use crate::interp::engine::native::COMPILED_CODE_WAITING;
 
@@ -231,10 +232,21 @@ impl Compiler {
         true
     }
 
+    /// Starts the compile threads now, if they are not running yet, the first one warming the
+    /// compiler up (`lower_prewarm.rs`) for lists of `layout` before it takes jobs: called when
+    /// the first recording starts, so that the first compile, a recording later, finds the
+    /// one-time costs paid on that thread instead of the interpreter's.
+    pub fn warm_up(&mut self, layout: ListLayout) {
+        if self.worker.is_none() && !self.no_thread {
+            self.worker = start_worker(Some(layout));
+            self.no_thread = self.worker.is_none();
+        }
+    }
+
     /// The compile thread, started at the first call.
     fn worker(&mut self) -> Option<&Worker> {
         if self.worker.is_none() && !self.no_thread {
-            self.worker = start_worker();
+            self.worker = start_worker(None);
             self.no_thread = self.worker.is_none();
         }
         self.worker.as_ref()
@@ -260,16 +272,21 @@ fn take_back_late(queue: &(Mutex<Queue>, Condvar)) -> Option<Queued> {
 
 /// Starts the compile threads: each takes the next job, urgent ones first, each kind in the
 /// order submitted, generates its code and sends it back, until the interpreter's side is
-/// gone. None if not even one could be started.
-fn start_worker() -> Option<Worker> {
+/// gone; the first one warms the compiler up first if `prewarm` gives the list layout. None if
+/// not even one could be started.
+fn start_worker(prewarm: Option<ListLayout>) -> Option<Worker> {
     let queue = Arc::new((Mutex::new(Queue::default()), Condvar::new()));
     let (results_out, results) = mpsc::channel::<Generated>();
     let mut started = 0;
-    for _ in 0..COMPILE_THREADS {
+    for thread in 0..COMPILE_THREADS {
         let shared = Arc::clone(&queue);
         let results_out = results_out.clone();
+        let prewarm = prewarm.filter(|_| thread == 0);
         let spawned = std::thread::Builder::new().name("toyjit-compile".into()).stack_size(COMPILE_THREAD_STACK).spawn(
             move || {
+                if let Some(layout) = prewarm {
+                    lower::prewarm(&layout);
+                }
                 while let Some(next) = next_job(&shared) {
                     if results_out.send(generate(next.number, next.job, Ran::Background)).is_err() {
                         break;

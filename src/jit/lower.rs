@@ -110,9 +110,12 @@ mod contexts;
 mod memory;
 #[path = "lower_module.rs"]
 mod module;
+#[path = "lower_prewarm.rs"]
+mod prewarm;
 use codegen::prepare_with;
 pub use codegen::{Code, CodegenJob, FinishParts, Prepared, codegen, finish};
 use module::OwnedModule;
+pub use prewarm::prewarm;
 
 #[path = "lower_imports.rs"]
 mod imports;

@@ -273,6 +273,7 @@ impl Jit {
     /// Starts recording the loop at `at`. False if it aborted at once.
     fn start_loop(&mut self, at: &LoopAt<'_>, now: &Running<'_>) -> bool {
         self.recording_started = Some(Instant::now());
+        self.forest.warm_up();
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
