@@ -237,6 +237,9 @@ impl Forest {
         let background = if ran == Ran::Background { cpu } else { Duration::ZERO };
         // Generated inline, it is in `spent` already; taken back, it is not.
         let taken_back = if ran == Ran::TakenBack { Spent { wall, cpu } } else { Spent::default() };
+        if ran == Ran::TakenBack {
+            self.stats.compiles.taken_back(cpu);
+        }
         let spent = spent + taken_back + clock.spent();
         self.stats.compiling += match &compiled {
             Ok(compiled) => self.stats.compiles.record(kind, ir_insts, spent, background, optimizer, &compiled.cost),
