@@ -110,6 +110,9 @@ pub struct CompileStats {
     cpu: Duration,
     /// Their code generation's CPU time on the compile thread.
     background_cpu: Duration,
+    /// Of `cpu`, the code generation of jobs taken back from the compile threads' queue (all
+    /// cores busy): what a loaded machine adds to the interpreter's thread's share.
+    taken_back_cpu: Duration,
     /// Results dropped because what they were for had changed meanwhile.
     stale: u32,
     optimizer: Duration,
@@ -162,20 +165,30 @@ impl CompileStats {
         total
     }
 
+    /// A job taken back from the compile threads' queue was generated on the interpreter's
+    /// thread in `cpu` (counted in its compile's time as well).
+    pub fn taken_back(&mut self, cpu: Duration) {
+        self.taken_back_cpu += cpu;
+    }
+
     /// A result came back for something that changed meanwhile, and was dropped.
     pub fn dropped_stale(&mut self) {
         self.stale += 1;
     }
 
     /// The `--stats` line: per kind, compiles, IR instructions and milliseconds; then the
-    /// phases over all compiles, and the compiles' CPU time on each thread with its share of
-    /// the process's CPU time so far; then the stale results dropped.
+    /// phases over all compiles, and the compiles' CPU time on each thread (and how much of the
+    /// interpreter's thread's went to jobs taken back) with its share of
+    /// the process's CPU time so far (and, on the interpreter's thread, of that thread's own:
+    /// the stricter figure, which the compile threads' time does not dilute); then the stale
+    /// results dropped.
     pub fn line(&self, taken_back: u32) -> String {
         let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
-        let share_of = |d: Duration| {
-            if process.is_zero() { 0.0 } else { 100.0 * d.as_secs_f64() / process.as_secs_f64() }
-        };
-        let (share, background_share) = (share_of(self.cpu), share_of(self.background_cpu));
+        let thread = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        let share =
+            |d: Duration, of: Duration| if of.is_zero() { 0.0 } else { 100.0 * d.as_secs_f64() / of.as_secs_f64() };
+        let (share, own_share, background_share) =
+            (share(self.cpu, process), share(self.cpu, thread), share(self.background_cpu, process));
         let kinds: Vec<String> = CompileKind::ALL
             .iter()
             .zip(&self.by_kind)
@@ -183,7 +196,7 @@ impl CompileStats {
             .map(|(kind, t)| format!("{} {} ({} IR insts, {:.3} ms)", kind.name(), t.count, t.ir_insts, ms(t.total)))
             .collect();
         format!(
-            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's; on the compile thread {:.3} ms, {background_share:.1}% of the process's; taken back from the compile thread: {taken_back}; stale results dropped: {}; the interpreter's thread's CPU time in all {:.3} ms",
+            "[jit] compiles: {}; optimizer {:.3} ms, lowering {:.3} ms, Cranelift {:.3} ms, code memory {:.3} ms; CPU time on the interpreter's thread {:.3} ms, {share:.1}% of the process's, {own_share:.1}% of the thread's own; on the compile thread {:.3} ms, {background_share:.1}% of the process's; taken back from the compile thread: {taken_back} ({:.3} ms); stale results dropped: {}; the interpreter's thread's CPU time in all {:.3} ms",
             if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
             ms(self.optimizer),
             ms(self.lowering),
@@ -191,8 +204,9 @@ impl CompileStats {
             ms(self.module),
             ms(self.cpu),
             ms(self.background_cpu),
+            ms(self.taken_back_cpu),
             self.stale,
-            ms(cpu_time(libc::CLOCK_THREAD_CPUTIME_ID))
+            ms(thread)
         )
     }
 }

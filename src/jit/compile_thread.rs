@@ -22,6 +22,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::compile_stats::thread_cpu_time;
+use super::layout::ListLayout;
 use super::lower::{self, Code, CodegenJob};
 use crate::interp::engine::native::COMPILED_CODE_WAITING;
 
@@ -180,7 +181,7 @@ impl Compiler {
                 signal.notify_one();
                 if work > worker.started
                     && worker.started < COMPILE_THREADS
-                    && spawn_thread(&worker.queue, &worker.results_out)
+                    && spawn_thread(&worker.queue, &worker.results_out, None)
                 {
                     worker.started += 1;
                 }
@@ -247,10 +248,21 @@ impl Compiler {
         true
     }
 
+    /// Starts the compile threads now, if they are not running yet, the first one warming the
+    /// compiler up (`lower_prewarm.rs`) for lists of `layout` before it takes jobs: called when
+    /// the first recording starts, so that the first compile, a recording later, finds the
+    /// one-time costs paid on that thread instead of the interpreter's.
+    pub fn warm_up(&mut self, layout: ListLayout) {
+        if self.worker.is_none() && !self.no_thread {
+            self.worker = start_worker(Some(layout));
+            self.no_thread = self.worker.is_none();
+        }
+    }
+
     /// The compile thread, started at the first call.
     fn worker(&mut self) -> Option<&mut Worker> {
         if self.worker.is_none() && !self.no_thread {
-            self.worker = start_worker();
+            self.worker = start_worker(None);
             self.no_thread = self.worker.is_none();
         }
         self.worker.as_mut()
@@ -274,23 +286,32 @@ fn take_back_late(queue: &(Mutex<Queue>, Condvar)) -> Option<Queued> {
     urgent.pop_front()
 }
 
-/// Starts the first compile thread (see [`spawn_thread`]); None if it could not be started.
-fn start_worker() -> Option<Worker> {
+/// Starts the first compile thread (see [`spawn_thread`]), which warms the compiler up first
+/// if `prewarm` gives the list layout; None if it could not be started.
+fn start_worker(prewarm: Option<ListLayout>) -> Option<Worker> {
     let queue = Arc::new((Mutex::new(Queue::default()), Condvar::new()));
     let (results_out, results) = mpsc::channel::<Generated>();
-    spawn_thread(&queue, &results_out).then_some(Worker { queue, results, results_out, started: 1 })
+    spawn_thread(&queue, &results_out, prewarm).then_some(Worker { queue, results, results_out, started: 1 })
 }
 
-/// Starts a compile thread: it takes the next job, urgent ones first, each kind in the order
+/// Starts a compile thread: it warms the compiler up if `prewarm` gives the list layout
+/// (`lower_prewarm.rs`), then takes the next job, urgent ones first, each kind in the order
 /// submitted, generates its code and sends it back, until the interpreter's side is gone.
 /// False if it could not be started.
-fn spawn_thread(queue: &Arc<(Mutex<Queue>, Condvar)>, results_out: &Sender<Generated>) -> bool {
+fn spawn_thread(
+    queue: &Arc<(Mutex<Queue>, Condvar)>,
+    results_out: &Sender<Generated>,
+    prewarm: Option<ListLayout>,
+) -> bool {
     let shared = Arc::clone(queue);
     let results_out = results_out.clone();
     std::thread::Builder::new()
         .name("toyjit-compile".into())
         .stack_size(COMPILE_THREAD_STACK)
         .spawn(move || {
+            if let Some(layout) = prewarm {
+                lower::prewarm(&layout);
+            }
             let mut finished = false;
             while let Some(next) = next_job(&shared, finished) {
                 finished = true;

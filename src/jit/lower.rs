@@ -47,7 +47,7 @@ use cranelift_jit::JITModule;
 use cranelift_module::Module;
 
 use super::exit_plan::{self, ExitPlan};
-use super::ir::verify::{Shape, verify_for_lowering};
+use super::ir::verify::{Shape, place_of_verified, verify_for_lowering};
 use super::ir::{IrRef, Op, Trace, Type};
 use super::layout::ListLayout;
 use super::snap::Known;
@@ -110,9 +110,12 @@ mod contexts;
 mod memory;
 #[path = "lower_module.rs"]
 mod module;
+#[path = "lower_prewarm.rs"]
+mod prewarm;
 use codegen::prepare_with;
 pub use codegen::{Code, CodegenJob, FinishParts, Prepared, codegen, finish};
 use module::OwnedModule;
+pub use prewarm::prewarm;
 
 #[path = "lower_imports.rs"]
 mod imports;
@@ -158,21 +161,21 @@ pub fn compile_trace(
     place: TreePlace,
     listings: Listings,
 ) -> Result<CompiledTrace, String> {
-    prepare_trace(trace, layout, place, listings)?.compile_here()
+    prepare_tree(&[TreeMember { trace, place, parent: None, verified: false }], layout, listings)?.compile_here()
 }
 
-/// The first part of [`compile_trace`] (`lower_codegen.rs`): the Cranelift function, ready for
-/// code generation on any thread.
+/// The first part of [`compile_trace`] (`lower_codegen.rs`) for a trace the optimizer made (and
+/// verified): the Cranelift function, ready for code generation on any thread.
 pub fn prepare_trace(
     trace: &Trace,
     layout: &ListLayout,
     place: TreePlace,
     listings: Listings,
 ) -> Result<Prepared, String> {
-    prepare_tree(&[TreeMember { trace, place, parent: None }], layout, listings)
+    prepare_tree(&[TreeMember { trace, place, parent: None, verified: true }], layout, listings)
 }
 
-/// Prepares side trace `trace` for the time until its tree is compiled again as one function
+/// Prepares side trace `trace` (the optimizer's, verified) for the time until its tree is compiled again as one function
 /// (which replaces this code): as cheaply as Cranelift can, its single-pass register allocator
 /// (a compile about a third cheaper; the code keeps values in stack slots across its guards).
 pub fn prepare_side_trace_for_now(
@@ -182,7 +185,7 @@ pub fn prepare_side_trace_for_now(
     listings: Listings,
 ) -> Result<Prepared, String> {
     compile_guard::guarded(|| {
-        let members = [TreeMember { trace, place, parent: None }];
+        let members = [TreeMember { trace, place, parent: None, verified: true }];
         let shapes = check_members(&members)?;
         prepare_with(&members, layout, listings, &shapes, Tier::ForNow, &Handover::default())
     })
@@ -206,6 +209,9 @@ pub struct TreeMember<'a> {
     pub place: TreePlace,
     /// For a side trace: the member (an earlier index) and snapshot whose exit runs it.
     pub parent: Option<(usize, u32)>,
+    /// Did `trace` pass the IR verifier already (the optimizer's result)? Then only the checks
+    /// of its place are made again (`verify::place_of_verified`).
+    pub verified: bool,
 }
 
 /// Compiles a trace tree as one function: `members[0]` is the root (or a lone side trace), and
@@ -244,7 +250,11 @@ fn prepare_tree_unguarded(
     let members: Vec<TreeMember<'_>> = members
         .iter()
         .zip(&taken)
-        .map(|(m, taken)| TreeMember { trace: taken.as_ref().unwrap_or(m.trace), ..*m })
+        .map(|(m, taken)| match taken {
+            // A trace the hand-over made is verified here.
+            Some(taken) => TreeMember { trace: taken, verified: false, ..*m },
+            None => *m,
+        })
         .collect();
     let members = &members[..];
     let shapes = check_members(members)?;
@@ -293,7 +303,8 @@ fn check_members(members: &[TreeMember<'_>]) -> Result<Vec<Shape>, String> {
             }
             None => {}
         }
-        shapes.push(verify_for_lowering(member.trace, member.place.is_root, member.place.exit_base)?);
+        let check = if member.verified { place_of_verified } else { verify_for_lowering };
+        shapes.push(check(member.trace, member.place.is_root, member.place.exit_base)?);
     }
     if members.len() > 1 && !members[0].place.is_root {
         return Err("a tree compiled as one function starts with its root".into());

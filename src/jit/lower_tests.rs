@@ -347,7 +347,7 @@ fn compile_file(traces: &[FileTrace]) -> Result<Vec<Compiled>, String> {
         let members: Vec<TreeMember<'_>> = traces
             .iter()
             .zip(&places)
-            .map(|(t, place)| TreeMember { trace: &t.trace, place: *place, parent: t.parent })
+            .map(|(t, place)| TreeMember { trace: &t.trace, place: *place, parent: t.parent, verified: false })
             .collect();
         ways.push(Compiled::Tree(Box::new(compile_tree(&members, &layout, Listings::default())?)));
     }
@@ -610,15 +610,15 @@ fn a_tree_is_rejected_when_a_side_trace_hangs_from_nowhere() {
     let traces = load("side_trace_links_to_the_root.ir");
     let (root, side) = (&traces[0], &traces[1]);
     let side_place = TreePlace::side(4, 1);
-    let root_member = TreeMember { trace: root, place: TreePlace::root(1), parent: None };
+    let root_member = TreeMember { trace: root, place: TreePlace::root(1), parent: None, verified: false };
     for parent in [None, Some((1, 3)), Some((0, 99))] {
-        let members = [root_member, TreeMember { trace: side, place: side_place, parent }];
+        let members = [root_member, TreeMember { trace: side, place: side_place, parent, verified: false }];
         assert!(compile_tree(&members, &layout(), Listings::default()).is_err(), "{parent:?}");
     }
     let twice = [
         root_member,
-        TreeMember { trace: side, place: side_place, parent: Some((0, 3)) },
-        TreeMember { trace: side, place: side_place, parent: Some((0, 3)) },
+        TreeMember { trace: side, place: side_place, parent: Some((0, 3)), verified: false },
+        TreeMember { trace: side, place: side_place, parent: Some((0, 3)), verified: false },
     ];
     let err = compile_tree(&twice, &layout(), Listings::default()).err().expect("two side traces on one exit");
     assert!(err.contains("shares its exit"), "{err}");

@@ -129,19 +129,19 @@ pub fn known_at_exit<V: Copy>(
     known
 }
 
-/// The slot types [`known_at_exit`] gives for each snapshot of `trace` (what a side trace
-/// starting there may assume), from the types the trace started with.
-pub fn types_at_exits(trace: &Trace, inherited: &HashMap<u16, Type>) -> Vec<HashMap<u16, Type>> {
+/// The slot types [`known_at_exit`] gives for snapshot `snap` of `trace` (what a side trace
+/// starting there may assume), from the types the trace started with; `None` if the trace has
+/// no such snapshot. Asked when a side trace starts there, not for every exit at every compile:
+/// each exit's scan of the trace made it quadratic (8% of the interpreter's thread's compile
+/// work on bench/tuples.toy), and most exits never grow a side trace.
+pub fn types_at_exit(trace: &Trace, snap: u32, inherited: &HashMap<u16, Type>) -> Option<HashMap<u16, Type>> {
+    if snap as usize >= trace.snapshots.len() {
+        return None;
+    }
     let inherited: HashMap<u16, Known<()>> =
         inherited.iter().map(|(&slot, &ty)| (slot, Known { ty, value: None })).collect();
-    (0..trace.snapshots.len())
-        .map(|snap| {
-            known_at_exit(trace, SnapId(snap as u32), &inherited, |_| None)
-                .into_iter()
-                .map(|(slot, known)| (slot, known.ty))
-                .collect()
-        })
-        .collect()
+    let known = known_at_exit(trace, SnapId(snap), &inherited, |_| None);
+    Some(known.into_iter().map(|(slot, known)| (slot, known.ty)).collect())
 }
 
 /// The frames exit `snapshot` of `trace` re-creates, if it is inside inlined calls.

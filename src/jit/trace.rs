@@ -273,6 +273,7 @@ impl Jit {
     /// Starts recording the loop at `at`. False if it aborted at once.
     fn start_loop(&mut self, at: &LoopAt<'_>, now: &Running<'_>) -> bool {
         self.recording_started = Some(Instant::now());
+        self.forest.warm_up();
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
@@ -300,7 +301,7 @@ impl Jit {
             .forest
             .metas
             .get(&parent_trace)
-            .and_then(|meta| meta.known_at_exit.get(parent_snapshot as usize).cloned())
+            .and_then(|meta| meta.types_at_exit(parent_snapshot))
             .unwrap_or_default();
         self.recording_started = Some(Instant::now());
         let refusal = self.forest.side_trace_refusal(tree, parent_trace);

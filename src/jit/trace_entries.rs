@@ -86,6 +86,7 @@ impl Jit {
     /// Starts recording the entry of `code`, whose frame was just pushed.
     pub(super) fn start_function(&mut self, code: &Rc<CodeObject>, now: &Running<'_>) {
         self.recording_started = Some(Instant::now());
+        self.forest.warm_up();
         let traces = self.loop_traces(code);
         let mut recorder = Recorder::new_entry(code, now.depth, traces);
         recorder.short_loops =

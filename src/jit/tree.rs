@@ -299,8 +299,9 @@ impl Tree {
 
 /// What the JIT remembers of a compiled trace, to grow side traces from its exits.
 pub(super) struct TraceMeta {
-    /// Per snapshot: the slot types established when that exit is taken ([`snap::known_at_exit`]).
-    pub known_at_exit: Vec<HashMap<u16, Type>>,
+    /// The slot types the trace started with: with the trace, what gives the types
+    /// established when one of its exits is taken ([`TraceMeta::types_at_exit`]).
+    inherited: HashMap<u16, Type>,
     /// The trace's side-exit table (owned by its tree, which outlives this use).
     side_exits: *const SideExitSlot,
     /// The source line of each snapshot's pc, for events.
@@ -332,7 +333,7 @@ impl TraceMeta {
         depth: u32,
     ) -> TraceMeta {
         TraceMeta {
-            known_at_exit: snap::types_at_exits(&trace, inherited),
+            inherited: inherited.clone(),
             side_exits,
             exit_lines: snap::exit_lines(&trace, code),
             depth,
@@ -342,6 +343,11 @@ impl TraceMeta {
             clif_insts: 0,
             attached: true,
         }
+    }
+
+    /// The slot types established when exit `snapshot` is taken ([`snap::types_at_exit`]).
+    pub fn types_at_exit(&self, snapshot: u32) -> Option<HashMap<u16, Type>> {
+        snap::types_at_exit(&self.optimized, snapshot, &self.inherited)
     }
 
     fn with_clif_insts(self, clif_insts: usize) -> TraceMeta {
@@ -507,7 +513,9 @@ impl Forest {
         }
         let clock = CompileClock::start();
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
-        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep_stages)?;
+        // The report lines only for what shows them (`Forest::report`).
+        let keep = opt::Keep { stages: keep_stages, report: self.keep_model || self.dump_level.shows_events() };
+        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep)?;
         let optimizer = clock.elapsed();
         let listings = lower::Listings {
             clif: self.keep_model || self.dump_level.shows_full_ir(),

@@ -128,6 +128,15 @@ impl Forest {
         if self.dump_level.shows_events() || self.keep_model { CompileMode::Inline } else { self.requested_mode }
     }
 
+    /// A recording starts: in the background mode, starts the compile threads now if they are
+    /// not running yet, warming the compiler up there for the compile that will follow
+    /// (`lower_prewarm.rs`).
+    pub(in crate::jit) fn warm_up(&mut self) {
+        if let (CompileMode::Background, Some(layout)) = (self.compile_mode(), self.layout) {
+            self.compiler.warm_up(layout);
+        }
+    }
+
     /// Generates compile `job` on this thread now, if the compile thread has not started it.
     pub(in crate::jit) fn take_back(&mut self, job: u64) -> bool {
         self.compiler.take_back(job)
@@ -228,6 +237,9 @@ impl Forest {
         let background = if ran == Ran::Background { cpu } else { Duration::ZERO };
         // Generated inline, it is in `spent` already; taken back, it is not.
         let taken_back = if ran == Ran::TakenBack { Spent { wall, cpu } } else { Spent::default() };
+        if ran == Ran::TakenBack {
+            self.stats.compiles.taken_back(cpu);
+        }
         let spent = spent + taken_back + clock.spent();
         self.stats.compiling += match &compiled {
             Ok(compiled) => self.stats.compiles.record(kind, ir_insts, spent, background, optimizer, &compiled.cost),

@@ -146,7 +146,7 @@ impl Forest {
                         Some((index, snap))
                     }
                 };
-                Ok(lower::TreeMember { trace: &meta.optimized, place: meta.place, parent })
+                Ok(lower::TreeMember { trace: &meta.optimized, place: meta.place, parent, verified: true })
             })
             .collect();
         let Some(layout) = self.layout else { return };

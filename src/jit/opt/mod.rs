@@ -135,26 +135,38 @@ pub const PASSES: [Pass; 5] = [
 
 /// Runs every pass, verifying after each; returns the result and one report line per pass.
 pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
-    optimize_keeping(trace, false).map(|(trace, report, _)| (trace, report))
+    optimize_keeping(trace, Keep { stages: false, report: true }).map(|(trace, report, _)| (trace, report))
 }
 
 /// The IR after each pass, named by the pass (for the dump and the explorer).
 pub type Stages = Vec<(&'static str, Trace)>;
 
-/// [`optimize`], also returning the IR after each pass when `keep_stages` (else none).
-pub fn optimize_keeping(trace: Trace, keep_stages: bool) -> Result<(Trace, Vec<String>, Stages), String> {
+/// What [`optimize_keeping`] keeps besides the result: the IR after each pass, and the report
+/// lines (what the dump and the explorer show; formatting them for every compile cost 1.5% of
+/// the interpreter's thread's compile work on bench/poly.toy).
+#[derive(Clone, Copy, Debug)]
+pub struct Keep {
+    pub stages: bool,
+    pub report: bool,
+}
+
+/// [`optimize`], returning the IR after each pass if `keep.stages` (else none), and the report
+/// lines if `keep.report` (else none).
+pub fn optimize_keeping(trace: Trace, keep: Keep) -> Result<(Trace, Vec<String>, Stages), String> {
     verify(&trace).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
     let mut trace = trace;
     let mut report = Vec::new();
     let mut stages = Vec::new();
     for (name, pass) in PASSES {
         let before = trace.insts.len();
-        let tuples_before = (name == "allocation removal").then(|| virtualize::tuples_built(&trace));
+        let tuples_before = (keep.report && name == "allocation removal").then(|| virtualize::tuples_built(&trace));
         trace = pass(trace);
         verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
-        let detail = tuples_before.map(|was| format!(": {}", virtualize::summary(was, &trace))).unwrap_or_default();
-        report.push(format!("{name}{detail}: {before} -> {} instructions", trace.insts.len()));
-        if keep_stages {
+        if keep.report {
+            let detail = tuples_before.map(|was| format!(": {}", virtualize::summary(was, &trace))).unwrap_or_default();
+            report.push(format!("{name}{detail}: {before} -> {} instructions", trace.insts.len()));
+        }
+        if keep.stages {
             stages.push((name, trace.clone()));
         }
     }
