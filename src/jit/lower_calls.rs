@@ -421,8 +421,8 @@ impl Lowerer<'_, '_> {
             crate::interp::engine::interp_call::ANY_RESULT
         } else {
             ty.value_tag()
-                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict)))
-                .ok_or("a call in the interpreter must give a number, None, a string or a dict")?
+                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict | Type::Tuple)))
+                .ok_or("a call in the interpreter must give a number, None, a string, a dict or a tuple")?
         };
         let cl_ty = if ty == Type::Void {
             None
@@ -511,7 +511,7 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// A string or dict a call returned: as a native call's tuple, the callee's slot 0 is
+    /// A string, dict or tuple a call returned: as a native call's tuple, the callee's slot 0 is
     /// reused by the next call made there, so the value moves to the garbage, which keeps it
     /// alive while the trace may use it.
     fn keep_heap_result(&mut self, ty: Type, callee_frame: ir::Value) -> Result<(), String> {
