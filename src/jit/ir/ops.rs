@@ -445,7 +445,8 @@ op_table! {
     StoreSlot { slot: Slot, value: Element } -> Void, effect, "{slot} = {value}";
     /// A native call: runs the entry trace of object `callee` on the frame starting at slot
     /// `frame` (its arguments stored there) with `depth` frames fewer left before the recursion
-    /// limit; the callee's result, of type `ty`, is the value. If the callee exits instead of
+    /// limit; the callee's result, of type `ty`, is the value (a tuple, list, string or dict
+    /// moves to the runtime's garbage, which keeps it alive). If the callee exits instead of
     /// returning (the VM re-creates its frame above this trace's), or returns another type
     /// (moved into slot `dst`), exits through `snap` (after the `Call`).
     CallNative { callee: Object, frame: Slot, depth: I64, dst: Slot, ty: ElementType, snap: Snap } -> TypeField, effect, "{callee} at {frame}, depth {depth}, as {ty} into {dst}";
