@@ -189,6 +189,23 @@ impl Kind for Slot {
     }
 }
 
+/// The frame slot a method call's result goes into, or none (`-`): `ListAppend` of a
+/// `list.append(x)` call writes its `None` there, a comprehension's append has no result.
+pub struct ResultSlot;
+
+impl Kind for ResultSlot {
+    type Value = Option<u16>;
+    fn print(slot: Option<u16>, labels: &dyn Labels) -> String {
+        slot.map_or_else(|| "-".into(), |slot| labels.slot(slot))
+    }
+    fn parse(text: &str, names: &mut dyn Names) -> Result<Option<u16>, String> {
+        if text == "-" { Ok(None) } else { names.slot(text).map(Some) }
+    }
+    fn example(n: u32) -> Option<u16> {
+        Some(n as u16 + 2)
+    }
+}
+
 /// An int constant.
 pub struct I64;
 
