@@ -289,6 +289,10 @@ impl<'a> Describer<'a> {
                 format!("{} holds {}, as the exit left it", self.trace.slot_label(slot), self.expression(r))
             }
             Op::CheckInterrupt { .. } => "exits if Ctrl-C was pressed".into(),
+            Op::ComprehensionEnter { .. } => {
+                "a comprehension starts: one frame fewer before the recursion limit; exits if none is left".into()
+            }
+            Op::ComprehensionLeave => "the comprehension ends: its frame is given back".into(),
             Op::Link { trace, .. } => format!("exits to go on in T{trace} (a link)"),
             Op::Leave { .. } => "returns to the interpreter, which goes on where the exit resumes".into(),
             Op::Phi { .. } => format!("{} when an iteration starts", self.expression(r)),

@@ -361,11 +361,14 @@ impl Lowerer<'_, '_> {
         snap: SnapId,
         (handed_over, drops_garbage): (bool, bool),
     ) -> Result<ir::Value, String> {
-        let cl_ty = cl_type(ty).ok_or("a native call must return a number, None, a list or a tuple")?;
+        let cl_ty =
+            cl_type(ty).ok_or("a native call must return a number, None, a list, a tuple, a string or a dict")?;
         let entry = self.entry_slot(callee)?;
         let callee_frame = self.b.ins().iadd_imm_s(self.frame, i64::from(slot_offset(frame_slot)));
-        let want =
-            ty.heap_tag().or(ty.value_tag()).ok_or("a native call must return a number, None, a list or a tuple")?;
+        let want = ty
+            .heap_tag()
+            .or(ty.value_tag())
+            .ok_or("a native call must return a number, None, a list, a tuple, a string or a dict")?;
         let (mismatch, done) =
             self.call_checked(callee, (entry, callee_frame, dst), (depth, Some(drops_garbage)), want, snap)?;
         let exit = self.exit_block(snap)?;
@@ -387,8 +390,8 @@ impl Lowerer<'_, '_> {
             // Its one consumer takes the slot's reference: the slot keeps None.
             let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
             self.store(mem(), none, callee_frame, TAG_OFFSET);
-        } else if matches!(ty, Type::Tuple | Type::Ptr) {
-            // The callee's slot 0 is reused by the next call made there: the tuple or list
+        } else if ty.is_heap() {
+            // The callee's slot 0 is reused by the next call made there: the tuple, list, string or dict
             // moves to the runtime's garbage, which keeps it alive while the trace may use it.
             let keep = self.runtime.keep_result.ok_or("a tuple returned without its runtime function")?;
             self.b.ins().call(keep, &[callee_frame]);
@@ -421,8 +424,8 @@ impl Lowerer<'_, '_> {
             crate::interp::engine::interp_call::ANY_RESULT
         } else {
             ty.value_tag()
-                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict)))
-                .ok_or("a call in the interpreter must give a number, None, a string or a dict")?
+                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict | Type::Tuple)))
+                .ok_or("a call in the interpreter must give a number, None, a string, a dict or a tuple")?
         };
         let cl_ty = if ty == Type::Void {
             None
@@ -511,7 +514,7 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// A string or dict a call returned: as a native call's tuple, the callee's slot 0 is
+    /// A string, dict or tuple a call returned: as a native call's tuple, the callee's slot 0 is
     /// reused by the next call made there, so the value moves to the garbage, which keeps it
     /// alive while the trace may use it.
     fn keep_heap_result(&mut self, ty: Type, callee_frame: ir::Value) -> Result<(), String> {

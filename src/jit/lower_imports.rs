@@ -38,6 +38,9 @@ pub(super) struct RuntimeFunctions {
     pub(super) float_pow: Option<ir::FuncRef>,
     pub(super) call_interp: Option<ir::FuncRef>,
     pub(super) list_pop: Option<ir::FuncRef>,
+    /// Comprehensions' frames (`interp::engine::native_comprehensions`).
+    pub(super) comprehension_enter: Option<ir::FuncRef>,
+    pub(super) comprehension_leave: Option<ir::FuncRef>,
     /// Lists (`runtime_lists.rs`).
     pub(super) list_extend: Option<ir::FuncRef>,
     pub(super) list_reverse: Option<ir::FuncRef>,
@@ -216,6 +219,18 @@ pub(super) fn import_runtime(
             rt::LIST_POP,
             &[pointer, pointer],
             &[types::I32],
+        )?,
+        comprehension_enter: import(
+            uses(|op| matches!(op, Op::ComprehensionEnter { .. })),
+            rt::COMPREHENSION_ENTER,
+            &[types::I64],
+            &[types::I32],
+        )?,
+        comprehension_leave: import(
+            uses(|op| matches!(op, Op::ComprehensionLeave)),
+            rt::COMPREHENSION_LEAVE,
+            &[],
+            &[],
         )?,
         list_extend: import(
             uses(|op| matches!(op, Op::ListExtend { .. })),

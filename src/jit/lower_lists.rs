@@ -26,7 +26,8 @@ pub(super) fn holds_garbage_values(trace: &Trace) -> bool {
 }
 
 impl Lowerer<'_, '_> {
-    /// Lowers a list-method opcode; `None` if `op` is not one.
+    /// Lowers a list-method opcode, or a comprehension's enter or leave (runtime calls too, the
+    /// enter checked as a method's status); `None` if `op` is none of them.
     pub(super) fn lower_list_op(&mut self, op: Op) -> Result<Option<Option<ir::Value>>, String> {
         let (call, snap) = match op {
             Op::ListExtend { list, value, result, snap } => {
@@ -50,6 +51,18 @@ impl Lowerer<'_, '_> {
                 let insert = self.runtime.list_insert.ok_or("ListInsert without its runtime function")?;
                 (self.b.ins().call(insert, &[list, index, tag, payload, result_address]), snap)
             }
+            Op::ComprehensionEnter { depth, snap } => {
+                let enter =
+                    self.runtime.comprehension_enter.ok_or("ComprehensionEnter without its runtime function")?;
+                let depth = self.b.ins().iconst(types::I64, depth);
+                (self.b.ins().call(enter, &[depth]), snap)
+            }
+            Op::ComprehensionLeave => {
+                let leave =
+                    self.runtime.comprehension_leave.ok_or("ComprehensionLeave without its runtime function")?;
+                self.b.ins().call(leave, &[]);
+                return Ok(Some(None));
+            }
             _ => return Ok(None),
         };
         let ran = self.b.inst_results(call)[0];
@@ -64,13 +77,14 @@ impl Lowerer<'_, '_> {
     /// into its register (an old heap value there goes to the garbage, as
     /// `runtime_lists::set_result` does). Anything else, a full list, or a string whose count
     /// is at its maximum (`Str::clone` aborts there), calls the runtime (`toyjit_list_append`).
-    pub(super) fn list_append(&mut self, list: IrRef, value: IrRef, result: u16) -> Result<(), String> {
+    /// A comprehension's append (`result` none) writes no register.
+    pub(super) fn list_append(&mut self, list: IrRef, value: IrRef, result: Option<u16>) -> Result<(), String> {
         let ty = self.t.trace.ty(value);
         let list = self.val(list)?;
         let list_append = self.runtime.list_append.ok_or("ListAppend without its runtime function")?;
         if !matches!(ty, Type::Int | Type::Float | Type::Bool | Type::Str) {
             let (tag, payload) = self.tag_and_payload(value)?;
-            let result_address = self.slot_address(result);
+            let result_address = self.result_address(result);
             self.b.ins().call(list_append, &[list, tag, payload, result_address]);
             return Ok(());
         }
@@ -94,7 +108,7 @@ impl Lowerer<'_, '_> {
 
         self.b.switch_to_block(full);
         let (tag, payload) = self.tag_and_payload(value)?;
-        let result_address = self.slot_address(result);
+        let result_address = self.result_address(result);
         self.b.ins().call(list_append, &[list, tag, payload, result_address]);
         self.b.ins().jump(done, &[]);
 
@@ -116,16 +130,27 @@ impl Lowerer<'_, '_> {
         }
         let longer = self.b.ins().iadd_imm_s(len, 1);
         self.store(flags, longer, list, self.layout.length_offset);
-        let (base, slot_offset) = self.slot_place(result);
-        if !self.holds_no_heap(result) {
-            self.drop_heap_value(base, slot_offset)?;
+        if let Some(result) = result {
+            let (base, slot_offset) = self.slot_place(result);
+            if !self.holds_no_heap(result) {
+                self.drop_heap_value(base, slot_offset)?;
+            }
+            let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
+            self.store(mem(), none, base, slot_offset + TAG_OFFSET);
         }
-        let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
-        self.store(mem(), none, base, slot_offset + TAG_OFFSET);
         self.b.ins().jump(done, &[]);
 
         self.b.switch_to_block(done);
         Ok(())
+    }
+
+    /// The address of the register a list method's result goes to, or null (a comprehension's
+    /// append: the runtime writes nothing).
+    fn result_address(&mut self, result: Option<u16>) -> ir::Value {
+        match result {
+            Some(result) => self.slot_address(result),
+            None => self.b.ins().iconst(types::I64, 0),
+        }
     }
 
     /// Calls `emit_call` (a native call's machine code) with the runtime's garbage floor raised

@@ -76,7 +76,7 @@ fn suspect_values(trace: &Trace) -> Vec<bool> {
             Op::ClearSlot { slot } | Op::StoreSlot { slot, .. } => {
                 written.insert(slot);
             }
-            Op::ListAppend { result, .. }
+            Op::ListAppend { result: Some(result), .. }
             | Op::ListPop { result, .. }
             | Op::ListExtend { result, .. }
             | Op::ListInsert { result, .. }

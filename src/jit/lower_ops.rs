@@ -473,7 +473,11 @@ impl Lowerer<'_, '_> {
                 self.exit_when(popped, false, snap)?;
                 None
             }
-            Op::ListExtend { .. } | Op::ListInsert { .. } | Op::ListReverse { .. } => {
+            Op::ListExtend { .. }
+            | Op::ListInsert { .. }
+            | Op::ListReverse { .. }
+            | Op::ComprehensionEnter { .. }
+            | Op::ComprehensionLeave => {
                 return Err(format!("{r}: {} is lowered in lower_lists.rs", inst.op.name()));
             }
             Op::ListStoreAny { .. }

@@ -76,7 +76,7 @@ impl Lowerer<'_, '_> {
                 known.remove(&dst);
             }
             Op::ListPop { result, .. }
-            | Op::ListAppend { result, .. }
+            | Op::ListAppend { result: Some(result), .. }
             | Op::ListExtend { result, .. }
             | Op::ListInsert { result, .. }
             | Op::ListReverse { result, .. } => {

@@ -237,7 +237,7 @@ fn slots_named(trace: &Trace) -> Vec<u16> {
             | Op::SlotBool { slot }
             | Op::SlotPtr { slot }
             | Op::Phi { slot, .. }
-            | Op::ListAppend { result: slot, .. }
+            | Op::ListAppend { result: Some(slot), .. }
             | Op::ListPop { result: slot, .. }
             | Op::ListExtend { result: slot, .. }
             | Op::ListInsert { result: slot, .. }

@@ -57,7 +57,7 @@ pub const CLEAR_SLOT: &str = "toyjit_clear_slot";
 pub const CLEAR_SLOT_IF_HEAP: &str = "toyjit_clear_slot_if_heap";
 
 /// `ListAppend`: appends a number to the list in a frame slot and sets the call's result slot to
-/// `None`, as `lst.append(x)` does.
+/// `None`, as `lst.append(x)` does (a comprehension's append passes no result slot: null).
 pub const LIST_APPEND: &str = "toyjit_list_append";
 
 /// `CheckInterrupt`: the Ctrl-C flag (`interp::interrupt`), a byte that traces read. It is a
@@ -86,11 +86,16 @@ pub const TAKE_RESULT: &str = "toyjit_take_result";
 /// code).
 pub const CALL_INTERP: &str = "toyjit_call_interp";
 
+/// `ComprehensionEnter` and `ComprehensionLeave`: a comprehension's frame taken from and given
+/// back to the VM's recursion limit (`interp::engine::native_comprehensions`).
+pub const COMPREHENSION_ENTER: &str = "toyjit_comprehension_enter";
+pub const COMPREHENSION_LEAVE: &str = "toyjit_comprehension_leave";
+
 /// `ListPop`: pops a list's last element into a frame slot; 0 if the list is empty.
 pub const LIST_POP: &str = "toyjit_list_pop";
 
 /// The functions, the interrupt flag and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 19] {
+pub fn symbols() -> [(&'static str, *const u8); 21] {
     use crate::interp::engine::native::native_context as context;
     [
         (FRAMES_LEFT, (&context::FRAMES_LEFT as *const std::sync::atomic::AtomicI64).cast()),
@@ -111,6 +116,8 @@ pub fn symbols() -> [(&'static str, *const u8); 19] {
         (SET_LIST, set_list as *const u8),
         (CALL_INTERP, crate::interp::engine::interp_call::call_in_interpreter as *const u8),
         (LIST_POP, list_pop as *const u8),
+        (COMPREHENSION_ENTER, crate::interp::engine::native_comprehensions::comprehension_enter as *const u8),
+        (COMPREHENSION_LEAVE, crate::interp::engine::native_comprehensions::comprehension_leave as *const u8),
         (super::exit_plan::WRITE_EXIT, super::exit_plan::write_exit as *const u8),
     ]
 }
@@ -225,11 +232,13 @@ pub(super) fn heap_refcount(value: &Value) -> Option<usize> {
 extern "C" fn list_append(list: usize, value_tag: u32, payload: u64, result_slot: *mut Value) {
     // SAFETY: a list or tuple payload is a trace value, alive (see `borrowed_list`).
     let value = unsafe { super::runtime_tuples::value_of_words(value_tag as u8, payload) };
-    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is a slot of
-    // the frame the trace runs on, which nothing else borrows while it runs.
+    // SAFETY: `list` is a trace's `ptr` value (see `borrowed_list`); `result_slot` is null or a
+    // slot of the frame the trace runs on, which nothing else borrows while it runs.
     unsafe {
         crate::interp::objects::list_growth::append(&mut borrowed_list(list).borrow_mut(), value);
-        super::runtime_lists::set_result(result_slot, Value::None);
+        if !result_slot.is_null() {
+            super::runtime_lists::set_result(result_slot, Value::None);
+        }
     }
 }
 

@@ -99,7 +99,7 @@ pub fn known_at_exit<V: Copy>(
                 known.insert(slot, Known { ty: inst.ty, value: value_of(IrRef(at as u32)) });
             }
             // The runtime wrote None into the call's result register.
-            Op::ListAppend { result, .. } | Op::StoreSlot { slot: result, .. } => {
+            Op::ListAppend { result: Some(result), .. } | Op::StoreSlot { slot: result, .. } => {
                 known.remove(&result);
             }
             // A native call's callee ran in the slots from its frame up (and may have written

@@ -5,7 +5,9 @@
 //! lists, tuples and dict keys, non-ASCII text, dicts changed while a loop iterates them
 //! (`RuntimeError`), exceptions inside comprehensions and generator expressions, recursion
 //! close to the limit (and past it, caught), and the builtins that call back (`key=`, `map`,
-//! `filter`, `any`, `all`, `divmod`, generator expressions, dict comprehensions).
+//! `filter`, `any`, `all`, `divmod`, generator expressions, dict comprehensions), and
+//! comprehensions in hot loops (machine code enters and leaves them: the recursion limit
+//! counts them, exceptions leave them).
 //!
 //! `nan` inside containers is compared by identity first in CPython (`n in [n]` is True); it is
 //! kept out of the default programs until the interpreter does the same
@@ -21,7 +23,7 @@ pub fn extras(seed: u64, nan_in_containers: bool) -> Vec<String> {
     let mut rng = Rng::new(seed ^ 0x5EED_E7A5_0BAD_F00D);
     let mut lines = Vec::new();
     for _ in 0..rng.range(1, 3) {
-        let block = match rng.below(9) {
+        let block = match rng.below(10) {
             0 => special_floats(&mut rng, nan_in_containers),
             1 => identity(&mut rng),
             2 => boundary_ints(&mut rng),
@@ -30,6 +32,7 @@ pub fn extras(seed: u64, nan_in_containers: bool) -> Vec<String> {
             5 => comprehension_errors(&mut rng),
             6 => recursion(&mut rng),
             7 => key_builtins(&mut rng),
+            8 => hot_comprehensions(&mut rng),
             _ => lazy_builtins(&mut rng),
         };
         lines.extend(block);
@@ -154,6 +157,53 @@ fn comprehension_errors(rng: &mut Rng) -> Vec<String> {
          \x20   print(sorted([int(s) for s in ['1', '{k}', 'x{k}']]))\n\
          except ValueError as x_e:\n\
          \x20   print('ValueError:', x_e)"
+    ))
+}
+
+/// A loop hot enough to compile that builds comprehensions of every kind each iteration (over
+/// ranges, lists and strings, filtered, nested, dict comprehensions; one that raises now and
+/// then), and recursion through a comprehension up to the limit (its message is left out:
+/// where CPython trips its limit inside a comparison, it says "in comparison", which the
+/// interpreter does not model).
+fn hot_comprehensions(rng: &mut Rng) -> Vec<String> {
+    let n = rng.range(150, 600);
+    let (m, k, z) = (rng.range(2, 9), rng.range(2, 6), rng.range(0, 5));
+    let element = ["v * 2", "v - i", "(v, i % 3)", "str(v)", "v % 3 == 0", "[v]"][rng.below(6) as usize];
+    let filter = ["", " if v % 2 == 0", " if v != i % 5", " if v > 1"][rng.below(4) as usize];
+    let deep = rng.range(440, 490);
+    lines(&format!(
+        "def x_comp(n):\n\
+         \x20   acc = 0\n\
+         \x20   keep = []\n\
+         \x20   words = ['ab', 'cde', 'f', 'ghij']\n\
+         \x20   for i in range(n):\n\
+         \x20       xs = [{element} for v in range(i % {m}){filter}]\n\
+         \x20       acc += len(xs)\n\
+         \x20       ys = [w[0] + str(len(w)) for w in words if len(w) != i % {k}]\n\
+         \x20       acc += len(''.join(ys))\n\
+         \x20       d = {{w: len(w) * i for w in words[: i % {k}]}}\n\
+         \x20       acc += sum(d.values()) % 97\n\
+         \x20       grid = [[r * c for c in range(i % 3)] for r in range(i % {k})]\n\
+         \x20       acc += len(grid)\n\
+         \x20       try:\n\
+         \x20           acc += sum([10 // (v - {z}) for v in range(i % 7)])\n\
+         \x20       except ZeroDivisionError:\n\
+         \x20           acc += 1\n\
+         \x20       if i % 50 == 0:\n\
+         \x20           keep.append(xs)\n\
+         \x20   return acc, keep[-2:], xs\n\
+         print(x_comp({n}))\n\
+         def x_cdeep(n):\n\
+         \x20   if n == 0:\n\
+         \x20       return [0]\n\
+         \x20   return [x_cdeep(n - 1)[0] + 1 for _ in range(1)]\n\
+         for x_i in range(30):\n\
+         \x20   try:\n\
+         \x20       x_r = x_cdeep({deep} + x_i)\n\
+         \x20   except RecursionError:\n\
+         \x20       print('RecursionError at', {deep} + x_i)\n\
+         \x20       break\n\
+         print(x_r)"
     ))
 }
 

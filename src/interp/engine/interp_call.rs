@@ -267,6 +267,12 @@ impl Vm {
     }
 }
 
+/// The VM that the machine code running now was called by, if any (for the runtime functions
+/// that do to it what an instruction of the interpreter does: `native_comprehensions.rs`).
+pub(super) fn running_vm() -> Option<*mut Vm> {
+    REENTRY.get().map(|reentry| reentry.vm)
+}
+
 /// The runtime function that finishes a native call's callee that exited
 /// (`jit::runtime::FINISH_EXITED_CALL`): see [`Vm::finish_exited_call`]. `function` is the
 /// trace's object, `frame` the callee's frame, `dst` the caller's result slot.

@@ -13,6 +13,7 @@ pub mod interrupt;
 pub mod liveness;
 pub mod locations;
 pub mod native;
+pub mod native_comprehensions;
 pub mod native_run;
 mod rare_instrs;
 pub mod reentry;

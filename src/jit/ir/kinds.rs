@@ -189,6 +189,23 @@ impl Kind for Slot {
     }
 }
 
+/// The frame slot a method call's result goes into, or none (`-`): `ListAppend` of a
+/// `list.append(x)` call writes its `None` there, a comprehension's append has no result.
+pub struct ResultSlot;
+
+impl Kind for ResultSlot {
+    type Value = Option<u16>;
+    fn print(slot: Option<u16>, labels: &dyn Labels) -> String {
+        slot.map_or_else(|| "-".into(), |slot| labels.slot(slot))
+    }
+    fn parse(text: &str, names: &mut dyn Names) -> Result<Option<u16>, String> {
+        if text == "-" { Ok(None) } else { names.slot(text).map(Some) }
+    }
+    fn example(n: u32) -> Option<u16> {
+        Some(n as u16 + 2)
+    }
+}
+
 /// An int constant.
 pub struct I64;
 
@@ -318,7 +335,7 @@ impl Kind for ElementType {
 }
 
 /// What a `CallInterp` gives the trace: a number (`int`, `float`, `bool`: its value), a
-/// string or dict (its address, kept alive by the garbage list), or `none` (the call returns
+/// string, dict or tuple (its address, kept alive by the garbage list), or `none` (the call returns
 /// `None`, which stays in the frame: no value).
 pub struct CallResult;
 
@@ -328,7 +345,7 @@ impl Kind for CallResult {
         Some(ty)
     }
     fn check(ty: Type, _: &str, _: Type, _: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
-        if ty.value_tag().is_none() && !matches!(ty, Type::Void | Type::Str | Type::Dict) {
+        if ty.value_tag().is_none() && !matches!(ty, Type::Void | Type::Str | Type::Dict | Type::Tuple) {
             return Err(format!("a call in the interpreter cannot give the trace {ty:?}"));
         }
         Ok(())

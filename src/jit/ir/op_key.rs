@@ -54,6 +54,12 @@ impl KeyWord for IrRef {
     }
 }
 
+impl KeyWord for Option<u16> {
+    fn word(self) -> u64 {
+        self.map_or(u64::MAX, u64::from)
+    }
+}
+
 impl KeyWord for SnapId {
     fn word(self) -> u64 {
         u64::from(self.0)

@@ -401,7 +401,7 @@ op_table! {
     /// `list.append(value)`, then frame slot `result` gets the call's `None` (inline for a
     /// number into a list with room left, else a call into the runtime; the list's elements
     /// may move).
-    ListAppend { list: Ptr, value: Element, result: Slot } -> Void, effect, "{list} {value} {result}";
+    ListAppend { list: Ptr, value: Element, result: ResultSlot } -> Void, effect, "{list} {value} {result}";
     /// `list[index] = value` (normalised index) for any value, a tuple or list too (a runtime
     /// call: the list counts a reference to `value`; the old element goes to the runtime's
     /// garbage list, freed when no trace value can point to it any more).
@@ -426,6 +426,14 @@ op_table! {
     /// value the trace holds that the callee could free (read from a list, a tuple, a global:
     /// the callee may drop every other reference to it).
     KeepAlive { value: Element } -> Void, effect, "{value}";
+    /// `EnterComprehension`: a comprehension counts as a frame towards the recursion limit, as
+    /// in the interpreter. Exits through `snap` (before the instruction, where the interpreter
+    /// raises `RecursionError`) when the frame and the `depth` calls inlined around it leave no
+    /// frame free; else takes one from `FRAMES_LEFT` and from the VM's limit (a runtime call,
+    /// `toyjit_comprehension_enter`).
+    ComprehensionEnter { depth: I64, snap: Snap } -> Void, effect, "depth {depth}";
+    /// `LeaveComprehension`: gives the frame back (`toyjit_comprehension_leave`).
+    ComprehensionLeave -> Void, effect, "";
     /// Exits through `snap` if the user pressed Ctrl-C (`interp::interrupt`): the last
     /// instruction of the loop body, so that no compiled loop runs forever.
     CheckInterrupt { snap: Snap } -> Void, effect, "";
@@ -453,7 +461,8 @@ op_table! {
     StoreSlot { slot: Slot, value: Element } -> Void, effect, "{slot} = {value}";
     /// A native call: runs the entry trace of object `callee` on the frame starting at slot
     /// `frame` (its arguments stored there) with `depth` frames fewer left before the recursion
-    /// limit; the callee's result, of type `ty`, is the value. If the callee exits instead of
+    /// limit; the callee's result, of type `ty`, is the value (a tuple, list, string or dict
+    /// moves to the runtime's garbage, which keeps it alive). If the callee exits instead of
     /// returning (the VM re-creates its frame above this trace's), or returns another type
     /// (moved into slot `dst`), exits through `snap` (after the `Call`).
     CallNative { callee: Object, frame: Slot, depth: I64, dst: Slot, ty: ElementType, snap: Snap } -> TypeField, effect, "{callee} at {frame}, depth {depth}, as {ty} into {dst}";
@@ -554,7 +563,8 @@ impl Op {
     /// must read memory again (CSE and the loop body's peeling rely on this).
     pub fn slot_written_in_memory(&self) -> Option<u16> {
         match *self {
-            Op::ListPop { result, .. } | Op::ListAppend { result, .. } => Some(result),
+            Op::ListPop { result, .. } => Some(result),
+            Op::ListAppend { result, .. } => result,
             Op::ListExtend { result, .. } | Op::ListInsert { result, .. } | Op::ListReverse { result, .. } => {
                 Some(result)
             }

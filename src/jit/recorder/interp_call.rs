@@ -123,7 +123,7 @@ impl Recorder {
     /// caller's register (`Void`): the trace reads it from there behind a type guard, whose
     /// exit grows a side trace when another type comes back often (a lookup returning an int,
     /// a string, a list, None...). In a loop a number comes back in a register (another type
-    /// exits), a string or dict too, and a `None` stays in the register (the loop cannot read
+    /// exits), a string, dict or tuple too, and a `None` stays in the register (the loop cannot read
     /// it).
     pub(super) fn finish_interp_call(&mut self, call: PendingNative, frame: &[Value]) -> Result<(), Abort> {
         let straight = self.side.is_some() || self.entry;
@@ -135,6 +135,7 @@ impl Recorder {
             Value::None => Type::Void,
             Value::Str(_) => Type::Str,
             Value::Dict(_) => Type::Dict,
+            Value::Tuple(_) => Type::Tuple,
             ref other => {
                 return abort(format!("{}() run in the interpreter returned {}", call.name, a(other.type_name())));
             }

@@ -800,6 +800,15 @@ impl Recorder {
                 self.write(Reg(iter.0 + 1), stop)?;
                 self.write(Reg(iter.0 + 2), step)?;
             }
+            Instr::ListAppend { list, value } => self.comprehension_append(list, value, pc, frame)?,
+            Instr::EnterComprehension {} => {
+                let snap = self.snapshot(pc);
+                let depth = self.calls.len() as i64;
+                self.emit(Op::ComprehensionEnter { depth, snap }, Type::Void);
+            }
+            Instr::LeaveComprehension {} => {
+                self.emit(Op::ComprehensionLeave, Type::Void);
+            }
             Instr::CallMethod { dst, obj, method, args, argc } => {
                 if !self.dict_view(dst, obj, (method.0 as usize, argc.0), pc, frame)? {
                     self.call_method(dst, obj, method.0 as usize, args, argc.0, pc, frame)?

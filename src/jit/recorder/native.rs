@@ -161,6 +161,8 @@ impl Recorder {
             Value::Tuple(_) => Type::Tuple,
             // Moved to the garbage after the call (`toyjit_keep_result`), which keeps it alive.
             Value::List(_) => Type::Ptr,
+            Value::Str(_) => Type::Str,
+            Value::Dict(_) => Type::Dict,
             ref other => {
                 return abort(format!("a native call of {}() returned {}", call.name, a(other.type_name())));
             }

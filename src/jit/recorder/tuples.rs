@@ -183,17 +183,7 @@ impl Recorder {
             self.emit(Op::ListReverse { list, result, snap }, Type::Void);
         } else {
             let value_reg = if method_id == MethodId::Insert { Reg(args.0 + 1) } else { args };
-            // A known bug: an item `pop()` put into its register in this trace is read back
-            // stale in a loop (`L.insert(0, L.pop())`, `tail.append(pair.pop())`: differential
-            // seed 97229). Refused until the re-read is fixed.
-            let value_slot = self.slot(value_reg);
-            if self.trace.insts.iter().any(|i| matches!(i.op, Op::ListPop { result, .. } if result == value_slot)) {
-                return abort(format!("an item popped in this trace passed to {name}()"));
-            }
-            let (value, ty) = self.read(value_reg, frame, pc)?;
-            if ty.value_tag().is_none() && !ty.is_heap() {
-                return abort(format!("passing {} to {name}()", a(ty.name())));
-            }
+            let value = self.list_item_argument(value_reg, &name, pc, frame)?;
             // `extend` and `insert` raise (a value that is not iterable) before changing the
             // list: the trace exits before the call and the interpreter raises.
             let snap = self.snapshot(pc);
@@ -209,11 +199,45 @@ impl Recorder {
                     self.emit(Op::ListInsert { list, index, value, result, snap }, Type::Void);
                 }
                 _ => {
-                    self.emit(Op::ListAppend { list, value, result }, Type::Void);
+                    self.emit(Op::ListAppend { list, value, result: Some(result) }, Type::Void);
                 }
             }
         }
         self.forget(result);
+        Ok(())
+    }
+
+    /// The value a list method or a comprehension's append puts into a list, read from
+    /// `value_reg`.
+    fn list_item_argument(&mut self, value_reg: Reg, name: &str, pc: usize, frame: &[Value]) -> Result<IrRef, Abort> {
+        // A known bug: an item `pop()` put into its register in this trace is read back
+        // stale in a loop (`L.insert(0, L.pop())`, `tail.append(pair.pop())`: differential
+        // seed 97229). Refused until the re-read is fixed.
+        let value_slot = self.slot(value_reg);
+        if self.trace.insts.iter().any(|i| matches!(i.op, Op::ListPop { result, .. } if result == value_slot)) {
+            return abort(format!("an item popped in this trace passed to {name}()"));
+        }
+        let (value, ty) = self.read(value_reg, frame, pc)?;
+        if ty.value_tag().is_none() && !ty.is_heap() {
+            return abort(format!("passing {} to {name}()", a(ty.name())));
+        }
+        Ok(value)
+    }
+
+    /// A list comprehension's `ListAppend`: `list.append(value)` without a result register.
+    pub(super) fn comprehension_append(
+        &mut self,
+        list: Reg,
+        value: Reg,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        if !matches!(frame[list.0 as usize], Value::List(_)) {
+            return abort("a comprehension's append to something other than a list");
+        }
+        let (list, _) = self.read(list, frame, pc)?;
+        let value = self.list_item_argument(value, "append", pc, frame)?;
+        self.emit(Op::ListAppend { list, value, result: None }, Type::Void);
         Ok(())
     }
 

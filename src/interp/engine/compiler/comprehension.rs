@@ -58,9 +58,12 @@ impl<'a> Compiler<'a> {
     }
 
     /// A list or dict comprehension, counted as a call toward the recursion limit as CPython
-    /// counts its frame: the first iterable is evaluated, then `EnterComprehension`, the
-    /// loops, `LeaveComprehension` (the span is kept in `CodeObject::comprehensions` for an
-    /// exception that leaves it early).
+    /// counts its frame: the first iterable is evaluated and its iterator taken (in the
+    /// enclosing frame, as CPython's `GET_ITER` before it calls the comprehension's function),
+    /// then `EnterComprehension`, the loops, `LeaveComprehension` (the span is kept in
+    /// `CodeObject::comprehensions` for an exception that leaves it early). The iterator taken
+    /// first also lets a trace exit at `EnterComprehension` with `range(...)` already an
+    /// iterator, which its snapshot can write.
     pub(super) fn counted_comprehension<'s>(
         &mut self,
         b: &mut FnBuilder<'s>,
@@ -72,9 +75,9 @@ impl<'a> Compiler<'a> {
         };
         let src = self.expr(b, &first.iter)?;
         let state = b.temps(3);
+        b.emit(Instr::GetIter { iter: state, src });
         let enter = b.emit(Instr::EnterComprehension {});
         b.code.comprehensions.push((enter as u32, 0));
-        b.emit(Instr::GetIter { iter: state, src });
         self.comprehension(b, action, generators, Some(state))?;
         let leave = b.emit(Instr::LeaveComprehension {});
         if let Some(span) = b.code.comprehensions.iter_mut().rev().find(|(_, end)| *end == 0) {
