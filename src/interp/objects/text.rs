@@ -132,6 +132,20 @@ pub fn push_int(out: &mut String, n: i64) {
     out.push_str(int_digits(n, &mut digits));
 }
 
+/// `str(n)`'s text, written at the end of `buffer` (the sign, then at most 19 digits).
+pub fn int_text(n: i64, buffer: &mut [u8; 20]) -> &str {
+    let start = buffer.len() - int_digits(n, buffer).len();
+    let start = if n < 0 {
+        // At most 19 digits: the byte before them is in the buffer.
+        buffer[start - 1] = b'-';
+        start - 1
+    } else {
+        start
+    };
+    // SAFETY: ASCII digits and a sign, written above.
+    unsafe { std::str::from_utf8_unchecked(&buffer[start..]) }
+}
+
 /// The decimal digits of `n`'s magnitude, written at the end of `digits` (u64::MAX has 20
 /// digits; i64's magnitude has at most 19).
 fn int_digits(n: i64, digits: &mut [u8; 20]) -> &str {
