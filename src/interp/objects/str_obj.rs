@@ -160,6 +160,20 @@ impl Str {
         builder.finish()
     }
 
+    /// ASCII text as a new string (its char count is its length): one block of its size,
+    /// one copy.
+    pub fn from_ascii(text: &str) -> Str {
+        debug_assert!(text.is_ascii(), "{text:?} is not ASCII");
+        let mut block = Self::allocate(text.len());
+        // SAFETY: the block has room for the text, is this function's alone, and cannot
+        // overlap it; ASCII text is UTF-8 of one char per byte.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), block.text_start(), text.len());
+            block.set_len_and_chars(text.len(), text.len());
+        }
+        block
+    }
+
     /// The string of `bytes`, one char each: `None` (the block freed) as soon as one is
     /// `None` or not ASCII. One pass, a store per byte (`"".join` of one-char strings).
     pub fn from_ascii_bytes(bytes: impl ExactSizeIterator<Item = Option<u8>>) -> Option<Str> {

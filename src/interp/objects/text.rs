@@ -197,6 +197,8 @@ pub fn is_ascii_space(byte: u8) -> bool {
 
 /// `text.split()` (no separator) for ASCII text, at most `maxsplit` splits when it is not
 /// negative: runs of Python whitespace (which includes `\x1c`..`\x1f`) separate the words.
+/// A word's end is found eight bytes at a time ([`ascii_word_end`]) and each word is one
+/// block made and copied at once (`Str::from_ascii`).
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let bytes = text.as_bytes();
     let space = is_ascii_space;
@@ -212,15 +214,40 @@ pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
         }
         if maxsplit >= 0 && out.len() as i64 >= maxsplit {
             // The rest, trailing whitespace included, as CPython does.
-            out.push(Value::ascii_str(&text[i..]));
+            out.push(Value::Str(Str::from_ascii(&text[i..])));
             return out;
         }
         let start = i;
-        while i < bytes.len() && !space(bytes[i]) {
-            i += 1;
-        }
-        out.push(Value::ascii_str(&text[start..i]));
+        i = ascii_word_end(bytes, i);
+        out.push(Value::Str(Str::from_ascii(&text[start..i])));
     }
+}
+
+/// The offset of the first whitespace byte of the ASCII text `bytes` from `i` on (its length
+/// when there is none): eight bytes at a time, a word's high bits marking its bytes below
+/// `!` (the whitespace, and the other control chars, checked one by one).
+fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Nonzero when some byte is below 0x21; in ASCII text (no high bits) its lowest set
+        // bit marks exactly the first such byte (a borrow only moves upwards).
+        let below = word.wrapping_sub(ONES * 0x21) & !word & HIGHS;
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + below.trailing_zeros() as usize / 8;
+        if is_ascii_space(bytes[at]) {
+            return at;
+        }
+        i = at + 1;
+    }
+    while i < bytes.len() && !is_ascii_space(bytes[i]) {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
