@@ -20,7 +20,7 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 use super::super::ir::helpers::Helper;
 use super::super::ir::{Effect, IrRef, Op, SnapId, Trace, Type};
 use super::Lowerer;
-use super::str_append::appends_in_place;
+use super::str_append::{SoleReaders, appends_in_place};
 use crate::interp::objects::value::Value;
 use crate::jit::runtime_str_methods::{METHODS, Operand};
 
@@ -40,6 +40,7 @@ pub(super) struct DirectFunctions {
     append: Option<ir::FuncRef>,
     append_fresh: Option<ir::FuncRef>,
     of_int: Option<ir::FuncRef>,
+    case_in_place: Option<ir::FuncRef>,
     plus_int: Option<ir::FuncRef>,
     int_of: Option<ir::FuncRef>,
     compare: Option<ir::FuncRef>,
@@ -65,6 +66,9 @@ pub(super) enum Direct {
     TupleCompare,
     /// `METHODS[i]`.
     Method(usize),
+    /// `s.upper()` (true) or `s.lower()` where the trace reads `s` nowhere after: mapped in
+    /// place when the runtime finds it a fresh string only the garbage holds.
+    CaseInPlace(bool),
 }
 
 /// A helper instruction's function and operands (the first `count` of the four).
@@ -116,13 +120,19 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
     if !trace.insts.iter().any(|inst| HelperCall::of(&inst.op).is_some()) {
         return vec![None; trace.insts.len()];
     }
-    let appends = appends_in_place(trace);
+    let sole = SoleReaders::of(trace);
+    let appends = appends_in_place(trace, &sole);
     let mut kinds: Vec<Option<Direct>> = Vec::with_capacity(trace.insts.len());
     for (r, inst) in trace.insts.iter().enumerate() {
         let all = |refs: &[IrRef], ty: Type| refs.iter().all(|&x| trace.ty(x) == ty);
         let strs = |refs: &[IrRef]| all(refs, Type::Str);
         let kind = if let Some(index) = method(trace, &inst.op, inst.ty) {
-            Some(Direct::Method(index))
+            match (METHODS[index].helper, inst.op) {
+                (helper @ (Helper::Upper | Helper::Lower), Op::Helper1 { a, .. }) if sole.only_reader(a, r) => {
+                    Some(Direct::CaseInPlace(helper == Helper::Upper))
+                }
+                _ => Some(Direct::Method(index)),
+            }
         } else {
             match inst.op {
                 Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
@@ -277,6 +287,12 @@ pub(super) fn import<'t>(
         )?,
         append_fresh: import(uses(Direct::AppendFresh), rt::STR_APPEND_FRESH, &[word, word, types::I32], &[word])?,
         of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
+        case_in_place: import(
+            uses(Direct::CaseInPlace(true)) || uses(Direct::CaseInPlace(false)),
+            rt::STR_CASE_IN_PLACE,
+            &[word, types::I32],
+            &[word],
+        )?,
         plus_int: import(uses(Direct::OfIntInPlus), rt::STR_PLUS_INT, &[word, word, types::I32, types::I32], &[word])?,
         int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
         compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
@@ -398,6 +414,12 @@ impl Lowerer<'_, '_> {
                 let function = if kind == Direct::OfInt { functions.of_int } else { functions.int_of };
                 let x = self.val(a)?;
                 let call = self.b.ins().call(function.ok_or_else(missing)?, &[x]);
+                self.b.inst_results(call)[0]
+            }
+            (Direct::CaseInPlace(upper), Op::Helper1 { a, .. }) => {
+                let s = self.val(a)?;
+                let upper = self.b.ins().iconst(types::I32, i64::from(upper));
+                let call = self.b.ins().call(functions.case_in_place.ok_or_else(missing)?, &[s, upper]);
                 self.b.inst_results(call)[0]
             }
             (Direct::Method(index), op) => {

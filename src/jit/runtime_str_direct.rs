@@ -27,6 +27,9 @@ pub const STR_APPEND: &str = "toyjit_str_append";
 pub const STR_APPEND_FRESH: &str = "toyjit_str_append_fresh";
 /// `x + str(n)` where nothing else reads `str(n)`: its digits written into the result.
 pub const STR_PLUS_INT: &str = "toyjit_str_plus_int";
+/// `s.upper()` / `s.lower()` where the trace reads `s` nowhere after: mapped in place when
+/// the trace made it and nothing else holds it.
+pub const STR_CASE_IN_PLACE: &str = "toyjit_str_case_in_place";
 /// `str(n)` of an int.
 pub const STR_OF_INT: &str = "toyjit_str_of_int";
 /// `int(s)` of a string.
@@ -42,6 +45,7 @@ pub fn symbols() -> impl Iterator<Item = (&'static str, *const u8)> {
         (STR_APPEND, str_append as *const u8),
         (STR_APPEND_FRESH, str_append_fresh as *const u8),
         (STR_PLUS_INT, str_plus_int as *const u8),
+        (STR_CASE_IN_PLACE, str_case_in_place as *const u8),
         (STR_OF_INT, str_of_int as *const u8),
         (INT_OF_STR, int_of_str as *const u8),
         (STR_COMPARE, str_compare as *const u8),
@@ -152,6 +156,18 @@ pub const PLUS_NEW: u32 = 0;
 pub const PLUS_APPEND: u32 = 1;
 /// [`STR_PLUS_INT`]'s last argument: an append to what an earlier `+` of the iteration made.
 pub const PLUS_APPEND_FRESH: u32 = 2;
+
+/// `s.upper()` (`upper` 1) or `s.lower()` (0) where the trace reads the string at `s`
+/// nowhere after (`lower_str_direct.rs`): when the trace made it (it is recent garbage),
+/// nothing else holds it and it is ASCII, its letters are mapped where it lies and it is the
+/// result (the block does not move); otherwise the method as usual (a new string).
+extern "C" fn str_case_in_place(s: usize, upper: u32) -> i64 {
+    let upper = upper != 0;
+    if native_context::change_recent_garbage_str(s, |owned| owned.try_map_ascii_case(upper)) == Some(true) {
+        return s as i64;
+    }
+    super::runtime_str_methods::case(s, upper)
+}
 
 extern "C" fn str_of_int(n: i64) -> i64 {
     match text::int_str(n) {

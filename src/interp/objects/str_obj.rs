@@ -273,6 +273,28 @@ impl Str {
         self.try_append(piece, chars)
     }
 
+    /// Maps the ASCII letters to upper or lower case in place when this handle is the only
+    /// one (nobody can see the string change) and the text is ASCII; false, changing nothing,
+    /// otherwise. The block stays where it is.
+    pub fn try_map_ascii_case(&mut self, upper: bool) -> bool {
+        if self.head().refcount.get() != 1 || !self.is_ascii() {
+            return false;
+        }
+        let len = self.head().len as usize;
+        let bytes = self.text_start();
+        // SAFETY: the block is this handle's alone (refcount 1, `&mut self`), and its first
+        // `len` bytes are its text; ASCII stays ASCII.
+        let text = unsafe { std::slice::from_raw_parts_mut(bytes, len) };
+        if upper {
+            text.make_ascii_uppercase()
+        } else {
+            text.make_ascii_lowercase()
+        }
+        // The text changed: the cached hash no longer belongs to it.
+        self.head().hash.set(0);
+        true
+    }
+
     /// Appends to a block only this handle holds (refcount 1, no `&StrObj` alive: the caller
     /// has `&mut self`), growing it when needed.
     #[inline]

@@ -175,9 +175,28 @@ pub fn int_str(n: i64) -> Value {
     Value::Str(out.finish())
 }
 
-/// A piece of a string whose ASCII flag is known (any piece of ASCII text is ASCII).
+/// A piece of a string whose ASCII flag is known (any piece of ASCII text is ASCII): a
+/// piece of one char below U+0100 is the shared one-char string, as CPython's slices, `split`
+/// and `strip` give it (`s[1:2] is s[1]`), which makes nothing.
 pub fn piece(text: &str, parent_is_ascii: bool) -> Value {
-    if parent_is_ascii { Value::ascii_str(text) } else { Value::str(text) }
+    if parent_is_ascii {
+        return ascii_piece(text);
+    }
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if (c as u32) < 256 => Value::char(c),
+        _ => Value::str(text),
+    }
+}
+
+/// A piece of ASCII text: the shared one-char string for one char (see [`piece`]), else a
+/// new string.
+#[inline]
+pub fn ascii_piece(text: &str) -> Value {
+    match *text.as_bytes() {
+        [byte] => Value::char(char::from(byte)),
+        _ => Value::Str(Str::from_ascii(text)),
+    }
 }
 
 /// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too. The
@@ -198,7 +217,7 @@ pub fn is_ascii_space(byte: u8) -> bool {
 /// `text.split()` (no separator) for ASCII text, at most `maxsplit` splits when it is not
 /// negative: runs of Python whitespace (which includes `\x1c`..`\x1f`) separate the words.
 /// A word's end is found eight bytes at a time ([`ascii_word_end`]) and each word is one
-/// block made and copied at once (`Str::from_ascii`).
+/// block made and copied at once ([`ascii_piece`]; a one-char word is the shared string).
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let bytes = text.as_bytes();
     let space = is_ascii_space;
@@ -214,12 +233,12 @@ pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
         }
         if maxsplit >= 0 && out.len() as i64 >= maxsplit {
             // The rest, trailing whitespace included, as CPython does.
-            out.push(Value::Str(Str::from_ascii(&text[i..])));
+            out.push(ascii_piece(&text[i..]));
             return out;
         }
         let start = i;
         i = ascii_word_end(bytes, i);
-        out.push(Value::Str(Str::from_ascii(&text[start..i])));
+        out.push(ascii_piece(&text[start..i]));
     }
 }
 
