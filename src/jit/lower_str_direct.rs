@@ -18,15 +18,19 @@
 use cranelift_codegen::ir::{self, InstBuilder, types};
 
 use super::super::ir::helpers::Helper;
-use super::super::ir::{IrRef, Op, SnapId, Trace, Type};
+use super::super::ir::{Effect, IrRef, Op, SnapId, Trace, Type};
 use super::Lowerer;
-use super::str_append::appends_in_place;
+use super::str_append::{SoleReaders, appends_in_place};
 use crate::interp::objects::value::Value;
 use crate::jit::runtime_str_methods::{METHODS, Operand};
 
 /// `==` and `!=` inline.
 #[path = "lower_str_eq.rs"]
 mod str_eq;
+
+/// A short constant appended to a fresh string inline.
+#[path = "lower_str_append_const.rs"]
+mod str_append_const;
 
 /// The runtime functions of `runtime_str_direct.rs` and `runtime_str_methods.rs`, each
 /// imported when a trace calls it.
@@ -36,6 +40,8 @@ pub(super) struct DirectFunctions {
     append: Option<ir::FuncRef>,
     append_fresh: Option<ir::FuncRef>,
     of_int: Option<ir::FuncRef>,
+    case_in_place: Option<ir::FuncRef>,
+    plus_int: Option<ir::FuncRef>,
     int_of: Option<ir::FuncRef>,
     compare: Option<ir::FuncRef>,
     tuple_compare: Option<ir::FuncRef>,
@@ -51,12 +57,18 @@ pub(super) enum Direct {
     /// An append to what an earlier `+` of the same iteration made.
     AppendFresh,
     OfInt,
+    /// `str(n)` whose digits the `+` that reads it writes into its result (see
+    /// [`digits_into_plus`]): no code of its own.
+    OfIntInPlus,
     IntOf,
     Compare,
     /// A comparison of two tuples.
     TupleCompare,
     /// `METHODS[i]`.
     Method(usize),
+    /// `s.upper()` (true) or `s.lower()` where the trace reads `s` nowhere after: mapped in
+    /// place when the runtime finds it a fresh string only the garbage holds.
+    CaseInPlace(bool),
 }
 
 /// A helper instruction's function and operands (the first `count` of the four).
@@ -108,13 +120,19 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
     if !trace.insts.iter().any(|inst| HelperCall::of(&inst.op).is_some()) {
         return vec![None; trace.insts.len()];
     }
-    let appends = appends_in_place(trace);
+    let sole = SoleReaders::of(trace);
+    let appends = appends_in_place(trace, &sole);
     let mut kinds: Vec<Option<Direct>> = Vec::with_capacity(trace.insts.len());
     for (r, inst) in trace.insts.iter().enumerate() {
         let all = |refs: &[IrRef], ty: Type| refs.iter().all(|&x| trace.ty(x) == ty);
         let strs = |refs: &[IrRef]| all(refs, Type::Str);
         let kind = if let Some(index) = method(trace, &inst.op, inst.ty) {
-            Some(Direct::Method(index))
+            match (METHODS[index].helper, inst.op) {
+                (helper @ (Helper::Upper | Helper::Lower), Op::Helper1 { a, .. }) if sole.only_reader(a, r) => {
+                    Some(Direct::CaseInPlace(helper == Helper::Upper))
+                }
+                _ => Some(Direct::Method(index)),
+            }
         } else {
             match inst.op {
                 Op::Helper2 { fun: Helper::Add, a, b, .. } if inst.ty == Type::Str && strs(&[a, b]) => {
@@ -147,7 +165,82 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
         };
         kinds.push(kind);
     }
+    for s in digits_into_plus(trace, &kinds) {
+        kinds[s] = Some(Direct::OfIntInPlus);
+    }
     kinds
+}
+
+/// The `str(n)` instructions (direct, `OfInt`) whose only reader is the direct `+` right after
+/// them, as its right operand (`"user" + str(k)`): that `+` writes the digits into its result
+/// itself, and the string is never made. Safe when nothing but that `+` can see the string:
+/// no other instruction reads it and no snapshot but the `+`'s holds it; the `+`, were it to
+/// fail (past the size cap, before changing anything), exits through `str(n)`'s snapshot
+/// instead, which the instructions in between (clearing slots, constants) leave valid: the
+/// interpreter makes the string again and raises at the `+`.
+fn digits_into_plus(trace: &Trace, kinds: &[Option<Direct>]) -> Vec<usize> {
+    let candidates: Vec<(usize, usize)> = trace
+        .insts
+        .iter()
+        .enumerate()
+        .filter_map(|(r, inst)| match inst.op {
+            Op::Helper2 { fun: Helper::Add, a, b, .. }
+                if a != b
+                    && matches!(kinds[r], Some(Direct::Concat | Direct::Append | Direct::AppendFresh))
+                    && kinds.get(b.0 as usize) == Some(&Some(Direct::OfInt)) =>
+            {
+                Some((b.0 as usize, r))
+            }
+            _ => None,
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    // Per value: how many instructions read it, and which instructions' snapshots hold it
+    // (the last two are enough: one is allowed).
+    let n = trace.insts.len();
+    let mut readers = vec![0u32; n];
+    let mut in_snapshots: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut unknown_snapshot = false;
+    for (i, inst) in trace.insts.iter().enumerate() {
+        let mut operands = inst.op.operands();
+        operands.sort_unstable_by_key(|r| r.0);
+        operands.dedup();
+        for r in operands {
+            if let Some(count) = readers.get_mut(r.0 as usize) {
+                *count += 1;
+            }
+        }
+        if let Some(snap) = inst.op.snapshot() {
+            match trace.snapshots.get(snap.0 as usize) {
+                Some(snapshot) => {
+                    for v in snapshot.values() {
+                        if let Some(holders) = in_snapshots.get_mut(v.0 as usize)
+                            && holders.last() != Some(&i)
+                            && holders.len() < 2
+                        {
+                            holders.push(i);
+                        }
+                    }
+                }
+                None => unknown_snapshot = true,
+            }
+        }
+    }
+    if unknown_snapshot {
+        return Vec::new();
+    }
+    candidates
+        .into_iter()
+        .filter(|&(s, r)| {
+            let quiet_between = trace.insts[s + 1..r].iter().all(|i| {
+                matches!(i.op, Op::ClearSlot { .. }) || (i.op.snapshot().is_none() && i.op.effect() == Effect::Pure)
+            });
+            readers[s] == 1 && in_snapshots[s].iter().all(|&holder| holder == r) && quiet_between
+        })
+        .map(|(s, _)| s)
+        .collect()
 }
 
 /// Is `a`, the left operand of the `+` at `r`, a string a direct `+` made earlier in the same
@@ -194,6 +287,13 @@ pub(super) fn import<'t>(
         )?,
         append_fresh: import(uses(Direct::AppendFresh), rt::STR_APPEND_FRESH, &[word, word, types::I32], &[word])?,
         of_int: import(uses(Direct::OfInt), rt::STR_OF_INT, &[word], &[word])?,
+        case_in_place: import(
+            uses(Direct::CaseInPlace(true)) || uses(Direct::CaseInPlace(false)),
+            rt::STR_CASE_IN_PLACE,
+            &[word, types::I32],
+            &[word],
+        )?,
+        plus_int: import(uses(Direct::OfIntInPlus), rt::STR_PLUS_INT, &[word, word, types::I32, types::I32], &[word])?,
         int_of: import(uses(Direct::IntOf), rt::INT_OF_STR, &[word], &[word])?,
         compare: import(uses(Direct::Compare), rt::STR_COMPARE, &[types::I32, word, word], &[word])?,
         tuple_compare: import(
@@ -235,18 +335,56 @@ impl Lowerer<'_, '_> {
         let Some(kind) = self.t.direct_kinds.get(r.0 as usize).copied().flatten() else { return Ok(None) };
         let missing = || format!("a direct string helper ({kind:?}) without its runtime function");
         let functions = self.runtime.str_direct;
+        let mut snap = snap;
         let word = match (kind, trace.insts[r.0 as usize].op) {
+            (Direct::OfIntInPlus, _) => {
+                // Never read: the `+` after it writes the digits (see `digits_into_plus`).
+                return Ok(Some(self.b.ins().iconst(types::I64, 0)));
+            }
+            (Direct::Concat | Direct::Append | Direct::AppendFresh, Op::Helper2 { a, b, .. })
+                if self.t.direct_kinds.get(b.0 as usize) == Some(&Some(Direct::OfIntInPlus)) =>
+            {
+                use crate::jit::runtime_str_direct as rt;
+                let Op::Helper1 { a: number, snap: before_digits, .. } = trace.insts[b.0 as usize].op else {
+                    return Err(format!("{b} is not the str() its kind says"));
+                };
+                snap = before_digits;
+                let how = match kind {
+                    Direct::Append => rt::PLUS_APPEND,
+                    Direct::AppendFresh => rt::PLUS_APPEND_FRESH,
+                    _ => rt::PLUS_NEW,
+                };
+                let room = self.chain_room(r, a);
+                let (x, number) = (self.val(a)?, self.val(number)?);
+                let room = self.b.ins().iconst(types::I32, room as i64);
+                let how = self.b.ins().iconst(types::I32, i64::from(how));
+                let call = self.b.ins().call(functions.plus_int.ok_or_else(missing)?, &[x, number, room, how]);
+                self.b.inst_results(call)[0]
+            }
             (Direct::Concat | Direct::Append | Direct::AppendFresh, Op::Helper2 { a, b, .. }) => {
                 let function = match kind {
                     Direct::Append => functions.append,
                     Direct::AppendFresh => functions.append_fresh,
                     _ => functions.concat,
                 };
+                let function = function.ok_or_else(missing)?;
                 let room = self.chain_room(r, a);
                 let (x, y) = (self.val(a)?, self.val(b)?);
-                let room = self.b.ins().iconst(types::I32, room as i64);
-                let call = self.b.ins().call(function.ok_or_else(missing)?, &[x, y, room]);
-                self.b.inst_results(call)[0]
+                let call_append = move |this: &mut Self| {
+                    let room = this.b.ins().iconst(types::I32, room as i64);
+                    let call = this.b.ins().call(function, &[x, y, room]);
+                    this.b.inst_results(call)[0]
+                };
+                match self.constant_str(b) {
+                    Some(piece)
+                        if kind == Direct::AppendFresh
+                            && (1..=str_append_const::MAX_INLINE_BYTES).contains(&piece.len()) =>
+                    {
+                        let chars = piece.char_count();
+                        self.append_constant_inline(x, piece.as_bytes(), chars, call_append)
+                    }
+                    _ => call_append(self),
+                }
             }
             (Direct::Compare, Op::Helper2 { fun: fun @ (Helper::Eq | Helper::Ne), a, b, .. }) => {
                 let compare = functions.compare.ok_or_else(missing)?;
@@ -276,6 +414,12 @@ impl Lowerer<'_, '_> {
                 let function = if kind == Direct::OfInt { functions.of_int } else { functions.int_of };
                 let x = self.val(a)?;
                 let call = self.b.ins().call(function.ok_or_else(missing)?, &[x]);
+                self.b.inst_results(call)[0]
+            }
+            (Direct::CaseInPlace(upper), Op::Helper1 { a, .. }) => {
+                let s = self.val(a)?;
+                let upper = self.b.ins().iconst(types::I32, i64::from(upper));
+                let call = self.b.ins().call(functions.case_in_place.ok_or_else(missing)?, &[s, upper]);
                 self.b.inst_results(call)[0]
             }
             (Direct::Method(index), op) => {
@@ -376,9 +520,28 @@ mod tests {
         use Direct::*;
         // `x` is a slot's string (read by its `+` only: the runtime decides); the others append
         // to what the `+` before made.
-        assert_eq!(kinds[4..9], [Some(Append), Some(AppendFresh), Some(OfInt), Some(AppendFresh), None]);
+        // `str(n)`, read by the last `+` only, is written into its result.
+        assert_eq!(kinds[4..9], [Some(Append), Some(AppendFresh), Some(OfIntInPlus), Some(AppendFresh), None]);
         assert_eq!(next_append(&t, &kinds, IrRef(4)), Some((IrRef(5), IrRef(1))));
         assert_eq!(next_append(&t, &kinds, IrRef(5)), Some((IrRef(7), IrRef(6))));
         assert_eq!(next_append(&t, &kinds, IrRef(7)), None);
+    }
+
+    #[test]
+    fn digits_seen_by_an_exit_or_another_reader_get_a_string_of_their_own() {
+        // An exit after the `+` that writes `str(n)`.
+        let mut t = chain();
+        let seen = t.add_snapshot(Snapshot { slots: vec![(3, IrRef(6))], ..Snapshot::default() });
+        if let Op::Ret { snap, .. } = &mut t.insts[8].op {
+            *snap = seen;
+        }
+        assert_eq!(direct_kinds(&t)[6], Some(Direct::OfInt));
+        // Another reader (the string returned too).
+        let mut t = chain();
+        let s = t.add_snapshot(Snapshot::default());
+        let twice =
+            t.push(Op::Helper2 { fun: Helper::Add, a: IrRef(6), b: IrRef(6), ty: Type::Str, snap: s }, Type::Str);
+        t.push(Op::Ret { value: twice, snap: s }, Type::Void);
+        assert_eq!(direct_kinds(&t)[6], Some(Direct::OfInt));
     }
 }

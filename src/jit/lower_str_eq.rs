@@ -20,13 +20,18 @@ use crate::interp::objects::value::{Str, Value};
 const MAX_INLINE_BYTES: usize = 16;
 
 impl Lowerer<'_, '_> {
-    /// The bytes of `r` if it is a string constant of the trace.
-    fn constant_str_bytes(&self, r: IrRef) -> Option<Vec<u8>> {
+    /// The string `r` is if it is a string constant of the trace.
+    pub(in super::super) fn constant_str(&self, r: IrRef) -> Option<Str> {
         let Op::ConstStr { index } = self.t.trace.insts.get(r.0 as usize)?.op else { return None };
         match self.t.objects.get(index as usize) {
-            Some(Value::Str(s)) => Some(s.as_str().as_bytes().to_vec()),
+            Some(Value::Str(s)) => Some(s.clone()),
             _ => None,
         }
+    }
+
+    /// The bytes of `r` if it is a string constant of the trace.
+    fn constant_str_bytes(&self, r: IrRef) -> Option<Vec<u8>> {
+        self.constant_str(r).map(|s| s.as_str().as_bytes().to_vec())
     }
 
     /// `a == b` (or `a != b` when `negate`) of two strings, as an i8; `compare` calls the

@@ -25,6 +25,11 @@ pub const STR_APPEND: &str = "toyjit_str_append";
 /// `x + y` where `x` is what an earlier `+` of the same iteration made and nothing else reads:
 /// appended where it lies when it fits its block, else as [`STR_APPEND`].
 pub const STR_APPEND_FRESH: &str = "toyjit_str_append_fresh";
+/// `x + str(n)` where nothing else reads `str(n)`: its digits written into the result.
+pub const STR_PLUS_INT: &str = "toyjit_str_plus_int";
+/// `s.upper()` / `s.lower()` where the trace reads `s` nowhere after: mapped in place when
+/// the trace made it and nothing else holds it.
+pub const STR_CASE_IN_PLACE: &str = "toyjit_str_case_in_place";
 /// `str(n)` of an int.
 pub const STR_OF_INT: &str = "toyjit_str_of_int";
 /// `int(s)` of a string.
@@ -39,6 +44,8 @@ pub fn symbols() -> impl Iterator<Item = (&'static str, *const u8)> {
         (STR_CONCAT, str_concat as *const u8),
         (STR_APPEND, str_append as *const u8),
         (STR_APPEND_FRESH, str_append_fresh as *const u8),
+        (STR_PLUS_INT, str_plus_int as *const u8),
+        (STR_CASE_IN_PLACE, str_case_in_place as *const u8),
         (STR_OF_INT, str_of_int as *const u8),
         (INT_OF_STR, int_of_str as *const u8),
         (STR_COMPARE, str_compare as *const u8),
@@ -58,15 +65,22 @@ fn kept(text: Str) -> i64 {
 /// first `+` knows roughly how much the next ones add (`lower_str_direct.rs`) appends them in
 /// place without growing the block.
 extern "C" fn str_concat(x: usize, y: usize, room: u32) -> i64 {
-    // SAFETY: `x` and `y` are trace `str` values, alive (see `runtime_strings.rs`).
-    let (x, y) = unsafe { (borrowed_str(x), borrowed_str(y)) };
-    let bytes = x.len() as u64 + y.len() as u64;
+    // SAFETY: `y` is a trace `str` value, alive (see `runtime_strings.rs`).
+    let piece = unsafe { borrowed_str(y) };
+    concat_piece(x, piece.as_str(), piece.char_count(), room)
+}
+
+/// `x + piece` (of `chars` chars) as a new string, with room for `room` more bytes.
+fn concat_piece(x: usize, piece: &str, chars: usize, room: u32) -> i64 {
+    // SAFETY: `x` is a trace `str` value, alive (see `runtime_strings.rs`).
+    let x = unsafe { borrowed_str(x) };
+    let bytes = x.len() as u64 + piece.len() as u64;
     if check_str_size(bytes).is_err() {
         return HELPER_FAILED;
     }
     let mut out = StrBuilder::with_capacity(bytes as usize + room as usize);
     out.push_obj(&x);
-    out.push_obj(&y);
+    out.push_counted(piece, chars);
     kept(out.finish())
 }
 
@@ -74,20 +88,26 @@ extern "C" fn str_concat(x: usize, y: usize, room: u32) -> i64 {
 /// the trace made it (it is recent garbage) and nothing else holds it, `y` is appended in
 /// place and the string goes back into the garbage; otherwise a new string, as `+`.
 extern "C" fn str_append(x: usize, y: usize, room: u32) -> i64 {
+    if x == y {
+        return str_concat(x, y, room);
+    }
     // SAFETY: as in `str_concat`.
     let piece = unsafe { borrowed_str(y) };
-    if x != y {
-        // The string may move (its block grows): its new address, or `None` past the size cap,
-        // changing nothing (the interpreter raises).
-        let appended = native_context::change_recent_garbage_str(x, |owned| {
-            check_str_size(owned.len() as u64 + piece.len() as u64).ok()?;
-            owned.try_append_with_room(piece.as_str(), piece.char_count(), room as usize).then(|| owned.addr())
-        });
-        if let Some(result) = appended {
-            return result.map_or(HELPER_FAILED, |address| address as i64);
-        }
+    append_piece(x, piece.as_str(), piece.char_count(), room)
+}
+
+/// [`str_append`] of a piece that is not the string at `x` itself.
+fn append_piece(x: usize, piece: &str, chars: usize, room: u32) -> i64 {
+    // The string may move (its block grows): its new address, or `None` past the size cap,
+    // changing nothing (the interpreter raises).
+    let appended = native_context::change_recent_garbage_str(x, |owned| {
+        check_str_size(owned.len() as u64 + piece.len() as u64).ok()?;
+        owned.try_append_with_room(piece, chars, room as usize).then(|| owned.addr())
+    });
+    match appended {
+        Some(result) => result.map_or(HELPER_FAILED, |address| address as i64),
+        None => concat_piece(x, piece, chars, room),
     }
-    str_concat(x, y, room)
 }
 
 /// `x + y` where the trace made `x` by an earlier `+` of this iteration and reads it nowhere
@@ -96,15 +116,57 @@ extern "C" fn str_append(x: usize, y: usize, room: u32) -> i64 {
 /// in the garbage (the block does not move, so the garbage's handle stays valid); otherwise as
 /// [`str_append`] (which grows the block and updates the garbage).
 extern "C" fn str_append_fresh(x: usize, y: usize, room: u32) -> i64 {
-    if x != y {
-        // SAFETY: as in `str_concat`; `x`'s one handle is the garbage's, which nothing uses
-        // while this runs, and the block does not move.
-        let (mut owned, piece) = unsafe { (borrowed_str(x), borrowed_str(y)) };
-        if owned.try_append_in_place(piece.as_str(), piece.char_count()) {
-            return x as i64;
-        }
+    if x == y {
+        return str_append(x, y, room);
     }
-    str_append(x, y, room)
+    // SAFETY: as in `str_concat`.
+    let piece = unsafe { borrowed_str(y) };
+    append_fresh_piece(x, piece.as_str(), piece.char_count(), room)
+}
+
+/// [`str_append_fresh`] of a piece that is not the string at `x` itself.
+fn append_fresh_piece(x: usize, piece: &str, chars: usize, room: u32) -> i64 {
+    // SAFETY: `x` is a trace `str` value whose one handle is the garbage's, which nothing uses
+    // while this runs, and the block does not move.
+    let mut owned = unsafe { borrowed_str(x) };
+    if owned.try_append_in_place(piece, chars) {
+        return x as i64;
+    }
+    append_piece(x, piece, chars, room)
+}
+
+/// `x + str(n)` where nothing else reads `str(n)` (`lower_str_direct.rs`): its digits are
+/// written into the result, with no string of their own. `how` says which `+` this is:
+/// [`PLUS_NEW`] (as [`str_concat`]), [`PLUS_APPEND`] (as [`str_append`]) or
+/// [`PLUS_APPEND_FRESH`] (as [`str_append_fresh`]). Fails, changing nothing, where that `+`
+/// would (past the size cap).
+extern "C" fn str_plus_int(x: usize, n: i64, room: u32, how: u32) -> i64 {
+    let mut buffer = [0u8; 20];
+    let digits = text::int_text(n, &mut buffer);
+    match how {
+        PLUS_APPEND => append_piece(x, digits, digits.len(), room),
+        PLUS_APPEND_FRESH => append_fresh_piece(x, digits, digits.len(), room),
+        _ => concat_piece(x, digits, digits.len(), room),
+    }
+}
+
+/// [`STR_PLUS_INT`]'s last argument: a new string.
+pub const PLUS_NEW: u32 = 0;
+/// [`STR_PLUS_INT`]'s last argument: an append in place when it can be.
+pub const PLUS_APPEND: u32 = 1;
+/// [`STR_PLUS_INT`]'s last argument: an append to what an earlier `+` of the iteration made.
+pub const PLUS_APPEND_FRESH: u32 = 2;
+
+/// `s.upper()` (`upper` 1) or `s.lower()` (0) where the trace reads the string at `s`
+/// nowhere after (`lower_str_direct.rs`): when the trace made it (it is recent garbage),
+/// nothing else holds it and it is ASCII, its letters are mapped where it lies and it is the
+/// result (the block does not move); otherwise the method as usual (a new string).
+extern "C" fn str_case_in_place(s: usize, upper: u32) -> i64 {
+    let upper = upper != 0;
+    if native_context::change_recent_garbage_str(s, |owned| owned.try_map_ascii_case(upper)) == Some(true) {
+        return s as i64;
+    }
+    super::runtime_str_methods::case(s, upper)
 }
 
 extern "C" fn str_of_int(n: i64) -> i64 {
@@ -185,6 +247,26 @@ mod tests {
         assert_eq!(str_append(word as usize, newer as usize, 0), word, "in place, below the newer");
         assert_eq!(text_at(word), "xy-12");
         native_context::drop_garbage();
+    }
+
+    #[test]
+    fn digits_are_written_as_str_would_make_them() {
+        let x = Str::new("é=");
+        for n in [0, -7, 42, i64::MAX, i64::MIN] {
+            let word = str_plus_int(x.addr(), n, 4, PLUS_NEW);
+            assert_eq!(text_at(word), format!("é={n}"));
+            // SAFETY: the garbage keeps it.
+            assert_eq!(unsafe { borrowed_str(word as usize) }.char_count(), 2 + n.to_string().len());
+            let fresh = str_plus_int(word as usize, n, 0, PLUS_APPEND_FRESH);
+            assert_eq!(text_at(fresh), format!("é={n}{n}"));
+            let appended = str_plus_int(fresh as usize, -1, 0, PLUS_APPEND);
+            assert_eq!(text_at(appended), format!("é={n}{n}-1"));
+        }
+        // A string the garbage does not own is not changed.
+        let copy = str_plus_int(x.addr(), 5, 0, PLUS_APPEND);
+        assert_eq!((x.as_str(), text_at(copy).as_str()), ("é=", "é=5"));
+        native_context::drop_garbage();
+        assert_eq!(x.refcount(), 1);
     }
 
     #[test]

@@ -150,7 +150,8 @@ extern "C" fn replace(s: usize, old: usize, new: usize) -> i64 {
     }
 }
 
-fn case(s: usize, upper: bool) -> i64 {
+/// `s.upper()` / `s.lower()`: a new string.
+pub(crate) fn case(s: usize, upper: bool) -> i64 {
     let text = unsafe { borrowed_str(s) };
     if !text.is_ascii() {
         return generic_on_strs(if upper { Helper::Upper } else { Helper::Lower }, &[s], tag::STR);
@@ -223,9 +224,10 @@ extern "C" fn str_slice(s: usize, lower: i64, upper: i64, step: i64, nones: u32)
     let text = unsafe { borrowed_str(s) };
     let (lower, upper, step) = (bound(lower, nones, 1), bound(upper, nones, 2), bound(step, nones, 3));
     if text.is_ascii() && matches!(step, None | Some(1)) {
-        // A new string, the whole one too (as the interpreter's slice).
+        // A new string, the whole one too, or the shared one-char string (as the
+        // interpreter's slice).
         let (start, _, count) = slice_range(text.len(), lower, upper, 1);
-        return kept(Value::ascii_str(&text[start as usize..start as usize + count]));
+        return kept(text::ascii_piece(&text[start as usize..start as usize + count]));
     }
     let words = [(tag::STR, s as u64), bound_words(lower), bound_words(upper), bound_words(step)];
     // SAFETY: a `str` and ints or `None`s.

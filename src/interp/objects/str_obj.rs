@@ -160,6 +160,20 @@ impl Str {
         builder.finish()
     }
 
+    /// ASCII text as a new string (its char count is its length): one block of its size,
+    /// one copy.
+    pub fn from_ascii(text: &str) -> Str {
+        debug_assert!(text.is_ascii(), "{text:?} is not ASCII");
+        let mut block = Self::allocate(text.len());
+        // SAFETY: the block has room for the text, is this function's alone, and cannot
+        // overlap it; ASCII text is UTF-8 of one char per byte.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), block.text_start(), text.len());
+            block.set_len_and_chars(text.len(), text.len());
+        }
+        block
+    }
+
     /// The string of `bytes`, one char each: `None` (the block freed) as soon as one is
     /// `None` or not ASCII. One pass, a store per byte (`"".join` of one-char strings).
     pub fn from_ascii_bytes(bytes: impl ExactSizeIterator<Item = Option<u8>>) -> Option<Str> {
@@ -257,6 +271,28 @@ impl Str {
             self.grow(needed.saturating_add(room).min(MAX_BYTES.max(needed)));
         }
         self.try_append(piece, chars)
+    }
+
+    /// Maps the ASCII letters to upper or lower case in place when this handle is the only
+    /// one (nobody can see the string change) and the text is ASCII; false, changing nothing,
+    /// otherwise. The block stays where it is.
+    pub fn try_map_ascii_case(&mut self, upper: bool) -> bool {
+        if self.head().refcount.get() != 1 || !self.is_ascii() {
+            return false;
+        }
+        let len = self.head().len as usize;
+        let bytes = self.text_start();
+        // SAFETY: the block is this handle's alone (refcount 1, `&mut self`), and its first
+        // `len` bytes are its text; ASCII stays ASCII.
+        let text = unsafe { std::slice::from_raw_parts_mut(bytes, len) };
+        if upper {
+            text.make_ascii_uppercase()
+        } else {
+            text.make_ascii_lowercase()
+        }
+        // The text changed: the cached hash no longer belongs to it.
+        self.head().hash.set(0);
+        true
     }
 
     /// Appends to a block only this handle holds (refcount 1, no `&StrObj` alive: the caller

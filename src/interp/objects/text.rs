@@ -132,6 +132,20 @@ pub fn push_int(out: &mut String, n: i64) {
     out.push_str(int_digits(n, &mut digits));
 }
 
+/// `str(n)`'s text, written at the end of `buffer` (the sign, then at most 19 digits).
+pub fn int_text(n: i64, buffer: &mut [u8; 20]) -> &str {
+    let start = buffer.len() - int_digits(n, buffer).len();
+    let start = if n < 0 {
+        // At most 19 digits: the byte before them is in the buffer.
+        buffer[start - 1] = b'-';
+        start - 1
+    } else {
+        start
+    };
+    // SAFETY: ASCII digits and a sign, written above.
+    unsafe { std::str::from_utf8_unchecked(&buffer[start..]) }
+}
+
 /// The decimal digits of `n`'s magnitude, written at the end of `digits` (u64::MAX has 20
 /// digits; i64's magnitude has at most 19).
 fn int_digits(n: i64, digits: &mut [u8; 20]) -> &str {
@@ -161,9 +175,28 @@ pub fn int_str(n: i64) -> Value {
     Value::Str(out.finish())
 }
 
-/// A piece of a string whose ASCII flag is known (any piece of ASCII text is ASCII).
+/// A piece of a string whose ASCII flag is known (any piece of ASCII text is ASCII): a
+/// piece of one char below U+0100 is the shared one-char string, as CPython's slices, `split`
+/// and `strip` give it (`s[1:2] is s[1]`), which makes nothing.
 pub fn piece(text: &str, parent_is_ascii: bool) -> Value {
-    if parent_is_ascii { Value::ascii_str(text) } else { Value::str(text) }
+    if parent_is_ascii {
+        return ascii_piece(text);
+    }
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if (c as u32) < 256 => Value::char(c),
+        _ => Value::str(text),
+    }
+}
+
+/// A piece of ASCII text: the shared one-char string for one char (see [`piece`]), else a
+/// new string.
+#[inline]
+pub fn ascii_piece(text: &str) -> Value {
+    match *text.as_bytes() {
+        [byte] => Value::char(char::from(byte)),
+        _ => Value::Str(Str::from_ascii(text)),
+    }
 }
 
 /// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too. The
@@ -183,6 +216,8 @@ pub fn is_ascii_space(byte: u8) -> bool {
 
 /// `text.split()` (no separator) for ASCII text, at most `maxsplit` splits when it is not
 /// negative: runs of Python whitespace (which includes `\x1c`..`\x1f`) separate the words.
+/// A word's end is found eight bytes at a time ([`ascii_word_end`]) and each word is one
+/// block made and copied at once ([`ascii_piece`]; a one-char word is the shared string).
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let bytes = text.as_bytes();
     let space = is_ascii_space;
@@ -198,15 +233,40 @@ pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
         }
         if maxsplit >= 0 && out.len() as i64 >= maxsplit {
             // The rest, trailing whitespace included, as CPython does.
-            out.push(Value::ascii_str(&text[i..]));
+            out.push(ascii_piece(&text[i..]));
             return out;
         }
         let start = i;
-        while i < bytes.len() && !space(bytes[i]) {
-            i += 1;
-        }
-        out.push(Value::ascii_str(&text[start..i]));
+        i = ascii_word_end(bytes, i);
+        out.push(ascii_piece(&text[start..i]));
     }
+}
+
+/// The offset of the first whitespace byte of the ASCII text `bytes` from `i` on (its length
+/// when there is none): eight bytes at a time, a word's high bits marking its bytes below
+/// `!` (the whitespace, and the other control chars, checked one by one).
+fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Nonzero when some byte is below 0x21; in ASCII text (no high bits) its lowest set
+        // bit marks exactly the first such byte (a borrow only moves upwards).
+        let below = word.wrapping_sub(ONES * 0x21) & !word & HIGHS;
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + below.trailing_zeros() as usize / 8;
+        if is_ascii_space(bytes[at]) {
+            return at;
+        }
+        i = at + 1;
+    }
+    while i < bytes.len() && !is_ascii_space(bytes[i]) {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]

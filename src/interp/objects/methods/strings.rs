@@ -57,16 +57,16 @@ fn py_split_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let mut rest = text.trim_start_matches(is_space);
     while !rest.is_empty() {
         if maxsplit >= 0 && out.len() as i64 >= maxsplit {
-            out.push(s(rest));
+            out.push(text::piece(rest, false));
             return out;
         }
         match rest.find(is_space) {
             Some(i) => {
-                out.push(s(&rest[..i]));
+                out.push(text::piece(&rest[..i], false));
                 rest = rest[i..].trim_start_matches(is_space);
             }
             None => {
-                out.push(s(rest));
+                out.push(text::piece(rest, false));
                 break;
             }
         }
@@ -79,17 +79,17 @@ fn py_rsplit_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
     let mut rest = text.trim_end_matches(is_space);
     while !rest.is_empty() {
         if maxsplit >= 0 && out.len() as i64 >= maxsplit {
-            out.push(s(rest));
+            out.push(text::piece(rest, false));
             break;
         }
         match rest.rfind(is_space) {
             Some(i) => {
                 let c = rest[i..].chars().next().map_or(1, char::len_utf8);
-                out.push(s(&rest[i + c..]));
+                out.push(text::piece(&rest[i + c..], false));
                 rest = rest[..i].trim_end_matches(is_space);
             }
             None => {
-                out.push(s(rest));
+                out.push(text::piece(rest, false));
                 break;
             }
         }

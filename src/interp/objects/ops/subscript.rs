@@ -266,14 +266,18 @@ pub fn get_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtR
             if s.is_ascii() {
                 if st == 1 {
                     let b = start as usize;
-                    return Ok(Value::ascii_str(&s.as_str()[b..b + count]));
+                    // One char: the shared string, as in CPython (`s[1:2] is s[1]`).
+                    return Ok(crate::interp::objects::text::ascii_piece(&s.as_str()[b..b + count]));
                 }
                 let bytes = s.as_str().as_bytes();
                 let out: String = (0..count).map(|k| bytes[(start + st * k as i64) as usize] as char).collect();
                 return Ok(Value::ascii_str(out));
             }
             let chars: Vec<char> = s.as_str().chars().collect();
-            Ok(Value::str(pick(&chars, start, st, count).into_iter().collect::<String>()))
+            let text = pick(&chars, start, st, count).into_iter().collect::<String>();
+            // A step of 1: a piece, shared when it is one char (as in CPython); another step makes
+            // a new string.
+            Ok(if st == 1 { crate::interp::objects::text::piece(&text, false) } else { Value::str(text) })
         }
         Value::Range(r) => {
             let len = range_len(r) as usize;

@@ -114,6 +114,23 @@ fn ascii_split_matches_python() {
 }
 
 #[test]
+fn ascii_split_of_long_words_and_control_chars_matches_a_byte_scan() {
+    // Words across eight-byte chunks, control chars that are not whitespace inside them, and
+    // every ASCII whitespace char as a separator.
+    let mut texts = vec![
+        "a-very-long-word\x01with\x1b!controls and\x0bmore\x00zero".to_string(),
+        "12345678 123456789\t1234567\x1d\x1c".to_string(),
+    ];
+    for sep in (0u8..128).filter(|&b| is_ascii_space(b)) {
+        texts.push(format!("w0rd{}longer_word_here{}x", char::from(sep), char::from(sep)));
+    }
+    for text in &texts {
+        let by_bytes: Vec<&str> = text.split(|c: char| is_ascii_space(c as u8)).filter(|w| !w.is_empty()).collect();
+        assert_eq!(strs(&split_ascii_whitespace(text, -1)), by_bytes, "{text:?}");
+    }
+}
+
+#[test]
 fn ascii_case_and_pieces_keep_counts_right() {
     assert_eq!(text_of(&ascii_case("aB-z", true)), ("AB-Z", true, 4));
     assert_eq!(text_of(&ascii_case("aB-Z", false)), ("ab-z", true, 4));
