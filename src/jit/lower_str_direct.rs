@@ -165,7 +165,7 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
         };
         kinds.push(kind);
     }
-    for s in digits_into_plus(trace, &kinds) {
+    for s in digits_into_plus(trace, &kinds, &sole) {
         kinds[s] = Some(Direct::OfIntInPlus);
     }
     kinds
@@ -174,12 +174,20 @@ pub(super) fn direct_kinds(trace: &Trace) -> Vec<Option<Direct>> {
 /// The `str(n)` instructions (direct, `OfInt`) whose only reader is the direct `+` right after
 /// them, as its right operand (`"user" + str(k)`): that `+` writes the digits into its result
 /// itself, and the string is never made. Safe when nothing but that `+` can see the string:
-/// no other instruction reads it and no snapshot but the `+`'s holds it; the `+`, were it to
+/// no other instruction reads it and no snapshot but the `+`'s holds it (`sole`, with nothing
+/// between them that exits); the `+`, were it to
 /// fail (past the size cap, before changing anything), exits through `str(n)`'s snapshot
 /// instead, which the instructions in between (clearing slots, constants) leave valid: the
 /// interpreter makes the string again and raises at the `+`.
-fn digits_into_plus(trace: &Trace, kinds: &[Option<Direct>]) -> Vec<usize> {
-    let candidates: Vec<(usize, usize)> = trace
+fn digits_into_plus(trace: &Trace, kinds: &[Option<Direct>], sole: &SoleReaders) -> Vec<usize> {
+    // Nothing between them exits (so no snapshot there holds the string); after the `+`, no
+    // instruction reads it and no exit writes it.
+    let quiet_between = |s: usize, r: usize| {
+        trace.insts[s + 1..r].iter().all(|i| {
+            matches!(i.op, Op::ClearSlot { .. }) || (i.op.snapshot().is_none() && i.op.effect() == Effect::Pure)
+        })
+    };
+    trace
         .insts
         .iter()
         .enumerate()
@@ -187,59 +195,14 @@ fn digits_into_plus(trace: &Trace, kinds: &[Option<Direct>]) -> Vec<usize> {
             Op::Helper2 { fun: Helper::Add, a, b, .. }
                 if a != b
                     && matches!(kinds[r], Some(Direct::Concat | Direct::Append | Direct::AppendFresh))
-                    && kinds.get(b.0 as usize) == Some(&Some(Direct::OfInt)) =>
+                    && kinds.get(b.0 as usize) == Some(&Some(Direct::OfInt))
+                    && quiet_between(b.0 as usize, r)
+                    && sole.only_reader(b, r) =>
             {
-                Some((b.0 as usize, r))
+                Some(b.0 as usize)
             }
             _ => None,
         })
-        .collect();
-    if candidates.is_empty() {
-        return Vec::new();
-    }
-    // Per value: how many instructions read it, and which instructions' snapshots hold it
-    // (the last two are enough: one is allowed).
-    let n = trace.insts.len();
-    let mut readers = vec![0u32; n];
-    let mut in_snapshots: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut unknown_snapshot = false;
-    for (i, inst) in trace.insts.iter().enumerate() {
-        let mut operands = inst.op.operands();
-        operands.sort_unstable_by_key(|r| r.0);
-        operands.dedup();
-        for r in operands {
-            if let Some(count) = readers.get_mut(r.0 as usize) {
-                *count += 1;
-            }
-        }
-        if let Some(snap) = inst.op.snapshot() {
-            match trace.snapshots.get(snap.0 as usize) {
-                Some(snapshot) => {
-                    for v in snapshot.values() {
-                        if let Some(holders) = in_snapshots.get_mut(v.0 as usize)
-                            && holders.last() != Some(&i)
-                            && holders.len() < 2
-                        {
-                            holders.push(i);
-                        }
-                    }
-                }
-                None => unknown_snapshot = true,
-            }
-        }
-    }
-    if unknown_snapshot {
-        return Vec::new();
-    }
-    candidates
-        .into_iter()
-        .filter(|&(s, r)| {
-            let quiet_between = trace.insts[s + 1..r].iter().all(|i| {
-                matches!(i.op, Op::ClearSlot { .. }) || (i.op.snapshot().is_none() && i.op.effect() == Effect::Pure)
-            });
-            readers[s] == 1 && in_snapshots[s].iter().all(|&holder| holder == r) && quiet_between
-        })
-        .map(|(s, _)| s)
         .collect()
 }
 

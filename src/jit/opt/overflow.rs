@@ -50,22 +50,15 @@ pub fn run(trace: Trace) -> Trace {
             op.set_snapshot(snap);
         }
         let (action, result) = match op {
-            Op::AddInt { a, b, .. } | Op::AddIntUnchecked { a, b } => match sum(&bound, a, b) {
-                Some(s) => (Action::Keep(Op::AddIntUnchecked { a, b }, ty), Some(s)),
-                None if caught_by_next(&bound, a, b) => {
-                    handed_over = op.snapshot();
-                    (Action::Keep(Op::AddIntUnchecked { a, b }, ty), None)
-                }
-                None => (Action::Keep(op, ty), None),
-            },
-            Op::SubInt { a, b, .. } | Op::SubIntUnchecked { a, b } => match sum(&bound, a, b) {
-                Some(s) => (Action::Keep(Op::SubIntUnchecked { a, b }, ty), Some(s)),
-                None if caught_by_next(&bound, a, b) => {
-                    handed_over = op.snapshot();
-                    (Action::Keep(Op::SubIntUnchecked { a, b }, ty), None)
-                }
-                None => (Action::Keep(op, ty), None),
-            },
+            Op::AddInt { a, b, .. } | Op::AddIntUnchecked { a, b } => {
+                let unchecked = Op::AddIntUnchecked { a, b };
+                drop_check((op, unchecked, ty), sum(&bound, a, b), caught_by_next(&bound, a, b), &mut handed_over)
+            }
+            // |a - b| <= |a| + |b|: the same bound as the sum's.
+            Op::SubInt { a, b, .. } | Op::SubIntUnchecked { a, b } => {
+                let unchecked = Op::SubIntUnchecked { a, b };
+                drop_check((op, unchecked, ty), sum(&bound, a, b), caught_by_next(&bound, a, b), &mut handed_over)
+            }
             Op::MulInt { a, b, .. } => {
                 let product = of(&bound, a).zip(of(&bound, b)).and_then(|(x, y)| x.checked_mul(y));
                 (Action::Keep(op, ty), product.filter(|&p| p <= i64::MAX as u64))
@@ -92,6 +85,25 @@ pub fn run(trace: Trace) -> Trace {
         }
         action
     })
+}
+
+/// An add or subtract `op`: its `unchecked` form when its result is bounded (`bound`) or the
+/// next instruction's bounds check catches an overflow (`caught`: that check then exits through
+/// `op`'s snapshot, put into `handed_over`); else `op` as it is. With the result's bound.
+fn drop_check(
+    (op, unchecked, ty): (Op, Op, Type),
+    bound: Option<u64>,
+    caught: bool,
+    handed_over: &mut Option<SnapId>,
+) -> (Action, Option<u64>) {
+    match bound {
+        Some(_) => (Action::Keep(unchecked, ty), bound),
+        None if caught => {
+            *handed_over = op.snapshot();
+            (Action::Keep(unchecked, ty), None)
+        }
+        None => (Action::Keep(op, ty), None),
+    }
 }
 
 /// The value of `r` if it is a constant int `>= 0`.
