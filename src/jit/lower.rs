@@ -40,11 +40,9 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::{self, AbiParam, Block, BlockArg, InstBuilder, types};
 
 pub use crate::interp::engine::native::NativeEntry;
-use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_codegen::isa::{TargetFrontendConfig, TargetIsa};
 
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::JITModule;
-use cranelift_module::Module;
 
 use super::exit_plan::{self, ExitPlan};
 use super::ir::verify::{Shape, place_of_verified, verify_for_lowering};
@@ -114,7 +112,6 @@ mod module;
 mod prewarm;
 use codegen::prepare_with;
 pub use codegen::{Code, CodegenJob, FinishParts, Prepared, codegen, finish};
-use module::OwnedModule;
 pub use prewarm::prewarm;
 
 #[path = "lower_imports.rs"]
@@ -137,7 +134,7 @@ pub struct CompiledTrace {
     /// The plans of exits written by one runtime call, whose addresses the code holds.
     _exit_plans: Vec<Box<ExitPlan>>,
     /// Owns the code memory: held only to be freed on drop.
-    _module: OwnedModule,
+    _code: codegen::CodeHome,
     /// Where this compile's time went (for `--stats`).
     pub cost: CompileCost,
 }
@@ -346,9 +343,9 @@ impl TreePlace {
 
 /// `(frame, globals, side-exit table) -> exit number`, for every trace; the Ctrl-C flag is the
 /// symbol `runtime::INTERRUPT_FLAG`.
-fn entry_signature(module: &JITModule) -> ir::Signature {
-    let pointer = module.target_config().pointer_type();
-    let mut signature = module.make_signature();
+fn entry_signature(isa: &dyn TargetIsa) -> ir::Signature {
+    let pointer = isa.frontend_config().pointer_type();
+    let mut signature = ir::Signature::new(isa.default_call_conv());
     signature.params.extend([pointer; 3].map(AbiParam::new));
     signature.returns.push(AbiParam::new(types::I32));
     signature

@@ -10,6 +10,12 @@
 //! so neither `mmap` nor `munmap` nor page faults are paid again. Neighbouring free pieces merge,
 //! and a module takes the smallest free piece that fits.
 //!
+//! Generated code whose only relocations are the runtime's addresses (all of it, today) needs no
+//! module at all: [`place`] copies it into a piece of its own, executable when it returns, on the
+//! thread that generated it (the compile thread), and the piece goes back when the trace is
+//! freed. That keeps the two `mprotect`s (each a TLB shootdown on the other cores running the
+//! process) and the module's bookkeeping off the interpreter's thread.
+//!
 //! Only on x86-64, whose instruction cache needs no flushing after code is written; elsewhere
 //! (and if the region cannot be reserved) each module keeps Cranelift's default provider.
 
@@ -91,6 +97,49 @@ impl JITMemoryProvider for CodePieces {
         self.finalized = self.pieces.len();
         Ok(())
     }
+}
+
+/// Machine code placed in a piece of its own by [`place`]: executable, and given back to the
+/// region when dropped (only once nobody runs it: its owner is the compiled trace).
+#[derive(Debug)]
+pub(in crate::jit) struct PlacedCode {
+    start: usize,
+    len: usize,
+}
+
+impl PlacedCode {
+    /// The address of the code's first byte.
+    pub(in crate::jit) fn address(&self) -> *const u8 {
+        self.start as *const u8
+    }
+}
+
+impl Drop for PlacedCode {
+    fn drop(&mut self) {
+        // A poisoned lock (a panic while it was held) leaves the piece mapped: leaked, not reused.
+        if let Ok(mut region) = lock_region() {
+            region.give_back(self.start, self.len);
+        }
+    }
+}
+
+/// Copies `bytes` (position-independent machine code: its relocations already written) into a
+/// piece of the region of its own and makes it executable; `None` when there is no region
+/// (not x86-64, or the reservation failed): then the caller places the code in a module.
+pub(in crate::jit) fn place(bytes: &[u8]) -> io::Result<Option<PlacedCode>> {
+    if region().is_none() {
+        return Ok(None);
+    }
+    let len = bytes.len().max(1).next_multiple_of(page_size());
+    // The lock is held only to cut the piece (and make it writable); the copy and the second
+    // `mprotect` are the owner's.
+    let start = lock_region()?.take(len)?;
+    let placed = PlacedCode { start, len };
+    // SAFETY: the piece `start..start + len` is writable and ours alone (just taken), and holds
+    // `bytes.len()` bytes; `bytes` is not inside the region's free pieces.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), start as *mut u8, bytes.len()) };
+    protect(start, len, libc::PROT_READ | libc::PROT_EXEC)?;
+    Ok(Some(placed))
 }
 
 /// The region: its reservation, how far it has been cut, and the pieces given back.
@@ -211,6 +260,21 @@ mod tests {
         region.give_back(0x1000_4000, 0x1000);
         assert!(region.free.is_empty(), "the merged piece reached the top");
         assert_eq!(region.top, 0x1000);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn placed_code_runs_and_its_piece_is_taken_again() {
+        // mov eax, 42; ret
+        let code = [0xb8, 42, 0, 0, 0, 0xc3];
+        let placed = place(&code).unwrap().expect("the region is reserved");
+        // SAFETY: the bytes above are a complete function of this signature.
+        let run: extern "C" fn() -> i32 = unsafe { std::mem::transmute(placed.address()) };
+        assert_eq!(run(), 42);
+        drop(placed);
+        let again = place(&[0xc3]).unwrap().unwrap();
+        let run: extern "C" fn() = unsafe { std::mem::transmute(again.address()) };
+        run();
     }
 
     #[test]

@@ -2,23 +2,25 @@
 //! (`compile_thread.rs`). A part of `lower.rs`.
 //!
 //! ```text
-//!   prepare  (interpreter's thread)  the trace IR → a Cranelift `Function`, in a `JITModule` of
-//!                                    its own (the runtime's imports named, not declared in it:
-//!                                    `RuntimeImports`), the exit plans, the `ConstObj`
-//!                                    objects, the Cranelift IR text if asked: everything that
-//!                                    touches `Rc`s, `Value`s, the trace IR, the runtime's objects
-//!   codegen  (any thread)            `Context::compile` only: the bytes, their alignment, the
-//!                                    relocations, the disassembly if asked (Send in, Send out)
-//!   finish   (interpreter's thread)  the runtime's addresses written into the code,
-//!                                    `define_function_bytes` and `finalize_definitions` in the
-//!                                    prepared module: the entry pointer, a `CompiledTrace`
+//!   prepare  (interpreter's thread)  the trace IR → a Cranelift `Function` (the runtime's
+//!                                    imports named, not declared anywhere: `RuntimeImports`),
+//!                                    the exit plans, the `ConstObj` objects, the Cranelift IR
+//!                                    text if asked: everything that touches `Rc`s, `Value`s,
+//!                                    the trace IR, the runtime's objects
+//!   codegen  (any thread)            `Context::compile`: the bytes, the runtime's addresses
+//!                                    written into them, the disassembly if asked; then the
+//!                                    code placed in executable memory of its own
+//!                                    (`lower_code_memory.rs`'s `place`) (Send in, Send out)
+//!   finish   (interpreter's thread)  the entry pointer, a `CompiledTrace`; where the code could
+//!                                    not be placed (no code region: not x86-64), a `JITModule`
+//!                                    of its own places it
 //! ```
 //!
 //! The same three run one after the other on one thread in [`Prepared::compile_here`]: what
 //! `compile_trace` and `compile_tree` do, and what the inline compile mode does.
 //!
-//! Touches: the module it prepares and the code memory it finalizes; codegen only its own
-//! function and Cranelift's contexts of its thread (`lower_contexts.rs`).
+//! Touches: the code memory it places code in (and the module it makes when it cannot); codegen
+//! only its own function and Cranelift's contexts of its thread (`lower_contexts.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +32,7 @@ use cranelift_module::{FuncId, Module, ModuleReloc};
 use super::super::exit_plan::ExitPlan;
 use super::super::ir::verify::Shape;
 use super::super::layout::ListLayout;
+use super::code_memory::{self, PlacedCode};
 use super::contexts::{self, CompileContexts};
 use super::module::{OwnedModule, RuntimeImports, host_isa, new_module};
 use super::{
@@ -49,15 +52,25 @@ pub struct Prepared {
 pub struct CodegenJob {
     func: ir::Function,
     tier: Tier,
-    id: FuncId,
+    /// The runtime functions and statics the code names, written into it once generated.
+    imported: RuntimeImports,
     disassembly: bool,
 }
 
+/// The function's id in the module that places it when no code region does (the first and
+/// only function declared in a module of its own: `finish`).
+const FUNCTION_ID: u32 = 0;
+
 /// Code generation's result: machine code not yet placed in executable memory.
 pub struct Code {
+    /// The machine code, placed and executable; `None` where no code region is: then `bytes`
+    /// are placed by `finish`.
+    placed: Option<PlacedCode>,
     bytes: Vec<u8>,
     alignment: u64,
     relocs: Vec<ModuleReloc>,
+    /// The placing's wall time (on the thread that generated the code).
+    placing: Duration,
     disassembly: Option<String>,
     code_size: usize,
     /// Cranelift's compile (wall time, on the thread that ran it).
@@ -67,13 +80,10 @@ pub struct Code {
     spare_function: Option<ir::Function>,
 }
 
-/// What stays on the interpreter's thread until the code comes back: the module, the runtime
-/// imports to resolve, the objects and exit plans the code will hold the addresses of.
+/// What stays on the interpreter's thread until the code comes back: the objects and exit
+/// plans the code will hold the addresses of.
 pub struct FinishParts {
-    module: OwnedModule,
-    id: FuncId,
-    /// The runtime functions and statics the code names, resolved when it comes back.
-    imported: RuntimeImports,
+    tier: Tier,
     objects: Box<[Box<[Value]>]>,
     exit_plans: Vec<Box<ExitPlan>>,
     clif: Option<String>,
@@ -81,7 +91,7 @@ pub struct FinishParts {
 }
 
 impl FinishParts {
-    /// The cost so far (lowering, the module): known before code generation.
+    /// The cost so far (lowering): known before code generation.
     pub fn cost(&self) -> &CompileCost {
         &self.cost
     }
@@ -95,7 +105,7 @@ impl Prepared {
     }
 }
 
-/// Builds the Cranelift function of a tree's `members` in a module of its own.
+/// Builds the Cranelift function of a tree's `members`.
 pub(super) fn prepare_with(
     members: &[TreeMember<'_>],
     layout: &ListLayout,
@@ -106,18 +116,15 @@ pub(super) fn prepare_with(
 ) -> Result<Prepared, String> {
     let mut cost = CompileCost::default();
     let started = Instant::now();
-    let mut module = OwnedModule(Some(new_module(tier)?));
-    cost.module = started.elapsed();
-    let started = Instant::now();
-    let pointer = module.get().target_config().pointer_type();
-    if pointer != types::I64 {
+    let isa = host_isa(tier)?;
+    let config = isa.frontend_config();
+    if config.pointer_type() != types::I64 {
         return Err("the JIT needs a 64-bit target".into());
     }
     let mut func = contexts::take_function();
-    func.signature = entry_signature(module.get());
+    func.signature = entry_signature(&*isa);
     let mut imported = RuntimeImports::default();
-    let runtime = imports::import_runtime(module.get(), &mut func, members, &mut imported)?;
-    let config = module.get().target_config();
+    let runtime = imports::import_runtime(&*isa, &mut func, members, &mut imported)?;
     // The objects `ConstObj` names, per member, at addresses the machine code holds (owned by
     // the result).
     let objects: Box<[Box<[Value]>]> =
@@ -128,16 +135,15 @@ pub(super) fn prepare_with(
     let clif = listings.clif.then(|| func.display().to_string());
     cost.clif_insts = func.dfg.num_insts();
     cost.clif_blocks = func.dfg.num_blocks();
-    let id = module.get().declare_anonymous_function(&func.signature).map_err(|e| e.to_string())?;
     cost.lowering = started.elapsed();
     Ok(Prepared {
-        job: CodegenJob { func, tier, id, disassembly: listings.disassembly },
-        rest: FinishParts { module, id, imported, objects, exit_plans, clif, cost },
+        job: CodegenJob { func, tier, imported, disassembly: listings.disassembly },
+        rest: FinishParts { tier, objects, exit_plans, clif, cost },
     })
 }
 
-/// Cranelift's compile of a prepared function: on the compile thread, or on the interpreter's
-/// in the inline mode. A panic becomes `Err` (`compile_guard.rs`).
+/// Cranelift's compile of a prepared function, and the code placed: on the compile thread, or on
+/// the interpreter's in the inline mode. A panic becomes `Err` (`compile_guard.rs`).
 pub fn codegen(job: CodegenJob) -> Result<Code, String> {
     super::compile_guard::guarded(|| {
         let isa = host_isa(job.tier)?;
@@ -155,44 +161,47 @@ pub fn codegen(job: CodegenJob) -> Result<Code, String> {
         };
         let compiled = ctx.compiled_code().ok_or("Cranelift produced no code")?;
         let code_size = compiled.code_info().total_size as usize;
-        let code = Code {
-            bytes: compiled.code_buffer().to_vec(),
-            alignment,
-            relocs: compiled
-                .buffer
-                .relocs()
-                .iter()
-                .map(|reloc| ModuleReloc::from_mach_reloc(reloc, &ctx.func, job.id))
-                .collect(),
-            disassembly: if job.disassembly { compiled.vcode.clone() } else { None },
-            code_size,
-            cranelift,
-            spare_function: None,
-        };
+        let id = FuncId::from_u32(FUNCTION_ID);
+        let mut bytes = compiled.code_buffer().to_vec();
+        let mut relocs: Vec<ModuleReloc> =
+            compiled.buffer.relocs().iter().map(|reloc| ModuleReloc::from_mach_reloc(reloc, &ctx.func, id)).collect();
+        let disassembly = if job.disassembly { compiled.vcode.clone() } else { None };
         let spare_function = contexts.keep_after(code_size);
-        Ok(Code { spare_function, ..code })
+        let started = Instant::now();
+        job.imported.resolve(&mut bytes, &mut relocs)?;
+        // Code that names nothing but the runtime is complete: placed here, off the
+        // interpreter's thread.
+        let placed = if relocs.is_empty() {
+            code_memory::place(&bytes).map_err(|e| format!("the trace's code could not be placed: {e}"))?
+        } else {
+            None
+        };
+        if placed.is_some() {
+            bytes = Vec::new();
+        }
+        let placing = started.elapsed();
+        Ok(Code { placed, bytes, alignment, relocs, placing, disassembly, code_size, cranelift, spare_function })
     })
 }
 
-/// Places generated code in the prepared module's executable memory: the compiled trace.
-pub fn finish(rest: FinishParts, mut code: Code) -> Result<CompiledTrace, String> {
+/// The compiled trace of generated code: placed already, or (where no code region is) placed
+/// now in a module of its own.
+pub fn finish(rest: FinishParts, code: Code) -> Result<CompiledTrace, String> {
     super::compile_guard::guarded(|| {
-        let FinishParts { mut module, id, imported, objects, exit_plans, clif, mut cost } = rest;
+        let FinishParts { tier, objects, exit_plans, clif, mut cost } = rest;
         cost.cranelift = code.cranelift;
+        cost.module += code.placing;
         if let Some(function) = code.spare_function {
             contexts::keep_function(function);
         }
         let started = Instant::now();
-        imported.resolve(&mut code.bytes, &mut code.relocs)?;
-        module
-            .get()
-            .define_function_bytes(id, code.alignment, &code.bytes, &code.relocs)
-            .map_err(|e| format!("Cranelift could not place the trace's code: {e}"))?;
-        module.get().finalize_definitions().map_err(|e| e.to_string())?;
+        let (address, home) = match code.placed {
+            Some(placed) => (placed.address(), CodeHome::Placed { _piece: placed }),
+            None => place_in_module(tier, &code.bytes, code.alignment, &code.relocs)?,
+        };
         cost.module += started.elapsed();
-        let address = module.get().get_finalized_function(id);
-        // SAFETY: the function was declared with exactly this signature (three pointers in,
-        // i32 out) in the host's default calling convention, which is `extern "C"`.
+        // SAFETY: the function was built with exactly this signature (three pointers in, i32
+        // out: `entry_signature`) in the host's default calling convention, which is `extern "C"`.
         let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(address) };
         Ok(CompiledTrace {
             entry,
@@ -201,10 +210,40 @@ pub fn finish(rest: FinishParts, mut code: Code) -> Result<CompiledTrace, String
             code_size: code.code_size,
             _objects: objects,
             _exit_plans: exit_plans,
-            _module: module,
+            _code: home,
             cost,
         })
     })
+}
+
+/// Where a compiled trace's code lives: held only to be freed when the trace is dropped.
+pub(super) enum CodeHome {
+    /// A piece of the code region of its own.
+    Placed { _piece: PlacedCode },
+    /// A `JITModule` of its own (no code region, or relocations only a module resolves).
+    Module { _module: OwnedModule },
+}
+
+/// Places `bytes` in a new module of its own: the function's address and its owner.
+fn place_in_module(
+    tier: Tier,
+    bytes: &[u8],
+    alignment: u64,
+    relocs: &[ModuleReloc],
+) -> Result<(*const u8, CodeHome), String> {
+    let mut module = OwnedModule(Some(new_module(tier)?));
+    let signature = entry_signature(&*host_isa(tier)?);
+    let id = module.get().declare_anonymous_function(&signature).map_err(|e| e.to_string())?;
+    if id != FuncId::from_u32(FUNCTION_ID) {
+        return Err("the trace's function has another id in its module".into());
+    }
+    module
+        .get()
+        .define_function_bytes(id, alignment, bytes, relocs)
+        .map_err(|e| format!("Cranelift could not place the trace's code: {e}"))?;
+    module.get().finalize_definitions().map_err(|e| e.to_string())?;
+    let address = module.get().get_finalized_function(id);
+    Ok((address, CodeHome::Module { _module: module }))
 }
 
 fn describe_error(error: CompileError<'_>) -> String {

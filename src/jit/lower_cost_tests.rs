@@ -10,15 +10,17 @@ use std::time::{Duration, Instant};
 
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData};
 
-use super::module::new_module;
+use super::module::{OwnedModule, new_module};
 use super::*;
 use cranelift_codegen::Context;
+use cranelift_jit::JITModule;
+use cranelift_module::Module;
 
 /// Builds `fn(frame, globals, side exits) -> i32` with `guards` guards: each loads a slot, adds
 /// to a running sum, compares and branches to a cold exit block that stores the sum and returns
 /// the exit's number (about 6 Cranelift instructions per guard, 1 block each way).
 fn build(module: &JITModule, ctx: &mut Context, builder: &mut FunctionBuilderContext, guards: usize) {
-    ctx.func.signature = entry_signature(module);
+    ctx.func.signature = entry_signature(module.isa());
     let mut b = FunctionBuilder::new(&mut ctx.func, builder);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);

@@ -2,12 +2,11 @@
 //! Cranelift function: only those some member's instructions (or exits) call, so a tree that
 //! calls nothing has a shorter Cranelift IR and module.
 //!
-//! Touches the function it is given (the module only for its target's pointer type and calling
+//! Touches the function it is given (the target only for its pointer type and calling
 //! convention).
 
 use cranelift_codegen::ir::{self, AbiParam, types};
-use cranelift_jit::JITModule;
-use cranelift_module::Module;
+use cranelift_codegen::isa::TargetIsa;
 
 use super::TreeMember;
 use super::module::RuntimeImports;
@@ -95,12 +94,12 @@ pub(super) struct RuntimeFunctions {
 /// Imports into `func` the runtime functions and data `members` use (named for `imported`:
 /// `lower_module.rs`).
 pub(super) fn import_runtime(
-    module: &JITModule,
+    isa: &dyn TargetIsa,
     func: &mut ir::Function,
     members: &[TreeMember<'_>],
     imported: &mut RuntimeImports,
 ) -> Result<RuntimeFunctions, String> {
-    let pointer = module.target_config().pointer_type();
+    let pointer = isa.frontend_config().pointer_type();
     // Runtime functions are imported only by traces that call them (a shorter Cranelift IR).
     let uses = |op: fn(&Op) -> bool| members.iter().any(|m| m.trace.insts.iter().any(|i| op(&i.op)));
     let exits_write = |ty: Type| {
@@ -124,7 +123,7 @@ pub(super) fn import_runtime(
         if !used {
             return Ok(None);
         }
-        let mut signature = module.make_signature();
+        let mut signature = ir::Signature::new(isa.default_call_conv());
         signature.params.extend(params.iter().map(|&ty| AbiParam::new(ty)));
         signature.returns.extend(returns.iter().map(|&ty| AbiParam::new(ty)));
         Ok::<_, String>(Some(imported.function(func, name, signature)?))

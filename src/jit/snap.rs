@@ -186,46 +186,28 @@ pub fn exit_lines(trace: &Trace, code: &CodeObject) -> Vec<u32> {
 /// Drops dead slots from `trace`'s snapshots; `code` is the code of the frame the trace runs on
 /// (slot 0 is its register 0).
 pub fn prune_dead_slots(trace: &mut Trace, code: &Rc<CodeObject>) {
-    let mut liveness: HashMap<*const CodeObject, Liveness> = HashMap::new();
     let mut pruned = Vec::with_capacity(trace.snapshots.len());
     for snap in &trace.snapshots {
-        // Frames innermost first: (code, slot 0 in the trace, pc it resumes at).
+        // Frames innermost first: (liveness of its code, its slot count, slot 0 in the trace,
+        // pc it resumes at). Each code object keeps its liveness once computed.
         let chain = trace.call_chain(snap);
-        let mut frames: Vec<(Rc<CodeObject>, u16, usize)> = Vec::with_capacity(chain.len() + 1);
+        let mut frames: Vec<Frame> = Vec::with_capacity(chain.len() + 1);
         let mut resume = snap.pc as usize;
         for call in chain.iter().rev() {
-            frames.push((call.code.clone(), call.base, resume));
+            frames.push(Frame::of(&call.code, call.base, resume));
             resume = call.caller_resume as usize;
         }
-        frames.push((code.clone(), 0, resume));
-        let keys: Vec<*const CodeObject> = frames
-            .iter()
-            .map(|(code, _, _)| {
-                let key = Rc::as_ptr(code);
-                liveness.entry(key).or_insert_with(|| Liveness::of(code));
-                key
-            })
-            .collect();
-        let slots: Vec<(u16, IrRef)> = snap
-            .slots
-            .iter()
-            .copied()
-            .filter(|&(slot, _)| {
-                if slot >= GLOBAL_SLOTS {
-                    return true;
-                }
-                // The innermost frame the slot belongs to decides; a slot in no frame is junk.
-                owner_is_live(&frames, &keys, &liveness, slot)
-            })
-            .collect();
-        let live = |slot: u16| slot >= GLOBAL_SLOTS || owner_is_live(&frames, &keys, &liveness, slot);
+        frames.push(Frame::of(code, 0, resume));
+        let live = |slot: u16| slot >= GLOBAL_SLOTS || owner_is_live(&frames, slot);
+        // The innermost frame a slot belongs to decides; a slot in no frame is junk.
+        let slots: Vec<(u16, IrRef)> = snap.slots.iter().copied().filter(|&(slot, _)| live(slot)).collect();
         let virtual_slots: Vec<(u16, u32)> = snap.virtual_slots.iter().copied().filter(|&(s, _)| live(s)).collect();
         // Every frame slot's liveness, for the slots a parent's exit leaves to a side trace
         // (`exit_handover.rs`).
-        let frame_slots = frames.iter().map(|(code, base, _)| usize::from(*base) + code.nslots as usize).max();
+        let frame_slots = frames.iter().map(|frame| usize::from(frame.base) + usize::from(frame.nslots)).max();
         let mut bits = vec![0u64; frame_slots.unwrap_or(0).div_ceil(64)];
         for slot in 0..frame_slots.unwrap_or(0).min(usize::from(GLOBAL_SLOTS)) as u16 {
-            if owner_is_live(&frames, &keys, &liveness, slot) {
+            if owner_is_live(&frames, slot) {
                 bits[usize::from(slot / 64)] |= 1 << (slot % 64);
             }
         }
@@ -238,16 +220,27 @@ pub fn prune_dead_slots(trace: &mut Trace, code: &Rc<CodeObject>) {
     }
 }
 
+/// One frame of an exit, for [`prune_dead_slots`].
+struct Frame<'a> {
+    liveness: &'a Liveness,
+    nslots: u16,
+    /// The trace slot of its register 0.
+    base: u16,
+    /// The pc it resumes at.
+    pc: usize,
+}
+
+impl Frame<'_> {
+    fn of(code: &CodeObject, base: u16, pc: usize) -> Frame<'_> {
+        Frame { liveness: Liveness::cached(code), nslots: code.nslots, base, pc }
+    }
+}
+
 /// Is `slot` live in the innermost frame that holds it? (Frames are innermost first.)
-fn owner_is_live(
-    frames: &[(Rc<CodeObject>, u16, usize)],
-    keys: &[*const CodeObject],
-    liveness: &HashMap<*const CodeObject, Liveness>,
-    slot: u16,
-) -> bool {
-    for ((code, base, pc), key) in frames.iter().zip(keys) {
-        if let Some(local) = slot.checked_sub(*base).filter(|&local| local < code.nslots) {
-            return liveness[key].is_live(*pc, local);
+fn owner_is_live(frames: &[Frame], slot: u16) -> bool {
+    for frame in frames {
+        if let Some(local) = slot.checked_sub(frame.base).filter(|&local| local < frame.nslots) {
+            return frame.liveness.is_live(frame.pc, local);
         }
     }
     false

@@ -515,7 +515,7 @@ impl Forest {
         let keep_stages = self.keep_model || self.dump_level.shows_full_ir();
         // The report lines only for what shows them (`Forest::report`).
         let keep = opt::Keep { stages: keep_stages, report: self.keep_model || self.dump_level.shows_events() };
-        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace.clone(), keep)?;
+        let (trace, pass_report, stages) = opt::optimize_keeping(recorded_trace, keep)?;
         let optimizer = clock.elapsed();
         let listings = lower::Listings {
             clif: self.keep_model || self.dump_level.shows_full_ir(),

@@ -433,6 +433,9 @@ pub struct CodeObject {
     /// The pcs, ascending, of the arithmetic of augmented assignments (`x -= y`): their
     /// "unsupported operand" errors name the operator `-=`, as CPython's do.
     pub in_place_ops: Vec<u32>,
+    /// Which registers are live before each instruction: computed on first use
+    /// (`Liveness::cached`, the JIT's exits ask it), then kept.
+    pub liveness: std::cell::OnceCell<crate::interp::engine::live_bits::Liveness>,
 }
 
 impl CodeObject {

@@ -15,15 +15,15 @@
 //! each handler whose range covers it. Touches nothing: it reads the code object.
 
 use crate::interp::engine::bytecode::{CodeObject, Instr, register_ranges};
-
-/// Live registers before each instruction of one code object: one bit per register.
-#[derive(Debug, Default)]
-pub struct Liveness {
-    words_per_pc: usize,
-    bits: Vec<u64>,
-}
+pub use crate::interp::engine::live_bits::Liveness;
 
 impl Liveness {
+    /// `code`'s liveness, computed on the first call and kept in the code object (a code object
+    /// never changes once built, and the JIT asks again at every recording that exits in it).
+    pub fn cached(code: &CodeObject) -> &Liveness {
+        code.liveness.get_or_init(|| Liveness::of(code))
+    }
+
     /// Computes the liveness of every register of `code` before every instruction.
     pub fn of(code: &CodeObject) -> Liveness {
         let n = code.instrs.len();
@@ -70,16 +70,6 @@ impl Liveness {
             }
         }
         live
-    }
-
-    /// May register `reg` be read, on some path, before it is written, from instruction `pc`
-    /// on? (Out of range: yes.)
-    pub fn is_live(&self, pc: usize, reg: u16) -> bool {
-        let word = pc * self.words_per_pc + reg as usize / 64;
-        match self.bits.get(word) {
-            Some(bits) if (reg as usize / 64) < self.words_per_pc => bits & (1 << (reg % 64)) != 0,
-            _ => true,
-        }
     }
 }
 

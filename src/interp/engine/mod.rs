@@ -10,6 +10,7 @@ pub mod code_ref;
 pub mod compiler;
 pub mod interp_call;
 pub mod interrupt;
+pub mod live_bits;
 pub mod liveness;
 pub mod locations;
 pub mod native;

@@ -2,7 +2,8 @@
 //!
 //! Input: a trace from the recorder (already peeled into preamble + loop body). Output: an
 //! equivalent trace with fewer instructions, and one line per pass saying what it removed (the
-//! dump prints them). The verifier runs after every pass.
+//! dump prints them). The verifier checks the input and the output (and, for the dump and in
+//! debug builds, the IR after every pass).
 //!
 //! Passes, in order (one file each):
 //! 0. `virtualize.rs` — allocation removal: tuples built in the trace that never escape are
@@ -29,6 +30,7 @@ pub mod fold;
 pub mod overflow;
 pub mod virtualize;
 
+use super::compile_guard::guarded;
 use super::ir::verify::verify;
 use super::ir::{IrRef, NO_ORIGIN, Op, Origins, SnapId, Snapshot, Trace, Type};
 
@@ -133,9 +135,10 @@ pub const PASSES: [Pass; 5] = [
     ("dce", dce::run),
 ];
 
-/// Runs every pass, verifying after each; returns the result and one report line per pass.
+/// Runs every pass (verified as [`optimize_keeping`] says); returns the result and one report
+/// line per pass.
 pub fn optimize(trace: Trace) -> Result<(Trace, Vec<String>), String> {
-    optimize_keeping(trace, Keep { stages: false, report: true }).map(|(trace, report, _)| (trace, report))
+    optimize_keeping(&trace, Keep { stages: false, report: true }).map(|(trace, report, _)| (trace, report))
 }
 
 /// The IR after each pass, named by the pass (for the dump and the explorer).
@@ -152,8 +155,36 @@ pub struct Keep {
 
 /// [`optimize`], returning the IR after each pass if `keep.stages` (else none), and the report
 /// lines if `keep.report` (else none).
-pub fn optimize_keeping(trace: Trace, keep: Keep) -> Result<(Trace, Vec<String>, Stages), String> {
-    verify(&trace).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
+///
+/// The verifier checks the recorded trace and the result. It checks the IR after every pass
+/// only when the stages are kept (the dump, the explorer), in debug builds, or when the
+/// result fails: then the passes run again from the recorded trace, checked one by one, to
+/// name the pass that broke it. (Checking after every pass every time was a tenth of the
+/// optimizer's time on the interpreter's thread: bench/poly.toy.) A pass given a malformed
+/// trace by the one before may panic on it: the passes run under `compile_guard`, so that is a
+/// failed compile too, named the same way.
+pub fn optimize_keeping(recorded: &Trace, keep: Keep) -> Result<(Trace, Vec<String>, Stages), String> {
+    verify(recorded).map_err(|e| format!("the recorded trace is malformed: {e}"))?;
+    let check_each = keep.stages || cfg!(debug_assertions);
+    let optimized = guarded(|| run_passes(recorded.clone(), keep, check_each));
+    if check_each {
+        return optimized;
+    }
+    let failure = match optimized {
+        Ok(optimized) => match verify(&optimized.0) {
+            Ok(_) => return Ok(optimized),
+            Err(e) => format!("after the passes: {e}"),
+        },
+        Err(e) => e,
+    };
+    match guarded(|| run_passes(recorded.clone(), Keep { stages: false, report: false }, true)) {
+        Err(named) => Err(named),
+        Ok(_) => Err(failure),
+    }
+}
+
+/// Runs [`PASSES`] on `trace`; verifies after each if `check_each`.
+fn run_passes(trace: Trace, keep: Keep, check_each: bool) -> Result<(Trace, Vec<String>, Stages), String> {
     let mut trace = trace;
     let mut report = Vec::new();
     let mut stages = Vec::new();
@@ -161,7 +192,9 @@ pub fn optimize_keeping(trace: Trace, keep: Keep) -> Result<(Trace, Vec<String>,
         let before = trace.insts.len();
         let tuples_before = (keep.report && name == "allocation removal").then(|| virtualize::tuples_built(&trace));
         trace = pass(trace);
-        verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
+        if check_each {
+            verify(&trace).map_err(|e| format!("after {name}: {e}"))?;
+        }
         if keep.report {
             let detail = tuples_before.map(|was| format!(": {}", virtualize::summary(was, &trace))).unwrap_or_default();
             report.push(format!("{name}{detail}: {before} -> {} instructions", trace.insts.len()));
