@@ -11,7 +11,7 @@
 //! operation and raise exactly what CPython raises. Touches nothing but the values it builds.
 
 use crate::interp::engine::native::native_context;
-use crate::interp::objects::builtins::int_from_str;
+use crate::interp::objects::builtins::{int_from_str, plain_decimal};
 use crate::interp::objects::ops::check_str_size;
 use crate::interp::objects::text;
 use crate::interp::objects::value::{Str, StrBuilder, Value};
@@ -177,10 +177,14 @@ extern "C" fn str_of_int(n: i64) -> i64 {
 }
 
 /// `int(s)`: an int that fits in 64 bits (and is not [`HELPER_FAILED`]'s bits), else the
-/// interpreter's (a big int, or the ValueError).
+/// interpreter's (a big int, or the ValueError). Plain digits after an optional sign, at most
+/// 18 of them (never `HELPER_FAILED`'s bits), are read straight into the result word.
 extern "C" fn int_of_str(s: usize) -> i64 {
     // SAFETY: `s` is a trace `str` value, alive.
     let s = unsafe { borrowed_str(s) };
+    if let Some(n) = plain_decimal(s.as_str()) {
+        return n;
+    }
     match int_from_str(&s, 10) {
         Ok(Value::Int(n)) => n,
         _ => HELPER_FAILED,
@@ -276,6 +280,17 @@ mod tests {
         }
         for (s, want) in
             [("  -0042 ", -42), ("1_000", 1000), ("x", HELPER_FAILED), ("99999999999999999999", HELPER_FAILED)]
+                .into_iter()
+                .chain([
+                    ("-0", 0),
+                    ("+7", 7),
+                    ("007", 7),
+                    ("-", HELPER_FAILED),
+                    ("", HELPER_FAILED),
+                    ("1-2", HELPER_FAILED),
+                ])
+                .chain([("999999999999999999", 999_999_999_999_999_999), ("-9223372036854775807", -i64::MAX)])
+                .chain([("-9223372036854775808", HELPER_FAILED), ("٣", 3), ("1 ", 1)])
         {
             assert_eq!(int_of_str(Str::new(s).addr()), want, "int({s:?})");
         }

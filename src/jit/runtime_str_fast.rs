@@ -138,6 +138,24 @@ fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
     chunks.remainder().iter().position(|&b| b == byte).map(|i| at + i)
 }
 
+/// How many bytes of `bytes` are `byte`: eight at a time (the compiler's vectorized count
+/// works on four bytes per step with a long setup, four times the instructions on a short
+/// line), the rest one by one.
+fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let repeated = 0x0101_0101_0101_0101 * u64::from(byte);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ repeated;
+        // A byte's high bit ends up set exactly when the byte is zero: adding 0x7f to its low
+        // seven bits sets the high bit unless they are all zero, and no carry leaves the byte.
+        let nonzero = ((word & LOWS) + LOWS) | word;
+        count += (!nonzero & !LOWS).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|&&b| b == byte).count()
+}
+
 /// The byte offsets of the non-overlapping matches of the non-empty `needle` in `hay`, left to
 /// right (as `str::match_indices`).
 fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
@@ -150,10 +168,13 @@ fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + '
 }
 
 /// `s.split(sep)` with a non-empty separator: every piece, as a new list (the separators
-/// found by [`find_bytes`]).
+/// found by [`find_bytes`], or [`split_on_byte`] for a one-byte one).
 pub(crate) fn split_on(s: &StrObj, sep: &StrObj) -> Value {
     let ascii = s.is_ascii();
     let piece = |p: &str| text::piece(p, ascii);
+    if let &[byte] = sep.as_bytes() {
+        return Value::list(split_on_byte(s, byte, piece));
+    }
     let mut pieces = Vec::new();
     let mut rest = 0;
     for at in matches(s, sep) {
@@ -162,6 +183,24 @@ pub(crate) fn split_on(s: &StrObj, sep: &StrObj) -> Value {
     }
     pieces.push(piece(&s[rest..]));
     Value::list(pieces)
+}
+
+/// The pieces of `s` between the occurrences of `byte`, an ASCII char (a one-byte UTF-8
+/// string is one), made by `piece`: the separators counted first ([`count_byte`]) so that the
+/// list is made at its size, then found eight bytes at a time ([`find_byte`]). An ASCII byte
+/// never occurs inside a multi-byte char, so every cut is at a char boundary.
+fn split_on_byte(s: &str, byte: u8, piece: impl Fn(&str) -> Value) -> Vec<Value> {
+    let bytes = s.as_bytes();
+    let separators = count_byte(bytes, byte);
+    let mut pieces = Vec::with_capacity(separators + 1);
+    let mut rest = 0;
+    while let Some(found) = find_byte(&bytes[rest..], byte) {
+        let at = rest + found;
+        pieces.push(piece(&s[rest..at]));
+        rest = at + 1;
+    }
+    pieces.push(piece(&s[rest..]));
+    pieces
 }
 
 /// `s[index]` of an ASCII string: the shared one-char string, `None` (IndexError) outside it.
@@ -175,6 +214,25 @@ pub(crate) fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::jit::runtime_strings::run_helper;
+
+    #[test]
+    fn the_byte_count_counts_every_byte_value_at_every_length() {
+        for len in 0..40usize {
+            // Every byte value, the wanted one at some places, and its neighbours.
+            for wanted in [0u8, 1, b'/', 0x7f, 0x80, 0xfe, 0xff] {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| match i % 5 {
+                        0 | 3 => wanted,
+                        1 => wanted.wrapping_add(1),
+                        2 => wanted.wrapping_sub(1),
+                        _ => (i * 37) as u8,
+                    })
+                    .collect();
+                let want = text.iter().filter(|&&b| b == wanted).count();
+                assert_eq!(count_byte(&text, wanted), want, "{wanted} in {text:?}");
+            }
+        }
+    }
 
     #[test]
     fn the_byte_search_finds_what_str_find_finds_at_every_length_and_place() {
@@ -236,6 +294,9 @@ mod tests {
             (Helper::Split, vec![s("  a b\x1c c  ")]),
             (Helper::Split, vec![s("/a//b/"), s("/")]),
             (Helper::Split, vec![s("aXYbXY"), s("XY")]),
+            (Helper::Split, vec![s(""), s("/")]),
+            (Helper::Split, vec![s("é/日本/x/"), s("/")]),
+            (Helper::Split, vec![s("a-bc-d-efghijklmnop-q-"), s("-")]),
             (Helper::Join, vec![s("-"), Value::list(vec![s("a"), s("bé")])]),
             (Helper::Join, vec![s(","), Value::tuple(vec![s("one")])]),
             (Helper::GetItem, vec![s("abc"), Value::Int(-1)]),

@@ -15,7 +15,7 @@ mod math;
 
 pub(crate) use consume::sort_with_kwargs;
 
-pub use convert::{float_from_str, float_to_int, int_from_str, round_value};
+pub use convert::{float_from_str, float_to_int, int_from_str, plain_decimal, round_value};
 pub use math::{math_module, module_attr};
 
 use std::rc::Rc;

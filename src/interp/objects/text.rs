@@ -146,18 +146,33 @@ pub fn int_text(n: i64, buffer: &mut [u8; 20]) -> &str {
     unsafe { std::str::from_utf8_unchecked(&buffer[start..]) }
 }
 
+/// The two digits of each number below 100, `00` to `99`.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// The decimal digits of `n`'s magnitude, written at the end of `digits` (u64::MAX has 20
-/// digits; i64's magnitude has at most 19).
+/// digits; i64's magnitude has at most 19): two per division (a pair from [`DIGIT_PAIRS`]),
+/// half the divisions of one at a time.
 fn int_digits(n: i64, digits: &mut [u8; 20]) -> &str {
     let mut start = digits.len();
     let mut rest = n.unsigned_abs();
-    loop {
+    while rest >= 100 {
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if rest >= 10 {
+        let pair = rest as usize * 2;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
+        digits[start] = b'0' + rest as u8;
     }
     // SAFETY: every byte written above is an ASCII digit, so the slice is valid UTF-8.
     unsafe { std::str::from_utf8_unchecked(&digits[start..]) }

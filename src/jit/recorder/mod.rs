@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::interp::engine::bytecode::{CodeObject, Instr, Reg};
+use crate::interp::engine::liveness::Liveness;
 use crate::interp::engine::native::{InlinedFrames, Running};
 use crate::interp::objects::value::{Value, tag};
 
@@ -196,6 +197,8 @@ pub struct Recorder {
     reread_globals: HashMap<u16, Option<Type>>,
     /// Slots where a call run in the interpreter left `None` (the trace cannot read them).
     nones: Vec<u16>,
+    /// The register liveness of the last code asked about (`result_is_read`).
+    liveness: Option<(Rc<CodeObject>, Liveness)>,
 }
 
 impl Recorder {
@@ -240,6 +243,7 @@ impl Recorder {
             native_pending: None,
             reread_globals: HashMap::new(),
             nones: Vec::new(),
+            liveness: None,
         }
     }
 
@@ -289,6 +293,21 @@ impl Recorder {
     /// Where the recording started: the loop's header, or the exit a side trace starts at.
     pub fn start(&self) -> (&Rc<CodeObject>, usize) {
         (&self.start_code, self.header_pc)
+    }
+
+    /// May the running code read register `reg` after the instruction at `pc` before writing
+    /// it again? (No: the result of `out.append(x)` as a statement, which the trace then need
+    /// not write.)
+    fn result_is_read(&mut self, pc: usize, reg: Reg) -> bool {
+        let code = &self.cur;
+        if pc + 1 >= code.instrs.len() {
+            return true;
+        }
+        let cached = self.liveness.as_ref().is_some_and(|(of, _)| Rc::ptr_eq(of, code));
+        if !cached {
+            self.liveness = Some((code.clone(), Liveness::of(code)));
+        }
+        self.liveness.as_ref().is_none_or(|(_, liveness)| liveness.is_live(pc + 1, reg.0))
     }
 
     fn emit(&mut self, op: Op, ty: Type) -> IrRef {

@@ -199,7 +199,9 @@ impl Recorder {
                     self.emit(Op::ListInsert { list, index, value, result, snap }, Type::Void);
                 }
                 _ => {
-                    self.emit(Op::ListAppend { list, value, result: Some(result) }, Type::Void);
+                    // `out.append(x)` as a statement: its `None` goes nowhere anyone reads.
+                    let result = self.result_is_read(pc, dst).then_some(result);
+                    self.emit(Op::ListAppend { list, value, result }, Type::Void);
                 }
             }
         }

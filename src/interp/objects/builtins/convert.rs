@@ -133,7 +133,7 @@ pub fn int_from_str(text: &str, base: u32) -> RtResult<Value> {
 
 /// The value of `text` when it is only ASCII digits after an optional sign, at most 18 of them
 /// (so it fits an i64): the common case of `int(text)`, parsed without the general path.
-pub(super) fn plain_decimal(text: &str) -> Option<i64> {
+pub fn plain_decimal(text: &str) -> Option<i64> {
     let (negative, digits) = match text.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),

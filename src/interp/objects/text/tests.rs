@@ -88,6 +88,22 @@ fn int_digits_match_python_including_the_extremes() {
     let mut out = String::from("n=");
     push_int(&mut out, i64::MIN);
     assert_eq!(out, "n=-9223372036854775808");
+    // Every digit count, both parities, and the numbers around each power of ten.
+    let mut power = 1i64;
+    for _ in 0..19 {
+        for n in [power - 1, power, power + 1, power * 9 / 7, power.saturating_mul(5)] {
+            for n in [n, -n] {
+                let mut buffer = [0u8; 20];
+                assert_eq!(int_text(n, &mut buffer), n.to_string(), "{n}");
+                assert_eq!(text_of(&int_str(n)).0, n.to_string());
+            }
+        }
+        power = power.saturating_mul(10);
+    }
+    for n in (-250..250).chain([i64::MIN + 1, i64::MAX - 1]) {
+        let mut buffer = [0u8; 20];
+        assert_eq!(int_text(n, &mut buffer), n.to_string(), "{n}");
+    }
 }
 
 #[test]
