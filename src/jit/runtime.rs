@@ -201,6 +201,8 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // lets go of it only into the garbage or at an exit that counts what it writes first.
     if heap_refcount(&old) == Some(1) {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
+    } else {
+        crate::interp::objects::release::release(old);
     }
 }
 
