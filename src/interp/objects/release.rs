@@ -6,7 +6,9 @@
 //! Touches nothing but the values it is given: what is dropped, and when, is what `drop`
 //! would do; only the order of the tests differs.
 
-use crate::interp::objects::value::{Value, tag};
+use std::rc::Rc;
+
+use crate::interp::objects::value::{ListObj, Value, tag};
 
 /// The tag byte of `value` (`Value` is `repr(C, u8)`: the tag is its first byte).
 #[inline(always)]
@@ -29,11 +31,24 @@ pub fn release(value: Value) {
         }
     } else if kind == tag::LIST {
         if let Value::List(list) = value {
-            drop(list);
+            release_list(list);
         }
     } else {
         drop(value);
     }
+}
+
+/// Drops a reference to `list`; when it is the last, its items go first through [`release`]
+/// (a loop's garbage holds lists of strings: `split()`'s, a comprehension's), then the block.
+#[inline]
+fn release_list(list: Rc<ListObj>) {
+    if Rc::strong_count(&list) == 1
+        && let Ok(mut items) = list.try_borrow_mut()
+    {
+        // Nothing else can reach the list: emptying it first is not observable.
+        release_from(&mut items, 0);
+    }
+    drop(list);
 }
 
 /// Drops the values of `values` from index `keep` on, first to last (as `Vec::truncate`),
@@ -61,7 +76,6 @@ mod tests {
     use super::*;
     use crate::interp::objects::str_obj::Str;
     use std::cell::RefCell;
-    use std::rc::Rc;
 
     #[test]
     fn release_drops_one_reference_of_each_kind() {
@@ -72,6 +86,13 @@ mod tests {
         assert_eq!(text.refcount(), 2, "the tuple's and ours");
         release(Value::List(list.clone()));
         assert_eq!(Rc::strong_count(&list), 1);
+        // The last reference to a list releases its items too.
+        let inner = Rc::new(RefCell::new(vec![Value::Str(text.clone()), Value::Int(2)]));
+        release(Value::List(Rc::new(RefCell::new(vec![Value::List(inner.clone()), Value::Str(text.clone())]))));
+        assert_eq!(Rc::strong_count(&inner), 1);
+        assert_eq!(inner.borrow().len(), 2, "still held: untouched");
+        assert_eq!(text.refcount(), 3, "ours, the tuple's, the inner list's");
+        drop(inner);
         release(tuple);
         assert_eq!(text.refcount(), 1);
         release(Value::Int(7));
