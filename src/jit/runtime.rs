@@ -199,8 +199,16 @@ pub(super) extern "C" fn clear_slot(slot: *mut Value) {
     // (a tree node's parent, the list it came from, a caller's variable) is dropped at once:
     // that frees nothing, and every trace value is kept alive by where it was read from, which
     // lets go of it only into the garbage or at an exit that counts what it writes first.
-    if heap_refcount(&old) == Some(1) {
+    // Strings first, by one compare: `heap_refcount`'s match on the kind is an indirect jump,
+    // which mispredicts when a run of clears meets strings and lists in turn.
+    let last = match &old {
+        Value::Str(text) => text.refcount() == 1,
+        other => heap_refcount(other) == Some(1),
+    };
+    if last {
         crate::interp::engine::native::native_context::keep_until_dropped(old);
+    } else {
+        crate::interp::objects::release::release(old);
     }
 }
 

@@ -223,7 +223,8 @@ pub(super) extern "C" fn retain_str(text: usize) {
 pub(super) extern "C" fn set_str(slot: *mut Value, text: usize) {
     // SAFETY: `text` was counted by `retain_str` for this store, so this handle owns a
     // reference; `slot` is a slot of the frame (or a global) the trace runs on.
-    unsafe { *slot = Value::Str(ManuallyDrop::into_inner(borrowed_str(text))) };
+    let old = unsafe { std::mem::replace(&mut *slot, Value::Str(ManuallyDrop::into_inner(borrowed_str(text)))) };
+    crate::interp::objects::release::release(old);
 }
 
 /// The dict a trace's `dict` value points to.

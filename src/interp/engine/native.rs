@@ -127,6 +127,7 @@ pub const POLL_AT_ENTRY: u32 = u32::MAX - 2;
 /// code, read and updated by native calls (`CallNative`) through their symbols
 /// (`jit::runtime`). Plain statics: the VM and its machine code run on one thread.
 pub mod native_context {
+    use crate::interp::objects::release::release_from;
     use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
     /// Frames that may still be pushed before the recursion limit: the VM's limit minus the
@@ -223,7 +224,10 @@ pub mod native_context {
         Some(GARBAGE.with(|garbage| garbage.floor.get())).filter(|&floor| floor != NO_FLOOR)
     }
 
-    /// Keeps `value` alive until the next [`drop_garbage`].
+    /// Keeps `value` alive until the next [`drop_garbage`]. Inlined: a runtime function's
+    /// result goes to the buffer without a call, and without being copied through memory
+    /// as a by-pointer argument (whose two-word load after two one-word stores stalls).
+    #[inline]
     pub fn keep_until_dropped(value: crate::interp::objects::value::Value) {
         GARBAGE_MADE.store(1, Ordering::Relaxed);
         GARBAGE.with(|garbage| garbage.values.borrow_mut().push(value));
@@ -352,7 +356,7 @@ pub mod native_context {
     fn drop_callee_garbage() {
         GARBAGE.with(|garbage| {
             if garbage.callers_borrowing.get() == 0 {
-                garbage.values.borrow_mut().truncate(garbage.floor.get());
+                release_from(&mut garbage.values.borrow_mut(), garbage.floor.get());
                 GARBAGE_MADE.store(0, Ordering::Relaxed);
             }
         });
@@ -377,7 +381,7 @@ pub mod native_context {
         GARBAGE.with(|garbage| {
             let floor = garbage.floor.get();
             if floor != NO_FLOOR {
-                garbage.values.borrow_mut().truncate(floor);
+                release_from(&mut garbage.values.borrow_mut(), floor);
                 GARBAGE_MADE.store(0, Ordering::Relaxed);
             }
         });
@@ -393,7 +397,7 @@ pub mod native_context {
         // floor was there) cost bench/trees.toy 2.3% more instructions (session 16).
         let floor = GARBAGE.with(|garbage| garbage.floor.get());
         if floor != NO_FLOOR {
-            GARBAGE.with(|garbage| garbage.values.borrow_mut().truncate(floor));
+            GARBAGE.with(|garbage| release_from(&mut garbage.values.borrow_mut(), floor));
             GARBAGE_MADE.store(0, Ordering::Relaxed);
         } else if NATIVE_RUNS.with(|runs| runs.get()) <= 1 {
             drop_garbage();
@@ -413,7 +417,7 @@ pub mod native_context {
     pub fn drop_garbage() {
         // Cleared in place, keeping the buffer (a loop drops it every iteration). Dropping a
         // value never comes back here (values are freed by Rust code, not by traces).
-        GARBAGE.with(|garbage| garbage.values.borrow_mut().clear());
+        GARBAGE.with(|garbage| release_from(&mut garbage.values.borrow_mut(), 0));
         GARBAGE_MADE.store(0, Ordering::Relaxed);
     }
 

@@ -16,6 +16,7 @@ pub mod list_growth;
 pub mod methods;
 pub mod ops;
 pub mod output;
+pub mod release;
 pub mod str_obj;
 pub mod text;
 pub mod tuple;
