@@ -197,8 +197,6 @@ pub struct Recorder {
     reread_globals: HashMap<u16, Option<Type>>,
     /// Slots where a call run in the interpreter left `None` (the trace cannot read them).
     nones: Vec<u16>,
-    /// The register liveness of the last code asked about (`result_is_read`).
-    liveness: Option<(Rc<CodeObject>, Liveness)>,
 }
 
 impl Recorder {
@@ -243,7 +241,6 @@ impl Recorder {
             native_pending: None,
             reread_globals: HashMap::new(),
             nones: Vec::new(),
-            liveness: None,
         }
     }
 
@@ -298,16 +295,10 @@ impl Recorder {
     /// May the running code read register `reg` after the instruction at `pc` before writing
     /// it again? (No: the result of `out.append(x)` as a statement, which the trace then need
     /// not write.)
-    fn result_is_read(&mut self, pc: usize, reg: Reg) -> bool {
+    fn result_is_read(&self, pc: usize, reg: Reg) -> bool {
         let code = &self.cur;
-        if pc + 1 >= code.instrs.len() {
-            return true;
-        }
-        let cached = self.liveness.as_ref().is_some_and(|(of, _)| Rc::ptr_eq(of, code));
-        if !cached {
-            self.liveness = Some((code.clone(), Liveness::of(code)));
-        }
-        self.liveness.as_ref().is_none_or(|(_, liveness)| liveness.is_live(pc + 1, reg.0))
+        // The code object keeps its liveness once computed (exits ask it too: `snap.rs`).
+        pc + 1 >= code.instrs.len() || Liveness::cached(code).is_live(pc + 1, reg.0)
     }
 
     fn emit(&mut self, op: Op, ty: Type) -> IrRef {
