@@ -248,6 +248,12 @@ impl Jit {
             .collect()
     }
 
+    /// Per loop of `code`: did a recording of it end with the loop (a short loop, which
+    /// recordings unroll: the recorder's `unrolls_short_loop`)?
+    pub(super) fn short_loops(&self, code: &CodeObject) -> Vec<bool> {
+        (0..code.jit_loops.len()).map(|id| self.loops.get(&loop_key(code, id)).is_some_and(|l| l.short)).collect()
+    }
+
     /// Is the root of a loop of `code` being compiled?
     fn loop_compiling(&self, code: &CodeObject) -> bool {
         (0..code.jit_loops.len())
@@ -276,6 +282,7 @@ impl Jit {
         self.forest.warm_up();
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
+        recorder.short_loops = self.short_loops(at.code);
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
         // Inside the header's execution the VM has passed its own `record_step` for it.
         let first = if at.before_header { Ok(Step::Continue) } else { recorder.record(at.header_pc, now) };
@@ -323,6 +330,7 @@ impl Jit {
             Ok(mut recorder) => {
                 recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
                 recorder.entry = function_entry;
+                recorder.short_loops = self.short_loops(&root.code);
                 recorder.leaves_at_untraced_loops = self.forest.trees[tree].exits[exit].side_aborts >= BLACKLIST_AFTER;
                 let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
                 self.recording = Some((recorder, Target::Side(target)));
