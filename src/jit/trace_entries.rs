@@ -89,7 +89,7 @@ impl Jit {
         self.forest.warm_up();
         let traces = self.loop_traces(code);
         let mut recorder = Recorder::new_entry(code, now.depth, traces);
-        recorder.short_loops = self.short_loops(code);
+        recorder.short_loops = self.short_loops(code, false);
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
         self.recording = Some((recorder, Target::Function(function_key(code))));
     }
