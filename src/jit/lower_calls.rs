@@ -424,8 +424,8 @@ impl Lowerer<'_, '_> {
             crate::interp::engine::interp_call::ANY_RESULT
         } else {
             ty.value_tag()
-                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict | Type::Tuple)))
-                .ok_or("a call in the interpreter must give a number, None, a string, a dict or a tuple")?
+                .or(ty.heap_tag().filter(|_| matches!(ty, Type::Str | Type::Dict | Type::Tuple | Type::Ptr)))
+                .ok_or("a call in the interpreter must give a number, None, a string, a dict, a tuple or a list")?
         };
         let cl_ty = if ty == Type::Void {
             None

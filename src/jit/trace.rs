@@ -95,11 +95,14 @@ const RETURNED_BEFORE_LOOP: &str = "the function returned before reaching its lo
 /// interpreter): the next try waits 2^5 times longer than after an ordinary abort.
 const SHAPE_REFUSAL_EXTRA_ABORTS: u32 = 5;
 
+/// How the abort of a recording whose `for` loop's iterator ran out begins.
+const RAN_OUT: &str = "the loop ended while recording";
+
 /// Does an abort `reason` say that the recorded iteration was the loop's last? (Then the next
 /// visit of the header, a first iteration, is a better time to record than a later one: with
 /// the waits doubling, a loop of two iterations would be met at its last one every time.)
 fn met_the_loop_end(reason: &str) -> bool {
-    reason.starts_with("the loop ended while recording") || reason.ends_with("returns from inside the loop")
+    reason.starts_with(RAN_OUT) || reason.ends_with("returns from inside the loop")
 }
 
 /// The number of failed attempts after which the dump calls an exit blacklisted (the wait
@@ -122,6 +125,9 @@ struct LoopState {
     /// A recording of it ended with the loop (its iteration was the last, or left it): a loop
     /// of few iterations, which a function's entry trace may record through (`entry_step`).
     short: bool,
+    /// A recording of it stopped because its iterator ran out ([`RAN_OUT`]): a `for` loop of
+    /// few iterations, which recordings of the loop around it and side traces unroll.
+    ran_out: bool,
     /// Its tree (an index into `Jit::trees`), once compiled.
     tree: Option<usize>,
     /// The VM's count of rebound builtins when the tree was recorded (see [`Running::rebinds`]).
@@ -248,6 +254,18 @@ impl Jit {
             .collect()
     }
 
+    /// Per loop of `code`: did a recording of it end with the loop (a short loop, which a
+    /// function's entry passes once)? With `ran_out`, only a `for` loop whose iterator ran out
+    /// while it was recorded counts (one the loop around it and side traces unroll: the
+    /// recorder's `unrolls_short_loop`); a loop left by a `break` or a `while` condition may be
+    /// long (mandel's escape loop: unrolled, its tree linked to it at every pixel, 31 -> 728k
+    /// exits).
+    pub(super) fn short_loops(&self, code: &CodeObject, ran_out: bool) -> Vec<bool> {
+        (0..code.jit_loops.len())
+            .map(|id| self.loops.get(&loop_key(code, id)).is_some_and(|l| if ran_out { l.ran_out } else { l.short }))
+            .collect()
+    }
+
     /// Is the root of a loop of `code` being compiled?
     fn loop_compiling(&self, code: &CodeObject) -> bool {
         (0..code.jit_loops.len())
@@ -276,6 +294,7 @@ impl Jit {
         self.forest.warm_up();
         let traces = self.loop_traces(at.code);
         let mut recorder = Recorder::new(at.code, at.header_pc, at.loop_id, now.depth, traces);
+        recorder.short_loops = self.short_loops(at.code, true);
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
         // Inside the header's execution the VM has passed its own `record_step` for it.
         let first = if at.before_header { Ok(Step::Continue) } else { recorder.record(at.header_pc, now) };
@@ -323,6 +342,7 @@ impl Jit {
             Ok(mut recorder) => {
                 recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
                 recorder.entry = function_entry;
+                recorder.short_loops = self.short_loops(&root.code, !function_entry);
                 recorder.leaves_at_untraced_loops = self.forest.trees[tree].exits[exit].side_aborts >= BLACKLIST_AFTER;
                 let target = SideTarget { tree, exit, parent_trace, parent_snapshot };
                 self.recording = Some((recorder, Target::Side(target)));
@@ -356,6 +376,7 @@ impl Jit {
                 self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}"));
                 if let Some(state) = self.loops.get_mut(key) {
                     state.short |= met_the_loop_end(reason) || reason.starts_with(super::recorder::LEFT_THE_LOOP);
+                    state.ran_out |= reason.starts_with(RAN_OUT);
                     if !met_the_loop_end(reason) {
                         state.quick_retries = 0;
                     } else if state.quick_retries < QUICK_RETRIES {
@@ -580,6 +601,7 @@ impl JitHooks for Jit {
             aborts: 0,
             quick_retries: 0,
             short: false,
+            ran_out: false,
             tree: None,
             rebinds: 0,
             compiling: None,

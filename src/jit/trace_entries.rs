@@ -89,8 +89,7 @@ impl Jit {
         self.forest.warm_up();
         let traces = self.loop_traces(code);
         let mut recorder = Recorder::new_entry(code, now.depth, traces);
-        recorder.short_loops =
-            (0..code.jit_loops.len()).map(|id| self.loops.get(&loop_key(code, id)).is_some_and(|l| l.short)).collect();
+        recorder.short_loops = self.short_loops(code, false);
         recorder.listing = self.forest.dump_level.shows_traces() || self.forest.keep_model;
         self.recording = Some((recorder, Target::Function(function_key(code))));
     }

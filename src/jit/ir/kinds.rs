@@ -335,7 +335,7 @@ impl Kind for ElementType {
 }
 
 /// What a `CallInterp` gives the trace: a number (`int`, `float`, `bool`: its value), a
-/// string, dict or tuple (its address, kept alive by the garbage list), or `none` (the call returns
+/// string, dict, tuple or list (its address, kept alive by the garbage list), or `none` (the call returns
 /// `None`, which stays in the frame: no value).
 pub struct CallResult;
 
@@ -345,7 +345,7 @@ impl Kind for CallResult {
         Some(ty)
     }
     fn check(ty: Type, _: &str, _: Type, _: &dyn Fn(IrRef) -> Option<Type>) -> Result<(), String> {
-        if ty.value_tag().is_none() && !matches!(ty, Type::Void | Type::Str | Type::Dict | Type::Tuple) {
+        if ty.value_tag().is_none() && !matches!(ty, Type::Void | Type::Str | Type::Dict | Type::Tuple | Type::Ptr) {
             return Err(format!("a call in the interpreter cannot give the trace {ty:?}"));
         }
         Ok(())

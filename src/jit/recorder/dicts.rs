@@ -46,6 +46,39 @@ impl Recorder {
         Ok(())
     }
 
+    /// `{k1: v1, k2: v2, ...}` of `count` pairs in the registers from `start`: `dict_of` the
+    /// first two pairs (a helper takes at most four arguments), then `d[k] = v` of each other
+    /// pair in order (a later equal key replaces the value, as in the display). Each exits
+    /// before the `BuildDict` (an unhashable key: the interpreter builds the dict again and
+    /// raises), the dict built so far being the trace's own, seen by nobody.
+    pub(super) fn record_dict_display(
+        &mut self,
+        dst: Reg,
+        start: Reg,
+        count: u16,
+        pc: usize,
+        frame: &[Value],
+    ) -> Result<(), Abort> {
+        let pair = |i: u16| [Reg(start.0 + 2 * i), Reg(start.0 + 2 * i + 1)];
+        let first: Vec<Reg> = (0..count.min(2)).flat_map(pair).collect();
+        let (dict, _) = self.emit_helper(Helper::BuildDict, &first, pc, frame)?;
+        for i in 2..count {
+            let [key, value] = pair(i);
+            let mut args = [dict; 3];
+            for (arg, reg) in args[1..].iter_mut().zip([key, value]) {
+                let (r, ty) = self.read(reg, frame, pc)?;
+                if ty.value_tag().is_none() && !ty.is_heap() {
+                    return abort(format!("a dict display holding {}", a(ty.name())));
+                }
+                *arg = r;
+            }
+            let snap = self.snapshot(pc);
+            let [d, k, v] = args;
+            self.emit(Op::Helper3 { fun: Helper::SetItem, a: d, b: k, c: v, ty: Type::NoneType, snap }, Type::NoneType);
+        }
+        self.write(dst, dict)
+    }
+
     /// `d.keys()`, `d.values()` or `d.items()` whose view the next instruction, a `for` loop's
     /// `GetIter`, takes: nothing is built (the view stays in the recorder, `dict_views`; the
     /// register keeps what it held, a temporary nothing else reads). False for any other call.
@@ -106,7 +139,7 @@ impl Recorder {
         let Value::Iterator(it) = &frame[iter.0 as usize] else { return abort("a dict loop without its iterator") };
         let item = match peek_dict_item(&it.borrow()) {
             Ok(Some(item)) => item,
-            Ok(None) if self.straight() => {
+            Ok(None) if self.records_loop_end(pc) => {
                 // A side trace records the loop's end: the interpreter jumps after the loop
                 // without touching a slot; the guard exits to the header while items are left.
                 let iterator = self.iterator_slot(iter, pc);

@@ -13,7 +13,41 @@ use super::{Abort, Event, RecordedInstr, Recorder, abort, element_type};
 use crate::jit::ir::{Cond, GLOBAL_SLOTS, IrRef, NO_ORIGIN, Op, Snapshot, Trace, Type};
 use crate::jit::snap::{capture, prune_dead_slots};
 
+/// The most loop headers one recording passes by unrolling short loops (each iteration of a
+/// loop passes its header once, and its end once more): longer loops get a trace of their own.
+const MAX_UNROLLED_HEADERS: usize = 8;
+
 impl Recorder {
+    /// Passes the header at `pc` of a short loop without a trace (of the code being recorded,
+    /// outside inlined calls) by recording its iteration, while the recording has passed fewer
+    /// than [`MAX_UNROLLED_HEADERS`] such headers. A loop of few iterations (its own recordings
+    /// met its end: `short_loops`) never gets a trace of its own, so the loop around it or a
+    /// side trace reaching it would otherwise stay in the interpreter (a template's
+    /// `for tag in row.tags`). Each iteration guards that the loop goes on (else it
+    /// exits after the loop) and its end that nothing is left (else it exits to the header).
+    pub(super) fn unrolls_short_loop(&mut self, pc: usize) -> bool {
+        if !self.calls.is_empty() || self.unrolled_headers >= MAX_UNROLLED_HEADERS {
+            return false;
+        }
+        // A function's entry tree passes a short loop once (`native.rs`'s `entry_step`).
+        if self.entry || (self.side.is_none() && !self.inside_loop(pc)) {
+            return false;
+        }
+        let Some(loop_id) = self.code.instrs[pc].loop_id() else { return false };
+        if self.short_loops.get(loop_id) != Some(&true) {
+            return false;
+        }
+        self.unrolled_headers += 1;
+        true
+    }
+
+    /// May the recording record the end of the loop whose header is at `pc` (a guard that
+    /// nothing is left)? A side trace or a function's entry runs through loops, and a loop's
+    /// recording through the short inner loops it unrolls; its own loop ending is an abort.
+    pub(super) fn records_loop_end(&self, pc: usize) -> bool {
+        self.straight() || pc != self.header_pc
+    }
+
     /// `for i in range(...)` at a loop header: guard the direction and the end, advance. A side
     /// trace may also record the loop ending (then execution goes on at `exit`).
     pub(super) fn record_for_range(
@@ -32,7 +66,7 @@ impl Recorder {
         };
         let (next_value, stop_value, step_value) = (*next, *stop, *step);
         let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
-        if !continues && !self.straight() {
+        if !continues && !self.records_loop_end(pc) {
             return abort("the loop ended while recording");
         }
         if continues && next_value.checked_add(step_value).is_none() {
@@ -87,7 +121,7 @@ impl Recorder {
             return abort("a list loop without its index");
         };
         let element = usize::try_from(*index).ok().and_then(|i| items.borrow().get(i).cloned());
-        if element.is_none() && !self.straight() {
+        if element.is_none() && !self.records_loop_end(pc) {
             return abort("the loop ended while recording");
         }
         let (list, _) = self.read(iter, frame, pc)?;

@@ -185,8 +185,10 @@ pub struct Recorder {
     /// Recording a function-entry trace, or a side trace of one (see `native.rs`).
     pub entry: bool,
     /// Per loop of `code`: did a recording of it end with the loop (a loop of few iterations,
-    /// which a function-entry recording may run through once: `native.rs`'s `entry_step`)?
+    /// which a recording may unroll: `loops.rs`'s `unrolls_short_loop`)?
     pub short_loops: Vec<bool>,
+    /// Headers of short loops passed so far by unrolling them (bounded: `loops.rs`).
+    unrolled_headers: usize,
     /// A side trace that reaches the header of a loop without a trace ends there (`Leave`)
     /// instead of aborting: set by the JIT for an exit whose side traces failed often.
     pub leaves_at_untraced_loops: bool,
@@ -237,6 +239,7 @@ impl Recorder {
             loop_traces,
             entry: false,
             short_loops: Vec::new(),
+            unrolled_headers: 0,
             leaves_at_untraced_loops: false,
             native_pending: None,
             reread_globals: HashMap::new(),
@@ -483,6 +486,11 @@ impl Recorder {
             // filters): its end is recorded (`ForIter`), the side trace goes on after it.
             return Ok(None);
         }
+        if !encloses_root && self.unrolls_short_loop(pc) {
+            // A loop of few iterations (its own recordings met its end) would get no trace to
+            // link to: its iterations are recorded into the side trace.
+            return Ok(None);
+        }
         if !encloses_root && self.leaves_at_untraced_loops {
             // Aborting again would leave the whole path to the interpreter until the loop gets
             // a trace, which a loop of mostly 0 or 1 iterations gets late (a template's
@@ -532,12 +540,12 @@ impl Recorder {
             Instr::Is { dst, a, b } => self.record_is(dst, (a, b), false, pc, frame)?,
             Instr::IsNot { dst, a, b } => self.record_is(dst, (a, b), true, pc, frame)?,
             Instr::LoopHeader { .. } => {
-                if pc != self.header_pc && !self.straight() {
+                if pc != self.header_pc && !self.straight() && !self.unrolls_short_loop(pc) {
                     return abort(self.other_loop_reached(pc));
                 }
             }
             Instr::ForIter { iter, target, exit, .. } => {
-                if pc != self.header_pc && !self.straight() {
+                if pc != self.header_pc && !self.straight() && !self.unrolls_short_loop(pc) {
                     return abort(self.other_loop_reached(pc));
                 }
                 // The loop's state slots say what it iterates (see the VM's `GetIter`).
@@ -699,13 +707,7 @@ impl Recorder {
                 let items: Vec<Reg> = (0..count.0).map(|i| Reg(start.0 + i)).collect();
                 self.record_helper(crate::jit::ir::helpers::Helper::BuildList, dst, &items, pc, frame)?
             }
-            Instr::BuildDict { dst, start, count } => {
-                if count.0 > 2 {
-                    return abort("a dict display of more than two pairs");
-                }
-                let items: Vec<Reg> = (0..count.0 * 2).map(|i| Reg(start.0 + i)).collect();
-                self.record_helper(crate::jit::ir::helpers::Helper::BuildDict, dst, &items, pc, frame)?
-            }
+            Instr::BuildDict { dst, start, count } => self.record_dict_display(dst, start, count.0, pc, frame)?,
             Instr::GetItem { dst, obj, index } if matches!(frame[obj.0 as usize], Value::Str(_) | Value::Dict(_)) => {
                 self.record_helper(crate::jit::ir::helpers::Helper::GetItem, dst, &[obj, index], pc, frame)?
             }

@@ -196,6 +196,8 @@ impl Recorder {
             if super::loops::ends_at_once(&self.cur, pc, frame) {
                 return Ok(None);
             }
+            // One iteration only (a second visit aborts): unrolling more into an entry tree
+            // (json_parse's recursive `stats()`) grew it to its cap of side traces.
             let short = self.cur.instrs[pc].loop_id().is_some_and(|id| self.short_loops.get(id) == Some(&true));
             if short && self.side.is_none() && !self.headers_passed.contains(&pc) {
                 self.headers_passed.push(pc);

@@ -131,8 +131,10 @@ impl Recorder {
             // Only its own loop's `DictNext` reads an iterator: no exit can write one back.
             return abort("an iterator assigned in a trace");
         }
-        if self.guarded_functions.contains(&slot) {
-            // Its guard reads the slot's memory, which the trace would no longer keep current.
+        if self.guarded_functions.contains(&slot) && !self.straight() {
+            // Its guard reads the slot's memory, which the loop's next iteration would find
+            // stale. A side trace (or an entry) never comes back to its guard: it may assign
+            // the slot (the next iteration of a short loop it unrolls loads the function again).
             return abort(format!("{} holds a function the trace calls and is assigned", self.name_of(slot)));
         }
         self.release(slot);

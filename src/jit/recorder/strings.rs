@@ -52,7 +52,7 @@ impl Recorder {
             return abort("a string loop without its offset");
         };
         let has_next = usize::try_from(*offset).ok().and_then(|at| str_char_at(text, at)).is_some();
-        if !has_next && !self.straight() {
+        if !has_next && !self.records_loop_end(pc) {
             return abort("the loop ended while recording");
         }
         let (text, _) = self.read(iter, frame, pc)?;
@@ -263,6 +263,16 @@ pub(super) fn borrowed_from_outside(trace: &Trace, frame_slot: u16, r: IrRef) ->
         }
 }
 
+/// Did the recorder keep `r` alive (`KeepAlive`) just before the instruction at `at` (a call
+/// in the interpreter)? Then it is safe across the call.
+fn kept_before(trace: &Trace, at: usize, r: IrRef) -> bool {
+    trace.insts[..at]
+        .iter()
+        .rev()
+        .take_while(|i| matches!(i.op, Op::KeepAlive { .. }))
+        .any(|i| i.op == Op::KeepAlive { value: r })
+}
+
 /// Why `trace` (as recorded) must not be compiled, if so: a string or dict the callee of a
 /// call run in the interpreter could free, read before the call and used after it (by an
 /// instruction or an exit). Unsafe are those read from a global, a list the trace did not
@@ -271,17 +281,10 @@ pub(super) fn borrowed_from_outside(trace: &Trace, frame_slot: u16, r: IrRef) ->
 /// keeps its own. A value the loop carries into the next iteration is counted at the back
 /// edge (the lowering keeps every carried value when the trace calls the interpreter).
 pub fn strings_across_interp_calls(trace: &Trace) -> Option<String> {
-    // What the recorder kept alive (`KeepAlive`) just before a call is safe across it.
-    let kept_before = |at: usize, r: IrRef| {
-        trace.insts[..at]
-            .iter()
-            .rev()
-            .take_while(|i| matches!(i.op, Op::KeepAlive { .. }))
-            .any(|i| i.op == Op::KeepAlive { value: r })
-    };
     for (at, inst) in trace.insts.iter().enumerate() {
         let Op::CallInterp { frame, .. } = inst.op else { continue };
-        let held = |r: IrRef| (r.0 as usize) < at && borrowed_from_outside(trace, frame, r) && !kept_before(at, r);
+        let held =
+            |r: IrRef| (r.0 as usize) < at && borrowed_from_outside(trace, frame, r) && !kept_before(trace, at, r);
         let later = &trace.insts[at..];
         let used = later.iter().skip(1).any(|i| i.op.operands().into_iter().any(held))
             || later
