@@ -99,15 +99,16 @@ impl Lowerer<'_, '_> {
         if ty == Type::Ptr && no_heap_there {
             return self.store_list_counted((base, offset), value, true);
         }
-        if let Some(heap_tag) = ty.heap_tag() {
+        if ty == Type::Ptr {
             // A recursive call stores the same lists into its callee's frame call after call
             // (the frame's parameter slots keep what the last call there was given): when the
-            // slot already holds this very object, counting it again and dropping the old
+            // slot already holds this very list, counting it again and dropping the old
             // reference would change nothing (queens' five list arguments: two runtime calls
-            // and a drop each).
+            // and a drop each). Not for strings, tuples, dicts: tried on all heap types, the
+            // test cost bench/strings.toy more than it saved.
             let found_tag = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
             let found = self.load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
-            let same_tag = self.b.ins().icmp_imm_u(IntCC::Equal, found_tag, i64::from(heap_tag));
+            let same_tag = self.b.ins().icmp_imm_u(IntCC::Equal, found_tag, i64::from(tag::LIST));
             let same_object = self.b.ins().icmp(IntCC::Equal, found, value);
             let already_there = self.b.ins().band(same_tag, same_object);
             let store = self.b.create_block();

@@ -2,8 +2,7 @@
 //! them together) checked with one branch. A part of `lower.rs`; emits code only where the trace's `ClearSlot`s are.
 //!
 //! One `ClearSlot` is a tag load, a compare, a branch, a cold block calling `clear_slot` and a
-//! continuation block (`Lowerer::drop_heap_values` with one slot); in the cold block a list
-//! that another handle shares loses the slot's reference inline instead of by the call. A run of them loads every slot's tag, takes
+//! continuation block (`Lowerer::drop_heap_values` with one slot). A run of them loads every slot's tag, takes
 //! the highest (`umax`), and branches once: the cold block calls `clear_slot_if_heap` for each
 //! slot, which does what `clear_slot` does if the slot holds a heap value. For `n` slots: about
 //! `4n + 2` Cranelift instructions and 2 blocks instead of `7n` and `2n`. (One call clearing a
@@ -13,10 +12,10 @@
 //! `ClearSlot` skips them.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+use cranelift_codegen::ir::{self, InstBuilder, types};
 
 use super::super::ir::{IrRef, Op, Trace};
-use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
+use super::super::layout::TAG_OFFSET;
 use super::Lowerer;
 use super::ops::mem;
 use crate::interp::objects::value::tag;
@@ -77,9 +76,6 @@ impl Lowerer<'_, '_> {
         self.b.set_cold_block(clear);
         self.b.ins().brif(heap, clear, &[], done, &[]);
         self.b.switch_to_block(clear);
-        if let [place] = places {
-            self.drop_shared_list_inline(*place, highest, done);
-        }
         let clear_one = if places.len() == 1 {
             self.runtime.clear_slot.ok_or("a slot cleared without its runtime function")?
         } else {
@@ -92,33 +88,5 @@ impl Lowerer<'_, '_> {
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())
-    }
-
-    /// In the cold block of one slot found holding a heap value (`found`, its tag): a list
-    /// another handle shares (its count above one) loses the slot's reference inline, and the
-    /// slot holds `None`, as `clear_slot` does for it (dropping a shared reference frees
-    /// nothing); then on to `done`. Anything else goes on in a new block (the runtime call).
-    /// A recursive call's frame set-up clears the lists its last call there was given
-    /// (queens: three a call).
-    fn drop_shared_list_inline(&mut self, (base, offset): (ir::Value, i32), found: ir::Value, done: ir::Block) {
-        let (list_block, shared, call) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
-        for block in [list_block, shared, call] {
-            self.b.set_cold_block(block);
-        }
-        let is_list = self.b.ins().icmp_imm_u(IntCC::Equal, found, i64::from(tag::LIST));
-        self.b.ins().brif(is_list, list_block, &[], call, &[]);
-        self.b.switch_to_block(list_block);
-        let list = self.load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
-        let count_offset = self.layout.refcount_offset;
-        let count = self.load(types::I64, MemFlagsData::trusted(), list, count_offset);
-        let others = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, count, 1);
-        self.b.ins().brif(others, shared, &[], call, &[]);
-        self.b.switch_to_block(shared);
-        let fewer = self.b.ins().iadd_imm_s(count, -1);
-        self.store(MemFlagsData::trusted(), fewer, list, count_offset);
-        let none = self.b.ins().iconst(types::I8, i64::from(tag::NONE));
-        self.store(mem(), none, base, offset + TAG_OFFSET);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(call);
     }
 }
