@@ -23,6 +23,9 @@ pub struct ListLayout {
     pub length_offset: i32,
     /// The capacity's offset (an append with room left is inline: `lower_lists.rs`).
     pub capacity_offset: i32,
+    /// The offset of the list's reference count (the `Rc`'s strong count): a list stored into
+    /// a frame slot is counted inline (`lower_calls.rs`).
+    pub refcount_offset: i32,
 }
 
 fn payload_word(value: &Value) -> usize {
@@ -53,6 +56,14 @@ impl ListLayout {
         let mut data_offset = None;
         let mut length_offset = None;
         let mut capacity_offset = None;
+        // Three references (`list`, `value`, `third`), a count no other header word holds.
+        let third = list.clone();
+        let refcount_offset = (0..(vec_address - payload) / 8).find(|&i| {
+            // SAFETY: reads the `Rc`'s header words, inside the allocation, before the Vec.
+            let word = unsafe { *((payload + 8 * i) as *const usize) };
+            word == Rc::strong_count(&third) && Rc::weak_count(&third) + 1 != word
+        });
+        drop(third);
         // SAFETY: as above.
         let capacity = unsafe { (*list.as_ptr()).capacity() };
         for i in 0..words {
@@ -70,6 +81,7 @@ impl ListLayout {
             data_pointer_offset: data_offset? as i32,
             length_offset: length_offset? as i32,
             capacity_offset: capacity_offset? as i32,
+            refcount_offset: 8 * refcount_offset? as i32,
         })
     }
 }
@@ -93,6 +105,12 @@ mod tests {
             let third = data + 2 * VALUE_SIZE as usize;
             assert_eq!(*(third as *const u8), crate::interp::objects::value::tag::INT);
             assert_eq!(*((third + PAYLOAD_OFFSET as usize) as *const i64), -4);
+            let count = payload + layout.refcount_offset as usize;
+            assert_eq!(*(count as *const usize), 1);
+            let another = list.clone();
+            assert_eq!(*(count as *const usize), 2);
+            drop(another);
+            assert_eq!(*(count as *const usize), 1);
         }
     }
 }

@@ -88,11 +88,49 @@ impl Lowerer<'_, '_> {
 
     /// Stores `value` (of IR type `ty`) into the frame slot at `base + offset`, dropping what it
     /// held: a list through the runtime (counted first), a number inline after dropping a heap
-    /// value the slot may hold.
-    fn store_dropping(&mut self, base: ir::Value, offset: i32, value: ir::Value, ty: Type) -> Result<(), String> {
+    /// value the slot may hold. `no_heap_there`: the lowering knows the slot holds no heap value.
+    fn store_dropping(
+        &mut self,
+        (base, offset): (ir::Value, i32),
+        value: ir::Value,
+        ty: Type,
+        no_heap_there: bool,
+    ) -> Result<(), String> {
+        if ty == Type::Ptr && no_heap_there {
+            return self.store_list_counted((base, offset), value, true);
+        }
+        if ty == Type::Ptr {
+            // A recursive call stores the same lists into its callee's frame call after call
+            // (the frame's parameter slots keep what the last call there was given): when the
+            // slot already holds this very list, counting it again and dropping the old
+            // reference would change nothing (queens' five list arguments: two runtime calls
+            // and a drop each). Not for strings, tuples, dicts: tried on all heap types, the
+            // test cost bench/strings.toy more than it saved.
+            let found_tag = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
+            let found = self.load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
+            let same_tag = self.b.ins().icmp_imm_u(IntCC::Equal, found_tag, i64::from(tag::LIST));
+            let same_object = self.b.ins().icmp(IntCC::Equal, found, value);
+            let already_there = self.b.ins().band(same_tag, same_object);
+            let store = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.ins().brif(already_there, done, &[], store, &[]);
+            self.b.switch_to_block(store);
+            self.store_counted(base, offset, value, ty)?;
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(done);
+            return Ok(());
+        }
+        self.store_counted(base, offset, value, ty)
+    }
+
+    /// [`Self::store_dropping`] without looking at what the slot holds first.
+    fn store_counted(&mut self, base: ir::Value, offset: i32, value: ir::Value, ty: Type) -> Result<(), String> {
         if ty == Type::Tuple {
             self.retain_tuple_inline(value);
             return self.store_value(base, offset, value, ty);
+        }
+        if ty == Type::Ptr {
+            return self.store_list_counted((base, offset), value, false);
         }
         if ty.is_heap() {
             let retain = match ty {
@@ -129,10 +167,11 @@ impl Lowerer<'_, '_> {
         let ty = self.t.trace.ty(value);
         let value = self.val(value)?;
         let (base, offset) = self.slot_place(slot);
-        if !ty.is_heap() && self.holds_no_heap(slot) {
+        let no_heap_there = self.holds_no_heap(slot);
+        if !ty.is_heap() && no_heap_there {
             return self.store_value(base, offset, value, ty);
         }
-        self.store_dropping(base, offset, value, ty)
+        self.store_dropping((base, offset), value, ty, no_heap_there)
     }
 
     /// `Ret`: the end of an entry trace. Writes the globals of its snapshot (the frame is
@@ -143,13 +182,14 @@ impl Lowerer<'_, '_> {
         let ty = self.t.trace.ty(value);
         let handed_over = self.handed_over(value);
         let value = self.val(value)?;
-        if !ty.is_heap() && self.holds_no_heap(0) {
+        let no_heap_there = self.holds_no_heap(0);
+        if !ty.is_heap() && no_heap_there {
             self.store_value(self.frame, 0, value, ty)?;
         } else if handed_over {
             // A tuple built for the result: the frame's slot takes the trace's reference.
             self.store_value(self.frame, 0, value, ty)?;
         } else {
-            self.store_dropping(self.frame, 0, value, ty)?;
+            self.store_dropping((self.frame, 0), value, ty, no_heap_there)?;
         }
         let status = self.b.ins().iconst(types::I32, i64::from(RETURNED));
         self.b.ins().return_(&[status]);

@@ -1,14 +1,16 @@
 //! The Cranelift code for list methods (a part of `lower.rs`; `runtime_lists.rs` runs what is
-//! not inline): `ListAppend` (a number or a string into a list with room left: inline), `ListExtend` and
+//! not inline): `ListAppend` (a number or a string into a list with room left: inline), `ListPop`
+//! (a number into a register holding none: inline), `ListExtend` and
 //! `ListInsert`, each a call whose status the trace checks (0: the method raised before
 //! changing anything, and the trace exits before the instruction, so the interpreter raises
-//! exactly where it would), and the garbage floor around native calls. Touches nothing but the
+//! exactly where it would), a list stored into a slot with its count raised inline, and the
+//! garbage floor around native calls. Touches nothing but the
 //! function being built.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 
-use super::super::ir::{IrRef, Op, Trace, Type};
+use super::super::ir::{IrRef, Op, SnapId, Trace, Type};
 use super::super::layout::{PAYLOAD_OFFSET, TAG_OFFSET};
 use super::Lowerer;
 use super::ops::mem;
@@ -144,6 +146,54 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
+    /// `ListPop`. The last element of a non-empty list, a number (no reference to move) going
+    /// into a register that holds no heap value, is copied inline and the length lowered by
+    /// one (as in `list_append`, nothing borrows the list's `RefCell` while machine code runs);
+    /// anything else, an empty list too, calls the runtime (`toyjit_list_pop`, which moves a
+    /// heap element and drops what the register held), and an empty list exits there.
+    pub(super) fn list_pop(&mut self, list: IrRef, result: u16, snap: SnapId) -> Result<(), String> {
+        let list = self.val(list)?;
+        let list_pop = self.runtime.list_pop.ok_or("ListPop without its runtime function")?;
+        let flags = MemFlagsData::trusted();
+        let len = self.load(types::I64, flags, list, self.layout.length_offset);
+        let (look, inline, slow, done) =
+            (self.b.create_block(), self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(len, look, &[], slow, &[]);
+
+        self.b.switch_to_block(look);
+        let data = self.load(types::I64, flags, list, self.layout.data_pointer_offset);
+        let shorter = self.b.ins().iadd_imm_s(len, -1);
+        let offset = self.value_offset(shorter);
+        let element = self.b.ins().iadd(data, offset);
+        let element_tag = self.load(types::I8, mem(), element, TAG_OFFSET);
+        let mut copyable = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThanOrEqual, element_tag, i64::from(tag::FLOAT));
+        let (base, slot_offset) = self.slot_place(result);
+        if !self.holds_no_heap(result) {
+            let found = self.load(types::I8, mem(), base, slot_offset + TAG_OFFSET);
+            let no_heap = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThanOrEqual, found, i64::from(tag::FLOAT));
+            copyable = self.b.ins().band(copyable, no_heap);
+        }
+        self.b.ins().brif(copyable, inline, &[], slow, &[]);
+
+        self.b.switch_to_block(inline);
+        let payload = self.load(types::I64, mem(), element, PAYLOAD_OFFSET);
+        self.store(mem(), element_tag, base, slot_offset + TAG_OFFSET);
+        self.store(mem(), payload, base, slot_offset + PAYLOAD_OFFSET);
+        self.store(flags, shorter, list, self.layout.length_offset);
+        self.b.ins().jump(done, &[]);
+
+        self.b.switch_to_block(slow);
+        let result_address = self.slot_address(result);
+        let call = self.b.ins().call(list_pop, &[list, result_address]);
+        let popped = self.b.inst_results(call)[0];
+        self.exit_when(popped, false, snap)?;
+        self.b.ins().jump(done, &[]);
+
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
     /// The address of the register a list method's result goes to, or null (a comprehension's
     /// append: the runtime writes nothing).
     fn result_address(&mut self, result: Option<u16>) -> ir::Value {
@@ -151,6 +201,31 @@ impl Lowerer<'_, '_> {
             Some(result) => self.slot_address(result),
             None => self.b.ins().iconst(types::I64, 0),
         }
+    }
+
+    /// Stores list `list` into the slot at `base + offset` with a reference of its own: the
+    /// list's count raised inline (`ListLayout::refcount_offset`), then the tag and pointer
+    /// written inline when the slot holds no heap value (`no_heap_there`: known; else tested),
+    /// or through `runtime::set_list`, which drops what the slot held. (Two runtime calls
+    /// before: `retain_list` and `set_list`, each spilling what the trace holds in registers.)
+    pub(super) fn store_list_counted(
+        &mut self,
+        (base, offset): (ir::Value, i32),
+        list: ir::Value,
+        no_heap_there: bool,
+    ) -> Result<(), String> {
+        let flags = MemFlagsData::trusted();
+        let count_offset = self.layout.refcount_offset;
+        let count = self.load(types::I64, flags, list, count_offset);
+        let count = self.b.ins().iadd_imm_s(count, 1);
+        self.store(flags, count, list, count_offset);
+        let set_list = if no_heap_there {
+            None
+        } else {
+            Some(self.runtime.set_list.ok_or("a list written without its runtime function")?)
+        };
+        self.store_counted_object((base, offset), list, tag::LIST, set_list);
+        Ok(())
     }
 
     /// Calls `emit_call` (a native call's machine code) with the runtime's garbage floor raised

@@ -465,12 +465,7 @@ impl Lowerer<'_, '_> {
                 Some(self.b.inst_results(call)[0])
             }
             Op::ListPop { list, result, snap } => {
-                let list = self.val(list)?;
-                let result_address = self.slot_address(result);
-                let list_pop = self.runtime.list_pop.ok_or("ListPop without its runtime function")?;
-                let call = self.b.ins().call(list_pop, &[list, result_address]);
-                let popped = self.b.inst_results(call)[0];
-                self.exit_when(popped, false, snap)?;
+                self.list_pop(list, result, snap)?;
                 None
             }
             Op::ListExtend { .. }

@@ -300,23 +300,39 @@ impl Lowerer<'_, '_> {
     /// else through `runtime_tuples::set_tuple`, which drops what the slot held.
     pub(super) fn store_tuple(&mut self, base: ir::Value, offset: i32, tuple: ir::Value) -> Result<(), String> {
         let set_tuple = self.runtime.set_tuple.ok_or("a tuple written without its runtime function")?;
-        let found = self.load(types::I8, MemFlagsData::trusted(), base, offset + TAG_OFFSET);
-        let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
-        let drop_old = self.b.create_block();
-        let inline = self.b.create_block();
+        self.store_counted_object((base, offset), tuple, tag::TUPLE, Some(set_tuple));
+        Ok(())
+    }
+
+    /// Stores heap object `object` (its reference already counted; `Value` tag `object_tag`)
+    /// into the slot at `base + offset`: inline when the slot holds no heap value, else through
+    /// `set` (the runtime's `set_tuple`, `set_list`: it drops what the slot held). `set` is
+    /// `None` when the slot is known to hold no heap value: no test then.
+    pub(super) fn store_counted_object(
+        &mut self,
+        (base, offset): (ir::Value, i32),
+        object: ir::Value,
+        object_tag: u8,
+        set: Option<ir::FuncRef>,
+    ) {
         let done = self.b.create_block();
-        self.b.ins().brif(heap, drop_old, &[], inline, &[]);
-        self.b.switch_to_block(drop_old);
-        let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
-        self.b.ins().call(set_tuple, &[slot, tuple]);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(inline);
-        let value_tag = self.b.ins().iconst(types::I8, i64::from(tag::TUPLE));
+        if let Some(set) = set {
+            let found = self.load(types::I8, MemFlagsData::trusted(), base, offset + TAG_OFFSET);
+            let heap = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, found, i64::from(tag::FLOAT));
+            let drop_old = self.b.create_block();
+            let inline = self.b.create_block();
+            self.b.ins().brif(heap, drop_old, &[], inline, &[]);
+            self.b.switch_to_block(drop_old);
+            let slot = self.b.ins().iadd_imm_s(base, i64::from(offset));
+            self.b.ins().call(set, &[slot, object]);
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(inline);
+        }
+        let value_tag = self.b.ins().iconst(types::I8, i64::from(object_tag));
         self.store(MemFlagsData::trusted(), value_tag, base, offset + TAG_OFFSET);
-        self.store(MemFlagsData::trusted(), tuple, base, offset + PAYLOAD_OFFSET);
+        self.store(MemFlagsData::trusted(), object, base, offset + PAYLOAD_OFFSET);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
-        Ok(())
     }
 
     /// The `Value` tag (an i32) and payload word (an i64) of IR value `r`, as the runtime
