@@ -96,31 +96,31 @@ impl Lowerer<'_, '_> {
         ty: Type,
         no_heap_there: bool,
     ) -> Result<(), String> {
-        if ty == Type::Ptr && no_heap_there {
+        if ty != Type::Ptr {
+            return self.store_counted(base, offset, value, ty);
+        }
+        if no_heap_there {
             return self.store_list_counted((base, offset), value, true);
         }
-        if ty == Type::Ptr {
-            // A recursive call stores the same lists into its callee's frame call after call
-            // (the frame's parameter slots keep what the last call there was given): when the
-            // slot already holds this very list, counting it again and dropping the old
-            // reference would change nothing (queens' five list arguments: two runtime calls
-            // and a drop each). Not for strings, tuples, dicts: tried on all heap types, the
-            // test cost bench/strings.toy more than it saved.
-            let found_tag = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
-            let found = self.load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
-            let same_tag = self.b.ins().icmp_imm_u(IntCC::Equal, found_tag, i64::from(tag::LIST));
-            let same_object = self.b.ins().icmp(IntCC::Equal, found, value);
-            let already_there = self.b.ins().band(same_tag, same_object);
-            let store = self.b.create_block();
-            let done = self.b.create_block();
-            self.b.ins().brif(already_there, done, &[], store, &[]);
-            self.b.switch_to_block(store);
-            self.store_counted(base, offset, value, ty)?;
-            self.b.ins().jump(done, &[]);
-            self.b.switch_to_block(done);
-            return Ok(());
-        }
-        self.store_counted(base, offset, value, ty)
+        // A recursive call stores the same lists into its callee's frame call after call
+        // (the frame's parameter slots keep what the last call there was given): when the
+        // slot already holds this very list, counting it again and dropping the old
+        // reference would change nothing (queens' five list arguments: two runtime calls
+        // and a drop each). Not for strings, tuples, dicts: tried on all heap types, the
+        // test cost bench/strings.toy more than it saved.
+        let found_tag = self.load(types::I8, mem(), base, offset + TAG_OFFSET);
+        let found = self.load(types::I64, mem(), base, offset + PAYLOAD_OFFSET);
+        let same_tag = self.b.ins().icmp_imm_u(IntCC::Equal, found_tag, i64::from(tag::LIST));
+        let same_object = self.b.ins().icmp(IntCC::Equal, found, value);
+        let already_there = self.b.ins().band(same_tag, same_object);
+        let store = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(already_there, done, &[], store, &[]);
+        self.b.switch_to_block(store);
+        self.store_list_counted((base, offset), value, false)?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
     }
 
     /// [`Self::store_dropping`] without looking at what the slot holds first.
@@ -133,14 +133,14 @@ impl Lowerer<'_, '_> {
             return self.store_list_counted((base, offset), value, false);
         }
         if ty.is_heap() {
+            // Tuples and lists are counted inline above: strings, dicts and big ints are left.
             let retain = match ty {
-                Type::Ptr => self.runtime.retain_list,
                 Type::Str => self.runtime.retain_str,
                 Type::Dict => self.runtime.retain_dict,
                 Type::Big => self.runtime.retain_big,
-                _ => self.runtime.retain_tuple,
+                _ => None,
             };
-            let retain = retain.ok_or("a list or tuple stored without its runtime function")?;
+            let retain = retain.ok_or("a string, dict or big int stored without its runtime function")?;
             self.b.ins().call(retain, &[value]);
             return self.store_value(base, offset, value, ty);
         }

@@ -57,7 +57,6 @@ pub(super) struct RuntimeFunctions {
     pub(super) tuple_blocks: Option<ir::FuncRef>,
     pub(super) list_store_owned: Option<ir::FuncRef>,
     pub(super) tuple_init: Option<ir::FuncRef>,
-    pub(super) retain_tuple: Option<ir::FuncRef>,
     pub(super) set_tuple: Option<ir::FuncRef>,
     pub(super) list_store_any: Option<ir::FuncRef>,
     pub(super) drop_garbage: Option<ir::FuncRef>,
@@ -264,7 +263,6 @@ pub(super) fn import_runtime(
         tuple_blocks: import(tuples, rtt::TUPLE_BLOCKS, &[], &[pointer])?,
         list_store_owned: import(tuples, rtt::LIST_STORE_OWNED, &[pointer, word, pointer, word], &[])?,
         tuple_init: import(tuples, rtt::TUPLE_INIT, &[pointer, word, types::I32, word], &[])?,
-        retain_tuple: import(tuples, rtt::RETAIN_TUPLE, &[pointer], &[])?,
         keep_alive: import(
             uses(|op| matches!(op, Op::KeepAlive { .. })) || keeps_borrowed,
             rtt::KEEP_ALIVE,

@@ -214,11 +214,7 @@ impl Lowerer<'_, '_> {
         list: ir::Value,
         no_heap_there: bool,
     ) -> Result<(), String> {
-        let flags = MemFlagsData::trusted();
-        let count_offset = self.layout.refcount_offset;
-        let count = self.load(types::I64, flags, list, count_offset);
-        let count = self.b.ins().iadd_imm_s(count, 1);
-        self.store(flags, count, list, count_offset);
+        self.count_one_more_inline(list, self.layout.refcount_offset);
         let set_list = if no_heap_there {
             None
         } else {

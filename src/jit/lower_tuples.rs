@@ -290,9 +290,15 @@ impl Lowerer<'_, '_> {
     /// Counts one more reference to tuple `tuple` inline (what `runtime_tuples::retain_tuple`
     /// does, without the call: the count is the block's first word, `Tuple::REFCOUNT_OFFSET`).
     pub(super) fn retain_tuple_inline(&mut self, tuple: ir::Value) {
-        let count = self.load(types::I64, MemFlagsData::trusted(), tuple, Tuple::REFCOUNT_OFFSET as i32);
+        self.count_one_more_inline(tuple, Tuple::REFCOUNT_OFFSET as i32);
+    }
+
+    /// Adds one to the reference count, a word at `count_offset` in heap object `object`
+    /// (a tuple's, a list's `Rc`: `ListLayout::refcount_offset`).
+    pub(super) fn count_one_more_inline(&mut self, object: ir::Value, count_offset: i32) {
+        let count = self.load(types::I64, MemFlagsData::trusted(), object, count_offset);
         let count = self.b.ins().iadd_imm_s(count, 1);
-        self.store(MemFlagsData::trusted(), count, tuple, Tuple::REFCOUNT_OFFSET as i32);
+        self.store(MemFlagsData::trusted(), count, object, count_offset);
     }
 
     /// Stores tuple `tuple` (its reference already counted) into the slot at `base + offset`:

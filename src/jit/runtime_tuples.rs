@@ -36,8 +36,7 @@ pub const TUPLE_BLOCKS: &str = "toyjit_tuple_blocks";
 pub const LIST_STORE_OWNED: &str = "toyjit_list_store_owned";
 /// `TupleInit`: item `index` of a new tuple gets a value (tag and payload words).
 pub const TUPLE_INIT: &str = "toyjit_tuple_init";
-/// Exits writing tuples, as `RETAIN_LIST`/`SET_LIST` for lists.
-pub const RETAIN_TUPLE: &str = "toyjit_retain_tuple";
+/// Stores of counted tuples into slots holding heap values, as `SET_LIST` for lists.
 pub const SET_TUPLE: &str = "toyjit_set_tuple";
 /// `ListStoreAny`: `list[index] = value` for any value.
 pub const LIST_STORE_ANY: &str = "toyjit_list_store_any";
@@ -59,7 +58,7 @@ pub const TUPLE_FREE: &str = "toyjit_tuple_free";
 pub const TUPLE_RECYCLE: &str = "toyjit_tuple_recycle";
 
 /// The functions and their symbols, for `JITBuilder::symbol`.
-pub fn symbols() -> [(&'static str, *const u8); 15] {
+pub fn symbols() -> [(&'static str, *const u8); 14] {
     [
         (TUPLE_COMPARE, tuple_compare as *const u8),
         (TUPLE_BLOCKS, tuple_blocks as *const u8),
@@ -67,7 +66,6 @@ pub fn symbols() -> [(&'static str, *const u8); 15] {
         (TUPLE_ALLOC, tuple_alloc as *const u8),
         (LIST_STORE_OWNED, list_store_owned as *const u8),
         (TUPLE_INIT, tuple_init as *const u8),
-        (RETAIN_TUPLE, retain_tuple as *const u8),
         (SET_TUPLE, set_tuple as *const u8),
         (LIST_STORE_ANY, list_store_any as *const u8),
         (DROP_GARBAGE, drop_garbage as *const u8),
@@ -234,7 +232,7 @@ pub(super) extern "C" fn tuple_init(tuple: usize, index: i64, value_tag: u32, pa
     }
 }
 
-pub(super) extern "C" fn retain_tuple(tuple: usize) {
+pub(super) fn retain_tuple(tuple: usize) {
     // SAFETY: a trace's `tuple` value (alive); the reference counted here is handed to
     // `set_tuple` by the same exit.
     std::mem::forget(Tuple::clone(&*unsafe { borrowed_tuple(tuple) }));

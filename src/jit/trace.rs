@@ -36,7 +36,7 @@ use crate::interp::engine::native::{
 };
 
 use super::dump::DumpLevel;
-use super::recorder::{Recorder, SideStart, Step};
+use super::recorder::{LOOP_RAN_OUT, Recorder, SideStart, Step};
 use super::tree::{Forest, Installed, SideEnd, SideState, SideTarget};
 
 #[path = "trace_entries.rs"]
@@ -95,14 +95,11 @@ const RETURNED_BEFORE_LOOP: &str = "the function returned before reaching its lo
 /// interpreter): the next try waits 2^5 times longer than after an ordinary abort.
 const SHAPE_REFUSAL_EXTRA_ABORTS: u32 = 5;
 
-/// How the abort of a recording whose `for` loop's iterator ran out begins.
-const RAN_OUT: &str = "the loop ended while recording";
-
 /// Does an abort `reason` say that the recorded iteration was the loop's last? (Then the next
 /// visit of the header, a first iteration, is a better time to record than a later one: with
 /// the waits doubling, a loop of two iterations would be met at its last one every time.)
 fn met_the_loop_end(reason: &str) -> bool {
-    reason.starts_with(RAN_OUT) || reason.ends_with("returns from inside the loop")
+    reason.starts_with(LOOP_RAN_OUT) || reason.ends_with("returns from inside the loop")
 }
 
 /// The number of failed attempts after which the dump calls an exit blacklisted (the wait
@@ -125,7 +122,7 @@ struct LoopState {
     /// A recording of it ended with the loop (its iteration was the last, or left it): a loop
     /// of few iterations, which a function's entry trace may record through (`entry_step`).
     short: bool,
-    /// A recording of it stopped because its iterator ran out ([`RAN_OUT`]): a `for` loop of
+    /// A recording of it stopped because its iterator ran out ([`LOOP_RAN_OUT`]): a `for` loop of
     /// few iterations, which recordings of the loop around it and side traces unroll.
     ran_out: bool,
     /// Its tree (an index into `Jit::trees`), once compiled.
@@ -376,7 +373,7 @@ impl Jit {
                 self.forest.event(format!("[jit] aborted recording the loop at {at}: {reason}"));
                 if let Some(state) = self.loops.get_mut(key) {
                     state.short |= met_the_loop_end(reason) || reason.starts_with(super::recorder::LEFT_THE_LOOP);
-                    state.ran_out |= reason.starts_with(RAN_OUT);
+                    state.ran_out |= reason.starts_with(LOOP_RAN_OUT);
                     if !met_the_loop_end(reason) {
                         state.quick_retries = 0;
                     } else if state.quick_retries < QUICK_RETRIES {

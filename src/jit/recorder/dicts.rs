@@ -148,7 +148,7 @@ impl Recorder {
                 self.emit(Op::Guard { cond: more, expect: false, snap }, Type::Void);
                 return Ok(());
             }
-            Ok(None) => return abort("the loop ended while recording"),
+            Ok(None) => return abort(super::LOOP_RAN_OUT),
             Err(()) => return abort("a dict that changed size during its loop"),
         };
         let ty = element_type(&item)?;

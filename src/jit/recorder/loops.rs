@@ -67,7 +67,7 @@ impl Recorder {
         let (next_value, stop_value, step_value) = (*next, *stop, *step);
         let continues = if step_value > 0 { next_value < stop_value } else { next_value > stop_value };
         if !continues && !self.records_loop_end(pc) {
-            return abort("the loop ended while recording");
+            return abort(super::LOOP_RAN_OUT);
         }
         if continues && next_value.checked_add(step_value).is_none() {
             return abort("the range counter overflowed while recording");
@@ -122,7 +122,7 @@ impl Recorder {
         };
         let element = usize::try_from(*index).ok().and_then(|i| items.borrow().get(i).cloned());
         if element.is_none() && !self.records_loop_end(pc) {
-            return abort("the loop ended while recording");
+            return abort(super::LOOP_RAN_OUT);
         }
         let (list, _) = self.read(iter, frame, pc)?;
         let (index, _) = self.read(Reg(iter.0 + 1), frame, pc)?;

@@ -51,6 +51,10 @@ use loops::loop_end;
 /// How an abort begins when the recorded iteration left its loop (the loop is a short one).
 pub const LEFT_THE_LOOP: &str = "the iteration left the loop";
 
+/// How the abort of a recording whose loop ended (its iterator ran out, or its dict) begins:
+/// the JIT counts such a loop as short (`trace.rs`).
+pub const LOOP_RAN_OUT: &str = "the loop ended while recording";
+
 /// Longest iteration the recorder follows (in bytecode instructions).
 const MAX_RECORDED_INSTRUCTIONS: usize = 2000;
 

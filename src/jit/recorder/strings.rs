@@ -53,7 +53,7 @@ impl Recorder {
         };
         let has_next = usize::try_from(*offset).ok().and_then(|at| str_char_at(text, at)).is_some();
         if !has_next && !self.records_loop_end(pc) {
-            return abort("the loop ended while recording");
+            return abort(super::LOOP_RAN_OUT);
         }
         let (text, _) = self.read(iter, frame, pc)?;
         let (offset, _) = self.read(Reg(iter.0 + 1), frame, pc)?;
