@@ -121,13 +121,18 @@ pub(crate) fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
 /// the build through `lalrpop-util`): on the short texts of a loop its per-call dispatch cost
 /// bench/strings.toy 1.4% more instructions (5,935M -> 6,020M, session 16).
 fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut chunks = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut chunks {
-        // Its lowest set bit marks the first byte equal to `byte`.
-        let equal = bytes_equal_to(chunk, byte);
-        if equal != 0 {
-            return Some(at + equal.trailing_zeros() as usize / 8);
+        let word = zero_where_equal(chunk, byte);
+        // Nonzero exactly when some byte of `word` is zero; its lowest set bit marks the first
+        // (one operation fewer than `count_byte`'s exact test, whose bits above the first zero
+        // byte this one may get wrong).
+        let zero_bytes = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zero_bytes != 0 {
+            return Some(at + zero_bytes.trailing_zeros() as usize / 8);
         }
         at += 8;
     }
@@ -138,24 +143,23 @@ fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
 /// works on four bytes per step with a long setup, four times the instructions on a short
 /// line), the rest one by one.
 fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let mut chunks = bytes.chunks_exact(8);
     let mut count = 0;
     for chunk in &mut chunks {
-        count += bytes_equal_to(chunk, byte).count_ones() as usize;
+        let word = zero_where_equal(chunk, byte);
+        // A byte's high bit ends up set exactly when the byte is zero: adding 0x7f to its low
+        // seven bits sets the high bit unless they are all zero, and no carry leaves the byte.
+        let nonzero = ((word & LOWS) + LOWS) | word;
+        count += (!nonzero & !LOWS).count_ones() as usize;
     }
     count + chunks.remainder().iter().filter(|&&b| b == byte).count()
 }
 
-/// The high bit of each byte of the eight-byte `chunk` that equals `byte`, and no other bit
-/// (exact: [`count_byte`] counts them, [`find_byte`] takes the lowest).
+/// The eight-byte `chunk` as a word whose bytes are zero exactly where `chunk`'s equal `byte`.
 #[inline(always)]
-fn bytes_equal_to(chunk: &[u8], byte: u8) -> u64 {
-    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (0x0101_0101_0101_0101 * u64::from(byte));
-    // A byte's high bit ends up set exactly when the byte is zero: adding 0x7f to its low
-    // seven bits sets the high bit unless they are all zero, and no carry leaves the byte.
-    let nonzero = ((word & LOWS) + LOWS) | word;
-    !nonzero & !LOWS
+fn zero_where_equal(chunk: &[u8], byte: u8) -> u64 {
+    u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (0x0101_0101_0101_0101 * u64::from(byte))
 }
 
 /// The byte offsets of the non-overlapping matches of the non-empty `needle` in `hay`, left to
