@@ -88,11 +88,19 @@ pub(super) fn borrowed_across_calls(trace: &Trace) -> Vec<Vec<IrRef>> {
             } else {
                 continue;
             };
-            for_each_use(trace, use_at, |r| {
+            let mut note = |r: IrRef| {
                 if (r.0 as usize) < before && suspect(r) && !found.contains(&r) {
                     found.push(r);
                 }
-            });
+            };
+            match trace.insts[use_at].op {
+                // A `Phi` uses its entry value once, when the loop is entered: in the body, only
+                // the value it carries into the next iteration. (Keeping the entry value alive
+                // at a call in the body counted the preamble's value at every iteration, long
+                // after it may have been freed: `tests/golden/jit_phi_entry_not_kept.toy`.)
+                Op::Phi { back, .. } if in_loop_body => note(back),
+                _ => for_each_use(trace, use_at, note),
+            }
         }
         found.sort_by_key(|r| r.0);
         borrowed[at] = found;
@@ -224,5 +232,24 @@ mod tests {
         let snap = t.add_snapshot(Snapshot::default());
         t.push(Op::CallNative { callee: 0, frame: 4, depth: 1, dst: 2, ty: Type::Int, snap }, Type::Int);
         assert!(!drops_callee_garbage(&t)[call_at(&t)]);
+    }
+
+    #[test]
+    fn a_call_in_a_loop_keeps_what_a_phi_carries_on_not_what_it_entered_with() {
+        // t = a[0] in the preamble and again in the body, a call after it: the body's element
+        // goes on to the next iteration (kept); the preamble's is gone after the first.
+        let mut t = Trace::default();
+        let a = t.push(Op::SlotPtr { slot: 0 }, Type::Ptr);
+        let zero = t.push(Op::ConstInt { value: 0 }, Type::Int);
+        let snap = t.add_snapshot(Snapshot::default());
+        let entered = t.push(Op::ListLoad { list: a, index: zero, ty: Type::Tuple, snap }, Type::Tuple);
+        t.push(Op::Loop, Type::Void);
+        let phi = t.push(Op::Phi { slot: 3, ty: Type::Tuple, entry: entered, back: entered }, Type::Tuple);
+        let snap = t.add_snapshot(Snapshot::default());
+        let carried = t.push(Op::ListLoad { list: a, index: zero, ty: Type::Tuple, snap }, Type::Tuple);
+        t.insts[phi.0 as usize].op = Op::Phi { slot: 3, ty: Type::Tuple, entry: entered, back: carried };
+        let snap = t.add_snapshot(Snapshot::default());
+        t.push(Op::CallNative { callee: 0, frame: 4, depth: 1, dst: 2, ty: Type::Int, snap }, Type::Int);
+        assert_eq!(borrowed_across_calls(&t)[call_at(&t)], vec![carried]);
     }
 }

@@ -110,6 +110,7 @@ impl Recorder {
             let keep = match self.trace.ty(value) {
                 Type::Tuple => !matches!(self.trace.insts[value.0 as usize].op, Op::NewTuple { .. }),
                 Type::Str | Type::Dict if from_dst => true,
+                Type::Ptr => !list_kept_without_help(&self.trace, frame_slot, value, self.trace.insts.len()),
                 _ => super::strings::borrowed_from_outside(&self.trace, frame_slot, value),
             };
             if keep {
@@ -174,15 +175,15 @@ pub const LIST_HELD_ACROSS_INTERP_CALL: &str = "holds a list across a call run i
 
 /// Why `trace` (recorded, its snapshots pruned to live slots) must not be compiled, if so: a
 /// list it holds across a call run in the interpreter (in the call's snapshot: used after it)
-/// that the callee could free ([`list_kept_without_help`]). (A `KeepAlive` of a list read from
-/// another list corrupted the heap of `tests/golden/jit_list_across_interp_call.toy`'s
-/// variants: such lists are still refused.)
+/// that the callee could free, neither kept by a `KeepAlive` just before the call nor safe
+/// without one ([`list_kept_without_help`]).
 pub fn lists_across_interp_calls(trace: &Trace) -> Option<String> {
     let held = LIST_HELD_ACROSS_INTERP_CALL;
     for (at, inst) in trace.insts.iter().enumerate() {
         let Op::CallInterp { snap, frame, .. } = inst.op else { continue };
         for &(slot, value) in &trace.snapshots[snap.0 as usize].slots {
-            if trace.ty(value) == Type::Ptr && !list_kept_without_help(trace, frame, value, at) {
+            let safe = list_kept_without_help(trace, frame, value, at) || super::strings::kept_before(trace, at, value);
+            if trace.ty(value) == Type::Ptr && !safe {
                 return Some(format!("{} {held} (which may drop it)", trace.slot_label(slot)));
             }
         }
@@ -195,7 +196,8 @@ pub fn lists_across_interp_calls(trace: &Trace) -> Option<String> {
 /// callee does? One a helper or a call made (the garbage holds it, and a nested run never
 /// drops the garbage below it), or one loaded from a variable of the caller's frame that
 /// nothing before the call overwrites in memory (the trace writes the frame only when it
-/// exits). Not any other (read from a list, a tuple, a global, carried by the loop).
+/// exits). Any other (read from a list, a tuple, a dict, a global, carried by the loop) needs a
+/// `KeepAlive`.
 fn list_kept_without_help(trace: &Trace, frame_slot: u16, value: IrRef, at: usize) -> bool {
     match trace.insts[value.0 as usize].op {
         Op::SlotPtr { slot } => {

@@ -265,7 +265,7 @@ pub(super) fn borrowed_from_outside(trace: &Trace, frame_slot: u16, r: IrRef) ->
 
 /// Did the recorder keep `r` alive (`KeepAlive`) just before the instruction at `at` (a call
 /// in the interpreter)? Then it is safe across the call.
-fn kept_before(trace: &Trace, at: usize, r: IrRef) -> bool {
+pub(super) fn kept_before(trace: &Trace, at: usize, r: IrRef) -> bool {
     trace.insts[..at]
         .iter()
         .rev()
