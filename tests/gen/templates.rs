@@ -6,7 +6,8 @@
 //! containers, formats them with f-strings (specs that fit the value's type, `!r`, `!s`, and a
 //! `:d` spec that raises for a float, caught), and walks a list of node tuples calling a
 //! function with a loop (run in the interpreter by the trace) that replaces the nodes while the
-//! caller still reads the tuple it holds.
+//! caller still reads the tuple it holds, and returns the last node, name and parts it held
+//! (live after the loop: carried by its trace, as a template's last row is).
 //!
 //! Draws from its own [`Rng`] (seeded from the program's seed), so the main program of a seed
 //! does not change. Touches nothing but the lines it returns.
@@ -42,13 +43,15 @@ pub fn template_blocks(seed: u64) -> Vec<String> {
         "f'{i:x}{v}{w}{i % 7:3d}{str(v)[:2]!r}'",
         "f'{v}'",
     ]);
+    // The parts the walk holds: the node's own list, or a copy the trace makes.
+    let parts = rng.pick(&["node[1]", "list(node[1])"]);
     let change = rng.pick(&["nodes[j] = ('n' + str(i), [j, i], j)", "nodes[j] = (str(j), [], 0)"]);
     // The hot loops, in a function (their variables are locals, as a template's render loop's):
     // the values' tests and formatting, then the nodes' walk (a list held across a call in the
     // interpreter would keep the first from being compiled).
     let hot_loop = format!(
         "for i in range({n}):\n    v = tp_vals[i % len(tp_vals)]\n    w = tp_vals[(i * 5 + i // {m}) % len(tp_vals)]\n    if {test}:\n        tp_hits += 1\n    s = {text}\n    tp_chars += len(s)\n    if i % {m} == 1:\n        try:\n            s = f'{{v:d}}'\n        except (ValueError, TypeError):\n            tp_errors += 1\n    if i % 97 == 3:\n        print('tp_line', s)\n\
-         for i in range({n}):\n    node = tp_nodes[i % len(tp_nodes)]\n    name = node[0]\n    tp_sum += tp_total(node[1], tp_nodes, i) + node[2] + len(name)\n    if i % 97 == 3:\n        print('tp_node', node[0], name)"
+         for i in range({n}):\n    node = tp_nodes[i % len(tp_nodes)]\n    name = node[0]\n    parts = {parts}\n    tp_sum += tp_total(parts, tp_nodes, i) + node[2] + len(name) + len(parts)\n    if i % 97 == 3:\n        print('tp_node', node[0], name)"
     );
     let lines = format!(
         "tp_d = {{'k': 1}}\n\
@@ -58,7 +61,7 @@ pub fn template_blocks(seed: u64) -> Vec<String> {
          def tp_total(parts, nodes, i):\n    t = 0\n    for p in parts:\n        t += p\n    if i % {m} == 0:\n        for j in range(len(nodes)):\n            {change}\n    return t\n\
          tp_nodes = [('t' + str(k), [k, k + 1], k) for k in range({m})]\n\
          def tp_run(tp_vals, tp_nodes):\n    tp_hits = 0\n    tp_chars = 0\n    tp_sum = 0\n    tp_errors = 0\n    {hot_loop}\n    \
-         return tp_hits, tp_chars, tp_sum, tp_errors\n\
+         return tp_hits, tp_chars, tp_sum, tp_errors, node, name, parts\n\
          print('tp_end', tp_run(tp_vals, tp_nodes))",
         hot_loop = hot_loop.replace('\n', "\n    "),
     );
