@@ -53,6 +53,18 @@ impl Lowerer<'_, '_> {
             Op::StrOrd { s, snap } => Some(self.str_ord(s, snap)?),
             Op::StrChr { code, snap } => Some(self.str_chr(code, snap)?),
             Op::StrCharAt { s, offset, snap } => Some(self.str_char_at(s, offset, snap)?),
+            Op::GuardStrAscii { s, snap } => {
+                let bytes = self.header_word(s, Str::LEN_OFFSET)?;
+                let chars = self.header_word(s, Str::CHAR_COUNT_OFFSET)?;
+                let ascii = self.b.ins().icmp(IntCC::Equal, bytes, chars);
+                self.exit_unless(ascii, snap)?;
+                None
+            }
+            Op::StrByteAt { s, offset, snap } => Some(self.str_byte_at(s, offset, snap)?),
+            Op::StrChrLatin1 { code } => {
+                let code = self.val(code)?;
+                Some(self.latin1_char(code))
+            }
             Op::DictNext { iter, snap, .. } => Some(self.dict_next(iter, ty, snap)?),
             Op::Helper0 { fun, snap, .. } => Some(self.call_helper(fun, &[], ty, snap)?),
             Op::Helper1 { fun, a, snap, .. } => Some(self.call_helper(fun, &[a], ty, snap)?),
@@ -104,6 +116,18 @@ impl Lowerer<'_, '_> {
             let byte = this.b.ins().uextend(types::I64, byte);
             this.latin1_char(byte)
         })
+    }
+
+    /// The byte at `offset` of the ASCII string `s` (its code), exiting unless `offset` is
+    /// inside the string (one unsigned compare: a negative offset is outside too).
+    fn str_byte_at(&mut self, s: IrRef, offset: IrRef, snap: SnapId) -> Result<ir::Value, String> {
+        let bytes = self.header_word(s, Str::LEN_OFFSET)?;
+        let (text, at) = (self.val(s)?, self.val(offset)?);
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, at, bytes);
+        self.exit_unless(inside, snap)?;
+        let address = self.b.ins().iadd(text, at);
+        let byte = self.load(types::I8, MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
+        Ok(self.b.ins().uextend(types::I64, byte))
     }
 
     /// The cached one-char string of code point `code` (below 256): a load from the thread's
