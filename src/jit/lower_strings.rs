@@ -89,8 +89,7 @@ impl Lowerer<'_, '_> {
         let one_byte = self.b.ins().icmp_imm_u(IntCC::Equal, len, 1);
         let text = self.val(s)?;
         self.fast_or_helper(one_byte, Helper::Ord, &[s], Type::Int, snap, |this| {
-            let byte = this.load(types::I8, MemFlagsData::trusted(), text, Str::BYTES_OFFSET as i32);
-            this.b.ins().uextend(types::I64, byte)
+            this.load_byte(MemFlagsData::trusted(), text, Str::BYTES_OFFSET as i32)
         })
     }
 
@@ -112,8 +111,7 @@ impl Lowerer<'_, '_> {
         let fast = self.b.ins().band(ascii, inside);
         self.fast_or_helper(fast, Helper::CharAt, &[s, offset], Type::Str, snap, |this| {
             let address = this.b.ins().iadd(text, at);
-            let byte = this.load(types::I8, MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
-            let byte = this.b.ins().uextend(types::I64, byte);
+            let byte = this.load_byte(MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
             this.latin1_char(byte)
         })
     }
@@ -126,8 +124,7 @@ impl Lowerer<'_, '_> {
         let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, at, bytes);
         self.exit_unless(inside, snap)?;
         let address = self.b.ins().iadd(text, at);
-        let byte = self.load(types::I8, MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
-        Ok(self.b.ins().uextend(types::I64, byte))
+        Ok(self.load_byte(MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32))
     }
 
     /// The cached one-char string of code point `code` (below 256): a load from the thread's
