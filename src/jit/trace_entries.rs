@@ -54,15 +54,6 @@ impl Jit {
         slot.loop_native.set(built.loop_native());
         slot.loop_side_exits.set(built.side_exits);
         slot.side_exits.set(built.entry_side_exits());
-        if built.prefix.is_some() && built.attached_sides > 0 && built.merged_members == 0 {
-            // The loop grew its side traces before this entry: calls run it through the entry
-            // from now on, without the VM's runs that would have settled it, so it is compiled
-            // again as one function now, as at an entry tree's first side trace (caesar's char
-            // loop in bench/strings.toy: each char not a letter left through the side-exit
-            // table and came back through the root's preamble).
-            self.forest.compile_tree_as_one(tree);
-            self.apply_ready();
-        }
     }
 
     /// A side trace was attached to entry tree `tree`: the function's `EntrySlot` learns how far
