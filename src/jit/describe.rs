@@ -207,6 +207,11 @@ impl<'a> Describer<'a> {
                 0,
             ),
             Op::StrLen { s } => call("len", s),
+            Op::StrChrLatin1 { code } => call("chr", code),
+            Op::StrByteAt { s, offset, .. } => (
+                format!("{}.byte[{}]", self.operand(s, depth, ATOM, false), self.expression_at(offset, depth + 1).0),
+                ATOM,
+            ),
             Op::ConstObj { index } | Op::ConstStr { index } => {
                 (self.trace.objects.get(index as usize).map_or("?".into(), |o| o.to_string()), ATOM)
             }
@@ -273,6 +278,10 @@ impl<'a> Describer<'a> {
                 format!("{}[{}] = {}", self.plain(list), self.plain(index), self.plain(value))
             }
             Op::FloatToInt { .. } => format!("{}; exits unless the float fits an int", self.assignment(r)),
+            Op::GuardStrAscii { s, .. } => format!("exits unless {} is ASCII", self.plain(s)),
+            Op::StrByteAt { offset, .. } => {
+                format!("{}; exits unless 0 <= {} < its byte length", self.assignment(r), self.plain(offset))
+            }
             Op::GuardExactFloat { a, .. } => {
                 format!("exits unless float({}) is exact", self.plain(a))
             }

@@ -211,9 +211,10 @@ impl Lowerer<'_, '_> {
         {
             // A tree whose side traces link back into its start may never reach its loop's
             // back edge (bigpi's loop alternates between the root and a side trace every
-            // iteration): drop the garbage here too. The snapshot just stored every live
-            // value into the frame (counted), and the root's start reads them from there.
-            if let Some(drop_garbage) = self.runtime.drop_garbage {
+            // iteration): drop the garbage here too (if this path makes any). The snapshot just
+            // stored every live value into the frame (counted), and the root's start reads
+            // them from there.
+            if let Some(drop_garbage) = self.runtime.drop_garbage.filter(|_| self.path_makes_garbage()) {
                 self.b.ins().call(drop_garbage, &[]);
             }
             self.b.ins().jump(start, &[]);

@@ -36,8 +36,10 @@ impl Lowerer<'_, '_> {
         let carried_slots: HashSet<u16> = phis.iter().map(|&(slot, _)| slot).collect();
         self.write_snapshot_slots(snap, |slot| !carried_slots.contains(&slot))?;
         // As at the start's link: the loop may never reach its back edge (every iteration
-        // leaving through this side trace), so the garbage goes here too.
-        if !heap.is_empty() {
+        // leaving through this side trace), so the garbage goes here too, unless no trace of
+        // the tree makes any (what waits was made before the loop: its back edge keeps it too).
+        if !self.path_makes_garbage() {
+        } else if !heap.is_empty() {
             self.drop_garbage_carrying(&heap)?;
         } else if let Some(drop_garbage) = self.runtime.drop_garbage {
             self.b.ins().call(drop_garbage, &[]);
@@ -45,5 +47,21 @@ impl Lowerer<'_, '_> {
         let args = carried.iter().map(|&r| self.val(r).map(BlockArg::Value)).collect::<Result<Vec<_>, _>>()?;
         self.b.ins().jump(header, &args);
         Ok(true)
+    }
+
+    /// Does the trace being lowered, or one it hangs from, make garbage
+    /// (`tuples::makes_garbage`)? If none does, its link back into the loop drops none: what
+    /// waits was made before the loop (a sibling's, such as the side trace that returns from
+    /// the function with a `"".join(out)`, never runs in the same iteration).
+    pub(super) fn path_makes_garbage(&self) -> bool {
+        let mut member = Some(self.t.member);
+        while let Some(at) = member {
+            let Some(on_path) = self.members.get(at) else { return true };
+            if super::tuples::makes_garbage(on_path.trace) {
+                return true;
+            }
+            member = on_path.parent.map(|(parent, _)| parent);
+        }
+        false
     }
 }

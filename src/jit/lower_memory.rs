@@ -25,6 +25,14 @@ impl Lowerer<'_, '_> {
         dfg.first_result(inst)
     }
 
+    /// `uload8.i64 flags p+offset`: a byte, zero-extended in the load itself (a load of an
+    /// `i8` and a `uextend` became two instructions in a string loop's every char).
+    pub(super) fn load_byte(&mut self, flags: MemFlagsData, p: ir::Value, offset: impl Into<Offset32>) -> ir::Value {
+        let flags = self.interned(flags);
+        let (inst, dfg) = self.b.ins().Load(Opcode::Uload8, ir::types::I64, flags, offset.into(), p);
+        dfg.first_result(inst)
+    }
+
     /// `store flags x, p+offset`.
     pub(super) fn store(
         &mut self,

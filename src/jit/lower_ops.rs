@@ -488,6 +488,9 @@ impl Lowerer<'_, '_> {
             | Op::StrOrd { .. }
             | Op::StrChr { .. }
             | Op::StrCharAt { .. }
+            | Op::GuardStrAscii { .. }
+            | Op::StrByteAt { .. }
+            | Op::StrChrLatin1 { .. }
             | Op::Helper0 { .. }
             | Op::Helper1 { .. }
             | Op::Helper2 { .. }

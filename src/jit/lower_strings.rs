@@ -53,6 +53,18 @@ impl Lowerer<'_, '_> {
             Op::StrOrd { s, snap } => Some(self.str_ord(s, snap)?),
             Op::StrChr { code, snap } => Some(self.str_chr(code, snap)?),
             Op::StrCharAt { s, offset, snap } => Some(self.str_char_at(s, offset, snap)?),
+            Op::GuardStrAscii { s, snap } => {
+                let bytes = self.header_word(s, Str::LEN_OFFSET)?;
+                let chars = self.header_word(s, Str::CHAR_COUNT_OFFSET)?;
+                let ascii = self.b.ins().icmp(IntCC::Equal, bytes, chars);
+                self.exit_unless(ascii, snap)?;
+                None
+            }
+            Op::StrByteAt { s, offset, snap } => Some(self.str_byte_at(s, offset, snap)?),
+            Op::StrChrLatin1 { code } => {
+                let code = self.val(code)?;
+                Some(self.latin1_char(code))
+            }
             Op::DictNext { iter, snap, .. } => Some(self.dict_next(iter, ty, snap)?),
             Op::Helper0 { fun, snap, .. } => Some(self.call_helper(fun, &[], ty, snap)?),
             Op::Helper1 { fun, a, snap, .. } => Some(self.call_helper(fun, &[a], ty, snap)?),
@@ -77,8 +89,7 @@ impl Lowerer<'_, '_> {
         let one_byte = self.b.ins().icmp_imm_u(IntCC::Equal, len, 1);
         let text = self.val(s)?;
         self.fast_or_helper(one_byte, Helper::Ord, &[s], Type::Int, snap, |this| {
-            let byte = this.load(types::I8, MemFlagsData::trusted(), text, Str::BYTES_OFFSET as i32);
-            this.b.ins().uextend(types::I64, byte)
+            this.load_byte(MemFlagsData::trusted(), text, Str::BYTES_OFFSET as i32)
         })
     }
 
@@ -100,10 +111,20 @@ impl Lowerer<'_, '_> {
         let fast = self.b.ins().band(ascii, inside);
         self.fast_or_helper(fast, Helper::CharAt, &[s, offset], Type::Str, snap, |this| {
             let address = this.b.ins().iadd(text, at);
-            let byte = this.load(types::I8, MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
-            let byte = this.b.ins().uextend(types::I64, byte);
+            let byte = this.load_byte(MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32);
             this.latin1_char(byte)
         })
+    }
+
+    /// The byte at `offset` of the ASCII string `s` (its code), exiting unless `offset` is
+    /// inside the string (one unsigned compare: a negative offset is outside too).
+    fn str_byte_at(&mut self, s: IrRef, offset: IrRef, snap: SnapId) -> Result<ir::Value, String> {
+        let bytes = self.header_word(s, Str::LEN_OFFSET)?;
+        let (text, at) = (self.val(s)?, self.val(offset)?);
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, at, bytes);
+        self.exit_unless(inside, snap)?;
+        let address = self.b.ins().iadd(text, at);
+        Ok(self.load_byte(MemFlagsData::trusted(), address, Str::BYTES_OFFSET as i32))
     }
 
     /// The cached one-char string of code point `code` (below 256): a load from the thread's

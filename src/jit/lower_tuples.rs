@@ -18,8 +18,9 @@ pub(super) fn makes_garbage(trace: &super::super::ir::Trace) -> bool {
     // leave their garbage to the outermost run), puts what they drop into the garbage.
     let mut body = trace.insts.iter().skip_while(|i| !matches!(i.op, Op::Loop));
     body.any(|i| matches!(i.op, Op::ClearSlot { .. } | Op::StoreSlot { .. } | Op::CallInterp { .. }))
-        // A list method's result register: its old value, if a heap value, goes to the garbage.
-        || trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { .. } | Op::ListPop { .. } | Op::ListExtend { .. } | Op::ListInsert { .. } | Op::ListReverse { .. }))
+        // A list method's result register: its old value, if a heap value, goes to the garbage
+        // (an append with no register, a statement's or a comprehension's, writes none).
+        || trace.insts.iter().any(|i| matches!(i.op, Op::ListAppend { result: Some(_), .. } | Op::ListPop { .. } | Op::ListExtend { .. } | Op::ListInsert { .. } | Op::ListReverse { .. }))
         || trace.insts.iter().any(|i| {
             matches!(i.op, Op::NewTuple { .. } | Op::ListStoreAny { .. } | Op::CallNative { ty: Type::Tuple | Type::Ptr, .. })
                 || super::strings::is_helper(&i.op)

@@ -296,6 +296,17 @@ op_table! {
     /// The char of `s` at byte `offset` (`for ch in s`): the cached one-char string for an
     /// ASCII string, else the `char_at` helper; exits if it fails.
     StrCharAt { s: Text, offset: Int, snap: Snap } -> Str, effect, "{s}, {offset}";
+    /// Exit unless string `s` is ASCII (one byte per char): the recorder puts it before a
+    /// `for ch in s` loop's `StrCharAt` when the string it sees is ASCII. The loop's string is
+    /// an invariant, so CSE keeps the preamble's guard only, and `opt/ascii.rs` turns the
+    /// loop's `StrCharAt`s into `StrByteAt` and `StrChrLatin1`.
+    GuardStrAscii { s: Text, snap: Snap } -> Void, guard, "{s}";
+    /// The byte at byte `offset` of `s`, a string an earlier `GuardStrAscii` proved ASCII (so
+    /// the byte is the char's code, 0..=127); exits unless `0 <= offset < ` its byte length.
+    StrByteAt { s: Text, offset: Int, snap: Snap } -> Int, guard, "{s}, {offset}";
+    /// `chr(code)` of a code the optimizer proved in 0..=255: the thread's cached one-char
+    /// string, a load (no exit, no garbage).
+    StrChrLatin1 { code: Int } -> Str, pure, "{code}";
     /// Runtime helper `fun` (`ir/helpers.rs`) on no value (`[]`: a new empty list), as `Helper1`.
     Helper0 { fun: HelperFn, ty: ElementType, snap: Snap } -> TypeField, effect, "{fun}() as {ty}";
     /// Runtime helper `fun` (`ir/helpers.rs`) on one value; its result has type `ty` (a new

@@ -13,15 +13,19 @@
 //! 2. `cse.rs` — common subexpression elimination, including guards already checked. Because the
 //!    loop body reads loop invariants through the preamble's values, an operation on invariants
 //!    in the body is the same expression as in the preamble: CSE hoists it out of the loop.
-//! 3. `overflow.rs` — overflow check elimination: int additions and subtractions whose
-//!    operands are known small (an index past its bounds check, a length, a constant) cannot
-//!    overflow and exit no more.
-//! 4. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses),
+//! 3. `ascii.rs` — ASCII string loops: behind the preamble's `GuardStrAscii`, a loop's chars
+//!    are bytes (`StrByteAt`), `ord` of one is the byte and its length 1.
+//! 4. `overflow.rs` — checks that cannot fail, by value ranges: int additions and subtractions
+//!    whose operands' ranges (an index past its bounds check, a length, a constant, a code
+//!    point, what a guard compared) keep them in 64 bits exit no more, and `chr()` of a code
+//!    in 0..=255 is a table load.
+//! 5. `dce.rs` — dead code elimination: pure instructions nobody uses (snapshots count as uses),
 //!    `Phi`s only their own back edge uses included.
 //!    Its output goes through `clear_sink.rs`: in straight-line code each `ClearSlot` moves
 //!    down to the first instruction that needs it, so that several meet (the lowering checks a
 //!    run of them with one branch).
 
+pub mod ascii;
 pub mod clear_sink;
 pub mod cse;
 pub mod dce;
@@ -127,10 +131,11 @@ fn compact_snapshots(trace: &mut Trace) {
 pub type Pass = (&'static str, fn(Trace) -> Trace);
 
 /// The pass list, in order.
-pub const PASSES: [Pass; 5] = [
+pub const PASSES: [Pass; 6] = [
     ("allocation removal", virtualize::run),
     ("fold", fold::run),
     ("cse", cse::run),
+    ("ascii strings", ascii::run),
     ("overflow checks", overflow::run),
     ("dce", dce::run),
 ];

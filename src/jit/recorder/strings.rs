@@ -64,6 +64,13 @@ impl Recorder {
             return Ok(());
         }
         let snap = self.snapshot(pc);
+        if let Value::Str(seen) = &frame[iter.0 as usize]
+            && seen.is_ascii()
+        {
+            // One byte per char: `opt/ascii.rs` reads the loop's chars as bytes behind this
+            // guard (the preamble's; the body's copy is CSE's).
+            self.emit(Op::GuardStrAscii { s: text, snap }, Type::Void);
+        }
         let ch = self.emit(Op::StrCharAt { s: text, offset, snap }, Type::Str);
         let step = self.emit(Op::StrBytes { s: ch }, Type::Int);
         let advanced = self.emit(Op::AddInt { a: offset, b: step, snap }, Type::Int);
