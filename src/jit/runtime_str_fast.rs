@@ -65,11 +65,31 @@ fn compared(helper: Helper, x: &StrObj, y: &StrObj) -> bool {
 }
 
 /// `s.replace(old, new)` with a non-empty `old` (the empty one inserts between chars: the
-/// generic path); a result past the size cap is the generic path's MemoryError.
+/// generic path); a result past the size cap is the generic path's MemoryError. The matches
+/// are found first ([`matches_into`]), so the result is made at its size and written in one
+/// pass, its char count worked out from the operands'.
 pub(crate) fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
     if old.is_empty() {
         return None;
     }
+    let mut offsets = [0u32; FEW];
+    let Some(count) = matches_into(s, old, &mut offsets) else {
+        return replaced_many(s, old, new);
+    };
+    // Matches do not overlap: `count` of them fit in `s`.
+    let bytes = (s.len() - count * old.len()) as u64 + count as u64 * new.len() as u64;
+    check_str_size(bytes).ok()?;
+    let chars = s.char_count() - count * old.char_count() + count * new.char_count();
+    let mut result = StrBuilder::with_capacity(bytes as usize);
+    // SAFETY: the offsets are `old`'s matches, in order and not overlapping, each at char
+    // boundaries (a whole UTF-8 text never matches inside a char); the builder has room for
+    // the `bytes` worked out above, of `chars` chars.
+    unsafe { result.push_replaced(s, &offsets[..count], old.len(), new, chars) };
+    Some(Value::Str(result.finish()))
+}
+
+/// [`replaced`] of more matches than its buffer holds: built in a block grown as it goes.
+fn replaced_many(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
     if new.len() > old.len() {
         let growth = ((new.len() - old.len()) as u64).saturating_mul(matches(s, old).count() as u64);
         check_str_size(s.len() as u64 + growth).ok()?;
@@ -89,54 +109,87 @@ pub(crate) fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> 
     Some(Value::Str(result.finish()))
 }
 
+/// How many matches a split or a replace finds into a buffer on the stack before it makes
+/// its result at its size; more take a path that grows the result as it goes.
+const FEW: usize = 32;
+
+/// The byte offsets of the non-overlapping matches of the non-empty `needle` in `hay`, left to
+/// right, written to `offsets`: how many, or `None` when there are more than it holds.
+fn matches_into(hay: &str, needle: &str, offsets: &mut [u32; FEW]) -> Option<usize> {
+    let mut count = 0;
+    for at in matches(hay, needle) {
+        // A string's length is a `u32`.
+        *offsets.get_mut(count)? = at as u32;
+        count += 1;
+    }
+    Some(count)
+}
+
 /// The byte offset of the first `needle` in `hay`. Both are UTF-8, which never matches inside
-/// a char, so this is `str::find`'s answer; for the short texts of a loop a scan for the first
-/// byte is cheaper than setting up `str::find`'s two-way search, which longer ones still use.
+/// a char, so this is `str::find`'s answer.
 pub(crate) fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
+    find_from(hay, needle, 0)
+}
+
+/// The byte offset of the first `needle` in `hay` at or after `from`, a char boundary. For the
+/// short texts of a loop a scan for the needle's first byte ([`find_byte`]), each candidate
+/// compared in place, is cheaper than setting up `str::find`'s two-way search, which longer
+/// ones still use.
+fn find_from(hay: &str, needle: &str, from: usize) -> Option<usize> {
     /// Up to this many bytes of `hay`, the scan.
     const SHORT: usize = 256;
     let (bytes, wanted) = (hay.as_bytes(), needle.as_bytes());
-    match wanted {
-        [] => Some(0),
-        _ if wanted.len() > bytes.len() => None,
-        &[byte] if bytes.len() <= SHORT => find_byte(bytes, byte),
-        &[first, ..] if bytes.len() <= SHORT => {
-            let last_start = bytes.len() - wanted.len();
-            let mut from = 0;
-            while let Some(found) = find_byte(&bytes[from..=last_start], first) {
-                let at = from + found;
-                if bytes[at..].starts_with(wanted) {
+    match *wanted {
+        [] => (from <= bytes.len()).then_some(from),
+        [byte] if bytes.len() <= SHORT => Some(from + find_byte(bytes.get(from..)?, byte)?),
+        [first, ref rest @ ..] if bytes.len() <= SHORT => {
+            let last_start = bytes.len().checked_sub(wanted.len())?;
+            let mut from = from;
+            while from <= last_start {
+                let at = from + find_byte(&bytes[from..=last_start], first)?;
+                if bytes[at + 1..at + wanted.len()].iter().zip(rest).all(|(a, b)| a == b) {
                     return Some(at);
                 }
                 from = at + 1;
             }
             None
         }
-        _ => hay.find(needle),
+        _ => Some(from + hay.get(from..)?.find(needle)?),
     }
 }
 
 /// The offset of the first `byte` in `bytes`: eight bytes at a time (a word has a zero byte
-/// where it equals the byte repeated), then byte by byte. Not the `memchr` crate (already in
+/// where it equals the byte repeated), a tail of fewer as the last eight; a text under eight
+/// bytes byte by byte. Not the `memchr` crate (already in
 /// the build through `lalrpop-util`): on the short texts of a loop its per-call dispatch cost
 /// bench/strings.toy 1.4% more instructions (5,935M -> 6,020M, session 16).
 fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
+    // Nonzero exactly when some byte of `word` is zero; its lowest set bit marks the first (one
+    // operation fewer than `count_byte`'s exact test, whose bits above the first zero byte this
+    // one may get wrong).
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let len = bytes.len();
+    if len < 8 {
+        return bytes.iter().position(|&b| b == byte);
+    }
     let mut at = 0;
-    for chunk in &mut chunks {
-        let word = zero_where_equal(chunk, byte);
-        // Nonzero exactly when some byte of `word` is zero; its lowest set bit marks the first
-        // (one operation fewer than `count_byte`'s exact test, whose bits above the first zero
-        // byte this one may get wrong).
-        let zero_bytes = word.wrapping_sub(ONES) & !word & HIGHS;
-        if zero_bytes != 0 {
-            return Some(at + zero_bytes.trailing_zeros() as usize / 8);
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let found = zero_bytes(zero_where_equal(chunk, byte));
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize / 8);
         }
         at += 8;
     }
-    chunks.remainder().iter().position(|&b| b == byte).map(|i| at + i)
+    if at == len {
+        return None;
+    }
+    // The last eight bytes, those before `at` (searched already: none is `byte`, so none
+    // borrows) masked off.
+    let base = len - 8;
+    let found = zero_bytes(zero_where_equal(&bytes[base..], byte)) & (u64::MAX << ((at - base) * 8));
+    (found != 0).then(|| base + found.trailing_zeros() as usize / 8)
 }
 
 /// How many bytes of `bytes` are `byte`: eight at a time (the compiler's vectorized count
@@ -167,15 +220,45 @@ fn zero_where_equal(chunk: &[u8], byte: u8) -> u64 {
 fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
     let mut from = 0;
     std::iter::from_fn(move || {
-        let at = from + find_bytes(&hay[from..], needle)?;
+        let at = find_from(hay, needle, from)?;
         from = at + needle.len().max(1);
         Some(at)
     })
 }
 
-/// `s.split(sep)` with a non-empty separator: every piece, as a new list (the separators
-/// found by [`find_bytes`], or [`split_on_byte`] for a one-byte one).
+/// `s.split(sep)` with a non-empty separator: every piece, as a new list made at its size
+/// (the separators found first, [`matches_into`]; when there are many, [`split_on_many`]).
 pub(crate) fn split_on(s: &StrObj, sep: &StrObj) -> Value {
+    let mut offsets = [0u32; FEW];
+    let Some(count) = matches_into(s, sep, &mut offsets) else {
+        return split_on_many(s, sep);
+    };
+    let offsets = &offsets[..count];
+    Value::list(if s.is_ascii() {
+        cut_at(s, offsets, sep.len(), text::ascii_piece)
+    } else {
+        cut_at(s, offsets, sep.len(), |p| text::piece(p, false))
+    })
+}
+
+/// The pieces of `s` around the `cut` bytes at each of `offsets` (a separator's matches), made
+/// by `piece`.
+fn cut_at(s: &str, offsets: &[u32], cut: usize, piece: impl Fn(&str) -> Value) -> Vec<Value> {
+    let mut pieces = Vec::with_capacity(offsets.len() + 1);
+    let mut rest = 0;
+    for &at in offsets {
+        // SAFETY: a match of a whole UTF-8 separator starts and ends at char boundaries, after
+        // the previous one.
+        pieces.push(piece(unsafe { s.get_unchecked(rest..at as usize) }));
+        rest = at as usize + cut;
+    }
+    // SAFETY: as above; the last match ends inside `s`.
+    pieces.push(piece(unsafe { s.get_unchecked(rest..) }));
+    pieces
+}
+
+/// [`split_on`] of more separators than its buffer holds.
+fn split_on_many(s: &StrObj, sep: &StrObj) -> Value {
     let ascii = s.is_ascii();
     let piece = |p: &str| text::piece(p, ascii);
     if let &[byte] = sep.as_bytes() {
