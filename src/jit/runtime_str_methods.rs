@@ -17,11 +17,11 @@
 use crate::interp::engine::native::native_context;
 use crate::interp::objects::ops::{pick, slice_range};
 use crate::interp::objects::text;
+use crate::interp::objects::text_search::{find_bytes, replaced, split_on};
 use crate::interp::objects::value::{Str, Value, latin1_char_address, tag};
 use crate::jit::ir::Type;
 use crate::jit::ir::helpers::Helper;
 use crate::jit::runtime::borrowed_list;
-use crate::jit::runtime_str_fast::{find_bytes, replaced, split_on};
 use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_str, run_on_words};
 
 /// What a direct entry point takes for one operand.
