@@ -13,9 +13,10 @@
 //! builds.
 
 use crate::interp::objects::builtins::int_from_str;
-use crate::interp::objects::ops::{check_str_size, get_slice};
+use crate::interp::objects::ops::get_slice;
 use crate::interp::objects::text;
-use crate::interp::objects::value::{StrBuilder, StrObj, Value};
+use crate::interp::objects::text_search::{find_bytes, replaced, split_on};
+use crate::interp::objects::value::{StrObj, Value};
 use crate::jit::ir::helpers::Helper;
 
 /// `helper` on `args` by its common case, or `None` to take the generic path.
@@ -64,151 +65,6 @@ fn compared(helper: Helper, x: &StrObj, y: &StrObj) -> bool {
     }
 }
 
-/// `s.replace(old, new)` with a non-empty `old` (the empty one inserts between chars: the
-/// generic path); a result past the size cap is the generic path's MemoryError.
-pub(crate) fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
-    if old.is_empty() {
-        return None;
-    }
-    if new.len() > old.len() {
-        let growth = ((new.len() - old.len()) as u64).saturating_mul(matches(s, old).count() as u64);
-        check_str_size(s.len() as u64 + growth).ok()?;
-    }
-    // Built in its block (grown if the text grows); the char count is summed from the parts'.
-    let mut result = StrBuilder::with_capacity(s.len());
-    let ascii = s.is_ascii();
-    let mut rest = 0;
-    for at in matches(s, old) {
-        let kept = &s[rest..at];
-        result.push_counted(kept, if ascii { kept.len() } else { kept.chars().count() });
-        result.push_obj(new);
-        rest = at + old.len();
-    }
-    let kept = &s[rest..];
-    result.push_counted(kept, if ascii { kept.len() } else { kept.chars().count() });
-    Some(Value::Str(result.finish()))
-}
-
-/// The byte offset of the first `needle` in `hay`. Both are UTF-8, which never matches inside
-/// a char, so this is `str::find`'s answer; for the short texts of a loop a scan for the first
-/// byte is cheaper than setting up `str::find`'s two-way search, which longer ones still use.
-pub(crate) fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
-    /// Up to this many bytes of `hay`, the scan.
-    const SHORT: usize = 256;
-    let (bytes, wanted) = (hay.as_bytes(), needle.as_bytes());
-    match wanted {
-        [] => Some(0),
-        _ if wanted.len() > bytes.len() => None,
-        &[byte] if bytes.len() <= SHORT => find_byte(bytes, byte),
-        &[first, ..] if bytes.len() <= SHORT => {
-            let last_start = bytes.len() - wanted.len();
-            let mut from = 0;
-            while let Some(found) = find_byte(&bytes[from..=last_start], first) {
-                let at = from + found;
-                if bytes[at..].starts_with(wanted) {
-                    return Some(at);
-                }
-                from = at + 1;
-            }
-            None
-        }
-        _ => hay.find(needle),
-    }
-}
-
-/// The offset of the first `byte` in `bytes`: eight bytes at a time (a word has a zero byte
-/// where it equals the byte repeated), then byte by byte. Not the `memchr` crate (already in
-/// the build through `lalrpop-util`): on the short texts of a loop its per-call dispatch cost
-/// bench/strings.toy 1.4% more instructions (5,935M -> 6,020M, session 16).
-fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let word = zero_where_equal(chunk, byte);
-        // Nonzero exactly when some byte of `word` is zero; its lowest set bit marks the first
-        // (one operation fewer than `count_byte`'s exact test, whose bits above the first zero
-        // byte this one may get wrong).
-        let zero_bytes = word.wrapping_sub(ONES) & !word & HIGHS;
-        if zero_bytes != 0 {
-            return Some(at + zero_bytes.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    chunks.remainder().iter().position(|&b| b == byte).map(|i| at + i)
-}
-
-/// How many bytes of `bytes` are `byte`: eight at a time (the compiler's vectorized count
-/// works on four bytes per step with a long setup, four times the instructions on a short
-/// line), the rest one by one.
-fn count_byte(bytes: &[u8], byte: u8) -> usize {
-    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut count = 0;
-    for chunk in &mut chunks {
-        let word = zero_where_equal(chunk, byte);
-        // A byte's high bit ends up set exactly when the byte is zero: adding 0x7f to its low
-        // seven bits sets the high bit unless they are all zero, and no carry leaves the byte.
-        let nonzero = ((word & LOWS) + LOWS) | word;
-        count += (!nonzero & !LOWS).count_ones() as usize;
-    }
-    count + chunks.remainder().iter().filter(|&&b| b == byte).count()
-}
-
-/// The eight-byte `chunk` as a word whose bytes are zero exactly where `chunk`'s equal `byte`.
-#[inline(always)]
-fn zero_where_equal(chunk: &[u8], byte: u8) -> u64 {
-    u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (0x0101_0101_0101_0101 * u64::from(byte))
-}
-
-/// The byte offsets of the non-overlapping matches of the non-empty `needle` in `hay`, left to
-/// right (as `str::match_indices`).
-fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        let at = from + find_bytes(&hay[from..], needle)?;
-        from = at + needle.len().max(1);
-        Some(at)
-    })
-}
-
-/// `s.split(sep)` with a non-empty separator: every piece, as a new list (the separators
-/// found by [`find_bytes`], or [`split_on_byte`] for a one-byte one).
-pub(crate) fn split_on(s: &StrObj, sep: &StrObj) -> Value {
-    let ascii = s.is_ascii();
-    let piece = |p: &str| text::piece(p, ascii);
-    if let &[byte] = sep.as_bytes() {
-        return Value::list(split_on_byte(s, byte, piece));
-    }
-    let mut pieces = Vec::new();
-    let mut rest = 0;
-    for at in matches(s, sep) {
-        pieces.push(piece(&s[rest..at]));
-        rest = at + sep.len();
-    }
-    pieces.push(piece(&s[rest..]));
-    Value::list(pieces)
-}
-
-/// The pieces of `s` between the occurrences of `byte`, an ASCII char (a one-byte UTF-8
-/// string is one), made by `piece`: the separators counted first ([`count_byte`]) so that the
-/// list is made at its size, then found eight bytes at a time ([`find_byte`]). An ASCII byte
-/// never occurs inside a multi-byte char, so every cut is at a char boundary.
-fn split_on_byte(s: &str, byte: u8, piece: impl Fn(&str) -> Value) -> Vec<Value> {
-    let bytes = s.as_bytes();
-    let separators = count_byte(bytes, byte);
-    let mut pieces = Vec::with_capacity(separators + 1);
-    let mut rest = 0;
-    while let Some(found) = find_byte(&bytes[rest..], byte) {
-        let at = rest + found;
-        pieces.push(piece(&s[rest..at]));
-        rest = at + 1;
-    }
-    pieces.push(piece(&s[rest..]));
-    pieces
-}
-
 /// `s[index]` of an ASCII string: the shared one-char string, `None` (IndexError) outside it.
 pub(crate) fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
     let len = s.len() as i64;
@@ -220,45 +76,6 @@ pub(crate) fn ascii_char(s: &StrObj, index: i64) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::jit::runtime_strings::run_helper;
-
-    #[test]
-    fn the_byte_count_counts_every_byte_value_at_every_length() {
-        for len in 0..40usize {
-            // Every byte value, the wanted one at some places, and its neighbours.
-            for wanted in [0u8, 1, b'/', 0x7f, 0x80, 0xfe, 0xff] {
-                let text: Vec<u8> = (0..len)
-                    .map(|i| match i % 5 {
-                        0 | 3 => wanted,
-                        1 => wanted.wrapping_add(1),
-                        2 => wanted.wrapping_sub(1),
-                        _ => (i * 37) as u8,
-                    })
-                    .collect();
-                let want = text.iter().filter(|&&b| b == wanted).count();
-                assert_eq!(count_byte(&text, wanted), want, "{wanted} in {text:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_byte_search_finds_what_str_find_finds_at_every_length_and_place() {
-        for len in 0..40 {
-            for place in 0..=len {
-                // `x` at `place` (none when it is `len`), another `x` after it, and a byte
-                // whose borrow could fool a word test (`y` = `x` + 1) everywhere else.
-                let mut text = vec![b'y'; len];
-                if place < len {
-                    text[place] = b'x';
-                    if place + 3 < len {
-                        text[place + 3] = b'x';
-                    }
-                }
-                let text = String::from_utf8(text).expect("ASCII");
-                assert_eq!(find_bytes(&text, "x"), text.find('x'), "{text:?}");
-                assert_eq!(find_bytes(&text, "xy"), text.find("xy"), "{text:?}");
-            }
-        }
-    }
 
     fn s(text: &str) -> Value {
         Value::str(text)
@@ -311,23 +128,6 @@ mod tests {
         ];
         for (helper, args) in cases {
             assert!(agrees(helper, &args), "{helper:?} on {args:?} ran the generic path");
-        }
-    }
-
-    #[test]
-    fn the_byte_search_finds_what_str_find_finds() {
-        let long = "ab".repeat(200) + "abc";
-        let texts = ["", "a", "aaa", "abcabc", "é-é", "日本語本", "x.html.html", long.as_str()];
-        let needles = ["", "a", "aa", "bc", "é", "本", ".html", "abc", "zz"];
-        for hay in texts {
-            for needle in needles {
-                assert_eq!(find_bytes(hay, needle), hay.find(needle), "{needle:?} in {hay:?}");
-                if !needle.is_empty() {
-                    let ours: Vec<usize> = matches(hay, needle).collect();
-                    let std: Vec<usize> = hay.match_indices(needle).map(|(at, _)| at).collect();
-                    assert_eq!(ours, std, "{needle:?} in {hay:?}");
-                }
-            }
         }
     }
 

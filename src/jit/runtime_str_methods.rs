@@ -14,14 +14,15 @@
 //! than 1 on a string) go to the same code `call_helper` runs (`run_on_words`). Touches nothing
 //! but the values it builds.
 
+use crate::interp::engine::native::native_context;
 use crate::interp::objects::ops::{pick, slice_range};
 use crate::interp::objects::text;
-use crate::interp::objects::value::{Value, tag};
+use crate::interp::objects::text_search::{find_bytes, replaced, split_on};
+use crate::interp::objects::value::{Str, Value, latin1_char_address, tag};
 use crate::jit::ir::Type;
 use crate::jit::ir::helpers::Helper;
 use crate::jit::runtime::borrowed_list;
-use crate::jit::runtime_str_fast::{ascii_char, find_bytes, replaced, split_on};
-use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_str, result_word, run_on_words};
+use crate::jit::runtime_strings::{HELPER_FAILED, borrowed_str, run_on_words};
 
 /// What a direct entry point takes for one operand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,10 +98,12 @@ pub fn symbols() -> impl Iterator<Item = (&'static str, *const u8)> {
     METHODS.iter().map(|m| (m.symbol, m.function))
 }
 
-/// A new string or list, kept in the garbage: its word.
+/// A new string or list, kept in the garbage: its word (put there directly: the helpers
+/// here know their result's type, which `result_word` would check).
 fn kept(value: Value) -> i64 {
-    let (value_tag, _) = crate::jit::layout::value_words(&value);
-    result_word(value, value_tag)
+    let (_, address) = crate::jit::layout::value_words(&value);
+    native_context::keep_until_dropped(value);
+    address as i64
 }
 
 /// The generic path of `helper` on strings `args` (the uncommon cases).
@@ -203,10 +206,12 @@ extern "C" fn item(s: usize, index: i64) -> i64 {
         return unsafe { run_on_words(Helper::GetItem, &[(tag::STR, s as u64), (tag::INT, index as u64)], tag::STR) };
     }
     // Outside the string: the IndexError. The char is the table's (shared, nothing to keep).
-    ascii_char(&text, index).map_or(HELPER_FAILED, |ch| match ch {
-        Value::Str(ch) => ch.addr() as i64,
-        _ => HELPER_FAILED,
-    })
+    let len = text.len() as i64;
+    let at = if index < 0 { index + len } else { index };
+    if !(0..len).contains(&at) {
+        return HELPER_FAILED;
+    }
+    latin1_char_address(text.as_bytes()[at as usize]) as i64
 }
 
 /// A slice bound: operand `index` of a slice's mask is `None`, else the int `word`.
@@ -225,9 +230,14 @@ extern "C" fn str_slice(s: usize, lower: i64, upper: i64, step: i64, nones: u32)
     let (lower, upper, step) = (bound(lower, nones, 1), bound(upper, nones, 2), bound(step, nones, 3));
     if text.is_ascii() && matches!(step, None | Some(1)) {
         // A new string, the whole one too, or the shared one-char string (as the
-        // interpreter's slice).
+        // interpreter's slice), which lives as long as the thread: nothing to keep.
         let (start, _, count) = slice_range(text.len(), lower, upper, 1);
-        return kept(text::ascii_piece(&text[start as usize..start as usize + count]));
+        let piece = &text.as_bytes()[start as usize..start as usize + count];
+        return match *piece {
+            [byte] => latin1_char_address(byte) as i64,
+            // SAFETY: a piece of ASCII text is ASCII.
+            _ => kept(Value::Str(Str::from_ascii(unsafe { std::str::from_utf8_unchecked(piece) }))),
+        };
     }
     let words = [(tag::STR, s as u64), bound_words(lower), bound_words(upper), bound_words(step)];
     // SAFETY: a `str` and ints or `None`s.

@@ -19,5 +19,6 @@ pub mod output;
 pub mod release;
 pub mod str_obj;
 pub mod text;
+pub mod text_search;
 pub mod tuple;
 pub mod value;

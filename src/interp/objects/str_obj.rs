@@ -30,6 +30,11 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::ptr::NonNull;
 
+mod ascii_case;
+mod short_copy;
+use ascii_case::map_ascii_case;
+use short_copy::copy_short;
+
 /// The fixed part of a string's block; the bytes follow it at [`Str::BYTES_OFFSET`].
 #[repr(C)]
 struct StrHeader {
@@ -162,38 +167,54 @@ impl Str {
 
     /// ASCII text as a new string (its char count is its length): one block of its size,
     /// one copy.
+    #[inline]
     pub fn from_ascii(text: &str) -> Str {
         debug_assert!(text.is_ascii(), "{text:?} is not ASCII");
         let mut block = Self::allocate(text.len());
         // SAFETY: the block has room for the text, is this function's alone, and cannot
         // overlap it; ASCII text is UTF-8 of one char per byte.
         unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), block.text_start(), text.len());
+            copy_short(text.as_ptr(), block.text_start(), text.len());
             block.set_len_and_chars(text.len(), text.len());
         }
         block
     }
 
-    /// The string of `bytes`, one char each: `None` (the block freed) as soon as one is
-    /// `None` or not ASCII. One pass, a store per byte (`"".join` of one-char strings).
-    pub fn from_ascii_bytes(bytes: impl ExactSizeIterator<Item = Option<u8>>) -> Option<Str> {
-        let count = bytes.len();
+    /// ASCII text with its letters mapped to upper case (`upper`) or lower case, as a new
+    /// string: copied and mapped in one pass, eight bytes at a time.
+    pub fn from_ascii_case_mapped(text: &str, upper: bool) -> Str {
+        debug_assert!(text.is_ascii(), "{text:?} is not ASCII");
+        let mut block = Self::allocate(text.len());
+        // SAFETY: the block has room for the text, is this function's alone, and cannot
+        // overlap it; ASCII letters map to ASCII letters, one char per byte.
+        unsafe {
+            map_ascii_case(text.as_ptr(), block.text_start(), text.len(), upper);
+            block.set_len_and_chars(text.len(), text.len());
+        }
+        block
+    }
+
+    /// The string of the bytes `byte_of` gives for each of `items`, one char each: `None` (the
+    /// block freed) when it gives `None` for one, or a byte that is not ASCII. One pass, a
+    /// store per item and no other test (`"".join` of one-char strings).
+    #[inline]
+    pub fn from_ascii_bytes<T>(items: &[T], byte_of: impl Fn(&T) -> Option<u8>) -> Option<Str> {
+        let count = items.len();
         let mut block = Self::allocate(count);
         let text = block.text_start();
-        let mut written = 0;
-        for byte in bytes {
-            let byte = byte.filter(u8::is_ascii)?;
-            if written == count {
-                // More than the iterator said: not a string this function makes.
-                return None;
-            }
-            // SAFETY: `written < count`, the block's capacity, and the block is this
-            // function's alone.
-            unsafe { text.add(written).write(byte) };
-            written += 1;
+        // The bits of every byte: a high one means some byte is not ASCII.
+        let mut bits = 0;
+        for (i, item) in items.iter().enumerate() {
+            let byte = byte_of(item)?;
+            bits |= byte;
+            // SAFETY: `i < count`, the block's capacity, and the block is this function's alone.
+            unsafe { text.add(i).write(byte) };
         }
-        // SAFETY: the first `written` bytes were written above, each an ASCII char.
-        unsafe { block.set_len_and_chars(written, written) };
+        if !bits.is_ascii() {
+            return None;
+        }
+        // SAFETY: the first `count` bytes were written above, each an ASCII char.
+        unsafe { block.set_len_and_chars(count, count) };
         Some(block)
     }
 
@@ -283,13 +304,8 @@ impl Str {
         let len = self.head().len as usize;
         let bytes = self.text_start();
         // SAFETY: the block is this handle's alone (refcount 1, `&mut self`), and its first
-        // `len` bytes are its text; ASCII stays ASCII.
-        let text = unsafe { std::slice::from_raw_parts_mut(bytes, len) };
-        if upper {
-            text.make_ascii_uppercase()
-        } else {
-            text.make_ascii_lowercase()
-        }
+        // `len` bytes are its text, ASCII; ASCII stays ASCII.
+        unsafe { map_ascii_case(bytes, bytes, len, upper) };
         // The text changed: the cached hash no longer belongs to it.
         self.head().hash.set(0);
         true
@@ -313,11 +329,8 @@ impl Str {
         unsafe {
             let header = self.header.as_ptr();
             let bytes = (header as *mut u8).add(Self::BYTES_OFFSET);
-            match piece.as_bytes() {
-                // One byte (an ASCII char, the common piece of a join): no call to memcpy.
-                &[byte] => bytes.add(len).write(byte),
-                _ => std::ptr::copy_nonoverlapping(piece.as_ptr(), bytes.add(len), piece.len()),
-            }
+            // A short piece (a char, a word, a number's digits) without a call to memcpy.
+            copy_short(piece.as_ptr(), bytes.add(len), piece.len());
             (*header).len = needed as u32;
             (*header).char_count += chars as u32;
         }
@@ -412,21 +425,15 @@ impl fmt::Debug for Str {
     }
 }
 
-/// Copies `part` to `bytes + at`; the offset after it. A one-byte part (an ASCII char, the
-/// common piece of a join) is stored without a call to memcpy.
+/// Copies `part` to `bytes + at`; the offset after it. A short part (an ASCII char, the
+/// common piece of a join, or a word) is stored without a call to memcpy.
 ///
 /// # Safety
 /// `bytes + at` has room for `part`, which does not overlap it.
 #[inline(always)]
 unsafe fn copy_bytes(part: &[u8], bytes: *mut u8, at: usize) -> usize {
     // SAFETY: the caller's promise.
-    unsafe {
-        match *part {
-            [] => {}
-            [byte] => bytes.add(at).write(byte),
-            _ => std::ptr::copy_nonoverlapping(part.as_ptr(), bytes.add(at), part.len()),
-        }
-    }
+    unsafe { copy_short(part.as_ptr(), bytes.add(at), part.len()) };
     at + part.len()
 }
 
@@ -498,6 +505,37 @@ impl StrBuilder {
                     at = copy_bytes(piece.as_bytes(), bytes, at);
                 }
             }
+            debug_assert!(at <= block.head().capacity as usize);
+            let chars = block.head().char_count as usize + chars;
+            block.set_len_and_chars(at, chars);
+        }
+    }
+
+    /// Appends `text` with the `cut` bytes at each of `offsets` replaced by `with`
+    /// (`text.replace(old, with)`, the matches of `old` found): one pass that writes each kept
+    /// piece and each replacement where it goes, with no capacity check per piece.
+    ///
+    /// # Safety
+    /// The offsets are in order, `cut` bytes apart at least, each range `at..at + cut` inside
+    /// `text` and at char boundaries; the builder has room for the result (`text`'s bytes less
+    /// the cut ones plus the replacements'), and `chars` is the result's char count.
+    pub unsafe fn push_replaced(&mut self, text: &str, offsets: &[u32], cut: usize, with: &StrObj, chars: usize) {
+        let block = &mut self.block;
+        let bytes = block.text_start();
+        let source = text.as_bytes();
+        let mut at = block.head().len as usize;
+        let mut kept_from = 0;
+        // SAFETY: the caller's promise: every copy lands inside the block, which is the
+        // builder's alone, from `text` or `with` (other objects' text, not in this block's
+        // unused tail); every piece is whole UTF-8, cut at char boundaries.
+        unsafe {
+            for &found in offsets {
+                let found = found as usize;
+                at = copy_bytes(source.get_unchecked(kept_from..found), bytes, at);
+                at = copy_bytes(with.as_bytes(), bytes, at);
+                kept_from = found + cut;
+            }
+            at = copy_bytes(source.get_unchecked(kept_from..), bytes, at);
             debug_assert!(at <= block.head().capacity as usize);
             let chars = block.head().char_count as usize + chars;
             block.set_len_and_chars(at, chars);

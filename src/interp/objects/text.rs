@@ -112,14 +112,14 @@ pub fn join_items(sep: &StrObj, items: &[Value]) -> RtResult<Value> {
 /// `"".join(items)` when every item is a one-byte string (an ASCII char), written in one pass
 /// without summing the lengths first; `None`, having made nothing, when one is not.
 fn join_one_byte_strs(items: &[Value]) -> Option<Value> {
-    let bytes = items.iter().map(|item| match item {
+    let byte = |item: &Value| match item {
         Value::Str(x) => match *x.as_bytes() {
             [byte] => Some(byte),
             _ => None,
         },
         _ => None,
-    });
-    Str::from_ascii_bytes(bytes).map(Value::Str)
+    };
+    Str::from_ascii_bytes(items, byte).map(Value::Str)
 }
 
 /// Appends the decimal digits of `n` (what `str(n)` and `print(n)` show), without going
@@ -215,12 +215,9 @@ pub fn ascii_piece(text: &str) -> Value {
 }
 
 /// `text.upper()` / `text.lower()` for ASCII text: byte-wise, the result is ASCII too. The
-/// text is copied into its new block and mapped there (one allocation).
+/// text is mapped as it is copied into its new block (one allocation, one pass).
 pub fn ascii_case(text: &str, upper: bool) -> Value {
-    let mut out = StrBuilder::with_capacity(text.len());
-    out.push_ascii(text);
-    out.map_ascii_case(upper);
-    Value::Str(out.finish())
+    Value::Str(Str::from_ascii_case_mapped(text, upper))
 }
 
 /// Python's whitespace among the ASCII chars (`is_space` restricted to them): `\t`..`\r`,
@@ -234,54 +231,62 @@ pub fn is_ascii_space(byte: u8) -> bool {
 /// A word's end is found eight bytes at a time ([`ascii_word_end`]) and each word is one
 /// block made and copied at once ([`ascii_piece`]; a one-char word is the shared string).
 pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
+    debug_assert!(text.is_ascii(), "{text:?} is not ASCII");
     let bytes = text.as_bytes();
-    let space = is_ascii_space;
     // Room for the words of a short line at once (a word and its separator take two bytes).
     let mut out = Vec::with_capacity((bytes.len() / 2 + 1).min(8));
     let mut i = 0;
     loop {
-        while i < bytes.len() && space(bytes[i]) {
+        while i < bytes.len() && is_ascii_space(bytes[i]) {
             i += 1;
         }
         if i == bytes.len() {
             return out;
         }
-        if maxsplit >= 0 && out.len() as i64 >= maxsplit {
-            // The rest, trailing whitespace included, as CPython does.
-            out.push(ascii_piece(&text[i..]));
-            return out;
-        }
         let start = i;
-        i = ascii_word_end(bytes, i);
-        out.push(ascii_piece(&text[start..i]));
+        // Past `maxsplit` words, the rest is the last, trailing whitespace included (as
+        // CPython does); the loop then ends.
+        let last = maxsplit >= 0 && out.len() as i64 >= maxsplit;
+        i = if last { bytes.len() } else { ascii_word_end(bytes, i) };
+        // SAFETY: every offset of ASCII text is a char boundary, and `start <= i <= len`.
+        out.push(ascii_piece(unsafe { text.get_unchecked(start..i) }));
     }
 }
 
 /// The offset of the first whitespace byte of the ASCII text `bytes` from `i` on (its length
 /// when there is none): eight bytes at a time, a word's high bits marking its bytes below
-/// `!` (the whitespace, and the other control chars, checked one by one).
+/// `!` (the whitespace, and the other control chars, checked one by one). Fewer than eight
+/// bytes before the end are tested as the last eight, those before `i` masked off.
 fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // Nonzero when some byte is below 0x21; in ASCII text (no high bits) its lowest set
-        // bit marks exactly the first such byte (a borrow only moves upwards).
-        let below = word.wrapping_sub(ONES * 0x21) & !word & HIGHS;
+    let len = bytes.len();
+    if len < 8 {
+        while i < len && !is_ascii_space(bytes[i]) {
+            i += 1;
+        }
+        return i;
+    }
+    while i < len {
+        // The eight bytes from `i`, or the last eight, of which the first `skip` are before it.
+        let base = i.min(len - 8);
+        let skip = i - base;
+        let word = u64::from_le_bytes(bytes[base..base + 8].try_into().unwrap_or([0; 8]));
+        // High bits of the bytes below 0x21 (ASCII text has no high bits of its own): exact
+        // up to the first such byte, as a borrow only moves upwards; a byte above one may
+        // be marked too, and is checked below like any other.
+        let below = word.wrapping_sub(ONES * 0x21) & !word & HIGHS & (u64::MAX << (skip * 8));
         if below == 0 {
-            i += 8;
+            i = base + 8;
             continue;
         }
-        let at = i + below.trailing_zeros() as usize / 8;
+        let at = base + below.trailing_zeros() as usize / 8;
         if is_ascii_space(bytes[at]) {
             return at;
         }
         i = at + 1;
     }
-    while i < bytes.len() && !is_ascii_space(bytes[i]) {
-        i += 1;
-    }
-    i
+    len
 }
 
 #[cfg(test)]

@@ -248,6 +248,12 @@ pub fn latin1_chars_address() -> usize {
     LATIN1_CHARS.with(|table| table.as_ptr() as usize)
 }
 
+/// The address of this thread's shared one-character string of `code` (U+0000..U+00FF),
+/// which lives as long as the thread: a trace holds it without a reference of its own.
+pub fn latin1_char_address(code: u8) -> usize {
+    LATIN1_CHARS.with(|table| table[usize::from(code)].addr())
+}
+
 impl Value {
     pub fn str(text: impl AsRef<str>) -> Value {
         Value::Str(Str::new(text.as_ref()))

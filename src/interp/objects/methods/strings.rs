@@ -12,6 +12,7 @@ use crate::interp::objects::format::unicode::{self, is_space};
 use crate::interp::objects::format::{conversion, format_spec};
 use crate::interp::objects::ops;
 use crate::interp::objects::text;
+use crate::interp::objects::text_search;
 use crate::interp::objects::value::Value;
 
 fn s(text: impl AsRef<str>) -> Value {
@@ -324,6 +325,12 @@ pub(super) fn call_str_method(
         }
         M::Split | M::Rsplit => {
             let (sep, maxsplit) = split_args(name, args, kwargs)?;
+            if let (Some(sep), M::Split, Value::Str(whole)) = (&sep, method, obj)
+                && maxsplit < 0
+            {
+                // Every piece: the separators found first, the list made at its size.
+                return Ok(text_search::split_on(whole, sep));
+            }
             let piece = |p: &str| text::piece(p, ascii);
             let parts = match (sep, method) {
                 (None, M::Split) if ascii => text::split_ascii_whitespace(text, maxsplit),
@@ -395,6 +402,13 @@ pub(super) fn call_str_method(
         M::Find | M::Rfind | M::Index | M::Rindex | M::Count => search(method, name, text, ascii, args)?,
         M::Replace => {
             expect_args("replace", args, 2, 3)?;
+            if let ([Value::Str(old), Value::Str(new)], Value::Str(whole)) = (args, obj)
+                && let Some(result) = text_search::replaced(whole, old, new)
+            {
+                // Made at its size in one pass (an empty `old`, or a result past the size cap,
+                // is left to the general path below).
+                return Ok(result);
+            }
             let old =
                 str_arg(&args[0], |v| type_error(format!("replace() argument 1 must be str, not {}", v.type_name())))?;
             let new =

@@ -243,6 +243,11 @@ pub fn pick<T: Clone>(items: &[T], start: i64, step: i64, count: usize) -> Vec<T
         let s = start as usize;
         return items[s..s + count].to_vec();
     }
+    if step == -1 && count > 0 {
+        // `l[::-1]`: the run ending at `start`, backwards, with no index worked out per item.
+        let s = start as usize;
+        return items[s + 1 - count..=s].iter().rev().cloned().collect();
+    }
     (0..count).map(|k| items[(start + step * k as i64) as usize].clone()).collect()
 }
 

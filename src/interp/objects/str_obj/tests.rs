@@ -156,13 +156,15 @@ fn an_append_in_place_never_moves_the_block() {
 
 #[test]
 fn one_byte_chars_make_a_string_or_nothing() {
-    let made = Str::from_ascii_bytes([Some(b'a'), Some(b'-'), Some(b'z')].into_iter()).expect("three chars");
+    let same = |byte: &Option<u8>| *byte;
+    let made = Str::from_ascii_bytes(&[Some(b'a'), Some(b'-'), Some(b'z')], same).expect("three chars");
     assert_eq!((made.as_str(), made.char_count(), made.is_ascii()), ("a-z", 3, true));
-    let empty = Str::from_ascii_bytes(std::iter::empty()).expect("no chars");
+    let empty = Str::from_ascii_bytes(&[], same).expect("no chars");
     assert_eq!((empty.as_str(), empty.char_count()), ("", 0));
-    assert!(Str::from_ascii_bytes([Some(b'a'), None, Some(b'b')].into_iter()).is_none());
-    // A byte that is not a whole char on its own is refused.
-    assert!(Str::from_ascii_bytes([Some(b'a'), Some(0xc3)].into_iter()).is_none());
+    assert!(Str::from_ascii_bytes(&[Some(b'a'), None, Some(b'b')], same).is_none());
+    // A byte that is not a whole char on its own is refused, wherever it is.
+    assert!(Str::from_ascii_bytes(&[Some(b'a'), Some(0xc3)], same).is_none());
+    assert!(Str::from_ascii_bytes(&[Some(0x80), Some(b'a')], same).is_none());
 }
 
 #[test]
