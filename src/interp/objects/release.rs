@@ -39,14 +39,17 @@ pub fn release(value: Value) {
 }
 
 /// Drops a reference to `list`; when it is the last, its items go first through [`release`]
-/// (a loop's garbage holds lists of strings: `split()`'s, a comprehension's), then the block.
+/// (a loop's garbage holds lists of strings: `split()`'s, a comprehension's), its buffer to
+/// the spare one if it fits, then the block.
 #[inline]
 fn release_list(list: Rc<ListObj>) {
     if Rc::strong_count(&list) == 1
         && let Ok(mut items) = list.try_borrow_mut()
     {
-        // Nothing else can reach the list: emptying it first is not observable.
+        // Nothing else can reach the list: emptying it first is not observable. Its buffer
+        // may be the next list's (`list_growth.rs`).
         release_from(&mut items, 0);
+        crate::interp::objects::list_growth::recycle(&mut items);
     }
     drop(list);
 }
