@@ -43,15 +43,21 @@ pub fn release(value: Value) {
 /// the spare one if it fits, then the block.
 #[inline]
 fn release_list(list: Rc<ListObj>) {
-    if Rc::strong_count(&list) == 1
-        && let Ok(mut items) = list.try_borrow_mut()
-    {
-        // Nothing else can reach the list: emptying it first is not observable. Its buffer
-        // may be the next list's (`list_growth.rs`).
+    if Rc::strong_count(&list) != 1 {
+        // Not the last reference: a decrement. (Testing this where the list is dropped, with
+        // the rest out of line, saved nothing: session 24.)
+        drop(list);
+        return;
+    }
+    // The last reference: the list is taken out of its block (freed here, without the call
+    // `Rc`'s drop makes), emptied, and its buffer recycled or freed. Nothing else can reach
+    // it: emptying it first is not observable.
+    if let Ok(list) = Rc::try_unwrap(list) {
+        let mut items = list.into_inner();
         release_from(&mut items, 0);
+        // Its buffer may be the next list's (`list_growth.rs`).
         crate::interp::objects::list_growth::recycle(&mut items);
     }
-    drop(list);
 }
 
 /// Drops the values of `values` from index `keep` on, first to last (as `Vec::truncate`),
