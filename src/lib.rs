@@ -8,6 +8,7 @@
 //! Dependency direction: parser ← interp ← jit ← driver, repl.
 
 pub mod allocator;
+pub mod block_cache;
 pub mod driver;
 pub mod explore;
 pub mod interp;

@@ -157,8 +157,26 @@ pub(crate) unsafe fn borrowed_argument(value_tag: u8, payload: u64) -> ManuallyD
 
 /// The payload word of `value` if it has tag `want` (a heap value is kept in the garbage, the
 /// trace's reference), else [`HELPER_FAILED`].
+///
+/// Inlined, with the common case first (a string or list, as the trace wants it: one range
+/// test and the push to the garbage), so that a runtime function's result goes to the garbage
+/// without a call and without the match on its kind (a jump table).
+#[inline]
 pub(crate) fn result_word(value: Value, want: u8) -> i64 {
+    use crate::interp::objects::value::tag;
     let (found, address) = crate::jit::layout::value_words(&value);
+    if found == want && (tag::BIG..=tag::DICT).contains(&found) {
+        // Big ints, strings, lists, tuples and dicts (tags 5 to 9): the heap values.
+        native_context::keep_until_dropped(value);
+        return address as i64;
+    }
+    number_word(value, want)
+}
+
+/// [`result_word`] of a number, `None`, or a value of another type than `want`.
+#[inline(never)]
+fn number_word(value: Value, want: u8) -> i64 {
+    let (found, _) = crate::jit::layout::value_words(&value);
     if found != want {
         return HELPER_FAILED;
     }
@@ -167,10 +185,6 @@ pub(crate) fn result_word(value: Value, want: u8) -> i64 {
         Value::Float(f) => f.to_bits() as i64,
         Value::Bool(b) => i64::from(b),
         Value::None => 0,
-        heap @ (Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::BigInt(_)) => {
-            native_context::keep_until_dropped(heap);
-            address as i64
-        }
         _ => HELPER_FAILED,
     }
 }
@@ -269,18 +283,16 @@ extern "C" fn drop_garbage_carrying(keep_all: u32) {
     // needs no keeping: what the trace does drops references only through the garbage (but
     // for calls in the interpreter: `keep_all`). So a
     // loop that made no new garbage leaves none, and its next back edge skips all this.
-    // The buffer is taken and put back, so that it keeps its capacity: a loop that carries a
-    // value allocates nothing for it at each back edge.
-    let mut carried = CARRIED.with(|carried| std::mem::take(&mut *carried.borrow_mut()));
-    for value in carried.drain(..) {
-        if keep_all != 0 || !held_elsewhere(&value) {
-            native_context::keep_until_dropped(value);
-        }
-    }
-    CARRIED.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        if slot.capacity() < carried.capacity() {
-            *slot = carried;
+    // Emptied in place (dropping a value never reaches `CARRIED`), keeping the buffer's
+    // capacity: a loop that carries a value allocates nothing for it at each back edge.
+    CARRIED.with(|carried| {
+        let mut carried = carried.borrow_mut();
+        while let Some(value) = carried.pop() {
+            if keep_all != 0 || !held_elsewhere(&value) {
+                native_context::keep_until_dropped(value);
+            } else {
+                crate::interp::objects::release::release(value);
+            }
         }
     });
 }

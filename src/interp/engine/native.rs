@@ -227,9 +227,30 @@ pub mod native_context {
     /// Keeps `value` alive until the next [`drop_garbage`]. Inlined: a runtime function's
     /// result goes to the buffer without a call, and without being copied through memory
     /// as a by-pointer argument (whose two-word load after two one-word stores stalls).
+    ///
+    /// The push is written out so that the inlined part is a leaf (no registers to save): a
+    /// full buffer, rare once a loop has run, grows out of line ([`keep_growing`]).
     #[inline]
     pub fn keep_until_dropped(value: crate::interp::objects::value::Value) {
         GARBAGE_MADE.store(1, Ordering::Relaxed);
+        GARBAGE.with(|garbage| {
+            let mut values = garbage.values.borrow_mut();
+            let len = values.len();
+            if len == values.capacity() {
+                drop(values);
+                keep_growing(value);
+                return;
+            }
+            values.spare_capacity_mut()[0].write(value);
+            // SAFETY: the slot at `len`, within the capacity, was just initialised.
+            unsafe { values.set_len(len + 1) };
+        });
+    }
+
+    /// [`keep_until_dropped`] when the garbage's buffer is full.
+    #[cold]
+    #[inline(never)]
+    fn keep_growing(value: crate::interp::objects::value::Value) {
         GARBAGE.with(|garbage| garbage.values.borrow_mut().push(value));
     }
 

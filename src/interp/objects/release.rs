@@ -39,16 +39,25 @@ pub fn release(value: Value) {
 }
 
 /// Drops a reference to `list`; when it is the last, its items go first through [`release`]
-/// (a loop's garbage holds lists of strings: `split()`'s, a comprehension's), then the block.
+/// (a loop's garbage holds lists of strings: `split()`'s, a comprehension's), its buffer to
+/// the spare one if it fits, then the block.
 #[inline]
 fn release_list(list: Rc<ListObj>) {
-    if Rc::strong_count(&list) == 1
-        && let Ok(mut items) = list.try_borrow_mut()
-    {
-        // Nothing else can reach the list: emptying it first is not observable.
-        release_from(&mut items, 0);
+    if Rc::strong_count(&list) != 1 {
+        // Not the last reference: a decrement. (Testing this where the list is dropped, with
+        // the rest out of line, saved nothing: session 24.)
+        drop(list);
+        return;
     }
-    drop(list);
+    // The last reference: the list is taken out of its block (freed here, without the call
+    // `Rc`'s drop makes), emptied, and its buffer recycled or freed. Nothing else can reach
+    // it: emptying it first is not observable.
+    if let Ok(list) = Rc::try_unwrap(list) {
+        let mut items = list.into_inner();
+        release_from(&mut items, 0);
+        // Its buffer may be the next list's (`list_growth.rs`).
+        crate::interp::objects::list_growth::recycle(&mut items);
+    }
 }
 
 /// Drops the values of `values` from index `keep` on, first to last (as `Vec::truncate`),
