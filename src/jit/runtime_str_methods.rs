@@ -15,7 +15,7 @@
 //! but the values it builds.
 
 use crate::interp::engine::native::native_context;
-use crate::interp::objects::ops::{pick, slice_range};
+use crate::interp::objects::ops::{pick_values, slice_range};
 use crate::interp::objects::text;
 use crate::interp::objects::text_search::{find_bytes, replaced, split_on};
 use crate::interp::objects::value::{Str, Value, latin1_char_address, tag};
@@ -255,7 +255,7 @@ extern "C" fn list_slice(list: usize, lower: i64, upper: i64, step: i64, nones: 
     let items = unsafe { borrowed_list(list) };
     let items = items.borrow();
     let (start, step, count) = slice_range(items.len(), lower, upper, step.unwrap_or(1));
-    kept(Value::list(pick(&items, start, step, count)))
+    kept(Value::list(pick_values(&items, start, step, count)))
 }
 
 #[cfg(test)]

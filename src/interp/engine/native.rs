@@ -241,9 +241,13 @@ pub mod native_context {
                 keep_growing(value);
                 return;
             }
-            values.spare_capacity_mut()[0].write(value);
-            // SAFETY: the slot at `len`, within the capacity, was just initialised.
-            unsafe { values.set_len(len + 1) };
+            // SAFETY: the slot at `len` is within the capacity; initialised, then counted.
+            // By words: a whole `Value` read from where the caller just wrote it stalled
+            // (`list_growth::write_by_words`).
+            unsafe {
+                crate::interp::objects::list_growth::write_by_words(values.as_mut_ptr().add(len), value);
+                values.set_len(len + 1);
+            }
         });
     }
 

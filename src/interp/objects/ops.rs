@@ -19,8 +19,8 @@ pub use compare::{
     compare, contains, equals, is_identical_heap, is_same, numeric_eq, same_or_equal, sort_values, value_lt,
 };
 pub use subscript::{
-    del_item, del_slice, dict_contains, dict_get, get_item, get_slice, pick, set_item, set_slice, slice_indices,
-    slice_range,
+    del_item, del_slice, dict_contains, dict_get, get_item, get_slice, pick, pick_values, set_item, set_slice,
+    slice_indices, slice_range,
 };
 
 use crate::interp::objects::error::{RtResult, memory_error, type_error};

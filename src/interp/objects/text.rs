@@ -249,7 +249,8 @@ pub fn split_ascii_whitespace(text: &str, maxsplit: i64) -> Vec<Value> {
         let last = maxsplit >= 0 && out.len() as i64 >= maxsplit;
         i = if last { bytes.len() } else { ascii_word_end(bytes, i) };
         // SAFETY: every offset of ASCII text is a char boundary, and `start <= i <= len`.
-        out.push(ascii_piece(unsafe { text.get_unchecked(start..i) }));
+        let word = unsafe { text.get_unchecked(start..i) };
+        crate::interp::objects::list_growth::push_by_words(&mut out, ascii_piece(word));
     }
 }
 

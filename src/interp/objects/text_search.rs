@@ -5,6 +5,7 @@
 //! a split or a replace finds its matches first, so its result is made at its size. Touches
 //! nothing but the values it builds.
 
+use crate::interp::objects::list_growth::push_by_words;
 use crate::interp::objects::ops::check_str_size;
 use crate::interp::objects::text;
 use crate::interp::objects::value::{StrBuilder, StrObj, Value};
@@ -194,11 +195,11 @@ fn cut_at(s: &str, offsets: &[u32], cut: usize, piece: impl Fn(&str) -> Value) -
     for &at in offsets {
         // SAFETY: a match of a whole UTF-8 separator starts and ends at char boundaries, after
         // the previous one.
-        pieces.push(piece(unsafe { s.get_unchecked(rest..at as usize) }));
+        push_by_words(&mut pieces, piece(unsafe { s.get_unchecked(rest..at as usize) }));
         rest = at as usize + cut;
     }
     // SAFETY: as above; the last match ends inside `s`.
-    pieces.push(piece(unsafe { s.get_unchecked(rest..) }));
+    push_by_words(&mut pieces, piece(unsafe { s.get_unchecked(rest..) }));
     pieces
 }
 
@@ -212,10 +213,10 @@ fn split_on_many(s: &StrObj, sep: &str) -> Value {
     let mut pieces = Vec::new();
     let mut rest = 0;
     for at in matches(s, sep) {
-        pieces.push(piece(&s[rest..at]));
+        push_by_words(&mut pieces, piece(&s[rest..at]));
         rest = at + sep.len();
     }
-    pieces.push(piece(&s[rest..]));
+    push_by_words(&mut pieces, piece(&s[rest..]));
     Value::list(pieces)
 }
 
@@ -230,10 +231,10 @@ fn split_on_byte(s: &str, byte: u8, piece: impl Fn(&str) -> Value) -> Vec<Value>
     let mut rest = 0;
     while let Some(found) = find_byte(&bytes[rest..], byte) {
         let at = rest + found;
-        pieces.push(piece(&s[rest..at]));
+        push_by_words(&mut pieces, piece(&s[rest..at]));
         rest = at + 1;
     }
-    pieces.push(piece(&s[rest..]));
+    push_by_words(&mut pieces, piece(&s[rest..]));
     pieces
 }
 

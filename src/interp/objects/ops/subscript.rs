@@ -251,13 +251,26 @@ pub fn pick<T: Clone>(items: &[T], start: i64, step: i64, count: usize) -> Vec<T
     (0..count).map(|k| items[(start + step * k as i64) as usize].clone()).collect()
 }
 
+/// [`pick`] of a list's values, each pushed as two words
+/// (`list_growth::push_by_words`: a clone pushed whole stalled on its read back).
+pub fn pick_values(items: &[Value], start: i64, step: i64, count: usize) -> Vec<Value> {
+    if step == 1 {
+        return pick(items, start, step, count);
+    }
+    let mut out = Vec::with_capacity(count);
+    for k in 0..count {
+        crate::interp::objects::list_growth::push_by_words(&mut out, items[(start + step * k as i64) as usize].clone());
+    }
+    out
+}
+
 /// `obj[lower:upper:step]` (absent bounds are `Value::None`).
 pub fn get_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtResult<Value> {
     match obj {
         Value::List(l) => {
             let items = l.borrow();
             let (start, st, count) = slice_indices(items.len(), lower, upper, step)?;
-            Ok(Value::list(pick(&items, start, st, count)))
+            Ok(Value::list(pick_values(&items, start, st, count)))
         }
         Value::Tuple(t) => {
             let (start, st, count) = slice_indices(t.len(), lower, upper, step)?;
