@@ -283,6 +283,7 @@ impl Str {
 
     /// [`Str::try_append`], first growing the block (when it must grow) to hold `room` more
     /// bytes after `piece`: the appends a trace knows will follow then fit without reallocating.
+    #[inline]
     pub fn try_append_with_room(&mut self, piece: &str, chars: usize, room: usize) -> bool {
         if self.head().refcount.get() != 1 {
             return false;
