@@ -232,6 +232,11 @@ extern "C" fn str_slice(s: usize, lower: i64, upper: i64, step: i64, nones: u32)
         // A new string, the whole one too, or the shared one-char string (as the
         // interpreter's slice), which lives as long as the thread: nothing to keep.
         let (start, _, count) = slice_range(text.len(), lower, upper, 1);
+        if count == text.len() && count > 1 {
+            // The whole string: itself, as the interpreter's slice gives (`s[:] is s`); one
+            // char is the shared string, below.
+            return kept(Value::Str(Str::clone(&text)));
+        }
         let piece = &text.as_bytes()[start as usize..start as usize + count];
         return match *piece {
             [byte] => latin1_char_address(byte) as i64,

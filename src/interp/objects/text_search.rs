@@ -8,13 +8,17 @@
 use crate::interp::objects::list_growth::push_by_words;
 use crate::interp::objects::ops::check_str_size;
 use crate::interp::objects::text;
-use crate::interp::objects::value::{StrBuilder, StrObj, Value};
+use crate::interp::objects::value::{Str, StrBuilder, StrObj, Value};
 
 /// `s.replace(old, new)` with a non-empty `old` (the empty one inserts between chars: the
 /// generic path); a result past the size cap is the generic path's MemoryError. The matches
 /// are found first ([`matches_into`]), so the result is made at its size and written in one
-/// pass, its char count worked out from the operands'.
-pub fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
+/// pass, its char count worked out from the operands'. No match, or `old` equal to `new`: `s`
+/// itself, as CPython gives (`s.replace("x", "y") is s`).
+pub fn replaced(s: &Str, old: &StrObj, new: &StrObj) -> Option<Value> {
+    if old.as_str() == new.as_str() {
+        return Some(Value::Str(s.clone()));
+    }
     if old.is_empty() {
         return None;
     }
@@ -22,6 +26,9 @@ pub fn replaced(s: &StrObj, old: &StrObj, new: &StrObj) -> Option<Value> {
     let Some(count) = matches_into(s, old, &mut offsets) else {
         return replaced_many(s, old, new);
     };
+    if count == 0 {
+        return Some(Value::Str(s.clone()));
+    }
     // Matches do not overlap: `count` of them fit in `s`.
     let bytes = (s.len() - count * old.len()) as u64 + count as u64 * new.len() as u64;
     check_str_size(bytes).ok()?;
@@ -174,11 +181,15 @@ fn matches<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + '
 
 /// `s.split(sep)` with a non-empty separator: every piece, as a new list made at its size
 /// (the separators found first, [`matches_into`]; when there are many, [`split_on_many`]).
-pub fn split_on(s: &StrObj, sep: &str) -> Value {
+/// No separator in `s`: a list of `s` itself, as CPython's (`s.split("x")[0] is s`).
+pub fn split_on(s: &Str, sep: &str) -> Value {
     let mut offsets = [0u32; FEW];
     let Some(count) = matches_into(s, sep, &mut offsets) else {
         return split_on_many(s, sep);
     };
+    if count == 0 {
+        return Value::list(vec![Value::Str(s.clone())]);
+    }
     let offsets = &offsets[..count];
     Value::list(if s.is_ascii() {
         cut_at(s, offsets, sep.len(), text::ascii_piece)

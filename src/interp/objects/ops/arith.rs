@@ -621,6 +621,8 @@ fn is_sequence(v: &Value) -> bool {
 fn repeat(seq: &Value, n: &Value) -> RtResult<Value> {
     let count = repeat_count(n)?;
     match seq {
+        // Once: the string itself, as CPython gives (`s * 1 is s`).
+        Value::Str(_) if count == 1 => Ok(seq.clone()),
         Value::Str(s) => repeat_str(s.as_str(), count),
         Value::List(l) => {
             let items = l.borrow().clone();

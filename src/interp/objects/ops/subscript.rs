@@ -281,6 +281,11 @@ pub fn get_slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> RtR
         }
         Value::Str(s) => {
             let (start, st, count) = slice_indices(s.char_count(), lower, upper, step)?;
+            // The whole string: itself, as CPython gives (`s[:] is s`); one char is the shared
+            // string, below (CPython's one-char strings are all shared).
+            if st == 1 && count == s.char_count() && count > 1 {
+                return Ok(obj.clone());
+            }
             if s.is_ascii() {
                 if st == 1 {
                     let b = start as usize;
