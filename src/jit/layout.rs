@@ -36,9 +36,7 @@ fn payload_word(value: &Value) -> usize {
 /// A value's tag byte and payload word, as machine code finds them in a slot (for a function:
 /// its tag and its `Rc`'s pointer, which identify it).
 pub fn value_words(value: &Value) -> (u8, u64) {
-    // SAFETY: `Value` is `repr(C, u8)`: byte 0 is the tag.
-    let tag = unsafe { *(value as *const Value as *const u8).add(TAG_OFFSET as usize) };
-    (tag, payload_word(value) as u64)
+    value.words()
 }
 
 impl ListLayout {

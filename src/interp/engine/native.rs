@@ -242,10 +242,9 @@ pub mod native_context {
                 return;
             }
             // SAFETY: the slot at `len` is within the capacity; initialised, then counted.
-            // By words: a whole `Value` read from where the caller just wrote it stalled
-            // (`list_growth::write_by_words`).
+            // By words: a whole `Value` read from where the caller just wrote it stalled.
             unsafe {
-                crate::interp::objects::list_growth::write_by_words(values.as_mut_ptr().add(len), value);
+                value.write_by_words(values.as_mut_ptr().add(len));
                 values.set_len(len + 1);
             }
         });

@@ -66,37 +66,15 @@ pub fn append(items: &mut Vec<Value>, value: Value) {
     items.push(value);
 }
 
-/// Pushes `value` onto `items` as two word stores, its tag's and its payload's. `Vec::push`
-/// of a `Value` made just before compiles to the two halves written to a stack copy and read
-/// back as one 16-byte word, a read the processor cannot take from the two pending writes: it
-/// waits for them (half of `split()`'s time on bench/strings.toy).
+/// Pushes `value` onto `items` as two word stores ([`Value::write_by_words`]): `Vec::push` of a
+/// `Value` made just before compiles to a 16-byte read of its two halves, which waits for them.
 #[inline(always)]
 pub fn push_by_words(items: &mut Vec<Value>, value: Value) {
     items.reserve(1);
     // SAFETY: `reserve` made room for one more, initialised here.
     unsafe {
-        write_by_words(items.as_mut_ptr().add(items.len()), value);
+        value.write_by_words(items.as_mut_ptr().add(items.len()));
         items.set_len(items.len() + 1);
-    }
-}
-
-/// Moves `value` into the uninitialised slot `slot` as two word stores (see
-/// [`push_by_words`]): its tag, read as a byte, and its payload, read as a word, so that
-/// neither read waits for the writes that made `value`.
-///
-/// # Safety
-/// `slot` must be valid for a write of a `Value` and hold nothing to drop.
-#[inline(always)]
-pub unsafe fn write_by_words(slot: *mut Value, value: Value) {
-    let value = ManuallyDrop::new(value);
-    let (tag, payload) = crate::jit::layout::value_words(&value);
-    // SAFETY: `Value` is `repr(C, u8)` with its tag in byte 0 and its one-word payload at byte
-    // 8 (bytes 1 to 7 are padding, written as zeros); the value's reference moves into the
-    // slot (`ManuallyDrop`: not dropped here).
-    unsafe {
-        let words = slot as *mut u64;
-        words.write(u64::from(tag));
-        words.add(1).write(payload);
     }
 }
 

@@ -255,6 +255,38 @@ pub fn latin1_char_address(code: u8) -> usize {
 }
 
 impl Value {
+    /// The tag byte and the payload word (see the module doc's layout), as machine code finds
+    /// them in a slot: for a heap value, its block's address.
+    #[inline(always)]
+    pub fn words(&self) -> (u8, u64) {
+        // SAFETY: `Value` is 16 bytes, `repr(C, u8)`: the tag in byte 0, the one-word payload at
+        // byte 8 (pinned by the layout tests below).
+        unsafe {
+            let base = self as *const Value as *const u8;
+            (*base, *(base.add(8) as *const u64))
+        }
+    }
+
+    /// Moves `self` into the uninitialised `slot` as two word stores, its tag's and its
+    /// payload's, each read as it was written. A `Value` written as its two halves and read
+    /// back at once as one 16-byte word (what a move compiles to) waits for the two writes:
+    /// half of `split()`'s time on bench/strings.toy (`list_growth::push_by_words`, the
+    /// runtime's garbage).
+    ///
+    /// # Safety
+    /// `slot` must be valid for a write of a `Value` and hold nothing to drop.
+    #[inline(always)]
+    pub unsafe fn write_by_words(self, slot: *mut Value) {
+        let (tag, payload) = std::mem::ManuallyDrop::new(self).words();
+        // SAFETY: as `words` (bytes 1 to 7, padding, are written as zeros); the reference moves
+        // into the slot (`ManuallyDrop`: not dropped here).
+        unsafe {
+            let words = slot as *mut u64;
+            words.write(u64::from(tag));
+            words.add(1).write(payload);
+        }
+    }
+
     pub fn str(text: impl AsRef<str>) -> Value {
         Value::Str(Str::new(text.as_ref()))
     }
